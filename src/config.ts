@@ -1,0 +1,220 @@
+import net from 'node:net';
+import parseDuration from 'parse-duration';
+import { z } from 'zod';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/url.ts';
+
+/** A duration such as `72h`, `7d`, `1h30m` or `90s`, as milliseconds; a bare number has no unit and is refused. */
+const duration = z.string().transform((raw, ctx) => {
+  const ms = /[a-z]/i.test(raw) ? parseDuration(raw) : null;
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a positive duration such as 72h, 7d or 15m (got "${raw}")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const trustedProxies = z.string().transform((raw, ctx) => {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of list) {
+    const [ip, bits] = entry.split('/');
+    const family = net.isIP(ip ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      ctx.addIssue({ code: 'custom', message: `expected a comma list of IPs or CIDRs (bad entry "${entry}")` });
+      return z.NEVER;
+    }
+  }
+  return list;
+});
+
+const hexKey = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (a 32-byte key)')
+  .optional();
+
+const databaseUrl = z.string().superRefine((url, ctx) => {
+  try {
+    parseDatabaseUrl(url);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Every setting, by environment variable name, with the Go original's defaults where it has one. */
+const envSchema = z.object({
+  DATABASE_URL: databaseUrl.default(DEFAULT_DATABASE_URL),
+  UPTOP_HTTP_PORT: int(0, 65535).default(8080),
+  UPTOP_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  UPTOP_TLS_CERT: z.string().optional(),
+  UPTOP_TLS_KEY: z.string().optional(),
+  UPTOP_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  UPTOP_INSECURE_SKIP_VERIFY: bool.default(false),
+  UPTOP_MAINT_RETENTION: duration.default(7 * 24 * 3600 * 1000),
+  UPTOP_ENCRYPTION_KEY: hexKey,
+  UPTOP_STATUS_ENABLED: bool.default(false),
+  UPTOP_STATUS_TITLE: z.string().default('System Status'),
+  UPTOP_METRICS_PUBLIC: bool.default(false),
+  UPTOP_CORS_ORIGIN: z.string().optional(),
+  UPTOP_TRUSTED_PROXIES: trustedProxies.default([]),
+  UPTOP_ADMIN_USER: z.string().min(1).optional(),
+  UPTOP_ADMIN_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
+  UPTOP_PUSH_RATE_LIMIT: int(0, 1_000_000).default(60),
+  LOG_LEVEL: logLevel.default('info'),
+  // Writer
+  UPTOP_QUEUE_SIZE: int(1, 10_000_000).default(4096),
+  UPTOP_WRITE_BATCH: int(1, 100_000).default(2000),
+  UPTOP_RETAIN_CHECKS: int(1, 10_000_000).default(1000),
+  UPTOP_RETAIN_STATE_CHANGES: int(1, 10_000_000).default(5000),
+  UPTOP_RETAIN_LOGS: int(1, 10_000_000).default(200),
+  UPTOP_PRUNE_INTERVAL: duration.default(10 * 60 * 1000),
+  UPTOP_MAINT_PRUNE_INTERVAL: duration.default(15 * 60 * 1000),
+  // Engine
+  UPTOP_CHECK_CONCURRENCY: int(1, 10_000).default(200),
+  UPTOP_RECONCILE_INTERVAL: duration.default(30 * 1000),
+  UPTOP_ALERT_TIMEOUT: duration.default(30 * 1000),
+  UPTOP_ALERT_HTTP_TIMEOUT: duration.default(10 * 1000),
+  // GraphQL
+  UPTOP_GRAPHIQL: bool.default(true),
+  UPTOP_INTROSPECTION: bool.default(true),
+  UPTOP_MAX_DEPTH: int(1, 100).default(12),
+  UPTOP_MAX_COST: int(1, 1_000_000).default(5000),
+  UPTOP_MAX_ALIASES: int(1, 1000).default(15),
+  UPTOP_MAX_TOKENS: int(1, 1_000_000).default(2000),
+  UPTOP_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  UPTOP_SESSION_TTL: duration.default(30 * 24 * 3600 * 1000),
+  UPTOP_LOGIN_RATE_LIMIT: int(1, 100_000).default(10),
+  // Fixed-endpoint alert providers; overridable for self-hosted gateways and tests.
+  UPTOP_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+  UPTOP_PAGERDUTY_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
+  UPTOP_PUSHOVER_URL: z.url().default('https://api.pushover.net/1/messages.json'),
+  UPTOP_OPSGENIE_URL: z.url().default('https://api.opsgenie.com/v2/alerts'),
+  UPTOP_OPSGENIE_EU_URL: z.url().default('https://api.eu.opsgenie.com/v2/alerts'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config {
+  databaseUrl: string;
+  http: { port: number; host: string; tlsCert?: string; tlsKey?: string };
+  checks: { allowPrivateTargets: boolean; insecureSkipVerify: boolean; concurrency: number };
+  engine: { reconcileIntervalMs: number; alertTimeoutMs: number; alertHttpTimeoutMs: number };
+  writer: {
+    queueSize: number;
+    batchSize: number;
+    retainChecks: number;
+    retainStateChanges: number;
+    retainLogs: number;
+    pruneIntervalMs: number;
+    maintenanceRetentionMs: number;
+    maintenancePruneIntervalMs: number;
+  };
+  encryptionKey?: Buffer;
+  status: { enabled: boolean; title: string; corsOrigin?: string };
+  metricsPublic: boolean;
+  trustedProxies: string[];
+  admin?: { username: string; password: string };
+  pushRateLimitPerMinute: number;
+  loginRateLimitPerMinute: number;
+  sessionTtlMs: number;
+  logLevel: z.infer<typeof logLevel>;
+  graphql: {
+    graphiql: boolean;
+    introspection: boolean;
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    maxTokens: number;
+    bodyLimitBytes: number;
+  };
+  alertEndpoints: { telegram: string; pagerduty: string; pushover: string; opsgenie: string; opsgenieEu: string };
+}
+
+/** Reads and validates every setting; a bad value throws a ConfigError naming the variable and what it expected. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as in a blank line of a .env file.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0]), message: i.message })));
+  }
+  const e = parsed.data;
+  const issues: { variable: string; message: string }[] = [];
+  if (Boolean(e.UPTOP_TLS_CERT) !== Boolean(e.UPTOP_TLS_KEY)) {
+    issues.push({ variable: e.UPTOP_TLS_CERT ? 'UPTOP_TLS_KEY' : 'UPTOP_TLS_CERT', message: 'set both UPTOP_TLS_CERT and UPTOP_TLS_KEY, or neither' });
+  }
+  if (Boolean(e.UPTOP_ADMIN_USER) !== Boolean(e.UPTOP_ADMIN_PASSWORD)) {
+    issues.push({ variable: e.UPTOP_ADMIN_USER ? 'UPTOP_ADMIN_PASSWORD' : 'UPTOP_ADMIN_USER', message: 'set both UPTOP_ADMIN_USER and UPTOP_ADMIN_PASSWORD, or neither' });
+  }
+  if (issues.length) throw new ConfigError(issues);
+
+  return {
+    databaseUrl: e.DATABASE_URL,
+    http: { port: e.UPTOP_HTTP_PORT, host: e.UPTOP_HTTP_HOST, tlsCert: e.UPTOP_TLS_CERT, tlsKey: e.UPTOP_TLS_KEY },
+    checks: {
+      allowPrivateTargets: e.UPTOP_ALLOW_PRIVATE_TARGETS,
+      insecureSkipVerify: e.UPTOP_INSECURE_SKIP_VERIFY,
+      concurrency: e.UPTOP_CHECK_CONCURRENCY,
+    },
+    engine: {
+      reconcileIntervalMs: e.UPTOP_RECONCILE_INTERVAL,
+      alertTimeoutMs: e.UPTOP_ALERT_TIMEOUT,
+      alertHttpTimeoutMs: e.UPTOP_ALERT_HTTP_TIMEOUT,
+    },
+    writer: {
+      queueSize: e.UPTOP_QUEUE_SIZE,
+      batchSize: e.UPTOP_WRITE_BATCH,
+      retainChecks: e.UPTOP_RETAIN_CHECKS,
+      retainStateChanges: e.UPTOP_RETAIN_STATE_CHANGES,
+      retainLogs: e.UPTOP_RETAIN_LOGS,
+      pruneIntervalMs: e.UPTOP_PRUNE_INTERVAL,
+      maintenanceRetentionMs: e.UPTOP_MAINT_RETENTION,
+      maintenancePruneIntervalMs: e.UPTOP_MAINT_PRUNE_INTERVAL,
+    },
+    encryptionKey: e.UPTOP_ENCRYPTION_KEY ? Buffer.from(e.UPTOP_ENCRYPTION_KEY, 'hex') : undefined,
+    status: { enabled: e.UPTOP_STATUS_ENABLED, title: e.UPTOP_STATUS_TITLE, corsOrigin: e.UPTOP_CORS_ORIGIN },
+    metricsPublic: e.UPTOP_METRICS_PUBLIC,
+    trustedProxies: e.UPTOP_TRUSTED_PROXIES,
+    admin: e.UPTOP_ADMIN_USER && e.UPTOP_ADMIN_PASSWORD ? { username: e.UPTOP_ADMIN_USER, password: e.UPTOP_ADMIN_PASSWORD } : undefined,
+    pushRateLimitPerMinute: e.UPTOP_PUSH_RATE_LIMIT,
+    loginRateLimitPerMinute: e.UPTOP_LOGIN_RATE_LIMIT,
+    sessionTtlMs: e.UPTOP_SESSION_TTL,
+    logLevel: e.LOG_LEVEL,
+    graphql: {
+      graphiql: e.UPTOP_GRAPHIQL,
+      introspection: e.UPTOP_INTROSPECTION,
+      maxDepth: e.UPTOP_MAX_DEPTH,
+      maxCost: e.UPTOP_MAX_COST,
+      maxAliases: e.UPTOP_MAX_ALIASES,
+      maxTokens: e.UPTOP_MAX_TOKENS,
+      bodyLimitBytes: e.UPTOP_BODY_LIMIT,
+    },
+    alertEndpoints: {
+      telegram: e.UPTOP_TELEGRAM_API_URL,
+      pagerduty: e.UPTOP_PAGERDUTY_URL,
+      pushover: e.UPTOP_PUSHOVER_URL,
+      opsgenie: e.UPTOP_OPSGENIE_URL,
+      opsgenieEu: e.UPTOP_OPSGENIE_EU_URL,
+    },
+  };
+}

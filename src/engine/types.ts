@@ -1,0 +1,95 @@
+import type { MonitorType, SiteStatus } from '../generated/prisma/client.ts';
+
+export type DisplayStatus = SiteStatus | 'PAUSED' | 'MAINTENANCE';
+
+/** A site's runtime state as the engine holds it (what `SiteRuntimeState` persists). */
+export interface LiveSiteState {
+  siteId: number;
+  name: string;
+  type: MonitorType;
+  parentId: number | null;
+  paused: boolean;
+  status: SiteStatus;
+  failureCount: number;
+  statusCode: number | null;
+  latencyMs: number | null;
+  lastCheckAt: Date | null;
+  lastSuccessAt: Date | null;
+  statusChangedAt: Date | null;
+  lastError: string;
+  hasSsl: boolean;
+  certExpiresAt: Date | null;
+  sentSslWarning: boolean;
+  lastAlertAt: Date | null;
+}
+
+export interface CheckRecord {
+  siteId: number;
+  checkedAt: Date;
+  up: boolean;
+  status: SiteStatus;
+  latencyMs: number | null;
+  statusCode: number | null;
+  message: string | null;
+}
+
+export interface StateChangeRecord {
+  siteId: number;
+  from: SiteStatus;
+  to: SiteStatus;
+  reason: string;
+  changedAt: Date;
+}
+
+export interface LogRecord {
+  message: string;
+  createdAt: Date;
+  siteId: number | null;
+}
+
+export interface EngineStatusSnapshot {
+  running: boolean;
+  sites: number;
+  up: number;
+  down: number;
+  pending: number;
+  paused: number;
+  maintenance: number;
+  queueDepth: number;
+  droppedWrites: number;
+  checksPerMinute: number;
+}
+
+export type HeartbeatResult = { ok: true; siteId: number } | { ok: false; reason: 'unknown-token' | 'inactive' };
+
+export interface TestAlertResult {
+  ok: boolean;
+  error: string;
+}
+
+/**
+ * What the API and HTTP layers may ask of the engine. Services write through the writer first, then tell
+ * the engine what changed so it takes effect at once.
+ */
+export interface EngineApi {
+  readonly running: boolean;
+  /** Live state of one site, a copy; undefined when the engine does not know it. */
+  getState(siteId: number): LiveSiteState | undefined;
+  displayStatus(siteId: number): DisplayStatus;
+  /** A maintenance-type window covers the site now (global, direct, or on its group). */
+  isInMaintenance(siteId: number): boolean;
+  status(): EngineStatusSnapshot;
+  /** Newest first, at most 100 held in memory. */
+  logs(limit?: number): LogRecord[];
+  /** A site was created or changed (config, pause): reload it and re-check at once. */
+  siteChanged(siteId: number): Promise<void>;
+  siteRemoved(siteId: number): void;
+  /** Runs a check now and resolves when its result has been applied. */
+  checkNow(siteId: number): Promise<void>;
+  heartbeat(token: string): HeartbeatResult;
+  /** Maintenance windows were created, ended or deleted. */
+  maintenanceChanged(): Promise<void>;
+  /** Alert channels or their links changed. */
+  alertChannelsChanged(): Promise<void>;
+  testAlert(alertChannelId: number): Promise<TestAlertResult>;
+}

@@ -1,0 +1,75 @@
+import type { Prisma, SiteStatus } from '../generated/prisma/client.ts';
+
+/**
+ * The engine's fire-and-forget writes. Each is one row (or one upsert); the writer batches them.
+ * Times are real Dates; the writer stores them in the adapter's ISO-8601 text format.
+ */
+export type Write =
+  | {
+      kind: 'check';
+      siteId: number;
+      checkedAt: Date;
+      up: boolean;
+      status: SiteStatus;
+      latencyMs: number | null;
+      statusCode: number | null;
+      message: string | null;
+      nodeId?: string;
+    }
+  | { kind: 'stateChange'; siteId: number; fromStatus: SiteStatus; toStatus: SiteStatus; reason: string; changedAt: Date }
+  | { kind: 'log'; message: string; siteId: number | null; createdAt: Date }
+  /** One send's outcome: counts are incremented, the rest overwritten. */
+  | { kind: 'alertHealth'; alertChannelId: number; sentAt: Date; ok: boolean; error: string }
+  /** A full snapshot of a site's runtime state; within a batch the newest per site wins. */
+  | {
+      kind: 'runtimeState';
+      siteId: number;
+      status: SiteStatus;
+      failureCount: number;
+      statusCode: number | null;
+      latencyMs: number | null;
+      lastCheckAt: Date | null;
+      lastSuccessAt: Date | null;
+      statusChangedAt: Date | null;
+      lastError: string;
+      hasSsl: boolean;
+      certExpiresAt: Date | null;
+      sentSslWarning: boolean;
+      lastAlertAt: Date | null;
+      updatedAt: Date;
+    };
+
+export type WriteKind = Write['kind'];
+export const WRITE_KINDS: readonly WriteKind[] = ['check', 'stateChange', 'log', 'alertHealth', 'runtimeState'];
+
+/** The transaction client a submitted command runs with. */
+export type Tx = Prisma.TransactionClient;
+
+export interface WriterStats {
+  /** Writes waiting in the queue now. */
+  queueDepth: number;
+  /** Writes dropped because the queue was full, per kind, since start. */
+  dropped: Record<WriteKind, number>;
+  droppedTotal: number;
+  /** Rows written since start. */
+  written: number;
+  /** Batches that failed (their writes are lost and logged). */
+  failedBatches: number;
+  /** Commands waiting or running. */
+  pendingCommands: number;
+}
+
+export interface Writer {
+  /** Never blocks, never throws. Past capacity the write is dropped, counted, and noted in the log. */
+  enqueue(write: Write): void;
+  /**
+   * Runs an awaited command (an API mutation) in its own transaction, in order with the batches.
+   * Never dropped; a rejection rolls back this command alone and rejects its promise.
+   */
+  submit<T>(command: (tx: Tx) => Promise<T>): Promise<T>;
+  readonly stats: WriterStats;
+  /** Starts the drain loop and the retention timers. */
+  start(): void;
+  /** Stops accepting writes, drains every buffered write and command, then resolves. Idempotent. */
+  stop(): Promise<void>;
+}
