@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives for real: `ping` (the PING check) and Chromium (the GraphiQL
+# browser test). Run by `npm test` before vitest so a fresh machine needs no other set-up step.
+set -euo pipefail
+
+missing=()
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: missing ${missing[*]}; install them with your package manager (needs root)" >&2
+  exit 1
+fi
+echo "system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
