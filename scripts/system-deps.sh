@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real: `ping` (the PING check) and Chromium (the GraphiQL
+# Installs the Debian packages the test suite drives for real: `ping` (the PING check), openssl (test certificates)
+# and Chromium (the GraphiQL
 # browser test). Run by `npm test` before vitest so a fresh machine needs no other set-up step.
 set -euo pipefail
 
 missing=()
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -14,5 +16,5 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "system-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get update -qq -o DPkg::Lock::Timeout=300
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >/dev/null

@@ -24,6 +24,7 @@ export interface SendContext {
 }
 
 export interface ProviderEndpoints {
+  /** The Bot API base (`https://api.telegram.org`); `/bot<token>/sendMessage` is appended. The others are full endpoint URLs. */
   telegram: string;
   pagerduty: string;
   pushover: string;

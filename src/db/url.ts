@@ -13,6 +13,7 @@ export const DEFAULT_DATABASE_URL = 'file:./data/uptop.db';
 
 const JOURNAL_MODES = new Set(['DELETE', 'TRUNCATE', 'PERSIST', 'MEMORY', 'WAL', 'OFF']);
 const SYNCHRONOUS = new Set(['OFF', 'NORMAL', 'FULL', 'EXTRA', '0', '1', '2', '3']);
+const PARAMETERS = new Set(['busy_timeout', 'journal_mode', 'synchronous']);
 
 export class DatabaseUrlError extends Error {}
 
@@ -29,6 +30,12 @@ export function parseDatabaseUrl(url: string = DEFAULT_DATABASE_URL, cwd: string
   const rawPath = q === -1 ? rest : rest.slice(0, q);
   const params = new URLSearchParams(q === -1 ? '' : rest.slice(q + 1));
   if (rawPath === '') throw new DatabaseUrlError('DATABASE_URL has no file path');
+  // A misspelt parameter would otherwise be ignored and its default silently used.
+  for (const key of params.keys()) {
+    if (!PARAMETERS.has(key)) {
+      throw new DatabaseUrlError(`DATABASE_URL has an unknown parameter "${key}" (supported: ${[...PARAMETERS].join(', ')})`);
+    }
+  }
 
   const busy = params.get('busy_timeout') ?? '5000';
   if (!/^\d+$/.test(busy)) {

@@ -1,9 +1,13 @@
+import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { EngineApi } from '../engine/types.ts';
 import type { Role } from '../generated/prisma/client.ts';
+import { resolveClientIp } from '../http/client-ip.ts';
 import type { Logger } from '../log.ts';
+import type { HeartbeatService } from '../services/heartbeat.ts';
+import type { Services } from '../services/index.ts';
 import type { Writer } from '../writer/types.ts';
 import type { AppPubSub } from './pubsub.ts';
 
@@ -36,4 +40,39 @@ export interface RequestInfo {
   authorization: string | null;
   /** The client's IP as the HTTP layer resolved it (X-Forwarded-For only behind trusted proxies). */
   clientIp: string;
+}
+
+/** What every resolver sees: the shared parts, the services, and who is asking from where. */
+export interface GraphQLContext extends AppDeps {
+  services: Services;
+  heartbeat: HeartbeatService;
+  viewer: Viewer | null;
+  clientIp: string;
+}
+
+/**
+ * What yoga hands the context factory. Over HTTP: the Fetch `request` and node's `req`; over graphql-ws (ws.ts,
+ * built on `yoga.getEnveloped`): the upgrade `req` and the client's `connectionParams`, and no `request`.
+ */
+export interface ContextInput {
+  request?: { headers: { get(name: string): string | null } };
+  req?: IncomingMessage;
+  connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+/** Reads the transport's credentials (RequestInfo) from what yoga or graphql-ws passed in. */
+export function requestInfo(input: ContextInput, trustedProxies: string[]): RequestInfo {
+  const params = input.connectionParams;
+  const fromParams = params ? (params.authorization ?? params.Authorization) : undefined;
+  const authorization = params ? (typeof fromParams === 'string' ? fromParams : null) : (input.request?.headers.get('authorization') ?? null);
+  return { authorization, clientIp: input.req ? resolveClientIp(input.req, trustedProxies) : 'unknown' };
+}
+
+/** The yoga `context` function: the same for HTTP, SSE and graphql-ws. */
+export function createContextFactory(deps: AppDeps & { services: Services; heartbeat: HeartbeatService }) {
+  return async (input: ContextInput): Promise<GraphQLContext> => {
+    const info = requestInfo(input, deps.config.trustedProxies);
+    const viewer = await deps.services.auth.resolveViewer(info.authorization);
+    return { ...deps, viewer, clientIp: info.clientIp };
+  };
 }

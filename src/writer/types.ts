@@ -51,10 +51,14 @@ export interface WriterStats {
   /** Writes dropped because the queue was full, per kind, since start. */
   dropped: Record<WriteKind, number>;
   droppedTotal: number;
-  /** Rows written since start. */
+  /** Rows written since start (an upsert kind writes one row per site or channel per batch). */
   written: number;
-  /** Batches that failed (their writes are lost and logged). */
+  /** Rows not written because their site or alert channel had been deleted after they were queued. */
+  skipped: number;
+  /** Batches that failed (their writes are lost and logged); a batch failing for two kinds counts twice. */
   failedBatches: number;
+  /** Writes lost in failed batches. */
+  failedWrites: number;
   /** Commands waiting or running. */
   pendingCommands: number;
 }
@@ -68,6 +72,8 @@ export interface Writer {
    */
   submit<T>(command: (tx: Tx) => Promise<T>): Promise<T>;
   readonly stats: WriterStats;
+  /** Resolves once every write enqueued and every command submitted before the call has been processed. */
+  flush(): Promise<void>;
   /** Starts the drain loop and the retention timers. */
   start(): void;
   /** Stops accepting writes, drains every buffered write and command, then resolves. Idempotent. */

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.ts';
 import type { Site } from '../../generated/prisma/client.ts';
 
 /** The monitor configuration a check needs; the Prisma `Site` row (auth secret already decrypted). */
@@ -32,6 +33,8 @@ export interface CheckOptions {
   insecureSkipVerify: boolean;
   /** Aborts the check (engine stop). */
   signal?: AbortSignal;
+  /** Judges certificate expiry against this time source (default: the system clock). */
+  clock?: Clock;
 }
 
 /** Outcome of one outbound check. LATE/STALE/PENDING are never produced here (push and groups derive them). */

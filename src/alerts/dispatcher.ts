@@ -1,0 +1,149 @@
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts';
+import type { Writer } from '../writer/types.ts';
+import type { SecretBox } from './crypto.ts';
+import type { AlertMessage, AlertProviderImpl, AlertSettings } from './types.ts';
+
+export class UnknownAlertChannelError extends Error {
+  override name = 'UnknownAlertChannelError';
+  constructor(readonly alertChannelId: number) {
+    super(`alert channel ${alertChannelId} does not exist`);
+  }
+}
+
+export class AlertTimeoutError extends Error {
+  override name = 'AlertTimeoutError';
+}
+
+export interface SendOutcome {
+  ok: boolean;
+  /** Empty when ok. */
+  error: string;
+}
+
+interface Channel {
+  id: number;
+  name: string;
+  provider: AlertProvider;
+  settings: AlertSettings | null;
+  /** Why the stored settings cannot be used (no key, damaged, not a JSON object); null when fine. */
+  settingsError: string | null;
+}
+
+export interface DispatcherDeps {
+  db: Db;
+  writer: Writer;
+  clock: Clock;
+  config: Pick<Config, 'engine' | 'alertEndpoints'>;
+  getProvider: (provider: AlertProvider) => AlertProviderImpl;
+  secretBox?: SecretBox;
+  /** The engine's log (memory ring, database, subscribers). */
+  log: (message: string, siteId: number | null) => void;
+}
+
+function decodeSettings(stored: string, secretBox: SecretBox | undefined): AlertSettings {
+  const parsed: unknown = JSON.parse(secretBox ? secretBox.open(stored) : stored);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('settings are not a JSON object');
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+}
+
+/**
+ * Sends alerts to channels off the check path. Each send has an overall deadline (on the injected clock) and the
+ * per-request HTTP timeout, records alert health through the writer, logs failures, and never rejects.
+ */
+export class AlertDispatcher {
+  private channels = new Map<number, Channel>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Reloads every channel (start, channel changes, reconcile), so a dispatch needs no database read. */
+  async reload(): Promise<void> {
+    const rows = await this.deps.db.alertChannel.findMany();
+    this.channels = new Map(rows.map((row) => [row.id, this.toChannel(row)]));
+  }
+
+  /** Fire and forget: one send per channel; channels that no longer exist are skipped. */
+  dispatch(channelIds: readonly number[], alert: AlertMessage): void {
+    for (const id of channelIds) {
+      const channel = this.channels.get(id);
+      if (!channel) continue;
+      const send: Promise<void> = this.send(channel, alert)
+        .then((outcome) => {
+          if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, alert.site?.id ?? null);
+        })
+        .catch(() => {})
+        .finally(() => this.inFlight.delete(send));
+      this.inFlight.add(send);
+    }
+  }
+
+  /** Sends the test alert to one channel, read fresh from the database, and reports the outcome. */
+  async testAlert(alertChannelId: number): Promise<SendOutcome> {
+    const row = await this.deps.db.alertChannel.findUnique({ where: { id: alertChannelId } });
+    if (!row) throw new UnknownAlertChannelError(alertChannelId);
+    const channel = this.toChannel(row);
+    const outcome = await this.send(channel, {
+      event: 'test',
+      title: '🧪 Test Alert',
+      message: `Test notification from uptop for channel '${channel.name}'.`,
+      site: null,
+      timestamp: this.deps.clock.now(),
+    });
+    this.deps.log(
+      outcome.ok ? `Test alert sent to '${channel.name}'` : `Test alert to '${channel.name}' failed: ${outcome.error}`,
+      null,
+    );
+    return outcome;
+  }
+
+  /** Resolves when every send in progress has ended (each ends by its own deadline). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private toChannel(row: AlertChannel): Channel {
+    try {
+      return { id: row.id, name: row.name, provider: row.provider, settings: decodeSettings(row.settings, this.deps.secretBox), settingsError: null };
+    } catch (err) {
+      return { id: row.id, name: row.name, provider: row.provider, settings: null, settingsError: `unusable settings: ${(err as Error).message}` };
+    }
+  }
+
+  private async send(channel: Channel, alert: AlertMessage): Promise<SendOutcome> {
+    const { clock, config } = this.deps;
+    const controller = new AbortController();
+    const timeoutMs = config.engine.alertTimeoutMs;
+    const timer = clock.setTimeout(() => controller.abort(new AlertTimeoutError(`alert send timed out after ${timeoutMs} ms`)), timeoutMs);
+    let outcome: SendOutcome;
+    try {
+      if (!channel.settings) throw new Error(channel.settingsError ?? 'unusable settings');
+      const sending = this.deps.getProvider(channel.provider).send(channel.settings, alert, {
+        signal: controller.signal,
+        httpTimeoutMs: config.engine.alertHttpTimeoutMs,
+        endpoints: config.alertEndpoints,
+      });
+      // A provider that ignores the signal still cannot hold the send past its deadline.
+      await Promise.race([sending, aborted(controller.signal)]);
+      outcome = { ok: true, error: '' };
+    } catch (err) {
+      outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clock.clearTimeout(timer);
+    }
+    this.deps.writer.enqueue({ kind: 'alertHealth', alertChannelId: channel.id, sentAt: clock.now(), ok: outcome.ok, error: outcome.error });
+    return outcome;
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

@@ -1,0 +1,35 @@
+import { sendHttp } from '../http.ts';
+import type { AlertMessage, AlertProviderImpl } from '../types.ts';
+import { requireSetting, settingOr } from './setting.ts';
+
+export const pagerduty: AlertProviderImpl = {
+  provider: 'PAGERDUTY',
+  async send(settings, alert, ctx) {
+    const routingKey = requireSetting(settings, 'routing_key');
+    const dedupKey = dedupKeyOf(alert);
+    const json =
+      alert.event === 'up'
+        ? { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey }
+        : {
+            routing_key: routingKey,
+            event_action: 'trigger',
+            dedup_key: dedupKey,
+            payload: {
+              summary: `${alert.title}: ${alert.message}`,
+              source: 'uptop',
+              severity: settingOr(settings, 'severity', 'critical'),
+            },
+          };
+    await sendHttp({ url: ctx.endpoints.pagerduty, json }, ctx);
+  },
+};
+
+/**
+ * A recovery resolves the incident its outage opened, so both share the site's key. The SSL warning
+ * is its own incident: an outage's recovery says nothing about the certificate.
+ */
+function dedupKeyOf(alert: AlertMessage): string {
+  if (!alert.site) return `uptop-test-${alert.timestamp.getTime()}`;
+  const key = `uptop-site-${alert.site.id}`;
+  return alert.event === 'ssl_expiring' ? `${key}-ssl` : key;
+}

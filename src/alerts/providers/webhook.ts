@@ -1,0 +1,27 @@
+import { createHmac } from 'node:crypto';
+import { sendHttp } from '../http.ts';
+import type { AlertProviderImpl } from '../types.ts';
+import { requireSetting } from './setting.ts';
+
+const SIGNATURE_HEADER = 'X-Uptop-Signature';
+
+export const webhook: AlertProviderImpl = {
+  provider: 'WEBHOOK',
+  async send(settings, alert, ctx) {
+    const url = requireSetting(settings, 'url');
+    const body = Buffer.from(
+      JSON.stringify({
+        event: alert.event,
+        title: alert.title,
+        message: alert.message,
+        site: alert.site && { id: alert.site.id, name: alert.site.name, status: alert.site.status },
+        timestamp: alert.timestamp.toISOString(),
+      }),
+    );
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (settings.secret) {
+      headers[SIGNATURE_HEADER] = `sha256=${createHmac('sha256', settings.secret).update(body).digest('hex')}`;
+    }
+    await sendHttp({ url, body, headers }, ctx);
+  },
+};

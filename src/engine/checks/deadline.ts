@@ -1,0 +1,43 @@
+/**
+ * One check's time budget: an AbortSignal that fires when the site timeout elapses or the engine aborts.
+ * Network deadlines run on real timers: sockets live in real time, so the injected Clock cannot drive them.
+ * (AbortSignal.any is avoided on purpose: on Node 20 every combined signal stays referenced by a long-lived
+ * parent, which leaks at hundreds of checks per second.)
+ */
+export class Deadline {
+  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private expired = false;
+
+  constructor(
+    private readonly seconds: number,
+    private readonly parent?: AbortSignal,
+  ) {
+    this.signal = this.controller.signal;
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort(new Error(this.reason()));
+    }, seconds * 1000);
+    if (parent?.aborted) this.controller.abort(parent.reason);
+    else parent?.addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  get aborted(): boolean {
+    return this.signal.aborted;
+  }
+
+  /** Why the operation was cut short: the site timeout, or the engine stopping. */
+  reason(): string {
+    return this.parent?.aborted && !this.expired ? 'check aborted' : `timeout after ${this.seconds}s`;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.parent?.removeEventListener('abort', this.onParentAbort);
+  }
+
+  private readonly onParentAbort = (): void => {
+    this.controller.abort(this.parent?.reason);
+  };
+}

@@ -1,0 +1,170 @@
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { finished } from 'node:stream/promises';
+import { systemClock } from '../../clock.ts';
+import { DEFAULT_ACCEPTED_CODES, isCodeAccepted } from './accepted-codes.ts';
+import { agentFor } from './agents.ts';
+import { Deadline } from './deadline.ts';
+import { parseHttpHeaders } from './http-headers.ts';
+import { followRedirect, MAX_REDIRECTS, type HttpHop } from './redirect.ts';
+import { downResult, errorText, truncateMessage, upResult } from './result.ts';
+import { httpBlockedMessage, isPrivateAddress } from './ssrf.ts';
+import { stripBrackets, timeoutSeconds } from './target.ts';
+import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
+
+/** The most body read for a keyword match. */
+export const KEYWORD_BODY_LIMIT = 1024 * 1024;
+
+const USER_AGENT = 'uptop (uptime monitor)';
+
+/** A failure that ends the check with this exact reason. */
+class CheckFailure extends Error {}
+
+/**
+ * HTTP(S) check on node:http directly: it exposes the peer certificate, and lets the SSRF guard own DNS resolution
+ * through the pooled agents' `lookup`.
+ */
+export async function checkHttp(target: CheckTarget, options: CheckOptions): Promise<CheckResult> {
+  const first = firstHop(target);
+  if (typeof first === 'string') return downResult(first);
+
+  const verifyTls = !(target.ignoreTls || options.insecureSkipVerify);
+  const deadline = new Deadline(timeoutSeconds(target), options.signal);
+  const started = performance.now();
+  let latencyMs: number | null = null;
+  try {
+    let hop = first;
+    let res: http.IncomingMessage;
+    for (let redirects = 0; ; redirects++) {
+      res = await send(hop, verifyTls, options.allowPrivateTargets, deadline.signal);
+      const next = followRedirect(hop, res.statusCode ?? 0, res.headers.location);
+      if (!next) break;
+      await drain(res);
+      if (redirects === MAX_REDIRECTS) throw new CheckFailure(`stopped after ${MAX_REDIRECTS} redirects`);
+      hop = next;
+    }
+    latencyMs = performance.now() - started;
+    return await judge(target, options, res, latencyMs);
+  } catch (err) {
+    const message = err instanceof CheckFailure ? err.message : deadline.aborted ? deadline.reason() : transportError(err);
+    return downResult(message, { latencyMs: latencyMs ?? performance.now() - started });
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** The first request, or the reason the site's settings cannot make one. */
+function firstHop(target: CheckTarget): HttpHop | string {
+  let url: URL;
+  try {
+    url = new URL(target.url ?? '');
+  } catch {
+    return `invalid URL: ${target.url ?? '(none)'}`;
+  }
+  const parsed = parseHttpHeaders(target.httpHeaders);
+  if (!parsed.ok) return parsed.message;
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*', ...parsed.headers };
+  if (target.authType === 'BASIC') {
+    const credentials = Buffer.from(`${target.authUsername ?? ''}:${target.authSecret ?? ''}`).toString('base64');
+    headers.authorization = `Basic ${credentials}`;
+  } else if (target.authType === 'BEARER') {
+    headers.authorization = `Bearer ${target.authSecret ?? ''}`;
+  }
+  const body = target.httpBody ? Buffer.from(target.httpBody) : null;
+  if (body && !headers['content-type']) headers['content-type'] = looksLikeJson(target.httpBody!) ? 'application/json' : 'text/plain; charset=utf-8';
+  return { url, method: (target.method || 'GET').toUpperCase(), headers, body };
+}
+
+function looksLikeJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends one request and resolves with its response (headers arrived). A pooled socket the server closed while idle
+ * fails at once with ECONNRESET; that request never reached the server, so it is sent again on another socket.
+ */
+async function send(hop: HttpHop, verifyTls: boolean, allowPrivate: boolean, signal: AbortSignal): Promise<http.IncomingMessage> {
+  const protocol = hop.url.protocol;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new CheckFailure(`unsupported protocol scheme "${protocol.replace(/:$/, '')}"`);
+  }
+  const host = stripBrackets(hop.url.hostname);
+  // Sockets to IP literals are opened without a lookup, so the guard in the agents' lookup never sees them.
+  if (!allowPrivate && net.isIP(host) && isPrivateAddress(host)) throw new CheckFailure(httpBlockedMessage(host, host));
+
+  const agent = agentFor(protocol, verifyTls, allowPrivate);
+  const request = protocol === 'https:' ? https.request : http.request;
+  for (;;) {
+    const attempt = new Promise<http.IncomingMessage>((resolve, reject) => {
+      const headers = hop.body ? { ...hop.headers, 'content-length': String(hop.body.length) } : hop.headers;
+      const req = request(hop.url, { method: hop.method, headers, agent, signal });
+      req.once('response', resolve);
+      req.once('error', (err: NodeJS.ErrnoException) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+      req.end(hop.body ?? undefined);
+    });
+    try {
+      return await attempt;
+    } catch (err) {
+      const stale = (err as { reusedSocket?: boolean; code?: string }).reusedSocket && (err as { code?: string }).code === 'ECONNRESET';
+      if (!stale || signal.aborted) throw err;
+    }
+  }
+}
+
+async function judge(target: CheckTarget, options: CheckOptions, res: http.IncomingMessage, latencyMs: number): Promise<CheckResult> {
+  const statusCode = res.statusCode ?? 0;
+  const fields: Parameters<typeof upResult>[0] = { statusCode, latencyMs };
+  if (target.checkSsl && res.socket instanceof TLSSocket) {
+    const notAfter = res.socket.getPeerCertificate().valid_to;
+    if (notAfter) {
+      fields.hasSsl = true;
+      fields.certExpiresAt = new Date(notAfter);
+    }
+  }
+  const keyword = target.keyword ?? '';
+  const body = keyword ? (await readPrefix(res, KEYWORD_BODY_LIMIT)).toString('utf8') : (await drain(res), '');
+
+  if (fields.certExpiresAt && fields.certExpiresAt.getTime() <= (options.clock ?? systemClock).nowMs()) {
+    return { ...upResult(fields), status: 'SSL_EXPIRED', message: 'SSL certificate expired' };
+  }
+  if (!isCodeAccepted(statusCode, target.acceptedCodes)) {
+    return downResult(`HTTP ${statusCode} (expected ${target.acceptedCodes.trim() || DEFAULT_ACCEPTED_CODES})`, fields);
+  }
+  if (keyword && body.includes(keyword) === target.keywordInvert) {
+    return downResult(`keyword ${JSON.stringify(keyword)} ${target.keywordInvert ? 'found' : 'not found'}`, fields);
+  }
+  return upResult(fields);
+}
+
+/** Reads at most `limit` bytes of the body, then lets the rest go (the socket is closed if more was coming). */
+async function readPrefix(res: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) break;
+  }
+  return Buffer.concat(chunks).subarray(0, limit);
+}
+
+/** Discards the body so the socket can serve the next check; a broken body does not change the verdict. */
+async function drain(res: http.IncomingMessage): Promise<void> {
+  res.resume();
+  await finished(res).catch(() => undefined);
+}
+
+const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|^ERR_TLS|^ERR_SSL/;
+
+function transportError(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  const text = errorText(err);
+  return truncateMessage(typeof code === 'string' && TLS_ERROR.test(code) ? `TLS error: ${text}` : text);
+}

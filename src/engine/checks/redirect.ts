@@ -1,0 +1,42 @@
+export const MAX_REDIRECTS = 10;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export interface HttpHop {
+  url: URL;
+  method: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: Buffer | null;
+}
+
+/** Headers that carry credentials or describe the body, dropped as the redirect rules below say. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'transfer-encoding'];
+
+/**
+ * The request a redirect leads to, or null when `status` is not a redirect with a usable Location.
+ * As browsers and Go's client do: 303, and 301/302 after anything but GET/HEAD, become a GET without body;
+ * 307/308 repeat the method and body. Credentials are not sent on to another origin.
+ */
+export function followRedirect(hop: HttpHop, status: number, location: string | undefined): HttpHop | null {
+  if (!REDIRECT_STATUSES.has(status) || !location) return null;
+  let url: URL;
+  try {
+    url = new URL(location, hop.url);
+  } catch {
+    return null;
+  }
+  const headers = { ...hop.headers };
+  let { method, body } = hop;
+  const becomesGet = (status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method !== 'GET' && method !== 'HEAD');
+  if (becomesGet) {
+    method = 'GET';
+    body = null;
+    for (const name of BODY_HEADERS) delete headers[name];
+  }
+  if (url.origin !== hop.url.origin) {
+    for (const name of CREDENTIAL_HEADERS) delete headers[name];
+  }
+  return { url, method, headers, body };
+}

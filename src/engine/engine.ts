@@ -1,0 +1,731 @@
+import { AlertDispatcher } from '../alerts/dispatcher.ts';
+import type { SecretBox } from '../alerts/crypto.ts';
+import { getProvider as defaultGetProvider } from '../alerts/providers/index.ts';
+import type { AlertProviderImpl } from '../alerts/types.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { AlertProvider } from '../generated/prisma/client.ts';
+import type { AppPubSub } from '../graphql/pubsub.ts';
+import type { Logger } from '../log.ts';
+import type { Write, Writer } from '../writer/types.ts';
+import { runCheck as defaultRunCheck } from './checks/index.ts';
+import { downResult, errorText } from './checks/result.ts';
+import type { Checker, CheckResult } from './checks/types.ts';
+import { groupStatus } from './groups.ts';
+import { KeyedTimers } from './keyed-timers.ts';
+import { initialState, restoredState, runtimeStateWrite, withConfig } from './live-state.ts';
+import { LOG_RING_SIZE, LogRing, sanitizeLog } from './log-ring.ts';
+import { MaintenanceIndex } from './maintenance.ts';
+import { evaluatePush, nextPushEvaluation } from './push.ts';
+import { Scheduler } from './scheduler.ts';
+import { loadChannelLinks, loadSites, sameIds, type EngineSite } from './sites.ts';
+import {
+  applyGroupStatus,
+  applyHeartbeat,
+  downMessage,
+  formatDurationShort,
+  handleStatusChange,
+  isBroken,
+  TITLE_DOWN,
+  type Observation,
+  type Transition,
+} from './state-machine.ts';
+import { RateWindow, StatusPublisher } from './status.ts';
+import type {
+  CheckRecord,
+  DisplayStatus,
+  EngineApi,
+  EngineStatusSnapshot,
+  HeartbeatResult,
+  LiveSiteState,
+  LogRecord,
+  TestAlertResult,
+} from './types.ts';
+
+export interface EngineOptions {
+  /** The reading client; the engine writes only through the writer. */
+  db: Db;
+  writer: Writer;
+  pubsub: AppPubSub;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  /** Opens sealed alert settings and HTTP auth secrets. */
+  secretBox?: SecretBox;
+  runCheck?: Checker;
+  getProvider?: (provider: AlertProvider) => AlertProviderImpl;
+  /** Uniform in [0, 1), for the start stagger and the interval jitter. */
+  random?: () => number;
+  /** Sees every check start with its lateness against the schedule (metrics, benchmarks). */
+  onCheckStarted?: (siteId: number, lateMs: number) => void;
+}
+
+export class UnknownSiteError extends Error {
+  override name = 'UnknownSiteError';
+  constructor(readonly siteId: number) {
+    super(`site ${siteId} does not exist`);
+  }
+}
+
+interface SiteEntry {
+  site: EngineSite;
+  state: LiveSiteState;
+}
+
+/** A check row, also the payload of `site:checkCompleted` (one object for both). */
+type CheckWrite = Extract<Write, { kind: 'check' }> & CheckRecord;
+
+const MIN_INTERVAL_S = 5;
+/** The first checks after start are spread over the interval, up to this much, so a restart is not a burst. */
+const MAX_START_STAGGER_MS = 30_000;
+
+/**
+ * Owns all runtime state: live status per site, the push token index, the log ring, timers. Checks run on per-site
+ * timers through a bounded queue; results go through the pure state machine; effects are written through the writer,
+ * published on the pubsub and sent as alerts.
+ */
+export class Engine implements EngineApi {
+  private readonly db: Db;
+  private readonly writer: Writer;
+  private readonly pubsub: AppPubSub;
+  private readonly clock: Clock;
+  private readonly config: Config;
+  private readonly logger: Logger;
+  private readonly secretBox: SecretBox | undefined;
+  private readonly checker: Checker;
+  private readonly random: () => number;
+
+  private readonly sites = new Map<number, SiteEntry>();
+  private readonly tokens = new Map<string, number>();
+  /** Group id → ids of the sites whose parent it is. */
+  private readonly children = new Map<number, Set<number>>();
+  private maintenance = new MaintenanceIndex([]);
+  private readonly logRing = new LogRing();
+  private readonly scheduler: Scheduler;
+  private readonly renotifyTimers: KeyedTimers;
+  private readonly dispatcher: AlertDispatcher;
+  private readonly statusPublisher: StatusPublisher;
+  private readonly checkRate = new RateWindow();
+  private readonly abort = new AbortController();
+
+  private reconcileTimer: TimerHandle | null = null;
+  private reconciling: Promise<void> | null = null;
+  private maintenanceTimer: TimerHandle | null = null;
+  private started = false;
+  private stopped = false;
+  private activeFlag = true;
+  private stopping: Promise<void> | null = null;
+
+  constructor(options: EngineOptions) {
+    this.db = options.db;
+    this.writer = options.writer;
+    this.pubsub = options.pubsub;
+    this.clock = options.clock;
+    this.config = options.config;
+    this.logger = options.logger;
+    this.secretBox = options.secretBox;
+    this.checker = options.runCheck ?? defaultRunCheck;
+    this.random = options.random ?? Math.random;
+    this.scheduler = new Scheduler(this.clock, this.config.checks.concurrency, {
+      run: (id) => this.runSite(id),
+      inline: (id) => {
+        const type = this.sites.get(id)?.site.type;
+        return type === 'PUSH' || type === 'GROUP';
+      },
+      nextDelay: (id) => this.nextDelay(id),
+      onStart: options.onCheckStarted,
+    });
+    this.renotifyTimers = new KeyedTimers(this.clock);
+    this.dispatcher = new AlertDispatcher({
+      db: this.db,
+      writer: this.writer,
+      clock: this.clock,
+      config: this.config,
+      getProvider: options.getProvider ?? defaultGetProvider,
+      secretBox: this.secretBox,
+      log: (message, siteId) => this.log(message, siteId),
+    });
+    this.statusPublisher = new StatusPublisher(
+      this.clock,
+      () => this.status(),
+      (snapshot) => this.pubsub.publish('engine:status', snapshot),
+    );
+  }
+
+  get running(): boolean {
+    return this.started && !this.stopped;
+  }
+
+  /** False on a passive cluster member: nothing is checked, results and heartbeats are refused. */
+  get active(): boolean {
+    return this.activeFlag;
+  }
+
+  /** Loads channels, windows, sites and their persisted state and logs, then schedules every site. */
+  async start(): Promise<void> {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    const [sites, runtime, logs] = await Promise.all([
+      loadSites(this.db, this.secretBox),
+      this.db.siteRuntimeState.findMany(),
+      this.db.log.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: LOG_RING_SIZE }),
+      this.dispatcher.reload(),
+      this.reloadMaintenance(),
+    ]);
+    if (this.stopped) return;
+    for (let i = logs.length - 1; i >= 0; i--) {
+      const row = logs[i]!;
+      this.logRing.push({ message: row.message, createdAt: row.createdAt, siteId: row.siteId });
+    }
+    const persisted = new Map(runtime.map((row) => [row.siteId, row]));
+    for (const site of sites) {
+      const row = persisted.get(site.id);
+      this.addEntry(site, row ? restoredState(site, row) : initialState(site));
+    }
+    if (this.activeFlag) this.scheduleAll();
+    this.armReconcile();
+    this.armMaintenanceBoundary();
+    this.statusPublisher.flush();
+  }
+
+  /**
+   * Ends every timer, aborts checks in progress and waits (bounded) for them and for alert sends, so `main` can then
+   * stop the writer. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.scheduler.stop();
+    this.renotifyTimers.clearAll();
+    this.statusPublisher.stop();
+    for (const timer of [this.reconcileTimer, this.maintenanceTimer]) if (timer) this.clock.clearTimeout(timer);
+    this.reconcileTimer = this.maintenanceTimer = null;
+    this.abort.abort();
+    let bound: TimerHandle | null = null;
+    await Promise.race([
+      Promise.allSettled([this.scheduler.idle(), this.dispatcher.idle(), this.reconciling]),
+      new Promise<void>((resolve) => {
+        bound = this.clock.setTimeout(resolve, this.config.engine.alertTimeoutMs);
+      }),
+    ]);
+    if (bound) this.clock.clearTimeout(bound);
+    if (this.dispatcher.pending > 0) this.logger.warn({ pending: this.dispatcher.pending }, 'engine stopped with alert sends still in flight');
+    this.statusPublisher.flush();
+  }
+
+  /** Switches between checking (leader) and idling (passive member). */
+  setActive(active: boolean): void {
+    if (active === this.activeFlag) return;
+    this.activeFlag = active;
+    this.log(active ? 'Engine RESUMED (Active)' : 'Engine PAUSED (Passive)', null);
+    if (!this.running) return;
+    if (active) this.scheduleAll();
+    else {
+      this.scheduler.cancelAll();
+      this.renotifyTimers.clearAll();
+    }
+    this.statusPublisher.markDirty();
+  }
+
+  // ---------------------------------------------------------------- EngineApi: reads
+
+  getState(siteId: number): LiveSiteState | undefined {
+    const entry = this.sites.get(siteId);
+    return entry ? { ...entry.state } : undefined;
+  }
+
+  displayStatus(siteId: number): DisplayStatus {
+    const entry = this.sites.get(siteId);
+    if (!entry) return 'PENDING';
+    if (entry.site.paused) return 'PAUSED';
+    if (this.inMaintenance(entry)) return 'MAINTENANCE';
+    return entry.state.status;
+  }
+
+  isInMaintenance(siteId: number): boolean {
+    const entry = this.sites.get(siteId);
+    return entry ? this.inMaintenance(entry) : this.maintenance.covers(siteId, null, this.clock.nowMs());
+  }
+
+  status(): EngineStatusSnapshot {
+    const nowMs = this.clock.nowMs();
+    let up = 0;
+    let down = 0;
+    let pending = 0;
+    let paused = 0;
+    let maintenance = 0;
+    for (const entry of this.sites.values()) {
+      if (entry.site.paused) paused++;
+      else if (this.maintenance.covers(entry.site.id, entry.site.parentId, nowMs)) maintenance++;
+      else if (entry.state.status === 'UP') up++;
+      else if (isBroken(entry.state.status)) down++;
+      else if (entry.state.status === 'PENDING') pending++;
+    }
+    const stats = this.writer.stats;
+    return {
+      running: this.running,
+      sites: this.sites.size,
+      up,
+      down,
+      pending,
+      paused,
+      maintenance,
+      queueDepth: stats.queueDepth,
+      droppedWrites: stats.droppedTotal,
+      checksPerMinute: this.checkRate.total(nowMs),
+    };
+  }
+
+  logs(limit = LOG_RING_SIZE): LogRecord[] {
+    return this.logRing.newest(limit);
+  }
+
+  // ---------------------------------------------------------------- EngineApi: commands
+
+  async siteChanged(siteId: number): Promise<void> {
+    const [site] = await loadSites(this.db, this.secretBox, [siteId]);
+    if (this.stopped) return;
+    if (site) this.upsertSite(site);
+    else this.siteRemoved(siteId);
+  }
+
+  siteRemoved(siteId: number): void {
+    const entry = this.sites.get(siteId);
+    if (!entry) return;
+    this.sites.delete(siteId);
+    this.scheduler.cancel(siteId);
+    this.renotifyTimers.clear(siteId);
+    if (entry.site.pushToken) this.tokens.delete(entry.site.pushToken);
+    this.unlinkParent(siteId, entry.site.parentId);
+    const kids = this.children.get(siteId);
+    if (kids) {
+      for (const childId of kids) {
+        const child = this.sites.get(childId);
+        if (child) {
+          child.site = { ...child.site, parentId: null };
+          child.state = withConfig(child.state, child.site);
+        }
+      }
+      this.children.delete(siteId);
+    }
+    this.reevaluateGroup(entry.site.parentId);
+    this.statusPublisher.markDirty();
+  }
+
+  async checkNow(siteId: number): Promise<void> {
+    if (!this.sites.has(siteId)) await this.siteChanged(siteId);
+    const entry = this.sites.get(siteId);
+    if (!entry) throw new UnknownSiteError(siteId);
+    if (!this.running || !this.activeFlag || entry.site.paused) return;
+    await this.scheduler.trigger(siteId);
+  }
+
+  heartbeat(token: string): HeartbeatResult {
+    if (!this.activeFlag || !this.running) return { ok: false, reason: 'inactive' };
+    const siteId = this.tokens.get(token);
+    const entry = siteId === undefined ? undefined : this.sites.get(siteId);
+    if (!entry) return { ok: false, reason: 'unknown-token' };
+    const now = this.clock.now();
+    const t = applyHeartbeat(entry.state, entry.site, now, this.inMaintenance(entry));
+    this.commit(entry, t, {
+      kind: 'check',
+      siteId: entry.site.id,
+      checkedAt: now,
+      up: true,
+      status: 'UP',
+      latencyMs: 0,
+      statusCode: null,
+      message: null,
+    });
+    if (!entry.site.paused) this.schedulePush(entry);
+    return { ok: true, siteId: entry.site.id };
+  }
+
+  async maintenanceChanged(): Promise<void> {
+    await this.reloadMaintenance();
+    if (this.stopped) return;
+    this.afterMaintenanceChange();
+  }
+
+  async alertChannelsChanged(): Promise<void> {
+    const [links] = await Promise.all([loadChannelLinks(this.db), this.dispatcher.reload()]);
+    if (this.stopped) return;
+    this.applyLinks(links);
+  }
+
+  async testAlert(alertChannelId: number): Promise<TestAlertResult> {
+    return this.dispatcher.testAlert(alertChannelId);
+  }
+
+  // ---------------------------------------------------------------- sites in memory
+
+  private addEntry(site: EngineSite, state: LiveSiteState): void {
+    this.sites.set(site.id, { site, state: withConfig(state, site) });
+    if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
+    this.linkParent(site.id, site.parentId);
+  }
+
+  /** A created or changed site takes effect at once: config swapped in, runtime state kept, checked again now. */
+  private upsertSite(site: EngineSite): void {
+    const entry = this.sites.get(site.id);
+    if (!entry) {
+      this.addEntry(site, initialState(site));
+      if (this.activeFlag && !site.paused) this.triggerQuietly(site.id);
+      this.reevaluateGroup(site.parentId);
+      this.statusPublisher.markDirty();
+      return;
+    }
+    const before = entry.site;
+    if (before.pushToken) this.tokens.delete(before.pushToken);
+    if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
+    if (before.parentId !== site.parentId) {
+      this.unlinkParent(site.id, before.parentId);
+      this.linkParent(site.id, site.parentId);
+    }
+    entry.site = site;
+    entry.state = withConfig(entry.state, site);
+    if (before.paused !== site.paused) this.log(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
+    // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
+    if (site.paused || before.type !== site.type) this.scheduler.cancel(site.id);
+    if (this.activeFlag && !site.paused) this.triggerQuietly(site.id);
+    this.armRenotify(entry);
+    if (before.parentId !== site.parentId) this.reevaluateGroup(before.parentId);
+    this.reevaluateGroup(site.parentId);
+    this.statusPublisher.markDirty();
+  }
+
+  private linkParent(siteId: number, parentId: number | null): void {
+    if (parentId === null) return;
+    let kids = this.children.get(parentId);
+    if (!kids) this.children.set(parentId, (kids = new Set()));
+    kids.add(siteId);
+  }
+
+  private unlinkParent(siteId: number, parentId: number | null): void {
+    if (parentId === null) return;
+    const kids = this.children.get(parentId);
+    kids?.delete(siteId);
+    if (kids?.size === 0) this.children.delete(parentId);
+  }
+
+  private applyLinks(links: Map<number, number[]>): void {
+    for (const entry of this.sites.values()) {
+      const ids = links.get(entry.site.id) ?? [];
+      if (!sameIds(ids, entry.site.channelIds)) {
+        entry.site = { ...entry.site, channelIds: ids };
+        this.armRenotify(entry);
+      }
+    }
+  }
+
+  private inMaintenance(entry: SiteEntry): boolean {
+    return this.maintenance.covers(entry.site.id, entry.site.parentId, this.clock.nowMs());
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  private scheduleAll(): void {
+    for (const entry of this.sites.values()) {
+      if (entry.site.paused) continue;
+      if (entry.site.type === 'PUSH') this.schedulePush(entry);
+      else this.scheduler.schedule(entry.site.id, this.random() * Math.min(this.intervalMs(entry.site), MAX_START_STAGGER_MS));
+      this.armRenotify(entry);
+    }
+  }
+
+  private triggerQuietly(siteId: number): void {
+    void this.scheduler.trigger(siteId);
+  }
+
+  private intervalMs(site: EngineSite): number {
+    return Math.max(site.interval, MIN_INTERVAL_S) * 1000;
+  }
+
+  /** After a run: the interval plus up to 10 % jitter; push monitors wake at their next deadline instead. */
+  private nextDelay(siteId: number): number | null {
+    const entry = this.sites.get(siteId);
+    if (!entry || entry.site.paused || !this.activeFlag || this.stopped) return null;
+    if (entry.site.type === 'PUSH') {
+      const at = nextPushEvaluation(entry.state, entry.site.interval, this.clock.nowMs());
+      return at === null ? null : at - this.clock.nowMs();
+    }
+    const interval = this.intervalMs(entry.site);
+    return interval + this.random() * interval * 0.1;
+  }
+
+  private schedulePush(entry: SiteEntry): void {
+    const nowMs = this.clock.nowMs();
+    const at = nextPushEvaluation(entry.state, entry.site.interval, nowMs);
+    if (at === null) this.scheduler.cancel(entry.site.id);
+    else this.scheduler.schedule(entry.site.id, at - nowMs);
+  }
+
+  private runSite(siteId: number): Promise<void> | void {
+    const entry = this.sites.get(siteId);
+    if (!entry || !this.activeFlag || this.stopped) return;
+    if (entry.site.type === 'PUSH') this.evaluatePushSite(entry);
+    else if (entry.site.type === 'GROUP') this.evaluateGroup(entry, true);
+    else return this.runOutbound(entry);
+  }
+
+  // ---------------------------------------------------------------- checks and evaluations
+
+  private async runOutbound(entry: SiteEntry): Promise<void> {
+    const site = entry.site;
+    const startedAt = this.clock.now();
+    let result: CheckResult;
+    if (site.configError) result = downResult(site.configError);
+    else {
+      try {
+        result = await this.checker(site, {
+          allowPrivateTargets: this.config.checks.allowPrivateTargets,
+          insecureSkipVerify: this.config.checks.insecureSkipVerify,
+          signal: this.abort.signal,
+        });
+      } catch (err) {
+        result = downResult(errorText(err));
+      }
+    }
+    // A site removed (or replaced) mid-check is not brought back; a passive or stopping engine ignores results.
+    if (this.stopped || !this.activeFlag || this.sites.get(site.id) !== entry) return;
+    const now = this.clock.now();
+    const obs: Observation = {
+      status: result.status,
+      statusCode: result.statusCode,
+      latencyMs: result.latencyMs,
+      hasSsl: result.hasSsl,
+      certExpiresAt: result.certExpiresAt,
+      reason: result.message,
+      basis: startedAt,
+      checkedAt: now,
+    };
+    const t = handleStatusChange(entry.state, obs, entry.site, now, this.inMaintenance(entry));
+    if (!t) return;
+    this.commit(entry, t, {
+      kind: 'check',
+      siteId: site.id,
+      checkedAt: now,
+      up: result.status === 'UP',
+      status: result.status,
+      latencyMs: result.latencyMs,
+      statusCode: result.statusCode,
+      message: result.message || null,
+    });
+  }
+
+  private evaluatePushSite(entry: SiteEntry): void {
+    const now = this.clock.now();
+    const obs = evaluatePush(entry.state, entry.site.interval, now.getTime());
+    if (!obs) return;
+    const t = handleStatusChange(entry.state, obs, entry.site, now, this.inMaintenance(entry));
+    if (!t) return;
+    this.commit(entry, t, {
+      kind: 'check',
+      siteId: entry.site.id,
+      checkedAt: now,
+      up: false,
+      status: obs.status,
+      latencyMs: null,
+      statusCode: null,
+      message: obs.reason,
+    });
+  }
+
+  /**
+   * On its own schedule a group records a check; when a child changes it is re-evaluated at once and only a change
+   * of its status is applied.
+   */
+  private evaluateGroup(entry: SiteEntry, scheduled: boolean): void {
+    const nowMs = this.clock.nowMs();
+    const kids: LiveSiteState[] = [];
+    for (const id of this.children.get(entry.site.id) ?? []) {
+      const child = this.sites.get(id);
+      if (child) kids.push(child.state);
+    }
+    const verdict = groupStatus(kids, (child) => this.maintenance.covers(child.siteId, child.parentId, nowMs));
+    if (!scheduled && verdict.status === entry.state.status) return;
+    const now = this.clock.now();
+    const t = applyGroupStatus(entry.state, verdict.status, verdict.reason, entry.site, now, this.inMaintenance(entry));
+    this.commit(
+      entry,
+      t,
+      scheduled
+        ? {
+            kind: 'check',
+            siteId: entry.site.id,
+            checkedAt: now,
+            up: !isBroken(verdict.status),
+            status: verdict.status,
+            latencyMs: null,
+            statusCode: null,
+            message: verdict.reason || null,
+          }
+        : null,
+    );
+  }
+
+  private reevaluateGroup(groupId: number | null): void {
+    if (groupId === null || !this.activeFlag || !this.running) return;
+    const group = this.sites.get(groupId);
+    if (group && group.site.type === 'GROUP' && !group.site.paused) this.evaluateGroup(group, false);
+  }
+
+  /** Applies a transition: state, check row, state change, logs, alerts, runtime snapshot, and what depends on it. */
+  private commit(entry: SiteEntry, t: Transition, check: CheckWrite | null): void {
+    const id = entry.site.id;
+    const now = this.clock.now();
+    entry.state = t.next;
+    if (check) {
+      this.writer.enqueue(check);
+      this.pubsub.publish('site:checkCompleted', check);
+      this.checkRate.count(now.getTime());
+    }
+    if (t.stateChange) {
+      const sc = t.stateChange;
+      this.writer.enqueue({ kind: 'stateChange', siteId: id, fromStatus: sc.from, toStatus: sc.to, reason: sc.reason, changedAt: sc.changedAt });
+      this.pubsub.publish('site:statusChanged', sc);
+    }
+    for (const message of t.logs) this.log(message, id);
+    for (const alert of t.alerts) {
+      this.dispatcher.dispatch(entry.site.channelIds, {
+        ...alert,
+        site: { id, name: entry.site.name, status: t.next.status },
+        timestamp: now,
+      });
+    }
+    this.writer.enqueue(runtimeStateWrite(t.next, now));
+    this.statusPublisher.markDirty();
+    if (t.changed) {
+      this.armRenotify(entry);
+      this.reevaluateGroup(entry.site.parentId);
+    }
+  }
+
+  // ---------------------------------------------------------------- re-notification
+
+  /** While broken, a site with renotifyMinutes > 0 and channels gets its DOWN alert again every N minutes. */
+  private armRenotify(entry: SiteEntry, fromMs?: number): void {
+    const { site, state } = entry;
+    if (!this.activeFlag || !this.running || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
+      this.renotifyTimers.clear(site.id);
+      return;
+    }
+    const base = fromMs ?? (state.lastAlertAt ?? state.statusChangedAt ?? this.clock.now()).getTime();
+    const at = base + site.renotifyMinutes * 60_000;
+    this.renotifyTimers.set(site.id, at - this.clock.nowMs(), () => this.renotify(site.id));
+  }
+
+  private renotify(siteId: number): void {
+    const entry = this.sites.get(siteId);
+    if (!entry || !isBroken(entry.state.status) || !this.activeFlag || this.stopped) return;
+    const { site, state } = entry;
+    const now = this.clock.now();
+    if (this.inMaintenance(entry)) {
+      this.log(`Re-notification for '${site.name}' suppressed (maintenance)`, siteId);
+      this.armRenotify(entry, now.getTime());
+      return;
+    }
+    const downFor = state.statusChangedAt ? ` (still down after ${formatDurationShort(now.getTime() - state.statusChangedAt.getTime())})` : '';
+    this.dispatcher.dispatch(site.channelIds, {
+      event: 'down',
+      title: TITLE_DOWN,
+      message: downMessage(site, state.status, state.lastError) + downFor,
+      site: { id: siteId, name: site.name, status: state.status },
+      timestamp: now,
+    });
+    entry.state = { ...state, lastAlertAt: now };
+    this.writer.enqueue(runtimeStateWrite(entry.state, now));
+    this.log(`Monitor '${site.name}' is still DOWN: re-notification sent`, siteId);
+    this.armRenotify(entry);
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  private async reloadMaintenance(): Promise<void> {
+    const now = this.clock.now();
+    const rows = await this.db.maintenanceWindow.findMany({
+      where: { OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
+      select: { id: true, type: true, siteId: true, startsAt: true, endsAt: true, recurrence: true, durationMinutes: true, timezone: true },
+    });
+    this.maintenance = new MaintenanceIndex(rows, (w, err) => this.log(`Maintenance window ${w.id} is ignored: ${err.message}`, w.siteId));
+  }
+
+  /** Groups skip children in maintenance and the status counts them, so both follow every window boundary. */
+  private afterMaintenanceChange(): void {
+    for (const entry of this.sites.values()) if (entry.site.type === 'GROUP') this.reevaluateGroup(entry.site.id);
+    this.statusPublisher.markDirty();
+    this.armMaintenanceBoundary();
+  }
+
+  private armMaintenanceBoundary(): void {
+    if (this.maintenanceTimer) this.clock.clearTimeout(this.maintenanceTimer);
+    this.maintenanceTimer = null;
+    if (this.stopped) return;
+    const nowMs = this.clock.nowMs();
+    const next = this.maintenance.nextChange(nowMs);
+    if (!Number.isFinite(next)) return;
+    this.maintenanceTimer = this.clock.setTimeout(() => {
+      this.maintenanceTimer = null;
+      this.afterMaintenanceChange();
+    }, Math.max(0, next - nowMs));
+  }
+
+  // ---------------------------------------------------------------- reconcile with the database
+
+  private armReconcile(): void {
+    if (this.stopped) return;
+    this.reconcileTimer = this.clock.setTimeout(() => {
+      this.reconcileTimer = null;
+      this.reconciling = this.reconcile()
+        .catch((err: unknown) => this.log(`Failed to load sites: ${err instanceof Error ? err.message : String(err)}`, null))
+        .finally(() => {
+          this.reconciling = null;
+          this.armReconcile();
+        });
+    }, this.config.engine.reconcileIntervalMs);
+  }
+
+  /** Picks up what another process changed: sites added, edited or deleted, links, channels and windows. */
+  private async reconcile(): Promise<void> {
+    const rows = await this.db.site.findMany({ select: { id: true, updatedAt: true } });
+    if (this.stopped) return;
+    const seen = new Set<number>();
+    const stale: number[] = [];
+    for (const row of rows) {
+      seen.add(row.id);
+      const entry = this.sites.get(row.id);
+      if (!entry || entry.site.updatedAt.getTime() !== row.updatedAt.getTime()) stale.push(row.id);
+    }
+    for (const id of [...this.sites.keys()]) {
+      if (!seen.has(id)) {
+        this.log(`Monitor removed (no longer in DB): ID ${id}`, null);
+        this.siteRemoved(id);
+      }
+    }
+    const [fresh, links] = await Promise.all([
+      stale.length ? loadSites(this.db, this.secretBox, stale) : Promise.resolve([]),
+      loadChannelLinks(this.db),
+      this.dispatcher.reload(),
+      this.reloadMaintenance(),
+    ]);
+    if (this.stopped) return;
+    for (const site of fresh) this.upsertSite(site);
+    this.applyLinks(links);
+    this.afterMaintenanceChange();
+  }
+
+  // ---------------------------------------------------------------- logs
+
+  private log(message: string, siteId: number | null): void {
+    const record: LogRecord = { message: sanitizeLog(message), createdAt: this.clock.now(), siteId };
+    this.logRing.push(record);
+    this.writer.enqueue({ kind: 'log', ...record });
+    this.pubsub.publish('log:added', record);
+    this.logger.info({ siteId }, record.message);
+  }
+}

@@ -1,0 +1,221 @@
+import type { Clock, TimerHandle } from '../clock.ts';
+
+export interface SchedulerHooks {
+  /** Runs one job for the key. Must not reject (the scheduler would still carry on). */
+  run(key: number): Promise<void> | void;
+  /** Jobs that only compute in memory (push deadlines, groups) run when due and take no concurrency slot. */
+  inline(key: number): boolean;
+  /** Milliseconds from a finished run to the next, or null to leave the key idle until triggered. */
+  nextDelay(key: number): number | null;
+  /** A job started `lateMs` after it was due (its timer fired, or it was triggered). */
+  onStart?(key: number, lateMs: number): void;
+}
+
+interface Job {
+  readonly key: number;
+  state: 'idle' | 'queued' | 'running';
+  dueAt: number;
+  timer: TimerHandle | null;
+  /** Triggered while running: run once more right after. */
+  again: boolean;
+  /** Resolved after the next run that starts (or when the key is cancelled). */
+  waiters: (() => void)[] | null;
+  removed: boolean;
+}
+
+/** A FIFO that does not shift arrays: a head index, compacted now and then. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * One timer per key on the injected clock and a bounded number of runs at once, so a slow target holds one slot and
+ * cannot starve the rest. Runs for one key never overlap: a trigger during a run queues exactly one more.
+ */
+export class Scheduler {
+  private readonly jobs = new Map<number, Job>();
+  private readonly urgent = new Fifo<Job>();
+  private readonly due = new Fifo<Job>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private runningCount = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly concurrency: number,
+    private readonly hooks: SchedulerHooks,
+  ) {}
+
+  /** (Re)arms the key's timer unless a run is queued or in progress (it re-arms itself when done). */
+  schedule(key: number, delayMs: number): void {
+    if (this.stopped) return;
+    const job = this.job(key);
+    if (job.state === 'idle') this.arm(job, delayMs);
+  }
+
+  /** Runs the key as soon as a slot is free, ahead of due jobs; resolves once a run that started after this call ends. */
+  trigger(key: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const job = this.job(key);
+    return new Promise<void>((resolve) => {
+      (job.waiters ??= []).push(resolve);
+      if (job.state === 'running') job.again = true;
+      else if (job.state === 'idle') {
+        this.disarm(job);
+        job.dueAt = this.clock.nowMs();
+        this.enqueue(job, this.urgent);
+      }
+    });
+  }
+
+  /** Forgets the key: no timer, no queued run; a run in progress finishes but is not followed by another. */
+  cancel(key: number): void {
+    const job = this.jobs.get(key);
+    if (!job) return;
+    job.removed = true;
+    this.disarm(job);
+    this.jobs.delete(key);
+    this.release(job);
+  }
+
+  /** Cancels every key; the runs in progress are left to finish (see idle()). */
+  cancelAll(): void {
+    for (const key of [...this.jobs.keys()]) this.cancel(key);
+    this.urgent.clear();
+    this.due.clear();
+  }
+
+  /** Stops for good: nothing new starts. */
+  stop(): void {
+    this.stopped = true;
+    this.cancelAll();
+  }
+
+  /** Resolves when every run in progress has ended. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  get running(): number {
+    return this.runningCount;
+  }
+
+  get queued(): number {
+    return this.urgent.length + this.due.length;
+  }
+
+  private job(key: number): Job {
+    let job = this.jobs.get(key);
+    if (!job) {
+      job = { key, state: 'idle', dueAt: 0, timer: null, again: false, waiters: null, removed: false };
+      this.jobs.set(key, job);
+    }
+    return job;
+  }
+
+  private arm(job: Job, delayMs: number): void {
+    this.disarm(job);
+    const delay = Math.max(0, delayMs);
+    job.dueAt = this.clock.nowMs() + delay;
+    job.timer = this.clock.setTimeout(() => {
+      job.timer = null;
+      if (!job.removed) this.enqueue(job, this.due);
+    }, delay);
+  }
+
+  private disarm(job: Job): void {
+    if (job.timer) {
+      this.clock.clearTimeout(job.timer);
+      job.timer = null;
+    }
+  }
+
+  private enqueue(job: Job, queue: Fifo<Job>): void {
+    if (this.hooks.inline(job.key)) {
+      this.start(job);
+      return;
+    }
+    job.state = 'queued';
+    queue.push(job);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.runningCount < this.concurrency) {
+      const job = this.urgent.shift() ?? this.due.shift();
+      if (!job) return;
+      if (job.removed || job.state !== 'queued') continue;
+      this.runningCount++;
+      this.start(job, true);
+    }
+  }
+
+  private start(job: Job, slot = false): void {
+    job.state = 'running';
+    const waiters = job.waiters;
+    job.waiters = null;
+    this.hooks.onStart?.(job.key, this.clock.nowMs() - job.dueAt);
+    let result: Promise<void> | void;
+    try {
+      result = this.hooks.run(job.key);
+    } catch {
+      result = undefined;
+    }
+    if (!result) {
+      this.finish(job, waiters, slot);
+      return;
+    }
+    const done: Promise<void> = result.catch(() => {}).then(() => {
+      this.inFlight.delete(done);
+      this.finish(job, waiters, slot);
+    });
+    this.inFlight.add(done);
+  }
+
+  private finish(job: Job, waiters: (() => void)[] | null, slot: boolean): void {
+    if (slot) this.runningCount--;
+    job.state = 'idle';
+    if (waiters) for (const resolve of waiters) resolve();
+    if (!job.removed && !this.stopped) {
+      if (job.again) {
+        job.again = false;
+        job.dueAt = this.clock.nowMs();
+        this.enqueue(job, this.urgent);
+      } else {
+        const delay = this.hooks.nextDelay(job.key);
+        if (delay !== null) this.arm(job, delay);
+      }
+    }
+    if (slot) this.pump();
+  }
+
+  private release(job: Job): void {
+    const waiters = job.waiters;
+    job.waiters = null;
+    if (waiters) for (const resolve of waiters) resolve();
+  }
+}

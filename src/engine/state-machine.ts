@@ -1,0 +1,306 @@
+import type { AlertEvent } from '../alerts/types.ts';
+import type { MonitorType, SiteStatus } from '../generated/prisma/client.ts';
+import type { LiveSiteState, StateChangeRecord } from './types.ts';
+
+/** Only these two count as an outage: they alert, and they are downtime in the SLA. */
+export function isBroken(status: SiteStatus): boolean {
+  return status === 'DOWN' || status === 'SSL_EXPIRED';
+}
+
+/** One result to fold into a site's state: an outbound check's outcome or a missed push deadline. */
+export interface Observation {
+  status: SiteStatus;
+  statusCode: number | null;
+  latencyMs: number | null;
+  hasSsl: boolean;
+  certExpiresAt: Date | null;
+  /** Empty when UP. */
+  reason: string;
+  /**
+   * The lastCheckAt this result was judged against: when the check started, or the heartbeat a push deadline was
+   * computed from. A non-UP result is dropped when the live lastCheckAt is newer (a heartbeat or newer check landed).
+   */
+  basis: Date | null;
+  /** What to store as lastCheckAt: when the check finished; for a push deadline the heartbeat time, unchanged. */
+  checkedAt: Date | null;
+}
+
+/** The part of a site's configuration the state machine reads. */
+export interface SiteRules {
+  name: string;
+  type: MonitorType;
+  maxRetries: number;
+  checkSsl: boolean;
+  expiryThreshold: number;
+}
+
+export interface AlertIntent {
+  event: AlertEvent;
+  title: string;
+  message: string;
+}
+
+/** A site's next state and what must happen because of it. */
+export interface Transition {
+  next: LiveSiteState;
+  /** The status differs from before. */
+  changed: boolean;
+  /** To record and publish; never for a change from PENDING. */
+  stateChange: StateChangeRecord | null;
+  logs: readonly string[];
+  /** Alerts to send; already empty when maintenance suppressed them (the logs say so). */
+  alerts: readonly AlertIntent[];
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+const DAY_MS = 86_400_000;
+
+export const TITLE_DOWN = '🚨 ALERT';
+export const TITLE_RECOVERY = '✅ RECOVERY';
+export const TITLE_SSL = 'SSL WARNING';
+
+/** Go's fmtDurationShort: `42s`, `5m`, `3h 12m`, `2d 4h`. */
+export function formatDurationShort(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** ` (was down 5m)`, or nothing when the outage start is unknown. */
+function downFor(since: Date | null, now: Date): string {
+  return since ? ` (was down ${formatDurationShort(now.getTime() - since.getTime())})` : '';
+}
+
+/** The DOWN alert's text, also used by re-notifications. */
+export function downMessage(rules: Pick<SiteRules, 'name' | 'type'>, status: SiteStatus, reason: string): string {
+  if (rules.type === 'PUSH') return `Push Monitor '${rules.name}' missed heartbeat.`;
+  return reason ? `Monitor '${rules.name}' is DOWN: ${reason}` : `Monitor '${rules.name}' is DOWN (${status})`;
+}
+
+class Effects {
+  logs: string[] | readonly never[] = NONE;
+  alerts: AlertIntent[] | readonly never[] = NONE;
+
+  log(message: string): void {
+    if (this.logs === NONE) this.logs = [];
+    (this.logs as string[]).push(message);
+  }
+
+  alert(intent: AlertIntent, inMaintenance: boolean, suppressedLog: string): boolean {
+    if (inMaintenance) {
+      this.log(suppressedLog);
+      return false;
+    }
+    if (this.alerts === NONE) this.alerts = [];
+    (this.alerts as AlertIntent[]).push(intent);
+    return true;
+  }
+}
+
+/**
+ * The Go original's handleStatusChange as a pure function: `prev` plus one observation gives the next state and its
+ * effects. Returns null when the observation is stale (dropped without any effect).
+ */
+export function handleStatusChange(
+  prev: LiveSiteState,
+  obs: Observation,
+  rules: SiteRules,
+  now: Date,
+  inMaintenance: boolean,
+): Transition | null {
+  const up = obs.status === 'UP';
+  if (!up && prev.lastCheckAt && (!obs.basis || prev.lastCheckAt.getTime() > obs.basis.getTime())) return null;
+
+  const next: LiveSiteState = {
+    ...prev,
+    statusCode: obs.statusCode,
+    latencyMs: obs.latencyMs,
+    lastCheckAt: obs.checkedAt,
+    hasSsl: obs.hasSsl,
+    certExpiresAt: obs.certExpiresAt,
+    lastError: up ? '' : obs.reason,
+  };
+  if (up) next.lastSuccessAt = now;
+
+  const fx = new Effects();
+  let confirmedDown = false;
+  let failedCheck = false;
+  if (up) {
+    next.failureCount = 0;
+    next.status = 'UP';
+  } else {
+    if (next.failureCount <= rules.maxRetries) next.failureCount++;
+    if (next.failureCount > rules.maxRetries) {
+      confirmedDown = next.status !== obs.status;
+      next.status = obs.status;
+      next.failureCount = rules.maxRetries + 1;
+    } else {
+      failedCheck = true;
+    }
+  }
+
+  const changed = next.status !== prev.status;
+  if ((changed && prev.status !== 'PENDING') || (!next.statusChangedAt && next.status !== 'PENDING')) {
+    next.statusChangedAt = now;
+  }
+
+  let sslDays: number | null = null;
+  if (rules.type === 'HTTP' && rules.checkSsl && next.hasSsl && next.certExpiresAt) {
+    const days = Math.floor((next.certExpiresAt.getTime() - now.getTime()) / DAY_MS);
+    if (days <= rules.expiryThreshold && !next.sentSslWarning && obs.status !== 'SSL_EXPIRED') {
+      sslDays = days;
+      next.sentSslWarning = true;
+    } else if (days > rules.expiryThreshold) {
+      next.sentSslWarning = false;
+    }
+  }
+
+  const name = rules.name;
+  if (confirmedDown) {
+    fx.log(obs.reason ? `Monitor '${name}' confirmed DOWN: ${obs.reason}` : `Monitor '${name}' confirmed DOWN`);
+  } else if (failedCheck) {
+    fx.log(`Monitor '${name}' failed check ${next.failureCount}/${rules.maxRetries}`);
+  }
+
+  if (sslDays !== null) {
+    fx.alert(
+      { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' expires in ${sslDays} days` },
+      inMaintenance,
+      `SSL warning for '${name}' suppressed (maintenance)`,
+    );
+  }
+
+  if (prev.status === 'UP' && next.status === 'LATE') fx.log(`Monitor '${name}' heartbeat overdue`);
+
+  if (!isBroken(prev.status) && isBroken(next.status)) {
+    const sent = fx.alert(
+      { event: 'down', title: TITLE_DOWN, message: downMessage(rules, obs.status, obs.reason) },
+      inMaintenance,
+      `Monitor '${name}' is DOWN (alerts suppressed — maintenance)`,
+    );
+    next.lastAlertAt = sent ? now : null;
+  }
+  if (isBroken(prev.status) && next.status === 'UP') {
+    const was = downFor(prev.statusChangedAt, now);
+    fx.log(`Monitor '${name}' recovered${was}`);
+    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, inMaintenance, `Recovery alert for '${name}' suppressed (maintenance)`);
+    next.lastAlertAt = null;
+  }
+  if (prev.status === 'LATE' && next.status === 'UP') fx.log(`Monitor '${name}' heartbeat arrived (was late)`);
+
+  return {
+    next,
+    changed,
+    stateChange:
+      changed && prev.status !== 'PENDING'
+        ? { siteId: prev.siteId, from: prev.status, to: next.status, reason: obs.reason, changedAt: now }
+        : null,
+    logs: fx.logs,
+    alerts: fx.alerts,
+  };
+}
+
+/** A push heartbeat arrived: UP at once, with the spec's log per previous state and a recovery alert from DOWN. */
+export function applyHeartbeat(prev: LiveSiteState, rules: Pick<SiteRules, 'name'>, now: Date, inMaintenance: boolean): Transition {
+  const next: LiveSiteState = {
+    ...prev,
+    lastCheckAt: now,
+    status: 'UP',
+    failureCount: 0,
+    latencyMs: 0,
+    lastError: '',
+    lastSuccessAt: now,
+    statusChangedAt: prev.status === 'UP' ? prev.statusChangedAt : now,
+  };
+  const fx = new Effects();
+  const name = rules.name;
+  switch (prev.status) {
+    case 'PENDING':
+      fx.log(`Push Monitor '${name}' received first heartbeat`);
+      break;
+    case 'LATE':
+      fx.log(`Push Monitor '${name}' heartbeat arrived (was late)`);
+      break;
+    case 'STALE':
+      fx.log(`Push Monitor '${name}' heartbeat arrived (was stale)`);
+      break;
+    case 'DOWN':
+    case 'SSL_EXPIRED': {
+      const was = downFor(prev.statusChangedAt, now);
+      fx.log(`Push Monitor '${name}' recovered${was}`);
+      fx.alert(
+        { event: 'up', title: TITLE_RECOVERY, message: `Push Monitor '${name}' is receiving heartbeats.${was}` },
+        inMaintenance,
+        `Recovery alert for '${name}' suppressed (maintenance)`,
+      );
+      next.lastAlertAt = null;
+      break;
+    }
+    case 'UP':
+      break;
+  }
+  const changed = prev.status !== 'UP';
+  return {
+    next,
+    changed,
+    stateChange:
+      changed && prev.status !== 'PENDING' ? { siteId: prev.siteId, from: prev.status, to: 'UP', reason: '', changedAt: now } : null,
+    logs: fx.logs,
+    alerts: fx.alerts,
+  };
+}
+
+/**
+ * A group's status derived from its children is set directly (no retries). Beyond the Go original, a group alerts on
+ * its own transitions like any monitor (DESIGN decision 4); it has recipients only when channels are linked to it.
+ */
+export function applyGroupStatus(
+  prev: LiveSiteState,
+  status: SiteStatus,
+  reason: string,
+  rules: Pick<SiteRules, 'name'>,
+  now: Date,
+  inMaintenance: boolean,
+): Transition {
+  const changed = status !== prev.status;
+  const next: LiveSiteState = {
+    ...prev,
+    status,
+    lastCheckAt: now,
+    lastError: isBroken(status) ? reason : '',
+    failureCount: 0,
+  };
+  if (status === 'UP') next.lastSuccessAt = now;
+  if ((changed && prev.status !== 'PENDING') || (!next.statusChangedAt && status !== 'PENDING')) next.statusChangedAt = now;
+
+  const fx = new Effects();
+  const name = rules.name;
+  if (changed && prev.status !== 'PENDING') {
+    if (isBroken(status)) fx.log(`Group '${name}' is ${status}`);
+    else if (isBroken(prev.status)) fx.log(`Group '${name}' recovered`);
+  }
+  if (!isBroken(prev.status) && isBroken(status)) {
+    const sent = fx.alert(
+      { event: 'down', title: TITLE_DOWN, message: downMessage({ name, type: 'GROUP' }, status, reason) },
+      inMaintenance,
+      `Monitor '${name}' is DOWN (alerts suppressed — maintenance)`,
+    );
+    next.lastAlertAt = sent ? now : null;
+  }
+  if (isBroken(prev.status) && status === 'UP') {
+    const was = downFor(prev.statusChangedAt, now);
+    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, inMaintenance, `Recovery alert for '${name}' suppressed (maintenance)`);
+    next.lastAlertAt = null;
+  }
+  return {
+    next,
+    changed,
+    stateChange: changed && prev.status !== 'PENDING' ? { siteId: prev.siteId, from: prev.status, to: status, reason, changedAt: now } : null,
+    logs: fx.logs,
+    alerts: fx.alerts,
+  };
+}

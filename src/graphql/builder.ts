@@ -1,0 +1,94 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { GraphQLError } from 'graphql';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { z } from 'zod';
+import type { Permissions } from '../auth/roles.ts';
+import { permissionsOf } from '../auth/roles.ts';
+import type PrismaTypes from '../generated/pothos-types.ts';
+import { getDatamodel } from '../generated/pothos-types.ts';
+import type { GraphQLContext } from './context.ts';
+
+/** API.md: `first` is at most 100 on every connection, and more is an error rather than quietly less. */
+export const MAX_PAGE_SIZE = 100;
+const pageSize = z
+  .number()
+  .int()
+  .min(0, 'must not be negative')
+  .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+  .nullish();
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * Fields are non-null unless marked `nullable`, so the printed schema carries API.md's `!` marks without a
+ * `nullable: false` on every field; the few nullable fields say so where they are defined.
+ */
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { [K in keyof Permissions]: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    ID: { Input: string; Output: string | number };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+}>({
+  // scope-auth first so authorization wraps everything else; errors before prisma (plugin docs).
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ValidationPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    // Subscriptions are authorized once when they start, not again for every event (fan-out cost).
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => permissionsOf(ctx.viewer),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.viewer
+        ? new GraphQLError(ctx.viewer.readOnly ? 'not allowed with a read-only API token or for your role' : 'not allowed for your role', {
+            extensions: { code: 'FORBIDDEN' },
+          })
+        : new GraphQLError('authentication required: send Authorization: Bearer <token>', { extensions: { code: 'UNAUTHENTICATED' } }),
+  },
+  errors: {
+    directResult: true,
+    defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+  },
+  prisma: {
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    nodeQueryOptions: { authScopes: { read: true } },
+    nodesQueryOptions: false,
+    firstArgOptions: { validate: pageSize },
+    lastArgOptions: { validate: pageSize },
+  },
+  validation: {
+    validationError: (failure) =>
+      new GraphQLError(
+        failure.issues
+          .map((issue) => `${(issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || 'argument'} ${issue.message}`)
+          .join('; '),
+        { extensions: { code: 'BAD_USER_INPUT' } },
+      ),
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
+
+builder.queryType();
+builder.mutationType();
+builder.subscriptionType();

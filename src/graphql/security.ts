@@ -1,0 +1,39 @@
+import { useDisableIntrospection } from '@envelop/disable-introspection';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.ts';
+
+/**
+ * The header a browser client must send with a GraphQL request whose content type a form could also produce
+ * (a GET, or `text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`). Any value will do: a page
+ * on another site cannot add a custom header without a CORS preflight, which is what stops CSRF. Requests with
+ * `content-type: application/json` (every GraphQL client, `fetch`, curl with `-H content-type:application/json`,
+ * GraphiQL) never need it.
+ */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+/** Directives per operation; the schema has none of its own, so this only bounds abuse. */
+const MAX_DIRECTIVES = 50;
+
+/**
+ * The plugins that make the GraphQL endpoint safe to expose. All but CSRF prevention are envelop hooks
+ * (parse/validate), so they also run for graphql-ws operations built on `yoga.getEnveloped` (see ws.ts):
+ * `@envelop/disable-introspection` is used rather than yoga's own plugin because yoga's hooks the HTTP request
+ * and would leave introspection open over WebSocket. CSRF prevention is HTTP-only by nature; ws.ts checks
+ * `Origin` at the WebSocket handshake instead.
+ */
+export function securityPlugins(config: Config): Plugin[] {
+  const { graphql } = config;
+  const armor = new EnvelopArmor({
+    maxDepth: { n: graphql.maxDepth, flattenFragments: true },
+    costLimit: { maxCost: graphql.maxCost },
+    maxAliases: { n: graphql.maxAliases },
+    maxTokens: { n: graphql.maxTokens },
+    maxDirectives: { n: MAX_DIRECTIVES },
+    blockFieldSuggestion: { enabled: true },
+  });
+  // Envelop plugins are typed for a bare context; yoga runs them with its own, which has every field they read.
+  const envelopPlugins = [...armor.protect().plugins, ...(graphql.introspection ? [] : [useDisableIntrospection()])] as Plugin[];
+  return [...envelopPlugins, useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }) as Plugin];
+}

@@ -1,0 +1,180 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { isFromTrustedProxy } from './client-ip.ts';
+
+/** Largest graphql-ws message accepted; a subscribe message is a query and its variables (ws's default is 100 MiB). */
+export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Operations one connection may have open at once; graphql-ws itself sets no limit. */
+export const WS_MAX_SUBSCRIPTIONS = 100;
+/** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * What yoga's context function receives for a graphql-ws operation, in place of HTTP's Fetch `request`: the HTTP
+ * upgrade request (`req`, the same Node object HTTP requests carry in yoga's server context, so the client IP
+ * resolves alike), the socket, the operation, and the `connection_init` payload, whose `authorization`
+ * (`"Bearer <token>"`) stands in for the Authorization header.
+ */
+export interface WsInitialContext {
+  req: IncomingMessage;
+  socket: WebSocket;
+  params: SubscribePayload;
+  connectionParams: Readonly<Record<string, unknown>> | undefined;
+}
+
+type Enveloped = ReturnType<YogaServerInstance<any, any>['getEnveloped']>;
+/** Execution args that carry yoga's enveloped execute/subscribe, so every plugin hook runs for them. */
+type EnvelopedArgs = ExecutionArgs & { envelopedExecute: Enveloped['execute']; envelopedSubscribe: Enveloped['subscribe'] };
+
+/**
+ * Same-origin as CSRF prevention means it for HTTP: a browser always sends `Origin` on a WebSocket handshake, so
+ * a handshake without one comes from a non-browser client and carries no ambient credentials to abuse. With an
+ * Origin, its host must be the host the request was sent to (or, behind a trusted proxy, the forwarded host).
+ */
+function originAllowed(req: IncomingMessage, config: Config): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host.toLowerCase();
+  } catch {
+    return false;
+  }
+  const hosts = [req.headers.host];
+  const forwarded = req.headers['x-forwarded-host'];
+  if (forwarded && isFromTrustedProxy(req, config.trustedProxies)) hosts.push(...String(forwarded).split(','));
+  return hosts.some((h) => h !== undefined && h.trim().toLowerCase() === originHost);
+}
+
+/** Refuses a handshake with a plain HTTP answer; the socket is not a WebSocket yet. */
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+}
+
+/** A thrown error as GraphQL errors for the client: GraphQL errors as they are, anything else masked and logged. */
+function asGraphQLErrors(err: unknown, logger: Logger, what: string): GraphQLError[] {
+  if (err instanceof GraphQLError) return [err];
+  if (Array.isArray(err) && err.every((e) => e instanceof GraphQLError)) return err;
+  logger.error({ err }, `graphql-ws: ${what} failed`);
+  return [new GraphQLError('Unexpected error.')];
+}
+
+/**
+ * graphql-ws (`graphql-transport-ws`) on the HTTP server's own port and GraphQL path.
+ *
+ * Every operation goes through `yoga.getEnveloped`, so parse/validate limits (graphql-armor), disabled
+ * introspection, error masking and the same context function apply as over HTTP. Validation and parsing are
+ * wrapped because graphql-armor throws its rejections: unwrapped, graphql-ws would close the socket instead of
+ * answering the operation with an error. HTTP-only protections get their WebSocket counterpart here: the
+ * `Origin` check (CSRF prevention), a message size cap (the body limit), and a cap on open operations.
+ */
+export function attachGraphqlWs(opts: {
+  server: Server;
+  yoga: YogaServerInstance<any, any>;
+  config: Config;
+  logger: Logger;
+}): { dispose(): Promise<void> } {
+  const { server, yoga, config, logger } = opts;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  let disposing: Promise<void> | null = null;
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (err) => logger.debug({ err }, 'graphql-ws: handshake socket error'));
+    const pathname = new URL(`http://localhost${req.url ?? '/'}`).pathname;
+    if (pathname !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
+    if (disposing) return refuse(socket, 503, 'Service Unavailable');
+    if (!originAllowed(req, config)) {
+      logger.warn({ origin: req.headers.origin, host: req.headers.host }, 'graphql-ws: cross-origin handshake refused');
+      return refuse(socket, 403, 'Forbidden');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  }
+  server.on('upgrade', onUpgrade);
+
+  const initialContext = (
+    ctx: { connectionParams?: Readonly<Record<string, unknown>>; extra: { request: IncomingMessage; socket: WebSocket } },
+    params: SubscribePayload,
+  ): WsInitialContext => ({ req: ctx.extra.request, socket: ctx.extra.socket, params, connectionParams: ctx.connectionParams });
+
+  const graphqlWs = useServer<Record<string, unknown>>(
+    {
+      execute: (args) => (args as EnvelopedArgs).envelopedExecute(args),
+      subscribe: (args) => (args as EnvelopedArgs).envelopedSubscribe(args),
+
+      // A presented token must be valid (4403 Forbidden otherwise); no token at all is an anonymous connection
+      // whose operations the schema's auth rules answer like an anonymous HTTP request.
+      async onConnect(ctx) {
+        const authorization = ctx.connectionParams?.authorization;
+        if (authorization === undefined || authorization === null) return true;
+        if (typeof authorization !== 'string') return false;
+        try {
+          const context = await yoga.getEnveloped(initialContext(ctx, { query: '' })).contextFactory();
+          return Boolean((context as { viewer?: unknown }).viewer);
+        } catch (err) {
+          logger.debug({ err }, 'graphql-ws: connection refused');
+          return false;
+        }
+      },
+
+      async onSubscribe(ctx, _id, payload) {
+        if (Object.keys(ctx.subscriptions).length > WS_MAX_SUBSCRIPTIONS) {
+          return [new GraphQLError(`at most ${WS_MAX_SUBSCRIPTIONS} operations may be open on one connection`)];
+        }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(initialContext(ctx, payload));
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return asGraphQLErrors(err, logger, 'parse');
+        }
+        try {
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+        } catch (err) {
+          return asGraphQLErrors(err, logger, 'validate');
+        }
+        let contextValue;
+        try {
+          contextValue = await contextFactory();
+        } catch (err) {
+          return asGraphQLErrors(err, logger, 'context');
+        }
+        const args: EnvelopedArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+          envelopedExecute: execute,
+          envelopedSubscribe: subscribe,
+        };
+        return args;
+      },
+    },
+    wss,
+  );
+
+  return {
+    dispose() {
+      disposing ??= (async () => {
+        // Clients get 1001 "Going away" and their subscriptions end; one that never answers is cut off.
+        const cutOff = setTimeout(() => {
+          for (const client of wss.clients) client.terminate();
+        }, CLOSE_GRACE_MS);
+        try {
+          await graphqlWs.dispose();
+        } finally {
+          clearTimeout(cutOff);
+        }
+      })();
+      return disposing;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { REDACTED, redactSettings } from '../alerts/redact.ts';
+import { validateAlertSettings } from '../alerts/settings.ts';
+import type { AlertSettings } from '../alerts/types.ts';
+import type { TestAlertResult } from '../engine/types.ts';
+import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts';
+import { notifyEngine, type ServiceDeps } from './deps.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { parseOrThrow } from './validate.ts';
+
+const channelName = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+export interface AlertChannelInput {
+  name?: string | null;
+  provider?: AlertProvider | null;
+  settings?: unknown;
+}
+
+export interface AlertChannelService {
+  create(input: AlertChannelInput & { name: string; provider: AlertProvider }): Promise<AlertChannel>;
+  /** Settings values equal to `***REDACTED***` keep what is stored, so settings read back can be sent back. */
+  update(id: number, input: AlertChannelInput): Promise<AlertChannel>;
+  remove(id: number): Promise<void>;
+  test(id: number): Promise<TestAlertResult>;
+  /** The stored settings, decrypted. */
+  settingsOf(channel: Pick<AlertChannel, 'settings'>): AlertSettings;
+  /** The settings as anyone may see them: secrets replaced by the redaction allow-list. */
+  redactedSettingsOf(channel: Pick<AlertChannel, 'provider' | 'settings'>): AlertSettings;
+}
+
+function checkSettings(provider: AlertProvider, settings: unknown): AlertSettings {
+  const result = validateAlertSettings(provider, settings);
+  if (!result.ok) throw new ValidationError(result.issues[0]!.field, result.issues[0]!.message);
+  return result.settings;
+}
+
+function isNullish(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
+}
+
+export function createAlertChannelService(deps: ServiceDeps): AlertChannelService {
+  const { db, writer, engine, clock, secretBox } = deps;
+
+  function settingsOf(channel: Pick<AlertChannel, 'settings'>): AlertSettings {
+    return JSON.parse(secretBox.open(channel.settings)) as AlertSettings;
+  }
+
+  function seal(settings: AlertSettings): string {
+    return secretBox.seal(JSON.stringify(settings));
+  }
+
+  return {
+    settingsOf,
+    redactedSettingsOf: (channel) => redactSettings(channel.provider, settingsOf(channel)),
+
+    async create(input) {
+      const name = parseOrThrow(channelName, input.name, 'name');
+      const settings = checkSettings(input.provider, input.settings ?? {});
+      const now = clock.now();
+      const channel = await writer.submit((tx) =>
+        tx.alertChannel.create({ data: { name, provider: input.provider, settings: seal(settings), createdAt: now, updatedAt: now } }),
+      );
+      await notifyEngine(deps, 'alertChannelsChanged', () => engine.alertChannelsChanged());
+      return channel;
+    },
+
+    async update(id, input) {
+      const name = isNullish(input.name) ? undefined : parseOrThrow(channelName, input.name, 'name');
+      if (input.settings === null) throw new ValidationError('settings', 'must not be null');
+      const channel = await writer.submit(async (tx) => {
+        const current = await tx.alertChannel.findUnique({ where: { id } });
+        if (!current) throw new NotFoundError('AlertChannel');
+        const provider = input.provider ?? current.provider;
+        const stored = settingsOf(current);
+        let settings: AlertSettings | undefined;
+        if (input.settings !== undefined) {
+          const incoming = input.settings;
+          const restored =
+            typeof incoming === 'object' && incoming !== null && !Array.isArray(incoming) && provider === current.provider
+              ? Object.fromEntries(Object.entries(incoming).map(([k, v]) => [k, v === REDACTED && k in stored ? stored[k] : v]))
+              : incoming;
+          settings = checkSettings(provider, restored);
+        } else if (provider !== current.provider) {
+          settings = checkSettings(provider, stored);
+        }
+        return tx.alertChannel.update({
+          where: { id },
+          data: {
+            ...(name !== undefined && { name }),
+            provider,
+            ...(settings && { settings: seal(settings) }),
+            updatedAt: clock.now(),
+          },
+        });
+      });
+      await notifyEngine(deps, 'alertChannelsChanged', () => engine.alertChannelsChanged());
+      return channel;
+    },
+
+    async remove(id) {
+      await writer.submit(async (tx) => {
+        const { count } = await tx.alertChannel.deleteMany({ where: { id } });
+        if (count === 0) throw new NotFoundError('AlertChannel');
+      });
+      await notifyEngine(deps, 'alertChannelsChanged', () => engine.alertChannelsChanged());
+    },
+
+    async test(id) {
+      if (!(await db.alertChannel.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError('AlertChannel');
+      return engine.testAlert(id);
+    },
+  };
+}

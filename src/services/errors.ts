@@ -1,0 +1,45 @@
+/**
+ * Expected failures of a service call. The GraphQL layer returns them as typed errors in the mutation's result
+ * union (errors plugin); anything else is an unexpected error and is masked.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+}
+
+/** An input value is unusable; `field` names the input field (`url`, `alertChannelIds`, `settings.url`). */
+export class ValidationError extends AppError {
+  override name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  override name = 'NotFoundError';
+  constructor(readonly entity: string) {
+    super(`${entity} not found`);
+  }
+}
+
+/** The request contradicts the current state (a taken username, the last admin, a window already ended). */
+export class ConflictError extends AppError {
+  override name = 'ConflictError';
+}
+
+/** Unknown user or wrong password: one message for both, so the answer does not tell which. */
+export class InvalidCredentialsError extends AppError {
+  override name = 'InvalidCredentialsError';
+  constructor() {
+    super('invalid username or password');
+  }
+}
+
+export class RateLimitedError extends AppError {
+  override name = 'RateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many attempts; try again in ${retryAfterSeconds} s`);
+  }
+}

@@ -1,0 +1,27 @@
+import { createAuthService, type AuthService } from '../auth/sessions.ts';
+import { createAlertChannelService, type AlertChannelService } from './alert-channels.ts';
+import type { ServiceDeps } from './deps.ts';
+import { createMaintenanceService, type MaintenanceService } from './maintenance.ts';
+import { createSiteService, type SiteService } from './sites.ts';
+import { createTokenService, type TokenService } from './tokens.ts';
+import { createUserService, type UserService } from './users.ts';
+
+export interface Services {
+  auth: AuthService;
+  sites: SiteService;
+  alertChannels: AlertChannelService;
+  maintenance: MaintenanceService;
+  users: UserService;
+  tokens: TokenService;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  return {
+    auth: createAuthService(deps),
+    sites: createSiteService(deps),
+    alertChannels: createAlertChannelService(deps),
+    maintenance: createMaintenanceService(deps),
+    users: createUserService(deps),
+    tokens: createTokenService(deps),
+  };
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { isWindowActive, RecurrenceError, validateRecurrence, type WindowRow } from '../engine/maintenance.ts';
+import { MaintenanceType, type MaintenanceWindow } from '../generated/prisma/client.ts';
+import { notifyEngine, type ServiceDeps } from './deps.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { parseOrThrow } from './validate.ts';
+
+const MAX_DURATION_MINUTES = 7 * 24 * 60;
+
+const windowSchema = z.strictObject({
+  title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  description: z.string().max(10_000, 'must be at most 10000 characters').default(''),
+  type: z.enum(MaintenanceType).default('MAINTENANCE'),
+  siteId: z.number().int().positive().nullable().default(null),
+  startsAt: z.date().nullable().default(null),
+  endsAt: z.date().nullable().default(null),
+  recurrence: z
+    .string()
+    .trim()
+    .max(200)
+    .nullable()
+    .default(null)
+    .transform((r) => r || null),
+  durationMinutes: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1 minute')
+    .max(MAX_DURATION_MINUTES, `must be at most ${MAX_DURATION_MINUTES} minutes (a week)`)
+    .nullable()
+    .default(null),
+  timezone: z.string().trim().max(64).nullable().default(null),
+});
+
+export type MaintenanceInput = { [K in keyof z.input<typeof windowSchema>]?: z.input<typeof windowSchema>[K] | null } & { title: string };
+
+export interface MaintenanceService {
+  /** One-off (startsAt absent = now, endsAt absent = until ended) or recurring (cron + durationMinutes in timezone). */
+  create(input: MaintenanceInput, createdBy: string): Promise<MaintenanceWindow>;
+  /** Ends a window now; a recurring one has no further occurrences. */
+  end(id: number): Promise<MaintenanceWindow>;
+  remove(id: number): Promise<void>;
+  isActive(window: WindowRow): boolean;
+  /** Ids of the windows active now, for the `active` filter. */
+  activeIds(): Promise<number[]>;
+}
+
+export function createMaintenanceService(deps: ServiceDeps): MaintenanceService {
+  const { db, writer, engine, clock } = deps;
+  const changed = () => notifyEngine(deps, 'maintenanceChanged', () => engine.maintenanceChanged());
+
+  return {
+    async create(input, createdBy) {
+      const present = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
+      const w = parseOrThrow(windowSchema, present);
+      const now = clock.now();
+      const startsAt = w.startsAt ?? now;
+      if (w.endsAt && w.endsAt.getTime() <= startsAt.getTime()) throw new ValidationError('endsAt', 'must be after startsAt');
+      if (w.recurrence) {
+        try {
+          validateRecurrence(w.recurrence, w.durationMinutes, w.timezone);
+        } catch (err) {
+          if (!(err instanceof RecurrenceError)) throw err;
+          const field = err.message.includes('durationMinutes') ? 'durationMinutes' : err.message.includes('timezone') ? 'timezone' : 'recurrence';
+          throw new ValidationError(field, err.message);
+        }
+      } else if (w.durationMinutes !== null || w.timezone !== null) {
+        throw new ValidationError(w.durationMinutes !== null ? 'durationMinutes' : 'timezone', 'only applies to a recurring window (set recurrence)');
+      }
+      const window = await writer.submit(async (tx) => {
+        if (w.siteId !== null && !(await tx.site.findUnique({ where: { id: w.siteId }, select: { id: true } }))) {
+          throw new ValidationError('siteId', 'no such site');
+        }
+        return tx.maintenanceWindow.create({
+          data: {
+            ...w,
+            startsAt,
+            timezone: w.recurrence ? (w.timezone ?? 'UTC') : null,
+            createdBy,
+            createdAt: now,
+          },
+        });
+      });
+      await changed();
+      return window;
+    },
+
+    async end(id) {
+      const now = clock.now();
+      const window = await writer.submit(async (tx) => {
+        const current = await tx.maintenanceWindow.findUnique({ where: { id } });
+        if (!current) throw new NotFoundError('MaintenanceWindow');
+        if (current.endsAt && current.endsAt.getTime() <= now.getTime()) throw new ConflictError('this window has already ended');
+        // A window scheduled for later is ended before it begins: it never becomes active.
+        const endsAt = current.startsAt.getTime() > now.getTime() ? current.startsAt : now;
+        return tx.maintenanceWindow.update({ where: { id }, data: { endsAt } });
+      });
+      await changed();
+      return window;
+    },
+
+    async remove(id) {
+      await writer.submit(async (tx) => {
+        const { count } = await tx.maintenanceWindow.deleteMany({ where: { id } });
+        if (count === 0) throw new NotFoundError('MaintenanceWindow');
+      });
+      await changed();
+    },
+
+    isActive: (window) => isWindowActive(window, clock.now()),
+
+    async activeIds() {
+      const now = clock.now();
+      const candidates = await db.maintenanceWindow.findMany({
+        where: { startsAt: { lte: now }, OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
+      });
+      return candidates.filter((w) => isWindowActive(w, now)).map((w) => w.id);
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { validateAcceptedCodes } from '../engine/checks/accepted-codes.ts';
+import { DNS_RECORD_TYPES, parseServer } from '../engine/checks/dns.ts';
+import { parseHttpHeaders } from '../engine/checks/http-headers.ts';
+import { targetHost } from '../engine/checks/target.ts';
+import { HttpAuthType, MonitorType } from '../generated/prisma/client.ts';
+import { ValidationError } from './errors.ts';
+import { parseOrThrow } from './validate.ts';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+/** 31 days: a monthly push job still fits, and the scheduler's timers stay within setTimeout's range. */
+export const MAX_INTERVAL_SECONDS = 31 * 24 * 3600;
+
+const whole = (min: number, max: number, unit = '') =>
+  z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}${unit}`)
+    .max(max, `must be at most ${max}${unit}`);
+
+/** Trimmed; blank becomes null so "clear this field" has one spelling. */
+const optionalText = (max = 2048) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .nullable()
+    .transform((s) => (s ? s : null));
+
+/** Every configurable field of a site, each optional; null clears a nullable column. */
+export const siteFieldsSchema = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  type: z.enum(MonitorType),
+  url: optionalText(),
+  hostname: optionalText(253).refine((h) => h === null || /^[^\s/]+$/.test(h), 'must be a host name or IP address'),
+  port: whole(1, 65535).nullable(),
+  interval: whole(5, MAX_INTERVAL_SECONDS, ' seconds'),
+  timeout: whole(1, 300, ' seconds'),
+  maxRetries: whole(0, 100),
+  method: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine((m) => (HTTP_METHODS as readonly string[]).includes(m), `must be one of ${HTTP_METHODS.join(', ')}`),
+  acceptedCodes: z
+    .string()
+    .trim()
+    .superRefine((spec, ctx) => {
+      const problem = validateAcceptedCodes(spec);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^acceptedCodes: /, '') });
+    }),
+  checkSsl: z.boolean(),
+  expiryThreshold: whole(0, 3650, ' days'),
+  ignoreTls: z.boolean(),
+  dnsResolveType: optionalText(8)
+    .transform((t) => t?.toUpperCase() ?? null)
+    .refine((t) => t === null || (DNS_RECORD_TYPES as readonly string[]).includes(t), `must be one of ${DNS_RECORD_TYPES.join(', ')}`),
+  dnsServer: optionalText(260).refine((s) => s === null || parseServer(s) !== null, 'must be host, host:port or [IPv6]:port'),
+  paused: z.boolean(),
+  description: z.string().max(10_000, 'must be at most 10000 characters'),
+  regions: z.string().trim().max(1000, 'must be at most 1000 characters'),
+  httpHeaders: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .transform((headers, ctx) => {
+      if (headers === null || Object.keys(headers).length === 0) return null;
+      const text = JSON.stringify(headers);
+      const parsed = parseHttpHeaders(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.message.replace(/^httpHeaders:? ?/, '') });
+        return z.NEVER;
+      }
+      return text;
+    }),
+  httpBody: z.string().max(1024 * 1024, 'must be at most 1 MiB').nullable(),
+  authType: z.enum(HttpAuthType),
+  authUsername: optionalText(256),
+  authSecret: z.string().max(4096, 'must be at most 4096 characters').nullable(),
+  keyword: optionalText(1024),
+  keywordInvert: z.boolean(),
+  renotifyMinutes: whole(0, 525_600, ' minutes'),
+  parentId: z.number().int().positive().nullable(),
+  alertChannelIds: z.array(z.number().int().positive()).max(100, 'at most 100 channels'),
+});
+
+export type SiteFieldsInput = z.input<typeof siteFieldsSchema>;
+export type SiteFields = z.output<typeof siteFieldsSchema>;
+/** A site's whole configuration after defaults and the update are applied (channels are handled apart). */
+export type SiteConfig = Omit<SiteFields, 'alertChannelIds'>;
+
+/** The Go original's defaults (API.md: interval 60, timeout 5, GET, 200-299, threshold 7, no retries). */
+export const SITE_DEFAULTS: Omit<SiteConfig, 'name' | 'type'> = {
+  url: null,
+  hostname: null,
+  port: null,
+  interval: 60,
+  timeout: 5,
+  maxRetries: 0,
+  method: 'GET',
+  acceptedCodes: '200-299',
+  checkSsl: false,
+  expiryThreshold: 7,
+  ignoreTls: false,
+  dnsResolveType: null,
+  dnsServer: null,
+  paused: false,
+  description: '',
+  regions: '',
+  httpHeaders: null,
+  httpBody: null,
+  authType: 'NONE',
+  authUsername: null,
+  authSecret: null,
+  keyword: null,
+  keywordInvert: false,
+  renotifyMinutes: 0,
+  parentId: null,
+};
+
+const NOT_NULL: ReadonlySet<string> = new Set(
+  Object.entries(siteFieldsSchema.shape)
+    .filter(([, schema]) => !schema.safeParse(null).success)
+    .map(([name]) => name),
+);
+
+/**
+ * Validates the fields present in `input` (undefined = absent). An explicit null on a field that cannot be empty
+ * is refused rather than read as "unchanged", so a client's mistake is not silently ignored.
+ */
+export function parseSiteFields(input: Record<string, unknown>): Partial<SiteFields> {
+  const present: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (value === null && NOT_NULL.has(key)) throw new ValidationError(key, 'must not be null');
+    present[key] = value;
+  }
+  return parseOrThrow(siteFieldsSchema.partial(), present);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Rules across fields of the resulting configuration; the checks on other rows (parent, channels) are the service's. */
+export function checkSiteConfig(config: SiteConfig): void {
+  switch (config.type) {
+    case 'HTTP':
+      if (!config.url) throw new ValidationError('url', 'an HTTP monitor needs a URL');
+      if (!isHttpUrl(config.url)) throw new ValidationError('url', 'must be an absolute http:// or https:// URL');
+      break;
+    case 'PORT':
+    case 'PING':
+    case 'DNS':
+      if (config.type === 'PORT' && config.port === null) throw new ValidationError('port', 'a PORT monitor needs a port (1-65535)');
+      if (!targetHost(config)) throw new ValidationError('hostname', `a ${config.type} monitor needs a hostname`);
+      break;
+    case 'GROUP':
+      if (config.parentId !== null) throw new ValidationError('parentId', 'a group cannot be inside another group');
+      break;
+    case 'PUSH':
+      break;
+  }
+  if (config.authType !== 'NONE' && !config.authSecret) {
+    throw new ValidationError('authSecret', `${config.authType === 'BASIC' ? 'basic auth needs a password' : 'bearer auth needs a token'}`);
+  }
+  if (config.authType === 'BASIC' && !config.authUsername) throw new ValidationError('authUsername', 'basic auth needs a username');
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.ts';
+import { Role, type User } from '../generated/prisma/client.ts';
+import type { Viewer } from '../graphql/context.ts';
+import type { Tx } from '../writer/types.ts';
+import type { ServiceDeps } from './deps.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { parseOrThrow } from './validate.ts';
+
+const username = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_", "@" or "-"');
+const password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(1024, 'must be at most 1024 characters');
+const role = z.enum(Role);
+
+export interface UserService {
+  create(input: { username: string; password: string; role?: Role | null }): Promise<User>;
+  /** Changing the password ends the user's sessions (except the caller's own). */
+  update(viewer: Viewer, id: number, input: { username?: string | null; password?: string | null; role?: Role | null }): Promise<User>;
+  remove(viewer: Viewer, id: number): Promise<void>;
+  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<void>;
+}
+
+/** Taken usernames are a conflict, found inside the write so two creations cannot both pass. */
+async function assertUsernameFree(tx: Tx, name: string, exceptId: number | null): Promise<void> {
+  const other = await tx.user.findUnique({ where: { username: name }, select: { id: true } });
+  if (other && other.id !== exceptId) throw new ConflictError(`the username "${name}" is taken`);
+}
+
+/** The last ADMIN can be neither demoted nor deleted: nobody could manage users afterwards. */
+async function assertNotLastAdmin(tx: Tx, user: Pick<User, 'id' | 'role'>, action: string): Promise<void> {
+  if (user.role !== 'ADMIN') return;
+  if ((await tx.user.count({ where: { role: 'ADMIN', id: { not: user.id } } })) === 0) {
+    throw new ConflictError(`cannot ${action} the last admin`);
+  }
+}
+
+export function createUserService(deps: ServiceDeps): UserService {
+  const { db, writer, clock } = deps;
+
+  return {
+    async create(input) {
+      const name = parseOrThrow(username, input.username, 'username');
+      const hash = await hashPassword(parseOrThrow(password, input.password, 'password'));
+      const userRole = input.role ?? 'VIEWER';
+      const now = clock.now();
+      return writer.submit(async (tx) => {
+        await assertUsernameFree(tx, name, null);
+        return tx.user.create({ data: { username: name, passwordHash: hash, role: userRole, createdAt: now, updatedAt: now } });
+      });
+    },
+
+    async update(viewer, id, input) {
+      const name = input.username == null ? undefined : parseOrThrow(username, input.username, 'username');
+      const newRole = input.role == null ? undefined : parseOrThrow(role, input.role, 'role');
+      const hash = input.password == null ? undefined : await hashPassword(parseOrThrow(password, input.password, 'password'));
+      return writer.submit(async (tx) => {
+        const current = await tx.user.findUnique({ where: { id } });
+        if (!current) throw new NotFoundError('User');
+        if (name !== undefined) await assertUsernameFree(tx, name, id);
+        if (newRole !== undefined && newRole !== 'ADMIN') await assertNotLastAdmin(tx, current, 'demote');
+        if (hash !== undefined) {
+          await tx.session.deleteMany({ where: { userId: id, tokenHash: { not: viewer.tokenHash } } });
+        }
+        return tx.user.update({
+          where: { id },
+          data: { username: name, role: newRole, passwordHash: hash, updatedAt: clock.now() },
+        });
+      });
+    },
+
+    async remove(viewer, id) {
+      if (id === viewer.userId) throw new ConflictError('you cannot delete your own account');
+      await writer.submit(async (tx) => {
+        const user = await tx.user.findUnique({ where: { id }, select: { id: true, role: true } });
+        if (!user) throw new NotFoundError('User');
+        await assertNotLastAdmin(tx, user, 'delete');
+        // Sessions and API tokens cascade.
+        await tx.user.delete({ where: { id } });
+      });
+    },
+
+    async changeOwnPassword(viewer, currentPassword, newPassword) {
+      const user = await db.user.findUnique({ where: { id: viewer.userId } });
+      if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
+        throw new ValidationError('currentPassword', 'is not your current password');
+      }
+      const hash = await hashPassword(parseOrThrow(password, newPassword, 'newPassword'));
+      await writer.submit(async (tx) => {
+        await tx.session.deleteMany({ where: { userId: viewer.userId, tokenHash: { not: viewer.tokenHash } } });
+        await tx.user.update({ where: { id: viewer.userId }, data: { passwordHash: hash, updatedAt: clock.now() } });
+      });
+    },
+  };
+}

@@ -1,0 +1,349 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import { DropNotes } from './drop-notes.ts';
+import { Progress } from './progress.ts';
+import { pruneEndedMaintenance, pruneHistory } from './retention.ts';
+import { encodeBatch, type KindStatement } from './statements.ts';
+import { WRITE_KINDS, type Tx, type Write, type WriteKind, type Writer, type WriterStats } from './types.ts';
+
+export interface WriterOptions {
+  /** The writing client (from `openDb`). The writer must be its only user: see DESIGN "One writer, two connections". */
+  db: Db;
+  /** Drives the retention timers and the drop-note interval. */
+  clock: Clock;
+  logger: Logger;
+  config: Config['writer'];
+  /** The engine's in-memory log: drops and failures are noted there as well as in the process log. */
+  onLog?: (message: string) => void;
+  /** Commands queued at once; past this, `submit` waits for room (back-pressure on the API). */
+  maxQueuedCommands?: number;
+  /** Longest a command's transaction may stay open before Prisma aborts it. */
+  commandTimeoutMs?: number;
+}
+
+export const DEFAULT_MAX_QUEUED_COMMANDS = 64;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
+export class WriterStoppedError extends Error {
+  constructor() {
+    super('the database writer is stopped and accepts no more commands');
+    this.name = 'WriterStoppedError';
+  }
+}
+
+type Task = () => Promise<void>;
+
+interface RetentionJob {
+  intervalMs: number;
+  run: () => Promise<void>;
+  timer: TimerHandle | null;
+  queued: boolean;
+}
+
+/**
+ * The single writer (DESIGN "Writer"). One loop owns the writing connection and runs, strictly one at a time,
+ * batches of the engine's queued writes (one transaction each), awaited commands from the API, and retention.
+ */
+export class BatchWriter implements Writer {
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly config: Config['writer'];
+  private readonly onLog?: (message: string) => void;
+  private readonly maxQueuedCommands: number;
+  private readonly commandTimeoutMs: number;
+
+  private queue: Write[] = [];
+  private readonly tasks: Task[] = [];
+  /** Submitters waiting for a command slot, oldest first. */
+  private readonly admission: (() => void)[] = [];
+  /** Commands queued, plus slots handed to admitted submitters that have not queued yet. */
+  private commandSlots = 0;
+  private pendingCommands = 0;
+
+  private accepted = 0;
+  private readonly writesSettled = new Progress();
+  private commandsSubmitted = 0;
+  private readonly commandsSettled = new Progress();
+
+  private readonly dropped = Object.fromEntries(WRITE_KINDS.map((k) => [k, 0])) as Record<WriteKind, number>;
+  private droppedTotal = 0;
+  private written = 0;
+  private skipped = 0;
+  private failedBatches = 0;
+  private failedWrites = 0;
+  private readonly dropNotes: DropNotes;
+  private notedDropAfterStop = false;
+
+  private readonly retention: RetentionJob[];
+  private loop: Promise<void> | null = null;
+  private wakeLoop: (() => void) | null = null;
+  private closed = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(options: WriterOptions) {
+    this.db = options.db;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.config = options.config;
+    this.onLog = options.onLog;
+    this.maxQueuedCommands = options.maxQueuedCommands ?? DEFAULT_MAX_QUEUED_COMMANDS;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
+    this.retention = [
+      { intervalMs: this.config.pruneIntervalMs, run: () => this.pruneHistory(), timer: null, queued: false },
+      { intervalMs: this.config.maintenancePruneIntervalMs, run: () => this.pruneMaintenance(), timer: null, queued: false },
+    ];
+  }
+
+  enqueue(write: Write): void {
+    if (this.closed) return this.dropAfterStop(write.kind);
+    if (this.queue.length >= this.config.queueSize) {
+      this.countDrop(write.kind);
+      this.dropNotes.dropped(write.kind);
+      return;
+    }
+    this.queue.push(write);
+    this.accepted++;
+    this.wake();
+  }
+
+  async submit<T>(command: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) throw new WriterStoppedError();
+    this.commandsSubmitted++;
+    this.pendingCommands++;
+    try {
+      await this.takeCommandSlot();
+      return await new Promise<T>((resolve, reject) => {
+        this.tasks.push(async () => {
+          this.releaseCommandSlot();
+          try {
+            resolve(await this.db.$transaction(command, { timeout: this.commandTimeoutMs }));
+          } catch (err) {
+            reject(err);
+          } finally {
+            this.commandsSettled.advance(1);
+          }
+        });
+        this.wake();
+      });
+    } finally {
+      this.pendingCommands--;
+    }
+  }
+
+  get stats(): WriterStats {
+    return {
+      queueDepth: this.queue.length,
+      dropped: { ...this.dropped },
+      droppedTotal: this.droppedTotal,
+      written: this.written,
+      skipped: this.skipped,
+      failedBatches: this.failedBatches,
+      failedWrites: this.failedWrites,
+      pendingCommands: this.pendingCommands,
+    };
+  }
+
+  async flush(): Promise<void> {
+    // Once stopping, the loop drains everything and ends; a barrier queued after it would never run.
+    if (this.closed) return this.stop();
+    const barrier = new Promise<void>((resolve) => this.addTask(async () => resolve()));
+    await Promise.all([this.writesSettled.reached(this.accepted), this.commandsSettled.reached(this.commandsSubmitted), barrier]);
+  }
+
+  start(): void {
+    if (this.loop || this.closed) return;
+    this.loop = this.runLoop();
+    for (const job of this.retention) {
+      this.queueRetention(job);
+      this.armRetention(job);
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.drainAndStop();
+    return this.stopping;
+  }
+
+  private async drainAndStop(): Promise<void> {
+    this.closed = true;
+    for (const job of this.retention) {
+      if (job.timer) this.clock.clearTimeout(job.timer);
+      job.timer = null;
+    }
+    // Stopping a writer that never started still drains what was enqueued.
+    this.loop ??= this.runLoop();
+    this.wake();
+    await this.loop;
+    this.dropNotes.close();
+  }
+
+  private async runLoop(): Promise<void> {
+    for (;;) {
+      try {
+        if (this.queue.length > 0) await this.writeBatch(this.takeBatch());
+        const task = this.tasks.shift();
+        if (task) await task();
+      } catch (err) {
+        // Batches and tasks handle their own failures; this only keeps the loop alive through a bug.
+        this.logger.error({ err }, 'db writer loop error');
+      }
+      if (this.queue.length === 0 && this.tasks.length === 0) {
+        if (this.closed && this.commandSlots === 0) return;
+        await new Promise<void>((resolve) => (this.wakeLoop = resolve));
+      }
+      // Lets I/O callbacks run between transactions, and lets writes arriving in this turn join the next batch.
+      await yieldToEventLoop();
+    }
+  }
+
+  private wake(): void {
+    const wake = this.wakeLoop;
+    if (wake) {
+      this.wakeLoop = null;
+      wake();
+    }
+  }
+
+  private addTask(task: Task): void {
+    this.tasks.push(task);
+    this.wake();
+  }
+
+  private takeBatch(): Write[] {
+    if (this.queue.length <= this.config.batchSize) {
+      const batch = this.queue;
+      this.queue = [];
+      return batch;
+    }
+    return this.queue.splice(0, this.config.batchSize);
+  }
+
+  /** All kinds in one transaction; if it fails, each kind alone, so one bad kind does not take the others down. */
+  private async writeBatch(batch: Write[]): Promise<void> {
+    try {
+      const { statements, failures } = encodeBatch(batch);
+      for (const f of failures) this.recordFailure(f.kind, f.writes, f.error);
+      if (statements.length === 0) return;
+      try {
+        const changes = await this.db.$transaction(statements.map((s) => this.db.$executeRawUnsafe(s.sql, s.json)));
+        statements.forEach((s, i) => this.recordWritten(s, changes[i] ?? 0));
+      } catch (err) {
+        if (statements.length === 1) return this.recordFailure(statements[0]!.kind, statements[0]!.writes, err);
+        for (const s of statements) {
+          try {
+            const [changed] = await this.db.$transaction([this.db.$executeRawUnsafe(s.sql, s.json)]);
+            this.recordWritten(s, changed ?? 0);
+          } catch (kindErr) {
+            this.recordFailure(s.kind, s.writes, kindErr);
+          }
+        }
+      }
+    } finally {
+      this.writesSettled.advance(batch.length);
+    }
+  }
+
+  private recordWritten(s: KindStatement, changed: number): void {
+    this.written += changed;
+    this.skipped += s.rows - changed;
+  }
+
+  private recordFailure(kind: WriteKind, writes: number, err: unknown): void {
+    this.failedBatches++;
+    this.failedWrites += writes;
+    this.note('error', `db ${kind} write failed: ${describeError(err)}`, { err, kind, writes });
+  }
+
+  private async takeCommandSlot(): Promise<void> {
+    if (this.commandSlots < this.maxQueuedCommands && this.admission.length === 0) {
+      this.commandSlots++;
+      return;
+    }
+    // The releaser hands its slot straight over, so no later submitter can slip in first.
+    await new Promise<void>((resolve) => this.admission.push(resolve));
+  }
+
+  private releaseCommandSlot(): void {
+    const next = this.admission.shift();
+    if (next) next();
+    else this.commandSlots--;
+  }
+
+  private armRetention(job: RetentionJob): void {
+    job.timer = this.clock.setTimeout(() => {
+      this.queueRetention(job);
+      this.armRetention(job);
+    }, job.intervalMs);
+  }
+
+  /** Runs in the loop like everything else that touches the connection; a run already waiting is not doubled. */
+  private queueRetention(job: RetentionJob): void {
+    if (job.queued) return;
+    job.queued = true;
+    this.addTask(async () => {
+      job.queued = false;
+      await job.run();
+    });
+  }
+
+  private async pruneHistory(): Promise<void> {
+    try {
+      const deleted = await pruneHistory(this.db, {
+        checks: this.config.retainChecks,
+        stateChanges: this.config.retainStateChanges,
+        logs: this.config.retainLogs,
+      });
+      this.logger.debug({ deleted }, 'pruned check history, state changes and logs');
+    } catch (err) {
+      this.note('error', `db history prune failed: ${describeError(err)}`, { err });
+    }
+  }
+
+  private async pruneMaintenance(): Promise<void> {
+    try {
+      const cutoff = new Date(this.clock.nowMs() - this.config.maintenanceRetentionMs);
+      const deleted = await pruneEndedMaintenance(this.db, cutoff);
+      this.logger.debug({ deleted, cutoff }, 'pruned ended maintenance windows');
+    } catch (err) {
+      this.note('error', `db maintenance prune failed: ${describeError(err)}`, { err });
+    }
+  }
+
+  private countDrop(kind: WriteKind): void {
+    this.dropped[kind]++;
+    this.droppedTotal++;
+  }
+
+  /** The engine stops before the writer, so this is a shutdown-order bug: counted, and noted once. */
+  private dropAfterStop(kind: WriteKind): void {
+    this.countDrop(kind);
+    if (this.notedDropAfterStop) return;
+    this.notedDropAfterStop = true;
+    this.note('warn', `db writer stopped, dropped ${kind}`);
+  }
+
+  private note(level: 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+    this.logger[level](fields, message);
+    try {
+      this.onLog?.(message);
+    } catch (err) {
+      this.logger.error({ err }, 'writer onLog callback failed');
+    }
+  }
+}
+
+/** Prisma prefixes driver errors with an invocation banner; the last line holds the database's own message. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.at(-1) ?? err.name;
+}
+
+export function createWriter(options: WriterOptions): Writer {
+  return new BatchWriter(options);
+}

@@ -1,0 +1,407 @@
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.ts';
+import { runCheck } from '../../src/engine/checks/index.ts';
+import { destroyHttpAgents } from '../../src/engine/checks/agents.ts';
+import { closedPort, createCertificate, startHttpsTarget, startHttpTarget, type HttpTarget, type TestCertificate } from '../helpers/targets.ts';
+import { allowPrivate, blockPrivate, site } from './fixtures.ts';
+
+let target: HttpTarget;
+
+beforeAll(async () => {
+  target = await startHttpTarget();
+});
+afterEach(() => {
+  target.requests.length = 0;
+  target.reply({ status: 200, body: 'ok' });
+  destroyHttpAgents();
+});
+afterAll(() => target.close());
+
+/** Answers `/hop/<n>` with `status` and Location `/hop/<n+1>` until `hops` redirects were given, then 200 "done". */
+function redirectChain(hops: number, status = 302): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return (req, res) => {
+    const n = Number(/\/hop\/(\d+)/.exec(req.url ?? '')?.[1] ?? 0);
+    if (n < hops) {
+      res.writeHead(status, { location: `/hop/${n + 1}` });
+      res.end();
+    } else {
+      res.writeHead(200);
+      res.end('done');
+    }
+  };
+}
+
+describe('HTTP status judgement', () => {
+  it('is UP with the status code and a latency for a 2xx', async () => {
+    const result = await runCheck(site({ url: target.url }), allowPrivate);
+    expect(result).toMatchObject({ status: 'UP', statusCode: 200, message: '', hasSsl: false, certExpiresAt: null });
+    expect(result.latencyMs).toBeGreaterThan(0);
+    expect(target.requests).toHaveLength(1);
+    expect(target.requests[0]).toMatchObject({ method: 'GET', path: '/' });
+  });
+
+  it('is DOWN naming the code and the expected codes otherwise', async () => {
+    target.reply({ status: 500 });
+    expect(await runCheck(site({ url: target.url }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      statusCode: 500,
+      message: 'HTTP 500 (expected 200-299)',
+    });
+  });
+
+  it('honours custom accepted codes and quotes them when the code is not among them', async () => {
+    target.reply({ status: 302 });
+    expect(await runCheck(site({ url: target.url, acceptedCodes: '200-399' }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 302 });
+    target.reply({ status: 404 });
+    expect(await runCheck(site({ url: target.url, acceptedCodes: '200-299,301' }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'HTTP 404 (expected 200-299,301)',
+    });
+  });
+
+  it('truncates a long reason to 256 chars ending in "..."', async () => {
+    target.reply({ status: 404 });
+    const acceptedCodes = Array.from({ length: 80 }, (_, i) => String(200 + i)).join(',');
+    const result = await runCheck(site({ url: target.url, acceptedCodes }), allowPrivate);
+    expect(result.message).toHaveLength(256);
+    expect(result.message).toMatch(/^HTTP 404 \(expected 200,201,.*\.\.\.$/);
+  });
+
+  it('takes latency when the headers arrive: a body cut off by the timeout does not change the verdict', async () => {
+    target.handle((_req, res) => {
+      res.writeHead(200);
+      res.flushHeaders(); // the body never ends
+    });
+    const result = await runCheck(site({ url: target.url, timeout: 1 }), allowPrivate);
+    expect(result).toMatchObject({ status: 'UP', statusCode: 200 });
+    expect(result.latencyMs).toBeLessThan(1000);
+  });
+});
+
+describe('HTTP request', () => {
+  it('uses the configured method', async () => {
+    await runCheck(site({ url: target.url, method: 'HEAD' }), allowPrivate);
+    await runCheck(site({ url: target.url, method: 'delete' }), allowPrivate);
+    expect(target.requests.map((r) => r.method)).toEqual(['HEAD', 'DELETE']);
+  });
+
+  it('sends the configured headers and body, with a JSON content type for a JSON body', async () => {
+    await runCheck(
+      site({ url: `${target.url}api?x=1`, method: 'POST', httpHeaders: '{"X-Token": "abc", "X-Num": 7}', httpBody: '{"ping":true}' }),
+      allowPrivate,
+    );
+    const [request] = target.requests;
+    expect(request).toMatchObject({ method: 'POST', path: '/api?x=1', body: '{"ping":true}' });
+    expect(request!.headers).toMatchObject({ 'x-token': 'abc', 'x-num': '7', 'content-type': 'application/json', 'content-length': '13' });
+  });
+
+  it('lets a configured content type win and sends plain text as text', async () => {
+    await runCheck(site({ url: target.url, method: 'PUT', httpBody: 'a=1', httpHeaders: '{"Content-Type": "application/x-www-form-urlencoded"}' }), allowPrivate);
+    await runCheck(site({ url: target.url, method: 'PUT', httpBody: 'hello' }), allowPrivate);
+    expect(target.requests.map((r) => r.headers['content-type'])).toEqual(['application/x-www-form-urlencoded', 'text/plain; charset=utf-8']);
+  });
+
+  it('is DOWN without sending anything when httpHeaders is unusable', async () => {
+    const notJson = await runCheck(site({ url: target.url, httpHeaders: '{nope' }), allowPrivate);
+    expect(notJson).toMatchObject({ status: 'DOWN' });
+    expect(notJson.message).toMatch(/^httpHeaders is not valid JSON: /);
+    expect(await runCheck(site({ url: target.url, httpHeaders: '["X-A"]' }), allowPrivate)).toMatchObject({
+      message: 'httpHeaders must be a JSON object such as {"X-Token": "abc"}',
+    });
+    expect(await runCheck(site({ url: target.url, httpHeaders: '{"Bad Name": "x"}' }), allowPrivate)).toMatchObject({
+      message: 'httpHeaders: "Bad Name" is not a valid header name or has an invalid value',
+    });
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('sends basic auth from authUsername and authSecret', async () => {
+    await runCheck(site({ url: target.url, authType: 'BASIC', authUsername: 'alice', authSecret: 's3cret' }), allowPrivate);
+    expect(target.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
+  });
+
+  it('sends a bearer token from authSecret', async () => {
+    await runCheck(site({ url: target.url, authType: 'BEARER', authSecret: 'tok-123' }), allowPrivate);
+    expect(target.requests[0]!.headers.authorization).toBe('Bearer tok-123');
+  });
+
+  it('reuses the keep-alive connection between checks', async () => {
+    const before = target.connections;
+    for (let i = 0; i < 3; i++) expect((await runCheck(site({ url: target.url }), allowPrivate)).status).toBe('UP');
+    expect(target.connections - before).toBe(1);
+  });
+
+  it('resends on a fresh connection when the pooled one was closed by the server', async () => {
+    const served = new WeakMap<Socket, number>();
+    target.handle((req, res) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      if (count > 1) {
+        req.socket.destroy(); // what a server's idle timeout does to a reused connection
+        return;
+      }
+      res.end('ok');
+    });
+    const before = target.connections;
+    expect((await runCheck(site({ url: target.url }), allowPrivate)).status).toBe('UP');
+    expect(await runCheck(site({ url: target.url }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
+    expect(target.connections - before).toBe(2);
+    expect(target.requests).toHaveLength(3); // the second check's first attempt died on the reused socket
+  });
+
+  it('is DOWN with the transport error when nothing listens', async () => {
+    const port = await closedPort();
+    const result = await runCheck(site({ url: `http://127.0.0.1:${port}/` }), allowPrivate);
+    expect(result).toMatchObject({ status: 'DOWN', statusCode: null });
+    expect(result.message).toContain('ECONNREFUSED');
+  });
+
+  it('is DOWN for an invalid URL or an unsupported scheme', async () => {
+    expect(await runCheck(site({ url: 'not a url' }), allowPrivate)).toMatchObject({ status: 'DOWN', message: 'invalid URL: not a url' });
+    expect(await runCheck(site({ url: null }), allowPrivate)).toMatchObject({ status: 'DOWN', message: 'invalid URL: (none)' });
+    expect(await runCheck(site({ url: 'ftp://127.0.0.1/' }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'unsupported protocol scheme "ftp"',
+    });
+  });
+});
+
+describe('HTTP keyword', () => {
+  it('is UP when the keyword appears and DOWN when it does not', async () => {
+    target.reply({ body: 'status: all systems operational' });
+    expect(await runCheck(site({ url: target.url, keyword: 'operational' }), allowPrivate)).toMatchObject({ status: 'UP', message: '' });
+    expect(await runCheck(site({ url: target.url, keyword: 'degraded' }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      statusCode: 200,
+      message: 'keyword "degraded" not found',
+    });
+  });
+
+  it('inverted: DOWN when the keyword appears, UP when it does not', async () => {
+    target.reply({ body: 'error: database unreachable' });
+    expect(await runCheck(site({ url: target.url, keyword: 'error', keywordInvert: true }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'keyword "error" found',
+    });
+    expect(await runCheck(site({ url: target.url, keyword: 'panic', keywordInvert: true }), allowPrivate)).toMatchObject({ status: 'UP' });
+  });
+
+  it('reads at most 1 MiB of the body', async () => {
+    target.reply({ body: `${'a'.repeat(1024 * 1024)}needle` });
+    expect(await runCheck(site({ url: target.url, keyword: 'needle' }), allowPrivate)).toMatchObject({ message: 'keyword "needle" not found' });
+    target.reply({ body: `${'a'.repeat(1024 * 1024 - 6)}needle${'b'.repeat(1024 * 1024)}` });
+    expect(await runCheck(site({ url: target.url, keyword: 'needle' }), allowPrivate)).toMatchObject({ status: 'UP' });
+  });
+
+  it('judges the status code before the keyword', async () => {
+    target.reply({ status: 503, body: 'operational' });
+    expect(await runCheck(site({ url: target.url, keyword: 'operational' }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'HTTP 503 (expected 200-299)',
+    });
+  });
+});
+
+describe('HTTP redirects', () => {
+  it('follows redirects and judges the final response', async () => {
+    target.handle(redirectChain(3));
+    expect(await runCheck(site({ url: `${target.url}hop/0`, keyword: 'done' }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
+    expect(target.requests.map((r) => r.path)).toEqual(['/hop/0', '/hop/1', '/hop/2', '/hop/3']);
+  });
+
+  it('follows up to 10 redirects and fails on the 11th', async () => {
+    target.handle(redirectChain(10));
+    expect(await runCheck(site({ url: `${target.url}hop/0` }), allowPrivate)).toMatchObject({ status: 'UP' });
+    expect(target.requests).toHaveLength(11);
+    target.requests.length = 0;
+    target.handle(redirectChain(11));
+    expect(await runCheck(site({ url: `${target.url}hop/0` }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'stopped after 10 redirects',
+    });
+    expect(target.requests).toHaveLength(11);
+  });
+
+  it('judges a redirect to a failing page by that page', async () => {
+    target.handle((req, res) => {
+      res.writeHead(req.url === '/' ? 301 : 500, req.url === '/' ? { location: '/broken' } : {});
+      res.end();
+    });
+    expect(await runCheck(site({ url: target.url }), allowPrivate)).toMatchObject({ status: 'DOWN', statusCode: 500 });
+  });
+
+  it.each([
+    [301, 'GET', ''],
+    [302, 'GET', ''],
+    [303, 'GET', ''],
+    [307, 'POST', 'payload'],
+    [308, 'POST', 'payload'],
+  ])('a POST answered with %i is repeated as %s', async (status, method, body) => {
+    target.handle(redirectChain(1, status));
+    await runCheck(site({ url: `${target.url}hop/0`, method: 'POST', httpBody: 'payload' }), allowPrivate);
+    expect(target.requests[1]).toMatchObject({ method, body });
+    expect(target.requests[1]!.headers['content-type']).toBe(body ? 'text/plain; charset=utf-8' : undefined);
+  });
+
+  it('keeps HEAD on 303', async () => {
+    target.handle(redirectChain(1, 303));
+    await runCheck(site({ url: `${target.url}hop/0`, method: 'HEAD' }), allowPrivate);
+    expect(target.requests.map((r) => r.method)).toEqual(['HEAD', 'HEAD']);
+  });
+
+  it('does not send credentials on to another origin', async () => {
+    const other = await startHttpTarget();
+    try {
+      target.reply({ status: 302, headers: { location: `${other.url}landing` } });
+      const result = await runCheck(
+        site({ url: target.url, authType: 'BEARER', authSecret: 'tok', httpHeaders: '{"Cookie": "a=b", "X-Trace": "1"}' }),
+        allowPrivate,
+      );
+      expect(result).toMatchObject({ status: 'UP' });
+      expect(target.requests[0]!.headers).toMatchObject({ authorization: 'Bearer tok', cookie: 'a=b' });
+      expect(other.requests[0]!.path).toBe('/landing');
+      expect(other.requests[0]!.headers.authorization).toBeUndefined();
+      expect(other.requests[0]!.headers.cookie).toBeUndefined();
+      expect(other.requests[0]!.headers['x-trace']).toBe('1');
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('HTTP timeout and abort', () => {
+  it('is DOWN after the site timeout when no answer comes', async () => {
+    target.handle(() => undefined);
+    const result = await runCheck(site({ url: target.url, timeout: 1 }), allowPrivate);
+    expect(result).toMatchObject({ status: 'DOWN', statusCode: null, message: 'timeout after 1s' });
+  });
+
+  it('bounds the whole redirect chain by the timeout, not each hop', async () => {
+    const chain = redirectChain(5);
+    target.handle((req, res) => setTimeout(() => chain(req, res), 400));
+    const result = await runCheck(site({ url: `${target.url}hop/0`, timeout: 1 }), allowPrivate);
+    expect(result).toMatchObject({ status: 'DOWN', message: 'timeout after 1s' });
+    expect(target.requests.length).toBeLessThan(6);
+  });
+
+  it('stops when the engine aborts', async () => {
+    target.handle(() => undefined);
+    const controller = new AbortController();
+    const pending = runCheck(site({ url: target.url, timeout: 30 }), { ...allowPrivate, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    expect(await pending).toMatchObject({ status: 'DOWN', message: 'check aborted' });
+  });
+});
+
+describe('HTTP SSRF guard', () => {
+  it('refuses a private IP literal before connecting', async () => {
+    const before = target.connections;
+    expect(await runCheck(site({ url: target.url }), blockPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'blocked: 127.0.0.1 resolves to private address 127.0.0.1',
+    });
+    expect(target.connections).toBe(before);
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('refuses a name resolving to a private address, even with an allowed connection to it pooled', async () => {
+    const url = `http://localhost:${target.port}/`;
+    expect((await runCheck(site({ url }), allowPrivate)).status).toBe('UP');
+    const before = target.connections;
+    const result = await runCheck(site({ url }), blockPrivate);
+    expect(result.status).toBe('DOWN');
+    expect(result.message).toMatch(/^blocked: localhost resolves to private address (127\.0\.0\.1|::1)$/);
+    expect(target.connections).toBe(before);
+    expect(target.requests).toHaveLength(1);
+  });
+
+  it('refuses IPv6 loopback and IPv4-mapped literals', async () => {
+    expect(await runCheck(site({ url: `http://[::1]:${target.port}/` }), blockPrivate)).toMatchObject({
+      message: 'blocked: ::1 resolves to private address ::1',
+    });
+    expect(await runCheck(site({ url: `http://[::ffff:127.0.0.1]:${target.port}/` }), blockPrivate)).toMatchObject({
+      message: 'blocked: ::ffff:7f00:1 resolves to private address ::ffff:7f00:1',
+    });
+  });
+
+  it('resolves every redirect hop through the guard', async () => {
+    target.reply({ status: 302, headers: { location: 'http://no-such-host.invalid/next' } });
+    const result = await runCheck(site({ url: target.url }), allowPrivate);
+    expect(result.status).toBe('DOWN');
+    expect(result.message).toMatch(/^resolve failed: .*no-such-host\.invalid/);
+  });
+
+  it('reports a name that does not resolve', async () => {
+    const result = await runCheck(site({ url: 'http://no-such-host.invalid/' }), blockPrivate);
+    expect(result.status).toBe('DOWN');
+    expect(result.message).toMatch(/^resolve failed: /);
+  });
+});
+
+describe('HTTPS', () => {
+  let longLived: TestCertificate;
+  let expiringSoon: TestCertificate;
+  let expired: TestCertificate;
+  let secure: HttpTarget;
+  let soon: HttpTarget;
+  let stale: HttpTarget;
+
+  beforeAll(async () => {
+    [longLived, expiringSoon, expired] = await Promise.all([createCertificate(3650), createCertificate(3), createCertificate(-2)]);
+    [secure, soon, stale] = await Promise.all([startHttpsTarget(longLived), startHttpsTarget(expiringSoon), startHttpsTarget(expired)]);
+  });
+  afterAll(() => Promise.all([secure.close(), soon.close(), stale.close()]));
+
+  it('reports the leaf certificate expiry when checkSsl is on', async () => {
+    const result = await runCheck(site({ url: secure.url, checkSsl: true, ignoreTls: true }), allowPrivate);
+    expect(result).toMatchObject({ status: 'UP', statusCode: 200, hasSsl: true, certExpiresAt: longLived.notAfter });
+    expect(await runCheck(site({ url: soon.url, checkSsl: true, ignoreTls: true }), allowPrivate)).toMatchObject({
+      status: 'UP',
+      hasSsl: true,
+      certExpiresAt: expiringSoon.notAfter,
+    });
+  });
+
+  it('leaves the SSL fields empty when checkSsl is off', async () => {
+    expect(await runCheck(site({ url: secure.url, ignoreTls: true }), allowPrivate)).toMatchObject({
+      status: 'UP',
+      hasSsl: false,
+      certExpiresAt: null,
+    });
+  });
+
+  it('is SSL_EXPIRED for an expired certificate', async () => {
+    expect(await runCheck(site({ url: stale.url, checkSsl: true, ignoreTls: true }), allowPrivate)).toMatchObject({
+      status: 'SSL_EXPIRED',
+      statusCode: 200,
+      hasSsl: true,
+      certExpiresAt: expired.notAfter,
+      message: 'SSL certificate expired',
+    });
+  });
+
+  it('judges expiry by the injected clock', async () => {
+    const clock = new FakeClock(longLived.notAfter.getTime() + 1000);
+    expect(await runCheck(site({ url: secure.url, checkSsl: true, ignoreTls: true }), { ...allowPrivate, clock })).toMatchObject({
+      status: 'SSL_EXPIRED',
+    });
+  });
+
+  it('verifies the certificate unless ignoreTls or insecureSkipVerify', async () => {
+    const before = secure.requests.length;
+    const verified = await runCheck(site({ url: secure.url, checkSsl: true }), allowPrivate);
+    expect(verified).toMatchObject({ status: 'DOWN', statusCode: null, hasSsl: false });
+    expect(verified.message).toBe('TLS error: self-signed certificate');
+    expect(secure.requests).toHaveLength(before);
+    expect(await runCheck(site({ url: secure.url }), { ...allowPrivate, insecureSkipVerify: true })).toMatchObject({ status: 'UP' });
+    expect(secure.requests).toHaveLength(before + 1);
+  });
+
+  it('is DOWN with the TLS error for an expired certificate when verifying', async () => {
+    const result = await runCheck(site({ url: stale.url, checkSsl: true }), allowPrivate);
+    expect(result.status).toBe('DOWN');
+    expect(result.message).toMatch(/^TLS error: /);
+  });
+});

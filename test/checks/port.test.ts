@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/engine/checks/index.ts';
+import { closedPort, startTcpTarget, type TcpTarget } from '../helpers/targets.ts';
+import { allowPrivate, blockPrivate, site } from './fixtures.ts';
+
+let listener: TcpTarget;
+
+beforeAll(async () => {
+  listener = await startTcpTarget();
+});
+afterAll(() => listener.close());
+
+describe('PORT check', () => {
+  it('is UP when the port accepts a connection, with the connect time as latency', async () => {
+    const before = listener.connections;
+    const result = await runCheck(site({ type: 'PORT', hostname: '127.0.0.1', port: listener.port }), allowPrivate);
+    expect(result).toMatchObject({ status: 'UP', statusCode: null, message: '' });
+    expect(result.latencyMs).toBeGreaterThan(0);
+    expect(listener.connections).toBe(before + 1);
+  });
+
+  it('falls back to the host of the url', async () => {
+    expect(await runCheck(site({ type: 'PORT', url: 'tcp://localhost:1', port: listener.port }), allowPrivate)).toMatchObject({ status: 'UP' });
+  });
+
+  it('is DOWN with the connect error when the port is closed', async () => {
+    const port = await closedPort();
+    const result = await runCheck(site({ type: 'PORT', hostname: '127.0.0.1', port }), allowPrivate);
+    expect(result.status).toBe('DOWN');
+    expect(result.message).toContain('ECONNREFUSED');
+  });
+
+  it('refuses a private target unless allowed, without connecting', async () => {
+    const before = listener.connections;
+    for (const hostname of ['127.0.0.1', 'localhost']) {
+      expect(await runCheck(site({ type: 'PORT', hostname, port: listener.port }), blockPrivate)).toMatchObject({
+        status: 'DOWN',
+        message: 'target resolves to private IP',
+      });
+    }
+    expect(listener.connections).toBe(before);
+  });
+
+  it('reports a name that does not resolve and an invalid port', async () => {
+    const unresolved = await runCheck(site({ type: 'PORT', hostname: 'no-such-host.invalid', port: 80 }), blockPrivate);
+    expect(unresolved.message).toMatch(/^resolve failed: /);
+    expect(await runCheck(site({ type: 'PORT', hostname: '127.0.0.1', port: null }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'invalid port: (none)',
+    });
+    expect(await runCheck(site({ type: 'PORT', hostname: '127.0.0.1', port: 70000 }), allowPrivate)).toMatchObject({ message: 'invalid port: 70000' });
+    expect(await runCheck(site({ type: 'PORT', port: 80 }), allowPrivate)).toMatchObject({ message: 'no hostname to connect to' });
+  });
+});

@@ -1,0 +1,87 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { onTestFinished } from 'vitest';
+
+export interface ReceivedRequest {
+  method: string;
+  /** Path without the query string, as sent (still percent-encoded). */
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names, as Node's parser gives them. */
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text(): string;
+  json(): unknown;
+}
+
+export interface Receiver {
+  /** `http://127.0.0.1:<port>` without a trailing slash. */
+  url: string;
+  requests: ReceivedRequest[];
+  /** Status of every following answer (200 by default). */
+  status: number;
+  /** Milliseconds to wait before answering; `'never'` holds the request open until the receiver closes. */
+  delay: number | 'never';
+  /** Resolves with the next request once its body has arrived, even if the answer is still pending. */
+  nextRequest(): Promise<ReceivedRequest>;
+  close(): Promise<void>;
+}
+
+/**
+ * A local stand-in for the alert services: records each request exactly as it arrived and answers
+ * with a settable status after a settable delay. Closed automatically when the test ends.
+ */
+export async function startReceiver(): Promise<Receiver> {
+  const waiting: ((req: ReceivedRequest) => void)[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://receiver');
+      const body = Buffer.concat(chunks);
+      const recorded: ReceivedRequest = {
+        method: req.method ?? '',
+        path: (req.url ?? '/').split('?')[0] ?? '/',
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body,
+        text: () => body.toString('utf8'),
+        json: () => JSON.parse(body.toString('utf8')) as unknown,
+      };
+      receiver.requests.push(recorded);
+      waiting.shift()?.(recorded);
+      const answer = () => {
+        res.writeHead(receiver.status, { 'Content-Type': 'application/json' });
+        res.end('{"ok":true}');
+      };
+      if (receiver.delay === 'never') return;
+      if (receiver.delay === 0) return answer();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        answer();
+      }, receiver.delay);
+      timers.add(timer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  const receiver: Receiver = {
+    url: `http://127.0.0.1:${port}`,
+    requests: [],
+    status: 200,
+    delay: 0,
+    nextRequest: () => new Promise((resolve) => waiting.push(resolve)),
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+  onTestFinished(() => receiver.close());
+  return receiver;
+}

@@ -1,0 +1,314 @@
+/**
+ * Real local servers for checks to aim at (HTTP, HTTPS, TCP, DNS), each on 127.0.0.1 and an ephemeral port,
+ * recording what reached it. Used by the checker tests, the engine tests and the engine benchmark.
+ */
+import dgram from 'node:dgram';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
+import { generate } from 'selfsigned';
+
+const HOST = '127.0.0.1';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// ---------------------------------------------------------------------------------------------------- certificates
+
+export interface TestCertificate {
+  key: string;
+  cert: string;
+  notBefore: Date;
+  /** The leaf's notAfter, exactly as encoded (whole seconds). */
+  notAfter: Date;
+}
+
+/**
+ * A self-signed certificate for localhost / 127.0.0.1 / ::1 that expires `expiresInDays` from now (negative: already
+ * expired). Generated in-process with the `selfsigned` package (WebCrypto, no openssl binary needed), which, unlike
+ * `openssl req`, can also back-date a certificate.
+ */
+export async function createCertificate(expiresInDays: number): Promise<TestCertificate> {
+  const now = Date.now();
+  const notAfter = new Date(Math.floor((now + expiresInDays * DAY_MS) / 1000) * 1000);
+  const notBefore = new Date(Math.floor((Math.min(now, notAfter.getTime()) - 30 * DAY_MS) / 1000) * 1000);
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate: notBefore,
+    notAfterDate: notAfter,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert, notBefore, notAfter };
+}
+
+// ---------------------------------------------------------------------------------------------------- HTTP(S)
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, as sent. */
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Reply {
+  status?: number;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** Answers a request; `body` is the request body, already read. */
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+
+export interface HttpTarget {
+  /** Base URL with a trailing slash, e.g. `http://127.0.0.1:41234/`. */
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  readonly connections: number;
+  /** Answers every request with this reply from now on. */
+  reply(reply: Reply): void;
+  /** Answers every request through this handler from now on (redirect chains, slow answers, ...). */
+  handle(handler: Handler): void;
+  close(): Promise<void>;
+}
+
+/** An HTTP server (HTTPS with `tls`) answering 200 "ok" until told otherwise. */
+export async function startHttpTarget(options: { tls?: TestCertificate } = {}): Promise<HttpTarget> {
+  const requests: RecordedRequest[] = [];
+  let connections = 0;
+  let handler: Handler = replyWith({ status: 200, body: 'ok' });
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      handler(req, res, body);
+    });
+  };
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+  server.on(options.tls ? 'secureConnection' : 'connection', () => connections++);
+  const port = await listen(server);
+  return {
+    url: `${options.tls ? 'https' : 'http'}://${HOST}:${port}/`,
+    port,
+    requests,
+    get connections() {
+      return connections;
+    },
+    reply(reply) {
+      handler = replyWith(reply);
+    },
+    handle(next) {
+      handler = next;
+    },
+    close: () => closeHttp(server),
+  };
+}
+
+export function startHttpsTarget(certificate: TestCertificate): Promise<HttpTarget> {
+  return startHttpTarget({ tls: certificate });
+}
+
+function replyWith({ status = 200, body = '', headers = {} }: Reply): Handler {
+  return (_req, res) => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+}
+
+function closeHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------- TCP
+
+export interface TcpTarget {
+  port: number;
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/** A TCP listener that accepts connections and closes them. */
+export async function startTcpTarget(): Promise<TcpTarget> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.end();
+  });
+  const port = await listen(server);
+  return {
+    port,
+    get connections() {
+      return connections;
+    },
+    close: () =>
+      new Promise((resolve, reject) => {
+        for (const socket of sockets) socket.destroy();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  const port = await listen(server);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// ---------------------------------------------------------------------------------------------------- DNS
+
+const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+export type RcodeName = keyof typeof RCODES;
+
+export interface DnsTargetOptions {
+  /** Records served; a name with none of the asked type gets an empty NOERROR answer. */
+  records?: Answer[];
+  /** Names answered with this RCODE instead (e.g. SERVFAIL); names with no records at all get NXDOMAIN. */
+  rcodes?: Record<string, RcodeName>;
+  /** Answers over UDP are empty and flagged truncated, so clients must ask again over TCP. */
+  truncateUdp?: boolean;
+}
+
+export interface DnsQuery {
+  name: string;
+  type: string;
+  transport: 'udp' | 'tcp';
+}
+
+export interface DnsTarget {
+  port: number;
+  /** `127.0.0.1:<port>`, as a site's dnsServer. */
+  server: string;
+  queries: DnsQuery[];
+  /** While true, queries are recorded but never answered. */
+  silent: boolean;
+  close(): Promise<void>;
+}
+
+/** A tiny authoritative DNS server on one port over UDP and TCP, built with dns-packet. */
+export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<DnsTarget> {
+  const records = options.records ?? [];
+  const rcodes = new Map(Object.entries(options.rcodes ?? {}).map(([name, rcode]) => [name.toLowerCase(), RCODES[rcode]]));
+  const queries: DnsQuery[] = [];
+  const state = { silent: false };
+
+  const answer = (query: DecodedPacket, transport: DnsQuery['transport']): Packet | null => {
+    const question = query.questions?.[0];
+    if (!question) return null;
+    const name = question.name.toLowerCase();
+    queries.push({ name, type: question.type, transport });
+    if (state.silent) return null;
+    const named = records.filter((r) => r.name.toLowerCase() === name);
+    const rcode = rcodes.get(name) ?? (named.length === 0 ? RCODES.NXDOMAIN : RCODES.NOERROR);
+    const truncated = transport === 'udp' && options.truncateUdp === true;
+    return {
+      type: 'response',
+      id: query.id,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | (query.flags ?? 0) | rcode | (truncated ? dnsPacket.TRUNCATED_RESPONSE : 0),
+      questions: query.questions,
+      answers: rcode === RCODES.NOERROR && !truncated ? named.filter((r) => r.type === question.type) : [],
+    };
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    const udp = dgram.createSocket('udp4');
+    const port = await new Promise<number>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, HOST, () => resolve(udp.address().port));
+    });
+    const connections = new Set<net.Socket>();
+    const tcp = net.createServer((socket) => {
+      connections.add(socket);
+      socket.on('close', () => connections.delete(socket));
+      serveTcp(socket, answer);
+    });
+    try {
+      await listen(tcp, port);
+    } catch (err) {
+      udp.close();
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) continue;
+      throw err;
+    }
+    udp.on('message', (msg, rinfo) => {
+      const reply = decodeOrNull(msg);
+      const response = reply && answer(reply, 'udp');
+      if (response) udp.send(dnsPacket.encode(response), rinfo.port, rinfo.address);
+    });
+    return {
+      port,
+      server: `${HOST}:${port}`,
+      queries,
+      get silent() {
+        return state.silent;
+      },
+      set silent(value: boolean) {
+        state.silent = value;
+      },
+      close: async () => {
+        for (const socket of connections) socket.destroy();
+        await new Promise<void>((resolve) => udp.close(() => resolve()));
+        await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      },
+    };
+  }
+}
+
+function serveTcp(socket: net.Socket, answer: (query: DecodedPacket, transport: 'tcp') => Packet | null): void {
+  let received = Buffer.alloc(0);
+  socket.on('error', () => undefined);
+  socket.on('data', (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    while (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
+      const length = received.readUInt16BE(0);
+      const query = decodeOrNull(received.subarray(2, 2 + length));
+      received = received.subarray(2 + length);
+      const response = query && answer(query, 'tcp');
+      if (response) socket.write(dnsPacket.streamEncode(response));
+    }
+  });
+}
+
+function decodeOrNull(message: Buffer): DecodedPacket | null {
+  try {
+    return dnsPacket.decode(message);
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------- shared
+
+function listen(server: net.Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,0 +1,91 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPubSub, createSchema, createYoga } from 'graphql-yoga';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { securityPlugins } from '../../src/graphql/security.ts';
+import { attachGraphqlWs, type WsInitialContext } from '../../src/http/ws.ts';
+import { createLogger } from '../../src/log.ts';
+
+/**
+ * A small yoga server with uptop's security plugins and graphql-ws attached, on a real port: the transport
+ * modules tested on their own, before and apart from the full app. `Bearer good` is the one valid token.
+ */
+export interface BareServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  config: Config;
+  pubsub: ReturnType<typeof createPubSub<{ tick: [number] }>>;
+  dispose(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const typeDefs = /* GraphQL */ `
+  type Nested { value: String!  nested: Nested! }
+  type Query { hello: String!  nested: Nested!  secret: String!  viewer: String }
+  type Subscription { ticks: Int!  nested: Nested! }
+`;
+
+function authorizationOf(ctx: { request?: Request } & Partial<WsInitialContext>): string | null {
+  const fromWs = ctx.connectionParams?.authorization;
+  if (typeof fromWs === 'string') return fromWs;
+  return ctx.request?.headers.get('authorization') ?? null;
+}
+
+export async function startBareServer(env: Record<string, string> = {}): Promise<BareServer> {
+  const config = loadConfig({ UPTOP_HTTP_PORT: '0', ...env });
+  const logger = createLogger('silent');
+  const pubsub = createPubSub<{ tick: [number] }>();
+  const nested = (): { value: string; nested: unknown } => ({ value: 'v', get nested() { return nested(); } });
+  const schema = createSchema<any>({
+    typeDefs,
+    resolvers: {
+      Query: {
+        hello: () => 'world',
+        nested,
+        secret: () => {
+          throw new Error('SQLITE_ERROR: no such table: "Secret" at /srv/uptop/src/db.ts:42');
+        },
+        viewer: (_: unknown, __: unknown, ctx: { viewer: string | null }) => ctx.viewer,
+      },
+      Subscription: {
+        ticks: { subscribe: () => pubsub.subscribe('tick'), resolve: (n: number) => n },
+        nested: { subscribe: () => pubsub.subscribe('tick'), resolve: nested },
+      },
+    },
+  });
+  const yoga = createYoga({
+    schema,
+    plugins: securityPlugins(config),
+    graphiql: false,
+    logging: false,
+    context: (ctx: { request?: Request } & Partial<WsInitialContext>) => {
+      const authorization = authorizationOf(ctx);
+      if (authorization !== null && authorization !== 'Bearer good') throw new Error('unknown token');
+      return { viewer: authorization ? 'good' : null };
+    },
+  });
+  const server = http.createServer(yoga);
+  const ws = attachGraphqlWs({ server, yoga, config, logger });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    port,
+    config,
+    pubsub,
+    dispose: () => ws.dispose(),
+    async close() {
+      await ws.dispose();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await yoga.dispose();
+    },
+  };
+}
+
+/** `{ nested { nested { ... { value } } } }` with `depth` levels of `nested` fields. */
+export function nestedQuery(depth: number, root: 'query' | 'subscription' = 'query'): string {
+  return `${root} { ${'nested { '.repeat(depth)}value${' }'.repeat(depth)} }`;
+}

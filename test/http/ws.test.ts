@@ -1,0 +1,194 @@
+import { createClient, type Client } from 'graphql-ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WS_MAX_PAYLOAD_BYTES, WS_MAX_SUBSCRIPTIONS } from '../../src/http/ws.ts';
+import { nestedQuery, startBareServer, type BareServer } from './bare-server.ts';
+
+let server: BareServer | undefined;
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await server?.close();
+  server = undefined;
+});
+
+function client(url: string, opts: { authorization?: string; onClosed?: (code: number) => void } = {}): Client {
+  const c = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    connectionParams: opts.authorization ? { authorization: opts.authorization } : undefined,
+    on: { closed: (event) => opts.onClosed?.((event as { code: number }).code) },
+  });
+  clients.push(c);
+  return c;
+}
+
+/** The first result of a subscription (or a query) as data, or its errors' messages. */
+async function first(c: Client, query: string): Promise<{ data?: unknown; errors?: string[] }> {
+  const it = c.iterate({ query });
+  try {
+    const { value } = await it.next();
+    return { data: value?.data };
+  } catch (err) {
+    return { errors: (err as { message: string }[]).map((e) => e.message) };
+  } finally {
+    await it.return?.();
+  }
+}
+
+/** Resolves once the server has a listener on the tick topic, by publishing until one arrives. */
+async function nextTick(c: Client, server: BareServer, value: number): Promise<unknown> {
+  const it = c.iterate({ query: 'subscription { ticks }' });
+  const got = it.next();
+  const timer = setInterval(() => server.pubsub.publish('tick', value), 5);
+  try {
+    return (await got).value?.data;
+  } finally {
+    clearInterval(timer);
+    await it.return?.();
+  }
+}
+
+/** Opens a raw WebSocket handshake and reports how it ended: opened, or the HTTP status it was refused with. */
+function handshake(url: string, headers: Record<string, string>): Promise<number | 'open'> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('error', (err) => {
+      if (!/Unexpected server response/.test(err.message)) reject(err);
+    });
+  });
+}
+
+/** A raw graphql-transport-ws connection, acknowledged, with the close code promised. */
+async function rawConnection(url: string, payload?: Record<string, unknown>): Promise<{ ws: WebSocket; closed: Promise<number>; messages: unknown[] }> {
+  const ws = new WebSocket(url, 'graphql-transport-ws');
+  const messages: unknown[] = [];
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload })));
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string };
+      messages.push(message);
+      if (message.type === 'connection_ack') resolve();
+    });
+    ws.on('error', reject);
+    void closed.then(() => resolve());
+  });
+  return { ws, closed, messages };
+}
+
+describe('graphql-ws on the HTTP server', () => {
+  it('delivers subscription events and runs queries', async () => {
+    server = await startBareServer();
+    const c = client(server.wsUrl);
+    expect(await first(c, '{ hello }')).toEqual({ data: { hello: 'world' } });
+    expect(await nextTick(c, server, 7)).toEqual({ ticks: 7 });
+  });
+
+  it('answers a too-deep subscription with an error message and keeps the socket open', async () => {
+    server = await startBareServer({ UPTOP_MAX_DEPTH: '5' });
+    const closes: number[] = [];
+    const c = client(server.wsUrl, { onClosed: (code) => closes.push(code) });
+    const refused = await first(c, nestedQuery(6, 'subscription'));
+    expect(refused.errors?.[0]).toMatch(/depth limit of 5 exceeded/i);
+    expect(await nextTick(c, server, 1)).toEqual({ ticks: 1 });
+    expect(closes).toEqual([]);
+  });
+
+  it('answers a syntax error and an over-long document with an error message', async () => {
+    server = await startBareServer({ UPTOP_MAX_TOKENS: '20' });
+    const c = client(server.wsUrl);
+    expect((await first(c, 'subscription { ticks')).errors?.[0]).toMatch(/Syntax Error/);
+    expect((await first(c, `{ ${'hello '.repeat(30)}}`)).errors?.[0]).toMatch(/token limit/i);
+    expect(await first(c, '{ hello }')).toEqual({ data: { hello: 'world' } });
+  });
+
+  it('masks unexpected errors', async () => {
+    server = await startBareServer();
+    const c = client(server.wsUrl);
+    const it = c.iterate({ query: '{ secret }' });
+    const { value } = await it.next();
+    await it.return?.();
+    expect(JSON.stringify(value)).not.toMatch(/SQLITE|\/srv|db\.ts/);
+    expect(value?.errors?.[0]?.message).toBe('Unexpected error.');
+  });
+
+  it('blocks introspection when it is off, and allows it when on', async () => {
+    server = await startBareServer({ UPTOP_INTROSPECTION: 'false' });
+    const off = await first(client(server.wsUrl), '{ __schema { queryType { name } } }');
+    expect(off.errors?.[0]).toMatch(/introspection/i);
+    await server.close();
+    server = await startBareServer();
+    expect(await first(client(server.wsUrl), '{ __schema { queryType { name } } }')).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+  });
+
+  it('refuses a cross-origin handshake and accepts same-origin and origin-less ones', async () => {
+    server = await startBareServer();
+    expect(await handshake(server.wsUrl, { origin: 'https://evil.example' })).toBe(403);
+    expect(await handshake(server.wsUrl, { origin: 'not a url' })).toBe(403);
+    expect(await handshake(server.wsUrl, { origin: `http://127.0.0.1:${server.port}` })).toBe('open');
+    expect(await handshake(server.wsUrl, {})).toBe('open');
+  });
+
+  it('believes X-Forwarded-Host for the origin check only from a trusted proxy', async () => {
+    server = await startBareServer({ UPTOP_TRUSTED_PROXIES: '127.0.0.1' });
+    expect(await handshake(server.wsUrl, { origin: 'https://uptop.example', 'x-forwarded-host': 'uptop.example' })).toBe('open');
+    await server.close();
+    server = await startBareServer();
+    expect(await handshake(server.wsUrl, { origin: 'https://uptop.example', 'x-forwarded-host': 'uptop.example' })).toBe(403);
+  });
+
+  it('upgrades only the GraphQL path', async () => {
+    server = await startBareServer();
+    expect(await handshake(server.wsUrl.replace('/graphql', '/other'), {})).toBe(404);
+  });
+
+  it('closes with 4403 for an invalid token, and passes a valid one to the context', async () => {
+    server = await startBareServer();
+    const refused = await rawConnection(server.wsUrl, { authorization: 'Bearer bad' });
+    expect(await refused.closed).toBe(4403);
+    const c = client(server.wsUrl, { authorization: 'Bearer good' });
+    expect(await first(c, '{ viewer }')).toEqual({ data: { viewer: 'good' } });
+    expect(await first(client(server.wsUrl), '{ viewer }')).toEqual({ data: { viewer: null } });
+  });
+
+  it(`caps a connection at ${WS_MAX_SUBSCRIPTIONS} open operations`, async () => {
+    server = await startBareServer();
+    const { ws, messages } = await rawConnection(server.wsUrl);
+    for (let i = 0; i <= WS_MAX_SUBSCRIPTIONS; i++) {
+      ws.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: 'subscription { ticks }' } }));
+    }
+    await expect.poll(() => messages.find((m) => (m as { type: string }).type === 'error')).toMatchObject({
+      id: String(WS_MAX_SUBSCRIPTIONS),
+      payload: [{ message: expect.stringMatching(/at most 100 operations/) }],
+    });
+    server.pubsub.publish('tick', 3);
+    await expect.poll(() => messages.filter((m) => (m as { type: string }).type === 'next').length).toBe(WS_MAX_SUBSCRIPTIONS);
+    ws.close();
+  });
+
+  it('closes a connection that sends an oversized message with 1009', async () => {
+    server = await startBareServer();
+    const { ws, closed } = await rawConnection(server.wsUrl);
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ hello } # ${'x'.repeat(WS_MAX_PAYLOAD_BYTES)}` } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('closes clients with 1001 on dispose and refuses new handshakes', async () => {
+    server = await startBareServer();
+    const { closed } = await rawConnection(server.wsUrl);
+    await server.dispose();
+    expect(await closed).toBe(1001);
+    expect(await handshake(server.wsUrl, {})).toBe(503);
+  });
+});

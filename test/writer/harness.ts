@@ -1,0 +1,83 @@
+import pino from 'pino';
+import { onTestFinished } from 'vitest';
+import { FakeClock } from '../../src/clock.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Db } from '../../src/db/client.ts';
+import type { Write } from '../../src/writer/types.ts';
+import { BatchWriter, type WriterOptions } from '../../src/writer/writer.ts';
+import { freshDbFile, type TestDb } from '../helpers/db.ts';
+
+export const WRITER_DEFAULTS = loadConfig({}).writer;
+
+export interface WriterHarness {
+  t: TestDb;
+  writer: BatchWriter;
+  /** The writer's own connection. */
+  writeDb: Db;
+  /** A second connection, as the API reads. */
+  db: Db;
+  clock: FakeClock;
+  /** What the writer handed to onLog (the engine's in-memory log). */
+  notes: string[];
+  /** The writer's pino lines, parsed. */
+  logLines: Record<string, unknown>[];
+}
+
+/** A writer on a fresh migrated file with a fake clock, stopped when the test ends (before the file goes). */
+export async function writerHarness(
+  options: { config?: Partial<Config['writer']>; onLog?: (message: string) => void } & Partial<
+    Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs'>
+  > = {},
+): Promise<WriterHarness> {
+  const t = freshDbFile();
+  const writeDb = await t.open();
+  const db = await t.open();
+  const clock = new FakeClock();
+  const notes: string[] = [];
+  const logLines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
+  const writer = new BatchWriter({
+    db: writeDb,
+    clock,
+    logger,
+    config: { ...WRITER_DEFAULTS, ...options.config },
+    maxQueuedCommands: options.maxQueuedCommands,
+    commandTimeoutMs: options.commandTimeoutMs,
+    onLog: (message) => {
+      notes.push(message);
+      options.onLog?.(message);
+    },
+  });
+  onTestFinished(() => writer.stop());
+  return { t, writer, writeDb, db, clock, notes, logLines };
+}
+
+export const T0 = Date.UTC(2026, 0, 1);
+
+export function check(siteId: number, atMs: number, overrides: Partial<Extract<Write, { kind: 'check' }>> = {}): Write {
+  return {
+    kind: 'check',
+    siteId,
+    checkedAt: new Date(atMs),
+    up: true,
+    status: 'UP',
+    latencyMs: 12.5,
+    statusCode: 200,
+    message: null,
+    ...overrides,
+  };
+}
+
+export function stateChange(siteId: number, atMs: number): Write {
+  return { kind: 'stateChange', siteId, fromStatus: 'UP', toStatus: 'DOWN', reason: 'HTTP 503', changedAt: new Date(atMs) };
+}
+
+export function log(message: string, atMs: number, siteId: number | null = null): Write {
+  return { kind: 'log', message, siteId, createdAt: new Date(atMs) };
+}
+
+export async function createSites(db: Db, n: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push((await db.site.create({ data: { name: `site ${i}`, url: `https://s${i}.example` } })).id);
+  return ids;
+}
