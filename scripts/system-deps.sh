@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: `ping` (the PING check), openssl (test certificates)
-# and Chromium (the GraphiQL
-# browser test). Run by `npm test` before vitest so a fresh machine needs no other set-up step.
+# and Chromium (the GraphiQL browser test). Run by `npm test` before vitest so a fresh machine needs no other set-up step.
 set -euo pipefail
 
 missing=()
