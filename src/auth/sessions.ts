@@ -13,7 +13,7 @@ const MAX_PASSWORD = 1024;
 
 export interface AuthService {
   /** Starts a session; the token is returned once and only its hash is stored. */
-  login(username: string, password: string, clientIp: string): Promise<{ token: string; user: User }>;
+  login(username: string, password: string, clientIp: string): Promise<{ token: string; user: User; expiresAt: Date }>;
   /** Ends the viewer's session; false for an API token, which only `revokeApiToken` ends. */
   logout(viewer: Viewer): Promise<boolean>;
   /** The viewer an `Authorization` value stands for; null when absent, unknown, revoked or expired. */
@@ -48,13 +48,12 @@ export function createAuthService(deps: ServiceDeps): AuthService {
 
       const { token, hash } = newToken('session');
       const now = clock.now();
+      const expiresAt = new Date(now.getTime() + config.sessionTtlMs);
       await writer.submit(async (tx) => {
         await tx.session.deleteMany({ where: { userId: user.id, expiresAt: { lte: now } } });
-        await tx.session.create({
-          data: { tokenHash: hash, userId: user.id, createdAt: now, lastUsedAt: now, expiresAt: new Date(now.getTime() + config.sessionTtlMs) },
-        });
+        await tx.session.create({ data: { tokenHash: hash, userId: user.id, createdAt: now, lastUsedAt: now, expiresAt } });
       });
-      return { token, user };
+      return { token, user, expiresAt };
     },
 
     async logout(viewer) {

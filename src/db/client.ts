@@ -26,16 +26,5 @@ export async function openDb(target: SqliteTarget): Promise<Db> {
     // journal_mode answers with a row, so every pragma goes through queryRaw.
     await db.$queryRawUnsafe(sql);
   }
-  if (target.file !== ':memory:') await assertJournalMode(db, target);
   return db;
-}
-
-/** SQLite keeps the old mode without an error when it cannot switch (e.g. WAL on a filesystem without shared memory). */
-async function assertJournalMode(db: Db, target: SqliteTarget): Promise<void> {
-  const [row] = await db.$queryRawUnsafe<{ journal_mode: string }[]>('PRAGMA journal_mode');
-  const actual = row?.journal_mode ?? '';
-  if (actual.toUpperCase() !== target.journalMode) {
-    await db.$disconnect();
-    throw new Error(`${target.file}: journal_mode ${target.journalMode} was requested but SQLite kept "${actual}"`);
-  }
 }

@@ -144,7 +144,7 @@ export class Engine implements EngineApi {
       config: this.config,
       getProvider: options.getProvider ?? defaultGetProvider,
       secretBox: this.secretBox,
-      log: (message, siteId) => this.log(message, siteId),
+      log: (message, siteId) => this.addLog(message, siteId),
     });
     this.statusPublisher = new StatusPublisher(
       this.clock,
@@ -222,7 +222,7 @@ export class Engine implements EngineApi {
   setActive(active: boolean): void {
     if (active === this.activeFlag) return;
     this.activeFlag = active;
-    this.log(active ? 'Engine RESUMED (Active)' : 'Engine PAUSED (Passive)', null);
+    this.addLog(active ? 'Engine RESUMED (Active)' : 'Engine PAUSED (Passive)', null);
     if (!this.running) return;
     if (active) this.scheduleAll();
     else {
@@ -389,7 +389,7 @@ export class Engine implements EngineApi {
     }
     entry.site = site;
     entry.state = withConfig(entry.state, site);
-    if (before.paused !== site.paused) this.log(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
+    if (before.paused !== site.paused) this.addLog(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
     // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
     if (site.paused || before.type !== site.type) this.scheduler.cancel(site.id);
     if (this.activeFlag && !site.paused) this.triggerQuietly(site.id);
@@ -432,7 +432,8 @@ export class Engine implements EngineApi {
   private scheduleAll(): void {
     for (const entry of this.sites.values()) {
       if (entry.site.paused) continue;
-      if (entry.site.type === 'PUSH') this.schedulePush(entry);
+      // A push monitor is judged at once against its persisted last beat: overdue already, or a timer at the deadline.
+      if (entry.site.type === 'PUSH') this.triggerQuietly(entry.site.id);
       else this.scheduler.schedule(entry.site.id, this.random() * Math.min(this.intervalMs(entry.site), MAX_START_STAGGER_MS));
       this.armRenotify(entry);
     }
@@ -486,6 +487,7 @@ export class Engine implements EngineApi {
           allowPrivateTargets: this.config.checks.allowPrivateTargets,
           insecureSkipVerify: this.config.checks.insecureSkipVerify,
           signal: this.abort.signal,
+          clock: this.clock,
         });
       } catch (err) {
         result = downResult(errorText(err));
@@ -590,7 +592,7 @@ export class Engine implements EngineApi {
       this.writer.enqueue({ kind: 'stateChange', siteId: id, fromStatus: sc.from, toStatus: sc.to, reason: sc.reason, changedAt: sc.changedAt });
       this.pubsub.publish('site:statusChanged', sc);
     }
-    for (const message of t.logs) this.log(message, id);
+    for (const message of t.logs) this.addLog(message, id);
     for (const alert of t.alerts) {
       this.dispatcher.dispatch(entry.site.channelIds, {
         ...alert,
@@ -626,7 +628,7 @@ export class Engine implements EngineApi {
     const { site, state } = entry;
     const now = this.clock.now();
     if (this.inMaintenance(entry)) {
-      this.log(`Re-notification for '${site.name}' suppressed (maintenance)`, siteId);
+      this.addLog(`Re-notification for '${site.name}' suppressed (maintenance)`, siteId);
       this.armRenotify(entry, now.getTime());
       return;
     }
@@ -640,7 +642,7 @@ export class Engine implements EngineApi {
     });
     entry.state = { ...state, lastAlertAt: now };
     this.writer.enqueue(runtimeStateWrite(entry.state, now));
-    this.log(`Monitor '${site.name}' is still DOWN: re-notification sent`, siteId);
+    this.addLog(`Monitor '${site.name}' is still DOWN: re-notification sent`, siteId);
     this.armRenotify(entry);
   }
 
@@ -652,7 +654,7 @@ export class Engine implements EngineApi {
       where: { OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
       select: { id: true, type: true, siteId: true, startsAt: true, endsAt: true, recurrence: true, durationMinutes: true, timezone: true },
     });
-    this.maintenance = new MaintenanceIndex(rows, (w, err) => this.log(`Maintenance window ${w.id} is ignored: ${err.message}`, w.siteId));
+    this.maintenance = new MaintenanceIndex(rows, (w, err) => this.addLog(`Maintenance window ${w.id} is ignored: ${err.message}`, w.siteId));
   }
 
   /** Groups skip children in maintenance and the status counts them, so both follow every window boundary. */
@@ -682,7 +684,7 @@ export class Engine implements EngineApi {
     this.reconcileTimer = this.clock.setTimeout(() => {
       this.reconcileTimer = null;
       this.reconciling = this.reconcile()
-        .catch((err: unknown) => this.log(`Failed to load sites: ${err instanceof Error ? err.message : String(err)}`, null))
+        .catch((err: unknown) => this.addLog(`Failed to load sites: ${err instanceof Error ? err.message : String(err)}`, null))
         .finally(() => {
           this.reconciling = null;
           this.armReconcile();
@@ -703,7 +705,7 @@ export class Engine implements EngineApi {
     }
     for (const id of [...this.sites.keys()]) {
       if (!seen.has(id)) {
-        this.log(`Monitor removed (no longer in DB): ID ${id}`, null);
+        this.addLog(`Monitor removed (no longer in DB): ID ${id}`, null);
         this.siteRemoved(id);
       }
     }
@@ -721,11 +723,22 @@ export class Engine implements EngineApi {
 
   // ---------------------------------------------------------------- logs
 
-  private log(message: string, siteId: number | null): void {
+  /**
+   * Adds a line to the engine log: memory ring, subscribers and, unless `persist` is false, the database. The writer
+   * notes its own drops and failures with persist false, so a full queue never feeds itself.
+   */
+  addLog(message: string, siteId: number | null = null, persist = true): void {
     const record: LogRecord = { message: sanitizeLog(message), createdAt: this.clock.now(), siteId };
     this.logRing.push(record);
-    this.writer.enqueue({ kind: 'log', ...record });
+    if (persist) this.writer.enqueue({ kind: 'log', ...record });
     this.pubsub.publish('log:added', record);
     this.logger.info({ siteId }, record.message);
+  }
+
+  /** Resolves once no check and no alert send is in flight (tests, orderly handovers). */
+  async whenIdle(): Promise<void> {
+    while (this.scheduler.running > 0 || this.dispatcher.pending > 0) {
+      await Promise.all([this.scheduler.idle(), this.dispatcher.idle()]);
+    }
   }
 }

@@ -92,3 +92,5 @@ builder.addScalarType('JSON', JSONResolver);
 builder.queryType();
 builder.mutationType();
 builder.subscriptionType();
+
+export type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

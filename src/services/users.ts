@@ -22,7 +22,7 @@ export interface UserService {
   /** Changing the password ends the user's sessions (except the caller's own). */
   update(viewer: Viewer, id: number, input: { username?: string | null; password?: string | null; role?: Role | null }): Promise<User>;
   remove(viewer: Viewer, id: number): Promise<void>;
-  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<void>;
+  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<User>;
 }
 
 /** Taken usernames are a conflict, found inside the write so two creations cannot both pass. */
@@ -90,9 +90,9 @@ export function createUserService(deps: ServiceDeps): UserService {
         throw new ValidationError('currentPassword', 'is not your current password');
       }
       const hash = await hashPassword(parseOrThrow(password, newPassword, 'newPassword'));
-      await writer.submit(async (tx) => {
+      return writer.submit(async (tx) => {
         await tx.session.deleteMany({ where: { userId: viewer.userId, tokenHash: { not: viewer.tokenHash } } });
-        await tx.user.update({ where: { id: viewer.userId }, data: { passwordHash: hash, updatedAt: clock.now() } });
+        return tx.user.update({ where: { id: viewer.userId }, data: { passwordHash: hash, updatedAt: clock.now() } });
       });
     },
   };

@@ -161,6 +161,8 @@ export function encodeBatch(batch: readonly Write[]): { statements: KindStatemen
       case 'runtimeState':
         runtimeStates.push(w);
         break;
+      default:
+        w satisfies never;
     }
   }
   const statements: KindStatement[] = [];

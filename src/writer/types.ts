@@ -72,7 +72,7 @@ export interface Writer {
    */
   submit<T>(command: (tx: Tx) => Promise<T>): Promise<T>;
   readonly stats: WriterStats;
-  /** Resolves once every write enqueued and every command submitted before the call has been processed. */
+  /** Resolves once every write enqueued and every command submitted before the call has been processed (after start). */
   flush(): Promise<void>;
   /** Starts the drain loop and the retention timers. */
   start(): void;

@@ -180,6 +180,7 @@ export class BatchWriter implements Writer {
     this.wake();
     await this.loop;
     this.dropNotes.close();
+    this.logger.info({ stats: this.stats }, 'db writer stopped');
   }
 
   private async runLoop(): Promise<void> {
@@ -342,8 +343,4 @@ export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
   return lines.at(-1) ?? err.name;
-}
-
-export function createWriter(options: WriterOptions): Writer {
-  return new BatchWriter(options);
 }

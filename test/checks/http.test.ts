@@ -127,9 +127,10 @@ describe('HTTP request', () => {
   });
 
   it('reuses the keep-alive connection between checks', async () => {
-    const before = target.connections;
+    const before = { connections: target.connections, requests: target.requestCount };
     for (let i = 0; i < 3; i++) expect((await runCheck(site({ url: target.url }), allowPrivate)).status).toBe('UP');
-    expect(target.connections - before).toBe(1);
+    expect(target.connections - before.connections).toBe(1);
+    expect(target.requestCount - before.requests).toBe(3);
   });
 
   it('resends on a fresh connection when the pooled one was closed by the server', async () => {
@@ -286,12 +287,19 @@ describe('HTTP timeout and abort', () => {
   });
 
   it('stops when the engine aborts', async () => {
-    target.handle(() => undefined);
+    const arrived = new Promise<void>((resolve) => target.handle(() => resolve()));
     const controller = new AbortController();
     const pending = runCheck(site({ url: target.url, timeout: 30 }), { ...allowPrivate, signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
     controller.abort();
     expect(await pending).toMatchObject({ status: 'DOWN', message: 'check aborted' });
+  });
+
+  it('does not start when the engine has already aborted', async () => {
+    const before = target.connections;
+    const result = await runCheck(site({ url: target.url }), { ...allowPrivate, signal: AbortSignal.abort() });
+    expect(result).toMatchObject({ status: 'DOWN', message: 'check aborted' });
+    expect(target.connections).toBe(before);
   });
 });
 
@@ -362,6 +370,22 @@ describe('HTTPS', () => {
       hasSsl: true,
       certExpiresAt: expiringSoon.notAfter,
     });
+  });
+
+  it('reads the certificate on every new connection (no TLS session resumption)', async () => {
+    secure.reply({ status: 200, body: 'ok', headers: { connection: 'close' } });
+    try {
+      const before = secure.connections;
+      for (let i = 0; i < 3; i++) {
+        expect(await runCheck(site({ url: secure.url, checkSsl: true, ignoreTls: true }), allowPrivate)).toMatchObject({
+          hasSsl: true,
+          certExpiresAt: longLived.notAfter,
+        });
+      }
+      expect(secure.connections - before).toBe(3);
+    } finally {
+      secure.reply({ status: 200, body: 'ok' });
+    }
   });
 
   it('leaves the SSL fields empty when checkSsl is off', async () => {

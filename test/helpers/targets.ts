@@ -77,7 +77,10 @@ export interface HttpTarget {
   /** Base URL with a trailing slash, e.g. `http://127.0.0.1:41234/`. */
   url: string;
   port: number;
+  /** Every request received, unless started with `record: false`. */
   requests: RecordedRequest[];
+  /** Requests received so far (counted even when not recorded). */
+  readonly requestCount: number;
   /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
   readonly connections: number;
   /** Answers every request with this reply from now on. */
@@ -87,9 +90,18 @@ export interface HttpTarget {
   close(): Promise<void>;
 }
 
+export interface HttpTargetOptions {
+  /** Serve HTTPS with this certificate. */
+  tls?: TestCertificate;
+  /** Keep each request in `requests` (default true); long benchmarks turn it off to keep memory flat. */
+  record?: boolean;
+}
+
 /** An HTTP server (HTTPS with `tls`) answering 200 "ok" until told otherwise. */
-export async function startHttpTarget(options: { tls?: TestCertificate } = {}): Promise<HttpTarget> {
+export async function startHttpTarget(options: HttpTargetOptions = {}): Promise<HttpTarget> {
   const requests: RecordedRequest[] = [];
+  const record = options.record ?? true;
+  let requestCount = 0;
   let connections = 0;
   let handler: Handler = replyWith({ status: 200, body: 'ok' });
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -97,7 +109,8 @@ export async function startHttpTarget(options: { tls?: TestCertificate } = {}): 
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      requestCount++;
+      if (record) requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
       handler(req, res, body);
     });
   };
@@ -108,6 +121,9 @@ export async function startHttpTarget(options: { tls?: TestCertificate } = {}): 
     url: `${options.tls ? 'https' : 'http'}://${HOST}:${port}/`,
     port,
     requests,
+    get requestCount() {
+      return requestCount;
+    },
     get connections() {
       return connections;
     },
@@ -121,8 +137,8 @@ export async function startHttpTarget(options: { tls?: TestCertificate } = {}): 
   };
 }
 
-export function startHttpsTarget(certificate: TestCertificate): Promise<HttpTarget> {
-  return startHttpTarget({ tls: certificate });
+export function startHttpsTarget(certificate: TestCertificate, options: Omit<HttpTargetOptions, 'tls'> = {}): Promise<HttpTarget> {
+  return startHttpTarget({ ...options, tls: certificate });
 }
 
 function replyWith({ status = 200, body = '', headers = {} }: Reply): Handler {

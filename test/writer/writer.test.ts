@@ -128,7 +128,6 @@ describe('writer: failures', () => {
     expect(await h.db.log.count()).toBe(1);
     expect(h.writer.stats).toMatchObject({ failedBatches: 1, failedWrites: 2, written: 2 });
     expect(h.notes).toHaveLength(1);
-    console.log(h.notes[0]);
     expect(h.notes[0]).toMatch(/^db check write failed: .*check refused: boom/);
     const logged = h.logLines.find((l) => l.kind === 'check');
     expect(logged).toMatchObject({ level: 50, writes: 2 });

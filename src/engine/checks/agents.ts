@@ -14,7 +14,12 @@ export function agentFor(protocol: 'http:' | 'https:', verifyTls: boolean, allow
   let agent = agents.get(key);
   if (!agent) {
     const options = { keepAlive: true, lookup: guardedLookup(allowPrivate) };
-    agent = protocol === 'https:' ? new https.Agent({ ...options, rejectUnauthorized: verifyTls }) : new http.Agent(options);
+    // No TLS session resumption: a resumed session skips certificate verification and exposes no peer
+    // certificate, and each new connection must show the certificate the server presents now.
+    agent =
+      protocol === 'https:'
+        ? new https.Agent({ ...options, rejectUnauthorized: verifyTls, maxCachedSessions: 0 })
+        : new http.Agent(options);
     agents.set(key, agent);
   }
   return agent;

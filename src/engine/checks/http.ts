@@ -9,13 +9,13 @@ import { agentFor } from './agents.ts';
 import { Deadline } from './deadline.ts';
 import { parseHttpHeaders } from './http-headers.ts';
 import { followRedirect, MAX_REDIRECTS, type HttpHop } from './redirect.ts';
-import { downResult, errorText, truncateMessage, upResult } from './result.ts';
+import { downResult, errorText, upResult } from './result.ts';
 import { httpBlockedMessage, isPrivateAddress } from './ssrf.ts';
 import { stripBrackets, timeoutSeconds } from './target.ts';
 import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
 /** The most body read for a keyword match. */
-export const KEYWORD_BODY_LIMIT = 1024 * 1024;
+const KEYWORD_BODY_LIMIT = 1024 * 1024;
 
 const USER_AGENT = 'uptop (uptime monitor)';
 
@@ -166,5 +166,5 @@ const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|^ERR_TLS|^ERR_SSL/;
 function transportError(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   const text = errorText(err);
-  return truncateMessage(typeof code === 'string' && TLS_ERROR.test(code) ? `TLS error: ${text}` : text);
+  return typeof code === 'string' && TLS_ERROR.test(code) ? `TLS error: ${text}` : text;
 }

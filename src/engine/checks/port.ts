@@ -1,3 +1,4 @@
+import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
 import { Deadline } from './deadline.ts';
 import { downResult, errorText, upResult } from './result.ts';
@@ -27,7 +28,7 @@ export async function checkPort(target: CheckTarget, options: CheckOptions): Pro
   }
 }
 
-function connect(host: string, port: number, addresses: Parameters<typeof pinnedLookup>[0], signal: AbortSignal): Promise<void> {
+function connect(host: string, port: number, addresses: LookupAddress[], signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     // The pinned lookup hands net exactly the checked addresses; it tries each in turn (happy eyeballs).
     const socket = net.connect({ host, port, lookup: pinnedLookup(addresses), autoSelectFamily: true, signal });

@@ -1,0 +1,34 @@
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { NotFoundError, ValidationError } from '../services/errors.ts';
+
+/** The global ID (`Site:1`, base64 as the relay plugin encodes it) of a row. */
+export function globalId(typename: string, id: number): string {
+  return encodeGlobalID(typename, id);
+}
+
+/** The row id a global ID names, or null when it is malformed or names another type. */
+export function decodeId(id: string, typename: string): number | null {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(id);
+  } catch {
+    return null;
+  }
+  if (decoded.typename !== typename || !/^[1-9]\d{0,15}$/.test(decoded.id)) return null;
+  const n = Number(decoded.id);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** A reference inside an input (`parentId`, `alertChannelIds`): a bad one is a ValidationError naming the field. */
+export function referenceId(id: string, typename: string, field: string): number {
+  const n = decodeId(id, typename);
+  if (n === null) throw new ValidationError(field, `"${id}" is not a ${typename} id`);
+  return n;
+}
+
+/** The object a mutation acts on: an id that cannot name one is simply not found. */
+export function targetId(id: string, typename: string): number {
+  const n = decodeId(id, typename);
+  if (n === null) throw new NotFoundError(typename);
+  return n;
+}

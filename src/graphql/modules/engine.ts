@@ -1,0 +1,62 @@
+import type { EngineStatusSnapshot, LogRecord } from '../../engine/types.ts';
+import { z } from 'zod';
+import { builder, MAX_PAGE_SIZE } from '../builder.ts';
+import { globalId } from '../ids.ts';
+
+const DEFAULT_LOGS = 50;
+
+const EngineStatusRef = builder.objectRef<EngineStatusSnapshot>('EngineStatus').implement({
+  fields: (t) => ({
+    running: t.exposeBoolean('running'),
+    sites: t.exposeInt('sites'),
+    up: t.exposeInt('up'),
+    down: t.exposeInt('down'),
+    pending: t.exposeInt('pending'),
+    paused: t.exposeInt('paused'),
+    maintenance: t.exposeInt('maintenance'),
+    queueDepth: t.exposeInt('queueDepth', { description: 'Writes waiting for the database.' }),
+    droppedWrites: t.exposeInt('droppedWrites', { description: 'Writes dropped because the queue was full, since start.' }),
+    checksPerMinute: t.exposeFloat('checksPerMinute'),
+  }),
+});
+
+const LogEntryRef = builder.objectRef<LogRecord>('LogEntry').implement({
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    siteId: t.id({ nullable: true, resolve: (log) => (log.siteId === null ? null : globalId('Site', log.siteId)) }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  engineStatus: t.field({
+    type: EngineStatusRef,
+    authScopes: { read: true },
+    resolve: (_root, _args, ctx) => ctx.engine.status(),
+  }),
+  logs: t.field({
+    type: [LogEntryRef],
+    description: 'The engine\'s recent log, newest first.',
+    authScopes: { read: true },
+    args: {
+      first: t.arg.int({ required: false, validate: z.number().int().min(0).max(MAX_PAGE_SIZE).nullish() }),
+    },
+    resolve: (_root, args, ctx) => ctx.engine.logs(args.first ?? DEFAULT_LOGS),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  engineStatus: t.field({
+    type: EngineStatusRef,
+    description: 'On every change, at most once a second.',
+    authScopes: { read: true },
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('engine:status'),
+    resolve: (status) => status,
+  }),
+  logAdded: t.field({
+    type: LogEntryRef,
+    authScopes: { read: true },
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('log:added'),
+    resolve: (log) => log,
+  }),
+}));

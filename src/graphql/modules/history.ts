@@ -1,0 +1,158 @@
+import { GraphQLError } from 'graphql';
+import { filter, pipe } from 'graphql-yoga';
+import type { CheckRecord, StateChangeRecord } from '../../engine/types.ts';
+import type { Check, Site, StateChange } from '../../generated/prisma/client.ts';
+import { siteUptime } from '../../services/uptime.ts';
+import { builder } from '../builder.ts';
+import type { GraphQLContext } from '../context.ts';
+import { decodeId, globalId } from '../ids.ts';
+import { liveState, SiteRef, SiteStatusEnum } from './sites.ts';
+
+const DEFAULT_UPTIME_WINDOW_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * The columns the Check and StateChange types read. Events carry exactly these and no row id, which those types
+ * never show, so an event passes for a row (the casts below).
+ */
+type CheckShape = Pick<Check, 'siteId' | 'checkedAt' | 'up' | 'status' | 'latencyMs' | 'statusCode' | 'message'>;
+type StateChangeShape = Pick<StateChange, 'siteId' | 'fromStatus' | 'toStatus' | 'reason' | 'changedAt'>;
+
+export const CheckRef = builder.prismaObject('Check', {
+  description: 'One completed check or accepted heartbeat.',
+  fields: (t) => ({
+    siteId: t.id({ resolve: (c) => globalId('Site', c.siteId) }),
+    checkedAt: t.expose('checkedAt', { type: 'DateTime' }),
+    up: t.exposeBoolean('up'),
+    status: t.expose('status', { type: SiteStatusEnum }),
+    latencyMs: t.exposeFloat('latencyMs', { nullable: true }),
+    statusCode: t.exposeInt('statusCode', { nullable: true }),
+    message: t.exposeString('message', { nullable: true }),
+  }),
+});
+
+export const StateChangeRef = builder.prismaObject('StateChange', {
+  description: 'A recorded status transition (never one from PENDING).',
+  fields: (t) => ({
+    siteId: t.id({ resolve: (c) => globalId('Site', c.siteId) }),
+    from: t.expose('fromStatus', { type: SiteStatusEnum }),
+    to: t.expose('toStatus', { type: SiteStatusEnum }),
+    reason: t.exposeString('reason'),
+    changedAt: t.expose('changedAt', { type: 'DateTime' }),
+  }),
+});
+
+const UptimeReportRef = builder.objectRef<Awaited<ReturnType<typeof siteUptime>>>('UptimeReport').implement({
+  description: 'Availability over a window: only DOWN and SSL_EXPIRED count as downtime.',
+  fields: (t) => ({
+    uptimePercent: t.exposeFloat('uptimePercent'),
+    downtimeSeconds: t.exposeFloat('downtimeSeconds'),
+    outageCount: t.exposeInt('outageCount'),
+    longestOutageSeconds: t.exposeFloat('longestOutageSeconds'),
+    mttrSeconds: t.exposeFloat('mttrSeconds', { nullable: true, description: 'Mean time to recovery.' }),
+    mtbfSeconds: t.exposeFloat('mtbfSeconds', { nullable: true, description: 'Mean time between failures.' }),
+  }),
+});
+
+builder.prismaObjectFields('Site', (t) => ({
+  checks: t.relatedConnection('checks', {
+    cursor: 'id',
+    description: 'Newest first.',
+    query: { orderBy: [{ checkedAt: 'desc' }, { id: 'desc' }] },
+    totalCount: true,
+  }),
+  stateChanges: t.relatedConnection('stateChanges', {
+    cursor: 'id',
+    description: 'Newest first.',
+    query: { orderBy: [{ changedAt: 'desc' }, { id: 'desc' }] },
+    totalCount: true,
+  }),
+  uptime: t.field({
+    type: UptimeReportRef,
+    description: 'Defaults to the last 30 days.',
+    args: {
+      from: t.arg({ type: 'DateTime', required: false }),
+      to: t.arg({ type: 'DateTime', required: false }),
+    },
+    resolve: (site, args, ctx) => {
+      const to = args.to ?? ctx.clock.now();
+      const from = args.from ?? new Date(to.getTime() - DEFAULT_UPTIME_WINDOW_MS);
+      if (from.getTime() >= to.getTime()) throw new GraphQLError('uptime: "from" must be before "to"', { extensions: { code: 'BAD_USER_INPUT' } });
+      return siteUptime(ctx.db, site.id, liveState(ctx, site.id).status, from, to);
+    },
+  }),
+}));
+
+/**
+ * Every subscriber receives the same event object from the pubsub, so the event's site row is read once per event
+ * and shared, however many subscribers there are.
+ */
+const eventSites = new WeakMap<object, Promise<Site | null>>();
+
+function eventSite(ctx: GraphQLContext, event: { siteId: number }): Promise<Site> {
+  let row = eventSites.get(event);
+  if (!row) {
+    row = ctx.db.site.findUnique({ where: { id: event.siteId } });
+    eventSites.set(event, row);
+  }
+  return row.then((site) => {
+    if (!site) throw new GraphQLError('the site of this event has been deleted');
+    return site;
+  });
+}
+
+/** `siteIds` as row ids; absent means every site. */
+function siteFilter(siteIds: readonly (string | number)[] | null | undefined): ((e: { siteId: number }) => boolean) | null {
+  if (!siteIds) return null;
+  const ids = new Set(
+    siteIds.map((raw) => {
+      const id = decodeId(String(raw), 'Site');
+      if (id === null) throw new GraphQLError(`siteIds: "${raw}" is not a Site id`, { extensions: { code: 'BAD_USER_INPUT' } });
+      return id;
+    }),
+  );
+  return (e) => ids.has(e.siteId);
+}
+
+function subscribeFiltered<T extends { siteId: number }>(source: AsyncIterable<T>, siteIds: readonly (string | number)[] | null | undefined) {
+  const keep = siteFilter(siteIds);
+  return keep ? pipe(source, filter((e: T) => keep(e))) : source;
+}
+
+const StateChangeEventRef = builder.objectRef<StateChangeRecord>('StateChangeEvent').implement({
+  fields: (t) => ({
+    site: t.field({ type: SiteRef, resolve: (e, _args, ctx) => eventSite(ctx, e) }),
+    change: t.field({
+      type: StateChangeRef,
+      resolve: (e) => {
+        const change: StateChangeShape = { siteId: e.siteId, fromStatus: e.from, toStatus: e.to, reason: e.reason, changedAt: e.changedAt };
+        return change as StateChange;
+      },
+    }),
+  }),
+});
+
+const CheckEventRef = builder.objectRef<CheckRecord>('CheckEvent').implement({
+  fields: (t) => ({
+    site: t.field({ type: SiteRef, resolve: (e, _args, ctx) => eventSite(ctx, e) }),
+    check: t.field({ type: CheckRef, resolve: (e) => (e satisfies CheckShape) as Check }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  siteStatusChanged: t.field({
+    type: StateChangeEventRef,
+    description: 'Every recorded state change, optionally only for some sites.',
+    authScopes: { read: true },
+    args: { siteIds: t.arg.idList({ required: false }) },
+    subscribe: (_root, args, ctx) => subscribeFiltered(ctx.pubsub.subscribe('site:statusChanged'), args.siteIds),
+    resolve: (event) => event,
+  }),
+  checkCompleted: t.field({
+    type: CheckEventRef,
+    description: 'Every completed check and accepted heartbeat, optionally only for some sites.',
+    authScopes: { read: true },
+    args: { siteIds: t.arg.idList({ required: false }) },
+    subscribe: (_root, args, ctx) => subscribeFiltered(ctx.pubsub.subscribe('site:checkCompleted'), args.siteIds),
+    resolve: (event) => event,
+  }),
+}));

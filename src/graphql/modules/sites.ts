@@ -1,0 +1,259 @@
+import { HttpAuthType, MonitorType, SiteStatus, type Prisma } from '../../generated/prisma/client.ts';
+import type { LiveSiteState } from '../../engine/types.ts';
+import { ValidationError, NotFoundError } from '../../services/errors.ts';
+import type { SiteInput } from '../../services/sites.ts';
+import { builder, type BuilderTypes } from '../builder.ts';
+import type { GraphQLContext } from '../context.ts';
+import { globalId, referenceId, targetId } from '../ids.ts';
+import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
+
+export const MonitorTypeEnum = builder.enumType(MonitorType, { name: 'MonitorType' });
+export const SiteStatusEnum = builder.enumType(SiteStatus, { name: 'SiteStatus' });
+export const DisplayStatusEnum = builder.enumType('DisplayStatus', {
+  values: ['UP', 'DOWN', 'PENDING', 'LATE', 'STALE', 'SSL_EXPIRED', 'PAUSED', 'MAINTENANCE'] as const,
+  description: 'SiteStatus with the PAUSED and MAINTENANCE overlays.',
+});
+export const HttpAuthTypeEnum = builder.enumType(HttpAuthType, { name: 'HttpAuthType' });
+
+/** What a site shows before the engine has seen it (just created, or the engine not started). */
+const UNKNOWN_STATE: Omit<LiveSiteState, 'siteId' | 'name' | 'type' | 'parentId' | 'paused'> = {
+  status: 'PENDING',
+  failureCount: 0,
+  statusCode: null,
+  latencyMs: null,
+  lastCheckAt: null,
+  lastSuccessAt: null,
+  statusChangedAt: null,
+  lastError: '',
+  hasSsl: false,
+  certExpiresAt: null,
+  sentSslWarning: false,
+  lastAlertAt: null,
+};
+
+/** Live fields come from the engine's in-memory state, never from a DB read. */
+export function liveState(ctx: GraphQLContext, siteId: number) {
+  return ctx.engine.getState(siteId) ?? UNKNOWN_STATE;
+}
+
+const SECRET = { authScopes: { readSecrets: true }, unauthorizedResolver: () => null } as const;
+
+export const SiteRef = builder.prismaNode('Site', {
+  id: { field: 'id' },
+  description: 'A monitor. Configuration comes from the database; status fields are the engine\'s live state.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    type: t.expose('type', { type: MonitorTypeEnum }),
+    url: t.exposeString('url', { nullable: true }),
+    hostname: t.exposeString('hostname', { nullable: true }),
+    port: t.exposeInt('port', { nullable: true }),
+    interval: t.exposeInt('interval', { description: 'Seconds between checks (push: the expected beat interval).' }),
+    timeout: t.exposeInt('timeout', { description: 'Seconds.' }),
+    maxRetries: t.exposeInt('maxRetries'),
+    method: t.exposeString('method'),
+    acceptedCodes: t.exposeString('acceptedCodes'),
+    checkSsl: t.exposeBoolean('checkSsl'),
+    expiryThreshold: t.exposeInt('expiryThreshold', { description: 'Days before certificate expiry to warn.' }),
+    ignoreTls: t.exposeBoolean('ignoreTls'),
+    dnsResolveType: t.exposeString('dnsResolveType', { nullable: true }),
+    dnsServer: t.exposeString('dnsServer', { nullable: true }),
+    paused: t.exposeBoolean('paused'),
+    description: t.exposeString('description'),
+    regions: t.exposeString('regions'),
+    httpBody: t.exposeString('httpBody', { nullable: true }),
+    authType: t.expose('authType', { type: HttpAuthTypeEnum }),
+    authUsername: t.exposeString('authUsername', { nullable: true }),
+    hasAuthSecret: t.boolean({ description: 'An auth password or token is set (it is never returned).', resolve: (s) => s.authSecret !== null }),
+    keyword: t.exposeString('keyword', { nullable: true }),
+    keywordInvert: t.exposeBoolean('keywordInvert'),
+    renotifyMinutes: t.exposeInt('renotifyMinutes'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    parent: t.relation('parent', { nullable: true }),
+    children: t.relation('children', { query: { orderBy: { id: 'asc' } } }),
+    pushToken: t.exposeString('pushToken', { nullable: true, description: 'Push monitors only; EDITOR and ADMIN only.', ...SECRET }),
+    httpHeaders: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'Extra request headers; EDITOR and ADMIN only (they often carry credentials).',
+      ...SECRET,
+      resolve: (s) => (s.httpHeaders ? (JSON.parse(s.httpHeaders) as unknown) : null),
+    }),
+    status: t.field({ type: SiteStatusEnum, resolve: (s, _, ctx) => liveState(ctx, s.id).status }),
+    displayStatus: t.field({ type: DisplayStatusEnum, resolve: (s, _, ctx) => ctx.engine.displayStatus(s.id) }),
+    latencyMs: t.float({ nullable: true, resolve: (s, _, ctx) => liveState(ctx, s.id).latencyMs }),
+    statusCode: t.int({ nullable: true, resolve: (s, _, ctx) => liveState(ctx, s.id).statusCode }),
+    lastCheckAt: t.field({ type: 'DateTime', nullable: true, resolve: (s, _, ctx) => liveState(ctx, s.id).lastCheckAt }),
+    lastSuccessAt: t.field({ type: 'DateTime', nullable: true, resolve: (s, _, ctx) => liveState(ctx, s.id).lastSuccessAt }),
+    lastError: t.string({ nullable: true, resolve: (s, _, ctx) => liveState(ctx, s.id).lastError || null }),
+    certExpiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (s, _, ctx) => liveState(ctx, s.id).certExpiresAt }),
+    failureCount: t.int({ resolve: (s, _, ctx) => liveState(ctx, s.id).failureCount }),
+    statusChangedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s, _, ctx) => liveState(ctx, s.id).statusChangedAt }),
+    inMaintenance: t.boolean({ resolve: (s, _, ctx) => ctx.engine.isInMaintenance(s.id) }),
+  }),
+});
+
+export const SitePayload = builder.objectRef<{ site: Prisma.SiteGetPayload<object> }>('SitePayload').implement({
+  fields: (t) => ({ site: t.field({ type: SiteRef, resolve: (p) => p.site }) }),
+});
+
+type SiteFilterArgs = { status?: readonly string[] | null; type?: readonly MonitorType[] | null; search?: string | null };
+
+/** `status` filters on the live display status, so it is resolved in memory against the engine into an id list. */
+async function siteWhere(args: SiteFilterArgs, ctx: GraphQLContext): Promise<Prisma.SiteWhereInput> {
+  const where: Prisma.SiteWhereInput[] = [];
+  if (args.type) where.push({ type: { in: [...args.type] } });
+  const search = args.search?.trim();
+  if (search) {
+    where.push({ OR: [{ name: { contains: search } }, { url: { contains: search } }, { hostname: { contains: search } }, { description: { contains: search } }] });
+  }
+  if (args.status) {
+    const wanted = new Set(args.status);
+    const all = await ctx.db.site.findMany({ where: { AND: where }, select: { id: true } });
+    where.push({ id: { in: all.filter((s) => wanted.has(ctx.engine.displayStatus(s.id))).map((s) => s.id) } });
+  }
+  return { AND: where };
+}
+
+builder.queryFields((t) => ({
+  sites: t.prismaConnection({
+    type: 'Site',
+    cursor: 'id',
+    authScopes: { read: true },
+    args: {
+      status: t.arg({ type: [DisplayStatusEnum], required: false }),
+      type: t.arg({ type: [MonitorTypeEnum], required: false }),
+      search: t.arg.string({ required: false, description: 'Matches name, URL, hostname or description.' }),
+    },
+    totalCount: async (_parent, args, ctx) => ctx.db.site.count({ where: await siteWhere(args, ctx) }),
+    resolve: async (query, _parent, args, ctx) => ctx.db.site.findMany({ ...query, where: await siteWhere(args, ctx), orderBy: { id: 'asc' } }),
+  }),
+  site: t.prismaField({
+    type: 'Site',
+    nullable: true,
+    authScopes: { read: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _parent, args, ctx) => {
+      const id = targetIdOrNull(String(args.id));
+      return id === null ? null : ctx.db.site.findUnique({ ...query, where: { id } });
+    },
+  }),
+}));
+
+function targetIdOrNull(id: string): number | null {
+  try {
+    return targetId(id, 'Site');
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
+/** The configuration fields shared by CreateSiteInput and UpdateSiteInput. */
+function siteConfigFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTypes, 'InputObject'>) {
+  return {
+    url: t.string({ description: 'HTTP: an absolute http(s) URL. PING/PORT/DNS: host fallback.' }),
+    hostname: t.string(),
+    port: t.int({ description: '1-65535.' }),
+    interval: t.int({ description: 'Seconds, at least 5. Default 60.' }),
+    timeout: t.int({ description: 'Seconds, 1-300. Default 5.' }),
+    maxRetries: t.int({ description: 'At least 0. Default 0.' }),
+    method: t.string({ description: 'Default GET.' }),
+    acceptedCodes: t.string({ description: 'Codes and ranges, e.g. `200-299,301`. Default 200-299.' }),
+    checkSsl: t.boolean(),
+    expiryThreshold: t.int({ description: 'Days. Default 7.' }),
+    ignoreTls: t.boolean(),
+    dnsResolveType: t.string({ description: 'A, AAAA, MX, CNAME, TXT, NS, SOA, SRV or PTR.' }),
+    dnsServer: t.string({ description: 'host, host:port or [IPv6]:port. Default 1.1.1.1.' }),
+    paused: t.boolean(),
+    description: t.string(),
+    regions: t.string(),
+    httpHeaders: t.field({ type: 'JSON', description: 'An object of header names to values.' }),
+    httpBody: t.string(),
+    authType: t.field({ type: HttpAuthTypeEnum }),
+    authUsername: t.string(),
+    authSecret: t.string({ description: 'Basic-auth password or bearer token; write-only.' }),
+    keyword: t.string(),
+    keywordInvert: t.boolean(),
+    renotifyMinutes: t.int(),
+    parentId: t.id({ description: 'A GROUP site; null to move the site to the top level.' }),
+    alertChannelIds: t.idList({ description: 'Replaces the site\'s alert channels.' }),
+  };
+}
+
+export const CreateSiteInput = builder.inputType('CreateSiteInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    type: t.field({ type: MonitorTypeEnum, required: true }),
+    ...siteConfigFields(t),
+  }),
+});
+
+export const UpdateSiteInput = builder.inputType('UpdateSiteInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    type: t.field({ type: MonitorTypeEnum }),
+    ...siteConfigFields(t),
+  }),
+});
+
+const SetSitePausedInput = builder.inputType('SetSitePausedInput', {
+  fields: (t) => ({ id: t.id({ required: true }), paused: t.boolean({ required: true }) }),
+});
+
+type SiteArgs = { parentId?: string | number | null; alertChannelIds?: readonly (string | number)[] | null } & Record<string, unknown>;
+
+/** Turns the input's global IDs into row ids; a bad reference is a ValidationError on its field. */
+function toSiteInput({ id: _id, parentId, alertChannelIds, ...rest }: SiteArgs): SiteInput {
+  if (alertChannelIds === null) throw new ValidationError('alertChannelIds', 'must not be null (send [] for none)');
+  return {
+    ...rest,
+    parentId: parentId == null ? parentId : referenceId(String(parentId), 'Site', 'parentId'),
+    alertChannelIds: alertChannelIds?.map((id) => referenceId(String(id), 'AlertChannel', 'alertChannelIds')),
+  } as SiteInput;
+}
+
+builder.mutationFields((t) => ({
+  createSite: t.field({
+    type: SitePayload,
+    authScopes: { edit: true },
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: CreateSiteInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({ site: await ctx.services.sites.create(toSiteInput(input)) }),
+  }),
+  updateSite: t.field({
+    type: SitePayload,
+    authScopes: { edit: true },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { input: t.arg({ type: UpdateSiteInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      site: await ctx.services.sites.update(targetId(String(input.id), 'Site'), toSiteInput(input)),
+    }),
+  }),
+  deleteSite: t.field({
+    type: DeletePayload,
+    authScopes: { edit: true },
+    errors: { types: [NotFoundError] },
+    args: { input: t.arg({ type: DeleteInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const id = targetId(String(input.id), 'Site');
+      await ctx.services.sites.remove(id);
+      return { deletedId: globalId('Site', id) };
+    },
+  }),
+  setSitePaused: t.field({
+    type: SitePayload,
+    authScopes: { edit: true },
+    errors: { types: [NotFoundError] },
+    args: { input: t.arg({ type: SetSitePausedInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({ site: await ctx.services.sites.setPaused(targetId(String(input.id), 'Site'), input.paused) }),
+  }),
+  checkSiteNow: t.field({
+    type: SitePayload,
+    authScopes: { edit: true },
+    errors: { types: [NotFoundError] },
+    args: { input: t.arg({ type: IdInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({ site: await ctx.services.sites.checkNow(targetId(String(input.id), 'Site')) }),
+  }),
+}));

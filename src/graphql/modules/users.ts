@@ -1,0 +1,178 @@
+import { hashToken } from '../../auth/tokens.ts';
+import { Role, type ApiToken, type User } from '../../generated/prisma/client.ts';
+import { ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
+import { builder } from '../builder.ts';
+import { globalId, targetId } from '../ids.ts';
+import { DeleteInput, DeletePayload } from './errors.ts';
+
+export const RoleEnum = builder.enumType(Role, { name: 'Role' });
+
+export const UserRef = builder.prismaNode('User', {
+  id: { field: 'id' },
+  // Users see themselves; only admins see others (also through `node(id)`).
+  authScopes: (user, ctx) => user.id === ctx.viewer?.userId || { readUsers: true },
+  fields: (t) => ({
+    username: t.exposeString('username'),
+    role: t.expose('role', { type: RoleEnum }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const ApiTokenRef = builder.prismaNode('ApiToken', {
+  id: { field: 'id' },
+  description: 'A named API token; the token itself is shown once, when created.',
+  authScopes: (token, ctx) => token.userId === ctx.viewer?.userId,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    readOnly: t.exposeBoolean('readOnly'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  me: t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'The signed-in user; null without a valid token.',
+    resolve: (query, _root, _args, ctx) => (ctx.viewer ? ctx.db.user.findUnique({ ...query, where: { id: ctx.viewer.userId } }) : null),
+  }),
+  users: t.prismaField({
+    type: ['User'],
+    authScopes: { readUsers: true },
+    resolve: (query, _root, _args, ctx) => ctx.db.user.findMany({ ...query, orderBy: { id: 'asc' } }),
+  }),
+  apiTokens: t.prismaField({
+    type: ['ApiToken'],
+    description: 'The signed-in user\'s API tokens.',
+    authScopes: { read: true },
+    resolve: (query, _root, _args, ctx) => ctx.db.apiToken.findMany({ ...query, where: { userId: ctx.viewer!.userId }, orderBy: { id: 'asc' } }),
+  }),
+}));
+
+const LoginInput = builder.inputType('LoginInput', {
+  fields: (t) => ({ username: t.string({ required: true }), password: t.string({ required: true }) }),
+});
+
+const LoginPayload = builder.objectRef<{ token: string; user: User; expiresAt: Date }>('LoginPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>`.' }),
+    user: t.field({ type: UserRef, resolve: (p) => p.user }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+  }),
+});
+
+const UserPayload = builder.objectRef<{ user: User }>('UserPayload').implement({
+  fields: (t) => ({ user: t.field({ type: UserRef, resolve: (p) => p.user }) }),
+});
+
+const ApiTokenPayload = builder.objectRef<{ token: string; apiToken: ApiToken }>('ApiTokenPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Shown only this once; only its hash is stored.' }),
+    apiToken: t.field({ type: ApiTokenRef, resolve: (p) => p.apiToken }),
+  }),
+});
+
+const CreateUserInput = builder.inputType('CreateUserInput', {
+  fields: (t) => ({
+    username: t.string({ required: true }),
+    password: t.string({ required: true, description: 'At least 8 characters.' }),
+    role: t.field({ type: RoleEnum, description: 'Default VIEWER.' }),
+  }),
+});
+
+const UpdateUserInput = builder.inputType('UpdateUserInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    username: t.string(),
+    password: t.string({ description: 'Setting it ends the user\'s other sessions.' }),
+    role: t.field({ type: RoleEnum }),
+  }),
+});
+
+const CreateApiTokenInput = builder.inputType('CreateApiTokenInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    readOnly: t.boolean({ description: 'Default true: the token may only read, whatever the user\'s role.' }),
+  }),
+});
+
+const ChangePasswordInput = builder.inputType('ChangePasswordInput', {
+  fields: (t) => ({ currentPassword: t.string({ required: true }), newPassword: t.string({ required: true }) }),
+});
+
+builder.mutationFields((t) => ({
+  login: t.field({
+    type: LoginPayload,
+    description: 'Starts a session. Unknown user and wrong password answer alike. Rate-limited per client IP.',
+    errors: { types: [InvalidCredentialsError, RateLimitedError, ValidationError] },
+    args: { input: t.arg({ type: LoginInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const session = await ctx.services.auth.login(input.username, input.password, ctx.clientIp);
+      const { user } = session;
+      // The rest of this operation (the payload's `user`) runs as the user who just signed in.
+      ctx.viewer = { userId: user.id, username: user.username, role: user.role, readOnly: false, via: 'session', tokenHash: hashToken(session.token) };
+      return session;
+    },
+  }),
+  logout: t.boolean({
+    description: 'Ends the current session; false when the request used an API token (revoke those instead).',
+    authScopes: { read: true },
+    resolve: (_root, _args, ctx) => ctx.services.auth.logout(ctx.viewer!),
+  }),
+  changePassword: t.field({
+    type: UserPayload,
+    description: 'Changes the signed-in user\'s password and ends their other sessions.',
+    authScopes: { ownAccount: true },
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: ChangePasswordInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      user: await ctx.services.users.changeOwnPassword(ctx.viewer!, input.currentPassword, input.newPassword),
+    }),
+  }),
+  createUser: t.field({
+    type: UserPayload,
+    authScopes: { admin: true },
+    errors: { types: [ValidationError, ConflictError] },
+    args: { input: t.arg({ type: CreateUserInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({ user: await ctx.services.users.create(input) }),
+  }),
+  updateUser: t.field({
+    type: UserPayload,
+    authScopes: { admin: true },
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
+    args: { input: t.arg({ type: UpdateUserInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      user: await ctx.services.users.update(ctx.viewer!, targetId(String(input.id), 'User'), input),
+    }),
+  }),
+  deleteUser: t.field({
+    type: DeletePayload,
+    authScopes: { admin: true },
+    errors: { types: [NotFoundError, ConflictError] },
+    args: { input: t.arg({ type: DeleteInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const id = targetId(String(input.id), 'User');
+      await ctx.services.users.remove(ctx.viewer!, id);
+      return { deletedId: globalId('User', id) };
+    },
+  }),
+  createApiToken: t.field({
+    type: ApiTokenPayload,
+    authScopes: { ownAccount: true },
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: CreateApiTokenInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.services.tokens.create(ctx.viewer!, input),
+  }),
+  revokeApiToken: t.field({
+    type: DeletePayload,
+    authScopes: { ownAccount: true },
+    errors: { types: [NotFoundError] },
+    args: { input: t.arg({ type: DeleteInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const id = targetId(String(input.id), 'ApiToken');
+      await ctx.services.tokens.revoke(ctx.viewer!, id);
+      return { deletedId: globalId('ApiToken', id) };
+    },
+  }),
+}));

@@ -1,0 +1,18 @@
+import type { GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './modules/errors.ts';
+import './modules/sites.ts';
+import './modules/history.ts';
+import './modules/alert-channels.ts';
+import './modules/maintenance.ts';
+import './modules/users.ts';
+import './modules/engine.ts';
+import './modules/heartbeat.ts';
+
+let schema: GraphQLSchema | undefined;
+
+/** The whole schema, built once per process from the domain modules imported above. */
+export function buildSchema(): GraphQLSchema {
+  schema ??= builder.toSchema();
+  return schema;
+}

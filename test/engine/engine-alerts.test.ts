@@ -1,0 +1,300 @@
+import { describe, expect, it } from 'vitest';
+import { UnknownAlertChannelError } from '../../src/alerts/dispatcher.ts';
+import type { Prisma } from '../../src/generated/prisma/client.ts';
+import { startReceiver, type Receiver } from '../helpers/receiver.ts';
+import { startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
+import { engineHarness, received, T0, type EngineHarness } from './harness.ts';
+
+interface Setup {
+  h: EngineHarness;
+  web: HttpTarget;
+  receiver: Receiver;
+  id: number;
+}
+
+/** One HTTP site answering 500 (so its first check is DOWN) with a webhook channel "ops". */
+async function downSite(options: { now?: number; site?: Partial<Prisma.SiteUncheckedCreateInput> } = {}): Promise<Setup> {
+  const web = await startHttpTarget();
+  web.reply({ status: 500 });
+  const receiver = await startReceiver();
+  const h = await engineHarness({ start: false, now: options.now });
+  const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60, ...options.site });
+  await h.createWebhook(receiver, 'ops', [id]);
+  return { h, web, receiver, id };
+}
+
+async function addWindow(h: EngineHarness, data: Prisma.MaintenanceWindowUncheckedCreateInput): Promise<void> {
+  await h.writer.submit((tx) => tx.maintenanceWindow.create({ data }));
+  await h.engine.maintenanceChanged();
+}
+
+describe('engine: maintenance', () => {
+  it('a global MAINTENANCE window suppresses alerts; transitions are still recorded', async () => {
+    const { h, web, receiver, id } = await downSite();
+    await h.createSite({ name: 'other', type: 'HTTP', url: web.url, interval: 60 });
+    await h.engine.start();
+    await addWindow(h, { title: 'upgrade', startsAt: new Date(T0) });
+    expect(h.engine.isInMaintenance(id)).toBe(true);
+    expect(h.engine.displayStatus(id)).toBe('MAINTENANCE');
+    await h.tick(0);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    expect(received(receiver, 'ops')).toEqual([]);
+    expect(h.engine.logs().map((l) => l.message)).toContain("Monitor 'web' is DOWN (alerts suppressed — maintenance)");
+    expect(h.engine.status()).toMatchObject({ maintenance: 2, down: 0 });
+
+    web.reply({ status: 200 });
+    await h.tick(60_000);
+    web.reply({ status: 500 });
+    await h.tick(60_000);
+    await h.settle();
+    expect(received(receiver, 'ops')).toEqual([]);
+    expect((await h.db.stateChange.findMany({ orderBy: { id: 'asc' } })).map((c) => `${c.fromStatus}>${c.toStatus}`)).toEqual(['DOWN>UP', 'UP>DOWN']);
+  });
+
+  it('a window on the site itself, or on its group, suppresses; one on another site does not', async () => {
+    const { h, web, receiver, id } = await downSite();
+    const group = await h.createSite({ name: 'grp', type: 'GROUP', interval: 60 });
+    const child = await h.createSite({ name: 'child', type: 'HTTP', url: web.url, interval: 60, parentId: group });
+    const bystander = await h.createSite({ name: 'bystander', type: 'HTTP', url: web.url, interval: 60 });
+    await h.writer.submit((tx) => tx.siteAlertChannel.createMany({ data: [child, bystander].map((siteId) => ({ siteId, alertChannelId: 1 })) }));
+    await h.engine.start();
+    await addWindow(h, { title: 'direct', siteId: id, startsAt: new Date(T0) });
+    await addWindow(h, { title: 'group', siteId: group, startsAt: new Date(T0) });
+    expect([h.engine.isInMaintenance(id), h.engine.isInMaintenance(child), h.engine.isInMaintenance(bystander)]).toEqual([true, true, false]);
+    await h.tick(0);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.message)).toEqual(["Monitor 'bystander' is DOWN: HTTP 500 (expected 200-299)"]);
+  });
+
+  it('INCIDENT windows are informational: alerts still go out', async () => {
+    const { h, receiver, id } = await downSite();
+    await h.engine.start();
+    await addWindow(h, { title: 'outage upstream', type: 'INCIDENT', siteId: id, startsAt: new Date(T0) });
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+    await h.tick(0);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(1);
+  });
+
+  it('a window that has not started or has ended does not suppress, and the engine follows its boundaries', async () => {
+    const { h, id } = await downSite();
+    await h.engine.start();
+    await addWindow(h, { title: 'later', siteId: id, startsAt: new Date(T0 + 3600_000), endsAt: new Date(T0 + 7200_000) });
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+    await h.tick(3600_000);
+    expect(h.engine.isInMaintenance(id)).toBe(true);
+    await h.tick(3600_000);
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+  });
+
+  it('recurring "every Sunday 02:00–04:00 Europe/Berlin" suppresses on both sides of the DST change', async () => {
+    // Sunday 22 March 2026, 00:30 UTC: before the window (01:30 CET).
+    const { h, web, receiver, id } = await downSite({ now: Date.parse('2026-03-22T00:30:00Z'), site: { interval: 600 } });
+    web.reply({ status: 200 });
+    await h.engine.start();
+    await addWindow(h, { title: 'weekly', startsAt: new Date('2026-03-01T00:00:00Z'), recurrence: '0 2 * * 0', durationMinutes: 120, timezone: 'Europe/Berlin' });
+    await h.tick(0);
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+    // 01:10 UTC = 02:10 CET: inside. The site goes DOWN, silently.
+    web.reply({ status: 500 });
+    await h.tick(40 * 60_000);
+    expect(h.engine.isInMaintenance(id)).toBe(true);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    // Back UP before 03:00 UTC (04:00 CET): the recovery is silent too.
+    web.reply({ status: 200 });
+    await h.tick(10 * 60_000);
+    await h.settle();
+    expect(received(receiver, 'ops')).toEqual([]);
+
+    // A week later, after the change to CEST: 02:00 Berlin is 00:00 UTC. 23:55 UTC is outside, 00:05 inside.
+    h.clock.set(Date.parse('2026-04-04T23:55:00Z'));
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+    h.clock.set(Date.parse('2026-04-05T00:05:00Z'));
+    expect(h.engine.isInMaintenance(id)).toBe(true);
+    web.reply({ status: 500 });
+    await h.engine.checkNow(id);
+    await h.settle();
+    expect(received(receiver, 'ops')).toEqual([]);
+    // 02:00 UTC is 04:00 CEST: the window is over; the next outage alerts.
+    h.clock.set(Date.parse('2026-04-05T02:00:00Z'));
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+    web.reply({ status: 200 });
+    await h.engine.checkNow(id);
+    web.reply({ status: 500 });
+    await h.engine.checkNow(id);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+  });
+
+  it('push recoveries respect maintenance too', async () => {
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const token = '1234'.repeat(8);
+    const id = await h.createSite({ name: 'job', type: 'PUSH', pushToken: token, interval: 10 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.engine.start();
+    h.engine.heartbeat(token);
+    await h.tick(70_001);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+    await addWindow(h, { title: 'fix', siteId: id, startsAt: h.clock.now() });
+    h.engine.heartbeat(token);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+    expect(h.engine.logs().map((l) => l.message)).toContain("Recovery alert for 'job' suppressed (maintenance)");
+  });
+});
+
+describe('engine: groups', () => {
+  it('a group follows its children at once, records its own changes and alerts through its own channels', async () => {
+    const web = await startHttpTarget();
+    const flaky = await startHttpTarget();
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const group = await h.createSite({ name: 'shop', type: 'GROUP', interval: 60 });
+    const a = await h.createSite({ name: 'front', type: 'HTTP', url: web.url, interval: 60, parentId: group });
+    const b = await h.createSite({ name: 'api', type: 'HTTP', url: flaky.url, interval: 60, parentId: group });
+    await h.createWebhook(receiver, 'team', [group]);
+    await h.engine.start();
+    await h.tick(0);
+    await h.engine.checkNow(group);
+    expect(h.engine.getState(group)!.status).toBe('UP');
+
+    flaky.reply({ status: 502 });
+    await h.engine.checkNow(b);
+    await h.settle();
+    expect(h.engine.getState(group)).toMatchObject({ status: 'DOWN', lastError: "child 'api' is down" });
+    expect(received(receiver, 'team').map((r) => [r.event, r.message])).toEqual([['down', "Monitor 'shop' is DOWN: child 'api' is down"]]);
+
+    flaky.reply({ status: 200 });
+    await h.tick(60_000);
+    await h.settle();
+    expect(h.engine.getState(group)!.status).toBe('UP');
+    expect(received(receiver, 'team').map((r) => r.event)).toEqual(['down', 'up']);
+    const changes = await h.db.stateChange.findMany({ where: { siteId: group }, orderBy: { id: 'asc' } });
+    expect(changes.map((c) => `${c.fromStatus}>${c.toStatus}`)).toEqual(['UP>DOWN', 'DOWN>UP']);
+    expect(h.engine.logs().map((l) => l.message)).toEqual(expect.arrayContaining(["Group 'shop' is DOWN", "Group 'shop' recovered"]));
+    expect(h.engine.getState(a)!.status).toBe('UP');
+  });
+
+  it('ignores paused children and children in maintenance; no children is PENDING', async () => {
+    const web = await startHttpTarget();
+    web.reply({ status: 500 });
+    const h = await engineHarness({ start: false });
+    const group = await h.createSite({ name: 'g', type: 'GROUP', interval: 60 });
+    const empty = await h.createSite({ name: 'empty', type: 'GROUP', interval: 60 });
+    const paused = await h.createSite({ name: 'p', type: 'HTTP', url: web.url, interval: 60, parentId: group, paused: true });
+    const inMaint = await h.createSite({ name: 'm', type: 'HTTP', url: web.url, interval: 60, parentId: group });
+    await h.engine.start();
+    await h.writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'w', siteId: inMaint, startsAt: new Date(T0) } }));
+    await h.engine.maintenanceChanged();
+    await h.tick(0);
+    await h.settle();
+    expect(h.engine.getState(inMaint)!.status).toBe('DOWN');
+    expect(h.engine.getState(paused)!.status).toBe('PENDING');
+    expect(h.engine.getState(group)!.status).toBe('UP');
+    expect(h.engine.getState(empty)!.status).toBe('PENDING');
+    // The window ends: the DOWN child counts again at once.
+    await h.writer.submit((tx) => tx.maintenanceWindow.updateMany({ data: { endsAt: h.clock.now() } }));
+    await h.engine.maintenanceChanged();
+    expect(h.engine.getState(group)!.status).toBe('DOWN');
+  });
+});
+
+describe('engine: re-notification', () => {
+  it('re-sends the DOWN alert every N minutes while still down, and stops on recovery', async () => {
+    const { h, web, receiver, id } = await downSite({ site: { renotifyMinutes: 10, interval: 300 } });
+    await h.engine.start();
+    await h.tick(0);
+    await h.tick(10 * 60_000);
+    await h.tick(10 * 60_000);
+    await h.settle();
+    expect(received(receiver, 'ops').map((r) => [r.event, r.message])).toEqual([
+      ['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299)"],
+      ['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299) (still down after 10m)"],
+      ['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299) (still down after 20m)"],
+    ]);
+    expect(h.engine.getState(id)!.lastAlertAt).toEqual(new Date(T0 + 20 * 60_000));
+    expect((await h.db.siteRuntimeState.findUniqueOrThrow({ where: { siteId: id } })).lastAlertAt).toEqual(new Date(T0 + 20 * 60_000));
+
+    // Persisted: after a restart the next reminder keeps the 10-minute rhythm.
+    await h.tick(5 * 60_000);
+    await h.restart();
+    await h.tick(5 * 60_000 - 1);
+    expect(received(receiver, 'ops')).toHaveLength(3);
+    await h.tick(1);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(4);
+
+    web.reply({ status: 200 });
+    await h.engine.checkNow(id);
+    await h.tick(60 * 60_000);
+    await h.settle();
+    expect(received(receiver, 'ops').map((r) => r.event)).toEqual(['down', 'down', 'down', 'down', 'up']);
+  });
+
+  it('is off by default', async () => {
+    const { h, receiver } = await downSite();
+    await h.engine.start();
+    for (let i = 0; i < 10; i++) await h.tick(60_000);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(1);
+  });
+});
+
+describe('engine: alert sends', () => {
+  it('testAlert sends the test message, records health and logs it', async () => {
+    const receiver = await startReceiver();
+    const h = await engineHarness();
+    const channel = await h.createWebhook(receiver, 'ops', []);
+    expect(await h.engine.testAlert(channel)).toEqual({ ok: true, error: '' });
+    expect(received(receiver, 'ops')).toEqual([
+      { event: 'test', title: '🧪 Test Alert', message: "Test notification from uptop for channel 'ops'.", site: null, timestamp: new Date(T0).toISOString() },
+    ]);
+    expect(h.engine.logs()[0]!.message).toBe("Test alert sent to 'ops'");
+    receiver.status = 503;
+    expect(await h.engine.testAlert(channel)).toEqual({ ok: false, error: 'alert webhook returned HTTP 503' });
+    await h.settle();
+    expect(await h.db.alertHealth.findUniqueOrThrow({ where: { alertChannelId: channel } })).toMatchObject({
+      sendCount: 2,
+      failCount: 1,
+      lastSendOk: false,
+      lastError: 'alert webhook returned HTTP 503',
+    });
+    await expect(h.engine.testAlert(4242)).rejects.toBeInstanceOf(UnknownAlertChannelError);
+  });
+
+  it('a failing or hanging channel never blocks checks; failures are logged and recorded', async () => {
+    const { h, web, receiver, id } = await downSite();
+    receiver.delay = 'never';
+    await h.engine.start();
+    const hung = receiver.nextRequest();
+    await h.clock.advanceAsync(0);
+    await hung;
+    // The send is still open, yet the next checks run on time.
+    web.reply({ status: 200 });
+    await h.tick(60_000);
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    await h.clock.advanceAsync(h.config.engine.alertTimeoutMs);
+    await h.settle();
+    expect(h.engine.logs().map((l) => l.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^Alert send failed \(ops\): .*/)]));
+    const health = await h.db.alertHealth.findFirstOrThrow();
+    expect(health.failCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('alerts reach a channel linked after start once the engine is told', async () => {
+    const { h, receiver } = await downSite();
+    const second = await startReceiver();
+    await h.engine.start();
+    await h.createWebhook(second, 'late', [1]);
+    await h.engine.alertChannelsChanged();
+    await h.tick(0);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(1);
+    expect(received(second, 'late')).toHaveLength(1);
+  });
+});

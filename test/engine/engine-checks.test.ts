@@ -1,0 +1,297 @@
+import type http from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/engine/checks/index.ts';
+import { UnknownSiteError } from '../../src/engine/engine.ts';
+import { startReceiver } from '../helpers/receiver.ts';
+import { createCertificate, startHttpsTarget, startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
+import { engineHarness, received, T0 } from './harness.ts';
+
+/** Holds every request until released; answers with the status given at release time. */
+function holdRequests(target: HttpTarget) {
+  const held: { res: http.ServerResponse; path: string }[] = [];
+  let arrived: (() => void) | null = null;
+  target.handle((req, res) => {
+    held.push({ res, path: req.url ?? '' });
+    arrived?.();
+  });
+  return {
+    held,
+    /** Resolves once `n` requests are being held. */
+    async waitFor(n: number) {
+      while (held.length < n) await new Promise<void>((resolve) => (arrived = resolve));
+    },
+    release(status: number) {
+      for (const { res } of held.splice(0)) {
+        res.writeHead(status);
+        res.end();
+      }
+    },
+  };
+}
+
+async function target(): Promise<HttpTarget> {
+  const t = await startHttpTarget();
+  return t;
+}
+
+describe('engine: outbound checks', () => {
+  it('checks a site at once after start, then every interval, writing and publishing each check', async () => {
+    const web = await target();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    await h.engine.start();
+    await h.tick(0);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', statusCode: 200, failureCount: 0, lastCheckAt: new Date(T0) });
+    await h.tick(59_999);
+    expect(web.requests).toHaveLength(1);
+    await h.tick(1);
+    expect(web.requests).toHaveLength(2);
+    await h.settle();
+    const checks = await h.db.check.findMany({ where: { siteId: id }, orderBy: { id: 'asc' } });
+    expect(checks.map((c) => [c.up, c.status, c.statusCode, c.checkedAt.getTime()])).toEqual([
+      [true, 'UP', 200, T0],
+      [true, 'UP', 200, T0 + 60_000],
+    ]);
+    expect(h.events['site:checkCompleted'].map((c) => c.siteId)).toEqual([id, id]);
+    // PENDING→UP is never a recorded state change.
+    expect(h.events['site:statusChanged']).toEqual([]);
+    expect(await h.db.stateChange.count()).toBe(0);
+    expect(await h.db.siteRuntimeState.findUnique({ where: { siteId: id } })).toMatchObject({ status: 'UP', lastCheckAt: new Date(T0 + 60_000) });
+  });
+
+  it('needs MaxRetries+1 failures, alerts once, and recovers with the outage duration', async () => {
+    const web = await target();
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60, maxRetries: 2 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.engine.start();
+    await h.tick(0);
+    web.reply({ status: 503 });
+    await h.tick(60_000);
+    await h.tick(60_000);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', failureCount: 2 });
+    expect(received(receiver, 'ops')).toEqual([]);
+    await h.tick(60_000);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', failureCount: 3, lastError: 'HTTP 503 (expected 200-299)' });
+    await h.tick(60_000);
+    await h.tick(60_000);
+    expect(received(receiver, 'ops')).toEqual([
+      expect.objectContaining({ event: 'down', title: '🚨 ALERT', message: "Monitor 'web' is DOWN: HTTP 503 (expected 200-299)" }),
+    ]);
+    web.reply({ status: 200 });
+    await h.tick(60_000);
+    expect(received(receiver, 'ops').map((a) => [a.event, a.title, a.message])).toEqual([
+      ['down', '🚨 ALERT', "Monitor 'web' is DOWN: HTTP 503 (expected 200-299)"],
+      ['up', '✅ RECOVERY', "Monitor 'web' is UP (was down 3m)"],
+    ]);
+    await h.settle();
+    const changes = await h.db.stateChange.findMany({ where: { siteId: id }, orderBy: { id: 'asc' } });
+    expect(changes.map((c) => [c.fromStatus, c.toStatus, c.reason, c.changedAt.getTime()])).toEqual([
+      ['UP', 'DOWN', 'HTTP 503 (expected 200-299)', T0 + 180_000],
+      ['DOWN', 'UP', '', T0 + 360_000],
+    ]);
+    expect(h.events['site:statusChanged'].map((c) => `${c.from}>${c.to}`)).toEqual(['UP>DOWN', 'DOWN>UP']);
+    const logs = h.engine.logs().map((l) => l.message);
+    expect(logs).toContain("Monitor 'web' failed check 1/2");
+    expect(logs).toContain("Monitor 'web' confirmed DOWN: HTTP 503 (expected 200-299)");
+    expect(logs).toContain("Monitor 'web' recovered (was down 3m)");
+    const health = await h.db.alertHealth.findFirstOrThrow();
+    expect(health).toMatchObject({ lastSendOk: true, sendCount: 2, failCount: 0 });
+  });
+
+  it('sends every alert to each of the site’s channels', async () => {
+    const web = await target();
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    const other = await h.createSite({ name: 'other', type: 'HTTP', url: web.url, interval: 60 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.createWebhook(receiver, 'pager', [id, other]);
+    await h.createWebhook(receiver, 'unrelated', [other]);
+    await h.engine.start();
+    await h.tick(0);
+    web.handle((req, res) => {
+      res.writeHead(500);
+      res.end();
+    });
+    await h.engine.checkNow(id);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.message)).toEqual(["Monitor 'web' is DOWN: HTTP 500 (expected 200-299)"]);
+    expect(received(receiver, 'pager').map((a) => a.message)).toEqual(["Monitor 'web' is DOWN: HTTP 500 (expected 200-299)"]);
+    expect(received(receiver, 'unrelated')).toEqual([]);
+    expect(received(receiver, 'ops')[0]!.site).toEqual({ id, name: 'web', status: 'DOWN' });
+  });
+
+  it('warns about a certificate close to expiry once, and alerts for an expired one', async () => {
+    const soon = await startHttpsTarget(await createCertificate(5));
+    const expired = await startHttpsTarget(await createCertificate(-2));
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false, now: Date.now() });
+    const a = await h.createSite({ name: 'soon', type: 'HTTP', url: soon.url, interval: 60, checkSsl: true, ignoreTls: true, expiryThreshold: 7 });
+    const b = await h.createSite({ name: 'old', type: 'HTTP', url: expired.url, interval: 60, checkSsl: true, ignoreTls: true });
+    await h.createWebhook(receiver, 'ops', [a, b]);
+    await h.engine.start();
+    await h.tick(0);
+    await h.tick(60_000);
+    await h.settle();
+    expect(h.engine.getState(a)).toMatchObject({ status: 'UP', hasSsl: true, sentSslWarning: true });
+    expect(h.engine.getState(b)).toMatchObject({ status: 'SSL_EXPIRED', lastError: 'SSL certificate expired' });
+    const alerts = received(receiver, 'ops').map((r) => [r.event, r.title, r.message]);
+    expect(alerts).toHaveLength(2);
+    expect(alerts).toContainEqual(['ssl_expiring', 'SSL WARNING', expect.stringMatching(/^SSL for 'soon' expires in [45] days$/)]);
+    expect(alerts).toContainEqual(['down', '🚨 ALERT', "Monitor 'old' is DOWN: SSL certificate expired"]);
+    await Promise.all([soon.close(), expired.close()]);
+  });
+
+  it('a pause made during a check survives the check; the result is still applied', async () => {
+    const web = await target();
+    const hold = holdRequests(web);
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    await h.engine.start();
+    await h.clock.advanceAsync(0);
+    await hold.waitFor(1);
+    await h.updateSite(id, { paused: true });
+    await h.engine.siteChanged(id);
+    hold.release(500);
+    await h.settle();
+    expect(h.engine.getState(id)).toMatchObject({ paused: true, status: 'DOWN' });
+    expect(h.engine.displayStatus(id)).toBe('PAUSED');
+    expect(h.engine.logs().map((l) => l.message)).toContain("Monitor 'web' paused");
+    await h.tick(3_600_000);
+    expect(web.requests).toHaveLength(1);
+    await h.updateSite(id, { paused: false });
+    await h.engine.siteChanged(id);
+    await hold.waitFor(1);
+    hold.release(200);
+    await h.settle();
+    expect(web.requests).toHaveLength(2);
+    expect(h.engine.getState(id)).toMatchObject({ paused: false, status: 'UP' });
+  });
+
+  it('an edit made during a check survives, and the site is checked again right after with the new config', async () => {
+    const web = await target();
+    const hold = holdRequests(web);
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: `${web.url}old`, interval: 60 });
+    await h.engine.start();
+    await h.clock.advanceAsync(0);
+    await hold.waitFor(1);
+    await h.updateSite(id, { name: 'renamed', url: `${web.url}new`, interval: 300 });
+    await h.engine.siteChanged(id);
+    hold.release(200);
+    await hold.waitFor(1);
+    expect(hold.held[0]!.path).toBe('/new');
+    hold.release(200);
+    await h.settle();
+    expect(h.engine.getState(id)).toMatchObject({ name: 'renamed', status: 'UP' });
+    // The next scheduled check follows the new interval.
+    await h.tick(299_999);
+    expect(web.requests).toHaveLength(2);
+    await h.clock.advanceAsync(1);
+    await hold.waitFor(1);
+    hold.release(200);
+    await h.settle();
+    expect(web.requests.map((r) => r.path)).toEqual(['/old', '/new', '/new']);
+  });
+
+  it('a site removed mid-check is not recreated and leaves no rows behind', async () => {
+    const web = await target();
+    const hold = holdRequests(web);
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    await h.engine.start();
+    await h.clock.advanceAsync(0);
+    await hold.waitFor(1);
+    await h.writer.submit((tx) => tx.site.delete({ where: { id } }));
+    h.engine.siteRemoved(id);
+    hold.release(500);
+    await h.settle();
+    expect(h.engine.getState(id)).toBeUndefined();
+    expect(await h.db.check.count()).toBe(0);
+    expect(await h.db.siteRuntimeState.count()).toBe(0);
+    expect(h.events['site:checkCompleted']).toEqual([]);
+    await h.tick(600_000);
+    expect(web.requests).toHaveLength(1);
+  });
+
+  it('checkNow during a check runs one more check after it, and the newer result stands', async () => {
+    const web = await target();
+    const hold = holdRequests(web);
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    await h.engine.start();
+    await h.clock.advanceAsync(0);
+    await hold.waitFor(1);
+    let done = false;
+    const now = h.engine.checkNow(id).then(() => (done = true));
+    hold.release(500);
+    await hold.waitFor(1);
+    expect(done).toBe(false);
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    hold.release(200);
+    await now;
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect(web.requests).toHaveLength(2);
+  });
+
+  it('checkNow rejects an unknown site with a typed error', async () => {
+    const h = await engineHarness();
+    await expect(h.engine.checkNow(999)).rejects.toBeInstanceOf(UnknownSiteError);
+  });
+
+  it('never runs more checks at once than the configured concurrency', async () => {
+    const web = await target();
+    const hold = holdRequests(web);
+    let active = 0;
+    let maxActive = 0;
+    const h = await engineHarness({
+      start: false,
+      env: { UPTOP_CHECK_CONCURRENCY: '2' },
+      // The real checker, counted: calls start synchronously when the scheduler hands out a slot.
+      runCheck: async (site, options) => {
+        maxActive = Math.max(maxActive, ++active);
+        try {
+          return await runCheck(site, options);
+        } finally {
+          active--;
+        }
+      },
+    });
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await h.createSite({ name: `s${i}`, type: 'HTTP', url: web.url, interval: 60 }));
+    await h.engine.start();
+    await h.clock.advanceAsync(0);
+    expect(active).toBe(2);
+    await hold.waitFor(2);
+    hold.release(200);
+    await hold.waitFor(2);
+    expect(active).toBe(2);
+    hold.release(200);
+    await hold.waitFor(1);
+    hold.release(200);
+    await h.settle();
+    expect(maxActive).toBe(2);
+    expect(web.requests).toHaveLength(5);
+    expect(ids.map((id) => h.engine.getState(id)!.status)).toEqual(['UP', 'UP', 'UP', 'UP', 'UP']);
+  });
+
+  it('a site created through the services is checked at once; reconcile picks up changes made elsewhere', async () => {
+    const web = await target();
+    const h = await engineHarness();
+    const id = await h.createSite({ name: 'new', type: 'HTTP', url: web.url, interval: 60 });
+    await h.engine.siteChanged(id);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    // Another process adds a site and deletes this one; only the periodic reconcile tells the engine.
+    const other = await h.createSite({ name: 'elsewhere', type: 'HTTP', url: web.url, interval: 60 });
+    await h.writer.submit((tx) => tx.site.delete({ where: { id } }));
+    await h.tick(h.config.engine.reconcileIntervalMs);
+    await h.settle();
+    await h.tick(0);
+    expect(h.engine.getState(id)).toBeUndefined();
+    expect(h.engine.getState(other)!.status).toBe('UP');
+    expect(h.engine.logs().map((l) => l.message)).toContain(`Monitor removed (no longer in DB): ID ${id}`);
+  });
+});

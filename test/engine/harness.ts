@@ -1,0 +1,156 @@
+import pino from 'pino';
+import { onTestFinished } from 'vitest';
+import { createSecretBox, type SecretBox } from '../../src/alerts/crypto.ts';
+import { FakeClock } from '../../src/clock.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Db } from '../../src/db/client.ts';
+import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
+import type { Prisma } from '../../src/generated/prisma/client.ts';
+import { createAppPubSub, type AppPubSub, type Topics } from '../../src/graphql/pubsub.ts';
+import { BatchWriter } from '../../src/writer/writer.ts';
+import { freshDbFile, type TestDb } from '../helpers/db.ts';
+import { startReceiver, type Receiver } from '../helpers/receiver.ts';
+
+/** 2026-01-01T00:00:00Z. */
+export const T0 = Date.UTC(2026, 0, 1);
+
+export type Events = { [K in keyof Topics]: Topics[K][0][] };
+
+export interface EngineHarness {
+  t: TestDb;
+  /** The reading connection the engine uses; the test reads through it too. */
+  db: Db;
+  writer: BatchWriter;
+  pubsub: AppPubSub;
+  clock: FakeClock;
+  config: Config;
+  secretBox: SecretBox;
+  /** Everything published, per topic, in order. */
+  events: Events;
+  engine: Engine;
+  /** Builds a second engine on the same database (a restart), with the same options. */
+  restart(): Promise<Engine>;
+  createSite(data: Prisma.SiteUncheckedCreateInput): Promise<number>;
+  updateSite(id: number, data: Prisma.SiteUncheckedUpdateInput): Promise<void>;
+  /** A WEBHOOK channel posting to the receiver at `/<name>`, linked to the given sites. */
+  createWebhook(receiver: Receiver, name: string, siteIds: number[]): Promise<number>;
+  /** Moves the fake clock and waits for the checks and alert sends that it started. */
+  tick(ms: number): Promise<void>;
+  /** Waits for in-flight checks and sends, then for the writer to commit everything queued so far. */
+  settle(): Promise<void>;
+  /** Lets published events reach the recorders without moving the clock. */
+  flushEvents(): Promise<void>;
+}
+
+export async function engineHarness(
+  options: { env?: Record<string, string>; start?: boolean; random?: () => number; now?: number } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted'>> = {},
+): Promise<EngineHarness> {
+  const t = freshDbFile();
+  const writeDb = await t.open();
+  const db = await t.open();
+  const clock = new FakeClock(options.now ?? T0);
+  const config = loadConfig({
+    UPTOP_ALLOW_PRIVATE_TARGETS: 'true',
+    UPTOP_INSECURE_SKIP_VERIFY: 'false',
+    UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32),
+    ...options.env,
+  });
+  const logger = pino({ level: 'silent' });
+  const secretBox = createSecretBox(config.encryptionKey);
+  const writer = new BatchWriter({ db: writeDb, clock, logger, config: config.writer });
+  writer.start();
+  const pubsub = createAppPubSub();
+  const events: Events = { 'site:statusChanged': [], 'site:checkCompleted': [], 'engine:status': [], 'log:added': [] };
+  const subscriptions = (Object.keys(events) as (keyof Topics)[]).map((topic) => {
+    const iterator = pubsub.subscribe(topic);
+    void (async () => {
+      for await (const payload of iterator) (events[topic] as unknown[]).push(payload);
+    })();
+    return iterator;
+  });
+
+  const engines: Engine[] = [];
+  const build = () => {
+    const engine = new Engine({
+      db,
+      writer,
+      pubsub,
+      clock,
+      config,
+      logger,
+      secretBox,
+      random: options.random ?? (() => 0),
+      runCheck: options.runCheck,
+      onCheckStarted: options.onCheckStarted,
+    });
+    engines.push(engine);
+    return engine;
+  };
+  const engine = build();
+
+  onTestFinished(async () => {
+    for (const e of engines) await e.stop();
+    await writer.stop();
+    for (const it of subscriptions) await it.return?.();
+  });
+
+  const h: EngineHarness = {
+    t,
+    db,
+    writer,
+    pubsub,
+    clock,
+    config,
+    secretBox,
+    events,
+    engine,
+    async restart() {
+      await h.engine.stop();
+      await writer.flush();
+      const next = build();
+      h.engine = next;
+      await next.start();
+      return next;
+    },
+    async createSite(data) {
+      const site = await writer.submit((tx) => tx.site.create({ data }));
+      return site.id;
+    },
+    async updateSite(id, data) {
+      await writer.submit((tx) => tx.site.update({ where: { id }, data }));
+    },
+    async createWebhook(receiver, name, siteIds) {
+      const channel = await writer.submit((tx) =>
+        tx.alertChannel.create({
+          data: {
+            name,
+            provider: 'WEBHOOK',
+            settings: secretBox.seal(JSON.stringify({ url: `${receiver.url}/${name}` })),
+            sites: { create: siteIds.map((siteId) => ({ siteId })) },
+          },
+        }),
+      );
+      return channel.id;
+    },
+    async tick(ms) {
+      await clock.advanceAsync(ms);
+      await h.engine.whenIdle();
+      await clock.advanceAsync(0);
+    },
+    async settle() {
+      await h.engine.whenIdle();
+      await writer.flush();
+      await clock.advanceAsync(0);
+    },
+    async flushEvents() {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    },
+  };
+  if (options.start !== false) await engine.start();
+  return h;
+}
+
+/** The JSON bodies the receiver got at `/<name>`, in order. */
+export function received(receiver: Receiver, name: string): { event: string; title: string; message: string; site: unknown }[] {
+  return receiver.requests.filter((r) => r.path === `/${name}`).map((r) => r.json() as { event: string; title: string; message: string; site: unknown });
+}

@@ -1,0 +1,284 @@
+import { describe, expect, it } from 'vitest';
+import type { SiteStatus } from '../../src/generated/prisma/client.ts';
+import {
+  applyGroupStatus,
+  applyHeartbeat,
+  formatDurationShort,
+  handleStatusChange,
+  isBroken,
+  type Observation,
+  type SiteRules,
+} from '../../src/engine/state-machine.ts';
+import type { LiveSiteState } from '../../src/engine/types.ts';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const at = (sec: number) => new Date(T0 + sec * 1000);
+
+function state(over: Partial<LiveSiteState> = {}): LiveSiteState {
+  return {
+    siteId: 1,
+    name: 'api',
+    type: 'HTTP',
+    parentId: null,
+    paused: false,
+    status: 'UP',
+    failureCount: 0,
+    statusCode: 200,
+    latencyMs: 10,
+    lastCheckAt: at(0),
+    lastSuccessAt: at(0),
+    statusChangedAt: at(-3600),
+    lastError: '',
+    hasSsl: false,
+    certExpiresAt: null,
+    sentSslWarning: false,
+    lastAlertAt: null,
+    ...over,
+  };
+}
+
+const rules = (over: Partial<SiteRules> = {}): SiteRules => ({
+  name: 'api',
+  type: 'HTTP',
+  maxRetries: 0,
+  checkSsl: false,
+  expiryThreshold: 7,
+  ...over,
+});
+
+/** A check that started at `startSec` and finished at `endSec`. */
+function obs(status: SiteStatus, reason = '', startSec = 10, endSec = startSec, over: Partial<Observation> = {}): Observation {
+  return {
+    status,
+    statusCode: status === 'UP' ? 200 : 500,
+    latencyMs: 12,
+    hasSsl: false,
+    certExpiresAt: null,
+    reason,
+    basis: at(startSec),
+    checkedAt: at(endSec),
+    ...over,
+  };
+}
+
+describe('handleStatusChange', () => {
+  it('PENDING→UP: UP, no alert, no recorded state change, statusChangedAt set', () => {
+    const t = handleStatusChange(state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null }), obs('UP'), rules({ maxRetries: 3 }), at(10), false)!;
+    expect(t.next.status).toBe('UP');
+    expect(t.next.failureCount).toBe(0);
+    expect(t.changed).toBe(true);
+    expect(t.stateChange).toBeNull();
+    expect(t.alerts).toEqual([]);
+    expect(t.next.statusChangedAt).toEqual(at(10));
+    expect(t.next.lastCheckAt).toEqual(at(10));
+    expect(t.next.lastSuccessAt).toEqual(at(10));
+  });
+
+  it('failures under MaxRetries keep the status and count up, with a "failed check n/m" log', () => {
+    const t = handleStatusChange(state(), obs('DOWN', 'HTTP 500 (expected 200-299)'), rules({ maxRetries: 3 }), at(10), false)!;
+    expect(t.next.status).toBe('UP');
+    expect(t.next.failureCount).toBe(1);
+    expect(t.next.lastError).toBe('HTTP 500 (expected 200-299)');
+    expect(t.logs).toEqual(["Monitor 'api' failed check 1/3"]);
+    expect(t.alerts).toEqual([]);
+    expect(t.stateChange).toBeNull();
+  });
+
+  it('MaxRetries+1 consecutive failures go DOWN once, alert once, clamp the count', () => {
+    let s = state();
+    const r = rules({ maxRetries: 2 });
+    const alerts: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const t = handleStatusChange(s, obs('DOWN', 'timeout', i * 10), r, at(i * 10), false)!;
+      s = t.next;
+      alerts.push(...t.alerts.map((a) => a.message));
+      if (i < 3) expect(s.status).toBe('UP');
+      if (i === 3) {
+        expect(t.stateChange).toEqual({ siteId: 1, from: 'UP', to: 'DOWN', reason: 'timeout', changedAt: at(30) });
+        expect(t.logs).toContain("Monitor 'api' confirmed DOWN: timeout");
+      }
+    }
+    expect(s.status).toBe('DOWN');
+    expect(s.failureCount).toBe(3);
+    expect(alerts).toEqual(["Monitor 'api' is DOWN: timeout"]);
+  });
+
+  it('MaxRetries 0 goes DOWN on the first failure; DOWN alert title and event', () => {
+    const t = handleStatusChange(state(), obs('DOWN', 'connection refused'), rules(), at(10), false)!;
+    expect(t.next.status).toBe('DOWN');
+    expect(t.alerts).toEqual([{ event: 'down', title: '🚨 ALERT', message: "Monitor 'api' is DOWN: connection refused" }]);
+    expect(t.next.lastAlertAt).toEqual(at(10));
+  });
+
+  it('without a reason the DOWN message names the status; push monitors say "missed heartbeat"', () => {
+    expect(handleStatusChange(state(), obs('DOWN'), rules(), at(10), false)!.alerts[0]!.message).toBe("Monitor 'api' is DOWN (DOWN)");
+    expect(handleStatusChange(state({ type: 'PUSH' }), obs('DOWN', 'heartbeat missed'), rules({ type: 'PUSH' }), at(10), false)!.alerts[0]!.message).toBe(
+      "Push Monitor 'api' missed heartbeat.",
+    );
+  });
+
+  it('PENDING honours MaxRetries before DOWN and records no state change from PENDING', () => {
+    let s = state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null });
+    const r = rules({ maxRetries: 2 });
+    s = handleStatusChange(s, obs('DOWN', 'timeout', 10), r, at(10), false)!.next;
+    expect([s.status, s.failureCount]).toEqual(['PENDING', 1]);
+    s = handleStatusChange(s, obs('DOWN', 'timeout', 20), r, at(20), false)!.next;
+    expect([s.status, s.failureCount]).toEqual(['PENDING', 2]);
+    const t = handleStatusChange(s, obs('DOWN', 'timeout', 30), r, at(30), false)!;
+    expect(t.next.status).toBe('DOWN');
+    expect(t.stateChange).toBeNull();
+    expect(t.alerts).toHaveLength(1);
+    expect(t.next.statusChangedAt).toEqual(at(30));
+  });
+
+  it('LATE honours MaxRetries before DOWN', () => {
+    let s = state({ status: 'LATE', type: 'PUSH' });
+    const r = rules({ type: 'PUSH', maxRetries: 1 });
+    s = handleStatusChange(s, obs('DOWN', 'heartbeat missed', 0), r, at(10), false)!.next;
+    expect(s.status).toBe('LATE');
+    const t = handleStatusChange(s, obs('DOWN', 'heartbeat missed', 0), r, at(20), false)!;
+    expect(t.next.status).toBe('DOWN');
+    expect(t.stateChange).toMatchObject({ from: 'LATE', to: 'DOWN' });
+  });
+
+  it('DOWN stays DOWN without re-alerting; DOWN→SSL_EXPIRED does not re-alert either', () => {
+    const down = state({ status: 'DOWN', failureCount: 1 });
+    const again = handleStatusChange(down, obs('DOWN', 'x'), rules(), at(10), false)!;
+    expect(again.alerts).toEqual([]);
+    expect(again.stateChange).toBeNull();
+    const ssl = handleStatusChange(down, obs('SSL_EXPIRED', 'SSL certificate expired'), rules(), at(10), false)!;
+    expect(ssl.next.status).toBe('SSL_EXPIRED');
+    expect(ssl.alerts).toEqual([]);
+    expect(ssl.stateChange).toMatchObject({ from: 'DOWN', to: 'SSL_EXPIRED' });
+  });
+
+  it('SSL_EXPIRED is broken and alerts', () => {
+    expect(isBroken('SSL_EXPIRED')).toBe(true);
+    expect(isBroken('STALE')).toBe(false);
+    const t = handleStatusChange(state(), obs('SSL_EXPIRED', 'SSL certificate expired'), rules(), at(10), false)!;
+    expect(t.alerts[0]).toMatchObject({ event: 'down', message: "Monitor 'api' is DOWN: SSL certificate expired" });
+  });
+
+  it('broken→UP sends a recovery with the outage duration and clears lastAlertAt', () => {
+    const down = state({ status: 'DOWN', failureCount: 4, statusChangedAt: at(0), lastAlertAt: at(0), lastCheckAt: at(250) });
+    const t = handleStatusChange(down, obs('UP', '', 300), rules(), at(300), false)!;
+    expect(t.next.status).toBe('UP');
+    expect(t.next.failureCount).toBe(0);
+    expect(t.alerts).toEqual([{ event: 'up', title: '✅ RECOVERY', message: "Monitor 'api' is UP (was down 5m)" }]);
+    expect(t.logs).toContain("Monitor 'api' recovered (was down 5m)");
+    expect(t.stateChange).toMatchObject({ from: 'DOWN', to: 'UP', reason: '' });
+    expect(t.next.lastAlertAt).toBeNull();
+    expect(t.next.statusChangedAt).toEqual(at(300));
+  });
+
+  it('maintenance suppresses DOWN and RECOVERY alerts but still records the transitions', () => {
+    const down = handleStatusChange(state(), obs('DOWN', 'boom'), rules(), at(10), true)!;
+    expect(down.next.status).toBe('DOWN');
+    expect(down.alerts).toEqual([]);
+    expect(down.stateChange).toMatchObject({ from: 'UP', to: 'DOWN' });
+    expect(down.logs).toContain("Monitor 'api' is DOWN (alerts suppressed — maintenance)");
+    expect(down.next.lastAlertAt).toBeNull();
+    const up = handleStatusChange(down.next, obs('UP', '', 20), rules(), at(20), true)!;
+    expect(up.alerts).toEqual([]);
+    expect(up.stateChange).toMatchObject({ from: 'DOWN', to: 'UP' });
+    expect(up.logs.some((l) => l.includes('suppressed'))).toBe(true);
+  });
+
+  describe('SSL warning', () => {
+    const sslRules = rules({ checkSsl: true, expiryThreshold: 30 });
+    const cert = (days: number) => obs('UP', '', 10, 10, { hasSsl: true, certExpiresAt: new Date(T0 + 10_000 + days * 86_400_000 + 3600_000) });
+
+    it('fires once when the certificate is within the threshold', () => {
+      const t = handleStatusChange(state(), cert(15), sslRules, at(10), false)!;
+      expect(t.alerts).toEqual([{ event: 'ssl_expiring', title: 'SSL WARNING', message: "SSL for 'api' expires in 15 days" }]);
+      expect(t.next.sentSslWarning).toBe(true);
+      const again = handleStatusChange(t.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(15).certExpiresAt }), sslRules, at(20), false)!;
+      expect(again.alerts).toEqual([]);
+    });
+
+    it('resets when the certificate is renewed past the threshold, then fires again on the next crossing', () => {
+      const warned = state({ sentSslWarning: true });
+      const renewed = handleStatusChange(warned, cert(60), sslRules, at(10), false)!;
+      expect(renewed.next.sentSslWarning).toBe(false);
+      expect(renewed.alerts).toEqual([]);
+      expect(handleStatusChange(renewed.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), false)!.alerts).toHaveLength(1);
+    });
+
+    it('is suppressed in maintenance while the flag is still set', () => {
+      const t = handleStatusChange(state(), cert(15), sslRules, at(10), true)!;
+      expect(t.alerts).toEqual([]);
+      expect(t.next.sentSslWarning).toBe(true);
+      expect(t.logs).toEqual(["SSL warning for 'api' suppressed (maintenance)"]);
+    });
+
+    it('applies only to HTTP sites with checkSsl and does not fire for an expired certificate', () => {
+      expect(handleStatusChange(state(), cert(15), rules({ expiryThreshold: 30 }), at(10), false)!.alerts).toEqual([]);
+      expect(handleStatusChange(state({ type: 'PORT' }), cert(15), { ...sslRules, type: 'PORT' }, at(10), false)!.alerts).toEqual([]);
+      const expired = handleStatusChange(state({ status: 'DOWN' }), obs('SSL_EXPIRED', 'SSL certificate expired', 10, 10, { hasSsl: true, certExpiresAt: at(-86_400) }), sslRules, at(10), false)!;
+      expect(expired.alerts.filter((a) => a.event === 'ssl_expiring')).toEqual([]);
+    });
+  });
+
+  it('drops a non-UP result judged against an older lastCheckAt (stale guard)', () => {
+    const live = state({ type: 'PUSH', lastCheckAt: at(100) });
+    expect(handleStatusChange(live, obs('DOWN', 'heartbeat missed', 0, 0), rules({ type: 'PUSH' }), at(120), false)).toBeNull();
+    expect(handleStatusChange(live, obs('UP', '', 0, 120), rules(), at(120), false)).not.toBeNull();
+    expect(handleStatusChange(live, obs('DOWN', 'x', 100, 120), rules(), at(120), false)).not.toBeNull();
+  });
+
+  it('logs "heartbeat overdue" on UP→LATE and "(was late)" on LATE→UP', () => {
+    const late = handleStatusChange(state({ type: 'PUSH' }), obs('LATE', 'heartbeat overdue', 0, 0), rules({ type: 'PUSH' }), at(400), false)!;
+    expect(late.logs).toContain("Monitor 'api' heartbeat overdue");
+    expect(late.alerts).toEqual([]);
+    const back = handleStatusChange(late.next, obs('UP', '', 400, 400), rules(), at(400), false)!;
+    expect(back.logs).toContain("Monitor 'api' heartbeat arrived (was late)");
+  });
+});
+
+describe('applyHeartbeat', () => {
+  it('logs by previous state and records a state change only from LATE/STALE/DOWN', () => {
+    const first = applyHeartbeat(state({ status: 'PENDING', type: 'PUSH', lastCheckAt: null }), { name: 'job' }, at(5), false);
+    expect(first.logs).toEqual(["Push Monitor 'job' received first heartbeat"]);
+    expect(first.stateChange).toBeNull();
+    expect(first.next).toMatchObject({ status: 'UP', lastCheckAt: at(5), lastSuccessAt: at(5), failureCount: 0, latencyMs: 0 });
+    expect(applyHeartbeat(state({ status: 'LATE' }), { name: 'job' }, at(5), false).logs).toEqual(["Push Monitor 'job' heartbeat arrived (was late)"]);
+    const stale = applyHeartbeat(state({ status: 'STALE' }), { name: 'job' }, at(5), false);
+    expect(stale.logs).toEqual(["Push Monitor 'job' heartbeat arrived (was stale)"]);
+    expect(stale.stateChange).toEqual({ siteId: 1, from: 'STALE', to: 'UP', reason: '', changedAt: at(5) });
+    const steady = applyHeartbeat(state(), { name: 'job' }, at(5), false);
+    expect(steady.stateChange).toBeNull();
+    expect(steady.next.statusChangedAt).toEqual(at(-3600));
+  });
+
+  it('recovers from DOWN with the push recovery alert, which maintenance suppresses', () => {
+    const down = state({ status: 'DOWN', statusChangedAt: at(0), type: 'PUSH' });
+    const t = applyHeartbeat(down, { name: 'job' }, at(125), false);
+    expect(t.logs).toEqual(["Push Monitor 'job' recovered (was down 2m)"]);
+    expect(t.alerts).toEqual([{ event: 'up', title: '✅ RECOVERY', message: "Push Monitor 'job' is receiving heartbeats. (was down 2m)" }]);
+    const quiet = applyHeartbeat(down, { name: 'job' }, at(125), true);
+    expect(quiet.alerts).toEqual([]);
+    expect(quiet.logs).toContain("Recovery alert for 'job' suppressed (maintenance)");
+  });
+});
+
+describe('applyGroupStatus', () => {
+  it('sets the status directly, records changes (not from PENDING) and alerts on its own transitions', () => {
+    const g = state({ type: 'GROUP', name: 'web' });
+    const down = applyGroupStatus(g, 'DOWN', "child 'api' is down", { name: 'web' }, at(10), false);
+    expect(down.next.status).toBe('DOWN');
+    expect(down.stateChange).toMatchObject({ from: 'UP', to: 'DOWN' });
+    expect(down.logs).toEqual(["Group 'web' is DOWN"]);
+    expect(down.alerts).toEqual([{ event: 'down', title: '🚨 ALERT', message: "Monitor 'web' is DOWN: child 'api' is down" }]);
+    const up = applyGroupStatus(down.next, 'UP', '', { name: 'web' }, at(70), false);
+    expect(up.logs).toEqual(["Group 'web' recovered"]);
+    expect(up.alerts[0]).toMatchObject({ event: 'up', message: "Monitor 'web' is UP (was down 1m)" });
+    const fromPending = applyGroupStatus(state({ status: 'PENDING', statusChangedAt: null }), 'UP', '', { name: 'web' }, at(5), false);
+    expect(fromPending.stateChange).toBeNull();
+  });
+});
+
+describe('formatDurationShort', () => {
+  it('matches the Go format', () => {
+    expect([42_000, 300_000, 3 * 3600_000 + 12 * 60_000, 2 * 86_400_000 + 4 * 3600_000].map(formatDurationShort)).toEqual(['42s', '5m', '3h 12m', '2d 4h']);
+  });
+});
