@@ -9,7 +9,7 @@ import type { AlertProvider } from '../generated/prisma/client.ts';
 import type { AppPubSub } from '../graphql/pubsub.ts';
 import type { Logger } from '../log.ts';
 import type { Write, Writer } from '../writer/types.ts';
-import { runCheck as defaultRunCheck } from './checks/index.ts';
+import { destroyHttpAgents, runCheck as defaultRunCheck } from './checks/index.ts';
 import { downResult, errorText } from './checks/result.ts';
 import type { Checker, CheckResult } from './checks/types.ts';
 import { groupStatus } from './groups.ts';
@@ -214,6 +214,8 @@ export class Engine implements EngineApi {
       }),
     ]);
     if (bound) this.clock.clearTimeout(bound);
+    // The pooled keep-alive connections belong to the real checker; nothing is left open behind a stopped engine.
+    if (this.checker === defaultRunCheck) destroyHttpAgents();
     if (this.dispatcher.pending > 0) this.logger.warn({ pending: this.dispatcher.pending }, 'engine stopped with alert sends still in flight');
     this.statusPublisher.flush();
   }

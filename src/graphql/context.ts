@@ -10,6 +10,7 @@ import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
 import type { Writer } from '../writer/types.ts';
 import type { AppPubSub } from './pubsub.ts';
+import type { SubscriptionCloser } from './subscription-closer.ts';
 
 /** Who is asking: resolved from a session or API token. */
 export interface Viewer {
@@ -46,6 +47,8 @@ export interface RequestInfo {
 export interface GraphQLContext extends AppDeps {
   services: Services;
   heartbeat: HeartbeatService;
+  /** Subscription sources go through `subscriptions.track` so shutdown can complete them. */
+  subscriptions: SubscriptionCloser;
   viewer: Viewer | null;
   clientIp: string;
 }
@@ -69,7 +72,7 @@ export function requestInfo(input: ContextInput, trustedProxies: string[]): Requ
 }
 
 /** The yoga `context` function: the same for HTTP, SSE and graphql-ws. */
-export function createContextFactory(deps: AppDeps & { services: Services; heartbeat: HeartbeatService }) {
+export function createContextFactory(deps: AppDeps & { services: Services; heartbeat: HeartbeatService; subscriptions: SubscriptionCloser }) {
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);
     const viewer = await deps.services.auth.resolveViewer(info.authorization);

@@ -53,6 +53,8 @@ export async function engineHarness(
     UPTOP_ALLOW_PRIVATE_TARGETS: 'true',
     UPTOP_INSECURE_SKIP_VERIFY: 'false',
     UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32),
+    // Hours of fake time would otherwise mean hundreds of reconcile queries; the reconcile test uses this value.
+    UPTOP_RECONCILE_INTERVAL: '10m',
     ...options.env,
   });
   const logger = pino({ level: 'silent' });

@@ -50,13 +50,13 @@ builder.subscriptionFields((t) => ({
     type: EngineStatusRef,
     description: 'On every change, at most once a second.',
     authScopes: { read: true },
-    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('engine:status'),
+    subscribe: (_root, _args, ctx) => ctx.subscriptions.track(ctx.pubsub.subscribe('engine:status')),
     resolve: (status) => status,
   }),
   logAdded: t.field({
     type: LogEntryRef,
     authScopes: { read: true },
-    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('log:added'),
+    subscribe: (_root, _args, ctx) => ctx.subscriptions.track(ctx.pubsub.subscribe('log:added')),
     resolve: (log) => log,
   }),
 }));

@@ -59,13 +59,13 @@ builder.prismaObjectFields('Site', (t) => ({
     description: 'Newest first.',
     query: { orderBy: [{ checkedAt: 'desc' }, { id: 'desc' }] },
     totalCount: true,
-  }),
+  }, { name: 'CheckConnection' }, { name: 'CheckEdge' }),
   stateChanges: t.relatedConnection('stateChanges', {
     cursor: 'id',
     description: 'Newest first.',
     query: { orderBy: [{ changedAt: 'desc' }, { id: 'desc' }] },
     totalCount: true,
-  }),
+  }, { name: 'StateChangeConnection' }, { name: 'StateChangeEdge' }),
   uptime: t.field({
     type: UptimeReportRef,
     description: 'Defaults to the last 30 days.',
@@ -144,7 +144,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every recorded state change, optionally only for some sites.',
     authScopes: { read: true },
     args: { siteIds: t.arg.idList({ required: false }) },
-    subscribe: (_root, args, ctx) => subscribeFiltered(ctx.pubsub.subscribe('site:statusChanged'), args.siteIds),
+    subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx.pubsub.subscribe('site:statusChanged'), args.siteIds)),
     resolve: (event) => event,
   }),
   checkCompleted: t.field({
@@ -152,7 +152,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every completed check and accepted heartbeat, optionally only for some sites.',
     authScopes: { read: true },
     args: { siteIds: t.arg.idList({ required: false }) },
-    subscribe: (_root, args, ctx) => subscribeFiltered(ctx.pubsub.subscribe('site:checkCompleted'), args.siteIds),
+    subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx.pubsub.subscribe('site:checkCompleted'), args.siteIds)),
     resolve: (event) => event,
   }),
 }));

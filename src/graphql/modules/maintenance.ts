@@ -38,7 +38,7 @@ builder.queryField('maintenanceWindows', (t) =>
     totalCount: async (_parent, args, ctx) => ctx.db.maintenanceWindow.count({ where: await activeWhere(args.active, ctx) }),
     resolve: async (query, _root, args, ctx) =>
       ctx.db.maintenanceWindow.findMany({ ...query, where: await activeWhere(args.active, ctx), orderBy: { id: 'desc' } }),
-  }),
+  }, { name: 'MaintenanceWindowConnection' }, { name: 'MaintenanceWindowEdge' }),
 );
 
 /** Whether a recurring window is in an occurrence is decided in code, so the filter becomes an id list. */

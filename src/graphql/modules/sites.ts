@@ -127,7 +127,7 @@ builder.queryFields((t) => ({
     },
     totalCount: async (_parent, args, ctx) => ctx.db.site.count({ where: await siteWhere(args, ctx) }),
     resolve: async (query, _parent, args, ctx) => ctx.db.site.findMany({ ...query, where: await siteWhere(args, ctx), orderBy: { id: 'asc' } }),
-  }),
+  }, { name: 'SiteConnection' }, { name: 'SiteEdge' }),
   site: t.prismaField({
     type: 'Site',
     nullable: true,

@@ -1,0 +1,44 @@
+/**
+ * Ends open subscriptions at shutdown, so that SSE streams and graphql-ws operations finish with a proper
+ * `complete` instead of a cut connection. Each subscription source is wrapped by `track`; `closeAll` returns every
+ * tracked iterator, which settles its pending `next()` as done, and the transport then completes the operation.
+ * One set of callbacks, not an AbortSignal listener per subscriber: thousands of subscribers are expected.
+ */
+export class SubscriptionCloser {
+  private readonly open = new Set<() => void>();
+  private closed = false;
+
+  track<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+    const iterator = source[Symbol.asyncIterator]();
+    const finish = async (value?: unknown): Promise<IteratorResult<T>> => {
+      this.open.delete(close);
+      return iterator.return ? iterator.return(value) : { done: true, value: undefined };
+    };
+    const close = () => {
+      finish().catch(() => undefined);
+    };
+    if (this.closed) close();
+    else this.open.add(close);
+    return {
+      next: () => iterator.next(),
+      return: finish,
+      throw: (err?: unknown) => {
+        this.open.delete(close);
+        return iterator.throw ? iterator.throw(err) : Promise.reject(err);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** Ends every open subscription and every one started from now on. */
+  closeAll(): void {
+    this.closed = true;
+    for (const close of [...this.open]) close();
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+}
