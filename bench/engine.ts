@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     },
   });
 
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   let peakRss = process.memoryUsage.rss();
   const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
 

@@ -112,6 +112,8 @@ export class Engine implements EngineApi {
   private reconcileTimer: TimerHandle | null = null;
   private reconciling: Promise<void> | null = null;
   private maintenanceTimer: TimerHandle | null = null;
+  /** The Site table as of the last full comparison (see staleSites). */
+  private sitesFingerprint = '';
   private started = false;
   private stopped = false;
   private activeFlag = true;
@@ -160,6 +162,11 @@ export class Engine implements EngineApi {
   /** False on a passive cluster member: nothing is checked, results and heartbeats are refused. */
   get active(): boolean {
     return this.activeFlag;
+  }
+
+  /** Started, not stopped, and active. */
+  private get checking(): boolean {
+    return this.running && this.activeFlag;
   }
 
   /** Loads channels, windows, sites and their persisted state and logs, then schedules every site. */
@@ -323,12 +330,12 @@ export class Engine implements EngineApi {
     if (!this.sites.has(siteId)) await this.siteChanged(siteId);
     const entry = this.sites.get(siteId);
     if (!entry) throw new UnknownSiteError(siteId);
-    if (!this.running || !this.activeFlag || entry.site.paused) return;
+    if (!this.checking || entry.site.paused) return;
     await this.scheduler.trigger(siteId);
   }
 
   heartbeat(token: string): HeartbeatResult {
-    if (!this.activeFlag || !this.running) return { ok: false, reason: 'inactive' };
+    if (!this.checking) return { ok: false, reason: 'inactive' };
     const siteId = this.tokens.get(token);
     const entry = siteId === undefined ? undefined : this.sites.get(siteId);
     if (!entry) return { ok: false, reason: 'unknown-token' };
@@ -377,7 +384,7 @@ export class Engine implements EngineApi {
     const entry = this.sites.get(site.id);
     if (!entry) {
       this.addEntry(site, initialState(site));
-      if (this.activeFlag && !site.paused) this.triggerQuietly(site.id);
+      if (this.checking && !site.paused) this.triggerQuietly(site.id);
       this.reevaluateGroup(site.parentId);
       this.statusPublisher.markDirty();
       return;
@@ -394,7 +401,7 @@ export class Engine implements EngineApi {
     if (before.paused !== site.paused) this.addLog(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
     // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
     if (site.paused || before.type !== site.type) this.scheduler.cancel(site.id);
-    if (this.activeFlag && !site.paused) this.triggerQuietly(site.id);
+    if (this.checking && !site.paused) this.triggerQuietly(site.id);
     this.armRenotify(entry);
     if (before.parentId !== site.parentId) this.reevaluateGroup(before.parentId);
     this.reevaluateGroup(site.parentId);
@@ -452,7 +459,7 @@ export class Engine implements EngineApi {
   /** After a run: the interval plus up to 10 % jitter; push monitors wake at their next deadline instead. */
   private nextDelay(siteId: number): number | null {
     const entry = this.sites.get(siteId);
-    if (!entry || entry.site.paused || !this.activeFlag || this.stopped) return null;
+    if (!entry || entry.site.paused || !this.checking) return null;
     if (entry.site.type === 'PUSH') {
       const at = nextPushEvaluation(entry.state, entry.site.interval, this.clock.nowMs());
       return at === null ? null : at - this.clock.nowMs();
@@ -470,7 +477,7 @@ export class Engine implements EngineApi {
 
   private runSite(siteId: number): Promise<void> | void {
     const entry = this.sites.get(siteId);
-    if (!entry || !this.activeFlag || this.stopped) return;
+    if (!entry || !this.checking) return;
     if (entry.site.type === 'PUSH') this.evaluatePushSite(entry);
     else if (entry.site.type === 'GROUP') this.evaluateGroup(entry, true);
     else return this.runOutbound(entry);
@@ -496,7 +503,7 @@ export class Engine implements EngineApi {
       }
     }
     // A site removed (or replaced) mid-check is not brought back; a passive or stopping engine ignores results.
-    if (this.stopped || !this.activeFlag || this.sites.get(site.id) !== entry) return;
+    if (!this.checking || this.sites.get(site.id) !== entry) return;
     const now = this.clock.now();
     const obs: Observation = {
       status: result.status,
@@ -574,7 +581,7 @@ export class Engine implements EngineApi {
   }
 
   private reevaluateGroup(groupId: number | null): void {
-    if (groupId === null || !this.activeFlag || !this.running) return;
+    if (groupId === null || !this.checking) return;
     const group = this.sites.get(groupId);
     if (group && group.site.type === 'GROUP' && !group.site.paused) this.evaluateGroup(group, false);
   }
@@ -615,7 +622,7 @@ export class Engine implements EngineApi {
   /** While broken, a site with renotifyMinutes > 0 and channels gets its DOWN alert again every N minutes. */
   private armRenotify(entry: SiteEntry, fromMs?: number): void {
     const { site, state } = entry;
-    if (!this.activeFlag || !this.running || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
+    if (!this.checking || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
       this.renotifyTimers.clear(site.id);
       return;
     }
@@ -626,7 +633,7 @@ export class Engine implements EngineApi {
 
   private renotify(siteId: number): void {
     const entry = this.sites.get(siteId);
-    if (!entry || !isBroken(entry.state.status) || !this.activeFlag || this.stopped) return;
+    if (!entry || !isBroken(entry.state.status) || !this.checking) return;
     const { site, state } = entry;
     const now = this.clock.now();
     if (this.inMaintenance(entry)) {
@@ -661,7 +668,7 @@ export class Engine implements EngineApi {
 
   /** Groups skip children in maintenance and the status counts them, so both follow every window boundary. */
   private afterMaintenanceChange(): void {
-    for (const entry of this.sites.values()) if (entry.site.type === 'GROUP') this.reevaluateGroup(entry.site.id);
+    for (const groupId of this.children.keys()) this.reevaluateGroup(groupId);
     this.statusPublisher.markDirty();
     this.armMaintenanceBoundary();
   }
@@ -686,7 +693,7 @@ export class Engine implements EngineApi {
     this.reconcileTimer = this.clock.setTimeout(() => {
       this.reconcileTimer = null;
       this.reconciling = this.reconcile()
-        .catch((err: unknown) => this.addLog(`Failed to load sites: ${err instanceof Error ? err.message : String(err)}`, null))
+        .catch((err: unknown) => this.addLog(`Failed to load sites: ${errorText(err)}`, null))
         .finally(() => {
           this.reconciling = null;
           this.armReconcile();
@@ -696,8 +703,32 @@ export class Engine implements EngineApi {
 
   /** Picks up what another process changed: sites added, edited or deleted, links, channels and windows. */
   private async reconcile(): Promise<void> {
-    const rows = await this.db.site.findMany({ select: { id: true, updatedAt: true } });
+    const { stale, fingerprint } = await this.staleSites();
     if (this.stopped) return;
+    const [fresh, links] = await Promise.all([
+      stale.length ? loadSites(this.db, this.secretBox, stale) : Promise.resolve([]),
+      loadChannelLinks(this.db),
+      this.dispatcher.reload(),
+      this.reloadMaintenance(),
+    ]);
+    if (this.stopped) return;
+    for (const site of fresh) this.upsertSite(site);
+    this.sitesFingerprint = fingerprint;
+    this.applyLinks(links);
+    this.afterMaintenanceChange();
+  }
+
+  /**
+   * Ids of the sites added or edited behind the engine's back; drops the deleted ones. A fingerprint of the table
+   * (count, id sum, newest updatedAt: an add, delete or edit changes it) spares the row-by-row comparison, tens of
+   * milliseconds at 10,000 sites, while nothing changed.
+   */
+  private async staleSites(): Promise<{ stale: number[]; fingerprint: string }> {
+    const agg = await this.db.site.aggregate({ _count: { _all: true }, _sum: { id: true }, _max: { updatedAt: true } });
+    const fingerprint = `${agg._count._all}|${agg._sum.id ?? 0}|${agg._max.updatedAt?.getTime() ?? 0}`;
+    if (fingerprint === this.sitesFingerprint) return { stale: [], fingerprint };
+    const rows = await this.db.site.findMany({ select: { id: true, updatedAt: true } });
+    if (this.stopped) return { stale: [], fingerprint };
     const seen = new Set<number>();
     const stale: number[] = [];
     for (const row of rows) {
@@ -711,16 +742,7 @@ export class Engine implements EngineApi {
         this.siteRemoved(id);
       }
     }
-    const [fresh, links] = await Promise.all([
-      stale.length ? loadSites(this.db, this.secretBox, stale) : Promise.resolve([]),
-      loadChannelLinks(this.db),
-      this.dispatcher.reload(),
-      this.reloadMaintenance(),
-    ]);
-    if (this.stopped) return;
-    for (const site of fresh) this.upsertSite(site);
-    this.applyLinks(links);
-    this.afterMaintenanceChange();
+    return { stale, fingerprint };
   }
 
   // ---------------------------------------------------------------- logs
@@ -737,10 +759,10 @@ export class Engine implements EngineApi {
     this.logger.info({ siteId }, record.message);
   }
 
-  /** Resolves once no check and no alert send is in flight (tests, orderly handovers). */
+  /** Resolves once no check, alert send or reconcile is in flight (tests, orderly handovers). */
   async whenIdle(): Promise<void> {
-    while (this.scheduler.running > 0 || this.dispatcher.pending > 0) {
-      await Promise.all([this.scheduler.idle(), this.dispatcher.idle()]);
+    while (this.scheduler.running > 0 || this.dispatcher.pending > 0 || this.reconciling) {
+      await Promise.all([this.scheduler.idle(), this.dispatcher.idle(), this.reconciling]);
     }
   }
 }

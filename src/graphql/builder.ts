@@ -63,7 +63,8 @@ export const builder = new SchemaBuilder<{
     client: (ctx) => ctx.db,
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
-    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+    // Resolvers that answer null for an unusable id skip the query on purpose; the N+1 tests count queries instead.
+    onUnusedQuery: null,
   },
   relay: {
     clientMutationId: 'omit',

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { UnknownAlertChannelError } from '../../src/alerts/dispatcher.ts';
 import type { Prisma } from '../../src/generated/prisma/client.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
-import { startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
-import { engineHarness, received, T0, type EngineHarness } from './harness.ts';
+import type { HttpTarget } from '../helpers/targets.ts';
+import { engineHarness, httpTarget, received, T0, type EngineHarness } from './harness.ts';
 
 interface Setup {
   h: EngineHarness;
@@ -14,7 +14,7 @@ interface Setup {
 
 /** One HTTP site answering 500 (so its first check is DOWN) with a webhook channel "ops". */
 async function downSite(options: { now?: number; site?: Partial<Prisma.SiteUncheckedCreateInput> } = {}): Promise<Setup> {
-  const web = await startHttpTarget();
+  const web = await httpTarget();
   web.reply({ status: 500 });
   const receiver = await startReceiver();
   const h = await engineHarness({ start: false, now: options.now });
@@ -145,8 +145,8 @@ describe('engine: maintenance', () => {
 
 describe('engine: groups', () => {
   it('a group follows its children at once, records its own changes and alerts through its own channels', async () => {
-    const web = await startHttpTarget();
-    const flaky = await startHttpTarget();
+    const web = await httpTarget();
+    const flaky = await httpTarget();
     const receiver = await startReceiver();
     const h = await engineHarness({ start: false });
     const group = await h.createSite({ name: 'shop', type: 'GROUP', interval: 60 });
@@ -176,7 +176,7 @@ describe('engine: groups', () => {
   });
 
   it('ignores paused children and children in maintenance, following window boundaries; no children is PENDING', async () => {
-    const web = await startHttpTarget();
+    const web = await httpTarget();
     web.reply({ status: 500 });
     const h = await engineHarness({ start: false });
     // Daily intervals: nothing but the maintenance boundary can change the group within the hour below.

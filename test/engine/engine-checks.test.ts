@@ -1,10 +1,11 @@
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/engine/checks/index.ts';
+import { createSecretBox } from '../../src/alerts/crypto.ts';
 import { UnknownSiteError } from '../../src/engine/engine.ts';
 import { startReceiver } from '../helpers/receiver.ts';
-import { createCertificate, startHttpsTarget, startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
-import { engineHarness, received, T0 } from './harness.ts';
+import { createCertificate, type HttpTarget } from '../helpers/targets.ts';
+import { engineHarness, httpTarget, received, T0 } from './harness.ts';
 
 /** Holds every request until released; answers with the status given at release time. */
 function holdRequests(target: HttpTarget) {
@@ -29,14 +30,10 @@ function holdRequests(target: HttpTarget) {
   };
 }
 
-async function target(): Promise<HttpTarget> {
-  const t = await startHttpTarget();
-  return t;
-}
 
 describe('engine: outbound checks', () => {
   it('checks a site at once after start, then every interval, writing and publishing each check', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const h = await engineHarness({ start: false });
     const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
     await h.engine.start();
@@ -60,7 +57,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('needs MaxRetries+1 failures, alerts once, and recovers with the outage duration', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const receiver = await startReceiver();
     const h = await engineHarness({ start: false });
     const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60, maxRetries: 2 });
@@ -101,7 +98,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('sends every alert to each of the site’s channels', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const receiver = await startReceiver();
     const h = await engineHarness({ start: false });
     const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
@@ -124,8 +121,8 @@ describe('engine: outbound checks', () => {
   });
 
   it('warns about a certificate close to expiry once, and alerts for an expired one', async () => {
-    const soon = await startHttpsTarget(await createCertificate(5));
-    const expired = await startHttpsTarget(await createCertificate(-2));
+    const soon = await httpTarget(await createCertificate(5));
+    const expired = await httpTarget(await createCertificate(-2));
     const receiver = await startReceiver();
     const h = await engineHarness({ start: false, now: Date.now() });
     const a = await h.createSite({ name: 'soon', type: 'HTTP', url: soon.url, interval: 60, checkSsl: true, ignoreTls: true, expiryThreshold: 7 });
@@ -141,11 +138,10 @@ describe('engine: outbound checks', () => {
     expect(alerts).toHaveLength(2);
     expect(alerts).toContainEqual(['ssl_expiring', 'SSL WARNING', expect.stringMatching(/^SSL for 'soon' expires in [45] days$/)]);
     expect(alerts).toContainEqual(['down', '🚨 ALERT', "Monitor 'old' is DOWN: SSL certificate expired"]);
-    await Promise.all([soon.close(), expired.close()]);
   });
 
   it('a pause made during a check survives the check; the result is still applied', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const hold = holdRequests(web);
     const h = await engineHarness({ start: false });
     const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
@@ -171,7 +167,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('an edit made during a check survives, and the site is checked again right after with the new config', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const hold = holdRequests(web);
     const h = await engineHarness({ start: false });
     const id = await h.createSite({ name: 'web', type: 'HTTP', url: `${web.url}old`, interval: 60 });
@@ -197,7 +193,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('a site removed mid-check is not recreated and leaves no rows behind', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const hold = holdRequests(web);
     const h = await engineHarness({ start: false });
     const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
@@ -217,7 +213,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('checkNow during a check runs one more check after it, and the newer result stands', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const hold = holdRequests(web);
     const h = await engineHarness({ start: false });
     const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
@@ -236,13 +232,40 @@ describe('engine: outbound checks', () => {
     expect(web.requests).toHaveLength(2);
   });
 
+  it('opens a sealed auth secret for the check; one that does not open makes the site DOWN with the reason', async () => {
+    const web = await httpTarget();
+    const h = await engineHarness({ start: false });
+    const good = await h.createSite({ name: 'good', type: 'HTTP', url: web.url, interval: 60, authType: 'BEARER', authSecret: h.secretBox.seal('s3cret') });
+    const foreign = createSecretBox(Buffer.alloc(32, 7)).seal('other');
+    const bad = await h.createSite({ name: 'bad', type: 'HTTP', url: web.url, interval: 60, authType: 'BEARER', authSecret: foreign });
+    await h.engine.start();
+    await h.tick(0);
+    expect(web.requests.map((r) => r.headers.authorization)).toEqual(['Bearer s3cret']);
+    expect(h.engine.getState(good)!.status).toBe('UP');
+    expect(h.engine.getState(bad)).toMatchObject({ status: 'DOWN', lastError: expect.stringMatching(/^cannot use the stored auth secret: /) });
+  });
+
+  it('stop() aborts checks in flight and applies none of their results', async () => {
+    const web = await httpTarget();
+    const hold = holdRequests(web);
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    await h.engine.start();
+    await h.clock.advanceAsync(0);
+    await hold.waitFor(1);
+    await h.engine.stop();
+    await h.writer.flush();
+    expect(h.engine.getState(id)!.status).toBe('PENDING');
+    expect(await h.db.check.count()).toBe(0);
+  });
+
   it('checkNow rejects an unknown site with a typed error', async () => {
     const h = await engineHarness();
     await expect(h.engine.checkNow(999)).rejects.toBeInstanceOf(UnknownSiteError);
   });
 
   it('never runs more checks at once than the configured concurrency', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const hold = holdRequests(web);
     let active = 0;
     let maxActive = 0;
@@ -278,7 +301,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('a site created through the services is checked at once; reconcile picks up changes made elsewhere', async () => {
-    const web = await target();
+    const web = await httpTarget();
     const h = await engineHarness();
     const id = await h.createSite({ name: 'new', type: 'HTTP', url: web.url, interval: 60 });
     await h.engine.siteChanged(id);
@@ -288,10 +311,13 @@ describe('engine: outbound checks', () => {
     const other = await h.createSite({ name: 'elsewhere', type: 'HTTP', url: web.url, interval: 60 });
     await h.writer.submit((tx) => tx.site.delete({ where: { id } }));
     await h.tick(h.config.engine.reconcileIntervalMs);
-    await h.settle();
-    await h.tick(0);
     expect(h.engine.getState(id)).toBeUndefined();
     expect(h.engine.getState(other)!.status).toBe('UP');
     expect(h.engine.logs().map((l) => l.message)).toContain(`Monitor removed (no longer in DB): ID ${id}`);
+    // An edit made elsewhere (a newer updatedAt) arrives with the next reconcile, and is checked at once.
+    await h.updateSite(other, { name: 'renamed elsewhere', paused: true });
+    await h.tick(h.config.engine.reconcileIntervalMs);
+    expect(h.engine.getState(other)).toMatchObject({ name: 'renamed elsewhere', paused: true });
+    expect(h.engine.displayStatus(other)).toBe('PAUSED');
   });
 });

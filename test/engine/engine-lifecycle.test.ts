@@ -1,14 +1,14 @@
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../helpers/receiver.ts';
-import { createCertificate, startHttpsTarget, startHttpTarget } from '../helpers/targets.ts';
-import { engineHarness, received, T0 } from './harness.ts';
+import { createCertificate } from '../helpers/targets.ts';
+import { engineHarness, httpTarget, received, T0 } from './harness.ts';
 
 const TOKEN = 'aaaabbbbccccddddeeeeffff00001111';
 
 describe('engine: restart', () => {
   it('restores a DOWN site without alerting again, and its recovery reports the whole outage', async () => {
-    const web = await startHttpTarget();
+    const web = await httpTarget();
     web.reply({ status: 500 });
     const receiver = await startReceiver();
     const h = await engineHarness({ start: false });
@@ -62,7 +62,7 @@ describe('engine: restart', () => {
   });
 
   it('does not repeat an SSL warning after a restart', async () => {
-    const soon = await startHttpsTarget(await createCertificate(3));
+    const soon = await httpTarget(await createCertificate(3));
     const receiver = await startReceiver();
     const h = await engineHarness({ start: false, now: Date.now() });
     const id = await h.createSite({ name: 'tls', type: 'HTTP', url: soon.url, interval: 60, checkSsl: true, ignoreTls: true });
@@ -77,7 +77,6 @@ describe('engine: restart', () => {
     await h.settle();
     expect(h.engine.getState(id)!.sentSslWarning).toBe(true);
     expect(received(receiver, 'ops')).toHaveLength(1);
-    await soon.close();
   });
 
   it('restores the newest 100 log lines, newest first', async () => {
@@ -97,7 +96,7 @@ describe('engine: restart', () => {
 
 describe('engine: active, passive, stop', () => {
   it('an inactive engine checks nothing and ignores a result that was in flight', async () => {
-    const web = await startHttpTarget();
+    const web = await httpTarget();
     const held: http.ServerResponse[] = [];
     let arrived: () => void = () => {};
     web.handle((_req, res) => {
@@ -127,7 +126,7 @@ describe('engine: active, passive, stop', () => {
   });
 
   it('stop() is idempotent, ends every timer and waits for alert sends in flight up to their deadline', async () => {
-    const web = await startHttpTarget();
+    const web = await httpTarget();
     web.reply({ status: 500 });
     const receiver = await startReceiver();
     receiver.delay = 'never';
@@ -158,7 +157,7 @@ describe('engine: active, passive, stop', () => {
 
 describe('engine: published events', () => {
   it('publishes engine status on change, at most once a second, with writer figures and a real checks-per-minute', async () => {
-    const web = await startHttpTarget();
+    const web = await httpTarget();
     const h = await engineHarness({ start: false });
     for (let i = 0; i < 3; i++) await h.createSite({ name: `s${i}`, type: 'HTTP', url: web.url, interval: 10 });
     await h.createSite({ name: 'off', type: 'HTTP', url: web.url, interval: 10, paused: true });

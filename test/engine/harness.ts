@@ -9,7 +9,8 @@ import type { Prisma } from '../../src/generated/prisma/client.ts';
 import { createAppPubSub, type AppPubSub, type Topics } from '../../src/graphql/pubsub.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
 import { freshDbFile, type TestDb } from '../helpers/db.ts';
-import { startReceiver, type Receiver } from '../helpers/receiver.ts';
+import type { Receiver } from '../helpers/receiver.ts';
+import { startHttpTarget, type HttpTarget, type TestCertificate } from '../helpers/targets.ts';
 
 /** 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -152,7 +153,22 @@ export async function engineHarness(
   return h;
 }
 
+export interface WebhookBody {
+  event: string;
+  title: string;
+  message: string;
+  site: { id: number; name: string; status: string } | null;
+  timestamp: string;
+}
+
 /** The JSON bodies the receiver got at `/<name>`, in order. */
-export function received(receiver: Receiver, name: string): { event: string; title: string; message: string; site: unknown }[] {
-  return receiver.requests.filter((r) => r.path === `/${name}`).map((r) => r.json() as { event: string; title: string; message: string; site: unknown });
+export function received(receiver: Receiver, name: string): WebhookBody[] {
+  return receiver.requests.filter((r) => r.path === `/${name}`).map((r) => r.json() as WebhookBody);
+}
+
+/** A local HTTP(S) target closed when the test ends. */
+export async function httpTarget(tls?: TestCertificate): Promise<HttpTarget> {
+  const target = await startHttpTarget({ tls });
+  onTestFinished(() => target.close());
+  return target;
 }

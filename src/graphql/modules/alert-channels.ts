@@ -25,6 +25,8 @@ const AlertHealthRef = builder.objectRef<AlertHealthShape>('AlertHealth').implem
 
 export const AlertChannelRef = builder.prismaNode('AlertChannel', {
   id: { field: 'id' },
+  // `node(id)` answers null for an id that names nothing, rather than an error.
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     provider: t.expose('provider', { type: AlertProviderEnum }),

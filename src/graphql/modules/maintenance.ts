@@ -12,6 +12,8 @@ export const MaintenanceTypeEnum = builder.enumType(MaintenanceType, {
 
 export const MaintenanceWindowRef = builder.prismaNode('MaintenanceWindow', {
   id: { field: 'id' },
+  // `node(id)` answers null for an id that names nothing, rather than an error.
+  nullable: true,
   fields: (t) => ({
     title: t.exposeString('title'),
     description: t.exposeString('description'),

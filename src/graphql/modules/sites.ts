@@ -40,6 +40,8 @@ const SECRET = { authScopes: { readSecrets: true }, unauthorizedResolver: () => 
 
 export const SiteRef = builder.prismaNode('Site', {
   id: { field: 'id' },
+  // `node(id)` answers null for an id that names nothing, rather than an error.
+  nullable: true,
   description: 'A monitor. Configuration comes from the database; status fields are the engine\'s live state.',
   fields: (t) => ({
     name: t.exposeString('name'),

@@ -9,6 +9,8 @@ export const RoleEnum = builder.enumType(Role, { name: 'Role' });
 
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
+  // `node(id)` answers null for an id that names nothing, rather than an error.
+  nullable: true,
   // Users see themselves; only admins see others (also through `node(id)`).
   authScopes: (user, ctx) => user.id === ctx.viewer?.userId || { readUsers: true },
   fields: (t) => ({
@@ -20,6 +22,8 @@ export const UserRef = builder.prismaNode('User', {
 
 export const ApiTokenRef = builder.prismaNode('ApiToken', {
   id: { field: 'id' },
+  // `node(id)` answers null for an id that names nothing, rather than an error.
+  nullable: true,
   description: 'A named API token; the token itself is shown once, when created.',
   authScopes: (token, ctx) => token.userId === ctx.viewer?.userId,
   fields: (t) => ({

@@ -1,0 +1,102 @@
+import type { SecretBox } from './alerts/crypto.ts';
+import { createSecretBox } from './alerts/crypto.ts';
+import type { AlertProviderImpl } from './alerts/types.ts';
+import { ensureFirstAdmin } from './auth/bootstrap.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { openDb, type Db } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { parseDatabaseUrl } from './db/url.ts';
+import type { Checker } from './engine/checks/types.ts';
+import { Engine } from './engine/engine.ts';
+import type { AlertProvider } from './generated/prisma/client.ts';
+import type { AppDeps } from './graphql/context.ts';
+import { createAppPubSub } from './graphql/pubsub.ts';
+import { buildSchema } from './graphql/schema.ts';
+import { createHttpServer, type HttpApp } from './http/server.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
+import { createServices, type Services } from './services/index.ts';
+import { BatchWriter } from './writer/writer.ts';
+
+/** Test seams: time, logging, the outbound checks and alert providers. */
+export interface AppOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  runCheck?: Checker;
+  getProvider?: (provider: AlertProvider) => AlertProviderImpl;
+  random?: () => number;
+  /** Wraps the readers' client, e.g. with a `$extends` that counts queries (the N+1 tests). */
+  wrapReadDb?: (db: Db) => Db;
+}
+
+export interface App {
+  deps: AppDeps & { services: Services; heartbeat: HeartbeatService; secretBox: SecretBox; engine: Engine; writer: BatchWriter; writeDb: Db };
+  /** Starts the writer, seeds the first admin on an empty user table, starts the engine, then listens. */
+  start(): Promise<{ port: number }>;
+  /** Graceful and idempotent: HTTP (subscriptions completed, requests drained), engine, writer, then both connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: migrates the database, opens the writer's connection and the readers' connection on the same
+ * file (DESIGN "One writer, two connections"), and wires writer, pubsub, engine, services, schema and server.
+ */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const target = parseDatabaseUrl(config.databaseUrl);
+  const applied = migrate(target);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+
+  const writeDb = await openDb(target);
+  const readDb = await openDb(target).catch(async (err: unknown) => {
+    await writeDb.$disconnect();
+    throw err;
+  });
+  const db = overrides.wrapReadDb ? overrides.wrapReadDb(readDb) : readDb;
+  const secretBox = createSecretBox(config.encryptionKey);
+  const pubsub = createAppPubSub();
+  // The writer notes its drops in the engine's log, in memory only, so a full queue never feeds itself.
+  const writer: BatchWriter = new BatchWriter({ db: writeDb, clock, logger, config: config.writer, onLog: (message) => engine.addLog(message, null, false) });
+  const engine: Engine = new Engine({
+    db,
+    writer,
+    pubsub,
+    clock,
+    config,
+    logger,
+    secretBox,
+    runCheck: overrides.runCheck,
+    getProvider: overrides.getProvider,
+    random: overrides.random,
+  });
+  const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
+  const services = createServices({ ...base, secretBox });
+  const heartbeat = createHeartbeatService({ engine, config, clock });
+  const http: HttpApp = createHttpServer({ ...base, services, heartbeat, schema: buildSchema() });
+
+  let stopping: Promise<void> | null = null;
+  const stop = async () => {
+    await http.close();
+    await engine.stop();
+    await writer.stop();
+    await Promise.all([readDb.$disconnect(), writeDb.$disconnect()]);
+  };
+
+  return {
+    deps: { ...base, services, heartbeat, secretBox, engine, writer, writeDb },
+    async start() {
+      writer.start();
+      await ensureFirstAdmin({ db, writer, config, logger, clock });
+      await engine.start();
+      const address = await http.listen();
+      logger.info({ host: config.http.host, port: address.port, tls: Boolean(config.http.tlsCert) }, 'listening');
+      return address;
+    },
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}

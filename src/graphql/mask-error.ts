@@ -1,0 +1,57 @@
+import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError } from 'graphql-yoga';
+import { SecretDecryptError } from '../alerts/crypto.ts';
+import { UnknownSiteError } from '../engine/engine.ts';
+import type { Logger } from '../log.ts';
+import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../services/errors.ts';
+import { WriterStoppedError } from '../writer/writer.ts';
+
+interface Known {
+  message: string;
+  code: string;
+}
+
+const APP_CODES: [new (...args: never[]) => AppError, string][] = [
+  [ValidationError, 'BAD_USER_INPUT'],
+  [NotFoundError, 'NOT_FOUND'],
+  [ConflictError, 'CONFLICT'],
+  [InvalidCredentialsError, 'UNAUTHENTICATED'],
+  [RateLimitedError, 'RATE_LIMITED'],
+];
+
+/** Prisma codes for a busy or timed-out database (a transaction that could not start, SQLITE_BUSY). */
+const BUSY_CODES = new Set(['P1008', 'P2024', 'P2028', 'P2034']);
+
+/** Errors whose message is safe and useful to show; null for everything else (masked). */
+function knownError(err: unknown): Known | null {
+  if (err instanceof AppError) {
+    const code = APP_CODES.find(([type]) => err instanceof type)?.[1] ?? 'BAD_REQUEST';
+    return { message: err.message, code };
+  }
+  if (err instanceof UnknownSiteError) return { message: 'Site not found', code: 'NOT_FOUND' };
+  if (err instanceof WriterStoppedError) return { message: 'the server is shutting down; try again shortly', code: 'SERVICE_UNAVAILABLE' };
+  if (err instanceof SecretDecryptError) return { message: err.message, code: 'SECRET_UNREADABLE' };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && BUSY_CODES.has(code)) return { message: 'the database is busy; try again', code: 'SERVICE_UNAVAILABLE' };
+  if (code === 'P2002') return { message: 'it already exists', code: 'CONFLICT' };
+  return null;
+}
+
+/**
+ * yoga's `maskedErrors.maskError`: GraphQL errors raised on purpose (auth, validation) pass through; known failures
+ * get a clear message and code; anything else is logged here and answered as "Unexpected error." with no stack,
+ * SQL or original message, whatever NODE_ENV says.
+ */
+export function createMaskError(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+    const known = knownError(original);
+    if (known) {
+      const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+      return new GraphQLError(known.message, { ...at, extensions: { code: known.code } });
+    }
+    logger.error({ err: original, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected error in a GraphQL operation');
+    return yogaMaskError(error, message, false);
+  };
+}

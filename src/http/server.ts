@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type YogaLogger } from 'graphql-yoga';
+import { createContextFactory, type AppDeps } from '../graphql/context.ts';
+import { createMaskError } from '../graphql/mask-error.ts';
+import { securityPlugins } from '../graphql/security.ts';
+import { SubscriptionCloser } from '../graphql/subscription-closer.ts';
+import type { Logger } from '../log.ts';
+import type { HeartbeatService } from '../services/heartbeat.ts';
+import type { Services } from '../services/index.ts';
+import { createPlainRoutes } from './routes.ts';
+import { attachGraphqlWs } from './ws.ts';
+
+/** How long shutdown lets in-flight requests finish before their connections are cut. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
+export interface HttpApp {
+  server: http.Server;
+  listen(): Promise<{ port: number }>;
+  /**
+   * Stops accepting, completes open subscriptions (SSE and graphql-ws), closes WebSockets with 1001, lets
+   * in-flight requests finish (bounded), cuts what is left, then disposes yoga. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+function yogaLogger(logger: Logger): YogaLogger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      if (first instanceof Error) logger[level]({ err: first, detail: rest.length ? rest : undefined }, 'graphql-yoga');
+      else logger[level]({ detail: rest.length ? rest : undefined }, `graphql-yoga: ${String(first)}`);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Reads a request body up to `limit` bytes; null when it is larger (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(res: ServerResponse, limit: number): void {
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+  res.end(JSON.stringify({ errors: [{ message: `request body larger than ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+}
+
+/**
+ * One HTTP(S) server for everything: the plain routes first (`/api/push`, `/healthz`, `/readyz`), then yoga on
+ * `/graphql` (GET/POST, SSE, GraphiQL), and graphql-ws through the same port's upgrade.
+ */
+export function createHttpServer(opts: AppDeps & { services: Services; heartbeat: HeartbeatService; schema: GraphQLSchema }): HttpApp {
+  const { config, logger, schema, ...rest } = opts;
+  const deps = { config, logger, ...rest };
+  const subscriptions = new SubscriptionCloser();
+  const limit = config.graphql.bodyLimitBytes;
+
+  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
+    schema,
+    context: createContextFactory({ ...deps, subscriptions }),
+    graphqlEndpoint: '/graphql',
+    graphiql: config.graphql.graphiql ? { title: 'uptop', subscriptionsProtocol: 'WS' } : false,
+    renderGraphiQL,
+    landingPage: false,
+    maskedErrors: { maskError: createMaskError(logger), isDev: false },
+    plugins: securityPlugins(config),
+    logging: yogaLogger(logger.child({ component: 'graphql' })),
+  });
+  const plainRoutes = createPlainRoutes({ ...deps, heartbeat: opts.heartbeat });
+
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+    if (await plainRoutes(req, res)) return;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+      if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(res, limit);
+      const body = await readBody(req, limit);
+      if (body === null) return tooLarge(res, limit);
+      // whatwg-node takes an already-read body from `req.body`; the stream itself is consumed.
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+    }
+    await yoga(req, res);
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err, url: req.url }, 'request failed');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Internal Server Error');
+      } else res.destroy();
+    });
+  };
+
+  const { tlsCert, tlsKey } = config.http;
+  const server: http.Server =
+    tlsCert && tlsKey ? https.createServer({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, listener) : http.createServer(listener);
+  const ws = attachGraphqlWs({ server, yoga, config, logger });
+
+  let closing: Promise<void> | null = null;
+
+  async function shutdown(): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    subscriptions.closeAll();
+    await ws.dispose();
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+        timer.unref();
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    server.closeAllConnections();
+    await closed;
+    await yoga.dispose();
+  }
+
+  return {
+    server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.http.port, config.http.host, () => {
+          server.off('error', reject);
+          resolve({ port: (server.address() as AddressInfo).port });
+        });
+      });
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { createClient, type Client } from 'graphql-ws';
+import { onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+
+export interface Closable {
+  /** Close codes seen by the client, in order. */
+  closes: number[];
+}
+
+/** A graphql-ws client (no retries, connects at once), disposed when the test ends. */
+export function wsClient(wsUrl: string, token?: string): Client & Closable {
+  const closes: number[] = [];
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    // A refused connection shows in `closes`; the default would print the close event.
+    onNonLazyError: () => undefined,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
+    on: { closed: (event) => closes.push((event as { code: number }).code) },
+  });
+  onTestFinished(() => client.dispose());
+  return Object.assign(client, { closes });
+}
+
+export interface ExecutionResult {
+  data?: Record<string, any> | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+/** A subscription whose results are collected; `errors` holds a refusal (the graphql-ws `error` message). */
+export interface Collected {
+  results: ExecutionResult[];
+  errors: { message: string }[];
+  done: Promise<void>;
+  stop(): void;
+}
+
+export function collectWs(client: Client, query: string, variables?: Record<string, unknown>): Collected {
+  const results: ExecutionResult[] = [];
+  const errors: { message: string }[] = [];
+  let stop = () => {};
+  const done = new Promise<void>((resolve) => {
+    stop = client.subscribe(
+      { query, variables },
+      {
+        next: (r) => results.push(r as ExecutionResult),
+        error: (e) => {
+          errors.push(...(Array.isArray(e) ? e : [{ message: e instanceof Error ? e.message : String(e) }]));
+          resolve();
+        },
+        complete: resolve,
+      },
+    );
+  });
+  return { results, errors, done, stop: () => stop() };
+}
+
+/**
+ * A GraphQL-over-SSE subscription (distinct connections mode: POST with `accept: text/event-stream`), its `next`
+ * results collected; `done` resolves when the server completes the stream.
+ */
+export async function collectSse(
+  graphqlUrl: string,
+  query: string,
+  opts: { token?: string; variables?: Record<string, unknown> } = {},
+): Promise<Collected & { status: number; readonly ending: 'complete' | 'eof' | 'error' | null }> {
+  const controller = new AbortController();
+  const res = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables: opts.variables }),
+    signal: controller.signal,
+  });
+  const results: ExecutionResult[] = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let ending: 'complete' | 'eof' | 'error' | null = null;
+  const done = (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done: ended } = await reader.read();
+        if (ended) {
+          ending = 'eof';
+          return;
+        }
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const name = /^event: (.*)$/m.exec(event)?.[1] ?? 'message';
+          const data = /^data: (.*)$/m.exec(event)?.[1];
+          if (name === 'complete') {
+            ending = 'complete';
+            return;
+          }
+          if (data) results.push(JSON.parse(data) as ExecutionResult);
+        }
+      }
+    } catch {
+      // An aborted or cut stream; `ending` tells the test which.
+      ending ??= controller.signal.aborted ? null : 'error';
+    }
+  })();
+  onTestFinished(() => controller.abort());
+  return {
+    status: res.status,
+    results,
+    errors: [],
+    done,
+    stop: () => controller.abort(),
+    get ending() {
+      return ending;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CSRF_HEADER } from '../../src/graphql/security.ts';
+import { startTestApp } from '../helpers/app.ts';
+import { collectSse, collectWs, wsClient } from './clients.ts';
+
+const INTROSPECTION = '{ __schema { queryType { name } } }';
+/** `sites > edges > node` and then `parent` until the selection is `levels` deep. */
+const deepSites = (levels: number, root = 'query { sites') =>
+  `${root} { edges { node { ${'parent { '.repeat(levels - 4)}name${' }'.repeat(levels - 4)} } } } }`;
+const deepSubscription = (levels: number) =>
+  `subscription { siteStatusChanged { site { ${'parent { '.repeat(levels - 3)}name${' }'.repeat(levels - 3)} } } }`;
+
+function handshake(url: string, headers: Record<string, string>): Promise<number | 'open'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('error', () => undefined);
+  });
+}
+
+describe('the real server: every limit on every transport', () => {
+  it('turns introspection off on HTTP, graphql-ws and SSE alike', async () => {
+    const t = await startTestApp({ env: { UPTOP_INTROSPECTION: 'false' } });
+    const token = t.users.admin.token;
+
+    const http = await t.request(INTROSPECTION, undefined, token);
+    expect(http.errors?.[0]?.message).toMatch(/introspection/i);
+    expect(http.data ?? undefined).toBeUndefined();
+
+    const ws = collectWs(wsClient(t.wsUrl, token), INTROSPECTION);
+    await ws.done;
+    expect(ws.results).toEqual([]);
+    expect(ws.errors[0]?.message).toMatch(/introspection/i);
+
+    const sse = await collectSse(t.graphqlUrl, INTROSPECTION, { token });
+    await sse.done;
+    expect(sse.results[0]?.errors?.[0]?.message).toMatch(/introspection/i);
+    expect(sse.results[0]?.data ?? undefined).toBeUndefined();
+
+    expect((await t.request('{ me { username } }', undefined, token)).data).toEqual({ me: { username: 'admin' } });
+  });
+
+  it('refuses a query deeper than the limit over HTTP', async () => {
+    const t = await startTestApp();
+    const token = t.users.viewer.token;
+    const deep = await t.request(deepSites(13), undefined, token);
+    expect(deep.errors?.[0]?.message).toMatch(/depth limit of 12 exceeded/i);
+    const atLimit = await t.request(deepSites(12), undefined, token);
+    expect(atLimit.errors).toBeUndefined();
+    expect(atLimit.data).toEqual({ sites: { edges: [] } });
+  });
+
+  it('refuses `first` over 100', async () => {
+    const t = await startTestApp();
+    const res = await t.request('{ sites(first: 101) { totalCount } }', undefined, t.users.viewer.token);
+    expect(res.errors?.[0]?.message).toMatch(/at most 100/);
+  });
+
+  it('answers a too-deep subscription over graphql-ws with an error and keeps the socket open', async () => {
+    const t = await startTestApp();
+    const client = wsClient(t.wsUrl, t.users.viewer.token);
+    const refused = collectWs(client, deepSubscription(13));
+    await refused.done;
+    expect(refused.errors[0]?.message).toMatch(/depth limit of 12 exceeded/i);
+
+    const query = collectWs(client, '{ me { username } }');
+    await query.done;
+    expect(query.results).toEqual([{ data: { me: { username: 'viewer' } } }]);
+    expect(client.closes).toEqual([]);
+  });
+
+  it('checks Origin at the WebSocket handshake and the token in connectionParams', async () => {
+    const t = await startTestApp();
+    expect(await handshake(t.wsUrl, { origin: 'https://evil.example' })).toBe(403);
+    expect(await handshake(t.wsUrl, { origin: t.url })).toBe('open');
+    expect(await handshake(t.wsUrl, {})).toBe('open');
+
+    const forged = wsClient(t.wsUrl, 'uts_not-a-real-session');
+    const refused = collectWs(forged, '{ me { username } }');
+    await refused.done;
+    expect(forged.closes).toContain(4403);
+
+    const anonymous = collectWs(wsClient(t.wsUrl), 'subscription { siteStatusChanged { change { to } } }');
+    await anonymous.done;
+    expect(anonymous.results[0]?.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('requires the CSRF header on GET requests and form content types, not on JSON POSTs', async () => {
+    const t = await startTestApp();
+    const query = encodeURIComponent('{ me { username } }');
+    const auth = { authorization: `Bearer ${t.users.viewer.token}` };
+    expect((await fetch(`${t.graphqlUrl}?query=${query}`, { headers: auth })).status).toBe(403);
+    const form = await fetch(t.graphqlUrl, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${query}`,
+    });
+    expect(form.status).toBe(403);
+    const get = await fetch(`${t.graphqlUrl}?query=${query}`, { headers: { ...auth, [CSRF_HEADER]: '1', accept: 'application/json' } });
+    expect(await get.json()).toEqual({ data: { me: { username: 'viewer' } } });
+    expect((await t.request('{ me { username } }', undefined, t.users.viewer.token)).data).toEqual({ me: { username: 'viewer' } });
+  });
+
+  it('refuses a body over the limit with 413', async () => {
+    const t = await startTestApp({ env: { UPTOP_BODY_LIMIT: '2048' } });
+    const padding = ' '.repeat(4096);
+    const res = await fetch(t.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ __typename ${padding}}` }),
+    });
+    expect(res.status).toBe(413);
+    const chunked = await fetch(t.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Blob([JSON.stringify({ query: `{ __typename ${padding}}` })]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await t.request('{ __typename }')).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('masks unexpected errors: no stack, no SQL, no paths', async () => {
+    const t = await startTestApp();
+    // Break the readers' connection for real: it must reopen a file whose folder is gone.
+    await t.app.deps.db.$disconnect();
+    fs.rmSync(t.db.dir, { recursive: true, force: true });
+    const res = await t.request('{ sites { edges { node { name } } } }', undefined, t.users.viewer.token);
+    expect(res.errors?.[0]?.message).toBe('Unexpected error.');
+    const text = JSON.stringify(res);
+    expect(text).not.toMatch(/stack|sqlite|SELECT|prisma|\/tmp|\.ts/i);
+  });
+});

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.ts';
+import { graphql } from '../gql/index.ts';
+import { startTestApp } from '../helpers/app.ts';
+
+const CreateWindow = graphql(`
+  mutation WindowCreate($input: CreateMaintenanceWindowInput!) {
+    createMaintenanceWindow(input: $input) {
+      __typename
+      ... on MaintenanceWindowPayload {
+        maintenanceWindow { id title description type site { id } startsAt endsAt active recurrence durationMinutes timezone createdBy }
+      }
+      ... on ValidationError { field message }
+    }
+  }
+`);
+
+const EndWindow = graphql(`
+  mutation WindowEnd($input: IdInput!) {
+    endMaintenanceWindow(input: $input) {
+      __typename
+      ... on MaintenanceWindowPayload { maintenanceWindow { id endsAt active } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const DeleteWindow = graphql(`
+  mutation WindowDelete($input: DeleteInput!) {
+    deleteMaintenanceWindow(input: $input) {
+      __typename
+      ... on DeletePayload { deletedId }
+      ... on Error { message }
+    }
+  }
+`);
+
+const Windows = graphql(`
+  query WindowList($active: Boolean, $first: Int, $after: String) {
+    maintenanceWindows(active: $active, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id title active } }
+    }
+  }
+`);
+
+const WindowSite = graphql(`
+  mutation WindowSite($input: CreateSiteInput!) {
+    createSite(input: $input) { __typename ... on SitePayload { site { id } } }
+  }
+`);
+
+const SiteMaintenance = graphql(`
+  query WindowSiteState($id: ID!) { site(id: $id) { inMaintenance displayStatus } }
+`);
+
+function windowOf(result: { __typename: string }) {
+  if (result.__typename !== 'MaintenanceWindowPayload') throw new Error(JSON.stringify(result));
+  return (result as unknown as { maintenanceWindow: { id: string; active: boolean; startsAt: string; endsAt: string | null } }).maintenanceWindow;
+}
+
+describe('maintenance windows', () => {
+  it('creates a one-off window that starts now, covers its site, and can be ended and deleted', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 4, 4, 10));
+    const t = await startTestApp({ clock });
+    const site = await t.request(WindowSite, { input: { name: 'db', type: 'PUSH' } }, t.users.editor.token);
+    const siteId = (site.data!.createSite as { site: { id: string } }).site.id;
+
+    const created = await t.request(CreateWindow, { input: { title: 'db upgrade', siteId } }, t.users.editor.token);
+    expect(created.data!.createMaintenanceWindow).toMatchObject({
+      __typename: 'MaintenanceWindowPayload',
+      maintenanceWindow: {
+        title: 'db upgrade',
+        description: '',
+        type: 'MAINTENANCE',
+        site: { id: siteId },
+        startsAt: clock.now().toISOString(),
+        endsAt: null,
+        active: true,
+        recurrence: null,
+        createdBy: 'editor',
+      },
+    });
+    const w = windowOf(created.data!.createMaintenanceWindow);
+    expect((await t.request(SiteMaintenance, { id: siteId }, t.users.viewer.token)).data!.site).toEqual({ inMaintenance: true, displayStatus: 'MAINTENANCE' });
+
+    clock.advance(60_000);
+    const ended = await t.request(EndWindow, { input: { id: w.id } }, t.users.editor.token);
+    expect(ended.data!.endMaintenanceWindow).toEqual({
+      __typename: 'MaintenanceWindowPayload',
+      maintenanceWindow: { id: w.id, endsAt: clock.now().toISOString(), active: false },
+    });
+    expect((await t.request(SiteMaintenance, { id: siteId }, t.users.viewer.token)).data!.site!.inMaintenance).toBe(false);
+    const twice = await t.request(EndWindow, { input: { id: w.id } }, t.users.editor.token);
+    expect(twice.data!.endMaintenanceWindow.__typename).toBe('ConflictError');
+
+    const deleted = await t.request(DeleteWindow, { input: { id: w.id } }, t.users.editor.token);
+    expect(deleted.data!.deleteMaintenanceWindow).toEqual({ __typename: 'DeletePayload', deletedId: w.id });
+    expect((await t.request(DeleteWindow, { input: { id: w.id } }, t.users.editor.token)).data!.deleteMaintenanceWindow.__typename).toBe('NotFoundError');
+  });
+
+  it('an INCIDENT window is active but does not put monitors in maintenance', async () => {
+    const t = await startTestApp();
+    const site = await t.request(WindowSite, { input: { name: 'web', type: 'PUSH' } }, t.users.editor.token);
+    const siteId = (site.data!.createSite as { site: { id: string } }).site.id;
+    const created = await t.request(CreateWindow, { input: { title: 'outage at provider', type: 'INCIDENT' } }, t.users.editor.token);
+    expect(windowOf(created.data!.createMaintenanceWindow).active).toBe(true);
+    expect((await t.request(SiteMaintenance, { id: siteId }, t.users.viewer.token)).data!.site!.inMaintenance).toBe(false);
+  });
+
+  it('a recurring window is active during each occurrence, in its timezone', async () => {
+    // 2026-07-01 00:30 UTC is 02:30 in Berlin (summer time).
+    const clock = new FakeClock(Date.UTC(2026, 6, 1, 0, 30));
+    const t = await startTestApp({ clock });
+    const created = await t.request(CreateWindow, {
+      input: { title: 'nightly backup', recurrence: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlin', startsAt: '2026-06-01T00:00:00Z' },
+    }, t.users.editor.token);
+    expect(created.data!.createMaintenanceWindow).toMatchObject({
+      maintenanceWindow: { recurrence: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlin', active: true, endsAt: null },
+    });
+    clock.advance(45 * 60_000);
+    const after = await t.request(Windows, { active: true }, t.users.viewer.token);
+    expect(after.data!.maintenanceWindows.totalCount).toBe(0);
+    clock.advance(23 * 3600_000);
+    const next = await t.request(Windows, { active: true }, t.users.viewer.token);
+    expect(next.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['nightly backup']);
+  });
+
+  it('filters by active, pages newest first, and refuses bad input naming the field', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 10));
+    const t = await startTestApp({ clock });
+    const now = clock.nowMs();
+    const iso = (ms: number) => new Date(now + ms).toISOString();
+    for (const [title, startsAt, endsAt] of [
+      ['past', iso(-7200_000), iso(-3600_000)],
+      ['current', iso(-60_000), iso(3600_000)],
+      ['future', iso(3600_000), null],
+    ] as const) {
+      const res = await t.request(CreateWindow, { input: { title, startsAt, endsAt } }, t.users.editor.token);
+      expect(res.data!.createMaintenanceWindow.__typename).toBe('MaintenanceWindowPayload');
+    }
+    const all = await t.request(Windows, { first: 2 }, t.users.viewer.token);
+    expect(all.data!.maintenanceWindows.totalCount).toBe(3);
+    expect(all.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['future', 'current']);
+    const rest = await t.request(Windows, { first: 2, after: all.data!.maintenanceWindows.pageInfo.endCursor }, t.users.viewer.token);
+    expect(rest.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['past']);
+    const active = await t.request(Windows, { active: true }, t.users.viewer.token);
+    expect(active.data!.maintenanceWindows.edges.map((e) => [e.node.title, e.node.active])).toEqual([['current', true]]);
+    const inactive = await t.request(Windows, { active: false }, t.users.viewer.token);
+    expect(inactive.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['future', 'past']);
+
+    const before = await t.app.deps.db.maintenanceWindow.count();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ title: '' }, 'title'],
+      [{ title: 'x', startsAt: iso(0), endsAt: iso(-1000) }, 'endsAt'],
+      [{ title: 'x', siteId: Buffer.from('Site:5').toString('base64') }, 'siteId'],
+      [{ title: 'x', siteId: 'garbage' }, 'siteId'],
+      [{ title: 'x', recurrence: 'every day', durationMinutes: 30 }, 'recurrence'],
+      [{ title: 'x', recurrence: '0 2 * * *' }, 'durationMinutes'],
+      [{ title: 'x', recurrence: '0 2 * * *', durationMinutes: 0 }, 'durationMinutes'],
+      [{ title: 'x', recurrence: '0 2 * * *', durationMinutes: 30, timezone: 'Mars/Olympus' }, 'timezone'],
+      [{ title: 'x', durationMinutes: 30 }, 'durationMinutes'],
+    ];
+    for (const [input, field] of cases) {
+      const res = await t.request(CreateWindow, { input: input as never }, t.users.editor.token);
+      expect(res.data!.createMaintenanceWindow, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', field });
+    }
+    expect(await t.app.deps.db.maintenanceWindow.count()).toBe(before);
+  });
+});

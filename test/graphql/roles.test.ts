@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { graphql } from '../gql/index.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+type Caller = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'readOnlyAdmin';
+type Outcome = 'allowed' | 'UNAUTHENTICATED' | 'FORBIDDEN';
+type Policy = 'edit' | 'admin' | 'ownAccount' | 'read' | 'readUsers';
+
+const CALLERS: Caller[] = ['anonymous', 'viewer', 'editor', 'admin', 'readOnlyAdmin'];
+
+/** DESIGN decision 6, as a table: what each caller may do under each policy. */
+const EXPECTED: Record<Policy, Record<Caller, Outcome>> = {
+  edit: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
+  admin: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
+  ownAccount: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
+  read: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'allowed' },
+  readUsers: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'allowed' },
+};
+
+const Fixture = graphql(`
+  mutation RolesFixture($site: CreateSiteInput!, $channel: CreateAlertChannelInput!, $token: CreateApiTokenInput!) {
+    createSite(input: $site) { ... on SitePayload { site { id } } }
+    createAlertChannel(input: $channel) { ... on AlertChannelPayload { alertChannel { id } } }
+    createApiToken(input: $token) { ... on ApiTokenPayload { token } }
+  }
+`);
+
+const Secrets = graphql(`
+  query RolesSecrets {
+    sites(first: 5) { edges { node { pushToken httpHeaders } } }
+    alertChannels { settings revealedSettings }
+  }
+`);
+
+const missing = (type: string) => Buffer.from(`${type}:9999`).toString('base64');
+
+interface Ids {
+  site: string;
+  channel: string;
+  viewerUser: string;
+}
+
+/** Every mutation but login, logout and heartbeat (which need no role), with input that is valid for an allowed caller. */
+function mutations(ids: Ids, n: number): { name: string; policy: Policy; query: string; variables: Record<string, unknown> }[] {
+  const m = (name: string, policy: Policy, inputType: string, input: unknown) => ({
+    name,
+    policy,
+    query: `mutation M($input: ${inputType}!) { ${name}(input: $input) { __typename } }`,
+    variables: { input },
+  });
+  return [
+    m('createSite', 'edit', 'CreateSiteInput', { name: `s${n}`, type: 'PUSH' }),
+    m('updateSite', 'edit', 'UpdateSiteInput', { id: ids.site, description: `d${n}` }),
+    m('deleteSite', 'edit', 'DeleteInput', { id: missing('Site') }),
+    m('setSitePaused', 'edit', 'SetSitePausedInput', { id: ids.site, paused: false }),
+    m('checkSiteNow', 'edit', 'IdInput', { id: ids.site }),
+    m('createAlertChannel', 'edit', 'CreateAlertChannelInput', { name: `c${n}`, provider: 'SLACK', settings: { url: 'https://hooks.example.com/s' } }),
+    m('updateAlertChannel', 'edit', 'UpdateAlertChannelInput', { id: ids.channel, name: `c${n}` }),
+    m('deleteAlertChannel', 'edit', 'DeleteInput', { id: missing('AlertChannel') }),
+    m('testAlertChannel', 'edit', 'IdInput', { id: missing('AlertChannel') }),
+    m('createMaintenanceWindow', 'edit', 'CreateMaintenanceWindowInput', { title: `w${n}`, startsAt: '2030-01-01T00:00:00Z' }),
+    m('endMaintenanceWindow', 'edit', 'IdInput', { id: missing('MaintenanceWindow') }),
+    m('deleteMaintenanceWindow', 'edit', 'DeleteInput', { id: missing('MaintenanceWindow') }),
+    m('createUser', 'admin', 'CreateUserInput', { username: `user${n}`, password: 'long-enough-pw' }),
+    m('updateUser', 'admin', 'UpdateUserInput', { id: ids.viewerUser, role: 'VIEWER' }),
+    m('deleteUser', 'admin', 'DeleteInput', { id: missing('User') }),
+    m('createApiToken', 'ownAccount', 'CreateApiTokenInput', { name: `t${n}` }),
+    m('revokeApiToken', 'ownAccount', 'DeleteInput', { id: missing('ApiToken') }),
+    m('changePassword', 'ownAccount', 'ChangePasswordInput', { currentPassword: 'not-it', newPassword: 'long-enough-pw' }),
+  ];
+}
+
+const QUERIES: { name: string; policy: Policy; query: string }[] = [
+  { name: 'sites', policy: 'read', query: '{ sites(first: 1) { totalCount } }' },
+  { name: 'site', policy: 'read', query: `{ site(id: "${missing('Site')}") { id } }` },
+  { name: 'node', policy: 'read', query: `{ node(id: "${missing('Site')}") { id } }` },
+  { name: 'alertChannels', policy: 'read', query: '{ alertChannels { id } }' },
+  { name: 'maintenanceWindows', policy: 'read', query: '{ maintenanceWindows { totalCount } }' },
+  { name: 'engineStatus', policy: 'read', query: '{ engineStatus { running } }' },
+  { name: 'logs', policy: 'read', query: '{ logs(first: 1) { message } }' },
+  { name: 'apiTokens', policy: 'read', query: '{ apiTokens { id } }' },
+  { name: 'users', policy: 'readUsers', query: '{ users { username } }' },
+];
+
+async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {
+  const fixture = await t.request(Fixture, {
+    site: { name: 'fixture', type: 'PUSH', httpHeaders: { 'x-key': 'k' } },
+    channel: { name: 'fixture', provider: 'WEBHOOK', settings: { url: 'https://hooks.example.com/w', secret: 's3cret' } },
+    token: { name: 'ro' },
+  }, t.users.admin.token);
+  const readOnly = (fixture.data!.createApiToken as { token: string }).token;
+  return { anonymous: null, viewer: t.users.viewer.token, editor: t.users.editor.token, admin: t.users.admin.token, readOnlyAdmin: readOnly };
+}
+
+async function counts(t: TestApp) {
+  const db = t.app.deps.db;
+  return Promise.all([db.site.count(), db.alertChannel.count(), db.maintenanceWindow.count(), db.user.count(), db.apiToken.count(), db.site.findMany()]);
+}
+
+function outcomeOf(res: { data?: unknown; errors?: { extensions?: { code?: string } }[] }): Outcome | string {
+  const code = res.errors?.[0]?.extensions?.code;
+  if (!res.errors) return 'allowed';
+  return code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' ? code : `unexpected error ${JSON.stringify(res.errors)}`;
+}
+
+describe('role matrix', () => {
+  it('every mutation answers each role as DESIGN says, and a refused one writes nothing', async () => {
+    const t = await startTestApp();
+    const tokens = await tokensFor(t);
+    const ids: Ids = { site: Buffer.from('Site:1').toString('base64'), channel: Buffer.from('AlertChannel:1').toString('base64'), viewerUser: t.users.viewer.id };
+
+    const before = await counts(t);
+    let n = 0;
+    const allowed: [Caller, ReturnType<typeof mutations>[number]][] = [];
+    for (const caller of CALLERS) {
+      for (const mutation of mutations(ids, n++)) {
+        const expected = EXPECTED[mutation.policy][caller];
+        if (expected === 'allowed') {
+          allowed.push([caller, mutation]);
+          continue;
+        }
+        const res = await t.request(mutation.query, mutation.variables, tokens[caller]);
+        expect(outcomeOf(res), `${caller} ${mutation.name}`).toBe(expected);
+        expect(res.data, `${caller} ${mutation.name}`).toBeNull();
+      }
+    }
+    expect(await counts(t)).toEqual(before);
+
+    for (const [caller, mutation] of allowed) {
+      const res = await t.request(mutation.query, mutation.variables, tokens[caller]);
+      expect(outcomeOf(res), `${caller} ${mutation.name}`).toBe('allowed');
+      expect((res.data as Record<string, { __typename: string }>)[mutation.name]!.__typename, `${caller} ${mutation.name}`).toMatch(/Payload$|Error$/);
+    }
+    expect(allowed.length).toBe(CALLERS.flatMap((c) => mutations(ids, 0).filter((m) => EXPECTED[m.policy][c] === 'allowed')).length);
+  });
+
+  it('every query answers each role as DESIGN says; `me` is null when signed out', async () => {
+    const t = await startTestApp();
+    const tokens = await tokensFor(t);
+    for (const caller of CALLERS) {
+      for (const q of QUERIES) {
+        const res = await t.request(q.query, {}, tokens[caller]);
+        expect(outcomeOf(res), `${caller} ${q.name}`).toBe(EXPECTED[q.policy][caller]);
+      }
+      const me = await t.request('{ me { username } }', {}, tokens[caller]);
+      expect(me.errors).toBeUndefined();
+      expect(me.data!.me === null).toBe(caller === 'anonymous');
+    }
+  });
+
+  it('hides push tokens, HTTP headers and alert secrets from VIEWER but not from an editor\'s read-only token', async () => {
+    const t = await startTestApp();
+    await tokensFor(t);
+    const created = await t.request(
+      'mutation { createApiToken(input: { name: "ro" }) { ... on ApiTokenPayload { token } } }',
+      {},
+      t.users.editor.token,
+    );
+    const editorReadOnly = (created.data!.createApiToken as { token: string }).token;
+
+    const asViewer = await t.request(Secrets, {}, t.users.viewer.token);
+    expect(asViewer.errors).toBeUndefined();
+    expect(asViewer.data!.sites.edges[0]!.node).toEqual({ pushToken: null, httpHeaders: null });
+    expect(asViewer.data!.alertChannels[0]).toEqual({ settings: { url: '***REDACTED***', secret: '***REDACTED***' }, revealedSettings: null });
+    expect(JSON.stringify(asViewer)).not.toContain('s3cret');
+
+    for (const token of [t.users.editor.token, editorReadOnly, t.users.admin.token]) {
+      const res = await t.request(Secrets, {}, token);
+      expect(res.data!.sites.edges[0]!.node.pushToken).toMatch(/^[0-9a-f]{32}$/);
+      expect(res.data!.sites.edges[0]!.node.httpHeaders).toEqual({ 'x-key': 'k' });
+      expect(res.data!.alertChannels[0]).toEqual({
+        settings: { url: '***REDACTED***', secret: '***REDACTED***' },
+        revealedSettings: { url: 'https://hooks.example.com/w', secret: 's3cret' },
+      });
+    }
+  });
+
+  it('lets a user see only their own user record, except for admins', async () => {
+    const t = await startTestApp();
+    const self = await t.request(`{ node(id: "${t.users.viewer.id}") { id ... on User { username } } }`, {}, t.users.viewer.token);
+    expect(self.data!.node).toEqual({ id: t.users.viewer.id, username: 'viewer' });
+    const other = await t.request(`{ node(id: "${t.users.admin.id}") { id ... on User { username } } }`, {}, t.users.viewer.token);
+    expect(other.data!.node).toBeNull();
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const asAdmin = await t.request(`{ node(id: "${t.users.viewer.id}") { ... on User { username role } } }`, {}, t.users.admin.token);
+    expect(asAdmin.data!.node).toEqual({ username: 'viewer', role: 'VIEWER' });
+  });
+});
