@@ -28,7 +28,7 @@ import { decodeId } from '../src/graphql/ids.ts';
 
 const SITES = 100;
 const QUERY_SITES = 50;
-const SUBSCRIBERS = 2_000;
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 2_000);
 const CONCURRENCY = 32;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = 8_000;
@@ -37,7 +37,7 @@ const DELIVERY_TIMEOUT_MS = 30_000;
 const SYNC_REASON = 'bench-sync';
 
 const SITES_QUERY = `{ sites(first: ${QUERY_SITES}) { totalCount edges { node { id name type url status displayStatus latencyMs statusCode lastCheckAt failureCount inMaintenance } } } }`;
-const SUBSCRIPTION = 'subscription { siteStatusChanged { site { id name } change { siteId from to reason changedAt } } }';
+const SUBSCRIPTION = process.env.BENCH_SUBSCRIPTION ?? 'subscription { siteStatusChanged { site { id name } change { siteId from to reason changedAt } } }';
 
 // ------------------------------------------------------------------------------------------- child processes
 
@@ -262,6 +262,7 @@ async function main(): Promise<void> {
     ).createApiToken.token;
 
     // (1) Throughput.
+    if (process.env.BENCH_SKIP_QUERIES !== '1') {
     const load = startChild('load');
     children.push(load);
     const job = { concurrency: CONCURRENCY, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
@@ -279,6 +280,7 @@ async function main(): Promise<void> {
       `uptop sites(first: ${QUERY_SITES}) with status: ${rate(real).toFixed(0)} req/s, p50 ${real.p50.toFixed(1)} ms, p99 ${real.p99.toFixed(1)} ms, ${real.failures} failed`,
     );
     console.log(`query throughput ratio (uptop / bare): ${(rate(real) / rate(baseline)).toFixed(3)}`);
+    }
 
     // (2) Subscription fan-out.
     const subscribers = startChild('subscribers');

@@ -1,19 +1,22 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema } from '../src/graphql/schema.ts';
+import { schemaSDL } from '../src/graphql/schema.ts';
 
-/** Prints the Pothos schema, sorted for stable diffs, to the committed `schema.graphql`; `--check` only compares. */
-const file = fileURLToPath(new URL('../schema.graphql', import.meta.url));
-const printed = `${printSchema(lexicographicSortSchema(buildSchema()))}\n`;
+/**
+ * Prints the Pothos schema, sorted for stable diffs, to the committed `schema.graphql` (or the file named after the
+ * flags); `--check` only compares, and exits 1 when the file is stale.
+ */
+const args = process.argv.slice(2);
+const file = args.find((a) => !a.startsWith('--')) ?? fileURLToPath(new URL('../schema.graphql', import.meta.url));
+const printed = schemaSDL();
 
-if (process.argv.includes('--check')) {
+if (args.includes('--check')) {
   const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   if (committed !== printed) {
-    console.error('schema.graphql is stale: it differs from the schema the code builds. Run `npm run schema:print` and commit it.');
+    console.error(`${file} is stale: it differs from the schema the code builds. Run \`npm run schema:print\` and commit it.`);
     process.exit(1);
   }
-  console.log('schema.graphql is up to date');
+  console.log(`${file} is up to date`);
 } else {
   fs.writeFileSync(file, printed);
   console.log(`wrote ${file}`);

@@ -4,7 +4,7 @@ import type { AlertProviderImpl } from './alerts/types.ts';
 import { ensureFirstAdmin } from './auth/bootstrap.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import { openDb, type Db } from './db/client.ts';
+import { ensureDatabaseDir, openDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { parseDatabaseUrl } from './db/url.ts';
 import type { Checker } from './engine/checks/types.ts';
@@ -31,6 +31,7 @@ export interface AppOverrides {
 }
 
 export interface App {
+  http: HttpApp;
   deps: AppDeps & { services: Services; heartbeat: HeartbeatService; secretBox: SecretBox; engine: Engine; writer: BatchWriter; writeDb: Db };
   /** Starts the writer, seeds the first admin on an empty user table, starts the engine, then listens. */
   start(): Promise<{ port: number }>;
@@ -46,6 +47,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const target = parseDatabaseUrl(config.databaseUrl);
+  // SQLite creates the file but not its folder (`./data` on a fresh checkout).
+  ensureDatabaseDir(target);
   const applied = migrate(target);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 
@@ -85,6 +88,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   };
 
   return {
+    http,
     deps: { ...base, services, heartbeat, secretBox, engine, writer, writeDb },
     async start() {
       writer.start();

@@ -32,3 +32,11 @@ export function targetId(id: string, typename: string): number {
   if (n === null) throw new NotFoundError(typename);
   return n;
 }
+
+/**
+ * The `findUnique` of a prismaNode: the id part of a global ID as a row id. One that is not a number (`Site:abc`)
+ * becomes 0, which no row has (ids start at 1), so `node(id)` answers null instead of failing in Prisma.
+ */
+export function byRowId(id: string | number): { id: number } {
+  return { id: /^\d{1,15}$/.test(String(id)) ? Number(id) : 0 };
+}

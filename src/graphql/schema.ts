@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './modules/errors.ts';
 import './modules/sites.ts';
@@ -15,4 +15,9 @@ let schema: GraphQLSchema | undefined;
 export function buildSchema(): GraphQLSchema {
   schema ??= builder.toSchema();
   return schema;
+}
+
+/** The SDL committed as `schema.graphql`: sorted, so the file's diff shows only real changes. */
+export function schemaSDL(): string {
+  return `${printSchema(lexicographicSortSchema(buildSchema()))}\n`;
 }

@@ -5,7 +5,7 @@
  * One set of callbacks, not an AbortSignal listener per subscriber: thousands of subscribers are expected.
  */
 export class SubscriptionCloser {
-  private readonly open = new Set<() => void>();
+  private readonly open = new Set<() => Promise<void>>();
   private closed = false;
 
   track<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
@@ -14,10 +14,11 @@ export class SubscriptionCloser {
       this.open.delete(close);
       return iterator.return ? iterator.return(value) : { done: true, value: undefined };
     };
-    const close = () => {
-      finish().catch(() => undefined);
-    };
-    if (this.closed) close();
+    const close = () => finish().then(
+      () => undefined,
+      () => undefined,
+    );
+    if (this.closed) void close();
     else this.open.add(close);
     return {
       next: () => iterator.next(),
@@ -32,10 +33,10 @@ export class SubscriptionCloser {
     };
   }
 
-  /** Ends every open subscription and every one started from now on. */
-  closeAll(): void {
+  /** Ends every open subscription and every one started from now on; resolves when their sources have ended. */
+  async closeAll(): Promise<void> {
     this.closed = true;
-    for (const close of [...this.open]) close();
+    await Promise.all([...this.open].map((close) => close()));
   }
 
   get size(): number {

@@ -20,6 +20,8 @@ const DRAIN_TIMEOUT_MS = 5_000;
 
 export interface HttpApp {
   server: http.Server;
+  /** Subscriptions open now over SSE and graphql-ws (tests and benchmarks wait on it). */
+  readonly openSubscriptions: number;
   listen(): Promise<{ port: number }>;
   /**
    * Stops accepting, completes open subscriptions (SSE and graphql-ws), closes WebSockets with 1001, lets
@@ -125,7 +127,9 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
 
   async function shutdown(): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    subscriptions.closeAll();
+    await subscriptions.closeAll();
+    // One turn of the event loop lets graphql-ws and yoga send their `complete` before sockets close.
+    await new Promise((resolve) => setImmediate(resolve));
     await ws.dispose();
     server.closeIdleConnections();
     if (inFlight > 0) {
@@ -145,6 +149,9 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
 
   return {
     server,
+    get openSubscriptions() {
+      return subscriptions.size;
+    },
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -1,13 +1,15 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.ts';
+import type { Viewer } from '../graphql/context.ts';
 import type { Logger } from '../log.ts';
 import { isFromTrustedProxy } from './client-ip.ts';
+import { SharedSubscriptions } from './shared-subscriptions.ts';
 
 /** Largest graphql-ws message accepted; a subscribe message is a query and its variables (ws's default is 100 MiB). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -30,8 +32,35 @@ export interface WsInitialContext {
 }
 
 type Enveloped = ReturnType<YogaServerInstance<any, any>['getEnveloped']>;
-/** Execution args that carry yoga's enveloped execute/subscribe, so every plugin hook runs for them. */
-type EnvelopedArgs = ExecutionArgs & { envelopedExecute: Enveloped['execute']; envelopedSubscribe: Enveloped['subscribe'] };
+/**
+ * Execution args that carry yoga's enveloped execute/subscribe, so every plugin hook runs for them, and the key
+ * under which subscribers with identical results share one execution (null: not shared).
+ */
+type EnvelopedArgs = ExecutionArgs & {
+  envelopedExecute: Enveloped['execute'];
+  envelopedSubscribe: Enveloped['subscribe'];
+  shareKey: string | null;
+};
+
+/**
+ * Who a subscription's results are computed for: the same user with the same rights gets the same results. A
+ * context without a `viewer` is not understood here, so its subscriptions are not shared.
+ */
+function viewerKey(context: unknown): string | null {
+  if (!context || typeof context !== 'object' || !('viewer' in context)) return null;
+  const viewer = (context as { viewer: Viewer | null }).viewer;
+  if (viewer === null) return 'anonymous';
+  return typeof viewer === 'object' ? `user ${viewer.userId} ${viewer.role} ${viewer.readOnly ? 'read-only' : 'read-write'}` : null;
+}
+
+function shareKey(context: unknown, payload: SubscribePayload): string | null {
+  const viewer = viewerKey(context);
+  return viewer === null ? null : JSON.stringify([viewer, payload.operationName ?? null, payload.variables ?? null, payload.query]);
+}
+
+function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
+  return typeof (value as AsyncIterable<T> | null)?.[Symbol.asyncIterator] === 'function';
+}
 
 /**
  * Same-origin as CSRF prevention means it for HTTP: a browser always sends `Origin` on a WebSocket handshake, so
@@ -103,10 +132,17 @@ export function attachGraphqlWs(opts: {
     params: SubscribePayload,
   ): WsInitialContext => ({ req: ctx.extra.request, socket: ctx.extra.socket, params, connectionParams: ctx.connectionParams });
 
+  const shared = new SharedSubscriptions(logger);
+
   const graphqlWs = useServer<Record<string, unknown>>(
     {
       execute: (args) => (args as EnvelopedArgs).envelopedExecute(args),
-      subscribe: (args) => (args as EnvelopedArgs).envelopedSubscribe(args),
+      // Each subscriber subscribes on its own (authorization, arguments); identical ones then share the stream.
+      async subscribe(args) {
+        const { envelopedSubscribe, shareKey: key } = args as EnvelopedArgs;
+        const result = await envelopedSubscribe(args);
+        return key !== null && isAsyncIterable<ExecutionResult>(result) ? shared.share(key, result) : result;
+      },
 
       // A presented token must be valid (4403 Forbidden otherwise); no token at all is an anonymous connection
       // whose operations the schema's auth rules answer like an anonymous HTTP request.
@@ -154,6 +190,7 @@ export function attachGraphqlWs(opts: {
           contextValue,
           envelopedExecute: execute,
           envelopedSubscribe: subscribe,
+          shareKey: shareKey(contextValue, payload),
         };
         return args;
       },

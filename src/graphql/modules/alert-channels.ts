@@ -2,7 +2,7 @@ import { AlertProvider, type AlertChannel, type AlertHealth } from '../../genera
 import type { TestAlertResult } from '../../engine/types.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
-import { globalId, targetId } from '../ids.ts';
+import { byRowId, globalId, targetId } from '../ids.ts';
 import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
 import { SiteRef } from './sites.ts';
 
@@ -27,6 +27,7 @@ export const AlertChannelRef = builder.prismaNode('AlertChannel', {
   id: { field: 'id' },
   // `node(id)` answers null for an id that names nothing, rather than an error.
   nullable: true,
+  findUnique: byRowId,
   fields: (t) => ({
     name: t.exposeString('name'),
     provider: t.expose('provider', { type: AlertProviderEnum }),

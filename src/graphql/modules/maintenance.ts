@@ -2,7 +2,7 @@ import { MaintenanceType, type MaintenanceWindow, type Prisma } from '../../gene
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { globalId, referenceId, targetId } from '../ids.ts';
+import { byRowId, globalId, referenceId, targetId } from '../ids.ts';
 import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
 
 export const MaintenanceTypeEnum = builder.enumType(MaintenanceType, {
@@ -14,6 +14,7 @@ export const MaintenanceWindowRef = builder.prismaNode('MaintenanceWindow', {
   id: { field: 'id' },
   // `node(id)` answers null for an id that names nothing, rather than an error.
   nullable: true,
+  findUnique: byRowId,
   fields: (t) => ({
     title: t.exposeString('title'),
     description: t.exposeString('description'),

@@ -4,7 +4,7 @@ import { ValidationError, NotFoundError } from '../../services/errors.ts';
 import type { SiteInput } from '../../services/sites.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { globalId, referenceId, targetId } from '../ids.ts';
+import { byRowId, globalId, referenceId, targetId } from '../ids.ts';
 import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
 
 export const MonitorTypeEnum = builder.enumType(MonitorType, { name: 'MonitorType' });
@@ -42,6 +42,7 @@ export const SiteRef = builder.prismaNode('Site', {
   id: { field: 'id' },
   // `node(id)` answers null for an id that names nothing, rather than an error.
   nullable: true,
+  findUnique: byRowId,
   description: 'A monitor. Configuration comes from the database; status fields are the engine\'s live state.',
   fields: (t) => ({
     name: t.exposeString('name'),

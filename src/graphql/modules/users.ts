@@ -2,7 +2,7 @@ import { hashToken } from '../../auth/tokens.ts';
 import { Role, type ApiToken, type User } from '../../generated/prisma/client.ts';
 import { ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
-import { globalId, targetId } from '../ids.ts';
+import { byRowId, globalId, targetId } from '../ids.ts';
 import { DeleteInput, DeletePayload } from './errors.ts';
 
 export const RoleEnum = builder.enumType(Role, { name: 'Role' });
@@ -11,6 +11,7 @@ export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
   // `node(id)` answers null for an id that names nothing, rather than an error.
   nullable: true,
+  findUnique: byRowId,
   // Users see themselves; only admins see others (also through `node(id)`).
   authScopes: (user, ctx) => user.id === ctx.viewer?.userId || { readUsers: true },
   fields: (t) => ({
@@ -24,6 +25,7 @@ export const ApiTokenRef = builder.prismaNode('ApiToken', {
   id: { field: 'id' },
   // `node(id)` answers null for an id that names nothing, rather than an error.
   nullable: true,
+  findUnique: byRowId,
   description: 'A named API token; the token itself is shown once, when created.',
   authScopes: (token, ctx) => token.userId === ctx.viewer?.userId,
   fields: (t) => ({

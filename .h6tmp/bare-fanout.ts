@@ -1,0 +1,32 @@
+import http from 'node:http';
+import { fork } from 'node:child_process';
+import { createPubSub, createSchema, createYoga } from 'graphql-yoga';
+import { loadConfig } from '../src/config.ts';
+import { attachGraphqlWs } from '../src/http/ws.ts';
+import { securityPlugins } from '../src/graphql/security.ts';
+import { createLogger } from '../src/log.ts';
+const N = Number(process.env.N ?? 2000), EVENTS = 100;
+const config = loadConfig({});
+const pubsub = createPubSub<{ tick: [number] }>();
+const useSec = process.env.SEC !== '0';
+const yoga = createYoga({ schema: createSchema({ typeDefs: 'type Query { a: Int } type Subscription { ticks: Float! }', resolvers: { Subscription: { ticks: { subscribe: () => pubsub.subscribe('tick'), resolve: (n: number) => n } } } }), plugins: useSec ? securityPlugins(config) : [], logging: false });
+const server = http.createServer(yoga);
+const ws = attachGraphqlWs({ server, yoga, config, logger: createLogger('silent') });
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const port = (server.address() as any).port;
+const child = fork(new URL('./clients.ts', import.meta.url).pathname, [`ws://127.0.0.1:${port}/graphql`, String(N), 'subscription { ticks }']);
+await new Promise<void>((r) => child.on('message', (m: any) => m.kind === 'ready' && r()));
+let synced = 0; const syncDone = new Promise<void>((r) => child.on('message', (m: any) => { if (m.kind === 'sync' && ++synced === N) r(); }));
+const t = setInterval(() => pubsub.publish('tick', 0), 100); await syncDone; clearInterval(t);
+await new Promise((r) => setTimeout(r, 500));
+const t0 = performance.now();
+for (let i = 0; i < EVENTS; i++) pubsub.publish('tick', Date.now());
+const done = new Promise<any>((r) => child.on('message', (m: any) => m.kind === 'done' && r(m)));
+await new Promise((r) => setTimeout(r, 100));
+// wait until idle: poll event loop
+let last = performance.now(); while (true) { await new Promise((r) => setImmediate(r)); const now = performance.now(); if (now - last < 5 && now - t0 > 200) { await new Promise((r)=>setTimeout(r,300)); break; } last = now; }
+const elapsed = performance.now() - t0;
+child.send('report');
+const res = await done;
+console.log({ sec: useSec, N, elapsedMs: Math.round(elapsed), perDeliveryUs: (elapsed * 1000 / (N * EVENTS)).toFixed(1), ...res });
+await ws.dispose(); server.closeAllConnections(); server.close();

@@ -1,0 +1,17 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+import { createApp } from '../src/app.ts'; import { loadConfig } from '../src/config.ts';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h6-'));
+const ops: string[] = [];
+const config = loadConfig({ DATABASE_URL: `file:${dir}/u.db`, UPTOP_HTTP_HOST: '127.0.0.1', UPTOP_HTTP_PORT: '0', UPTOP_ADMIN_USER: 'admin', UPTOP_ADMIN_PASSWORD: 'bench-password', LOG_LEVEL: 'warn' });
+const app = await createApp(config, { wrapReadDb: (db) => db.$extends({ query: { $allModels: { $allOperations({ model, operation, args, query }) { ops.push(`${model}.${operation}`); return query(args); } } } }) as any });
+const { port } = await app.start();
+const url = `http://127.0.0.1:${port}/graphql`;
+const gql = async (q: string, v: any = {}, t?: string) => (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}) }, body: JSON.stringify({ query: q, variables: v }) })).json()) as any;
+const token = (await gql('mutation { login(input: {username: "admin", password: "bench-password"}) { ... on LoginPayload { token } } }')).data.login.token;
+for (let i = 0; i < 50; i++) await gql('mutation($i: CreateSiteInput!) { createSite(input: $i) { __typename } }', { i: { name: `s${i}`, type: 'PUSH' } }, token);
+ops.length = 0;
+const r = await gql(process.argv[2] ?? '{ sites(first: 50) { totalCount edges { node { id name type url status displayStatus latencyMs statusCode lastCheckAt failureCount inMaintenance } } } }', {}, token);
+console.log(JSON.stringify(r).slice(0, 200)); console.log(ops);
+const N = 300; const t0 = performance.now(); for (let i = 0; i < N; i++) await gql(process.argv[2] ?? '{ sites(first: 50) { totalCount edges { node { id name type url status displayStatus latencyMs statusCode lastCheckAt failureCount inMaintenance } } } }', {}, token);
+console.log('serial ms/req', ((performance.now() - t0) / N).toFixed(2));
+await app.stop(); fs.rmSync(dir, { recursive: true });

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/client.ts';
+import { graphql } from '../gql/index.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+const Dashboard = graphql(`
+  query QueriesDashboard($first: Int) {
+    sites(first: $first) {
+      edges {
+        node {
+          id
+          name
+          status
+          displayStatus
+          latencyMs
+          alertChannels { name health { sendCount } }
+          parent { name }
+          children { name }
+        }
+      }
+    }
+  }
+`);
+
+const Engine = graphql(`
+  query QueriesEngine($first: Int) {
+    engineStatus { running sites up down pending paused maintenance queueDepth droppedWrites checksPerMinute }
+    logs(first: $first) { message createdAt siteId }
+  }
+`);
+
+const Pause = graphql(`
+  mutation QueriesPause($input: SetSitePausedInput!) { setSitePaused(input: $input) { __typename } }
+`);
+
+/** 5 groups with 9 children each, every site alerting through two of three channels. */
+async function seed(t: TestApp): Promise<void> {
+  const now = new Date();
+  await t.app.deps.writer.submit(async (tx) => {
+    for (let c = 1; c <= 3; c++) {
+      await tx.alertChannel.create({ data: { name: `channel ${c}`, provider: 'SLACK', settings: '{"url":"https://x.example"}', createdAt: now, updatedAt: now } });
+    }
+    for (let g = 0; g < 5; g++) {
+      const group = await tx.site.create({ data: { name: `group ${g}`, type: 'GROUP', createdAt: now, updatedAt: now } });
+      for (let c = 0; c < 9; c++) {
+        await tx.site.create({ data: { name: `site ${g}.${c}`, type: 'PUSH', parentId: group.id, createdAt: now, updatedAt: now } });
+      }
+    }
+    const sites = await tx.site.findMany({ select: { id: true } });
+    await tx.siteAlertChannel.createMany({ data: sites.flatMap((s) => [{ siteId: s.id, alertChannelId: 1 + (s.id % 3) }, { siteId: s.id, alertChannelId: 1 + ((s.id + 1) % 3) }]) });
+  });
+  await t.app.deps.engine.siteChanged(1);
+}
+
+describe('queries', () => {
+  it('loads sites with channels, parents and children in a fixed number of queries (no N+1)', async () => {
+    let queries = 0;
+    const countQueries = (db: Db) =>
+      db.$extends({
+        query: {
+          async $allOperations({ args, query }) {
+            queries++;
+            return query(args);
+          },
+        },
+      }) as unknown as Db;
+    const t = await startTestApp({ wrapReadDb: countQueries });
+    await seed(t);
+
+    const run = async (first: number) => {
+      const before = queries;
+      const res = await t.request(Dashboard, { first }, t.users.viewer.token);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.sites.edges).toHaveLength(first);
+      return { used: queries - before, edges: res.data!.sites.edges };
+    };
+    const small = await run(10);
+    const large = await run(50);
+    expect(large.used).toBe(small.used);
+    // One query resolves the bearer token, one loads the page with every relation.
+    expect(large.used).toBeLessThanOrEqual(2);
+
+    const group = large.edges[0]!.node;
+    expect(group).toMatchObject({ name: 'group 0', parent: null, status: 'PENDING' });
+    expect(group.children).toHaveLength(9);
+    expect(group.alertChannels).toHaveLength(2);
+    expect(large.edges[1]!.node.parent).toEqual({ name: 'group 0' });
+    expect(large.edges[1]!.node.alertChannels[0]!.health).toEqual({ sendCount: 0 });
+  });
+
+  it('reports the engine status and its log newest first, at most 100 entries', async () => {
+    const t = await startTestApp();
+    await t.request('mutation { createSite(input: { name: "job", type: PUSH }) { __typename } }', {}, t.users.editor.token);
+    const id = Buffer.from('Site:1').toString('base64');
+    await t.request(Pause, { input: { id, paused: true } }, t.users.editor.token);
+    await t.request(Pause, { input: { id, paused: false } }, t.users.editor.token);
+
+    const res = await t.request(Engine, { first: 2 }, t.users.viewer.token);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.engineStatus).toMatchObject({ running: true, sites: 1, paused: 0, droppedWrites: 0 });
+    expect(res.data!.logs).toHaveLength(2);
+    expect(res.data!.logs.map((l) => l.message)).toEqual([expect.stringMatching(/resumed/), expect.stringMatching(/paused/)]);
+    expect(res.data!.logs[0]!.siteId).toBe(id);
+
+    const tooMany = await t.request(Engine, { first: 101 }, t.users.viewer.token);
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});

@@ -1,0 +1,158 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { isObjectType, isInterfaceType, isUnionType, Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { buildSchema, schemaSDL } from '../../src/graphql/schema.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+/** The object types, queries and subscriptions of API.md, as written there (the fixed contract). */
+const CONTRACT = /* contract */ `
+type Site implements Node {
+  id: ID!  name: String!  type: MonitorType!  url: String  hostname: String  port: Int
+  interval: Int!  timeout: Int!  maxRetries: Int!  method: String!  acceptedCodes: String!
+  checkSsl: Boolean!  expiryThreshold: Int!  ignoreTls: Boolean!  dnsResolveType: String
+  dnsServer: String  paused: Boolean!  description: String!  parent: Site  children: [Site!]!
+  alertChannels: [AlertChannel!]!
+  pushToken: String
+  status: SiteStatus!  displayStatus: DisplayStatus!  latencyMs: Float  statusCode: Int
+  lastCheckAt: DateTime  lastError: String  certExpiresAt: DateTime  failureCount: Int!
+  statusChangedAt: DateTime  inMaintenance: Boolean!
+  checks(first: Int, after: String): CheckConnection!
+  stateChanges(first: Int, after: String): StateChangeConnection!
+  uptime(from: DateTime, to: DateTime): UptimeReport!
+}
+type Check { siteId: ID!  checkedAt: DateTime!  up: Boolean!  status: SiteStatus!  latencyMs: Float  statusCode: Int  message: String }
+type StateChange { siteId: ID!  from: SiteStatus!  to: SiteStatus!  reason: String!  changedAt: DateTime! }
+type UptimeReport { uptimePercent: Float!  downtimeSeconds: Float!  outageCount: Int!
+  longestOutageSeconds: Float!  mttrSeconds: Float  mtbfSeconds: Float }
+type AlertChannel implements Node { id: ID!  name: String!  provider: AlertProvider!  settings: JSON!
+  health: AlertHealth! }
+type AlertHealth { lastSendAt: DateTime  lastSendOk: Boolean!  lastError: String!  sendCount: Int!  failCount: Int! }
+type MaintenanceWindow implements Node { id: ID!  title: String!  description: String!  type: MaintenanceType!
+  site: Site  startsAt: DateTime!  endsAt: DateTime  active: Boolean! }
+type User implements Node { id: ID!  username: String!  role: Role!  createdAt: DateTime! }
+type LogEntry { message: String!  createdAt: DateTime!  siteId: ID }
+type EngineStatus { running: Boolean!  sites: Int!  up: Int!  down: Int!  pending: Int!  paused: Int!
+  maintenance: Int!  queueDepth: Int!  droppedWrites: Int!  checksPerMinute: Float! }
+type SitePayload { site: Site! }
+type AlertChannelPayload { alertChannel: AlertChannel! }
+type MaintenanceWindowPayload { maintenanceWindow: MaintenanceWindow! }
+type UserPayload { user: User! }
+type LoginPayload { token: String! user: User! }
+type ApiTokenPayload { token: String! }
+type HeartbeatPayload { ok: Boolean! }
+type DeletePayload { deletedId: ID! }
+type Query {
+  me: User
+  node(id: ID!): Node
+  sites(first: Int, after: String, status: [DisplayStatus!], type: [MonitorType!], search: String): SiteConnection!
+  site(id: ID!): Site
+  alertChannels: [AlertChannel!]!
+  maintenanceWindows(first: Int, after: String, active: Boolean): MaintenanceWindowConnection!
+  users: [User!]!
+  engineStatus: EngineStatus!
+  logs(first: Int): [LogEntry!]!
+}
+type Subscription {
+  siteStatusChanged(siteIds: [ID!]): StateChangeEvent!
+  checkCompleted(siteIds: [ID!]): CheckEvent!
+  engineStatus: EngineStatus!
+  logAdded: LogEntry!
+}
+type StateChangeEvent { site: Site! change: StateChange! }
+type CheckEvent { site: Site! check: Check! }
+`;
+
+const MUTATIONS: Record<string, { input: string | null; payload: string | null; errors: string[] }> = {
+  login: { input: 'LoginInput!', payload: 'LoginPayload', errors: ['InvalidCredentialsError', 'RateLimitedError'] },
+  createSite: { input: 'CreateSiteInput!', payload: 'SitePayload', errors: ['ValidationError'] },
+  updateSite: { input: 'UpdateSiteInput!', payload: 'SitePayload', errors: ['ValidationError', 'NotFoundError'] },
+  deleteSite: { input: 'DeleteInput!', payload: 'DeletePayload', errors: ['NotFoundError'] },
+  setSitePaused: { input: 'SetSitePausedInput!', payload: 'SitePayload', errors: ['NotFoundError'] },
+  checkSiteNow: { input: 'IdInput!', payload: 'SitePayload', errors: ['NotFoundError'] },
+  createAlertChannel: { input: 'CreateAlertChannelInput!', payload: 'AlertChannelPayload', errors: ['ValidationError'] },
+  updateAlertChannel: { input: 'UpdateAlertChannelInput!', payload: 'AlertChannelPayload', errors: ['ValidationError', 'NotFoundError'] },
+  deleteAlertChannel: { input: 'DeleteInput!', payload: 'DeletePayload', errors: ['NotFoundError'] },
+  testAlertChannel: { input: 'IdInput!', payload: 'AlertChannelPayload', errors: ['NotFoundError'] },
+  createMaintenanceWindow: { input: 'CreateMaintenanceWindowInput!', payload: 'MaintenanceWindowPayload', errors: ['ValidationError'] },
+  endMaintenanceWindow: { input: 'IdInput!', payload: 'MaintenanceWindowPayload', errors: ['NotFoundError'] },
+  deleteMaintenanceWindow: { input: 'DeleteInput!', payload: 'DeletePayload', errors: ['NotFoundError'] },
+  createUser: { input: 'CreateUserInput!', payload: 'UserPayload', errors: ['ValidationError', 'ConflictError'] },
+  updateUser: { input: 'UpdateUserInput!', payload: 'UserPayload', errors: ['ValidationError', 'NotFoundError'] },
+  deleteUser: { input: 'DeleteInput!', payload: 'DeletePayload', errors: ['NotFoundError'] },
+  createApiToken: { input: 'CreateApiTokenInput!', payload: 'ApiTokenPayload', errors: ['ValidationError'] },
+  heartbeat: { input: 'HeartbeatInput!', payload: 'HeartbeatPayload', errors: [] },
+  logout: { input: null, payload: null, errors: [] },
+};
+
+describe('schema', () => {
+  it('has every type, field, argument and non-null mark of API.md', () => {
+    const schema = buildSchema();
+    const contract = parse(CONTRACT).definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION);
+    for (const def of contract) {
+      const type = schema.getType(def.name.value);
+      expect(isObjectType(type), def.name.value).toBe(true);
+      if (!isObjectType(type)) continue;
+      for (const iface of def.interfaces ?? []) expect(type.getInterfaces().map((i) => i.name)).toContain(iface.name.value);
+      for (const field of def.fields ?? []) {
+        const actual = type.getFields()[field.name.value];
+        const where = `${def.name.value}.${field.name.value}`;
+        expect(actual, where).toBeDefined();
+        expect(String(actual!.type), where).toBe(print(field.type));
+        for (const arg of field.arguments ?? []) {
+          expect(String(actual!.args.find((a) => a.name === arg.name.value)?.type), `${where}(${arg.name.value})`).toBe(print(arg.type));
+        }
+      }
+    }
+    for (const enumName of ['MonitorType', 'SiteStatus', 'DisplayStatus', 'Role', 'AlertProvider', 'MaintenanceType']) {
+      expect(schema.getType(enumName), enumName).toBeDefined();
+    }
+    expect(isInterfaceType(schema.getType('Error'))).toBe(true);
+  });
+
+  it('gives every mutation one `input` and a union of its payload and Error types', () => {
+    const mutation = buildSchema().getMutationType()!.getFields();
+    for (const [name, expected] of Object.entries(MUTATIONS)) {
+      const field = mutation[name];
+      expect(field, name).toBeDefined();
+      expect(field!.args.map((a) => `${a.name}: ${String(a.type)}`), name).toEqual(expected.input ? [`input: ${expected.input}`] : []);
+      if (!expected.payload) continue;
+      const union = (field!.type as { ofType?: unknown }).ofType;
+      expect(isUnionType(union), name).toBe(true);
+      if (!isUnionType(union)) continue;
+      const members = union.getTypes();
+      expect(members.map((m) => m.name), name).toEqual(expect.arrayContaining([expected.payload, ...expected.errors]));
+      for (const member of members.filter((m) => m.name !== expected.payload)) {
+        expect(member.getInterfaces().map((i) => i.name), `${name}: ${member.name}`).toContain('Error');
+      }
+    }
+    expect(String(mutation.logout!.type)).toBe('Boolean!');
+  });
+
+  it('schema.graphql is what the code prints, and `schema:check` fails when it is stale', async () => {
+    expect(fs.readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8')).toBe(schemaSDL());
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-schema-'));
+    try {
+      const stale = path.join(dir, 'schema.graphql');
+      fs.writeFileSync(stale, schemaSDL().replace('type Site implements Node {', 'type Site implements Node {\n  gone: Int'));
+      const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+      const failed = await run(tsx, ['scripts/print-schema.ts', '--check', stale], { cwd: ROOT }).then(
+        () => null,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toMatch(/is stale/);
+      await run(tsx, ['scripts/print-schema.ts', stale], { cwd: ROOT });
+      const { stdout } = await run(tsx, ['scripts/print-schema.ts', '--check', stale], { cwd: ROOT });
+      expect(stdout).toMatch(/up to date/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

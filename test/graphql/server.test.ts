@@ -1,0 +1,85 @@
+import { describe, expect, it, vi } from 'vitest';
+import { CSRF_HEADER } from '../../src/graphql/security.ts';
+import { graphql } from '../gql/index.ts';
+import { startTestApp } from '../helpers/app.ts';
+
+const ChannelSettings = graphql(`
+  query ServerChannelSettings { alertChannels { name settings } }
+`);
+
+describe('HTTP server', () => {
+  it('masks unexpected errors (no message, stack or SQL) and names the known ones', async () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    const t = await startTestApp();
+    const now = new Date();
+    await t.app.deps.writer.submit((tx) =>
+      tx.alertChannel.create({ data: { name: 'broken', provider: 'SLACK', settings: '{not json', createdAt: now, updatedAt: now } }),
+    );
+    const res = await t.request(ChannelSettings, {}, t.users.viewer.token);
+    expect(res.data).toBeNull();
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(JSON.stringify(res)).not.toMatch(/JSON|stack|at .*\.ts|SyntaxError|not json/);
+
+    await t.app.deps.writer.submit((tx) => tx.alertChannel.update({ where: { id: 1 }, data: { settings: 'enc:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }));
+    const sealed = await t.request(ChannelSettings, {}, t.users.viewer.token);
+    expect(sealed.errors![0]).toMatchObject({ extensions: { code: 'SECRET_UNREADABLE' } });
+    expect(sealed.errors![0]!.message).toMatch(/UPTOP_ENCRYPTION_KEY/);
+  });
+
+  it('answers GET queries (with the CSRF header), and node() with a malformed id is null rather than an error', async () => {
+    const t = await startTestApp();
+    const url = `${t.graphqlUrl}?query=${encodeURIComponent('{ me { username } }')}`;
+    const headers = { authorization: `Bearer ${t.users.viewer.token}`, accept: 'application/json' };
+    expect((await fetch(url, { headers })).status).toBe(403);
+    const res = await fetch(url, { headers: { ...headers, [CSRF_HEADER]: '1' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { me: { username: 'viewer' } } });
+    for (const id of ['garbage', Buffer.from('Site:abc').toString('base64'), Buffer.from('Nope:1').toString('base64')]) {
+      const node = await t.request(`{ node(id: "${id}") { id } }`, {}, t.users.viewer.token);
+      expect(node.data?.node ?? null, id).toBeNull();
+      expect(node.errors?.[0]?.message ?? '', id).not.toMatch(/Unexpected error/);
+    }
+  });
+
+  it('refuses request bodies over UPTOP_BODY_LIMIT with 413, by length and when chunked', async () => {
+    const t = await startTestApp({ env: { UPTOP_BODY_LIMIT: '2048' } });
+    const big = JSON.stringify({ query: `{ me { username } } # ${'x'.repeat(3000)}` });
+    const declared = await fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(declared.status).toBe(413);
+    expect((await declared.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+
+    const chunks = [big.slice(0, 1500), big.slice(1500)];
+    const chunked = await fetch(t.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(new TextEncoder().encode(next));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+
+    const small = await t.request('{ me { username } }', {}, t.users.viewer.token);
+    expect(small.data).toEqual({ me: { username: 'viewer' } });
+  });
+
+  it('serves GraphiQL from the installed package (no CDN), and not when turned off', async () => {
+    const t = await startTestApp();
+    const page = await fetch(t.graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toMatch(/graphiql/i);
+    expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr/);
+    await t.stop();
+
+    const off = await startTestApp({ env: { UPTOP_GRAPHIQL: 'false' } });
+    const none = await fetch(off.graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(none.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+  });
+});
