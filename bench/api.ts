@@ -18,6 +18,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
 import { createSchema, createYoga } from 'graphql-yoga';
@@ -28,7 +29,7 @@ import { decodeId } from '../src/graphql/ids.ts';
 
 const SITES = 100;
 const QUERY_SITES = 50;
-const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 2_000);
+const SUBSCRIBERS = 2_000;
 const CONCURRENCY = 32;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = 8_000;
@@ -36,8 +37,8 @@ const MEASURE_MS = 8_000;
 const DELIVERY_TIMEOUT_MS = 30_000;
 const SYNC_REASON = 'bench-sync';
 
-const SITES_QUERY = `{ sites(first: ${QUERY_SITES}) { totalCount edges { node { id name type url status displayStatus latencyMs statusCode lastCheckAt failureCount inMaintenance } } } }`;
-const SUBSCRIPTION = process.env.BENCH_SUBSCRIPTION ?? 'subscription { siteStatusChanged { site { id name } change { siteId from to reason changedAt } } }';
+const SITES_QUERY = `{ sites(first: ${QUERY_SITES}) { edges { node { id name type url status displayStatus latencyMs statusCode lastCheckAt failureCount inMaintenance } } } }`;
+const SUBSCRIPTION = 'subscription { siteStatusChanged { site { id name } change { siteId from to reason changedAt } } }';
 
 // ------------------------------------------------------------------------------------------- child processes
 
@@ -48,7 +49,7 @@ type SubscriberCommand = { kind: 'connect'; wsUrl: string; token: string; count:
 type SubscriberReport =
   | { kind: 'connected'; ms: number }
   | { kind: 'synced' }
-  | { kind: 'measured'; received: number; p50: number; p99: number; max: number; spanMs: number; errors: string[] };
+  | { kind: 'measured'; received: number; p50: number; p99: number; max: number; spanMs: number; busy: number; errors: string[] };
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
@@ -107,7 +108,7 @@ function subscriberChild(): void {
   let synced = false;
   const send = (report: SubscriberReport) => process.send!(report);
 
-  process.on('message', async (command: SubscriberCommand) => {
+  const handle = async (command: SubscriberCommand) => {
     if (command.kind === 'connect') {
       const started = performance.now();
       for (let batch = 0; batch < command.count; batch += 200) {
@@ -123,7 +124,12 @@ function subscriberChild(): void {
             connectionParams: { authorization: `Bearer ${command.token}` },
           });
           clients.push(client);
-          opened.push(new Promise<void>((resolve) => client.on('connected', () => resolve())));
+          opened.push(
+            new Promise<void>((resolve, reject) => {
+              client.on('connected', () => resolve());
+              client.on('closed', (event) => reject(new Error(`connection ${index} closed: ${(event as { code?: number }).code}`)));
+            }),
+          );
           client.subscribe(
             { query: SUBSCRIPTION },
             {
@@ -154,6 +160,7 @@ function subscriberChild(): void {
       send({ kind: 'connected', ms: performance.now() - started });
     } else {
       const deadline = Date.now() + command.timeoutMs;
+      const elu = performance.eventLoopUtilization();
       while (latencies.length < command.expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       latencies.sort((a, b) => a - b);
       send({
@@ -163,11 +170,16 @@ function subscriberChild(): void {
         p99: percentile(latencies, 99),
         max: latencies.at(-1) ?? Number.NaN,
         spanMs: lastArrival - firstChangeAt,
+        busy: performance.eventLoopUtilization(elu).utilization,
         errors: errors.slice(0, 5),
       });
-      await Promise.all(clients.map((c) => c.dispose()));
-      process.exit(0);
     }
+  };
+  process.on('message', (command: SubscriberCommand) => {
+    handle(command).catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
   });
 }
 
@@ -262,7 +274,6 @@ async function main(): Promise<void> {
     ).createApiToken.token;
 
     // (1) Throughput.
-    if (process.env.BENCH_SKIP_QUERIES !== '1') {
     const load = startChild('load');
     children.push(load);
     const job = { concurrency: CONCURRENCY, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
@@ -280,7 +291,6 @@ async function main(): Promise<void> {
       `uptop sites(first: ${QUERY_SITES}) with status: ${rate(real).toFixed(0)} req/s, p50 ${real.p50.toFixed(1)} ms, p99 ${real.p99.toFixed(1)} ms, ${real.failures} failed`,
     );
     console.log(`query throughput ratio (uptop / bare): ${(rate(real) / rate(baseline)).toFixed(3)}`);
-    }
 
     // (2) Subscription fan-out.
     const subscribers = startChild('subscribers');
@@ -303,19 +313,23 @@ async function main(): Promise<void> {
     const measured = nextMessage<Extract<SubscriberReport, { kind: 'measured' }>>(subscribers);
     subscribers.send({ kind: 'measure', expected, timeoutMs: DELIVERY_TIMEOUT_MS } satisfies SubscriberCommand);
     target.failing = true;
+    const serverElu = performance.eventLoopUtilization();
     const burstStarted = performance.now();
     await Promise.all(siteIds.map((id) => app.deps.engine.checkNow(id)));
     const burstMs = performance.now() - burstStarted;
     const result = await measured;
+    const serverBusy = performance.eventLoopUtilization(serverElu).utilization;
     const down = app.deps.engine.status().down;
     console.log(`burst: ${down} of ${SITES} sites turned DOWN through real checks in ${burstMs.toFixed(0)} ms`);
     console.log(`deliveries: ${result.received} of ${expected}, lost ${expected - result.received}; all delivered ${result.spanMs} ms after the first change`);
+    console.log(`event loop busy during delivery: server ${(serverBusy * 100).toFixed(0)}%, subscriber process ${(result.busy * 100).toFixed(0)}%`);
     if (result.errors.length) console.log(`subscriber errors (first 5): ${result.errors.join(' | ')}`);
     console.log(`subscription latency: p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms`);
     console.log(`subscription p99 ms: ${result.p99}`);
   } finally {
-    for (const child of children) if (child.exitCode === null) child.kill();
+    // The server first, so subscribers get their 1001 close rather than seeing their peer vanish.
     await app.stop();
+    for (const child of children) if (child.exitCode === null) child.kill();
     bareServer.closeAllConnections();
     await new Promise((r) => bareServer.close(r));
     await bare.dispose();

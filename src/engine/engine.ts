@@ -137,6 +137,7 @@ export class Engine implements EngineApi {
       },
       nextDelay: (id) => this.nextDelay(id),
       onStart: options.onCheckStarted,
+      onError: (siteId, err) => this.logger.error({ err, siteId }, 'check run failed'),
     });
     this.renotifyTimers = new KeyedTimers(this.clock);
     this.dispatcher = new AlertDispatcher({
@@ -502,8 +503,9 @@ export class Engine implements EngineApi {
         result = downResult(errorText(err));
       }
     }
-    // A site removed (or replaced) mid-check is not brought back; a passive or stopping engine ignores results.
-    if (!this.checking || this.sites.get(site.id) !== entry) return;
+    // A site removed (or replaced) mid-check is not brought back, a check of the type it had before an edit says
+    // nothing about it now, and a passive or stopping engine ignores results.
+    if (!this.checking || this.sites.get(site.id) !== entry || entry.site.type !== site.type) return;
     const now = this.clock.now();
     const obs: Observation = {
       status: result.status,

@@ -3,46 +3,31 @@ import type { Write } from '../writer/types.ts';
 import type { EngineSite } from './sites.ts';
 import type { LiveSiteState } from './types.ts';
 
+/** The runtime part of a site never checked: PENDING, nothing known yet. */
+export const PENDING_RUNTIME: Readonly<Omit<SiteRuntimeState, 'siteId' | 'updatedAt'>> = Object.freeze({
+  status: 'PENDING',
+  failureCount: 0,
+  statusCode: null,
+  latencyMs: null,
+  lastCheckAt: null,
+  lastSuccessAt: null,
+  statusChangedAt: null,
+  lastError: '',
+  hasSsl: false,
+  certExpiresAt: null,
+  sentSslWarning: false,
+  lastAlertAt: null,
+});
+
 /** A site the engine has never seen checked: PENDING. */
 export function initialState(site: EngineSite): LiveSiteState {
-  return {
-    siteId: site.id,
-    name: site.name,
-    type: site.type,
-    parentId: site.parentId,
-    paused: site.paused,
-    status: 'PENDING',
-    failureCount: 0,
-    statusCode: null,
-    latencyMs: null,
-    lastCheckAt: null,
-    lastSuccessAt: null,
-    statusChangedAt: null,
-    lastError: '',
-    hasSsl: false,
-    certExpiresAt: null,
-    sentSslWarning: false,
-    lastAlertAt: null,
-  };
+  return { siteId: site.id, name: site.name, type: site.type, parentId: site.parentId, paused: site.paused, ...PENDING_RUNTIME };
 }
 
 /** The state persisted before a restart (DESIGN decision 2), under the site's current configuration. */
 export function restoredState(site: EngineSite, row: SiteRuntimeState): LiveSiteState {
-  return {
-    ...initialState(site),
-    status: row.status,
-    failureCount: row.failureCount,
-    statusCode: row.statusCode,
-    latencyMs: row.latencyMs,
-    lastCheckAt: row.lastCheckAt,
-    lastSuccessAt: row.lastSuccessAt,
-    statusChangedAt: row.statusChangedAt,
-    lastError: row.lastError,
-    hasSsl: row.hasSsl,
-    certExpiresAt: row.certExpiresAt,
-    sentSslWarning: row.sentSslWarning,
-    lastAlertAt: row.lastAlertAt,
-  };
+  const { updatedAt, ...runtime } = row;
+  return { ...initialState(site), ...runtime };
 }
 
 /** Carries a configuration change into the live state; the runtime fields are kept. */
@@ -52,21 +37,6 @@ export function withConfig(state: LiveSiteState, site: EngineSite): LiveSiteStat
 
 /** The snapshot the writer upserts into SiteRuntimeState. */
 export function runtimeStateWrite(s: LiveSiteState, now: Date): Write {
-  return {
-    kind: 'runtimeState',
-    siteId: s.siteId,
-    status: s.status,
-    failureCount: s.failureCount,
-    statusCode: s.statusCode,
-    latencyMs: s.latencyMs,
-    lastCheckAt: s.lastCheckAt,
-    lastSuccessAt: s.lastSuccessAt,
-    statusChangedAt: s.statusChangedAt,
-    lastError: s.lastError,
-    hasSsl: s.hasSsl,
-    certExpiresAt: s.certExpiresAt,
-    sentSslWarning: s.sentSslWarning,
-    lastAlertAt: s.lastAlertAt,
-    updatedAt: now,
-  };
+  const { name, type, parentId, paused, ...runtime } = s;
+  return { kind: 'runtimeState', ...runtime, updatedAt: now };
 }

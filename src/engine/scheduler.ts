@@ -1,8 +1,9 @@
 import type { Clock, TimerHandle } from '../clock.ts';
 
 export interface SchedulerHooks {
-  /** Runs one job for the key. Must not reject (the scheduler would still carry on). */
+  /** Runs one job for the key. A throw or rejection is a bug: it goes to onError and the schedule carries on. */
   run(key: number): Promise<void> | void;
+  onError(key: number, err: unknown): void;
   /** Jobs that only compute in memory (push deadlines, groups) run when due and take no concurrency slot. */
   inline(key: number): boolean;
   /** Milliseconds from a finished run to the next, or null to leave the key idle until triggered. */
@@ -92,13 +93,17 @@ export class Scheduler {
     });
   }
 
-  /** Forgets the key: no timer, no queued run; a run in progress finishes but is not followed by another. */
+  /**
+   * Forgets the key: no timer, no queued run; a run in progress finishes but is not followed by another. Until it
+   * ends the key stays known, so a schedule or trigger in the meantime waits for it instead of running alongside.
+   */
   cancel(key: number): void {
     const job = this.jobs.get(key);
     if (!job) return;
     job.removed = true;
+    job.again = false;
     this.disarm(job);
-    this.jobs.delete(key);
+    if (job.state !== 'running') this.jobs.delete(key);
     this.release(job);
   }
 
@@ -130,6 +135,7 @@ export class Scheduler {
 
   private job(key: number): Job {
     let job = this.jobs.get(key);
+    if (job?.removed) job.removed = false;
     if (!job) {
       job = { key, state: 'idle', dueAt: 0, timer: null, again: false, waiters: null, removed: false };
       this.jobs.set(key, job);
@@ -182,14 +188,15 @@ export class Scheduler {
     let result: Promise<void> | void;
     try {
       result = this.hooks.run(job.key);
-    } catch {
+    } catch (err) {
+      this.hooks.onError(job.key, err);
       result = undefined;
     }
     if (!result) {
       this.finish(job, waiters, slot);
       return;
     }
-    const done: Promise<void> = result.catch(() => {}).then(() => {
+    const done: Promise<void> = result.catch((err: unknown) => this.hooks.onError(job.key, err)).then(() => {
       this.inFlight.delete(done);
       this.finish(job, waiters, slot);
     });
@@ -200,6 +207,7 @@ export class Scheduler {
     if (slot) this.runningCount--;
     job.state = 'idle';
     if (waiters) for (const resolve of waiters) resolve();
+    if (job.removed && this.jobs.get(job.key) === job) this.jobs.delete(job.key);
     if (!job.removed && !this.stopped) {
       if (job.again) {
         job.again = false;

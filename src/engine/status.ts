@@ -37,6 +37,7 @@ export class StatusPublisher {
   private timer: TimerHandle | null = null;
   private lastAt = -Infinity;
   private last: EngineStatusSnapshot | null = null;
+  private stopped = false;
 
   constructor(
     private readonly clock: Clock,
@@ -45,7 +46,7 @@ export class StatusPublisher {
   ) {}
 
   markDirty(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     const delay = Math.max(0, this.lastAt + MIN_GAP_MS - this.clock.nowMs());
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
@@ -64,7 +65,9 @@ export class StatusPublisher {
     if (snapshot.running && snapshot.checksPerMinute > 0) this.markDirty();
   }
 
+  /** No more timers; a last flush() may still publish the final snapshot. */
   stop(): void {
+    this.stopped = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = null;
   }

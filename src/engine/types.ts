@@ -1,37 +1,18 @@
-import type { MonitorType, SiteStatus } from '../generated/prisma/client.ts';
+import type { MonitorType, SiteRuntimeState, SiteStatus } from '../generated/prisma/client.ts';
+import type { Write } from '../writer/types.ts';
 
 export type DisplayStatus = SiteStatus | 'PAUSED' | 'MAINTENANCE';
 
-/** A site's runtime state as the engine holds it (what `SiteRuntimeState` persists). */
-export interface LiveSiteState {
-  siteId: number;
+/** A site's runtime state as the engine holds it: the persisted `SiteRuntimeState` row plus the config it needs. */
+export interface LiveSiteState extends Omit<SiteRuntimeState, 'updatedAt'> {
   name: string;
   type: MonitorType;
   parentId: number | null;
   paused: boolean;
-  status: SiteStatus;
-  failureCount: number;
-  statusCode: number | null;
-  latencyMs: number | null;
-  lastCheckAt: Date | null;
-  lastSuccessAt: Date | null;
-  statusChangedAt: Date | null;
-  lastError: string;
-  hasSsl: boolean;
-  certExpiresAt: Date | null;
-  sentSslWarning: boolean;
-  lastAlertAt: Date | null;
 }
 
-export interface CheckRecord {
-  siteId: number;
-  checkedAt: Date;
-  up: boolean;
-  status: SiteStatus;
-  latencyMs: number | null;
-  statusCode: number | null;
-  message: string | null;
-}
+/** One check as published on `site:checkCompleted`: the check row the writer stores, without the probe node. */
+export type CheckRecord = Omit<Extract<Write, { kind: 'check' }>, 'kind' | 'nodeId'>;
 
 export interface StateChangeRecord {
   siteId: number;

@@ -41,22 +41,24 @@ function yogaLogger(logger: Logger): YogaLogger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/** Reads a request body up to `limit` bytes; null when it is larger (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
+/** Reads a request body up to `limit` bytes; the rest of a larger one is not read, and an aborted one is dropped. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         req.pause();
-        resolve(null);
+        resolve('too-large');
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // After 'end' this settles nothing; before it, the client went away mid-body.
+    req.on('close', () => resolve('aborted'));
+    req.on('error', () => resolve('aborted'));
   });
 }
 
@@ -70,8 +72,8 @@ function tooLarge(res: ServerResponse, limit: number): void {
  * `/graphql` (GET/POST, SSE, GraphiQL), and graphql-ws through the same port's upgrade.
  */
 export function createHttpServer(opts: AppDeps & { services: Services; heartbeat: HeartbeatService; schema: GraphQLSchema }): HttpApp {
-  const { config, logger, schema, ...rest } = opts;
-  const deps = { config, logger, ...rest };
+  const { schema, ...deps } = opts;
+  const { config, logger } = deps;
   const subscriptions = new SubscriptionCloser();
   const limit = config.graphql.bodyLimitBytes;
 
@@ -101,7 +103,8 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
       if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(res, limit);
       const body = await readBody(req, limit);
-      if (body === null) return tooLarge(res, limit);
+      if (body === 'aborted') return;
+      if (body === 'too-large') return tooLarge(res, limit);
       // whatwg-node takes an already-read body from `req.body`; the stream itself is consumed.
       (req as IncomingMessage & { body?: Buffer }).body = body;
     }

@@ -15,6 +15,8 @@ import { SharedSubscriptions } from './shared-subscriptions.ts';
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Operations one connection may have open at once; graphql-ws itself sets no limit. */
 export const WS_MAX_SUBSCRIPTIONS = 100;
+/** Unsent bytes one connection may hold; a client that stops reading is cut off before it costs more memory. */
+export const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -87,6 +89,39 @@ function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
 }
 
+/**
+ * Frames sent to one connection within one turn of the event loop leave in one write (a burst of status changes
+ * then costs one system call per subscriber, not one per event), and the sender does not wait for each write to
+ * complete, so one slow client cannot hold up the fan-out. What a client does not read piles up in its socket
+ * buffer, so past WS_MAX_BUFFERED_BYTES the connection is cut.
+ */
+function coalesceWrites(ws: WebSocket, socket: Duplex, logger: Logger): void {
+  const send = ws.send.bind(ws);
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  const onWritten = (err?: Error) => {
+    if (err) logger.debug({ err }, 'graphql-ws: write failed');
+  };
+  ws.send = ((data: string, optionsOrCallback?: unknown, callback?: unknown) => {
+    const done = (typeof optionsOrCallback === 'function' ? optionsOrCallback : callback) as ((err?: Error) => void) | undefined;
+    if (ws.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
+      logger.warn({ buffered: ws.bufferedAmount }, 'graphql-ws: client is not reading its messages; connection cut');
+      ws.terminate();
+    } else {
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        setImmediate(uncork);
+      }
+      send(data, onWritten);
+    }
+    done?.();
+  }) as WebSocket['send'];
+}
+
 /** A thrown error as GraphQL errors for the client: GraphQL errors as they are, anything else masked and logged. */
 function asGraphQLErrors(err: unknown, logger: Logger, what: string): GraphQLError[] {
   if (err instanceof GraphQLError) return [err];
@@ -123,7 +158,10 @@ export function attachGraphqlWs(opts: {
       logger.warn({ origin: req.headers.origin, host: req.headers.host }, 'graphql-ws: cross-origin handshake refused');
       return refuse(socket, 403, 'Forbidden');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      coalesceWrites(ws, socket, logger);
+      wss.emit('connection', ws, req);
+    });
   }
   server.on('upgrade', onUpgrade);
 

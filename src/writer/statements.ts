@@ -37,14 +37,15 @@ const jsonRows = (columns: readonly string[]) =>
 const SITE_EXISTS = `EXISTS (SELECT 1 FROM "Site" AS s WHERE s."id" = v."siteId")`;
 const CHANNEL_EXISTS = `EXISTS (SELECT 1 FROM "AlertChannel" AS c WHERE c."id" = v."alertChannelId")`;
 
-const CHECK_COLUMNS = ['siteId', 'checkedAt', 'up', 'status', 'latencyMs', 'statusCode', 'message', 'nodeId'];
+// Each kind's columns carry its write's field names (the compiler checks them); its row encoder keeps this order.
+const CHECK_COLUMNS = ['siteId', 'checkedAt', 'up', 'status', 'latencyMs', 'statusCode', 'message', 'nodeId'] satisfies (keyof WriteOf<'check'>)[];
 const CHECK_SQL = `INSERT INTO "Check" (${quoted(CHECK_COLUMNS)}) SELECT ${quoted(CHECK_COLUMNS, 'v.')} FROM ${jsonRows(CHECK_COLUMNS)} WHERE ${SITE_EXISTS}`;
 
-const STATE_CHANGE_COLUMNS = ['siteId', 'fromStatus', 'toStatus', 'reason', 'changedAt'];
+const STATE_CHANGE_COLUMNS = ['siteId', 'fromStatus', 'toStatus', 'reason', 'changedAt'] satisfies (keyof WriteOf<'stateChange'>)[];
 const STATE_CHANGE_SQL = `INSERT INTO "StateChange" (${quoted(STATE_CHANGE_COLUMNS)}) SELECT ${quoted(STATE_CHANGE_COLUMNS, 'v.')} FROM ${jsonRows(STATE_CHANGE_COLUMNS)} WHERE ${SITE_EXISTS}`;
 
 // A log outlives its site (the schema sets siteId NULL on delete), so a vanished site clears the reference instead.
-const LOG_COLUMNS = ['message', 'siteId', 'createdAt'];
+const LOG_COLUMNS = ['message', 'siteId', 'createdAt'] satisfies (keyof WriteOf<'log'>)[];
 const LOG_SQL = `INSERT INTO "Log" (${quoted(LOG_COLUMNS)}) SELECT v."message", CASE WHEN ${SITE_EXISTS} THEN v."siteId" END, v."createdAt" FROM ${jsonRows(LOG_COLUMNS)}`;
 
 const ALERT_HEALTH_COLUMNS = ['alertChannelId', 'lastSendAt', 'lastSendOk', 'lastError', 'sendCount', 'failCount'];
@@ -68,7 +69,7 @@ const RUNTIME_STATE_COLUMNS = [
   'sentSslWarning',
   'lastAlertAt',
   'updatedAt',
-];
+] satisfies (keyof WriteOf<'runtimeState'>)[];
 const RUNTIME_STATE_SQL = `INSERT INTO "SiteRuntimeState" (${quoted(RUNTIME_STATE_COLUMNS)}) SELECT ${quoted(RUNTIME_STATE_COLUMNS, 'v.')} FROM ${jsonRows(RUNTIME_STATE_COLUMNS)} WHERE ${SITE_EXISTS}
   ON CONFLICT ("siteId") DO UPDATE SET ${RUNTIME_STATE_COLUMNS.slice(1)
     .map((c) => `"${c}" = excluded."${c}"`)

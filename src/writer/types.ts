@@ -1,4 +1,4 @@
-import type { Prisma, SiteStatus } from '../generated/prisma/client.ts';
+import type { Prisma, SiteRuntimeState, SiteStatus } from '../generated/prisma/client.ts';
 
 /**
  * The engine's fire-and-forget writes. Each is one row (or one upsert); the writer batches them.
@@ -20,24 +20,8 @@ export type Write =
   | { kind: 'log'; message: string; siteId: number | null; createdAt: Date }
   /** One send's outcome: counts are incremented, the rest overwritten. */
   | { kind: 'alertHealth'; alertChannelId: number; sentAt: Date; ok: boolean; error: string }
-  /** A full snapshot of a site's runtime state; within a batch the newest per site wins. */
-  | {
-      kind: 'runtimeState';
-      siteId: number;
-      status: SiteStatus;
-      failureCount: number;
-      statusCode: number | null;
-      latencyMs: number | null;
-      lastCheckAt: Date | null;
-      lastSuccessAt: Date | null;
-      statusChangedAt: Date | null;
-      lastError: string;
-      hasSsl: boolean;
-      certExpiresAt: Date | null;
-      sentSslWarning: boolean;
-      lastAlertAt: Date | null;
-      updatedAt: Date;
-    };
+  /** A full snapshot of a site's runtime state (one `SiteRuntimeState` row); within a batch the newest per site wins. */
+  | ({ kind: 'runtimeState' } & SiteRuntimeState);
 
 export type WriteKind = Write['kind'];
 export const WRITE_KINDS: readonly WriteKind[] = ['check', 'stateChange', 'log', 'alertHealth', 'runtimeState'];

@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertSettings } from '../../src/alerts/types.ts';
 import { parseMail, startSilentServer, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
-import { DOWN, TEST, sendContext } from './support.ts';
+import { DOWN, TEST, sendContext, sendError } from './support.ts';
 
 const email = getProvider('EMAIL');
 const ctx = (overrides = {}) => sendContext({ url: 'http://unused' }, overrides);
 
 function settingsFor(server: Pick<TestSmtpServer, 'host' | 'port'>, extra: AlertSettings = {}): AlertSettings {
   return { host: server.host, port: String(server.port), from: 'uptop@example.com', to: 'ops@example.com', ...extra };
-}
-
-async function sendError(promise: Promise<void>): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
 }
 
 /** Reads a body in whichever transfer encoding nodemailer picked. */

@@ -4,7 +4,7 @@ import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertSettings } from '../../src/alerts/types.ts';
 import { startReceiver } from '../helpers/receiver.ts';
-import { DOWN, UP, sendContext } from './support.ts';
+import { DOWN, UP, sendContext, sendError } from './support.ts';
 
 /** Each HTTP provider with its secrets: the error must name none of them, nor the URL path that holds them. */
 const CASES: { provider: AlertProvider; settings: (base: string) => AlertSettings; secrets: string[]; method?: string }[] = [
@@ -36,15 +36,6 @@ async function closedPortUrl(): Promise<string> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
-}
-
-async function sendError(promise: Promise<void>): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
 }
 
 function expectNoSecret(err: Error, secrets: string[]) {

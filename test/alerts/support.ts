@@ -1,39 +1,21 @@
+import { expect } from 'vitest';
 import type { AlertMessage, SendContext } from '../../src/alerts/types.ts';
 import type { Receiver } from '../helpers/receiver.ts';
 
 export const AT = new Date('2025-03-01T12:34:56.789Z');
 
-export const DOWN: AlertMessage = {
-  event: 'down',
-  title: '🚨 ALERT',
-  message: "Monitor 'api' is DOWN: HTTP 503",
-  site: { id: 7, name: 'api', status: 'DOWN' },
-  timestamp: AT,
-};
+const message = (event: AlertMessage['event'], title: string, text: string, status: string | null, timestamp = AT): AlertMessage => ({
+  event,
+  title,
+  message: text,
+  site: status === null ? null : { id: 7, name: 'api', status },
+  timestamp,
+});
 
-export const UP: AlertMessage = {
-  event: 'up',
-  title: '✅ RECOVERY',
-  message: "Monitor 'api' is UP (was down 5m)",
-  site: { id: 7, name: 'api', status: 'UP' },
-  timestamp: new Date(AT.getTime() + 300_000),
-};
-
-export const SSL: AlertMessage = {
-  event: 'ssl_expiring',
-  title: 'SSL WARNING',
-  message: "SSL for 'api' expires in 5 days",
-  site: { id: 7, name: 'api', status: 'UP' },
-  timestamp: AT,
-};
-
-export const TEST: AlertMessage = {
-  event: 'test',
-  title: '🧪 Test Alert',
-  message: "Test notification from uptop for channel 'ops'.",
-  site: null,
-  timestamp: AT,
-};
+export const DOWN = message('down', '🚨 ALERT', "Monitor 'api' is DOWN: HTTP 503", 'DOWN');
+export const UP = message('up', '✅ RECOVERY', "Monitor 'api' is UP (was down 5m)", 'UP', new Date(AT.getTime() + 300_000));
+export const SSL = message('ssl_expiring', 'SSL WARNING', "SSL for 'api' expires in 5 days", 'UP');
+export const TEST = message('test', '🧪 Test Alert', "Test notification from uptop for channel 'ops'.", null);
 
 /** Fixed-endpoint providers pointed at the receiver, each under its own path so the test sees which was used. */
 export function sendContext(receiver: Pick<Receiver, 'url'>, overrides: Partial<SendContext> = {}): SendContext {
@@ -49,4 +31,14 @@ export function sendContext(receiver: Pick<Receiver, 'url'>, overrides: Partial<
     },
     ...overrides,
   };
+}
+
+/** The error a send failed with (the test fails if it did not). */
+export async function sendError(promise: Promise<void>): Promise<Error> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Error);
+  return err as Error;
 }

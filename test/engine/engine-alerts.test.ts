@@ -73,9 +73,10 @@ describe('engine: maintenance', () => {
     await h.engine.start();
     await addWindow(h, { title: 'outage upstream', type: 'INCIDENT', siteId: id, startsAt: new Date(T0) });
     expect(h.engine.isInMaintenance(id)).toBe(false);
+    expect(h.engine.displayStatus(id)).toBe('PENDING');
     await h.tick(0);
     await h.settle();
-    expect(received(receiver, 'ops')).toHaveLength(1);
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message])).toEqual([['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299)"]]);
   });
 
   it('a window suppresses only between its start and its end', async () => {
@@ -237,7 +238,7 @@ describe('engine: re-notification', () => {
     await h.engine.start();
     for (let i = 0; i < 10; i++) await h.tick(60_000);
     await h.settle();
-    expect(received(receiver, 'ops')).toHaveLength(1);
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message])).toEqual([['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299)"]]);
   });
 });
 
@@ -276,8 +277,11 @@ describe('engine: alert sends', () => {
     expect(h.engine.getState(id)!.status).toBe('UP');
     await h.clock.advanceAsync(h.config.engine.alertTimeoutMs);
     await h.settle();
-    const failures = h.engine.logs().filter((l) => l.message.startsWith('Alert send failed (ops): '));
-    expect(failures).toHaveLength(2);
+    const failures = h.engine.logs().filter((l) => l.message.startsWith('Alert send failed'));
+    expect(failures.map((l) => [l.message, l.siteId])).toEqual([
+      ['Alert send failed (ops): alert send timed out after 30000 ms', id],
+      ['Alert send failed (ops): alert send timed out after 30000 ms', id],
+    ]);
     expect(await h.db.alertHealth.findFirstOrThrow()).toMatchObject({ sendCount: 2, failCount: 2, lastSendOk: false });
   });
 
@@ -289,7 +293,8 @@ describe('engine: alert sends', () => {
     await h.engine.alertChannelsChanged();
     await h.tick(0);
     await h.settle();
-    expect(received(receiver, 'ops')).toHaveLength(1);
-    expect(received(second, 'late')).toHaveLength(1);
+    const down = ['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299)"];
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message])).toEqual([down]);
+    expect(received(second, 'late').map((a) => [a.event, a.message])).toEqual([down]);
   });
 });

@@ -1,35 +1,9 @@
-import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/engine/checks/index.ts';
 import { createSecretBox } from '../../src/alerts/crypto.ts';
 import { UnknownSiteError } from '../../src/engine/engine.ts';
 import { startReceiver } from '../helpers/receiver.ts';
-import { createCertificate, type HttpTarget } from '../helpers/targets.ts';
-import { engineHarness, httpTarget, received, T0 } from './harness.ts';
-
-/** Holds every request until released; answers with the status given at release time. */
-function holdRequests(target: HttpTarget) {
-  const held: { res: http.ServerResponse; path: string }[] = [];
-  let arrived: (() => void) | null = null;
-  target.handle((req, res) => {
-    held.push({ res, path: req.url ?? '' });
-    arrived?.();
-  });
-  return {
-    held,
-    /** Resolves once `n` requests are being held. */
-    async waitFor(n: number) {
-      while (held.length < n) await new Promise<void>((resolve) => (arrived = resolve));
-    },
-    release(status: number) {
-      for (const { res } of held.splice(0)) {
-        res.writeHead(status);
-        res.end();
-      }
-    },
-  };
-}
-
+import { createCertificate } from '../helpers/targets.ts';
+import { countingChecker, engineHarness, firstCheckHeld, holdRequests, httpTarget, received, T0 } from './harness.ts';
 
 describe('engine: outbound checks', () => {
   it('checks a site at once after start, then every interval, writing and publishing each check', async () => {
@@ -141,13 +115,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('a pause made during a check survives the check; the result is still applied', async () => {
-    const web = await httpTarget();
-    const hold = holdRequests(web);
-    const h = await engineHarness({ start: false });
-    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
-    await h.engine.start();
-    await h.clock.advanceAsync(0);
-    await hold.waitFor(1);
+    const { h, web, hold, id } = await firstCheckHeld();
     await h.updateSite(id, { paused: true });
     await h.engine.siteChanged(id);
     hold.release(500);
@@ -167,13 +135,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('an edit made during a check survives, and the site is checked again right after with the new config', async () => {
-    const web = await httpTarget();
-    const hold = holdRequests(web);
-    const h = await engineHarness({ start: false });
-    const id = await h.createSite({ name: 'web', type: 'HTTP', url: `${web.url}old`, interval: 60 });
-    await h.engine.start();
-    await h.clock.advanceAsync(0);
-    await hold.waitFor(1);
+    const { h, web, hold, id } = await firstCheckHeld('old');
     await h.updateSite(id, { name: 'renamed', url: `${web.url}new`, interval: 300 });
     await h.engine.siteChanged(id);
     hold.release(200);
@@ -193,13 +155,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('a site removed mid-check is not recreated and leaves no rows behind', async () => {
-    const web = await httpTarget();
-    const hold = holdRequests(web);
-    const h = await engineHarness({ start: false });
-    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
-    await h.engine.start();
-    await h.clock.advanceAsync(0);
-    await hold.waitFor(1);
+    const { h, web, hold, id } = await firstCheckHeld();
     await h.writer.submit((tx) => tx.site.delete({ where: { id } }));
     h.engine.siteRemoved(id);
     hold.release(500);
@@ -213,13 +169,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('checkNow during a check runs one more check after it, and the newer result stands', async () => {
-    const web = await httpTarget();
-    const hold = holdRequests(web);
-    const h = await engineHarness({ start: false });
-    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
-    await h.engine.start();
-    await h.clock.advanceAsync(0);
-    await hold.waitFor(1);
+    const { h, web, hold, id } = await firstCheckHeld();
     let done = false;
     const now = h.engine.checkNow(id).then(() => (done = true));
     hold.release(500);
@@ -246,13 +196,7 @@ describe('engine: outbound checks', () => {
   });
 
   it('stop() aborts checks in flight and applies none of their results', async () => {
-    const web = await httpTarget();
-    const hold = holdRequests(web);
-    const h = await engineHarness({ start: false });
-    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
-    await h.engine.start();
-    await h.clock.advanceAsync(0);
-    await hold.waitFor(1);
+    const { h, id } = await firstCheckHeld();
     await h.engine.stop();
     await h.writer.flush();
     expect(h.engine.getState(id)!.status).toBe('PENDING');
@@ -267,35 +211,22 @@ describe('engine: outbound checks', () => {
   it('never runs more checks at once than the configured concurrency', async () => {
     const web = await httpTarget();
     const hold = holdRequests(web);
-    let active = 0;
-    let maxActive = 0;
-    const h = await engineHarness({
-      start: false,
-      env: { UPTOP_CHECK_CONCURRENCY: '2' },
-      // The real checker, counted: calls start synchronously when the scheduler hands out a slot.
-      runCheck: async (site, options) => {
-        maxActive = Math.max(maxActive, ++active);
-        try {
-          return await runCheck(site, options);
-        } finally {
-          active--;
-        }
-      },
-    });
+    const { runCheck, counts } = countingChecker();
+    const h = await engineHarness({ start: false, env: { UPTOP_CHECK_CONCURRENCY: '2' }, runCheck });
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) ids.push(await h.createSite({ name: `s${i}`, type: 'HTTP', url: web.url, interval: 60 }));
     await h.engine.start();
     await h.clock.advanceAsync(0);
-    expect(active).toBe(2);
+    expect(counts.active).toBe(2);
     await hold.waitFor(2);
     hold.release(200);
     await hold.waitFor(2);
-    expect(active).toBe(2);
+    expect(counts.active).toBe(2);
     hold.release(200);
     await hold.waitFor(1);
     hold.release(200);
     await h.settle();
-    expect(maxActive).toBe(2);
+    expect(counts.maxActive).toBe(2);
     expect(web.requests).toHaveLength(5);
     expect(ids.map((id) => h.engine.getState(id)!.status)).toEqual(['UP', 'UP', 'UP', 'UP', 'UP']);
   });

@@ -1,6 +1,9 @@
+import type http from 'node:http';
 import pino from 'pino';
 import { onTestFinished } from 'vitest';
 import { createSecretBox, type SecretBox } from '../../src/alerts/crypto.ts';
+import { runCheck } from '../../src/engine/checks/index.ts';
+import type { Checker } from '../../src/engine/checks/types.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
@@ -171,4 +174,55 @@ export async function httpTarget(tls?: TestCertificate): Promise<HttpTarget> {
   const target = await startHttpTarget({ tls });
   onTestFinished(() => target.close());
   return target;
+}
+
+/** Holds every request the target gets until released; answers with the status given at release time. */
+export function holdRequests(target: HttpTarget) {
+  const held: { res: http.ServerResponse; path: string }[] = [];
+  let arrived: (() => void) | null = null;
+  target.handle((req, res) => {
+    held.push({ res, path: req.url ?? '' });
+    arrived?.();
+  });
+  return {
+    held,
+    /** Resolves once `n` requests are being held. */
+    async waitFor(n: number) {
+      while (held.length < n) await new Promise<void>((resolve) => (arrived = resolve));
+    },
+    release(status: number) {
+      for (const { res } of held.splice(0)) {
+        res.writeHead(status);
+        res.end();
+      }
+    },
+  };
+}
+
+export type HeldRequests = ReturnType<typeof holdRequests>;
+
+/** An HTTP site "web" (interval 60) at `<target>/<path>`, whose first check, run at start, its target holds. */
+export async function firstCheckHeld(path = ''): Promise<{ h: EngineHarness; web: HttpTarget; hold: HeldRequests; id: number }> {
+  const web = await httpTarget();
+  const hold = holdRequests(web);
+  const h = await engineHarness({ start: false });
+  const id = await h.createSite({ name: 'web', type: 'HTTP', url: `${web.url}${path}`, interval: 60 });
+  await h.engine.start();
+  await h.clock.advanceAsync(0);
+  await hold.waitFor(1);
+  return { h, web, hold, id };
+}
+
+/** The real checker, counting the checks in progress (a call starts synchronously when the scheduler hands out a slot). */
+export function countingChecker() {
+  const counts = { active: 0, maxActive: 0 };
+  const checker: Checker = async (site, options) => {
+    counts.maxActive = Math.max(counts.maxActive, ++counts.active);
+    try {
+      return await runCheck(site, options);
+    } finally {
+      counts.active--;
+    }
+  };
+  return { runCheck: checker, counts };
 }

@@ -2,31 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { groupStatus, type GroupChild } from '../../src/engine/groups.ts';
 import { evaluatePush, nextPushEvaluation, pushDeadlines } from '../../src/engine/push.ts';
 import type { LiveSiteState } from '../../src/engine/types.ts';
+import { liveState } from './fixtures.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-function pushState(over: Partial<LiveSiteState> = {}): LiveSiteState {
-  return {
+/** A push monitor "backup" whose last beat came at T0. */
+const pushState = (over: Partial<LiveSiteState> = {}): LiveSiteState =>
+  liveState({
     siteId: 7,
     name: 'backup',
     type: 'PUSH',
-    parentId: null,
-    paused: false,
     status: 'UP',
-    failureCount: 0,
-    statusCode: null,
     latencyMs: 0,
     lastCheckAt: new Date(T0),
     lastSuccessAt: new Date(T0),
     statusChangedAt: new Date(T0),
-    lastError: '',
-    hasSsl: false,
-    certExpiresAt: null,
-    sentSslWarning: false,
-    lastAlertAt: null,
     ...over,
-  };
-}
+  });
 
 describe('push deadlines', () => {
   it('interval 300: LATE after 300 s, STALE after 375 s, DOWN after 450 s', () => {

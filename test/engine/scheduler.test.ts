@@ -15,12 +15,16 @@ function gate() {
 function harness(concurrency: number, interval = 1000) {
   const clock = new FakeClock(0);
   const started: { key: number; at: number; late: number }[] = [];
+  const errors: { key: number; message: string }[] = [];
+  const failing = new Map<number, 'throw' | 'reject'>();
   const gates = new Map<number, ReturnType<typeof gate>[]>();
   const inline = new Set<number>();
   let running = 0;
   let maxRunning = 0;
   const scheduler = new Scheduler(clock, concurrency, {
     run(key) {
+      if (failing.get(key) === 'throw') throw new Error(`bug in ${key}`);
+      if (failing.get(key) === 'reject') return Promise.reject(new Error(`async bug in ${key}`));
       if (inline.has(key)) return;
       running++;
       maxRunning = Math.max(maxRunning, running);
@@ -33,12 +37,13 @@ function harness(concurrency: number, interval = 1000) {
     inline: (key) => inline.has(key),
     nextDelay: () => interval,
     onStart: (key, late) => started.push({ key, at: clock.nowMs(), late }),
+    onError: (key, err) => errors.push({ key, message: (err as Error).message }),
   });
   const finish = async (key: number) => {
     gates.get(key)?.shift()?.open();
     await clock.advanceAsync(0);
   };
-  return { clock, scheduler, started, finish, inline, stats: () => ({ running, maxRunning }) };
+  return { clock, scheduler, started, finish, inline, failing, errors, stats: () => ({ running, maxRunning }) };
 }
 
 describe('Scheduler', () => {
@@ -123,6 +128,49 @@ describe('Scheduler', () => {
     await h.finish(1);
     await h.clock.advanceAsync(10_000);
     expect(h.started.map((s) => s.key)).toEqual([1]);
+    expect(h.clock.pendingTimers).toBe(0);
+  });
+
+  it('a run that throws or rejects is reported, frees its slot and keeps its schedule', async () => {
+    const h = harness(1);
+    h.failing.set(1, 'throw');
+    h.failing.set(2, 'reject');
+    h.scheduler.schedule(1, 0);
+    h.scheduler.schedule(2, 0);
+    h.scheduler.schedule(3, 0);
+    await h.clock.advanceAsync(0);
+    expect(h.errors).toEqual([
+      { key: 1, message: 'bug in 1' },
+      { key: 2, message: 'async bug in 2' },
+    ]);
+    expect(h.started.map((s) => s.key)).toEqual([1, 2, 3]);
+    await h.finish(3);
+    await h.clock.advanceAsync(1000);
+    expect(h.started.map((s) => `${s.key}@${s.at}`)).toEqual(['1@0', '2@0', '3@0', '1@1000', '2@1000', '3@1000']);
+  });
+
+  it('cancelled during a run and triggered again, a key still never runs twice at once', async () => {
+    const h = harness(5);
+    h.scheduler.schedule(1, 0);
+    await h.clock.advanceAsync(0);
+    h.scheduler.cancel(1);
+    let done = false;
+    const p = h.scheduler.trigger(1).then(() => (done = true));
+    await h.clock.advanceAsync(0);
+    expect(h.stats()).toEqual({ running: 1, maxRunning: 1 });
+    await h.finish(1);
+    expect(h.started.map((s) => s.key)).toEqual([1, 1]);
+    expect(done).toBe(false);
+    await h.finish(1);
+    await p;
+    expect(h.stats().maxRunning).toBe(1);
+    // The revived key keeps its schedule; a key cancelled for good is forgotten once its run ends.
+    await h.clock.advanceAsync(1000);
+    expect(h.started).toHaveLength(3);
+    h.scheduler.cancel(1);
+    await h.finish(1);
+    await h.clock.advanceAsync(10_000);
+    expect(h.started).toHaveLength(3);
     expect(h.clock.pendingTimers).toBe(0);
   });
 

@@ -10,32 +10,14 @@ import {
   type SiteRules,
 } from '../../src/engine/state-machine.ts';
 import type { LiveSiteState } from '../../src/engine/types.ts';
+import { liveState } from './fixtures.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const at = (sec: number) => new Date(T0 + sec * 1000);
 
-function state(over: Partial<LiveSiteState> = {}): LiveSiteState {
-  return {
-    siteId: 1,
-    name: 'api',
-    type: 'HTTP',
-    parentId: null,
-    paused: false,
-    status: 'UP',
-    failureCount: 0,
-    statusCode: 200,
-    latencyMs: 10,
-    lastCheckAt: at(0),
-    lastSuccessAt: at(0),
-    statusChangedAt: at(-3600),
-    lastError: '',
-    hasSsl: false,
-    certExpiresAt: null,
-    sentSslWarning: false,
-    lastAlertAt: null,
-    ...over,
-  };
-}
+/** Up for an hour, last checked at 0 s. */
+const state = (over: Partial<LiveSiteState> = {}): LiveSiteState =>
+  liveState({ status: 'UP', statusCode: 200, latencyMs: 10, lastCheckAt: at(0), lastSuccessAt: at(0), statusChangedAt: at(-3600), ...over });
 
 const rules = (over: Partial<SiteRules> = {}): SiteRules => ({
   name: 'api',
@@ -72,6 +54,17 @@ describe('handleStatusChange', () => {
     expect(t.next.statusChangedAt).toEqual(at(10));
     expect(t.next.lastCheckAt).toEqual(at(10));
     expect(t.next.lastSuccessAt).toEqual(at(10));
+  });
+
+  it('statusChangedAt moves on a change not from PENDING, or when it is still unset and the status is not PENDING', () => {
+    // PENDING with a time already known (restored) keeps it on the way to UP.
+    expect(handleStatusChange(state({ status: 'PENDING', statusChangedAt: at(-50) }), obs('UP'), rules(), at(10), false)!.next.statusChangedAt).toEqual(at(-50));
+    // A failure counted against MaxRetries leaves a never-checked site PENDING with no time.
+    const first = state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null });
+    expect(handleStatusChange(first, obs('DOWN', 'x'), rules({ maxRetries: 1 }), at(10), false)!.next).toMatchObject({ status: 'PENDING', statusChangedAt: null });
+    // No change, no move; a change from UP moves it.
+    expect(handleStatusChange(state(), obs('UP'), rules(), at(10), false)!.next.statusChangedAt).toEqual(at(-3600));
+    expect(handleStatusChange(state(), obs('DOWN', 'x'), rules(), at(10), false)!.next.statusChangedAt).toEqual(at(10));
   });
 
   it('failures under MaxRetries keep the status and count up, with a "failed check n/m" log', () => {
@@ -181,7 +174,8 @@ describe('handleStatusChange', () => {
     const up = handleStatusChange(down.next, obs('UP', '', 20), rules(), at(20), true)!;
     expect(up.alerts).toEqual([]);
     expect(up.stateChange).toMatchObject({ from: 'DOWN', to: 'UP' });
-    expect(up.logs.some((l) => l.includes('suppressed'))).toBe(true);
+    expect(up.logs).toEqual(["Monitor 'api' recovered (was down 10s)", "Recovery alert for 'api' suppressed (maintenance)"]);
+    expect(up.next.lastAlertAt).toBeNull();
   });
 
   describe('SSL warning', () => {
@@ -222,8 +216,13 @@ describe('handleStatusChange', () => {
   it('drops a non-UP result judged against an older lastCheckAt (stale guard)', () => {
     const live = state({ type: 'PUSH', lastCheckAt: at(100) });
     expect(handleStatusChange(live, obs('DOWN', 'heartbeat missed', 0, 0), rules({ type: 'PUSH' }), at(120), false)).toBeNull();
-    expect(handleStatusChange(live, obs('UP', '', 0, 120), rules(), at(120), false)).not.toBeNull();
-    expect(handleStatusChange(live, obs('DOWN', 'x', 100, 120), rules(), at(120), false)).not.toBeNull();
+    // An UP result always stands; a non-UP one judged against the live lastCheckAt (not older) is applied.
+    expect(handleStatusChange(live, obs('UP', '', 0, 120), rules(), at(120), false)!.next).toMatchObject({ status: 'UP', lastCheckAt: at(120) });
+    expect(handleStatusChange(live, obs('DOWN', 'x', 100, 120), rules(), at(120), false)!.next).toMatchObject({
+      status: 'DOWN',
+      lastCheckAt: at(120),
+      lastError: 'x',
+    });
   });
 
   it('logs "heartbeat overdue" on UP→LATE and "(was late)" on LATE→UP', () => {

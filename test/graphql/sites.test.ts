@@ -3,7 +3,8 @@ import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
 
-const SiteFields = graphql(`
+// Spread by the documents below.
+graphql(`
   fragment SiteFields on Site {
     id
     name
@@ -89,6 +90,12 @@ const CheckSiteNow = graphql(`
       ... on SitePayload { site { id status displayStatus statusCode latencyMs lastCheckAt lastError failureCount } }
       ... on Error { message }
     }
+  }
+`);
+
+const AuthSite = graphql(`
+  mutation AuthSite($input: CreateSiteInput!) {
+    createSite(input: $input) { __typename ... on SitePayload { site { id authType hasAuthSecret httpHeaders } } }
   }
 `);
 
@@ -349,6 +356,26 @@ describe('sites', () => {
 
     const unknown = await t.request(CheckSiteNow, { input: { id: Buffer.from('Site:42').toString('base64') } }, t.users.editor.token);
     expect(unknown.data!.checkSiteNow).toMatchObject({ __typename: 'NotFoundError' });
+  });
+
+  it('seals the HTTP auth secret at rest, never returns it, and the check still sends it', async () => {
+    const t = await startTestApp({ env: { UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32) } });
+    const target = await startHttpTarget();
+    onTestFinished(() => target.close());
+    const created = await t.request(AuthSite, {
+      input: { name: 'private', type: 'HTTP', url: target.url, authType: 'BEARER', authSecret: 'tok-123', httpHeaders: { 'X-Env': 'prod' } },
+    }, t.users.editor.token);
+    expect(created.data!.createSite).toMatchObject({ site: { authType: 'BEARER', hasAuthSecret: true, httpHeaders: { 'X-Env': 'prod' } } });
+    expect(JSON.stringify(created)).not.toContain('tok-123');
+    const row = await t.app.deps.db.site.findFirstOrThrow();
+    expect(row.authSecret).toMatch(/^enc:v1:/);
+    expect(row.authSecret).not.toContain('tok-123');
+
+    const id = (created.data!.createSite as { site: { id: string } }).site.id;
+    await t.request(CheckSiteNow, { input: { id } }, t.users.editor.token);
+    const last = target.requests.at(-1)!;
+    expect(last.headers.authorization).toBe('Bearer tok-123');
+    expect(last.headers['x-env']).toBe('prod');
   });
 
   it('pages checks and state changes newest first, and refuses first > 100', async () => {

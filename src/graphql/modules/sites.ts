@@ -1,10 +1,10 @@
-import { HttpAuthType, MonitorType, SiteStatus, type Prisma } from '../../generated/prisma/client.ts';
+import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import type { LiveSiteState } from '../../engine/types.ts';
-import { ValidationError, NotFoundError } from '../../services/errors.ts';
+import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import type { SiteInput } from '../../services/sites.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { byRowId, globalId, referenceId, targetId } from '../ids.ts';
+import { byRowId, decodeId, globalId, referenceId, targetId } from '../ids.ts';
 import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
 
 export const MonitorTypeEnum = builder.enumType(MonitorType, { name: 'MonitorType' });
@@ -96,7 +96,7 @@ export const SiteRef = builder.prismaNode('Site', {
   }),
 });
 
-export const SitePayload = builder.objectRef<{ site: Prisma.SiteGetPayload<object> }>('SitePayload').implement({
+export const SitePayload = builder.objectRef<{ site: Site }>('SitePayload').implement({
   fields: (t) => ({ site: t.field({ type: SiteRef, resolve: (p) => p.site }) }),
 });
 
@@ -137,20 +137,11 @@ builder.queryFields((t) => ({
     authScopes: { read: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _parent, args, ctx) => {
-      const id = targetIdOrNull(String(args.id));
+      const id = decodeId(String(args.id), 'Site');
       return id === null ? null : ctx.db.site.findUnique({ ...query, where: { id } });
     },
   }),
 }));
-
-function targetIdOrNull(id: string): number | null {
-  try {
-    return targetId(id, 'Site');
-  } catch (err) {
-    if (err instanceof NotFoundError) return null;
-    throw err;
-  }
-}
 
 /** The configuration fields shared by CreateSiteInput and UpdateSiteInput. */
 function siteConfigFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTypes, 'InputObject'>) {
