@@ -1,64 +1,50 @@
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import type { Logger } from '../log.ts';
 
-/** Results one subscriber may have waiting before it is dropped as too slow (a dead or stalled client). */
-export const MAX_PENDING_RESULTS = 1_000;
+/** Writes one `next` result, already serialized as JSON, to one subscriber. */
+export type DeliverJson = (payloadJson: string) => void;
 
-type Source = AsyncIterator<ExecutionResult>;
-
-/** One subscriber's view of a shared stream: its own queue, so it never holds up the others. */
-class Member implements AsyncIterableIterator<ExecutionResult> {
-  private readonly queue: ExecutionResult[] = [];
-  private waiting: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
+/**
+ * One subscriber of a shared stream, as graphql-ws sees it: an iterator that yields nothing itself (its results
+ * are written straight to the subscriber's socket) and ends, or fails, when the shared stream does or when
+ * graphql-ws returns it (the client completed the operation or went away).
+ */
+class Member implements AsyncIterableIterator<never> {
+  private settle: { resolve: (r: IteratorResult<never>) => void; reject: (err: unknown) => void } | null = null;
   private failure: unknown = null;
   private finished = false;
 
-  constructor(private readonly leave: (member: Member) => void) {}
+  constructor(
+    private readonly deliverJson: DeliverJson,
+    private readonly leave: (member: Member) => void,
+  ) {}
 
-  push(result: ExecutionResult): void {
-    if (this.finished) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = null;
-      resolve({ value: result, done: false });
-    } else if (this.queue.length >= MAX_PENDING_RESULTS) {
-      this.fail(new GraphQLError(`subscriber too slow: more than ${MAX_PENDING_RESULTS} results waiting; subscribe again`));
-    } else {
-      this.queue.push(result);
-    }
+  deliver(payloadJson: string): void {
+    if (!this.finished) this.deliverJson(payloadJson);
   }
 
-  /** Ends the stream after the results already queued; an error is thrown to the consumer once they are taken. */
   end(err?: unknown): void {
     if (this.finished) return;
     this.finished = true;
     this.failure = err ?? null;
     this.leave(this);
-    if (this.waiting && !this.queue.length) {
-      const resolve = this.waiting;
-      this.waiting = null;
-      resolve({ value: undefined, done: true });
-    }
+    const settle = this.settle;
+    this.settle = null;
+    if (!settle) return;
+    if (err) settle.reject(err);
+    else settle.resolve({ value: undefined, done: true });
   }
 
-  private fail(err: unknown): void {
-    this.queue.length = 0;
-    this.end(err);
-  }
-
-  next(): Promise<IteratorResult<ExecutionResult>> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve({ value: queued, done: false });
+  next(): Promise<IteratorResult<never>> {
     if (this.finished) {
       const failure = this.failure;
       this.failure = null;
       return failure ? Promise.reject(failure) : Promise.resolve({ value: undefined, done: true });
     }
-    return new Promise((resolve) => (this.waiting = resolve));
+    return new Promise((resolve, reject) => (this.settle = { resolve, reject }));
   }
 
-  return(): Promise<IteratorResult<ExecutionResult>> {
-    this.queue.length = 0;
+  return(): Promise<IteratorResult<never>> {
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -68,18 +54,18 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
-/** One executed subscription whose every result goes to all of its members. */
+/** One executed subscription whose every result is serialized once and written to all of its members. */
 class Group {
   readonly members = new Set<Member>();
 
   constructor(
-    private readonly source: Source,
+    private readonly source: AsyncIterator<ExecutionResult>,
     private readonly onEmpty: () => void,
     private readonly logger: Logger,
   ) {}
 
-  add(): Member {
-    const member = new Member((m) => this.remove(m));
+  add(deliverJson: DeliverJson): Member {
+    const member = new Member(deliverJson, (m) => this.remove(m));
     this.members.add(member);
     return member;
   }
@@ -90,7 +76,8 @@ class Group {
       for (;;) {
         const { value, done } = await this.source.next();
         if (done) break;
-        for (const member of this.members) member.push(value);
+        const json = JSON.stringify(value);
+        for (const member of this.members) member.deliver(json);
       }
     } catch (err) {
       failure = err;
@@ -107,10 +94,10 @@ class Group {
 }
 
 /**
- * Executes a subscription once for every group of subscribers that would get identical results, and hands each
- * result to all of them. Fan-out then costs a queue push and a socket write per subscriber instead of a whole
- * GraphQL execution each (resolvers, plugins, error masking): that is what keeps a status change reaching
- * thousands of dashboards within a fraction of a second.
+ * Executes a subscription once for every group of subscribers that would get identical results, serializes each
+ * result once, and writes it to all of them. Fan-out then costs a string concatenation and a socket write per
+ * subscriber instead of a whole GraphQL execution and serialization each (resolvers, plugins, error masking,
+ * JSON): that is what lets a status change reach thousands of dashboards within a fraction of a second.
  *
  * Callers decide what "identical" means through the key: the operation text, its variables and the viewer's
  * identity and rights, so a result never reaches anyone it was not computed for. Every subscriber is still
@@ -121,18 +108,27 @@ export class SharedSubscriptions {
 
   constructor(private readonly logger: Logger) {}
 
-  /** `own` is this subscriber's own subscription; it is kept only when it starts a new group. */
-  share(key: string, own: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+  /**
+   * `own` is this subscriber's own subscription; it is kept only when it starts a new group. Results reach the
+   * subscriber through `deliverJson`; the returned iterator ends when the stream does.
+   */
+  share(key: string, own: AsyncIterable<ExecutionResult>, deliverJson: DeliverJson): AsyncIterableIterator<never> {
     const existing = this.groups.get(key);
     if (existing) {
       own[Symbol.asyncIterator]()
         .return?.()
         ?.catch((err: unknown) => this.logger.warn({ err }, 'shared subscription: ending a duplicate source failed'));
-      return existing.add();
+      return existing.add(deliverJson);
     }
-    const group = new Group(own[Symbol.asyncIterator](), () => this.groups.get(key) === group && this.groups.delete(key), this.logger);
+    const group: Group = new Group(
+      own[Symbol.asyncIterator](),
+      () => {
+        if (this.groups.get(key) === group) this.groups.delete(key);
+      },
+      this.logger,
+    );
     this.groups.set(key, group);
-    const member = group.add();
+    const member = group.add(deliverJson);
     group.pump().catch((err: unknown) => this.logger.error({ err }, 'shared subscription: pump failed'));
     return member;
   }

@@ -9,14 +9,13 @@ import type { Config } from '../config.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { Logger } from '../log.ts';
 import { isFromTrustedProxy } from './client-ip.ts';
-import { SharedSubscriptions } from './shared-subscriptions.ts';
+import { SharedSubscriptions, type DeliverJson } from './shared-subscriptions.ts';
+import { WsWriteBatcher } from './ws-writes.ts';
 
 /** Largest graphql-ws message accepted; a subscribe message is a query and its variables (ws's default is 100 MiB). */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Operations one connection may have open at once; graphql-ws itself sets no limit. */
 export const WS_MAX_SUBSCRIPTIONS = 100;
-/** Unsent bytes one connection may hold; a client that stops reading is cut off before it costs more memory. */
-export const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -35,13 +34,15 @@ export interface WsInitialContext {
 
 type Enveloped = ReturnType<YogaServerInstance<any, any>['getEnveloped']>;
 /**
- * Execution args that carry yoga's enveloped execute/subscribe, so every plugin hook runs for them, and the key
- * under which subscribers with identical results share one execution (null: not shared).
+ * Execution args that carry yoga's enveloped execute/subscribe, so every plugin hook runs for them, the key under
+ * which subscribers with identical results share one execution (null: not shared), and how a shared result,
+ * serialized once, is written to this subscriber.
  */
 type EnvelopedArgs = ExecutionArgs & {
   envelopedExecute: Enveloped['execute'];
   envelopedSubscribe: Enveloped['subscribe'];
   shareKey: string | null;
+  deliverJson: DeliverJson;
 };
 
 /**
@@ -89,37 +90,12 @@ function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
 }
 
-/**
- * Frames sent to one connection within one turn of the event loop leave in one write (a burst of status changes
- * then costs one system call per subscriber, not one per event), and the sender does not wait for each write to
- * complete, so one slow client cannot hold up the fan-out. What a client does not read piles up in its socket
- * buffer, so past WS_MAX_BUFFERED_BYTES the connection is cut.
- */
-function coalesceWrites(ws: WebSocket, socket: Duplex, logger: Logger): void {
-  const send = ws.send.bind(ws);
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
+/** Writes a graphql-transport-ws `next` message around a payload already serialized, as graphql-ws would send it. */
+function nextMessageWriter(ws: WebSocket, id: string): DeliverJson {
+  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return (payloadJson) => {
+    if (ws.readyState === ws.OPEN) ws.send(`${prefix}${payloadJson}}`);
   };
-  const onWritten = (err?: Error) => {
-    if (err) logger.debug({ err }, 'graphql-ws: write failed');
-  };
-  ws.send = ((data: string, optionsOrCallback?: unknown, callback?: unknown) => {
-    const done = (typeof optionsOrCallback === 'function' ? optionsOrCallback : callback) as ((err?: Error) => void) | undefined;
-    if (ws.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
-      logger.warn({ buffered: ws.bufferedAmount }, 'graphql-ws: client is not reading its messages; connection cut');
-      ws.terminate();
-    } else {
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        setImmediate(uncork);
-      }
-      send(data, onWritten);
-    }
-    done?.();
-  }) as WebSocket['send'];
 }
 
 /** A thrown error as GraphQL errors for the client: GraphQL errors as they are, anything else masked and logged. */
@@ -147,6 +123,7 @@ export function attachGraphqlWs(opts: {
 }): { dispose(): Promise<void> } {
   const { server, yoga, config, logger } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const writes = new WsWriteBatcher(logger);
   let disposing: Promise<void> | null = null;
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -159,7 +136,7 @@ export function attachGraphqlWs(opts: {
       return refuse(socket, 403, 'Forbidden');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      coalesceWrites(ws, socket, logger);
+      writes.attach(ws, socket);
       wss.emit('connection', ws, req);
     });
   }
@@ -177,9 +154,9 @@ export function attachGraphqlWs(opts: {
       execute: (args) => (args as EnvelopedArgs).envelopedExecute(args),
       // Each subscriber subscribes on its own (authorization, arguments); identical ones then share the stream.
       async subscribe(args) {
-        const { envelopedSubscribe, shareKey: key } = args as EnvelopedArgs;
+        const { envelopedSubscribe, shareKey: key, deliverJson } = args as EnvelopedArgs;
         const result = await envelopedSubscribe(args);
-        return key !== null && isAsyncIterable<ExecutionResult>(result) ? shared.share(key, result) : result;
+        return key !== null && isAsyncIterable<ExecutionResult>(result) ? shared.share(key, result, deliverJson) : result;
       },
 
       // A presented token must be valid (4403 Forbidden otherwise); no token at all is an anonymous connection
@@ -197,7 +174,7 @@ export function attachGraphqlWs(opts: {
         }
       },
 
-      async onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, id, payload) {
         if (Object.keys(ctx.subscriptions).length > WS_MAX_SUBSCRIPTIONS) {
           return [new GraphQLError(`at most ${WS_MAX_SUBSCRIPTIONS} operations may be open on one connection`)];
         }
@@ -229,6 +206,7 @@ export function attachGraphqlWs(opts: {
           envelopedExecute: execute,
           envelopedSubscribe: subscribe,
           shareKey: shareKey(contextValue, payload),
+          deliverJson: nextMessageWriter(ctx.extra.socket, id),
         };
         return args;
       },
@@ -244,7 +222,10 @@ export function attachGraphqlWs(opts: {
           for (const client of wss.clients) client.terminate();
         }, CLOSE_GRACE_MS);
         try {
-          await graphqlWs.dispose();
+          const closed = graphqlWs.dispose();
+          // The close frames are queued behind batched writes; send them now.
+          writes.flush();
+          await closed;
         } finally {
           clearTimeout(cutOff);
         }
