@@ -398,10 +398,14 @@ export class Engine implements EngineApi {
       this.linkParent(site.id, site.parentId);
     }
     entry.site = site;
-    entry.state = withConfig(entry.state, site);
+    // A monitor whose type changed measures something else now: it starts PENDING like a new one, so a site turned
+    // into a push monitor is not judged overdue against checks of its old type.
+    const retyped = before.type !== site.type;
+    entry.state = withConfig(retyped ? initialState(site) : entry.state, site);
+    if (retyped) this.writer.enqueue(runtimeStateWrite(entry.state, this.clock.now()));
     if (before.paused !== site.paused) this.addLog(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
     // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
-    if (site.paused || before.type !== site.type) this.scheduler.cancel(site.id);
+    if (site.paused || retyped) this.scheduler.cancel(site.id);
     if (this.checking && !site.paused) this.triggerQuietly(site.id);
     this.armRenotify(entry);
     if (before.parentId !== site.parentId) this.reevaluateGroup(before.parentId);

@@ -43,6 +43,26 @@ describe('engine: site changes', () => {
     expect(h.engine.getState(id)).toMatchObject({ paused: false, status: 'UP' });
   });
 
+  it('HTTP → PUSH: the monitor starts PENDING, so it is not judged overdue against its old checks', async () => {
+    const web = await httpTarget();
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'job', type: 'HTTP', url: web.url, interval: 60 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.engine.start();
+    await h.tick(60_001);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    await h.updateSite(id, { type: 'PUSH', url: null, pushToken: TOKEN, interval: 60 });
+    await h.engine.siteChanged(id);
+    // Well past interval + grace of the last HTTP check: a kept UP state would have gone DOWN and alerted.
+    await h.tick(600_000);
+    await h.settle();
+    expect(h.engine.getState(id)).toMatchObject({ type: 'PUSH', status: 'PENDING', lastCheckAt: null });
+    expect(received(receiver, 'ops')).toEqual([]);
+    expect(await h.db.siteRuntimeState.findUnique({ where: { siteId: id } })).toMatchObject({ status: 'PENDING', lastCheckAt: null });
+  });
+
   it('PUSH → HTTP: the token is refused from then on, and the push deadline no longer applies', async () => {
     const web = await httpTarget();
     const h = await engineHarness({ start: false });
