@@ -330,7 +330,6 @@ async function main(): Promise<void> {
     const errors = reports.flatMap((r) => r.errors);
     if (errors.length) console.log(`subscriber errors (first 5 per process): ${errors.join(' | ')}`);
     console.log(`subscription latency: p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms, max ${latencies.at(-1)} ms`);
-    const fl = (globalThis as any).__flushes as number[][]; console.log('flushes', fl.length, JSON.stringify(fl.slice(-120)));
     console.log(`subscription p99 ms: ${p99}`);
   } finally {
     // The server first, so subscribers get their 1001 close rather than seeing their peer vanish.

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { bearerToken } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { HeartbeatOutcome, HeartbeatService } from '../services/heartbeat.ts';
@@ -19,11 +20,11 @@ const ANSWERS: Record<HeartbeatOutcome['status'], [status: number, body: string]
 };
 
 /** The token from `Authorization: Bearer`, else from the deprecated `?token=`; says which. */
-function readToken(req: IncomingMessage, url: URL): { token: string | null; fromQuery: boolean } {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (bearer) return { token: bearer[1]!, fromQuery: false };
-  const query = url.searchParams.get('token');
-  return { token: query, fromQuery: Boolean(query) };
+function readToken(req: IncomingMessage, query: URLSearchParams): { token: string | null; fromQuery: boolean } {
+  const bearer = bearerToken(req.headers.authorization);
+  if (bearer) return { token: bearer, fromQuery: false };
+  const fromQuery = query.get('token');
+  return { token: fromQuery, fromQuery: Boolean(fromQuery) };
 }
 
 /**
@@ -33,8 +34,8 @@ function readToken(req: IncomingMessage, url: URL): { token: string | null; from
 export function createPushHandler(deps: { heartbeat: HeartbeatService; config: Config; logger: Logger }) {
   let warnedQueryToken = false;
 
-  return function handlePush(req: IncomingMessage, url: URL): PlainAnswer {
-    const { token, fromQuery } = readToken(req, url);
+  return function handlePush(req: IncomingMessage, query: URLSearchParams): PlainAnswer {
+    const { token, fromQuery } = readToken(req, query);
     if (fromQuery && !warnedQueryToken) {
       warnedQueryToken = true;
       deps.logger.warn(

@@ -4,7 +4,7 @@ import type { HeartbeatService } from '../services/heartbeat.ts';
 import { createReadiness, liveness } from './health.ts';
 import { createPushHandler, type PlainAnswer } from './push.ts';
 
-type Route = { methods: readonly string[]; answer: (req: IncomingMessage, url: URL) => PlainAnswer | Promise<PlainAnswer> };
+type Route = { methods: readonly string[]; answer: (req: IncomingMessage, query: URLSearchParams) => PlainAnswer | Promise<PlainAnswer> };
 
 function send(req: IncomingMessage, res: ServerResponse, answer: PlainAnswer): void {
   res.writeHead(answer.status, {
@@ -31,9 +31,11 @@ export function createPlainRoutes(deps: AppDeps & { heartbeat: HeartbeatService 
   };
 
   return async function plainRoutes(req, res) {
-    // Concatenated, not resolved: a request target such as `//host/path` must stay a path.
-    const url = new URL(`http://localhost${req.url ?? '/'}`);
-    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    // Split, not parsed as a URL: any request target (`//host/path`, an absolute URL) is matched as it came.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
+    const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;
     if (!route) return false;
     // Whatever body came along is discarded, so a keep-alive connection stays usable.
     req.resume();
@@ -42,9 +44,9 @@ export function createPlainRoutes(deps: AppDeps & { heartbeat: HeartbeatService 
       return true;
     }
     try {
-      send(req, res, await route.answer(req, url));
+      send(req, res, await route.answer(req, new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1))));
     } catch (err) {
-      deps.logger.error({ err, path: url.pathname }, 'plain route failed');
+      deps.logger.error({ err, path: pathname }, 'plain route failed');
       if (!res.headersSent) send(req, res, { status: 500, body: 'Internal Server Error' });
       else res.destroy();
     }

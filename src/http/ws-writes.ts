@@ -5,26 +5,21 @@ import type { Logger } from '../log.ts';
 /** Unsent bytes one connection may hold; a client that stops reading is cut off before it costs more memory. */
 export const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
- * How long messages wait, at least, to be written together. A burst of status changes then costs one system
- * call per subscriber and window instead of one per subscriber and event (the write is most of the fan-out's
- * cost), for a delay no dashboard can see.
+ * How long messages wait to be written together. A burst of status changes then costs one system call per
+ * subscriber and window instead of one per subscriber and event (the write is most of the fan-out's cost), for
+ * a delay no dashboard can see.
  */
 export const WS_FLUSH_WINDOW_MS = 5;
 
 /**
  * Batches WebSocket writes: frames sent to a connection within one flush window leave in one write, and the
  * sender does not wait for each write to complete, so one slow client cannot hold up the fan-out. What a client
- * does not read piles up in its socket buffer, so past WS_MAX_BUFFERED_BYTES the connection is cut.
+ * does not read piles up in its socket buffer, so once more than WS_MAX_BUFFERED_BYTES is still unsent from
+ * earlier windows the connection is cut.
  */
 export class WsWriteBatcher {
   private readonly corked = new Set<Duplex>();
   private timer: NodeJS.Timeout | null = null;
-  /**
-   * The window grows to the time the last flush took: when writing to thousands of sockets is slow, as many
-   * messages as possible go in each write, and the flush never takes more than about half the process's time,
-   * so the checks that produce the events keep running.
-   */
-  private windowMs = WS_FLUSH_WINDOW_MS;
 
   constructor(private readonly logger: Logger) {}
 
@@ -36,7 +31,10 @@ export class WsWriteBatcher {
     };
     ws.send = ((data: string, optionsOrCallback?: unknown, callback?: unknown) => {
       const done = (typeof optionsOrCallback === 'function' ? optionsOrCallback : callback) as ((err?: Error) => void) | undefined;
-      if (ws.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
+      if (ws.readyState !== ws.OPEN) return done?.();
+      // Measured at a window's first message, before this window adds to it: what is left is what the client has
+      // not taken from earlier windows.
+      if (!this.corked.has(socket) && ws.bufferedAmount > WS_MAX_BUFFERED_BYTES) {
         this.logger.warn({ buffered: ws.bufferedAmount }, 'graphql-ws: client is not reading its messages; connection cut');
         ws.terminate();
       } else {
@@ -54,15 +52,13 @@ export class WsWriteBatcher {
     this.timer = null;
     const sockets = [...this.corked];
     this.corked.clear();
-    const started = performance.now();
     for (const socket of sockets) socket.uncork();
-    this.windowMs = Math.max(WS_FLUSH_WINDOW_MS, performance.now() - started);
   }
 
   private cork(socket: Duplex): void {
     if (this.corked.has(socket)) return;
     socket.cork();
     this.corked.add(socket);
-    this.timer ??= setTimeout(() => this.flush(), this.windowMs).unref();
+    this.timer ??= setTimeout(() => this.flush(), WS_FLUSH_WINDOW_MS).unref();
   }
 }

@@ -128,7 +128,7 @@ export function attachGraphqlWs(opts: {
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => logger.debug({ err }, 'graphql-ws: handshake socket error'));
-    const pathname = new URL(`http://localhost${req.url ?? '/'}`).pathname;
+    const pathname = (req.url ?? '/').split('?', 1)[0];
     if (pathname !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
     if (disposing) return refuse(socket, 503, 'Service Unavailable');
     if (!originAllowed(req, config)) {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { FakeClock } from '../../src/clock.ts';
 import { FAILED_PUSH_ATTEMPTS_PER_MINUTE } from '../../src/services/heartbeat.ts';
@@ -47,6 +48,24 @@ describe('/api/push', () => {
     const put = await fetch(`${t.url}/api/push`, { method: 'PUT' });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('matches the path as sent, query string aside', async () => {
+    const t = await startTestApp();
+    const site = await createPushSite(t);
+    expect(await push(t, { query: `?token=${site.token}&extra=1` })).toMatchObject({ status: 200, body: 'OK' });
+    expect((await fetch(`${t.url}/api/push/?token=${site.token}`)).status).toBe(404);
+    const absolute = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(t.port, '127.0.0.1', () =>
+        socket.write(`GET http://localhost:1:2/api/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${site.token}\r\nConnection: close\r\n\r\n`),
+      );
+      let text = '';
+      socket.on('data', (d) => (text += String(d)));
+      socket.on('end', () => resolve(text.split('\r\n')[0]!));
+      socket.on('error', reject);
+    });
+    expect(absolute).toMatch(/^HTTP\/1.1 \d{3}/);
+    expect(await push(t, { token: site.token })).toMatchObject({ status: 200, body: 'OK' });
   });
 
   it('answers 404 while the engine is stopped', async () => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -148,9 +149,26 @@ describe('graphql-ws on the HTTP server', () => {
     expect(await handshake(server.wsUrl, { origin: 'https://uptop.example', 'x-forwarded-host': 'uptop.example' })).toBe(403);
   });
 
-  it('upgrades only the GraphQL path', async () => {
+  it('upgrades only the GraphQL path, whatever the request target looks like', async () => {
     server = await startBareServer();
     expect(await handshake(server.wsUrl.replace('/graphql', '/other'), {})).toBe(404);
+    for (const target of ['http://localhost:1:2/graphql', '//evil/graphql', '*']) {
+      const status = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(server!.port, '127.0.0.1', () =>
+          socket.write(
+            `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          ),
+        );
+        socket.once('data', (data) => {
+          resolve(String(data).split('\r\n')[0]!);
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+      expect(status).toBe('HTTP/1.1 404 Not Found');
+    }
+    expect(await handshake(server.wsUrl, {})).toBe('open');
   });
 
   it('closes with 4403 for an invalid token, and passes a valid one to the context', async () => {
