@@ -114,6 +114,9 @@ function asGraphQLErrors(err: unknown, logger: Logger, what: string): GraphQLErr
  * wrapped because graphql-armor throws its rejections: unwrapped, graphql-ws would close the socket instead of
  * answering the operation with an error. HTTP-only protections get their WebSocket counterpart here: the
  * `Origin` check (CSRF prevention), a message size cap (the body limit), and a cap on open operations.
+ *
+ * Fan-out is the hot path: subscribers with the same operation and viewer share one execution whose results are
+ * serialized once (shared-subscriptions.ts), and writes are batched per connection (ws-writes.ts).
  */
 export function attachGraphqlWs(opts: {
   server: Server;
