@@ -5,11 +5,13 @@ import type { Logger } from '../log.ts';
 /** Unsent bytes one connection may hold; a client that stops reading is cut off before it costs more memory. */
 export const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
- * How long messages wait to be written together. A burst of status changes then costs one system call per
- * subscriber and window instead of one per subscriber and event (the write is most of the fan-out's cost), for
- * a delay no dashboard can see.
+ * How long messages wait to be written together: at least the shortest window, and as long as the last flush took
+ * up to the longest. A burst of status changes then costs one system call per subscriber and window instead of
+ * one per subscriber and event (the write is most of the fan-out's cost), and while writing to thousands of
+ * sockets is slow the window widens so the flushes leave time for the checks that produce the events; the delay
+ * stays below what a dashboard can show.
  */
-export const WS_FLUSH_WINDOW_MS = 5;
+export const WS_FLUSH_WINDOW_MS = { shortest: 5, longest: 20 };
 
 /**
  * Batches WebSocket writes: frames sent to a connection within one flush window leave in one write, and the
@@ -20,6 +22,7 @@ export const WS_FLUSH_WINDOW_MS = 5;
 export class WsWriteBatcher {
   private readonly corked = new Set<Duplex>();
   private timer: NodeJS.Timeout | null = null;
+  private windowMs = WS_FLUSH_WINDOW_MS.shortest;
 
   constructor(private readonly logger: Logger) {}
 
@@ -52,13 +55,16 @@ export class WsWriteBatcher {
     this.timer = null;
     const sockets = [...this.corked];
     this.corked.clear();
+    const started = performance.now();
     for (const socket of sockets) socket.uncork();
+    const took = performance.now() - started;
+    this.windowMs = Math.min(WS_FLUSH_WINDOW_MS.longest, Math.max(WS_FLUSH_WINDOW_MS.shortest, took));
   }
 
   private cork(socket: Duplex): void {
     if (this.corked.has(socket)) return;
     socket.cork();
     this.corked.add(socket);
-    this.timer ??= setTimeout(() => this.flush(), WS_FLUSH_WINDOW_MS).unref();
+    this.timer ??= setTimeout(() => this.flush(), this.windowMs).unref();
   }
 }
