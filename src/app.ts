@@ -4,7 +4,7 @@ import type { AlertProviderImpl } from './alerts/types.ts';
 import { ensureFirstAdmin } from './auth/bootstrap.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import { ensureDatabaseDir, openDb, type Db } from './db/client.ts';
+import { ensureDatabaseFile, openDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { parseDatabaseUrl } from './db/url.ts';
 import type { Checker } from './engine/checks/types.ts';
@@ -47,8 +47,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const target = parseDatabaseUrl(config.databaseUrl);
-  // SQLite creates the file but not its folder (`./data` on a fresh checkout).
-  ensureDatabaseDir(target);
+  ensureDatabaseFile(target);
   const applied = migrate(target);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 

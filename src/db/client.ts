@@ -6,13 +6,23 @@ import { pragmaStatements, type SqliteTarget } from './url.ts';
 
 export type Db = PrismaClient;
 
-/** Makes sure the database file's folder exists: SQLite creates the file but not its folder. */
-export function ensureDatabaseDir(target: SqliteTarget): void {
-  if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
+/**
+ * Makes sure the database file exists, with its folder: SQLite creates the file but not its folder, and it would
+ * create the file world-readable. The file holds password hashes and push tokens, so a new one is owner-only (0600,
+ * as the Go original did); SQLite gives the -wal and -shm files the same mode.
+ */
+export function ensureDatabaseFile(target: SqliteTarget): void {
+  if (target.file === ':memory:') return;
+  fs.mkdirSync(path.dirname(target.file), { recursive: true });
+  try {
+    fs.writeFileSync(target.file, '', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 export function createAdapter(target: SqliteTarget): PrismaBetterSQLite3 {
-  ensureDatabaseDir(target);
+  ensureDatabaseFile(target);
   return new PrismaBetterSQLite3({ url: `file:${target.file}`, timeout: target.busyTimeoutMs });
 }
 
