@@ -14,8 +14,9 @@ import { getDatamodel } from '../generated/pothos-types.ts';
 import type { GraphQLContext } from './context.ts';
 
 /** API.md: `first` is at most 100 on every connection, and more is an error rather than quietly less. */
-export const MAX_PAGE_SIZE = 100;
-const pageSize = z
+const MAX_PAGE_SIZE = 100;
+/** Validates `first`/`last` on connections and on the other lists that take a `first` (logs). */
+export const pageSize = z
   .number()
   .int()
   .min(0, 'must not be negative')

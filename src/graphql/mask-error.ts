@@ -2,7 +2,6 @@ import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { SecretDecryptError } from '../alerts/crypto.ts';
 import { UnknownSiteError } from '../engine/engine.ts';
-import type { Logger } from '../log.ts';
 import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../services/errors.ts';
 import { WriterStoppedError } from '../writer/writer.ts';
 
@@ -39,19 +38,16 @@ function knownError(err: unknown): Known | null {
 
 /**
  * yoga's `maskedErrors.maskError`: GraphQL errors raised on purpose (auth, validation) pass through; known failures
- * get a clear message and code; anything else is logged here and answered as "Unexpected error." with no stack,
- * SQL or original message, whatever NODE_ENV says.
+ * get a clear message and code; anything else is answered as "Unexpected error." with no stack, SQL or original
+ * message, whatever NODE_ENV says. yoga logs every error this replaces, so it logs nothing itself.
  */
-export function createMaskError(logger: Logger) {
-  return (error: unknown, message: string): Error => {
-    const original = error instanceof GraphQLError ? error.originalError : error;
-    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
-    const known = knownError(original);
-    if (known) {
-      const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
-      return new GraphQLError(known.message, { ...at, extensions: { code: known.code } });
-    }
-    logger.error({ err: original, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected error in a GraphQL operation');
-    return yogaMaskError(error, message, false);
-  };
+export function maskError(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+  const known = knownError(original);
+  if (known) {
+    const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+    return new GraphQLError(known.message, { ...at, extensions: { code: known.code } });
+  }
+  return yogaMaskError(error, message, false);
 }

@@ -6,7 +6,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type YogaLogger } from 'graphql-yoga';
 import { createContextFactory, type AppDeps } from '../graphql/context.ts';
-import { createMaskError } from '../graphql/mask-error.ts';
+import { maskError } from '../graphql/mask-error.ts';
 import { securityPlugins } from '../graphql/security.ts';
 import { SubscriptionCloser } from '../graphql/subscription-closer.ts';
 import type { Logger } from '../log.ts';
@@ -84,7 +84,7 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
     graphiql: config.graphql.graphiql ? { title: 'uptop', subscriptionsProtocol: 'WS' } : false,
     renderGraphiQL,
     landingPage: false,
-    maskedErrors: { maskError: createMaskError(logger), isDev: false },
+    maskedErrors: { maskError, isDev: false },
     plugins: securityPlugins(config),
     logging: yogaLogger(logger.child({ component: 'graphql' })),
   });

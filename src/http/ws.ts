@@ -58,7 +58,13 @@ function viewerKey(context: unknown): string | null {
 
 function shareKey(context: unknown, payload: SubscribePayload): string | null {
   const viewer = viewerKey(context);
-  return viewer === null ? null : JSON.stringify([viewer, payload.operationName ?? null, payload.variables ?? null, payload.query]);
+  if (viewer === null) return null;
+  try {
+    return JSON.stringify([viewer, payload.operationName ?? null, payload.variables ?? null, payload.query]);
+  } catch {
+    // Variables nested deeper than JSON.stringify can recurse: the operation still runs, just not shared.
+    return null;
+  }
 }
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
@@ -141,6 +147,10 @@ export function attachGraphqlWs(opts: {
     wss.handleUpgrade(req, socket, head, (ws) => {
       writes.attach(ws, socket);
       wss.emit('connection', ws, req);
+      // graphql-ws reports a socket error (an oversized or malformed frame) with console.error, past the logger
+      // and LOG_LEVEL, so any client could fill stderr. ws closes the socket itself on every such error.
+      ws.removeAllListeners('error');
+      ws.on('error', (err) => logger.debug({ err }, 'graphql-ws: socket error; connection closed'));
     });
   }
   server.on('upgrade', onUpgrade);
@@ -165,7 +175,7 @@ export function attachGraphqlWs(opts: {
       // A presented token must be valid (4403 Forbidden otherwise); no token at all is an anonymous connection
       // whose operations the schema's auth rules answer like an anonymous HTTP request.
       async onConnect(ctx) {
-        const authorization = ctx.connectionParams?.authorization;
+        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         if (authorization === undefined || authorization === null) return true;
         if (typeof authorization !== 'string') return false;
         try {

@@ -60,7 +60,8 @@ export const siteFieldsSchema = z.strictObject({
   description: z.string().max(10_000, 'must be at most 10000 characters'),
   regions: z.string().trim().max(1000, 'must be at most 1000 characters'),
   httpHeaders: z
-    .record(z.string(), z.unknown())
+    // Values are checked here, before the record is serialized: a deeply nested one would overflow JSON.stringify.
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string' }))
     .nullable()
     .transform((headers, ctx) => {
       if (headers === null || Object.keys(headers).length === 0) return null;

@@ -10,8 +10,3 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fal
   const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message;
   throw new ValidationError(field, message);
 }
-
-/** `Object.entries` without the keys whose value is undefined (fields absent from an update). */
-export function definedEntries<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

@@ -3,8 +3,8 @@ import { decodeId } from '../../src/graphql/ids.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
-import { createSite } from '../http/fixtures.ts';
-import { collectSse, collectWs, wsClient, type Collected } from './clients.ts';
+import { createSite } from '../helpers/sites.ts';
+import { collectSse, collectWs, wsClient, type Collected } from '../helpers/clients.ts';
 
 const CREATE_CHANNEL = /* GraphQL */ `
   mutation Channel($input: CreateAlertChannelInput!) {

@@ -4,8 +4,8 @@ import { decodeId } from '../../src/graphql/ids.ts';
 import { WriterStoppedError } from '../../src/writer/writer.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
-import { createSite } from '../http/fixtures.ts';
-import { collectSse, collectWs, wsClient } from './clients.ts';
+import { createSite } from '../helpers/sites.ts';
+import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
 
 const CHECK_NOW = /* GraphQL */ `
   mutation CheckNow($id: ID!) { checkSiteNow(input: { id: $id }) { __typename ... on SitePayload { site { status } } } }

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { CSRF_HEADER } from '../../src/graphql/security.ts';
 import { startTestApp } from '../helpers/app.ts';
-import { collectSse, collectWs, wsClient } from './clients.ts';
+import { collectSse, collectWs, handshake, wsClient } from '../helpers/clients.ts';
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 /** `sites > edges > node` and then `parent` until the selection is `levels` deep. */
@@ -11,21 +10,6 @@ const deepSites = (levels: number, root = 'query { sites') =>
   `${root} { edges { node { ${'parent { '.repeat(levels - 4)}name${' }'.repeat(levels - 4)} } } } }`;
 const deepSubscription = (levels: number) =>
   `subscription { siteStatusChanged { site { ${'parent { '.repeat(levels - 3)}name${' }'.repeat(levels - 3)} } } }`;
-
-function handshake(url: string, headers: Record<string, string>): Promise<number | 'open'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
-  });
-}
 
 describe('the real server: every limit on every transport', () => {
   it('turns introspection off on HTTP, graphql-ws and SSE alike', async () => {
@@ -88,6 +72,13 @@ describe('the real server: every limit on every transport', () => {
     const refused = collectWs(forged, '{ me { username } }');
     await refused.done;
     expect(forged.closes).toContain(4403);
+    // The context reads `Authorization` too, so a forged one must not pass as an anonymous connection either.
+    const capitalized = wsClient(t.wsUrl, undefined, { Authorization: 'Bearer uts_not-a-real-session' });
+    await collectWs(capitalized, '{ me { username } }').done;
+    expect(capitalized.closes).toContain(4403);
+    const valid = collectWs(wsClient(t.wsUrl, undefined, { Authorization: `Bearer ${t.users.viewer.token}` }), '{ me { username } }');
+    await valid.done;
+    expect(valid.results).toEqual([{ data: { me: { username: 'viewer' } } }]);
 
     const anonymous = collectWs(wsClient(t.wsUrl), 'subscription { siteStatusChanged { change { to } } }');
     await anonymous.done;

@@ -3,29 +3,18 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { freshDbFile } from '../helpers/db.ts';
+import { capturingLogger } from '../helpers/log.ts';
 import { createCertificate } from '../helpers/targets.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const MAIN = path.join(ROOT, 'src/main.ts');
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 async function post(url: string, query: string, token?: string) {
   const res = await fetch(url, {
@@ -64,7 +53,7 @@ describe('app and process', () => {
     const first = capturingLogger();
     const app = await createApp(config, { logger: first.logger });
     const { port } = await app.start();
-    const created = first.lines.find((l) => l.msg?.toString().startsWith('created the first admin'));
+    const created = first.lines().find((l) => l.msg.startsWith('created the first admin'));
     expect(created).toMatchObject({ level: 40, username: 'admin' });
     const password = created!.password as string;
     expect(password.length).toBeGreaterThanOrEqual(16);
@@ -77,7 +66,7 @@ describe('app and process', () => {
     const again = await createApp(config, { logger: second.logger });
     await again.start();
     await again.stop();
-    expect(second.lines.some((l) => String(l.msg).includes('first admin'))).toBe(false);
+    expect(second.lines().some((l) => l.msg.includes('first admin'))).toBe(false);
     expect(await (await db.open()).user.count()).toBe(1);
   });
 

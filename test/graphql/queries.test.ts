@@ -104,5 +104,7 @@ describe('queries', () => {
 
     const tooMany = await t.request(Engine, { first: 101 }, t.users.viewer.token);
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    // The same rule and words as `first` on the connections.
+    expect(tooMany.errors?.[0]?.message).toBe('first must be at most 100');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CSRF_HEADER } from '../../src/graphql/security.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { capturingLogger } from '../helpers/log.ts';
 
 const ChannelSettings = graphql(`
   query ServerChannelSettings { alertChannels { name settings } }
@@ -10,7 +11,8 @@ const ChannelSettings = graphql(`
 describe('HTTP server', () => {
   it('masks unexpected errors (no message, stack or SQL) and names the known ones', async () => {
     vi.stubEnv('NODE_ENV', 'development');
-    const t = await startTestApp();
+    const captured = capturingLogger('error');
+    const t = await startTestApp({ logger: captured.logger });
     const now = new Date();
     await t.app.deps.writer.submit((tx) =>
       tx.alertChannel.create({ data: { name: 'broken', provider: 'SLACK', settings: '{not json', createdAt: now, updatedAt: now } }),
@@ -20,6 +22,10 @@ describe('HTTP server', () => {
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(JSON.stringify(res)).not.toMatch(/JSON|stack|at .*\.ts|SyntaxError|not json/);
+    // The operator gets the original error, once.
+    const logged = captured.lines().filter((l) => l.level >= 50);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ err: { message: expect.stringMatching(/JSON/), path: ['alertChannels', 0, 'settings'] } });
 
     await t.app.deps.writer.submit((tx) => tx.alertChannel.update({ where: { id: 1 }, data: { settings: 'enc:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }));
     const sealed = await t.request(ChannelSettings, {}, t.users.viewer.token);

@@ -1,3 +1,4 @@
+import { print } from 'graphql';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -245,6 +246,7 @@ describe('sites', () => {
       [{ name: 'x', type: 'PUSH', parentId: 'not-an-id' }, 'parentId'],
       [{ name: 'x', type: 'PUSH', alertChannelIds: [unknownChannel] }, 'alertChannelIds'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', httpHeaders: { 'bad header': 'v' } }, 'httpHeaders'],
+      [{ name: 'x', type: 'HTTP', url: 'https://example.com', httpHeaders: { 'X-Nested': { a: 'v' } } }, 'httpHeaders.X-Nested'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', authType: 'BEARER' }, 'authSecret'],
     ];
     for (const [input, field] of cases) {
@@ -253,6 +255,15 @@ describe('sites', () => {
       expect(res.data!.createSite, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', field });
       expect((res.data!.createSite as { message: string }).message.length).toBeGreaterThan(0);
     }
+    // Nested deeper than JSON.stringify can recurse, so the body is written by hand.
+    const depth = 10_000;
+    const deepHeaders = `{"X-Deep":${'{"a":'.repeat(depth)}"v"${'}'.repeat(depth)}}`;
+    const deep = await fetch(t.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.users.editor.token}` },
+      body: `{"query":${JSON.stringify(print(CreateSite))},"variables":{"input":{"name":"x","type":"HTTP","url":"https://example.com","httpHeaders":${deepHeaders}}}}`,
+    });
+    expect(await deep.json()).toMatchObject({ data: { createSite: { __typename: 'ValidationError', field: 'httpHeaders.X-Deep' } } });
     expect(await siteCount(t)).toBe(before);
     expect(await t.app.deps.db.siteAlertChannel.count()).toBe(0);
 

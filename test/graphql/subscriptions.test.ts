@@ -1,10 +1,9 @@
 import { print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { WebSocket } from 'ws';
 import { FakeClock } from '../../src/clock.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { wsClient } from '../helpers/clients.ts';
 import { startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
 
 const StatusChanged = graphql(`
@@ -54,18 +53,6 @@ const SubPause = graphql(`
 interface Monitored {
   id: string;
   target: HttpTarget;
-}
-
-function wsClient(t: TestApp, token: string | null): Client {
-  const client = createClient({
-    url: t.wsUrl,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: true,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  onTestFinished(() => client.dispose());
-  return client;
 }
 
 /** An HTTP monitor on its own local target, checked once so it is UP (PENDING → UP is never a recorded change). */
@@ -125,7 +112,7 @@ describe('subscriptions', () => {
     const t = await startTestApp();
     const a = await monitored(t, 'alpha');
     const b = await monitored(t, 'beta');
-    const client = wsClient(t, t.users.viewer.token);
+    const client = wsClient(t.wsUrl, t.users.viewer.token);
     const events = client.iterate({ query: print(StatusChanged), variables: { siteIds: [a.id] } });
     const all = client.iterate({ query: print(StatusChanged), variables: {} });
     await subscribed(t, 2);
@@ -192,7 +179,7 @@ describe('subscriptions', () => {
 
   it('refuses a signed-out graphql-ws subscription when it starts', async () => {
     const t = await startTestApp();
-    const client = wsClient(t, null);
+    const client = wsClient(t.wsUrl);
     const it = client.iterate({ query: print(StatusChanged), variables: {} });
     const outcome = await it.next().then(
       (r) => r.value?.errors,
@@ -205,7 +192,7 @@ describe('subscriptions', () => {
   it('engineStatus and logAdded follow the engine', async () => {
     const clock = new FakeClock(Date.now());
     const t = await startTestApp({ clock });
-    const client = wsClient(t, t.users.viewer.token);
+    const client = wsClient(t.wsUrl, t.users.viewer.token);
     const status = client.iterate({ query: print(EngineStatusSub) });
     const logs = client.iterate({ query: print(LogAddedSub) });
     await subscribed(t, 2);
@@ -224,22 +211,12 @@ describe('subscriptions', () => {
 
   it('shutdown completes open subscriptions on both transports and closes WebSockets with 1001', async () => {
     const t = await startTestApp();
-    const closed = new Promise<number>((resolve) => {
-      const client = createClient({
-        url: t.wsUrl,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${t.users.viewer.token}` },
-        on: { closed: (event) => resolve((event as { code: number }).code) },
-      });
-      onTestFinished(() => client.dispose());
-      const it = client.iterate({ query: print(LogAddedSub) });
-      it.next().then(
-        (r) => completions.push(['ws', r.done ?? false]),
-        (err: unknown) => completions.push(['ws error', err instanceof Error ? err.message : String((err as { code?: number }).code)] as never),
-      );
-    });
     const completions: [string, boolean][] = [];
+    const client = wsClient(t.wsUrl, t.users.viewer.token);
+    client.iterate({ query: print(LogAddedSub) }).next().then(
+      (r) => completions.push(['ws', r.done ?? false]),
+      (err: unknown) => completions.push(['ws error', err instanceof Error ? err.message : String((err as { code?: number }).code)] as never),
+    );
     const res = await sse(t, LogAddedSub, {}, t.users.viewer.token);
     const events = sseEvents(res);
     await subscribed(t, 2);
@@ -251,7 +228,7 @@ describe('subscriptions', () => {
     })();
     await t.stop();
     expect(await sseDone).toEqual(['complete']);
-    expect(await closed).toBe(1001);
+    await expect.poll(() => client.closes).toEqual([1001]);
     expect(completions).toEqual([['ws', true]]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { createPushSite } from './fixtures.ts';
+import { createPushSite } from '../helpers/sites.ts';
 
 const HEARTBEAT = /* GraphQL */ `
   mutation Beat($token: String!) {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { FakeClock } from '../../src/clock.ts';
 import { FAILED_PUSH_ATTEMPTS_PER_MINUTE } from '../../src/services/heartbeat.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { capturingLogger, createPushSite } from './fixtures.ts';
+import { capturingLogger } from '../helpers/log.ts';
+import { createPushSite } from '../helpers/sites.ts';
 
 async function push(t: TestApp, init: { token?: string; query?: string; method?: string; headers?: Record<string, string> } = {}) {
   const res = await fetch(`${t.url}/api/push${init.query ?? ''}`, {

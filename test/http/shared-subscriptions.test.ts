@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WS_MAX_BUFFERED_BYTES } from '../../src/http/ws-writes.ts';
 import { startBareServer, type BareServer } from './bare-server.ts';
-import { capturingLogger } from './fixtures.ts';
+import { capturingLogger } from '../helpers/log.ts';
 
 let server: BareServer | undefined;
 const sockets: WebSocket[] = [];

@@ -1,30 +1,17 @@
 import net from 'node:net';
-import { createClient, type Client } from 'graphql-ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Client } from 'graphql-ws';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import WebSocket from 'ws';
 import { WS_MAX_PAYLOAD_BYTES, WS_MAX_SUBSCRIPTIONS } from '../../src/http/ws.ts';
+import { handshake, wsClient } from '../helpers/clients.ts';
+import { capturingLogger } from '../helpers/log.ts';
 import { nestedQuery, startBareServer, type BareServer } from './bare-server.ts';
 
 let server: BareServer | undefined;
-const clients: Client[] = [];
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
   await server?.close();
   server = undefined;
 });
-
-function client(url: string, opts: { authorization?: string; onClosed?: (code: number) => void } = {}): Client {
-  const c = createClient({
-    url,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: false,
-    connectionParams: opts.authorization ? { authorization: opts.authorization } : undefined,
-    on: { closed: (event) => opts.onClosed?.((event as { code: number }).code) },
-  });
-  clients.push(c);
-  return c;
-}
 
 /** The first result of a subscription (or a query) as data, or its errors' messages. */
 async function first(c: Client, query: string): Promise<{ data?: unknown; errors?: string[] }> {
@@ -52,24 +39,6 @@ async function nextTick(c: Client, server: BareServer, value: number): Promise<u
   }
 }
 
-/** Opens a raw WebSocket handshake and reports how it ended: opened, or the HTTP status it was refused with. */
-function handshake(url: string, headers: Record<string, string>): Promise<number | 'open'> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', (err) => {
-      if (!/Unexpected server response/.test(err.message)) reject(err);
-    });
-  });
-}
-
 /** A raw graphql-transport-ws connection, acknowledged, with the close code promised. */
 async function rawConnection(url: string, payload?: Record<string, unknown>): Promise<{ ws: WebSocket; closed: Promise<number>; messages: unknown[] }> {
   const ws = new WebSocket(url, 'graphql-transport-ws');
@@ -91,24 +60,23 @@ async function rawConnection(url: string, payload?: Record<string, unknown>): Pr
 describe('graphql-ws on the HTTP server', () => {
   it('delivers subscription events and runs queries', async () => {
     server = await startBareServer();
-    const c = client(server.wsUrl);
+    const c = wsClient(server.wsUrl);
     expect(await first(c, '{ hello }')).toEqual({ data: { hello: 'world' } });
     expect(await nextTick(c, server, 7)).toEqual({ ticks: 7 });
   });
 
   it('answers a too-deep subscription with an error message and keeps the socket open', async () => {
     server = await startBareServer({ UPTOP_MAX_DEPTH: '5' });
-    const closes: number[] = [];
-    const c = client(server.wsUrl, { onClosed: (code) => closes.push(code) });
+    const c = wsClient(server.wsUrl);
     const refused = await first(c, nestedQuery(6, 'subscription'));
     expect(refused.errors?.[0]).toMatch(/depth limit of 5 exceeded/i);
     expect(await nextTick(c, server, 1)).toEqual({ ticks: 1 });
-    expect(closes).toEqual([]);
+    expect(c.closes).toEqual([]);
   });
 
   it('answers a syntax error and an over-long document with an error message', async () => {
     server = await startBareServer({ UPTOP_MAX_TOKENS: '20' });
-    const c = client(server.wsUrl);
+    const c = wsClient(server.wsUrl);
     expect((await first(c, 'subscription { ticks')).errors?.[0]).toMatch(/Syntax Error/);
     expect((await first(c, `{ ${'hello '.repeat(30)}}`)).errors?.[0]).toMatch(/token limit/i);
     expect(await first(c, '{ hello }')).toEqual({ data: { hello: 'world' } });
@@ -116,7 +84,7 @@ describe('graphql-ws on the HTTP server', () => {
 
   it('masks unexpected errors', async () => {
     server = await startBareServer();
-    const c = client(server.wsUrl);
+    const c = wsClient(server.wsUrl);
     const it = c.iterate({ query: '{ secret }' });
     const { value } = await it.next();
     await it.return?.();
@@ -126,11 +94,11 @@ describe('graphql-ws on the HTTP server', () => {
 
   it('blocks introspection when it is off, and allows it when on', async () => {
     server = await startBareServer({ UPTOP_INTROSPECTION: 'false' });
-    const off = await first(client(server.wsUrl), '{ __schema { queryType { name } } }');
+    const off = await first(wsClient(server.wsUrl), '{ __schema { queryType { name } } }');
     expect(off.errors?.[0]).toMatch(/introspection/i);
     await server.close();
     server = await startBareServer();
-    expect(await first(client(server.wsUrl), '{ __schema { queryType { name } } }')).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    expect(await first(wsClient(server.wsUrl), '{ __schema { queryType { name } } }')).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
   });
 
   it('refuses a cross-origin handshake and accepts same-origin and origin-less ones', async () => {
@@ -175,9 +143,9 @@ describe('graphql-ws on the HTTP server', () => {
     server = await startBareServer();
     const refused = await rawConnection(server.wsUrl, { authorization: 'Bearer bad' });
     expect(await refused.closed).toBe(4403);
-    const c = client(server.wsUrl, { authorization: 'Bearer good' });
+    const c = wsClient(server.wsUrl, 'good');
     expect(await first(c, '{ viewer }')).toEqual({ data: { viewer: 'good' } });
-    expect(await first(client(server.wsUrl), '{ viewer }')).toEqual({ data: { viewer: null } });
+    expect(await first(wsClient(server.wsUrl), '{ viewer }')).toEqual({ data: { viewer: null } });
   });
 
   it(`caps a connection at ${WS_MAX_SUBSCRIPTIONS} open operations`, async () => {
@@ -195,11 +163,33 @@ describe('graphql-ws on the HTTP server', () => {
     ws.close();
   });
 
-  it('closes a connection that sends an oversized message with 1009', async () => {
-    server = await startBareServer();
+  it('closes a connection that sends an oversized message with 1009, logging it through the logger only', async () => {
+    const captured = capturingLogger('debug');
+    const consoleError = vi.spyOn(console, 'error');
+    onTestFinished(() => consoleError.mockRestore());
+    server = await startBareServer({}, captured.logger);
     const { ws, closed } = await rawConnection(server.wsUrl);
     ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ hello } # ${'x'.repeat(WS_MAX_PAYLOAD_BYTES)}` } }));
     expect(await closed).toBe(1009);
+    await expect.poll(() => captured.lines().map((l) => l.msg)).toContain('graphql-ws: socket error; connection closed');
+    expect(consoleError).not.toHaveBeenCalled();
+  });
+
+  it('runs an operation whose variables are nested too deep to serialize, keeping the socket open', async () => {
+    server = await startBareServer();
+    const { ws, closed, messages } = await rawConnection(server.wsUrl);
+    const depth = 10_000;
+    const variables = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    ws.send(`{"id":"1","type":"subscribe","payload":{"query":"subscription { ticks }","variables":{"deep":${variables}}}}`);
+    await expect
+      .poll(() => {
+        server!.pubsub.publish('tick', 5);
+        return messages.find((m) => (m as { type: string }).type === 'next');
+      })
+      .toEqual({ id: '1', type: 'next', payload: { data: { ticks: 5 } } });
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.close();
+    expect(await closed).toBe(1005);
   });
 
   it('closes clients with 1001 on dispose and refuses new handshakes', async () => {

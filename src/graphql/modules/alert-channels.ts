@@ -130,7 +130,7 @@ builder.mutationFields((t) => ({
     errors: { types: [ValidationError, NotFoundError] },
     args: { input: t.arg({ type: UpdateAlertChannelInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      alertChannel: await ctx.services.alertChannels.update(targetId(String(input.id), 'AlertChannel'), input),
+      alertChannel: await ctx.services.alertChannels.update(targetId(input.id, 'AlertChannel'), input),
     }),
   }),
   deleteAlertChannel: t.field({
@@ -139,7 +139,7 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError] },
     args: { input: t.arg({ type: DeleteInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const id = targetId(String(input.id), 'AlertChannel');
+      const id = targetId(input.id, 'AlertChannel');
       await ctx.services.alertChannels.remove(id);
       return { deletedId: globalId('AlertChannel', id) };
     },
@@ -151,7 +151,7 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError] },
     args: { input: t.arg({ type: IdInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const id = targetId(String(input.id), 'AlertChannel');
+      const id = targetId(input.id, 'AlertChannel');
       const test = await ctx.services.alertChannels.test(id);
       const alertChannel = await ctx.db.alertChannel.findUnique({ where: { id } });
       if (!alertChannel) throw new NotFoundError('AlertChannel');

@@ -1,6 +1,5 @@
 import type { EngineStatusSnapshot, LogRecord } from '../../engine/types.ts';
-import { z } from 'zod';
-import { builder, MAX_PAGE_SIZE } from '../builder.ts';
+import { builder, pageSize } from '../builder.ts';
 import { globalId } from '../ids.ts';
 
 const DEFAULT_LOGS = 50;
@@ -39,7 +38,7 @@ builder.queryFields((t) => ({
     description: 'The engine\'s recent log, newest first.',
     authScopes: { read: true },
     args: {
-      first: t.arg.int({ required: false, validate: z.number().int().min(0).max(MAX_PAGE_SIZE).nullish() }),
+      first: t.arg.int({ required: false, validate: pageSize }),
     },
     resolve: (_root, args, ctx) => ctx.engine.logs(args.first ?? DEFAULT_LOGS),
   }),

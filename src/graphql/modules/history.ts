@@ -6,7 +6,7 @@ import { siteUptime } from '../../services/uptime.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { decodeId, globalId } from '../ids.ts';
-import { liveState, SiteRef, SiteStatusEnum } from './sites.ts';
+import { liveState, SiteStatusEnum, type SiteQuery } from './sites.ts';
 
 const DEFAULT_UPTIME_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
@@ -83,16 +83,22 @@ builder.prismaObjectFields('Site', (t) => ({
 }));
 
 /**
- * Every subscriber receives the same event object from the pubsub, so the event's site row is read once per event
- * and shared, however many subscribers there are.
+ * Every subscriber receives the same event object from the pubsub, so the event's site is read once per event and
+ * selection and shared, however many subscriptions ask for it.
  */
-const eventSites = new WeakMap<object, Promise<Site | null>>();
+const eventSites = new WeakMap<object, Map<string, Promise<Site | null>>>();
 
-function eventSite(ctx: GraphQLContext, event: { siteId: number }): Promise<Site> {
-  let row = eventSites.get(event);
+function eventSite(ctx: GraphQLContext, query: SiteQuery, event: { siteId: number }): Promise<Site> {
+  let bySelection = eventSites.get(event);
+  if (!bySelection) {
+    bySelection = new Map();
+    eventSites.set(event, bySelection);
+  }
+  const key = JSON.stringify(query);
+  let row = bySelection.get(key);
   if (!row) {
-    row = ctx.db.site.findUnique({ where: { id: event.siteId } });
-    eventSites.set(event, row);
+    row = ctx.db.site.findUnique({ ...query, where: { id: event.siteId } });
+    bySelection.set(key, row);
   }
   return row.then((site) => {
     if (!site) throw new GraphQLError('the site of this event has been deleted');
@@ -120,7 +126,7 @@ function subscribeFiltered<T extends { siteId: number }>(source: AsyncIterable<T
 
 const StateChangeEventRef = builder.objectRef<StateChangeRecord>('StateChangeEvent').implement({
   fields: (t) => ({
-    site: t.field({ type: SiteRef, resolve: (e, _args, ctx) => eventSite(ctx, e) }),
+    site: t.prismaField({ type: 'Site', resolve: (query, e, _args, ctx) => eventSite(ctx, query, e) }),
     change: t.field({
       type: StateChangeRef,
       resolve: (e) => {
@@ -133,7 +139,7 @@ const StateChangeEventRef = builder.objectRef<StateChangeRecord>('StateChangeEve
 
 const CheckEventRef = builder.objectRef<CheckRecord>('CheckEvent').implement({
   fields: (t) => ({
-    site: t.field({ type: SiteRef, resolve: (e, _args, ctx) => eventSite(ctx, e) }),
+    site: t.prismaField({ type: 'Site', resolve: (query, e, _args, ctx) => eventSite(ctx, query, e) }),
     check: t.field({ type: CheckRef, resolve: (e) => (e satisfies CheckShape) as Check }),
   }),
 });

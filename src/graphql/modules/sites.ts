@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import type { LiveSiteState } from '../../engine/types.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
@@ -43,6 +44,8 @@ export const SiteRef = builder.prismaNode('Site', {
   // `node(id)` answers null for an id that names nothing, rather than an error.
   nullable: true,
   findUnique: byRowId,
+  // Select mode: a query reads only the columns its fields ask for (exposed fields add their own), not whole rows.
+  select: { id: true },
   description: 'A monitor. Configuration comes from the database; status fields are the engine\'s live state.',
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -66,7 +69,11 @@ export const SiteRef = builder.prismaNode('Site', {
     httpBody: t.exposeString('httpBody', { nullable: true }),
     authType: t.expose('authType', { type: HttpAuthTypeEnum }),
     authUsername: t.exposeString('authUsername', { nullable: true }),
-    hasAuthSecret: t.boolean({ description: 'An auth password or token is set (it is never returned).', resolve: (s) => s.authSecret !== null }),
+    hasAuthSecret: t.boolean({
+      description: 'An auth password or token is set (it is never returned).',
+      select: { authSecret: true },
+      resolve: (s) => s.authSecret !== null,
+    }),
     keyword: t.exposeString('keyword', { nullable: true }),
     keywordInvert: t.exposeBoolean('keywordInvert'),
     renotifyMinutes: t.exposeInt('renotifyMinutes'),
@@ -80,6 +87,7 @@ export const SiteRef = builder.prismaNode('Site', {
       nullable: true,
       description: 'Extra request headers; EDITOR and ADMIN only (they often carry credentials).',
       ...SECRET,
+      select: { httpHeaders: true },
       resolve: (s) => (s.httpHeaders ? (JSON.parse(s.httpHeaders) as unknown) : null),
     }),
     status: t.field({ type: SiteStatusEnum, resolve: (s, _, ctx) => liveState(ctx, s.id).status }),
@@ -96,8 +104,29 @@ export const SiteRef = builder.prismaNode('Site', {
   }),
 });
 
+/** The planned query of a field that returns a Site: in select mode, the columns and relations its selection reads. */
+export interface SiteQuery {
+  select?: Prisma.SiteSelect;
+}
+
+/** The selection reads only columns, so a whole row answers it without a query. */
+export function selectsOnlyColumns(query: SiteQuery, row: object): boolean {
+  return query.select !== undefined && Object.entries(query.select).every(([key, value]) => value === true && key in row);
+}
+
+/**
+ * A Site for a field whose row is already in hand (what a mutation wrote): the row itself when the selection asks
+ * only for columns; otherwise the row read again with the selection, so its relations load in that one query.
+ */
+export async function siteForSelection(ctx: GraphQLContext, query: SiteQuery, row: Site): Promise<Site> {
+  if (selectsOnlyColumns(query, row)) return row;
+  const site = await ctx.db.site.findUnique({ ...query, where: { id: row.id } });
+  if (!site) throw new GraphQLError('the site has been deleted');
+  return site;
+}
+
 export const SitePayload = builder.objectRef<{ site: Site }>('SitePayload').implement({
-  fields: (t) => ({ site: t.field({ type: SiteRef, resolve: (p) => p.site }) }),
+  fields: (t) => ({ site: t.prismaField({ type: 'Site', resolve: (query, p, _args, ctx) => siteForSelection(ctx, query, p.site) }) }),
 });
 
 type SiteFilterArgs = { status?: readonly string[] | null; type?: readonly MonitorType[] | null; search?: string | null };

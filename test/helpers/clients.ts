@@ -7,8 +7,11 @@ export interface Closable {
   closes: number[];
 }
 
-/** A graphql-ws client (no retries, connects at once), disposed when the test ends. */
-export function wsClient(wsUrl: string, token?: string): Client & Closable {
+/**
+ * A graphql-ws client (no retries, connects at once), disposed when the test ends. A token is sent as
+ * `connectionParams.authorization`; `connectionParams` replaces that for tests of other shapes.
+ */
+export function wsClient(wsUrl: string, token?: string, connectionParams?: Record<string, unknown>): Client & Closable {
   const closes: number[] = [];
   const client = createClient({
     url: wsUrl,
@@ -17,11 +20,29 @@ export function wsClient(wsUrl: string, token?: string): Client & Closable {
     lazy: false,
     // A refused connection shows in `closes`; the default would print the close event.
     onNonLazyError: () => undefined,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
+    connectionParams: connectionParams ?? (token ? { authorization: `Bearer ${token}` } : undefined),
     on: { closed: (event) => closes.push((event as { code: number }).code) },
   });
   onTestFinished(() => client.dispose());
   return Object.assign(client, { closes });
+}
+
+/** Opens a raw WebSocket handshake and reports how it ended: opened, or the HTTP status it was refused with. */
+export function handshake(url: string, headers: Record<string, string>): Promise<number | 'open'> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('error', (err) => {
+      if (!/Unexpected server response/.test(err.message)) reject(err);
+    });
+  });
 }
 
 export interface ExecutionResult {

@@ -1,7 +1,5 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { expect } from 'vitest';
-import type { TestApp } from '../helpers/app.ts';
+import type { TestApp } from './app.ts';
 
 const CREATE_SITE = /* GraphQL */ `
   mutation CreateSite($input: CreateSiteInput!) {
@@ -30,24 +28,4 @@ export async function createPushSite(t: TestApp, name = 'cron job'): Promise<{ i
   const site = await createSite(t, { name, type: 'PUSH', interval: 300 });
   expect(site.pushToken).toMatch(/^[0-9a-f]{32}$/);
   return { id: site.id, token: site.pushToken! };
-}
-
-/** A pino logger whose lines are kept for assertions. */
-export function capturingLogger(level = 'info'): { logger: pino.Logger; lines: () => { level: number; msg: string }[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return {
-    logger: pino({ level }, stream),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { level: number; msg: string }),
-  };
 }
