@@ -40,6 +40,7 @@ import type {
   HeartbeatResult,
   LiveSiteState,
   LogRecord,
+  SiteConfig,
   TestAlertResult,
 } from './types.ts';
 
@@ -247,6 +248,14 @@ export class Engine implements EngineApi {
   getState(siteId: number): LiveSiteState | undefined {
     const entry = this.sites.get(siteId);
     return entry ? { ...entry.state } : undefined;
+  }
+
+  getSite(siteId: number): SiteConfig | undefined {
+    const entry = this.sites.get(siteId);
+    if (!entry) return undefined;
+    const { authSecret, configError, channelIds: _channelIds, ...columns } = entry.site;
+    // A stored secret that does not open is still stored.
+    return { ...columns, hasAuthSecret: authSecret !== null || configError !== null };
   }
 
   displayStatus(siteId: number): DisplayStatus {

@@ -1,10 +1,12 @@
 import type { SecretBox } from '../alerts/crypto.ts';
 import type { Db } from '../db/client.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
-import type { CheckTarget } from './checks/types.ts';
+import type { Prisma, Site } from '../generated/prisma/client.ts';
 
-/** A site's configuration as the engine holds it: the check target plus scheduling, alerting and grouping fields. */
-export interface EngineSite extends CheckTarget {
+/**
+ * A site's configuration as the engine holds it: its whole `Site` row (so it is also a check target, with the auth
+ * secret opened), naming the scheduling, alerting and grouping fields the engine relies on.
+ */
+export interface EngineSite extends Site {
   interval: number;
   maxRetries: number;
   expiryThreshold: number;

@@ -1,4 +1,4 @@
-import type { MonitorType, SiteRuntimeState, SiteStatus } from '../generated/prisma/client.ts';
+import type { MonitorType, Site, SiteRuntimeState, SiteStatus } from '../generated/prisma/client.ts';
 import type { Write } from '../writer/types.ts';
 
 export type DisplayStatus = SiteStatus | 'PAUSED' | 'MAINTENANCE';
@@ -10,6 +10,12 @@ export interface LiveSiteState extends Omit<SiteRuntimeState, 'updatedAt'> {
   parentId: number | null;
   paused: boolean;
 }
+
+/**
+ * A site's configuration as the engine last loaded it: its `Site` columns, except that the auth secret, which the
+ * engine holds opened, is only said to be stored or not.
+ */
+export type SiteConfig = Omit<Site, 'authSecret'> & { hasAuthSecret: boolean };
 
 /** One check as published on `site:checkCompleted`: the check row the writer stores, without the probe node. */
 export type CheckRecord = Omit<Extract<Write, { kind: 'check' }>, 'kind' | 'nodeId'>;
@@ -56,6 +62,8 @@ export interface EngineApi {
   readonly running: boolean;
   /** Live state of one site, a copy; undefined when the engine does not know it. */
   getState(siteId: number): LiveSiteState | undefined;
+  /** Configuration of one site as last loaded from the database, a copy; undefined when the engine does not know it. */
+  getSite(siteId: number): SiteConfig | undefined;
   displayStatus(siteId: number): DisplayStatus;
   /** A maintenance-type window covers the site now (global, direct, or on its group). */
   isInMaintenance(siteId: number): boolean;

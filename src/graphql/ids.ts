@@ -40,3 +40,9 @@ export function targetId(id: string, typename: string): number {
 export function byRowId(id: string | number): { id: number } {
   return { id: /^\d{1,15}$/.test(String(id)) ? Number(id) : 0 };
 }
+
+/**
+ * What every prismaNode shares: the row's `id` column behind its global ID, found with `byRowId`, and nullable so
+ * that `node(id)` answers null for an id that names nothing, rather than an error.
+ */
+export const ROW_NODE = { id: { field: 'id' }, nullable: true, findUnique: byRowId } as const;

@@ -16,12 +16,13 @@ export interface Services {
 }
 
 export function createServices(deps: ServiceDeps): Services {
+  const auth = createAuthService(deps);
   return {
-    auth: createAuthService(deps),
+    auth,
     sites: createSiteService(deps),
     alertChannels: createAlertChannelService(deps),
     maintenance: createMaintenanceService(deps),
-    users: createUserService(deps),
-    tokens: createTokenService(deps),
+    users: createUserService(deps, auth),
+    tokens: createTokenService(deps, auth),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AuthService } from '../auth/sessions.ts';
 import { newToken } from '../auth/tokens.ts';
 import type { ApiToken } from '../generated/prisma/client.ts';
 import type { Viewer } from '../graphql/context.ts';
@@ -15,7 +16,7 @@ export interface TokenService {
   revoke(viewer: Viewer, id: number): Promise<void>;
 }
 
-export function createTokenService(deps: ServiceDeps): TokenService {
+export function createTokenService(deps: ServiceDeps, auth: Pick<AuthService, 'invalidateUser'>): TokenService {
   const { writer, clock } = deps;
   return {
     async create(viewer, input) {
@@ -32,6 +33,8 @@ export function createTokenService(deps: ServiceDeps): TokenService {
         const { count } = await tx.apiToken.deleteMany({ where: { id, userId: viewer.userId } });
         if (count === 0) throw new NotFoundError('ApiToken');
       });
+      // Bearer tokens are resolved from memory (sessions.ts); the revoked one must stop working at once.
+      auth.invalidateUser(viewer.userId);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.ts';
+import type { AuthService } from '../auth/sessions.ts';
 import { Role, type User } from '../generated/prisma/client.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { Tx } from '../writer/types.ts';
@@ -39,7 +40,8 @@ async function assertNotLastAdmin(tx: Tx, user: Pick<User, 'id' | 'role'>, actio
   }
 }
 
-export function createUserService(deps: ServiceDeps): UserService {
+/** Signed-in users are resolved from memory (sessions.ts), so every committed change to a user is announced. */
+export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'invalidateUser'>): UserService {
   const { db, writer, clock } = deps;
 
   return {
@@ -58,7 +60,7 @@ export function createUserService(deps: ServiceDeps): UserService {
       const name = input.username == null ? undefined : parseOrThrow(username, input.username, 'username');
       const newRole = input.role == null ? undefined : parseOrThrow(role, input.role, 'role');
       const hash = input.password == null ? undefined : await hashPassword(parseOrThrow(password, input.password, 'password'));
-      return writer.submit(async (tx) => {
+      const user = await writer.submit(async (tx) => {
         const current = await tx.user.findUnique({ where: { id } });
         if (!current) throw new NotFoundError('User');
         if (name !== undefined) await assertUsernameFree(tx, name, id);
@@ -71,6 +73,8 @@ export function createUserService(deps: ServiceDeps): UserService {
           data: { username: name, role: newRole, passwordHash: hash, updatedAt: clock.now() },
         });
       });
+      auth.invalidateUser(id);
+      return user;
     },
 
     async remove(viewer, id) {
@@ -82,6 +86,7 @@ export function createUserService(deps: ServiceDeps): UserService {
         // Sessions and API tokens cascade.
         await tx.user.delete({ where: { id } });
       });
+      auth.invalidateUser(id);
     },
 
     async changeOwnPassword(viewer, currentPassword, newPassword) {
@@ -90,10 +95,12 @@ export function createUserService(deps: ServiceDeps): UserService {
         throw new ValidationError('currentPassword', 'is not your current password');
       }
       const hash = await hashPassword(parseOrThrow(password, newPassword, 'newPassword'));
-      return writer.submit(async (tx) => {
+      const updated = await writer.submit(async (tx) => {
         await tx.session.deleteMany({ where: { userId: viewer.userId, tokenHash: { not: viewer.tokenHash } } });
         return tx.user.update({ where: { id: viewer.userId }, data: { passwordHash: hash, updatedAt: clock.now() } });
       });
+      auth.invalidateUser(viewer.userId);
+      return updated;
     },
   };
 }

@@ -57,6 +57,7 @@ describe('graceful shutdown', () => {
     expect(await connectRefused(t.port)).toBe(true);
     await expect.poll(() => ws.closes).toEqual([1001]);
     await wsSub.done;
+    expect(wsSub.errors).toEqual([]);
     await sse.done;
     expect(sse.ending).toBe('complete');
     expect(t.app.deps.engine.running).toBe(true);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { createSite } from '../helpers/sites.ts';
 
 const CreateWindow = graphql(`
   mutation WindowCreate($input: CreateMaintenanceWindowInput!) {
@@ -45,12 +46,6 @@ const Windows = graphql(`
   }
 `);
 
-const WindowSite = graphql(`
-  mutation WindowSite($input: CreateSiteInput!) {
-    createSite(input: $input) { __typename ... on SitePayload { site { id } } }
-  }
-`);
-
 const SiteMaintenance = graphql(`
   query WindowSiteState($id: ID!) { site(id: $id) { inMaintenance displayStatus } }
 `);
@@ -64,8 +59,7 @@ describe('maintenance windows', () => {
   it('creates a one-off window that starts now, covers its site, and can be ended and deleted', async () => {
     const clock = new FakeClock(Date.UTC(2026, 4, 4, 10));
     const t = await startTestApp({ clock });
-    const site = await t.request(WindowSite, { input: { name: 'db', type: 'PUSH' } }, t.users.editor.token);
-    const siteId = (site.data!.createSite as { site: { id: string } }).site.id;
+    const { id: siteId } = await createSite(t, { name: 'db', type: 'PUSH' });
 
     const created = await t.request(CreateWindow, { input: { title: 'db upgrade', siteId } }, t.users.editor.token);
     expect(created.data!.createMaintenanceWindow).toMatchObject({
@@ -102,8 +96,7 @@ describe('maintenance windows', () => {
 
   it('an INCIDENT window is active but does not put monitors in maintenance', async () => {
     const t = await startTestApp();
-    const site = await t.request(WindowSite, { input: { name: 'web', type: 'PUSH' } }, t.users.editor.token);
-    const siteId = (site.data!.createSite as { site: { id: string } }).site.id;
+    const { id: siteId } = await createSite(t, { name: 'web', type: 'PUSH' });
     const created = await t.request(CreateWindow, { input: { title: 'outage at provider', type: 'INCIDENT' } }, t.users.editor.token);
     expect(windowOf(created.data!.createMaintenanceWindow).active).toBe(true);
     expect((await t.request(SiteMaintenance, { id: siteId }, t.users.viewer.token)).data!.site!.inMaintenance).toBe(false);

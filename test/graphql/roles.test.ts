@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
 
 type Caller = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'readOnlyAdmin';
 type Outcome = 'allowed' | 'UNAUTHENTICATED' | 'FORBIDDEN';
@@ -173,6 +174,54 @@ describe('role matrix', () => {
         revealedSettings: { url: 'https://hooks.example.com/w', secret: 's3cret' },
       });
     }
+  });
+
+  it('shows a VIEWER no push token, HTTP header or alert secret on any path, over HTTP, graphql-ws and SSE', async () => {
+    const t = await startTestApp();
+    await tokensFor(t);
+    const site = Buffer.from('Site:1').toString('base64');
+    const pushToken = (await t.app.deps.db.site.findUniqueOrThrow({ where: { id: 1 } })).pushToken!;
+    await t.request(
+      'mutation($site: ID!, $channel: ID!) { updateSite(input: { id: $site, alertChannelIds: [$channel] }) { __typename } createMaintenanceWindow(input: { title: "w", siteId: $site }) { __typename } }',
+      { site, channel: Buffer.from('AlertChannel:1').toString('base64') },
+      t.users.admin.token,
+    );
+    const secrets = [pushToken, '"x-key"', 's3cret'];
+    const siteFields = 'pushToken httpHeaders alertChannels { revealedSettings }';
+
+    const paths = await t.request(
+      `query($id: ID!) {
+        node(id: $id) { ... on Site { ${siteFields} } }
+        site(id: $id) { ${siteFields} }
+        sites(first: 5) { edges { node { ${siteFields} } } }
+        alertChannels { revealedSettings sites { ${siteFields} } }
+        maintenanceWindows { edges { node { site { ${siteFields} } } } }
+      }`,
+      { id: site },
+      t.users.viewer.token,
+    );
+    expect(paths.errors).toBeUndefined();
+    expect(paths.data!.site).toEqual({ pushToken: null, httpHeaders: null, alertChannels: [{ revealedSettings: null }] });
+    for (const secret of secrets) expect(JSON.stringify(paths)).not.toContain(secret);
+
+    const subscription = `subscription { siteStatusChanged { site { ${siteFields} } } }`;
+    const viewerWs = collectWs(wsClient(t.wsUrl, t.users.viewer.token), subscription);
+    const editorWs = collectWs(wsClient(t.wsUrl, t.users.editor.token), subscription);
+    const viewerSse = await collectSse(t.graphqlUrl, subscription, { token: t.users.viewer.token });
+    await expect
+      .poll(() => {
+        t.app.deps.pubsub.publish('site:statusChanged', { siteId: 1, from: 'UP', to: 'DOWN', reason: 'r', changedAt: new Date() });
+        return [viewerWs, editorWs, viewerSse].every((c) => c.results.length > 0);
+      })
+      .toBe(true);
+    for (const viewer of [viewerWs, viewerSse]) {
+      expect(viewer.results[0]).toEqual({ data: { siteStatusChanged: { site: { pushToken: null, httpHeaders: null, alertChannels: [{ revealedSettings: null }] } } } });
+    }
+    expect(editorWs.results[0]!.data!.siteStatusChanged.site).toMatchObject({ pushToken, httpHeaders: { 'x-key': 'k' } });
+
+    const mutation = collectWs(wsClient(t.wsUrl, t.users.viewer.token), 'mutation { createSite(input: { name: "x", type: PUSH }) { __typename } }');
+    await mutation.done;
+    expect(mutation.results[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('lets a user see only their own user record, except for admins', async () => {

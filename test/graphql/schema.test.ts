@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { isObjectType, isInterfaceType, isUnionType, Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, Kind, parse, print, type TypeDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema, schemaSDL } from '../../src/graphql/schema.ts';
 
@@ -67,6 +67,31 @@ type Subscription {
 }
 type StateChangeEvent { site: Site! change: StateChange! }
 type CheckEvent { site: Site! check: Check! }
+interface Error { message: String! }
+type ValidationError implements Error { message: String! field: String! }
+enum MonitorType { HTTP PUSH PING PORT DNS GROUP }
+enum SiteStatus { UP DOWN PENDING LATE STALE SSL_EXPIRED }
+enum DisplayStatus { UP DOWN PENDING LATE STALE SSL_EXPIRED PAUSED MAINTENANCE }
+enum Role { ADMIN EDITOR VIEWER }
+enum AlertProvider { DISCORD SLACK WEBHOOK EMAIL NTFY TELEGRAM PAGERDUTY PUSHOVER GOTIFY OPSGENIE }
+enum MaintenanceType { MAINTENANCE INCIDENT }
+input CreateSiteInput { name: String! type: MonitorType! url: String hostname: String port: Int interval: Int timeout: Int
+  maxRetries: Int method: String acceptedCodes: String checkSsl: Boolean expiryThreshold: Int ignoreTls: Boolean
+  dnsResolveType: String dnsServer: String paused: Boolean description: String parentId: ID alertChannelIds: [ID!] }
+input UpdateSiteInput { id: ID! name: String type: MonitorType url: String hostname: String port: Int interval: Int
+  timeout: Int maxRetries: Int method: String acceptedCodes: String checkSsl: Boolean expiryThreshold: Int
+  ignoreTls: Boolean dnsResolveType: String dnsServer: String paused: Boolean description: String parentId: ID
+  alertChannelIds: [ID!] }
+input CreateAlertChannelInput { name: String! provider: AlertProvider! settings: JSON! }
+input CreateMaintenanceWindowInput { title: String! description: String type: MaintenanceType siteId: ID
+  startsAt: DateTime endsAt: DateTime }
+input CreateUserInput { username: String! password: String! role: Role }
+input LoginInput { username: String! password: String! }
+input CreateApiTokenInput { name: String! readOnly: Boolean }
+input HeartbeatInput { token: String! }
+input IdInput { id: ID! }
+input DeleteInput { id: ID! }
+input SetSitePausedInput { id: ID! paused: Boolean! }
 `;
 
 const MUTATIONS: Record<string, { input: string | null; payload: string | null; errors: string[] }> = {
@@ -92,28 +117,34 @@ const MUTATIONS: Record<string, { input: string | null; payload: string | null; 
 };
 
 describe('schema', () => {
-  it('has every type, field, argument and non-null mark of API.md', () => {
+  it('has every type, field, argument, enum value, input field and non-null mark of API.md', () => {
     const schema = buildSchema();
-    const contract = parse(CONTRACT).definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION);
-    for (const def of contract) {
-      const type = schema.getType(def.name.value);
-      expect(isObjectType(type), def.name.value).toBe(true);
-      if (!isObjectType(type)) continue;
-      for (const iface of def.interfaces ?? []) expect(type.getInterfaces().map((i) => i.name)).toContain(iface.name.value);
-      for (const field of def.fields ?? []) {
-        const actual = type.getFields()[field.name.value];
-        const where = `${def.name.value}.${field.name.value}`;
+    for (const def of parse(CONTRACT).definitions as TypeDefinitionNode[]) {
+      const name = def.name.value;
+      const type = schema.getType(name);
+      if (def.kind === Kind.ENUM_TYPE_DEFINITION) {
+        expect(isEnumType(type), name).toBe(true);
+        const values = isEnumType(type) ? type.getValues().map((v) => v.name) : [];
+        expect(values, name).toEqual(expect.arrayContaining((def.values ?? []).map((v) => v.name.value)));
+        continue;
+      }
+      const kindMatches = { ObjectTypeDefinition: isObjectType, InterfaceTypeDefinition: isInterfaceType, InputObjectTypeDefinition: isInputObjectType };
+      expect(kindMatches[def.kind as keyof typeof kindMatches](type), `${name} is a ${def.kind}`).toBe(true);
+      if (!isObjectType(type) && !isInterfaceType(type) && !isInputObjectType(type)) continue;
+      if ('interfaces' in def && !isInputObjectType(type)) {
+        for (const iface of def.interfaces ?? []) expect(type.getInterfaces().map((i) => i.name), name).toContain(iface.name.value);
+      }
+      const fields = type.getFields() as Record<string, { type: unknown; args?: readonly { name: string; type: unknown }[] }>;
+      for (const field of ('fields' in def ? def.fields : undefined) ?? []) {
+        const actual = fields[field.name.value];
+        const where = `${name}.${field.name.value}`;
         expect(actual, where).toBeDefined();
         expect(String(actual!.type), where).toBe(print(field.type));
-        for (const arg of field.arguments ?? []) {
-          expect(String(actual!.args.find((a) => a.name === arg.name.value)?.type), `${where}(${arg.name.value})`).toBe(print(arg.type));
+        for (const arg of 'arguments' in field ? (field.arguments ?? []) : []) {
+          expect(String(actual!.args?.find((a) => a.name === arg.name.value)?.type), `${where}(${arg.name.value})`).toBe(print(arg.type));
         }
       }
     }
-    for (const enumName of ['MonitorType', 'SiteStatus', 'DisplayStatus', 'Role', 'AlertProvider', 'MaintenanceType']) {
-      expect(schema.getType(enumName), enumName).toBeDefined();
-    }
-    expect(isInterfaceType(schema.getType('Error'))).toBe(true);
   });
 
   it('gives every mutation one `input` and a union of its payload and Error types', () => {

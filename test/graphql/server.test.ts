@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CSRF_HEADER } from '../../src/graphql/security.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { capturingLogger } from '../helpers/log.ts';
@@ -33,19 +32,34 @@ describe('HTTP server', () => {
     expect(sealed.errors![0]!.message).toMatch(/UPTOP_ENCRYPTION_KEY/);
   });
 
-  it('answers GET queries (with the CSRF header), and node() with a malformed id is null rather than an error', async () => {
+  it('answers node() with a malformed id with null and no masked error', async () => {
     const t = await startTestApp();
-    const url = `${t.graphqlUrl}?query=${encodeURIComponent('{ me { username } }')}`;
-    const headers = { authorization: `Bearer ${t.users.viewer.token}`, accept: 'application/json' };
-    expect((await fetch(url, { headers })).status).toBe(403);
-    const res = await fetch(url, { headers: { ...headers, [CSRF_HEADER]: '1' } });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: { me: { username: 'viewer' } } });
     for (const id of ['garbage', Buffer.from('Site:abc').toString('base64'), Buffer.from('Nope:1').toString('base64')]) {
       const node = await t.request(`{ node(id: "${id}") { id } }`, {}, t.users.viewer.token);
       expect(node.data?.node ?? null, id).toBeNull();
       expect(node.errors?.[0]?.message ?? '', id).not.toMatch(/Unexpected error/);
     }
+  });
+
+  it('answers malformed requests with 400 and a message, and keeps serving', async () => {
+    const t = await startTestApp();
+    const post = (body: string) =>
+      fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.users.editor.token}` }, body });
+    const bodies = [
+      '{"query": ',
+      'null',
+      '[{"query":"{ __typename }"}]',
+      '{"query": 5}',
+      '{"query":"{ __typename }","variables":"x"}',
+      '{"query":"mutation($input: CreateSiteInput!) { createSite(input: $input) { __typename } }","variables":{"input":"x"}}',
+    ];
+    for (const body of bodies) {
+      const res = await post(body);
+      expect(res.status, body).toBe(400);
+      expect(((await res.json()) as { errors: { message: string }[] }).errors[0]!.message.length, body).toBeGreaterThan(0);
+    }
+    expect(await t.app.deps.db.site.count()).toBe(0);
+    expect((await t.request('{ me { username } }', {}, t.users.editor.token)).data).toEqual({ me: { username: 'editor' } });
   });
 
   it('refuses request bodies over UPTOP_BODY_LIMIT with 413, by length and when chunked', async () => {

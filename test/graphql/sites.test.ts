@@ -245,6 +245,7 @@ describe('sites', () => {
       [{ name: 'x', type: 'PUSH', parentId: plain.id }, 'parentId'],
       [{ name: 'x', type: 'PUSH', parentId: 'not-an-id' }, 'parentId'],
       [{ name: 'x', type: 'PUSH', alertChannelIds: [unknownChannel] }, 'alertChannelIds'],
+      [{ name: 'x', type: 'PUSH', alertChannelIds: [group.id] }, 'alertChannelIds'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', httpHeaders: { 'bad header': 'v' } }, 'httpHeaders'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', httpHeaders: { 'X-Nested': { a: 'v' } } }, 'httpHeaders.X-Nested'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', authType: 'BEARER' }, 'authSecret'],
@@ -308,6 +309,8 @@ describe('sites', () => {
 
     const gone = await t.request(UpdateSite, { input: { id: Buffer.from('Site:99').toString('base64'), name: 'x' } }, t.users.editor.token);
     expect(gone.data!.updateSite).toMatchObject({ __typename: 'NotFoundError' });
+    const notASite = await t.request(UpdateSite, { input: { id: channelId, name: 'x' } }, t.users.editor.token);
+    expect(notASite.data!.updateSite).toMatchObject({ __typename: 'NotFoundError' });
   });
 
   it('deletes a site with its history in one go, and a group leaves its children at the top level', async () => {

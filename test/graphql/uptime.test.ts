@@ -3,6 +3,7 @@ import type { SiteStatus } from '../../src/generated/prisma/client.ts';
 import { computeUptime, isDowntime, type StatusChange } from '../../src/services/uptime.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { createSite } from '../helpers/sites.ts';
 
 const HOUR = 3600 * 1000;
 const NOW = new Date(Date.UTC(2026, 2, 1, 12));
@@ -80,17 +81,10 @@ const SiteUptime = graphql(`
   }
 `);
 
-const CreateUptimeSite = graphql(`
-  mutation CreateUptimeSite($input: CreateSiteInput!) {
-    createSite(input: $input) { __typename ... on SitePayload { site { id } } }
-  }
-`);
-
 describe('Site.uptime', () => {
   it('reports from recorded state changes, the last one before the window deciding where it starts', async () => {
     const t = await startTestApp();
-    const created = await t.request(CreateUptimeSite, { input: { name: 'p', type: 'PUSH' } }, t.users.editor.token);
-    const id = (created.data!.createSite as { site: { id: string } }).site.id;
+    const { id } = await createSite(t, { name: 'p', type: 'PUSH' });
     const now = t.clock.nowMs();
     const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR);
     await t.app.deps.writer.submit((tx) =>

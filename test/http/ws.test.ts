@@ -175,6 +175,16 @@ describe('graphql-ws on the HTTP server', () => {
     expect(consoleError).not.toHaveBeenCalled();
   });
 
+  it('closes a connection that sends garbage with 4400 and keeps serving the others', async () => {
+    server = await startBareServer();
+    for (const garbage of ['not json', Buffer.from([0xff, 0x00, 0xfe]), JSON.stringify({ type: 'subscribe', payload: { query: 5 } })]) {
+      const { ws, closed } = await rawConnection(server.wsUrl);
+      ws.send(garbage);
+      expect(await closed).toBe(4400);
+    }
+    expect(await first(wsClient(server.wsUrl), '{ hello }')).toEqual({ data: { hello: 'world' } });
+  });
+
   it('runs an operation whose variables are nested too deep to serialize, keeping the socket open', async () => {
     server = await startBareServer();
     const { ws, closed, messages } = await rawConnection(server.wsUrl);

@@ -2,8 +2,8 @@ import { AlertProvider, type AlertChannel, type AlertHealth } from '../../genera
 import type { TestAlertResult } from '../../engine/types.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
-import { byRowId, globalId, targetId } from '../ids.ts';
-import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
+import { ROW_NODE, targetId } from '../ids.ts';
+import { deleteMutation, IdInput } from './errors.ts';
 import { SiteRef } from './sites.ts';
 
 export const AlertProviderEnum = builder.enumType(AlertProvider, { name: 'AlertProvider' });
@@ -24,10 +24,7 @@ const AlertHealthRef = builder.objectRef<AlertHealthShape>('AlertHealth').implem
 });
 
 export const AlertChannelRef = builder.prismaNode('AlertChannel', {
-  id: { field: 'id' },
-  // `node(id)` answers null for an id that names nothing, rather than an error.
-  nullable: true,
-  findUnique: byRowId,
+  ...ROW_NODE,
   fields: (t) => ({
     name: t.exposeString('name'),
     provider: t.expose('provider', { type: AlertProviderEnum }),
@@ -133,17 +130,7 @@ builder.mutationFields((t) => ({
       alertChannel: await ctx.services.alertChannels.update(targetId(input.id, 'AlertChannel'), input),
     }),
   }),
-  deleteAlertChannel: t.field({
-    type: DeletePayload,
-    authScopes: { edit: true },
-    errors: { types: [NotFoundError] },
-    args: { input: t.arg({ type: DeleteInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const id = targetId(input.id, 'AlertChannel');
-      await ctx.services.alertChannels.remove(id);
-      return { deletedId: globalId('AlertChannel', id) };
-    },
-  }),
+  deleteAlertChannel: deleteMutation(t, 'AlertChannel', { authScopes: { edit: true }, remove: (id, ctx) => ctx.services.alertChannels.remove(id) }),
   testAlertChannel: t.field({
     type: AlertChannelPayload,
     description: 'Sends a test alert through the channel and reports the outcome in `test`.',

@@ -6,7 +6,7 @@ import { siteUptime } from '../../services/uptime.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { decodeId, globalId } from '../ids.ts';
-import { liveState, SiteStatusEnum, type SiteQuery } from './sites.ts';
+import { liveState, selectsOnlyColumns, siteFromConfig, SiteStatusEnum, type SiteQuery } from './sites.ts';
 
 const DEFAULT_UPTIME_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
@@ -83,24 +83,34 @@ builder.prismaObjectFields('Site', (t) => ({
 }));
 
 /**
- * Every subscriber receives the same event object from the pubsub, so the event's site is read once per event and
- * selection and shared, however many subscriptions ask for it.
+ * Events that need more than the engine holds read the site once per event and selection and share it, however
+ * many subscriptions ask for it (every subscriber receives the same event object from the pubsub).
  */
 const eventSites = new WeakMap<object, Map<string, Promise<Site | null>>>();
 
-function eventSite(ctx: GraphQLContext, query: SiteQuery, event: { siteId: number }): Promise<Site> {
+/**
+ * The site of an event. Fan-out runs this for every event, so columns come from the engine's copy of the site
+ * without a query; a selection with relations (parent, children, channels, history), or a site the engine does not
+ * know, reads the database.
+ */
+function eventSite(ctx: GraphQLContext, query: SiteQuery, event: { siteId: number }): Site | Promise<Site> {
+  const config = ctx.engine.getSite(event.siteId);
+  if (config) {
+    const row = siteFromConfig(config);
+    if (selectsOnlyColumns(query, row)) return row;
+  }
   let bySelection = eventSites.get(event);
   if (!bySelection) {
     bySelection = new Map();
     eventSites.set(event, bySelection);
   }
   const key = JSON.stringify(query);
-  let row = bySelection.get(key);
-  if (!row) {
-    row = ctx.db.site.findUnique({ ...query, where: { id: event.siteId } });
-    bySelection.set(key, row);
+  let read = bySelection.get(key);
+  if (!read) {
+    read = ctx.db.site.findUnique({ ...query, where: { id: event.siteId } });
+    bySelection.set(key, read);
   }
-  return row.then((site) => {
+  return read.then((site) => {
     if (!site) throw new GraphQLError('the site of this event has been deleted');
     return site;
   });

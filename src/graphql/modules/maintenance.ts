@@ -2,8 +2,8 @@ import { MaintenanceType, type MaintenanceWindow, type Prisma } from '../../gene
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { byRowId, globalId, referenceId, targetId } from '../ids.ts';
-import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
+import { ROW_NODE, referenceId, targetId } from '../ids.ts';
+import { deleteMutation, IdInput } from './errors.ts';
 
 export const MaintenanceTypeEnum = builder.enumType(MaintenanceType, {
   name: 'MaintenanceType',
@@ -11,10 +11,7 @@ export const MaintenanceTypeEnum = builder.enumType(MaintenanceType, {
 });
 
 export const MaintenanceWindowRef = builder.prismaNode('MaintenanceWindow', {
-  id: { field: 'id' },
-  // `node(id)` answers null for an id that names nothing, rather than an error.
-  nullable: true,
-  findUnique: byRowId,
+  ...ROW_NODE,
   fields: (t) => ({
     title: t.exposeString('title'),
     description: t.exposeString('description'),
@@ -78,7 +75,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const { siteId, ...rest } = input;
       const maintenanceWindow = await ctx.services.maintenance.create(
-        { ...rest, siteId: siteId == null ? null : referenceId(String(siteId), 'Site', 'siteId') },
+        { ...rest, siteId: siteId == null ? null : referenceId(siteId, 'Site', 'siteId') },
         ctx.viewer!.username,
       );
       return { maintenanceWindow };
@@ -90,18 +87,11 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, ConflictError] },
     args: { input: t.arg({ type: IdInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      maintenanceWindow: await ctx.services.maintenance.end(targetId(String(input.id), 'MaintenanceWindow')),
+      maintenanceWindow: await ctx.services.maintenance.end(targetId(input.id, 'MaintenanceWindow')),
     }),
   }),
-  deleteMaintenanceWindow: t.field({
-    type: DeletePayload,
+  deleteMaintenanceWindow: deleteMutation(t, 'MaintenanceWindow', {
     authScopes: { edit: true },
-    errors: { types: [NotFoundError] },
-    args: { input: t.arg({ type: DeleteInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const id = targetId(String(input.id), 'MaintenanceWindow');
-      await ctx.services.maintenance.remove(id);
-      return { deletedId: globalId('MaintenanceWindow', id) };
-    },
+    remove: (id, ctx) => ctx.services.maintenance.remove(id),
   }),
 }));

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
-import type { LiveSiteState } from '../../engine/types.ts';
+import type { LiveSiteState, SiteConfig } from '../../engine/types.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import type { SiteInput } from '../../services/sites.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
@@ -107,6 +107,14 @@ export const SiteRef = builder.prismaNode('Site', {
 /** The planned query of a field that returns a Site: in select mode, the columns and relations its selection reads. */
 export interface SiteQuery {
   select?: Prisma.SiteSelect;
+}
+
+/**
+ * The engine's copy of a site as a row. The Site type reads `authSecret` only to tell whether one is set, and the
+ * engine never hands the secret out, so a stored one stands as this placeholder.
+ */
+export function siteFromConfig({ hasAuthSecret, ...columns }: SiteConfig): Site {
+  return { ...columns, authSecret: hasAuthSecret ? '(withheld)' : null };
 }
 
 /** The selection reads only columns, so a whole row answers it without a query. */

@@ -2,16 +2,13 @@ import { hashToken } from '../../auth/tokens.ts';
 import { Role, type ApiToken, type User } from '../../generated/prisma/client.ts';
 import { ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
-import { byRowId, globalId, targetId } from '../ids.ts';
-import { DeleteInput, DeletePayload } from './errors.ts';
+import { ROW_NODE, targetId } from '../ids.ts';
+import { deleteMutation } from './errors.ts';
 
 export const RoleEnum = builder.enumType(Role, { name: 'Role' });
 
 export const UserRef = builder.prismaNode('User', {
-  id: { field: 'id' },
-  // `node(id)` answers null for an id that names nothing, rather than an error.
-  nullable: true,
-  findUnique: byRowId,
+  ...ROW_NODE,
   // Users see themselves; only admins see others (also through `node(id)`).
   authScopes: (user, ctx) => user.id === ctx.viewer?.userId || { readUsers: true },
   fields: (t) => ({
@@ -22,10 +19,7 @@ export const UserRef = builder.prismaNode('User', {
 });
 
 export const ApiTokenRef = builder.prismaNode('ApiToken', {
-  id: { field: 'id' },
-  // `node(id)` answers null for an id that names nothing, rather than an error.
-  nullable: true,
-  findUnique: byRowId,
+  ...ROW_NODE,
   description: 'A named API token; the token itself is shown once, when created.',
   authScopes: (token, ctx) => token.userId === ctx.viewer?.userId,
   fields: (t) => ({
@@ -149,19 +143,13 @@ builder.mutationFields((t) => ({
     errors: { types: [ValidationError, NotFoundError, ConflictError] },
     args: { input: t.arg({ type: UpdateUserInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      user: await ctx.services.users.update(ctx.viewer!, targetId(String(input.id), 'User'), input),
+      user: await ctx.services.users.update(ctx.viewer!, targetId(input.id, 'User'), input),
     }),
   }),
-  deleteUser: t.field({
-    type: DeletePayload,
+  deleteUser: deleteMutation(t, 'User', {
     authScopes: { admin: true },
-    errors: { types: [NotFoundError, ConflictError] },
-    args: { input: t.arg({ type: DeleteInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const id = targetId(String(input.id), 'User');
-      await ctx.services.users.remove(ctx.viewer!, id);
-      return { deletedId: globalId('User', id) };
-    },
+    errors: [ConflictError],
+    remove: (id, ctx) => ctx.services.users.remove(ctx.viewer!, id),
   }),
   createApiToken: t.field({
     type: ApiTokenPayload,
@@ -170,15 +158,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateApiTokenInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.services.tokens.create(ctx.viewer!, input),
   }),
-  revokeApiToken: t.field({
-    type: DeletePayload,
+  revokeApiToken: deleteMutation(t, 'ApiToken', {
     authScopes: { ownAccount: true },
-    errors: { types: [NotFoundError] },
-    args: { input: t.arg({ type: DeleteInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const id = targetId(String(input.id), 'ApiToken');
-      await ctx.services.tokens.revoke(ctx.viewer!, id);
-      return { deletedId: globalId('ApiToken', id) };
-    },
+    remove: (id, ctx) => ctx.services.tokens.revoke(ctx.viewer!, id),
   }),
 }));
