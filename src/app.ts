@@ -79,12 +79,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const http: HttpApp = createHttpServer({ ...base, services, heartbeat, schema: buildSchema() });
 
   let stopping: Promise<void> | null = null;
-  const stop = async () => {
-    await http.close();
-    await engine.stop();
-    await writer.stop();
-    await Promise.all([readDb.$disconnect(), writeDb.$disconnect()]);
-  };
+  // Every stage runs even when an earlier one failed: buffered writes must reach the database whatever HTTP did.
+  const stop = () =>
+    runEach([
+      () => http.close(),
+      () => engine.stop(),
+      () => writer.stop(),
+      () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()]),
+    ]);
 
   return {
     http,
@@ -102,4 +104,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       return stopping;
     },
   };
+}
+
+/** Runs the steps in order, each whatever happened before, then rethrows the first failure. */
+async function runEach(steps: (() => Promise<unknown>)[]): Promise<void> {
+  let failure: { err: unknown } | undefined;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err;
 }

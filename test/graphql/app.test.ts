@@ -70,6 +70,22 @@ describe('app and process', () => {
     expect(await (await db.open()).user.count()).toBe(1);
   });
 
+  it('stop() still stops the engine and drains the writer when closing HTTP fails, then reports that failure', async () => {
+    const db = freshDbFile();
+    const config = loadConfig({ DATABASE_URL: db.url, UPTOP_HTTP_HOST: '127.0.0.1', UPTOP_HTTP_PORT: '0', UPTOP_ADMIN_USER: 'a', UPTOP_ADMIN_PASSWORD: 'password1' });
+    const app = await createApp(config, { logger: capturingLogger().logger });
+    await app.start();
+    const close = app.http.close.bind(app.http);
+    app.http.close = async () => {
+      await close();
+      throw new Error('http close failed');
+    };
+    app.deps.writer.enqueue({ kind: 'log', message: 'buffered at shutdown', siteId: null, createdAt: new Date() });
+    await expect(app.stop()).rejects.toThrow('http close failed');
+    expect(app.deps.engine.running).toBe(false);
+    expect(await (await db.open()).log.count({ where: { message: 'buffered at shutdown' } })).toBe(1);
+  });
+
   it('serves HTTPS with UPTOP_TLS_CERT and UPTOP_TLS_KEY', async () => {
     const db = freshDbFile();
     const cert = await createCertificate(30);
