@@ -82,7 +82,7 @@ describe('engine: outbound checks', () => {
     await h.createWebhook(receiver, 'unrelated', [other]);
     await h.engine.start();
     await h.tick(0);
-    web.handle((req, res) => {
+    web.handle((_req, res) => {
       res.writeHead(500);
       res.end();
     });

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
-import type { LiveSiteState, SiteConfig } from '../../engine/types.ts';
+import { PENDING_RUNTIME } from '../../engine/live-state.ts';
+import type { SiteConfig } from '../../engine/types.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import type { SiteInput } from '../../services/sites.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
@@ -16,25 +17,10 @@ export const DisplayStatusEnum = builder.enumType('DisplayStatus', {
 });
 export const HttpAuthTypeEnum = builder.enumType(HttpAuthType, { name: 'HttpAuthType' });
 
-/** What a site shows before the engine has seen it (just created, or the engine not started). */
-const UNKNOWN_STATE: Omit<LiveSiteState, 'siteId' | 'name' | 'type' | 'parentId' | 'paused'> = {
-  status: 'PENDING',
-  failureCount: 0,
-  statusCode: null,
-  latencyMs: null,
-  lastCheckAt: null,
-  lastSuccessAt: null,
-  statusChangedAt: null,
-  lastError: '',
-  hasSsl: false,
-  certExpiresAt: null,
-  sentSslWarning: false,
-  lastAlertAt: null,
-};
-
 /** Live fields come from the engine's in-memory state, never from a DB read. */
 export function liveState(ctx: GraphQLContext, siteId: number) {
-  return ctx.engine.getState(siteId) ?? UNKNOWN_STATE;
+  // A site the engine has not seen yet (just created, or the engine not started) shows as never checked.
+  return ctx.engine.getState(siteId) ?? PENDING_RUNTIME;
 }
 
 const SECRET = { authScopes: { readSecrets: true }, unauthorizedResolver: () => null } as const;
