@@ -445,6 +445,9 @@ describe('sites', () => {
     expect(byType.data!.sites.edges.map((e) => e.node.id)).toEqual([pending.id]);
     const bySearch = await t.request(SiteList, { search: 'alpha' }, t.users.viewer.token);
     expect(bySearch.data!.sites.edges.map((e) => e.node.id)).toEqual([up.id, pending.id]);
+    // Long enough that SQLite would refuse the LIKE pattern: a clear input error instead of "Unexpected error."
+    const tooLong = await t.request(SiteList, { search: 'a'.repeat(60_000) }, t.users.viewer.token);
+    expect(tooLong.errors?.[0]).toMatchObject({ message: 'search must be at most 200 characters', extensions: { code: 'BAD_USER_INPUT' } });
 
     const first = await t.request(SiteList, { first: 2 }, t.users.viewer.token);
     expect(first.data!.sites.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });

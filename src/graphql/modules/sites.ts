@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { z } from 'zod';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import { PENDING_RUNTIME } from '../../engine/live-state.ts';
 import type { SiteConfig } from '../../engine/types.ts';
@@ -123,6 +124,8 @@ export const SitePayload = builder.objectRef<{ site: Site }>('SitePayload').impl
   fields: (t) => ({ site: t.prismaField({ type: 'Site', resolve: (query, p, _args, ctx) => siteForSelection(ctx, query, p.site) }) }),
 });
 
+const MAX_SEARCH_LENGTH = 200;
+
 type SiteFilterArgs = { status?: readonly string[] | null; type?: readonly MonitorType[] | null; search?: string | null };
 
 /** `status` filters on the live display status, so it is resolved in memory against the engine into an id list. */
@@ -149,7 +152,12 @@ builder.queryFields((t) => ({
     args: {
       status: t.arg({ type: [DisplayStatusEnum], required: false }),
       type: t.arg({ type: [MonitorTypeEnum], required: false }),
-      search: t.arg.string({ required: false, description: 'Matches name, URL, hostname or description.' }),
+      search: t.arg.string({
+        required: false,
+        description: 'Matches name, URL, hostname or description.',
+        // SQLite refuses a LIKE pattern past ~50,000 characters; no real search needs more than this.
+        validate: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).nullish(),
+      }),
     },
     totalCount: async (_parent, args, ctx) => ctx.db.site.count({ where: await siteWhere(args, ctx) }),
     resolve: async (query, _parent, args, ctx) => ctx.db.site.findMany({ ...query, where: await siteWhere(args, ctx), orderBy: { id: 'asc' } }),
