@@ -28,7 +28,7 @@ const Fixture = graphql(`
 
 const Secrets = graphql(`
   query RolesSecrets {
-    sites(first: 5) { edges { node { pushToken httpHeaders } } }
+    sites(first: 5) { edges { node { pushToken httpHeaders httpBody } } }
     alertChannels { settings revealedSettings }
   }
 `);
@@ -85,7 +85,7 @@ const QUERIES: { name: string; policy: Policy; query: string }[] = [
 
 async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {
   const fixture = await t.request(Fixture, {
-    site: { name: 'fixture', type: 'PUSH', httpHeaders: { 'x-key': 'k' } },
+    site: { name: 'fixture', type: 'PUSH', httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' },
     channel: { name: 'fixture', provider: 'WEBHOOK', settings: { url: 'https://hooks.example.com/w', secret: 's3cret' } },
     token: { name: 'ro' },
   }, t.users.admin.token);
@@ -149,7 +149,7 @@ describe('role matrix', () => {
     }
   });
 
-  it('hides push tokens, HTTP headers and alert secrets from VIEWER but not from an editor\'s read-only token', async () => {
+  it('hides push tokens, HTTP headers and bodies, and alert secrets from VIEWER but not from an editor\'s read-only token', async () => {
     const t = await startTestApp();
     await tokensFor(t);
     const created = await t.request(
@@ -161,7 +161,7 @@ describe('role matrix', () => {
 
     const asViewer = await t.request(Secrets, {}, t.users.viewer.token);
     expect(asViewer.errors).toBeUndefined();
-    expect(asViewer.data!.sites.edges[0]!.node).toEqual({ pushToken: null, httpHeaders: null });
+    expect(asViewer.data!.sites.edges[0]!.node).toEqual({ pushToken: null, httpHeaders: null, httpBody: null });
     expect(asViewer.data!.alertChannels[0]).toEqual({ settings: { url: '***REDACTED***', secret: '***REDACTED***' }, revealedSettings: null });
     expect(JSON.stringify(asViewer)).not.toContain('s3cret');
 
@@ -169,6 +169,7 @@ describe('role matrix', () => {
       const res = await t.request(Secrets, {}, token);
       expect(res.data!.sites.edges[0]!.node.pushToken).toMatch(/^[0-9a-f]{32}$/);
       expect(res.data!.sites.edges[0]!.node.httpHeaders).toEqual({ 'x-key': 'k' });
+      expect(res.data!.sites.edges[0]!.node.httpBody).toBe('token=b0dy');
       expect(res.data!.alertChannels[0]).toEqual({
         settings: { url: '***REDACTED***', secret: '***REDACTED***' },
         revealedSettings: { url: 'https://hooks.example.com/w', secret: 's3cret' },
@@ -176,7 +177,7 @@ describe('role matrix', () => {
     }
   });
 
-  it('shows a VIEWER no push token, HTTP header or alert secret on any path, over HTTP, graphql-ws and SSE', async () => {
+  it('shows a VIEWER no push token, HTTP header or body, or alert secret on any path, over HTTP, graphql-ws and SSE', async () => {
     const t = await startTestApp();
     await tokensFor(t);
     const site = Buffer.from('Site:1').toString('base64');
@@ -186,8 +187,8 @@ describe('role matrix', () => {
       { site, channel: Buffer.from('AlertChannel:1').toString('base64') },
       t.users.admin.token,
     );
-    const secrets = [pushToken, '"x-key"', 's3cret'];
-    const siteFields = 'pushToken httpHeaders alertChannels { revealedSettings }';
+    const secrets = [pushToken, '"x-key"', 'b0dy', 's3cret'];
+    const siteFields = 'pushToken httpHeaders httpBody alertChannels { revealedSettings }';
 
     const paths = await t.request(
       `query($id: ID!) {
@@ -201,7 +202,7 @@ describe('role matrix', () => {
       t.users.viewer.token,
     );
     expect(paths.errors).toBeUndefined();
-    expect(paths.data!.site).toEqual({ pushToken: null, httpHeaders: null, alertChannels: [{ revealedSettings: null }] });
+    expect(paths.data!.site).toEqual({ pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] });
     for (const secret of secrets) expect(JSON.stringify(paths)).not.toContain(secret);
 
     const subscription = `subscription { siteStatusChanged { site { ${siteFields} } } }`;
@@ -215,9 +216,9 @@ describe('role matrix', () => {
       })
       .toBe(true);
     for (const viewer of [viewerWs, viewerSse]) {
-      expect(viewer.results[0]).toEqual({ data: { siteStatusChanged: { site: { pushToken: null, httpHeaders: null, alertChannels: [{ revealedSettings: null }] } } } });
+      expect(viewer.results[0]).toEqual({ data: { siteStatusChanged: { site: { pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] } } } });
     }
-    expect(editorWs.results[0]!.data!.siteStatusChanged.site).toMatchObject({ pushToken, httpHeaders: { 'x-key': 'k' } });
+    expect(editorWs.results[0]!.data!.siteStatusChanged.site).toMatchObject({ pushToken, httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' });
 
     const mutation = collectWs(wsClient(t.wsUrl, t.users.viewer.token), 'mutation { createSite(input: { name: "x", type: PUSH }) { __typename } }');
     await mutation.done;

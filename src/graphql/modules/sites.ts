@@ -53,7 +53,7 @@ export const SiteRef = builder.prismaNode('Site', {
     paused: t.exposeBoolean('paused'),
     description: t.exposeString('description'),
     regions: t.exposeString('regions'),
-    httpBody: t.exposeString('httpBody', { nullable: true }),
+    httpBody: t.exposeString('httpBody', { nullable: true, description: 'Request body (HTTP); EDITOR and ADMIN only (it may carry credentials).', ...SECRET }),
     authType: t.expose('authType', { type: HttpAuthTypeEnum }),
     authUsername: t.exposeString('authUsername', { nullable: true }),
     hasAuthSecret: t.boolean({
