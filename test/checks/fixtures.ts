@@ -1,30 +1,9 @@
 import type { CheckOptions, CheckTarget } from '../../src/engine/checks/types.ts';
+import { SITE_DEFAULTS } from '../../src/services/site-config.ts';
 
-/** A site as the engine would hand it to a checker: the schema's defaults plus the given fields. */
+/** A site as the engine would hand it to a checker: the services' defaults plus the given fields. */
 export function site(fields: Partial<CheckTarget>): CheckTarget {
-  return {
-    id: 1,
-    name: 'test site',
-    type: 'HTTP',
-    url: null,
-    hostname: null,
-    port: null,
-    timeout: 5,
-    method: 'GET',
-    acceptedCodes: '200-299',
-    checkSsl: false,
-    ignoreTls: false,
-    dnsResolveType: null,
-    dnsServer: null,
-    httpHeaders: null,
-    httpBody: null,
-    authType: 'NONE',
-    authUsername: null,
-    authSecret: null,
-    keyword: null,
-    keywordInvert: false,
-    ...fields,
-  };
+  return { id: 1, name: 'test site', type: 'HTTP', ...SITE_DEFAULTS, ...fields };
 }
 
 /** Tests aim at 127.0.0.1, so they allow private targets explicitly (except the SSRF tests). */
