@@ -1,15 +1,19 @@
 import type { Viewer } from '../graphql/context.ts';
 
 /**
- * What a viewer may do (DESIGN decision 6): ADMIN everything including users, EDITOR monitors, alerts and
- * maintenance, VIEWER read only. A read-only API token reads what its user's role may read and writes nothing.
+ * What a viewer may do (DESIGN decisions 6 and 12): ADMIN everything including users, EDITOR monitors, alerts and
+ * maintenance, VIEWER read only. A read-only API token reads what a VIEWER reads, whatever its user's role, and
+ * writes nothing: a leaked dashboard token must not leak push tokens, webhook keys or the user list.
  */
 export interface Permissions {
   /** Any signed-in viewer: queries and subscriptions. */
   read: boolean;
-  /** Sees push tokens, HTTP headers and unredacted-by-role fields (EDITOR and ADMIN, read-only tokens included). */
+  /**
+   * Sees push tokens, HTTP headers, bodies and credentials, alert secrets, and URLs unmasked (EDITOR and ADMIN,
+   * not through a read-only token). Every secret field asks this one question.
+   */
   readSecrets: boolean;
-  /** Lists users (ADMIN, read-only tokens included). */
+  /** Lists users and their API tokens (ADMIN, not through a read-only token). */
   readUsers: boolean;
   /** Changes monitors, alert channels and maintenance windows. */
   edit: boolean;
@@ -23,15 +27,15 @@ const NOBODY: Permissions = { read: false, readSecrets: false, readUsers: false,
 
 export function permissionsOf(viewer: Viewer | null): Permissions {
   if (!viewer) return NOBODY;
-  const editorRole = viewer.role === 'ADMIN' || viewer.role === 'EDITOR';
-  const adminRole = viewer.role === 'ADMIN';
-  const writes = !viewer.readOnly;
+  // A read-only token has a VIEWER's rights whatever its user's role.
+  const role = viewer.readOnly ? 'VIEWER' : viewer.role;
+  const editor = role === 'ADMIN' || role === 'EDITOR';
   return {
     read: true,
-    readSecrets: editorRole,
-    readUsers: adminRole,
-    edit: editorRole && writes,
-    admin: adminRole && writes,
-    ownAccount: writes,
+    readSecrets: editor,
+    readUsers: role === 'ADMIN',
+    edit: editor,
+    admin: role === 'ADMIN',
+    ownAccount: !viewer.readOnly,
   };
 }

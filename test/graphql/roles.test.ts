@@ -15,7 +15,7 @@ const EXPECTED: Record<Policy, Record<Caller, Outcome>> = {
   admin: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
   ownAccount: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
   read: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'allowed' },
-  readUsers: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'allowed' },
+  readUsers: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
 };
 
 const Fixture = graphql(`
@@ -149,9 +149,9 @@ describe('role matrix', () => {
     }
   });
 
-  it('hides push tokens, HTTP headers and bodies, and alert secrets from VIEWER but not from an editor\'s read-only token', async () => {
+  it('hides push tokens, HTTP headers and bodies, and alert secrets from VIEWER and from every read-only token', async () => {
     const t = await startTestApp();
-    await tokensFor(t);
+    const { readOnlyAdmin } = await tokensFor(t);
     const created = await t.request(
       'mutation { createApiToken(input: { name: "ro" }) { ... on ApiTokenPayload { token } } }',
       {},
@@ -159,13 +159,15 @@ describe('role matrix', () => {
     );
     const editorReadOnly = (created.data!.createApiToken as { token: string }).token;
 
-    const asViewer = await t.request(Secrets, {}, t.users.viewer.token);
-    expect(asViewer.errors).toBeUndefined();
-    expect(asViewer.data!.sites.edges[0]!.node).toEqual({ pushToken: null, httpHeaders: null, httpBody: null });
-    expect(asViewer.data!.alertChannels[0]).toEqual({ settings: { url: '***REDACTED***', secret: '***REDACTED***' }, revealedSettings: null });
-    expect(JSON.stringify(asViewer)).not.toContain('s3cret');
+    for (const token of [t.users.viewer.token, editorReadOnly, readOnlyAdmin!]) {
+      const asViewer = await t.request(Secrets, {}, token);
+      expect(asViewer.errors).toBeUndefined();
+      expect(asViewer.data!.sites.edges[0]!.node).toEqual({ pushToken: null, httpHeaders: null, httpBody: null });
+      expect(asViewer.data!.alertChannels[0]).toEqual({ settings: { url: '***REDACTED***', secret: '***REDACTED***' }, revealedSettings: null });
+      expect(JSON.stringify(asViewer)).not.toContain('s3cret');
+    }
 
-    for (const token of [t.users.editor.token, editorReadOnly, t.users.admin.token]) {
+    for (const token of [t.users.editor.token, t.users.admin.token]) {
       const res = await t.request(Secrets, {}, token);
       expect(res.data!.sites.edges[0]!.node.pushToken).toMatch(/^[0-9a-f]{32}$/);
       expect(res.data!.sites.edges[0]!.node.httpHeaders).toEqual({ 'x-key': 'k' });

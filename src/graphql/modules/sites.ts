@@ -1,5 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
+import { maskUrlSecrets } from '../../auth/mask-url.ts';
+import { permissionsOf } from '../../auth/roles.ts';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import { PENDING_RUNTIME } from '../../engine/live-state.ts';
 import type { SiteConfig } from '../../engine/types.ts';
@@ -37,7 +39,12 @@ export const SiteRef = builder.prismaNode('Site', {
   fields: (t) => ({
     name: t.exposeString('name'),
     type: t.expose('type', { type: MonitorTypeEnum }),
-    url: t.exposeString('url', { nullable: true }),
+    url: t.string({
+      nullable: true,
+      description: 'A password in it, and the values of query parameters named like credentials, are masked unless you may read secrets.',
+      select: { url: true },
+      resolve: (s, _args, ctx) => (s.url === null || permissionsOf(ctx.viewer).readSecrets ? s.url : maskUrlSecrets(s.url)),
+    }),
     hostname: t.exposeString('hostname', { nullable: true }),
     port: t.exposeInt('port', { nullable: true }),
     interval: t.exposeInt('interval', { description: 'Seconds between checks (push: the expected beat interval).' }),
@@ -55,7 +62,7 @@ export const SiteRef = builder.prismaNode('Site', {
     regions: t.exposeString('regions'),
     httpBody: t.exposeString('httpBody', { nullable: true, description: 'Request body (HTTP); EDITOR and ADMIN only (it may carry credentials).', ...SECRET }),
     authType: t.expose('authType', { type: HttpAuthTypeEnum }),
-    authUsername: t.exposeString('authUsername', { nullable: true }),
+    authUsername: t.exposeString('authUsername', { nullable: true, description: 'EDITOR and ADMIN only, like the secret.', ...SECRET }),
     hasAuthSecret: t.boolean({
       description: 'An auth password or token is set (it is never returned).',
       select: { authSecret: true },

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { collectSse } from '../helpers/clients.ts';
+import { createSite } from '../helpers/sites.ts';
+
+const CREATE_TOKEN = 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { ... on ApiTokenPayload { token } } }';
+
+async function apiToken(t: TestApp, session: string, readOnly: boolean): Promise<string> {
+  const res = await t.request<{ createApiToken: { token: string } }>(CREATE_TOKEN, { input: { name: `t${Math.random()}`, readOnly } }, session);
+  return res.data!.createApiToken.token;
+}
+
+describe('credentials in site URLs', () => {
+  const url = 'http://bob:hunter2@127.0.0.1:9/status?apikey=k3y&page=2&Access_Token=t0k';
+  const masked = 'http://bob:***@127.0.0.1:9/status?apikey=***&page=2&Access_Token=***';
+  const fields = 'url authUsername hasAuthSecret';
+
+  it('are masked for whoever may not read secrets, over HTTP and SSE, and shown to EDITOR and ADMIN', async () => {
+    const t = await startTestApp();
+    const { id } = await createSite(t, { name: 'basic', type: 'HTTP', url, paused: true, authType: 'BASIC', authUsername: 'bob', authSecret: 'pw' });
+    const readOnlyAdmin = await apiToken(t, t.users.admin.token, true);
+    const query = `query($id: ID!) { site(id: $id) { ${fields} } sites(first: 1, search: "127.0.0.1") { edges { node { url } } } }`;
+
+    for (const token of [t.users.viewer.token, readOnlyAdmin]) {
+      const res = await t.request(query, { id }, token);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.site).toEqual({ url: masked, authUsername: null, hasAuthSecret: true });
+      expect(res.data!.sites.edges[0].node.url).toBe(masked);
+      expect(JSON.stringify(res)).not.toMatch(/hunter2|k3y|t0k/);
+    }
+    for (const token of [t.users.editor.token, t.users.admin.token]) {
+      const res = await t.request(query, { id }, token);
+      expect(res.data!.site).toEqual({ url, authUsername: 'bob', hasAuthSecret: true });
+    }
+
+    const stream = await collectSse(t.graphqlUrl, `subscription { siteStatusChanged { site { ${fields} } } }`, { token: t.users.viewer.token });
+    await expect
+      .poll(() => {
+        t.app.deps.pubsub.publish('site:statusChanged', { siteId: 1, from: 'UP', to: 'DOWN', reason: 'r', changedAt: new Date() });
+        return stream.results.length;
+      })
+      .toBeGreaterThan(0);
+    expect(stream.results[0]).toEqual({ data: { siteStatusChanged: { site: { url: masked, authUsername: null, hasAuthSecret: true } } } });
+  });
+});
