@@ -1,6 +1,7 @@
 import { useDisableIntrospection } from '@envelop/disable-introspection';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 
@@ -16,6 +17,30 @@ export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 /** Directives per operation; the schema has none of its own, so this only bounds abuse. */
 const MAX_DIRECTIVES = 50;
 
+/** `extensions.code` of every operation refused by a size limit; `extensions.limit` says which one. */
+export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
+
+type ArmorLimit = 'depth' | 'cost' | 'aliases' | 'tokens' | 'directives';
+
+/**
+ * graphql-armor reports a rejection as a bare "Syntax Error: ..." GraphQLError, which clients cannot tell from a
+ * typo. Its `onReject` hook sees the error before it is thrown; throwing a coded one there replaces it (with
+ * `propagateOnRejection` off, armor would otherwise carry on and throw nothing).
+ */
+function rejectWithCode(limit: ArmorLimit, max: number) {
+  return {
+    n: max,
+    propagateOnRejection: false,
+    onReject: [
+      (_ctx: unknown, err: GraphQLError) => {
+        throw new GraphQLError(err.message.replace(/^Syntax Error: /, ''), {
+          extensions: { code: QUERY_TOO_COMPLEX, limit, max },
+        });
+      },
+    ],
+  };
+}
+
 /**
  * The plugins that make the GraphQL endpoint safe to expose. All but CSRF prevention are envelop hooks
  * (parse/validate), so they also run for graphql-ws operations built on `yoga.getEnveloped` (see ws.ts):
@@ -25,12 +50,13 @@ const MAX_DIRECTIVES = 50;
  */
 export function securityPlugins(config: Config): Plugin[] {
   const { graphql } = config;
+  const { n: maxCost, ...cost } = rejectWithCode('cost', graphql.maxCost);
   const armor = new EnvelopArmor({
-    maxDepth: { n: graphql.maxDepth, flattenFragments: true },
-    costLimit: { maxCost: graphql.maxCost },
-    maxAliases: { n: graphql.maxAliases },
-    maxTokens: { n: graphql.maxTokens },
-    maxDirectives: { n: MAX_DIRECTIVES },
+    maxDepth: { ...rejectWithCode('depth', graphql.maxDepth), flattenFragments: true },
+    costLimit: { maxCost, ...cost },
+    maxAliases: rejectWithCode('aliases', graphql.maxAliases),
+    maxTokens: rejectWithCode('tokens', graphql.maxTokens),
+    maxDirectives: rejectWithCode('directives', MAX_DIRECTIVES),
     blockFieldSuggestion: { enabled: true },
   });
   // Envelop plugins are typed for a bare context; yoga runs them with its own, which has every field they read.

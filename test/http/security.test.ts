@@ -47,6 +47,8 @@ describe('GraphQL limits over HTTP', () => {
     server = await startBareServer({ UPTOP_MAX_DEPTH: '5' });
     const deep = await post(nestedQuery(6));
     expect(deep.body.errors[0].message).toMatch(/depth limit of 5 exceeded/i);
+    expect(deep.body.errors[0].message).not.toMatch(/Syntax Error/);
+    expect(deep.body.errors[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 5 });
     expect(deep.body.data).toBeUndefined();
     const ok = await post(nestedQuery(4));
     expect(ok.body.errors).toBeUndefined();
@@ -60,6 +62,11 @@ describe('GraphQL limits over HTTP', () => {
     expect(tokens.body.errors[0].message).toMatch(/token limit of 40 exceeded/i);
     const cost = await post(nestedQuery(8));
     expect(cost.body.errors[0].message).toMatch(/cost limit of 20 exceeded/i);
+    expect([aliases, tokens, cost].map((r) => r.body.errors[0].extensions)).toEqual([
+      { code: 'QUERY_TOO_COMPLEX', limit: 'aliases', max: 3 },
+      { code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 40 },
+      { code: 'QUERY_TOO_COMPLEX', limit: 'cost', max: 20 },
+    ]);
   });
 
   it('does not suggest field names', async () => {

@@ -82,6 +82,27 @@ describe('graphql-ws on the HTTP server', () => {
     expect(await first(c, '{ hello }')).toEqual({ data: { hello: 'world' } });
   });
 
+  it('answers every limit with extensions.code QUERY_TOO_COMPLEX, naming the limit', async () => {
+    const cases = [
+      { limit: 'depth', env: { UPTOP_MAX_DEPTH: '5' }, max: 5, query: nestedQuery(6, 'subscription') },
+      { limit: 'aliases', env: { UPTOP_MAX_ALIASES: '3' }, max: 3, query: '{ a: hello b: hello c: hello d: hello }' },
+      { limit: 'tokens', env: { UPTOP_MAX_TOKENS: '40' }, max: 40, query: `{ ${'hello '.repeat(40)}}` },
+      { limit: 'cost', env: { UPTOP_MAX_COST: '20' }, max: 20, query: nestedQuery(8, 'subscription') },
+    ];
+    for (const { limit, env, max, query } of cases) {
+      server = await startBareServer(env);
+      const { ws, messages } = await rawConnection(server.wsUrl);
+      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+      await expect.poll(() => messages.find((m) => (m as { type: string }).type === 'error')).toBeDefined();
+      const error = messages.find((m) => (m as { type: string }).type === 'error') as { payload: { message: string; extensions: unknown }[] };
+      expect(error.payload[0]!.message, limit).not.toMatch(/Syntax Error/);
+      expect(error.payload[0]!.extensions, limit).toEqual({ code: 'QUERY_TOO_COMPLEX', limit, max });
+      ws.close();
+      await server.close();
+      server = undefined;
+    }
+  });
+
   it('masks unexpected errors', async () => {
     server = await startBareServer();
     const c = wsClient(server.wsUrl);
