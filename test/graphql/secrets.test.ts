@@ -43,3 +43,20 @@ describe('credentials in site URLs', () => {
     expect(stream.results[0]).toEqual({ data: { siteStatusChanged: { site: { url: masked, authUsername: null, hasAuthSecret: true } } } });
   });
 });
+
+describe('node(id) for users and API tokens', () => {
+  it('answers another user\'s User or ApiToken exactly like a missing one, and shows them to an admin', async () => {
+    const t = await startTestApp();
+    await apiToken(t, t.users.admin.token, true);
+    const [adminToken] = await t.app.deps.db.apiToken.findMany();
+    const id = (type: string, n: number) => Buffer.from(`${type}:${n}`).toString('base64');
+    const node = (nodeId: string, token: string) => t.request(`{ node(id: "${nodeId}") { id __typename } }`, {}, token);
+
+    for (const [existing, missing] of [[t.users.admin.id, id('User', 999)], [id('ApiToken', adminToken!.id), id('ApiToken', 999)]] as const) {
+      const other = await node(existing, t.users.editor.token);
+      expect(other).toEqual({ status: 200, data: { node: null } });
+      expect(other).toEqual(await node(missing, t.users.editor.token));
+      expect((await node(existing, t.users.admin.token)).data!.node).toEqual({ id: existing, __typename: expect.any(String) });
+    }
+  });
+});

@@ -1,15 +1,30 @@
+import { permissionsOf } from '../../auth/roles.ts';
 import { hashToken } from '../../auth/tokens.ts';
 import { Role, type ApiToken, type User } from '../../generated/prisma/client.ts';
 import { ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
-import { ROW_NODE, targetId } from '../ids.ts';
+import { byRowId, ROW_NODE, targetId } from '../ids.ts';
+import type { GraphQLContext } from '../context.ts';
 import { deleteMutation } from './errors.ts';
 
 export const RoleEnum = builder.enumType(Role, { name: 'Role' });
 
+/**
+ * Who `node(id)` may find a user or API token of: everyone for those who may read users, else only the viewer.
+ * Someone else's row is then looked up as no row at all, so `node` answers null just as for a missing id and does
+ * not tell which ids exist.
+ */
+function ownerOnly(ctx: GraphQLContext): number | null {
+  return ctx.viewer && !permissionsOf(ctx.viewer).readUsers ? ctx.viewer.userId : null;
+}
+
 export const UserRef = builder.prismaNode('User', {
   ...ROW_NODE,
-  // Users see themselves; only admins see others (also through `node(id)`).
+  findUnique: (id, ctx) => {
+    const owner = ownerOnly(ctx);
+    return { ...byRowId(id), ...(owner !== null && { AND: [{ id: owner }] }) };
+  },
+  // Users see themselves; only admins see others.
   authScopes: (user, ctx) => user.id === ctx.viewer?.userId || { readUsers: true },
   fields: (t) => ({
     username: t.exposeString('username'),
@@ -20,8 +35,12 @@ export const UserRef = builder.prismaNode('User', {
 
 export const ApiTokenRef = builder.prismaNode('ApiToken', {
   ...ROW_NODE,
+  findUnique: (id, ctx) => {
+    const owner = ownerOnly(ctx);
+    return { ...byRowId(id), ...(owner !== null && { userId: owner }) };
+  },
   description: 'A named API token; the token itself is shown once, when created.',
-  authScopes: (token, ctx) => token.userId === ctx.viewer?.userId,
+  authScopes: (token, ctx) => token.userId === ctx.viewer?.userId || { readUsers: true },
   fields: (t) => ({
     name: t.exposeString('name'),
     readOnly: t.exposeBoolean('readOnly'),
