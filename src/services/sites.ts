@@ -15,9 +15,11 @@ export interface SiteService {
   setPaused(id: number, paused: boolean): Promise<Site>;
   /** Runs a check at once and resolves when its result is applied. */
   checkNow(id: number): Promise<Site>;
+  /** A new push token for a push monitor; the old one is refused from the moment this resolves. */
+  rotatePushToken(id: number): Promise<Site>;
 }
 
-/** 32 hex characters from 16 random bytes, as in the Go original; never rotated. */
+/** 32 hex characters from 16 random bytes, as in the Go original; replaced only by `rotatePushToken`. */
 export function newPushToken(): string {
   return randomBytes(16).toString('hex');
 }
@@ -135,6 +137,18 @@ export function createSiteService(deps: ServiceDeps): SiteService {
         if (count === 0) throw new NotFoundError('Site');
         return tx.site.findUniqueOrThrow({ where: { id } });
       });
+      await notifyEngine(deps, 'siteChanged', () => engine.siteChanged(id));
+      return site;
+    },
+
+    async rotatePushToken(id) {
+      const site = await writer.submit(async (tx) => {
+        const current = await tx.site.findUnique({ where: { id }, select: { type: true } });
+        if (!current) throw new NotFoundError('Site');
+        if (current.type !== 'PUSH') throw new ValidationError('id', 'only a PUSH monitor has a push token');
+        return tx.site.update({ where: { id }, data: { pushToken: newPushToken(), updatedAt: clock.now() } });
+      });
+      // The engine's token index answers /api/push; it swaps the tokens before this returns.
       await notifyEngine(deps, 'siteChanged', () => engine.siteChanged(id));
       return site;
     },

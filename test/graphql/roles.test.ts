@@ -55,6 +55,7 @@ function mutations(ids: Ids, n: number): { name: string; policy: Policy; query: 
     m('deleteSite', 'edit', 'DeleteInput', { id: missing('Site') }),
     m('setSitePaused', 'edit', 'SetSitePausedInput', { id: ids.site, paused: false }),
     m('checkSiteNow', 'edit', 'IdInput', { id: ids.site }),
+    m('rotatePushToken', 'edit', 'IdInput', { id: ids.site }),
     m('createAlertChannel', 'edit', 'CreateAlertChannelInput', { name: `c${n}`, provider: 'SLACK', settings: { url: 'https://hooks.example.com/s' } }),
     m('updateAlertChannel', 'edit', 'UpdateAlertChannelInput', { id: ids.channel, name: `c${n}` }),
     m('deleteAlertChannel', 'edit', 'DeleteInput', { id: missing('AlertChannel') }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { collectSse } from '../helpers/clients.ts';
-import { createSite } from '../helpers/sites.ts';
+import { createPushSite, createSite } from '../helpers/sites.ts';
 
 const CREATE_TOKEN = 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { ... on ApiTokenPayload { token } } }';
 
@@ -58,5 +58,43 @@ describe('node(id) for users and API tokens', () => {
       expect(other).toEqual(await node(missing, t.users.editor.token));
       expect((await node(existing, t.users.admin.token)).data!.node).toEqual({ id: existing, __typename: expect.any(String) });
     }
+  });
+});
+
+describe('rotatePushToken', () => {
+  const ROTATE = `mutation($input: IdInput!) {
+    rotatePushToken(input: $input) { __typename ... on SitePayload { site { id pushToken } } ... on ValidationError { field } ... on Error { message } }
+  }`;
+  const push = async (t: TestApp, token: string) => (await fetch(`${t.url}/api/push`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+  it('replaces a push monitor\'s token for EDITOR and ADMIN, and the old one is refused at once', async () => {
+    const t = await startTestApp();
+    const site = await createPushSite(t);
+    expect(await push(t, site.token)).toBe(200);
+
+    const refused = await t.request(ROTATE, { input: { id: site.id } }, t.users.viewer.token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await push(t, site.token)).toBe(200);
+
+    const rotated = await t.request(ROTATE, { input: { id: site.id } }, t.users.editor.token);
+    const fresh = rotated.data!.rotatePushToken.site.pushToken as string;
+    expect(rotated.data!.rotatePushToken).toEqual({ __typename: 'SitePayload', site: { id: site.id, pushToken: expect.stringMatching(/^[0-9a-f]{32}$/) } });
+    expect(fresh).not.toBe(site.token);
+    expect(await push(t, site.token)).toBe(404);
+    expect(await push(t, fresh)).toBe(200);
+  });
+
+  it('answers a site that is not a push monitor with a ValidationError and a missing one with NotFoundError, changing nothing', async () => {
+    const t = await startTestApp();
+    const http = await createSite(t, { name: 'web', type: 'HTTP', url: 'http://127.0.0.1:9/', paused: true });
+    const before = await t.app.deps.db.site.findMany();
+    expect((await t.request(ROTATE, { input: { id: http.id } }, t.users.admin.token)).data!.rotatePushToken).toEqual({
+      __typename: 'ValidationError',
+      field: 'id',
+      message: expect.stringMatching(/PUSH/),
+    });
+    const missing = Buffer.from('Site:999').toString('base64');
+    expect((await t.request(ROTATE, { input: { id: missing } }, t.users.admin.token)).data!.rotatePushToken.__typename).toBe('NotFoundError');
+    expect(await t.app.deps.db.site.findMany()).toEqual(before);
   });
 });

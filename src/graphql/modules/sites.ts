@@ -288,4 +288,12 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: IdInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({ site: await ctx.services.sites.checkNow(targetId(String(input.id), 'Site')) }),
   }),
+  rotatePushToken: t.field({
+    type: SitePayload,
+    description: 'Gives a PUSH monitor a new push token; the old one is refused from then on (a ValidationError for other types).',
+    authScopes: { edit: true },
+    errors: { types: [NotFoundError, ValidationError] },
+    args: { input: t.arg({ type: IdInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({ site: await ctx.services.sites.rotatePushToken(targetId(String(input.id), 'Site')) }),
+  }),
 }));
