@@ -29,6 +29,7 @@ import {
   isBroken,
   TITLE_DOWN,
   type Observation,
+  type Silence,
   type Transition,
 } from './state-machine.ts';
 import { RateWindow, StatusPublisher } from './status.ts';
@@ -350,7 +351,7 @@ export class Engine implements EngineApi {
     const entry = siteId === undefined ? undefined : this.sites.get(siteId);
     if (!entry) return { ok: false, reason: 'unknown-token' };
     const now = this.clock.now();
-    const t = applyHeartbeat(entry.state, entry.site, now, this.inMaintenance(entry));
+    const t = applyHeartbeat(entry.state, entry.site, now, this.silence(entry));
     this.commit(entry, t, {
       kind: 'check',
       siteId: entry.site.id,
@@ -416,7 +417,8 @@ export class Engine implements EngineApi {
     // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
     if (site.paused || retyped) this.scheduler.cancel(site.id);
     if (this.checking && !site.paused) this.triggerQuietly(site.id);
-    this.armRenotify(entry);
+    // A resumed site's reminders count from the resume: nothing was due while it was paused.
+    this.armRenotify(entry, before.paused && !site.paused ? this.clock.nowMs() : undefined);
     if (before.parentId !== site.parentId) this.reevaluateGroup(before.parentId);
     this.reevaluateGroup(site.parentId);
     this.statusPublisher.markDirty();
@@ -448,6 +450,12 @@ export class Engine implements EngineApi {
 
   private inMaintenance(entry: SiteEntry): boolean {
     return this.maintenance.covers(entry.site.id, entry.site.parentId, this.clock.nowMs());
+  }
+
+  /** Why the site's alerts are held back now, if they are: a paused site is silent, whatever reaches it. */
+  private silence(entry: SiteEntry): Silence | null {
+    if (entry.site.paused) return 'paused';
+    return this.inMaintenance(entry) ? 'maintenance' : null;
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -530,7 +538,7 @@ export class Engine implements EngineApi {
       basis: startedAt,
       checkedAt: now,
     };
-    const t = handleStatusChange(entry.state, obs, entry.site, now, this.inMaintenance(entry));
+    const t = handleStatusChange(entry.state, obs, entry.site, now, this.silence(entry));
     if (!t) return;
     this.commit(entry, t, {
       kind: 'check',
@@ -548,7 +556,7 @@ export class Engine implements EngineApi {
     const now = this.clock.now();
     const obs = evaluatePush(entry.state, entry.site.interval, now.getTime());
     if (!obs) return;
-    const t = handleStatusChange(entry.state, obs, entry.site, now, this.inMaintenance(entry));
+    const t = handleStatusChange(entry.state, obs, entry.site, now, this.silence(entry));
     if (!t) return;
     this.commit(entry, t, {
       kind: 'check',
@@ -576,7 +584,7 @@ export class Engine implements EngineApi {
     const verdict = groupStatus(kids, (child) => this.maintenance.covers(child.siteId, child.parentId, nowMs));
     if (!scheduled && verdict.status === entry.state.status) return;
     const now = this.clock.now();
-    const t = applyGroupStatus(entry.state, verdict.status, verdict.reason, entry.site, now, this.inMaintenance(entry));
+    const t = applyGroupStatus(entry.state, verdict.status, verdict.reason, entry.site, now, this.silence(entry));
     this.commit(
       entry,
       t,
@@ -634,10 +642,10 @@ export class Engine implements EngineApi {
 
   // ---------------------------------------------------------------- re-notification
 
-  /** While broken, a site with renotifyMinutes > 0 and channels gets its DOWN alert again every N minutes. */
+  /** While broken and not paused, a site with renotifyMinutes > 0 and channels gets its DOWN alert again every N minutes. */
   private armRenotify(entry: SiteEntry, fromMs?: number): void {
     const { site, state } = entry;
-    if (!this.checking || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
+    if (!this.checking || site.paused || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
       this.renotifyTimers.clear(site.id);
       return;
     }
@@ -648,7 +656,7 @@ export class Engine implements EngineApi {
 
   private renotify(siteId: number): void {
     const entry = this.sites.get(siteId);
-    if (!entry || !isBroken(entry.state.status) || !this.checking) return;
+    if (!entry || !isBroken(entry.state.status) || entry.site.paused || !this.checking) return;
     const { site, state } = entry;
     const now = this.clock.now();
     if (this.inMaintenance(entry)) {

@@ -40,6 +40,9 @@ export interface AlertIntent {
   message: string;
 }
 
+/** Why a site's alerts are held back: a maintenance window covers it, or it is paused. */
+export type Silence = 'maintenance' | 'paused';
+
 /** A site's next state and what must happen because of it. */
 export interface Transition {
   next: LiveSiteState;
@@ -48,7 +51,7 @@ export interface Transition {
   /** To record and publish; never for a change from PENDING. */
   stateChange: StateChangeRecord | null;
   logs: readonly string[];
-  /** Alerts to send; already empty when maintenance suppressed them (the logs say so). */
+  /** Alerts to send; already empty when they were silenced (the logs say so). */
   alerts: readonly AlertIntent[];
 }
 
@@ -90,9 +93,9 @@ class Effects {
     (this.logs as string[]).push(message);
   }
 
-  alert(intent: AlertIntent, inMaintenance: boolean, suppressedLog: string): boolean {
-    if (inMaintenance) {
-      this.log(suppressedLog);
+  alert(intent: AlertIntent, silence: Silence | null, suppressedLog: (why: Silence) => string): boolean {
+    if (silence) {
+      this.log(suppressedLog(silence));
       return false;
     }
     if (this.alerts === NONE) this.alerts = [];
@@ -110,7 +113,7 @@ export function handleStatusChange(
   obs: Observation,
   rules: SiteRules,
   now: Date,
-  inMaintenance: boolean,
+  silence: Silence | null,
 ): Transition | null {
   const up = obs.status === 'UP';
   if (!up && prev.lastCheckAt && (!obs.basis || prev.lastCheckAt.getTime() > obs.basis.getTime())) return null;
@@ -169,8 +172,8 @@ export function handleStatusChange(
   if (sslDays !== null) {
     fx.alert(
       { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' expires in ${sslDays} days` },
-      inMaintenance,
-      `SSL warning for '${name}' suppressed (maintenance)`,
+      silence,
+      (why) => `SSL warning for '${name}' suppressed (${why})`,
     );
   }
 
@@ -179,15 +182,15 @@ export function handleStatusChange(
   if (!isBroken(prev.status) && isBroken(next.status)) {
     const sent = fx.alert(
       { event: 'down', title: TITLE_DOWN, message: downMessage(rules, obs.status, obs.reason) },
-      inMaintenance,
-      `Monitor '${name}' is DOWN (alerts suppressed — maintenance)`,
+      silence,
+      (why) => `Monitor '${name}' is DOWN (alerts suppressed — ${why})`,
     );
     next.lastAlertAt = sent ? now : null;
   }
   if (isBroken(prev.status) && next.status === 'UP') {
     const was = downFor(prev.statusChangedAt, now);
     fx.log(`Monitor '${name}' recovered${was}`);
-    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, inMaintenance, `Recovery alert for '${name}' suppressed (maintenance)`);
+    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, silence, (why) => `Recovery alert for '${name}' suppressed (${why})`);
     next.lastAlertAt = null;
   }
   if (prev.status === 'LATE' && next.status === 'UP') fx.log(`Monitor '${name}' heartbeat arrived (was late)`);
@@ -205,7 +208,7 @@ export function handleStatusChange(
 }
 
 /** A push heartbeat arrived: UP at once, with the spec's log per previous state and a recovery alert from DOWN. */
-export function applyHeartbeat(prev: LiveSiteState, rules: Pick<SiteRules, 'name'>, now: Date, inMaintenance: boolean): Transition {
+export function applyHeartbeat(prev: LiveSiteState, rules: Pick<SiteRules, 'name'>, now: Date, silence: Silence | null): Transition {
   const next: LiveSiteState = {
     ...prev,
     lastCheckAt: now,
@@ -234,8 +237,8 @@ export function applyHeartbeat(prev: LiveSiteState, rules: Pick<SiteRules, 'name
       fx.log(`Push Monitor '${name}' recovered${was}`);
       fx.alert(
         { event: 'up', title: TITLE_RECOVERY, message: `Push Monitor '${name}' is receiving heartbeats.${was}` },
-        inMaintenance,
-        `Recovery alert for '${name}' suppressed (maintenance)`,
+        silence,
+        (why) => `Recovery alert for '${name}' suppressed (${why})`,
       );
       next.lastAlertAt = null;
       break;
@@ -264,7 +267,7 @@ export function applyGroupStatus(
   reason: string,
   rules: Pick<SiteRules, 'name'>,
   now: Date,
-  inMaintenance: boolean,
+  silence: Silence | null,
 ): Transition {
   const changed = status !== prev.status;
   const next: LiveSiteState = {
@@ -286,14 +289,14 @@ export function applyGroupStatus(
   if (!isBroken(prev.status) && isBroken(status)) {
     const sent = fx.alert(
       { event: 'down', title: TITLE_DOWN, message: downMessage({ name, type: 'GROUP' }, status, reason) },
-      inMaintenance,
-      `Monitor '${name}' is DOWN (alerts suppressed — maintenance)`,
+      silence,
+      (why) => `Monitor '${name}' is DOWN (alerts suppressed — ${why})`,
     );
     next.lastAlertAt = sent ? now : null;
   }
   if (isBroken(prev.status) && status === 'UP') {
     const was = downFor(prev.statusChangedAt, now);
-    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, inMaintenance, `Recovery alert for '${name}' suppressed (maintenance)`);
+    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, silence, (why) => `Recovery alert for '${name}' suppressed (${why})`);
     next.lastAlertAt = null;
   }
   return {

@@ -45,7 +45,7 @@ function obs(status: SiteStatus, reason = '', startSec = 10, endSec = startSec, 
 
 describe('handleStatusChange', () => {
   it('PENDING→UP: UP, no alert, no recorded state change, statusChangedAt set', () => {
-    const t = handleStatusChange(state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null }), obs('UP'), rules({ maxRetries: 3 }), at(10), false)!;
+    const t = handleStatusChange(state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null }), obs('UP'), rules({ maxRetries: 3 }), at(10), null)!;
     expect(t.next.status).toBe('UP');
     expect(t.next.failureCount).toBe(0);
     expect(t.changed).toBe(true);
@@ -58,17 +58,17 @@ describe('handleStatusChange', () => {
 
   it('statusChangedAt moves on a change not from PENDING, or when it is still unset and the status is not PENDING', () => {
     // PENDING with a time already known (restored) keeps it on the way to UP.
-    expect(handleStatusChange(state({ status: 'PENDING', statusChangedAt: at(-50) }), obs('UP'), rules(), at(10), false)!.next.statusChangedAt).toEqual(at(-50));
+    expect(handleStatusChange(state({ status: 'PENDING', statusChangedAt: at(-50) }), obs('UP'), rules(), at(10), null)!.next.statusChangedAt).toEqual(at(-50));
     // A failure counted against MaxRetries leaves a never-checked site PENDING with no time.
     const first = state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null });
-    expect(handleStatusChange(first, obs('DOWN', 'x'), rules({ maxRetries: 1 }), at(10), false)!.next).toMatchObject({ status: 'PENDING', statusChangedAt: null });
+    expect(handleStatusChange(first, obs('DOWN', 'x'), rules({ maxRetries: 1 }), at(10), null)!.next).toMatchObject({ status: 'PENDING', statusChangedAt: null });
     // No change, no move; a change from UP moves it.
-    expect(handleStatusChange(state(), obs('UP'), rules(), at(10), false)!.next.statusChangedAt).toEqual(at(-3600));
-    expect(handleStatusChange(state(), obs('DOWN', 'x'), rules(), at(10), false)!.next.statusChangedAt).toEqual(at(10));
+    expect(handleStatusChange(state(), obs('UP'), rules(), at(10), null)!.next.statusChangedAt).toEqual(at(-3600));
+    expect(handleStatusChange(state(), obs('DOWN', 'x'), rules(), at(10), null)!.next.statusChangedAt).toEqual(at(10));
   });
 
   it('failures under MaxRetries keep the status and count up, with a "failed check n/m" log', () => {
-    const t = handleStatusChange(state(), obs('DOWN', 'HTTP 500 (expected 200-299)'), rules({ maxRetries: 3 }), at(10), false)!;
+    const t = handleStatusChange(state(), obs('DOWN', 'HTTP 500 (expected 200-299)'), rules({ maxRetries: 3 }), at(10), null)!;
     expect(t.next.status).toBe('UP');
     expect(t.next.failureCount).toBe(1);
     expect(t.next.lastError).toBe('HTTP 500 (expected 200-299)');
@@ -82,7 +82,7 @@ describe('handleStatusChange', () => {
     const r = rules({ maxRetries: 2 });
     const alerts: string[] = [];
     for (let i = 1; i <= 5; i++) {
-      const t = handleStatusChange(s, obs('DOWN', 'timeout', i * 10), r, at(i * 10), false)!;
+      const t = handleStatusChange(s, obs('DOWN', 'timeout', i * 10), r, at(i * 10), null)!;
       s = t.next;
       alerts.push(...t.alerts.map((a) => a.message));
       if (i < 3) expect(s.status).toBe('UP');
@@ -97,15 +97,15 @@ describe('handleStatusChange', () => {
   });
 
   it('MaxRetries 0 goes DOWN on the first failure; DOWN alert title and event', () => {
-    const t = handleStatusChange(state(), obs('DOWN', 'connection refused'), rules(), at(10), false)!;
+    const t = handleStatusChange(state(), obs('DOWN', 'connection refused'), rules(), at(10), null)!;
     expect(t.next.status).toBe('DOWN');
     expect(t.alerts).toEqual([{ event: 'down', title: '🚨 ALERT', message: "Monitor 'api' is DOWN: connection refused" }]);
     expect(t.next.lastAlertAt).toEqual(at(10));
   });
 
   it('without a reason the DOWN message names the status; push monitors say "missed heartbeat"', () => {
-    expect(handleStatusChange(state(), obs('DOWN'), rules(), at(10), false)!.alerts[0]!.message).toBe("Monitor 'api' is DOWN (DOWN)");
-    expect(handleStatusChange(state({ type: 'PUSH' }), obs('DOWN', 'heartbeat missed'), rules({ type: 'PUSH' }), at(10), false)!.alerts[0]!.message).toBe(
+    expect(handleStatusChange(state(), obs('DOWN'), rules(), at(10), null)!.alerts[0]!.message).toBe("Monitor 'api' is DOWN (DOWN)");
+    expect(handleStatusChange(state({ type: 'PUSH' }), obs('DOWN', 'heartbeat missed'), rules({ type: 'PUSH' }), at(10), null)!.alerts[0]!.message).toBe(
       "Push Monitor 'api' missed heartbeat.",
     );
   });
@@ -113,11 +113,11 @@ describe('handleStatusChange', () => {
   it('PENDING honours MaxRetries before DOWN and records no state change from PENDING', () => {
     let s = state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null });
     const r = rules({ maxRetries: 2 });
-    s = handleStatusChange(s, obs('DOWN', 'timeout', 10), r, at(10), false)!.next;
+    s = handleStatusChange(s, obs('DOWN', 'timeout', 10), r, at(10), null)!.next;
     expect([s.status, s.failureCount]).toEqual(['PENDING', 1]);
-    s = handleStatusChange(s, obs('DOWN', 'timeout', 20), r, at(20), false)!.next;
+    s = handleStatusChange(s, obs('DOWN', 'timeout', 20), r, at(20), null)!.next;
     expect([s.status, s.failureCount]).toEqual(['PENDING', 2]);
-    const t = handleStatusChange(s, obs('DOWN', 'timeout', 30), r, at(30), false)!;
+    const t = handleStatusChange(s, obs('DOWN', 'timeout', 30), r, at(30), null)!;
     expect(t.next.status).toBe('DOWN');
     expect(t.stateChange).toBeNull();
     expect(t.alerts).toHaveLength(1);
@@ -127,19 +127,19 @@ describe('handleStatusChange', () => {
   it('LATE honours MaxRetries before DOWN', () => {
     let s = state({ status: 'LATE', type: 'PUSH' });
     const r = rules({ type: 'PUSH', maxRetries: 1 });
-    s = handleStatusChange(s, obs('DOWN', 'heartbeat missed', 0), r, at(10), false)!.next;
+    s = handleStatusChange(s, obs('DOWN', 'heartbeat missed', 0), r, at(10), null)!.next;
     expect(s.status).toBe('LATE');
-    const t = handleStatusChange(s, obs('DOWN', 'heartbeat missed', 0), r, at(20), false)!;
+    const t = handleStatusChange(s, obs('DOWN', 'heartbeat missed', 0), r, at(20), null)!;
     expect(t.next.status).toBe('DOWN');
     expect(t.stateChange).toMatchObject({ from: 'LATE', to: 'DOWN' });
   });
 
   it('DOWN stays DOWN without re-alerting; DOWN→SSL_EXPIRED does not re-alert either', () => {
     const down = state({ status: 'DOWN', failureCount: 1 });
-    const again = handleStatusChange(down, obs('DOWN', 'x'), rules(), at(10), false)!;
+    const again = handleStatusChange(down, obs('DOWN', 'x'), rules(), at(10), null)!;
     expect(again.alerts).toEqual([]);
     expect(again.stateChange).toBeNull();
-    const ssl = handleStatusChange(down, obs('SSL_EXPIRED', 'SSL certificate expired'), rules(), at(10), false)!;
+    const ssl = handleStatusChange(down, obs('SSL_EXPIRED', 'SSL certificate expired'), rules(), at(10), null)!;
     expect(ssl.next.status).toBe('SSL_EXPIRED');
     expect(ssl.alerts).toEqual([]);
     expect(ssl.stateChange).toMatchObject({ from: 'DOWN', to: 'SSL_EXPIRED' });
@@ -148,13 +148,13 @@ describe('handleStatusChange', () => {
   it('SSL_EXPIRED is broken and alerts', () => {
     expect(isBroken('SSL_EXPIRED')).toBe(true);
     expect(isBroken('STALE')).toBe(false);
-    const t = handleStatusChange(state(), obs('SSL_EXPIRED', 'SSL certificate expired'), rules(), at(10), false)!;
+    const t = handleStatusChange(state(), obs('SSL_EXPIRED', 'SSL certificate expired'), rules(), at(10), null)!;
     expect(t.alerts[0]).toMatchObject({ event: 'down', message: "Monitor 'api' is DOWN: SSL certificate expired" });
   });
 
   it('broken→UP sends a recovery with the outage duration and clears lastAlertAt', () => {
     const down = state({ status: 'DOWN', failureCount: 4, statusChangedAt: at(0), lastAlertAt: at(0), lastCheckAt: at(250) });
-    const t = handleStatusChange(down, obs('UP', '', 300), rules(), at(300), false)!;
+    const t = handleStatusChange(down, obs('UP', '', 300), rules(), at(300), null)!;
     expect(t.next.status).toBe('UP');
     expect(t.next.failureCount).toBe(0);
     expect(t.alerts).toEqual([{ event: 'up', title: '✅ RECOVERY', message: "Monitor 'api' is UP (was down 5m)" }]);
@@ -165,17 +165,26 @@ describe('handleStatusChange', () => {
   });
 
   it('maintenance suppresses DOWN and RECOVERY alerts but still records the transitions', () => {
-    const down = handleStatusChange(state(), obs('DOWN', 'boom'), rules(), at(10), true)!;
+    const down = handleStatusChange(state(), obs('DOWN', 'boom'), rules(), at(10), 'maintenance')!;
     expect(down.next.status).toBe('DOWN');
     expect(down.alerts).toEqual([]);
     expect(down.stateChange).toMatchObject({ from: 'UP', to: 'DOWN' });
     expect(down.logs).toContain("Monitor 'api' is DOWN (alerts suppressed — maintenance)");
     expect(down.next.lastAlertAt).toBeNull();
-    const up = handleStatusChange(down.next, obs('UP', '', 20), rules(), at(20), true)!;
+    const up = handleStatusChange(down.next, obs('UP', '', 20), rules(), at(20), 'maintenance')!;
     expect(up.alerts).toEqual([]);
     expect(up.stateChange).toMatchObject({ from: 'DOWN', to: 'UP' });
     expect(up.logs).toEqual(["Monitor 'api' recovered (was down 10s)", "Recovery alert for 'api' suppressed (maintenance)"]);
     expect(up.next.lastAlertAt).toBeNull();
+  });
+
+  it('a paused site is silenced the same way, and the logs say it was the pause', () => {
+    const down = handleStatusChange(state(), obs('DOWN', 'boom'), rules(), at(10), 'paused')!;
+    expect(down).toMatchObject({ alerts: [], next: { status: 'DOWN', lastAlertAt: null } });
+    expect(down.logs).toContain("Monitor 'api' is DOWN (alerts suppressed — paused)");
+    const ssl = handleStatusChange(state(), obs('UP', '', 10, 10, { hasSsl: true, certExpiresAt: at(86_400) }), rules({ checkSsl: true }), at(10), 'paused')!;
+    expect(ssl.alerts).toEqual([]);
+    expect(ssl.logs).toEqual(["SSL warning for 'api' suppressed (paused)"]);
   });
 
   describe('SSL warning', () => {
@@ -183,42 +192,42 @@ describe('handleStatusChange', () => {
     const cert = (days: number) => obs('UP', '', 10, 10, { hasSsl: true, certExpiresAt: new Date(T0 + 10_000 + days * 86_400_000 + 3600_000) });
 
     it('fires once when the certificate is within the threshold', () => {
-      const t = handleStatusChange(state(), cert(15), sslRules, at(10), false)!;
+      const t = handleStatusChange(state(), cert(15), sslRules, at(10), null)!;
       expect(t.alerts).toEqual([{ event: 'ssl_expiring', title: 'SSL WARNING', message: "SSL for 'api' expires in 15 days" }]);
       expect(t.next.sentSslWarning).toBe(true);
-      const again = handleStatusChange(t.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(15).certExpiresAt }), sslRules, at(20), false)!;
+      const again = handleStatusChange(t.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(15).certExpiresAt }), sslRules, at(20), null)!;
       expect(again.alerts).toEqual([]);
     });
 
     it('resets when the certificate is renewed past the threshold, then fires again on the next crossing', () => {
       const warned = state({ sentSslWarning: true });
-      const renewed = handleStatusChange(warned, cert(60), sslRules, at(10), false)!;
+      const renewed = handleStatusChange(warned, cert(60), sslRules, at(10), null)!;
       expect(renewed.next.sentSslWarning).toBe(false);
       expect(renewed.alerts).toEqual([]);
-      expect(handleStatusChange(renewed.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), false)!.alerts).toHaveLength(1);
+      expect(handleStatusChange(renewed.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), null)!.alerts).toHaveLength(1);
     });
 
     it('is suppressed in maintenance while the flag is still set', () => {
-      const t = handleStatusChange(state(), cert(15), sslRules, at(10), true)!;
+      const t = handleStatusChange(state(), cert(15), sslRules, at(10), 'maintenance')!;
       expect(t.alerts).toEqual([]);
       expect(t.next.sentSslWarning).toBe(true);
       expect(t.logs).toEqual(["SSL warning for 'api' suppressed (maintenance)"]);
     });
 
     it('applies only to HTTP sites with checkSsl and does not fire for an expired certificate', () => {
-      expect(handleStatusChange(state(), cert(15), rules({ expiryThreshold: 30 }), at(10), false)!.alerts).toEqual([]);
-      expect(handleStatusChange(state({ type: 'PORT' }), cert(15), { ...sslRules, type: 'PORT' }, at(10), false)!.alerts).toEqual([]);
-      const expired = handleStatusChange(state({ status: 'DOWN' }), obs('SSL_EXPIRED', 'SSL certificate expired', 10, 10, { hasSsl: true, certExpiresAt: at(-86_400) }), sslRules, at(10), false)!;
+      expect(handleStatusChange(state(), cert(15), rules({ expiryThreshold: 30 }), at(10), null)!.alerts).toEqual([]);
+      expect(handleStatusChange(state({ type: 'PORT' }), cert(15), { ...sslRules, type: 'PORT' }, at(10), null)!.alerts).toEqual([]);
+      const expired = handleStatusChange(state({ status: 'DOWN' }), obs('SSL_EXPIRED', 'SSL certificate expired', 10, 10, { hasSsl: true, certExpiresAt: at(-86_400) }), sslRules, at(10), null)!;
       expect(expired.alerts.filter((a) => a.event === 'ssl_expiring')).toEqual([]);
     });
   });
 
   it('drops a non-UP result judged against an older lastCheckAt (stale guard)', () => {
     const live = state({ type: 'PUSH', lastCheckAt: at(100) });
-    expect(handleStatusChange(live, obs('DOWN', 'heartbeat missed', 0, 0), rules({ type: 'PUSH' }), at(120), false)).toBeNull();
+    expect(handleStatusChange(live, obs('DOWN', 'heartbeat missed', 0, 0), rules({ type: 'PUSH' }), at(120), null)).toBeNull();
     // An UP result always stands; a non-UP one judged against the live lastCheckAt (not older) is applied.
-    expect(handleStatusChange(live, obs('UP', '', 0, 120), rules(), at(120), false)!.next).toMatchObject({ status: 'UP', lastCheckAt: at(120) });
-    expect(handleStatusChange(live, obs('DOWN', 'x', 100, 120), rules(), at(120), false)!.next).toMatchObject({
+    expect(handleStatusChange(live, obs('UP', '', 0, 120), rules(), at(120), null)!.next).toMatchObject({ status: 'UP', lastCheckAt: at(120) });
+    expect(handleStatusChange(live, obs('DOWN', 'x', 100, 120), rules(), at(120), null)!.next).toMatchObject({
       status: 'DOWN',
       lastCheckAt: at(120),
       lastError: 'x',
@@ -226,35 +235,35 @@ describe('handleStatusChange', () => {
   });
 
   it('logs "heartbeat overdue" on UP→LATE and "(was late)" on LATE→UP', () => {
-    const late = handleStatusChange(state({ type: 'PUSH' }), obs('LATE', 'heartbeat overdue', 0, 0), rules({ type: 'PUSH' }), at(400), false)!;
+    const late = handleStatusChange(state({ type: 'PUSH' }), obs('LATE', 'heartbeat overdue', 0, 0), rules({ type: 'PUSH' }), at(400), null)!;
     expect(late.logs).toContain("Monitor 'api' heartbeat overdue");
     expect(late.alerts).toEqual([]);
-    const back = handleStatusChange(late.next, obs('UP', '', 400, 400), rules(), at(400), false)!;
+    const back = handleStatusChange(late.next, obs('UP', '', 400, 400), rules(), at(400), null)!;
     expect(back.logs).toContain("Monitor 'api' heartbeat arrived (was late)");
   });
 });
 
 describe('applyHeartbeat', () => {
   it('logs by previous state and records a state change only from LATE/STALE/DOWN', () => {
-    const first = applyHeartbeat(state({ status: 'PENDING', type: 'PUSH', lastCheckAt: null }), { name: 'job' }, at(5), false);
+    const first = applyHeartbeat(state({ status: 'PENDING', type: 'PUSH', lastCheckAt: null }), { name: 'job' }, at(5), null);
     expect(first.logs).toEqual(["Push Monitor 'job' received first heartbeat"]);
     expect(first.stateChange).toBeNull();
     expect(first.next).toMatchObject({ status: 'UP', lastCheckAt: at(5), lastSuccessAt: at(5), failureCount: 0, latencyMs: 0 });
-    expect(applyHeartbeat(state({ status: 'LATE' }), { name: 'job' }, at(5), false).logs).toEqual(["Push Monitor 'job' heartbeat arrived (was late)"]);
-    const stale = applyHeartbeat(state({ status: 'STALE' }), { name: 'job' }, at(5), false);
+    expect(applyHeartbeat(state({ status: 'LATE' }), { name: 'job' }, at(5), null).logs).toEqual(["Push Monitor 'job' heartbeat arrived (was late)"]);
+    const stale = applyHeartbeat(state({ status: 'STALE' }), { name: 'job' }, at(5), null);
     expect(stale.logs).toEqual(["Push Monitor 'job' heartbeat arrived (was stale)"]);
     expect(stale.stateChange).toEqual({ siteId: 1, from: 'STALE', to: 'UP', reason: '', changedAt: at(5) });
-    const steady = applyHeartbeat(state(), { name: 'job' }, at(5), false);
+    const steady = applyHeartbeat(state(), { name: 'job' }, at(5), null);
     expect(steady.stateChange).toBeNull();
     expect(steady.next.statusChangedAt).toEqual(at(-3600));
   });
 
   it('recovers from DOWN with the push recovery alert, which maintenance suppresses', () => {
     const down = state({ status: 'DOWN', statusChangedAt: at(0), type: 'PUSH' });
-    const t = applyHeartbeat(down, { name: 'job' }, at(125), false);
+    const t = applyHeartbeat(down, { name: 'job' }, at(125), null);
     expect(t.logs).toEqual(["Push Monitor 'job' recovered (was down 2m)"]);
     expect(t.alerts).toEqual([{ event: 'up', title: '✅ RECOVERY', message: "Push Monitor 'job' is receiving heartbeats. (was down 2m)" }]);
-    const quiet = applyHeartbeat(down, { name: 'job' }, at(125), true);
+    const quiet = applyHeartbeat(down, { name: 'job' }, at(125), 'maintenance');
     expect(quiet.alerts).toEqual([]);
     expect(quiet.logs).toContain("Recovery alert for 'job' suppressed (maintenance)");
   });
@@ -263,15 +272,15 @@ describe('applyHeartbeat', () => {
 describe('applyGroupStatus', () => {
   it('sets the status directly, records changes (not from PENDING) and alerts on its own transitions', () => {
     const g = state({ type: 'GROUP', name: 'web' });
-    const down = applyGroupStatus(g, 'DOWN', "child 'api' is down", { name: 'web' }, at(10), false);
+    const down = applyGroupStatus(g, 'DOWN', "child 'api' is down", { name: 'web' }, at(10), null);
     expect(down.next.status).toBe('DOWN');
     expect(down.stateChange).toMatchObject({ from: 'UP', to: 'DOWN' });
     expect(down.logs).toEqual(["Group 'web' is DOWN"]);
     expect(down.alerts).toEqual([{ event: 'down', title: '🚨 ALERT', message: "Monitor 'web' is DOWN: child 'api' is down" }]);
-    const up = applyGroupStatus(down.next, 'UP', '', { name: 'web' }, at(70), false);
+    const up = applyGroupStatus(down.next, 'UP', '', { name: 'web' }, at(70), null);
     expect(up.logs).toEqual(["Group 'web' recovered"]);
     expect(up.alerts[0]).toMatchObject({ event: 'up', message: "Monitor 'web' is UP (was down 1m)" });
-    const fromPending = applyGroupStatus(state({ status: 'PENDING', statusChangedAt: null }), 'UP', '', { name: 'web' }, at(5), false);
+    const fromPending = applyGroupStatus(state({ status: 'PENDING', statusChangedAt: null }), 'UP', '', { name: 'web' }, at(5), null);
     expect(fromPending.stateChange).toBeNull();
   });
 });

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { startReceiver } from '../helpers/receiver.ts';
+import { engineHarness, holdRequests, httpTarget, received, type EngineHarness } from './harness.ts';
+
+const TOKEN = 'c0ffeec0ffeec0ffeec0ffeec0ffeec0';
+
+async function setPaused(h: EngineHarness, id: number, paused: boolean): Promise<void> {
+  await h.updateSite(id, { paused });
+  await h.engine.siteChanged(id);
+}
+
+describe('engine: paused means silent', () => {
+  it('a paused DOWN site sends no re-notification; resuming re-arms them, counting from the resume', async () => {
+    const web = await httpTarget();
+    web.reply({ status: 500 });
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false, env: { UPTOP_RECONCILE_INTERVAL: '1h' } });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 300, renotifyMinutes: 10 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.engine.start();
+    await h.tick(0);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+
+    await setPaused(h, id, true);
+    for (let i = 0; i < 12; i++) await h.tick(10 * 60_000);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(1);
+    expect(web.requests).toHaveLength(1);
+
+    await setPaused(h, id, false);
+    await h.tick(0);
+    expect(web.requests).toHaveLength(2);
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    await h.tick(10 * 60_000 - 1);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(1);
+    await h.tick(1);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.message)).toEqual([
+      "Monitor 'web' is DOWN: HTTP 500 (expected 200-299)",
+      "Monitor 'web' is DOWN: HTTP 500 (expected 200-299) (still down after 2h 10m)",
+    ]);
+  });
+
+  it('a result in flight when the site is paused is applied, but alerts nothing', async () => {
+    const web = await httpTarget();
+    const hold = holdRequests(web);
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.engine.start();
+    await h.clock.advanceAsync(0);
+    await hold.waitFor(1);
+    await setPaused(h, id, true);
+    hold.release(500);
+    await h.settle();
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
+    expect(received(receiver, 'ops')).toEqual([]);
+    expect(h.engine.logs().map((l) => l.message)).toContain("Monitor 'web' is DOWN (alerts suppressed — paused)");
+  });
+
+  it('a paused push monitor is not judged, and a beat while paused brings it UP without a recovery alert', async () => {
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false, env: { UPTOP_RECONCILE_INTERVAL: '1h' } });
+    const id = await h.createSite({ name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 10 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.engine.start();
+    h.engine.heartbeat(TOKEN);
+    await h.tick(70_001);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+
+    await setPaused(h, id, true);
+    h.engine.heartbeat(TOKEN);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    // Long past every deadline of that beat: a paused monitor is not judged.
+    await h.tick(3_600_000);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+    expect(h.engine.logs().map((l) => l.message)).toContain("Recovery alert for 'job' suppressed (paused)");
+
+    // Resumed, it is judged again against that beat: overdue long ago, DOWN at once, and that alerts.
+    await setPaused(h, id, false);
+    await h.tick(0);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down', 'down']);
+  });
+
+  it('a paused group follows no child and alerts nothing; resumed, it is evaluated at once', async () => {
+    const web = await httpTarget();
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const group = await h.createSite({ name: 'shop', type: 'GROUP', interval: 60 });
+    const child = await h.createSite({ name: 'api', type: 'HTTP', url: web.url, interval: 60, parentId: group });
+    await h.createWebhook(receiver, 'team', [group]);
+    await h.engine.start();
+    await h.tick(0);
+    await h.engine.checkNow(group);
+    expect(h.engine.getState(group)!.status).toBe('UP');
+
+    await setPaused(h, group, true);
+    web.reply({ status: 502 });
+    await h.engine.checkNow(child);
+    await h.tick(600_000);
+    await h.settle();
+    expect(h.engine.getState(child)!.status).toBe('DOWN');
+    expect(h.engine.getState(group)!.status).toBe('UP');
+    expect(received(receiver, 'team')).toEqual([]);
+
+    await setPaused(h, group, false);
+    await h.tick(0);
+    await h.settle();
+    expect(h.engine.getState(group)!.status).toBe('DOWN');
+    expect(received(receiver, 'team').map((a) => a.event)).toEqual(['down']);
+  });
+});
