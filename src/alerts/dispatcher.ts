@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts';
 import type { Writer } from '../writer/types.ts';
+import { rejectOnAbort } from './abort.ts';
 import type { SecretBox } from './crypto.ts';
 import type { AlertMessage, AlertProviderImpl, AlertSettings } from './types.ts';
 
@@ -36,7 +37,7 @@ export interface DispatcherDeps {
   db: Db;
   writer: Writer;
   clock: Clock;
-  config: Pick<Config, 'engine' | 'alertEndpoints'>;
+  config: Pick<Config, 'engine' | 'alertEndpoints' | 'checks'>;
   getProvider: (provider: AlertProvider) => AlertProviderImpl;
   secretBox?: SecretBox;
   /** The engine's log (memory ring, database, subscribers). */
@@ -128,9 +129,10 @@ export class AlertDispatcher {
         signal: controller.signal,
         httpTimeoutMs: config.engine.alertHttpTimeoutMs,
         endpoints: config.alertEndpoints,
+        allowPrivateTargets: config.checks.allowPrivateTargets,
       });
       // A provider that ignores the signal still cannot hold the send past its deadline.
-      await Promise.race([sending, aborted(controller.signal)]);
+      await Promise.race([sending, rejectOnAbort(controller.signal)]);
       outcome = { ok: true, error: '' };
     } catch (err) {
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -140,10 +142,4 @@ export class AlertDispatcher {
     this.deps.writer.enqueue({ kind: 'alertHealth', alertChannelId: channel.id, sentAt: clock.now(), ok: outcome.ok, error: outcome.error });
     return outcome;
   }
-}
-
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }

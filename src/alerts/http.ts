@@ -1,3 +1,9 @@
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import { pinnedLookup } from '../engine/checks/ssrf.ts';
+import { errorText } from '../engine/checks/result.ts';
+import { resolveAlertTarget } from './guard.ts';
 import { stripLineBreaks } from './headers.ts';
 import type { SendContext } from './types.ts';
 
@@ -11,11 +17,19 @@ export interface OutgoingRequest {
   body?: string | Uint8Array<ArrayBuffer>;
   /** Who to name when the answer is an HTTP error: `<service> returned HTTP <code>`. */
   service?: string;
+  /**
+   * The URL's host comes from the operator's configuration (`ctx.endpoints`), not from a channel's settings, so
+   * it skips the SSRF guard: a self-hosted gateway on a private network then works without opening private
+   * targets to every EDITOR. A channel's settings can only add a path below it.
+   */
+  operatorEndpoint?: boolean;
 }
 
 /**
- * Sends one alert request and discards the answer. Each request gets `ctx.httpTimeoutMs` on top of
- * the overall `ctx.signal`. Error messages never carry the URL: webhook URLs and paths hold tokens.
+ * Sends one alert request and discards the answer. Each request gets `ctx.httpTimeoutMs` on top of the overall
+ * `ctx.signal`. A channel's own URL is resolved once through the SSRF guard and connected to at exactly the
+ * checked addresses, on a connection of its own (a pooled one would skip that lookup). Redirects are not
+ * followed: they would lead past the guard. Error messages never carry the URL: webhook URLs and paths hold tokens.
  */
 export async function sendHttp(req: OutgoingRequest, ctx: SendContext): Promise<void> {
   const method = req.method ?? 'POST';
@@ -27,20 +41,47 @@ export async function sendHttp(req: OutgoingRequest, ctx: SendContext): Promise<
   if (target.basicAuth) headers.Authorization = `Basic ${target.basicAuth}`;
   if (req.json !== undefined) headers['Content-Type'] = 'application/json';
   for (const [name, value] of Object.entries(req.headers ?? {})) headers[name] = stripLineBreaks(value);
-  const body = req.json !== undefined ? JSON.stringify(req.json) : req.body;
+  const body = Buffer.from(req.json !== undefined ? JSON.stringify(req.json) : (req.body ?? ''));
+  headers['Content-Length'] = String(body.length);
 
   const timeout = AbortSignal.timeout(ctx.httpTimeoutMs);
-  let res: Response;
+  const signal = AbortSignal.any([ctx.signal, timeout]);
+  let status: number;
   try {
-    res = await fetch(target.url, { method, headers, body, signal: AbortSignal.any([ctx.signal, timeout]) });
+    signal.throwIfAborted();
+    const lookup = req.operatorEndpoint
+      ? undefined
+      : pinnedLookup(await resolveAlertTarget(target.url.hostname, ctx.allowPrivateTargets, signal));
+    status = await exchange(target.url, { method, headers, lookup, signal }, body);
   } catch (err) {
     if (ctx.signal.aborted) throw fail('aborted before the alert deadline');
     if (timeout.aborted) throw fail(`timed out after ${ctx.httpTimeoutMs} ms`);
-    throw fail(scrubUrl(causeOf(err), req.url, target.url));
+    throw fail(scrubUrl(errorText(err), req.url, target.url));
   }
-  // The answer is not used; cancelling frees the connection without waiting for a slow body.
-  await res.body?.cancel().catch(() => undefined);
-  if (res.status >= 400) throw new Error(`${req.service ?? 'alert webhook'} returned HTTP ${res.status}`);
+  if (status >= 400) throw new Error(`${req.service ?? 'alert webhook'} returned HTTP ${status}`);
+}
+
+interface ExchangeOptions {
+  method: string;
+  headers: Record<string, string>;
+  lookup: net.LookupFunction | undefined;
+  signal: AbortSignal;
+}
+
+/** Resolves with the answer's status once its headers arrived. */
+function exchange(url: URL, options: ExchangeOptions, body: Buffer): Promise<number> {
+  const request = url.protocol === 'https:' ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...options, agent: false });
+    req.once('response', (res) => {
+      // The answer is not used; destroying frees the connection without waiting for a slow body.
+      res.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    // Kept for the request's whole life: a second error after the first must not go unhandled.
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 interface Target {
@@ -48,7 +89,7 @@ interface Target {
   basicAuth?: string;
 }
 
-/** Parses the URL, moving `user:pass@` into Basic auth as Go's client does (fetch refuses credentials in URLs). */
+/** Parses the URL, moving `user:pass@` into Basic auth as Go's client does. */
 function parseTarget(raw: string): Target | string {
   let url: URL;
   try {
@@ -62,16 +103,6 @@ function parseTarget(raw: string): Target | string {
   url.username = '';
   url.password = '';
   return { url, basicAuth: Buffer.from(credentials).toString('base64') };
-}
-
-/** fetch wraps the useful error (ECONNREFUSED, a TLS failure, ...) in a generic "fetch failed". */
-function causeOf(err: unknown): string {
-  const inner = err instanceof Error && err.cause !== undefined ? err.cause : err;
-  if (inner instanceof Error) {
-    const code = (inner as NodeJS.ErrnoException).code;
-    return inner.message || code || inner.name;
-  }
-  return String(inner);
 }
 
 function scrubUrl(text: string, raw: string, url: URL): string {

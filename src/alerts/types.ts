@@ -21,8 +21,14 @@ export interface SendContext {
   httpTimeoutMs: number;
   /** Base URLs of the fixed-endpoint providers, overridable so tests can point them at a local receiver. */
   endpoints: ProviderEndpoints;
+  /** `UPTOP_ALLOW_PRIVATE_TARGETS`: whether a channel's own target (URL, SMTP host) may be a private address. */
+  allowPrivateTargets: boolean;
 }
 
+/**
+ * Set by the operator (`UPTOP_TELEGRAM_API_URL`, ...), never by an EDITOR, so they are trusted and not subject to the
+ * SSRF guard: a self-hosted gateway may sit on a private network without private targets being allowed for all.
+ */
 export interface ProviderEndpoints {
   /** The Bot API base (`https://api.telegram.org`); `/bot<token>/sendMessage` is appended. The others are full endpoint URLs. */
   telegram: string;

@@ -1,10 +1,9 @@
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertSettings } from '../../src/alerts/types.ts';
 import { startReceiver } from '../helpers/receiver.ts';
-import { DOWN, UP, sendContext, sendError } from './support.ts';
+import { closedPortUrl, DOWN, UP, sendContext, sendError } from './support.ts';
 
 /** Each HTTP provider with its secrets: the error must name none of them, nor the URL path that holds them. */
 const CASES: { provider: AlertProvider; settings: (base: string) => AlertSettings; secrets: string[]; method?: string }[] = [
@@ -29,14 +28,6 @@ const CASES: { provider: AlertProvider; settings: (base: string) => AlertSetting
     secrets: ['nt-PASSW0RD', 'nt-PATH'],
   },
 ];
-
-async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 function expectNoSecret(err: Error, secrets: string[]) {
   for (const secret of [...secrets, 'http://']) expect(err.message).not.toContain(secret);

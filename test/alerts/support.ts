@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { expect } from 'vitest';
 import type { AlertMessage, SendContext } from '../../src/alerts/types.ts';
 import type { Receiver } from '../helpers/receiver.ts';
@@ -17,11 +18,15 @@ export const UP = message('up', '✅ RECOVERY', "Monitor 'api' is UP (was down 5
 export const SSL = message('ssl_expiring', 'SSL WARNING', "SSL for 'api' expires in 5 days", 'UP');
 export const TEST = message('test', '🧪 Test Alert', "Test notification from uptop for channel 'ops'.", null);
 
-/** Fixed-endpoint providers pointed at the receiver, each under its own path so the test sees which was used. */
+/**
+ * Fixed-endpoint providers pointed at the receiver, each under its own path so the test sees which was used.
+ * Private targets are allowed, as the receivers are on loopback; the guard's own tests turn that off.
+ */
 export function sendContext(receiver: Pick<Receiver, 'url'>, overrides: Partial<SendContext> = {}): SendContext {
   return {
     signal: new AbortController().signal,
     httpTimeoutMs: 5_000,
+    allowPrivateTargets: true,
     endpoints: {
       telegram: receiver.url,
       pagerduty: `${receiver.url}/v2/enqueue`,
@@ -41,4 +46,13 @@ export async function sendError(promise: Promise<void>): Promise<Error> {
   );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
+}
+
+/** The URL of a loopback port that was just free: connecting to it is refused. */
+export async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }

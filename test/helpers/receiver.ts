@@ -18,6 +18,8 @@ export interface Receiver {
   /** `http://127.0.0.1:<port>` without a trailing slash. */
   url: string;
   requests: ReceivedRequest[];
+  /** TCP connections accepted so far (a blocked sender must open none). */
+  connections: number;
   /** Status of every following answer (200 by default). */
   status: number;
   /** Milliseconds to wait before answering; `'never'` holds the request open until the receiver closes. */
@@ -64,12 +66,14 @@ export async function startReceiver(): Promise<Receiver> {
       timers.add(timer);
     });
   });
+  server.on('connection', () => receiver.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
   const receiver: Receiver = {
     url: `http://127.0.0.1:${port}`,
     requests: [],
+    connections: 0,
     status: 200,
     delay: 0,
     nextRequest: () => new Promise((resolve) => waiting.push(resolve)),

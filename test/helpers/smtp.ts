@@ -15,6 +15,8 @@ export interface ReceivedMail {
   secure: boolean;
   /** The user that authenticated, if any. */
   user?: string;
+  /** The TLS server name (SNI) the client asked for, if the session was upgraded. */
+  servername?: string;
 }
 
 export interface SmtpServerOptions {
@@ -31,6 +33,8 @@ export interface TestSmtpServer {
   host: string;
   port: number;
   mails: ReceivedMail[];
+  /** SMTP sessions opened so far (a blocked sender must open none). */
+  connections: number;
   /** Every AUTH attempt, secure or not (to prove credentials never crossed in clear text). */
   authAttempts: { user: string; secure: boolean }[];
 }
@@ -61,7 +65,7 @@ export function selfSignedCertificate(): { key: string; cert: string } {
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
   const host = options.host ?? '127.0.0.1';
   const starttls = options.starttls ?? true;
-  const result: TestSmtpServer = { host, port: 0, mails: [], authAttempts: [] };
+  const result: TestSmtpServer = { host, port: 0, mails: [], connections: 0, authAttempts: [] };
   const server = new SMTPServer({
     ...(starttls ? selfSignedCertificate() : {}),
     // Refused outright, not merely unadvertised: a client that insists on STARTTLS must fail here.
@@ -72,6 +76,10 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     disableReverseLookup: true,
     closeTimeout: 100,
     logger: false,
+    onConnect(_session, callback) {
+      result.connections++;
+      callback();
+    },
     onAuth(auth, session, callback) {
       result.authAttempts.push({ user: auth.username ?? '', secure: session.secure });
       const { credentials } = options;
@@ -93,6 +101,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
           raw: Buffer.concat(chunks).toString('utf8'),
           secure: session.secure,
           user: typeof session.user === 'string' ? session.user : undefined,
+          servername: session.servername || undefined,
         });
         callback();
       });

@@ -1,4 +1,8 @@
+import type { LookupAddress } from 'node:dns';
+import net from 'node:net';
 import nodemailer from 'nodemailer';
+import { pinnedLookup } from '../../engine/checks/ssrf.ts';
+import { resolveAlertTarget } from '../guard.ts';
 import { stripLineBreaks } from '../headers.ts';
 import type { AlertProviderImpl, SendContext } from '../types.ts';
 import { requireSetting, settingOr } from './setting.ts';
@@ -12,12 +16,27 @@ export const email: AlertProviderImpl = {
     const host = requireSetting(settings, 'host');
     const from = stripLineBreaks(requireSetting(settings, 'from'));
     const to = stripLineBreaks(requireSetting(settings, 'to'));
+    const port = Number(settingOr(settings, 'port', '25'));
     const user = settings.user ?? '';
     const pass = settings.pass ?? '';
     const authenticate = user !== '' || pass !== '';
+    let addresses: LookupAddress[];
+    try {
+      addresses = await resolveAlertTarget(host, ctx.allowPrivateTargets, ctx.signal);
+    } catch (err) {
+      throw new Error(`SMTP send failed: ${describeFailure(err as NodeJS.ErrnoException, ctx)}`);
+    }
     const transport = nodemailer.createTransport({
+      // Stays the configured name: STARTTLS and implicit TLS present and verify it (SNI), whatever address was used.
       host,
-      port: Number(settingOr(settings, 'port', '25')),
+      port,
+      // nodemailer would resolve the name again itself; the socket goes to the addresses the guard checked instead.
+      getSocket: (_options, callback) => {
+        connectPinned(host, port, addresses, ctx).then(
+          (connection) => callback(null, { connection }),
+          (err: Error) => callback(err, false),
+        );
+      },
       // STARTTLS is used whenever the server offers it; it is demanded only before sending credentials.
       requireTLS: authenticate && !LOOPBACK_NAMES.has(host),
       auth: authenticate ? { user, pass } : undefined,
@@ -46,6 +65,25 @@ export const email: AlertProviderImpl = {
     }
   },
 };
+
+/** A TCP connection to one of the checked addresses (each tried in turn, as the PORT check does). */
+function connectPinned(host: string, port: number, addresses: LookupAddress[], ctx: SendContext): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, lookup: pinnedLookup(addresses), autoSelectFamily: true, signal: ctx.signal });
+    const timer = setTimeout(() => {
+      socket.destroy(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }));
+    }, ctx.httpTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
 
 function describeFailure(err: NodeJS.ErrnoException, ctx: SendContext): string {
   if (ctx.signal.aborted) return 'aborted before the alert deadline';

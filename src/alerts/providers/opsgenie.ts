@@ -11,6 +11,7 @@ export const opsgenie: AlertProviderImpl = {
     await sendHttp(
       {
         url: settings.eu === 'true' ? ctx.endpoints.opsgenieEu : ctx.endpoints.opsgenie,
+        operatorEndpoint: true,
         headers: { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` },
         json: {
           // Cut by code point, not UTF-16 unit, so an emoji is never split in half.

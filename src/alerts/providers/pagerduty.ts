@@ -20,7 +20,7 @@ export const pagerduty: AlertProviderImpl = {
               severity: settingOr(settings, 'severity', 'critical'),
             },
           };
-    await sendHttp({ url: ctx.endpoints.pagerduty, json }, ctx);
+    await sendHttp({ url: ctx.endpoints.pagerduty, json, operatorEndpoint: true }, ctx);
   },
 };
 

@@ -11,6 +11,6 @@ export const pushover: AlertProviderImpl = {
       title: alert.title,
       message: alert.message,
     };
-    await sendHttp({ url: ctx.endpoints.pushover, json }, ctx);
+    await sendHttp({ url: ctx.endpoints.pushover, json, operatorEndpoint: true }, ctx);
   },
 };

@@ -9,6 +9,7 @@ export const telegram: AlertProviderImpl = {
     await sendHttp(
       {
         url: `${trimTrailingSlashes(ctx.endpoints.telegram)}/bot${token}/sendMessage`,
+        operatorEndpoint: true,
         json: { chat_id: requireSetting(settings, 'chat_id'), text: `*${alert.title}*\n${alert.message}`, parse_mode: 'Markdown' },
       },
       ctx,

@@ -1,0 +1,130 @@
+import dns from 'node:dns';
+import { describe, expect, it, vi } from 'vitest';
+import { getProvider } from '../../src/alerts/providers/index.ts';
+import type { AlertSettings } from '../../src/alerts/types.ts';
+import type { AlertProvider } from '../../src/generated/prisma/client.ts';
+import { startTestApp } from '../helpers/app.ts';
+import { startReceiver } from '../helpers/receiver.ts';
+import { startSmtpServer } from '../helpers/smtp.ts';
+import { closedPortUrl, DOWN, sendContext, sendError } from './support.ts';
+
+/** Every provider whose target host comes from the channel's own settings. */
+const USER_TARGETS: { provider: AlertProvider; settings: (base: string) => AlertSettings; method?: string }[] = [
+  { provider: 'WEBHOOK', settings: (b) => ({ url: `${b}/hook` }) },
+  { provider: 'NTFY', settings: (b) => ({ url: b, topic: 'alerts' }) },
+  { provider: 'GOTIFY', settings: (b) => ({ url: b, token: 'gt' }) },
+  { provider: 'MATRIX', settings: (b) => ({ homeserver: b, access_token: 'mx', room_id: '!r:h' }), method: 'PUT' },
+  { provider: 'DISCORD', settings: (b) => ({ url: `${b}/api/webhooks/1/x` }) },
+  { provider: 'SLACK', settings: (b) => ({ url: `${b}/services/x` }) },
+  { provider: 'TEAMS', settings: (b) => ({ url: `${b}/webhookb2/x` }) },
+];
+
+const guarded = (base: string) => sendContext({ url: base }, { allowPrivateTargets: false });
+
+describe.each(USER_TARGETS)('$provider with private targets refused', ({ provider, settings, method = 'POST' }) => {
+  it('refuses a loopback target before connecting, and the error tells nothing about the port', async () => {
+    const receiver = await startReceiver();
+    receiver.status = 503;
+    const err = await sendError(getProvider(provider).send(settings(receiver.url), DOWN, guarded(receiver.url)));
+    expect(err.message).toBe(`${method} request failed: blocked: 127.0.0.1 resolves to a private address`);
+    expect(receiver.connections).toBe(0);
+    expect(receiver.requests).toEqual([]);
+  });
+
+  it('refuses a name that resolves to loopback, and an IPv6 literal', async () => {
+    const receiver = await startReceiver();
+    const byName = receiver.url.replace('127.0.0.1', 'localhost');
+    const byV6 = receiver.url.replace('127.0.0.1', '[::1]');
+    const send = (base: string) => sendError(getProvider(provider).send(settings(base), DOWN, guarded(base)));
+    expect((await send(byName)).message).toBe(`${method} request failed: blocked: localhost resolves to a private address`);
+    expect((await send(byV6)).message).toBe(`${method} request failed: blocked: ::1 resolves to a private address`);
+    expect(receiver.connections).toBe(0);
+  });
+});
+
+describe('operator-configured endpoints', () => {
+  it.each([
+    ['TELEGRAM', { token: '1:t', chat_id: '1' }],
+    ['PAGERDUTY', { routing_key: 'k' }],
+    ['PUSHOVER', { token: 't', user: 'u' }],
+    ['OPSGENIE', { api_key: 'k' }],
+  ] as const)('%s is trusted: its endpoint comes from the environment, not from a channel', async (provider, settings) => {
+    const receiver = await startReceiver();
+    await getProvider(provider).send(settings, DOWN, guarded(receiver.url));
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+describe('a permitted target', () => {
+  it('is connected to at the address the guard checked, without a second lookup', async () => {
+    const receiver = await startReceiver();
+    // dns.lookup is what net and undici resolve with when they are given no lookup of their own.
+    const lookup = vi.spyOn(dns, 'lookup');
+    try {
+      const base = receiver.url.replace('127.0.0.1', 'localhost');
+      await getProvider('WEBHOOK').send({ url: `${base}/hook` }, DOWN, sendContext(receiver));
+      expect(lookup).not.toHaveBeenCalled();
+    } finally {
+      lookup.mockRestore();
+    }
+    expect(receiver.requests.map((r) => [r.path, r.headers.host])).toEqual([['/hook', `localhost:${new URL(receiver.url).port}`]]);
+  });
+});
+
+describe('EMAIL with private targets refused', () => {
+  const settingsFor = (host: string, port: number): AlertSettings => ({ host, port: String(port), from: 'a@example.com', to: 'b@example.com' });
+
+  it('refuses a loopback SMTP host, by address or by name, without connecting', async () => {
+    const server = await startSmtpServer({ starttls: false });
+    const email = getProvider('EMAIL');
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const err = await sendError(email.send(settingsFor(host, server.port), DOWN, guarded('http://unused')));
+      expect(err.message).toBe(`SMTP send failed: blocked: ${host} resolves to a private address`);
+    }
+    expect(server.connections).toBe(0);
+    expect(server.mails).toEqual([]);
+  });
+
+  it('when allowed, connects to the checked address and still asks TLS for the configured name', async () => {
+    const server = await startSmtpServer();
+    const lookup = vi.spyOn(dns, 'lookup');
+    try {
+      await getProvider('EMAIL').send({ ...settingsFor('localhost', server.port), tls_insecure: 'true' }, DOWN, sendContext({ url: 'http://unused' }));
+      expect(lookup).not.toHaveBeenCalled();
+    } finally {
+      lookup.mockRestore();
+    }
+    expect(server.mails).toHaveLength(1);
+    expect(server.mails[0]).toMatchObject({ secure: true, servername: 'localhost' });
+  });
+});
+
+describe('testAlertChannel with private targets refused', () => {
+  const CREATE = /* GraphQL */ `
+    mutation GuardCreate($input: CreateAlertChannelInput!) {
+      createAlertChannel(input: $input) { ... on AlertChannelPayload { alertChannel { id } } }
+    }
+  `;
+  const TEST = /* GraphQL */ `
+    mutation GuardTest($input: IdInput!) {
+      testAlertChannel(input: $input) { __typename ... on AlertChannelPayload { test { ok error } } }
+    }
+  `;
+
+  it('is no port scanner for an EDITOR: the same refusal whether a port is open or not, and nothing is sent', async () => {
+    const t = await startTestApp({ env: { UPTOP_ALLOW_PRIVATE_TARGETS: 'false' } });
+    const open = await startReceiver();
+    open.status = 404;
+    const closed = await closedPortUrl();
+    const outcomes = [];
+    for (const base of [open.url, closed]) {
+      const created = await t.request(CREATE, { input: { name: base, provider: 'WEBHOOK', settings: { url: `${base}/probe` } } }, t.users.editor.token);
+      const id = (created.data!.createAlertChannel as { alertChannel: { id: string } }).alertChannel.id;
+      const res = await t.request(TEST, { input: { id } }, t.users.editor.token);
+      outcomes.push(res.data!.testAlertChannel);
+    }
+    const refused = { __typename: 'AlertChannelPayload', test: { ok: false, error: 'POST request failed: blocked: 127.0.0.1 resolves to a private address' } };
+    expect(outcomes).toEqual([refused, refused]);
+    expect(open.connections).toBe(0);
+  });
+});
