@@ -4,7 +4,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { z } from 'zod';
 import type { Permissions } from '../auth/roles.ts';
@@ -12,6 +12,7 @@ import { permissionsOf } from '../auth/roles.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { GraphQLContext } from './context.ts';
+import { isRowCursor } from './ids.ts';
 
 /** API.md: `first` is at most 100 on every connection, and more is an error rather than quietly less. */
 const MAX_PAGE_SIZE = 100;
@@ -22,6 +23,15 @@ export const pageSize = z
   .min(0, 'must not be negative')
   .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
   .nullish();
+
+/** Validates `after`/`before` on every connection, before its resolver (or Prisma) sees the value. */
+const cursorArg = z.string().refine(isRowCursor, 'is not a cursor of this connection').nullish();
+
+/** A Node type of the schema: `node(id)` with a well-formed id of any other type names nothing. */
+function isNodeType(schema: GraphQLSchema, typename: string): boolean {
+  const type = schema.getType(typename);
+  return isObjectType(type) && type.getInterfaces().some((iface) => iface.name === 'Node');
+}
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -72,10 +82,15 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
-    nodeQueryOptions: { authScopes: { read: true } },
+    nodeQueryOptions: {
+      authScopes: { read: true },
+      resolve: (_root, args, _ctx, info, resolveNode) => (isNodeType(info.schema, args.id.typename) ? resolveNode(args.id) : null),
+    },
     nodesQueryOptions: false,
     firstArgOptions: { validate: pageSize },
     lastArgOptions: { validate: pageSize },
+    afterArgOptions: { validate: cursorArg },
+    beforeArgOptions: { validate: cursorArg },
   },
   validation: {
     validationError: (failure) =>

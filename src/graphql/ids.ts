@@ -19,6 +19,16 @@ export function decodeId(id: string, typename: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+/**
+ * A cursor this API handed out. Every connection pages by row id, which the prisma plugin writes as base64 of
+ * `GPC:N:<id>`; anything else (`GPC:N:abc`, `GPC:S:1`, `GPC:J:{}`, a number past 2^53) would reach Prisma as an
+ * unusable value and fail there as an internal error, so it is refused as input instead.
+ */
+export function isRowCursor(cursor: string): boolean {
+  const id = /^GPC:N:([1-9]\d{0,15})$/.exec(Buffer.from(cursor, 'base64').toString('latin1'))?.[1];
+  return id !== undefined && Number.isSafeInteger(Number(id)) && Buffer.from(`GPC:N:${id}`).toString('base64') === cursor;
+}
+
 /** A reference inside an input (`parentId`, `alertChannelIds`): a bad one is a ValidationError naming the field. */
 export function referenceId(id: string, typename: string, field: string): number {
   const n = decodeId(id, typename);

@@ -1,3 +1,4 @@
+import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { SecretDecryptError } from '../alerts/crypto.ts';
@@ -43,6 +44,10 @@ function knownError(err: unknown): Known | null {
  */
 export function maskError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
+  // Pothos refuses unusable arguments (a malformed global ID or cursor, `before` with `first`) with this error.
+  if (error instanceof GraphQLError && original instanceof PothosValidationError) {
+    return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+  }
   if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
   const known = knownError(original);
   if (known) {

@@ -83,7 +83,7 @@ describe('graphql-ws on the HTTP server', () => {
   });
 
   it('answers every limit with extensions.code QUERY_TOO_COMPLEX, naming the limit', async () => {
-    const cases = [
+    const cases: { limit: string; env: Record<string, string>; max: number; query: string }[] = [
       { limit: 'depth', env: { UPTOP_MAX_DEPTH: '5' }, max: 5, query: nestedQuery(6, 'subscription') },
       { limit: 'aliases', env: { UPTOP_MAX_ALIASES: '3' }, max: 3, query: '{ a: hello b: hello c: hello d: hello }' },
       { limit: 'tokens', env: { UPTOP_MAX_TOKENS: '40' }, max: 40, query: `{ ${'hello '.repeat(40)}}` },
