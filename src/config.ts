@@ -1,6 +1,7 @@
 import net from 'node:net';
 import parseDuration from 'parse-duration';
 import { z } from 'zod';
+import { MAX_TIMER_DELAY_MS } from './clock.ts';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/url.ts';
 
 /** A duration such as `72h`, `7d`, `1h30m` or `90s`, as milliseconds; a bare number has no unit and is refused. */
@@ -12,6 +13,11 @@ const duration = z.string().transform((raw, ctx) => {
   }
   return ms;
 });
+
+/** A duration handed to Node's own timers (sockets, AbortSignal.timeout), which fire at once past their limit. */
+const timerDuration = duration.pipe(
+  z.number().max(MAX_TIMER_DELAY_MS, `must be at most 24d (Node's timers wait at most ${MAX_TIMER_DELAY_MS} ms, about 24.8 days)`),
+);
 
 const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 
@@ -86,7 +92,7 @@ const envSchema = z.object({
   UPTOP_CHECK_CONCURRENCY: int(1, 10_000).default(200),
   UPTOP_RECONCILE_INTERVAL: duration.default(30 * 1000),
   UPTOP_ALERT_TIMEOUT: duration.default(30 * 1000),
-  UPTOP_ALERT_HTTP_TIMEOUT: duration.default(10 * 1000),
+  UPTOP_ALERT_HTTP_TIMEOUT: timerDuration.default(10 * 1000),
   // GraphQL
   UPTOP_GRAPHIQL: bool.default(true),
   UPTOP_INTROSPECTION: bool.default(true),

@@ -8,7 +8,7 @@ import { ValidationError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
-/** 31 days: a monthly push job still fits, and the scheduler's timers stay within setTimeout's range. */
+/** 31 days: a monthly push job still fits. That is beyond one Node timer (24.8 days); the clock chains such delays. */
 export const MAX_INTERVAL_SECONDS = 31 * 24 * 3600;
 
 const whole = (min: number, max: number, unit = '') =>

@@ -1,0 +1,50 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_TIMER_DELAY_MS, systemClock } from '../src/clock.ts';
+
+const DAY = 24 * 3600_000;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Arms of Node's own setTimeout for at least the longest delay it accepts: only long clock timers ask for that. */
+function longRawArms() {
+  const spy = vi.spyOn(globalThis, 'setTimeout');
+  return {
+    count: () => spy.mock.calls.filter(([, ms]) => (ms ?? 0) >= MAX_TIMER_DELAY_MS).length,
+    lastTimer: () => spy.mock.results.at(-1)?.value as NodeJS.Timeout,
+  };
+}
+
+describe('systemClock with delays Node cannot arm in one timer', () => {
+  it('keeps a 30-day timer pending over real time instead of firing it after 1 ms in a loop', async () => {
+    const raw = longRawArms();
+    let fired = 0;
+    // Like a 30-day check interval: each run arms the next.
+    const run = () => {
+      fired++;
+      handle = systemClock.setTimeout(run, 30 * DAY);
+    };
+    let handle = systemClock.setTimeout(run, 30 * DAY);
+    await sleep(100);
+    expect(fired).toBe(0);
+    expect(raw.count()).toBe(1);
+    systemClock.clearTimeout(handle);
+  });
+
+  it('cancels the armed step of a long timer', () => {
+    const raw = longRawArms();
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    const handle = systemClock.setTimeout(() => {}, 60 * DAY);
+    expect(raw.count()).toBe(1);
+    systemClock.clearTimeout(handle);
+    expect(cleared).toHaveBeenCalledWith(raw.lastTimer());
+  });
+
+  it('still fires a short timer', async () => {
+    const fired = new Promise<number>((resolve) => systemClock.setTimeout(() => resolve(Date.now()), 20));
+    const armedAt = Date.now();
+    expect(await fired).toBeGreaterThanOrEqual(armedAt);
+  });
+});
