@@ -16,7 +16,6 @@ describe('cursors and ids from clients', () => {
     const t = await startTestApp({ logger: captured.logger });
     const token = t.users.viewer.token;
     await t.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {}, t.users.admin.token);
-    const site = base64('Site:1');
 
     for (const cursor of BAD_CURSORS) {
       const queries = {

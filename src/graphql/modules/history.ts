@@ -77,13 +77,15 @@ builder.prismaObjectFields('Site', (t) => ({
   }, { name: 'StateChangeConnection' }, { name: 'StateChangeEdge' }),
   uptime: t.field({
     type: UptimeReportRef,
-    description: 'Defaults to the last 30 days.',
+    description: 'Defaults to the last 30 days; a `to` in the future is read as now.',
     args: {
       from: t.arg({ type: 'DateTime', required: false }),
       to: t.arg({ type: 'DateTime', required: false }),
     },
     resolve: (site, args, ctx) => {
-      const to = args.to ?? ctx.clock.now();
+      // Nothing is known past now: a window reaching into the future would count the current status forward.
+      const now = ctx.clock.now();
+      const to = args.to && args.to.getTime() < now.getTime() ? args.to : now;
       const from = args.from ?? new Date(to.getTime() - DEFAULT_UPTIME_WINDOW_MS);
       if (from.getTime() >= to.getTime()) throw new GraphQLError('uptime: "from" must be before "to"', { extensions: { code: 'BAD_USER_INPUT' } });
       return siteUptime(ctx.db, site.id, liveState(ctx, site.id).status, from, to);

@@ -5,7 +5,7 @@ import { permissionsOf } from '../../auth/roles.ts';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import { PENDING_RUNTIME } from '../../engine/live-state.ts';
 import type { SiteConfig } from '../../engine/types.ts';
-import { NotFoundError, ValidationError } from '../../services/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import type { SiteInput } from '../../services/sites.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -283,8 +283,9 @@ builder.mutationFields((t) => ({
   }),
   checkSiteNow: t.field({
     type: SitePayload,
+    description: 'Checks the site now and returns it with the result; a paused site is a ConflictError.',
     authScopes: { edit: true },
-    errors: { types: [NotFoundError] },
+    errors: { types: [NotFoundError, ConflictError] },
     args: { input: t.arg({ type: IdInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({ site: await ctx.services.sites.checkNow(targetId(String(input.id), 'Site')) }),
   }),

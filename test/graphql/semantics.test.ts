@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { decodeId } from '../../src/graphql/ids.ts';
+import { startTestApp } from '../helpers/app.ts';
+import { createSite } from '../helpers/sites.ts';
+
+const HOUR = 3600 * 1000;
+
+describe('checkSiteNow', () => {
+  it('answers a paused site with a ConflictError and checks nothing', async () => {
+    const checked: string[] = [];
+    const t = await startTestApp({
+      runCheck: async (site) => {
+        checked.push(site.name);
+        return { status: 'UP', statusCode: 200, latencyMs: 1, hasSsl: false, certExpiresAt: null, message: '' };
+      },
+    });
+    const paused = await createSite(t, { name: 'paused', type: 'HTTP', url: 'http://127.0.0.1:1/', paused: true });
+    const res = await t.request(
+      'mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename ... on Error { message } } }',
+      { id: paused.id },
+      t.users.editor.token,
+    );
+    expect(res.data!.checkSiteNow).toEqual({ __typename: 'ConflictError', message: expect.stringMatching(/paused/) });
+    expect(checked).toEqual([]);
+    expect(await t.app.deps.db.check.count()).toBe(0);
+
+    const running = await createSite(t, { name: 'running', type: 'HTTP', url: 'http://127.0.0.1:1/' });
+    const ok = await t.request('mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename } }', { id: running.id }, t.users.editor.token);
+    expect(ok.data!.checkSiteNow).toEqual({ __typename: 'SitePayload' });
+    expect(checked).toContain('running');
+  });
+});
+
+describe('Site.uptime', () => {
+  it('reads a `to` in the future as now', async () => {
+    const t = await startTestApp();
+    const site = await createSite(t, { name: 'down', type: 'PUSH' });
+    const now = t.clock.nowMs();
+    await t.app.deps.writer.submit((tx) =>
+      tx.stateChange.create({ data: { siteId: decodeId(site.id, 'Site')!, fromStatus: 'UP', toStatus: 'DOWN', reason: 'r', changedAt: new Date(now - 2 * HOUR) } }),
+    );
+    const uptime = async (to: number) =>
+      (
+        await t.request(
+          'query($id: ID!, $from: DateTime, $to: DateTime) { site(id: $id) { uptime(from: $from, to: $to) { downtimeSeconds uptimePercent } } }',
+          { id: site.id, from: new Date(now - HOUR).toISOString(), to: new Date(to).toISOString() },
+          t.users.viewer.token,
+        )
+      ).data!.site.uptime;
+    expect(await uptime(now + 24 * HOUR)).toEqual({ downtimeSeconds: 3600, uptimePercent: 0 });
+    expect(await uptime(now + 24 * HOUR)).toEqual(await uptime(now));
+    expect((await uptime(now - HOUR / 2)).downtimeSeconds).toBe(1800);
+  });
+});
