@@ -56,7 +56,10 @@ function decodeSettings(stored: string, secretBox: SecretBox | undefined): Alert
  */
 export class AlertDispatcher {
   private channels = new Map<number, Channel>();
+  /** Sends started or waiting their turn; `idle()` and `pending` count both. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** The last send queued per site and channel (`<siteId>:<channelId>`), which the next one for that pair waits for. */
+  private readonly queueTails = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -66,17 +69,30 @@ export class AlertDispatcher {
     this.channels = new Map(rows.map((row) => [row.id, this.toChannel(row)]));
   }
 
-  /** Fire and forget: one send per channel; channels that no longer exist are skipped. */
+  /**
+   * Fire and forget: one send per channel; channels that no longer exist are skipped. Sends for one site to one
+   * channel go out one after the other, so a recovery never overtakes its outage (a PagerDuty resolve that arrives
+   * before its trigger leaves the incident open). Each send ends by its own deadline, which starts when it starts,
+   * so a dead channel holds that site's next alert for at most one deadline; other sites and channels do not wait.
+   */
   dispatch(channelIds: readonly number[], alert: AlertMessage): void {
+    const siteId = alert.site?.id ?? null;
     for (const id of channelIds) {
       const channel = this.channels.get(id);
       if (!channel) continue;
-      const send: Promise<void> = this.send(channel, alert)
-        .then((outcome) => {
-          if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, alert.site?.id ?? null);
-        })
+      const key = `${siteId}:${id}`;
+      const deliver = () =>
+        this.send(channel, alert).then((outcome) => {
+          if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
+        });
+      const previous = this.queueTails.get(key);
+      const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
         .catch(() => {})
-        .finally(() => this.inFlight.delete(send));
+        .finally(() => {
+          this.inFlight.delete(send);
+          if (this.queueTails.get(key) === send) this.queueTails.delete(key);
+        });
+      this.queueTails.set(key, send);
       this.inFlight.add(send);
     }
   }

@@ -14,16 +14,21 @@ export interface ReceivedRequest {
   json(): unknown;
 }
 
+/** Milliseconds to wait before answering, `'never'` (held open until the receiver closes), or a promise to wait for. */
+export type Delay = number | 'never' | Promise<unknown>;
+
 export interface Receiver {
   /** `http://127.0.0.1:<port>` without a trailing slash. */
   url: string;
   requests: ReceivedRequest[];
+  /** Every request in the order its answer was sent: the order a service that acts on answering would act in. */
+  answered: ReceivedRequest[];
   /** TCP connections accepted so far (a blocked sender must open none). */
   connections: number;
   /** Status of every following answer (200 by default). */
   status: number;
-  /** Milliseconds to wait before answering; `'never'` holds the request open until the receiver closes. */
-  delay: number | 'never';
+  /** When to answer each following request; a function decides per request. */
+  delay: Delay | ((req: ReceivedRequest) => Delay);
   /** Resolves with the next request once its body has arrived, even if the answer is still pending. */
   nextRequest(): Promise<ReceivedRequest>;
   close(): Promise<void>;
@@ -54,15 +59,22 @@ export async function startReceiver(): Promise<Receiver> {
       receiver.requests.push(recorded);
       waiting.shift()?.(recorded);
       const answer = () => {
+        if (res.destroyed) return;
+        receiver.answered.push(recorded);
         res.writeHead(receiver.status, { 'Content-Type': 'application/json' });
         res.end('{"ok":true}');
       };
-      if (receiver.delay === 'never') return;
-      if (receiver.delay === 0) return answer();
+      const delay = typeof receiver.delay === 'function' ? receiver.delay(recorded) : receiver.delay;
+      if (delay === 'never') return;
+      if (delay === 0) return answer();
+      if (typeof delay !== 'number') {
+        void delay.then(answer, answer);
+        return;
+      }
       const timer = setTimeout(() => {
         timers.delete(timer);
         answer();
-      }, receiver.delay);
+      }, delay);
       timers.add(timer);
     });
   });
@@ -73,6 +85,7 @@ export async function startReceiver(): Promise<Receiver> {
   const receiver: Receiver = {
     url: `http://127.0.0.1:${port}`,
     requests: [],
+    answered: [],
     connections: 0,
     status: 200,
     delay: 0,

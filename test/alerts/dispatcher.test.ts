@@ -1,0 +1,103 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { AlertDispatcher } from '../../src/alerts/dispatcher.ts';
+import { getProvider } from '../../src/alerts/providers/index.ts';
+import type { AlertMessage } from '../../src/alerts/types.ts';
+import { FakeClock, systemClock, type Clock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { AlertProvider } from '../../src/generated/prisma/client.ts';
+import { BatchWriter } from '../../src/writer/writer.ts';
+import { freshDbFile } from '../helpers/db.ts';
+import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.ts';
+
+/** A dispatcher on a real database and writer, its PagerDuty endpoint at the receiver. */
+async function dispatcherFor(receiver: Receiver, clock: Clock) {
+  const t = freshDbFile();
+  const [writeDb, db] = await Promise.all([t.open(), t.open()]);
+  const config = loadConfig({ UPTOP_ALLOW_PRIVATE_TARGETS: 'true', UPTOP_PAGERDUTY_URL: `${receiver.url}/v2/enqueue` });
+  const writer = new BatchWriter({ db: writeDb, clock, logger: pino({ level: 'silent' }), config: config.writer });
+  writer.start();
+  onTestFinished(() => writer.stop());
+  const logs: string[] = [];
+  const dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, log: (message) => logs.push(message) });
+  const addChannel = async (name: string, provider: AlertProvider, settings: Record<string, string>) => {
+    const channel = await writer.submit((tx) => tx.alertChannel.create({ data: { name, provider, settings: JSON.stringify(settings) } }));
+    return channel.id;
+  };
+  const health = async (alertChannelId: number) => {
+    await writer.flush();
+    return db.alertHealth.findUnique({ where: { alertChannelId } });
+  };
+  return { dispatcher, config, logs, addChannel, health };
+}
+
+const alert = (siteId: number, event: 'down' | 'up'): AlertMessage => ({
+  event,
+  title: event === 'down' ? '🚨 ALERT' : '✅ RECOVERY',
+  message: `site ${siteId} is ${event}`,
+  site: { id: siteId, name: `site ${siteId}`, status: event === 'down' ? 'DOWN' : 'UP' },
+  timestamp: new Date(),
+});
+
+/** `trigger 7`, `resolve 7`, or the webhook's `down 7`. */
+function label(req: ReceivedRequest): string {
+  const body = req.json() as { event_action?: string; dedup_key?: string; event?: string; site?: { id: number } };
+  return body.event_action ? `${body.event_action} ${body.dedup_key!.replace('uptop-site-', '')}` : `${body.event} ${body.site!.id}`;
+}
+
+describe('alert order', () => {
+  it('delivers a resolve sent 1 ms after its trigger after it, while other sites and channels go ahead (system clock)', async () => {
+    const receiver = await startReceiver();
+    const { dispatcher, addChannel, health } = await dispatcherFor(receiver, systemClock);
+    const pagerduty = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+
+    // PagerDuty is slow with site 7's trigger; it answers once the alerts that must not wait behind it have arrived.
+    let releaseTrigger!: () => void;
+    const triggerHeld = new Promise<void>((resolve) => (releaseTrigger = resolve));
+    const mustNotWait = new Set(['trigger 8', 'down 7']);
+    receiver.delay = (req) => {
+      const name = label(req);
+      if (name === 'trigger 7') return triggerHeld;
+      mustNotWait.delete(name);
+      if (mustNotWait.size === 0) releaseTrigger();
+      return 0;
+    };
+
+    dispatcher.dispatch([pagerduty, hook], alert(7, 'down'));
+    await sleep(1);
+    dispatcher.dispatch([pagerduty], alert(7, 'up'));
+    dispatcher.dispatch([pagerduty], alert(8, 'down'));
+    expect(dispatcher.pending).toBe(4);
+    await dispatcher.idle();
+
+    const answered = receiver.answered.map(label);
+    expect(answered.slice(0, 2).sort()).toEqual(['down 7', 'trigger 8']);
+    expect(answered.slice(2)).toEqual(['trigger 7', 'resolve 7']);
+    expect(dispatcher.pending).toBe(0);
+    expect(await health(pagerduty)).toMatchObject({ sendCount: 3, failCount: 0, lastSendOk: true });
+  });
+
+  it('does not let a send that never ends hold the queue: the next one goes once its deadline passed', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, config, logs, addChannel, health } = await dispatcherFor(receiver, clock);
+    const pagerduty = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
+    await dispatcher.reload();
+    receiver.delay = (req) => (label(req) === 'trigger 7' ? 'never' : 0);
+
+    const triggerArrived = receiver.nextRequest();
+    dispatcher.dispatch([pagerduty], alert(7, 'down'));
+    dispatcher.dispatch([pagerduty], alert(7, 'up'));
+    await triggerArrived;
+    expect(dispatcher.pending).toBe(2);
+    await clock.advanceAsync(config.engine.alertTimeoutMs);
+    await dispatcher.idle();
+
+    expect(receiver.requests.map(label)).toEqual(['trigger 7', 'resolve 7']);
+    expect(logs).toEqual([`Alert send failed (pd): alert send timed out after ${config.engine.alertTimeoutMs} ms`]);
+    expect(await health(pagerduty)).toMatchObject({ sendCount: 2, failCount: 1, lastSendOk: true, lastError: '' });
+  });
+});
