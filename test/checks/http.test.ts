@@ -1,9 +1,7 @@
 import type http from 'node:http';
-import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { runCheck } from '../../src/engine/checks/index.ts';
-import { destroyHttpAgents } from '../../src/engine/checks/agents.ts';
 import { closedPort, createCertificate, startHttpsTarget, startHttpTarget, type HttpTarget, type TestCertificate } from '../helpers/targets.ts';
 import { allowPrivate, blockPrivate, site } from './fixtures.ts';
 
@@ -15,7 +13,6 @@ beforeAll(async () => {
 afterEach(() => {
   target.requests.length = 0;
   target.reply({ status: 200, body: 'ok' });
-  destroyHttpAgents();
 });
 afterAll(() => target.close());
 
@@ -126,29 +123,23 @@ describe('HTTP request', () => {
     expect(target.requests[0]!.headers.authorization).toBe('Bearer tok-123');
   });
 
-  it('reuses the keep-alive connection between checks', async () => {
+  it('opens a connection of its own for every check and closes it when done', async () => {
     const before = { connections: target.connections, requests: target.requestCount };
-    for (let i = 0; i < 3; i++) expect((await runCheck(site({ url: target.url }), allowPrivate)).status).toBe('UP');
-    expect(target.connections - before.connections).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      expect((await runCheck(site({ url: target.url }), allowPrivate)).status).toBe('UP');
+      await target.idle(); // the server keeps idle connections for a minute: only the check can have closed it
+    }
+    expect(target.connections - before.connections).toBe(3);
     expect(target.requestCount - before.requests).toBe(3);
   });
 
-  it('resends on a fresh connection when the pooled one was closed by the server', async () => {
-    const served = new WeakMap<Socket, number>();
-    target.handle((req, res) => {
-      const count = (served.get(req.socket) ?? 0) + 1;
-      served.set(req.socket, count);
-      if (count > 1) {
-        req.socket.destroy(); // what a server's idle timeout does to a reused connection
-        return;
-      }
-      res.end('ok');
+  it('closes its connection when it stops reading early (keyword found, body still coming)', async () => {
+    target.handle((_req, res) => {
+      res.writeHead(200);
+      res.write(`needle${'x'.repeat(2 * 1024 * 1024)}`); // more than the keyword search reads, and never ended
     });
-    const before = target.connections;
-    expect((await runCheck(site({ url: target.url }), allowPrivate)).status).toBe('UP');
-    expect(await runCheck(site({ url: target.url }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
-    expect(target.connections - before).toBe(2);
-    expect(target.requests).toHaveLength(3); // the second check's first attempt died on the reused socket
+    expect(await runCheck(site({ url: target.url, keyword: 'needle' }), allowPrivate)).toMatchObject({ status: 'UP' });
+    await target.idle();
   });
 
   it('is DOWN with the transport error when nothing listens', async () => {
@@ -314,7 +305,7 @@ describe('HTTP SSRF guard', () => {
     expect(target.requests).toHaveLength(0);
   });
 
-  it('refuses a name resolving to a private address, even with an allowed connection to it pooled', async () => {
+  it('refuses a name resolving to a private address right after an allowed check of it', async () => {
     const url = `http://localhost:${target.port}/`;
     expect((await runCheck(site({ url }), allowPrivate)).status).toBe('UP');
     const before = target.connections;
@@ -385,6 +376,21 @@ describe('HTTPS', () => {
       expect(secure.connections - before).toBe(3);
     } finally {
       secure.reply({ status: 200, body: 'ok' });
+    }
+  });
+
+  it('sees a certificate rotated between two checks: each check makes its own TCP connection and TLS handshake', async () => {
+    const rotating = await startHttpsTarget(longLived);
+    try {
+      const first = await runCheck(site({ url: rotating.url, checkSsl: true, ignoreTls: true }), allowPrivate);
+      expect(first).toMatchObject({ status: 'UP', certExpiresAt: longLived.notAfter });
+      rotating.rotateCertificate(expiringSoon);
+      const second = await runCheck(site({ url: rotating.url, checkSsl: true, ignoreTls: true }), allowPrivate);
+      expect(second).toMatchObject({ status: 'UP', certExpiresAt: expiringSoon.notAfter });
+      expect(rotating.connections).toBe(2);
+      await rotating.idle();
+    } finally {
+      await rotating.close();
     }
   });
 

@@ -83,6 +83,10 @@ export interface HttpTarget {
   readonly requestCount: number;
   /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
   readonly connections: number;
+  /** Resolves once no accepted connection is open any more. */
+  idle(): Promise<void>;
+  /** Serves this certificate on new connections from now on (HTTPS targets only). */
+  rotateCertificate(certificate: TestCertificate): void;
   /** Answers every request with this reply from now on. */
   reply(reply: Reply): void;
   /** Answers every request through this handler from now on (redirect chains, slow answers, ...). */
@@ -97,7 +101,10 @@ export interface HttpTargetOptions {
   record?: boolean;
 }
 
-/** An HTTP server (HTTPS with `tls`) answering 200 "ok" until told otherwise. */
+/**
+ * An HTTP server (HTTPS with `tls`) answering 200 "ok" until told otherwise. It keeps idle connections open for a
+ * minute, like production servers, so a client that leaves one open shows in `idle()`.
+ */
 export async function startHttpTarget(options: HttpTargetOptions = {}): Promise<HttpTarget> {
   const requests: RecordedRequest[] = [];
   const record = options.record ?? true;
@@ -114,8 +121,22 @@ export async function startHttpTarget(options: HttpTargetOptions = {}): Promise<
       handler(req, res, body);
     });
   };
-  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
-  server.on(options.tls ? 'secureConnection' : 'connection', () => connections++);
+  const serverOptions = { keepAliveTimeout: 60_000 };
+  const server = options.tls
+    ? https.createServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, listener)
+    : http.createServer(serverOptions, listener);
+  const open = new Set<net.Socket>();
+  let onIdle: Array<() => void> = [];
+  server.on('connection', (socket: net.Socket) => {
+    connections++;
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size > 0) return;
+      for (const resolve of onIdle) resolve();
+      onIdle = [];
+    });
+  });
   const port = await listen(server);
   return {
     url: `${options.tls ? 'https' : 'http'}://${HOST}:${port}/`,
@@ -126,6 +147,11 @@ export async function startHttpTarget(options: HttpTargetOptions = {}): Promise<
     },
     get connections() {
       return connections;
+    },
+    idle: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => onIdle.push(resolve))),
+    rotateCertificate(certificate) {
+      if (!(server instanceof https.Server)) throw new Error('rotateCertificate needs an HTTPS target');
+      server.setSecureContext({ key: certificate.key, cert: certificate.cert });
     },
     reply(reply) {
       handler = replyWith(reply);
@@ -208,6 +234,8 @@ export interface DnsTargetOptions {
   rcodes?: Record<string, RcodeName>;
   /** Answers over UDP are empty and flagged truncated, so clients must ask again over TCP. */
   truncateUdp?: boolean;
+  /** Start as a name server that never answers (see `silent`). */
+  silent?: boolean;
 }
 
 export interface DnsQuery {
@@ -221,6 +249,8 @@ export interface DnsTarget {
   /** `127.0.0.1:<port>`, as a site's dnsServer. */
   server: string;
   queries: DnsQuery[];
+  /** Resolves once `count` queries have arrived in all. */
+  received(count: number): Promise<void>;
   /** While true, queries are recorded but never answered. */
   silent: boolean;
   close(): Promise<void>;
@@ -231,13 +261,16 @@ export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<Dn
   const records = options.records ?? [];
   const rcodes = new Map(Object.entries(options.rcodes ?? {}).map(([name, rcode]) => [name.toLowerCase(), RCODES[rcode]]));
   const queries: DnsQuery[] = [];
-  const state = { silent: false };
+  const state = { silent: options.silent ?? false };
+  let waiters: Array<{ count: number; resolve: () => void }> = [];
 
   const answer = (query: DecodedPacket, transport: DnsQuery['transport']): Packet | null => {
     const question = query.questions?.[0];
     if (!question) return null;
     const name = question.name.toLowerCase();
     queries.push({ name, type: question.type, transport });
+    for (const waiter of waiters) if (queries.length >= waiter.count) waiter.resolve();
+    waiters = waiters.filter((w) => queries.length < w.count);
     if (state.silent) return null;
     const named = records.filter((r) => r.name.toLowerCase() === name);
     const rcode = rcodes.get(name) ?? (named.length === 0 ? RCODES.NXDOMAIN : RCODES.NOERROR);
@@ -279,6 +312,7 @@ export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<Dn
       port,
       server: `${HOST}:${port}`,
       queries,
+      received: (count) => (queries.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
       get silent() {
         return state.silent;
       },

@@ -28,15 +28,15 @@ export async function checkDns(target: CheckTarget, options: CheckOptions): Prom
   const server = parseServer(target.dnsServer);
   if (!server) return downResult(`invalid DNS server: ${target.dnsServer}`);
   if (!options.allowPrivateTargets && server.port !== DNS_PORT) return downResult('DNS server port must be 53');
-  const resolution = await resolveGuarded(server.host, options.allowPrivateTargets);
-  if (!resolution.ok) {
-    return downResult(resolution.reason === 'private' ? 'DNS server resolves to private address' : resolution.message);
-  }
-  const address = resolution.addresses[0]!;
-
   const deadline = new Deadline(timeoutSeconds(target), options.signal);
-  const started = performance.now();
+  let started = performance.now();
   try {
+    const resolution = await resolveGuarded(server.host, options.allowPrivateTargets, deadline.lookupOptions(options));
+    if (!resolution.ok) {
+      return downResult(resolution.reason === 'private' ? 'DNS server resolves to private address' : resolution.message);
+    }
+    const address = resolution.addresses[0]!;
+    started = performance.now();
     const query: Packet = {
       type: 'query',
       id: randomInt(0x10000),

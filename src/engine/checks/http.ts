@@ -1,16 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { finished } from 'node:stream/promises';
 import { systemClock } from '../../clock.ts';
 import { DEFAULT_ACCEPTED_CODES, isCodeAccepted } from './accepted-codes.ts';
-import { agentFor } from './agents.ts';
 import { Deadline } from './deadline.ts';
 import { parseHttpHeaders } from './http-headers.ts';
 import { followRedirect, MAX_REDIRECTS, type HttpHop } from './redirect.ts';
 import { downResult, errorText, upResult } from './result.ts';
-import { httpBlockedMessage, isPrivateAddress } from './ssrf.ts';
+import { httpBlockedMessage, pinnedLookup, resolveGuarded } from './ssrf.ts';
 import { stripBrackets, timeoutSeconds } from './target.ts';
 import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
@@ -23,8 +21,9 @@ const USER_AGENT = 'uptop (uptime monitor)';
 class CheckFailure extends Error {}
 
 /**
- * HTTP(S) check on node:http directly: it exposes the peer certificate, and lets the SSRF guard own DNS resolution
- * through the pooled agents' `lookup`.
+ * HTTP(S) check on node:http directly: it exposes the peer certificate, and lets the SSRF guard own DNS resolution.
+ * Every check opens its own connection, as the Go original does: latency is lookup + connect + TLS + first response,
+ * and a rotated certificate or a DNS fail-over shows at the next check instead of hiding behind a pooled socket.
  */
 export async function checkHttp(target: CheckTarget, options: CheckOptions): Promise<CheckResult> {
   const first = firstHop(target);
@@ -32,13 +31,14 @@ export async function checkHttp(target: CheckTarget, options: CheckOptions): Pro
 
   const verifyTls = !(target.ignoreTls || options.insecureSkipVerify);
   const deadline = new Deadline(timeoutSeconds(target), options.signal);
+  const requests: http.ClientRequest[] = [];
   const started = performance.now();
   let latencyMs: number | null = null;
   try {
     let hop = first;
     let res: http.IncomingMessage;
     for (let redirects = 0; ; redirects++) {
-      res = await send(hop, verifyTls, options.allowPrivateTargets, deadline.signal);
+      res = await send(hop, verifyTls, options, deadline, requests);
       const next = followRedirect(hop, res.statusCode ?? 0, res.headers.location);
       if (!next) break;
       await drain(res);
@@ -52,6 +52,8 @@ export async function checkHttp(target: CheckTarget, options: CheckOptions): Pro
     return downResult(message, { latencyMs: latencyMs ?? performance.now() - started });
   } finally {
     deadline.dispose();
+    // Whatever path the check took, none of its connections outlives it.
+    for (const req of requests) req.destroy();
   }
 }
 
@@ -87,35 +89,37 @@ function looksLikeJson(text: string): boolean {
 }
 
 /**
- * Sends one request and resolves with its response (headers arrived). A pooled socket the server closed while idle
- * fails at once with ECONNRESET; that request never reached the server, so it is sent again on another socket.
+ * Resolves the hop's host through the guard within the check's deadline, then sends one request on a new connection
+ * to exactly the addresses that were checked, and resolves with the response (headers arrived).
  */
-async function send(hop: HttpHop, verifyTls: boolean, allowPrivate: boolean, signal: AbortSignal): Promise<http.IncomingMessage> {
+async function send(hop: HttpHop, verifyTls: boolean, options: CheckOptions, deadline: Deadline, requests: http.ClientRequest[]): Promise<http.IncomingMessage> {
   const protocol = hop.url.protocol;
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new CheckFailure(`unsupported protocol scheme "${protocol.replace(/:$/, '')}"`);
   }
   const host = stripBrackets(hop.url.hostname);
-  // Sockets to IP literals are opened without a lookup, so the guard in the agents' lookup never sees them.
-  if (!allowPrivate && net.isIP(host) && isPrivateAddress(host)) throw new CheckFailure(httpBlockedMessage(host, host));
-
-  const agent = agentFor(protocol, verifyTls, allowPrivate);
-  const request = protocol === 'https:' ? https.request : http.request;
-  for (;;) {
-    const attempt = new Promise<http.IncomingMessage>((resolve, reject) => {
-      const headers = hop.body ? { ...hop.headers, 'content-length': String(hop.body.length) } : hop.headers;
-      const req = request(hop.url, { method: hop.method, headers, agent, signal });
-      req.once('response', resolve);
-      req.once('error', (err: NodeJS.ErrnoException) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
-      req.end(hop.body ?? undefined);
-    });
-    try {
-      return await attempt;
-    } catch (err) {
-      const stale = (err as { reusedSocket?: boolean; code?: string }).reusedSocket && (err as { code?: string }).code === 'ECONNRESET';
-      if (!stale || signal.aborted) throw err;
-    }
+  const resolution = await resolveGuarded(host, options.allowPrivateTargets, deadline.lookupOptions(options));
+  if (!resolution.ok) {
+    throw new CheckFailure(resolution.reason === 'private' ? httpBlockedMessage(host, resolution.address) : resolution.message);
   }
+  const request = protocol === 'https:' ? https.request : http.request;
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
+    const headers = hop.body ? { ...hop.headers, 'content-length': String(hop.body.length) } : hop.headers;
+    // agent: false gives the request an agent of its own: no pooled socket and no TLS session to resume (a resumed
+    // session shows no peer certificate), and node sends "Connection: close".
+    const req = request(hop.url, {
+      method: hop.method,
+      headers,
+      agent: false,
+      lookup: pinnedLookup(resolution.addresses),
+      rejectUnauthorized: verifyTls,
+      signal: deadline.signal,
+    });
+    requests.push(req);
+    req.once('response', resolve);
+    req.once('error', reject);
+    req.end(hop.body ?? undefined);
+  });
 }
 
 async function judge(target: CheckTarget, options: CheckOptions, res: http.IncomingMessage, latencyMs: number): Promise<CheckResult> {
@@ -155,7 +159,7 @@ async function readPrefix(res: http.IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks).subarray(0, limit);
 }
 
-/** Discards the body so the socket can serve the next check; a broken body does not change the verdict. */
+/** Reads the body to its end (a redirect's, or one not searched for a keyword); a broken body does not change the verdict. */
 async function drain(res: http.IncomingMessage): Promise<void> {
   res.resume();
   await finished(res).catch(() => undefined);

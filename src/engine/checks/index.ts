@@ -6,7 +6,12 @@ import { downResult, errorText } from './result.ts';
 import type { Checker, CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
 export type { Checker, CheckOptions, CheckResult, CheckTarget } from './types.ts';
-export { destroyHttpAgents } from './agents.ts';
+
+/**
+ * HTTP checks no longer pool connections (each opens and closes its own), so there is nothing to close here. Kept
+ * only because the engine still calls it on stop; remove it together with that call.
+ */
+export function destroyHttpAgents(): void {}
 
 const checkers: Partial<Record<CheckTarget['type'], Checker>> = {
   HTTP: checkHttp,

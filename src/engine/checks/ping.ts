@@ -14,19 +14,21 @@ const RTT = /time[=<]([\d.]+) ?ms/;
 
 /**
  * One ICMP echo through the system's `ping` (iputils-ping), which may open ICMP sockets where node cannot.
- * The address is resolved and checked here and handed to ping numerically, so ping does no DNS of its own.
+ * The address is resolved and checked here, within the timeout, and handed to ping numerically, so ping does no DNS
+ * of its own.
  */
 export async function checkPing(target: CheckTarget, options: CheckOptions): Promise<CheckResult> {
   const host = targetHost(target);
   if (!host) return downResult('no hostname to ping');
-  const resolution = await resolveGuarded(host, options.allowPrivateTargets);
-  if (!resolution.ok) return downResult(resolutionFailure(resolution));
-  const address = resolution.addresses[0]!.address;
-
   const seconds = timeoutSeconds(target);
   const deadline = new Deadline(seconds + PROCESS_GRACE_SECONDS, options.signal);
+  const started = performance.now();
   try {
-    const outcome = await runPing(address, seconds, deadline.signal);
+    const resolution = await resolveGuarded(host, options.allowPrivateTargets, deadline.lookupOptions(options, seconds));
+    if (!resolution.ok) return downResult(resolutionFailure(resolution));
+    // The lookup spent part of the timeout; ping's -W takes whole seconds on every iputils version.
+    const waitSeconds = Math.max(1, Math.ceil(seconds - (performance.now() - started) / 1000));
+    const outcome = await runPing(resolution.addresses[0]!.address, waitSeconds, deadline.signal);
     if (outcome.kind === 'reply') return upResult({ latencyMs: outcome.rttMs });
     if (outcome.kind === 'no-reply' || (deadline.aborted && !options.signal?.aborted)) return downResult('no ICMP response');
     return downResult(`ping failed: ${deadline.aborted ? deadline.reason() : outcome.message}`);

@@ -6,19 +6,19 @@ import { pinnedLookup, resolutionFailure, resolveGuarded } from './ssrf.ts';
 import { targetHost, timeoutSeconds } from './target.ts';
 import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
-/** TCP connect to host:port; UP once the handshake completes, latency = connect time. */
+/** TCP connect to host:port within the timeout, lookup included; UP once the handshake completes, latency = connect time. */
 export async function checkPort(target: CheckTarget, options: CheckOptions): Promise<CheckResult> {
   const host = targetHost(target);
   if (!host) return downResult('no hostname to connect to');
   const port = target.port;
   if (port === null || !Number.isInteger(port) || port < 1 || port > 65535) return downResult(`invalid port: ${port ?? '(none)'}`);
 
-  const resolution = await resolveGuarded(host, options.allowPrivateTargets);
-  if (!resolution.ok) return downResult(resolutionFailure(resolution));
-
   const deadline = new Deadline(timeoutSeconds(target), options.signal);
-  const started = performance.now();
+  let started = performance.now();
   try {
+    const resolution = await resolveGuarded(host, options.allowPrivateTargets, deadline.lookupOptions(options));
+    if (!resolution.ok) return downResult(resolutionFailure(resolution));
+    started = performance.now();
     await connect(host, port, resolution.addresses, deadline.signal);
     return upResult({ latencyMs: performance.now() - started });
   } catch (err) {

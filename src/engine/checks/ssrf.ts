@@ -1,6 +1,7 @@
-import dns, { type LookupAddress } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { resolveHost, type ResolveOptions } from './resolver.ts';
 import { errorText } from './result.ts';
 
 /** The Go original's private IPv4 set (safedial.go) plus unspecified, multicast and loopback. */
@@ -78,21 +79,14 @@ export type Resolution =
 /**
  * Resolves `host` once (an IP literal as it is) and refuses it when any address is private, unless allowed.
  * Callers connect only to the returned addresses, so a second answer (DNS rebinding) can never be used.
+ * The lookup is bounded by `options.timeoutMs` (default 5 s) and abandoned on `options.signal` (see resolveHost).
  */
-export async function resolveGuarded(host: string, allowPrivate: boolean): Promise<Resolution> {
+export async function resolveGuarded(host: string, allowPrivate: boolean, options: ResolveOptions = {}): Promise<Resolution> {
   let addresses: LookupAddress[];
-  const family = net.isIP(host);
-  if (family !== 0) {
-    addresses = [{ address: host, family }];
-  } else {
-    try {
-      addresses = await dns.promises.lookup(host, { all: true });
-    } catch (err) {
-      return { ok: false, reason: 'resolve-failed', message: `resolve failed: ${errorText(err)}` };
-    }
-    if (addresses.length === 0) {
-      return { ok: false, reason: 'resolve-failed', message: `resolve failed: no address for ${host}` };
-    }
+  try {
+    addresses = await resolveHost(host, options);
+  } catch (err) {
+    return { ok: false, reason: 'resolve-failed', message: `resolve failed: ${errorText(err)}` };
   }
   if (!allowPrivate) {
     const blocked = addresses.find((a) => isPrivateAddress(a.address));
@@ -115,33 +109,14 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 
 /** A `lookup` for net/http/tls that answers only with the given, already validated addresses. */
 export function pinnedLookup(addresses: LookupAddress[]): net.LookupFunction {
-  return (_hostname, options, callback) => answer(addresses, options, callback as LookupCallback);
-}
-
-/**
- * A `lookup` for the HTTP agents: every new connection resolves through the guard, and the socket connects to
- * exactly the addresses that were checked. IP literals never reach a lookup, so the HTTP checker checks those itself.
- */
-export function guardedLookup(allowPrivate: boolean): net.LookupFunction {
-  return (hostname, options, callback) => {
-    const cb = callback as LookupCallback;
-    resolveGuarded(hostname, allowPrivate).then(
-      (resolution) => {
-        if (resolution.ok) answer(resolution.addresses, options, cb);
-        else if (resolution.reason === 'private') cb(new Error(httpBlockedMessage(hostname, resolution.address)), '');
-        else cb(new Error(resolution.message), '');
-      },
-      (err: unknown) => cb(err instanceof Error ? err : new Error(String(err)), ''),
-    );
+  return (_hostname, options: LookupOptions, lookupCallback) => {
+    const callback = lookupCallback as LookupCallback;
+    const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
+    if (wanted.length === 0) {
+      callback(Object.assign(new Error('resolve failed: no address of the requested family'), { code: 'ENOTFOUND' }), '');
+      return;
+    }
+    if (options.all) callback(null, wanted);
+    else callback(null, wanted[0]!.address, wanted[0]!.family);
   };
-}
-
-function answer(addresses: LookupAddress[], options: dns.LookupOptions, callback: LookupCallback): void {
-  const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
-  if (wanted.length === 0) {
-    callback(Object.assign(new Error('resolve failed: no address of the requested family'), { code: 'ENOTFOUND' }), '');
-    return;
-  }
-  if (options.all) callback(null, wanted);
-  else callback(null, wanted[0]!.address, wanted[0]!.family);
 }

@@ -31,6 +31,8 @@ export interface CheckOptions {
   allowPrivateTargets: boolean;
   /** UPTOP_INSECURE_SKIP_VERIFY: skip TLS verification for every HTTP check. */
   insecureSkipVerify: boolean;
+  /** Name servers the checks' lookups ask instead of /etc/resolv.conf's, as `ip`, `ip:port` or `[ipv6]:port`. */
+  nameServers?: readonly string[];
   /** Aborts the check (engine stop). */
   signal?: AbortSignal;
   /** Judges certificate expiry against this time source (default: the system clock). */
