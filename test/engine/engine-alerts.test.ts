@@ -275,6 +275,10 @@ describe('engine: alert sends', () => {
     web.reply({ status: 200 });
     await h.engine.checkNow(id);
     expect(h.engine.getState(id)!.status).toBe('UP');
+    // One site's alerts to one channel go in order: the recovery is sent once the DOWN alert's deadline has passed.
+    const recovery = receiver.nextRequest();
+    await h.clock.advanceAsync(h.config.engine.alertTimeoutMs);
+    await recovery;
     await h.clock.advanceAsync(h.config.engine.alertTimeoutMs);
     await h.settle();
     const failures = h.engine.logs().filter((l) => l.message.startsWith('Alert send failed'));
