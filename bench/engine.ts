@@ -1,11 +1,13 @@
 /**
- * Engine benchmark: 10,000 HTTP sites at a 30 s interval against a local keep-alive HTTP server (in a child process,
- * so it has its own core), with the real checker, writer, SQLite file and pubsub, on the system clock.
+ * Engine benchmark: 10,000 HTTP sites at a 30 s interval against a local HTTP server (in a child process, so it has
+ * its own core), with the real checker, writer, SQLite file and pubsub, on the system clock. Each check opens a
+ * connection of its own, as in production; the target counts connections and requests, and the run reports both,
+ * so a checker that pooled connections would show.
  * Prints checks/s against the 333/s scheduled, check lateness p50/p99, event-loop delay p99 and peak RSS; the last
  * line is `engine on-time ratio: <fraction of checks started within 1 s of schedule>`.
  * Knobs: BENCH_SITES (10000), BENCH_INTERVAL (30, seconds), BENCH_SECONDS (60), UPTOP_CHECK_CONCURRENCY (200).
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,14 +31,33 @@ const ON_TIME_MS = 1000;
 if (process.argv.includes('--serve')) serveTarget();
 else await main();
 
-/** The target: a keep-alive HTTP server answering 200 "ok", reporting its port to the parent. */
+interface TargetCounts {
+  connections: number;
+  requests: number;
+}
+
+/**
+ * The target: an HTTP server answering 200 "ok" that would keep idle connections for two minutes, reporting its
+ * port to the parent, and its counts whenever the parent asks.
+ */
 function serveTarget(): void {
+  const counts: TargetCounts = { connections: 0, requests: 0 };
   const server = http.createServer({ keepAliveTimeout: 120_000 }, (_req, res) => {
+    counts.requests++;
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '2' });
     res.end('ok');
   });
+  server.on('connection', () => counts.connections++);
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+  process.on('message', () => process.send?.(counts));
   process.on('disconnect', () => process.exit(0));
+}
+
+function targetCounts(child: ChildProcess): Promise<TargetCounts> {
+  return new Promise((resolve) => {
+    child.once('message', (counts: TargetCounts) => resolve(counts));
+    child.send('counts');
+  });
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -120,6 +141,7 @@ async function main(): Promise<void> {
   const stopMs = performance.now() - t2;
   const rows = await readDb.check.count();
   await Promise.all([readDb.$disconnect(), writeDb.$disconnect()]);
+  const counts = await targetCounts(child);
   child.disconnect();
   fs.rmSync(dir, { recursive: true, force: true });
 
@@ -132,5 +154,6 @@ async function main(): Promise<void> {
   console.log(`event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
   console.log(`peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
   console.log(`writer: ${stats.written} rows written, queue depth ${stats.queueDepth} at the end, ${stats.droppedTotal} dropped; ${rows} check rows in the DB; engine stop ${stopMs.toFixed(0)} ms`);
+  console.log(`target: ${counts.requests} requests on ${counts.connections} connections (${(counts.connections / Math.max(1, counts.requests)).toFixed(3)} per request)`);
   console.log(`engine on-time ratio: ${onTime.toFixed(4)}`);
 }
