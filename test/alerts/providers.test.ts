@@ -62,10 +62,10 @@ describe.each(EVENTS)('a $event alert', (alert) => {
     });
   });
 
-  it('TELEGRAM posts Markdown to /bot<token>/sendMessage', async () => {
+  it('TELEGRAM posts HTML with a bold title to /bot<token>/sendMessage', async () => {
     const req = await sendOne('TELEGRAM', () => ({ token: '123456:ABC-def_ghi', chat_id: '-100200' }), alert);
     expectJsonPost(req, '/bot123456:ABC-def_ghi/sendMessage');
-    expect(req.json()).toEqual({ chat_id: '-100200', text: `*${alert.title}*\n${alert.message}`, parse_mode: 'Markdown' });
+    expect(req.json()).toEqual({ chat_id: '-100200', text: `<b>${alert.title}</b>\n${alert.message}`, parse_mode: 'HTML' });
   });
 
   it('PUSHOVER posts token, user, title and message', async () => {
@@ -181,6 +181,20 @@ describe('PAGERDUTY', () => {
   it('triggers a test alert under a key of its own', async () => {
     const req = await sendOne('PAGERDUTY', () => settings, TEST);
     expect(req.json()).toMatchObject({ event_action: 'trigger', dedup_key: `uptop-test-${AT.getTime()}` });
+  });
+});
+
+describe('TELEGRAM', () => {
+  it('escapes what HTML parsing would take as markup, so names with Markdown characters arrive intact', async () => {
+    const name = 'db_main *prod* [eu] `x`';
+    const reason = 'HTTP 503 <html> & "co"';
+    const alert = { ...DOWN, title: `🚨 ALERT <${name}>`, message: `Monitor '${name}' is DOWN: ${reason}` };
+    const req = await sendOne('TELEGRAM', () => ({ token: '1:t', chat_id: '42' }), alert);
+    expect(req.json()).toEqual({
+      chat_id: '42',
+      text: "<b>🚨 ALERT &lt;db_main *prod* [eu] `x`&gt;</b>\nMonitor 'db_main *prod* [eu] `x`' is DOWN: HTTP 503 &lt;html&gt; &amp; \"co\"",
+      parse_mode: 'HTML',
+    });
   });
 });
 
