@@ -73,6 +73,13 @@ export class UnknownSiteError extends Error {
 interface SiteEntry {
   site: EngineSite;
   state: LiveSiteState;
+  /**
+   * Counts the results and beats applied. Results are ordered by it, not by wall time, which a clock step or a
+   * database moved between hosts can put in the future.
+   */
+  seq: number;
+  /** Push deadlines count from here: the last beat, or when this engine began judging if later (DESIGN decision 9). */
+  pushFromMs: number;
 }
 
 /** A check row, also the payload of `site:checkCompleted` (one object for both). */
@@ -351,6 +358,7 @@ export class Engine implements EngineApi {
     const entry = siteId === undefined ? undefined : this.sites.get(siteId);
     if (!entry) return { ok: false, reason: 'unknown-token' };
     const now = this.clock.now();
+    entry.pushFromMs = now.getTime();
     const t = applyHeartbeat(entry.state, entry.site, now, this.silence(entry));
     this.commit(entry, t, {
       kind: 'check',
@@ -385,7 +393,9 @@ export class Engine implements EngineApi {
   // ---------------------------------------------------------------- sites in memory
 
   private addEntry(site: EngineSite, state: LiveSiteState): void {
-    this.sites.set(site.id, { site, state: withConfig(state, site) });
+    const nowMs = this.clock.nowMs();
+    const pushFromMs = Math.min(state.lastCheckAt?.getTime() ?? nowMs, nowMs);
+    this.sites.set(site.id, { site, state: withConfig(state, site), seq: 0, pushFromMs });
     if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
     this.linkParent(site.id, site.parentId);
   }
@@ -461,11 +471,14 @@ export class Engine implements EngineApi {
   // ---------------------------------------------------------------- scheduling
 
   private scheduleAll(): void {
+    const nowMs = this.clock.nowMs();
     for (const entry of this.sites.values()) {
       if (entry.site.paused) continue;
-      // A push monitor is judged at once against its persisted last beat: overdue already, or a timer at the deadline.
-      if (entry.site.type === 'PUSH') this.triggerQuietly(entry.site.id);
-      else this.scheduler.schedule(entry.site.id, this.random() * Math.min(this.intervalMs(entry.site), MAX_START_STAGGER_MS));
+      if (entry.site.type === 'PUSH') {
+        // Beats sent while this engine was down or passive were refused, not missed: deadlines count from now at the earliest.
+        entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+        this.schedulePush(entry);
+      } else this.scheduler.schedule(entry.site.id, this.random() * Math.min(this.intervalMs(entry.site), MAX_START_STAGGER_MS));
       this.armRenotify(entry);
     }
   }
@@ -483,8 +496,9 @@ export class Engine implements EngineApi {
     const entry = this.sites.get(siteId);
     if (!entry || entry.site.paused || !this.checking) return null;
     if (entry.site.type === 'PUSH') {
-      const at = nextPushEvaluation(entry.state, entry.site.interval, this.clock.nowMs());
-      return at === null ? null : at - this.clock.nowMs();
+      const nowMs = this.clock.nowMs();
+      const at = nextPushEvaluation(entry.state, entry.site, this.pushFrom(entry, nowMs), nowMs);
+      return at === null ? null : at - nowMs;
     }
     const interval = this.intervalMs(entry.site);
     return interval + this.random() * interval * 0.1;
@@ -492,9 +506,15 @@ export class Engine implements EngineApi {
 
   private schedulePush(entry: SiteEntry): void {
     const nowMs = this.clock.nowMs();
-    const at = nextPushEvaluation(entry.state, entry.site.interval, nowMs);
+    const at = nextPushEvaluation(entry.state, entry.site, this.pushFrom(entry, nowMs), nowMs);
     if (at === null) this.scheduler.cancel(entry.site.id);
     else this.scheduler.schedule(entry.site.id, at - nowMs);
+  }
+
+  /** A beat in the future (the clock stepped back) counts as now, so the monitor is not frozen until the clock catches up. */
+  private pushFrom(entry: SiteEntry, nowMs: number): number {
+    if (entry.pushFromMs > nowMs) entry.pushFromMs = nowMs;
+    return entry.pushFromMs;
   }
 
   private runSite(siteId: number): Promise<void> | void {
@@ -509,7 +529,7 @@ export class Engine implements EngineApi {
 
   private async runOutbound(entry: SiteEntry): Promise<void> {
     const site = entry.site;
-    const startedAt = this.clock.now();
+    const seqAtStart = entry.seq;
     let result: CheckResult;
     if (site.configError) result = downResult(site.configError);
     else {
@@ -525,8 +545,10 @@ export class Engine implements EngineApi {
       }
     }
     // A site removed (or replaced) mid-check is not brought back, a check of the type it had before an edit says
-    // nothing about it now, and a passive or stopping engine ignores results.
+    // nothing about it now, and a passive or stopping engine ignores results. A failure is outranked by any result or
+    // beat applied since this check started.
     if (!this.checking || this.sites.get(site.id) !== entry || entry.site.type !== site.type) return;
+    if (result.status !== 'UP' && entry.seq !== seqAtStart) return;
     const now = this.clock.now();
     const obs: Observation = {
       status: result.status,
@@ -535,11 +557,9 @@ export class Engine implements EngineApi {
       hasSsl: result.hasSsl,
       certExpiresAt: result.certExpiresAt,
       reason: result.message,
-      basis: startedAt,
       checkedAt: now,
     };
     const t = handleStatusChange(entry.state, obs, entry.site, now, this.silence(entry));
-    if (!t) return;
     this.commit(entry, t, {
       kind: 'check',
       siteId: site.id,
@@ -554,10 +574,9 @@ export class Engine implements EngineApi {
 
   private evaluatePushSite(entry: SiteEntry): void {
     const now = this.clock.now();
-    const obs = evaluatePush(entry.state, entry.site.interval, now.getTime());
+    const obs = evaluatePush(entry.state, entry.site, this.pushFrom(entry, now.getTime()), now.getTime());
     if (!obs) return;
     const t = handleStatusChange(entry.state, obs, entry.site, now, this.silence(entry));
-    if (!t) return;
     this.commit(entry, t, {
       kind: 'check',
       siteId: entry.site.id,
@@ -614,6 +633,7 @@ export class Engine implements EngineApi {
     const id = entry.site.id;
     const now = this.clock.now();
     entry.state = t.next;
+    entry.seq++;
     if (check) {
       this.writer.enqueue(check);
       this.pubsub.publish('site:checkCompleted', check);
@@ -649,9 +669,11 @@ export class Engine implements EngineApi {
       this.renotifyTimers.clear(site.id);
       return;
     }
-    const base = fromMs ?? (state.lastAlertAt ?? state.statusChangedAt ?? this.clock.now()).getTime();
+    const nowMs = this.clock.nowMs();
+    // A time stored in the future (clock stepped back) counts as now, or the reminder would wait for the clock.
+    const base = Math.min(fromMs ?? (state.lastAlertAt ?? state.statusChangedAt)?.getTime() ?? nowMs, nowMs);
     const at = base + site.renotifyMinutes * 60_000;
-    this.renotifyTimers.set(site.id, at - this.clock.nowMs(), () => this.renotify(site.id));
+    this.renotifyTimers.set(site.id, at - nowMs, () => this.renotify(site.id));
   }
 
   private renotify(siteId: number): void {

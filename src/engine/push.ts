@@ -13,11 +13,17 @@ export interface PushDeadlines {
   down: number;
 }
 
+/** The part of a push monitor's configuration its deadlines depend on. */
+export interface PushRules {
+  interval: number;
+  maxRetries: number;
+}
+
 /** grace = max(interval/2, 60 s); LATE after the interval, STALE at interval + grace/2, DOWN at interval + grace. */
-export function pushDeadlines(lastBeatMs: number, intervalSec: number): PushDeadlines {
+export function pushDeadlines(fromMs: number, intervalSec: number): PushDeadlines {
   const intervalMs = intervalSec * 1000;
   const grace = Math.max(intervalMs / 2, MIN_GRACE_MS);
-  const overdue = lastBeatMs + intervalMs;
+  const overdue = fromMs + intervalMs;
   return { overdue, stale: overdue + grace / 2, down: overdue + grace };
 }
 
@@ -27,15 +33,42 @@ const REASONS: Partial<Record<SiteStatus, string>> = {
   DOWN: 'heartbeat missed',
 };
 
+/** Silence only makes things worse: a deadline never takes a monitor back from STALE to LATE, or from DOWN. */
+const RANK: Record<SiteStatus, number> = { PENDING: 0, UP: 0, LATE: 1, STALE: 2, DOWN: 3, SSL_EXPIRED: 3 };
+
+/** Each deadline, when it passes, and the status it gives. */
+function steps(d: PushDeadlines): [number, SiteStatus][] {
+  return [
+    [d.overdue, 'LATE'],
+    [d.stale, 'STALE'],
+    [d.down, 'DOWN'],
+  ];
+}
+
+/**
+ * While failures are still counted against MaxRetries, one failure counts per interval, as in the Go original, which
+ * looks at a push monitor once per interval: the k-th may count once k-1 intervals have passed since the first deadline.
+ */
+function countingRetries(state: LiveSiteState, rules: PushRules): boolean {
+  return state.failureCount <= rules.maxRetries;
+}
+
+function nextFailureAt(state: LiveSiteState, d: PushDeadlines, intervalSec: number): number {
+  return d.overdue + state.failureCount * intervalSec * 1000 + 1;
+}
+
 /**
  * What a push monitor's silence means now, as an observation for the state machine; null when there is nothing to
- * fold in: still PENDING (no beat ever), not yet overdue, or already in that status.
+ * fold in: still PENDING (no beat ever), no deadline passed that makes things worse than they are, or this interval's
+ * failure already counted. `fromMs` is where the deadlines count from: the last beat, or when the engine began judging.
  */
-export function evaluatePush(state: LiveSiteState, intervalSec: number, nowMs: number): Observation | null {
+export function evaluatePush(state: LiveSiteState, rules: PushRules, fromMs: number, nowMs: number): Observation | null {
   if (state.status === 'PENDING' || !state.lastCheckAt) return null;
-  const d = pushDeadlines(state.lastCheckAt.getTime(), intervalSec);
-  const status: SiteStatus | null = nowMs > d.down ? 'DOWN' : nowMs > d.stale ? 'STALE' : nowMs > d.overdue ? 'LATE' : null;
-  if (status === null || status === state.status) return null;
+  const d = pushDeadlines(fromMs, rules.interval);
+  let status: SiteStatus | null = null;
+  for (const [deadline, given] of steps(d)) if (nowMs > deadline) status = given;
+  if (status === null || RANK[status] <= RANK[state.status]) return null;
+  if (countingRetries(state, rules) && nowMs < nextFailureAt(state, d, rules.interval)) return null;
   return {
     status,
     statusCode: null,
@@ -43,21 +76,20 @@ export function evaluatePush(state: LiveSiteState, intervalSec: number, nowMs: n
     hasSsl: state.hasSsl,
     certExpiresAt: state.certExpiresAt,
     reason: REASONS[status] ?? '',
-    basis: state.lastCheckAt,
     checkedAt: state.lastCheckAt,
   };
 }
 
 /**
- * When to look at a push monitor next: just past its next deadline, and while failures are being counted against
- * MaxRetries, at least once per interval (the Go cadence). Null when nothing can change until a heartbeat.
+ * When evaluatePush has something to say next: just past the next deadline that makes things worse and, while
+ * retries are counted, not before the next interval's failure may count. Null when only a heartbeat can change it.
  */
-export function nextPushEvaluation(state: LiveSiteState, intervalSec: number, nowMs: number): number | null {
+export function nextPushEvaluation(state: LiveSiteState, rules: PushRules, fromMs: number, nowMs: number): number | null {
   if (state.status === 'PENDING' || !state.lastCheckAt) return null;
-  const d = pushDeadlines(state.lastCheckAt.getTime(), intervalSec);
+  const d = pushDeadlines(fromMs, rules.interval);
   // "After" is strict in the spec, so the first instant that counts is one millisecond past the deadline.
-  for (const deadline of [d.overdue, d.stale, d.down]) {
-    if (deadline >= nowMs) return Math.min(deadline + 1, state.failureCount > 0 ? nowMs + intervalSec * 1000 : Infinity);
-  }
-  return state.status === 'DOWN' ? null : nowMs + intervalSec * 1000;
+  const worse = steps(d).find(([, given]) => RANK[given] > RANK[state.status]);
+  if (!worse) return null;
+  const at = countingRetries(state, rules) ? Math.max(worse[0] + 1, nextFailureAt(state, d, rules.interval)) : worse[0] + 1;
+  return Math.max(at, nowMs);
 }

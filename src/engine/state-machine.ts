@@ -16,11 +16,6 @@ export interface Observation {
   certExpiresAt: Date | null;
   /** Empty when UP. */
   reason: string;
-  /**
-   * The lastCheckAt this result was judged against: when the check started, or the heartbeat a push deadline was
-   * computed from. A non-UP result is dropped when the live lastCheckAt is newer (a heartbeat or newer check landed).
-   */
-  basis: Date | null;
   /** What to store as lastCheckAt: when the check finished; for a push deadline the heartbeat time, unchanged. */
   checkedAt: Date | null;
 }
@@ -106,7 +101,7 @@ class Effects {
 
 /**
  * The Go original's handleStatusChange as a pure function: `prev` plus one observation gives the next state and its
- * effects. Returns null when the observation is stale (dropped without any effect).
+ * effects. Its stale-result guard is the caller's: the engine orders results by its own sequence, not by wall time.
  */
 export function handleStatusChange(
   prev: LiveSiteState,
@@ -114,9 +109,8 @@ export function handleStatusChange(
   rules: SiteRules,
   now: Date,
   silence: Silence | null,
-): Transition | null {
+): Transition {
   const up = obs.status === 'UP';
-  if (!up && prev.lastCheckAt && (!obs.basis || prev.lastCheckAt.getTime() > obs.basis.getTime())) return null;
 
   const next: LiveSiteState = {
     ...prev,

@@ -252,3 +252,54 @@ describe('engine: outbound checks', () => {
     expect(h.engine.displayStatus(other)).toBe('PAUSED');
   });
 });
+
+describe('engine: results are ordered by the engine, not by wall time', () => {
+  it('a stored lastCheckAt an hour in the future (clock stepped back, database moved) does not drop a failure', async () => {
+    const web = await httpTarget();
+    web.reply({ status: 500 });
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    const future = new Date(T0 + 3_600_000);
+    await h.persistState(id, { status: 'UP', statusCode: 200, lastCheckAt: future, lastSuccessAt: future, statusChangedAt: new Date(T0 - 86_400_000) });
+    await h.engine.start();
+    await h.tick(0);
+    await h.settle();
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastCheckAt: new Date(T0) });
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+  });
+
+  it('a last alert stored in the future does not hold back the re-notification until the clock catches up', async () => {
+    const web = await httpTarget();
+    web.reply({ status: 500 });
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 300, renotifyMinutes: 10 });
+    await h.createWebhook(receiver, 'ops', [id]);
+    const future = new Date(T0 + 3_600_000);
+    await h.persistState(id, { status: 'DOWN', failureCount: 1, lastCheckAt: future, statusChangedAt: future, lastAlertAt: future });
+    await h.engine.start();
+    await h.tick(10 * 60_000);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.timestamp)).toEqual([new Date(T0 + 10 * 60_000).toISOString()]);
+  });
+
+  it('a failure from a check that started before a heartbeat landed is dropped', async () => {
+    const { h, hold, id } = await firstCheckHeld();
+    const token = 'beadbeadbeadbeadbeadbeadbeadbead';
+    // Turned into a push monitor mid-check, it gets a beat, and is turned back before the check ends.
+    await h.updateSite(id, { type: 'PUSH', pushToken: token, interval: 300 });
+    await h.engine.siteChanged(id);
+    expect(h.engine.heartbeat(token).ok).toBe(true);
+    await h.updateSite(id, { type: 'HTTP', pushToken: null });
+    await h.engine.siteChanged(id);
+    hold.release(500);
+    await hold.waitFor(1);
+    expect(h.engine.getState(id)!.status).toBe('PENDING');
+    hold.release(200);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect((await h.db.check.findMany({ orderBy: { id: 'asc' } })).map((c) => c.status)).toEqual(['UP', 'UP']);
+  });
+});

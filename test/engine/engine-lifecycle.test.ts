@@ -35,31 +35,6 @@ describe('engine: restart', () => {
     ]);
   });
 
-  it('a restored push monitor keeps its real deadline: no DOWN before it, DOWN at once if it passed while stopped', async () => {
-    const receiver = await startReceiver();
-    const h = await engineHarness({ start: false });
-    const id = await h.createSite({ name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 300 });
-    await h.createWebhook(receiver, 'ops', [id]);
-    await h.engine.start();
-    h.engine.heartbeat(TOKEN);
-    await h.tick(100_000);
-    let engine = await h.restart();
-    expect(engine.getState(id)).toMatchObject({ status: 'UP', lastCheckAt: new Date(T0) });
-    await h.tick(200_000);
-    expect(engine.getState(id)!.status).toBe('UP');
-    await h.tick(1);
-    expect(engine.getState(id)!.status).toBe('LATE');
-
-    // Stopped across the DOWN deadline: the new engine judges the persisted beat at once.
-    await engine.stop();
-    await h.writer.flush();
-    await h.clock.advanceAsync(200_000);
-    engine = await h.restart();
-    await h.settle();
-    expect(engine.getState(id)!.status).toBe('DOWN');
-    expect(received(receiver, 'ops').map((a) => a.message)).toEqual(["Push Monitor 'job' missed heartbeat."]);
-  });
-
   it('does not repeat an SSL warning after a restart', async () => {
     const soon = await httpTarget(await createCertificate(3));
     const receiver = await startReceiver();

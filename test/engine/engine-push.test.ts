@@ -78,16 +78,28 @@ describe('engine: push monitors', () => {
     expect(h.engine.getState(id)!.status).toBe('DOWN');
   });
 
-  it('MaxRetries applies to missed deadlines', async () => {
-    const { h, id } = await pushSite(300, { maxRetries: 1 });
+  it('MaxRetries counts one failure per interval: interval 300, maxRetries 1 gives a LATE check at 300 s and DOWN at 600 s', async () => {
+    const { h, receiver, id } = await pushSite(300, { maxRetries: 1 });
     h.engine.heartbeat(TOKEN);
-    await h.tick(300_001);
+    await h.tick(300_000);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', failureCount: 0 });
+    await h.tick(1);
     expect(h.engine.getState(id)).toMatchObject({ status: 'UP', failureCount: 1 });
-    await h.tick(75_000);
-    expect(h.engine.getState(id)).toMatchObject({ status: 'STALE', failureCount: 2 });
-    await h.tick(75_000);
-    expect(h.engine.getState(id)!.status).toBe('DOWN');
     expect(h.engine.logs().map((l) => l.message)).toContain("Monitor 'job' failed check 1/1");
+    // The STALE and DOWN deadlines pass, but the retry lasts a whole interval.
+    await h.tick(299_999);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', failureCount: 1 });
+    await h.tick(1);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', failureCount: 2 });
+    await h.settle();
+    await h.flushEvents();
+    expect(h.events['site:checkCompleted'].map((c) => [c.status, c.checkedAt.getTime() - T0])).toEqual([
+      ['UP', 0],
+      ['LATE', 300_001],
+      ['DOWN', 600_001],
+    ]);
+    expect(h.events['site:statusChanged'].map((c) => [c.from, c.to, c.changedAt.getTime() - T0])).toEqual([['UP', 'DOWN', 600_001]]);
+    expect(received(receiver, 'ops').map((a) => [a.event, a.timestamp])).toEqual([['down', new Date(T0 + 600_001).toISOString()]]);
   });
 
   it('a fresh heartbeat is not overwritten by the DOWN its old deadline would have given', async () => {

@@ -36,6 +36,8 @@ export interface EngineHarness {
   restart(): Promise<Engine>;
   createSite(data: Prisma.SiteUncheckedCreateInput): Promise<number>;
   updateSite(id: number, data: Prisma.SiteUncheckedUpdateInput): Promise<void>;
+  /** Stores a site's runtime state as an engine that ran before would have left it. */
+  persistState(siteId: number, data: Omit<Prisma.SiteRuntimeStateUncheckedCreateInput, 'siteId' | 'updatedAt'>): Promise<void>;
   /** A WEBHOOK channel posting to the receiver at `/<name>`, linked to the given sites. */
   createWebhook(receiver: Receiver, name: string, siteIds: number[]): Promise<number>;
   /** Moves the fake clock and waits for the checks and alert sends that it started. */
@@ -124,6 +126,9 @@ export async function engineHarness(
     },
     async updateSite(id, data) {
       await writer.submit((tx) => tx.site.update({ where: { id }, data }));
+    },
+    async persistState(siteId, data) {
+      await writer.submit((tx) => tx.siteRuntimeState.create({ data: { siteId, updatedAt: clock.now(), ...data } }));
     },
     async createWebhook(receiver, name, siteIds) {
       const channel = await writer.submit((tx) =>

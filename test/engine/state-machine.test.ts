@@ -28,8 +28,8 @@ const rules = (over: Partial<SiteRules> = {}): SiteRules => ({
   ...over,
 });
 
-/** A check that started at `startSec` and finished at `endSec`. */
-function obs(status: SiteStatus, reason = '', startSec = 10, endSec = startSec, over: Partial<Observation> = {}): Observation {
+/** A check that finished at `sec`. */
+function obs(status: SiteStatus, reason = '', sec = 10, over: Partial<Observation> = {}): Observation {
   return {
     status,
     statusCode: status === 'UP' ? 200 : 500,
@@ -37,8 +37,7 @@ function obs(status: SiteStatus, reason = '', startSec = 10, endSec = startSec, 
     hasSsl: false,
     certExpiresAt: null,
     reason,
-    basis: at(startSec),
-    checkedAt: at(endSec),
+    checkedAt: at(sec),
     ...over,
   };
 }
@@ -182,20 +181,20 @@ describe('handleStatusChange', () => {
     const down = handleStatusChange(state(), obs('DOWN', 'boom'), rules(), at(10), 'paused')!;
     expect(down).toMatchObject({ alerts: [], next: { status: 'DOWN', lastAlertAt: null } });
     expect(down.logs).toContain("Monitor 'api' is DOWN (alerts suppressed — paused)");
-    const ssl = handleStatusChange(state(), obs('UP', '', 10, 10, { hasSsl: true, certExpiresAt: at(86_400) }), rules({ checkSsl: true }), at(10), 'paused')!;
+    const ssl = handleStatusChange(state(), obs('UP', '', 10, { hasSsl: true, certExpiresAt: at(86_400) }), rules({ checkSsl: true }), at(10), 'paused')!;
     expect(ssl.alerts).toEqual([]);
     expect(ssl.logs).toEqual(["SSL warning for 'api' suppressed (paused)"]);
   });
 
   describe('SSL warning', () => {
     const sslRules = rules({ checkSsl: true, expiryThreshold: 30 });
-    const cert = (days: number) => obs('UP', '', 10, 10, { hasSsl: true, certExpiresAt: new Date(T0 + 10_000 + days * 86_400_000 + 3600_000) });
+    const cert = (days: number) => obs('UP', '', 10, { hasSsl: true, certExpiresAt: new Date(T0 + 10_000 + days * 86_400_000 + 3600_000) });
 
     it('fires once when the certificate is within the threshold', () => {
       const t = handleStatusChange(state(), cert(15), sslRules, at(10), null)!;
       expect(t.alerts).toEqual([{ event: 'ssl_expiring', title: 'SSL WARNING', message: "SSL for 'api' expires in 15 days" }]);
       expect(t.next.sentSslWarning).toBe(true);
-      const again = handleStatusChange(t.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(15).certExpiresAt }), sslRules, at(20), null)!;
+      const again = handleStatusChange(t.next, obs('UP', '', 20, { hasSsl: true, certExpiresAt: cert(15).certExpiresAt }), sslRules, at(20), null)!;
       expect(again.alerts).toEqual([]);
     });
 
@@ -204,7 +203,7 @@ describe('handleStatusChange', () => {
       const renewed = handleStatusChange(warned, cert(60), sslRules, at(10), null)!;
       expect(renewed.next.sentSslWarning).toBe(false);
       expect(renewed.alerts).toEqual([]);
-      expect(handleStatusChange(renewed.next, obs('UP', '', 20, 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), null)!.alerts).toHaveLength(1);
+      expect(handleStatusChange(renewed.next, obs('UP', '', 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), null)!.alerts).toHaveLength(1);
     });
 
     it('is suppressed in maintenance while the flag is still set', () => {
@@ -217,28 +216,21 @@ describe('handleStatusChange', () => {
     it('applies only to HTTP sites with checkSsl and does not fire for an expired certificate', () => {
       expect(handleStatusChange(state(), cert(15), rules({ expiryThreshold: 30 }), at(10), null)!.alerts).toEqual([]);
       expect(handleStatusChange(state({ type: 'PORT' }), cert(15), { ...sslRules, type: 'PORT' }, at(10), null)!.alerts).toEqual([]);
-      const expired = handleStatusChange(state({ status: 'DOWN' }), obs('SSL_EXPIRED', 'SSL certificate expired', 10, 10, { hasSsl: true, certExpiresAt: at(-86_400) }), sslRules, at(10), null)!;
+      const expired = handleStatusChange(state({ status: 'DOWN' }), obs('SSL_EXPIRED', 'SSL certificate expired', 10, { hasSsl: true, certExpiresAt: at(-86_400) }), sslRules, at(10), null)!;
       expect(expired.alerts.filter((a) => a.event === 'ssl_expiring')).toEqual([]);
     });
   });
 
-  it('drops a non-UP result judged against an older lastCheckAt (stale guard)', () => {
-    const live = state({ type: 'PUSH', lastCheckAt: at(100) });
-    expect(handleStatusChange(live, obs('DOWN', 'heartbeat missed', 0, 0), rules({ type: 'PUSH' }), at(120), null)).toBeNull();
-    // An UP result always stands; a non-UP one judged against the live lastCheckAt (not older) is applied.
-    expect(handleStatusChange(live, obs('UP', '', 0, 120), rules(), at(120), null)!.next).toMatchObject({ status: 'UP', lastCheckAt: at(120) });
-    expect(handleStatusChange(live, obs('DOWN', 'x', 100, 120), rules(), at(120), null)!.next).toMatchObject({
-      status: 'DOWN',
-      lastCheckAt: at(120),
-      lastError: 'x',
-    });
+  it('applies a failure whatever the stored lastCheckAt says: a time in the future (clock stepped back) drops nothing', () => {
+    const live = state({ lastCheckAt: at(3600) });
+    expect(handleStatusChange(live, obs('DOWN', 'x', 10), rules(), at(10), null).next).toMatchObject({ status: 'DOWN', lastCheckAt: at(10), lastError: 'x' });
   });
 
   it('logs "heartbeat overdue" on UP→LATE and "(was late)" on LATE→UP', () => {
-    const late = handleStatusChange(state({ type: 'PUSH' }), obs('LATE', 'heartbeat overdue', 0, 0), rules({ type: 'PUSH' }), at(400), null)!;
+    const late = handleStatusChange(state({ type: 'PUSH' }), obs('LATE', 'heartbeat overdue', 0), rules({ type: 'PUSH' }), at(400), null)!;
     expect(late.logs).toContain("Monitor 'api' heartbeat overdue");
     expect(late.alerts).toEqual([]);
-    const back = handleStatusChange(late.next, obs('UP', '', 400, 400), rules(), at(400), null)!;
+    const back = handleStatusChange(late.next, obs('UP', '', 400), rules(), at(400), null)!;
     expect(back.logs).toContain("Monitor 'api' heartbeat arrived (was late)");
   });
 });
