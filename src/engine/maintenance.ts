@@ -1,5 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
 import type { MaintenanceWindow } from '../generated/prisma/client.ts';
+import { Recurrence } from './recurrence.ts';
 
 export type WindowRow = Pick<
   MaintenanceWindow,
@@ -12,34 +12,60 @@ export interface WindowState {
   until: number;
 }
 
+/** The longest occurrence of a recurring window. */
+export const MAX_DURATION_MINUTES = 7 * 24 * 60;
+
+/**
+ * How far ahead a window not in an occurrence looks for the next one: past a week and a DST change, so a daily or
+ * weekly window knows exactly; a rarer one is simply asked again then.
+ */
+const LOOKAHEAD_MS = 8 * 24 * 3600_000;
+
 export class RecurrenceError extends Error {
   override name = 'RecurrenceError';
+
+  constructor(
+    readonly field: 'recurrence' | 'durationMinutes' | 'timezone',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-/** Throws a RecurrenceError naming what is wrong with a recurring window's cron, duration or timezone. */
-export function validateRecurrence(recurrence: string, durationMinutes: number | null, timezone: string | null): void {
-  if (!durationMinutes || !Number.isInteger(durationMinutes) || durationMinutes <= 0) {
-    throw new RecurrenceError('a recurring window needs durationMinutes, a whole number above 0');
+/**
+ * Throws a RecurrenceError naming what is wrong with a recurring window's cron, duration or timezone; returns its
+ * fires. A cron firing more than once a minute is refused: nobody means it, and it would make every occurrence a sliver.
+ */
+export function validateRecurrence(recurrence: string, durationMinutes: number | null, timezone: string | null): Recurrence {
+  if (!durationMinutes || !Number.isInteger(durationMinutes) || durationMinutes <= 0 || durationMinutes > MAX_DURATION_MINUTES) {
+    throw new RecurrenceError('durationMinutes', `a recurring window needs durationMinutes, a whole number from 1 to ${MAX_DURATION_MINUTES} (a week)`);
   }
   const tz = timezone ?? 'UTC';
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
   } catch {
-    throw new RecurrenceError(`unknown IANA timezone "${tz}"`);
+    throw new RecurrenceError('timezone', `unknown IANA timezone "${tz}"`);
   }
+  let fires: Recurrence;
   try {
-    CronExpressionParser.parse(recurrence, { tz }).next();
+    fires = new Recurrence(recurrence, tz);
   } catch (err) {
-    throw new RecurrenceError(`invalid cron expression "${recurrence}": ${(err as Error).message}`);
+    throw new RecurrenceError('recurrence', `invalid cron expression "${recurrence}": ${(err as Error).message}`);
   }
+  if (fires.subMinute) {
+    throw new RecurrenceError('recurrence', `"${recurrence}" fires more than once a minute: give its seconds field a single value (such as 0), or use 5 fields`);
+  }
+  return fires;
 }
 
 /**
  * One-off: active when startsAt ≤ now < endsAt (or no end). Recurring: within those bounds, active for
- * durationMinutes from each cron fire time, the cron read in the window's IANA timezone (so 02:00 stays 02:00 local
- * across DST changes; a fire time that does not exist that day moves to the next valid local time).
+ * durationMinutes from each cron fire, the cron read in the window's IANA timezone (so 02:00 stays 02:00 local across
+ * DST changes). A wall time a fall-back repeats starts an occurrence each time it comes round; one a spring-forward
+ * skips starts at the instant it would have had (see Recurrence). The cost is the same whatever the cron: the
+ * last fire at or before now and the next one, never every fire in between. `fires` spares parsing the cron again.
  */
-export function windowStateAt(w: WindowRow, nowMs: number): WindowState {
+export function windowStateAt(w: WindowRow, nowMs: number, fires?: Recurrence): WindowState {
   const start = w.startsAt.getTime();
   const end = w.endsAt ? w.endsAt.getTime() : Infinity;
   if (nowMs >= end) return { active: false, until: Infinity };
@@ -47,64 +73,89 @@ export function windowStateAt(w: WindowRow, nowMs: number): WindowState {
   if (!w.recurrence) return { active: true, until: end };
 
   const durationMs = (w.durationMinutes ?? 0) * 60_000;
-  if (durationMs <= 0) return { active: false, until: Infinity };
-  // next() is strictly after currentDate: starting one duration back finds every occurrence still running now.
-  const fires = CronExpressionParser.parse(w.recurrence, { currentDate: new Date(nowMs - durationMs), tz: w.timezone ?? 'UTC' });
-  let lastFire: number | null = null;
-  for (;;) {
-    const fire = fires.next().getTime();
-    if (fire > nowMs) {
-      if (lastFire !== null) return { active: true, until: Math.min(lastFire + durationMs, end) };
-      return { active: false, until: Math.min(fire, end) };
+  if (!(durationMs > 0)) return { active: false, until: Infinity };
+  const { last, next } = (fires ?? new Recurrence(w.recurrence, w.timezone ?? 'UTC')).around(nowMs, durationMs, LOOKAHEAD_MS);
+  if (last !== null) return { active: true, until: Math.min(last + durationMs, end) };
+  return { active: false, until: Math.min(next ?? nowMs + LOOKAHEAD_MS, end) };
+}
+
+const NEVER: WindowState = { active: false, until: Infinity };
+
+/**
+ * One window's answer, kept until the instant it can next change. The engine and the API both ask through this, so
+ * they agree; a row whose recurrence fails validation is never active.
+ */
+export class WatchedWindow {
+  readonly invalid: RecurrenceError | null = null;
+  private readonly fires: Recurrence | undefined;
+  private state: WindowState = { active: false, until: -Infinity };
+  /** The kept answer holds for from ≤ now < state.until. */
+  private from = Infinity;
+
+  constructor(readonly row: WindowRow) {
+    if (!row.recurrence) return;
+    try {
+      this.fires = validateRecurrence(row.recurrence, row.durationMinutes, row.timezone);
+    } catch (err) {
+      if (!(err instanceof RecurrenceError)) throw err;
+      this.invalid = err;
     }
-    lastFire = fire;
+  }
+
+  at(nowMs: number): WindowState {
+    if (this.invalid) return NEVER;
+    if (nowMs < this.from || nowMs >= this.state.until) {
+      this.state = windowStateAt(this.row, nowMs, this.fires);
+      this.from = nowMs;
+    }
+    return this.state;
   }
 }
 
-/** windowStateAt for callers that only need the answer (the API's `active` field). */
-export function isWindowActive(w: WindowRow, now: Date): boolean {
-  try {
-    return windowStateAt(w, now.getTime()).active;
-  } catch {
-    return false;
+/** Answers the API's `active` for window rows read from the database, keeping each answer until it can change. */
+export class WindowStates {
+  /** Rows deleted behind its back are dropped only by a clear: this bounds what they can hold. */
+  private static readonly MAX_KEPT = 10_000;
+  private readonly byId = new Map<number, WatchedWindow>();
+
+  isActive(row: WindowRow, nowMs: number): boolean {
+    let watched = this.byId.get(row.id);
+    if (!watched || !sameSchedule(watched.row, row)) {
+      if (this.byId.size >= WindowStates.MAX_KEPT) this.byId.clear();
+      watched = new WatchedWindow(row);
+      this.byId.set(row.id, watched);
+    }
+    return watched.at(nowMs).active;
   }
 }
 
-interface CachedWindow {
-  row: WindowRow;
-  suppresses: boolean;
-  active: boolean;
-  /** The cached answer holds for from ≤ now < until. */
-  from: number;
-  until: number;
-  /** A recurrence that cannot be evaluated is never active (reported once). */
-  broken: boolean;
+function sameSchedule(a: WindowRow, b: WindowRow): boolean {
+  return (
+    a.startsAt.getTime() === b.startsAt.getTime() &&
+    (a.endsAt?.getTime() ?? null) === (b.endsAt?.getTime() ?? null) &&
+    a.recurrence === b.recurrence &&
+    a.durationMinutes === b.durationMinutes &&
+    a.timezone === b.timezone
+  );
 }
 
 /**
- * The windows that have not ended, indexed by target, each with its answer cached until it can next change, so the
+ * The windows that have not ended, indexed by target, each with its answer kept until it can next change, so the
  * per-check question "is this site in maintenance" costs a few map lookups.
  */
 export class MaintenanceIndex {
-  private readonly global: CachedWindow[] = [];
-  private readonly bySite = new Map<number, CachedWindow[]>();
+  private readonly global: WatchedWindow[] = [];
+  private readonly bySite = new Map<number, WatchedWindow[]>();
 
   constructor(windows: Iterable<WindowRow>, onInvalid: (w: WindowRow, err: Error) => void = () => {}) {
     for (const row of windows) {
-      const entry: CachedWindow = { row, suppresses: row.type === 'MAINTENANCE', active: false, from: Infinity, until: -Infinity, broken: false };
-      if (row.recurrence) {
-        try {
-          validateRecurrence(row.recurrence, row.durationMinutes, row.timezone);
-        } catch (err) {
-          entry.broken = true;
-          onInvalid(row, err as Error);
-        }
-      }
-      if (row.siteId === null) this.global.push(entry);
+      const watched = new WatchedWindow(row);
+      if (watched.invalid) onInvalid(row, watched.invalid);
+      if (row.siteId === null) this.global.push(watched);
       else {
         const list = this.bySite.get(row.siteId);
-        if (list) list.push(entry);
-        else this.bySite.set(row.siteId, [entry]);
+        if (list) list.push(watched);
+        else this.bySite.set(row.siteId, [watched]);
       }
     }
   }
@@ -124,29 +175,19 @@ export class MaintenanceIndex {
   /** Earliest instant after which some window's answer may change (Infinity if none). */
   nextChange(nowMs: number): number {
     let next = Infinity;
-    const visit = (list: CachedWindow[]) => {
-      for (const w of list) if (!w.broken) next = Math.min(next, this.refresh(w, nowMs).until);
+    const visit = (list: WatchedWindow[]) => {
+      for (const w of list) next = Math.min(next, w.at(nowMs).until);
     };
     visit(this.global);
     for (const list of this.bySite.values()) visit(list);
     return next;
   }
 
-  private anyActive(list: CachedWindow[] | undefined, nowMs: number, anyType: boolean): boolean {
+  private anyActive(list: WatchedWindow[] | undefined, nowMs: number, anyType: boolean): boolean {
     if (!list) return false;
     for (const w of list) {
-      if ((anyType || w.suppresses) && !w.broken && this.refresh(w, nowMs).active) return true;
+      if ((anyType || w.row.type === 'MAINTENANCE') && w.at(nowMs).active) return true;
     }
     return false;
-  }
-
-  private refresh(w: CachedWindow, nowMs: number): CachedWindow {
-    if (nowMs < w.from || nowMs >= w.until) {
-      const state = windowStateAt(w.row, nowMs);
-      w.active = state.active;
-      w.from = nowMs;
-      w.until = state.until;
-    }
-    return w;
   }
 }

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { isWindowActive, RecurrenceError, validateRecurrence, type WindowRow } from '../engine/maintenance.ts';
+import { MAX_DURATION_MINUTES, RecurrenceError, validateRecurrence, WindowStates, type WindowRow } from '../engine/maintenance.ts';
 import { MaintenanceType, type MaintenanceWindow } from '../generated/prisma/client.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
-
-const MAX_DURATION_MINUTES = 7 * 24 * 60;
 
 const windowSchema = z.strictObject({
   title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
@@ -47,6 +45,8 @@ export interface MaintenanceService {
 export function createMaintenanceService(deps: ServiceDeps): MaintenanceService {
   const { db, writer, engine, clock } = deps;
   const changed = () => notifyEngine(deps, 'maintenanceChanged', () => engine.maintenanceChanged());
+  // The same answer as the engine's, kept per row until it can change: `active` is read for every listed window.
+  const states = new WindowStates();
 
   return {
     async create(input, createdBy) {
@@ -60,8 +60,7 @@ export function createMaintenanceService(deps: ServiceDeps): MaintenanceService 
           validateRecurrence(w.recurrence, w.durationMinutes, w.timezone);
         } catch (err) {
           if (!(err instanceof RecurrenceError)) throw err;
-          const field = err.message.includes('durationMinutes') ? 'durationMinutes' : err.message.includes('timezone') ? 'timezone' : 'recurrence';
-          throw new ValidationError(field, err.message);
+          throw new ValidationError(err.field, err.message);
         }
       } else if (w.durationMinutes !== null || w.timezone !== null) {
         throw new ValidationError(w.durationMinutes !== null ? 'durationMinutes' : 'timezone', 'only applies to a recurring window (set recurrence)');
@@ -106,14 +105,14 @@ export function createMaintenanceService(deps: ServiceDeps): MaintenanceService 
       await changed();
     },
 
-    isActive: (window) => isWindowActive(window, clock.now()),
+    isActive: (window) => states.isActive(window, clock.nowMs()),
 
     async activeIds() {
       const now = clock.now();
       const candidates = await db.maintenanceWindow.findMany({
         where: { startsAt: { lte: now }, OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
       });
-      return candidates.filter((w) => isWindowActive(w, now)).map((w) => w.id);
+      return candidates.filter((w) => states.isActive(w, now.getTime())).map((w) => w.id);
     },
   };
 }

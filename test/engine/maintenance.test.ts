@@ -1,5 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { MaintenanceIndex, RecurrenceError, validateRecurrence, windowStateAt, type WindowRow } from '../../src/engine/maintenance.ts';
+import { CronExpression } from 'cron-parser';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  MaintenanceIndex,
+  RecurrenceError,
+  validateRecurrence,
+  WindowStates,
+  windowStateAt,
+  type WindowRow,
+} from '../../src/engine/maintenance.ts';
+import { engineHarness } from './harness.ts';
 
 const iso = (s: string) => new Date(s);
 let nextId = 1;
@@ -66,6 +75,104 @@ describe('recurring windows', () => {
     expect(() => validateRecurrence('0 2 * * 0', 0, 'UTC')).toThrow(/durationMinutes/);
     expect(() => validateRecurrence('0 2 * * 0', 60, 'Mars/Olympus')).toThrow(/unknown IANA timezone "Mars\/Olympus"/);
   });
+
+  it('refuse a cron that fires more than once a minute, naming the field', () => {
+    const problem = (cron: string, minutes = 60) => {
+      try {
+        validateRecurrence(cron, minutes, 'UTC');
+        return null;
+      } catch (err) {
+        return (err as RecurrenceError).field;
+      }
+    };
+    for (const cron of ['* * * * * *', '*/30 * * * * *', '0,30 * * * * *', '0-1 0 2 * * *', '*/59 * * * * *']) expect(problem(cron), cron).toBe('recurrence');
+    expect(() => validateRecurrence('*/30 * * * * *', 60, 'UTC')).toThrow(/fires more than once a minute/);
+    for (const cron of ['0 * * * * *', '30 * * * * *', '* * * * *', '*/5 * * * *', '0 2 * * 0']) expect(problem(cron), cron).toBeNull();
+    expect(problem('0 2 * * *', 7 * 24 * 60 + 1)).toBe('durationMinutes');
+  });
+});
+
+describe('recurring windows across DST changes (cron "30 2 * * *", 20 minutes, Europe/Berlin)', () => {
+  const nightly = win({ recurrence: '30 2 * * *', durationMinutes: 20, timezone: 'Europe/Berlin', startsAt: iso('2026-01-01T00:00:00Z') });
+  const MINUTE = 60_000;
+
+  /** Every minute of [from, to): the pure function, the engine's index and the API's answer, each moved minute by minute. */
+  function answers(from: string, to: string) {
+    const index = new MaintenanceIndex([nightly]);
+    const api = new WindowStates();
+    const seen: { at: string; fresh: boolean; engine: boolean; api: boolean }[] = [];
+    for (let t = iso(from).getTime(); t < iso(to).getTime(); t += MINUTE) {
+      index.nextChange(t);
+      seen.push({ at: new Date(t).toISOString(), fresh: windowStateAt(nightly, t).active, engine: index.covers(1, null, t), api: api.isActive(nightly, t) });
+    }
+    return seen;
+  }
+
+  /** The minutes expected active: `durationMinutes` from each listed start. */
+  function expected(from: string, to: string, starts: string[]) {
+    const result: { at: string; fresh: boolean; engine: boolean; api: boolean }[] = [];
+    for (let t = iso(from).getTime(); t < iso(to).getTime(); t += MINUTE) {
+      const active = starts.some((s) => t >= iso(s).getTime() && t < iso(s).getTime() + 20 * MINUTE);
+      result.push({ at: new Date(t).toISOString(), fresh: active, engine: active, api: active });
+    }
+    return result;
+  }
+
+  it('starts an occurrence at each of the two 02:30s of the fall-back day (25 October 2026), engine and API alike', () => {
+    // 02:30 CEST is 00:30 UTC; the clocks go back at 03:00 CEST, and 02:30 CET is 01:30 UTC.
+    expect(answers('2026-10-24T23:00:00Z', '2026-10-25T03:00:00Z')).toEqual(
+      expected('2026-10-24T23:00:00Z', '2026-10-25T03:00:00Z', ['2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z']),
+    );
+    // The day after, once again, at 01:30 UTC.
+    expect(answers('2026-10-26T00:00:00Z', '2026-10-26T03:00:00Z')).toEqual(expected('2026-10-26T00:00:00Z', '2026-10-26T03:00:00Z', ['2026-10-26T01:30:00Z']));
+  });
+
+  it('starts the occurrence skipped by the spring-forward (29 March 2026) an hour later, at 03:30 summer time', () => {
+    for (const [from, to, start] of [
+      ['2026-03-28T00:00:00Z', '2026-03-28T03:00:00Z', '2026-03-28T01:30:00Z'],
+      ['2026-03-28T23:00:00Z', '2026-03-29T03:00:00Z', '2026-03-29T01:30:00Z'],
+      ['2026-03-29T23:00:00Z', '2026-03-30T02:00:00Z', '2026-03-30T00:30:00Z'],
+    ]) {
+      expect(answers(from!, to!)).toEqual(expected(from!, to!, [start!]));
+    }
+  });
+});
+
+describe('the cost of evaluating a recurring window', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** cron-parser steps (next or prev) taken to answer at `at`. */
+  function cronSteps(recurrence: string, at: string): number {
+    const next = vi.spyOn(CronExpression.prototype, 'next');
+    const prev = vi.spyOn(CronExpression.prototype, 'prev');
+    windowStateAt(win({ recurrence, durationMinutes: 7 * 24 * 60, timezone: 'Europe/Berlin' }), iso(at).getTime());
+    const steps = next.mock.calls.length + prev.mock.calls.length;
+    vi.restoreAllMocks();
+    return steps;
+  }
+
+  it('is the same few cron steps whatever the recurrence, also for every minute over a week', () => {
+    const everyMinute = cronSteps('* * * * *', '2026-01-20T12:00:30Z');
+    expect(everyMinute).toBeLessThanOrEqual(4);
+    expect(cronSteps('0 * * * * *', '2026-01-20T12:00:30Z')).toBe(everyMinute);
+    expect(cronSteps('0 2 * * 0', '2026-01-20T12:00:30Z')).toBe(everyMinute);
+    expect(cronSteps('0 3 1 * *', '2026-01-20T12:00:30Z')).toBe(everyMinute);
+    // A DST change in reach adds one offset to look through, not one step per fire.
+    expect(cronSteps('* * * * *', '2026-10-28T12:00:00Z')).toBeLessThanOrEqual(8);
+  });
+
+  it('is kept until the answer can change: the index asks cron-parser again only at a boundary', () => {
+    const index = new MaintenanceIndex([win({ recurrence: '0 2 * * *', durationMinutes: 60 })]);
+    const next = vi.spyOn(CronExpression.prototype, 'next');
+    const prev = vi.spyOn(CronExpression.prototype, 'prev');
+    const t = iso('2026-01-20T02:10:00Z').getTime();
+    expect(index.covers(1, null, t)).toBe(true);
+    const steps = next.mock.calls.length + prev.mock.calls.length;
+    for (let m = 1; m < 50; m++) expect(index.covers(1, null, t + m * 60_000)).toBe(true);
+    expect(next.mock.calls.length + prev.mock.calls.length).toBe(steps);
+  });
 });
 
 describe('MaintenanceIndex', () => {
@@ -101,5 +208,39 @@ describe('MaintenanceIndex', () => {
     expect(invalid).toHaveLength(1);
     expect(idx.covers(1, null, now)).toBe(false);
     expect(idx.nextChange(now)).toBe(Infinity);
+  });
+
+  it('ignores a stored window firing every second, and the API does not call it active either', () => {
+    const row = win({ recurrence: '* * * * * *', durationMinutes: 7 * 24 * 60 });
+    const invalid: string[] = [];
+    const idx = new MaintenanceIndex([row], (_w, err) => invalid.push(err.message));
+    expect(invalid).toEqual([expect.stringMatching(/fires more than once a minute/)]);
+    expect(idx.covers(1, null, now)).toBe(false);
+    expect(new WindowStates().isActive(row, now)).toBe(false);
+  });
+});
+
+describe('engine: a window ending in 30 days', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('arms one boundary timer for its end instead of re-evaluating every millisecond', async () => {
+    // Reconciles re-arm the boundary and prunes cost time over 30 days: 60-day intervals (chained too) keep them out.
+    const h = await engineHarness({ env: { UPTOP_RECONCILE_INTERVAL: '60d', UPTOP_PRUNE_INTERVAL: '60d', UPTOP_MAINT_PRUNE_INTERVAL: '60d' } });
+    const start = h.clock.nowMs();
+    await h.writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'migration', startsAt: new Date(start), endsAt: new Date(start + 30 * 86_400_000) } }));
+    await h.engine.maintenanceChanged();
+    await h.tick(0);
+    const evaluations = vi.spyOn(MaintenanceIndex.prototype, 'nextChange');
+    await h.tick(100);
+    expect(evaluations).not.toHaveBeenCalled();
+    expect(h.engine.isInMaintenance(1)).toBe(true);
+    await h.tick(30 * 86_400_000 - 101);
+    expect(h.engine.isInMaintenance(1)).toBe(true);
+    expect(evaluations).not.toHaveBeenCalled();
+    await h.tick(1);
+    expect(h.engine.isInMaintenance(1)).toBe(false);
+    expect(evaluations).toHaveBeenCalledTimes(1);
   });
 });
