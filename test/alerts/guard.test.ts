@@ -71,6 +71,13 @@ describe('a permitted target', () => {
   });
 });
 
+describe('a target that does not resolve', () => {
+  it('fails with the resolver\'s reason, before any connection', async () => {
+    const err = await sendError(getProvider('WEBHOOK').send({ url: 'http://nowhere.invalid/hook' }, DOWN, guarded('http://unused')));
+    expect(err.message).toBe('POST request failed: resolve failed: lookup nowhere.invalid: no such host');
+  });
+});
+
 describe('EMAIL with private targets refused', () => {
   const settingsFor = (host: string, port: number): AlertSettings => ({ host, port: String(port), from: 'a@example.com', to: 'b@example.com' });
 

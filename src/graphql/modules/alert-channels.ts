@@ -3,6 +3,7 @@ import type { TestAlertResult } from '../../engine/types.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import { ROW_NODE, targetId } from '../ids.ts';
+import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
 import { deleteMutation, IdInput } from './errors.ts';
 import { SiteRef } from './sites.ts';
 
@@ -64,10 +65,12 @@ builder.prismaObjectFields('Site', (t) => ({
 builder.prismaObjectFields('AlertChannel', (t) => ({
   sites: t.field({
     type: [SiteRef],
-    description: 'The monitors that alert through this channel.',
-    select: (_args, _ctx, nestedSelection) => ({
-      sites: { orderBy: { siteId: 'asc' }, select: { site: nestedSelection(true) } },
-    }),
+    description: `The monitors that alert through this channel, in id order, at most ${LIST_LIMIT} at a time.`,
+    args: listArgs(t.arg, 'Site'),
+    select: (args, _ctx, nestedSelection) => {
+      const { take, afterId } = listWindow(args, 'Site');
+      return { sites: { where: { siteId: { gt: afterId } }, take, orderBy: { siteId: 'asc' }, select: { site: nestedSelection(true) } } };
+    },
     resolve: (channel) => channel.sites.map((link) => link.site),
   }),
 }));
@@ -75,8 +78,13 @@ builder.prismaObjectFields('AlertChannel', (t) => ({
 builder.queryField('alertChannels', (t) =>
   t.prismaField({
     type: ['AlertChannel'],
+    description: `In id order, at most ${LIST_LIMIT} at a time.`,
     authScopes: { read: true },
-    resolve: (query, _root, _args, ctx) => ctx.db.alertChannel.findMany({ ...query, orderBy: { id: 'asc' } }),
+    args: listArgs(t.arg, 'AlertChannel'),
+    resolve: (query, _root, args, ctx) => {
+      const { take, afterId } = listWindow(args, 'AlertChannel');
+      return ctx.db.alertChannel.findMany({ ...query, where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take });
+    },
   }),
 );
 

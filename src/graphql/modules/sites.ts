@@ -6,10 +6,12 @@ import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '.
 import { PENDING_RUNTIME } from '../../engine/live-state.ts';
 import type { SiteConfig } from '../../engine/types.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
+import { countIds, pageIds, type InMemoryFilter } from '../../services/site-list.ts';
 import type { SiteInput } from '../../services/sites.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { byRowId, decodeId, globalId, referenceId, targetId } from '../ids.ts';
+import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
 import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
 
 export const MonitorTypeEnum = builder.enumType(MonitorType, { name: 'MonitorType' });
@@ -74,7 +76,14 @@ export const SiteRef = builder.prismaNode('Site', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     parent: t.relation('parent', { nullable: true }),
-    children: t.relation('children', { query: { orderBy: { id: 'asc' } } }),
+    children: t.relation('children', {
+      description: `The monitors of a group, in id order, at most ${LIST_LIMIT} at a time.`,
+      args: listArgs(t.arg, 'Site'),
+      query: (args) => {
+        const { take, afterId } = listWindow(args, 'Site');
+        return { where: { id: { gt: afterId } }, take, orderBy: { id: 'asc' } };
+      },
+    }),
     pushToken: t.exposeString('pushToken', { nullable: true, description: 'Push monitors only; EDITOR and ADMIN only.', ...SECRET }),
     httpHeaders: t.field({
       type: 'JSON',
@@ -135,20 +144,22 @@ const MAX_SEARCH_LENGTH = 200;
 
 type SiteFilterArgs = { status?: readonly string[] | null; type?: readonly MonitorType[] | null; search?: string | null };
 
-/** `status` filters on the live display status, so it is resolved in memory against the engine into an id list. */
-async function siteWhere(args: SiteFilterArgs, ctx: GraphQLContext): Promise<Prisma.SiteWhereInput> {
+/** The filters SQL can evaluate: type and search. */
+function siteWhere(args: SiteFilterArgs): Prisma.SiteWhereInput {
   const where: Prisma.SiteWhereInput[] = [];
   if (args.type) where.push({ type: { in: [...args.type] } });
   const search = args.search?.trim();
   if (search) {
     where.push({ OR: [{ name: { contains: search } }, { url: { contains: search } }, { hostname: { contains: search } }, { description: { contains: search } }] });
   }
-  if (args.status) {
-    const wanted = new Set(args.status);
-    const all = await ctx.db.site.findMany({ where: { AND: where }, select: { id: true } });
-    where.push({ id: { in: all.filter((s) => wanted.has(ctx.engine.displayStatus(s.id))).map((s) => s.id) } });
-  }
   return { AND: where };
+}
+
+/** `status` filters on the live display status, which only the engine knows: null without one. */
+function statusFilter(args: SiteFilterArgs, ctx: GraphQLContext): InMemoryFilter | null {
+  if (!args.status) return null;
+  const wanted = new Set(args.status);
+  return { where: siteWhere(args), keep: (id) => wanted.has(ctx.engine.displayStatus(id)) };
 }
 
 builder.queryFields((t) => ({
@@ -166,8 +177,18 @@ builder.queryFields((t) => ({
         validate: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).nullish(),
       }),
     },
-    totalCount: async (_parent, args, ctx) => ctx.db.site.count({ where: await siteWhere(args, ctx) }),
-    resolve: async (query, _parent, args, ctx) => ctx.db.site.findMany({ ...query, where: await siteWhere(args, ctx), orderBy: { id: 'asc' } }),
+    totalCount: (_parent, args, ctx) => {
+      const byStatus = statusFilter(args, ctx);
+      return byStatus ? countIds(ctx.db, byStatus) : ctx.db.site.count({ where: siteWhere(args) });
+    },
+    resolve: async (query, _parent, args, ctx) => {
+      const byStatus = statusFilter(args, ctx);
+      if (!byStatus) return ctx.db.site.findMany({ ...query, where: siteWhere(args), orderBy: { id: 'asc' } });
+      // The page is found by a bounded scan, then read with the selection by its (at most 101) ids.
+      const { cursor, take, skip: _skip, ...selection } = query;
+      const ids = await pageIds(ctx.db, byStatus, { cursorId: cursor?.id, take });
+      return ctx.db.site.findMany({ ...selection, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+    },
   }, { name: 'SiteConnection' }, { name: 'SiteEdge' }),
   site: t.prismaField({
     type: 'Site',

@@ -4,6 +4,7 @@ import { Role, type ApiToken, type User } from '../../generated/prisma/client.ts
 import { ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import { byRowId, ROW_NODE, targetId } from '../ids.ts';
+import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
 import type { GraphQLContext } from '../context.ts';
 import { deleteMutation } from './errors.ts';
 
@@ -58,8 +59,13 @@ builder.queryFields((t) => ({
   }),
   users: t.prismaField({
     type: ['User'],
+    description: `In id order, at most ${LIST_LIMIT} at a time.`,
     authScopes: { readUsers: true },
-    resolve: (query, _root, _args, ctx) => ctx.db.user.findMany({ ...query, orderBy: { id: 'asc' } }),
+    args: listArgs(t.arg, 'User'),
+    resolve: (query, _root, args, ctx) => {
+      const { take, afterId } = listWindow(args, 'User');
+      return ctx.db.user.findMany({ ...query, where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take });
+    },
   }),
   apiTokens: t.prismaField({
     type: ['ApiToken'],
