@@ -81,6 +81,15 @@ describe('resolveHost', () => {
     expect(await resolveHost('v6only.uptop.test', { nameServers: [dns.server] })).toEqual([{ address: '2001:db8::6', family: 6 }]);
   });
 
+  it('applies the search domains', async () => {
+    const search = { search: ['nowhere.test', 'uptop.test'], ndots: 1 };
+    expect(await resolveHost('dual', { nameServers: [dns.server], search })).toEqual([
+      { address: '192.0.2.7', family: 4 },
+      { address: '2001:db8::7', family: 6 },
+    ]);
+    expect(dns.queries.slice(-4).map((q) => q.name)).toEqual(['dual.nowhere.test', 'dual.nowhere.test', 'dual.uptop.test', 'dual.uptop.test']);
+  });
+
   it('says what went wrong: no such host, or the server failing', async () => {
     await expect(resolveHost('nothing.uptop.test', { nameServers: [dns.server] })).rejects.toThrow('lookup nothing.uptop.test: no such host');
     await expect(resolveHost('broken.uptop.test', { nameServers: [dns.server] })).rejects.toThrow(/^lookup broken\.uptop\.test: .*ESERVFAIL/);
@@ -98,10 +107,26 @@ describe('resolveHost', () => {
     const before = silent.queries.length;
     // Far longer than the test may run: only the abort can end this lookup.
     const pending = resolveHost('hang.uptop.test', { nameServers: [silent.server], timeoutMs: 600_000, signal: controller.signal });
-    await silent.received(before + 1);
+    await silent.received(before + 2);
     controller.abort(new Error('check aborted'));
     await expect(pending).rejects.toThrow('check aborted');
     await expect(resolveHost('hang.uptop.test', { nameServers: [silent.server], signal: AbortSignal.abort(new Error('stopped')) })).rejects.toThrow('stopped');
+  });
+
+  it('asks for no further search candidate once abandoned', async () => {
+    const controller = new AbortController();
+    const search = { search: ['first.uptop.test', 'second.uptop.test'], ndots: 1 };
+    const before = silent.queries.length;
+    const pending = resolveHost('svc', { nameServers: [silent.server], search, timeoutMs: 600_000, signal: controller.signal });
+    await silent.received(before + 2);
+    controller.abort(new Error('check aborted'));
+    await expect(pending).rejects.toThrow('check aborted');
+    // A lookup asked after the abort marks the point by which an abandoned one would have asked its next name.
+    const marker = resolveHost('marker.uptop.test', { nameServers: [silent.server], timeoutMs: 100 });
+    await expect(marker).rejects.toThrow('timeout after 0.1s');
+    const asked = silent.queries.slice(before).map((q) => q.name);
+    expect(asked).toContain('marker.uptop.test');
+    expect(asked.filter((name) => name.startsWith('svc'))).toEqual(['svc.first.uptop.test', 'svc.first.uptop.test']);
   });
 });
 

@@ -1,10 +1,11 @@
 import dns, { type LookupAddress } from 'node:dns';
 import net from 'node:net';
 import { errorText } from './result.ts';
-import { candidateNames, normalizeName, systemHosts, systemSearchConfig } from './system-resolver-files.ts';
+import { candidateNames, normalizeName, systemHosts, systemSearchConfig, type SearchConfig } from './system-resolver-files.ts';
 
 /** How long a lookup may take when its caller gives no bound. */
 export const DEFAULT_RESOLVE_TIMEOUT_MS = 5000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ResolveOptions {
   /** Abandons the lookup (the check's deadline, engine stop); its reason's text becomes the error's message. */
@@ -13,6 +14,8 @@ export interface ResolveOptions {
   timeoutMs?: number;
   /** Name servers to ask instead of /etc/resolv.conf's, as `ip`, `ip:port` or `[ipv6]:port`. */
   nameServers?: readonly string[];
+  /** Search domains and ndots instead of /etc/resolv.conf's. */
+  search?: SearchConfig;
 }
 
 /** A lookup that found nothing, failed or was abandoned; the message reads after "resolve failed: ". */
@@ -39,7 +42,8 @@ const NO_SUCH_HOST = new Set<string>([dns.NODATA, dns.NOTFOUND]);
 export async function resolveHost(host: string, options: ResolveOptions = {}): Promise<LookupAddress[]> {
   const family = net.isIP(host);
   if (family !== 0) return [{ address: host, family }];
-  const timeoutMs = options.timeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS;
+  // Node fires a timer longer than 2^31-1 ms at once, so a longer bound is that long.
+  const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS, MAX_TIMER_MS);
   // c-ares retransmits after half the budget and gives up only after it, so the bound below always decides.
   const resolver = new dns.promises.Resolver({ timeout: Math.max(1, Math.ceil(timeoutMs / 2)), tries: 2 });
   try {
@@ -47,10 +51,14 @@ export async function resolveHost(host: string, options: ResolveOptions = {}): P
   } catch (err) {
     throw new ResolveError(`invalid name server: ${errorText(err)}`);
   }
-  return await bounded(() => lookup(host, resolver), timeoutMs, options.signal, () => resolver.cancel());
+  const abandoned = new AbortController();
+  return await bounded(() => lookup(host, resolver, options.search, abandoned.signal), timeoutMs, options.signal, () => {
+    abandoned.abort();
+    resolver.cancel();
+  });
 }
 
-async function lookup(host: string, resolver: dns.promises.Resolver): Promise<LookupAddress[]> {
+async function lookup(host: string, resolver: dns.promises.Resolver, search: SearchConfig | undefined, abandoned: AbortSignal): Promise<LookupAddress[]> {
   const name = normalizeName(host);
   const listed = (await systemHosts.read()).get(name);
   if (listed) return [...listed];
@@ -58,7 +66,8 @@ async function lookup(host: string, resolver: dns.promises.Resolver): Promise<Lo
   if (name === '' || name === 'invalid' || name.endsWith('.invalid')) throw noSuchHost(host);
 
   let failure: unknown;
-  for (const candidate of candidateNames(host, await systemSearchConfig.read())) {
+  for (const candidate of candidateNames(host, search ?? (await systemSearchConfig.read()))) {
+    if (abandoned.aborted) break; // cancel() ended this candidate's queries; ask no further name
     const [v4, v6] = await Promise.allSettled([resolver.resolve4(candidate), resolver.resolve6(candidate)]);
     const addresses: LookupAddress[] = [
       ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
@@ -77,8 +86,8 @@ function noSuchHost(host: string): ResolveError {
 }
 
 /**
- * Settles with what `work` gives, unless the signal fires or the time runs out first: then `abandon` is called and the error
- * says why. Lookups live in real time like sockets, so this is a real timer, not the injected Clock.
+ * Settles with what `work` gives, unless the signal fires or the time runs out first: then `abandon` is called and
+ * the error says why. Lookups live in real time like sockets, so this is a real timer, not the injected Clock.
  */
 function bounded<T>(work: () => Promise<T>, timeoutMs: number, signal: AbortSignal | undefined, abandon: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
