@@ -46,6 +46,13 @@ const Windows = graphql(`
   }
 `);
 
+const WindowAndSite = graphql(`
+  query WindowAndSiteState($window: ID!, $site: ID!) {
+    node(id: $window) { ... on MaintenanceWindow { active } }
+    site(id: $site) { inMaintenance }
+  }
+`);
+
 const SiteMaintenance = graphql(`
   query WindowSiteState($id: ID!) { site(id: $id) { inMaintenance displayStatus } }
 `);
@@ -160,5 +167,49 @@ describe('maintenance windows', () => {
       expect(res.data!.createMaintenanceWindow, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', field });
     }
     expect(await t.app.deps.db.maintenanceWindow.count()).toBe(before);
+  });
+
+  it('refuses a recurrence firing more than once a minute, naming the field, and writes nothing', async () => {
+    const t = await startTestApp();
+    for (const recurrence of ['* * * * * *', '*/30 * * * * *', '0,30 * * * * *']) {
+      const res = await t.request(CreateWindow, { input: { title: 'x', recurrence, durationMinutes: 7 * 24 * 60 } }, t.users.editor.token);
+      expect(res.data!.createMaintenanceWindow, recurrence).toEqual({
+        __typename: 'ValidationError',
+        field: 'recurrence',
+        message: expect.stringContaining('fires more than once a minute'),
+      });
+    }
+    expect(await t.app.deps.db.maintenanceWindow.count()).toBe(0);
+    const everyMinute = await t.request(CreateWindow, { input: { title: 'x', recurrence: '0 * * * * *', durationMinutes: 1 } }, t.users.editor.token);
+    expect(everyMinute.data!.createMaintenanceWindow.__typename).toBe('MaintenanceWindowPayload');
+  });
+
+  it('answers `active` as the engine does through the DST fall-back day: an occurrence at each 02:30', async () => {
+    // 25 October 2026, Europe/Berlin: 02:30 CEST is 00:30 UTC; clocks go back at 03:00 CEST; 02:30 CET is 01:30 UTC.
+    const clock = new FakeClock(Date.parse('2026-10-24T23:00:00Z'));
+    const t = await startTestApp({ clock, env: { UPTOP_RECONCILE_INTERVAL: '1d' } });
+    const { id: siteId } = await createSite(t, { name: 'db', type: 'PUSH' });
+    const created = await t.request(CreateWindow, {
+      input: { title: 'nightly', recurrence: '30 2 * * *', durationMinutes: 20, timezone: 'Europe/Berlin', startsAt: '2026-10-01T00:00:00Z' },
+    }, t.users.editor.token);
+    const w = windowOf(created.data!.createMaintenanceWindow);
+    const seen: [string, boolean, boolean][] = [];
+    for (const at of ['00:29', '00:30', '00:49', '00:50', '01:00', '01:29', '01:30', '01:49', '01:50', '02:30']) {
+      clock.advance(Date.parse(`2026-10-25T${at}:00Z`) - clock.nowMs());
+      const res = await t.request(WindowAndSite, { window: w.id, site: siteId }, t.users.viewer.token);
+      seen.push([at, (res.data!.node as { active: boolean }).active, res.data!.site!.inMaintenance]);
+    }
+    expect(seen).toEqual([
+      ['00:29', false, false],
+      ['00:30', true, true],
+      ['00:49', true, true],
+      ['00:50', false, false],
+      ['01:00', false, false],
+      ['01:29', false, false],
+      ['01:30', true, true],
+      ['01:49', true, true],
+      ['01:50', false, false],
+      ['02:30', false, false],
+    ]);
   });
 });

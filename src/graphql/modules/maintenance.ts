@@ -60,7 +60,7 @@ const CreateMaintenanceWindowInput = builder.inputType('CreateMaintenanceWindowI
     siteId: t.id({ description: 'Absent: every monitor.' }),
     startsAt: t.field({ type: 'DateTime', description: 'Absent: now.' }),
     endsAt: t.field({ type: 'DateTime', description: 'Absent: until ended.' }),
-    recurrence: t.string({ description: 'Cron expression (5 or 6 fields) for a recurring window.' }),
+    recurrence: t.string({ description: 'Cron expression (5 or 6 fields) for a recurring window, firing at most once a minute.' }),
     durationMinutes: t.int({ description: 'Length of each occurrence; required with recurrence.' }),
     timezone: t.string({ description: 'IANA timezone for the cron; default UTC.' }),
   }),
