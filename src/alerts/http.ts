@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
+import { followRedirect, MAX_REDIRECTS, type HttpHop } from '../engine/checks/redirect.ts';
 import { pinnedLookup } from '../engine/checks/ssrf.ts';
 import { errorText } from '../engine/checks/result.ts';
 import { resolveAlertTarget } from './guard.ts';
@@ -20,16 +20,16 @@ export interface OutgoingRequest {
   /**
    * The URL's host comes from the operator's configuration (`ctx.endpoints`), not from a channel's settings, so
    * it skips the SSRF guard: a self-hosted gateway on a private network then works without opening private
-   * targets to every EDITOR. A channel's settings can only add a path below it.
+   * targets to every EDITOR. A channel's settings can only add a path below it. Where it redirects to is guarded.
    */
   operatorEndpoint?: boolean;
 }
 
 /**
- * Sends one alert request and discards the answer. Each request gets `ctx.httpTimeoutMs` on top of the overall
- * `ctx.signal`. A channel's own URL is resolved once through the SSRF guard and connected to at exactly the
- * checked addresses, on a connection of its own (a pooled one would skip that lookup). Redirects are not
- * followed: they would lead past the guard. Error messages never carry the URL: webhook URLs and paths hold tokens.
+ * Sends one alert request and discards the answer. Each request gets `ctx.httpTimeoutMs` (redirects included) on top
+ * of the overall `ctx.signal`. A channel's own URL, and every redirect, is resolved once through the SSRF guard and
+ * connected to at exactly the checked addresses, on a connection of its own (a pooled one would skip that lookup).
+ * Error messages never carry the URL: webhook URLs and paths hold tokens.
  */
 export async function sendHttp(req: OutgoingRequest, ctx: SendContext): Promise<void> {
   const method = req.method ?? 'POST';
@@ -37,22 +37,30 @@ export async function sendHttp(req: OutgoingRequest, ctx: SendContext): Promise<
   const target = parseTarget(req.url);
   if (typeof target === 'string') throw fail(target);
 
-  const headers: Record<string, string> = { 'User-Agent': 'uptop' };
-  if (target.basicAuth) headers.Authorization = `Basic ${target.basicAuth}`;
-  if (req.json !== undefined) headers['Content-Type'] = 'application/json';
-  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name] = stripLineBreaks(value);
+  const headers: Record<string, string> = { 'user-agent': 'uptop' };
+  if (target.basicAuth) headers.authorization = `Basic ${target.basicAuth}`;
+  if (req.json !== undefined) headers['content-type'] = 'application/json';
+  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = stripLineBreaks(value);
   const body = Buffer.from(req.json !== undefined ? JSON.stringify(req.json) : (req.body ?? ''));
-  headers['Content-Length'] = String(body.length);
+  headers['content-length'] = String(body.length);
 
   const timeout = AbortSignal.timeout(ctx.httpTimeoutMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
   let status: number;
   try {
     signal.throwIfAborted();
-    const lookup = req.operatorEndpoint
-      ? undefined
-      : pinnedLookup(await resolveAlertTarget(target.url.hostname, ctx.allowPrivateTargets, signal));
-    status = await exchange(target.url, { method, headers, lookup, signal }, body);
+    let hop: HttpHop = { url: target.url, method, headers, body };
+    for (let redirects = 0; ; redirects++) {
+      const trusted = req.operatorEndpoint === true && redirects === 0;
+      const answer = await exchange(hop, trusted, ctx.allowPrivateTargets, signal);
+      const next = followRedirect(hop, answer.status, answer.location);
+      if (!next) {
+        status = answer.status;
+        break;
+      }
+      if (redirects === MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
+      hop = next;
+    }
   } catch (err) {
     if (ctx.signal.aborted) throw fail('aborted before the alert deadline');
     if (timeout.aborted) throw fail(`timed out after ${ctx.httpTimeoutMs} ms`);
@@ -61,26 +69,25 @@ export async function sendHttp(req: OutgoingRequest, ctx: SendContext): Promise<
   if (status >= 400) throw new Error(`${req.service ?? 'alert webhook'} returned HTTP ${status}`);
 }
 
-interface ExchangeOptions {
-  method: string;
-  headers: Record<string, string>;
-  lookup: net.LookupFunction | undefined;
-  signal: AbortSignal;
-}
-
-/** Resolves with the answer's status once its headers arrived. */
-function exchange(url: URL, options: ExchangeOptions, body: Buffer): Promise<number> {
-  const request = url.protocol === 'https:' ? https.request : http.request;
+/**
+ * Sends one hop and resolves once the answer's headers arrived. Unless `trusted`, the host goes through the guard
+ * first and the connection may only use the addresses it checked.
+ */
+async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, signal: AbortSignal): Promise<{ status: number; location?: string }> {
+  const { protocol, hostname } = hop.url;
+  if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`unsupported URL scheme ${protocol}`);
+  const lookup = trusted ? undefined : pinnedLookup(await resolveAlertTarget(hostname, allowPrivate, signal));
+  const request = protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = request(url, { ...options, agent: false });
+    const req = request(hop.url, { method: hop.method, headers: hop.headers, lookup, signal, agent: false });
     req.once('response', (res) => {
       // The answer is not used; destroying frees the connection without waiting for a slow body.
       res.destroy();
-      resolve(res.statusCode ?? 0);
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
     });
     // Kept for the request's whole life: a second error after the first must not go unhandled.
     req.on('error', reject);
-    req.end(body);
+    req.end(hop.body ?? undefined);
   });
 }
 
@@ -97,7 +104,6 @@ function parseTarget(raw: string): Target | string {
   } catch {
     return 'invalid URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `unsupported URL scheme ${url.protocol}`;
   if (!url.username && !url.password) return { url };
   const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
   url.username = '';

@@ -71,6 +71,44 @@ describe('a permitted target', () => {
   });
 });
 
+describe('redirects', () => {
+  it('are followed to the new target: 307 repeats the signed POST, 303 turns it into a GET', async () => {
+    const [moved, target] = [await startReceiver(), await startReceiver()];
+    moved.status = 307;
+    moved.headers = { Location: `${target.url}/new?via=307` };
+    await getProvider('WEBHOOK').send({ url: `${moved.url}/old`, secret: 's' }, DOWN, sendContext(moved));
+    const [first] = moved.requests;
+    expect(target.requests.map((r) => [r.method, r.path, r.query, r.headers['x-uptop-signature']])).toEqual([
+      ['POST', '/new', { via: '307' }, first!.headers['x-uptop-signature']],
+    ]);
+    expect(target.requests[0]!.body).toEqual(first!.body);
+
+    moved.status = 303;
+    await getProvider('WEBHOOK').send({ url: `${moved.url}/old` }, DOWN, sendContext(moved));
+    expect(target.requests[1]).toMatchObject({ method: 'GET', path: '/new' });
+    expect(target.requests[1]!.body.length).toBe(0);
+  });
+
+  it('go through the guard even from an operator-set endpoint', async () => {
+    const [gateway, inside] = [await startReceiver(), await startReceiver()];
+    gateway.status = 307;
+    gateway.headers = { Location: `${inside.url}/admin` };
+    const err = await sendError(getProvider('PAGERDUTY').send({ routing_key: 'k' }, DOWN, guarded(gateway.url)));
+    expect(err.message).toBe('POST request failed: blocked: 127.0.0.1 resolves to a private address');
+    expect(gateway.requests).toHaveLength(1);
+    expect(inside.connections).toBe(0);
+  });
+
+  it('end after 10', async () => {
+    const loop = await startReceiver();
+    loop.status = 302;
+    loop.headers = { Location: '/again' };
+    const err = await sendError(getProvider('SLACK').send({ url: `${loop.url}/start` }, DOWN, sendContext(loop)));
+    expect(err.message).toBe('POST request failed: stopped after 10 redirects');
+    expect(loop.requests).toHaveLength(11);
+  });
+});
+
 describe('a target that does not resolve', () => {
   it('fails with the resolver\'s reason, before any connection', async () => {
     const err = await sendError(getProvider('WEBHOOK').send({ url: 'http://nowhere.invalid/hook' }, DOWN, guarded('http://unused')));

@@ -27,6 +27,8 @@ export interface Receiver {
   connections: number;
   /** Status of every following answer (200 by default). */
   status: number;
+  /** Extra headers of every following answer (a `Location` for a redirect). */
+  headers: Record<string, string>;
   /** When to answer each following request; a function decides per request. */
   delay: Delay | ((req: ReceivedRequest) => Delay);
   /** Resolves with the next request once its body has arrived, even if the answer is still pending. */
@@ -61,7 +63,7 @@ export async function startReceiver(): Promise<Receiver> {
       const answer = () => {
         if (res.destroyed) return;
         receiver.answered.push(recorded);
-        res.writeHead(receiver.status, { 'Content-Type': 'application/json' });
+        res.writeHead(receiver.status, { 'Content-Type': 'application/json', ...receiver.headers });
         res.end('{"ok":true}');
       };
       const delay = typeof receiver.delay === 'function' ? receiver.delay(recorded) : receiver.delay;
@@ -88,6 +90,7 @@ export async function startReceiver(): Promise<Receiver> {
     answered: [],
     connections: 0,
     status: 200,
+    headers: {},
     delay: 0,
     nextRequest: () => new Promise((resolve) => waiting.push(resolve)),
     close() {
