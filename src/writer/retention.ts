@@ -1,19 +1,12 @@
 import type { Db } from '../db/client.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 
-type Executor = Pick<Db, '$executeRawUnsafe'>;
+type Executor = Pick<Db, '$executeRawUnsafe' | '$queryRawUnsafe'>;
 
-/** Deletes all but the newest `?` rows (per partition when given) in one window-function pass. */
-function keepNewestSql(table: string, orderBy: string, partitionBy?: string): string {
-  const over = `${partitionBy ? `PARTITION BY "${partitionBy}" ` : ''}ORDER BY "${orderBy}" DESC, "id" DESC`;
-  return `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM (SELECT "id", ROW_NUMBER() OVER (${over}) AS rn FROM "${table}") AS ranked WHERE rn > ?)`;
-}
-
-const PRUNE_CHECKS = keepNewestSql('Check', 'checkedAt', 'siteId');
-const PRUNE_STATE_CHANGES = keepNewestSql('StateChange', 'changedAt', 'siteId');
-const PRUNE_LOGS = keepNewestSql('Log', 'createdAt');
-// endsAt NULL is an open-ended window (or a recurring one without a last occurrence): never pruned.
-const PRUNE_MAINTENANCE = `DELETE FROM "MaintenanceWindow" WHERE "endsAt" IS NOT NULL AND "endsAt" < ?`;
+/** Sites one history statement looks at: each costs an index walk over the rows it keeps. */
+export const PRUNE_SITES_PER_STATEMENT = 10;
+/** Most rows one statement deletes; deleting is what costs, so this bounds how long a statement holds the thread. */
+export const PRUNE_ROWS_PER_STATEMENT = 1000;
 
 export interface HistoryCounts {
   checks: number;
@@ -21,13 +14,77 @@ export interface HistoryCounts {
   logs: number;
 }
 
-/** Keeps the newest `keep.checks` checks and `keep.stateChanges` state changes per site and `keep.logs` logs. Returns rows deleted. */
-export async function pruneHistory(db: Executor, keep: HistoryCounts): Promise<HistoryCounts> {
-  return {
-    checks: await db.$executeRawUnsafe(PRUNE_CHECKS, keep.checks),
-    stateChanges: await db.$executeRawUnsafe(PRUNE_STATE_CHANGES, keep.stateChanges),
-    logs: await db.$executeRawUnsafe(PRUNE_LOGS, keep.logs),
-  };
+interface PerSiteHistory {
+  key: 'checks' | 'stateChanges';
+  table: 'Check' | 'StateChange';
+  orderBy: 'checkedAt' | 'changedAt';
+}
+
+const PER_SITE: readonly PerSiteHistory[] = [
+  { key: 'checks', table: 'Check', orderBy: 'checkedAt' },
+  { key: 'stateChanges', table: 'StateChange', orderBy: 'changedAt' },
+];
+
+/** Newest first, the higher id first on equal times: the order keep-newest-N has always used. */
+const newestFirst = (orderBy: string) => `ORDER BY "${orderBy}" DESC, "id" DESC`;
+
+/**
+ * The next sites after `?` that have rows in the table, found by index seeks from one siteId to the next, so the
+ * cost does not grow with the history. Taken from the table itself, these are exactly the partitions it holds.
+ */
+function nextSitesSql({ table }: PerSiteHistory): string {
+  const after = (cursor: string) => `(SELECT min("siteId") FROM "${table}" WHERE "siteId" > ${cursor})`;
+  return `WITH RECURSIVE next(siteId, n) AS (
+    SELECT ${after('?')}, 1
+    UNION ALL SELECT ${after('next.siteId')}, n + 1 FROM next WHERE next.siteId IS NOT NULL AND n < ${PRUNE_SITES_PER_STATEMENT}
+  ) SELECT siteId FROM next WHERE siteId IS NOT NULL`;
+}
+
+/**
+ * Deletes, for each of PRUNE_SITES_PER_STATEMENT sites (`siteId, keep` pairs; a NULL site matches nothing), the rows
+ * after its newest `keep`, at most PRUNE_ROWS_PER_STATEMENT in all. Each part walks the (siteId, time) index of one
+ * site, and the parts run in turn only until the limit is reached.
+ */
+function pruneSitesSql({ table, orderBy }: PerSiteHistory): string {
+  const oneSite = `SELECT "id" FROM (SELECT "id" FROM "${table}" WHERE "siteId" = ? ${newestFirst(orderBy)} LIMIT -1 OFFSET ?)`;
+  const sites = Array(PRUNE_SITES_PER_STATEMENT).fill(oneSite).join(' UNION ALL ');
+  return `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM (${sites}) LIMIT ${PRUNE_ROWS_PER_STATEMENT})`;
+}
+
+const PER_SITE_SQL = PER_SITE.map((t) => ({ ...t, nextSites: nextSitesSql(t), prune: pruneSitesSql(t) }));
+const PRUNE_LOGS = `DELETE FROM "Log" WHERE "id" IN (SELECT "id" FROM "Log" ${newestFirst('createdAt')} LIMIT ${PRUNE_ROWS_PER_STATEMENT} OFFSET ?)`;
+// endsAt NULL is an open-ended window (or a recurring one without a last occurrence): never pruned.
+const PRUNE_MAINTENANCE = `DELETE FROM "MaintenanceWindow" WHERE "endsAt" IS NOT NULL AND "endsAt" < ?`;
+
+/**
+ * Keeps the newest `keep.checks` checks and `keep.stateChanges` state changes per site and `keep.logs` logs, in
+ * statements of bounded cost. It yields after each statement so the caller can run other work (and let the event
+ * loop turn) in between; every statement judges "newest" at the moment it runs, so rows written in between are
+ * ranked with the rest. Returns the rows deleted.
+ */
+export async function* pruneHistory(db: Executor, keep: HistoryCounts): AsyncGenerator<void, HistoryCounts> {
+  const deleted: HistoryCounts = { checks: 0, stateChanges: 0, logs: 0 };
+  for (const t of PER_SITE_SQL) {
+    let cursor = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const rows = await db.$queryRawUnsafe<{ siteId: number | bigint }[]>(t.nextSites, cursor);
+      if (rows.length === 0) break;
+      const sites = rows.map((r) => Number(r.siteId));
+      const params = Array.from({ length: PRUNE_SITES_PER_STATEMENT }, (_, i) => [sites[i] ?? null, keep[t.key]]).flat();
+      const n = await db.$executeRawUnsafe(t.prune, ...params);
+      deleted[t.key] += n;
+      // Under the limit, every one of these sites is done; at the limit some may have more, so they come round again.
+      if (n < PRUNE_ROWS_PER_STATEMENT) cursor = sites.at(-1)!;
+      yield;
+    }
+  }
+  for (;;) {
+    const n = await db.$executeRawUnsafe(PRUNE_LOGS, keep.logs);
+    deleted.logs += n;
+    if (n < PRUNE_ROWS_PER_STATEMENT) break;
+    yield;
+  }
+  return deleted;
 }
 
 /** Deletes maintenance windows that ended before `cutoff`. Returns rows deleted. */

@@ -56,7 +56,10 @@ export interface Writer {
    */
   submit<T>(command: (tx: Tx) => Promise<T>): Promise<T>;
   readonly stats: WriterStats;
-  /** Resolves once every write enqueued and every command submitted before the call has been processed (after start). */
+  /**
+   * Resolves once every write enqueued and every command submitted before the call has been processed, and the
+   * retention passes queued or running at the call have ended (after start).
+   */
   flush(): Promise<void>;
   /** Starts the drain loop and the retention timers. */
   start(): void;

@@ -38,9 +38,11 @@ type Task = () => Promise<void>;
 
 interface RetentionJob {
   intervalMs: number;
-  run: () => Promise<void>;
+  /** One pass, in steps: the loop runs one step per task, so batches and commands take turns with it. */
+  pass: () => AsyncGenerator<void, void>;
   timer: TimerHandle | null;
-  queued: boolean;
+  /** Settles when the pass queued or running ends; a timer firing meanwhile does not start another. */
+  running: Promise<void> | null;
 }
 
 /**
@@ -94,8 +96,8 @@ export class BatchWriter implements Writer {
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
     this.retention = [
-      { intervalMs: this.config.pruneIntervalMs, run: () => this.pruneHistory(), timer: null, queued: false },
-      { intervalMs: this.config.maintenancePruneIntervalMs, run: () => this.pruneMaintenance(), timer: null, queued: false },
+      { intervalMs: this.config.pruneIntervalMs, pass: () => this.pruneHistory(), timer: null, running: null },
+      { intervalMs: this.config.maintenancePruneIntervalMs, pass: () => this.pruneMaintenance(), timer: null, running: null },
     ];
   }
 
@@ -152,7 +154,9 @@ export class BatchWriter implements Writer {
     // Once stopping, the loop drains everything and ends; a barrier queued after it would never run.
     if (this.closed) return this.stop();
     const barrier = new Promise<void>((resolve) => this.addTask(async () => resolve()));
-    await Promise.all([this.writesSettled.reached(this.accepted), this.commandsSettled.reached(this.commandsSubmitted), barrier]);
+    // A retention pass queues its later steps behind the barrier, so it is awaited on its own.
+    const passes = this.retention.map((job) => job.running);
+    await Promise.all([this.writesSettled.reached(this.accepted), this.commandsSettled.reached(this.commandsSubmitted), barrier, ...passes]);
   }
 
   start(): void {
@@ -282,19 +286,36 @@ export class BatchWriter implements Writer {
     }, job.intervalMs);
   }
 
-  /** Runs in the loop like everything else that touches the connection; a run already waiting is not doubled. */
+  /**
+   * Runs in the loop like everything else that touches the connection, one step per task: each step queues the next
+   * behind whatever arrived meanwhile. A pass already queued or running is not doubled; stopping abandons the rest
+   * of a pass, as the next start prunes again.
+   */
   private queueRetention(job: RetentionJob): void {
-    if (job.queued) return;
-    job.queued = true;
-    this.addTask(async () => {
-      job.queued = false;
-      await job.run();
+    if (job.running) return;
+    const steps = job.pass();
+    job.running = new Promise<void>((resolve) => {
+      const step: Task = async () => {
+        let done = true;
+        try {
+          if (this.closed) await steps.return();
+          else done = (await steps.next()).done === true;
+        } finally {
+          if (done) {
+            job.running = null;
+            resolve();
+          } else {
+            this.addTask(step);
+          }
+        }
+      };
+      this.addTask(step);
     });
   }
 
-  private async pruneHistory(): Promise<void> {
+  private async *pruneHistory(): AsyncGenerator<void, void> {
     try {
-      const deleted = await pruneHistory(this.db, {
+      const deleted = yield* pruneHistory(this.db, {
         checks: this.config.retainChecks,
         stateChanges: this.config.retainStateChanges,
         logs: this.config.retainLogs,
@@ -305,7 +326,8 @@ export class BatchWriter implements Writer {
     }
   }
 
-  private async pruneMaintenance(): Promise<void> {
+  // One step: the table is small. A generator all the same, so both retention jobs run the same way.
+  private async *pruneMaintenance(): AsyncGenerator<void, void> {
     try {
       const cutoff = new Date(this.clock.nowMs() - this.config.maintenanceRetentionMs);
       const deleted = await pruneEndedMaintenance(this.db, cutoff);

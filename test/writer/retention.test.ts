@@ -1,6 +1,9 @@
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
-import { check, createSites, log, stateChange, T0, writerHarness } from './harness.ts';
+import { PRUNE_ROWS_PER_STATEMENT, PRUNE_SITES_PER_STATEMENT } from '../../src/writer/retention.ts';
+import { BatchWriter } from '../../src/writer/writer.ts';
+import { check, createSites, log, stateChange, T0, WRITER_DEFAULTS, writerHarness, type WriterHarness } from './harness.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -36,6 +39,25 @@ async function snapshot(db: Db): Promise<{ checks: Row[]; stateChanges: Row[]; l
 }
 
 const ids = (rows: Row[]) => rows.map((r) => r.id);
+
+/** `perSite` checks for each of `n` sites, one a minute, oldest first. */
+async function seedChecks(db: Db, n: number, perSite: number): Promise<number[]> {
+  const sites = await createSites(db, n);
+  await db.check.createMany({
+    data: sites.flatMap((siteId) =>
+      Array.from({ length: perSite }, (_, i) => ({ siteId, checkedAt: new Date(T0 + i * MINUTE), up: true, status: 'UP' as const })),
+    ),
+  });
+  return sites;
+}
+
+/** Check counts per site, read through a command: it runs in the writer's loop, between whatever else it runs. */
+function countsInLoop(h: WriterHarness): Promise<Map<number, number>> {
+  return h.writer.submit(async (tx) => {
+    const groups = await tx.check.groupBy({ by: ['siteId'], _count: { _all: true } });
+    return new Map(groups.map((g) => [g.siteId, g._count._all]));
+  });
+}
 
 describe('writer retention', () => {
   it('keeps exactly the newest N checks and state changes per site and N logs, at start and then every interval', async () => {
@@ -133,5 +155,97 @@ describe('writer retention', () => {
     h.clock.advance(15 * 60_000);
     await h.writer.flush();
     expect(await titles()).toEqual(['ends tomorrow', 'open-ended, started 30 days ago', 'recurring, no last occurrence']);
+  });
+
+  it('keeps exactly the newest N when the history spans many statements, and a site deletes more than one statement may', async () => {
+    const h = await writerHarness({ config: { retainChecks: 50, retainStateChanges: 4, retainLogs: 20 } });
+    const sites = await createSites(h.db, 3 * PRUNE_SITES_PER_STATEMENT + 3);
+    const big = sites[7]!;
+    const at = (i: number) => new Date(T0 + Math.floor(i / 3) * MINUTE); // ties in threes
+    const checksOf = (siteId: number) => (siteId === big ? 2 * PRUNE_ROWS_PER_STATEMENT + 600 : (siteId % 7) * 20 + 5);
+    await h.db.check.createMany({
+      data: sites.flatMap((siteId) =>
+        Array.from({ length: checksOf(siteId) }, (_, i) => ({ siteId, checkedAt: at(i), up: true, status: 'UP' as const })),
+      ),
+    });
+    await h.db.stateChange.createMany({
+      data: sites.flatMap((siteId) =>
+        Array.from({ length: siteId % 9 }, (_, i) => ({ siteId, fromStatus: 'UP' as const, toStatus: 'DOWN' as const, changedAt: at(i) })),
+      ),
+    });
+    await h.db.log.createMany({
+      data: Array.from({ length: 2 * PRUNE_ROWS_PER_STATEMENT + 300 }, (_, i) => ({ message: `log ${i}`, createdAt: at(i) })),
+    });
+    const seeded = await snapshot(h.db);
+
+    h.writer.start();
+    await h.writer.flush();
+    const pruned = await snapshot(h.db);
+    expect(ids(pruned.checks)).toEqual(newestIds(seeded.checks, 50));
+    expect(ids(pruned.stateChanges)).toEqual(newestIds(seeded.stateChanges, 4));
+    expect(ids(pruned.logs)).toEqual(newestIds(seeded.logs, 20));
+    expect(pruned.checks.filter((r) => r.group === big)).toHaveLength(50);
+  });
+
+  it('takes turns with commands: one submitted as the prune starts runs while the prune is part done', async () => {
+    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
+
+    h.writer.start();
+    const midway = await countsInLoop(h);
+    await h.writer.flush();
+
+    const counts = sites.map((id) => midway.get(id));
+    expect(counts.filter((n) => n === 100).length).toBeGreaterThan(0);
+    expect(counts.filter((n) => n === 105).length).toBeGreaterThan(0);
+    expect(counts.every((n) => n === 100 || n === 105)).toBe(true);
+    expect(await h.db.check.count()).toBe(100 * sites.length);
+  });
+
+  it('ranks rows the writer writes during a prune with the rest: sites pruned before them keep them, later sites keep their newest N', async () => {
+    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
+    const newest = T0 + 1000 * MINUTE;
+    const oldest = T0 - 1000 * MINUTE;
+
+    h.writer.start();
+    // Enqueued from inside a command, so they are written between two steps of the prune.
+    const midway = await h.writer.submit(async (tx) => {
+      const groups = await tx.check.groupBy({ by: ['siteId'], _count: { _all: true } });
+      for (const siteId of sites) {
+        h.writer.enqueue(check(siteId, newest));
+        h.writer.enqueue(check(siteId, oldest));
+      }
+      return new Map(groups.map((g) => [g.siteId, g._count._all]));
+    });
+    await h.writer.flush();
+
+    const prunedBefore = sites.filter((id) => midway.get(id) === 100);
+    const prunedAfter = sites.filter((id) => midway.get(id) === 105);
+    expect(prunedBefore.length).toBeGreaterThan(0);
+    expect(prunedAfter.length).toBeGreaterThan(0);
+    const times = async (siteId: number) =>
+      (await h.db.check.findMany({ where: { siteId }, orderBy: { checkedAt: 'asc' } })).map((r) => r.checkedAt.getTime());
+    const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => T0 + (from + i) * MINUTE);
+    for (const siteId of prunedBefore) expect(await times(siteId)).toEqual([oldest, ...minutes(5, 105), newest]);
+    for (const siteId of prunedAfter) expect(await times(siteId)).toEqual([...minutes(6, 105), newest]);
+  });
+
+  it('stop abandons a prune part done, and the next start finishes it', async () => {
+    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
+
+    h.writer.start();
+    await countsInLoop(h);
+    await h.writer.stop();
+    const stopped = await h.db.check.count();
+    expect(stopped).toBeGreaterThan(100 * sites.length);
+    expect(stopped).toBeLessThan(105 * sites.length);
+
+    const restarted = new BatchWriter({ db: h.writeDb, clock: h.clock, logger: pino({ level: 'silent' }), config: { ...WRITER_DEFAULTS, retainChecks: 100 } });
+    restarted.start();
+    await restarted.flush();
+    await restarted.stop();
+    expect(await h.db.check.count()).toBe(100 * sites.length);
   });
 });
