@@ -2,6 +2,7 @@ import type { User } from '../generated/prisma/client.ts';
 import type { Viewer } from '../graphql/context.ts';
 import { InvalidCredentialsError, RateLimitedError, ValidationError } from '../services/errors.ts';
 import type { ServiceDeps } from '../services/deps.ts';
+import { AccessWatch, type AccessEnd } from './access-watch.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { bearerToken, hashToken, newToken, tokenKind, type TokenKind } from './tokens.ts';
@@ -23,14 +24,27 @@ export interface AuthService {
    * tokens must be followed by `invalidateUser`.
    */
   resolveViewer(authorization: string | null): Promise<Viewer | null>;
-  /** A user's role, name, password or existence changed, or one of their tokens was revoked: takes effect on their next request. Call after the change committed. */
-  invalidateUser(userId: number): void;
+  /**
+   * A user's role, name, password or existence changed: takes effect on their next request. With `access`, their
+   * open subscriptions end too (`changed` for a new role, `ended` when the user is gone). Call after the change
+   * committed.
+   */
+  invalidateUser(userId: number, access?: AccessEnd): void;
+  /** Sessions or API tokens of a user were deleted: they stop working at once, and so does every subscription opened with them. Call after the delete committed. */
+  endTokens(userId: number, tokenHashes: readonly string[]): void;
+  /**
+   * Calls `onEnd` once when the viewer's credential ends (logout, revocation, expiry, password change, deletion)
+   * or their rights change, for a connection that outlives a request (a subscription). Returns the unwatch, for
+   * when the connection closes first.
+   */
+  watch(viewer: Viewer, onEnd: (why: AccessEnd) => void): () => void;
 }
 
 export function createAuthService(deps: ServiceDeps): AuthService {
   const { db, writer, clock, config, logger } = deps;
   const limiter = new RateLimiter({ perMinute: config.loginRateLimitPerMinute, clock });
   const cache = new ViewerCache({ clock });
+  const access = new AccessWatch(clock);
 
   function touch(kind: TokenKind, credential: Credential): void {
     const now = clock.now();
@@ -69,6 +83,17 @@ export function createAuthService(deps: ServiceDeps): AuthService {
     };
   }
 
+  /** The credential behind a token hash, from the cache when it holds it; null when gone or expired. */
+  async function credentialOf(kind: TokenKind, tokenHash: string): Promise<Credential | null> {
+    const cached = cache.lookup(tokenHash);
+    if (cached) return cached;
+    const generation = cache.generation;
+    const read = await readCredential(kind, tokenHash);
+    if (!read || (read.expiresAtMs !== null && read.expiresAtMs <= clock.nowMs())) return null;
+    cache.store(tokenHash, read, generation);
+    return read;
+  }
+
   return {
     async login(username, password, clientIp) {
       if (!limiter.take(clientIp)) throw new RateLimitedError(Math.ceil(limiter.retryAfterMs(clientIp) / 1000));
@@ -97,6 +122,7 @@ export function createAuthService(deps: ServiceDeps): AuthService {
       if (viewer.via !== 'session') return false;
       const { count } = await writer.submit((tx) => tx.session.deleteMany({ where: { tokenHash: viewer.tokenHash } }));
       cache.forgetToken(viewer.tokenHash);
+      access.endTokens([viewer.tokenHash]);
       return count > 0;
     },
 
@@ -104,21 +130,39 @@ export function createAuthService(deps: ServiceDeps): AuthService {
       const token = bearerToken(authorization);
       const kind = token ? tokenKind(token) : null;
       if (!token || !kind) return null;
-      const tokenHash = hashToken(token);
-      let credential = cache.lookup(tokenHash);
-      if (!credential) {
-        const generation = cache.generation;
-        const read = await readCredential(kind, tokenHash);
-        if (!read || (read.expiresAtMs !== null && read.expiresAtMs <= clock.nowMs())) return null;
-        cache.store(tokenHash, read, generation);
-        credential = read;
-      }
+      const credential = await credentialOf(kind, hashToken(token));
+      if (!credential) return null;
       touch(kind, credential);
       return { ...credential.viewer };
     },
 
-    invalidateUser(userId) {
+    invalidateUser(userId, ended) {
       cache.forgetUser(userId);
+      if (ended) access.endUser(userId, ended);
+    },
+
+    endTokens(userId, tokenHashes) {
+      cache.forgetUser(userId);
+      access.endTokens(tokenHashes);
+    },
+
+    watch(viewer, onEnd) {
+      const unwatch = access.watch(viewer, onEnd);
+      // The credential may have ended, or the role changed, after this viewer was resolved and before the watch
+      // began, when no one was there to be told: look again (from the cache, normally) now that someone is.
+      credentialOf(viewer.via === 'session' ? 'session' : 'api', viewer.tokenHash).then(
+        (now) => {
+          if (now && now.viewer.role === viewer.role && now.viewer.readOnly === viewer.readOnly) {
+            if (now.expiresAtMs !== null) access.expireAt(viewer.tokenHash, now.expiresAtMs);
+          } else if (unwatch()) onEnd(now ? 'changed' : 'ended');
+        },
+        (err: unknown) => {
+          // Unverified access is not kept: the client may open the subscription again.
+          logger.error({ err, userId: viewer.userId }, 'could not check a subscription\'s credential; ending it');
+          if (unwatch()) onEnd('changed');
+        },
+      );
+      return unwatch;
     },
   };
 }

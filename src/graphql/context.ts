@@ -47,8 +47,8 @@ export interface RequestInfo {
 export interface GraphQLContext extends AppDeps {
   services: Services;
   heartbeat: HeartbeatService;
-  /** Subscription sources go through `subscriptions.track` so shutdown can complete them. */
-  subscriptions: SubscriptionCloser;
+  /** Subscription sources go through `subscriptions.track`, so shutdown, and the end of the viewer's access, complete them. */
+  subscriptions: Pick<SubscriptionCloser, 'track'>;
   viewer: Viewer | null;
   clientIp: string;
 }
@@ -61,6 +61,8 @@ export interface ContextInput {
   request?: { headers: { get(name: string): string | null } };
   req?: IncomingMessage;
   connectionParams?: Readonly<Record<string, unknown>>;
+  /** The graphql-ws connection's socket (ws.ts); absent over HTTP and SSE. */
+  socket?: unknown;
 }
 
 /** Reads the transport's credentials (RequestInfo) from what yoga or graphql-ws passed in. */
@@ -76,6 +78,9 @@ export function createContextFactory(deps: AppDeps & { services: Services; heart
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);
     const viewer = await deps.services.auth.resolveViewer(info.authorization);
-    return { ...deps, viewer, clientIp: info.clientIp };
+    // An SSE stream ends when its viewer's access does. graphql-ws connections are watched whole instead (ws.ts):
+    // their subscribers share executions, so one subscriber's source is not theirs alone to end.
+    const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
+    return { ...deps, viewer, clientIp: info.clientIp, subscriptions: { track: (source) => deps.subscriptions.track(source, watch) } };
   };
 }

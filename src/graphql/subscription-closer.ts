@@ -1,6 +1,6 @@
 /**
- * Ends open subscriptions at shutdown, so that SSE streams and graphql-ws operations finish with a proper
- * `complete` instead of a cut connection. Each subscription source is wrapped by `track`; `closeAll` returns every
+ * Ends open subscriptions at shutdown, or one by one when their viewer's access ends, so that SSE streams and
+ * graphql-ws operations finish with a proper `complete` instead of a cut connection. Each subscription source is wrapped by `track`; `closeAll` returns every
  * tracked iterator, which settles its pending `next()` as done, and the transport then completes the operation.
  * One set of callbacks, not an AbortSignal listener per subscriber: thousands of subscribers are expected.
  */
@@ -8,10 +8,19 @@ export class SubscriptionCloser {
   private readonly open = new Set<() => Promise<void>>();
   private closed = false;
 
-  track<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+  /**
+   * `watch`, when given, is told how to end this subscription early (its viewer's access ended) and returns how to
+   * stop watching, which is called once the subscription has ended either way.
+   */
+  track<T>(source: AsyncIterable<T>, watch?: (end: () => void) => () => unknown): AsyncIterableIterator<T> {
     const iterator = source[Symbol.asyncIterator]();
-    const finish = async (value?: unknown): Promise<IteratorResult<T>> => {
+    let unwatch: (() => unknown) | undefined;
+    const forget = () => {
       this.open.delete(close);
+      unwatch?.();
+    };
+    const finish = async (value?: unknown): Promise<IteratorResult<T>> => {
+      forget();
       return iterator.return ? iterator.return(value) : { done: true, value: undefined };
     };
     const close = () => finish().then(
@@ -19,12 +28,15 @@ export class SubscriptionCloser {
       () => undefined,
     );
     if (this.closed) void close();
-    else this.open.add(close);
+    else {
+      this.open.add(close);
+      unwatch = watch?.(() => void close());
+    }
     return {
       next: () => iterator.next(),
       return: finish,
       throw: (err?: unknown) => {
-        this.open.delete(close);
+        forget();
         return iterator.throw ? iterator.throw(err) : Promise.reject(err);
       },
       [Symbol.asyncIterator]() {

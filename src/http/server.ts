@@ -124,7 +124,7 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
   const { tlsCert, tlsKey } = config.http;
   const server: http.Server =
     tlsCert && tlsKey ? https.createServer({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, listener) : http.createServer(listener);
-  const ws = attachGraphqlWs({ server, yoga, config, logger });
+  const ws = attachGraphqlWs({ server, yoga, config, logger, watchAccess: (viewer, onEnd) => deps.services.auth.watch(viewer, onEnd) });
 
   let closing: Promise<void> | null = null;
 

@@ -5,6 +5,7 @@ import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { AccessEnd } from '../auth/access-watch.ts';
 import type { Config } from '../config.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { Logger } from '../log.ts';
@@ -129,6 +130,8 @@ export function attachGraphqlWs(opts: {
   yoga: YogaServerInstance<any, any>;
   config: Config;
   logger: Logger;
+  /** Ends a signed-in connection when its viewer's access ends (AuthService.watch); returns the unwatch. */
+  watchAccess?: (viewer: Viewer, onEnd: (why: AccessEnd) => void) => () => void;
 }): { dispose(): Promise<void> } {
   const { server, yoga, config, logger } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
@@ -180,7 +183,15 @@ export function attachGraphqlWs(opts: {
         if (typeof authorization !== 'string') return false;
         try {
           const context = await yoga.getEnveloped(initialContext(ctx, { query: '' })).contextFactory();
-          return Boolean((context as { viewer?: unknown }).viewer);
+          const viewer = (context as { viewer?: Viewer | null }).viewer;
+          const socket = ctx.extra.socket;
+          if (!viewer || socket.readyState !== socket.OPEN) return false;
+          if (opts.watchAccess) {
+            // 4403 like a refused token; graphql-ws clients retry it, so one whose role changed reconnects with its new rights.
+            const unwatch = opts.watchAccess(viewer, (why) => socket.close(4403, why === 'ended' ? 'Forbidden: your sign-in ended' : 'Forbidden: your access changed'));
+            socket.once('close', unwatch);
+          }
+          return true;
         } catch (err) {
           logger.debug({ err }, 'graphql-ws: connection refused');
           return false;
