@@ -29,6 +29,11 @@ export class ConflictError extends AppError {
   override name = 'ConflictError';
 }
 
+/** The caller may not do this the way they signed in (an API token where a session is needed). */
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+}
+
 /** Unknown user or wrong password: one message for both, so the answer does not tell which. */
 export class InvalidCredentialsError extends AppError {
   override name = 'InvalidCredentialsError';

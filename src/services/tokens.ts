@@ -1,25 +1,30 @@
 import { z } from 'zod';
 import type { AuthService } from '../auth/sessions.ts';
+import { permissionsOf } from '../auth/roles.ts';
 import { newToken } from '../auth/tokens.ts';
 import type { ApiToken } from '../generated/prisma/client.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { ServiceDeps } from './deps.ts';
-import { NotFoundError } from './errors.ts';
+import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
 const tokenName = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 
 export interface TokenService {
-  /** A named API token of the viewer's own; the token is returned this once, only its hash is kept. */
+  /**
+   * A named API token of the viewer's own; the token is returned this once, only its hash is kept. Needs a session:
+   * a leaked token must not mint more.
+   */
   create(viewer: Viewer, input: { name: string; readOnly?: boolean | null }): Promise<{ token: string; apiToken: ApiToken }>;
-  /** Revokes one of the viewer's own tokens; another user's token is "not found". */
+  /** Revokes one of the viewer's own tokens, or anyone's for an admin; another user's token is otherwise "not found". */
   revoke(viewer: Viewer, id: number): Promise<void>;
 }
 
-export function createTokenService(deps: ServiceDeps, auth: Pick<AuthService, 'invalidateUser'>): TokenService {
+export function createTokenService(deps: ServiceDeps, auth: Pick<AuthService, 'endTokens'>): TokenService {
   const { writer, clock } = deps;
   return {
     async create(viewer, input) {
+      if (viewer.via !== 'session') throw new ForbiddenError('creating an API token needs a signed-in session, not an API token');
       const name = parseOrThrow(tokenName, input.name, 'name');
       const { token, hash } = newToken('api');
       const apiToken = await writer.submit((tx) =>
@@ -29,12 +34,15 @@ export function createTokenService(deps: ServiceDeps, auth: Pick<AuthService, 'i
     },
 
     async revoke(viewer, id) {
-      await writer.submit(async (tx) => {
-        const { count } = await tx.apiToken.deleteMany({ where: { id, userId: viewer.userId } });
-        if (count === 0) throw new NotFoundError('ApiToken');
+      const anyones = permissionsOf(viewer).admin;
+      const revoked = await writer.submit(async (tx) => {
+        const token = await tx.apiToken.findUnique({ where: { id }, select: { userId: true, tokenHash: true } });
+        if (!token || (!anyones && token.userId !== viewer.userId)) throw new NotFoundError('ApiToken');
+        await tx.apiToken.delete({ where: { id } });
+        return token;
       });
-      // Bearer tokens are resolved from memory (sessions.ts); the revoked one must stop working at once.
-      auth.invalidateUser(viewer.userId);
+      // Bearer tokens are resolved from memory (sessions.ts); the revoked one, and its subscriptions, must stop at once.
+      auth.endTokens(revoked.userId, [revoked.tokenHash]);
     },
   };
 }

@@ -5,7 +5,7 @@ import { Role, type User } from '../generated/prisma/client.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { Tx } from '../writer/types.ts';
 import type { ServiceDeps } from './deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
 const username = z
@@ -18,12 +18,25 @@ const password = z
   .max(1024, 'must be at most 1024 characters');
 const role = z.enum(Role);
 
+/** What a user's own password change did besides setting it. */
+export interface PasswordChange {
+  user: User;
+  /** Their other sessions, which were ended. */
+  sessionsEnded: number;
+  /** Their API tokens, which keep working. */
+  apiTokensKept: number;
+}
+
 export interface UserService {
   create(input: { username: string; password: string; role?: Role | null }): Promise<User>;
-  /** Changing the password ends the user's sessions (except the caller's own). */
+  /**
+   * An admin's change. Setting the password is a reset of an account that may be compromised: it ends the user's
+   * sessions (except the caller's own) and revokes their API tokens.
+   */
   update(viewer: Viewer, id: number, input: { username?: string | null; password?: string | null; role?: Role | null }): Promise<User>;
   remove(viewer: Viewer, id: number): Promise<void>;
-  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<User>;
+  /** Needs a session (a leaked API token must not take the account over); ends the user's other sessions and keeps their API tokens. */
+  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<PasswordChange>;
 }
 
 /** Taken usernames are a conflict, found inside the write so two creations cannot both pass. */
@@ -40,8 +53,21 @@ async function assertNotLastAdmin(tx: Tx, user: Pick<User, 'id' | 'role'>, actio
   }
 }
 
+/**
+ * Deletes a user's sessions but the one `keep` names, and with `apiTokens` their API tokens too; returns the token
+ * hashes deleted, so the auth service can end what was opened with them.
+ */
+async function endCredentials(tx: Tx, userId: number, keep: string, apiTokens: boolean): Promise<{ sessions: string[]; apiTokens: string[] }> {
+  const sessionWhere = { userId, tokenHash: { not: keep } };
+  const sessions = await tx.session.findMany({ where: sessionWhere, select: { tokenHash: true } });
+  await tx.session.deleteMany({ where: sessionWhere });
+  const tokens = apiTokens ? await tx.apiToken.findMany({ where: { userId }, select: { tokenHash: true } }) : [];
+  if (apiTokens) await tx.apiToken.deleteMany({ where: { userId } });
+  return { sessions: sessions.map((row) => row.tokenHash), apiTokens: tokens.map((row) => row.tokenHash) };
+}
+
 /** Signed-in users are resolved from memory (sessions.ts), so every committed change to a user is announced. */
-export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'invalidateUser'>): UserService {
+export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'invalidateUser' | 'endTokens'>): UserService {
   const { db, writer, clock } = deps;
 
   return {
@@ -60,20 +86,20 @@ export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'in
       const name = input.username == null ? undefined : parseOrThrow(username, input.username, 'username');
       const newRole = input.role == null ? undefined : parseOrThrow(role, input.role, 'role');
       const hash = input.password == null ? undefined : await hashPassword(parseOrThrow(password, input.password, 'password'));
-      const user = await writer.submit(async (tx) => {
+      const { user, roleChanged, ended } = await writer.submit(async (tx) => {
         const current = await tx.user.findUnique({ where: { id } });
         if (!current) throw new NotFoundError('User');
         if (name !== undefined) await assertUsernameFree(tx, name, id);
         if (newRole !== undefined && newRole !== 'ADMIN') await assertNotLastAdmin(tx, current, 'demote');
-        if (hash !== undefined) {
-          await tx.session.deleteMany({ where: { userId: id, tokenHash: { not: viewer.tokenHash } } });
-        }
-        return tx.user.update({
+        const ended = hash === undefined ? null : await endCredentials(tx, id, viewer.tokenHash, true);
+        const updated = await tx.user.update({
           where: { id },
           data: { username: name, role: newRole, passwordHash: hash, updatedAt: clock.now() },
         });
+        return { user: updated, roleChanged: newRole !== undefined && newRole !== current.role, ended };
       });
-      auth.invalidateUser(id);
+      if (ended) auth.endTokens(id, [...ended.sessions, ...ended.apiTokens]);
+      auth.invalidateUser(id, roleChanged ? 'changed' : undefined);
       return user;
     },
 
@@ -86,21 +112,23 @@ export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'in
         // Sessions and API tokens cascade.
         await tx.user.delete({ where: { id } });
       });
-      auth.invalidateUser(id);
+      auth.invalidateUser(id, 'ended');
     },
 
     async changeOwnPassword(viewer, currentPassword, newPassword) {
+      if (viewer.via !== 'session') throw new ForbiddenError('changing your password needs a signed-in session, not an API token');
       const user = await db.user.findUnique({ where: { id: viewer.userId } });
       if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
         throw new ValidationError('currentPassword', 'is not your current password');
       }
       const hash = await hashPassword(parseOrThrow(password, newPassword, 'newPassword'));
-      const updated = await writer.submit(async (tx) => {
-        await tx.session.deleteMany({ where: { userId: viewer.userId, tokenHash: { not: viewer.tokenHash } } });
-        return tx.user.update({ where: { id: viewer.userId }, data: { passwordHash: hash, updatedAt: clock.now() } });
-      });
-      auth.invalidateUser(viewer.userId);
-      return updated;
+      const { updated, ended, apiTokensKept } = await writer.submit(async (tx) => ({
+        ended: await endCredentials(tx, viewer.userId, viewer.tokenHash, false),
+        apiTokensKept: await tx.apiToken.count({ where: { userId: viewer.userId } }),
+        updated: await tx.user.update({ where: { id: viewer.userId }, data: { passwordHash: hash, updatedAt: clock.now() } }),
+      }));
+      auth.endTokens(viewer.userId, ended.sessions);
+      return { user: updated, sessionsEnded: ended.sessions.length, apiTokensKept };
     },
   };
 }

@@ -141,7 +141,7 @@ describe('bearer tokens resolved from memory', () => {
     const other = await t.login('editor', 'editor-password');
     expect(await answer(t, PROBE, other)).toBe('OK');
     const res = await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'editor-password', newPassword: 'new-password-1' } }, t.users.editor.token);
-    expect(res.data!.changePassword.__typename).toBe('UserPayload');
+    expect(res.data!.changePassword.__typename).toBe('ChangePasswordPayload');
     expect(await answer(t, PROBE, other)).toBe('UNAUTHENTICATED');
     expect(await answer(t, PROBE, t.users.editor.token)).toBe('OK');
   });

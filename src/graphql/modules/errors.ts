@@ -1,5 +1,5 @@
 import type { Permissions } from '../../auth/roles.ts';
-import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
+import { AppError, ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { globalId, targetId } from '../ids.ts';
@@ -27,6 +27,13 @@ builder.objectType(NotFoundError, {
 builder.objectType(ConflictError, {
   name: 'ConflictError',
   description: 'The request contradicts the current state (a taken username, the last admin, an ended window).',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: 'Not allowed the way you signed in, e.g. with an API token where a session is needed; nothing was changed.',
   interfaces: [ErrorInterface],
   fields: () => ({}),
 });

@@ -1,9 +1,10 @@
 import { permissionsOf } from '../../auth/roles.ts';
 import { hashToken } from '../../auth/tokens.ts';
 import { Role, type ApiToken, type User } from '../../generated/prisma/client.ts';
-import { ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
+import { ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
+import type { PasswordChange } from '../../services/users.ts';
 import { builder } from '../builder.ts';
-import { byRowId, ROW_NODE, targetId } from '../ids.ts';
+import { byRowId, decodeId, ROW_NODE, targetId } from '../ids.ts';
 import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
 import type { GraphQLContext } from '../context.ts';
 import { deleteMutation } from './errors.ts';
@@ -46,9 +47,15 @@ export const ApiTokenRef = builder.prismaNode('ApiToken', {
     name: t.exposeString('name'),
     readOnly: t.exposeBoolean('readOnly'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'Recorded at most once a minute.' }),
+    user: t.relation('user', { description: 'Whose token it is.' }),
   }),
 });
+
+/** The user `apiTokens(userId:)` asks about: the viewer when absent; an id of another type names nobody. */
+function tokenOwner(userId: string | number | null | undefined, ctx: GraphQLContext): number | null {
+  return userId == null ? ctx.viewer!.userId : decodeId(String(userId), 'User');
+}
 
 builder.queryFields((t) => ({
   me: t.prismaField({
@@ -69,9 +76,13 @@ builder.queryFields((t) => ({
   }),
   apiTokens: t.prismaField({
     type: ['ApiToken'],
-    description: 'The signed-in user\'s API tokens.',
-    authScopes: { read: true },
-    resolve: (query, _root, _args, ctx) => ctx.db.apiToken.findMany({ ...query, where: { userId: ctx.viewer!.userId }, orderBy: { id: 'asc' } }),
+    description: 'A user\'s API tokens: your own, or with `userId` anyone\'s for an ADMIN.',
+    args: { userId: t.arg.id({ description: 'Default: you.' }) },
+    authScopes: (_root, args, ctx) => (ctx.viewer !== null && tokenOwner(args.userId, ctx) === ctx.viewer.userId) || { readUsers: true },
+    resolve: (query, _root, args, ctx) => {
+      const userId = tokenOwner(args.userId, ctx);
+      return userId === null ? [] : ctx.db.apiToken.findMany({ ...query, where: { userId }, orderBy: { id: 'asc' } });
+    },
   }),
 }));
 
@@ -110,7 +121,7 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
     username: t.string(),
-    password: t.string({ description: 'Setting it ends the user\'s other sessions.' }),
+    password: t.string({ description: 'A reset: setting it ends the user\'s sessions (but yours) and revokes their API tokens.' }),
     role: t.field({ type: RoleEnum }),
   }),
 });
@@ -124,6 +135,14 @@ const CreateApiTokenInput = builder.inputType('CreateApiTokenInput', {
 
 const ChangePasswordInput = builder.inputType('ChangePasswordInput', {
   fields: (t) => ({ currentPassword: t.string({ required: true }), newPassword: t.string({ required: true }) }),
+});
+
+const ChangePasswordPayload = builder.objectRef<PasswordChange>('ChangePasswordPayload').implement({
+  fields: (t) => ({
+    user: t.field({ type: UserRef, resolve: (p) => p.user }),
+    sessionsEnded: t.exposeInt('sessionsEnded', { description: 'Your other sessions, which were signed out.' }),
+    apiTokensKept: t.exposeInt('apiTokensKept', { description: 'Your API tokens, which keep working; revoke any you suspect with `revokeApiToken`.' }),
+  }),
 });
 
 builder.mutationFields((t) => ({
@@ -146,14 +165,12 @@ builder.mutationFields((t) => ({
     resolve: (_root, _args, ctx) => ctx.services.auth.logout(ctx.viewer!),
   }),
   changePassword: t.field({
-    type: UserPayload,
-    description: 'Changes the signed-in user\'s password and ends their other sessions.',
+    type: ChangePasswordPayload,
+    description: 'Changes the signed-in user\'s password and ends their other sessions; API tokens are kept. Needs a session, not an API token.',
     authScopes: { ownAccount: true },
-    errors: { types: [ValidationError] },
+    errors: { types: [ValidationError, ForbiddenError] },
     args: { input: t.arg({ type: ChangePasswordInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({
-      user: await ctx.services.users.changeOwnPassword(ctx.viewer!, input.currentPassword, input.newPassword),
-    }),
+    resolve: (_root, { input }, ctx) => ctx.services.users.changeOwnPassword(ctx.viewer!, input.currentPassword, input.newPassword),
   }),
   createUser: t.field({
     type: UserPayload,
@@ -178,11 +195,13 @@ builder.mutationFields((t) => ({
   }),
   createApiToken: t.field({
     type: ApiTokenPayload,
+    description: 'Needs a session, not an API token: a leaked token cannot mint more.',
     authScopes: { ownAccount: true },
-    errors: { types: [ValidationError] },
+    errors: { types: [ValidationError, ForbiddenError] },
     args: { input: t.arg({ type: CreateApiTokenInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.services.tokens.create(ctx.viewer!, input),
   }),
+  // An ADMIN may revoke anyone's token (TokenService.revoke).
   revokeApiToken: deleteMutation(t, 'ApiToken', {
     authScopes: { ownAccount: true },
     remove: (id, ctx) => ctx.services.tokens.revoke(ctx.viewer!, id),
