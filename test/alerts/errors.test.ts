@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertSettings } from '../../src/alerts/types.ts';
 import { startReceiver } from '../helpers/receiver.ts';
+import { createCertificate, startHttpsTarget } from '../helpers/targets.ts';
 import { closedPortUrl, DOWN, UP, sendContext, sendError } from './support.ts';
 
 /** Each HTTP provider with its secrets: the error must name none of them, nor the URL path that holds them. */
@@ -60,6 +61,16 @@ describe.each(CASES)('$provider failures', ({ provider, settings, secrets, metho
     expect(err.message).toBe(`${method} request failed: timed out after 50 ms`);
     expect(receiver.requests).toHaveLength(1);
     expectNoSecret(err, secrets);
+  });
+});
+
+describe('HTTPS targets', () => {
+  it('verify the certificate: a self-signed one fails the send before any request is made', async () => {
+    const target = await startHttpsTarget(await createCertificate(30));
+    onTestFinished(() => target.close());
+    const err = await sendError(getProvider('WEBHOOK').send({ url: `${target.url}hook` }, DOWN, sendContext({ url: target.url })));
+    expect(err.message).toBe('POST request failed: self-signed certificate');
+    expect(target.requestCount).toBe(0);
   });
 });
 

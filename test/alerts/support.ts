@@ -1,7 +1,7 @@
-import net from 'node:net';
 import { expect } from 'vitest';
 import type { AlertMessage, SendContext } from '../../src/alerts/types.ts';
 import type { Receiver } from '../helpers/receiver.ts';
+import { closedPort } from '../helpers/targets.ts';
 
 export const AT = new Date('2025-03-01T12:34:56.789Z');
 
@@ -48,11 +48,7 @@ export async function sendError(promise: Promise<void>): Promise<Error> {
   return err as Error;
 }
 
-/** The URL of a loopback port that was just free: connecting to it is refused. */
+/** The URL of a loopback port that nothing listens on: connecting to it is refused. */
 export async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await closedPort()}`;
 }
