@@ -58,6 +58,26 @@ const databaseUrl = z.string().superRefine((url, ctx) => {
   }
 });
 
+/** A comma list of origins (`https://app.example`, `http://localhost:3000`), lower-cased; the raw text stays available. */
+const corsOrigins = z.string().superRefine((raw, ctx) => {
+  for (const entry of originList(raw)) {
+    let origin: string | null = null;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      // reported below
+    }
+    if (origin !== entry) ctx.addIssue({ code: 'custom', message: `expected a comma list of origins such as https://app.example (bad entry "${entry}")` });
+  }
+});
+
+function originList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Every setting, by environment variable name, with the Go original's defaults where it has one. */
@@ -74,7 +94,7 @@ const envSchema = z.object({
   UPTOP_STATUS_ENABLED: bool.default(false),
   UPTOP_STATUS_TITLE: z.string().default('System Status'),
   UPTOP_METRICS_PUBLIC: bool.default(false),
-  UPTOP_CORS_ORIGIN: z.string().optional(),
+  UPTOP_CORS_ORIGIN: corsOrigins.optional(),
   UPTOP_TRUSTED_PROXIES: trustedProxies.default([]),
   UPTOP_ADMIN_USER: z.string().min(1).optional(),
   UPTOP_ADMIN_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
@@ -122,7 +142,8 @@ export class ConfigError extends Error {
 
 export interface Config {
   databaseUrl: string;
-  http: { port: number; host: string; tlsCert?: string; tlsKey?: string };
+  /** `corsOrigins`: the other origins whose browser pages may call the API (UPTOP_CORS_ORIGIN). */
+  http: { port: number; host: string; tlsCert?: string; tlsKey?: string; corsOrigins: string[] };
   checks: { allowPrivateTargets: boolean; insecureSkipVerify: boolean; concurrency: number };
   engine: { reconcileIntervalMs: number; alertTimeoutMs: number; alertHttpTimeoutMs: number };
   writer: {
@@ -176,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     databaseUrl: e.DATABASE_URL,
-    http: { port: e.UPTOP_HTTP_PORT, host: e.UPTOP_HTTP_HOST, tlsCert: e.UPTOP_TLS_CERT, tlsKey: e.UPTOP_TLS_KEY },
+    http: { port: e.UPTOP_HTTP_PORT, host: e.UPTOP_HTTP_HOST, tlsCert: e.UPTOP_TLS_CERT, tlsKey: e.UPTOP_TLS_KEY, corsOrigins: originList(e.UPTOP_CORS_ORIGIN) },
     checks: {
       allowPrivateTargets: e.UPTOP_ALLOW_PRIVATE_TARGETS,
       insecureSkipVerify: e.UPTOP_INSECURE_SKIP_VERIFY,

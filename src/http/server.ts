@@ -12,6 +12,7 @@ import { SubscriptionCloser } from '../graphql/subscription-closer.ts';
 import type { Logger } from '../log.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
+import { corsOptions, originAllowed } from './origin.ts';
 import { createPlainRoutes } from './routes.ts';
 import { attachGraphqlWs } from './ws.ts';
 
@@ -67,6 +68,12 @@ function tooLarge(res: ServerResponse, limit: number): void {
   res.end(JSON.stringify({ errors: [{ message: `request body larger than ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
 }
 
+/** A cross-origin caller not listed in UPTOP_CORS_ORIGIN, refused before anything runs (preflights included). */
+function forbiddenOrigin(res: ServerResponse): void {
+  res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', vary: 'Origin' });
+  res.end(JSON.stringify({ errors: [{ message: 'this origin may not call the API; list it in UPTOP_CORS_ORIGIN', extensions: { code: 'FORBIDDEN_ORIGIN' } }] }));
+}
+
 /**
  * One HTTP(S) server for everything: the plain routes first (`/api/push`, `/healthz`, `/readyz`), then yoga on
  * `/graphql` (GET/POST, SSE, GraphiQL), and graphql-ws through the same port's upgrade.
@@ -85,6 +92,7 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
     renderGraphiQL,
     landingPage: false,
     maskedErrors: { maskError, isDev: false },
+    cors: corsOptions(config),
     plugins: securityPlugins(config),
     logging: yogaLogger(logger.child({ component: 'graphql' })),
   });
@@ -100,6 +108,7 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
       if (inFlight === 0) drained?.();
     });
     if (await plainRoutes(req, res)) return;
+    if (!originAllowed(req, config)) return forbiddenOrigin(res);
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
       if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(res, limit);
       const body = await readBody(req, limit);

@@ -9,7 +9,7 @@ import type { AccessEnd } from '../auth/access-watch.ts';
 import type { Config } from '../config.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { Logger } from '../log.ts';
-import { isFromTrustedProxy } from './client-ip.ts';
+import { originAllowed } from './origin.ts';
 import { SharedSubscriptions, type DeliverJson } from './shared-subscriptions.ts';
 import { WsWriteBatcher } from './ws-writes.ts';
 
@@ -70,26 +70,6 @@ function shareKey(context: unknown, payload: SubscribePayload): string | null {
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
   return typeof (value as AsyncIterable<T> | null)?.[Symbol.asyncIterator] === 'function';
-}
-
-/**
- * Same-origin as CSRF prevention means it for HTTP: a browser always sends `Origin` on a WebSocket handshake, so
- * a handshake without one comes from a non-browser client and carries no ambient credentials to abuse. With an
- * Origin, its host must be the host the request was sent to (or, behind a trusted proxy, the forwarded host).
- */
-function originAllowed(req: IncomingMessage, config: Config): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host.toLowerCase();
-  } catch {
-    return false;
-  }
-  const hosts = [req.headers.host];
-  const forwarded = req.headers['x-forwarded-host'];
-  if (forwarded && isFromTrustedProxy(req, config.trustedProxies)) hosts.push(...String(forwarded).split(','));
-  return hosts.some((h) => h !== undefined && h.trim().toLowerCase() === originHost);
 }
 
 /** Refuses a handshake with a plain HTTP answer; the socket is not a WebSocket yet. */
