@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { deleteExpiredSessions } from '../auth/expired-sessions.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -331,7 +332,8 @@ export class BatchWriter implements Writer {
     try {
       const cutoff = new Date(this.clock.nowMs() - this.config.maintenanceRetentionMs);
       const deleted = await pruneEndedMaintenance(this.db, cutoff);
-      this.logger.debug({ deleted, cutoff }, 'pruned ended maintenance windows');
+      const sessions = await deleteExpiredSessions(this.db, this.clock.now());
+      this.logger.debug({ deleted, sessions, cutoff }, 'pruned ended maintenance windows and expired sessions');
     } catch (err) {
       this.note('error', `db maintenance prune failed: ${describeError(err)}`, { err });
     }

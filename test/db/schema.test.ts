@@ -63,12 +63,12 @@ describe('schema and migrations', () => {
   it('migrate is idempotent: a second run applies nothing and changes nothing', () => {
     const file = path.join(dir, 'twice.db');
     const target = parseDatabaseUrl(`file:${file}`);
-    expect(migrate(target)).toHaveLength(1);
+    expect(migrate(target)).toHaveLength(listMigrations().length);
     const once = schemaOf(file);
     expect(migrate(target)).toEqual([]);
     expect(schemaOf(file)).toEqual(once);
     const conn = new Database(file, { readonly: true });
-    expect(conn.prepare(`SELECT count(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).get()).toEqual({ n: 1 });
+    expect(conn.prepare(`SELECT count(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).get()).toEqual({ n: listMigrations().length });
     conn.close();
   });
 

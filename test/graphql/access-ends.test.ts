@@ -178,3 +178,19 @@ describe('access ends when its grant ends', () => {
     expect((await t.request('{ me { username } }', {}, session)).data!.me).toBeNull();
   });
 });
+
+describe('expired sessions', () => {
+  it('are deleted on the writer\'s retention timer, without waiting for their user\'s next login', async () => {
+    const clock = new FakeClock(Date.now());
+    const t = await startTestApp({ clock, env: { UPTOP_SESSION_TTL: '1h', UPTOP_MAINT_PRUNE_INTERVAL: '15m' } });
+    const sessions = () => t.app.deps.db.session.count();
+    expect(await sessions()).toBe(3);
+    await clock.advanceAsync(50 * 60_000);
+    const fresh = await t.login('editor', 'editor-password');
+    await clock.advanceAsync(10 * 60_000);
+    // The seeded sessions expired at 60 minutes; the prune at 60 minutes may have run just before that instant.
+    await clock.advanceAsync(15 * 60_000);
+    await expect.poll(sessions).toBe(1);
+    expect((await t.request('{ me { username } }', {}, fresh)).data!.me).toEqual({ username: 'editor' });
+  });
+});
