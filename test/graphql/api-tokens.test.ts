@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 const CREATE_TOKEN = `mutation($input: CreateApiTokenInput!) {
@@ -78,5 +79,25 @@ describe('API tokens and who may manage them', () => {
     expect((await t.request(ME, {}, t.users.viewer.token)).data!.me).toBeNull();
     expect(await t.app.deps.db.apiToken.count({ where: { user: { username: 'viewer' } } })).toBe(0);
     expect((await t.request(ME, {}, t.users.admin.token)).data!.me).toEqual({ username: 'admin' });
+  });
+
+  it('records lastUsedAt through the writer at most once a minute per token', async () => {
+    const clock = new FakeClock(Date.now());
+    const t = await startTestApp({ clock });
+    const ci = await mint(t, t.users.editor.token, 'ci');
+    const lastUsed = async () => {
+      await t.app.deps.writer.flush();
+      return (await t.app.deps.db.apiToken.findFirstOrThrow({ where: { name: 'ci' } })).lastUsedAt?.getTime() ?? null;
+    };
+    expect(await lastUsed()).toBeNull();
+    const first = clock.nowMs();
+    await t.request(ME, {}, ci.token);
+    expect(await lastUsed()).toBe(first);
+    clock.advance(59_000);
+    await t.request(ME, {}, ci.token);
+    expect(await lastUsed()).toBe(first);
+    clock.advance(1_000);
+    await t.request(ME, {}, ci.token);
+    expect(await lastUsed()).toBe(first + 60_000);
   });
 });
