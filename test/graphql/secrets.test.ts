@@ -19,7 +19,7 @@ describe('credentials in site URLs', () => {
     const t = await startTestApp();
     const { id } = await createSite(t, { name: 'basic', type: 'HTTP', url, paused: true, authType: 'BASIC', authUsername: 'bob', authSecret: 'pw' });
     const readOnlyAdmin = await apiToken(t, t.users.admin.token, true);
-    const query = `query($id: ID!) { site(id: $id) { ${fields} } sites(first: 1, search: "127.0.0.1") { edges { node { url } } } }`;
+    const query = `query($id: ID!) { site(id: $id) { ${fields} } sites(first: 1, search: "basic") { edges { node { url } } } }`;
 
     for (const token of [t.users.viewer.token, readOnlyAdmin]) {
       const res = await t.request(query, { id }, token);
@@ -32,6 +32,14 @@ describe('credentials in site URLs', () => {
       const res = await t.request(query, { id }, token);
       expect(res.data!.site).toEqual({ url, authUsername: 'bob', hasAuthSecret: true });
     }
+
+    // Searching the URL cannot probe the masked parts a letter at a time.
+    const probe = `{ a: sites(search: "apikey=k") { totalCount } b: sites(search: "bob:h") { totalCount } }`;
+    expect((await t.request(probe, {}, t.users.viewer.token)).data).toEqual({ a: { totalCount: 0 }, b: { totalCount: 0 } });
+    expect((await t.request(probe, {}, t.users.editor.token)).data).toEqual({ a: { totalCount: 1 }, b: { totalCount: 1 } });
+    const plain = await createSite(t, { name: 'plain', type: 'HTTP', url: 'http://127.0.0.1:9/health', paused: true });
+    const byUrl = await t.request('{ sites(search: "127.0.0.1") { edges { node { id } } } }', {}, t.users.viewer.token);
+    expect(byUrl.data!.sites.edges).toEqual([{ node: { id: plain.id } }]);
 
     const stream = await collectSse(t.graphqlUrl, `subscription { siteStatusChanged { site { ${fields} } } }`, { token: t.users.viewer.token });
     await expect

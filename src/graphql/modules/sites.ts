@@ -144,13 +144,19 @@ const MAX_SEARCH_LENGTH = 200;
 
 type SiteFilterArgs = { status?: readonly string[] | null; type?: readonly MonitorType[] | null; search?: string | null };
 
-/** The filters SQL can evaluate: type and search. */
-function siteWhere(args: SiteFilterArgs): Prisma.SiteWhereInput {
+/**
+ * The filters SQL can evaluate: type and search. Whoever may not read secrets searches only URLs that can hold none
+ * (no userinfo, query or fragment): matching the rest would let them probe the masked credentials a letter at a time.
+ */
+function siteWhere(args: SiteFilterArgs, ctx: GraphQLContext): Prisma.SiteWhereInput {
   const where: Prisma.SiteWhereInput[] = [];
   if (args.type) where.push({ type: { in: [...args.type] } });
   const search = args.search?.trim();
   if (search) {
-    where.push({ OR: [{ name: { contains: search } }, { url: { contains: search } }, { hostname: { contains: search } }, { description: { contains: search } }] });
+    const url: Prisma.SiteWhereInput = permissionsOf(ctx.viewer).readSecrets
+      ? { url: { contains: search } }
+      : { AND: [{ url: { contains: search } }, ...['@', '?', '#'].map((c) => ({ NOT: { url: { contains: c } } }))] };
+    where.push({ OR: [{ name: { contains: search } }, url, { hostname: { contains: search } }, { description: { contains: search } }] });
   }
   return { AND: where };
 }
@@ -159,7 +165,7 @@ function siteWhere(args: SiteFilterArgs): Prisma.SiteWhereInput {
 function statusFilter(args: SiteFilterArgs, ctx: GraphQLContext): InMemoryFilter | null {
   if (!args.status) return null;
   const wanted = new Set(args.status);
-  return { where: siteWhere(args), keep: (id) => wanted.has(ctx.engine.displayStatus(id)) };
+  return { where: siteWhere(args, ctx), keep: (id) => wanted.has(ctx.engine.displayStatus(id)) };
 }
 
 builder.queryFields((t) => ({
@@ -172,18 +178,18 @@ builder.queryFields((t) => ({
       type: t.arg({ type: [MonitorTypeEnum], required: false }),
       search: t.arg.string({
         required: false,
-        description: 'Matches name, URL, hostname or description.',
+        description: 'Matches name, URL, hostname or description (for whoever may not read secrets, only URLs without credentials, query or fragment).',
         // SQLite refuses a LIKE pattern past ~50,000 characters; no real search needs more than this.
         validate: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).nullish(),
       }),
     },
     totalCount: (_parent, args, ctx) => {
       const byStatus = statusFilter(args, ctx);
-      return byStatus ? countIds(ctx.db, byStatus) : ctx.db.site.count({ where: siteWhere(args) });
+      return byStatus ? countIds(ctx.db, byStatus) : ctx.db.site.count({ where: siteWhere(args, ctx) });
     },
     resolve: async (query, _parent, args, ctx) => {
       const byStatus = statusFilter(args, ctx);
-      if (!byStatus) return ctx.db.site.findMany({ ...query, where: siteWhere(args), orderBy: { id: 'asc' } });
+      if (!byStatus) return ctx.db.site.findMany({ ...query, where: siteWhere(args, ctx), orderBy: { id: 'asc' } });
       // The page is found by a bounded scan, then read with the selection by its (at most 101) ids.
       const { cursor, take, skip: _skip, ...selection } = query;
       const ids = await pageIds(ctx.db, byStatus, { cursorId: cursor?.id, take });
