@@ -14,6 +14,7 @@ import { downResult, errorText } from './checks/result.ts';
 import type { Checker, CheckResult } from './checks/types.ts';
 import { groupStatus } from './groups.ts';
 import { KeyedTimers } from './keyed-timers.ts';
+import { LoadFence } from './load-fence.ts';
 import { initialState, restoredState, runtimeStateWrite, withConfig } from './live-state.ts';
 import { LOG_RING_SIZE, LogRing, sanitizeLog } from './log-ring.ts';
 import { MaintenanceIndex } from './maintenance.ts';
@@ -80,6 +81,8 @@ interface SiteEntry {
   seq: number;
   /** Push deadlines count from here: the last beat, or when this engine began judging if later (DESIGN decision 9). */
   pushFromMs: number;
+  /** The read of the Site table this configuration came from (see LoadFence): an older read never overrides it. */
+  readEpoch: number;
 }
 
 /** A check row, also the payload of `site:checkCompleted` (one object for both). */
@@ -107,6 +110,7 @@ export class Engine implements EngineApi {
 
   private readonly sites = new Map<number, SiteEntry>();
   private readonly tokens = new Map<string, number>();
+  private readonly fence = new LoadFence();
   /** Group id → ids of the sites whose parent it is. */
   private readonly children = new Map<number, Set<number>>();
   private maintenance = new MaintenanceIndex([]);
@@ -183,6 +187,16 @@ export class Engine implements EngineApi {
   async start(): Promise<void> {
     if (this.started || this.stopped) return;
     this.started = true;
+    await this.fence.read((epoch) => this.load(epoch));
+    if (this.stopped) return;
+    if (this.activeFlag) this.scheduleAll();
+    this.armReconcile();
+    this.armMaintenanceBoundary();
+    this.statusPublisher.flush();
+  }
+
+  /** Channels, windows, sites with their persisted state, and the newest logs, as read at `epoch`. */
+  private async load(epoch: number): Promise<void> {
     const [sites, runtime, logs] = await Promise.all([
       loadSites(this.db, this.secretBox),
       this.db.siteRuntimeState.findMany(),
@@ -197,13 +211,10 @@ export class Engine implements EngineApi {
     }
     const persisted = new Map(runtime.map((row) => [row.siteId, row]));
     for (const site of sites) {
+      if (!this.fence.admits(site.id, epoch)) continue;
       const row = persisted.get(site.id);
-      this.addEntry(site, row ? restoredState(site, row) : initialState(site));
+      this.addEntry(site, row ? restoredState(site, row) : initialState(site), epoch);
     }
-    if (this.activeFlag) this.scheduleAll();
-    this.armReconcile();
-    this.armMaintenanceBoundary();
-    this.statusPublisher.flush();
   }
 
   /**
@@ -315,13 +326,17 @@ export class Engine implements EngineApi {
   // ---------------------------------------------------------------- EngineApi: commands
 
   async siteChanged(siteId: number): Promise<void> {
-    const [site] = await loadSites(this.db, this.secretBox, [siteId]);
-    if (this.stopped) return;
-    if (site) this.upsertSite(site);
-    else this.siteRemoved(siteId);
+    await this.fence.read(async (epoch) => {
+      const [site] = await loadSites(this.db, this.secretBox, [siteId]);
+      if (this.stopped) return;
+      if (site) this.upsertSite(site, epoch);
+      else this.siteRemoved(siteId);
+    });
   }
 
+  /** A delete wins over every read still in flight, even for a site this engine has not seen yet. */
   siteRemoved(siteId: number): void {
+    this.fence.removed(siteId);
     const entry = this.sites.get(siteId);
     if (!entry) return;
     this.sites.delete(siteId);
@@ -392,24 +407,30 @@ export class Engine implements EngineApi {
 
   // ---------------------------------------------------------------- sites in memory
 
-  private addEntry(site: EngineSite, state: LiveSiteState): void {
+  private addEntry(site: EngineSite, state: LiveSiteState, readEpoch: number): void {
     const nowMs = this.clock.nowMs();
     const pushFromMs = Math.min(state.lastCheckAt?.getTime() ?? nowMs, nowMs);
-    this.sites.set(site.id, { site, state: withConfig(state, site), seq: 0, pushFromMs });
+    this.sites.set(site.id, { site, state: withConfig(state, site), seq: 0, pushFromMs, readEpoch });
     if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
     this.linkParent(site.id, site.parentId);
   }
 
-  /** A created or changed site takes effect at once: config swapped in, runtime state kept, checked again now. */
-  private upsertSite(site: EngineSite): void {
+  /**
+   * A created or changed site, as read at `epoch`, takes effect at once: config swapped in, runtime state kept, checked
+   * again now. Unless the site was removed since that read began, or a newer read already applied it.
+   */
+  private upsertSite(site: EngineSite, epoch: number): void {
+    if (!this.fence.admits(site.id, epoch)) return;
     const entry = this.sites.get(site.id);
     if (!entry) {
-      this.addEntry(site, initialState(site));
+      this.addEntry(site, initialState(site), epoch);
       if (this.checking && !site.paused) this.triggerQuietly(site.id);
       this.reevaluateGroup(site.parentId);
       this.statusPublisher.markDirty();
       return;
     }
+    if (entry.readEpoch > epoch) return;
+    entry.readEpoch = epoch;
     const before = entry.site;
     if (before.pushToken) this.tokens.delete(before.pushToken);
     if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
@@ -747,8 +768,12 @@ export class Engine implements EngineApi {
   }
 
   /** Picks up what another process changed: sites added, edited or deleted, links, channels and windows. */
-  private async reconcile(): Promise<void> {
-    const { stale, fingerprint } = await this.staleSites();
+  private reconcile(): Promise<void> {
+    return this.fence.read((epoch) => this.reconcileAt(epoch));
+  }
+
+  private async reconcileAt(epoch: number): Promise<void> {
+    const { stale, fingerprint } = await this.staleSites(epoch);
     if (this.stopped) return;
     const [fresh, links] = await Promise.all([
       stale.length ? loadSites(this.db, this.secretBox, stale) : Promise.resolve([]),
@@ -757,7 +782,7 @@ export class Engine implements EngineApi {
       this.reloadMaintenance(),
     ]);
     if (this.stopped) return;
-    for (const site of fresh) this.upsertSite(site);
+    for (const site of fresh) this.upsertSite(site, epoch);
     this.sitesFingerprint = fingerprint;
     this.applyLinks(links);
     this.afterMaintenanceChange();
@@ -766,9 +791,10 @@ export class Engine implements EngineApi {
   /**
    * Ids of the sites added or edited behind the engine's back; drops the deleted ones. A fingerprint of the table
    * (count, id sum, newest updatedAt: an add, delete or edit changes it) spares the row-by-row comparison, tens of
-   * milliseconds at 10,000 sites, while nothing changed.
+   * milliseconds at 10,000 sites, while nothing changed. A site loaded by a read newer than `epoch` may be missing
+   * from this one's rows: it is not dropped.
    */
-  private async staleSites(): Promise<{ stale: number[]; fingerprint: string }> {
+  private async staleSites(epoch: number): Promise<{ stale: number[]; fingerprint: string }> {
     const agg = await this.db.site.aggregate({ _count: { _all: true }, _sum: { id: true }, _max: { updatedAt: true } });
     const fingerprint = `${agg._count._all}|${agg._sum.id ?? 0}|${agg._max.updatedAt?.getTime() ?? 0}`;
     if (fingerprint === this.sitesFingerprint) return { stale: [], fingerprint };
@@ -781,8 +807,8 @@ export class Engine implements EngineApi {
       const entry = this.sites.get(row.id);
       if (!entry || entry.site.updatedAt.getTime() !== row.updatedAt.getTime()) stale.push(row.id);
     }
-    for (const id of [...this.sites.keys()]) {
-      if (!seen.has(id)) {
+    for (const [id, entry] of [...this.sites]) {
+      if (!seen.has(id) && entry.readEpoch < epoch) {
         this.addLog(`Monitor removed (no longer in DB): ID ${id}`, null);
         this.siteRemoved(id);
       }

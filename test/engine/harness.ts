@@ -49,7 +49,14 @@ export interface EngineHarness {
 }
 
 export async function engineHarness(
-  options: { env?: Record<string, string>; start?: boolean; random?: () => number; now?: number } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted'>> = {},
+  options: {
+    env?: Record<string, string>;
+    start?: boolean;
+    random?: () => number;
+    now?: number;
+    /** Stands between the engine and its reading client (see heldSiteReads). */
+    wrapDb?: (db: Db) => Db;
+  } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted'>> = {},
 ): Promise<EngineHarness> {
   const t = freshDbFile();
   const writeDb = await t.open();
@@ -77,10 +84,11 @@ export async function engineHarness(
     return iterator;
   });
 
+  const engineDb = options.wrapDb ? options.wrapDb(db) : db;
   const engines: Engine[] = [];
   const build = () => {
     const engine = new Engine({
-      db,
+      db: engineDb,
       writer,
       pubsub,
       clock,
@@ -230,4 +238,47 @@ export function countingChecker() {
     }
   };
   return { runCheck: checker, counts };
+}
+
+export interface HeldRead {
+  /** Resolves once the read has run against the database; its answer is held until release(). */
+  arrived: Promise<void>;
+  release(): void;
+}
+
+/**
+ * Holds the answers of the engine's next reads of the Site table (`site.findMany`), one per holdNext(), after they
+ * have read: a read that began before some write can be made to answer after it, in an exact order.
+ */
+export function heldSiteReads() {
+  const armed: { arrive: () => void; released: Promise<void> }[] = [];
+  const wrap = (db: Db): Db => {
+    const site = new Proxy(db.site, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop);
+        if (prop !== 'findMany' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const rows: unknown = await value.apply(target, args);
+          const gate = armed.shift();
+          if (gate) {
+            gate.arrive();
+            await gate.released;
+          }
+          return rows;
+        };
+      },
+    });
+    return new Proxy(db, { get: (target, prop) => (prop === 'site' ? site : Reflect.get(target, prop)) });
+  };
+  return {
+    wrap,
+    holdNext(): HeldRead {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      armed.push({ arrive, released });
+      return { arrived, release };
+    },
+  };
 }
