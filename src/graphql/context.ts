@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts';
 import type { EngineApi } from '../engine/types.ts';
 import type { Role } from '../generated/prisma/client.ts';
 import { resolveClientIp } from '../http/client-ip.ts';
+import { ticketOf, type StreamTickets } from '../http/stream-tickets.ts';
 import type { Logger } from '../log.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
@@ -50,7 +51,10 @@ export interface GraphQLContext extends AppDeps {
   /** Subscription sources go through `subscriptions.track`, so shutdown, and the end of the viewer's access, complete them. */
   subscriptions: Pick<SubscriptionCloser, 'track'>;
   viewer: Viewer | null;
+  /** The credential the viewer was resolved from (`Bearer …`), for `createStreamTicket` to stand in for. */
+  authorization: string | null;
   clientIp: string;
+  streamTickets: StreamTickets;
 }
 
 /**
@@ -58,7 +62,7 @@ export interface GraphQLContext extends AppDeps {
  * built on `yoga.getEnveloped`): the upgrade `req` and the client's `connectionParams`, and no `request`.
  */
 export interface ContextInput {
-  request?: { headers: { get(name: string): string | null } };
+  request?: { url?: string; headers: { get(name: string): string | null } };
   req?: IncomingMessage;
   connectionParams?: Readonly<Record<string, unknown>>;
   /** The graphql-ws connection's socket (ws.ts); absent over HTTP and SSE. */
@@ -73,14 +77,24 @@ export function requestInfo(input: ContextInput, trustedProxies: string[]): Requ
   return { authorization, clientIp: input.req ? resolveClientIp(input.req, trustedProxies) : 'unknown' };
 }
 
+/** An SSE request's `?ticket=` (stream-tickets.ts), redeemed for the credential it stands for; null without one. */
+function ticketAuthorization(input: ContextInput, tickets: StreamTickets): string | null {
+  if (!input.request?.headers.get('accept')?.includes('text/event-stream')) return null;
+  const ticket = ticketOf(input.request.url);
+  return ticket ? tickets.redeem(ticket) : null;
+}
+
 /** The yoga `context` function: the same for HTTP, SSE and graphql-ws. */
-export function createContextFactory(deps: AppDeps & { services: Services; heartbeat: HeartbeatService; subscriptions: SubscriptionCloser }) {
+export function createContextFactory(
+  deps: AppDeps & { services: Services; heartbeat: HeartbeatService; subscriptions: SubscriptionCloser; streamTickets: StreamTickets },
+) {
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);
-    const viewer = await deps.services.auth.resolveViewer(info.authorization);
+    const authorization = info.authorization ?? ticketAuthorization(input, deps.streamTickets);
+    const viewer = await deps.services.auth.resolveViewer(authorization);
     // An SSE stream ends when its viewer's access does. graphql-ws connections are watched whole instead (ws.ts):
     // their subscribers share executions, so one subscriber's source is not theirs alone to end.
     const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
-    return { ...deps, viewer, clientIp: info.clientIp, subscriptions: { track: (source) => deps.subscriptions.track(source, watch) } };
+    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track: (source) => deps.subscriptions.track(source, watch) } };
   };
 }

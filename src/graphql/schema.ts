@@ -8,6 +8,7 @@ import './modules/maintenance.ts';
 import './modules/users.ts';
 import './modules/engine.ts';
 import './modules/heartbeat.ts';
+import './modules/streams.ts';
 
 let schema: GraphQLSchema | undefined;
 

@@ -4,6 +4,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import { ticketOf } from '../http/stream-tickets.ts';
 
 /**
  * The header a browser client must send with a GraphQL request whose content type a form could also produce
@@ -61,5 +62,21 @@ export function securityPlugins(config: Config): Plugin[] {
   });
   // Envelop plugins are typed for a bare context; yoga runs them with its own, which has every field they read.
   const envelopPlugins = [...armor.protect().plugins, ...(graphql.introspection ? [] : [useDisableIntrospection()])] as Plugin[];
-  return [...envelopPlugins, useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }) as Plugin];
+  return [...envelopPlugins, csrfPrevention()];
+}
+
+/**
+ * yoga's CSRF prevention, except for an SSE request that carries a stream ticket: `EventSource` can send no header,
+ * and the ticket is the proof the header would be (only a caller holding a bearer token can mint one, and a page
+ * on another site cannot read it). A request whose ticket is not valid runs signed out.
+ */
+function csrfPrevention(): Plugin {
+  const csrf = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+  return {
+    onRequestParse(payload) {
+      const { request } = payload;
+      if (request.headers.get('accept')?.includes('text/event-stream') && ticketOf(request.url)) return;
+      return csrf.onRequestParse?.(payload);
+    },
+  };
 }

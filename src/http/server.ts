@@ -14,6 +14,7 @@ import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
 import { corsOptions, originAllowed } from './origin.ts';
 import { createPlainRoutes } from './routes.ts';
+import { StreamTickets } from './stream-tickets.ts';
 import { attachGraphqlWs } from './ws.ts';
 
 /** How long shutdown lets in-flight requests finish before their connections are cut. */
@@ -82,11 +83,12 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
   const { schema, ...deps } = opts;
   const { config, logger } = deps;
   const subscriptions = new SubscriptionCloser();
+  const streamTickets = new StreamTickets(deps.clock);
   const limit = config.graphql.bodyLimitBytes;
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
     schema,
-    context: createContextFactory({ ...deps, subscriptions }),
+    context: createContextFactory({ ...deps, subscriptions, streamTickets }),
     graphqlEndpoint: '/graphql',
     graphiql: config.graphql.graphiql ? { title: 'uptop', subscriptionsProtocol: 'WS' } : false,
     renderGraphiQL,

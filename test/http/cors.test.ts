@@ -52,7 +52,7 @@ describe('cross-origin requests', () => {
 
   it('serves same-origin and origin-less requests without CORS headers', async () => {
     const t = await startTestApp();
-    for (const headers of [{ origin: t.url }, {}]) {
+    for (const headers of [{ origin: t.url }, {}] as Record<string, string>[]) {
       const res = await post(t, headers);
       expect(res.status).toBe(200);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
