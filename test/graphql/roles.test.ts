@@ -3,19 +3,22 @@ import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
 
-type Caller = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'readOnlyAdmin';
-type Outcome = 'allowed' | 'UNAUTHENTICATED' | 'FORBIDDEN';
-type Policy = 'edit' | 'admin' | 'ownAccount' | 'read' | 'readUsers';
+type Caller = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'readOnlyAdmin' | 'adminApiToken';
+/** `ForbiddenError`: refused with that typed error in the mutation's result, not a GraphQL error. */
+type Outcome = 'allowed' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'ForbiddenError';
+type Policy = 'edit' | 'admin' | 'ownAccount' | 'session' | 'read' | 'readUsers';
 
-const CALLERS: Caller[] = ['anonymous', 'viewer', 'editor', 'admin', 'readOnlyAdmin'];
+const CALLERS: Caller[] = ['anonymous', 'viewer', 'editor', 'admin', 'readOnlyAdmin', 'adminApiToken'];
 
 /** DESIGN decision 6, as a table: what each caller may do under each policy. */
 const EXPECTED: Record<Policy, Record<Caller, Outcome>> = {
-  edit: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
-  admin: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
-  ownAccount: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
-  read: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'allowed' },
-  readUsers: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN' },
+  edit: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'allowed' },
+  admin: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'allowed' },
+  ownAccount: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'allowed' },
+  // The viewer's own account, and only from a session: a leaked API token cannot mint tokens or change the password.
+  session: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'ForbiddenError' },
+  read: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'allowed', adminApiToken: 'allowed' },
+  readUsers: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'allowed' },
 };
 
 const Fixture = graphql(`
@@ -66,9 +69,9 @@ function mutations(ids: Ids, n: number): { name: string; policy: Policy; query: 
     m('createUser', 'admin', 'CreateUserInput', { username: `user${n}`, password: 'long-enough-pw' }),
     m('updateUser', 'admin', 'UpdateUserInput', { id: ids.viewerUser, role: 'VIEWER' }),
     m('deleteUser', 'admin', 'DeleteInput', { id: missing('User') }),
-    m('createApiToken', 'ownAccount', 'CreateApiTokenInput', { name: `t${n}` }),
+    m('createApiToken', 'session', 'CreateApiTokenInput', { name: `t${n}` }),
     m('revokeApiToken', 'ownAccount', 'DeleteInput', { id: missing('ApiToken') }),
-    m('changePassword', 'ownAccount', 'ChangePasswordInput', { currentPassword: 'not-it', newPassword: 'long-enough-pw' }),
+    m('changePassword', 'session', 'ChangePasswordInput', { currentPassword: 'not-it', newPassword: 'long-enough-pw' }),
   ];
 }
 
@@ -91,7 +94,19 @@ async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {
     token: { name: 'ro' },
   }, t.users.admin.token);
   const readOnly = (fixture.data!.createApiToken as { token: string }).token;
-  return { anonymous: null, viewer: t.users.viewer.token, editor: t.users.editor.token, admin: t.users.admin.token, readOnlyAdmin: readOnly };
+  const readWrite = await t.request<{ createApiToken: { token: string } }>(
+    'mutation { createApiToken(input: { name: "rw", readOnly: false }) { ... on ApiTokenPayload { token } } }',
+    {},
+    t.users.admin.token,
+  );
+  return {
+    anonymous: null,
+    viewer: t.users.viewer.token,
+    editor: t.users.editor.token,
+    admin: t.users.admin.token,
+    readOnlyAdmin: readOnly,
+    adminApiToken: readWrite.data!.createApiToken.token,
+  };
 }
 
 async function counts(t: TestApp) {
@@ -122,6 +137,11 @@ describe('role matrix', () => {
           continue;
         }
         const res = await t.request(mutation.query, mutation.variables, tokens[caller]);
+        if (expected === 'ForbiddenError') {
+          expect(res.errors, `${caller} ${mutation.name}`).toBeUndefined();
+          expect((res.data as Record<string, { __typename: string }>)[mutation.name]!.__typename, `${caller} ${mutation.name}`).toBe('ForbiddenError');
+          continue;
+        }
         expect(outcomeOf(res), `${caller} ${mutation.name}`).toBe(expected);
         expect(res.data, `${caller} ${mutation.name}`).toBeNull();
       }
