@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { CheckRecord, StateChangeRecord } from '../../src/engine/types.ts';
 import type { Prisma } from '../../src/generated/prisma/client.ts';
+import { createAppPubSub } from '../../src/graphql/pubsub.ts';
+import { BatchWriter } from '../../src/writer/writer.ts';
+import { freshDbFile } from '../helpers/db.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { engineHarness, received, T0 } from './harness.ts';
 
@@ -109,5 +117,44 @@ describe('engine: push monitors after uptop itself was down (DESIGN decision 9)'
     expect(h.engine.getState(id)!.status).toBe('UP');
     await h.tick(1);
     expect(h.engine.getState(id)!.status).toBe('LATE');
+  });
+});
+
+describe('engine: push monitors after a restart, on the system clock', () => {
+  it('a monitor silent for 2 days is not DOWN at start; with a retry it turns LATE after two failures an interval apart', async () => {
+    const t = freshDbFile();
+    const [writeDb, db] = await Promise.all([t.open(), t.open()]);
+    const config = loadConfig({ UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32) });
+    const logger = pino({ level: 'silent' });
+    const writer = new BatchWriter({ db: writeDb, clock: systemClock, logger, config: config.writer });
+    writer.start();
+    // Interval 1 s: LATE 1 s after start, but DOWN only after the 60 s minimum grace.
+    const site = await writer.submit((tx) => tx.site.create({ data: { name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 1, maxRetries: 1 } }));
+    await writer.submit((tx) => tx.siteRuntimeState.create({ data: { siteId: site.id, ...upSince(Date.now() - 2 * DAY_MS), updatedAt: new Date() } }));
+    const pubsub = createAppPubSub();
+    const engine = new Engine({ db, writer, pubsub, clock: systemClock, config, logger });
+    onTestFinished(async () => {
+      await engine.stop();
+      await writer.stop();
+    });
+    const checks: CheckRecord[] = [];
+    const checkIterator = pubsub.subscribe('site:checkCompleted');
+    void (async () => {
+      for await (const check of checkIterator) checks.push(check);
+    })();
+    const changeIterator = pubsub.subscribe('site:statusChanged');
+    const firstChange = changeIterator.next().then((r) => r.value as StateChangeRecord);
+
+    const startedAt = Date.now();
+    await engine.start();
+    expect(engine.getState(site.id)!.status).toBe('UP');
+    expect(await firstChange).toMatchObject({ from: 'UP', to: 'LATE' });
+    await checkIterator.return?.();
+    await changeIterator.return?.();
+    expect(checks.map((c) => c.status)).toEqual(['LATE', 'LATE']);
+    // Failures count on the interval grid from the start: the first past one interval, the second past two.
+    const [first, second] = checks.map((c) => c.checkedAt.getTime() - startedAt);
+    expect(first).toBeGreaterThan(1000);
+    expect(second).toBeGreaterThan(2000);
   });
 });
