@@ -1,6 +1,8 @@
 /**
- * Writer throughput against the ceiling of raw better-sqlite3 on this machine, and a sustained offered load.
- * Prints rows/s for both, the offered-load result, and last `writer/raw ratio: <n>` (target ≥ 0.30).
+ * Writer throughput against the ceiling of raw better-sqlite3 on this machine, a sustained offered load, and the
+ * longest event-loop stall while the writer prunes 10,000 sites x 1,000 checks, against the single-statement prune it
+ * replaced. Prints rows/s for both, the offered-load result, `writer/raw ratio: <n>` (target ≥ 0.30), and last
+ * `prune stall: <n> ms` (target < 50) with its ratio to the baseline.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +23,14 @@ const SITES = 100;
 const ROUNDS = 3;
 const OFFERED_PER_SECOND = 20_000;
 const OFFERED_SECONDS = 5;
+const PRUNE_SITES = 10_000;
+const PRUNE_ROWS_PER_SITE = 1_000;
+/** 50 rows per site past the retention: 500,000 rows to delete. */
+const PRUNE_KEEP = 950;
+const PRUNE_CHECK_INTERVAL_S = 30;
+const STALL_LIMIT_MS = 50;
+/** The prune this writer replaced (its check statement; the others were trivial here): one pass ranking the whole table. */
+const SINGLE_STATEMENT_PRUNE = `DELETE FROM "Check" WHERE "id" IN (SELECT "id" FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "siteId" ORDER BY "checkedAt" DESC, "id" DESC) AS rn FROM "Check") AS ranked WHERE rn > ?)`;
 
 const defaults = loadConfig({}).writer;
 const logger = pino({ level: 'warn' });
@@ -119,6 +129,131 @@ async function offeredLoad(): Promise<{ offered: number; written: number; droppe
   return { offered: sent, written, dropped: writer.stats.droppedTotal, maxDepth, seconds };
 }
 
+/** The longest gap between the callbacks of a 1 ms interval: how long the event loop was held at most. */
+function stallProbe(): { stop(): number } {
+  let last = performance.now();
+  let max = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    max = Math.max(max, now - last);
+    last = now;
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(max, performance.now() - last);
+    },
+  };
+}
+
+const PRUNE_BASE_S = Date.UTC(2025, 0, 1) / 1000;
+
+/**
+ * PRUNE_SITES sites with PRUNE_ROWS_PER_SITE checks each, PRUNE_CHECK_INTERVAL_S apart and interleaved across sites in
+ * id order as the engine writes them. Seeded in SQL with the index built afterwards, which takes a minute, not ten.
+ */
+async function seedPruneDb(): Promise<SqliteTarget> {
+  const target = parseDatabaseUrl(`file:${path.join(root, `bench-${++files}.db`)}`);
+  migrate(target);
+  const conn = new Database(target.file);
+  conn.pragma('journal_mode = OFF');
+  conn.pragma('synchronous = OFF');
+  conn.pragma('cache_size = -400000');
+  conn
+    .prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO "Site" ("name", "updatedAt") SELECT 'site ' || i, ? FROM n`,
+    )
+    .run(PRUNE_SITES, toSqlDate(new Date()));
+  const { sql: index } = conn.prepare(`SELECT sql FROM sqlite_master WHERE name = 'Check_siteId_checkedAt_idx'`).get() as { sql: string };
+  conn.exec('DROP INDEX "Check_siteId_checkedAt_idx"');
+  const round = conn.prepare(
+    `INSERT INTO "Check" ("siteId", "checkedAt", "up", "status", "latencyMs", "statusCode")
+     SELECT "id", strftime('%Y-%m-%dT%H:%M:%f+00:00', ? + "id" % ?, 'unixepoch'), 1, 'UP', 12.5, 200 FROM "Site"`,
+  );
+  conn.transaction(() => {
+    for (let i = 0; i < PRUNE_ROWS_PER_SITE; i++) round.run(PRUNE_BASE_S + i * PRUNE_CHECK_INTERVAL_S, PRUNE_CHECK_INTERVAL_S);
+  })();
+  conn.exec(index);
+  conn.pragma('journal_mode = WAL');
+  conn.close();
+  return target;
+}
+
+function copyDb(target: SqliteTarget): SqliteTarget {
+  const copy = parseDatabaseUrl(`file:${path.join(root, `bench-${++files}.db`)}`);
+  fs.copyFileSync(target.file, copy.file);
+  return copy;
+}
+
+/** Every row past the retention is gone (the oldest 50 of each site), and every site keeps at least PRUNE_KEEP. */
+function checkPruned(target: SqliteTarget): void {
+  const conn = new Database(target.file, { readonly: true });
+  const firstKept = toSqlDate(new Date((PRUNE_BASE_S + (PRUNE_ROWS_PER_SITE - PRUNE_KEEP) * PRUNE_CHECK_INTERVAL_S) * 1000));
+  const { older } = conn.prepare(`SELECT count(*) AS older FROM "Check" WHERE "checkedAt" < ?`).get(firstKept) as { older: number };
+  const { sites, fewest } = conn
+    .prepare(`SELECT count(*) AS sites, min(n) AS fewest FROM (SELECT count(*) AS n FROM "Check" GROUP BY "siteId")`)
+    .get() as { sites: number; fewest: number };
+  conn.close();
+  if (older !== 0 || sites !== PRUNE_SITES || fewest < PRUNE_KEEP) {
+    throw new Error(`prune left ${older} rows past the retention; ${sites} sites, the fewest with ${fewest} rows`);
+  }
+}
+
+interface PruneRun {
+  stallMs: number;
+  seconds: number;
+  /** Checks offered during the prune at one per site per interval, and how many were written before it ended. */
+  offered?: number;
+  writtenDuring?: number;
+  dropped?: number;
+}
+
+/** The writer's own start-up prune, while the engine's check writes keep arriving as 10,000 sites at 30 s would send them. */
+async function writerPrune(target: SqliteTarget): Promise<PruneRun> {
+  const db = await openDb(target);
+  const writer = new BatchWriter({ db, clock: systemClock, logger, config: { ...defaults, retainChecks: PRUNE_KEEP } });
+  const perSecond = PRUNE_SITES / PRUNE_CHECK_INTERVAL_S;
+  const template = checkWrites(1)[0]!;
+  const after = (PRUNE_BASE_S + PRUNE_ROWS_PER_SITE * PRUNE_CHECK_INTERVAL_S) * 1000;
+  let offered = 0;
+  const loadStart = performance.now();
+  const load = setInterval(() => {
+    const due = Math.floor(((performance.now() - loadStart) / 1000) * perSecond);
+    for (; offered < due; offered++) {
+      writer.enqueue({ ...template, siteId: 1 + (offered % PRUNE_SITES), checkedAt: new Date(after + offered) });
+    }
+  }, 10);
+  const probe = stallProbe();
+  const t0 = performance.now();
+  writer.start();
+  await writer.flush();
+  const seconds = (performance.now() - t0) / 1000;
+  const stallMs = probe.stop();
+  clearInterval(load);
+  const writtenDuring = writer.stats.written;
+  await writer.stop();
+  await db.$disconnect();
+  return { stallMs, seconds, offered, writtenDuring, dropped: writer.stats.droppedTotal };
+}
+
+async function singleStatementPrune(target: SqliteTarget): Promise<PruneRun> {
+  const db = await openDb(target);
+  const probe = stallProbe();
+  const t0 = performance.now();
+  await db.$executeRawUnsafe(SINGLE_STATEMENT_PRUNE, PRUNE_KEEP);
+  const seconds = (performance.now() - t0) / 1000;
+  const stallMs = probe.stop();
+  await db.$disconnect();
+  return { stallMs, seconds };
+}
+
+/** The probe alone on an idle loop: what the machine's other load costs before any pruning. */
+async function idleStall(ms: number): Promise<number> {
+  const probe = stallProbe();
+  await new Promise((r) => setTimeout(r, ms));
+  return probe.stop();
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -146,6 +281,33 @@ try {
     process.exitCode = 1;
   }
   console.log(`writer/raw ratio: ${(writerRate / rawRate).toFixed(3)}`);
+
+  const seedStart = performance.now();
+  const chunkedDb = await seedPruneDb();
+  const baselineDb = copyDb(chunkedDb);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  const idle = await idleStall(2000);
+  const load1 = os.loadavg()[0]!;
+  const chunked = await writerPrune(chunkedDb);
+  checkPruned(chunkedDb);
+  const baseline = await singleStatementPrune(baselineDb);
+  checkPruned(baselineDb);
+  const load2 = os.loadavg()[0]!;
+  console.log(
+    `prune: ${PRUNE_SITES.toLocaleString('en-US')} sites x ${PRUNE_ROWS_PER_SITE.toLocaleString('en-US')} checks, keeping ${PRUNE_KEEP} per site ` +
+      `(${fmt(PRUNE_SITES * (PRUNE_ROWS_PER_SITE - PRUNE_KEEP))} rows deleted; seeded in ${seedSeconds.toFixed(0)} s); ` +
+      `load average ${load1.toFixed(1)} / ${load2.toFixed(1)} on ${os.availableParallelism()} cores; idle probe ${idle.toFixed(1)} ms`,
+  );
+  console.log(
+    `writer prune: ${chunked.seconds.toFixed(1)} s, ${fmt(chunked.offered!)} check writes offered meanwhile, ` +
+      `${fmt(chunked.writtenDuring!)} written before it ended, ${chunked.dropped} dropped`,
+  );
+  console.log(`single-statement prune (baseline): ${baseline.seconds.toFixed(1)} s, longest stall ${baseline.stallMs.toFixed(0)} ms`);
+  console.log(`prune stall: ${chunked.stallMs.toFixed(1)} ms (baseline/writer: ${(baseline.stallMs / chunked.stallMs).toFixed(0)}x)`);
+  if (chunked.stallMs >= STALL_LIMIT_MS) {
+    console.log(`FAIL: the writer's prune held the event loop for ${STALL_LIMIT_MS} ms or more`);
+    process.exitCode = 1;
+  }
 } finally {
   fs.rmSync(root, { recursive: true, force: true });
 }

@@ -3,10 +3,10 @@ import { toSqlDate } from '../db/sql-date.ts';
 
 type Executor = Pick<Db, '$executeRawUnsafe' | '$queryRawUnsafe'>;
 
-/** Sites one history statement looks at: each costs an index walk over the rows it keeps. */
+/** Sites one history statement looks at: each costs an index count of its rows. */
 export const PRUNE_SITES_PER_STATEMENT = 10;
 /** Most rows one statement deletes; deleting is what costs, so this bounds how long a statement holds the thread. */
-export const PRUNE_ROWS_PER_STATEMENT = 1000;
+export const PRUNE_ROWS_PER_STATEMENT = 500;
 
 export interface HistoryCounts {
   checks: number;
@@ -25,8 +25,14 @@ const PER_SITE: readonly PerSiteHistory[] = [
   { key: 'stateChanges', table: 'StateChange', orderBy: 'changedAt' },
 ];
 
-/** Newest first, the higher id first on equal times: the order keep-newest-N has always used. */
-const newestFirst = (orderBy: string) => `ORDER BY "${orderBy}" DESC, "id" DESC`;
+/**
+ * Keep-newest-N ranks newest first, the higher id first on equal times; the rows past the newest N are then the
+ * oldest (count - N) in the reverse order. Taking those from the old end walks only the rows deleted (the index is
+ * ordered by time, and only rows on equal times need sorting by id), where an OFFSET from the new end would sort
+ * every row kept.
+ */
+const oldestFirst = (orderBy: string) => `ORDER BY "${orderBy}" ASC, "id" ASC`;
+const pastNewest = (countRows: string) => `max(0, (${countRows}) - ?)`;
 
 /**
  * The next sites after `?` that have rows in the table, found by index seeks from one siteId to the next, so the
@@ -41,18 +47,19 @@ function nextSitesSql({ table }: PerSiteHistory): string {
 }
 
 /**
- * Deletes, for each of PRUNE_SITES_PER_STATEMENT sites (`siteId, keep` pairs; a NULL site matches nothing), the rows
- * after its newest `keep`, at most PRUNE_ROWS_PER_STATEMENT in all. Each part walks the (siteId, time) index of one
- * site, and the parts run in turn only until the limit is reached.
+ * Deletes, for each of PRUNE_SITES_PER_STATEMENT sites (`siteId, siteId, keep` triples; a NULL site matches nothing),
+ * the rows past its newest `keep`, at most PRUNE_ROWS_PER_STATEMENT in all. Each part reads the (siteId, time) index
+ * of one site, and the parts run in turn only until the limit is reached.
  */
 function pruneSitesSql({ table, orderBy }: PerSiteHistory): string {
-  const oneSite = `SELECT "id" FROM (SELECT "id" FROM "${table}" WHERE "siteId" = ? ${newestFirst(orderBy)} LIMIT -1 OFFSET ?)`;
+  const count = `SELECT count(*) FROM "${table}" WHERE "siteId" = ?`;
+  const oneSite = `SELECT "id" FROM (SELECT "id" FROM "${table}" WHERE "siteId" = ? ${oldestFirst(orderBy)} LIMIT ${pastNewest(count)})`;
   const sites = Array(PRUNE_SITES_PER_STATEMENT).fill(oneSite).join(' UNION ALL ');
   return `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM (${sites}) LIMIT ${PRUNE_ROWS_PER_STATEMENT})`;
 }
 
 const PER_SITE_SQL = PER_SITE.map((t) => ({ ...t, nextSites: nextSitesSql(t), prune: pruneSitesSql(t) }));
-const PRUNE_LOGS = `DELETE FROM "Log" WHERE "id" IN (SELECT "id" FROM "Log" ${newestFirst('createdAt')} LIMIT ${PRUNE_ROWS_PER_STATEMENT} OFFSET ?)`;
+const PRUNE_LOGS = `DELETE FROM "Log" WHERE "id" IN (SELECT "id" FROM "Log" ${oldestFirst('createdAt')} LIMIT min(${PRUNE_ROWS_PER_STATEMENT}, ${pastNewest('SELECT count(*) FROM "Log"')}))`;
 // endsAt NULL is an open-ended window (or a recurring one without a last occurrence): never pruned.
 const PRUNE_MAINTENANCE = `DELETE FROM "MaintenanceWindow" WHERE "endsAt" IS NOT NULL AND "endsAt" < ?`;
 
@@ -70,7 +77,7 @@ export async function* pruneHistory(db: Executor, keep: HistoryCounts): AsyncGen
       const rows = await db.$queryRawUnsafe<{ siteId: number | bigint }[]>(t.nextSites, cursor);
       if (rows.length === 0) break;
       const sites = rows.map((r) => Number(r.siteId));
-      const params = Array.from({ length: PRUNE_SITES_PER_STATEMENT }, (_, i) => [sites[i] ?? null, keep[t.key]]).flat();
+      const params = Array.from({ length: PRUNE_SITES_PER_STATEMENT }, (_, i) => [sites[i] ?? null, sites[i] ?? null, keep[t.key]]).flat();
       const n = await db.$executeRawUnsafe(t.prune, ...params);
       deleted[t.key] += n;
       // Under the limit, every one of these sites is done; at the limit some may have more, so they come round again.
