@@ -13,6 +13,37 @@ export interface Migration {
   checksum: string;
 }
 
+/** An applied migration's file no longer matches what was applied: the schema may differ from what the code expects. */
+export class MigrationChangedError extends Error {
+  constructor(
+    readonly migrations: string[],
+    file: string,
+  ) {
+    const [names, verb] = migrations.length === 1 ? [`Migration ${migrations[0]} was`, 'its'] : [`Migrations ${migrations.join(', ')} were`, 'their'];
+    super(
+      `${names} changed after being applied to ${file}: ${verb} migration.sql no longer matches the checksum recorded in _prisma_migrations. ` +
+        'Restore the file as it was applied; a schema change belongs in a new migration.',
+    );
+    this.name = 'MigrationChangedError';
+  }
+}
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest();
+
+/**
+ * Whether a migration file still matches the checksum recorded when it was applied, judged as Prisma's schema engine
+ * judges it (`script_matches_checksum`), so uptop and `prisma migrate` agree: the file as it is or with its line
+ * endings converted either way (a checkout with other line endings is no change), and a checksum of another length
+ * than 64 compared in the old format that dropped each byte's leading zero.
+ */
+export function matchesChecksum(sql: string, recorded: string): boolean {
+  const oldFormat = recorded.length !== 0 && recorded.length !== 64;
+  return [sql, sql.replaceAll('\r\n', '\n'), sql.replaceAll('\n', '\r\n')].some((text) => {
+    const digest = sha256(text);
+    return (oldFormat ? [...digest].map((b) => b.toString(16)).join('') : digest.toString('hex')) === recorded;
+  });
+}
+
 export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
@@ -21,7 +52,7 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     .sort()
     .map((name) => {
       const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
-      return { name, sql, checksum: crypto.createHash('sha256').update(sql).digest('hex') };
+      return { name, sql, checksum: sha256(sql).toString('hex') };
     });
 }
 
@@ -29,6 +60,7 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
  * Applies pending migrations the way `prisma migrate deploy` does, recording them in `_prisma_migrations`
  * so the Prisma CLI agrees on the state. Done in-process because the CLI costs a second per spawn and the
  * adapter cannot run multi-statement files (stack-notes §0.3). Returns the names applied.
+ * Throws MigrationChangedError, before applying anything, when an applied migration's file has changed since.
  */
 export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): string[] {
   const conn = new Database(target.file, { timeout: target.busyTimeoutMs });
@@ -43,15 +75,18 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
       "started_at" DATETIME NOT NULL DEFAULT current_timestamp,
       "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0
     )`);
-    const applied = new Set(
-      conn
-        .prepare(`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
-        .all()
-        .map((r) => (r as { migration_name: string }).migration_name),
-    );
+    const applied = conn
+      .prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
+      .all() as { name: string; checksum: string }[];
+    const migrations = listMigrations(dir);
+    const changed = migrations
+      .filter((m) => applied.some((a) => a.name === m.name && !matchesChecksum(m.sql, a.checksum)))
+      .map((m) => m.name);
+    if (changed.length > 0) throw new MigrationChangedError(changed, target.file);
+    const appliedNames = new Set(applied.map((a) => a.name));
     const done: string[] = [];
-    for (const m of listMigrations(dir)) {
-      if (applied.has(m.name)) continue;
+    for (const m of migrations) {
+      if (appliedNames.has(m.name)) continue;
       const apply = conn.transaction(() => {
         conn.exec(m.sql);
         conn

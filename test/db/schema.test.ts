@@ -72,6 +72,12 @@ describe('schema and migrations', () => {
     conn.close();
   });
 
+  it('a file migrated by the Prisma CLI passes the checksum check of applied migrations: both record the same', async () => {
+    const file = path.join(dir, 'deployed.db');
+    await prisma(['migrate', 'deploy'], `file:${file}`);
+    expect(migrate(parseDatabaseUrl(`file:${file}`))).toEqual([]);
+  });
+
   it('the Prisma CLI, through prisma.config.ts and the same URL parsing, finds the migrated file up to date', async () => {
     const file = path.join(dir, 'status.db');
     migrate(parseDatabaseUrl(`file:${file}`));
