@@ -12,7 +12,6 @@ export type Db = PrismaClient;
  * as the Go original did); SQLite gives the -wal and -shm files the same mode.
  */
 export function ensureDatabaseFile(target: SqliteTarget): void {
-  if (target.file === ':memory:') return;
   fs.mkdirSync(path.dirname(target.file), { recursive: true });
   try {
     fs.writeFileSync(target.file, '', { mode: 0o600, flag: 'wx' });

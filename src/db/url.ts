@@ -2,7 +2,7 @@ import path from 'node:path';
 
 /** What a `DATABASE_URL` means for the better-sqlite3 adapter: a path plus the pragmas to run on connect. */
 export interface SqliteTarget {
-  /** Filesystem path, or `:memory:`. */
+  /** Absolute filesystem path. */
   file: string;
   busyTimeoutMs: number;
   journalMode: string;
@@ -30,6 +30,13 @@ export function parseDatabaseUrl(url: string = DEFAULT_DATABASE_URL, cwd: string
   const rawPath = q === -1 ? rest : rest.slice(0, q);
   const params = new URLSearchParams(q === -1 ? '' : rest.slice(q + 1));
   if (rawPath === '') throw new DatabaseUrlError('DATABASE_URL has no file path');
+  // Each connection to :memory: is a database of its own: the writer's would hold the tables, the readers' none.
+  if (rawPath === ':memory:') {
+    throw new DatabaseUrlError(
+      'DATABASE_URL "file::memory:" is not supported: uptop opens the database on more than one connection and each would see its own empty ' +
+        'in-memory database. Use a file path, such as file:./data/uptop.db (on a tmpfs for a throwaway database)',
+    );
+  }
   // A misspelt parameter would otherwise be ignored and its default silently used.
   for (const key of params.keys()) {
     if (!PARAMETERS.has(key)) {
@@ -49,12 +56,10 @@ export function parseDatabaseUrl(url: string = DEFAULT_DATABASE_URL, cwd: string
   if (!SYNCHRONOUS.has(synchronous)) {
     throw new DatabaseUrlError(`DATABASE_URL synchronous must be one of OFF, NORMAL, FULL, EXTRA (got "${synchronous}")`);
   }
-  const file = rawPath === ':memory:' ? rawPath : path.resolve(cwd, rawPath);
-  return { file, busyTimeoutMs: Number(busy), journalMode, synchronous };
+  return { file: path.resolve(cwd, rawPath), busyTimeoutMs: Number(busy), journalMode, synchronous };
 }
 
-/** The pragmas to run right after connecting; none for `:memory:`, which is left as it is. */
+/** The pragmas to run right after connecting. */
 export function pragmaStatements(target: SqliteTarget): string[] {
-  if (target.file === ':memory:') return [];
   return [`PRAGMA journal_mode = ${target.journalMode}`, `PRAGMA synchronous = ${target.synchronous}`, 'PRAGMA foreign_keys = ON'];
 }

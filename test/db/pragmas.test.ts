@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../src/db/client.ts';
-import { parseDatabaseUrl } from '../../src/db/url.ts';
+import type { Db } from '../../src/db/client.ts';
 import { freshDbFile } from '../helpers/db.ts';
 
 async function pragma(db: Db, name: string): Promise<unknown> {
@@ -37,15 +36,5 @@ describe('pragmas from the URL on a real file', () => {
     const t = freshDbFile('?journal_mode=DELETE');
     const db = await t.open();
     expect(await pragma(db, 'journal_mode')).toBe('delete');
-  });
-
-  it('leaves :memory: untouched', async () => {
-    const db = await openDb(parseDatabaseUrl('file::memory:'));
-    try {
-      expect(await pragma(db, 'journal_mode')).toBe('memory');
-      expect(Number(await pragma(db, 'synchronous'))).toBe(2);
-    } finally {
-      await db.$disconnect();
-    }
   });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { DatabaseUrlError, parseDatabaseUrl, pragmaStatements } from '../../src/db/url.ts';
 
 describe('DATABASE_URL parsing', () => {
@@ -27,10 +28,19 @@ describe('DATABASE_URL parsing', () => {
     ]);
   });
 
-  it('leaves :memory: as it is, with no pragmas', () => {
-    const target = parseDatabaseUrl('file::memory:');
-    expect(target.file).toBe(':memory:');
-    expect(pragmaStatements(target)).toEqual([]);
+  it('refuses :memory:, naming DATABASE_URL and suggesting a file path: each connection would get an empty database of its own', () => {
+    expect(() => parseDatabaseUrl('file::memory:')).toThrow(DatabaseUrlError);
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'file::memory:' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([{ variable: 'DATABASE_URL', message: expect.stringMatching(/"file::memory:" is not supported/) }]);
+    expect((error as Error).message).toContain('Use a file path, such as file:./data/uptop.db');
+    // A file that happens to be called :memory: is a file.
+    expect(parseDatabaseUrl('file:./:memory:', '/srv').file).toBe('/srv/:memory:');
   });
 
   it.each([
