@@ -60,6 +60,7 @@ export class AlertDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   /** The last send queued per site and channel (`<siteId>:<channelId>`), which the next one for that pair waits for. */
   private readonly queueTails = new Map<string, Promise<void>>();
+  private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -81,10 +82,16 @@ export class AlertDispatcher {
       const channel = this.channels.get(id);
       if (!channel) continue;
       const key = `${siteId}:${id}`;
-      const deliver = () =>
-        this.send(channel, alert).then((outcome) => {
-          if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
-        });
+      const deliver = async () => {
+        // Past the engine's stop the writer that records alert health is closing: a send still waiting its turn would
+        // run unrecorded, so it is named in the log instead.
+        if (this.stopped) {
+          this.deps.log(`Alert not sent (${channel.name}): uptop stopped before its turn`, siteId);
+          return;
+        }
+        const outcome = await this.send(channel, alert);
+        if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
+      };
       const previous = this.queueTails.get(key);
       const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
         .catch(() => {})
@@ -114,6 +121,11 @@ export class AlertDispatcher {
       null,
     );
     return outcome;
+  }
+
+  /** Sends already started run to their deadline; those still waiting their turn are skipped (and logged). */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Resolves when every send in progress has ended (each ends by its own deadline). */

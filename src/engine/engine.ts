@@ -9,7 +9,7 @@ import type { AlertProvider } from '../generated/prisma/client.ts';
 import type { AppPubSub } from '../graphql/pubsub.ts';
 import type { Logger } from '../log.ts';
 import type { Write, Writer } from '../writer/types.ts';
-import { destroyHttpAgents, runCheck as defaultRunCheck } from './checks/index.ts';
+import { runCheck as defaultRunCheck } from './checks/index.ts';
 import { downResult, errorText } from './checks/result.ts';
 import type { Checker, CheckResult } from './checks/types.ts';
 import { groupStatus } from './groups.ts';
@@ -20,7 +20,7 @@ import { LOG_RING_SIZE, LogRing, sanitizeLog } from './log-ring.ts';
 import { MaintenanceIndex } from './maintenance.ts';
 import { evaluatePush, nextPushEvaluation } from './push.ts';
 import { Scheduler } from './scheduler.ts';
-import { loadChannelLinks, loadSites, sameIds, type EngineSite } from './sites.ts';
+import { loadChannelLinks, loadSites, PAGE_SIZE, readInPages, sameIds, type EngineSite } from './sites.ts';
 import {
   applyGroupStatus,
   applyHeartbeat,
@@ -33,7 +33,7 @@ import {
   type Silence,
   type Transition,
 } from './state-machine.ts';
-import { RateWindow, StatusPublisher } from './status.ts';
+import { RateWindow, StatusPublisher, StatusTally, type StatusBucket } from './status.ts';
 import type {
   CheckRecord,
   DisplayStatus,
@@ -120,6 +120,7 @@ export class Engine implements EngineApi {
   private readonly dispatcher: AlertDispatcher;
   private readonly statusPublisher: StatusPublisher;
   private readonly checkRate = new RateWindow();
+  private readonly tally = new StatusTally();
   private readonly abort = new AbortController();
 
   private reconcileTimer: TimerHandle | null = null;
@@ -197,14 +198,20 @@ export class Engine implements EngineApi {
 
   /** Channels, windows, sites with their persisted state, and the newest logs, as read at `epoch`. */
   private async load(epoch: number): Promise<void> {
-    const [sites, runtime, logs] = await Promise.all([
+    const [fingerprint, sites, runtime, logs] = await Promise.all([
+      this.sitesTableFingerprint(),
       loadSites(this.db, this.secretBox),
-      this.db.siteRuntimeState.findMany(),
+      readInPages(
+        (after) => this.db.siteRuntimeState.findMany({ where: { siteId: { gt: after } }, orderBy: { siteId: 'asc' }, take: PAGE_SIZE }),
+        (row) => row.siteId,
+      ),
       this.db.log.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: LOG_RING_SIZE }),
       this.dispatcher.reload(),
       this.reloadMaintenance(),
     ]);
     if (this.stopped) return;
+    // What was just loaded is the table as of this fingerprint: the first reconcile compares nothing unless it changed.
+    this.sitesFingerprint = fingerprint;
     for (let i = logs.length - 1; i >= 0; i--) {
       const row = logs[i]!;
       this.logRing.push({ message: row.message, createdAt: row.createdAt, siteId: row.siteId });
@@ -242,8 +249,7 @@ export class Engine implements EngineApi {
       }),
     ]);
     if (bound) this.clock.clearTimeout(bound);
-    // The pooled keep-alive connections belong to the real checker; nothing is left open behind a stopped engine.
-    if (this.checker === defaultRunCheck) destroyHttpAgents();
+    this.dispatcher.stop();
     if (this.dispatcher.pending > 0) this.logger.warn({ pending: this.dispatcher.pending }, 'engine stopped with alert sends still in flight');
     this.statusPublisher.flush();
   }
@@ -292,18 +298,7 @@ export class Engine implements EngineApi {
 
   status(): EngineStatusSnapshot {
     const nowMs = this.clock.nowMs();
-    let up = 0;
-    let down = 0;
-    let pending = 0;
-    let paused = 0;
-    let maintenance = 0;
-    for (const entry of this.sites.values()) {
-      if (entry.site.paused) paused++;
-      else if (this.maintenance.covers(entry.site.id, entry.site.parentId, nowMs)) maintenance++;
-      else if (entry.state.status === 'UP') up++;
-      else if (isBroken(entry.state.status)) down++;
-      else if (entry.state.status === 'PENDING') pending++;
-    }
+    const { up, down, pending, paused, maintenance } = this.tally.counts;
     const stats = this.writer.stats;
     return {
       running: this.running,
@@ -340,6 +335,7 @@ export class Engine implements EngineApi {
     const entry = this.sites.get(siteId);
     if (!entry) return;
     this.sites.delete(siteId);
+    this.tally.remove(siteId);
     this.scheduler.cancel(siteId);
     this.renotifyTimers.clear(siteId);
     if (entry.site.pushToken) this.tokens.delete(entry.site.pushToken);
@@ -351,6 +347,7 @@ export class Engine implements EngineApi {
         if (child) {
           child.site = { ...child.site, parentId: null };
           child.state = withConfig(child.state, child.site);
+          this.retally(child);
         }
       }
       this.children.delete(siteId);
@@ -410,9 +407,24 @@ export class Engine implements EngineApi {
   private addEntry(site: EngineSite, state: LiveSiteState, readEpoch: number): void {
     const nowMs = this.clock.nowMs();
     const pushFromMs = Math.min(state.lastCheckAt?.getTime() ?? nowMs, nowMs);
-    this.sites.set(site.id, { site, state: withConfig(state, site), seq: 0, pushFromMs, readEpoch });
+    const entry: SiteEntry = { site, state: withConfig(state, site), seq: 0, pushFromMs, readEpoch };
+    this.sites.set(site.id, entry);
     if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
     this.linkParent(site.id, site.parentId);
+    this.retally(entry);
+  }
+
+  /** Which figure of the status snapshot the site counts in: what displayStatus shows, folded into its buckets. */
+  private bucketOf(entry: SiteEntry): StatusBucket {
+    if (entry.site.paused) return 'paused';
+    if (this.inMaintenance(entry)) return 'maintenance';
+    const status = entry.state.status;
+    return status === 'UP' ? 'up' : isBroken(status) ? 'down' : status === 'PENDING' ? 'pending' : 'other';
+  }
+
+  /** Every change of a site's pause, status, parent or maintenance cover passes here, so status() reads counters. */
+  private retally(entry: SiteEntry): void {
+    this.tally.set(entry.site.id, this.bucketOf(entry));
   }
 
   /**
@@ -450,6 +462,7 @@ export class Engine implements EngineApi {
     if (this.checking && !site.paused) this.triggerQuietly(site.id);
     // A resumed site's reminders count from the resume: nothing was due while it was paused.
     this.armRenotify(entry, before.paused && !site.paused ? this.clock.nowMs() : undefined);
+    this.retally(entry);
     if (before.parentId !== site.parentId) this.reevaluateGroup(before.parentId);
     this.reevaluateGroup(site.parentId);
     this.statusPublisher.markDirty();
@@ -654,6 +667,7 @@ export class Engine implements EngineApi {
     const id = entry.site.id;
     const now = this.clock.now();
     entry.state = t.next;
+    this.retally(entry);
     entry.seq++;
     if (check) {
       this.writer.enqueue(check);
@@ -734,6 +748,7 @@ export class Engine implements EngineApi {
 
   /** Groups skip children in maintenance and the status counts them, so both follow every window boundary. */
   private afterMaintenanceChange(): void {
+    for (const entry of this.sites.values()) this.retally(entry);
     for (const groupId of this.children.keys()) this.reevaluateGroup(groupId);
     this.statusPublisher.markDirty();
     this.armMaintenanceBoundary();
@@ -788,6 +803,12 @@ export class Engine implements EngineApi {
     this.afterMaintenanceChange();
   }
 
+  /** Count, id sum and newest updatedAt of the Site table: an add, delete or edit changes it. */
+  private async sitesTableFingerprint(): Promise<string> {
+    const agg = await this.db.site.aggregate({ _count: { _all: true }, _sum: { id: true }, _max: { updatedAt: true } });
+    return `${agg._count._all}|${agg._sum.id ?? 0}|${agg._max.updatedAt?.getTime() ?? 0}`;
+  }
+
   /**
    * Ids of the sites added or edited behind the engine's back; drops the deleted ones. A fingerprint of the table
    * (count, id sum, newest updatedAt: an add, delete or edit changes it) spares the row-by-row comparison, tens of
@@ -795,10 +816,12 @@ export class Engine implements EngineApi {
    * from this one's rows: it is not dropped.
    */
   private async staleSites(epoch: number): Promise<{ stale: number[]; fingerprint: string }> {
-    const agg = await this.db.site.aggregate({ _count: { _all: true }, _sum: { id: true }, _max: { updatedAt: true } });
-    const fingerprint = `${agg._count._all}|${agg._sum.id ?? 0}|${agg._max.updatedAt?.getTime() ?? 0}`;
+    const fingerprint = await this.sitesTableFingerprint();
     if (fingerprint === this.sitesFingerprint) return { stale: [], fingerprint };
-    const rows = await this.db.site.findMany({ select: { id: true, updatedAt: true } });
+    const rows = await readInPages(
+      (after) => this.db.site.findMany({ select: { id: true, updatedAt: true }, where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE_SIZE }),
+      (row) => row.id,
+    );
     if (this.stopped) return { stale: [], fingerprint };
     const seen = new Set<number>();
     const stale: number[] = [];

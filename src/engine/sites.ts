@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { SecretBox } from '../alerts/crypto.ts';
 import type { Db } from '../db/client.ts';
 import type { Prisma, Site } from '../generated/prisma/client.ts';
@@ -42,10 +43,38 @@ function toEngineSite(row: SiteRow, secretBox: SecretBox | undefined): EngineSit
   return { ...fields, authSecret, configError, channelIds: alertChannels.map((l) => l.alertChannelId) };
 }
 
-/** Every site, or the given ones, with their alert channel links; auth secrets opened. */
-export async function loadSites(db: Db, secretBox: SecretBox | undefined, ids?: number[]): Promise<EngineSite[]> {
-  const rows = await db.site.findMany({ ...SITE_QUERY, where: ids ? { id: { in: ids } } : undefined });
-  return rows.map((row) => toEngineSite(row, secretBox));
+/**
+ * Rows per query when the engine reads many sites. better-sqlite3 answers synchronously, so one read of 50,000 sites
+ * held the event loop for seconds; pages of this size hold it for tens of milliseconds each, and stay far below
+ * SQLite's limit on bound variables when a page is a list of ids.
+ */
+export const PAGE_SIZE = 2000;
+
+/**
+ * Reads a whole table in key order, a page per query, letting timers and sockets run between pages. `read` answers
+ * at most PAGE_SIZE rows whose key is above `after`, in key order.
+ */
+export async function readInPages<T>(read: (after: number) => Promise<T[]>, keyOf: (row: T) => number): Promise<T[]> {
+  const all: T[] = [];
+  for (let after = 0; ; await yieldToEventLoop()) {
+    const page = await read(after);
+    for (const row of page) all.push(row);
+    if (page.length < PAGE_SIZE) return all;
+    after = keyOf(page[page.length - 1]!);
+  }
+}
+
+/** Every site, or the given ones, with their alert channel links; auth secrets opened. Read in pages. */
+export async function loadSites(db: Db, secretBox: SecretBox | undefined, ids?: readonly number[]): Promise<EngineSite[]> {
+  const read = async (args: Prisma.SiteFindManyArgs) => (await db.site.findMany({ ...args, ...SITE_QUERY })).map((row) => toEngineSite(row, secretBox));
+  if (!ids) return readInPages((after) => read({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE_SIZE }), (site) => site.id);
+  const sites: EngineSite[] = [];
+  for (let i = 0; i < ids.length; i += PAGE_SIZE) {
+    if (i > 0) await yieldToEventLoop();
+    // No orderBy: Prisma splits a long IN list into several statements, which it refuses to do for an ordered read.
+    for (const site of await read({ where: { id: { in: ids.slice(i, i + PAGE_SIZE) } } })) sites.push(site);
+  }
+  return sites;
 }
 
 /** Alert channel ids per site, from the link table. */

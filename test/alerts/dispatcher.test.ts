@@ -100,4 +100,27 @@ describe('alert order', () => {
     expect(logs).toEqual([`Alert send failed (pd): alert send timed out after ${config.engine.alertTimeoutMs} ms`]);
     expect(await health(pagerduty)).toMatchObject({ sendCount: 2, failCount: 1, lastSendOk: true, lastError: '' });
   });
+
+  it('after stop, a send still waiting its turn is not sent but named in the log; the one started runs to its end', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, config, logs, addChannel } = await dispatcherFor(receiver, clock);
+    const pagerduty = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
+    await dispatcher.reload();
+    receiver.delay = (req) => (label(req) === 'trigger 7' ? 'never' : 0);
+
+    const triggerArrived = receiver.nextRequest();
+    dispatcher.dispatch([pagerduty], alert(7, 'down'));
+    dispatcher.dispatch([pagerduty], alert(7, 'up'));
+    await triggerArrived;
+    dispatcher.stop();
+    await clock.advanceAsync(config.engine.alertTimeoutMs);
+    await dispatcher.idle();
+
+    expect(receiver.requests.map(label)).toEqual(['trigger 7']);
+    expect(logs).toEqual([
+      `Alert send failed (pd): alert send timed out after ${config.engine.alertTimeoutMs} ms`,
+      'Alert not sent (pd): uptop stopped before its turn',
+    ]);
+  });
 });

@@ -91,6 +91,8 @@ describe('engine: a delete wins over every read in flight', () => {
   it('a reconcile that read the table before a site was added does not drop that site', async () => {
     const { h, web, reads } = await setup();
     await h.engine.start();
+    // Another process adds a site, so the reconcile reads the whole table instead of trusting its fingerprint.
+    await h.writer.submit((tx) => tx.site.create({ data: { name: 'elsewhere', type: 'HTTP', url: web.url, interval: 60 } }));
     const ids = reads.holdNext();
     await h.clock.advanceAsync(h.config.engine.reconcileIntervalMs);
     await ids.arrived;

@@ -7,12 +7,6 @@ import type { Checker, CheckOptions, CheckResult, CheckTarget } from './types.ts
 
 export type { Checker, CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
-/**
- * HTTP checks no longer pool connections (each opens and closes its own), so there is nothing to close here. Kept
- * only because the engine still calls it on stop; remove it together with that call.
- */
-export function destroyHttpAgents(): void {}
-
 const checkers: Partial<Record<CheckTarget['type'], Checker>> = {
   HTTP: checkHttp,
   PORT: checkPort,
