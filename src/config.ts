@@ -123,6 +123,15 @@ const envSchema = z.object({
   UPTOP_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   UPTOP_SESSION_TTL: duration.default(30 * 24 * 3600 * 1000),
   UPTOP_LOGIN_RATE_LIMIT: int(1, 100_000).default(10),
+  // Limits per user and client, so one of them cannot exhaust the server for everyone
+  UPTOP_LOGIN_USER_RATE_LIMIT: int(1, 100_000).default(10),
+  UPTOP_MAX_SETTING_BYTES: int(64, 1024 * 1024).default(4096),
+  UPTOP_MAX_SUBSCRIPTION_SITES: int(1, 1_000_000).default(1000),
+  UPTOP_WS_PER_IP: int(1, 1_000_000).default(200),
+  UPTOP_WS_PER_USER: int(1, 1_000_000).default(50),
+  UPTOP_SSE_PER_USER: int(1, 1_000_000).default(20),
+  UPTOP_SESSIONS_PER_USER: int(1, 100_000).default(100),
+  UPTOP_API_TOKENS_PER_USER: int(1, 100_000).default(100),
   // Fixed-endpoint alert providers; overridable for self-hosted gateways and tests.
   UPTOP_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
   UPTOP_PAGERDUTY_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
@@ -163,6 +172,22 @@ export interface Config {
   admin?: { username: string; password: string };
   pushRateLimitPerMinute: number;
   loginRateLimitPerMinute: number;
+  limits: {
+    /** Failed password checks per username and minute (login, changePassword). */
+    loginFailuresPerUserPerMinute: number;
+    /** Bytes of one alert channel setting value. */
+    settingValueBytes: number;
+    /** `siteIds` of one subscription. */
+    subscriptionSiteIds: number;
+    /** Open graphql-ws connections per client IP, and per signed-in user. */
+    wsPerIp: number;
+    wsPerUser: number;
+    /** Open SSE streams per signed-in user. */
+    ssePerUser: number;
+    /** Sessions per user (a new login ends the least recently used beyond it), and API tokens per user. */
+    sessionsPerUser: number;
+    apiTokensPerUser: number;
+  };
   sessionTtlMs: number;
   logLevel: z.infer<typeof logLevel>;
   graphql: {
@@ -225,6 +250,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: e.UPTOP_ADMIN_USER && e.UPTOP_ADMIN_PASSWORD ? { username: e.UPTOP_ADMIN_USER, password: e.UPTOP_ADMIN_PASSWORD } : undefined,
     pushRateLimitPerMinute: e.UPTOP_PUSH_RATE_LIMIT,
     loginRateLimitPerMinute: e.UPTOP_LOGIN_RATE_LIMIT,
+    limits: {
+      loginFailuresPerUserPerMinute: e.UPTOP_LOGIN_USER_RATE_LIMIT,
+      settingValueBytes: e.UPTOP_MAX_SETTING_BYTES,
+      subscriptionSiteIds: e.UPTOP_MAX_SUBSCRIPTION_SITES,
+      wsPerIp: e.UPTOP_WS_PER_IP,
+      wsPerUser: e.UPTOP_WS_PER_USER,
+      ssePerUser: e.UPTOP_SSE_PER_USER,
+      sessionsPerUser: e.UPTOP_SESSIONS_PER_USER,
+      apiTokensPerUser: e.UPTOP_API_TOKENS_PER_USER,
+    },
     sessionTtlMs: e.UPTOP_SESSION_TTL,
     logLevel: e.LOG_LEVEL,
     graphql: {

@@ -81,3 +81,36 @@ export class RateLimiter {
     this.nextSweepMs = now + this.fullAfterMs;
   }
 }
+
+/**
+ * Password checks (each a 32 MiB scrypt) allowed per client IP, and failed ones per username: a client spreading
+ * its guesses over many IPs still meets the account's limit. Only failures count against a username, so the
+ * account's owner signing in normally never fills it; while it is full, every check of that account is refused,
+ * which is the price of refusing guesses from everywhere.
+ */
+export class PasswordAttempts {
+  private readonly perIp: RateLimiter;
+  private readonly failuresPerUser: RateLimiter;
+
+  constructor(opts: { perIpPerMinute: number; failuresPerUserPerMinute: number; clock: Clock }) {
+    this.perIp = new RateLimiter({ perMinute: opts.perIpPerMinute, clock: opts.clock });
+    this.failuresPerUser = new RateLimiter({ perMinute: opts.failuresPerUserPerMinute, clock: opts.clock });
+  }
+
+  /** Spends one attempt of the IP's; the milliseconds to wait when the IP or the username is out of attempts, else 0. */
+  admit(clientIp: string, username: string): number {
+    const userWait = this.failuresPerUser.retryAfterMs(userKey(username));
+    if (userWait > 0) return userWait;
+    return this.perIp.take(clientIp) ? 0 : Math.max(1, this.perIp.retryAfterMs(clientIp));
+  }
+
+  /** The password was wrong (or the user unknown): counts against the username. */
+  failed(username: string): void {
+    this.failuresPerUser.take(userKey(username));
+  }
+}
+
+/** Usernames are matched exactly, but `Admin` and `admin` are one target for a guesser. */
+function userKey(username: string): string {
+  return username.toLowerCase();
+}

@@ -4,7 +4,7 @@ import { InvalidCredentialsError, RateLimitedError, ValidationError } from '../s
 import type { ServiceDeps } from '../services/deps.ts';
 import { AccessWatch, type AccessEnd } from './access-watch.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { PasswordAttempts } from './rate-limit.ts';
 import { bearerToken, hashToken, newToken, tokenKind, type TokenKind } from './tokens.ts';
 import { ViewerCache, type Credential } from './viewer-cache.ts';
 
@@ -38,11 +38,17 @@ export interface AuthService {
    * when the connection closes first.
    */
   watch(viewer: Viewer, onEnd: (why: AccessEnd) => void): () => void;
+  /** The limits on password checks, shared by `login` and `changePassword`. */
+  passwordAttempts: PasswordAttempts;
 }
 
 export function createAuthService(deps: ServiceDeps): AuthService {
   const { db, writer, clock, config, logger } = deps;
-  const limiter = new RateLimiter({ perMinute: config.loginRateLimitPerMinute, clock });
+  const passwordAttempts = new PasswordAttempts({
+    perIpPerMinute: config.loginRateLimitPerMinute,
+    failuresPerUserPerMinute: config.limits.loginFailuresPerUserPerMinute,
+    clock,
+  });
   const cache = new ViewerCache({ clock });
   const access = new AccessWatch(clock);
 
@@ -96,23 +102,35 @@ export function createAuthService(deps: ServiceDeps): AuthService {
 
   return {
     async login(username, password, clientIp) {
-      if (!limiter.take(clientIp)) throw new RateLimitedError(Math.ceil(limiter.retryAfterMs(clientIp) / 1000));
       if (username.length === 0 || username.length > MAX_USERNAME) throw new ValidationError('username', `must be 1 to ${MAX_USERNAME} characters`);
+      const wait = passwordAttempts.admit(clientIp, username);
+      if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
       if (password.length === 0 || password.length > MAX_PASSWORD) throw new ValidationError('password', `must be 1 to ${MAX_PASSWORD} characters`);
 
       // Taken before the user is read: a change to them committing from here on keeps the new session out of the cache.
       const generation = cache.generation;
       const user = await db.user.findUnique({ where: { username } });
       const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
-      if (!user || !ok) throw new InvalidCredentialsError();
+      if (!user || !ok) {
+        passwordAttempts.failed(username);
+        throw new InvalidCredentialsError();
+      }
 
       const { token, hash } = newToken('session');
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + config.sessionTtlMs);
-      const session = await writer.submit(async (tx) => {
+      const { session, evicted } = await writer.submit(async (tx) => {
         await tx.session.deleteMany({ where: { userId: user.id, expiresAt: { lte: now } } });
-        return tx.session.create({ data: { tokenHash: hash, userId: user.id, createdAt: now, lastUsedAt: now, expiresAt } });
+        // Past the cap the least recently used sessions end, rather than the login failing: a user locked out
+        // until their sessions expire could not sign in to end them.
+        const keep = config.limits.sessionsPerUser - 1;
+        const evicted = await tx.session.findMany({ where: { userId: user.id }, orderBy: [{ lastUsedAt: 'desc' }, { id: 'desc' }], skip: keep, select: { tokenHash: true } });
+        if (evicted.length) await tx.session.deleteMany({ where: { tokenHash: { in: evicted.map((e) => e.tokenHash) } } });
+        const session = await tx.session.create({ data: { tokenHash: hash, userId: user.id, createdAt: now, lastUsedAt: now, expiresAt } });
+        return { session, evicted: evicted.map((e) => e.tokenHash) };
       });
+      for (const tokenHash of evicted) cache.forgetToken(tokenHash);
+      access.endTokens(evicted);
       const viewer: Viewer = { userId: user.id, username: user.username, role: user.role, readOnly: false, via: 'session', tokenHash: hash };
       cache.store(hash, { viewer, rowId: session.id, expiresAtMs: expiresAt.getTime(), lastUsedAt: now }, generation);
       return { token, user, expiresAt };
@@ -140,6 +158,8 @@ export function createAuthService(deps: ServiceDeps): AuthService {
       cache.forgetUser(userId);
       if (ended) access.endUser(userId, ended);
     },
+
+    passwordAttempts,
 
     endTokens(userId, tokenHashes) {
       cache.forgetUser(userId);

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { EngineApi } from '../engine/types.ts';
 import type { Role } from '../generated/prisma/client.ts';
 import { resolveClientIp } from '../http/client-ip.ts';
+import { releasing, type ConnectionCounter } from '../http/connection-limits.ts';
 import { ticketOf, type StreamTickets } from '../http/stream-tickets.ts';
 import type { Logger } from '../log.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
@@ -84,9 +86,25 @@ function ticketAuthorization(input: ContextInput, tickets: StreamTickets): strin
   return ticket ? tickets.redeem(ticket) : null;
 }
 
+/** An SSE subscription counted against its user's open streams; refused with TOO_MANY_STREAMS past the limit. */
+function countedStream<T>(streams: ConnectionCounter, viewer: Viewer, source: AsyncIterable<T>): AsyncIterable<T> {
+  const release = streams.tryOpen(viewer.userId);
+  if (!release) {
+    throw new GraphQLError(`at most ${streams.max} open SSE streams per user (UPTOP_SSE_PER_USER)`, { extensions: { code: 'TOO_MANY_STREAMS' } });
+  }
+  return releasing(source, release);
+}
+
 /** The yoga `context` function: the same for HTTP, SSE and graphql-ws. */
 export function createContextFactory(
-  deps: AppDeps & { services: Services; heartbeat: HeartbeatService; subscriptions: SubscriptionCloser; streamTickets: StreamTickets },
+  deps: AppDeps & {
+    services: Services;
+    heartbeat: HeartbeatService;
+    subscriptions: SubscriptionCloser;
+    streamTickets: StreamTickets;
+    /** Open SSE subscriptions per user (UPTOP_SSE_PER_USER). */
+    sseStreams: ConnectionCounter;
+  },
 ) {
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);
@@ -95,6 +113,7 @@ export function createContextFactory(
     // An SSE stream ends when its viewer's access does. graphql-ws connections are watched whole instead (ws.ts):
     // their subscribers share executions, so one subscriber's source is not theirs alone to end.
     const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
-    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track: (source) => deps.subscriptions.track(source, watch) } };
+    const track = <T>(source: AsyncIterable<T>) => deps.subscriptions.track(viewer && input.socket === undefined ? countedStream(deps.sseStreams, viewer, source) : source, watch);
+    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track } };
   };
 }

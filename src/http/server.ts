@@ -12,6 +12,7 @@ import { SubscriptionCloser } from '../graphql/subscription-closer.ts';
 import type { Logger } from '../log.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
+import { ConnectionCounter } from './connection-limits.ts';
 import { corsOptions, originAllowed } from './origin.ts';
 import { createPlainRoutes } from './routes.ts';
 import { StreamTickets } from './stream-tickets.ts';
@@ -88,7 +89,7 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
     schema,
-    context: createContextFactory({ ...deps, subscriptions, streamTickets }),
+    context: createContextFactory({ ...deps, subscriptions, streamTickets, sseStreams: new ConnectionCounter(config.limits.ssePerUser) }),
     graphqlEndpoint: '/graphql',
     graphiql: config.graphql.graphiql ? { title: 'uptop', subscriptionsProtocol: 'WS' } : false,
     renderGraphiQL,

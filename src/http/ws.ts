@@ -9,6 +9,8 @@ import type { AccessEnd } from '../auth/access-watch.ts';
 import type { Config } from '../config.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { Logger } from '../log.ts';
+import { resolveClientIp } from './client-ip.ts';
+import { ConnectionCounter } from './connection-limits.ts';
 import { originAllowed } from './origin.ts';
 import { SharedSubscriptions, type DeliverJson } from './shared-subscriptions.ts';
 import { WsWriteBatcher } from './ws-writes.ts';
@@ -17,6 +19,8 @@ import { WsWriteBatcher } from './ws-writes.ts';
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Operations one connection may have open at once; graphql-ws itself sets no limit. */
 export const WS_MAX_SUBSCRIPTIONS = 100;
+/** Close code for a connection over UPTOP_WS_PER_USER (4429, after HTTP's 429). */
+export const WS_CLOSE_TOO_MANY = 4429;
 /** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -117,6 +121,8 @@ export function attachGraphqlWs(opts: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
   const writes = new WsWriteBatcher(logger);
   let disposing: Promise<void> | null = null;
+  const perIp = new ConnectionCounter(config.limits.wsPerIp);
+  const perUser = new ConnectionCounter(config.limits.wsPerUser);
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => logger.debug({ err }, 'graphql-ws: handshake socket error'));
@@ -127,6 +133,10 @@ export function attachGraphqlWs(opts: {
       logger.warn({ origin: req.headers.origin, host: req.headers.host }, 'graphql-ws: cross-origin handshake refused');
       return refuse(socket, 403, 'Forbidden');
     }
+    const release = perIp.tryOpen(resolveClientIp(req, config.trustedProxies));
+    if (!release) return refuse(socket, 429, 'Too Many Requests');
+    // The connection's socket, not the WebSocket: it closes also when the handshake itself fails.
+    socket.once('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
       writes.attach(ws, socket);
       wss.emit('connection', ws, req);
@@ -166,6 +176,12 @@ export function attachGraphqlWs(opts: {
           const viewer = (context as { viewer?: Viewer | null }).viewer;
           const socket = ctx.extra.socket;
           if (!viewer || socket.readyState !== socket.OPEN) return false;
+          const release = perUser.tryOpen(viewer.userId);
+          if (!release) {
+            socket.close(WS_CLOSE_TOO_MANY, `Too many connections: at most ${perUser.max} per user`);
+            return false;
+          }
+          socket.once('close', release);
           if (opts.watchAccess) {
             // 4403 like a refused token; graphql-ws clients retry it, so one whose role changed reconnects with its new rights.
             const unwatch = opts.watchAccess(viewer, (why) => socket.close(4403, why === 'ended' ? 'Forbidden: your sign-in ended' : 'Forbidden: your access changed'));

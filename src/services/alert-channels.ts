@@ -28,7 +28,17 @@ export interface AlertChannelService {
   redactedSettingsOf(channel: Pick<AlertChannel, 'provider' | 'settings'>): AlertSettings;
 }
 
-function checkSettings(provider: AlertProvider, settings: unknown): AlertSettings {
+/** Every value at most `maxBytes` (UTF-8), checked before the provider's rules run on it. */
+function checkValueSizes(settings: unknown, maxBytes: number): void {
+  if (typeof settings !== 'object' || settings === null) return;
+  for (const [key, value] of Object.entries(settings)) {
+    const size = Buffer.byteLength(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
+    if (size > maxBytes) throw new ValidationError(`settings.${key}`, `must be at most ${maxBytes} bytes`);
+  }
+}
+
+function checkSettings(provider: AlertProvider, settings: unknown, maxBytes: number): AlertSettings {
+  checkValueSizes(settings, maxBytes);
   const result = validateAlertSettings(provider, settings);
   if (!result.ok) throw new ValidationError(result.issues[0]!.field, result.issues[0]!.message);
   return result.settings;
@@ -40,6 +50,7 @@ function isNullish(value: unknown): value is null | undefined {
 
 export function createAlertChannelService(deps: ServiceDeps): AlertChannelService {
   const { db, writer, engine, clock, secretBox } = deps;
+  const maxBytes = deps.config.limits.settingValueBytes;
 
   function settingsOf(channel: Pick<AlertChannel, 'settings'>): AlertSettings {
     return JSON.parse(secretBox.open(channel.settings)) as AlertSettings;
@@ -55,7 +66,7 @@ export function createAlertChannelService(deps: ServiceDeps): AlertChannelServic
 
     async create(input) {
       const name = parseOrThrow(channelName, input.name, 'name');
-      const settings = checkSettings(input.provider, input.settings ?? {});
+      const settings = checkSettings(input.provider, input.settings ?? {}, maxBytes);
       const now = clock.now();
       const channel = await writer.submit((tx) =>
         tx.alertChannel.create({ data: { name, provider: input.provider, settings: seal(settings), createdAt: now, updatedAt: now } }),
@@ -79,9 +90,9 @@ export function createAlertChannelService(deps: ServiceDeps): AlertChannelServic
             typeof incoming === 'object' && incoming !== null && !Array.isArray(incoming) && provider === current.provider
               ? Object.fromEntries(Object.entries(incoming).map(([k, v]) => [k, v === REDACTED && k in stored ? stored[k] : v]))
               : incoming;
-          settings = checkSettings(provider, restored);
+          settings = checkSettings(provider, restored, maxBytes);
         } else if (provider !== current.provider) {
-          settings = checkSettings(provider, stored);
+          settings = checkSettings(provider, stored, maxBytes);
         }
         return tx.alertChannel.update({
           where: { id },

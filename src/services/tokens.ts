@@ -5,7 +5,7 @@ import { newToken } from '../auth/tokens.ts';
 import type { ApiToken } from '../generated/prisma/client.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { ServiceDeps } from './deps.ts';
-import { ForbiddenError, NotFoundError } from './errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
 const tokenName = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
@@ -27,9 +27,13 @@ export function createTokenService(deps: ServiceDeps, auth: Pick<AuthService, 'e
       if (viewer.via !== 'session') throw new ForbiddenError('creating an API token needs a signed-in session, not an API token');
       const name = parseOrThrow(tokenName, input.name, 'name');
       const { token, hash } = newToken('api');
-      const apiToken = await writer.submit((tx) =>
-        tx.apiToken.create({ data: { name, tokenHash: hash, readOnly: input.readOnly ?? true, userId: viewer.userId, createdAt: clock.now() } }),
-      );
+      const max = deps.config.limits.apiTokensPerUser;
+      const apiToken = await writer.submit(async (tx) => {
+        if ((await tx.apiToken.count({ where: { userId: viewer.userId } })) >= max) {
+          throw new ConflictError(`you have ${max} API tokens, the most allowed (UPTOP_API_TOKENS_PER_USER); revoke one first`);
+        }
+        return tx.apiToken.create({ data: { name, tokenHash: hash, readOnly: input.readOnly ?? true, userId: viewer.userId, createdAt: clock.now() } });
+      });
       return { token, apiToken };
     },
 

@@ -5,17 +5,18 @@ import { Role, type User } from '../generated/prisma/client.ts';
 import type { Viewer } from '../graphql/context.ts';
 import type { Tx } from '../writer/types.ts';
 import type { ServiceDeps } from './deps.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
 const username = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_", "@" or "-"');
+const MAX_PASSWORD_LENGTH = 1024;
 const password = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(1024, 'must be at most 1024 characters');
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
 const role = z.enum(Role);
 
 /** What a user's own password change did besides setting it. */
@@ -36,7 +37,8 @@ export interface UserService {
   update(viewer: Viewer, id: number, input: { username?: string | null; password?: string | null; role?: Role | null }): Promise<User>;
   remove(viewer: Viewer, id: number): Promise<void>;
   /** Needs a session (a leaked API token must not take the account over); ends the user's other sessions and keeps their API tokens. */
-  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<PasswordChange>;
+  /** Limited like `login` (per client IP, and failures per username): each try costs a password hash. */
+  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string, clientIp: string): Promise<PasswordChange>;
 }
 
 /** Taken usernames are a conflict, found inside the write so two creations cannot both pass. */
@@ -67,7 +69,7 @@ async function endCredentials(tx: Tx, userId: number, keep: string, apiTokens: b
 }
 
 /** Signed-in users are resolved from memory (sessions.ts), so every committed change to a user is announced. */
-export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'invalidateUser' | 'endTokens'>): UserService {
+export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'invalidateUser' | 'endTokens' | 'passwordAttempts'>): UserService {
   const { db, writer, clock } = deps;
 
   return {
@@ -115,10 +117,15 @@ export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'in
       auth.invalidateUser(id, 'ended');
     },
 
-    async changeOwnPassword(viewer, currentPassword, newPassword) {
+    async changeOwnPassword(viewer, currentPassword, newPassword, clientIp) {
       if (viewer.via !== 'session') throw new ForbiddenError('changing your password needs a signed-in session, not an API token');
+      // Checked before the hash runs on it: scrypt's cost grows with the input.
+      if (currentPassword.length > MAX_PASSWORD_LENGTH) throw new ValidationError('currentPassword', `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+      const wait = auth.passwordAttempts.admit(clientIp, viewer.username);
+      if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
       const user = await db.user.findUnique({ where: { id: viewer.userId } });
       if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
+        auth.passwordAttempts.failed(viewer.username);
         throw new ValidationError('currentPassword', 'is not your current password');
       }
       const hash = await hashPassword(parseOrThrow(password, newPassword, 'newPassword'));

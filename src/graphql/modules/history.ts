@@ -127,9 +127,10 @@ function eventSite(ctx: GraphQLContext, query: SiteQuery, event: { siteId: numbe
   });
 }
 
-/** `siteIds` as row ids; absent means every site. */
-function siteFilter(siteIds: readonly (string | number)[] | null | undefined): ((e: { siteId: number }) => boolean) | null {
+/** `siteIds` as row ids; absent means every site. At most `max` of them: every one is held for the subscription's life. */
+function siteFilter(siteIds: readonly (string | number)[] | null | undefined, max: number): ((e: { siteId: number }) => boolean) | null {
   if (!siteIds) return null;
+  if (siteIds.length > max) throw new GraphQLError(`siteIds: at most ${max} (UPTOP_MAX_SUBSCRIPTION_SITES)`, { extensions: { code: 'BAD_USER_INPUT' } });
   const ids = new Set(
     siteIds.map((raw) => {
       const id = decodeId(String(raw), 'Site');
@@ -140,8 +141,8 @@ function siteFilter(siteIds: readonly (string | number)[] | null | undefined): (
   return (e) => ids.has(e.siteId);
 }
 
-function subscribeFiltered<T extends { siteId: number }>(source: AsyncIterable<T>, siteIds: readonly (string | number)[] | null | undefined) {
-  const keep = siteFilter(siteIds);
+function subscribeFiltered<T extends { siteId: number }>(ctx: GraphQLContext, source: AsyncIterable<T>, siteIds: readonly (string | number)[] | null | undefined) {
+  const keep = siteFilter(siteIds, ctx.config.limits.subscriptionSiteIds);
   return keep ? pipe(source, filter((e: T) => keep(e))) : source;
 }
 
@@ -171,7 +172,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every recorded state change, optionally only for some sites.',
     authScopes: { read: true },
     args: { siteIds: t.arg.idList({ required: false }) },
-    subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx.pubsub.subscribe('site:statusChanged'), args.siteIds)),
+    subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx, ctx.pubsub.subscribe('site:statusChanged'), args.siteIds)),
     resolve: (event) => event,
   }),
   checkCompleted: t.field({
@@ -179,7 +180,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every completed check and accepted heartbeat, optionally only for some sites.',
     authScopes: { read: true },
     args: { siteIds: t.arg.idList({ required: false }) },
-    subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx.pubsub.subscribe('site:checkCompleted'), args.siteIds)),
+    subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx, ctx.pubsub.subscribe('site:checkCompleted'), args.siteIds)),
     resolve: (event) => event,
   }),
 }));

@@ -148,7 +148,9 @@ const ChangePasswordPayload = builder.objectRef<PasswordChange>('ChangePasswordP
 builder.mutationFields((t) => ({
   login: t.field({
     type: LoginPayload,
-    description: 'Starts a session. Unknown user and wrong password answer alike. Rate-limited per client IP.',
+    description:
+      'Starts a session. Unknown user and wrong password answer alike. Rate-limited per client IP and, for failed ' +
+      'attempts, per username; past UPTOP_SESSIONS_PER_USER the user\'s least recently used session ends.',
     errors: { types: [InvalidCredentialsError, RateLimitedError, ValidationError] },
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
@@ -168,9 +170,9 @@ builder.mutationFields((t) => ({
     type: ChangePasswordPayload,
     description: 'Changes the signed-in user\'s password and ends their other sessions; API tokens are kept. Needs a session, not an API token.',
     authScopes: { ownAccount: true },
-    errors: { types: [ValidationError, ForbiddenError] },
+    errors: { types: [ValidationError, ForbiddenError, RateLimitedError] },
     args: { input: t.arg({ type: ChangePasswordInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.users.changeOwnPassword(ctx.viewer!, input.currentPassword, input.newPassword),
+    resolve: (_root, { input }, ctx) => ctx.services.users.changeOwnPassword(ctx.viewer!, input.currentPassword, input.newPassword, ctx.clientIp),
   }),
   createUser: t.field({
     type: UserPayload,
@@ -195,9 +197,9 @@ builder.mutationFields((t) => ({
   }),
   createApiToken: t.field({
     type: ApiTokenPayload,
-    description: 'Needs a session, not an API token: a leaked token cannot mint more.',
+    description: 'Needs a session, not an API token: a leaked token cannot mint more. At most UPTOP_API_TOKENS_PER_USER per user (ConflictError).',
     authScopes: { ownAccount: true },
-    errors: { types: [ValidationError, ForbiddenError] },
+    errors: { types: [ValidationError, ForbiddenError, ConflictError] },
     args: { input: t.arg({ type: CreateApiTokenInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.services.tokens.create(ctx.viewer!, input),
   }),
