@@ -40,3 +40,17 @@ export function runtimeStateWrite(s: LiveSiteState, now: Date): Write {
   const { name, type, parentId, paused, ...runtime } = s;
   return { kind: 'runtimeState', ...runtime, updatedAt: now };
 }
+
+/** Fields that move with every routine check; the check rows record them anyway. */
+const VOLATILE_FIELDS: ReadonlySet<string> = new Set(['lastCheckAt', 'latencyMs', 'lastSuccessAt']);
+const DURABLE_FIELDS = (Object.keys(PENDING_RUNTIME) as (keyof typeof PENDING_RUNTIME)[]).filter((key) => !VOLATILE_FIELDS.has(key));
+
+/** `next` differs from `prev` in something a restart must not lose: status, retries counted, alert flags, errors. */
+export function changesDurableState(prev: LiveSiteState, next: LiveSiteState): boolean {
+  for (const key of DURABLE_FIELDS) {
+    const a = prev[key];
+    const b = next[key];
+    if (a instanceof Date && b instanceof Date ? a.getTime() !== b.getTime() : a !== b) return true;
+  }
+  return false;
+}

@@ -27,7 +27,36 @@ describe('engine: outbound checks', () => {
     // PENDING→UP is never a recorded state change.
     expect(h.events['site:statusChanged']).toEqual([]);
     expect(await h.db.stateChange.count()).toBe(0);
-    expect(await h.db.siteRuntimeState.findUnique({ where: { siteId: id } })).toMatchObject({ status: 'UP', lastCheckAt: new Date(T0 + 60_000) });
+    expect(await h.db.siteRuntimeState.findUnique({ where: { siteId: id } })).toMatchObject({ status: 'UP', lastCheckAt: new Date(T0) });
+  });
+
+  it('persists the check time of routine results at most every 5 minutes, a change of status or retries at once, and the rest at stop', async () => {
+    const web = await httpTarget();
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60, maxRetries: 1 });
+    const saved = async () => {
+      await h.settle();
+      return h.db.siteRuntimeState.findUnique({ where: { siteId: id } });
+    };
+    await h.engine.start();
+    await h.tick(0);
+    expect(await saved()).toMatchObject({ status: 'UP', lastCheckAt: new Date(T0) });
+    await h.tick(4 * 60_000);
+    expect(await saved()).toMatchObject({ lastCheckAt: new Date(T0) });
+    await h.tick(60_000);
+    expect(await saved()).toMatchObject({ lastCheckAt: new Date(T0 + 5 * 60_000) });
+
+    web.reply({ status: 503 });
+    await h.tick(60_000);
+    expect(await saved()).toMatchObject({ status: 'UP', failureCount: 1, lastCheckAt: new Date(T0 + 6 * 60_000) });
+    web.reply({ status: 200 });
+    await h.tick(60_000);
+    expect(await saved()).toMatchObject({ failureCount: 0, lastCheckAt: new Date(T0 + 7 * 60_000) });
+    await h.tick(60_000);
+    expect(await saved()).toMatchObject({ lastCheckAt: new Date(T0 + 7 * 60_000) });
+
+    await h.engine.stop();
+    expect(await saved()).toMatchObject({ status: 'UP', failureCount: 0, lastCheckAt: new Date(T0 + 8 * 60_000) });
   });
 
   it('needs MaxRetries+1 failures, alerts once, and recovers with the outage duration', async () => {
