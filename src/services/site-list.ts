@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
 /** Ids read per query while scanning: bounded, so no query binds more than a couple of values however large the fleet. */
-export const SCAN_BATCH = 1000;
+const SCAN_BATCH = 1000;
 
 /**
  * A filter the database cannot evaluate (a site's live display status lives in the engine's memory): `where` is
