@@ -125,6 +125,8 @@ export class Engine implements EngineApi {
   /** Group id → ids of the sites whose parent it is. */
   private readonly children = new Map<number, Set<number>>();
   private maintenance = new MaintenanceIndex([]);
+  /** The window rows behind `maintenance`, serialized (see reloadMaintenance). */
+  private maintenanceKey = '[]';
   private readonly logRing = new LogRing();
   private readonly scheduler: Scheduler;
   private readonly renotifyTimers: KeyedTimers;
@@ -770,13 +772,22 @@ export class Engine implements EngineApi {
 
   // ---------------------------------------------------------------- maintenance
 
-  private async reloadMaintenance(): Promise<void> {
+  /**
+   * Reads the windows that have not ended; answers whether they differ from those indexed. An unchanged set keeps its
+   * index, so a reconcile neither recounts every site nor logs an ignored window again.
+   */
+  private async reloadMaintenance(): Promise<boolean> {
     const now = this.clock.now();
     const rows = await this.db.maintenanceWindow.findMany({
       where: { OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
       select: { id: true, type: true, siteId: true, startsAt: true, endsAt: true, recurrence: true, durationMinutes: true, timezone: true },
+      orderBy: { id: 'asc' },
     });
+    const key = JSON.stringify(rows);
+    if (key === this.maintenanceKey) return false;
+    this.maintenanceKey = key;
     this.maintenance = new MaintenanceIndex(rows, (w, err) => this.addLog(`Maintenance window ${w.id} is ignored: ${err.message}`, w.siteId));
+    return true;
   }
 
   /** Groups skip children in maintenance and the status counts them, so both follow every window boundary. */
@@ -823,17 +834,17 @@ export class Engine implements EngineApi {
   private async reconcileAt(epoch: number): Promise<void> {
     const { stale, fingerprint } = await this.staleSites(epoch);
     if (this.stopped) return;
-    const [fresh, links] = await Promise.all([
+    const [fresh, links, windowsChanged] = await Promise.all([
       stale.length ? loadSites(this.db, this.secretBox, stale) : Promise.resolve([]),
       loadChannelLinks(this.db),
-      this.dispatcher.reload(),
       this.reloadMaintenance(),
+      this.dispatcher.reload(),
     ]);
     if (this.stopped) return;
     for (const site of fresh) this.upsertSite(site, epoch);
     this.sitesFingerprint = fingerprint;
     this.applyLinks(links);
-    this.afterMaintenanceChange();
+    if (windowsChanged) this.afterMaintenanceChange();
   }
 
   /** Count, id sum and newest updatedAt of the Site table: an add, delete or edit changes it. */

@@ -91,6 +91,9 @@ export async function loadChannelLinks(db: Db): Promise<Map<number, number[]>> {
 
 export function sameIds(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
+  // Most sites of a large fleet share no link or one: no Set for those (a reconcile compares every site).
+  if (a.length === 0) return true;
+  if (a.length === 1) return a[0] === b[0];
   const set = new Set(a);
   return b.every((id) => set.has(id));
 }

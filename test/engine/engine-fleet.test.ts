@@ -135,4 +135,24 @@ describe('engine: a large fleet', () => {
     expect(reads.calls.map((c) => c.method)).toEqual(['aggregate', 'findMany', 'findMany']);
     expect(h.engine.status().sites).toBe(2);
   });
+
+  it('a reconcile that finds the same windows keeps their index: an ignored window is logged once, not every 30 s', async () => {
+    const h = await engineHarness({ start: false });
+    await h.writer.submit((tx) =>
+      tx.maintenanceWindow.create({
+        data: { title: 'stored before sub-minute crons were refused', startsAt: new Date(T0), recurrence: '* * * * * *', durationMinutes: 5 },
+      }),
+    );
+    await h.engine.start();
+    for (let i = 0; i < 3; i++) {
+      await h.clock.advanceAsync(h.config.engine.reconcileIntervalMs);
+      await h.engine.whenIdle();
+    }
+    expect(h.engine.logs().filter((l) => l.message.startsWith('Maintenance window 1 is ignored'))).toHaveLength(1);
+
+    await h.writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'now', startsAt: new Date(h.clock.nowMs()) } }));
+    await h.clock.advanceAsync(h.config.engine.reconcileIntervalMs);
+    await h.engine.whenIdle();
+    expect(h.engine.isInMaintenance(1)).toBe(true);
+  });
 });
