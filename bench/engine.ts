@@ -23,7 +23,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { parseDatabaseUrl } from '../src/db/url.ts';
 import { runCheck } from '../src/engine/checks/index.ts';
 import { Engine } from '../src/engine/engine.ts';
-import { createAppPubSub } from '../src/graphql/pubsub.ts';
+import { createAppPubSub } from '../src/engine/events.ts';
 import { BatchWriter } from '../src/writer/writer.ts';
 
 const ON_TIME_MS = 1000;

@@ -11,7 +11,7 @@ import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
 import type { AlertProvider } from './generated/prisma/client.ts';
 import type { AppDeps } from './graphql/context.ts';
-import { createAppPubSub } from './graphql/pubsub.ts';
+import { createAppPubSub } from './engine/events.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createHttpServer, type HttpApp } from './http/server.ts';
 import { createLogger, type Logger } from './log.ts';

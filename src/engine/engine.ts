@@ -6,11 +6,12 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { AlertProvider } from '../generated/prisma/client.ts';
-import type { AppPubSub } from '../graphql/pubsub.ts';
 import type { Logger } from '../log.ts';
 import type { Write, Writer } from '../writer/types.ts';
 import { runCheck as defaultRunCheck } from './checks/index.ts';
 import { downResult, errorText } from './checks/result.ts';
+import { UnknownSiteError } from './errors.ts';
+import type { AppPubSub } from './events.ts';
 import type { Checker, CheckResult } from './checks/types.ts';
 import { groupStatus } from './groups.ts';
 import { KeyedTimers } from './keyed-timers.ts';
@@ -62,13 +63,6 @@ export interface EngineOptions {
   random?: () => number;
   /** Sees every check start with its lateness against the schedule (metrics, benchmarks). */
   onCheckStarted?: (siteId: number, lateMs: number) => void;
-}
-
-export class UnknownSiteError extends Error {
-  override name = 'UnknownSiteError';
-  constructor(readonly siteId: number) {
-    super(`site ${siteId} does not exist`);
-  }
 }
 
 interface SiteEntry {

@@ -1,4 +1,5 @@
 import type { MaintenanceWindow } from '../generated/prisma/client.ts';
+import { RecurrenceError } from './errors.ts';
 import { Recurrence } from './recurrence.ts';
 
 export type WindowRow = Pick<
@@ -20,17 +21,6 @@ export const MAX_DURATION_MINUTES = 7 * 24 * 60;
  * weekly window knows exactly; a rarer one is simply asked again then.
  */
 const LOOKAHEAD_MS = 8 * 24 * 3600_000;
-
-export class RecurrenceError extends Error {
-  override name = 'RecurrenceError';
-
-  constructor(
-    readonly field: 'recurrence' | 'durationMinutes' | 'timezone',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Throws a RecurrenceError naming what is wrong with a recurring window's cron, duration or timezone; returns its

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MAX_DURATION_MINUTES, RecurrenceError, validateRecurrence, WindowStates, type WindowRow } from '../engine/maintenance.ts';
+import { RecurrenceError } from '../engine/errors.ts';
+import { MAX_DURATION_MINUTES, validateRecurrence, WindowStates, type WindowRow } from '../engine/maintenance.ts';
 import { MaintenanceType, type MaintenanceWindow } from '../generated/prisma/client.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';

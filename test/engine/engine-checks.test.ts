@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/alerts/crypto.ts';
-import { UnknownSiteError } from '../../src/engine/engine.ts';
+import { UnknownSiteError } from '../../src/engine/errors.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { createCertificate } from '../helpers/targets.ts';
 import { countingChecker, engineHarness, firstCheckHeld, holdRequests, httpTarget, received, T0 } from './harness.ts';

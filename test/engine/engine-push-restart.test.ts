@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { CheckRecord, StateChangeRecord } from '../../src/engine/types.ts';
 import type { Prisma } from '../../src/generated/prisma/client.ts';
-import { createAppPubSub } from '../../src/graphql/pubsub.ts';
+import { createAppPubSub } from '../../src/engine/events.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
 import { freshDbFile } from '../helpers/db.ts';
 import { startReceiver } from '../helpers/receiver.ts';

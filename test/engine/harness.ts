@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
 import type { Prisma } from '../../src/generated/prisma/client.ts';
-import { createAppPubSub, type AppPubSub, type Topics } from '../../src/graphql/pubsub.ts';
+import { createAppPubSub, type AppPubSub, type Topics } from '../../src/engine/events.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
 import { freshDbFile, type TestDb } from '../helpers/db.ts';
 import type { Receiver } from '../helpers/receiver.ts';

@@ -1,8 +1,8 @@
 import { CronExpression } from 'cron-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RecurrenceError } from '../../src/engine/errors.ts';
 import {
   MaintenanceIndex,
-  RecurrenceError,
   validateRecurrence,
   WindowStates,
   windowStateAt,
