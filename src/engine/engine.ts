@@ -43,7 +43,7 @@ import type {
   HeartbeatResult,
   LiveSiteState,
   LogRecord,
-  SiteConfig,
+  PublicSiteConfig,
   TestAlertResult,
 } from './types.ts';
 
@@ -283,7 +283,7 @@ export class Engine implements EngineApi {
     return entry ? { ...entry.state } : undefined;
   }
 
-  getSite(siteId: number): SiteConfig | undefined {
+  getSite(siteId: number): PublicSiteConfig | undefined {
     const entry = this.sites.get(siteId);
     if (!entry) return undefined;
     const { authSecret, configError, channelIds: _channelIds, ...columns } = entry.site;

@@ -3,6 +3,13 @@ import type { Write } from '../writer/types.ts';
 
 export type DisplayStatus = SiteStatus | 'PAUSED' | 'MAINTENANCE';
 
+/*
+ * The engine's three views of a site:
+ * - EngineSite (sites.ts): the whole `Site` row as loaded, auth secret opened, channel ids joined; what checks run on.
+ * - LiveSiteState: what the site is doing now, the persisted `SiteRuntimeState` plus the few columns the state machine reads.
+ * - PublicSiteConfig: the row as the engine may hand it out, the auth secret reduced to whether one is stored.
+ */
+
 /** A site's runtime state as the engine holds it: the persisted `SiteRuntimeState` row plus the config it needs. */
 export interface LiveSiteState extends Omit<SiteRuntimeState, 'updatedAt'> {
   name: string;
@@ -15,7 +22,7 @@ export interface LiveSiteState extends Omit<SiteRuntimeState, 'updatedAt'> {
  * A site's configuration as the engine last loaded it: its `Site` columns, except that the auth secret, which the
  * engine holds opened, is only said to be stored or not.
  */
-export type SiteConfig = Omit<Site, 'authSecret'> & { hasAuthSecret: boolean };
+export type PublicSiteConfig = Omit<Site, 'authSecret'> & { hasAuthSecret: boolean };
 
 /** One check as published on `site:checkCompleted`: the check row the writer stores, without the probe node. */
 export type CheckRecord = Omit<Extract<Write, { kind: 'check' }>, 'kind' | 'nodeId'>;
@@ -63,7 +70,7 @@ export interface EngineApi {
   /** Live state of one site, a copy; undefined when the engine does not know it. */
   getState(siteId: number): LiveSiteState | undefined;
   /** Configuration of one site as last loaded from the database, a copy; undefined when the engine does not know it. */
-  getSite(siteId: number): SiteConfig | undefined;
+  getSite(siteId: number): PublicSiteConfig | undefined;
   displayStatus(siteId: number): DisplayStatus;
   /** A maintenance-type window covers the site now (global, direct, or on its group). */
   isInMaintenance(siteId: number): boolean;

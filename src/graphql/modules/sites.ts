@@ -4,7 +4,7 @@ import { maskUrlSecrets } from '../../auth/mask-url.ts';
 import { permissionsOf } from '../../auth/roles.ts';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import { PENDING_RUNTIME } from '../../engine/live-state.ts';
-import type { SiteConfig } from '../../engine/types.ts';
+import type { PublicSiteConfig } from '../../engine/types.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { countIds, pageIds, type InMemoryFilter } from '../../services/site-list.ts';
 import type { SiteInput } from '../../services/sites.ts';
@@ -116,7 +116,7 @@ export interface SiteQuery {
  * The engine's copy of a site as a row. The Site type reads `authSecret` only to tell whether one is set, and the
  * engine never hands the secret out, so a stored one stands as this placeholder.
  */
-export function siteFromConfig({ hasAuthSecret, ...columns }: SiteConfig): Site {
+export function siteFromConfig({ hasAuthSecret, ...columns }: PublicSiteConfig): Site {
   return { ...columns, authSecret: hasAuthSecret ? '(withheld)' : null };
 }
 

@@ -1,1 +1,0 @@
-export { createAppPubSub, type AppPubSub, type Topics } from '../engine/events.ts';
