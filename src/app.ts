@@ -10,8 +10,9 @@ import { parseDatabaseUrl } from './db/url.ts';
 import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
 import type { AlertProvider } from './generated/prisma/client.ts';
-import type { AppDeps } from './graphql/context.ts';
+import type { AppDeps } from './deps.ts';
 import { createAppPubSub } from './engine/events.ts';
+import { createGraphqlEndpoint } from './graphql/endpoint.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createHttpServer, type HttpApp } from './http/server.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -76,7 +77,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
   const services = createServices({ ...base, secretBox });
   const heartbeat = createHeartbeatService({ engine, config, clock });
-  const http: HttpApp = createHttpServer({ ...base, services, heartbeat, schema: buildSchema() });
+  const graphql = createGraphqlEndpoint({ ...base, services, heartbeat, schema: buildSchema() });
+  const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql });
 
   let stopping: Promise<void> | null = null;
   // Every stage runs even when an earlier one failed: buffered writes must reach the database whatever HTTP did.

@@ -1,4 +1,4 @@
-import type { Viewer } from '../graphql/context.ts';
+import type { Viewer } from './viewer.ts';
 
 /**
  * What a viewer may do (DESIGN decisions 6 and 12): ADMIN everything including users, EDITOR monitors, alerts and

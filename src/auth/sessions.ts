@@ -1,5 +1,5 @@
 import type { User } from '../generated/prisma/client.ts';
-import type { Viewer } from '../graphql/context.ts';
+import type { Viewer } from './viewer.ts';
 import { InvalidCredentialsError, RateLimitedError, ValidationError } from '../services/errors.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { AccessWatch, type AccessEnd } from './access-watch.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Viewer } from '../graphql/context.ts';
+import type { Viewer } from './viewer.ts';
 
 /** How long a resolved bearer token is trusted without the database; bounds how late a change made elsewhere (another process) is seen. */
 export const VIEWER_CACHE_TTL_MS = 30_000;

@@ -1,42 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
-import type { EngineApi } from '../engine/types.ts';
-import type { Role } from '../generated/prisma/client.ts';
+import type { Viewer } from '../auth/viewer.ts';
+import type { AppDeps } from '../deps.ts';
 import { resolveClientIp } from '../http/client-ip.ts';
 import { releasing, type ConnectionCounter } from '../http/connection-limits.ts';
 import { ticketOf, type StreamTickets } from '../http/stream-tickets.ts';
-import type { Logger } from '../log.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
-import type { Writer } from '../writer/types.ts';
-import type { AppPubSub } from './pubsub.ts';
 import type { SubscriptionCloser } from './subscription-closer.ts';
-
-/** Who is asking: resolved from a session or API token. */
-export interface Viewer {
-  userId: number;
-  username: string;
-  role: Role;
-  /** A read-only API token: may only run queries and subscriptions, whatever the user's role. */
-  readOnly: boolean;
-  via: 'session' | 'apiToken';
-  /** Hash of the presented token, so `logout` can end this session. */
-  tokenHash: string;
-}
-
-/** The long-lived parts every request shares. `db` only reads; every write goes through `writer.submit`. */
-export interface AppDeps {
-  db: Db;
-  writer: Writer;
-  engine: EngineApi;
-  pubsub: AppPubSub;
-  config: Config;
-  clock: Clock;
-  logger: Logger;
-}
 
 /** What transports hand to the context factory (HTTP headers, or graphql-ws connectionParams). */
 export interface RequestInfo {

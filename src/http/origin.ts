@@ -1,7 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { CORSOptions } from 'graphql-yoga';
 import type { Config } from '../config.ts';
-import { CSRF_HEADER } from '../graphql/security.ts';
 import { isFromTrustedProxy } from './client-ip.ts';
 
 /** The origin's host is the host the request was sent to (or, behind a trusted proxy, the forwarded host). */
@@ -32,22 +30,4 @@ export function isCrossOrigin(req: IncomingMessage, config: Config): boolean {
 export function originAllowed(req: IncomingMessage, config: Config): boolean {
   const origin = req.headers.origin;
   return origin === undefined || isSameOrigin(req, origin, config) || config.http.corsOrigins.includes(origin.toLowerCase());
-}
-
-/**
- * yoga's `cors`: headers only for a listed cross-origin caller (a refused origin never reaches yoga, see
- * server.ts), and no credentials, which bearer tokens do not need. Same-origin requests need no CORS headers.
- */
-export function corsOptions(config: Config): (request: Request) => CORSOptions {
-  return (request) => {
-    const origin = request.headers.get('origin')?.toLowerCase();
-    if (!origin || !config.http.corsOrigins.includes(origin)) return false;
-    return {
-      origin: [origin],
-      credentials: false,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'accept', CSRF_HEADER],
-      maxAge: 600,
-    };
-  };
 }

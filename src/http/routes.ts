@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppDeps } from '../graphql/context.ts';
+import type { AppDeps } from '../deps.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import { createReadiness, liveness } from './health.ts';
 import { createPushHandler, type PlainAnswer } from './push.ts';

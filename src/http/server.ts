@@ -2,20 +2,12 @@ import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { GraphQLSchema } from 'graphql';
-import { createYoga, type YogaLogger } from 'graphql-yoga';
-import { createContextFactory, type AppDeps } from '../graphql/context.ts';
-import { maskError } from '../graphql/mask-error.ts';
-import { securityPlugins } from '../graphql/security.ts';
-import { SubscriptionCloser } from '../graphql/subscription-closer.ts';
-import type { Logger } from '../log.ts';
+import type { YogaServerInstance } from 'graphql-yoga';
+import type { AppDeps } from '../deps.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
-import { ConnectionCounter } from './connection-limits.ts';
-import { corsOptions, originAllowed } from './origin.ts';
+import { originAllowed } from './origin.ts';
 import { createPlainRoutes } from './routes.ts';
-import { StreamTickets } from './stream-tickets.ts';
 import { attachGraphqlWs } from './ws.ts';
 
 /** How long shutdown lets in-flight requests finish before their connections are cut. */
@@ -33,15 +25,13 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
-function yogaLogger(logger: Logger): YogaLogger {
-  const at =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (...args: unknown[]) => {
-      const [first, ...rest] = args;
-      if (first instanceof Error) logger[level]({ err: first, detail: rest.length ? rest : undefined }, 'graphql-yoga');
-      else logger[level]({ detail: rest.length ? rest : undefined }, `graphql-yoga: ${String(first)}`);
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+/** The GraphQL endpoint the server hands `/graphql` and WebSocket upgrades to, built by the composition root. */
+export interface GraphqlEndpoint {
+  yoga: YogaServerInstance<{ req: IncomingMessage; res: ServerResponse }, object>;
+  /** Subscriptions open now over SSE and graphql-ws. */
+  readonly openSubscriptions: number;
+  /** Completes every open subscription (shutdown). */
+  closeSubscriptions(): Promise<void>;
 }
 
 /** Reads a request body up to `limit` bytes; the rest of a larger one is not read, and an aborted one is dropped. */
@@ -80,25 +70,12 @@ function forbiddenOrigin(res: ServerResponse): void {
  * One HTTP(S) server for everything: the plain routes first (`/api/push`, `/healthz`, `/readyz`), then yoga on
  * `/graphql` (GET/POST, SSE, GraphiQL), and graphql-ws through the same port's upgrade.
  */
-export function createHttpServer(opts: AppDeps & { services: Services; heartbeat: HeartbeatService; schema: GraphQLSchema }): HttpApp {
-  const { schema, ...deps } = opts;
+export function createHttpServer(opts: AppDeps & { services: Services; heartbeat: HeartbeatService; graphql: GraphqlEndpoint }): HttpApp {
+  const { graphql, ...deps } = opts;
+  const { yoga } = graphql;
   const { config, logger } = deps;
-  const subscriptions = new SubscriptionCloser();
-  const streamTickets = new StreamTickets(deps.clock);
   const limit = config.graphql.bodyLimitBytes;
 
-  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
-    schema,
-    context: createContextFactory({ ...deps, subscriptions, streamTickets, sseStreams: new ConnectionCounter(config.limits.ssePerUser) }),
-    graphqlEndpoint: '/graphql',
-    graphiql: config.graphql.graphiql ? { title: 'uptop', subscriptionsProtocol: 'WS' } : false,
-    renderGraphiQL,
-    landingPage: false,
-    maskedErrors: { maskError, isDev: false },
-    cors: corsOptions(config),
-    plugins: securityPlugins(config),
-    logging: yogaLogger(logger.child({ component: 'graphql' })),
-  });
   const plainRoutes = createPlainRoutes({ ...deps, heartbeat: opts.heartbeat });
 
   let inFlight = 0;
@@ -142,7 +119,7 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
 
   async function shutdown(): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await subscriptions.closeAll();
+    await graphql.closeSubscriptions();
     // One turn of the event loop lets graphql-ws and yoga send their `complete` before sockets close.
     await new Promise((resolve) => setImmediate(resolve));
     await ws.dispose();
@@ -165,7 +142,7 @@ export function createHttpServer(opts: AppDeps & { services: Services; heartbeat
   return {
     server,
     get openSubscriptions() {
-      return subscriptions.size;
+      return graphql.openSubscriptions;
     },
     listen() {
       return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AccessEnd } from '../auth/access-watch.ts';
 import type { Config } from '../config.ts';
-import type { Viewer } from '../graphql/context.ts';
+import type { Viewer } from '../auth/viewer.ts';
 import type { Logger } from '../log.ts';
 import { resolveClientIp } from './client-ip.ts';
 import { ConnectionCounter } from './connection-limits.ts';

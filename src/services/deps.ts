@@ -1,5 +1,5 @@
 import type { SecretBox } from '../alerts/crypto.ts';
-import type { AppDeps } from '../graphql/context.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** What services need: reads through `db`, writes through `writer.submit`, then a word to the engine. */
 export type ServiceDeps = Pick<AppDeps, 'db' | 'writer' | 'engine' | 'clock' | 'config' | 'logger'> & { secretBox: SecretBox };

@@ -3,7 +3,7 @@ import type { AuthService } from '../auth/sessions.ts';
 import { permissionsOf } from '../auth/roles.ts';
 import { newToken } from '../auth/tokens.ts';
 import type { ApiToken } from '../generated/prisma/client.ts';
-import type { Viewer } from '../graphql/context.ts';
+import type { Viewer } from '../auth/viewer.ts';
 import type { ServiceDeps } from './deps.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';

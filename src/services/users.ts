@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.ts';
 import type { AuthService } from '../auth/sessions.ts';
 import { Role, type User } from '../generated/prisma/client.ts';
-import type { Viewer } from '../graphql/context.ts';
+import type { Viewer } from '../auth/viewer.ts';
 import type { Tx } from '../writer/types.ts';
 import type { ServiceDeps } from './deps.ts';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from './errors.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ViewerCache, type Credential } from '../../src/auth/viewer-cache.ts';
 import { FakeClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/client.ts';
-import type { Viewer } from '../../src/graphql/context.ts';
+import type { Viewer } from '../../src/auth/viewer.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 /** Answers from the viewer alone (`me` would read the user row and hide a stale viewer). */

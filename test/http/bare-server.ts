@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPubSub, createSchema, createYoga } from 'graphql-yoga';
 import { loadConfig, type Config } from '../../src/config.ts';
-import type { Viewer } from '../../src/graphql/context.ts';
+import type { Viewer } from '../../src/auth/viewer.ts';
 import { securityPlugins } from '../../src/graphql/security.ts';
 import { attachGraphqlWs, type WsInitialContext } from '../../src/http/ws.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
