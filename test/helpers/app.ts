@@ -1,5 +1,4 @@
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print, type DocumentNode } from 'graphql';
+import { print } from 'graphql';
 import pino from 'pino';
 import { onTestFinished } from 'vitest';
 import { createApp, type App, type AppOverrides } from '../../src/app.ts';
@@ -8,12 +7,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import type { Role } from '../../src/generated/prisma/client.ts';
 import { globalId } from '../../src/graphql/ids.ts';
 import { freshDbFile, type TestDb } from './db.ts';
-
-export interface GraphQLResponse<T> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } & Record<string, unknown> }[];
-}
+import { Result, type Document } from './result.ts';
 
 export interface SeededUser {
   /** Global ID (`User:n`). */
@@ -41,10 +35,10 @@ export interface TestApp {
   users: Record<'admin' | 'editor' | 'viewer', SeededUser>;
   /** POSTs a GraphQL operation with `fetch`; `token` becomes `Authorization: Bearer <token>`. */
   request<TData = Record<string, any>, TVars = Record<string, unknown>>(
-    document: string | DocumentNode | TypedDocumentNode<TData, TVars>,
+    document: Document<TData, TVars>,
     variables?: TVars,
     token?: string | null,
-  ): Promise<GraphQLResponse<TData>>;
+  ): Promise<Result<TData>>;
   /** Signs in through the `login` mutation and returns the session token (throws on a typed error). */
   login(username: string, password: string): Promise<string>;
   stop(): Promise<void>;
@@ -113,8 +107,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
     });
-    const body = (await res.json()) as Omit<GraphQLResponse<never>, 'status'>;
-    return { status: res.status, ...body } as GraphQLResponse<any>;
+    return new Result(document as Document<any, never>, variables, res.status, (await res.json()) as object);
   };
 
   const login = async (username: string, password: string) => {

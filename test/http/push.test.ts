@@ -1,8 +1,7 @@
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
-import type { FakeClock } from '../../src/clock.ts';
 import { FAILED_PUSH_ATTEMPTS_PER_MINUTE } from '../../src/services/heartbeat.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { createPushSite } from '../helpers/sites.ts';
 
@@ -19,46 +18,49 @@ const SITE_STATE = /* GraphQL */ `
 `;
 
 describe('/api/push', () => {
-  it('records a heartbeat from a bearer token: 200 OK, each beat is an UP check', async () => {
-    const t = await startTestApp();
-    const site = await createPushSite(t);
-    expect(await push(t, { token: site.token })).toMatchObject({ status: 200, body: 'OK' });
-    expect(await push(t, { token: site.token, method: 'POST' })).toMatchObject({ status: 200, body: 'OK' });
+  it('records a heartbeat from a bearer token: 200 OK, each beat is an UP check', async ({ app: t, viewer, site }) => {
+    expect(await push(t, { token: site.pushToken })).toMatchObject({ status: 200, body: 'OK' });
+    expect(await push(t, { token: site.pushToken, method: 'POST' })).toMatchObject({ status: 200, body: 'OK' });
     await t.app.deps.writer.flush();
     await expect
-      .poll(async () => (await t.request(SITE_STATE, { id: site.id }, t.users.viewer.token)).data?.site)
+      .poll(async () => (await viewer.request(SITE_STATE, { id: site.id })).data?.site)
       .toEqual({ status: 'UP', checks: { edges: [{ node: { up: true, status: 'UP' } }, { node: { up: true, status: 'UP' } }] } });
   });
 
-  it('accepts ?token= and warns once that it is deprecated', async () => {
+  describe('with the warnings captured', () => {
     const captured = capturingLogger('warn');
-    const t = await startTestApp({ logger: captured.logger });
-    const site = await createPushSite(t);
-    for (let i = 0; i < 3; i++) expect(await push(t, { query: `?token=${site.token}` })).toMatchObject({ status: 200, body: 'OK' });
-    const warnings = captured.lines().filter((l) => /deprecated/.test(l.msg));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.msg).toMatch(/Authorization: Bearer/);
-    expect(captured.lines().map((l) => l.msg).join('\n')).not.toContain(site.token);
+    it.override({ appOptions: { logger: captured.logger } });
+
+    it('accepts ?token= and warns once that it is deprecated', async ({ app: t, site }) => {
+      for (let i = 0; i < 3; i++) expect(await push(t, { query: `?token=${site.pushToken}` })).toMatchObject({ status: 200, body: 'OK' });
+      const warnings = captured.lines().filter((l) => /deprecated/.test(l.msg));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.msg).toMatch(/Authorization: Bearer/);
+      expect(captured.lines().map((l) => l.msg).join('\n')).not.toContain(site.pushToken);
+    });
   });
 
-  it('answers 400 without a token, 404 for an unknown one and 405 for other methods', async () => {
-    const t = await startTestApp();
+  it('answers 400 without a token', async ({ app: t }) => {
     expect(await push(t)).toMatchObject({ status: 400, body: 'Missing token' });
     expect(await push(t, { headers: { authorization: 'Basic Zm9vOmJhcg==' } })).toMatchObject({ status: 400, body: 'Missing token' });
+  });
+
+  it('answers 404 for an unknown token', async ({ app: t }) => {
     expect(await push(t, { token: '0123456789abcdef0123456789abcdef' })).toMatchObject({ status: 404, body: 'Invalid Token' });
+  });
+
+  it('answers 405 for other methods', async ({ app: t }) => {
     const put = await fetch(`${t.url}/api/push`, { method: 'PUT' });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('GET, POST');
   });
 
-  it('matches the path as sent, query string aside', async () => {
-    const t = await startTestApp();
-    const site = await createPushSite(t);
-    expect(await push(t, { query: `?token=${site.token}&extra=1` })).toMatchObject({ status: 200, body: 'OK' });
-    expect((await fetch(`${t.url}/api/push/?token=${site.token}`)).status).toBe(404);
+  it('matches the path as sent, query string aside', async ({ app: t, site }) => {
+    expect(await push(t, { query: `?token=${site.pushToken}&extra=1` })).toMatchObject({ status: 200, body: 'OK' });
+    expect((await fetch(`${t.url}/api/push/?token=${site.pushToken}`)).status).toBe(404);
     const absolute = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(t.port, '127.0.0.1', () =>
-        socket.write(`GET http://localhost:1:2/api/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${site.token}\r\nConnection: close\r\n\r\n`),
+        socket.write(`GET http://localhost:1:2/api/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${site.pushToken}\r\nConnection: close\r\n\r\n`),
       );
       let text = '';
       socket.on('data', (d) => (text += String(d)));
@@ -66,64 +68,65 @@ describe('/api/push', () => {
       socket.on('error', reject);
     });
     expect(absolute).toMatch(/^HTTP\/1.1 \d{3}/);
-    expect(await push(t, { token: site.token })).toMatchObject({ status: 200, body: 'OK' });
+    expect(await push(t, { token: site.pushToken })).toMatchObject({ status: 200, body: 'OK' });
   });
 
-  it('answers 404 while the engine is stopped', async () => {
-    const t = await startTestApp();
-    const site = await createPushSite(t);
+  it('answers 404 while the engine is stopped', async ({ app: t, site }) => {
     await t.app.deps.engine.stop();
-    expect(await push(t, { token: site.token })).toMatchObject({ status: 404, body: 'Invalid Token' });
+    expect(await push(t, { token: site.pushToken })).toMatchObject({ status: 404, body: 'Invalid Token' });
   });
 
-  it('limits accepted beats per token to UPTOP_PUSH_RATE_LIMIT a minute, refilling over time', async () => {
-    const t = await startTestApp({ env: { UPTOP_PUSH_RATE_LIMIT: '3' } });
-    const clock = t.clock as FakeClock;
-    const [a, b] = [await createPushSite(t, 'a'), await createPushSite(t, 'b')];
-    for (let i = 0; i < 3; i++) expect((await push(t, { token: a.token })).status).toBe(200);
-    expect(await push(t, { token: a.token })).toMatchObject({ status: 429, body: 'Too Many Requests', retryAfter: '20' });
-    expect((await push(t, { token: b.token })).status).toBe(200);
-    clock.advance(20_000);
-    expect((await push(t, { token: a.token })).status).toBe(200);
-    expect((await push(t, { token: a.token })).status).toBe(429);
+  describe('with UPTOP_PUSH_RATE_LIMIT=3', () => {
+    it.override({ appOptions: { env: { UPTOP_PUSH_RATE_LIMIT: '3' } } });
+
+    it('limits accepted beats per token to UPTOP_PUSH_RATE_LIMIT a minute, refilling over time', async ({ app: t, clock }) => {
+      const [a, b] = [await createPushSite(t, 'a'), await createPushSite(t, 'b')];
+      for (let i = 0; i < 3; i++) expect((await push(t, { token: a.token })).status).toBe(200);
+      expect(await push(t, { token: a.token })).toMatchObject({ status: 429, body: 'Too Many Requests', retryAfter: '20' });
+      expect((await push(t, { token: b.token })).status).toBe(200);
+      clock.advance(20_000);
+      expect((await push(t, { token: a.token })).status).toBe(200);
+      expect((await push(t, { token: a.token })).status).toBe(429);
+    });
   });
 
-  it('does not limit beats when UPTOP_PUSH_RATE_LIMIT is 0', async () => {
-    const t = await startTestApp({ env: { UPTOP_PUSH_RATE_LIMIT: '0' } });
-    const site = await createPushSite(t);
-    const statuses = new Set<number>();
-    for (let i = 0; i < 150; i++) statuses.add((await push(t, { token: site.token })).status);
-    expect([...statuses]).toEqual([200]);
+  describe('with UPTOP_PUSH_RATE_LIMIT=0', () => {
+    it.override({ appOptions: { env: { UPTOP_PUSH_RATE_LIMIT: '0' } } });
+
+    it('does not limit beats', async ({ app: t, site }) => {
+      const statuses = new Set<number>();
+      for (let i = 0; i < 150; i++) statuses.add((await push(t, { token: site.pushToken })).status);
+      expect([...statuses]).toEqual([200]);
+    });
   });
 
-  it('limits failed attempts per client IP, without refusing valid tokens from that IP', async () => {
-    const t = await startTestApp();
-    const clock = t.clock as FakeClock;
-    const site = await createPushSite(t);
+  it('limits failed attempts per client IP, without refusing valid tokens from that IP', async ({ app: t, clock, site: { pushToken } }) => {
     for (let i = 0; i < FAILED_PUSH_ATTEMPTS_PER_MINUTE; i++) {
       expect((await push(t, i % 2 ? {} : { token: `guess-${i}` })).status).toBeOneOf([400, 404]);
     }
     expect(await push(t, { token: 'guess-again' })).toMatchObject({ status: 429, retryAfter: '1' });
     expect((await push(t)).status).toBe(429);
-    expect((await push(t, { token: site.token })).status).toBe(200);
+    expect((await push(t, { token: pushToken })).status).toBe(200);
     clock.advance(1_000);
     expect((await push(t, { token: 'guess-after-refill' })).status).toBe(404);
   });
 
-  it('ignores a spoofed X-Forwarded-For from a peer that is not a trusted proxy', async () => {
-    const t = await startTestApp();
+  it('ignores a spoofed X-Forwarded-For from a peer that is not a trusted proxy', async ({ app: t }) => {
     for (let i = 0; i < FAILED_PUSH_ATTEMPTS_PER_MINUTE; i++) {
       expect((await push(t, { token: 'nope', headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status).toBe(404);
     }
     expect((await push(t, { token: 'nope', headers: { 'x-forwarded-for': '203.0.113.200' } })).status).toBe(429);
   });
 
-  it('keys failed attempts on X-Forwarded-For behind a trusted proxy', async () => {
-    const t = await startTestApp({ env: { UPTOP_TRUSTED_PROXIES: '127.0.0.0/8' } });
-    const behindProxy = (client: string) => ({ token: 'nope', headers: { 'x-forwarded-for': `203.0.113.250, ${client}` } });
-    for (let i = 0; i < FAILED_PUSH_ATTEMPTS_PER_MINUTE; i++) expect((await push(t, behindProxy('198.51.100.1'))).status).toBe(404);
-    expect((await push(t, behindProxy('198.51.100.1'))).status).toBe(429);
-    // Another client behind the same proxy has its own budget; the spoofable left part changes nothing.
-    expect((await push(t, behindProxy('198.51.100.2'))).status).toBe(404);
+  describe('behind a trusted proxy', () => {
+    it.override({ appOptions: { env: { UPTOP_TRUSTED_PROXIES: '127.0.0.0/8' } } });
+
+    it('keys failed attempts on X-Forwarded-For', async ({ app: t }) => {
+      const behindProxy = (client: string) => ({ token: 'nope', headers: { 'x-forwarded-for': `203.0.113.250, ${client}` } });
+      for (let i = 0; i < FAILED_PUSH_ATTEMPTS_PER_MINUTE; i++) expect((await push(t, behindProxy('198.51.100.1'))).status).toBe(404);
+      expect((await push(t, behindProxy('198.51.100.1'))).status).toBe(429);
+      // Another client behind the same proxy has its own budget; the spoofable left part changes nothing.
+      expect((await push(t, behindProxy('198.51.100.2'))).status).toBe(404);
+    });
   });
 });
