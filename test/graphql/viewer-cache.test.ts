@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import { ViewerCache, type Credential } from '../../src/auth/viewer-cache.ts';
 import { FakeClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/client.ts';
 import type { Viewer } from '../../src/auth/viewer.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { describe, expect, it, type Actor } from '../helpers/fixtures.ts';
 
 /** Answers from the viewer alone (`me` would read the user row and hide a stale viewer). */
 const PROBE = '{ sites(first: 1) { totalCount } }';
@@ -80,111 +80,106 @@ function countModelQueries() {
   return { counts, wrapReadDb };
 }
 
-async function createApiToken(t: TestApp, token: string, readOnly = true): Promise<{ token: string; id: string }> {
-  const res = await t.request<{ createApiToken: { token: string; apiToken: { id: string } } }>(CREATE_TOKEN, { input: { name: 'ci', readOnly } }, token);
-  return { token: res.data!.createApiToken.token, id: res.data!.createApiToken.apiToken.id };
+async function createApiToken(user: Actor, readOnly = true): Promise<{ token: string; id: string }> {
+  const res = await user.request<{ createApiToken: { token: string; apiToken: { id: string } } }>(CREATE_TOKEN, { input: { name: 'ci', readOnly } });
+  const { token, apiToken } = res.ok().createApiToken;
+  return { token, id: apiToken.id };
 }
 
 /** 'OK', or the error code the request was refused with. */
 async function answer(t: TestApp, query: string, token: string, variables: Record<string, unknown> = {}): Promise<string> {
   const res = await t.request(query, variables, token);
-  return res.errors?.[0]?.extensions?.code ?? 'OK';
+  return res.code ?? 'OK';
 }
 
 const PUSH_SITE = { input: { name: 'job', type: 'PUSH' } };
 
 describe('bearer tokens resolved from memory', () => {
-  it('reads a session or API token from the database at most once while it is cached', async () => {
+  describe('with the reader\'s queries counted', () => {
     const { counts, wrapReadDb } = countModelQueries();
-    const t = await startTestApp({ wrapReadDb });
-    const api = await createApiToken(t, t.users.viewer.token);
-    counts.clear();
-    for (let i = 0; i < 3; i++) {
-      expect(await answer(t, PROBE, t.users.viewer.token)).toBe('OK');
-      expect(await answer(t, PROBE, api.token)).toBe('OK');
-    }
-    // A login fills the cache; an API token is read on its first use.
-    expect(counts.get('Session')).toBeUndefined();
-    expect(counts.get('ApiToken')).toBe(1);
-    expect(counts.get('User')).toBeUndefined();
+    it.override({ appOptions: { wrapReadDb } });
+
+    it('reads a session or API token from the database at most once while it is cached', async ({ app: t, viewer }) => {
+      const api = await createApiToken(viewer);
+      counts.clear();
+      for (let i = 0; i < 3; i++) {
+        expect(await answer(t, PROBE, viewer.token)).toBe('OK');
+        expect(await answer(t, PROBE, api.token)).toBe('OK');
+      }
+      // A login fills the cache; an API token is read on its first use.
+      expect(counts.get('Session')).toBeUndefined();
+      expect(counts.get('ApiToken')).toBe(1);
+      expect(counts.get('User')).toBeUndefined();
+    });
   });
 
-  it('logout ends the session on the next request', async () => {
-    const t = await startTestApp();
-    const token = await t.login('viewer', 'viewer-password');
+  it('logout ends the session on the next request', async ({ app: t, viewer }) => {
+    const token = await viewer.login();
     expect(await answer(t, PROBE, token)).toBe('OK');
     expect((await t.request('mutation { logout }', {}, token)).data).toEqual({ logout: true });
     expect(await answer(t, PROBE, token)).toBe('UNAUTHENTICATED');
   });
 
-  it('a session expires on time even while cached', async () => {
-    const clock = new FakeClock(Date.now());
-    const t = await startTestApp({ clock, env: { UPTOP_SESSION_TTL: '10s' } });
-    const token = await t.login('viewer', 'viewer-password');
-    clock.advance(9_999);
-    expect(await answer(t, PROBE, token)).toBe('OK');
-    clock.advance(1);
-    expect(await answer(t, PROBE, token)).toBe('UNAUTHENTICATED');
+  describe('with UPTOP_SESSION_TTL=10s', () => {
+    it.override({ appOptions: { env: { UPTOP_SESSION_TTL: '10s' } } });
+
+    it('a session expires on time even while cached', async ({ app: t, clock, viewer }) => {
+      const token = await viewer.login();
+      clock.advance(9_999);
+      expect(await answer(t, PROBE, token)).toBe('OK');
+      clock.advance(1);
+      expect(await answer(t, PROBE, token)).toBe('UNAUTHENTICATED');
+    });
   });
 
-  it('a password set by an admin ends the user\'s sessions on the next request', async () => {
-    const t = await startTestApp();
-    const token = t.users.viewer.token;
-    expect(await answer(t, PROBE, token)).toBe('OK');
-    const res = await t.request(UPDATE_USER, { input: { id: t.users.viewer.id, password: 'another-password' } }, t.users.admin.token);
-    expect(res.data!.updateUser.__typename).toBe('UserPayload');
-    expect(await answer(t, PROBE, token)).toBe('UNAUTHENTICATED');
+  it('a password set by an admin ends the user\'s sessions on the next request', async ({ app: t, admin, viewer }) => {
+    expect(await answer(t, PROBE, viewer.token)).toBe('OK');
+    const res = await admin.request(UPDATE_USER, { input: { id: viewer.id, password: 'another-password' } });
+    expect(res.ok().updateUser.__typename).toBe('UserPayload');
+    expect(await answer(t, PROBE, viewer.token)).toBe('UNAUTHENTICATED');
   });
 
-  it('changing one\'s own password ends the other sessions on the next request and keeps this one', async () => {
-    const t = await startTestApp();
-    const other = await t.login('editor', 'editor-password');
+  it('changing one\'s own password ends the other sessions on the next request and keeps this one', async ({ app: t, editor }) => {
+    const other = await editor.login();
     expect(await answer(t, PROBE, other)).toBe('OK');
-    const res = await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'editor-password', newPassword: 'new-password-1' } }, t.users.editor.token);
-    expect(res.data!.changePassword.__typename).toBe('ChangePasswordPayload');
+    const res = await editor.request(CHANGE_PASSWORD, { input: { currentPassword: 'editor-password', newPassword: 'new-password-1' } });
+    expect(res.ok().changePassword.__typename).toBe('ChangePasswordPayload');
     expect(await answer(t, PROBE, other)).toBe('UNAUTHENTICATED');
-    expect(await answer(t, PROBE, t.users.editor.token)).toBe('OK');
+    expect(await answer(t, PROBE, editor.token)).toBe('OK');
   });
 
-  it('a deleted user\'s session and API token stop working on the next request', async () => {
-    const t = await startTestApp();
-    const api = await createApiToken(t, t.users.viewer.token);
+  it('a deleted user\'s session and API token stop working on the next request', async ({ app: t, admin, viewer }) => {
+    const api = await createApiToken(viewer);
     expect(await answer(t, PROBE, api.token)).toBe('OK');
-    expect(await answer(t, PROBE, t.users.viewer.token)).toBe('OK');
-    const res = await t.request(DELETE_USER, { input: { id: t.users.viewer.id } }, t.users.admin.token);
-    expect(res.data!.deleteUser.__typename).toBe('DeletePayload');
-    expect(await answer(t, PROBE, t.users.viewer.token)).toBe('UNAUTHENTICATED');
+    expect(await answer(t, PROBE, viewer.token)).toBe('OK');
+    const res = await admin.request(DELETE_USER, { input: { id: viewer.id } });
+    expect(res.ok().deleteUser.__typename).toBe('DeletePayload');
+    expect(await answer(t, PROBE, viewer.token)).toBe('UNAUTHENTICATED');
     expect(await answer(t, PROBE, api.token)).toBe('UNAUTHENTICATED');
   });
 
-  it('a role change applies to the next request', async () => {
-    const t = await startTestApp();
-    const token = t.users.viewer.token;
-    expect(await answer(t, CREATE_SITE, token, PUSH_SITE)).toBe('FORBIDDEN');
-    await t.request(UPDATE_USER, { input: { id: t.users.viewer.id, role: 'EDITOR' } }, t.users.admin.token);
-    expect(await answer(t, CREATE_SITE, token, PUSH_SITE)).toBe('OK');
-    await t.request(UPDATE_USER, { input: { id: t.users.viewer.id, role: 'VIEWER' } }, t.users.admin.token);
-    expect(await answer(t, CREATE_SITE, token, PUSH_SITE)).toBe('FORBIDDEN');
+  it('a role change applies to the next request', async ({ app: t, admin, viewer }) => {
+    expect(await answer(t, CREATE_SITE, viewer.token, PUSH_SITE)).toBe('FORBIDDEN');
+    await admin.request(UPDATE_USER, { input: { id: viewer.id, role: 'EDITOR' } });
+    expect(await answer(t, CREATE_SITE, viewer.token, PUSH_SITE)).toBe('OK');
+    await admin.request(UPDATE_USER, { input: { id: viewer.id, role: 'VIEWER' } });
+    expect(await answer(t, CREATE_SITE, viewer.token, PUSH_SITE)).toBe('FORBIDDEN');
   });
 
-  it('a revoked API token stops working on the next request', async () => {
-    const t = await startTestApp();
-    const api = await createApiToken(t, t.users.editor.token);
+  it('a revoked API token stops working on the next request', async ({ app: t, editor }) => {
+    const api = await createApiToken(editor);
     expect(await answer(t, PROBE, api.token)).toBe('OK');
-    const res = await t.request(REVOKE_TOKEN, { input: { id: api.id } }, t.users.editor.token);
-    expect(res.data!.revokeApiToken.__typename).toBe('DeletePayload');
+    const res = await editor.request(REVOKE_TOKEN, { input: { id: api.id } });
+    expect(res.ok().revokeApiToken.__typename).toBe('DeletePayload');
     expect(await answer(t, PROBE, api.token)).toBe('UNAUTHENTICATED');
   });
 
-  it('a change made behind the services\' back (another process) is seen once the 30 s TTL has passed', async () => {
-    const clock = new FakeClock(Date.now());
-    const t = await startTestApp({ clock });
-    const token = t.users.viewer.token;
-    expect(await answer(t, CREATE_SITE, token, PUSH_SITE)).toBe('FORBIDDEN');
+  it('a change made behind the services\' back (another process) is seen once the 30 s TTL has passed', async ({ app: t, clock, viewer }) => {
+    expect(await answer(t, CREATE_SITE, viewer.token, PUSH_SITE)).toBe('FORBIDDEN');
     await t.app.deps.writer.submit((tx) => tx.user.update({ where: { username: 'viewer' }, data: { role: 'EDITOR' } }));
     clock.advance(29_999);
-    expect(await answer(t, CREATE_SITE, token, PUSH_SITE)).toBe('FORBIDDEN');
+    expect(await answer(t, CREATE_SITE, viewer.token, PUSH_SITE)).toBe('FORBIDDEN');
     clock.advance(1);
-    expect(await answer(t, CREATE_SITE, token, PUSH_SITE)).toBe('OK');
+    expect(await answer(t, CREATE_SITE, viewer.token, PUSH_SITE)).toBe('OK');
   });
 });
