@@ -1,6 +1,8 @@
 import net from 'node:net';
 import parseDuration from 'parse-duration';
 import { z } from 'zod';
+import { alertEndpointsFromEnv } from './alerts/providers/registry.ts';
+import type { AlertEndpoints } from './alerts/types.ts';
 import { MAX_TIMER_DELAY_MS } from './clock.ts';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/url.ts';
 
@@ -132,12 +134,7 @@ const envSchema = z.object({
   UPTOP_SSE_PER_USER: int(1, 1_000_000).default(20),
   UPTOP_SESSIONS_PER_USER: int(1, 100_000).default(100),
   UPTOP_API_TOKENS_PER_USER: int(1, 100_000).default(100),
-  // Fixed-endpoint alert providers; overridable for self-hosted gateways and tests.
-  UPTOP_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
-  UPTOP_PAGERDUTY_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
-  UPTOP_PUSHOVER_URL: z.url().default('https://api.pushover.net/1/messages.json'),
-  UPTOP_OPSGENIE_URL: z.url().default('https://api.opsgenie.com/v2/alerts'),
-  UPTOP_OPSGENIE_EU_URL: z.url().default('https://api.eu.opsgenie.com/v2/alerts'),
+  // Alert providers declare the variables of their fixed endpoints themselves: alertEndpointsFromEnv reads them.
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -199,7 +196,8 @@ export interface Config {
     maxTokens: number;
     bodyLimitBytes: number;
   };
-  alertEndpoints: { telegram: string; pagerduty: string; pushover: string; opsgenie: string; opsgenieEu: string };
+  /** Overridable for self-hosted gateways and tests. */
+  alertEndpoints: AlertEndpoints;
 }
 
 /** Reads and validates every setting; a bad value throws a ConfigError naming the variable and what it expected. */
@@ -207,8 +205,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in a blank line of a .env file.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0]), message: i.message })));
+  const endpoints = alertEndpointsFromEnv.safeParse(present);
+  if (!parsed.success || !endpoints.success) {
+    const zodIssues = [...(parsed.error?.issues ?? []), ...(endpoints.error?.issues ?? [])];
+    throw new ConfigError(zodIssues.map((i) => ({ variable: String(i.path[0]), message: i.message })));
   }
   const e = parsed.data;
   const issues: { variable: string; message: string }[] = [];
@@ -271,12 +271,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.UPTOP_MAX_TOKENS,
       bodyLimitBytes: e.UPTOP_BODY_LIMIT,
     },
-    alertEndpoints: {
-      telegram: e.UPTOP_TELEGRAM_API_URL,
-      pagerduty: e.UPTOP_PAGERDUTY_URL,
-      pushover: e.UPTOP_PUSHOVER_URL,
-      opsgenie: e.UPTOP_OPSGENIE_URL,
-      opsgenieEu: e.UPTOP_OPSGENIE_EU_URL,
-    },
+    alertEndpoints: endpoints.data,
   };
 }

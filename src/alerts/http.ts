@@ -5,7 +5,7 @@ import { pinnedLookup } from '../engine/checks/ssrf.ts';
 import { errorText } from '../engine/checks/result.ts';
 import { resolveAlertTarget } from './guard.ts';
 import { stripLineBreaks } from './headers.ts';
-import type { SendContext } from './types.ts';
+import type { TransportContext } from './types.ts';
 
 export interface OutgoingRequest {
   method?: 'POST' | 'PUT';
@@ -31,7 +31,7 @@ export interface OutgoingRequest {
  * connected to at exactly the checked addresses, on a connection of its own (a pooled one would skip that lookup).
  * Error messages never carry the URL: webhook URLs and paths hold tokens.
  */
-export async function sendHttp(req: OutgoingRequest, ctx: SendContext): Promise<void> {
+export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Promise<void> {
   const method = req.method ?? 'POST';
   const fail = (cause: string) => new Error(`${method} request failed: ${cause}`);
   const target = parseTarget(req.url);

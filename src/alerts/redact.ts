@@ -1,26 +1,12 @@
 import type { AlertProvider } from '../generated/prisma/client.ts';
+import { findProviderDefinition } from './providers/registry.ts';
 import type { AlertSettings } from './types.ts';
 
 export const REDACTED = '***REDACTED***';
 
-/** Settings keys that are safe to show; every other value is treated as a secret (an allow-list, as in Go). */
-const VISIBLE_KEYS: Record<AlertProvider, readonly string[]> = {
-  DISCORD: [],
-  SLACK: [],
-  WEBHOOK: [],
-  EMAIL: ['host', 'port', 'to', 'from', 'tls_insecure'],
-  NTFY: ['topic', 'priority'],
-  TELEGRAM: ['chat_id'],
-  PAGERDUTY: ['severity'],
-  PUSHOVER: [],
-  GOTIFY: ['priority'],
-  OPSGENIE: ['priority', 'eu'],
-  TEAMS: [],
-  MATRIX: ['homeserver', 'room_id'],
-};
-
+/** Only the keys the provider declares visible are shown; every other value is treated as a secret (as in Go). */
 function isVisible(provider: string, key: string): boolean {
-  return Object.hasOwn(VISIBLE_KEYS, provider) && VISIBLE_KEYS[provider as AlertProvider].includes(key);
+  return findProviderDefinition(provider)?.visibleKeys.includes(key) ?? false;
 }
 
 /** A copy fit for display or export: secret values become `***REDACTED***`, empty ones stay empty. */

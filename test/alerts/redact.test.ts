@@ -1,41 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { REDACTED, redactSettings, scrubSecrets, secretValues } from '../../src/alerts/redact.ts';
 
 const R = REDACTED;
 
-/** provider, stored settings, what may be shown. */
-const TABLE: [AlertProvider | string, Record<string, string>, Record<string, string>][] = [
-  ['DISCORD', { url: 'https://discord.com/api/webhooks/1/tok' }, { url: R }],
-  ['SLACK', { url: 'https://hooks.slack.com/x' }, { url: R }],
-  ['WEBHOOK', { url: 'https://example.com/h', secret: 's' }, { url: R, secret: R }],
-  [
-    'EMAIL',
-    { host: 'smtp.example.com', port: '587', user: 'bob', pass: 'pw', from: 'a@x.io', to: 'b@x.io', tls_insecure: 'false' },
-    { host: 'smtp.example.com', port: '587', user: R, pass: R, from: 'a@x.io', to: 'b@x.io', tls_insecure: 'false' },
-  ],
-  [
-    'NTFY',
-    { url: 'https://ntfy.sh', topic: 'ops', priority: '4', username: 'u', password: 'p' },
-    { url: R, topic: 'ops', priority: '4', username: R, password: R },
-  ],
-  ['TELEGRAM', { token: '1:abc', chat_id: '-100' }, { token: R, chat_id: '-100' }],
-  ['PAGERDUTY', { routing_key: 'rk', severity: 'error' }, { routing_key: R, severity: 'error' }],
-  ['PUSHOVER', { token: 't', user: 'u' }, { token: R, user: R }],
-  ['GOTIFY', { url: 'https://g.example', token: 't', priority: '5' }, { url: R, token: R, priority: '5' }],
-  ['OPSGENIE', { api_key: 'k', priority: 'P1', eu: 'true' }, { api_key: R, priority: 'P1', eu: 'true' }],
-  ['TEAMS', { url: 'https://x.webhook.office.com/y' }, { url: R }],
-  [
-    'MATRIX',
-    { homeserver: 'https://matrix.org', access_token: 'syt', room_id: '!r:matrix.org' },
-    { homeserver: 'https://matrix.org', access_token: R, room_id: '!r:matrix.org' },
-  ],
-  ['SOMETHING_NEW', { host: 'h', priority: '1' }, { host: R, priority: R }],
-];
+// What each provider shows is tested beside it, in test/alerts/providers/<name>.test.ts.
 
 describe('redactSettings', () => {
-  it.each(TABLE)('%s shows only its allow-listed keys', (provider, settings, expected) => {
-    expect(redactSettings(provider, settings)).toEqual(expected);
+  it('shows nothing of a provider it does not know', () => {
+    expect(redactSettings('SOMETHING_NEW', { host: 'h', priority: '1' })).toEqual({ host: R, priority: R });
   });
 
   it('leaves empty values empty and does not touch the input', () => {

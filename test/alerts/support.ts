@@ -1,6 +1,10 @@
 import { expect } from 'vitest';
-import type { AlertMessage, SendContext } from '../../src/alerts/types.ts';
-import type { Receiver } from '../helpers/receiver.ts';
+import { getProvider } from '../../src/alerts/providers/index.ts';
+import { PROVIDER_DEFINITIONS } from '../../src/alerts/providers/registry.ts';
+import { validateAlertSettings } from '../../src/alerts/settings.ts';
+import type { AlertMessage, AlertSettings, SendContext } from '../../src/alerts/types.ts';
+import type { AlertProvider } from '../../src/generated/prisma/client.ts';
+import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.ts';
 import { closedPort } from '../helpers/targets.ts';
 
 export const AT = new Date('2025-03-01T12:34:56.789Z');
@@ -18,24 +22,49 @@ export const UP = message('up', '✅ RECOVERY', "Monitor 'api' is UP (was down 5
 export const SSL = message('ssl_expiring', 'SSL WARNING', "SSL for 'api' expires in 5 days", 'UP');
 export const TEST = message('test', '🧪 Test Alert', "Test notification from uptop for channel 'ops'.", null);
 
+/** The events every provider is sent in its shared cases; the SSL warning gets its own where a provider treats it apart. */
+export const EVENTS = [DOWN, UP, TEST] as const;
+
 /**
- * Fixed-endpoint providers pointed at the receiver, each under its own path so the test sees which was used.
- * Private targets are allowed, as the receivers are on loopback; the guard's own tests turn that off.
+ * Every fixed endpoint pointed at the receiver, under the path of its default URL, so a test sees the request the
+ * provider would make; a provider whose endpoints share a path gives its own in `overrides`. Private targets are
+ * allowed, as the receivers are on loopback; the guard's own tests turn that off.
  */
 export function sendContext(receiver: Pick<Receiver, 'url'>, overrides: Partial<SendContext> = {}): SendContext {
-  return {
-    signal: new AbortController().signal,
-    httpTimeoutMs: 5_000,
-    allowPrivateTargets: true,
-    endpoints: {
-      telegram: receiver.url,
-      pagerduty: `${receiver.url}/v2/enqueue`,
-      pushover: `${receiver.url}/1/messages.json`,
-      opsgenie: `${receiver.url}/us/v2/alerts`,
-      opsgenieEu: `${receiver.url}/eu/v2/alerts`,
-    },
-    ...overrides,
-  };
+  const endpoints = Object.fromEntries(
+    PROVIDER_DEFINITIONS.filter((definition) => definition.endpoints).map((definition) => [
+      definition.provider,
+      Object.fromEntries(Object.entries(definition.endpoints ?? {}).map(([name, spec]) => [name, `${receiver.url}${new URL(spec.default).pathname}`])),
+    ]),
+  );
+  return { signal: new AbortController().signal, httpTimeoutMs: 5_000, allowPrivateTargets: true, endpoints, ...overrides };
+}
+
+/** Sends one alert to a fresh receiver and returns the one request it got. */
+export async function sendOne(
+  provider: AlertProvider,
+  settings: (r: Receiver) => AlertSettings,
+  alert: AlertMessage,
+  overrides: (r: Receiver) => Partial<SendContext> = () => ({}),
+): Promise<ReceivedRequest> {
+  const receiver = await startReceiver();
+  await getProvider(provider).send(settings(receiver), alert, sendContext(receiver, overrides(receiver)));
+  expect(receiver.requests).toHaveLength(1);
+  return receiver.requests[0] as ReceivedRequest;
+}
+
+export function expectJsonPost(req: ReceivedRequest, path: string) {
+  expect(req.method).toBe('POST');
+  expect(req.path).toBe(path);
+  expect(req.headers['content-type']).toBe('application/json');
+  expect(req.headers['user-agent']).toBe('uptop');
+}
+
+/** The issues `validateAlertSettings` finds (the test fails if it accepts the input). */
+export function settingsIssues(provider: AlertProvider, input: unknown) {
+  const result = validateAlertSettings(provider, input);
+  if (result.ok) throw new Error(`expected issues, got ${JSON.stringify(result.settings)}`);
+  return result.issues;
 }
 
 /** The error a send failed with (the test fails if it did not). */

@@ -1,17 +1,34 @@
 import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
 import nodemailer from 'nodemailer';
+import { z } from 'zod';
 import { pinnedLookup } from '../../engine/checks/ssrf.ts';
 import { resolveAlertTarget } from '../guard.ts';
 import { stripLineBreaks } from '../headers.ts';
-import type { AlertProviderImpl, SendContext } from '../types.ts';
-import { requireSetting, settingOr } from './setting.ts';
+import type { TransportContext } from '../types.ts';
+import { defineProvider } from './provider.ts';
+import { oneOf, optional, required, requireSetting, settingOr, text, wholeNumber } from './setting.ts';
 
 /** Go's smtp.PlainAuth sends credentials in clear text only to these names; elsewhere TLS is required. */
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
-export const email: AlertProviderImpl = {
+/** One bare address: it is both the header and the SMTP envelope, which takes exactly one recipient. */
+const mailbox = text.trim().regex(/^[^\s@<>,;"()]+@[^\s@<>,;"()]+$/, 'must be a single e-mail address such as alerts@example.com');
+
+const hostname = text.trim().regex(/^[^\s/]+$/, 'must be a host name or IP address');
+
+export const email = defineProvider({
   provider: 'EMAIL',
+  settings: z.strictObject({
+    host: required(hostname),
+    port: optional(wholeNumber(1, 65535)),
+    user: optional(text),
+    pass: optional(text),
+    from: required(mailbox),
+    to: required(mailbox),
+    tls_insecure: optional(oneOf(['true', 'false'])),
+  }),
+  visibleKeys: ['host', 'port', 'to', 'from', 'tls_insecure'],
   async send(settings, alert, ctx) {
     const host = requireSetting(settings, 'host');
     const from = stripLineBreaks(requireSetting(settings, 'from'));
@@ -64,10 +81,10 @@ export const email: AlertProviderImpl = {
       transport.close();
     }
   },
-};
+});
 
 /** A TCP connection to one of the checked addresses (each tried in turn, as the PORT check does). */
-function connectPinned(host: string, port: number, addresses: LookupAddress[], ctx: SendContext): Promise<net.Socket> {
+function connectPinned(host: string, port: number, addresses: LookupAddress[], ctx: TransportContext): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port, lookup: pinnedLookup(addresses), autoSelectFamily: true, signal: ctx.signal });
     const timer = setTimeout(() => {
@@ -85,7 +102,7 @@ function connectPinned(host: string, port: number, addresses: LookupAddress[], c
   });
 }
 
-function describeFailure(err: NodeJS.ErrnoException, ctx: SendContext): string {
+function describeFailure(err: NodeJS.ErrnoException, ctx: TransportContext): string {
   if (ctx.signal.aborted) return 'aborted before the alert deadline';
   // nodemailer says only "Timeout" or "Greeting never received"; the limit makes it actionable.
   if (err.code === 'ETIMEDOUT') return `timed out after ${ctx.httpTimeoutMs} ms (${err.message})`;

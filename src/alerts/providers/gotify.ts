@@ -1,11 +1,14 @@
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertProviderImpl } from '../types.ts';
-import { requireSetting, trimTrailingSlashes } from './setting.ts';
+import { defineProvider } from './provider.ts';
+import { httpUrl, optional, required, requireSetting, text, trimTrailingSlashes, wholeNumber } from './setting.ts';
 
 const DEFAULT_PRIORITY = 5;
 
-export const gotify: AlertProviderImpl = {
+export const gotify = defineProvider({
   provider: 'GOTIFY',
+  settings: z.strictObject({ url: required(httpUrl), token: required(text.trim()), priority: optional(wholeNumber(0, 10)) }),
+  visibleKeys: ['priority'],
   async send(settings, alert, ctx) {
     const priority = Number.parseInt(settings.priority ?? '', 10);
     await sendHttp(
@@ -17,4 +20,4 @@ export const gotify: AlertProviderImpl = {
       ctx,
     );
   },
-};
+});

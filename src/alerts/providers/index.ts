@@ -1,58 +1,40 @@
 import type { AlertProvider } from '../../generated/prisma/client.ts';
 import { scrubSecrets, secretValues } from '../redact.ts';
 import type { AlertProviderImpl } from '../types.ts';
-import { discord } from './discord.ts';
-import { email } from './email.ts';
-import { gotify } from './gotify.ts';
-import { matrix } from './matrix.ts';
-import { ntfy } from './ntfy.ts';
-import { opsgenie } from './opsgenie.ts';
-import { pagerduty } from './pagerduty.ts';
-import { pushover } from './pushover.ts';
-import { slack } from './slack.ts';
-import { teams } from './teams.ts';
-import { telegram } from './telegram.ts';
-import { webhook } from './webhook.ts';
-
-const IMPLEMENTATIONS: Record<AlertProvider, AlertProviderImpl> = {
-  DISCORD: discord,
-  SLACK: slack,
-  WEBHOOK: webhook,
-  EMAIL: email,
-  NTFY: ntfy,
-  TELEGRAM: telegram,
-  PAGERDUTY: pagerduty,
-  PUSHOVER: pushover,
-  GOTIFY: gotify,
-  OPSGENIE: opsgenie,
-  TEAMS: teams,
-  MATRIX: matrix,
-};
+import type { ProviderDefinition } from './provider.ts';
+import { PROVIDER_DEFINITIONS } from './registry.ts';
 
 /**
- * Error messages end up in alert health, logs and the API. Whatever a library put in its message,
- * the channel's secret settings are cut out of it, and the error's cause chain is left behind.
+ * Hands the provider its own endpoints, and scrubs its errors: error messages end up in alert health, logs and the
+ * API, so whatever a library put in its message, the channel's secret settings are cut out of it, and the error's
+ * cause chain is left behind.
  */
-function withSecretsScrubbed(impl: AlertProviderImpl): AlertProviderImpl {
+function toImplementation(definition: ProviderDefinition): AlertProviderImpl {
+  const { provider } = definition;
   return {
-    provider: impl.provider,
+    provider,
     async send(settings, alert, ctx) {
       try {
-        await impl.send(settings, alert, ctx);
+        await definition.send(settings, alert, { ...ctx, endpoints: ownEndpoints(definition, ctx.endpoints[provider]) });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        throw new Error(scrubSecrets(message, secretValues(impl.provider, settings)));
+        throw new Error(scrubSecrets(message, secretValues(provider, settings)));
       }
     },
   };
 }
 
-const PROVIDERS = Object.fromEntries(
-  Object.entries(IMPLEMENTATIONS).map(([name, impl]) => [name, withSecretsScrubbed(impl)]),
-) as Record<AlertProvider, AlertProviderImpl>;
+function ownEndpoints(definition: ProviderDefinition, given: Readonly<Record<string, string>> = {}): Readonly<Record<string, string>> {
+  for (const name of Object.keys(definition.endpoints ?? {})) {
+    if (typeof given[name] !== 'string') throw new Error(`${definition.provider} endpoint "${name}" is not configured`);
+  }
+  return given;
+}
+
+const PROVIDERS = new Map(PROVIDER_DEFINITIONS.map((definition) => [definition.provider, toImplementation(definition)]));
 
 export function getProvider(provider: AlertProvider): AlertProviderImpl {
-  const impl = Object.hasOwn(PROVIDERS, provider) ? PROVIDERS[provider] : undefined;
+  const impl = PROVIDERS.get(provider);
   if (!impl) throw new Error(`unknown alert provider "${provider}"`);
   return impl;
 }

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertProviderImpl } from '../types.ts';
-import { requireSetting, trimTrailingSlashes } from './setting.ts';
+import { defineProvider } from './provider.ts';
+import { httpUrl, required, requireSetting, text, trimTrailingSlashes } from './setting.ts';
 
-export const matrix: AlertProviderImpl = {
+export const matrix = defineProvider({
   provider: 'MATRIX',
+  settings: z.strictObject({
+    homeserver: required(httpUrl),
+    access_token: required(text.trim()),
+    // The send endpoint takes a room id; an alias (#room:server) would have to be resolved first.
+    room_id: required(text.trim().regex(/^![^\s:]+:\S+$/, 'must be a room id such as !abc123:example.org')),
+  }),
+  visibleKeys: ['homeserver', 'room_id'],
   async send(settings, alert, ctx) {
     const room = encodeURIComponent(requireSetting(settings, 'room_id'));
     // The homeserver deduplicates by transaction id, so every alert needs a fresh one.
@@ -19,4 +27,4 @@ export const matrix: AlertProviderImpl = {
       ctx,
     );
   },
-};
+});

@@ -1,10 +1,27 @@
+import { z } from 'zod';
 import { stripLineBreaks } from '../headers.ts';
 import { sendHttp } from '../http.ts';
-import type { AlertProviderImpl } from '../types.ts';
-import { requireSetting, settingOr, trimTrailingSlashes } from './setting.ts';
+import { defineProvider } from './provider.ts';
+import { httpUrl, oneOf, optional, required, requireSetting, settingOr, text, trimTrailingSlashes } from './setting.ts';
 
-export const ntfy: AlertProviderImpl = {
+export const ntfy = defineProvider({
   provider: 'NTFY',
+  settings: z
+    .strictObject({
+      url: required(httpUrl),
+      topic: required(text.trim().regex(/^[-_A-Za-z0-9]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')),
+      priority: optional(oneOf(['1', '2', '3', '4', '5', 'min', 'low', 'default', 'high', 'max', 'urgent'])),
+      username: optional(text),
+      password: optional(text),
+    })
+    .superRefine((s, ctx) => {
+      // Go sends basic auth only when both are set; one alone is a mistake that would silently send none.
+      if (Boolean(s.username) !== Boolean(s.password)) {
+        const missing = s.username ? 'password' : 'username';
+        ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other credential is set' });
+      }
+    }),
+  visibleKeys: ['topic', 'priority'],
   async send(settings, alert, ctx) {
     const url = `${trimTrailingSlashes(requireSetting(settings, 'url'))}/${requireSetting(settings, 'topic')}`;
     const headers: Record<string, string> = {
@@ -17,7 +34,7 @@ export const ntfy: AlertProviderImpl = {
     }
     await sendHttp({ url, headers, body: alert.message, service: 'ntfy' }, ctx);
   },
-};
+});
 
 /** HTTP headers carry Latin-1 only; ntfy decodes RFC 2047 encoded words, so titles with emoji survive. */
 function encodeHeaderText(text: string): string {

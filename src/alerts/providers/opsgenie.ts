@@ -1,16 +1,27 @@
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertProviderImpl } from '../types.ts';
-import { requireSetting, settingOr } from './setting.ts';
+import { defineProvider } from './provider.ts';
+import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
 
 /** Opsgenie rejects alert messages longer than this. */
 const OPSGENIE_MESSAGE_LIMIT = 130;
 
-export const opsgenie: AlertProviderImpl = {
+export const opsgenie = defineProvider({
   provider: 'OPSGENIE',
+  settings: z.strictObject({
+    api_key: required(text.trim()),
+    priority: optional(oneOf(['P1', 'P2', 'P3', 'P4', 'P5'])),
+    eu: optional(oneOf(['true', 'false'])),
+  }),
+  visibleKeys: ['priority', 'eu'],
+  endpoints: {
+    us: { env: 'UPTOP_OPSGENIE_URL', default: 'https://api.opsgenie.com/v2/alerts' },
+    eu: { env: 'UPTOP_OPSGENIE_EU_URL', default: 'https://api.eu.opsgenie.com/v2/alerts' },
+  },
   async send(settings, alert, ctx) {
     await sendHttp(
       {
-        url: settings.eu === 'true' ? ctx.endpoints.opsgenieEu : ctx.endpoints.opsgenie,
+        url: settings.eu === 'true' ? ctx.endpoints.eu : ctx.endpoints.us,
         operatorEndpoint: true,
         headers: { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` },
         json: {
@@ -24,4 +35,4 @@ export const opsgenie: AlertProviderImpl = {
       ctx,
     );
   },
-};
+});

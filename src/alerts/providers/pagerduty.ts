@@ -1,9 +1,17 @@
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertMessage, AlertProviderImpl } from '../types.ts';
-import { requireSetting, settingOr } from './setting.ts';
+import type { AlertMessage } from '../types.ts';
+import { defineProvider } from './provider.ts';
+import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
 
-export const pagerduty: AlertProviderImpl = {
+export const pagerduty = defineProvider({
   provider: 'PAGERDUTY',
+  settings: z.strictObject({
+    routing_key: required(text.trim()),
+    severity: optional(oneOf(['critical', 'error', 'warning', 'info'])),
+  }),
+  visibleKeys: ['severity'],
+  endpoints: { events: { env: 'UPTOP_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue' } },
   async send(settings, alert, ctx) {
     const routingKey = requireSetting(settings, 'routing_key');
     const dedupKey = dedupKeyOf(alert);
@@ -20,9 +28,9 @@ export const pagerduty: AlertProviderImpl = {
               severity: settingOr(settings, 'severity', 'critical'),
             },
           };
-    await sendHttp({ url: ctx.endpoints.pagerduty, json, operatorEndpoint: true }, ctx);
+    await sendHttp({ url: ctx.endpoints.events, json, operatorEndpoint: true }, ctx);
   },
-};
+});
 
 /**
  * A recovery resolves the incident its outage opened, so both share the site's key. The SSL warning

@@ -1,9 +1,13 @@
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertProviderImpl } from '../types.ts';
-import { requireSetting } from './setting.ts';
+import { defineProvider } from './provider.ts';
+import { required, requireSetting, text } from './setting.ts';
 
-export const pushover: AlertProviderImpl = {
+export const pushover = defineProvider({
   provider: 'PUSHOVER',
+  settings: z.strictObject({ token: required(text.trim()), user: required(text.trim()) }),
+  visibleKeys: [],
+  endpoints: { messages: { env: 'UPTOP_PUSHOVER_URL', default: 'https://api.pushover.net/1/messages.json' } },
   async send(settings, alert, ctx) {
     const json = {
       token: requireSetting(settings, 'token'),
@@ -11,6 +15,6 @@ export const pushover: AlertProviderImpl = {
       title: alert.title,
       message: alert.message,
     };
-    await sendHttp({ url: ctx.endpoints.pushover, json, operatorEndpoint: true }, ctx);
+    await sendHttp({ url: ctx.endpoints.messages, json, operatorEndpoint: true }, ctx);
   },
-};
+});

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertEvent, AlertProviderImpl } from '../types.ts';
-import { requireSetting } from './setting.ts';
+import type { AlertEvent } from '../types.ts';
+import { defineProvider } from './provider.ts';
+import { httpUrl, required, requireSetting } from './setting.ts';
 
 const THEME_COLOR: Record<AlertEvent, string> = {
   down: 'D13438',
@@ -9,8 +11,10 @@ const THEME_COLOR: Record<AlertEvent, string> = {
   test: '0078D7',
 };
 
-export const teams: AlertProviderImpl = {
+export const teams = defineProvider({
   provider: 'TEAMS',
+  settings: z.strictObject({ url: required(httpUrl) }),
+  visibleKeys: [],
   async send(settings, alert, ctx) {
     const json = {
       '@type': 'MessageCard',
@@ -22,4 +26,4 @@ export const teams: AlertProviderImpl = {
     };
     await sendHttp({ url: requireSetting(settings, 'url'), json }, ctx);
   },
-};
+});

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertProviderImpl } from '../types.ts';
-import { requireSetting, trimTrailingSlashes } from './setting.ts';
+import { defineProvider } from './provider.ts';
+import { required, requireSetting, text, trimTrailingSlashes } from './setting.ts';
 
 /**
  * HTML, not Markdown: Telegram refuses a Markdown message whose text has an unpaired `_`, `*`, `[` or backtick (a site
@@ -10,13 +11,23 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export const telegram: AlertProviderImpl = {
+/** Goes into a URL path, so it must not be able to change the path. */
+const botToken = text.trim().regex(/^[^\s/?#]+$/, 'must not contain spaces, "/", "?" or "#"');
+
+export const telegram = defineProvider({
   provider: 'TELEGRAM',
+  settings: z.strictObject({
+    token: required(botToken),
+    chat_id: required(text.trim().regex(/^(-?\d+|@\w+)$/, 'must be a numeric chat id or an @channel name')),
+  }),
+  visibleKeys: ['chat_id'],
+  /** The Bot API base: `/bot<token>/sendMessage` is appended. */
+  endpoints: { api: { env: 'UPTOP_TELEGRAM_API_URL', default: 'https://api.telegram.org' } },
   async send(settings, alert, ctx) {
     const token = requireSetting(settings, 'token');
     await sendHttp(
       {
-        url: `${trimTrailingSlashes(ctx.endpoints.telegram)}/bot${token}/sendMessage`,
+        url: `${trimTrailingSlashes(ctx.endpoints.api)}/bot${token}/sendMessage`,
         operatorEndpoint: true,
         json: {
           chat_id: requireSetting(settings, 'chat_id'),
@@ -27,4 +38,4 @@ export const telegram: AlertProviderImpl = {
       ctx,
     );
   },
-};
+});

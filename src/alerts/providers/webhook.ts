@@ -1,12 +1,15 @@
 import { createHmac } from 'node:crypto';
+import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertProviderImpl } from '../types.ts';
-import { requireSetting } from './setting.ts';
+import { defineProvider } from './provider.ts';
+import { httpUrl, optional, required, requireSetting, text } from './setting.ts';
 
 const SIGNATURE_HEADER = 'X-Uptop-Signature';
 
-export const webhook: AlertProviderImpl = {
+export const webhook = defineProvider({
   provider: 'WEBHOOK',
+  settings: z.strictObject({ url: required(httpUrl), secret: optional(text) }),
+  visibleKeys: [],
   async send(settings, alert, ctx) {
     const url = requireSetting(settings, 'url');
     const body = Buffer.from(
@@ -24,4 +27,4 @@ export const webhook: AlertProviderImpl = {
     }
     await sendHttp({ url, body, headers }, ctx);
   },
-};
+});

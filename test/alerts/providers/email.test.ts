@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { getProvider } from '../../src/alerts/providers/index.ts';
-import type { AlertSettings } from '../../src/alerts/types.ts';
-import { parseMail, startSilentServer, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
-import { DOWN, TEST, sendContext, sendError } from './support.ts';
+import { getProvider } from '../../../src/alerts/providers/index.ts';
+import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
+import { validateAlertSettings } from '../../../src/alerts/settings.ts';
+import type { AlertSettings } from '../../../src/alerts/types.ts';
+import { parseMail, startSilentServer, startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.ts';
+import { DOWN, TEST, sendContext, sendError, settingsIssues } from '../support.ts';
 
 const email = getProvider('EMAIL');
 const ctx = (overrides = {}) => sendContext({ url: 'http://unused' }, overrides);
@@ -132,5 +134,49 @@ describe('EMAIL', () => {
   it('names a missing setting', async () => {
     const err = await sendError(email.send({ host: '127.0.0.1', from: 'a@b.c' }, DOWN, ctx()));
     expect(err.message).toBe('setting "to" is missing');
+  });
+});
+
+describe('EMAIL settings', () => {
+  it('accepts a port and a flag as JSON number and boolean, stored as text', () => {
+    expect(
+      validateAlertSettings('EMAIL', {
+        host: 'smtp.example.com',
+        port: 587,
+        user: 'bob',
+        pass: 'pw',
+        from: 'uptop@example.com',
+        to: 'ops@localhost',
+        tls_insecure: true,
+      }),
+    ).toEqual({
+      ok: true,
+      settings: { host: 'smtp.example.com', port: '587', user: 'bob', pass: 'pw', from: 'uptop@example.com', to: 'ops@localhost', tls_insecure: 'true' },
+    });
+  });
+
+  it.each<[unknown, { field: string; message: string }[]]>([
+    [
+      { host: 'smtp.example.com', port: '70000', from: 'a@b.c', to: 'x@y.z, evil@y.z' },
+      [
+        { field: 'settings.port', message: 'must be a whole number from 1 to 65535' },
+        { field: 'settings.to', message: 'must be a single e-mail address such as alerts@example.com' },
+      ],
+    ],
+    [
+      { port: '25', from: 'a@b.c', to: 'x@y.z', tls_insecure: 'yes' },
+      [
+        { field: 'settings.host', message: 'is required' },
+        { field: 'settings.tls_insecure', message: 'must be one of true, false' },
+      ],
+    ],
+  ])('refuses %j', (input, expected) => {
+    expect(settingsIssues('EMAIL', input)).toEqual(expected);
+  });
+
+  it('shows the server and the addresses, not the credentials', () => {
+    expect(
+      redactSettings('EMAIL', { host: 'smtp.example.com', port: '587', user: 'bob', pass: 'pw', from: 'a@x.io', to: 'b@x.io', tls_insecure: 'false' }),
+    ).toEqual({ host: 'smtp.example.com', port: '587', user: R, pass: R, from: 'a@x.io', to: 'b@x.io', tls_insecure: 'false' });
   });
 });

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
+import { validateAlertSettings } from '../../../src/alerts/settings.ts';
+import { getProvider } from '../../../src/alerts/providers/index.ts';
+import { startReceiver } from '../../helpers/receiver.ts';
+import { DOWN, EVENTS, sendContext, sendOne, settingsIssues } from '../support.ts';
+
+describe.each(EVENTS)('MATRIX: a $event alert', (alert) => {
+  it('PUTs an m.text event into the room with a bearer token', async () => {
+    const req = await sendOne(
+      'MATRIX',
+      (r) => ({ homeserver: `${r.url}/`, access_token: 'syt_secret', room_id: '!room42:example.org' }),
+      alert,
+    );
+    expect(req.method).toBe('PUT');
+    expect(req.path).toMatch(/^\/_matrix\/client\/v3\/rooms\/!room42%3Aexample\.org\/send\/m\.room\.message\/uptop-[0-9a-f-]{36}$/);
+    expect(req.headers.authorization).toBe('Bearer syt_secret');
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.json()).toEqual({ msgtype: 'm.text', body: `${alert.title}\n${alert.message}` });
+  });
+});
+
+describe('MATRIX', () => {
+  it('uses a fresh transaction id for every message', async () => {
+    const receiver = await startReceiver();
+    const settings = { homeserver: receiver.url, access_token: 't', room_id: '!r:h' };
+    await getProvider('MATRIX').send(settings, DOWN, sendContext(receiver));
+    await getProvider('MATRIX').send(settings, DOWN, sendContext(receiver));
+    const [a, b] = receiver.requests.map((r) => r.path.split('/').pop());
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('MATRIX settings', () => {
+  it('accepts a homeserver, a token and a room id', () => {
+    const settings = { homeserver: 'https://matrix.org', access_token: 'syt_x', room_id: '!abc:matrix.org' };
+    expect(validateAlertSettings('MATRIX', settings)).toEqual({ ok: true, settings });
+  });
+
+  it('refuses a bare host name and a room alias', () => {
+    expect(settingsIssues('MATRIX', { homeserver: 'matrix.org', access_token: 't', room_id: '#alias:matrix.org' })).toEqual([
+      { field: 'settings.homeserver', message: 'must be an absolute http(s) URL' },
+      { field: 'settings.room_id', message: 'must be a room id such as !abc123:example.org' },
+    ]);
+  });
+
+  it('shows the homeserver and the room, not the token', () => {
+    expect(redactSettings('MATRIX', { homeserver: 'https://matrix.org', access_token: 'syt', room_id: '!r:matrix.org' })).toEqual({
+      homeserver: 'https://matrix.org',
+      access_token: R,
+      room_id: '!r:matrix.org',
+    });
+  });
+});

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
+import { validateAlertSettings } from '../../../src/alerts/settings.ts';
+import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+
+describe.each(EVENTS)('PUSHOVER: a $event alert', (alert) => {
+  it('posts token, user, title and message', async () => {
+    const req = await sendOne('PUSHOVER', () => ({ token: 'app-token', user: 'user-key' }), alert);
+    expectJsonPost(req, '/1/messages.json');
+    expect(req.json()).toEqual({ token: 'app-token', user: 'user-key', title: alert.title, message: alert.message });
+  });
+});
+
+describe('PUSHOVER settings', () => {
+  it('accepts a token and a user key', () => {
+    expect(validateAlertSettings('PUSHOVER', { token: 't', user: 'u' })).toEqual({ ok: true, settings: { token: 't', user: 'u' } });
+  });
+
+  it('requires the user key', () => {
+    expect(settingsIssues('PUSHOVER', { token: 't' })).toEqual([{ field: 'settings.user', message: 'is required' }]);
+  });
+
+  it('shows none of them', () => {
+    expect(redactSettings('PUSHOVER', { token: 't', user: 'u' })).toEqual({ token: R, user: R });
+  });
+});

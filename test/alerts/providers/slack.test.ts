@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
+import { validateAlertSettings } from '../../../src/alerts/settings.ts';
+import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+
+describe.each(EVENTS)('SLACK: a $event alert', (alert) => {
+  it('posts {text} with a bold title', async () => {
+    const req = await sendOne('SLACK', (r) => ({ url: `${r.url}/services/T0/B0/xyz` }), alert);
+    expectJsonPost(req, '/services/T0/B0/xyz');
+    expect(req.json()).toEqual({ text: `*${alert.title}*\n${alert.message}` });
+  });
+});
+
+describe('SLACK settings', () => {
+  it('accepts an http URL', () => {
+    expect(validateAlertSettings('SLACK', { url: 'http://hooks.local/x' })).toEqual({ ok: true, settings: { url: 'http://hooks.local/x' } });
+  });
+
+  it('refuses a relative URL', () => {
+    expect(settingsIssues('SLACK', { url: '/relative/path' })).toEqual([{ field: 'settings.url', message: 'must be an absolute http(s) URL' }]);
+  });
+
+  it('shows none of them: the webhook URL carries its token', () => {
+    expect(redactSettings('SLACK', { url: 'https://hooks.slack.com/x' })).toEqual({ url: R });
+  });
+});
