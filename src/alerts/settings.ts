@@ -12,8 +12,8 @@ export interface SettingsIssue {
 export type SettingsValidation = { ok: true; settings: AlertSettings } | { ok: false; issues: SettingsIssue[] };
 
 /**
- * Checks a channel's settings against its provider's schema when it is created or updated. Returns the normalized settings
- * (trimmed text, numbers and booleans as strings, blank keys dropped) or one issue per bad key.
+ * Checks a channel's settings against its provider's schema when it is created or updated. Returns the normalized
+ * settings (trimmed text, numbers and booleans as strings, blank keys dropped) or one issue per bad key.
  */
 export function validateAlertSettings(provider: AlertProvider, input: unknown): SettingsValidation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
