@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { globalId } from '../../src/graphql/ids.ts';
 import { WS_CLOSE_TOO_MANY } from '../../src/http/ws.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { collectSse, collectWs, handshake, wsClient } from '../helpers/clients.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 
 const CREATE_CHANNEL = 'mutation($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { __typename ... on ValidationError { field message } } }';
 const CHANGE_PASSWORD = 'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { __typename ... on Error { message } } }';
@@ -23,149 +23,183 @@ function connect(t: TestApp, token?: string): Promise<{ result: number | 'open';
 }
 
 describe('limits on every input', () => {
-  it('refuses an alert setting value over UPTOP_MAX_SETTING_BYTES (default 4 KiB) on create and update', async () => {
-    const t = await startTestApp();
+  it('refuses an alert setting value over UPTOP_MAX_SETTING_BYTES (default 4 KiB) on create and update', async ({ app: t, editor }) => {
     const input = (secret: string) => ({ name: 'w', provider: 'WEBHOOK', settings: { url: 'https://hooks.example.com/w', secret } });
-    const tooBig = await t.request(CREATE_CHANNEL, { input: input('é'.repeat(2049)) }, t.users.editor.token);
-    expect(tooBig.data!.createAlertChannel).toEqual({ __typename: 'ValidationError', field: 'settings.secret', message: 'must be at most 4096 bytes' });
-    const atLimit = await t.request(CREATE_CHANNEL, { input: input('x'.repeat(4096)) }, t.users.editor.token);
-    expect(atLimit.data!.createAlertChannel.__typename).toBe('AlertChannelPayload');
-    const update = await t.request(
+    const tooBig = await editor.request(CREATE_CHANNEL, { input: input('é'.repeat(2049)) });
+    expect(tooBig.ok().createAlertChannel).toEqual({ __typename: 'ValidationError', field: 'settings.secret', message: 'must be at most 4096 bytes' });
+    const atLimit = await editor.request(CREATE_CHANNEL, { input: input('x'.repeat(4096)) });
+    expect(atLimit.ok().createAlertChannel.__typename).toBe('AlertChannelPayload');
+    const update = await editor.request(
       'mutation($input: UpdateAlertChannelInput!) { updateAlertChannel(input: $input) { __typename ... on ValidationError { field } } }',
       { input: { id: globalId('AlertChannel', 1), settings: { url: `https://hooks.example.com/${'p'.repeat(5000)}` } } },
-      t.users.editor.token,
     );
-    expect(update.data!.updateAlertChannel).toEqual({ __typename: 'ValidationError', field: 'settings.url' });
+    expect(update.ok().updateAlertChannel).toEqual({ __typename: 'ValidationError', field: 'settings.url' });
     expect(await t.app.deps.db.alertChannel.count()).toBe(1);
   });
 
-  it('refuses more than UPTOP_MAX_SUBSCRIPTION_SITES siteIds over graphql-ws and SSE', async () => {
-    const t = await startTestApp({ env: { UPTOP_MAX_SUBSCRIPTION_SITES: '3' } });
+  describe('with UPTOP_MAX_SUBSCRIPTION_SITES=3', () => {
+    it.override({ appOptions: { env: { UPTOP_MAX_SUBSCRIPTION_SITES: '3' } } });
     const ids = (n: number) => Array.from({ length: n }, (_, i) => globalId('Site', i + 1));
     const query = 'subscription($ids: [ID!]) { checkCompleted(siteIds: $ids) { check { up } } }';
-    const ws = collectWs(wsClient(t.wsUrl, t.users.viewer.token), query, { ids: ids(4) });
-    await ws.done;
-    expect(ws.results[0]?.errors?.[0]?.extensions?.code ?? (ws.errors[0] as { extensions?: { code?: string } })?.extensions?.code).toBe('BAD_USER_INPUT');
-    const sse = await collectSse(t.graphqlUrl, query, { token: t.users.viewer.token, variables: { ids: ids(4) } });
-    await sse.done;
-    expect(sse.results[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
 
-    const allowed = collectWs(wsClient(t.wsUrl, t.users.viewer.token), query, { ids: ids(3) });
-    await expect
-      .poll(() => {
-        t.app.deps.pubsub.publish('site:checkCompleted', { siteId: 3, checkedAt: new Date(), up: true, status: 'UP', latencyMs: 1, statusCode: 200, message: null });
-        return allowed.results.length;
-      })
-      .toBeGreaterThan(0);
-    expect(allowed.results[0]).toEqual({ data: { checkCompleted: { check: { up: true } } } });
+    it('refuses more siteIds over graphql-ws', async ({ app: t, viewer }) => {
+      const ws = collectWs(wsClient(t.wsUrl, viewer.token), query, { ids: ids(4) });
+      await ws.done;
+      expect(ws.results[0]?.errors?.[0]?.extensions?.code ?? (ws.errors[0] as { extensions?: { code?: string } })?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
+    it('refuses more siteIds over SSE', async ({ app: t, viewer }) => {
+      const sse = await collectSse(t.graphqlUrl, query, { token: viewer.token, variables: { ids: ids(4) } });
+      await sse.done;
+      expect(sse.results[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
+    it('accepts as many siteIds as the limit', async ({ app: t, viewer }) => {
+      const allowed = collectWs(wsClient(t.wsUrl, viewer.token), query, { ids: ids(3) });
+      await expect
+        .poll(() => {
+          t.app.deps.pubsub.publish('site:checkCompleted', { siteId: 3, checkedAt: new Date(), up: true, status: 'UP', latencyMs: 1, statusCode: 200, message: null });
+          return allowed.results.length;
+        })
+        .toBeGreaterThan(0);
+      expect(allowed.results[0]).toEqual({ data: { checkCompleted: { check: { up: true } } } });
+    });
   });
 
-  it('caps changePassword\'s current password and limits its tries like login, per client IP and per username', async () => {
-    const t = await startTestApp({ env: { UPTOP_LOGIN_USER_RATE_LIMIT: '2' } });
-    const token = t.users.viewer.token;
-    const long = await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'x'.repeat(1025), newPassword: 'long-enough-pw' } }, token);
-    expect(long.data!.changePassword).toEqual({ __typename: 'ValidationError', message: 'must be at most 1024 characters' });
-    for (let i = 0; i < 2; i++) {
-      const wrong = await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'not-it', newPassword: 'long-enough-pw' } }, token);
-      expect(wrong.data!.changePassword.__typename).toBe('ValidationError');
-    }
-    const limited = await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'viewer-password', newPassword: 'long-enough-pw' } }, token);
-    expect(limited.data!.changePassword.__typename).toBe('RateLimitedError');
-    // The username's failures count for login too; another user is not affected.
-    expect((await t.request(LOGIN, { input: { username: 'viewer', password: 'viewer-password' } })).data!.login.__typename).toBe('RateLimitedError');
-    expect((await t.request(LOGIN, { input: { username: 'editor', password: 'editor-password' } })).data!.login.__typename).toBe('LoginPayload');
+  describe('with UPTOP_LOGIN_USER_RATE_LIMIT=2', () => {
+    it.override({ appOptions: { env: { UPTOP_LOGIN_USER_RATE_LIMIT: '2' } } });
 
-    const perIp = await startTestApp({ env: { UPTOP_LOGIN_RATE_LIMIT: '4' } });
-    // Three of the four were spent signing the seeded users in.
-    const first = await perIp.request(CHANGE_PASSWORD, { input: { currentPassword: 'not-it', newPassword: 'long-enough-pw' } }, perIp.users.admin.token);
-    expect(first.data!.changePassword.__typename).toBe('ValidationError');
-    const second = await perIp.request(CHANGE_PASSWORD, { input: { currentPassword: 'admin-password', newPassword: 'long-enough-pw' } }, perIp.users.admin.token);
-    expect(second.data!.changePassword.__typename).toBe('RateLimitedError');
+    it('caps changePassword\'s current password', async ({ viewer }) => {
+      const long = await viewer.request(CHANGE_PASSWORD, { input: { currentPassword: 'x'.repeat(1025), newPassword: 'long-enough-pw' } });
+      expect(long.ok().changePassword).toEqual({ __typename: 'ValidationError', message: 'must be at most 1024 characters' });
+    });
+
+    it('limits changePassword\'s tries like login, per username', async ({ app: t, viewer }) => {
+      for (let i = 0; i < 2; i++) {
+        const wrong = await viewer.request(CHANGE_PASSWORD, { input: { currentPassword: 'not-it', newPassword: 'long-enough-pw' } });
+        expect(wrong.ok().changePassword.__typename).toBe('ValidationError');
+      }
+      const limited = await viewer.request(CHANGE_PASSWORD, { input: { currentPassword: 'viewer-password', newPassword: 'long-enough-pw' } });
+      expect(limited.ok().changePassword.__typename).toBe('RateLimitedError');
+      // The username's failures count for login too; another user is not affected.
+      expect((await t.request(LOGIN, { input: { username: 'viewer', password: 'viewer-password' } })).ok().login.__typename).toBe('RateLimitedError');
+      expect((await t.request(LOGIN, { input: { username: 'editor', password: 'editor-password' } })).ok().login.__typename).toBe('LoginPayload');
+    });
   });
 
-  it('limits failed logins per username as well as per client IP', async () => {
-    const t = await startTestApp({ env: { UPTOP_LOGIN_USER_RATE_LIMIT: '3' } });
-    for (let i = 0; i < 3; i++) {
-      expect((await t.request(LOGIN, { input: { username: 'Viewer', password: `guess ${i}` } })).data!.login.__typename).toBe('InvalidCredentialsError');
-    }
-    expect((await t.request(LOGIN, { input: { username: 'viewer', password: 'viewer-password' } })).data!.login.__typename).toBe('RateLimitedError');
-    expect((await t.request(LOGIN, { input: { username: 'admin', password: 'admin-password' } })).data!.login.__typename).toBe('LoginPayload');
-    // Successful logins do not count against the username.
-    for (let i = 0; i < 5; i++) expect((await t.request(LOGIN, { input: { username: 'editor', password: 'editor-password' } })).data!.login.__typename).toBe('LoginPayload');
+  describe('with UPTOP_LOGIN_RATE_LIMIT=4', () => {
+    it.override({ appOptions: { env: { UPTOP_LOGIN_RATE_LIMIT: '4' } } });
+
+    it('limits changePassword\'s tries like login, per client IP', async ({ admin }) => {
+      // Three of the four were spent signing the seeded users in.
+      const first = await admin.request(CHANGE_PASSWORD, { input: { currentPassword: 'not-it', newPassword: 'long-enough-pw' } });
+      expect(first.ok().changePassword.__typename).toBe('ValidationError');
+      const second = await admin.request(CHANGE_PASSWORD, { input: { currentPassword: 'admin-password', newPassword: 'long-enough-pw' } });
+      expect(second.ok().changePassword.__typename).toBe('RateLimitedError');
+    });
   });
 
-  it('limits open WebSockets per client IP (HTTP 429 at the handshake) and per user (close 4429)', async () => {
-    const perIp = await startTestApp({ env: { UPTOP_WS_PER_IP: '2' } });
-    const held = [await connect(perIp), await connect(perIp, perIp.users.viewer.token)];
-    expect(held.map((c) => c.result)).toEqual(['open', 'open']);
-    expect(await handshake(perIp.wsUrl, {})).toBe(429);
-    held[0]!.ws.close();
-    await expect.poll(() => handshake(perIp.wsUrl, {})).toBe('open');
-    held[1]!.ws.close();
+  describe('with UPTOP_LOGIN_USER_RATE_LIMIT=3', () => {
+    it.override({ appOptions: { env: { UPTOP_LOGIN_USER_RATE_LIMIT: '3' } } });
 
-    const perUser = await startTestApp({ env: { UPTOP_WS_PER_USER: '2' } });
-    const mine = [await connect(perUser, perUser.users.viewer.token), await connect(perUser, perUser.users.viewer.token)];
-    expect(mine.map((c) => c.result)).toEqual(['open', 'open']);
-    expect((await connect(perUser, perUser.users.viewer.token)).result).toBe(WS_CLOSE_TOO_MANY);
-    const other = await connect(perUser, perUser.users.editor.token);
-    expect(other.result).toBe('open');
-    mine[0]!.ws.close();
-    await expect.poll(async () => {
-      const again = await connect(perUser, perUser.users.viewer.token);
-      again.ws.close();
-      return again.result;
-    }).toBe('open');
-    for (const c of [mine[1]!, other]) c.ws.close();
+    it('limits failed logins per username as well as per client IP', async ({ app: t }) => {
+      const login = async (username: string, password: string) => (await t.request(LOGIN, { input: { username, password } })).ok().login.__typename;
+      for (let i = 0; i < 3; i++) expect(await login('Viewer', `guess ${i}`)).toBe('InvalidCredentialsError');
+      expect(await login('viewer', 'viewer-password')).toBe('RateLimitedError');
+      expect(await login('admin', 'admin-password')).toBe('LoginPayload');
+      // Successful logins do not count against the username.
+      for (let i = 0; i < 5; i++) expect(await login('editor', 'editor-password')).toBe('LoginPayload');
+    });
   });
 
-  it('limits open SSE streams per user, and a closed stream frees its place', async () => {
-    const t = await startTestApp({ env: { UPTOP_SSE_PER_USER: '2' } });
-    const query = 'subscription { logAdded { message } }';
-    const open = [await collectSse(t.graphqlUrl, query, { token: t.users.viewer.token }), await collectSse(t.graphqlUrl, query, { token: t.users.viewer.token })];
-    const refused = await collectSse(t.graphqlUrl, query, { token: t.users.viewer.token });
-    await refused.done;
-    expect(refused.results[0]?.errors?.[0]?.extensions?.code).toBe('TOO_MANY_STREAMS');
-    const other = await collectSse(t.graphqlUrl, query, { token: t.users.editor.token });
-    await expect
-      .poll(() => {
-        t.app.deps.pubsub.publish('log:added', { message: 'm', createdAt: new Date(), siteId: null });
-        return [...open, other].every((s) => s.results.length > 0);
-      })
-      .toBe(true);
-    open[0]!.stop();
-    // The server sees the stream close a moment later; until then a new one may still be refused.
-    let outcome = 'refused';
-    for (let attempt = 0; attempt < 50 && outcome === 'refused'; attempt++) {
-      const again = await collectSse(t.graphqlUrl, query, { token: t.users.viewer.token });
+  describe('with UPTOP_WS_PER_IP=2', () => {
+    it.override({ appOptions: { env: { UPTOP_WS_PER_IP: '2' } } });
+
+    it('limits open WebSockets per client IP (HTTP 429 at the handshake)', async ({ app: perIp, viewer }) => {
+      const held = [await connect(perIp), await connect(perIp, viewer.token)];
+      expect(held.map((c) => c.result)).toEqual(['open', 'open']);
+      expect(await handshake(perIp.wsUrl, {})).toBe(429);
+      held[0]!.ws.close();
+      await expect.poll(() => handshake(perIp.wsUrl, {})).toBe('open');
+      held[1]!.ws.close();
+    });
+  });
+
+  describe('with UPTOP_WS_PER_USER=2', () => {
+    it.override({ appOptions: { env: { UPTOP_WS_PER_USER: '2' } } });
+
+    it('limits open WebSockets per user (close 4429)', async ({ app: perUser, viewer, editor }) => {
+      const mine = [await connect(perUser, viewer.token), await connect(perUser, viewer.token)];
+      expect(mine.map((c) => c.result)).toEqual(['open', 'open']);
+      expect((await connect(perUser, viewer.token)).result).toBe(WS_CLOSE_TOO_MANY);
+      const other = await connect(perUser, editor.token);
+      expect(other.result).toBe('open');
+      mine[0]!.ws.close();
+      await expect.poll(async () => {
+        const again = await connect(perUser, viewer.token);
+        again.ws.close();
+        return again.result;
+      }).toBe('open');
+      for (const c of [mine[1]!, other]) c.ws.close();
+    });
+  });
+
+  describe('with UPTOP_SSE_PER_USER=2', () => {
+    it.override({ appOptions: { env: { UPTOP_SSE_PER_USER: '2' } } });
+
+    it('limits open SSE streams per user, and a closed stream frees its place', async ({ app: t, viewer, editor }) => {
+      const query = 'subscription { logAdded { message } }';
+      const open = [await collectSse(t.graphqlUrl, query, { token: viewer.token }), await collectSse(t.graphqlUrl, query, { token: viewer.token })];
+      const refused = await collectSse(t.graphqlUrl, query, { token: viewer.token });
+      await refused.done;
+      expect(refused.results[0]?.errors?.[0]?.extensions?.code).toBe('TOO_MANY_STREAMS');
+      const other = await collectSse(t.graphqlUrl, query, { token: editor.token });
       await expect
         .poll(() => {
           t.app.deps.pubsub.publish('log:added', { message: 'm', createdAt: new Date(), siteId: null });
-          return again.results.length;
+          return [...open, other].every((s) => s.results.length > 0);
         })
-        .toBeGreaterThan(0);
-      outcome = again.results[0]?.errors ? 'refused' : 'open';
-      again.stop();
-    }
-    expect(outcome).toBe('open');
+        .toBe(true);
+      open[0]!.stop();
+      // The server sees the stream close a moment later; until then a new one may still be refused.
+      let outcome = 'refused';
+      for (let attempt = 0; attempt < 50 && outcome === 'refused'; attempt++) {
+        const again = await collectSse(t.graphqlUrl, query, { token: viewer.token });
+        await expect
+          .poll(() => {
+            t.app.deps.pubsub.publish('log:added', { message: 'm', createdAt: new Date(), siteId: null });
+            return again.results.length;
+          })
+          .toBeGreaterThan(0);
+        outcome = again.results[0]?.errors ? 'refused' : 'open';
+        again.stop();
+      }
+      expect(outcome).toBe('open');
+    });
   });
 
-  it('ends the least recently used session past UPTOP_SESSIONS_PER_USER, and refuses API tokens past UPTOP_API_TOKENS_PER_USER', async () => {
-    const t = await startTestApp({ env: { UPTOP_SESSIONS_PER_USER: '2', UPTOP_API_TOKENS_PER_USER: '2' } });
-    const oldest = t.users.viewer.token;
-    const second = await t.login('viewer', 'viewer-password');
-    const me = async (token: string) => (await t.request('{ me { username } }', {}, token)).data!.me;
-    expect(await me(oldest)).toEqual({ username: 'viewer' });
-    const third = await t.login('viewer', 'viewer-password');
-    expect(await me(oldest)).toBeNull();
-    expect(await me(second)).toEqual({ username: 'viewer' });
-    expect(await me(third)).toEqual({ username: 'viewer' });
-    expect(await t.app.deps.db.session.count({ where: { user: { username: 'viewer' } } })).toBe(2);
+  describe('with UPTOP_SESSIONS_PER_USER=2 and UPTOP_API_TOKENS_PER_USER=2', () => {
+    it.override({ appOptions: { env: { UPTOP_SESSIONS_PER_USER: '2', UPTOP_API_TOKENS_PER_USER: '2' } } });
 
-    const create = (name: string) =>
-      t.request('mutation($name: String!) { createApiToken(input: { name: $name }) { __typename ... on Error { message } } }', { name }, third);
-    expect((await create('a')).data!.createApiToken.__typename).toBe('ApiTokenPayload');
-    expect((await create('b')).data!.createApiToken.__typename).toBe('ApiTokenPayload');
-    expect((await create('c')).data!.createApiToken).toEqual({ __typename: 'ConflictError', message: expect.stringMatching(/revoke one/) });
-    expect(await t.app.deps.db.apiToken.count()).toBe(2);
+    it('ends the least recently used session past UPTOP_SESSIONS_PER_USER', async ({ app: t, viewer }) => {
+      const oldest = viewer.token;
+      const second = await viewer.login();
+      const me = async (token: string) => (await t.request('{ me { username } }', {}, token)).ok().me;
+      expect(await me(oldest)).toEqual({ username: 'viewer' });
+      const third = await viewer.login();
+      expect(await me(oldest)).toBeNull();
+      expect(await me(second)).toEqual({ username: 'viewer' });
+      expect(await me(third)).toEqual({ username: 'viewer' });
+      expect(await t.app.deps.db.session.count({ where: { user: { username: 'viewer' } } })).toBe(2);
+    });
+
+    it('refuses API tokens past UPTOP_API_TOKENS_PER_USER', async ({ app: t, viewer }) => {
+      const create = (name: string) =>
+        viewer.request('mutation($name: String!) { createApiToken(input: { name: $name }) { __typename ... on Error { message } } }', { name });
+      expect((await create('a')).ok().createApiToken.__typename).toBe('ApiTokenPayload');
+      expect((await create('b')).ok().createApiToken.__typename).toBe('ApiTokenPayload');
+      expect((await create('c')).ok().createApiToken).toEqual({ __typename: 'ConflictError', message: expect.stringMatching(/revoke one/) });
+      expect(await t.app.deps.db.apiToken.count()).toBe(2);
+    });
   });
 });
