@@ -1,8 +1,10 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './modules/errors.ts';
+import './modules/by-id.ts';
 import './modules/sites.ts';
 import './modules/history.ts';
+import './modules/site-events.ts';
 import './modules/alert-channels.ts';
 import './modules/maintenance.ts';
 import './modules/users.ts';

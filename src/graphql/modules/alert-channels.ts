@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import { ROW_NODE, targetId } from '../ids.ts';
 import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
-import { deleteMutation, IdInput } from './errors.ts';
+import { deleteMutation, IdInput } from './by-id.ts';
 import { SiteRef } from './sites.ts';
 
 export const AlertProviderEnum = builder.enumType(AlertProvider, { name: 'AlertProvider' });

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../services/er
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ROW_NODE, referenceId, targetId } from '../ids.ts';
-import { deleteMutation, IdInput } from './errors.ts';
+import { deleteMutation, IdInput } from './by-id.ts';
 
 export const MaintenanceTypeEnum = builder.enumType(MaintenanceType, {
   name: 'MaintenanceType',

@@ -1,18 +1,17 @@
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { maskUrlSecrets } from '../../auth/mask-url.ts';
 import { permissionsOf } from '../../auth/roles.ts';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import { PENDING_RUNTIME } from '../../engine/live-state.ts';
-import type { PublicSiteConfig } from '../../engine/types.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { countIds, pageIds, type InMemoryFilter } from '../../services/site-list.ts';
 import type { SiteInput } from '../../services/sites.ts';
 import { builder, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { byRowId, decodeId, globalId, referenceId, targetId } from '../ids.ts';
+import { byRowId, decodeId, referenceId, targetId } from '../ids.ts';
 import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
-import { DeleteInput, DeletePayload, IdInput } from './errors.ts';
+import { siteForSelection, storesAuthSecret } from '../site-selection.ts';
+import { deleteMutation, IdInput } from './by-id.ts';
 
 export const MonitorTypeEnum = builder.enumType(MonitorType, { name: 'MonitorType' });
 export const SiteStatusEnum = builder.enumType(SiteStatus, { name: 'SiteStatus' });
@@ -68,7 +67,7 @@ export const SiteRef = builder.prismaNode('Site', {
     hasAuthSecret: t.boolean({
       description: 'An auth password or token is set (it is never returned).',
       select: { authSecret: true },
-      resolve: (s) => s.authSecret !== null,
+      resolve: (s) => storesAuthSecret(s),
     }),
     keyword: t.exposeString('keyword', { nullable: true }),
     keywordInvert: t.exposeBoolean('keywordInvert'),
@@ -106,35 +105,6 @@ export const SiteRef = builder.prismaNode('Site', {
     inMaintenance: t.boolean({ resolve: (s, _, ctx) => ctx.engine.isInMaintenance(s.id) }),
   }),
 });
-
-/** The planned query of a field that returns a Site: in select mode, the columns and relations its selection reads. */
-export interface SiteQuery {
-  select?: Prisma.SiteSelect;
-}
-
-/**
- * The engine's copy of a site as a row. The Site type reads `authSecret` only to tell whether one is set, and the
- * engine never hands the secret out, so a stored one stands as this placeholder.
- */
-export function siteFromConfig({ hasAuthSecret, ...columns }: PublicSiteConfig): Site {
-  return { ...columns, authSecret: hasAuthSecret ? '(withheld)' : null };
-}
-
-/** The selection reads only columns, so a whole row answers it without a query. */
-export function selectsOnlyColumns(query: SiteQuery, row: object): boolean {
-  return query.select !== undefined && Object.entries(query.select).every(([key, value]) => value === true && key in row);
-}
-
-/**
- * A Site for a field whose row is already in hand (what a mutation wrote): the row itself when the selection asks
- * only for columns; otherwise the row read again with the selection, so its relations load in that one query.
- */
-export async function siteForSelection(ctx: GraphQLContext, query: SiteQuery, row: Site): Promise<Site> {
-  if (selectsOnlyColumns(query, row)) return row;
-  const site = await ctx.db.site.findUnique({ ...query, where: { id: row.id } });
-  if (!site) throw new GraphQLError('the site has been deleted');
-  return site;
-}
 
 export const SitePayload = builder.objectRef<{ site: Site }>('SitePayload').implement({
   fields: (t) => ({ site: t.prismaField({ type: 'Site', resolve: (query, p, _args, ctx) => siteForSelection(ctx, query, p.site) }) }),
@@ -290,17 +260,7 @@ builder.mutationFields((t) => ({
       site: await ctx.services.sites.update(targetId(String(input.id), 'Site'), toSiteInput(input)),
     }),
   }),
-  deleteSite: t.field({
-    type: DeletePayload,
-    authScopes: { edit: true },
-    errors: { types: [NotFoundError] },
-    args: { input: t.arg({ type: DeleteInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const id = targetId(String(input.id), 'Site');
-      await ctx.services.sites.remove(id);
-      return { deletedId: globalId('Site', id) };
-    },
-  }),
+  deleteSite: deleteMutation(t, 'Site', { authScopes: { edit: true }, remove: (id, ctx) => ctx.services.sites.remove(id) }),
   setSitePaused: t.field({
     type: SitePayload,
     authScopes: { edit: true },

@@ -7,7 +7,7 @@ import { builder } from '../builder.ts';
 import { byRowId, decodeId, ROW_NODE, targetId } from '../ids.ts';
 import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
 import type { GraphQLContext } from '../context.ts';
-import { deleteMutation } from './errors.ts';
+import { deleteMutation } from './by-id.ts';
 
 export const RoleEnum = builder.enumType(Role, { name: 'Role' });
 
