@@ -31,16 +31,16 @@ export interface AlertChannelService {
 /** Every value at most `maxBytes` (UTF-8), checked before the provider's rules run on it. */
 function checkValueSizes(settings: unknown, maxBytes: number): void {
   if (typeof settings !== 'object' || settings === null) return;
-  for (const [key, value] of Object.entries(settings)) {
-    const size = Buffer.byteLength(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
-    if (size > maxBytes) throw new ValidationError(`settings.${key}`, `must be at most ${maxBytes} bytes`);
-  }
+  const tooLarge = Object.entries(settings)
+    .filter(([, value]) => Buffer.byteLength(typeof value === 'string' ? value : (JSON.stringify(value) ?? '')) > maxBytes)
+    .map(([key]) => ({ field: `settings.${key}`, message: `must be at most ${maxBytes} bytes` }));
+  if (tooLarge.length) throw ValidationError.of(tooLarge);
 }
 
 function checkSettings(provider: AlertProvider, settings: unknown, maxBytes: number): AlertSettings {
   checkValueSizes(settings, maxBytes);
   const result = validateAlertSettings(provider, settings);
-  if (!result.ok) throw new ValidationError(result.issues[0]!.field, result.issues[0]!.message);
+  if (!result.ok) throw ValidationError.of(result.issues);
   return result.settings;
 }
 

@@ -6,14 +6,33 @@ export class AppError extends Error {
   override name = 'AppError';
 }
 
-/** An input value is unusable; `field` names the input field (`url`, `alertChannelIds`, `settings.url`). */
+/** One unusable input value: `field` names the input field (`url`, `alertChannelIds`, `settings.url`). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * An input is unusable. `issues` lists every unusable value found, at least one; `field` and the message are the
+ * first's, for clients that show one.
+ */
 export class ValidationError extends AppError {
   override name = 'ValidationError';
+  readonly issues: readonly FieldIssue[];
   constructor(
     readonly field: string,
     message: string,
+    more: readonly FieldIssue[] = [],
   ) {
     super(message);
+    this.issues = [{ field, message }, ...more];
+  }
+
+  /** The error for a list of issues, which must not be empty. */
+  static of(issues: readonly FieldIssue[]): ValidationError {
+    const [first, ...more] = issues;
+    if (!first) throw new TypeError('a ValidationError needs at least one issue');
+    return new ValidationError(first.field, first.message, more);
   }
 }
 

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../../services/errors.ts';
+import { AppError, ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError, type FieldIssue } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 
 /** Every typed failure implements `Error { message }` (API.md), so clients can always select `... on Error`. */
@@ -7,11 +7,22 @@ export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement(
   fields: (t) => ({ message: t.exposeString('message') }),
 });
 
+const FieldIssueRef = builder.objectRef<FieldIssue>('FieldIssue').implement({
+  description: 'One unusable input value.',
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'The input field, e.g. `url` or `settings.url`.' }),
+    message: t.exposeString('message'),
+  }),
+});
+
 builder.objectType(ValidationError, {
   name: 'ValidationError',
-  description: 'An input value is unusable; nothing was written.',
+  description: 'Input values are unusable; nothing was written. `field` and `message` are the first of `issues`.',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ field: t.exposeString('field', { description: 'The input field, e.g. `url` or `settings.url`.' }) }),
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'The input field, e.g. `url` or `settings.url`.' }),
+    issues: t.field({ type: [FieldIssueRef], description: 'Every unusable value of the input, at least one.', resolve: (e) => e.issues }),
+  }),
 });
 
 builder.objectType(NotFoundError, {

@@ -1,0 +1,52 @@
+import { describe, expect } from 'vitest';
+import { it } from '../helpers/fixtures.ts';
+
+const CREATE_SITE = /* GraphQL */ `
+  mutation Create($input: CreateSiteInput!) {
+    createSite(input: $input) {
+      __typename
+      ... on ValidationError { field message issues { field message } }
+    }
+  }
+`;
+
+const CREATE_CHANNEL = /* GraphQL */ `
+  mutation CreateChannel($input: CreateAlertChannelInput!) {
+    createAlertChannel(input: $input) {
+      __typename
+      ... on ValidationError { field message issues { field message } }
+    }
+  }
+`;
+
+const SITES = /* GraphQL */ `{ sites { totalCount } }`;
+
+type Failure = { __typename: 'ValidationError'; field: string; message: string; issues: { field: string; message: string }[] };
+
+describe('ValidationError', () => {
+  it('reports every invalid field of a site, the first also as field and message, and creates nothing', async ({ editor }) => {
+    const res = await editor.request<{ createSite: Failure }>(CREATE_SITE, {
+      input: { name: 'api', type: 'HTTP', url: 'https://example.test/', interval: 2, timeout: 500 },
+    });
+    const error = res.payload('createSite', 'ValidationError');
+    expect(error.issues.map((issue) => issue.field)).toEqual(['interval', 'timeout']);
+    expect(error.issues.every((issue) => issue.message.length > 0)).toBe(true);
+    expect({ field: error.field, message: error.message }).toEqual(error.issues[0]);
+    expect((await editor.request<{ sites: { totalCount: number } }>(SITES)).ok().sites.totalCount).toBe(0);
+  });
+
+  it('reports every invalid setting of an alert channel', async ({ editor }) => {
+    const res = await editor.request<{ createAlertChannel: Failure }>(CREATE_CHANNEL, {
+      input: { name: 'ops', provider: 'WEBHOOK', settings: { url: 'not a url', color: 'red' } },
+    });
+    const error = res.payload('createAlertChannel', 'ValidationError');
+    expect(error.issues.map((issue) => issue.field).sort()).toEqual(['settings.color', 'settings.url']);
+    expect(error.field).toBe(error.issues[0]!.field);
+  });
+
+  it('has one issue, its field and message, for a single invalid field', async ({ editor }) => {
+    const res = await editor.request<{ createSite: Failure }>(CREATE_SITE, { input: { name: 'api', type: 'HTTP', url: 'https://example.test/', port: 0 } });
+    const error = res.payload('createSite', 'ValidationError');
+    expect(error.issues).toEqual([{ field: 'port', message: error.message }]);
+  });
+});
