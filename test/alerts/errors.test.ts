@@ -1,68 +1,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { getProvider } from '../../src/alerts/providers/index.ts';
-import type { AlertSettings } from '../../src/alerts/types.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { createCertificate, startHttpsTarget } from '../helpers/targets.ts';
-import { closedPortUrl, DOWN, UP, sendContext, sendError } from './support.ts';
+import { DOWN, UP, sendContext, sendError } from './support.ts';
 
-/** Each HTTP provider with its secrets: the error must name none of them, nor the URL path that holds them. */
-const CASES: { provider: AlertProvider; settings: (base: string) => AlertSettings; secrets: string[]; method?: string }[] = [
-  { provider: 'DISCORD', settings: (b) => ({ url: `${b}/api/webhooks/1/dsc-T0KEN` }), secrets: ['dsc-T0KEN', '/api/webhooks'] },
-  { provider: 'SLACK', settings: (b) => ({ url: `${b}/services/slk-T0KEN` }), secrets: ['slk-T0KEN', '/services'] },
-  { provider: 'WEBHOOK', settings: (b) => ({ url: `${b}/hook/wh-T0KEN`, secret: 'wh-S3CRET' }), secrets: ['wh-T0KEN', 'wh-S3CRET', '/hook'] },
-  { provider: 'TEAMS', settings: (b) => ({ url: `${b}/webhookb2/tms-T0KEN` }), secrets: ['tms-T0KEN', '/webhookb2'] },
-  { provider: 'TELEGRAM', settings: () => ({ token: '123456:tg-T0KEN', chat_id: '1' }), secrets: ['tg-T0KEN', '/bot'] },
-  { provider: 'PAGERDUTY', settings: () => ({ routing_key: 'pd-R0UTING' }), secrets: ['pd-R0UTING'] },
-  { provider: 'PUSHOVER', settings: () => ({ token: 'po-T0KEN', user: 'po-US3R' }), secrets: ['po-T0KEN', 'po-US3R'] },
-  { provider: 'GOTIFY', settings: (b) => ({ url: b, token: 'gt-T0KEN' }), secrets: ['gt-T0KEN'] },
-  { provider: 'OPSGENIE', settings: () => ({ api_key: 'og-K3Y' }), secrets: ['og-K3Y'] },
-  {
-    provider: 'MATRIX',
-    settings: (b) => ({ homeserver: b, access_token: 'mx-T0KEN', room_id: '!r:h' }),
-    secrets: ['mx-T0KEN', '/_matrix'],
-    method: 'PUT',
-  },
-  {
-    provider: 'NTFY',
-    settings: (b) => ({ url: `${b}/nt-PATH`, topic: 'alerts', username: 'u', password: 'nt-PASSW0RD' }),
-    secrets: ['nt-PASSW0RD', 'nt-PATH'],
-  },
-];
-
-function expectNoSecret(err: Error, secrets: string[]) {
-  for (const secret of [...secrets, 'http://']) expect(err.message).not.toContain(secret);
-  expect(err.cause).toBeUndefined();
-}
-
-describe.each(CASES)('$provider failures', ({ provider, settings, secrets, method = 'POST' }) => {
-  it.each([400, 401, 404, 500, 503])('turns HTTP %i into an error without secrets', async (status) => {
-    const receiver = await startReceiver();
-    receiver.status = status;
-    const err = await sendError(getProvider(provider).send(settings(receiver.url), DOWN, sendContext(receiver)));
-    const service = provider === 'NTFY' ? 'ntfy' : 'alert webhook';
-    expect(err.message).toBe(`${service} returned HTTP ${status}`);
-    expect(receiver.requests).toHaveLength(1);
-  });
-
-  it('reports a refused connection as a sanitized transport error', async () => {
-    const base = await closedPortUrl();
-    const err = await sendError(getProvider(provider).send(settings(base), DOWN, sendContext({ url: base })));
-    expect(err.message).toMatch(new RegExp(`^${method} request failed: .*ECONNREFUSED`));
-    expectNoSecret(err, secrets);
-  });
-
-  it('gives up after the per-request timeout when the service never answers', async () => {
-    const receiver = await startReceiver();
-    receiver.delay = 'never';
-    const err = await sendError(
-      getProvider(provider).send(settings(receiver.url), DOWN, sendContext(receiver, { httpTimeoutMs: 50 })),
-    );
-    expect(err.message).toBe(`${method} request failed: timed out after 50 ms`);
-    expect(receiver.requests).toHaveLength(1);
-    expectNoSecret(err, secrets);
-  });
-});
+// Each provider's HTTP failures are tested beside it, through describeHttpFailures (provider-contract.ts).
 
 describe('HTTPS targets', () => {
   it('verify the certificate: a self-signed one fails the send before any request is made', async () => {

@@ -2,58 +2,14 @@ import dns from 'node:dns';
 import { describe, expect, it, vi } from 'vitest';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertSettings } from '../../src/alerts/types.ts';
-import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
+import { guarded } from './provider-contract.ts';
 import { closedPortUrl, DOWN, sendContext, sendError } from './support.ts';
 
-/** Every provider whose target host comes from the channel's own settings. */
-const USER_TARGETS: { provider: AlertProvider; settings: (base: string) => AlertSettings; method?: string }[] = [
-  { provider: 'WEBHOOK', settings: (b) => ({ url: `${b}/hook` }) },
-  { provider: 'NTFY', settings: (b) => ({ url: b, topic: 'alerts' }) },
-  { provider: 'GOTIFY', settings: (b) => ({ url: b, token: 'gt' }) },
-  { provider: 'MATRIX', settings: (b) => ({ homeserver: b, access_token: 'mx', room_id: '!r:h' }), method: 'PUT' },
-  { provider: 'DISCORD', settings: (b) => ({ url: `${b}/api/webhooks/1/x` }) },
-  { provider: 'SLACK', settings: (b) => ({ url: `${b}/services/x` }) },
-  { provider: 'TEAMS', settings: (b) => ({ url: `${b}/webhookb2/x` }) },
-];
-
-const guarded = (base: string) => sendContext({ url: base }, { allowPrivateTargets: false });
-
-describe.each(USER_TARGETS)('$provider with private targets refused', ({ provider, settings, method = 'POST' }) => {
-  it('refuses a loopback target before connecting, and the error tells nothing about the port', async () => {
-    const receiver = await startReceiver();
-    receiver.status = 503;
-    const err = await sendError(getProvider(provider).send(settings(receiver.url), DOWN, guarded(receiver.url)));
-    expect(err.message).toBe(`${method} request failed: blocked: 127.0.0.1 resolves to a private address`);
-    expect(receiver.connections).toBe(0);
-    expect(receiver.requests).toEqual([]);
-  });
-
-  it('refuses a name that resolves to loopback, and an IPv6 literal', async () => {
-    const receiver = await startReceiver();
-    const byName = receiver.url.replace('127.0.0.1', 'localhost');
-    const byV6 = receiver.url.replace('127.0.0.1', '[::1]');
-    const send = (base: string) => sendError(getProvider(provider).send(settings(base), DOWN, guarded(base)));
-    expect((await send(byName)).message).toBe(`${method} request failed: blocked: localhost resolves to a private address`);
-    expect((await send(byV6)).message).toBe(`${method} request failed: blocked: ::1 resolves to a private address`);
-    expect(receiver.connections).toBe(0);
-  });
-});
-
-describe('operator-configured endpoints', () => {
-  it.each([
-    ['TELEGRAM', { token: '1:t', chat_id: '1' }],
-    ['PAGERDUTY', { routing_key: 'k' }],
-    ['PUSHOVER', { token: 't', user: 'u' }],
-    ['OPSGENIE', { api_key: 'k' }],
-  ] as const)('%s is trusted: its endpoint comes from the environment, not from a channel', async (provider, settings) => {
-    const receiver = await startReceiver();
-    await getProvider(provider).send(settings, DOWN, guarded(receiver.url));
-    expect(receiver.requests).toHaveLength(1);
-  });
-});
+// Each provider whose target comes from a channel's settings, and each operator endpoint, is tested beside it
+// through describePrivateTargetsRefused and itTrustsItsOperatorEndpoint (provider-contract.ts).
 
 describe('a permitted target', () => {
   it('is connected to at the address the guard checked, without a second lookup', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('DISCORD: a $event alert', (alert) => {
   it('posts {content} with a bold title', async () => {
@@ -27,3 +28,6 @@ describe('DISCORD settings', () => {
     expect(redactSettings('DISCORD', { url: 'https://discord.com/api/webhooks/1/tok' })).toEqual({ url: R });
   });
 });
+
+describeHttpFailures('DISCORD', { settings: (b) => ({ url: `${b}/api/webhooks/1/dsc-T0KEN` }), secrets: ['dsc-T0KEN', '/api/webhooks'] });
+describePrivateTargetsRefused('DISCORD', (b) => ({ url: `${b}/api/webhooks/1/x` }));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('GOTIFY: a $event alert', (alert) => {
   it('posts to <url>/message with the key header and a numeric priority', async () => {
@@ -30,3 +31,6 @@ describe('GOTIFY settings', () => {
     expect(redactSettings('GOTIFY', { url: 'https://g.example', token: 't', priority: '5' })).toEqual({ url: R, token: R, priority: '5' });
   });
 });
+
+describeHttpFailures('GOTIFY', { settings: (b) => ({ url: b, token: 'gt-T0KEN' }), secrets: ['gt-T0KEN'] });
+describePrivateTargetsRefused('GOTIFY', (b) => ({ url: b, token: 'gt' }));

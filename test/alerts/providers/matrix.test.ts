@@ -4,6 +4,7 @@ import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { getProvider } from '../../../src/alerts/providers/index.ts';
 import { startReceiver } from '../../helpers/receiver.ts';
 import { DOWN, EVENTS, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('MATRIX: a $event alert', (alert) => {
   it('PUTs an m.text event into the room with a bearer token', async () => {
@@ -52,3 +53,10 @@ describe('MATRIX settings', () => {
     });
   });
 });
+
+describeHttpFailures('MATRIX', {
+  settings: (b) => ({ homeserver: b, access_token: 'mx-T0KEN', room_id: '!r:h' }),
+  secrets: ['mx-T0KEN', '/_matrix'],
+  method: 'PUT',
+});
+describePrivateTargetsRefused('MATRIX', (b) => ({ homeserver: b, access_token: 'mx', room_id: '!r:h' }), 'PUT');

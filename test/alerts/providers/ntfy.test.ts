@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { DOWN, EVENTS, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('NTFY: a $event alert', (alert) => {
   it('posts the message as text with Title and Priority headers', async () => {
@@ -74,3 +75,10 @@ describe('NTFY settings', () => {
 function decodeRfc2047(value: string): string {
   return value.replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/gi, (_, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
 }
+
+describeHttpFailures('NTFY', {
+  settings: (b) => ({ url: `${b}/nt-PATH`, topic: 'alerts', username: 'u', password: 'nt-PASSW0RD' }),
+  secrets: ['nt-PASSW0RD', 'nt-PATH'],
+  service: 'ntfy',
+});
+describePrivateTargetsRefused('NTFY', (b) => ({ url: b, topic: 'alerts' }));

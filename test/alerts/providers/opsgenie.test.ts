@@ -3,6 +3,7 @@ import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import type { Receiver } from '../../helpers/receiver.ts';
 import { DOWN, EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 /** Both regions share the path /v2/alerts, so the receiver tells them apart by a prefix. */
 const regions = (r: Receiver) => ({ endpoints: { OPSGENIE: { us: `${r.url}/us/v2/alerts`, eu: `${r.url}/eu/v2/alerts` } } });
@@ -52,3 +53,6 @@ describe('OPSGENIE settings', () => {
     expect(redactSettings('OPSGENIE', { api_key: 'k', priority: 'P1', eu: 'true' })).toEqual({ api_key: R, priority: 'P1', eu: 'true' });
   });
 });
+
+describeHttpFailures('OPSGENIE', { settings: () => ({ api_key: 'og-K3Y' }), secrets: ['og-K3Y'] });
+itTrustsItsOperatorEndpoint('OPSGENIE', { api_key: 'k' });

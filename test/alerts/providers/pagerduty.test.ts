@@ -4,6 +4,7 @@ import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { getProvider } from '../../../src/alerts/providers/index.ts';
 import { startReceiver, type ReceivedRequest } from '../../helpers/receiver.ts';
 import { AT, DOWN, SSL, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 describe('PAGERDUTY', () => {
   const settings = { routing_key: 'R0UT1NGKEY', severity: 'error' };
@@ -59,3 +60,6 @@ describe('PAGERDUTY settings', () => {
     expect(redactSettings('PAGERDUTY', { routing_key: 'rk', severity: 'error' })).toEqual({ routing_key: R, severity: 'error' });
   });
 });
+
+describeHttpFailures('PAGERDUTY', { settings: () => ({ routing_key: 'pd-R0UTING' }), secrets: ['pd-R0UTING'] });
+itTrustsItsOperatorEndpoint('PAGERDUTY', { routing_key: 'k' });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 describe.each(EVENTS)('PUSHOVER: a $event alert', (alert) => {
   it('posts token, user, title and message', async () => {
@@ -24,3 +25,6 @@ describe('PUSHOVER settings', () => {
     expect(redactSettings('PUSHOVER', { token: 't', user: 'u' })).toEqual({ token: R, user: R });
   });
 });
+
+describeHttpFailures('PUSHOVER', { settings: () => ({ token: 'po-T0KEN', user: 'po-US3R' }), secrets: ['po-T0KEN', 'po-US3R'] });
+itTrustsItsOperatorEndpoint('PUSHOVER', { token: 't', user: 'u' });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('SLACK: a $event alert', (alert) => {
   it('posts {text} with a bold title', async () => {
@@ -24,3 +25,6 @@ describe('SLACK settings', () => {
     expect(redactSettings('SLACK', { url: 'https://hooks.slack.com/x' })).toEqual({ url: R });
   });
 });
+
+describeHttpFailures('SLACK', { settings: (b) => ({ url: `${b}/services/slk-T0KEN` }), secrets: ['slk-T0KEN', '/services'] });
+describePrivateTargetsRefused('SLACK', (b) => ({ url: `${b}/services/x` }));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { EVENTS, expectJsonPost, SSL, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('TEAMS: a $event alert', (alert) => {
   it('posts a MessageCard', async () => {
@@ -42,3 +43,6 @@ describe('TEAMS settings', () => {
     expect(redactSettings('TEAMS', { url: 'https://x.webhook.office.com/y' })).toEqual({ url: R });
   });
 });
+
+describeHttpFailures('TEAMS', { settings: (b) => ({ url: `${b}/webhookb2/tms-T0KEN` }), secrets: ['tms-T0KEN', '/webhookb2'] });
+describePrivateTargetsRefused('TEAMS', (b) => ({ url: `${b}/webhookb2/x` }));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { DOWN, EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 describe.each(EVENTS)('TELEGRAM: a $event alert', (alert) => {
   it('posts HTML with a bold title to /bot<token>/sendMessage', async () => {
@@ -44,3 +45,6 @@ describe('TELEGRAM settings', () => {
     expect(redactSettings('TELEGRAM', { token: '1:abc', chat_id: '-100' })).toEqual({ token: R, chat_id: '-100' });
   });
 });
+
+describeHttpFailures('TELEGRAM', { settings: () => ({ token: '123456:tg-T0KEN', chat_id: '1' }), secrets: ['tg-T0KEN', '/bot'] });
+itTrustsItsOperatorEndpoint('TELEGRAM', { token: '1:t', chat_id: '1' });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { EVENTS, expectJsonPost, SSL, TEST, sendOne, settingsIssues } from '../support.ts';
+import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('WEBHOOK: a $event alert', (alert) => {
   it('posts the event, the site and an ISO timestamp', async () => {
@@ -60,3 +61,9 @@ describe('WEBHOOK settings', () => {
     expect(redactSettings('WEBHOOK', { url: 'https://example.com/h', secret: 's' })).toEqual({ url: R, secret: R });
   });
 });
+
+describeHttpFailures('WEBHOOK', {
+  settings: (b) => ({ url: `${b}/hook/wh-T0KEN`, secret: 'wh-S3CRET' }),
+  secrets: ['wh-T0KEN', 'wh-S3CRET', '/hook'],
+});
+describePrivateTargetsRefused('WEBHOOK', (b) => ({ url: `${b}/hook` }));
