@@ -30,8 +30,9 @@ export interface SendContext extends TransportContext {
 }
 
 /**
- * The fixed endpoints of each provider that declares some, by the names it declared (`UPTOP_TELEGRAM_API_URL`, ...):
- * set by the operator, never by an EDITOR, so they are trusted and not subject to the SSRF guard.
+ * The URLs of each provider's declared endpoints, by provider and endpoint name (`OPSGENIE.eu`), read from their
+ * variables (`UPTOP_OPSGENIE_EU_URL`, ...): set by the operator, never by an EDITOR, so they are trusted and not
+ * subject to the SSRF guard.
  */
 export type AlertEndpoints = { readonly [P in AlertProvider]?: Readonly<Record<string, string>> };
 
