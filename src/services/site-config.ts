@@ -4,7 +4,7 @@ import { DNS_RECORD_TYPES, parseServer } from '../engine/checks/dns.ts';
 import { parseHttpHeaders } from '../engine/checks/http-headers.ts';
 import { targetHost } from '../engine/checks/target.ts';
 import { HttpAuthType, MonitorType } from '../generated/prisma/client.ts';
-import { ValidationError } from './errors.ts';
+import { ValidationError, type FieldIssue } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -130,12 +130,13 @@ const NOT_NULL: ReadonlySet<string> = new Set(
  */
 export function parseSiteFields(input: Record<string, unknown>): Partial<SiteFields> {
   const present: Record<string, unknown> = {};
+  const nulls: FieldIssue[] = [];
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    if (value === null && NOT_NULL.has(key)) throw new ValidationError(key, 'must not be null');
-    present[key] = value;
+    if (value === null && NOT_NULL.has(key)) nulls.push({ field: key, message: 'must not be null' });
+    else present[key] = value;
   }
-  return parseOrThrow(siteFieldsSchema.partial(), present);
+  return parseOrThrow(siteFieldsSchema.partial(), present, 'input', nulls);
 }
 
 function isHttpUrl(value: string): boolean {
@@ -149,25 +150,33 @@ function isHttpUrl(value: string): boolean {
 
 /** Rules across fields of the resulting configuration; the checks on other rows (parent, channels) are the service's. */
 export function checkSiteConfig(config: SiteConfig): void {
+  const issues = siteConfigIssues(config);
+  if (issues.length) throw ValidationError.of(issues);
+}
+
+function siteConfigIssues(config: SiteConfig): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const issue = (field: string, message: string) => issues.push({ field, message });
   switch (config.type) {
     case 'HTTP':
-      if (!config.url) throw new ValidationError('url', 'an HTTP monitor needs a URL');
-      if (!isHttpUrl(config.url)) throw new ValidationError('url', 'must be an absolute http:// or https:// URL');
+      if (!config.url) issue('url', 'an HTTP monitor needs a URL');
+      else if (!isHttpUrl(config.url)) issue('url', 'must be an absolute http:// or https:// URL');
       break;
     case 'PORT':
     case 'PING':
     case 'DNS':
-      if (config.type === 'PORT' && config.port === null) throw new ValidationError('port', 'a PORT monitor needs a port (1-65535)');
-      if (!targetHost(config)) throw new ValidationError('hostname', `a ${config.type} monitor needs a hostname`);
+      if (config.type === 'PORT' && config.port === null) issue('port', 'a PORT monitor needs a port (1-65535)');
+      if (!targetHost(config)) issue('hostname', `a ${config.type} monitor needs a hostname`);
       break;
     case 'GROUP':
-      if (config.parentId !== null) throw new ValidationError('parentId', 'a group cannot be inside another group');
+      if (config.parentId !== null) issue('parentId', 'a group cannot be inside another group');
       break;
     case 'PUSH':
       break;
   }
   if (config.authType !== 'NONE' && !config.authSecret) {
-    throw new ValidationError('authSecret', `${config.authType === 'BASIC' ? 'basic auth needs a password' : 'bearer auth needs a token'}`);
+    issue('authSecret', `${config.authType === 'BASIC' ? 'basic auth needs a password' : 'bearer auth needs a token'}`);
   }
-  if (config.authType === 'BASIC' && !config.authUsername) throw new ValidationError('authUsername', 'basic auth needs a username');
+  if (config.authType === 'BASIC' && !config.authUsername) issue('authUsername', 'basic auth needs a username');
+  return issues;
 }

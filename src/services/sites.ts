@@ -70,8 +70,8 @@ export function createSiteService(deps: ServiceDeps): SiteService {
   return {
     async create(input) {
       const { alertChannelIds = [], ...fields } = parseSiteFields(input);
-      if (fields.name === undefined) throw new ValidationError('name', 'is required');
-      if (fields.type === undefined) throw new ValidationError('type', 'is required');
+      const missing = (['name', 'type'] as const).filter((key) => fields[key] === undefined);
+      if (missing.length) throw ValidationError.of(missing.map((field) => ({ field, message: 'is required' })));
       const config = { ...SITE_DEFAULTS, ...fields } as SiteConfig;
       checkSiteConfig(config);
       const now = clock.now();

@@ -1,14 +1,16 @@
 import type { z } from 'zod';
-import { ValidationError } from './errors.ts';
+import { ValidationError, type FieldIssue } from './errors.ts';
 
-/** Parses with a zod schema; its issues become one ValidationError, each naming its field path (`settings.url`). */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fallbackField = 'input'): z.output<S> {
+/**
+ * Parses with a zod schema; its issues, after any found before it (`earlier`), become one ValidationError, each
+ * naming its field path (`settings.url`).
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fallbackField = 'input', earlier: readonly FieldIssue[] = []): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw ValidationError.of(
-    parsed.error.issues.map((issue) => ({
-      field: issue.path.length ? issue.path.map(String).join('.') : fallbackField,
-      message: issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message,
-    })),
-  );
+  if (parsed.success && !earlier.length) return parsed.data;
+  const issues = (parsed.error?.issues ?? []).map((issue) => ({
+    field: issue.path.length ? issue.path.map(String).join('.') : fallbackField,
+    message: issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message,
+  }));
+  throw ValidationError.of([...earlier, ...issues]);
 }

@@ -10,6 +10,15 @@ const CREATE_SITE = /* GraphQL */ `
   }
 `;
 
+const UPDATE_SITE = /* GraphQL */ `
+  mutation Update($input: UpdateSiteInput!) {
+    updateSite(input: $input) {
+      __typename
+      ... on ValidationError { field message issues { field message } }
+    }
+  }
+`;
+
 const CREATE_CHANNEL = /* GraphQL */ `
   mutation CreateChannel($input: CreateAlertChannelInput!) {
     createAlertChannel(input: $input) {
@@ -33,6 +42,19 @@ describe('ValidationError', () => {
     expect(error.issues.every((issue) => issue.message.length > 0)).toBe(true);
     expect({ field: error.field, message: error.message }).toEqual(error.issues[0]);
     expect((await editor.request<{ sites: { totalCount: number } }>(SITES)).ok().sites.totalCount).toBe(0);
+  });
+
+  it('reports every rule across fields a site breaks', async ({ editor }) => {
+    const res = await editor.request<{ createSite: Failure }>(CREATE_SITE, { input: { name: 'api', type: 'HTTP', authType: 'BASIC' } });
+    const error = res.payload('createSite', 'ValidationError');
+    expect(error.issues.map((issue) => issue.field)).toEqual(['url', 'authSecret', 'authUsername']);
+  });
+
+  it('reports a null that is not allowed together with the invalid values beside it', async ({ editor, site }) => {
+    const res = await editor.request<{ updateSite: Failure }>(UPDATE_SITE, { input: { id: site.id, interval: null, timeout: 500 } });
+    const error = res.payload('updateSite', 'ValidationError');
+    expect(error.issues.map((issue) => issue.field)).toEqual(['interval', 'timeout']);
+    expect(error.issues[0]!.message).toBe('must not be null');
   });
 
   it('reports every invalid setting of an alert channel', async ({ editor }) => {
