@@ -1,7 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { SecretBox } from '../alerts/crypto.ts';
 import type { Db } from '../db/client.ts';
-import type { Prisma, Site } from '../generated/prisma/client.ts';
+import type { Prisma, Site, SiteRuntimeState } from '../generated/prisma/client.ts';
+import type { PublicSiteConfig } from './types.ts';
 
 /**
  * A site's configuration as the engine holds it: its whole `Site` row (so it is also a check target, with the auth
@@ -75,6 +76,20 @@ export async function loadSites(db: Db, secretBox: SecretBox | undefined, ids?: 
     for (const site of await read({ where: { id: { in: ids.slice(i, i + PAGE_SIZE) } } })) sites.push(site);
   }
   return sites;
+}
+
+/** The persisted runtime state of every site that has one, read in pages. */
+export function loadRuntimeStates(db: Db): Promise<SiteRuntimeState[]> {
+  return readInPages(
+    (after) => db.siteRuntimeState.findMany({ where: { siteId: { gt: after } }, orderBy: { siteId: 'asc' }, take: PAGE_SIZE }),
+    (row) => row.siteId,
+  );
+}
+
+/** The site as the engine may hand it out: a stored secret, even one that does not open, is only said to be stored. */
+export function publicConfig(site: EngineSite): PublicSiteConfig {
+  const { authSecret, configError, channelIds: _channelIds, ...columns } = site;
+  return { ...columns, hasAuthSecret: authSecret !== null || configError !== null };
 }
 
 /** Alert channel ids per site, from the link table. */

@@ -1,0 +1,86 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { nextPushEvaluation } from './push.ts';
+import type { SiteEntry, SiteRegistry } from './registry.ts';
+import { Scheduler } from './scheduler.ts';
+import type { EngineSite } from './sites.ts';
+
+const MIN_INTERVAL_S = 5;
+/** The first checks after start are spread over the interval, up to this much, so a restart is not a burst. */
+const MAX_START_STAGGER_MS = 30_000;
+
+export interface SiteLoopOptions {
+  clock: Clock;
+  concurrency: number;
+  sites: SiteRegistry;
+  logger: Logger;
+  /** Uniform in [0, 1), for the start stagger and the interval jitter. */
+  random: () => number;
+  /** Started, not stopped, and active: nothing is rescheduled otherwise. */
+  checking: () => boolean;
+  /** One run of the site: an outbound check, a push deadline or a group verdict (see SiteRuns). */
+  run: (siteId: number) => Promise<void> | void;
+  onCheckStarted?: (siteId: number, lateMs: number) => void;
+}
+
+/** A beat in the future (the clock stepped back) counts as now, so the monitor is not frozen until the clock catches up. */
+export function pushFrom(entry: SiteEntry, nowMs: number): number {
+  if (entry.pushFromMs > nowMs) entry.pushFromMs = nowMs;
+  return entry.pushFromMs;
+}
+
+function intervalMs(site: EngineSite): number {
+  return Math.max(site.interval, MIN_INTERVAL_S) * 1000;
+}
+
+/** Milliseconds to a push monitor's next deadline, or null when none is due (not beaten yet). */
+function pushDelay(entry: SiteEntry, nowMs: number): number | null {
+  const at = nextPushEvaluation(entry.state, entry.site, pushFrom(entry, nowMs), nowMs);
+  return at === null ? null : at - nowMs;
+}
+
+/** When each site runs next: the interval with jitter, a push monitor's deadline, a staggered start. */
+export class SiteLoop extends Scheduler {
+  constructor(private readonly options: SiteLoopOptions) {
+    const { clock, sites } = options;
+    super(clock, options.concurrency, {
+      run: options.run,
+      inline: (id) => {
+        const type = sites.get(id)?.site.type;
+        return type === 'PUSH' || type === 'GROUP';
+      },
+      // After a run: the interval plus up to 10 % jitter; push monitors wake at their next deadline instead.
+      nextDelay: (id) => {
+        const entry = sites.get(id);
+        if (!entry || entry.site.paused || !options.checking()) return null;
+        if (entry.site.type === 'PUSH') return pushDelay(entry, clock.nowMs());
+        const interval = intervalMs(entry.site);
+        return interval + options.random() * interval * 0.1;
+      },
+      onStart: options.onCheckStarted,
+      onError: (siteId, err) => options.logger.error({ err, siteId }, 'check run failed'),
+    });
+  }
+
+  /** Schedules every unpaused site, the first checks staggered; `each` sees every site scheduled, in turn. */
+  scheduleAll(each: (entry: SiteEntry) => void): void {
+    const { clock, sites, random } = this.options;
+    const nowMs = clock.nowMs();
+    for (const entry of sites.values()) {
+      if (entry.site.paused) continue;
+      if (entry.site.type === 'PUSH') {
+        // Beats sent while this engine was down or passive were refused, not missed: deadlines count from now at the earliest.
+        entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+        this.schedulePush(entry);
+      } else this.schedule(entry.site.id, random() * Math.min(intervalMs(entry.site), MAX_START_STAGGER_MS));
+      each(entry);
+    }
+  }
+
+  /** Arms a push monitor for its next deadline, or leaves it idle until a beat when none is due. */
+  schedulePush(entry: SiteEntry): void {
+    const delay = pushDelay(entry, this.options.clock.nowMs());
+    if (delay === null) this.cancel(entry.site.id);
+    else this.schedule(entry.site.id, delay);
+  }
+}

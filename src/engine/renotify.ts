@@ -1,0 +1,75 @@
+import type { AlertDispatcher } from '../alerts/dispatcher.ts';
+import type { Clock } from '../clock.ts';
+import { KeyedTimers } from './keyed-timers.ts';
+import type { MaintenanceTimer } from './maintenance-timer.ts';
+import type { SiteEntry, SiteRegistry } from './registry.ts';
+import { downMessage, formatDurationShort, isBroken, TITLE_DOWN } from './state-machine.ts';
+import type { TransitionEffects } from './transition-effects.ts';
+
+export interface RenotifierOptions {
+  clock: Clock;
+  sites: SiteRegistry;
+  dispatcher: AlertDispatcher;
+  log: (message: string, siteId: number | null) => void;
+  /** Records the alert time in the site's runtime snapshot. */
+  effects: Pick<TransitionEffects, 'saveRuntime'>;
+  /** Started, not stopped, and active. */
+  checking: () => boolean;
+  maintenance: Pick<MaintenanceTimer, 'coversSite'>;
+}
+
+/** While broken and not paused, a site with renotifyMinutes > 0 and channels gets its DOWN alert again every N minutes. */
+export class Renotifier {
+  private readonly timers: KeyedTimers;
+
+  constructor(private readonly options: RenotifierOptions) {
+    this.timers = new KeyedTimers(options.clock);
+  }
+
+  /** Sets or clears the site's reminder after a change; it counts from its last alert, its last change or `fromMs`. */
+  arm(entry: SiteEntry, fromMs?: number): void {
+    const { site, state } = entry;
+    if (!this.options.checking() || site.paused || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
+      this.timers.clear(site.id);
+      return;
+    }
+    const nowMs = this.options.clock.nowMs();
+    // A time stored in the future (clock stepped back) counts as now, or the reminder would wait for the clock.
+    const base = Math.min(fromMs ?? (state.lastAlertAt ?? state.statusChangedAt)?.getTime() ?? nowMs, nowMs);
+    const at = base + site.renotifyMinutes * 60_000;
+    this.timers.set(site.id, at - nowMs, () => this.renotify(site.id));
+  }
+
+  clear(siteId: number): void {
+    this.timers.clear(siteId);
+  }
+
+  clearAll(): void {
+    this.timers.clearAll();
+  }
+
+  private renotify(siteId: number): void {
+    const { sites, clock, log } = this.options;
+    const entry = sites.get(siteId);
+    if (!entry || !isBroken(entry.state.status) || entry.site.paused || !this.options.checking()) return;
+    const { site, state } = entry;
+    const now = clock.now();
+    if (this.options.maintenance.coversSite(site)) {
+      log(`Re-notification for '${site.name}' suppressed (maintenance)`, siteId);
+      this.arm(entry, now.getTime());
+      return;
+    }
+    const downFor = state.statusChangedAt ? ` (still down after ${formatDurationShort(now.getTime() - state.statusChangedAt.getTime())})` : '';
+    this.options.dispatcher.dispatch(site.channelIds, {
+      event: 'down',
+      title: TITLE_DOWN,
+      message: downMessage(site, state.status, state.lastError) + downFor,
+      site: { id: siteId, name: site.name, status: state.status },
+      timestamp: now,
+    });
+    entry.state = { ...state, lastAlertAt: now };
+    this.options.effects.saveRuntime(entry, now);
+    log(`Monitor '${site.name}' is still DOWN: re-notification sent`, siteId);
+    this.arm(entry);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Clock } from '../clock.ts';
+import { initialState, withConfig } from './live-state.ts';
+import type { LoadFence } from './load-fence.ts';
+import type { SiteLoop } from './loop.ts';
+import type { SiteRegistry } from './registry.ts';
+import type { Renotifier } from './renotify.ts';
+import type { SiteRuns } from './runs.ts';
+import { sameIds, type EngineSite } from './sites.ts';
+import type { TransitionEffects } from './transition-effects.ts';
+import type { LiveSiteState } from './types.ts';
+
+export interface SiteSyncOptions {
+  clock: Clock;
+  sites: SiteRegistry;
+  fence: LoadFence;
+  effects: TransitionEffects;
+  loop: SiteLoop;
+  renotifier: Renotifier;
+  runs: SiteRuns;
+  log: (message: string, siteId: number | null) => void;
+  /** Started, not stopped, and active: a changed site is checked again at once only then. */
+  checking: () => boolean;
+  /** Something the status snapshot counts may have changed. */
+  statusChanged: () => void;
+}
+
+/**
+ * Carries what the Site table says into every part that holds a site: the registry, the status counters, its job, its
+ * reminders and its group. Commands and the reconcile both come through here.
+ */
+export class SiteSync {
+  constructor(private readonly options: SiteSyncOptions) {}
+
+  /** A site read at `readEpoch` for the first time, with the state it had (restored) or a new one. */
+  add(site: EngineSite, state: LiveSiteState, readEpoch: number): void {
+    const { sites, effects, clock } = this.options;
+    effects.retally(sites.add(site, state, readEpoch, clock.nowMs()));
+  }
+
+  /**
+   * A created or changed site, as read at `epoch`, takes effect at once: config swapped in, runtime state kept, checked
+   * again now. Unless the site was removed since that read began, or a newer read already applied it.
+   */
+  upsertSite(site: EngineSite, epoch: number): void {
+    const { sites, fence, effects, loop, renotifier, runs, clock } = this.options;
+    if (!fence.admits(site.id, epoch)) return;
+    const entry = sites.get(site.id);
+    if (!entry) {
+      this.add(site, initialState(site), epoch);
+      if (this.options.checking() && !site.paused) void loop.trigger(site.id);
+      runs.reevaluateGroup(site.parentId);
+      this.options.statusChanged();
+      return;
+    }
+    if (entry.readEpoch > epoch) return;
+    entry.readEpoch = epoch;
+    const before = sites.reconfigure(entry, site);
+    // A monitor whose type changed measures something else now: it starts PENDING like a new one, so a site turned
+    // into a push monitor is not judged overdue against checks of its old type.
+    const retyped = before.type !== site.type;
+    entry.state = withConfig(retyped ? initialState(site) : entry.state, site);
+    if (retyped) effects.saveRuntime(entry, clock.now());
+    if (before.paused !== site.paused) this.options.log(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
+    // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
+    if (site.paused || retyped) loop.cancel(site.id);
+    if (this.options.checking() && !site.paused) void loop.trigger(site.id);
+    // A resumed site's reminders count from the resume: nothing was due while it was paused.
+    renotifier.arm(entry, before.paused && !site.paused ? clock.nowMs() : undefined);
+    effects.retally(entry);
+    if (before.parentId !== site.parentId) runs.reevaluateGroup(before.parentId);
+    runs.reevaluateGroup(site.parentId);
+    this.options.statusChanged();
+  }
+
+  /** A delete wins over every read still in flight, even for a site this engine has not seen yet. */
+  siteRemoved(siteId: number): void {
+    const { sites, fence, effects, loop, renotifier, runs } = this.options;
+    fence.removed(siteId);
+    const removed = sites.remove(siteId);
+    if (!removed) return;
+    effects.forget(siteId);
+    loop.cancel(siteId);
+    renotifier.clear(siteId);
+    for (const child of removed.orphans) effects.retally(child);
+    runs.reevaluateGroup(removed.entry.site.parentId);
+    this.options.statusChanged();
+  }
+
+  /** The alert channel links of every site, as read from the link table. */
+  applyLinks(links: Map<number, number[]>): void {
+    for (const entry of this.options.sites.values()) {
+      const ids = links.get(entry.site.id) ?? [];
+      if (!sameIds(ids, entry.site.channelIds)) {
+        entry.site = { ...entry.site, channelIds: ids };
+        this.options.renotifier.arm(entry);
+      }
+    }
+  }
+}

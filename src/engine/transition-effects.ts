@@ -1,0 +1,119 @@
+import type { AlertDispatcher } from '../alerts/dispatcher.ts';
+import type { Clock } from '../clock.ts';
+import type { Write, Writer } from '../writer/types.ts';
+import type { AppPubSub } from './events.ts';
+import { changesDurableState, runtimeStateWrite } from './live-state.ts';
+import type { MaintenanceTimer } from './maintenance-timer.ts';
+import type { SiteEntry } from './registry.ts';
+import { isBroken, type Transition } from './state-machine.ts';
+import { RateWindow, StatusTally, type StatusBucket } from './status.ts';
+import type { CheckRecord } from './types.ts';
+
+/** A check row, also the payload of `site:checkCompleted` (one object for both). */
+export type CheckWrite = Extract<Write, { kind: 'check' }> & CheckRecord;
+
+/**
+ * A routine result that changes only the last check time, latency or last success is persisted at most this often per
+ * site (and at stop): at 50,000 sites those snapshots doubled the writer's rows. A crash loses at most this much of
+ * those three fields, which the check rows hold anyway; anything else is persisted with the result that changed it.
+ */
+const SNAPSHOT_MAX_AGE_MS = 5 * 60_000;
+/** Unsaved snapshots written at stop go to the writer this many at a time, each chunk flushed, so none is dropped. */
+const STOP_SNAPSHOT_CHUNK = 1000;
+
+export interface TransitionEffectsOptions {
+  writer: Writer;
+  pubsub: AppPubSub;
+  dispatcher: AlertDispatcher;
+  clock: Clock;
+  log: (message: string, siteId: number | null) => void;
+  maintenance: Pick<MaintenanceTimer, 'coversSite'>;
+  /** Something the status snapshot counts may have changed. */
+  statusChanged: () => void;
+}
+
+/**
+ * What a transition of the pure state machine (state-machine.ts) does to the world: the check row and state change
+ * written and published, logs, alerts, the runtime snapshot, and the status counters.
+ */
+export class TransitionEffects {
+  private readonly tally = new StatusTally();
+  private readonly checkRate = new RateWindow();
+
+  constructor(private readonly options: TransitionEffectsOptions) {}
+
+  /** Sites per figure of the status snapshot. */
+  get counts(): Readonly<Record<StatusBucket, number>> {
+    return this.tally.counts;
+  }
+
+  checksPerMinute(nowMs: number): number {
+    return this.checkRate.total(nowMs);
+  }
+
+  /** Applies a transition: state, check row, state change, logs, alerts and runtime snapshot. */
+  apply(entry: SiteEntry, t: Transition, check: CheckWrite | null): void {
+    const { writer, pubsub, dispatcher, clock } = this.options;
+    const id = entry.site.id;
+    const now = clock.now();
+    const prev = entry.state;
+    entry.state = t.next;
+    this.retally(entry);
+    entry.seq++;
+    if (check) {
+      writer.enqueue(check);
+      pubsub.publish('site:checkCompleted', check);
+      this.checkRate.count(now.getTime());
+    }
+    if (t.stateChange) {
+      const sc = t.stateChange;
+      writer.enqueue({ kind: 'stateChange', siteId: id, fromStatus: sc.from, toStatus: sc.to, reason: sc.reason, changedAt: sc.changedAt });
+      pubsub.publish('site:statusChanged', sc);
+    }
+    for (const message of t.logs) this.options.log(message, id);
+    for (const alert of t.alerts) {
+      dispatcher.dispatch(entry.site.channelIds, {
+        ...alert,
+        site: { id, name: entry.site.name, status: t.next.status },
+        timestamp: now,
+      });
+    }
+    if (changesDurableState(prev, t.next) || now.getTime() - entry.savedAtMs >= SNAPSHOT_MAX_AGE_MS) this.saveRuntime(entry, now);
+    else entry.unsaved = true;
+    this.options.statusChanged();
+  }
+
+  /** Every change of a site's pause, status, parent or maintenance cover passes here, so the snapshot reads counters. */
+  retally(entry: SiteEntry): void {
+    this.tally.set(entry.site.id, this.bucketOf(entry));
+  }
+
+  forget(siteId: number): void {
+    this.tally.remove(siteId);
+  }
+
+  saveRuntime(entry: SiteEntry, now: Date): void {
+    this.options.writer.enqueue(runtimeStateWrite(entry.state, now));
+    entry.savedAtMs = now.getTime();
+    entry.unsaved = false;
+  }
+
+  /** At stop, the snapshots held back since their last save, in flushed chunks: the writer's queue must not drop them. */
+  async saveUnsaved(entries: Iterable<SiteEntry>): Promise<void> {
+    const now = this.options.clock.now();
+    let queued = 0;
+    for (const entry of entries) {
+      if (!entry.unsaved) continue;
+      this.saveRuntime(entry, now);
+      if (++queued % STOP_SNAPSHOT_CHUNK === 0) await this.options.writer.flush();
+    }
+  }
+
+  /** Which figure of the status snapshot the site counts in: what displayStatus shows, folded into its buckets. */
+  private bucketOf(entry: SiteEntry): StatusBucket {
+    if (entry.site.paused) return 'paused';
+    if (this.options.maintenance.coversSite(entry.site)) return 'maintenance';
+    const status = entry.state.status;
+    return status === 'UP' ? 'up' : isBroken(status) ? 'down' : status === 'PENDING' ? 'pending' : 'other';
+  }
+}
