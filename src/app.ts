@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.ts';
 import { parseDatabaseUrl } from './db/url.ts';
 import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
+import { EventLog } from './engine/event-log.ts';
 import type { AlertProvider } from './generated/prisma/client.ts';
 import type { AppDeps } from './deps.ts';
 import { createAppPubSub } from './engine/events.ts';
@@ -60,15 +61,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const db = overrides.wrapReadDb ? overrides.wrapReadDb(readDb) : readDb;
   const secretBox = createSecretBox(config.encryptionKey);
   const pubsub = createAppPubSub();
-  // The writer notes its drops in the engine's log, in memory only, so a full queue never feeds itself.
-  const writer: BatchWriter = new BatchWriter({ db: writeDb, clock, logger, config: config.writer, onLog: (message) => engine.addLog(message, null, false) });
-  const engine: Engine = new Engine({
+  const eventLog = new EventLog({ clock, pubsub, logger });
+  // The writer notes its drops in the event log, in memory only, so a full queue never feeds itself.
+  const writer = new BatchWriter({ db: writeDb, clock, logger, config: config.writer, onLog: (message) => eventLog.add(message, null, false) });
+  eventLog.persistTo(writer);
+  const engine = new Engine({
     db,
     writer,
     pubsub,
     clock,
     config,
     logger,
+    eventLog,
     secretBox,
     runCheck: overrides.runCheck,
     getProvider: overrides.getProvider,
