@@ -1,7 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
-import { FakeClock, systemClock } from '../../src/clock.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { vi } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { collectSse, collectWs, wsClient, type Collected } from '../helpers/clients.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createPushSite } from '../helpers/sites.ts';
 
 const LOGS = 'subscription { logAdded { message } }';
@@ -40,14 +41,13 @@ async function changed(t: TestApp, ...streams: Collected[]): Promise<void> {
 }
 
 describe('access ends when its grant ends', () => {
-  it('closes a graphql-ws connection with 4403 at logout, and it receives nothing after', async () => {
-    const t = await startTestApp();
-    const session = await t.login('viewer', 'viewer-password');
+  it('closes a graphql-ws connection with 4403 at logout, and it receives nothing after', async ({ app: t, viewer }) => {
+    const session = await viewer.login();
     const client = wsClient(t.wsUrl, session);
     const logs = collectWs(client, LOGS);
     await subscribed(t, 1);
     // Another session of the same user with the same rights: it shares the execution the first one started.
-    const bystander = collectWs(wsClient(t.wsUrl, t.users.viewer.token), LOGS);
+    const bystander = collectWs(wsClient(t.wsUrl, viewer.token), LOGS);
     await live(t, logs, bystander);
 
     expect((await t.request(LOGOUT, {}, session)).data).toEqual({ logout: true });
@@ -59,138 +59,142 @@ describe('access ends when its grant ends', () => {
     expect(t.app.http.openSubscriptions).toBe(1);
   });
 
-  it('ends an SSE stream at demotion and another at deletion, and never delivers a push token after the demotion', async () => {
-    const t = await startTestApp();
+  it('ends an SSE stream at demotion and another at deletion, and never delivers a push token after the demotion', async ({ app: t, admin, editor }) => {
     await createPushSite(t);
-    const asEditor = await collectSse(t.graphqlUrl, CHANGES, { token: t.users.editor.token });
+    const asEditor = await collectSse(t.graphqlUrl, CHANGES, { token: editor.token });
     await subscribed(t, 1);
     await changed(t, asEditor);
     expect(asEditor.results[0]!.data!.siteStatusChanged.site.pushToken).toMatch(/^[0-9a-f]{32}$/);
 
-    expect((await t.request(UPDATE_USER, { input: { id: t.users.editor.id, role: 'VIEWER' } }, t.users.admin.token)).data!.updateUser.__typename).toBe('UserPayload');
+    expect((await admin.request(UPDATE_USER, { input: { id: editor.id, role: 'VIEWER' } })).ok().updateUser.__typename).toBe('UserPayload');
     await asEditor.done;
     expect(asEditor.ending).toBe('complete');
     const editorResults = asEditor.results.length;
 
-    const demoted = await collectSse(t.graphqlUrl, CHANGES, { token: t.users.editor.token });
+    const demoted = await collectSse(t.graphqlUrl, CHANGES, { token: editor.token });
     await subscribed(t, 1);
     await changed(t, demoted);
     expect(demoted.results.every((r) => r.data!.siteStatusChanged.site.pushToken === null)).toBe(true);
 
-    expect((await t.request(DELETE_USER, { input: { id: t.users.editor.id } }, t.users.admin.token)).data!.deleteUser.__typename).toBe('DeletePayload');
+    expect((await admin.request(DELETE_USER, { input: { id: editor.id } })).ok().deleteUser.__typename).toBe('DeletePayload');
     await demoted.done;
     expect(demoted.ending).toBe('complete');
     await subscribed(t, 0);
     expect(asEditor.results).toHaveLength(editorResults);
   });
 
-  it('closes the graphql-ws connections of a user whose role changes, and of one who is deleted', async () => {
-    const t = await startTestApp();
-    const editor = wsClient(t.wsUrl, t.users.editor.token);
-    const viewer = wsClient(t.wsUrl, t.users.viewer.token);
-    const admin = wsClient(t.wsUrl, t.users.admin.token);
-    const streams = [collectWs(editor, LOGS), collectWs(viewer, LOGS), collectWs(admin, LOGS)];
+  it('closes the graphql-ws connections of a user whose role changes, and of one who is deleted', async ({ app: t, admin, editor, viewer }) => {
+    const editorWs = wsClient(t.wsUrl, editor.token);
+    const viewerWs = wsClient(t.wsUrl, viewer.token);
+    const adminWs = wsClient(t.wsUrl, admin.token);
+    const streams = [collectWs(editorWs, LOGS), collectWs(viewerWs, LOGS), collectWs(adminWs, LOGS)];
     await subscribed(t, 3);
     await live(t, ...streams);
 
-    await t.request(UPDATE_USER, { input: { id: t.users.editor.id, role: 'VIEWER' } }, t.users.admin.token);
-    await expect.poll(() => editor.closes).toEqual([4403]);
-    await t.request(DELETE_USER, { input: { id: t.users.viewer.id } }, t.users.admin.token);
-    await expect.poll(() => viewer.closes).toEqual([4403]);
+    await admin.request(UPDATE_USER, { input: { id: editor.id, role: 'VIEWER' } });
+    await expect.poll(() => editorWs.closes).toEqual([4403]);
+    await admin.request(DELETE_USER, { input: { id: viewer.id } });
+    await expect.poll(() => viewerWs.closes).toEqual([4403]);
     // A rename changes no rights: nothing ends.
-    await t.request(UPDATE_USER, { input: { id: t.users.admin.id, username: 'root' } }, t.users.admin.token);
+    await admin.request(UPDATE_USER, { input: { id: admin.id, username: 'root' } });
     await subscribed(t, 1);
-    expect(admin.closes).toEqual([]);
+    expect(adminWs.closes).toEqual([]);
   });
 
-  it('ends what other sessions opened at a password change, and what a revoked or reset API token opened', async () => {
-    const t = await startTestApp();
-    const other = await t.login('viewer', 'viewer-password');
-    const token = (await t.request(CREATE_TOKEN, {}, t.users.viewer.token)).data!.createApiToken;
+  it('ends what other sessions opened at a password change, and what a revoked or reset API token opened', async ({ app: t, admin, viewer }) => {
+    const other = await viewer.login();
+    const token = (await viewer.request(CREATE_TOKEN, {})).ok().createApiToken;
     const otherWs = wsClient(t.wsUrl, other);
     const tokenWs = wsClient(t.wsUrl, token.token);
-    const ownWs = wsClient(t.wsUrl, t.users.viewer.token);
+    const ownWs = wsClient(t.wsUrl, viewer.token);
     const otherSse = await collectSse(t.graphqlUrl, LOGS, { token: other });
     const streams = [collectWs(otherWs, LOGS), collectWs(tokenWs, LOGS), collectWs(ownWs, LOGS), otherSse];
     // The two sessions' graphql-ws subscriptions share one execution.
     await subscribed(t, 3);
     await live(t, ...streams);
 
-    await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'viewer-password', newPassword: 'new-password-1' } }, t.users.viewer.token);
+    await viewer.request(CHANGE_PASSWORD, { input: { currentPassword: 'viewer-password', newPassword: 'new-password-1' } });
     await expect.poll(() => otherWs.closes).toEqual([4403]);
     await otherSse.done;
     expect(otherSse.ending).toBe('complete');
     expect([tokenWs.closes, ownWs.closes]).toEqual([[], []]);
 
     await live(t, streams[2]!);
-    await t.request(REVOKE, { input: { id: token.apiToken.id } }, t.users.viewer.token);
+    await viewer.request(REVOKE, { input: { id: token.apiToken.id } });
     await expect.poll(() => tokenWs.closes).toEqual([4403]);
     await subscribed(t, 1);
 
-    const second = (await t.request(CREATE_TOKEN, {}, t.users.viewer.token)).data!.createApiToken;
+    const second = (await viewer.request(CREATE_TOKEN, {})).ok().createApiToken;
     const secondSse = await collectSse(t.graphqlUrl, LOGS, { token: second.token });
     await subscribed(t, 2);
-    await t.request(UPDATE_USER, { input: { id: t.users.viewer.id, password: 'reset-password-1' } }, t.users.admin.token);
+    await admin.request(UPDATE_USER, { input: { id: viewer.id, password: 'reset-password-1' } });
     await secondSse.done;
     expect(secondSse.ending).toBe('complete');
     await expect.poll(() => ownWs.closes).toEqual([4403]);
   });
 
-  it('ends a session\'s subscriptions when it expires, on the injected clock', async () => {
-    const clock = new FakeClock(Date.now());
-    const t = await startTestApp({ clock, env: { UPTOP_SESSION_TTL: '1h' } });
-    const session = await t.login('viewer', 'viewer-password');
-    clock.advance(30 * 60_000);
-    const later = await t.login('viewer', 'viewer-password');
-    const client = wsClient(t.wsUrl, session);
-    const laterClient = wsClient(t.wsUrl, later);
-    const sse = await collectSse(t.graphqlUrl, LOGS, { token: session });
-    const streams = [collectWs(client, LOGS), collectWs(laterClient, LOGS), sse];
-    await subscribed(t, 2);
-    await live(t, ...streams);
+  describe('with UPTOP_SESSION_TTL=1h', () => {
+    it.override({ appOptions: { env: { UPTOP_SESSION_TTL: '1h' } } });
 
-    clock.advance(30 * 60_000 - 1);
-    await live(t, ...streams);
-    expect(client.closes).toEqual([]);
-    // The watch may still be checking the session when time moves; advancing by 0 then fires its timer.
-    clock.advance(1);
-    await expect
-      .poll(() => {
-        clock.advance(0);
-        return [client.closes, sse.ending];
-      })
-      .toEqual([[4403], 'complete']);
-    expect(laterClient.closes).toEqual([]);
-    await live(t, streams[1]!);
-    expect(t.app.http.openSubscriptions).toBe(1);
+    it('ends a session\'s subscriptions when it expires, on the injected clock', async ({ app: t, clock, viewer }) => {
+      const session = await viewer.login();
+      clock.advance(30 * 60_000);
+      const later = await viewer.login();
+      const client = wsClient(t.wsUrl, session);
+      const laterClient = wsClient(t.wsUrl, later);
+      const sse = await collectSse(t.graphqlUrl, LOGS, { token: session });
+      const streams = [collectWs(client, LOGS), collectWs(laterClient, LOGS), sse];
+      await subscribed(t, 2);
+      await live(t, ...streams);
+
+      clock.advance(30 * 60_000 - 1);
+      await live(t, ...streams);
+      expect(client.closes).toEqual([]);
+      // The watch may still be checking the session when time moves; advancing by 0 then fires its timer.
+      clock.advance(1);
+      await expect
+        .poll(() => {
+          clock.advance(0);
+          return [client.closes, sse.ending];
+        })
+        .toEqual([[4403], 'complete']);
+      expect(laterClient.closes).toEqual([]);
+      await live(t, streams[1]!);
+      expect(t.app.http.openSubscriptions).toBe(1);
+    });
   });
 
-  it('ends a session\'s subscriptions when it expires, on the system clock', async () => {
-    const t = await startTestApp({ clock: systemClock, env: { UPTOP_SESSION_TTL: '3s' } });
-    const session = await t.login('viewer', 'viewer-password');
-    const sse = await collectSse(t.graphqlUrl, LOGS, { token: session });
-    const client = wsClient(t.wsUrl, session);
-    collectWs(client, LOGS);
-    await subscribed(t, 2);
-    await sse.done;
-    expect(sse.ending).toBe('complete');
-    await expect.poll(() => client.closes).toEqual([4403]);
-    expect((await t.request('{ me { username } }', {}, session)).data!.me).toBeNull();
+  describe('with UPTOP_SESSION_TTL=3s on the system clock', () => {
+    it.override({ appOptions: { clock: systemClock, env: { UPTOP_SESSION_TTL: '3s' } } });
+
+    it('ends a session\'s subscriptions when it expires, on the system clock', async ({ app: t, viewer }) => {
+      const session = await viewer.login();
+      const sse = await collectSse(t.graphqlUrl, LOGS, { token: session });
+      const client = wsClient(t.wsUrl, session);
+      collectWs(client, LOGS);
+      await subscribed(t, 2);
+      await sse.done;
+      expect(sse.ending).toBe('complete');
+      await expect.poll(() => client.closes).toEqual([4403]);
+      expect((await t.request('{ me { username } }', {}, session)).ok().me).toBeNull();
+    });
   });
 });
 
 describe('expired sessions', () => {
-  it('are deleted on the writer\'s retention timer, without waiting for their user\'s next login', async () => {
-    const clock = new FakeClock(Date.now());
-    const t = await startTestApp({ clock, env: { UPTOP_SESSION_TTL: '1h', UPTOP_MAINT_PRUNE_INTERVAL: '15m' } });
-    const sessions = () => t.app.deps.db.session.count();
-    expect(await sessions()).toBe(3);
-    await clock.advanceAsync(50 * 60_000);
-    const fresh = await t.login('editor', 'editor-password');
-    await clock.advanceAsync(10 * 60_000);
-    // The seeded sessions expired at 60 minutes; the prune at 60 minutes may have run just before that instant.
-    await clock.advanceAsync(15 * 60_000);
-    await expect.poll(sessions).toBe(1);
-    expect((await t.request('{ me { username } }', {}, fresh)).data!.me).toEqual({ username: 'editor' });
+  describe('with UPTOP_SESSION_TTL=1h, UPTOP_MAINT_PRUNE_INTERVAL=15m', () => {
+    it.override({ appOptions: { env: { UPTOP_SESSION_TTL: '1h', UPTOP_MAINT_PRUNE_INTERVAL: '15m' } } });
+
+    it('are deleted on the writer\'s retention timer, without waiting for their user\'s next login', async ({ app: t, clock, editor }) => {
+      const sessions = () => t.app.deps.db.session.count();
+      expect(await sessions()).toBe(3);
+      await clock.advanceAsync(50 * 60_000);
+      const fresh = await editor.login();
+      await clock.advanceAsync(10 * 60_000);
+      // The seeded sessions expired at 60 minutes; the prune at 60 minutes may have run just before that instant.
+      await clock.advanceAsync(15 * 60_000);
+      await expect.poll(sessions).toBe(1);
+      expect((await t.request('{ me { username } }', {}, fresh)).ok().me).toEqual({ username: 'editor' });
+    });
   });
 });

@@ -1,6 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/clock.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 
 const CREATE_TOKEN = `mutation($input: CreateApiTokenInput!) {
   createApiToken(input: $input) { __typename ... on ApiTokenPayload { token apiToken { id } } ... on Error { message } }
@@ -19,72 +18,67 @@ const ME = '{ me { username } }';
 
 async function mint(t: TestApp, session: string, name: string, readOnly = false): Promise<{ token: string; id: string }> {
   const res = await t.request(CREATE_TOKEN, { input: { name, readOnly } }, session);
-  const payload = res.data!.createApiToken;
+  const payload = res.ok().createApiToken;
   return { token: payload.token, id: payload.apiToken.id };
 }
 
 describe('API tokens and who may manage them', () => {
-  it('lets an ADMIN list and revoke any user\'s tokens, and no one else', async () => {
-    const t = await startTestApp();
-    const ci = await mint(t, t.users.editor.token, 'ci');
-    const adminOwn = await mint(t, t.users.admin.token, 'admin-own');
+  it('lets an ADMIN list and revoke any user\'s tokens, and no one else', async ({ app: t, admin, editor }) => {
+    const ci = await mint(t, editor.token, 'ci');
+    const adminOwn = await mint(t, admin.token, 'admin-own');
 
-    const listed = await t.request(LIST, { userId: t.users.editor.id }, t.users.admin.token);
-    expect(listed.data!.apiTokens).toEqual([{ id: ci.id, name: 'ci', user: { username: 'editor' } }]);
-    expect((await t.request(LIST, {}, t.users.admin.token)).data!.apiTokens.map((x: { name: string }) => x.name)).toEqual(['admin-own']);
-    expect((await t.request(LIST, { userId: t.users.editor.id }, t.users.editor.token)).data!.apiTokens).toHaveLength(1);
+    const listed = await admin.request(LIST, { userId: editor.id });
+    expect(listed.ok().apiTokens).toEqual([{ id: ci.id, name: 'ci', user: { username: 'editor' } }]);
+    expect((await admin.request(LIST, {})).ok().apiTokens.map((x: { name: string }) => x.name)).toEqual(['admin-own']);
+    expect((await editor.request(LIST, { userId: editor.id })).ok().apiTokens).toHaveLength(1);
 
-    const snooping = await t.request(LIST, { userId: t.users.admin.id }, t.users.editor.token);
-    expect(snooping.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const readOnlyAdmin = await mint(t, t.users.admin.token, 'ro', true);
-    expect((await t.request(LIST, { userId: t.users.editor.id }, readOnlyAdmin.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const notTheirs = await t.request(REVOKE, { input: { id: adminOwn.id } }, t.users.editor.token);
-    expect(notTheirs.data!.revokeApiToken.__typename).toBe('NotFoundError');
-    expect((await t.request(ME, {}, adminOwn.token)).data!.me).toEqual({ username: 'admin' });
+    const snooping = await editor.request(LIST, { userId: admin.id });
+    expect(snooping.code).toBe('FORBIDDEN');
+    const readOnlyAdmin = await mint(t, admin.token, 'ro', true);
+    expect((await t.request(LIST, { userId: editor.id }, readOnlyAdmin.token)).code).toBe('FORBIDDEN');
+    const notTheirs = await editor.request(REVOKE, { input: { id: adminOwn.id } });
+    expect(notTheirs.ok().revokeApiToken.__typename).toBe('NotFoundError');
+    expect((await t.request(ME, {}, adminOwn.token)).ok().me).toEqual({ username: 'admin' });
 
-    expect((await t.request(ME, {}, ci.token)).data!.me).toEqual({ username: 'editor' });
-    const revoked = await t.request(REVOKE, { input: { id: ci.id } }, t.users.admin.token);
-    expect(revoked.data!.revokeApiToken).toEqual({ __typename: 'DeletePayload', deletedId: ci.id });
-    expect((await t.request(ME, {}, ci.token)).data!.me).toBeNull();
+    expect((await t.request(ME, {}, ci.token)).ok().me).toEqual({ username: 'editor' });
+    const revoked = await admin.request(REVOKE, { input: { id: ci.id } });
+    expect(revoked.ok().revokeApiToken).toEqual({ __typename: 'DeletePayload', deletedId: ci.id });
+    expect((await t.request(ME, {}, ci.token)).ok().me).toBeNull();
   });
 
-  it('needs a session, not an API token, to change the password or mint tokens', async () => {
-    const t = await startTestApp();
-    const deploy = await mint(t, t.users.editor.token, 'deploy');
+  it('needs a session, not an API token, to change the password or mint tokens', async ({ app: t, editor }) => {
+    const deploy = await mint(t, editor.token, 'deploy');
     const tokensBefore = await t.app.deps.db.apiToken.count();
 
     const change = await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'editor-password', newPassword: 'taken-over-1' } }, deploy.token);
-    expect(change.data!.changePassword).toEqual({ __typename: 'ForbiddenError', message: expect.stringMatching(/session/) });
+    expect(change.ok().changePassword).toEqual({ __typename: 'ForbiddenError', message: expect.stringMatching(/session/) });
     const more = await t.request(CREATE_TOKEN, { input: { name: 'more', readOnly: false } }, deploy.token);
-    expect(more.data!.createApiToken).toEqual({ __typename: 'ForbiddenError', message: expect.stringMatching(/session/) });
+    expect(more.ok().createApiToken).toEqual({ __typename: 'ForbiddenError', message: expect.stringMatching(/session/) });
 
     expect(await t.app.deps.db.apiToken.count()).toBe(tokensBefore);
-    expect(await t.login('editor', 'editor-password')).toMatch(/^uts_/);
-    expect((await t.request(ME, {}, t.users.editor.token)).data!.me).toEqual({ username: 'editor' });
+    expect(await editor.login()).toMatch(/^uts_/);
+    expect((await editor.request(ME, {})).ok().me).toEqual({ username: 'editor' });
   });
 
-  it('keeps a user\'s API tokens on their own password change and says so; an admin reset revokes them', async () => {
-    const t = await startTestApp();
-    const grafana = await mint(t, t.users.viewer.token, 'grafana', true);
-    const other = await t.login('viewer', 'viewer-password');
+  it('keeps a user\'s API tokens on their own password change and says so; an admin reset revokes them', async ({ app: t, admin, viewer }) => {
+    const grafana = await mint(t, viewer.token, 'grafana', true);
+    const other = await viewer.login();
 
-    const changed = await t.request(CHANGE_PASSWORD, { input: { currentPassword: 'viewer-password', newPassword: 'new-password-1' } }, t.users.viewer.token);
-    expect(changed.data!.changePassword).toEqual({ __typename: 'ChangePasswordPayload', user: { username: 'viewer' }, sessionsEnded: 1, apiTokensKept: 1 });
-    expect((await t.request(ME, {}, other)).data!.me).toBeNull();
-    expect((await t.request(ME, {}, grafana.token)).data!.me).toEqual({ username: 'viewer' });
+    const changed = await viewer.request(CHANGE_PASSWORD, { input: { currentPassword: 'viewer-password', newPassword: 'new-password-1' } });
+    expect(changed.ok().changePassword).toEqual({ __typename: 'ChangePasswordPayload', user: { username: 'viewer' }, sessionsEnded: 1, apiTokensKept: 1 });
+    expect((await t.request(ME, {}, other)).ok().me).toBeNull();
+    expect((await t.request(ME, {}, grafana.token)).ok().me).toEqual({ username: 'viewer' });
 
-    const reset = await t.request(RESET, { input: { id: t.users.viewer.id, password: 'reset-password-1' } }, t.users.admin.token);
-    expect(reset.data!.updateUser.__typename).toBe('UserPayload');
-    expect((await t.request(ME, {}, grafana.token)).data!.me).toBeNull();
-    expect((await t.request(ME, {}, t.users.viewer.token)).data!.me).toBeNull();
+    const reset = await admin.request(RESET, { input: { id: viewer.id, password: 'reset-password-1' } });
+    expect(reset.ok().updateUser.__typename).toBe('UserPayload');
+    expect((await t.request(ME, {}, grafana.token)).ok().me).toBeNull();
+    expect((await viewer.request(ME, {})).ok().me).toBeNull();
     expect(await t.app.deps.db.apiToken.count({ where: { user: { username: 'viewer' } } })).toBe(0);
-    expect((await t.request(ME, {}, t.users.admin.token)).data!.me).toEqual({ username: 'admin' });
+    expect((await admin.request(ME, {})).ok().me).toEqual({ username: 'admin' });
   });
 
-  it('records lastUsedAt through the writer at most once a minute per token', async () => {
-    const clock = new FakeClock(Date.now());
-    const t = await startTestApp({ clock });
-    const ci = await mint(t, t.users.editor.token, 'ci');
+  it('records lastUsedAt through the writer at most once a minute per token', async ({ app: t, clock, editor }) => {
+    const ci = await mint(t, editor.token, 'ci');
     const lastUsed = async () => {
       await t.app.deps.writer.flush();
       return (await t.app.deps.db.apiToken.findFirstOrThrow({ where: { name: 'ci' } })).lastUsedAt?.getTime() ?? null;

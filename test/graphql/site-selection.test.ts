@@ -1,9 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { vi } from 'vitest';
 import type { AppOverrides } from '../../src/app.ts';
 import type { Db } from '../../src/db/client.ts';
 import { decodeId } from '../../src/graphql/ids.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { collectWs, wsClient, type Collected } from '../helpers/clients.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 
 /** Every column the Site type shows, the secrets among them, and live fields. */
@@ -53,7 +54,7 @@ async function seed(t: TestApp) {
     authUsername: 'u',
     authSecret: 's3cret',
     description: 'the API',
-    alertChannelIds: [channel.data!.createAlertChannel.alertChannel.id],
+    alertChannelIds: [channel.ok().createAlertChannel.alertChannel.id],
   });
   const push = await createSite(t, { name: 'job', type: 'PUSH' });
   return { group, http, push };
@@ -81,85 +82,88 @@ async function received(collected: Collected, count: number) {
 async function queried(t: TestApp, token: string, id: string, selection: string) {
   const res = await t.request<{ site: Record<string, unknown> }>(siteQuery(selection), { id }, token);
   expect(res.errors).toBeUndefined();
-  return res.data!.site;
+  return res.ok().site;
 }
 
 describe('the site of a subscription event', () => {
-  it('comes from the engine without a query per event, as a query shows it, secrets by role', async () => {
+  it.override({ appOptions: { runCheck } });
+
+  describe('with the reader\'s Site queries counted', () => {
     const { counter, wrapReadDb } = countSiteQueries();
-    const t = await startTestApp({ wrapReadDb, runCheck });
-    const { http, push } = await seed(t);
-    const asEditor = await subscribe(t, t.users.editor.token, COLUMNS);
-    const asViewer = await subscribe(t, t.users.viewer.token, COLUMNS);
+    it.override({ appOptions: { wrapReadDb, runCheck } });
 
-    counter.site = 0;
-    for (const [i, id] of [http.id, push.id, http.id].entries()) publish(t, id, `event ${i}`);
-    const [editorSites, viewerSites] = await Promise.all([received(asEditor, 3), received(asViewer, 3)]);
-    expect(counter.site).toBe(0);
+    it('comes from the engine without a query per event, as a query shows it, secrets by role', async ({ app: t, editor, viewer }) => {
+      const { http, push } = await seed(t);
+      const asEditor = await subscribe(t, editor.token, COLUMNS);
+      const asViewer = await subscribe(t, viewer.token, COLUMNS);
 
-    expect(editorSites[0]).toEqual(await queried(t, t.users.editor.token, http.id, COLUMNS));
-    expect(editorSites[1]).toEqual(await queried(t, t.users.editor.token, push.id, COLUMNS));
-    expect(viewerSites[0]).toEqual(await queried(t, t.users.viewer.token, http.id, COLUMNS));
-    expect(viewerSites[1]).toEqual(await queried(t, t.users.viewer.token, push.id, COLUMNS));
-    expect(editorSites[0]).toMatchObject({ name: 'api', hasAuthSecret: true, authUsername: 'u', httpHeaders: { 'X-Key': 'k' } });
-    expect(editorSites[1]!.pushToken).toBe(push.pushToken);
-    expect(viewerSites[0]).toMatchObject({ hasAuthSecret: true, httpHeaders: null });
-    expect(viewerSites[1]!.pushToken).toBeNull();
+      counter.site = 0;
+      for (const [i, id] of [http.id, push.id, http.id].entries()) publish(t, id, `event ${i}`);
+      const [editorSites, viewerSites] = await Promise.all([received(asEditor, 3), received(asViewer, 3)]);
+      expect(counter.site).toBe(0);
+
+      expect(editorSites[0]).toEqual(await queried(t, editor.token, http.id, COLUMNS));
+      expect(editorSites[1]).toEqual(await queried(t, editor.token, push.id, COLUMNS));
+      expect(viewerSites[0]).toEqual(await queried(t, viewer.token, http.id, COLUMNS));
+      expect(viewerSites[1]).toEqual(await queried(t, viewer.token, push.id, COLUMNS));
+      expect(editorSites[0]).toMatchObject({ name: 'api', hasAuthSecret: true, authUsername: 'u', httpHeaders: { 'X-Key': 'k' } });
+      expect(editorSites[1]!.pushToken).toBe(push.pushToken);
+      expect(viewerSites[0]).toMatchObject({ hasAuthSecret: true, httpHeaders: null });
+      expect(viewerSites[1]!.pushToken).toBeNull();
+    });
   });
 
-  it('follows a change to the site at once', async () => {
-    const t = await startTestApp({ runCheck });
+  it('follows a change to the site at once', async ({ app: t, editor, viewer }) => {
     const { http } = await seed(t);
-    const sub = await subscribe(t, t.users.viewer.token, 'name description hasAuthSecret updatedAt');
-    const res = await t.request(
+    const sub = await subscribe(t, viewer.token, 'name description hasAuthSecret updatedAt');
+    const res = await editor.request(
       'mutation($input: UpdateSiteInput!) { updateSite(input: $input) { __typename ... on Error { message } } }',
-      { input: { id: http.id, name: 'api v2', description: '', authType: 'NONE', authUsername: null, authSecret: null } },
-      t.users.editor.token,
-    );
+      { input: { id: http.id, name: 'api v2', description: '', authType: 'NONE', authUsername: null, authSecret: null } });
     expect(res.data).toEqual({ updateSite: { __typename: 'SitePayload' } });
     publish(t, http.id, 'after update');
     const [site] = await received(sub, 1);
-    expect(site).toEqual(await queried(t, t.users.viewer.token, http.id, 'name description hasAuthSecret updatedAt'));
+    expect(site).toEqual(await queried(t, viewer.token, http.id, 'name description hasAuthSecret updatedAt'));
     expect(site).toMatchObject({ name: 'api v2', description: '', hasAuthSecret: false });
   });
 
-  it('shows a stored secret that cannot be opened as set, as the database does', async () => {
-    const t = await startTestApp({ runCheck });
+  it('shows a stored secret that cannot be opened as set, as the database does', async ({ app: t, viewer }) => {
     const { http } = await seed(t);
     const rowId = decodeId(http.id, 'Site')!;
     await t.app.deps.writer.submit((tx) => tx.site.update({ where: { id: rowId }, data: { authSecret: 'not sealed by this key' } }));
     await t.app.deps.engine.siteChanged(rowId);
     expect(t.app.deps.engine.getSite(rowId)?.hasAuthSecret).toBe(true);
-    const sub = await subscribe(t, t.users.viewer.token, 'hasAuthSecret');
+    const sub = await subscribe(t, viewer.token, 'hasAuthSecret');
     publish(t, http.id, 'secret');
     expect(await received(sub, 1)).toEqual([{ hasAuthSecret: true }]);
   });
 
-  it('reads relations from the database once per event, shared by every subscription with that selection', async () => {
+  describe('with the reader\'s Site queries counted', () => {
     const { counter, wrapReadDb } = countSiteQueries();
-    const t = await startTestApp({ wrapReadDb, runCheck });
-    const { group, http } = await seed(t);
-    const asEditor = await subscribe(t, t.users.editor.token, RELATIONS);
-    const asViewer = await subscribe(t, t.users.viewer.token, RELATIONS);
+    it.override({ appOptions: { wrapReadDb, runCheck } });
 
-    counter.site = 0;
-    publish(t, http.id, 'child');
-    const [[editorSite], [viewerSite]] = await Promise.all([received(asEditor, 1), received(asViewer, 1)]);
-    expect(counter.site).toBe(1);
-    expect(editorSite).toEqual({ name: 'api', parent: { name: 'group' }, children: [], alertChannels: [{ name: 'ops' }] });
-    expect(viewerSite).toEqual(editorSite);
+    it('reads relations from the database once per event, shared by every subscription with that selection', async ({ app: t, editor, viewer }) => {
+      const { group, http } = await seed(t);
+      const asEditor = await subscribe(t, editor.token, RELATIONS);
+      const asViewer = await subscribe(t, viewer.token, RELATIONS);
 
-    publish(t, group.id, 'group');
-    const [, groupSite] = await received(asViewer, 2);
-    expect(groupSite).toEqual(await queried(t, t.users.viewer.token, group.id, RELATIONS));
-    expect(groupSite).toMatchObject({ parent: null, children: [{ name: 'api' }] });
+      counter.site = 0;
+      publish(t, http.id, 'child');
+      const [[editorSite], [viewerSite]] = await Promise.all([received(asEditor, 1), received(asViewer, 1)]);
+      expect(counter.site).toBe(1);
+      expect(editorSite).toEqual({ name: 'api', parent: { name: 'group' }, children: [], alertChannels: [{ name: 'ops' }] });
+      expect(viewerSite).toEqual(editorSite);
+
+      publish(t, group.id, 'group');
+      const [, groupSite] = await received(asViewer, 2);
+      expect(groupSite).toEqual(await queried(t, viewer.token, group.id, RELATIONS));
+      expect(groupSite).toMatchObject({ parent: null, children: [{ name: 'api' }] });
+    });
   });
 
-  it('is an error, as before, once the site is deleted', async () => {
-    const t = await startTestApp({ runCheck });
+  it('is an error, as before, once the site is deleted', async ({ app: t, editor, viewer }) => {
     const { push } = await seed(t);
-    const sub = await subscribe(t, t.users.viewer.token, 'name');
-    const res = await t.request('mutation($input: DeleteInput!) { deleteSite(input: $input) { __typename } }', { input: { id: push.id } }, t.users.editor.token);
+    const sub = await subscribe(t, viewer.token, 'name');
+    const res = await editor.request('mutation($input: DeleteInput!) { deleteSite(input: $input) { __typename } }', { input: { id: push.id } });
     expect(res.data).toEqual({ deleteSite: { __typename: 'DeletePayload' } });
     publish(t, push.id, 'gone');
     await vi.waitFor(() => expect(sub.results).toHaveLength(1), { timeout: 5000, interval: 10 });
@@ -168,25 +172,30 @@ describe('the site of a subscription event', () => {
 });
 
 describe('the site of a mutation payload', () => {
-  it('answers columns from the written row and reads the row again only for relations', async () => {
+  it.override({ appOptions: { runCheck } });
+
+  describe('with the reader\'s Site queries counted', () => {
     const { counter, wrapReadDb } = countSiteQueries();
-    const t = await startTestApp({ wrapReadDb, runCheck });
-    const { http } = await seed(t);
-    const update = async (selection: string, name: string) => {
-      const before = counter.site;
-      const res = await t.request<{ updateSite: { site: Record<string, unknown> } }>(
-        `mutation($input: UpdateSiteInput!) { updateSite(input: $input) { ... on SitePayload { site { ${selection} } } } }`,
-        { input: { id: http.id, name } },
-        t.users.editor.token,
-      );
-      expect(res.errors).toBeUndefined();
-      return { site: res.data!.updateSite.site, reads: counter.site - before };
-    };
-    const columns = await update(COLUMNS, 'api 2');
-    expect(columns.site).toEqual(await queried(t, t.users.editor.token, http.id, COLUMNS));
-    expect(columns.site).toMatchObject({ name: 'api 2', hasAuthSecret: true, httpHeaders: { 'X-Key': 'k' } });
-    const relations = await update(`${RELATIONS} hasAuthSecret`, 'api 3');
-    expect(relations.site).toEqual({ name: 'api 3', parent: { name: 'group' }, children: [], alertChannels: [{ name: 'ops' }], hasAuthSecret: true });
-    expect(relations.reads).toBe(columns.reads + 1);
+    it.override({ appOptions: { wrapReadDb, runCheck } });
+
+    it('answers columns from the written row and reads the row again only for relations', async ({ app: t, editor }) => {
+      const { http } = await seed(t);
+      const update = async (selection: string, name: string) => {
+        const before = counter.site;
+        const res = await t.request<{ updateSite: { site: Record<string, unknown> } }>(
+          `mutation($input: UpdateSiteInput!) { updateSite(input: $input) { ... on SitePayload { site { ${selection} } } } }`,
+          { input: { id: http.id, name } },
+          editor.token,
+        );
+        expect(res.errors).toBeUndefined();
+        return { site: res.ok().updateSite.site, reads: counter.site - before };
+      };
+      const columns = await update(COLUMNS, 'api 2');
+      expect(columns.site).toEqual(await queried(t, editor.token, http.id, COLUMNS));
+      expect(columns.site).toMatchObject({ name: 'api 2', hasAuthSecret: true, httpHeaders: { 'X-Key': 'k' } });
+      const relations = await update(`${RELATIONS} hasAuthSecret`, 'api 3');
+      expect(relations.site).toEqual({ name: 'api 3', parent: { name: 'group' }, children: [], alertChannels: [{ name: 'ops' }], hasAuthSecret: true });
+      expect(relations.reads).toBe(columns.reads + 1);
+    });
   });
 });
