@@ -9,7 +9,7 @@ const DEFAULT_UPTIME_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * The columns the Check and StateChange types read. Events carry exactly these and no row id, which those types
- * never show, so an event passes for a row (the casts below).
+ * never show, so an event passes for a row (the casts in site-events.ts).
  */
 export type CheckShape = Pick<Check, 'siteId' | 'checkedAt' | 'up' | 'status' | 'latencyMs' | 'statusCode' | 'message'>;
 export type StateChangeShape = Pick<StateChange, 'siteId' | 'fromStatus' | 'toStatus' | 'reason' | 'changedAt'>;
