@@ -20,9 +20,9 @@ export class MaintenanceTimer {
 
   constructor(private readonly options: MaintenanceTimerOptions) {}
 
-  /** A maintenance-type window covers the site now (global, direct, or on its group). */
-  covers(siteId: number, parentId: number | null): boolean {
-    return this.index.covers(siteId, parentId, this.options.clock.nowMs());
+  /** A maintenance-type window covers the site at `nowMs` (global, direct, or on its group). */
+  covers(siteId: number, parentId: number | null, nowMs = this.options.clock.nowMs()): boolean {
+    return this.index.covers(siteId, parentId, nowMs);
   }
 
   coversSite(site: { id: number; parentId: number | null }): boolean {

@@ -97,7 +97,8 @@ export class SiteRuns {
    */
   private evaluateGroup(entry: SiteEntry, scheduled: boolean): void {
     const { clock, sites, maintenance } = this.options;
-    const verdict = groupStatus(sites.childStates(entry.site.id), (child) => maintenance.covers(child.siteId, child.parentId));
+    const nowMs = clock.nowMs();
+    const verdict = groupStatus(sites.childStates(entry.site.id), (child) => maintenance.covers(child.siteId, child.parentId, nowMs));
     if (!scheduled && verdict.status === entry.state.status) return;
     const now = clock.now();
     const t = applyGroupStatus(entry.state, verdict.status, verdict.reason, entry.site, now, silenceOf(entry, maintenance));
