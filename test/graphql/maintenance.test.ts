@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { graphql } from '../gql/index.ts';
-import { startTestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { globalId } from '../helpers/ids.ts';
 import { createSite } from '../helpers/sites.ts';
 
 const CreateWindow = graphql(`
@@ -63,153 +63,160 @@ function windowOf(result: { __typename: string }) {
 }
 
 describe('maintenance windows', () => {
-  it('creates a one-off window that starts now, covers its site, and can be ended and deleted', async () => {
-    const clock = new FakeClock(Date.UTC(2026, 4, 4, 10));
-    const t = await startTestApp({ clock });
-    const { id: siteId } = await createSite(t, { name: 'db', type: 'PUSH' });
+  describe('on 4 May 2026 at 10:00 UTC', () => {
+    it.override('clock', () => new FakeClock(Date.UTC(2026, 4, 4, 10)));
 
-    const created = await t.request(CreateWindow, { input: { title: 'db upgrade', siteId } }, t.users.editor.token);
-    expect(created.data!.createMaintenanceWindow).toMatchObject({
-      __typename: 'MaintenanceWindowPayload',
-      maintenanceWindow: {
-        title: 'db upgrade',
-        description: '',
-        type: 'MAINTENANCE',
-        site: { id: siteId },
-        startsAt: clock.now().toISOString(),
-        endsAt: null,
-        active: true,
-        recurrence: null,
-        createdBy: 'editor',
-      },
+    it('creates a one-off window that starts now, covers its site, and can be ended and deleted', async ({ app: t, clock, editor, viewer }) => {
+      const { id: siteId } = await createSite(t, { name: 'db', type: 'PUSH' });
+
+      const created = await editor.request(CreateWindow, { input: { title: 'db upgrade', siteId } });
+      expect(created.ok().createMaintenanceWindow).toMatchObject({
+        __typename: 'MaintenanceWindowPayload',
+        maintenanceWindow: {
+          title: 'db upgrade',
+          description: '',
+          type: 'MAINTENANCE',
+          site: { id: siteId },
+          startsAt: clock.now().toISOString(),
+          endsAt: null,
+          active: true,
+          recurrence: null,
+          createdBy: 'editor',
+        },
+      });
+      const w = windowOf(created.ok().createMaintenanceWindow);
+      expect((await viewer.request(SiteMaintenance, { id: siteId })).ok().site).toEqual({ inMaintenance: true, displayStatus: 'MAINTENANCE' });
+
+      clock.advance(60_000);
+      const ended = await editor.request(EndWindow, { input: { id: w.id } });
+      expect(ended.ok().endMaintenanceWindow).toEqual({
+        __typename: 'MaintenanceWindowPayload',
+        maintenanceWindow: { id: w.id, endsAt: clock.now().toISOString(), active: false },
+      });
+      expect((await viewer.request(SiteMaintenance, { id: siteId })).ok().site!.inMaintenance).toBe(false);
+      const twice = await editor.request(EndWindow, { input: { id: w.id } });
+      expect(twice.ok().endMaintenanceWindow.__typename).toBe('ConflictError');
+
+      const deleted = await editor.request(DeleteWindow, { input: { id: w.id } });
+      expect(deleted.ok().deleteMaintenanceWindow).toEqual({ __typename: 'DeletePayload', deletedId: w.id });
+      expect((await editor.request(DeleteWindow, { input: { id: w.id } })).ok().deleteMaintenanceWindow.__typename).toBe('NotFoundError');
     });
-    const w = windowOf(created.data!.createMaintenanceWindow);
-    expect((await t.request(SiteMaintenance, { id: siteId }, t.users.viewer.token)).data!.site).toEqual({ inMaintenance: true, displayStatus: 'MAINTENANCE' });
-
-    clock.advance(60_000);
-    const ended = await t.request(EndWindow, { input: { id: w.id } }, t.users.editor.token);
-    expect(ended.data!.endMaintenanceWindow).toEqual({
-      __typename: 'MaintenanceWindowPayload',
-      maintenanceWindow: { id: w.id, endsAt: clock.now().toISOString(), active: false },
-    });
-    expect((await t.request(SiteMaintenance, { id: siteId }, t.users.viewer.token)).data!.site!.inMaintenance).toBe(false);
-    const twice = await t.request(EndWindow, { input: { id: w.id } }, t.users.editor.token);
-    expect(twice.data!.endMaintenanceWindow.__typename).toBe('ConflictError');
-
-    const deleted = await t.request(DeleteWindow, { input: { id: w.id } }, t.users.editor.token);
-    expect(deleted.data!.deleteMaintenanceWindow).toEqual({ __typename: 'DeletePayload', deletedId: w.id });
-    expect((await t.request(DeleteWindow, { input: { id: w.id } }, t.users.editor.token)).data!.deleteMaintenanceWindow.__typename).toBe('NotFoundError');
   });
 
-  it('an INCIDENT window is active but does not put monitors in maintenance', async () => {
-    const t = await startTestApp();
+  it('an INCIDENT window is active but does not put monitors in maintenance', async ({ app: t, editor, viewer }) => {
     const { id: siteId } = await createSite(t, { name: 'web', type: 'PUSH' });
-    const created = await t.request(CreateWindow, { input: { title: 'outage at provider', type: 'INCIDENT' } }, t.users.editor.token);
-    expect(windowOf(created.data!.createMaintenanceWindow).active).toBe(true);
-    expect((await t.request(SiteMaintenance, { id: siteId }, t.users.viewer.token)).data!.site!.inMaintenance).toBe(false);
+    const created = await editor.request(CreateWindow, { input: { title: 'outage at provider', type: 'INCIDENT' } });
+    expect(windowOf(created.ok().createMaintenanceWindow).active).toBe(true);
+    expect((await viewer.request(SiteMaintenance, { id: siteId })).ok().site!.inMaintenance).toBe(false);
   });
 
-  it('a recurring window is active during each occurrence, in its timezone', async () => {
-    // 2026-07-01 00:30 UTC is 02:30 in Berlin (summer time).
-    const clock = new FakeClock(Date.UTC(2026, 6, 1, 0, 30));
-    const t = await startTestApp({ clock });
-    const created = await t.request(CreateWindow, {
-      input: { title: 'nightly backup', recurrence: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlin', startsAt: '2026-06-01T00:00:00Z' },
-    }, t.users.editor.token);
-    expect(created.data!.createMaintenanceWindow).toMatchObject({
-      maintenanceWindow: { recurrence: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlin', active: true, endsAt: null },
+  describe('on 1 July 2026 at 00:30 UTC', () => {
+    it.override('clock', () => new FakeClock(Date.UTC(2026, 6, 1, 0, 30)));
+
+    it('a recurring window is active during each occurrence, in its timezone', async ({ clock, editor, viewer }) => {
+      // 2026-07-01 00:30 UTC is 02:30 in Berlin (summer time).
+      const created = await editor.request(CreateWindow, {
+        input: { title: 'nightly backup', recurrence: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlin', startsAt: '2026-06-01T00:00:00Z' },
+      });
+      expect(created.ok().createMaintenanceWindow).toMatchObject({
+        maintenanceWindow: { recurrence: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlin', active: true, endsAt: null },
+      });
+      clock.advance(45 * 60_000);
+      const after = await viewer.request(Windows, { active: true });
+      expect(after.ok().maintenanceWindows.totalCount).toBe(0);
+      clock.advance(23 * 3600_000);
+      const next = await viewer.request(Windows, { active: true });
+      expect(next.ok().maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['nightly backup']);
     });
-    clock.advance(45 * 60_000);
-    const after = await t.request(Windows, { active: true }, t.users.viewer.token);
-    expect(after.data!.maintenanceWindows.totalCount).toBe(0);
-    clock.advance(23 * 3600_000);
-    const next = await t.request(Windows, { active: true }, t.users.viewer.token);
-    expect(next.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['nightly backup']);
   });
 
-  it('filters by active, pages newest first, and refuses bad input naming the field', async () => {
-    const clock = new FakeClock(Date.UTC(2026, 0, 10));
-    const t = await startTestApp({ clock });
-    const now = clock.nowMs();
-    const iso = (ms: number) => new Date(now + ms).toISOString();
-    for (const [title, startsAt, endsAt] of [
-      ['past', iso(-7200_000), iso(-3600_000)],
-      ['current', iso(-60_000), iso(3600_000)],
-      ['future', iso(3600_000), null],
-    ] as const) {
-      const res = await t.request(CreateWindow, { input: { title, startsAt, endsAt } }, t.users.editor.token);
-      expect(res.data!.createMaintenanceWindow.__typename).toBe('MaintenanceWindowPayload');
-    }
-    const all = await t.request(Windows, { first: 2 }, t.users.viewer.token);
-    expect(all.data!.maintenanceWindows.totalCount).toBe(3);
-    expect(all.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['future', 'current']);
-    const rest = await t.request(Windows, { first: 2, after: all.data!.maintenanceWindows.pageInfo.endCursor }, t.users.viewer.token);
-    expect(rest.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['past']);
-    const active = await t.request(Windows, { active: true }, t.users.viewer.token);
-    expect(active.data!.maintenanceWindows.edges.map((e) => [e.node.title, e.node.active])).toEqual([['current', true]]);
-    const inactive = await t.request(Windows, { active: false }, t.users.viewer.token);
-    expect(inactive.data!.maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['future', 'past']);
+  describe('on 10 January 2026', () => {
+    it.override('clock', () => new FakeClock(Date.UTC(2026, 0, 10)));
 
-    const before = await t.app.deps.db.maintenanceWindow.count();
-    const cases: [Record<string, unknown>, string][] = [
-      [{ title: '' }, 'title'],
-      [{ title: 'x', startsAt: iso(0), endsAt: iso(-1000) }, 'endsAt'],
-      [{ title: 'x', siteId: Buffer.from('Site:5').toString('base64') }, 'siteId'],
-      [{ title: 'x', siteId: 'garbage' }, 'siteId'],
-      [{ title: 'x', recurrence: 'every day', durationMinutes: 30 }, 'recurrence'],
-      [{ title: 'x', recurrence: '0 2 * * *' }, 'durationMinutes'],
-      [{ title: 'x', recurrence: '0 2 * * *', durationMinutes: 0 }, 'durationMinutes'],
-      [{ title: 'x', recurrence: '0 2 * * *', durationMinutes: 30, timezone: 'Mars/Olympus' }, 'timezone'],
-      [{ title: 'x', durationMinutes: 30 }, 'durationMinutes'],
-    ];
-    for (const [input, field] of cases) {
-      const res = await t.request(CreateWindow, { input: input as never }, t.users.editor.token);
-      expect(res.data!.createMaintenanceWindow, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', field });
-    }
-    expect(await t.app.deps.db.maintenanceWindow.count()).toBe(before);
+    it('filters by active, pages newest first, and refuses bad input naming the field', async ({ app: t, clock, editor, viewer }) => {
+      const now = clock.nowMs();
+      const iso = (ms: number) => new Date(now + ms).toISOString();
+      for (const [title, startsAt, endsAt] of [
+        ['past', iso(-7200_000), iso(-3600_000)],
+        ['current', iso(-60_000), iso(3600_000)],
+        ['future', iso(3600_000), null],
+      ] as const) {
+        const res = await editor.request(CreateWindow, { input: { title, startsAt, endsAt } });
+        expect(res.ok().createMaintenanceWindow.__typename).toBe('MaintenanceWindowPayload');
+      }
+      const all = await viewer.request(Windows, { first: 2 });
+      expect(all.ok().maintenanceWindows.totalCount).toBe(3);
+      expect(all.ok().maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['future', 'current']);
+      const rest = await viewer.request(Windows, { first: 2, after: all.ok().maintenanceWindows.pageInfo.endCursor });
+      expect(rest.ok().maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['past']);
+      const active = await viewer.request(Windows, { active: true });
+      expect(active.ok().maintenanceWindows.edges.map((e) => [e.node.title, e.node.active])).toEqual([['current', true]]);
+      const inactive = await viewer.request(Windows, { active: false });
+      expect(inactive.ok().maintenanceWindows.edges.map((e) => e.node.title)).toEqual(['future', 'past']);
+
+      const before = await t.app.deps.db.maintenanceWindow.count();
+      const cases: [Record<string, unknown>, string][] = [
+        [{ title: '' }, 'title'],
+        [{ title: 'x', startsAt: iso(0), endsAt: iso(-1000) }, 'endsAt'],
+        [{ title: 'x', siteId: globalId('Site', 5) }, 'siteId'],
+        [{ title: 'x', siteId: 'garbage' }, 'siteId'],
+        [{ title: 'x', recurrence: 'every day', durationMinutes: 30 }, 'recurrence'],
+        [{ title: 'x', recurrence: '0 2 * * *' }, 'durationMinutes'],
+        [{ title: 'x', recurrence: '0 2 * * *', durationMinutes: 0 }, 'durationMinutes'],
+        [{ title: 'x', recurrence: '0 2 * * *', durationMinutes: 30, timezone: 'Mars/Olympus' }, 'timezone'],
+        [{ title: 'x', durationMinutes: 30 }, 'durationMinutes'],
+      ];
+      for (const [input, field] of cases) {
+        const res = await editor.request(CreateWindow, { input: input as never });
+        expect(res.ok().createMaintenanceWindow, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', field });
+      }
+      expect(await t.app.deps.db.maintenanceWindow.count()).toBe(before);
+    });
   });
 
-  it('refuses a recurrence firing more than once a minute, naming the field, and writes nothing', async () => {
-    const t = await startTestApp();
+  it('refuses a recurrence firing more than once a minute, naming the field, and writes nothing', async ({ app: t, editor }) => {
     for (const recurrence of ['* * * * * *', '*/30 * * * * *', '0,30 * * * * *']) {
-      const res = await t.request(CreateWindow, { input: { title: 'x', recurrence, durationMinutes: 7 * 24 * 60 } }, t.users.editor.token);
-      expect(res.data!.createMaintenanceWindow, recurrence).toEqual({
+      const res = await editor.request(CreateWindow, { input: { title: 'x', recurrence, durationMinutes: 7 * 24 * 60 } });
+      expect(res.ok().createMaintenanceWindow, recurrence).toEqual({
         __typename: 'ValidationError',
         field: 'recurrence',
         message: expect.stringContaining('fires more than once a minute'),
       });
     }
     expect(await t.app.deps.db.maintenanceWindow.count()).toBe(0);
-    const everyMinute = await t.request(CreateWindow, { input: { title: 'x', recurrence: '0 * * * * *', durationMinutes: 1 } }, t.users.editor.token);
-    expect(everyMinute.data!.createMaintenanceWindow.__typename).toBe('MaintenanceWindowPayload');
+    const everyMinute = await editor.request(CreateWindow, { input: { title: 'x', recurrence: '0 * * * * *', durationMinutes: 1 } });
+    expect(everyMinute.ok().createMaintenanceWindow.__typename).toBe('MaintenanceWindowPayload');
   });
 
-  it('answers `active` as the engine does through the DST fall-back day: an occurrence at each 02:30', async () => {
-    // 25 October 2026, Europe/Berlin: 02:30 CEST is 00:30 UTC; clocks go back at 03:00 CEST; 02:30 CET is 01:30 UTC.
-    const clock = new FakeClock(Date.parse('2026-10-24T23:00:00Z'));
-    const t = await startTestApp({ clock, env: { UPTOP_RECONCILE_INTERVAL: '1d' } });
-    const { id: siteId } = await createSite(t, { name: 'db', type: 'PUSH' });
-    const created = await t.request(CreateWindow, {
-      input: { title: 'nightly', recurrence: '30 2 * * *', durationMinutes: 20, timezone: 'Europe/Berlin', startsAt: '2026-10-01T00:00:00Z' },
-    }, t.users.editor.token);
-    const w = windowOf(created.data!.createMaintenanceWindow);
-    const seen: [string, boolean, boolean][] = [];
-    for (const at of ['00:29', '00:30', '00:49', '00:50', '01:00', '01:29', '01:30', '01:49', '01:50', '02:30']) {
-      clock.advance(Date.parse(`2026-10-25T${at}:00Z`) - clock.nowMs());
-      const res = await t.request(WindowAndSite, { window: w.id, site: siteId }, t.users.viewer.token);
-      seen.push([at, (res.data!.node as { active: boolean }).active, res.data!.site!.inMaintenance]);
-    }
-    expect(seen).toEqual([
-      ['00:29', false, false],
-      ['00:30', true, true],
-      ['00:49', true, true],
-      ['00:50', false, false],
-      ['01:00', false, false],
-      ['01:29', false, false],
-      ['01:30', true, true],
-      ['01:49', true, true],
-      ['01:50', false, false],
-      ['02:30', false, false],
-    ]);
+  describe('from 2026-10-24T23:00Z with a daily reconcile', () => {
+    it.override('clock', () => new FakeClock(Date.parse('2026-10-24T23:00:00Z')));
+    it.override({ appOptions: { env: { UPTOP_RECONCILE_INTERVAL: '1d' } } });
+
+    it('answers `active` as the engine does through the DST fall-back day: an occurrence at each 02:30', async ({ app: t, clock, editor, viewer }) => {
+      // 25 October 2026, Europe/Berlin: 02:30 CEST is 00:30 UTC; clocks go back at 03:00 CEST; 02:30 CET is 01:30 UTC.
+      const { id: siteId } = await createSite(t, { name: 'db', type: 'PUSH' });
+      const created = await editor.request(CreateWindow, {
+        input: { title: 'nightly', recurrence: '30 2 * * *', durationMinutes: 20, timezone: 'Europe/Berlin', startsAt: '2026-10-01T00:00:00Z' },
+      });
+      const w = windowOf(created.ok().createMaintenanceWindow);
+      const seen: [string, boolean, boolean][] = [];
+      for (const at of ['00:29', '00:30', '00:49', '00:50', '01:00', '01:29', '01:30', '01:49', '01:50', '02:30']) {
+        clock.advance(Date.parse(`2026-10-25T${at}:00Z`) - clock.nowMs());
+        const res = await viewer.request(WindowAndSite, { window: w.id, site: siteId });
+        seen.push([at, (res.ok().node as { active: boolean }).active, res.ok().site!.inMaintenance]);
+      }
+      expect(seen).toEqual([
+        ['00:29', false, false],
+        ['00:30', true, true],
+        ['00:49', true, true],
+        ['00:50', false, false],
+        ['01:00', false, false],
+        ['01:29', false, false],
+        ['01:30', true, true],
+        ['01:49', true, true],
+        ['01:50', false, false],
+        ['02:30', false, false],
+      ]);
+    });
   });
 });
