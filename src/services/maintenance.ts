@@ -3,7 +3,7 @@ import { RecurrenceError } from '../engine/errors.ts';
 import { MAX_DURATION_MINUTES, validateRecurrence, WindowStates, type WindowRow } from '../engine/maintenance.ts';
 import { MaintenanceType, type MaintenanceWindow } from '../generated/prisma/client.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
 const windowSchema = z.strictObject({
@@ -55,17 +55,21 @@ export function createMaintenanceService(deps: ServiceDeps): MaintenanceService 
       const w = parseOrThrow(windowSchema, present);
       const now = clock.now();
       const startsAt = w.startsAt ?? now;
-      if (w.endsAt && w.endsAt.getTime() <= startsAt.getTime()) throw new ValidationError('endsAt', 'must be after startsAt');
+      const issues: FieldIssue[] = [];
+      if (w.endsAt && w.endsAt.getTime() <= startsAt.getTime()) issues.push({ field: 'endsAt', message: 'must be after startsAt' });
       if (w.recurrence) {
         try {
           validateRecurrence(w.recurrence, w.durationMinutes, w.timezone);
         } catch (err) {
           if (!(err instanceof RecurrenceError)) throw err;
-          throw new ValidationError(err.field, err.message);
+          issues.push({ field: err.field, message: err.message });
         }
-      } else if (w.durationMinutes !== null || w.timezone !== null) {
-        throw new ValidationError(w.durationMinutes !== null ? 'durationMinutes' : 'timezone', 'only applies to a recurring window (set recurrence)');
+      } else {
+        for (const field of ['durationMinutes', 'timezone'] as const) {
+          if (w[field] !== null) issues.push({ field, message: 'only applies to a recurring window (set recurrence)' });
+        }
       }
+      if (issues.length) throw ValidationError.of(issues);
       const window = await writer.submit(async (tx) => {
         if (w.siteId !== null && !(await tx.site.findUnique({ where: { id: w.siteId }, select: { id: true } }))) {
           throw new ValidationError('siteId', 'no such site');

@@ -28,6 +28,15 @@ const CREATE_CHANNEL = /* GraphQL */ `
   }
 `;
 
+const CREATE_WINDOW = /* GraphQL */ `
+  mutation CreateWindow($input: CreateMaintenanceWindowInput!) {
+    createMaintenanceWindow(input: $input) {
+      __typename
+      ... on ValidationError { field message issues { field message } }
+    }
+  }
+`;
+
 const SITES = /* GraphQL */ `{ sites { totalCount } }`;
 
 type Failure = { __typename: 'ValidationError'; field: string; message: string; issues: { field: string; message: string }[] };
@@ -64,6 +73,15 @@ describe('ValidationError', () => {
     const error = res.payload('createAlertChannel', 'ValidationError');
     expect(error.issues.map((issue) => issue.field).sort()).toEqual(['settings.color', 'settings.url']);
     expect(error.field).toBe(error.issues[0]!.field);
+  });
+
+  it('reports every rule a maintenance window breaks', async ({ editor, clock }) => {
+    const now = clock.now().getTime();
+    const res = await editor.request<{ createMaintenanceWindow: Failure }>(CREATE_WINDOW, {
+      input: { title: 'db', startsAt: new Date(now).toISOString(), endsAt: new Date(now - 60_000).toISOString(), durationMinutes: 30, timezone: 'Europe/Berlin' },
+    });
+    const error = res.payload('createMaintenanceWindow', 'ValidationError');
+    expect(error.issues.map((issue) => issue.field)).toEqual(['endsAt', 'durationMinutes', 'timezone']);
   });
 
   it('has one issue, its field and message, for a single invalid field', async ({ editor }) => {
