@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { startTestApp } from '../helpers/app.ts';
 import { collectWs, wsClient } from '../helpers/clients.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 const base64 = (s: string) => Buffer.from(s).toString('base64');
@@ -31,10 +31,9 @@ describe('cursors and ids from clients', () => {
     expect(captured.lines().filter((l) => l.level >= 50)).toEqual([]);
   });
 
-  it('fails only Site.checks and Site.stateChanges for a bad cursor there, not the site query', async () => {
-    const t = await startTestApp();
-    const token = t.users.viewer.token;
-    await t.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {}, t.users.admin.token);
+  it('fails only Site.checks and Site.stateChanges for a bad cursor there, not the site query', async ({ app: t, admin, viewer }) => {
+    const token = viewer.token;
+    await admin.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {});
     for (const field of ['checks', 'stateChanges']) {
       for (const cursor of BAD_CURSORS) {
         const res = await t.request(`query($id: ID!, $c: String) { site(id: $id) { name ${field}(after: $c) { totalCount edges { cursor } } } }`, { id: base64('Site:1'), c: cursor }, token);
@@ -47,15 +46,14 @@ describe('cursors and ids from clients', () => {
     expect(good.errors).toBeUndefined();
   });
 
-  it('pages Site.checks with the cursors it hands out', async () => {
-    const t = await startTestApp();
-    await t.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {}, t.users.admin.token);
+  it('pages Site.checks with the cursors it hands out', async ({ app: t, admin, viewer }) => {
+    await admin.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {});
     const now = Date.now();
     await t.app.deps.writer.submit((tx) =>
       tx.check.createMany({ data: [1, 2, 3].map((i) => ({ siteId: 1, checkedAt: new Date(now + i * 1000), up: true, status: 'UP' as const })) }),
     );
     const page = async (after?: string) =>
-      (await t.request(`query($id: ID!, $after: String) { site(id: $id) { checks(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { checkedAt } } } } }`, { id: base64('Site:1'), after }, t.users.viewer.token)).data!.site.checks;
+      (await viewer.request(`query($id: ID!, $after: String) { site(id: $id) { checks(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { checkedAt } } } } }`, { id: base64('Site:1'), after })).ok().site.checks;
     const first = await page();
     expect(first.totalCount).toBe(3);
     expect(first.pageInfo.hasNextPage).toBe(true);
@@ -64,9 +62,8 @@ describe('cursors and ids from clients', () => {
     expect(second.pageInfo.hasNextPage).toBe(false);
   });
 
-  it('answers node() with an unreadable id with BAD_USER_INPUT, and one naming no Node type with null', async () => {
-    const t = await startTestApp();
-    const token = t.users.viewer.token;
+  it('answers node() with an unreadable id with BAD_USER_INPUT, and one naming no Node type with null', async ({ app: t, viewer }) => {
+    const token = viewer.token;
     for (const id of ['garbage', base64('no colon')]) {
       const res = await t.request('query($id: ID!) { node(id: $id) { id } }', { id }, token);
       expect(res.errors?.map((e) => e.extensions?.code), id).toEqual(['BAD_USER_INPUT']);
@@ -78,9 +75,8 @@ describe('cursors and ids from clients', () => {
     }
   });
 
-  it('answers a malformed cursor over graphql-ws with BAD_USER_INPUT too', async () => {
-    const t = await startTestApp();
-    const result = collectWs(wsClient(t.wsUrl, t.users.viewer.token), `{ sites(after: "${base64('GPC:N:abc')}") { totalCount } }`);
+  it('answers a malformed cursor over graphql-ws with BAD_USER_INPUT too', async ({ app: t, viewer }) => {
+    const result = collectWs(wsClient(t.wsUrl, viewer.token), `{ sites(after: "${base64('GPC:N:abc')}") { totalCount } }`);
     await result.done;
     expect(result.results[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { globalId } from '../helpers/ids.ts';
 
 const Dashboard = graphql(`
   query QueriesDashboard($first: Int) {
@@ -71,8 +72,8 @@ describe('queries', () => {
       const before = queries;
       const res = await t.request(Dashboard, { first }, t.users.viewer.token);
       expect(res.errors).toBeUndefined();
-      expect(res.data!.sites.edges).toHaveLength(first);
-      return { used: queries - before, edges: res.data!.sites.edges };
+      expect(res.ok().sites.edges).toHaveLength(first);
+      return { used: queries - before, edges: res.ok().sites.edges };
     };
     const small = await run(10);
     const large = await run(50);
@@ -88,22 +89,21 @@ describe('queries', () => {
     expect(large.edges[1]!.node.alertChannels[0]!.health).toEqual({ sendCount: 0 });
   });
 
-  it('reports the engine status and its log newest first, at most 100 entries', async () => {
-    const t = await startTestApp();
-    await t.request('mutation { createSite(input: { name: "job", type: PUSH }) { __typename } }', {}, t.users.editor.token);
-    const id = Buffer.from('Site:1').toString('base64');
-    await t.request(Pause, { input: { id, paused: true } }, t.users.editor.token);
-    await t.request(Pause, { input: { id, paused: false } }, t.users.editor.token);
+  it('reports the engine status and its log newest first, at most 100 entries', async ({ editor, viewer }) => {
+    await editor.request('mutation { createSite(input: { name: "job", type: PUSH }) { __typename } }', {});
+    const id = globalId('Site', 1);
+    await editor.request(Pause, { input: { id, paused: true } });
+    await editor.request(Pause, { input: { id, paused: false } });
 
-    const res = await t.request(Engine, { first: 2 }, t.users.viewer.token);
+    const res = await viewer.request(Engine, { first: 2 });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.engineStatus).toMatchObject({ running: true, sites: 1, paused: 0, droppedWrites: 0 });
-    expect(res.data!.logs).toHaveLength(2);
-    expect(res.data!.logs.map((l) => l.message)).toEqual([expect.stringMatching(/resumed/), expect.stringMatching(/paused/)]);
-    expect(res.data!.logs[0]!.siteId).toBe(id);
+    expect(res.ok().engineStatus).toMatchObject({ running: true, sites: 1, paused: 0, droppedWrites: 0 });
+    expect(res.ok().logs).toHaveLength(2);
+    expect(res.ok().logs.map((l) => l.message)).toEqual([expect.stringMatching(/resumed/), expect.stringMatching(/paused/)]);
+    expect(res.ok().logs[0]!.siteId).toBe(id);
 
-    const tooMany = await t.request(Engine, { first: 101 }, t.users.viewer.token);
-    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const tooMany = await viewer.request(Engine, { first: 101 });
+    expect(tooMany.code).toBe('BAD_USER_INPUT');
     // The same rule and words as `first` on the connections.
     expect(tooMany.errors?.[0]?.message).toBe('first must be at most 100');
   });

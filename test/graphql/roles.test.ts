@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/graphql/schema.ts';
 import { graphql } from '../gql/index.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { globalId } from '../helpers/ids.ts';
 
 type Caller = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'readOnlyAdmin' | 'adminApiToken';
 /** `ForbiddenError`: refused with that typed error in the mutation's result, not a GraphQL error. */
@@ -98,7 +99,7 @@ async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {
     channel: { name: 'fixture', provider: 'WEBHOOK', settings: { url: 'https://hooks.example.com/w', secret: 's3cret' } },
     token: { name: 'ro' },
   }, t.users.admin.token);
-  const readOnly = (fixture.data!.createApiToken as { token: string }).token;
+  const readOnly = (fixture.ok().createApiToken as { token: string }).token;
   const readWrite = await t.request<{ createApiToken: { token: string } }>(
     'mutation { createApiToken(input: { name: "rw", readOnly: false }) { ... on ApiTokenPayload { token } } }',
     {},
@@ -110,7 +111,7 @@ async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {
     editor: t.users.editor.token,
     admin: t.users.admin.token,
     readOnlyAdmin: readOnly,
-    adminApiToken: readWrite.data!.createApiToken.token,
+    adminApiToken: readWrite.ok().createApiToken.token,
   };
 }
 
@@ -132,10 +133,9 @@ describe('role matrix', () => {
     expect(Object.keys(buildSchema().getMutationType()!.getFields()).sort()).toEqual(inMatrix);
   });
 
-  it('every mutation answers each role as DESIGN says, and a refused one writes nothing', async () => {
-    const t = await startTestApp();
+  it('every mutation answers each role as DESIGN says, and a refused one writes nothing', async ({ app: t, viewer }) => {
     const tokens = await tokensFor(t);
-    const ids: Ids = { site: Buffer.from('Site:1').toString('base64'), channel: Buffer.from('AlertChannel:1').toString('base64'), viewerUser: t.users.viewer.id };
+    const ids: Ids = { site: globalId('Site', 1), channel: globalId('AlertChannel', 1), viewerUser: viewer.id };
 
     const before = await counts(t);
     let n = 0;
@@ -167,8 +167,7 @@ describe('role matrix', () => {
     expect(allowed.length).toBe(CALLERS.flatMap((c) => mutations(ids, 0).filter((m) => EXPECTED[m.policy][c] === 'allowed')).length);
   });
 
-  it('every query answers each role as DESIGN says; `me` is null when signed out', async () => {
-    const t = await startTestApp();
+  it('every query answers each role as DESIGN says; `me` is null when signed out', async ({ app: t }) => {
     const tokens = await tokensFor(t);
     for (const caller of CALLERS) {
       for (const q of QUERIES) {
@@ -177,54 +176,48 @@ describe('role matrix', () => {
       }
       const me = await t.request('{ me { username } }', {}, tokens[caller]);
       expect(me.errors).toBeUndefined();
-      expect(me.data!.me === null).toBe(caller === 'anonymous');
+      expect(me.ok().me === null).toBe(caller === 'anonymous');
     }
   });
 
-  it('hides push tokens, HTTP headers and bodies, and alert secrets from VIEWER and from every read-only token', async () => {
-    const t = await startTestApp();
+  it('hides push tokens, HTTP headers and bodies, and alert secrets from VIEWER and from every read-only token', async ({ app: t, admin, editor, viewer }) => {
     const { readOnlyAdmin } = await tokensFor(t);
-    const created = await t.request(
+    const created = await editor.request(
       'mutation { createApiToken(input: { name: "ro" }) { ... on ApiTokenPayload { token } } }',
-      {},
-      t.users.editor.token,
-    );
-    const editorReadOnly = (created.data!.createApiToken as { token: string }).token;
+      {});
+    const editorReadOnly = (created.ok().createApiToken as { token: string }).token;
 
-    for (const token of [t.users.viewer.token, editorReadOnly, readOnlyAdmin!]) {
+    for (const token of [viewer.token, editorReadOnly, readOnlyAdmin!]) {
       const asViewer = await t.request(Secrets, {}, token);
       expect(asViewer.errors).toBeUndefined();
-      expect(asViewer.data!.sites.edges[0]!.node).toEqual({ pushToken: null, httpHeaders: null, httpBody: null });
-      expect(asViewer.data!.alertChannels[0]).toEqual({ settings: { url: '***REDACTED***', secret: '***REDACTED***' }, revealedSettings: null });
+      expect(asViewer.ok().sites.edges[0]!.node).toEqual({ pushToken: null, httpHeaders: null, httpBody: null });
+      expect(asViewer.ok().alertChannels[0]).toEqual({ settings: { url: '***REDACTED***', secret: '***REDACTED***' }, revealedSettings: null });
       expect(JSON.stringify(asViewer)).not.toContain('s3cret');
     }
 
-    for (const token of [t.users.editor.token, t.users.admin.token]) {
+    for (const token of [editor.token, admin.token]) {
       const res = await t.request(Secrets, {}, token);
-      expect(res.data!.sites.edges[0]!.node.pushToken).toMatch(/^[0-9a-f]{32}$/);
-      expect(res.data!.sites.edges[0]!.node.httpHeaders).toEqual({ 'x-key': 'k' });
-      expect(res.data!.sites.edges[0]!.node.httpBody).toBe('token=b0dy');
-      expect(res.data!.alertChannels[0]).toEqual({
+      expect(res.ok().sites.edges[0]!.node.pushToken).toMatch(/^[0-9a-f]{32}$/);
+      expect(res.ok().sites.edges[0]!.node.httpHeaders).toEqual({ 'x-key': 'k' });
+      expect(res.ok().sites.edges[0]!.node.httpBody).toBe('token=b0dy');
+      expect(res.ok().alertChannels[0]).toEqual({
         settings: { url: '***REDACTED***', secret: '***REDACTED***' },
         revealedSettings: { url: 'https://hooks.example.com/w', secret: 's3cret' },
       });
     }
   });
 
-  it('shows a VIEWER no push token, HTTP header or body, or alert secret on any path, over HTTP, graphql-ws and SSE', async () => {
-    const t = await startTestApp();
+  it('shows a VIEWER no push token, HTTP header or body, or alert secret on any path, over HTTP, graphql-ws and SSE', async ({ app: t, admin, editor, viewer }) => {
     await tokensFor(t);
-    const site = Buffer.from('Site:1').toString('base64');
+    const site = globalId('Site', 1);
     const pushToken = (await t.app.deps.db.site.findUniqueOrThrow({ where: { id: 1 } })).pushToken!;
-    await t.request(
+    await admin.request(
       'mutation($site: ID!, $channel: ID!) { updateSite(input: { id: $site, alertChannelIds: [$channel] }) { __typename } createMaintenanceWindow(input: { title: "w", siteId: $site }) { __typename } }',
-      { site, channel: Buffer.from('AlertChannel:1').toString('base64') },
-      t.users.admin.token,
-    );
+      { site, channel: globalId('AlertChannel', 1) });
     const secrets = [pushToken, '"x-key"', 'b0dy', 's3cret'];
     const siteFields = 'pushToken httpHeaders httpBody alertChannels { revealedSettings }';
 
-    const paths = await t.request(
+    const paths = await viewer.request(
       `query($id: ID!) {
         node(id: $id) { ... on Site { ${siteFields} } }
         site(id: $id) { ${siteFields} }
@@ -232,17 +225,15 @@ describe('role matrix', () => {
         alertChannels { revealedSettings sites { ${siteFields} } }
         maintenanceWindows { edges { node { site { ${siteFields} } } } }
       }`,
-      { id: site },
-      t.users.viewer.token,
-    );
+      { id: site });
     expect(paths.errors).toBeUndefined();
-    expect(paths.data!.site).toEqual({ pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] });
+    expect(paths.ok().site).toEqual({ pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] });
     for (const secret of secrets) expect(JSON.stringify(paths)).not.toContain(secret);
 
     const subscription = `subscription { siteStatusChanged { site { ${siteFields} } } }`;
-    const viewerWs = collectWs(wsClient(t.wsUrl, t.users.viewer.token), subscription);
-    const editorWs = collectWs(wsClient(t.wsUrl, t.users.editor.token), subscription);
-    const viewerSse = await collectSse(t.graphqlUrl, subscription, { token: t.users.viewer.token });
+    const viewerWs = collectWs(wsClient(t.wsUrl, viewer.token), subscription);
+    const editorWs = collectWs(wsClient(t.wsUrl, editor.token), subscription);
+    const viewerSse = await collectSse(t.graphqlUrl, subscription, { token: viewer.token });
     await expect
       .poll(() => {
         t.app.deps.pubsub.publish('site:statusChanged', { siteId: 1, from: 'UP', to: 'DOWN', reason: 'r', changedAt: new Date() });
@@ -254,20 +245,19 @@ describe('role matrix', () => {
     }
     expect(editorWs.results[0]!.data!.siteStatusChanged.site).toMatchObject({ pushToken, httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' });
 
-    const mutation = collectWs(wsClient(t.wsUrl, t.users.viewer.token), 'mutation { createSite(input: { name: "x", type: PUSH }) { __typename } }');
+    const mutation = collectWs(wsClient(t.wsUrl, viewer.token), 'mutation { createSite(input: { name: "x", type: PUSH }) { __typename } }');
     await mutation.done;
     expect(mutation.results[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('lets a user see only their own user record, except for admins; another\'s answers like a missing one', async () => {
-    const t = await startTestApp();
-    const self = await t.request(`{ node(id: "${t.users.viewer.id}") { id ... on User { username } } }`, {}, t.users.viewer.token);
-    expect(self.data!.node).toEqual({ id: t.users.viewer.id, username: 'viewer' });
-    const other = await t.request(`{ node(id: "${t.users.admin.id}") { id ... on User { username } } }`, {}, t.users.viewer.token);
-    const absent = await t.request(`{ node(id: "${missing('User')}") { id ... on User { username } } }`, {}, t.users.viewer.token);
+  it('lets a user see only their own user record, except for admins; another\'s answers like a missing one', async ({ admin, viewer }) => {
+    const self = await viewer.request(`{ node(id: "${viewer.id}") { id ... on User { username } } }`, {});
+    expect(self.ok().node).toEqual({ id: viewer.id, username: 'viewer' });
+    const other = await viewer.request(`{ node(id: "${admin.id}") { id ... on User { username } } }`, {});
+    const absent = await viewer.request(`{ node(id: "${missing('User')}") { id ... on User { username } } }`, {});
     expect(other).toEqual({ status: 200, data: { node: null } });
     expect(other).toEqual(absent);
-    const asAdmin = await t.request(`{ node(id: "${t.users.viewer.id}") { ... on User { username role } } }`, {}, t.users.admin.token);
-    expect(asAdmin.data!.node).toEqual({ username: 'viewer', role: 'VIEWER' });
+    const asAdmin = await admin.request(`{ node(id: "${viewer.id}") { ... on User { username role } } }`, {});
+    expect(asAdmin.ok().node).toEqual({ username: 'viewer', role: 'VIEWER' });
   });
 });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { decodeId } from '../../src/graphql/ids.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 
 const HOUR = 3600 * 1000;
@@ -17,23 +17,20 @@ describe('checkSiteNow', () => {
     const paused = await createSite(t, { name: 'paused', type: 'HTTP', url: 'http://127.0.0.1:1/', paused: true });
     const res = await t.request(
       'mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename ... on Error { message } } }',
-      { id: paused.id },
-      t.users.editor.token,
-    );
-    expect(res.data!.checkSiteNow).toEqual({ __typename: 'ConflictError', message: expect.stringMatching(/paused/) });
+      { id: paused.id }, t.users.editor.token);
+    expect(res.ok().checkSiteNow).toEqual({ __typename: 'ConflictError', message: expect.stringMatching(/paused/) });
     expect(checked).toEqual([]);
     expect(await t.app.deps.db.check.count()).toBe(0);
 
     const running = await createSite(t, { name: 'running', type: 'HTTP', url: 'http://127.0.0.1:1/' });
     const ok = await t.request('mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename } }', { id: running.id }, t.users.editor.token);
-    expect(ok.data!.checkSiteNow).toEqual({ __typename: 'SitePayload' });
+    expect(ok.ok().checkSiteNow).toEqual({ __typename: 'SitePayload' });
     expect(checked).toContain('running');
   });
 });
 
 describe('Site.uptime', () => {
-  it('reads a `to` in the future as now', async () => {
-    const t = await startTestApp();
+  it('reads a `to` in the future as now', async ({ app: t, viewer }) => {
     const site = await createSite(t, { name: 'down', type: 'PUSH' });
     const now = t.clock.nowMs();
     await t.app.deps.writer.submit((tx) =>
@@ -41,12 +38,10 @@ describe('Site.uptime', () => {
     );
     const uptime = async (to: number) =>
       (
-        await t.request(
+        await viewer.request(
           'query($id: ID!, $from: DateTime, $to: DateTime) { site(id: $id) { uptime(from: $from, to: $to) { downtimeSeconds uptimePercent } } }',
-          { id: site.id, from: new Date(now - HOUR).toISOString(), to: new Date(to).toISOString() },
-          t.users.viewer.token,
-        )
-      ).data!.site.uptime;
+          { id: site.id, from: new Date(now - HOUR).toISOString(), to: new Date(to).toISOString() })
+      ).ok().site.uptime;
     expect(await uptime(now + 24 * HOUR)).toEqual({ downtimeSeconds: 3600, uptimePercent: 0 });
     expect(await uptime(now + 24 * HOUR)).toEqual(await uptime(now));
     expect((await uptime(now - HOUR / 2)).downtimeSeconds).toBe(1800);

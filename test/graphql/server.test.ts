@@ -1,6 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { vi } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { globalId } from '../helpers/ids.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 const ChannelSettings = graphql(`
@@ -32,19 +34,17 @@ describe('HTTP server', () => {
     expect(sealed.errors![0]!.message).toMatch(/UPTOP_ENCRYPTION_KEY/);
   });
 
-  it('answers node() with a malformed id with null and no masked error', async () => {
-    const t = await startTestApp();
-    for (const id of ['garbage', Buffer.from('Site:abc').toString('base64'), Buffer.from('Nope:1').toString('base64')]) {
-      const node = await t.request(`{ node(id: "${id}") { id } }`, {}, t.users.viewer.token);
+  it('answers node() with a malformed id with null and no masked error', async ({ viewer }) => {
+    for (const id of ['garbage', Buffer.from('Site:abc').toString('base64'), globalId('Nope', 1)]) {
+      const node = await viewer.request(`{ node(id: "${id}") { id } }`, {});
       expect(node.data?.node ?? null, id).toBeNull();
       expect(node.errors?.[0]?.message ?? '', id).not.toMatch(/Unexpected error/);
     }
   });
 
-  it('answers malformed requests with 400 and a message, and keeps serving', async () => {
-    const t = await startTestApp();
+  it('answers malformed requests with 400 and a message, and keeps serving', async ({ app: t, editor }) => {
     const post = (body: string) =>
-      fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.users.editor.token}` }, body });
+      fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${editor.token}` }, body });
     const bodies = [
       '{"query": ',
       'null',
@@ -59,37 +59,39 @@ describe('HTTP server', () => {
       expect(((await res.json()) as { errors: { message: string }[] }).errors[0]!.message.length, body).toBeGreaterThan(0);
     }
     expect(await t.app.deps.db.site.count()).toBe(0);
-    expect((await t.request('{ me { username } }', {}, t.users.editor.token)).data).toEqual({ me: { username: 'editor' } });
+    expect((await editor.request('{ me { username } }', {})).data).toEqual({ me: { username: 'editor' } });
   });
 
-  it('refuses request bodies over UPTOP_BODY_LIMIT with 413, by length and when chunked', async () => {
-    const t = await startTestApp({ env: { UPTOP_BODY_LIMIT: '2048' } });
-    const big = JSON.stringify({ query: `{ me { username } } # ${'x'.repeat(3000)}` });
-    const declared = await fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
-    expect(declared.status).toBe(413);
-    expect((await declared.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  describe('with UPTOP_BODY_LIMIT=2048', () => {
+    it.override({ appOptions: { env: { UPTOP_BODY_LIMIT: '2048' } } });
 
-    const chunks = [big.slice(0, 1500), big.slice(1500)];
-    const chunked = await fetch(t.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: new ReadableStream({
-        pull(controller) {
-          const next = chunks.shift();
-          if (next === undefined) controller.close();
-          else controller.enqueue(new TextEncoder().encode(next));
-        },
-      }),
-      duplex: 'half',
-    } as RequestInit);
-    expect(chunked.status).toBe(413);
+    it('refuses request bodies over UPTOP_BODY_LIMIT with 413, by length and when chunked', async ({ app: t, viewer }) => {
+      const big = JSON.stringify({ query: `{ me { username } } # ${'x'.repeat(3000)}` });
+      const declared = await fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(declared.status).toBe(413);
+      expect((await declared.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
 
-    const small = await t.request('{ me { username } }', {}, t.users.viewer.token);
-    expect(small.data).toEqual({ me: { username: 'viewer' } });
+      const chunks = [big.slice(0, 1500), big.slice(1500)];
+      const chunked = await fetch(t.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({
+          pull(controller) {
+            const next = chunks.shift();
+            if (next === undefined) controller.close();
+            else controller.enqueue(new TextEncoder().encode(next));
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+      expect(chunked.status).toBe(413);
+
+      const small = await viewer.request('{ me { username } }', {});
+      expect(small.data).toEqual({ me: { username: 'viewer' } });
+    });
   });
 
-  it('serves GraphiQL from the installed package (no CDN), and not when turned off', async () => {
-    const t = await startTestApp();
+  it('serves GraphiQL from the installed package (no CDN), and not when turned off', async ({ app: t }) => {
     const page = await fetch(t.graphqlUrl, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);

@@ -1,9 +1,9 @@
 import { print } from 'graphql';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { FakeClock } from '../../src/clock.ts';
+import { onTestFinished, vi } from 'vitest';
 import { graphql } from '../gql/index.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { wsClient } from '../helpers/clients.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 import { startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
 
@@ -61,7 +61,7 @@ async function monitored(t: TestApp, name: string): Promise<Monitored> {
 
 async function checkNow(t: TestApp, id: string, expected: string): Promise<void> {
   const res = await t.request(SubCheckNow, { input: { id } }, t.users.editor.token);
-  expect(res.data!.checkSiteNow).toEqual({ __typename: 'SitePayload', site: { status: expected } });
+  expect(res.ok().checkSiteNow).toEqual({ __typename: 'SitePayload', site: { status: expected } });
 }
 
 async function subscribed(t: TestApp, count: number): Promise<void> {
@@ -102,11 +102,10 @@ function sse(t: TestApp, document: Parameters<typeof print>[0], variables: Recor
 }
 
 describe('subscriptions', () => {
-  it('siteStatusChanged over graphql-ws delivers only the chosen sites\' recorded changes, with live site fields', async () => {
-    const t = await startTestApp();
+  it('siteStatusChanged over graphql-ws delivers only the chosen sites\' recorded changes, with live site fields', async ({ app: t, viewer }) => {
     const a = await monitored(t, 'alpha');
     const b = await monitored(t, 'beta');
-    const client = wsClient(t.wsUrl, t.users.viewer.token);
+    const client = wsClient(t.wsUrl, viewer.token);
     const events = client.iterate({ query: print(StatusChanged), variables: { siteIds: [a.id] } });
     const all = client.iterate({ query: print(StatusChanged), variables: {} });
     await subscribed(t, 2);
@@ -138,11 +137,10 @@ describe('subscriptions', () => {
     await subscribed(t, 0);
   });
 
-  it('checkCompleted over SSE, filtered by site, and refused before it starts when signed out', async () => {
-    const t = await startTestApp();
+  it('checkCompleted over SSE, filtered by site, and refused before it starts when signed out', async ({ app: t, viewer }) => {
     const a = await monitored(t, 'alpha');
     const b = await monitored(t, 'beta');
-    const res = await sse(t, CheckCompleted, { siteIds: [b.id] }, t.users.viewer.token);
+    const res = await sse(t, CheckCompleted, { siteIds: [b.id] }, viewer.token);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const events = sseEvents(res);
@@ -167,16 +165,15 @@ describe('subscriptions', () => {
     const refused = sseEvents(anonymous);
     const first = await refused.next();
     expect(JSON.parse(first.value!.data).errors[0].extensions.code).toBe('UNAUTHENTICATED');
-    const bad = sseEvents(await sse(t, CheckCompleted, { siteIds: ['nope'] }, t.users.viewer.token));
+    const bad = sseEvents(await sse(t, CheckCompleted, { siteIds: ['nope'] }, viewer.token));
     expect(JSON.parse((await bad.next()).value!.data).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
-  it('ends the subscription of an SSE client that goes away, and keeps serving', async () => {
-    const t = await startTestApp();
+  it('ends the subscription of an SSE client that goes away, and keeps serving', async ({ app: t, viewer }) => {
     const controller = new AbortController();
     const res = await fetch(t.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.users.viewer.token}` },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${viewer.token}` },
       body: JSON.stringify({ query: print(LogAddedSub) }),
       signal: controller.signal,
     });
@@ -185,11 +182,10 @@ describe('subscriptions', () => {
     controller.abort();
     await subscribed(t, 0);
     t.app.deps.engine.addLog('after the client left', null);
-    expect((await t.request('{ logs(first: 1) { message } }', {}, t.users.viewer.token)).data).toEqual({ logs: [{ message: 'after the client left' }] });
+    expect((await viewer.request('{ logs(first: 1) { message } }', {})).data).toEqual({ logs: [{ message: 'after the client left' }] });
   });
 
-  it('refuses a signed-out graphql-ws subscription when it starts', async () => {
-    const t = await startTestApp();
+  it('refuses a signed-out graphql-ws subscription when it starts', async ({ app: t }) => {
     const client = wsClient(t.wsUrl);
     const it = client.iterate({ query: print(StatusChanged), variables: {} });
     const outcome = await it.next().then(
@@ -200,16 +196,14 @@ describe('subscriptions', () => {
     expect(t.app.http.openSubscriptions).toBe(0);
   });
 
-  it('engineStatus and logAdded follow the engine', async () => {
-    const clock = new FakeClock(Date.now());
-    const t = await startTestApp({ clock });
-    const client = wsClient(t.wsUrl, t.users.viewer.token);
+  it('engineStatus and logAdded follow the engine', async ({ app: t, clock, editor, viewer }) => {
+    const client = wsClient(t.wsUrl, viewer.token);
     const status = client.iterate({ query: print(EngineStatusSub) });
     const logs = client.iterate({ query: print(LogAddedSub) });
     await subscribed(t, 2);
 
     const { id } = await createSite(t, { name: 'job', type: 'PUSH' });
-    await t.request(SubPause, { input: { id, paused: true } }, t.users.editor.token);
+    await editor.request(SubPause, { input: { id, paused: true } });
     const log = await logs.next();
     expect(log.value!.data!.logAdded).toMatchObject({ siteId: id, createdAt: clock.now().toISOString() });
     expect(log.value!.data!.logAdded.message).toMatch(/job/);

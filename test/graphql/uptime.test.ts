@@ -1,8 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import type { SiteStatus } from '../../src/generated/prisma/client.ts';
 import { computeUptime, isDowntime, type StatusChange } from '../../src/services/uptime.ts';
 import { graphql } from '../gql/index.ts';
-import { startTestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 
 const HOUR = 3600 * 1000;
@@ -82,8 +81,7 @@ const SiteUptime = graphql(`
 `);
 
 describe('Site.uptime', () => {
-  it('reports from recorded state changes, the last one before the window deciding where it starts', async () => {
-    const t = await startTestApp();
+  it('reports from recorded state changes, the last one before the window deciding where it starts', async ({ app: t, viewer }) => {
     const { id } = await createSite(t, { name: 'p', type: 'PUSH' });
     const now = t.clock.nowMs();
     const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR);
@@ -97,9 +95,9 @@ describe('Site.uptime', () => {
         ],
       }),
     );
-    const res = await t.request(SiteUptime, { id, from: at(24).toISOString(), to: new Date(now).toISOString() }, t.users.viewer.token);
+    const res = await viewer.request(SiteUptime, { id, from: at(24).toISOString(), to: new Date(now).toISOString() });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.site!.uptime).toEqual({
+    expect(res.ok().site!.uptime).toEqual({
       uptimePercent: (21 / 24) * 100,
       downtimeSeconds: 3 * 3600,
       outageCount: 2,
@@ -107,10 +105,10 @@ describe('Site.uptime', () => {
       mttrSeconds: 1.5 * 3600,
       mtbfSeconds: 10.5 * 3600,
     });
-    expect(res.data!.site!.last30.outageCount).toBe(2);
-    expect(res.data!.site!.last30.uptimePercent).toBeCloseTo(100 - (9 / (30 * 24)) * 100, 6);
+    expect(res.ok().site!.last30.outageCount).toBe(2);
+    expect(res.ok().site!.last30.uptimePercent).toBeCloseTo(100 - (9 / (30 * 24)) * 100, 6);
 
-    const backwards = await t.request(SiteUptime, { id, from: new Date(now).toISOString(), to: at(1).toISOString() }, t.users.viewer.token);
+    const backwards = await viewer.request(SiteUptime, { id, from: new Date(now).toISOString(), to: at(1).toISOString() });
     expect(backwards.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 });
