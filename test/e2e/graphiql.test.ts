@@ -1,6 +1,6 @@
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp } from '../helpers/app.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 
 /** Debian's chromium (scripts/system-deps.sh installs it); playwright cannot download a browser here. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -15,8 +15,7 @@ describe('GraphiQL in a browser', () => {
     await browser?.close();
   });
 
-  it('loads at /graphql from the installed package and shows the result of a query it runs', async () => {
-    const t = await startTestApp();
+  it('loads at /graphql from the installed package and shows the result of a query it runs', async ({ app: t }) => {
     const page = await browser.newPage();
     const external: string[] = [];
     page.on('request', (req) => {
@@ -37,8 +36,7 @@ describe('GraphiQL in a browser', () => {
     await page.close();
   });
 
-  it('runs subscriptions over graphql-ws from the page, passing the same-origin handshake check', async () => {
-    const t = await startTestApp();
+  it('runs subscriptions over graphql-ws from the page, passing the same-origin handshake check', async ({ app: t }) => {
     const page = await browser.newPage();
     const sockets: string[] = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));

@@ -1,6 +1,7 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { decodeId } from '../../src/graphql/ids.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
 import { createSite } from '../helpers/sites.ts';
@@ -23,7 +24,7 @@ const STATUS_CHANGED = /* GraphQL */ `
 async function checkNow(t: TestApp, id: string): Promise<string> {
   const res = await t.request<{ checkSiteNow: { site?: { status: string } } }>(CHECK_NOW, { id }, t.users.editor.token);
   expect(res.errors).toBeUndefined();
-  return res.data!.checkSiteNow.site!.status;
+  return res.ok().checkSiteNow.site!.status;
 }
 
 /** Status changes delivered so far, as `FROM>TO`, leaving out the synchronisation markers. */
@@ -34,24 +35,20 @@ const transitions = (c: Collected) =>
     .map((change) => `${change.from}>${change.to}`);
 
 describe('end to end', () => {
-  it('a failing HTTP target turns DOWN for graphql-ws and SSE subscribers and alerts; restored, it turns UP', async () => {
-    const t = await startTestApp();
+  it('a failing HTTP target turns DOWN for graphql-ws and SSE subscribers and alerts; restored, it turns UP', async ({ app: t, editor, viewer }) => {
     const target = await startHttpTarget();
     onTestFinished(() => target.close());
     const receiver = await startReceiver();
 
-    const channel = await t.request<{ createAlertChannel: { alertChannel?: { id: string } } }>(
-      CREATE_CHANNEL,
-      { input: { name: 'on-call hook', provider: 'WEBHOOK', settings: { url: `${receiver.url}/hook` } } },
-      t.users.editor.token,
-    );
-    const channelId = channel.data!.createAlertChannel.alertChannel!.id;
+    const channel = await editor.request<{ createAlertChannel: { alertChannel?: { id: string } } }>(CREATE_CHANNEL, {
+      input: { name: 'on-call hook', provider: 'WEBHOOK', settings: { url: `${receiver.url}/hook` } },
+    });
+    const channelId = channel.ok().createAlertChannel.alertChannel!.id;
     const site = await createSite(t, { name: 'shop', type: 'HTTP', url: target.url, interval: 60, alertChannelIds: [channelId] });
     expect(await checkNow(t, site.id)).toBe('UP');
 
-    const viewer = t.users.viewer.token;
-    const ws = collectWs(wsClient(t.wsUrl, viewer), STATUS_CHANGED, { ids: [site.id] });
-    const sse = await collectSse(t.graphqlUrl, STATUS_CHANGED, { token: viewer, variables: { ids: [site.id] } });
+    const ws = collectWs(wsClient(t.wsUrl, viewer.token), STATUS_CHANGED, { ids: [site.id] });
+    const sse = await collectSse(t.graphqlUrl, STATUS_CHANGED, { token: viewer.token, variables: { ids: [site.id] } });
     expect(sse.status).toBe(200);
     // Neither transport acknowledges a subscription, so a marker goes through the engine's pubsub until both have it.
     const siteId = decodeId(site.id, 'Site')!;

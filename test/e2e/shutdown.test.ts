@@ -1,8 +1,8 @@
 import net from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { decodeId } from '../../src/graphql/ids.ts';
 import { WriterStoppedError } from '../../src/writer/writer.ts';
-import { startTestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
 import { createSite } from '../helpers/sites.ts';
 import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
@@ -23,17 +23,16 @@ function connectRefused(port: number): Promise<boolean> {
 }
 
 describe('graceful shutdown', () => {
-  it('stops accepting, closes WebSockets with 1001, completes SSE, finishes the in-flight request, then stops engine and writer', async () => {
-    const t = await startTestApp();
+  it('stops accepting, closes WebSockets with 1001, completes SSE, finishes the in-flight request, then stops engine and writer', async ({ app: t, editor, viewer }) => {
     const target = await startHttpTarget();
     onTestFinished(() => target.close());
     const site = await createSite(t, { name: 'api', type: 'HTTP', url: target.url, interval: 60 });
     const siteId = decodeId(site.id, 'Site')!;
-    await t.request(CHECK_NOW, { id: site.id }, t.users.editor.token);
+    await editor.request(CHECK_NOW, { id: site.id });
 
-    const ws = wsClient(t.wsUrl, t.users.viewer.token);
+    const ws = wsClient(t.wsUrl, viewer.token);
     const wsSub = collectWs(ws, 'subscription { siteStatusChanged { change { to reason } } }');
-    const sse = await collectSse(t.graphqlUrl, 'subscription { siteStatusChanged { change { to reason } } }', { token: t.users.viewer.token });
+    const sse = await collectSse(t.graphqlUrl, 'subscription { siteStatusChanged { change { to reason } } }', { token: viewer.token });
     await expect
       .poll(() => {
         t.app.deps.pubsub.publish('site:statusChanged', { siteId, from: 'UP', to: 'UP', reason: 'sync', changedAt: new Date() });
@@ -48,7 +47,7 @@ describe('graceful shutdown', () => {
       void held.then(() => res.end('ok'));
     });
     const targetRequests = target.requests.length;
-    const inFlight = t.request<{ checkSiteNow: { site: { status: string } } }>(CHECK_NOW, { id: site.id }, t.users.editor.token);
+    const inFlight = t.request<{ checkSiteNow: { site: { status: string } } }>(CHECK_NOW, { id: site.id }, editor.token);
     await expect.poll(() => target.requests.length).toBe(targetRequests + 1);
     await t.app.deps.writer.flush();
     const checksBefore = await t.app.deps.db.check.count({ where: { siteId } });

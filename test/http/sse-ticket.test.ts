@@ -1,14 +1,15 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 import type { FakeClock } from '../../src/clock.ts';
 import { STREAM_TICKET_TTL_MS } from '../../src/http/stream-tickets.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
 
 const MINT = 'mutation { createStreamTicket { __typename ... on StreamTicketPayload { ticket expiresAt } ... on Error { message } } }';
 
 async function mint(t: TestApp, token: string): Promise<string> {
   const res = await t.request(MINT, {}, token);
   expect(res.errors).toBeUndefined();
-  return res.data!.createStreamTicket.ticket as string;
+  return res.ok().createStreamTicket.ticket as string;
 }
 
 interface Stream {
@@ -84,14 +85,13 @@ async function eventSource(t: TestApp, query: string, ticket?: string): Promise<
 const nexts = (s: Stream) => s.events.filter((e) => e.event === 'next').map((e) => e.data);
 
 describe('SSE stream tickets for browsers', () => {
-  it('opens a stream from a plain GET with no Authorization or CSRF header, as the user who minted the ticket', async () => {
-    const t = await startTestApp();
-    const me = await eventSource(t, '{ me { username } }', await mint(t, t.users.editor.token));
+  it('opens a stream from a plain GET with no Authorization or CSRF header, as the user who minted the ticket', async ({ app: t, editor, viewer }) => {
+    const me = await eventSource(t, '{ me { username } }', await mint(t, editor.token));
     expect(me.status).toBe(200);
     await me.next(1);
     expect(nexts(me)).toEqual([{ data: { me: { username: 'editor' } } }]);
 
-    const stream = await eventSource(t, 'subscription { logAdded { message } }', await mint(t, t.users.viewer.token));
+    const stream = await eventSource(t, 'subscription { logAdded { message } }', await mint(t, viewer.token));
     expect(stream.status).toBe(200);
     await expect
       .poll(() => {
@@ -103,10 +103,9 @@ describe('SSE stream tickets for browsers', () => {
     stream.close();
   });
 
-  it('refuses a ticket a second time, after it expired, after its session ended, or a made-up one: the stream runs signed out', async () => {
-    const t = await startTestApp();
+  it('refuses a ticket a second time, after it expired, after its session ended, or a made-up one: the stream runs signed out', async ({ app: t, viewer }) => {
     const subscription = 'subscription { logAdded { message } }';
-    const ticket = await mint(t, t.users.viewer.token);
+    const ticket = await mint(t, viewer.token);
     const first = await eventSource(t, subscription, ticket);
     expect(first.status).toBe(200);
     first.close();
@@ -115,13 +114,13 @@ describe('SSE stream tickets for browsers', () => {
     await reused.next(1);
     expect(nexts(reused)[0].errors[0].extensions.code).toBe('UNAUTHENTICATED');
 
-    const late = await mint(t, t.users.viewer.token);
+    const late = await mint(t, viewer.token);
     (t.clock as FakeClock).advance(STREAM_TICKET_TTL_MS + 1);
     const expired = await eventSource(t, subscription, late);
     await expired.next(1);
     expect(nexts(expired)[0].errors[0].extensions.code).toBe('UNAUTHENTICATED');
 
-    const session = await t.login('viewer', 'viewer-password');
+    const session = await viewer.login();
     const afterLogout = await mint(t, session);
     await t.request('mutation { logout }', {}, session);
     const loggedOut = await eventSource(t, subscription, afterLogout);
@@ -133,14 +132,13 @@ describe('SSE stream tickets for browsers', () => {
     expect(nexts(madeUp)[0].errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it('keeps CSRF prevention for a GET without a ticket, and lets no one mint without signing in', async () => {
-    const t = await startTestApp();
+  it('keeps CSRF prevention for a GET without a ticket, and lets no one mint without signing in', async ({ app: t, admin }) => {
     const bare = await eventSource(t, '{ me { username } }');
     expect(bare.status).toBe(403);
     const anonymous = await t.request(MINT, {}, null);
-    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const readOnly = await t.request('mutation { createApiToken(input: { name: "ro" }) { ... on ApiTokenPayload { token } } }', {}, t.users.admin.token);
-    const ticket = await mint(t, readOnly.data!.createApiToken.token);
+    expect(anonymous.code).toBe('UNAUTHENTICATED');
+    const readOnly = await admin.request('mutation { createApiToken(input: { name: "ro" }) { ... on ApiTokenPayload { token } } }', {});
+    const ticket = await mint(t, readOnly.ok().createApiToken.token);
     const asToken = await eventSource(t, '{ me { username } }', ticket);
     await asToken.next(1);
     expect(nexts(asToken)).toEqual([{ data: { me: { username: 'admin' } } }]);
