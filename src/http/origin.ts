@@ -16,12 +16,6 @@ function isSameOrigin(req: IncomingMessage, origin: string, config: Config): boo
   return hosts.some((h) => h !== undefined && h.trim().toLowerCase() === originHost);
 }
 
-/** `Origin` names another site than this server: what CORS headers are for. */
-export function isCrossOrigin(req: IncomingMessage, config: Config): boolean {
-  const origin = req.headers.origin;
-  return origin !== undefined && !isSameOrigin(req, origin, config);
-}
-
 /**
  * One rule for GraphQL over HTTP and the WebSocket handshake. A request without `Origin` comes from a non-browser
  * client (browsers always send it cross-origin and on WebSocket handshakes), which carries no ambient credentials
