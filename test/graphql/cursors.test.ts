@@ -1,4 +1,3 @@
-import { startTestApp } from '../helpers/app.ts';
 import { collectWs, wsClient } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { capturingLogger } from '../helpers/log.ts';
@@ -11,24 +10,27 @@ const BAD_CURSORS = ['GPC:N:abc', 'GPC:S:1', 'GPC:J:{}', 'GPC:N:1e400', 'GPC:N:9
   .concat(['garbage', '']);
 
 describe('cursors and ids from clients', () => {
-  it('answers a malformed cursor on every connection with BAD_USER_INPUT, logging nothing at error level', async () => {
+  describe('with the log captured', () => {
     const captured = capturingLogger('info');
-    const t = await startTestApp({ logger: captured.logger });
-    const token = t.users.viewer.token;
-    await t.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {}, t.users.admin.token);
+    it.override({ appOptions: { logger: captured.logger } });
 
-    for (const cursor of BAD_CURSORS) {
-      const queries = {
-        sites: `query($c: String) { sites(first: 2, after: $c) { edges { node { id } } } }`,
-        sitesBefore: `query($c: String) { sites(last: 2, before: $c) { edges { node { id } } } }`,
-        maintenanceWindows: `query($c: String) { maintenanceWindows(after: $c) { edges { node { id } } } }`,
-      };
-      for (const [name, query] of Object.entries(queries)) {
-        const res = await t.request(query, { c: cursor }, token);
-        expect(res.errors?.map((e) => e.extensions?.code), `${name} ${cursor}`).toEqual(['BAD_USER_INPUT']);
+    it('answers a malformed cursor on every connection with BAD_USER_INPUT, logging nothing at error level', async ({ app: t, admin, viewer }) => {
+      const token = viewer.token;
+      await admin.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {});
+
+      for (const cursor of BAD_CURSORS) {
+        const queries = {
+          sites: `query($c: String) { sites(first: 2, after: $c) { edges { node { id } } } }`,
+          sitesBefore: `query($c: String) { sites(last: 2, before: $c) { edges { node { id } } } }`,
+          maintenanceWindows: `query($c: String) { maintenanceWindows(after: $c) { edges { node { id } } } }`,
+        };
+        for (const [name, query] of Object.entries(queries)) {
+          const res = await t.request(query, { c: cursor }, token);
+          expect(res.errors?.map((e) => e.extensions?.code), `${name} ${cursor}`).toEqual(['BAD_USER_INPUT']);
+        }
       }
-    }
-    expect(captured.lines().filter((l) => l.level >= 50)).toEqual([]);
+      expect(captured.lines().filter((l) => l.level >= 50)).toEqual([]);
+    });
   });
 
   it('fails only Site.checks and Site.stateChanges for a bad cursor there, not the site query', async ({ app: t, admin, viewer }) => {

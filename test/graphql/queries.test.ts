@@ -1,6 +1,6 @@
 import type { Db } from '../../src/db/client.ts';
 import { graphql } from '../gql/index.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
 
@@ -54,7 +54,7 @@ async function seed(t: TestApp): Promise<void> {
 }
 
 describe('queries', () => {
-  it('loads sites with channels, parents and children in a fixed number of queries (no N+1)', async () => {
+  describe('with the reader\'s queries counted', () => {
     let queries = 0;
     const countQueries = (db: Db) =>
       db.$extends({
@@ -65,28 +65,31 @@ describe('queries', () => {
           },
         },
       }) as unknown as Db;
-    const t = await startTestApp({ wrapReadDb: countQueries });
-    await seed(t);
+    it.override({ appOptions: { wrapReadDb: countQueries } });
 
-    const run = async (first: number) => {
-      const before = queries;
-      const res = await t.request(Dashboard, { first }, t.users.viewer.token);
-      expect(res.errors).toBeUndefined();
-      expect(res.ok().sites.edges).toHaveLength(first);
-      return { used: queries - before, edges: res.ok().sites.edges };
-    };
-    const small = await run(10);
-    const large = await run(50);
-    expect(large.used).toBe(small.used);
-    // One query resolves the bearer token, one loads the page with every relation.
-    expect(large.used).toBeLessThanOrEqual(2);
+    it('loads sites with channels, parents and children in a fixed number of queries (no N+1)', async ({ app: t, viewer }) => {
+      await seed(t);
 
-    const group = large.edges[0]!.node;
-    expect(group).toMatchObject({ name: 'group 0', parent: null, status: 'PENDING' });
-    expect(group.children).toHaveLength(9);
-    expect(group.alertChannels).toHaveLength(2);
-    expect(large.edges[1]!.node.parent).toEqual({ name: 'group 0' });
-    expect(large.edges[1]!.node.alertChannels[0]!.health).toEqual({ sendCount: 0 });
+      const run = async (first: number) => {
+        const before = queries;
+        const res = await viewer.request(Dashboard, { first });
+        expect(res.errors).toBeUndefined();
+        expect(res.ok().sites.edges).toHaveLength(first);
+        return { used: queries - before, edges: res.ok().sites.edges };
+      };
+      const small = await run(10);
+      const large = await run(50);
+      expect(large.used).toBe(small.used);
+      // One query resolves the bearer token, one loads the page with every relation.
+      expect(large.used).toBeLessThanOrEqual(2);
+
+      const group = large.edges[0]!.node;
+      expect(group).toMatchObject({ name: 'group 0', parent: null, status: 'PENDING' });
+      expect(group.children).toHaveLength(9);
+      expect(group.alertChannels).toHaveLength(2);
+      expect(large.edges[1]!.node.parent).toEqual({ name: 'group 0' });
+      expect(large.edges[1]!.node.alertChannels[0]!.health).toEqual({ sendCount: 0 });
+    });
   });
 
   it('reports the engine status and its log newest first, at most 100 entries', async ({ editor, viewer }) => {

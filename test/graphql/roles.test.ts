@@ -38,7 +38,7 @@ const Secrets = graphql(`
   }
 `);
 
-const missing = (type: string) => Buffer.from(`${type}:9999`).toString('base64');
+const missing = (type: string) => globalId(type, 9999);
 
 interface Ids {
   site: string;

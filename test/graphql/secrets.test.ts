@@ -56,10 +56,9 @@ describe('node(id) for users and API tokens', () => {
   it('answers another user\'s User or ApiToken exactly like a missing one, and shows them to an admin', async ({ app: t, admin, editor }) => {
     await apiToken(t, admin.token, true);
     const [adminToken] = await t.app.deps.db.apiToken.findMany();
-    const id = (type: string, n: number) => Buffer.from(`${type}:${n}`).toString('base64');
     const node = (nodeId: string, token: string) => t.request(`{ node(id: "${nodeId}") { id __typename } }`, {}, token);
 
-    for (const [existing, missing] of [[admin.id, id('User', 999)], [id('ApiToken', adminToken!.id), id('ApiToken', 999)]] as const) {
+    for (const [existing, missing] of [[admin.id, globalId('User', 999)], [globalId('ApiToken', adminToken!.id), globalId('ApiToken', 999)]] as const) {
       const other = await node(existing, editor.token);
       expect(other).toEqual({ status: 200, data: { node: null } });
       expect(other).toEqual(await node(missing, editor.token));

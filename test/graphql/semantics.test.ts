@@ -1,31 +1,35 @@
 import { decodeId } from '../../src/graphql/ids.ts';
-import { startTestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 
 const HOUR = 3600 * 1000;
 
 describe('checkSiteNow', () => {
-  it('answers a paused site with a ConflictError and checks nothing', async () => {
+  describe('with the checks recorded', () => {
     const checked: string[] = [];
-    const t = await startTestApp({
-      runCheck: async (site) => {
-        checked.push(site.name);
-        return { status: 'UP', statusCode: 200, latencyMs: 1, hasSsl: false, certExpiresAt: null, message: '' };
+    it.override({
+      appOptions: {
+        runCheck: async (site) => {
+          checked.push(site.name);
+          return { status: 'UP', statusCode: 200, latencyMs: 1, hasSsl: false, certExpiresAt: null, message: '' };
+        },
       },
     });
-    const paused = await createSite(t, { name: 'paused', type: 'HTTP', url: 'http://127.0.0.1:1/', paused: true });
-    const res = await t.request(
-      'mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename ... on Error { message } } }',
-      { id: paused.id }, t.users.editor.token);
-    expect(res.ok().checkSiteNow).toEqual({ __typename: 'ConflictError', message: expect.stringMatching(/paused/) });
-    expect(checked).toEqual([]);
-    expect(await t.app.deps.db.check.count()).toBe(0);
 
-    const running = await createSite(t, { name: 'running', type: 'HTTP', url: 'http://127.0.0.1:1/' });
-    const ok = await t.request('mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename } }', { id: running.id }, t.users.editor.token);
-    expect(ok.ok().checkSiteNow).toEqual({ __typename: 'SitePayload' });
-    expect(checked).toContain('running');
+    it('answers a paused site with a ConflictError and checks nothing', async ({ app: t, editor }) => {
+      const paused = await createSite(t, { name: 'paused', type: 'HTTP', url: 'http://127.0.0.1:1/', paused: true });
+      const res = await editor.request(
+        'mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename ... on Error { message } } }',
+        { id: paused.id });
+      expect(res.ok().checkSiteNow).toEqual({ __typename: 'ConflictError', message: expect.stringMatching(/paused/) });
+      expect(checked).toEqual([]);
+      expect(await t.app.deps.db.check.count()).toBe(0);
+
+      const running = await createSite(t, { name: 'running', type: 'HTTP', url: 'http://127.0.0.1:1/' });
+      const ok = await editor.request('mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename } }', { id: running.id });
+      expect(ok.ok().checkSiteNow).toEqual({ __typename: 'SitePayload' });
+      expect(checked).toContain('running');
+    });
   });
 });
 

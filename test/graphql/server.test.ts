@@ -1,6 +1,5 @@
 import { vi } from 'vitest';
 import { graphql } from '../gql/index.ts';
-import { startTestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
 import { capturingLogger } from '../helpers/log.ts';
@@ -10,28 +9,31 @@ const ChannelSettings = graphql(`
 `);
 
 describe('HTTP server', () => {
-  it('masks unexpected errors (no message, stack or SQL) and names the known ones', async () => {
-    vi.stubEnv('NODE_ENV', 'development');
+  describe('with the errors logged captured', () => {
     const captured = capturingLogger('error');
-    const t = await startTestApp({ logger: captured.logger });
-    const now = new Date();
-    await t.app.deps.writer.submit((tx) =>
-      tx.alertChannel.create({ data: { name: 'broken', provider: 'SLACK', settings: '{not json', createdAt: now, updatedAt: now } }),
-    );
-    const res = await t.request(ChannelSettings, {}, t.users.viewer.token);
-    expect(res.data).toBeNull();
-    expect(res.errors).toHaveLength(1);
-    expect(res.errors![0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-    expect(JSON.stringify(res)).not.toMatch(/JSON|stack|at .*\.ts|SyntaxError|not json/);
-    // The operator gets the original error, once.
-    const logged = captured.lines().filter((l) => l.level >= 50);
-    expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ err: { message: expect.stringMatching(/JSON/), path: ['alertChannels', 0, 'settings'] } });
+    it.override({ appOptions: { logger: captured.logger } });
 
-    await t.app.deps.writer.submit((tx) => tx.alertChannel.update({ where: { id: 1 }, data: { settings: 'enc:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }));
-    const sealed = await t.request(ChannelSettings, {}, t.users.viewer.token);
-    expect(sealed.errors![0]).toMatchObject({ extensions: { code: 'SECRET_UNREADABLE' } });
-    expect(sealed.errors![0]!.message).toMatch(/UPTOP_ENCRYPTION_KEY/);
+    it('masks unexpected errors (no message, stack or SQL) and names the known ones', async ({ app: t, viewer }) => {
+      vi.stubEnv('NODE_ENV', 'development');
+      const now = new Date();
+      await t.app.deps.writer.submit((tx) =>
+        tx.alertChannel.create({ data: { name: 'broken', provider: 'SLACK', settings: '{not json', createdAt: now, updatedAt: now } }),
+      );
+      const res = await viewer.request(ChannelSettings, {});
+      expect(res.data).toBeNull();
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(JSON.stringify(res)).not.toMatch(/JSON|stack|at .*\.ts|SyntaxError|not json/);
+      // The operator gets the original error, once.
+      const logged = captured.lines().filter((l) => l.level >= 50);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ err: { message: expect.stringMatching(/JSON/), path: ['alertChannels', 0, 'settings'] } });
+
+      await t.app.deps.writer.submit((tx) => tx.alertChannel.update({ where: { id: 1 }, data: { settings: 'enc:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }));
+      const sealed = await viewer.request(ChannelSettings, {});
+      expect(sealed.errors![0]).toMatchObject({ extensions: { code: 'SECRET_UNREADABLE' } });
+      expect(sealed.errors![0]!.message).toMatch(/UPTOP_ENCRYPTION_KEY/);
+    });
   });
 
   it('answers node() with a malformed id with null and no masked error', async ({ viewer }) => {
@@ -91,17 +93,21 @@ describe('HTTP server', () => {
     });
   });
 
-  it('serves GraphiQL from the installed package (no CDN), and not when turned off', async ({ app: t }) => {
+  it('serves GraphiQL from the installed package (no CDN)', async ({ app: t }) => {
     const page = await fetch(t.graphqlUrl, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const html = await page.text();
     expect(html).toMatch(/graphiql/i);
     expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr/);
-    await t.stop();
+  });
 
-    const off = await startTestApp({ env: { UPTOP_GRAPHIQL: 'false' } });
-    const none = await fetch(off.graphqlUrl, { headers: { accept: 'text/html' } });
-    expect(none.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+  describe('with UPTOP_GRAPHIQL=false', () => {
+    it.override({ appOptions: { env: { UPTOP_GRAPHIQL: 'false' } } });
+
+    it('does not serve GraphiQL', async ({ app: off }) => {
+      const none = await fetch(off.graphqlUrl, { headers: { accept: 'text/html' } });
+      expect(none.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+    });
   });
 });

@@ -18,10 +18,7 @@ export async function createSite(t: TestApp, input: Record<string, unknown>): Pr
     { input },
     t.users.admin.token,
   );
-  expect(res.errors).toBeUndefined();
-  const site = res.data?.createSite.site;
-  if (!site) throw new Error(`createSite failed: ${JSON.stringify(res.data)}`);
-  return site;
+  return res.payload('createSite', 'SitePayload').site!;
 }
 
 export async function createPushSite(t: TestApp, name = 'cron job'): Promise<{ id: string; token: string }> {
