@@ -91,7 +91,7 @@ describe('users', () => {
     expect(self.ok().deleteUser).toMatchObject({ __typename: 'ConflictError' });
 
     const second = await admin.request(CreateUser, { input: { username: 'root2', password: 'root2-password', role: 'ADMIN' } });
-    const secondId = (second.ok().createUser as { user: { id: string } }).user.id;
+    const secondId = second.payload('createUser', 'UserPayload').user.id;
     const root2 = await t.login('root2', 'root2-password');
     expect((await t.request(UpdateUser, { input: { id: admin.id, role: 'EDITOR' } }, root2)).ok().updateUser.__typename).toBe('UserPayload');
     const lastAdmin = await editor.request(DeleteUser, { input: { id: secondId } });
