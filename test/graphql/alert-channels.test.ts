@@ -2,7 +2,6 @@ import { ENCRYPTED_PREFIX } from '../../src/alerts/crypto.ts';
 import { graphql } from '../gql/index.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
-import { startReceiver } from '../helpers/receiver.ts';
 
 const KEY = 'c0'.repeat(32);
 
@@ -149,12 +148,7 @@ describe('alert channels', () => {
     });
   });
 
-  it('sends a test alert to a local receiver and records the channel health', async ({ app: t, editor, viewer }) => {
-    const receiver = await startReceiver();
-    const created = await editor.request(CreateChannel, {
-      input: { name: 'hook', provider: 'WEBHOOK', settings: { url: `${receiver.url}/alert` } },
-    });
-    const id = created.payload('createAlertChannel', 'AlertChannelPayload').alertChannel.id;
+  it('sends a test alert to a local receiver and records the channel health', async ({ app: t, editor, viewer, channel: { id, receiver } }) => {
 
     const ok = await editor.request(TestChannel, { input: { id } });
     expect(ok.ok().testAlertChannel).toEqual({ __typename: 'AlertChannelPayload', test: { ok: true, error: '' }, alertChannel: { id } });
