@@ -63,7 +63,7 @@ function actor(app: TestApp, role: keyof TestApp['users']): Actor {
  * test ends: `it('...', async ({ editor, site }) => { ... })`.
  */
 export const it = base.extend<Fixtures>({
-  appOptions: [{}, { injected: false }],
+  appOptions: {},
   clock: async ({}, use) => use(new FakeClock(Date.now())),
   app: async ({ appOptions, clock }, use) => use(await startTestApp({ clock, ...appOptions })),
   admin: async ({ app }, use) => use(actor(app, 'admin')),
