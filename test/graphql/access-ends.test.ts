@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { collectSse, collectWs, wsClient, type Collected } from '../helpers/clients.ts';
+import { collectSse, collectWs, dataOf, wsClient, type Collected } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createPushSite } from '../helpers/sites.ts';
 
@@ -64,7 +64,7 @@ describe('access ends when its grant ends', () => {
     const asEditor = await collectSse(t.graphqlUrl, CHANGES, { token: editor.token });
     await subscribed(t, 1);
     await changed(t, asEditor);
-    expect(asEditor.results[0]!.data!.siteStatusChanged.site.pushToken).toMatch(/^[0-9a-f]{32}$/);
+    expect(dataOf(asEditor.results[0]).siteStatusChanged.site.pushToken).toMatch(/^[0-9a-f]{32}$/);
 
     expect((await admin.request(UPDATE_USER, { input: { id: editor.id, role: 'VIEWER' } })).ok().updateUser.__typename).toBe('UserPayload');
     await asEditor.done;
@@ -74,7 +74,7 @@ describe('access ends when its grant ends', () => {
     const demoted = await collectSse(t.graphqlUrl, CHANGES, { token: editor.token });
     await subscribed(t, 1);
     await changed(t, demoted);
-    expect(demoted.results.every((r) => r.data!.siteStatusChanged.site.pushToken === null)).toBe(true);
+    expect(demoted.results.every((r) => dataOf(r).siteStatusChanged.site.pushToken === null)).toBe(true);
 
     expect((await admin.request(DELETE_USER, { input: { id: editor.id } })).ok().deleteUser.__typename).toBe('DeletePayload');
     await demoted.done;

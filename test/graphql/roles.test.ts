@@ -1,7 +1,7 @@
 import { buildSchema } from '../../src/graphql/schema.ts';
 import { graphql } from '../gql/index.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
+import { collectSse, collectWs, dataOf, wsClient } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
 
@@ -243,7 +243,7 @@ describe('role matrix', () => {
     for (const viewer of [viewerWs, viewerSse]) {
       expect(viewer.results[0]).toEqual({ data: { siteStatusChanged: { site: { pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] } } } });
     }
-    expect(editorWs.results[0]!.data!.siteStatusChanged.site).toMatchObject({ pushToken, httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' });
+    expect(dataOf(editorWs.results[0]).siteStatusChanged.site).toMatchObject({ pushToken, httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' });
 
     const mutation = collectWs(wsClient(t.wsUrl, viewer.token), 'mutation { createSite(input: { name: "x", type: PUSH }) { __typename } }');
     await mutation.done;

@@ -3,7 +3,7 @@ import type { AppOverrides } from '../../src/app.ts';
 import type { Db } from '../../src/db/client.ts';
 import { decodeId } from '../../src/graphql/ids.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { collectWs, wsClient, type Collected } from '../helpers/clients.ts';
+import { collectWs, dataOf, wsClient, type Collected } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 
@@ -73,10 +73,7 @@ function publish(t: TestApp, globalSiteId: string, reason: string): void {
 
 async function received(collected: Collected, count: number) {
   await vi.waitFor(() => expect(collected.results).toHaveLength(count), { timeout: 5000, interval: 10 });
-  return collected.results.map((r) => {
-    expect(r.errors).toBeUndefined();
-    return r.data!.siteStatusChanged.site as Record<string, unknown>;
-  });
+  return collected.results.map((r) => dataOf(r).siteStatusChanged.site as Record<string, unknown>);
 }
 
 async function queried(t: TestApp, token: string, id: string, selection: string) {

@@ -2,7 +2,7 @@ import { print } from 'graphql';
 import { onTestFinished, vi } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { wsClient } from '../helpers/clients.ts';
+import { dataOf, wsClient } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 import { startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
@@ -126,11 +126,11 @@ describe('subscriptions', () => {
         },
       },
     });
-    expect(first.value!.data!.siteStatusChanged.change.reason).toMatch(/500/);
+    expect(dataOf(first.value).siteStatusChanged.change.reason).toMatch(/500/);
     const second = await events.next();
-    expect(second.value!.data!.siteStatusChanged).toMatchObject({ site: { id: a.id, status: 'UP', displayStatus: 'UP' }, change: { from: 'DOWN', to: 'UP' } });
+    expect(dataOf(second.value).siteStatusChanged).toMatchObject({ site: { id: a.id, status: 'UP', displayStatus: 'UP' }, change: { from: 'DOWN', to: 'UP' } });
 
-    const everything = [await all.next(), await all.next(), await all.next()].map((r) => r.value!.data!.siteStatusChanged);
+    const everything = [await all.next(), await all.next(), await all.next()].map((r) => dataOf(r.value).siteStatusChanged);
     expect(everything.map((e) => [e.site.name, e.change.to])).toEqual([['beta', 'DOWN'], ['alpha', 'DOWN'], ['alpha', 'UP']]);
     await events.return?.();
     await all.return?.();
@@ -205,11 +205,11 @@ describe('subscriptions', () => {
     const { id } = await createSite(t, { name: 'job', type: 'PUSH' });
     await editor.request(SubPause, { input: { id, paused: true } });
     const log = await logs.next();
-    expect(log.value!.data!.logAdded).toMatchObject({ siteId: id, createdAt: clock.now().toISOString() });
-    expect(log.value!.data!.logAdded.message).toMatch(/job/);
+    expect(dataOf(log.value).logAdded).toMatchObject({ siteId: id, createdAt: clock.now().toISOString() });
+    expect(dataOf(log.value).logAdded.message).toMatch(/job/);
 
     clock.advance(1000);
     const snapshot = await status.next();
-    expect(snapshot.value!.data!.engineStatus).toEqual({ running: true, sites: 1, up: 0, down: 0, pending: 0, paused: 1 });
+    expect(dataOf(snapshot.value).engineStatus).toEqual({ running: true, sites: 1, up: 0, down: 0, pending: 0, paused: 1 });
   });
 });

@@ -50,6 +50,12 @@ export interface ExecutionResult {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
+/** The data of one subscription result; fails with the whole result when it has errors or no data. */
+export function dataOf(result: ExecutionResult | null | undefined): Record<string, any> {
+  if (!result?.data || result.errors?.length) throw new Error(`expected data without errors, got ${JSON.stringify(result, null, 2)}`);
+  return result.data;
+}
+
 /** A subscription whose results are collected; `errors` holds a refusal (the graphql-ws `error` message). */
 export interface Collected {
   results: ExecutionResult[];
