@@ -40,6 +40,8 @@ class ChainedTimers<T> {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = ++this.seq;
+    // Not Math.max: NaN must count as 0 (due now), as Node's timers read it.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN
     const target = this.raw.nowMs() + (ms > 0 ? ms : 0);
     const step = () => {
       const remaining = target - this.raw.nowMs();

@@ -37,7 +37,9 @@ export interface WsInitialContext {
   connectionParams: Readonly<Record<string, unknown>> | undefined;
 }
 
-type Enveloped = ReturnType<YogaServerInstance<any, any>['getEnveloped']>;
+// biome-ignore lint/suspicious/noExplicitAny: yoga's server and user context types are the schema's, which this transport does not know
+type AnyYoga = YogaServerInstance<any, any>;
+type Enveloped = ReturnType<AnyYoga['getEnveloped']>;
 /**
  * Execution args that carry yoga's enveloped execute/subscribe, so every plugin hook runs for them, the key under
  * which subscribers with identical results share one execution (null: not shared), and how a shared result,
@@ -111,7 +113,7 @@ function asGraphQLErrors(err: unknown, logger: Logger, what: string): GraphQLErr
  */
 export function attachGraphqlWs(opts: {
   server: Server;
-  yoga: YogaServerInstance<any, any>;
+  yoga: AnyYoga;
   config: Config;
   logger: Logger;
   /** Ends a signed-in connection when its viewer's access ends (AuthService.watch); returns the unwatch. */

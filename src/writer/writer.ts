@@ -328,6 +328,7 @@ export class BatchWriter implements Writer {
   }
 
   // One step: the table is small. A generator all the same, so both retention jobs run the same way.
+  // biome-ignore lint/correctness/useYield: a job of one step yields nothing between steps
   private async *pruneMaintenance(): AsyncGenerator<void, void> {
     try {
       const cutoff = new Date(this.clock.nowMs() - this.config.maintenanceRetentionMs);

@@ -57,7 +57,7 @@ describe('bad stored settings', () => {
 describe('credentials in a webhook URL', () => {
   it('are sent as basic auth, not as part of the URL, and never appear in errors', async () => {
     const receiver = await startReceiver();
-    const url = receiver.url.replace('http://', 'http://hook%20user:p%40ss@') + '/in';
+    const url = `${receiver.url.replace('http://', 'http://hook%20user:p%40ss@')}/in`;
     await getProvider('WEBHOOK').send({ url }, DOWN, sendContext(receiver));
     const [req] = receiver.requests;
     expect(req?.path).toBe('/in');

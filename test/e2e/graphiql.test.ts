@@ -29,7 +29,7 @@ describe('GraphiQL in a browser', () => {
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-type']).toMatch(/text\/html/);
     await page.locator('.graphiql-execute-button').click();
-    await expect.poll(() => page.locator('.result-window').innerText(), { timeout: 15_000 }).toMatch(/"__typename":\s*"Query"/);
+    await expect.poll(() => page.locator('.result-window').textContent(), { timeout: 15_000 }).toMatch(/"__typename":\s*"Query"/);
 
     expect(pageErrors).toEqual([]);
     expect(external).toEqual([]);
@@ -44,7 +44,7 @@ describe('GraphiQL in a browser', () => {
     await page.goto(`${t.graphqlUrl}?query=${encodeURIComponent('subscription { siteStatusChanged { change { to } } }')}`);
     await page.locator('.graphiql-execute-button').click();
     // Anonymous, so the operation itself is refused: an answer that only comes back over an accepted WebSocket.
-    await expect.poll(() => page.locator('.result-window').innerText(), { timeout: 15_000 }).toMatch(/UNAUTHENTICATED/);
+    await expect.poll(() => page.locator('.result-window').textContent(), { timeout: 15_000 }).toMatch(/UNAUTHENTICATED/);
     expect(sockets).toEqual([t.wsUrl]);
     await page.close();
   });

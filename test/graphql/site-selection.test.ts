@@ -134,7 +134,7 @@ describe('the site of a subscription event', () => {
     expect(await received(sub, 1)).toEqual([{ hasAuthSecret: true }]);
   });
 
-  describe('with the reader\'s Site queries counted', () => {
+  describe('with the reader\'s Site queries counted, for relations', () => {
     const { counter, wrapReadDb } = countSiteQueries();
     it.override({ appOptions: { wrapReadDb, runCheck } });
 

@@ -22,7 +22,7 @@ function preflight(t: TestApp, origin: string) {
 }
 
 describe('cross-origin requests', () => {
-  describe('with ', () => {
+  describe('with two origins listed, an origin not listed', () => {
     it.override({ appOptions: { env: { UPTOP_CORS_ORIGIN: `${LISTED}, http://localhost:3000` } } });
 
     it('refuses an origin that is not listed, on requests and preflights, and echoes nothing back', async ({ app: t }) => {
@@ -39,7 +39,7 @@ describe('cross-origin requests', () => {
     });
   });
 
-  describe('with ', () => {
+  describe('with two origins listed, a listed origin', () => {
     it.override({ appOptions: { env: { UPTOP_CORS_ORIGIN: `${LISTED}, http://localhost:3000` } } });
 
     it('answers a listed origin with its own CORS headers, without credentials, and preflights it', async ({ app: t }) => {
@@ -64,7 +64,7 @@ describe('cross-origin requests', () => {
     }
   });
 
-  describe('with ', () => {
+  describe('with one origin listed', () => {
     it.override({ appOptions: { env: { UPTOP_CORS_ORIGIN: LISTED } } });
 
     it('applies the same list to the WebSocket handshake', async ({ app: t }) => {

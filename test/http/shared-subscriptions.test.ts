@@ -56,7 +56,7 @@ async function sync(subs: Subscriber[]): Promise<void> {
 }
 
 /** What a subscriber received after the sync markers. */
-const after = (s: Subscriber) => s.data.filter((d) => !Object.values(d as object).some((v) => v === 0 || v === ''));
+const delivered = (s: Subscriber) => s.data.filter((d) => !Object.values(d as object).some((v) => v === 0 || v === ''));
 
 describe('shared subscription execution over graphql-ws', () => {
   it('executes once per event for subscribers with the same operation and viewer, separately per viewer', async () => {
@@ -64,7 +64,7 @@ describe('shared subscription execution over graphql-ws', () => {
     const same = await Promise.all([1, 2, 3].map(() => subscribe(server!.wsUrl, 'subscription { counted }', 'Bearer good')));
     await sync(same);
     for (let n = 1; n <= 5; n++) server.pubsub.publish('tick', n);
-    await expect.poll(() => same.map(after)).toEqual(same.map(() => [1, 2, 3, 4, 5].map((counted) => ({ counted }))));
+    await expect.poll(() => same.map(delivered)).toEqual(same.map(() => [1, 2, 3, 4, 5].map((counted) => ({ counted }))));
     expect(server.executed.filter((n) => n > 0)).toEqual([1, 2, 3, 4, 5]);
 
     const other = await subscribe(server.wsUrl, 'subscription { counted }', 'Bearer other');
@@ -72,7 +72,7 @@ describe('shared subscription execution over graphql-ws', () => {
     await sync([other, anonymous]);
     server.pubsub.publish('tick', 6);
     const all = [...same, other, anonymous];
-    await expect.poll(() => all.map((s) => after(s).at(-1))).toEqual(all.map(() => ({ counted: 6 })));
+    await expect.poll(() => all.map((s) => delivered(s).at(-1))).toEqual(all.map(() => ({ counted: 6 })));
     expect(server.executed.filter((n) => n === 6)).toEqual([6, 6, 6]);
   });
 
@@ -92,16 +92,16 @@ describe('shared subscription execution over graphql-ws', () => {
     a!.ws.close();
     await a!.closed;
     server.pubsub.publish('tick', 7);
-    await expect.poll(() => after(b!)).toEqual([{ counted: 7 }]);
+    await expect.poll(() => delivered(b!)).toEqual([{ counted: 7 }]);
     b!.ws.close();
     await b!.closed;
     // A subscriber on another operation shows when ticks have gone through while `counted` no longer runs.
     const witness = await subscribe(server.wsUrl, 'subscription { ticks }', 'Bearer good');
     await sync([witness]);
     server.pubsub.publish('tick', 8);
-    await expect.poll(() => after(witness)).toEqual([{ ticks: 8 }]);
+    await expect.poll(() => delivered(witness)).toEqual([{ ticks: 8 }]);
     expect(server.executed.filter((n) => n > 0)).toEqual([7]);
-    expect(after(b!)).toEqual([{ counted: 7 }]);
+    expect(delivered(b!)).toEqual([{ counted: 7 }]);
   });
 
   it('passes a failing source on to every subscriber as an error', async () => {
