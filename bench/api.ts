@@ -295,7 +295,8 @@ async function main(): Promise<void> {
     children.push(...holders);
     const fromAll = <T>() => Promise.all(holders.map((h) => nextMessage<T>(h)));
     const connected = fromAll<Extract<SubscriberReport, { kind: 'connected' }>>();
-    for (const h of holders) h.send({ kind: 'connect', wsUrl: `ws://127.0.0.1:${port}/graphql`, token: apiToken, count: perProcess } satisfies SubscriberCommand);
+    for (const h of holders)
+      h.send({ kind: 'connect', wsUrl: `ws://127.0.0.1:${port}/graphql`, token: apiToken, count: perProcess } satisfies SubscriberCommand);
     const connectMs = Math.max(...(await connected).map((c) => c.ms));
     console.log(`${SUBSCRIBERS} graphql-ws subscribers (${SUBSCRIBER_PROCESSES} child processes) connected and subscribed in ${connectMs.toFixed(0)} ms`);
 

@@ -149,11 +149,21 @@ async function main(): Promise<void> {
   const onTime = sorted.filter((ms) => ms <= ON_TIME_MS).length / Math.max(1, started);
   const scheduled = sites / interval;
   console.log(`checks started: ${started}, completed: ${completed} (${up} UP) in ${elapsed.toFixed(1)} s`);
-  console.log(`checks/s achieved: ${(completed / elapsed).toFixed(1)} vs ${scheduled.toFixed(1)}/s scheduled (ratio ${(completed / elapsed / scheduled).toFixed(3)}; the 0–10 % jitter alone gives ~0.95)`);
-  console.log(`lateness vs schedule: p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${percentile(sorted, 100).toFixed(1)} ms`);
-  console.log(`event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
+  console.log(
+    `checks/s achieved: ${(completed / elapsed).toFixed(1)} vs ${scheduled.toFixed(1)}/s scheduled (ratio ${(completed / elapsed / scheduled).toFixed(3)}; the 0–10 % jitter alone gives ~0.95)`,
+  );
+  console.log(
+    `lateness vs schedule: p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${percentile(sorted, 100).toFixed(1)} ms`,
+  );
+  console.log(
+    `event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
+  );
   console.log(`peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
-  console.log(`writer: ${stats.written} rows written, queue depth ${stats.queueDepth} at the end, ${stats.droppedTotal} dropped; ${rows} check rows in the DB; engine stop ${stopMs.toFixed(0)} ms`);
-  console.log(`target: ${counts.requests} requests on ${counts.connections} connections (${(counts.connections / Math.max(1, counts.requests)).toFixed(3)} per request)`);
+  console.log(
+    `writer: ${stats.written} rows written, queue depth ${stats.queueDepth} at the end, ${stats.droppedTotal} dropped; ${rows} check rows in the DB; engine stop ${stopMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `target: ${counts.requests} requests on ${counts.connections} connections (${(counts.connections / Math.max(1, counts.requests)).toFixed(3)} per request)`,
+  );
   console.log(`engine on-time ratio: ${onTime.toFixed(4)}`);
 }

@@ -209,9 +209,10 @@ function checkPruned(target: SqliteTarget): void {
   const conn = new Database(target.file, { readonly: true });
   const firstKept = toSqlDate(new Date((PRUNE_BASE_S + (PRUNE_ROWS_PER_SITE - PRUNE_KEEP) * PRUNE_CHECK_INTERVAL_S) * 1000));
   const { older } = conn.prepare(`SELECT count(*) AS older FROM "Check" WHERE "checkedAt" < ?`).get(firstKept) as { older: number };
-  const { sites, fewest } = conn
-    .prepare(`SELECT count(*) AS sites, min(n) AS fewest FROM (SELECT count(*) AS n FROM "Check" GROUP BY "siteId")`)
-    .get() as { sites: number; fewest: number };
+  const { sites, fewest } = conn.prepare(`SELECT count(*) AS sites, min(n) AS fewest FROM (SELECT count(*) AS n FROM "Check" GROUP BY "siteId")`).get() as {
+    sites: number;
+    fewest: number;
+  };
   conn.close();
   if (older !== 0 || sites !== PRUNE_SITES || fewest < PRUNE_KEEP) {
     throw new Error(`prune left ${older} rows past the retention; ${sites} sites, the fewest with ${fewest} rows`);
@@ -287,7 +288,9 @@ try {
   }
   const writerRate = median(writerRates);
   const rawRate = median(rawRates);
-  console.log(`${ROWS.toLocaleString('en-US')} check writes, ${SITES} sites, batch ${defaults.batchSize}, WAL + synchronous=NORMAL, median of ${ROUNDS} rounds`);
+  console.log(
+    `${ROWS.toLocaleString('en-US')} check writes, ${SITES} sites, batch ${defaults.batchSize}, WAL + synchronous=NORMAL, median of ${ROUNDS} rounds`,
+  );
   console.log(`writer: ${fmt(writerRate)} rows/s (rounds: ${writerRates.map(fmt).join(', ')})`);
   console.log(`raw better-sqlite3 prepared INSERT: ${fmt(rawRate)} rows/s (rounds: ${rawRates.map(fmt).join(', ')})`);
   const load = await offeredLoad();

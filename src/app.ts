@@ -86,13 +86,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   let stopping: Promise<void> | null = null;
   // Every stage runs even when an earlier one failed: buffered writes must reach the database whatever HTTP did.
-  const stop = () =>
-    runEach([
-      () => http.close(),
-      () => engine.stop(),
-      () => writer.stop(),
-      () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()]),
-    ]);
+  const stop = () => runEach([() => http.close(), () => engine.stop(), () => writer.stop(), () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()])]);
 
   return {
     http,

@@ -51,10 +51,13 @@ class ChainedTimers<T> {
       }
       this.armed.set(
         id,
-        this.raw.set(() => {
-          this.armed.delete(id);
-          fn();
-        }, Math.max(0, remaining)),
+        this.raw.set(
+          () => {
+            this.armed.delete(id);
+            fn();
+          },
+          Math.max(0, remaining),
+        ),
       );
     };
     step();

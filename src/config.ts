@@ -24,11 +24,7 @@ const timerDuration = duration.pipe(
 const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 
 const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, `expected a whole number from ${min} to ${max}`).transform(Number).pipe(z.number().int().min(min).max(max));
 
 const trustedProxies = z.string().transform((raw, ctx) => {
   const list = raw
@@ -216,13 +212,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issues.push({ variable: e.UPTOP_TLS_CERT ? 'UPTOP_TLS_KEY' : 'UPTOP_TLS_CERT', message: 'set both UPTOP_TLS_CERT and UPTOP_TLS_KEY, or neither' });
   }
   if (Boolean(e.UPTOP_ADMIN_USER) !== Boolean(e.UPTOP_ADMIN_PASSWORD)) {
-    issues.push({ variable: e.UPTOP_ADMIN_USER ? 'UPTOP_ADMIN_PASSWORD' : 'UPTOP_ADMIN_USER', message: 'set both UPTOP_ADMIN_USER and UPTOP_ADMIN_PASSWORD, or neither' });
+    issues.push({
+      variable: e.UPTOP_ADMIN_USER ? 'UPTOP_ADMIN_PASSWORD' : 'UPTOP_ADMIN_USER',
+      message: 'set both UPTOP_ADMIN_USER and UPTOP_ADMIN_PASSWORD, or neither',
+    });
   }
   if (issues.length) throw new ConfigError(issues);
 
   return {
     databaseUrl: e.DATABASE_URL,
-    http: { port: e.UPTOP_HTTP_PORT, host: e.UPTOP_HTTP_HOST, tlsCert: e.UPTOP_TLS_CERT, tlsKey: e.UPTOP_TLS_KEY, corsOrigins: originList(e.UPTOP_CORS_ORIGIN) },
+    http: {
+      port: e.UPTOP_HTTP_PORT,
+      host: e.UPTOP_HTTP_HOST,
+      tlsCert: e.UPTOP_TLS_CERT,
+      tlsKey: e.UPTOP_TLS_KEY,
+      corsOrigins: originList(e.UPTOP_CORS_ORIGIN),
+    },
     checks: {
       allowPrivateTargets: e.UPTOP_ALLOW_PRIVATE_TARGETS,
       insecureSkipVerify: e.UPTOP_INSECURE_SKIP_VERIFY,

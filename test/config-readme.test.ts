@@ -9,7 +9,9 @@ describe('README configuration table', () => {
     const settings = [...new Set([read('src/config.ts'), ...providers].join('\n').match(/\bUPTOP_[A-Z0-9_]+\b/g))];
     expect(settings).toContain('UPTOP_WS_PER_IP');
     expect(settings).toContain('UPTOP_OPSGENIE_EU_URL');
-    const rows = read('README.md').split('\n').filter((line) => line.startsWith('| `'));
+    const rows = read('README.md')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
     expect(settings.filter((name) => !rows.some((row) => row.includes(`\`${name}\``)))).toEqual([]);
   });
 });

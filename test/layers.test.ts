@@ -31,7 +31,11 @@ describe('dependency direction', () => {
   it('no module outside src/graphql imports from it, except the composition root', () => {
     const offenders = sourceFiles(SRC)
       .filter((file) => !inside(GRAPHQL, file) && file !== COMPOSITION_ROOT)
-      .flatMap((file) => importsOf(file).filter((target) => inside(GRAPHQL, target)).map((target) => `${path.relative(SRC, file)} -> ${path.relative(SRC, target)}`));
+      .flatMap((file) =>
+        importsOf(file)
+          .filter((target) => inside(GRAPHQL, target))
+          .map((target) => `${path.relative(SRC, file)} -> ${path.relative(SRC, target)}`),
+      );
     expect(offenders).toEqual([]);
   });
 });

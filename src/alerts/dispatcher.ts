@@ -116,10 +116,7 @@ export class AlertDispatcher {
       site: null,
       timestamp: this.deps.clock.now(),
     });
-    this.deps.log(
-      outcome.ok ? `Test alert sent to '${channel.name}'` : `Test alert to '${channel.name}' failed: ${outcome.error}`,
-      null,
-    );
+    this.deps.log(outcome.ok ? `Test alert sent to '${channel.name}'` : `Test alert to '${channel.name}' failed: ${outcome.error}`, null);
     return outcome;
   }
 

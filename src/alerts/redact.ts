@@ -11,9 +11,7 @@ function isVisible(provider: string, key: string): boolean {
 
 /** A copy fit for display or export: secret values become `***REDACTED***`, empty ones stay empty. */
 export function redactSettings(provider: AlertProvider | string, settings: AlertSettings): AlertSettings {
-  return Object.fromEntries(
-    Object.entries(settings).map(([key, value]) => [key, value === '' || isVisible(provider, key) ? value : REDACTED]),
-  );
+  return Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, value === '' || isVisible(provider, key) ? value : REDACTED]));
 }
 
 /** The non-empty secret values of a channel, longest first so a secret containing another is removed whole. */

@@ -23,9 +23,7 @@ export function validateAlertSettings(provider: AlertProvider, input: unknown): 
   if (!definition) throw new Error(`unknown alert provider "${provider}"`);
   const parsed = definition.settings.safeParse(input);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.flatMap((issue) => toIssues(provider, issue)) };
-  const settings = Object.fromEntries(
-    Object.entries(parsed.data).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
+  const settings = Object.fromEntries(Object.entries(parsed.data).filter((entry): entry is [string, string] => entry[1] !== undefined));
   return { ok: true, settings };
 }
 

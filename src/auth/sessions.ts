@@ -124,7 +124,12 @@ export function createAuthService(deps: ServiceDeps): AuthService {
         // Past the cap the least recently used sessions end, rather than the login failing: a user locked out
         // until their sessions expire could not sign in to end them.
         const keep = config.limits.sessionsPerUser - 1;
-        const evicted = await tx.session.findMany({ where: { userId: user.id }, orderBy: [{ lastUsedAt: 'desc' }, { id: 'desc' }], skip: keep, select: { tokenHash: true } });
+        const evicted = await tx.session.findMany({
+          where: { userId: user.id },
+          orderBy: [{ lastUsedAt: 'desc' }, { id: 'desc' }],
+          skip: keep,
+          select: { tokenHash: true },
+        });
         if (evicted.length) await tx.session.deleteMany({ where: { tokenHash: { in: evicted.map((e) => e.tokenHash) } } });
         const session = await tx.session.create({ data: { tokenHash: hash, userId: user.id, createdAt: now, lastUsedAt: now, expiresAt } });
         return { session, evicted: evicted.map((e) => e.tokenHash) };
@@ -178,7 +183,7 @@ export function createAuthService(deps: ServiceDeps): AuthService {
         },
         (err: unknown) => {
           // Unverified access is not kept: the client may open the subscription again.
-          logger.error({ err, userId: viewer.userId }, 'could not check a subscription\'s credential; ending it');
+          logger.error({ err, userId: viewer.userId }, "could not check a subscription's credential; ending it");
           if (unwatch()) onEnd('changed');
         },
       );

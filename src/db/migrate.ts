@@ -79,9 +79,7 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
       .prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
       .all() as { name: string; checksum: string }[];
     const migrations = listMigrations(dir);
-    const changed = migrations
-      .filter((m) => applied.some((a) => a.name === m.name && !matchesChecksum(m.sql, a.checksum)))
-      .map((m) => m.name);
+    const changed = migrations.filter((m) => applied.some((a) => a.name === m.name && !matchesChecksum(m.sql, a.checksum))).map((m) => m.name);
     if (changed.length > 0) throw new MigrationChangedError(changed, target.file);
     const appliedNames = new Set(applied.map((a) => a.name));
     const done: string[] = [];

@@ -27,16 +27,7 @@ import { loadChannelLinks, loadRuntimeStates, loadSites, publicConfig } from './
 import { applyHeartbeat, type Transition } from './state-machine.ts';
 import { StatusPublisher } from './status.ts';
 import { TransitionEffects, type CheckWrite } from './transition-effects.ts';
-import type {
-  DisplayStatus,
-  EngineApi,
-  EngineStatusSnapshot,
-  HeartbeatResult,
-  LiveSiteState,
-  LogRecord,
-  PublicSiteConfig,
-  TestAlertResult,
-} from './types.ts';
+import type { DisplayStatus, EngineApi, EngineStatusSnapshot, HeartbeatResult, LiveSiteState, LogRecord, PublicSiteConfig, TestAlertResult } from './types.ts';
 
 export interface EngineOptions {
   /** The reading client; the engine writes only through the writer. */
@@ -107,7 +98,11 @@ export class Engine implements EngineApi {
     const getProvider = options.getProvider ?? defaultGetProvider;
     const maintenance = (this.maintenance = new MaintenanceTimer({ db, clock, log, onBoundary: onWindowsChanged }));
     const dispatcher = (this.dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, secretBox, log }));
-    this.statusPublisher = new StatusPublisher(clock, () => this.status(), (snapshot) => pubsub.publish('engine:status', snapshot));
+    this.statusPublisher = new StatusPublisher(
+      clock,
+      () => this.status(),
+      (snapshot) => pubsub.publish('engine:status', snapshot),
+    );
     const effects = (this.effects = new TransitionEffects({ writer, pubsub, dispatcher, clock, log, maintenance, statusChanged }));
     const renotifier = (this.renotifier = new Renotifier({ clock, sites, dispatcher, log, effects, checking, maintenance }));
     const commit = (entry: SiteEntry, t: Transition, check: CheckWrite | null) => this.commit(entry, t, check);

@@ -8,10 +8,13 @@ export class KeyedTimers {
 
   set(key: number, delayMs: number, fn: () => void): void {
     this.clear(key);
-    const handle = this.clock.setTimeout(() => {
-      if (this.timers.get(key) === handle) this.timers.delete(key);
-      fn();
-    }, Math.max(0, delayMs));
+    const handle = this.clock.setTimeout(
+      () => {
+        if (this.timers.get(key) === handle) this.timers.delete(key);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
     this.timers.set(key, handle);
   }
 

@@ -55,10 +55,13 @@ export class MaintenanceTimer {
     const nowMs = clock.nowMs();
     const next = this.index.nextChange(nowMs);
     if (!Number.isFinite(next)) return;
-    this.timer = clock.setTimeout(() => {
-      this.timer = null;
-      this.options.onBoundary();
-    }, Math.max(0, next - nowMs));
+    this.timer = clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.options.onBoundary();
+      },
+      Math.max(0, next - nowMs),
+    );
   }
 
   stop(): void {

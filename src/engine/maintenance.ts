@@ -2,10 +2,7 @@ import type { MaintenanceWindow } from '../generated/prisma/client.ts';
 import { RecurrenceError } from './errors.ts';
 import { Recurrence } from './recurrence.ts';
 
-export type WindowRow = Pick<
-  MaintenanceWindow,
-  'id' | 'type' | 'siteId' | 'startsAt' | 'endsAt' | 'recurrence' | 'durationMinutes' | 'timezone'
->;
+export type WindowRow = Pick<MaintenanceWindow, 'id' | 'type' | 'siteId' | 'startsAt' | 'endsAt' | 'recurrence' | 'durationMinutes' | 'timezone'>;
 
 /** Whether a window is active now, and until when that answer holds (Infinity: for good). */
 export interface WindowState {
@@ -43,7 +40,10 @@ export function validateRecurrence(recurrence: string, durationMinutes: number |
     throw new RecurrenceError('recurrence', `invalid cron expression "${recurrence}": ${(err as Error).message}`);
   }
   if (fires.subMinute) {
-    throw new RecurrenceError('recurrence', `"${recurrence}" fires more than once a minute: give its seconds field a single value (such as 0), or use 5 fields`);
+    throw new RecurrenceError(
+      'recurrence',
+      `"${recurrence}" fires more than once a minute: give its seconds field a single value (such as 0), or use 5 fields`,
+    );
   }
   return fires;
 }

@@ -196,10 +196,12 @@ export class Scheduler {
       this.finish(job, waiters, slot);
       return;
     }
-    const done: Promise<void> = result.catch((err: unknown) => this.hooks.onError(job.key, err)).then(() => {
-      this.inFlight.delete(done);
-      this.finish(job, waiters, slot);
-    });
+    const done: Promise<void> = result
+      .catch((err: unknown) => this.hooks.onError(job.key, err))
+      .then(() => {
+        this.inFlight.delete(done);
+        this.finish(job, waiters, slot);
+      });
     this.inFlight.add(done);
   }
 

@@ -104,7 +104,11 @@ export async function readInPages<T>(read: (after: number) => Promise<T[]>, keyO
 /** Every site, or the given ones, with their alert channel links; auth secrets opened. Read in pages. */
 export async function loadSites(db: Db, secretBox: SecretBox | undefined, ids?: readonly number[]): Promise<EngineSite[]> {
   const read = async (args: Prisma.SiteFindManyArgs) => (await db.site.findMany({ ...args, ...SITE_QUERY })).map((row) => toEngineSite(row, secretBox));
-  if (!ids) return readInPages((after) => read({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE_SIZE }), (site) => site.id);
+  if (!ids)
+    return readInPages(
+      (after) => read({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE_SIZE }),
+      (site) => site.id,
+    );
   const sites: EngineSite[] = [];
   for (let i = 0; i < ids.length; i += PAGE_SIZE) {
     if (i > 0) await yieldToEventLoop();

@@ -103,13 +103,7 @@ class Effects {
  * The Go original's handleStatusChange as a pure function: `prev` plus one observation gives the next state and its
  * effects. Its stale-result guard is the caller's: the engine orders results by its own sequence, not by wall time.
  */
-export function handleStatusChange(
-  prev: LiveSiteState,
-  obs: Observation,
-  rules: SiteRules,
-  now: Date,
-  silence: Silence | null,
-): Transition {
+export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules: SiteRules, now: Date, silence: Silence | null): Transition {
   const up = obs.status === 'UP';
 
   const next: LiveSiteState = {
@@ -184,7 +178,11 @@ export function handleStatusChange(
   if (isBroken(prev.status) && next.status === 'UP') {
     const was = downFor(prev.statusChangedAt, now);
     fx.log(`Monitor '${name}' recovered${was}`);
-    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, silence, (why) => `Recovery alert for '${name}' suppressed (${why})`);
+    fx.alert(
+      { event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` },
+      silence,
+      (why) => `Recovery alert for '${name}' suppressed (${why})`,
+    );
     next.lastAlertAt = null;
   }
   if (prev.status === 'LATE' && next.status === 'UP') fx.log(`Monitor '${name}' heartbeat arrived (was late)`);
@@ -192,10 +190,7 @@ export function handleStatusChange(
   return {
     next,
     changed,
-    stateChange:
-      changed && prev.status !== 'PENDING'
-        ? { siteId: prev.siteId, from: prev.status, to: next.status, reason: obs.reason, changedAt: now }
-        : null,
+    stateChange: changed && prev.status !== 'PENDING' ? { siteId: prev.siteId, from: prev.status, to: next.status, reason: obs.reason, changedAt: now } : null,
     logs: fx.logs,
     alerts: fx.alerts,
   };
@@ -244,8 +239,7 @@ export function applyHeartbeat(prev: LiveSiteState, rules: Pick<SiteRules, 'name
   return {
     next,
     changed,
-    stateChange:
-      changed && prev.status !== 'PENDING' ? { siteId: prev.siteId, from: prev.status, to: 'UP', reason: '', changedAt: now } : null,
+    stateChange: changed && prev.status !== 'PENDING' ? { siteId: prev.siteId, from: prev.status, to: 'UP', reason: '', changedAt: now } : null,
     logs: fx.logs,
     alerts: fx.alerts,
   };
@@ -290,7 +284,11 @@ export function applyGroupStatus(
   }
   if (isBroken(prev.status) && status === 'UP') {
     const was = downFor(prev.statusChangedAt, now);
-    fx.alert({ event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` }, silence, (why) => `Recovery alert for '${name}' suppressed (${why})`);
+    fx.alert(
+      { event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` },
+      silence,
+      (why) => `Recovery alert for '${name}' suppressed (${why})`,
+    );
     next.lastAlertAt = null;
   }
   return {

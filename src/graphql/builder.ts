@@ -17,12 +17,7 @@ import { isRowCursor } from './ids.ts';
 /** API.md: `first` is at most 100 on every connection, and more is an error rather than quietly less. */
 const MAX_PAGE_SIZE = 100;
 /** Validates `first`/`last` on connections and on the other lists that take a `first` (logs). */
-export const pageSize = z
-  .number()
-  .int()
-  .min(0, 'must not be negative')
-  .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-  .nullish();
+export const pageSize = z.number().int().min(0, 'must not be negative').max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).nullish();
 
 /** Validates `after`/`before` on every connection, before its resolver (or Prisma) sees the value. */
 const cursorArg = z.string().refine(isRowCursor, 'is not a cursor of this connection').nullish();

@@ -84,7 +84,8 @@ export function createContextFactory(
     // An SSE stream ends when its viewer's access does. graphql-ws connections are watched whole instead (ws.ts):
     // their subscribers share executions, so one subscriber's source is not theirs alone to end.
     const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
-    const track = <T>(source: AsyncIterable<T>) => deps.subscriptions.track(viewer && input.socket === undefined ? countedStream(deps.sseStreams, viewer, source) : source, watch);
+    const track = <T>(source: AsyncIterable<T>) =>
+      deps.subscriptions.track(viewer && input.socket === undefined ? countedStream(deps.sseStreams, viewer, source) : source, watch);
     return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track } };
   };
 }

@@ -26,7 +26,10 @@ export function listArgs(arg: ArgBuilder<BuilderTypes>, typename: string) {
     after: arg.id({
       required: false,
       description: `Only the ${typename}s after this one in id order: pass the last ID of the previous page.`,
-      validate: z.union([z.string(), z.number()]).refine((id) => decodeId(String(id), typename) !== null, `is not a ${typename} ID`).nullish(),
+      validate: z
+        .union([z.string(), z.number()])
+        .refine((id) => decodeId(String(id), typename) !== null, `is not a ${typename} ID`)
+        .nullish(),
     }),
   };
 }

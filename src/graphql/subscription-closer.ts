@@ -23,10 +23,11 @@ export class SubscriptionCloser {
       forget();
       return iterator.return ? iterator.return(value) : { done: true, value: undefined };
     };
-    const close = () => finish().then(
-      () => undefined,
-      () => undefined,
-    );
+    const close = () =>
+      finish().then(
+        () => undefined,
+        () => undefined,
+      );
     if (this.closed) void close();
     else {
       this.open.add(close);

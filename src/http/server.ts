@@ -63,7 +63,9 @@ function tooLarge(res: ServerResponse, limit: number): void {
 /** A cross-origin caller not listed in UPTOP_CORS_ORIGIN, refused before anything runs (preflights included). */
 function forbiddenOrigin(res: ServerResponse): void {
   res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', vary: 'Origin' });
-  res.end(JSON.stringify({ errors: [{ message: 'this origin may not call the API; list it in UPTOP_CORS_ORIGIN', extensions: { code: 'FORBIDDEN_ORIGIN' } }] }));
+  res.end(
+    JSON.stringify({ errors: [{ message: 'this origin may not call the API; list it in UPTOP_CORS_ORIGIN', extensions: { code: 'FORBIDDEN_ORIGIN' } }] }),
+  );
 }
 
 /**

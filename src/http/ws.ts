@@ -186,7 +186,9 @@ export function attachGraphqlWs(opts: {
           socket.once('close', release);
           if (opts.watchAccess) {
             // 4403 like a refused token; graphql-ws clients retry it, so one whose role changed reconnects with its new rights.
-            const unwatch = opts.watchAccess(viewer, (why) => socket.close(4403, why === 'ended' ? 'Forbidden: your sign-in ended' : 'Forbidden: your access changed'));
+            const unwatch = opts.watchAccess(viewer, (why) =>
+              socket.close(4403, why === 'ended' ? 'Forbidden: your sign-in ended' : 'Forbidden: your access changed'),
+            );
             socket.once('close', unwatch);
           }
           return true;

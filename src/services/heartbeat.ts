@@ -6,11 +6,7 @@ import type { EngineApi } from '../engine/types.ts';
 /** Failed push attempts (no token or an unknown one) allowed per client IP and minute. */
 export const FAILED_PUSH_ATTEMPTS_PER_MINUTE = 60;
 
-export type HeartbeatOutcome =
-  | { status: 'ok'; siteId: number }
-  | { status: 'missing' }
-  | { status: 'invalid' }
-  | { status: 'limited'; retryAfterMs: number };
+export type HeartbeatOutcome = { status: 'ok'; siteId: number } | { status: 'missing' } | { status: 'invalid' } | { status: 'limited'; retryAfterMs: number };
 
 export interface HeartbeatService {
   beat(token: string | null | undefined, clientIp: string): HeartbeatOutcome;

@@ -12,11 +12,7 @@ export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'O
 export const MAX_INTERVAL_SECONDS = 31 * 24 * 3600;
 
 const whole = (min: number, max: number, unit = '') =>
-  z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}${unit}`)
-    .max(max, `must be at most ${max}${unit}`);
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}${unit}`).max(max, `must be at most ${max}${unit}`);
 
 /** Trimmed; blank becomes null so "clear this field" has one spelling. */
 const optionalText = (max = 2048) =>
@@ -73,7 +69,10 @@ export const siteFieldsSchema = z.strictObject({
       }
       return text;
     }),
-  httpBody: z.string().max(1024 * 1024, 'must be at most 1 MiB').nullable(),
+  httpBody: z
+    .string()
+    .max(1024 * 1024, 'must be at most 1 MiB')
+    .nullable(),
   authType: z.enum(HttpAuthType),
   authUsername: optionalText(256),
   authSecret: z.string().max(4096, 'must be at most 4096 characters').nullable(),

@@ -29,8 +29,7 @@ export interface KindEncodingFailure {
 const quoted = (columns: readonly string[], prefix = '') => columns.map((c) => `${prefix}"${c}"`).join(', ');
 
 /** The JSON rows as a table `v` with the given columns (SQLite's `->>` yields SQL integers, reals, text, NULL). */
-const jsonRows = (columns: readonly string[]) =>
-  `(SELECT ${columns.map((c, i) => `value ->> ${i} AS "${c}"`).join(', ')} FROM json_each(?)) AS v`;
+const jsonRows = (columns: readonly string[]) => `(SELECT ${columns.map((c, i) => `value ->> ${i} AS "${c}"`).join(', ')} FROM json_each(?)) AS v`;
 
 // A row whose site or channel was deleted after it was queued is filtered out: foreign keys would otherwise fail
 // the whole statement, and SQLite's INSERT OR IGNORE does not cover foreign-key failures.
@@ -75,16 +74,7 @@ const RUNTIME_STATE_SQL = `INSERT INTO "SiteRuntimeState" (${quoted(RUNTIME_STAT
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(', ')}`;
 
-const checkRow = (w: WriteOf<'check'>): JsonRow => [
-  w.siteId,
-  toSqlDate(w.checkedAt),
-  w.up,
-  w.status,
-  w.latencyMs,
-  w.statusCode,
-  w.message,
-  w.nodeId ?? '',
-];
+const checkRow = (w: WriteOf<'check'>): JsonRow => [w.siteId, toSqlDate(w.checkedAt), w.up, w.status, w.latencyMs, w.statusCode, w.message, w.nodeId ?? ''];
 
 const stateChangeRow = (w: WriteOf<'stateChange'>): JsonRow => [w.siteId, w.fromStatus, w.toStatus, w.reason, toSqlDate(w.changedAt)];
 
@@ -103,14 +93,7 @@ function alertHealthRows(writes: readonly WriteOf<'alertHealth'>[]): JsonRow[] {
     agg.fails += w.ok ? 0 : 1;
     if (w.sentAt.getTime() >= agg.last.sentAt.getTime()) agg.last = w;
   }
-  return [...byChannel.values()].map(({ last, sends, fails }) => [
-    last.alertChannelId,
-    toSqlDate(last.sentAt),
-    last.ok,
-    last.error,
-    sends,
-    fails,
-  ]);
+  return [...byChannel.values()].map(({ last, sends, fails }) => [last.alertChannelId, toSqlDate(last.sentAt), last.ok, last.error, sends, fails]);
 }
 
 /** Snapshots replace each other, so only the newest per site in a batch is written. */

@@ -29,9 +29,7 @@ describe('the overall deadline', () => {
 
   it('sends nothing when the deadline has already passed', async () => {
     const receiver = await startReceiver();
-    const err = await sendError(
-      getProvider('SLACK').send({ url: receiver.url }, UP, sendContext(receiver, { signal: AbortSignal.abort() })),
-    );
+    const err = await sendError(getProvider('SLACK').send({ url: receiver.url }, UP, sendContext(receiver, { signal: AbortSignal.abort() })));
     expect(err.message).toBe('POST request failed: aborted before the alert deadline');
     expect(receiver.requests).toHaveLength(0);
   });

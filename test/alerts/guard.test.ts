@@ -66,7 +66,7 @@ describe('redirects', () => {
 });
 
 describe('a target that does not resolve', () => {
-  it('fails with the resolver\'s reason, before any connection', async () => {
+  it("fails with the resolver's reason, before any connection", async () => {
     const err = await sendError(getProvider('WEBHOOK').send({ url: 'http://nowhere.invalid/hook' }, DOWN, guarded('http://unused')));
     expect(err.message).toBe('POST request failed: resolve failed: lookup nowhere.invalid: no such host');
   });

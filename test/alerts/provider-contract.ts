@@ -46,9 +46,7 @@ export function describeHttpFailures(provider: AlertProvider, { settings, secret
     it('gives up after the per-request timeout when the service never answers', async () => {
       const receiver = await startReceiver();
       receiver.delay = 'never';
-      const err = await sendError(
-        getProvider(provider).send(settings(receiver.url), DOWN, sendContext(receiver, { httpTimeoutMs: 50 })),
-      );
+      const err = await sendError(getProvider(provider).send(settings(receiver.url), DOWN, sendContext(receiver, { httpTimeoutMs: 50 })));
       expect(err.message).toBe(`${method} request failed: timed out after 50 ms`);
       expect(receiver.requests).toHaveLength(1);
       expectNoSecret(err, secrets);

@@ -23,18 +23,13 @@ describe('redactSettings', () => {
 
 describe('secretValues and scrubSecrets', () => {
   it('collects the non-empty secret values, longest first', () => {
-    expect(secretValues('NTFY', { url: 'https://n.example/p', topic: 'ops', username: 'alice', password: '' })).toEqual([
-      'https://n.example/p',
-      'alice',
-    ]);
+    expect(secretValues('NTFY', { url: 'https://n.example/p', topic: 'ops', username: 'alice', password: '' })).toEqual(['https://n.example/p', 'alice']);
   });
 
   it('cuts every occurrence out, whole secrets before their parts', () => {
     const secrets = secretValues('TELEGRAM', { token: '123:ABCdef', chat_id: '42' });
     expect(scrubSecrets('POST /bot123:ABCdef/sendMessage failed (123:ABCdef)', secrets)).toBe('POST /bot***/sendMessage failed (***)');
-    expect(scrubSecrets('a webhook at https://h.example/T0K failed', ['https://h.example/T0K', 'T0K-other'])).toBe(
-      'a webhook at *** failed',
-    );
+    expect(scrubSecrets('a webhook at https://h.example/T0K failed', ['https://h.example/T0K', 'T0K-other'])).toBe('a webhook at *** failed');
   });
 
   it('leaves values under four characters alone rather than shredding the message', () => {

@@ -95,7 +95,10 @@ describe('HTTP request', () => {
   });
 
   it('lets a configured content type win and sends plain text as text', async () => {
-    await runCheck(site({ url: target.url, method: 'PUT', httpBody: 'a=1', httpHeaders: '{"Content-Type": "application/x-www-form-urlencoded"}' }), allowPrivate);
+    await runCheck(
+      site({ url: target.url, method: 'PUT', httpBody: 'a=1', httpHeaders: '{"Content-Type": "application/x-www-form-urlencoded"}' }),
+      allowPrivate,
+    );
     await runCheck(site({ url: target.url, method: 'PUT', httpBody: 'hello' }), allowPrivate);
     expect(target.requests.map((r) => r.headers['content-type'])).toEqual(['application/x-www-form-urlencoded', 'text/plain; charset=utf-8']);
   });

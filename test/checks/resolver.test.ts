@@ -26,7 +26,9 @@ afterAll(() => Promise.all([dns.close(), silent.close()]));
 describe('parseHosts', () => {
   it('maps each name to its addresses, IPv4 first, ignoring comments and junk', () => {
     const table = parseHosts(
-      ['# comment', '127.0.0.1 localhost', '::1 localhost ip6-localhost # trailing', '10.0.0.5\tDB.Internal. db', 'not-an-ip foo', '', '10.0.0.5 db'].join('\n'),
+      ['# comment', '127.0.0.1 localhost', '::1 localhost ip6-localhost # trailing', '10.0.0.5\tDB.Internal. db', 'not-an-ip foo', '', '10.0.0.5 db'].join(
+        '\n',
+      ),
     );
     expect(table.get('localhost')).toEqual([
       { address: '127.0.0.1', family: 4 },

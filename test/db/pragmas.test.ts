@@ -18,7 +18,9 @@ describe('pragmas from the URL on a real file', () => {
     expect(Number(await pragma(db, 'foreign_keys'))).toBe(1);
     // Still in force after other queries and inside a transaction: the adapter keeps one connection.
     await db.site.create({ data: { name: 'a' } });
-    const inTx = await db.$transaction(async (tx) => Number(Object.values((await tx.$queryRawUnsafe<Record<string, unknown>[]>('PRAGMA busy_timeout'))[0]!)[0]));
+    const inTx = await db.$transaction(async (tx) =>
+      Number(Object.values((await tx.$queryRawUnsafe<Record<string, unknown>[]>('PRAGMA busy_timeout'))[0]!)[0]),
+    );
     expect(inTx).toBe(5000);
   });
 

@@ -31,9 +31,9 @@ interface SchemaObject {
 function schemaOf(file: string): SchemaObject[] {
   const conn = new Database(file, { readonly: true });
   try {
-    return (conn.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name <> '_prisma_migrations' ORDER BY type, name`).all() as SchemaObject[]).map(
-      (o) => ({ ...o, sql: o.sql?.replace(/\s+/g, ' ').trim() ?? null }),
-    );
+    return (
+      conn.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name <> '_prisma_migrations' ORDER BY type, name`).all() as SchemaObject[]
+    ).map((o) => ({ ...o, sql: o.sql?.replace(/\s+/g, ' ').trim() ?? null }));
   } finally {
     conn.close();
   }
@@ -48,7 +48,10 @@ describe('schema and migrations', () => {
     const migrated = path.join(dir, 'migrated.db');
     migrate(parseDatabaseUrl(`file:${migrated}`));
 
-    const { stdout: sql } = await prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], `file:${path.join(dir, 'unused.db')}`);
+    const { stdout: sql } = await prisma(
+      ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+      `file:${path.join(dir, 'unused.db')}`,
+    );
     expect(sql).toContain('CREATE TABLE "Site"');
     const fromSchema = path.join(dir, 'from-schema.db');
     const conn = new Database(fromSchema);

@@ -4,7 +4,16 @@ import { describe, expect, it } from '../helpers/fixtures.ts';
 
 /** Debian's chromium (scripts/system-deps.sh installs it); playwright cannot download a browser here. */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('GraphiQL in a browser', () => {
   let browser: Browser;

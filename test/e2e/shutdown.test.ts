@@ -23,7 +23,11 @@ function connectRefused(port: number): Promise<boolean> {
 }
 
 describe('graceful shutdown', () => {
-  it('stops accepting, closes WebSockets with 1001, completes SSE, finishes the in-flight request, then stops engine and writer', async ({ app: t, editor, viewer }) => {
+  it('stops accepting, closes WebSockets with 1001, completes SSE, finishes the in-flight request, then stops engine and writer', async ({
+    app: t,
+    editor,
+    viewer,
+  }) => {
     const target = await startHttpTarget();
     onTestFinished(() => target.close());
     const site = await createSite(t, { name: 'api', type: 'HTTP', url: target.url, interval: 60 });

@@ -7,8 +7,7 @@ const INTROSPECTION = '{ __schema { queryType { name } } }';
 /** `sites > edges > node` and then `parent` until the selection is `levels` deep. */
 const deepSites = (levels: number, root = 'query { sites') =>
   `${root} { edges { node { ${'parent { '.repeat(levels - 4)}name${' }'.repeat(levels - 4)} } } } }`;
-const deepSubscription = (levels: number) =>
-  `subscription { siteStatusChanged { site { ${'parent { '.repeat(levels - 3)}name${' }'.repeat(levels - 3)} } } }`;
+const deepSubscription = (levels: number) => `subscription { siteStatusChanged { site { ${'parent { '.repeat(levels - 3)}name${' }'.repeat(levels - 3)} } } }`;
 
 describe('the real server: every limit on every transport', () => {
   describe('with UPTOP_INTROSPECTION=false', () => {

@@ -95,7 +95,13 @@ describe('engine: maintenance', () => {
     const { h, web, receiver, id } = await downSite({ now: Date.parse('2026-03-22T00:30:00Z'), site: { interval: 86_400 } });
     web.reply({ status: 200 });
     await h.engine.start();
-    await addWindow(h, { title: 'weekly', startsAt: new Date('2026-03-01T00:00:00Z'), recurrence: '0 2 * * 0', durationMinutes: 120, timezone: 'Europe/Berlin' });
+    await addWindow(h, {
+      title: 'weekly',
+      startsAt: new Date('2026-03-01T00:00:00Z'),
+      recurrence: '0 2 * * 0',
+      durationMinutes: 120,
+      timezone: 'Europe/Berlin',
+    });
     await h.tick(0);
     expect(h.engine.getState(id)!.status).toBe('UP');
     expect(h.engine.isInMaintenance(id)).toBe(false);
@@ -185,7 +191,9 @@ describe('engine: groups', () => {
     const empty = await h.createSite({ name: 'empty', type: 'GROUP', interval: 86_400 });
     const paused = await h.createSite({ name: 'p', type: 'HTTP', url: web.url, interval: 86_400, parentId: group, paused: true });
     const inMaint = await h.createSite({ name: 'm', type: 'HTTP', url: web.url, interval: 86_400, parentId: group });
-    await h.writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'w', siteId: inMaint, startsAt: new Date(T0), endsAt: new Date(T0 + 3600_000) } }));
+    await h.writer.submit((tx) =>
+      tx.maintenanceWindow.create({ data: { title: 'w', siteId: inMaint, startsAt: new Date(T0), endsAt: new Date(T0 + 3600_000) } }),
+    );
     await h.engine.start();
     await h.tick(0);
     await h.settle();

@@ -69,9 +69,7 @@ describe('engine: a large fleet', () => {
     expectCounts();
 
     // A window on the group covers its child too, until it ends.
-    await h.writer.submit((tx) =>
-      tx.maintenanceWindow.create({ data: { title: 'w', siteId: group, startsAt: new Date(T0), endsAt: new Date(T0 + 300_000) } }),
-    );
+    await h.writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'w', siteId: group, startsAt: new Date(T0), endsAt: new Date(T0 + 300_000) } }));
     await h.engine.maintenanceChanged();
     expect(h.engine.status().maintenance).toBe(2);
     expectCounts();
@@ -79,9 +77,7 @@ describe('engine: a large fleet', () => {
     expect(h.engine.status().maintenance).toBe(0);
     expectCounts();
 
-    await h.writer.submit((tx) =>
-      tx.maintenanceWindow.create({ data: { title: 'w2', siteId: group, startsAt: new Date(h.clock.nowMs()), endsAt: null } }),
-    );
+    await h.writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'w2', siteId: group, startsAt: new Date(h.clock.nowMs()), endsAt: null } }));
     await h.engine.maintenanceChanged();
     expectCounts();
     // The group goes: its child is no longer covered by the group's window.

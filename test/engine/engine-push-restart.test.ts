@@ -73,7 +73,13 @@ describe('engine: push monitors after uptop itself was down (DESIGN decision 9)'
   });
 
   it('a persisted DOWN push monitor stays DOWN on start: no alert again, no flip back to LATE or STALE', async () => {
-    const down: Persisted = { ...upSince(T0 - 2 * DAY_MS), status: 'DOWN', failureCount: 1, statusChangedAt: new Date(T0 - DAY_MS), lastAlertAt: new Date(T0 - DAY_MS) };
+    const down: Persisted = {
+      ...upSince(T0 - 2 * DAY_MS),
+      status: 'DOWN',
+      failureCount: 1,
+      statusChangedAt: new Date(T0 - DAY_MS),
+      lastAlertAt: new Date(T0 - DAY_MS),
+    };
     const { h, receiver, id } = await restoredPush(down);
     for (let i = 0; i < 24; i++) await h.tick(3_600_000);
     await h.settle();

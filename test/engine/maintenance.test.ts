@@ -1,13 +1,7 @@
 import { CronExpression } from 'cron-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RecurrenceError } from '../../src/engine/errors.ts';
-import {
-  MaintenanceIndex,
-  validateRecurrence,
-  WindowStates,
-  windowStateAt,
-  type WindowRow,
-} from '../../src/engine/maintenance.ts';
+import { MaintenanceIndex, validateRecurrence, WindowStates, windowStateAt, type WindowRow } from '../../src/engine/maintenance.ts';
 import { engineHarness } from './harness.ts';
 
 const iso = (s: string) => new Date(s);
@@ -229,7 +223,9 @@ describe('engine: a window ending in 30 days', () => {
     // Reconciles re-arm the boundary and prunes cost time over 30 days: 60-day intervals (chained too) keep them out.
     const h = await engineHarness({ env: { UPTOP_RECONCILE_INTERVAL: '60d', UPTOP_PRUNE_INTERVAL: '60d', UPTOP_MAINT_PRUNE_INTERVAL: '60d' } });
     const start = h.clock.nowMs();
-    await h.writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'migration', startsAt: new Date(start), endsAt: new Date(start + 30 * 86_400_000) } }));
+    await h.writer.submit((tx) =>
+      tx.maintenanceWindow.create({ data: { title: 'migration', startsAt: new Date(start), endsAt: new Date(start + 30 * 86_400_000) } }),
+    );
     await h.engine.maintenanceChanged();
     await h.tick(0);
     const evaluations = vi.spyOn(MaintenanceIndex.prototype, 'nextChange');

@@ -28,8 +28,14 @@ describe('push deadlines', () => {
     const s = pushState();
     expect(evaluatePush(s, rules(300), T0, T0 + 300_000)).toBeNull();
     expect(evaluatePush(s, rules(300), T0, T0 + 310_000)).toMatchObject({ status: 'LATE', reason: 'heartbeat overdue' });
-    expect(evaluatePush(pushState({ status: 'LATE', failureCount: 1 }), rules(300), T0, T0 + 380_000)).toMatchObject({ status: 'STALE', reason: 'heartbeat stale' });
-    expect(evaluatePush(pushState({ status: 'STALE', failureCount: 1 }), rules(300), T0, T0 + 450_001)).toMatchObject({ status: 'DOWN', reason: 'heartbeat missed' });
+    expect(evaluatePush(pushState({ status: 'LATE', failureCount: 1 }), rules(300), T0, T0 + 380_000)).toMatchObject({
+      status: 'STALE',
+      reason: 'heartbeat stale',
+    });
+    expect(evaluatePush(pushState({ status: 'STALE', failureCount: 1 }), rules(300), T0, T0 + 450_001)).toMatchObject({
+      status: 'DOWN',
+      reason: 'heartbeat missed',
+    });
   });
 
   it('interval 10: grace is 60 s, so DOWN after 70 s (and 120 s late is DOWN)', () => {
@@ -92,7 +98,13 @@ describe('push deadlines', () => {
 });
 
 describe('group status', () => {
-  const child = (status: GroupChild['status'], over: Partial<GroupChild> = {}): GroupChild => ({ name: `c-${status}`, type: 'HTTP', status, paused: false, ...over });
+  const child = (status: GroupChild['status'], over: Partial<GroupChild> = {}): GroupChild => ({
+    name: `c-${status}`,
+    type: 'HTTP',
+    status,
+    paused: false,
+    ...over,
+  });
   const never = () => false;
 
   it('all up is UP; any DOWN or SSL_EXPIRED is DOWN naming the broken children', () => {

@@ -230,7 +230,16 @@ describe('engine status publishing', () => {
     let n = 0;
     const published: number[] = [];
     const snapshot = (): EngineStatusSnapshot => ({
-      running: true, sites: n, up: 0, down: 0, pending: 0, paused: 0, maintenance: 0, queueDepth: 0, droppedWrites: 0, checksPerMinute: 0,
+      running: true,
+      sites: n,
+      up: 0,
+      down: 0,
+      pending: 0,
+      paused: 0,
+      maintenance: 0,
+      queueDepth: 0,
+      droppedWrites: 0,
+      checksPerMinute: 0,
     });
     const pub = new StatusPublisher(clock, snapshot, (s) => published.push(s.sites));
     n = 1;

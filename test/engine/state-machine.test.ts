@@ -60,7 +60,10 @@ describe('handleStatusChange', () => {
     expect(handleStatusChange(state({ status: 'PENDING', statusChangedAt: at(-50) }), obs('UP'), rules(), at(10), null)!.next.statusChangedAt).toEqual(at(-50));
     // A failure counted against MaxRetries leaves a never-checked site PENDING with no time.
     const first = state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null });
-    expect(handleStatusChange(first, obs('DOWN', 'x'), rules({ maxRetries: 1 }), at(10), null)!.next).toMatchObject({ status: 'PENDING', statusChangedAt: null });
+    expect(handleStatusChange(first, obs('DOWN', 'x'), rules({ maxRetries: 1 }), at(10), null)!.next).toMatchObject({
+      status: 'PENDING',
+      statusChangedAt: null,
+    });
     // No change, no move; a change from UP moves it.
     expect(handleStatusChange(state(), obs('UP'), rules(), at(10), null)!.next.statusChangedAt).toEqual(at(-3600));
     expect(handleStatusChange(state(), obs('DOWN', 'x'), rules(), at(10), null)!.next.statusChangedAt).toEqual(at(10));
@@ -203,7 +206,9 @@ describe('handleStatusChange', () => {
       const renewed = handleStatusChange(warned, cert(60), sslRules, at(10), null)!;
       expect(renewed.next.sentSslWarning).toBe(false);
       expect(renewed.alerts).toEqual([]);
-      expect(handleStatusChange(renewed.next, obs('UP', '', 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), null)!.alerts).toHaveLength(1);
+      expect(
+        handleStatusChange(renewed.next, obs('UP', '', 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), null)!.alerts,
+      ).toHaveLength(1);
     });
 
     it('is suppressed in maintenance while the flag is still set', () => {
@@ -216,7 +221,13 @@ describe('handleStatusChange', () => {
     it('applies only to HTTP sites with checkSsl and does not fire for an expired certificate', () => {
       expect(handleStatusChange(state(), cert(15), rules({ expiryThreshold: 30 }), at(10), null)!.alerts).toEqual([]);
       expect(handleStatusChange(state({ type: 'PORT' }), cert(15), { ...sslRules, type: 'PORT' }, at(10), null)!.alerts).toEqual([]);
-      const expired = handleStatusChange(state({ status: 'DOWN' }), obs('SSL_EXPIRED', 'SSL certificate expired', 10, { hasSsl: true, certExpiresAt: at(-86_400) }), sslRules, at(10), null)!;
+      const expired = handleStatusChange(
+        state({ status: 'DOWN' }),
+        obs('SSL_EXPIRED', 'SSL certificate expired', 10, { hasSsl: true, certExpiresAt: at(-86_400) }),
+        sslRules,
+        at(10),
+        null,
+      )!;
       expect(expired.alerts.filter((a) => a.event === 'ssl_expiring')).toEqual([]);
     });
   });

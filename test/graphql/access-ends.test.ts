@@ -136,7 +136,7 @@ describe('access ends when its grant ends', () => {
   describe('with UPTOP_SESSION_TTL=1h', () => {
     it.override({ appOptions: { env: { UPTOP_SESSION_TTL: '1h' } } });
 
-    it('ends a session\'s subscriptions when it expires, on the injected clock', async ({ app: t, clock, viewer }) => {
+    it("ends a session's subscriptions when it expires, on the injected clock", async ({ app: t, clock, viewer }) => {
       const session = await viewer.login();
       clock.advance(30 * 60_000);
       const later = await viewer.login();
@@ -167,7 +167,7 @@ describe('access ends when its grant ends', () => {
   describe('with UPTOP_SESSION_TTL=3s on the system clock', () => {
     it.override({ appOptions: { clock: systemClock, env: { UPTOP_SESSION_TTL: '3s' } } });
 
-    it('ends a session\'s subscriptions when it expires, on the system clock', async ({ app: t, viewer }) => {
+    it("ends a session's subscriptions when it expires, on the system clock", async ({ app: t, viewer }) => {
       const session = await viewer.login();
       const sse = await collectSse(t.graphqlUrl, LOGS, { token: session });
       const client = wsClient(t.wsUrl, session);
@@ -185,7 +185,7 @@ describe('expired sessions', () => {
   describe('with UPTOP_SESSION_TTL=1h, UPTOP_MAINT_PRUNE_INTERVAL=15m', () => {
     it.override({ appOptions: { env: { UPTOP_SESSION_TTL: '1h', UPTOP_MAINT_PRUNE_INTERVAL: '15m' } } });
 
-    it('are deleted on the writer\'s retention timer, without waiting for their user\'s next login', async ({ app: t, clock, editor }) => {
+    it("are deleted on the writer's retention timer, without waiting for their user's next login", async ({ app: t, clock, editor }) => {
       const sessions = () => t.app.deps.db.session.count();
       expect(await sessions()).toBe(3);
       await clock.advanceAsync(50 * 60_000);

@@ -8,7 +8,7 @@ function recorder() {
 }
 
 describe('AccessWatch', () => {
-  it('ends the connections of one token, or all of one user\'s, each once', () => {
+  it("ends the connections of one token, or all of one user's, each once", () => {
     const watch = new AccessWatch(new FakeClock());
     const { calls, on } = recorder();
     watch.watch({ userId: 1, tokenHash: 'a' }, on('a1'));
@@ -37,7 +37,7 @@ describe('AccessWatch', () => {
     expect(watch.size).toBe(0);
   });
 
-  it('ends a session\'s connections at its expiry with one timer, and drops the timer when they all close', () => {
+  it("ends a session's connections at its expiry with one timer, and drops the timer when they all close", () => {
     const clock = new FakeClock();
     const watch = new AccessWatch(clock);
     const { calls, on } = recorder();

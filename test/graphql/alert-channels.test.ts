@@ -68,7 +68,11 @@ const SiteWithChannel = graphql(`
 describe('alert channels', () => {
   it('creates channels with validated settings, shows them redacted, and links them to sites', async ({ editor, viewer }) => {
     const res = await editor.request(CreateChannel, {
-      input: { name: 'ops mail', provider: 'EMAIL', settings: { host: 'smtp.example.com', port: 587, user: 'u', pass: 'p4ss', from: 'up@example.com', to: 'ops@example.com' } },
+      input: {
+        name: 'ops mail',
+        provider: 'EMAIL',
+        settings: { host: 'smtp.example.com', port: 587, user: 'u', pass: 'p4ss', from: 'up@example.com', to: 'ops@example.com' },
+      },
     });
     expect(res.ok().createAlertChannel).toMatchObject({
       __typename: 'AlertChannelPayload',
@@ -125,7 +129,9 @@ describe('alert channels', () => {
       expect(stored.settings).not.toContain('hooks.example.com');
       expect(stored.settings).not.toContain('sign-me');
 
-      const renamed = await editor.request(UpdateChannel, { input: { id, name: 'hook 2', settings: { ...(settings as Record<string, string>), url: 'https://hooks.example.com/new' } } });
+      const renamed = await editor.request(UpdateChannel, {
+        input: { id, name: 'hook 2', settings: { ...(settings as Record<string, string>), url: 'https://hooks.example.com/new' } },
+      });
       expect(renamed.ok().updateAlertChannel).toMatchObject({
         alertChannel: { name: 'hook 2', revealedSettings: { url: 'https://hooks.example.com/new', secret: 'sign-me' } },
       });
@@ -149,7 +155,6 @@ describe('alert channels', () => {
   });
 
   it('sends a test alert to a local receiver and records the channel health', async ({ app: t, editor, viewer, channel: { id, receiver } }) => {
-
     const ok = await editor.request(TestChannel, { input: { id } });
     expect(ok.ok().testAlertChannel).toEqual({ __typename: 'AlertChannelPayload', test: { ok: true, error: '' }, alertChannel: { id } });
     expect(receiver.requests).toHaveLength(1);

@@ -23,7 +23,7 @@ async function mint(t: TestApp, session: string, name: string, readOnly = false)
 }
 
 describe('API tokens and who may manage them', () => {
-  it('lets an ADMIN list and revoke any user\'s tokens, and no one else', async ({ app: t, admin, editor }) => {
+  it("lets an ADMIN list and revoke any user's tokens, and no one else", async ({ app: t, admin, editor }) => {
     const ci = await mint(t, editor.token, 'ci');
     const adminOwn = await mint(t, admin.token, 'admin-own');
 
@@ -60,7 +60,7 @@ describe('API tokens and who may manage them', () => {
     expect((await editor.request(ME, {})).ok().me).toEqual({ username: 'editor' });
   });
 
-  it('keeps a user\'s API tokens on their own password change and says so; an admin reset revokes them', async ({ app: t, admin, viewer }) => {
+  it("keeps a user's API tokens on their own password change and says so; an admin reset revokes them", async ({ app: t, admin, viewer }) => {
     const grafana = await mint(t, viewer.token, 'grafana', true);
     const other = await viewer.login();
 

@@ -57,7 +57,10 @@ describe('app and process', () => {
     expect(created).toMatchObject({ level: 40, username: 'admin' });
     const password = created!.password as string;
     expect(password.length).toBeGreaterThanOrEqual(16);
-    const login = await post(`http://127.0.0.1:${port}/graphql`, `mutation { login(input: { username: "admin", password: "${password}" }) { ... on LoginPayload { user { role } } } }`);
+    const login = await post(
+      `http://127.0.0.1:${port}/graphql`,
+      `mutation { login(input: { username: "admin", password: "${password}" }) { ... on LoginPayload { user { role } } } }`,
+    );
     expect(login.data.login.user.role).toBe('ADMIN');
     await app.stop();
     await app.stop();
@@ -72,7 +75,13 @@ describe('app and process', () => {
 
   it('stop() still stops the engine and drains the writer when closing HTTP fails, then reports that failure', async () => {
     const db = freshDbFile();
-    const config = loadConfig({ DATABASE_URL: db.url, UPTOP_HTTP_HOST: '127.0.0.1', UPTOP_HTTP_PORT: '0', UPTOP_ADMIN_USER: 'a', UPTOP_ADMIN_PASSWORD: 'password1' });
+    const config = loadConfig({
+      DATABASE_URL: db.url,
+      UPTOP_HTTP_HOST: '127.0.0.1',
+      UPTOP_HTTP_PORT: '0',
+      UPTOP_ADMIN_USER: 'a',
+      UPTOP_ADMIN_PASSWORD: 'password1',
+    });
     const app = await createApp(config, { logger: capturingLogger().logger });
     await app.start();
     const close = app.http.close.bind(app.http);

@@ -206,7 +206,10 @@ describe('API tokens', () => {
 
     await t.app.deps.writer.flush();
     const listed = await editor.request(ListTokens, {});
-    expect(listed.ok().apiTokens.map((x) => [x.name, x.readOnly])).toEqual([['grafana', true], ['deploy', false]]);
+    expect(listed.ok().apiTokens.map((x) => [x.name, x.readOnly])).toEqual([
+      ['grafana', true],
+      ['deploy', false],
+    ]);
     expect(listed.ok().apiTokens[0]!.lastUsedAt).toBe(new Date(clock.nowMs()).toISOString());
     expect(JSON.stringify(await t.app.deps.db.apiToken.findMany())).not.toContain(roToken);
     expect((await viewer.request(ListTokens, {})).ok().apiTokens).toEqual([]);

@@ -26,7 +26,10 @@ describe('cursors and ids from clients', () => {
         };
         for (const [name, query] of Object.entries(queries)) {
           const res = await t.request(query, { c: cursor }, token);
-          expect(res.errors?.map((e) => e.extensions?.code), `${name} ${cursor}`).toEqual(['BAD_USER_INPUT']);
+          expect(
+            res.errors?.map((e) => e.extensions?.code),
+            `${name} ${cursor}`,
+          ).toEqual(['BAD_USER_INPUT']);
         }
       }
       expect(captured.lines().filter((l) => l.level >= 50)).toEqual([]);
@@ -38,7 +41,11 @@ describe('cursors and ids from clients', () => {
     await admin.request('mutation { createSite(input: { name: "a", type: PUSH }) { __typename } }', {});
     for (const field of ['checks', 'stateChanges']) {
       for (const cursor of BAD_CURSORS) {
-        const res = await t.request(`query($id: ID!, $c: String) { site(id: $id) { name ${field}(after: $c) { totalCount edges { cursor } } } }`, { id: base64('Site:1'), c: cursor }, token);
+        const res = await t.request(
+          `query($id: ID!, $c: String) { site(id: $id) { name ${field}(after: $c) { totalCount edges { cursor } } } }`,
+          { id: base64('Site:1'), c: cursor },
+          token,
+        );
         expect(res.errors, `${field} ${cursor}`).toHaveLength(1);
         expect(res.errors![0]!.path).toEqual(['site', field]);
         expect(res.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
@@ -55,12 +62,21 @@ describe('cursors and ids from clients', () => {
       tx.check.createMany({ data: [1, 2, 3].map((i) => ({ siteId: 1, checkedAt: new Date(now + i * 1000), up: true, status: 'UP' as const })) }),
     );
     const page = async (after?: string) =>
-      (await viewer.request(`query($id: ID!, $after: String) { site(id: $id) { checks(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { checkedAt } } } } }`, { id: base64('Site:1'), after })).ok().site.checks;
+      (
+        await viewer.request(
+          `query($id: ID!, $after: String) { site(id: $id) { checks(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { checkedAt } } } } }`,
+          { id: base64('Site:1'), after },
+        )
+      ).ok().site.checks;
     const first = await page();
     expect(first.totalCount).toBe(3);
     expect(first.pageInfo.hasNextPage).toBe(true);
     const second = await page(first.pageInfo.endCursor);
-    expect([...first.edges, ...second.edges].map((e: { node: { checkedAt: string } }) => Date.parse(e.node.checkedAt))).toEqual([now + 3000, now + 2000, now + 1000]);
+    expect([...first.edges, ...second.edges].map((e: { node: { checkedAt: string } }) => Date.parse(e.node.checkedAt))).toEqual([
+      now + 3000,
+      now + 2000,
+      now + 1000,
+    ]);
     expect(second.pageInfo.hasNextPage).toBe(false);
   });
 
@@ -68,7 +84,10 @@ describe('cursors and ids from clients', () => {
     const token = viewer.token;
     for (const id of ['garbage', base64('no colon')]) {
       const res = await t.request('query($id: ID!) { node(id: $id) { id } }', { id }, token);
-      expect(res.errors?.map((e) => e.extensions?.code), id).toEqual(['BAD_USER_INPUT']);
+      expect(
+        res.errors?.map((e) => e.extensions?.code),
+        id,
+      ).toEqual(['BAD_USER_INPUT']);
     }
     for (const id of [base64('Nope:1'), base64('Check:1'), base64('Site:abc'), base64('Site:99')]) {
       const res = await t.request('query($id: ID!) { node(id: $id) { id } }', { id }, token);

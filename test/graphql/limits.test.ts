@@ -5,7 +5,8 @@ import type { TestApp } from '../helpers/app.ts';
 import { collectSse, collectWs, handshake, wsClient } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 
-const CREATE_CHANNEL = 'mutation($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { __typename ... on ValidationError { field message } } }';
+const CREATE_CHANNEL =
+  'mutation($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { __typename ... on ValidationError { field message } } }';
 const CHANGE_PASSWORD = 'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { __typename ... on Error { message } } }';
 const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { __typename ... on LoginPayload { token } } }';
 
@@ -58,7 +59,15 @@ describe('limits on every input', () => {
       const allowed = collectWs(wsClient(t.wsUrl, viewer.token), query, { ids: ids(3) });
       await expect
         .poll(() => {
-          t.app.deps.pubsub.publish('site:checkCompleted', { siteId: 3, checkedAt: new Date(), up: true, status: 'UP', latencyMs: 1, statusCode: 200, message: null });
+          t.app.deps.pubsub.publish('site:checkCompleted', {
+            siteId: 3,
+            checkedAt: new Date(),
+            up: true,
+            status: 'UP',
+            latencyMs: 1,
+            statusCode: 200,
+            message: null,
+          });
           return allowed.results.length;
         })
         .toBeGreaterThan(0);
@@ -69,12 +78,12 @@ describe('limits on every input', () => {
   describe('with UPTOP_LOGIN_USER_RATE_LIMIT=2', () => {
     it.override({ appOptions: { env: { UPTOP_LOGIN_USER_RATE_LIMIT: '2' } } });
 
-    it('caps changePassword\'s current password', async ({ viewer }) => {
+    it("caps changePassword's current password", async ({ viewer }) => {
       const long = await viewer.request(CHANGE_PASSWORD, { input: { currentPassword: 'x'.repeat(1025), newPassword: 'long-enough-pw' } });
       expect(long.ok().changePassword).toEqual({ __typename: 'ValidationError', message: 'must be at most 1024 characters' });
     });
 
-    it('limits changePassword\'s tries like login, per username', async ({ app: t, viewer }) => {
+    it("limits changePassword's tries like login, per username", async ({ app: t, viewer }) => {
       for (let i = 0; i < 2; i++) {
         const wrong = await viewer.request(CHANGE_PASSWORD, { input: { currentPassword: 'not-it', newPassword: 'long-enough-pw' } });
         expect(wrong.ok().changePassword.__typename).toBe('ValidationError');
@@ -90,7 +99,7 @@ describe('limits on every input', () => {
   describe('with UPTOP_LOGIN_RATE_LIMIT=4', () => {
     it.override({ appOptions: { env: { UPTOP_LOGIN_RATE_LIMIT: '4' } } });
 
-    it('limits changePassword\'s tries like login, per client IP', async ({ admin }) => {
+    it("limits changePassword's tries like login, per client IP", async ({ admin }) => {
       // Three of the four were spent signing the seeded users in.
       const first = await admin.request(CHANGE_PASSWORD, { input: { currentPassword: 'not-it', newPassword: 'long-enough-pw' } });
       expect(first.ok().changePassword.__typename).toBe('ValidationError');
@@ -135,11 +144,13 @@ describe('limits on every input', () => {
       const other = await connect(perUser, editor.token);
       expect(other.result).toBe('open');
       mine[0]!.ws.close();
-      await expect.poll(async () => {
-        const again = await connect(perUser, viewer.token);
-        again.ws.close();
-        return again.result;
-      }).toBe('open');
+      await expect
+        .poll(async () => {
+          const again = await connect(perUser, viewer.token);
+          again.ws.close();
+          return again.result;
+        })
+        .toBe('open');
       for (const c of [mine[1]!, other]) c.ws.close();
     });
   });

@@ -8,8 +8,9 @@ import { createSite } from '../helpers/sites.ts';
 /** Inserts `count` PUSH sites named `bulk <i>` in one statement (createMany through Prisma takes half a minute here). */
 async function insertSites(t: TestApp, count: number, parentId: number | null = null): Promise<void> {
   const now = toSqlDate(new Date());
-  await t.app.deps.writer.submit((tx) =>
-    tx.$executeRaw`INSERT INTO "Site" ("name", "type", "parentId", "createdAt", "updatedAt")
+  await t.app.deps.writer.submit(
+    (tx) =>
+      tx.$executeRaw`INSERT INTO "Site" ("name", "type", "parentId", "createdAt", "updatedAt")
       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${count - 1})
       SELECT 'bulk ' || i, 'PUSH', ${parentId}, ${now}, ${now} FROM n`,
   );
@@ -18,12 +19,13 @@ async function insertSites(t: TestApp, count: number, parentId: number | null = 
 const ids = (edges: { node: { id: string } }[]) => edges.map((e) => e.node.id);
 
 describe('sites(status:)', () => {
-  it('filters a fleet larger than SQLite\'s variable limit, pages it, and counts it', async ({ app: t, viewer }) => {
+  it("filters a fleet larger than SQLite's variable limit, pages it, and counts it", async ({ app: t, viewer }) => {
     const paused = await createSite(t, { name: 'paused', type: 'PUSH', paused: true });
     // Unknown to the engine until its next reconcile, so PENDING; more sites than SQLite binds variables (32,766).
     await insertSites(t, 33_000);
     const token = viewer.token;
-    const query = 'query($s: [DisplayStatus!], $after: String, $before: String, $first: Int, $last: Int) { sites(status: $s, first: $first, after: $after, last: $last, before: $before) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { node { id displayStatus } } } }';
+    const query =
+      'query($s: [DisplayStatus!], $after: String, $before: String, $first: Int, $last: Int) { sites(status: $s, first: $first, after: $after, last: $last, before: $before) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { node { id displayStatus } } } }';
 
     const pending = await t.request(query, { s: ['PENDING'], first: 3 }, token);
     expect(pending.errors).toBeUndefined();
@@ -51,7 +53,13 @@ describe('capped lists', () => {
     const now = new Date();
     await t.app.deps.writer.submit((tx) =>
       tx.alertChannel.createMany({
-        data: Array.from({ length: LIST_LIMIT + 5 }, (_, i) => ({ name: `c${i}`, provider: 'SLACK' as const, settings: '{"url":"https://x.example"}', createdAt: now, updatedAt: now })),
+        data: Array.from({ length: LIST_LIMIT + 5 }, (_, i) => ({
+          name: `c${i}`,
+          provider: 'SLACK' as const,
+          settings: '{"url":"https://x.example"}',
+          createdAt: now,
+          updatedAt: now,
+        })),
       }),
     );
     const token = admin.token;
@@ -69,7 +77,10 @@ describe('capped lists', () => {
       ['{ users(after: "garbage") { id } }', 'BAD_USER_INPUT'],
     ]) {
       const res = await t.request(query!, {}, token);
-      expect(res.errors?.map((e) => e.extensions?.code), query).toEqual([code]);
+      expect(
+        res.errors?.map((e) => e.extensions?.code),
+        query,
+      ).toEqual([code]);
     }
 
     const users = await t.request('query($after: ID) { users(first: 2, after: $after) { username } }', { after: admin.id }, token);
@@ -87,7 +98,11 @@ describe('capped lists', () => {
     const token = viewer.token;
     const children = await t.request('query($id: ID!) { site(id: $id) { children { id } } }', { id: group.id }, token);
     expect(children.ok().site.children).toHaveLength(LIST_LIMIT);
-    const more = await t.request('query($id: ID!, $after: ID) { site(id: $id) { children(after: $after) { name } } }', { id: group.id, after: globalId('Site', LIST_LIMIT + 1) }, token);
+    const more = await t.request(
+      'query($id: ID!, $after: ID) { site(id: $id) { children(after: $after) { name } } }',
+      { id: group.id, after: globalId('Site', LIST_LIMIT + 1) },
+      token,
+    );
     expect(more.ok().site.children).toEqual([{ name: `bulk ${LIST_LIMIT}` }, { name: `bulk ${LIST_LIMIT + 1}` }, { name: `bulk ${LIST_LIMIT + 2}` }]);
 
     const channelSites = await t.request('{ alertChannels { sites { id } } }', {}, token);

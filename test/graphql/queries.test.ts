@@ -39,7 +39,9 @@ async function seed(t: TestApp): Promise<void> {
   const now = new Date();
   await t.app.deps.writer.submit(async (tx) => {
     for (let c = 1; c <= 3; c++) {
-      await tx.alertChannel.create({ data: { name: `channel ${c}`, provider: 'SLACK', settings: '{"url":"https://x.example"}', createdAt: now, updatedAt: now } });
+      await tx.alertChannel.create({
+        data: { name: `channel ${c}`, provider: 'SLACK', settings: '{"url":"https://x.example"}', createdAt: now, updatedAt: now },
+      });
     }
     for (let g = 0; g < 5; g++) {
       const group = await tx.site.create({ data: { name: `group ${g}`, type: 'GROUP', createdAt: now, updatedAt: now } });
@@ -48,13 +50,18 @@ async function seed(t: TestApp): Promise<void> {
       }
     }
     const sites = await tx.site.findMany({ select: { id: true } });
-    await tx.siteAlertChannel.createMany({ data: sites.flatMap((s) => [{ siteId: s.id, alertChannelId: 1 + (s.id % 3) }, { siteId: s.id, alertChannelId: 1 + ((s.id + 1) % 3) }]) });
+    await tx.siteAlertChannel.createMany({
+      data: sites.flatMap((s) => [
+        { siteId: s.id, alertChannelId: 1 + (s.id % 3) },
+        { siteId: s.id, alertChannelId: 1 + ((s.id + 1) % 3) },
+      ]),
+    });
   });
   await t.app.deps.engine.siteChanged(1);
 }
 
 describe('queries', () => {
-  describe('with the reader\'s queries counted', () => {
+  describe("with the reader's queries counted", () => {
     let queries = 0;
     const countQueries = (db: Db) =>
       db.$extends({

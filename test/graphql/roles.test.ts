@@ -18,7 +18,14 @@ const EXPECTED: Record<Policy, Record<Caller, Outcome>> = {
   admin: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'allowed' },
   ownAccount: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'allowed' },
   // The viewer's own account, and only from a session: a leaked API token cannot mint tokens or change the password.
-  session: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'ForbiddenError' },
+  session: {
+    anonymous: 'UNAUTHENTICATED',
+    viewer: 'allowed',
+    editor: 'allowed',
+    admin: 'allowed',
+    readOnlyAdmin: 'FORBIDDEN',
+    adminApiToken: 'ForbiddenError',
+  },
   read: { anonymous: 'UNAUTHENTICATED', viewer: 'allowed', editor: 'allowed', admin: 'allowed', readOnlyAdmin: 'allowed', adminApiToken: 'allowed' },
   readUsers: { anonymous: 'UNAUTHENTICATED', viewer: 'FORBIDDEN', editor: 'FORBIDDEN', admin: 'allowed', readOnlyAdmin: 'FORBIDDEN', adminApiToken: 'allowed' },
 };
@@ -94,11 +101,15 @@ const QUERIES: { name: string; policy: Policy; query: string }[] = [
 ];
 
 async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {
-  const fixture = await t.request(Fixture, {
-    site: { name: 'fixture', type: 'PUSH', httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' },
-    channel: { name: 'fixture', provider: 'WEBHOOK', settings: { url: 'https://hooks.example.com/w', secret: 's3cret' } },
-    token: { name: 'ro' },
-  }, t.users.admin.token);
+  const fixture = await t.request(
+    Fixture,
+    {
+      site: { name: 'fixture', type: 'PUSH', httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' },
+      channel: { name: 'fixture', provider: 'WEBHOOK', settings: { url: 'https://hooks.example.com/w', secret: 's3cret' } },
+      token: { name: 'ro' },
+    },
+    t.users.admin.token,
+  );
   const readOnly = (fixture.ok().createApiToken as { token: string }).token;
   const readWrite = await t.request<{ createApiToken: { token: string } }>(
     'mutation { createApiToken(input: { name: "rw", readOnly: false }) { ... on ApiTokenPayload { token } } }',
@@ -182,9 +193,7 @@ describe('role matrix', () => {
 
   it('hides push tokens, HTTP headers and bodies, and alert secrets from VIEWER and from every read-only token', async ({ app: t, admin, editor, viewer }) => {
     const { readOnlyAdmin } = await tokensFor(t);
-    const created = await editor.request(
-      'mutation { createApiToken(input: { name: "ro" }) { ... on ApiTokenPayload { token } } }',
-      {});
+    const created = await editor.request('mutation { createApiToken(input: { name: "ro" }) { ... on ApiTokenPayload { token } } }', {});
     const editorReadOnly = (created.ok().createApiToken as { token: string }).token;
 
     for (const token of [viewer.token, editorReadOnly, readOnlyAdmin!]) {
@@ -207,13 +216,19 @@ describe('role matrix', () => {
     }
   });
 
-  it('shows a VIEWER no push token, HTTP header or body, or alert secret on any path, over HTTP, graphql-ws and SSE', async ({ app: t, admin, editor, viewer }) => {
+  it('shows a VIEWER no push token, HTTP header or body, or alert secret on any path, over HTTP, graphql-ws and SSE', async ({
+    app: t,
+    admin,
+    editor,
+    viewer,
+  }) => {
     await tokensFor(t);
     const site = globalId('Site', 1);
     const pushToken = (await t.app.deps.db.site.findUniqueOrThrow({ where: { id: 1 } })).pushToken!;
     await admin.request(
       'mutation($site: ID!, $channel: ID!) { updateSite(input: { id: $site, alertChannelIds: [$channel] }) { __typename } createMaintenanceWindow(input: { title: "w", siteId: $site }) { __typename } }',
-      { site, channel: globalId('AlertChannel', 1) });
+      { site, channel: globalId('AlertChannel', 1) },
+    );
     const secrets = [pushToken, '"x-key"', 'b0dy', 's3cret'];
     const siteFields = 'pushToken httpHeaders httpBody alertChannels { revealedSettings }';
 
@@ -225,7 +240,8 @@ describe('role matrix', () => {
         alertChannels { revealedSettings sites { ${siteFields} } }
         maintenanceWindows { edges { node { site { ${siteFields} } } } }
       }`,
-      { id: site });
+      { id: site },
+    );
     expect(paths.errors).toBeUndefined();
     expect(paths.ok().site).toEqual({ pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] });
     for (const secret of secrets) expect(JSON.stringify(paths)).not.toContain(secret);
@@ -241,7 +257,9 @@ describe('role matrix', () => {
       })
       .toBe(true);
     for (const viewer of [viewerWs, viewerSse]) {
-      expect(viewer.results[0]).toEqual({ data: { siteStatusChanged: { site: { pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] } } } });
+      expect(viewer.results[0]).toEqual({
+        data: { siteStatusChanged: { site: { pushToken: null, httpHeaders: null, httpBody: null, alertChannels: [{ revealedSettings: null }] } } },
+      });
     }
     expect(dataOf(editorWs.results[0]).siteStatusChanged.site).toMatchObject({ pushToken, httpHeaders: { 'x-key': 'k' }, httpBody: 'token=b0dy' });
 
@@ -250,7 +268,7 @@ describe('role matrix', () => {
     expect(mutation.results[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('lets a user see only their own user record, except for admins; another\'s answers like a missing one', async ({ admin, viewer }) => {
+  it("lets a user see only their own user record, except for admins; another's answers like a missing one", async ({ admin, viewer }) => {
     const self = await viewer.request(`{ node(id: "${viewer.id}") { id ... on User { username } } }`, {});
     expect(self.ok().node).toEqual({ id: viewer.id, username: 'viewer' });
     const other = await viewer.request(`{ node(id: "${admin.id}") { id ... on User { username } } }`, {});

@@ -132,7 +132,11 @@ describe('schema', () => {
       expect(kindMatches[def.kind as keyof typeof kindMatches](type), `${name} is a ${def.kind}`).toBe(true);
       if (!isObjectType(type) && !isInterfaceType(type) && !isInputObjectType(type)) continue;
       if ('interfaces' in def && !isInputObjectType(type)) {
-        for (const iface of def.interfaces ?? []) expect(type.getInterfaces().map((i) => i.name), name).toContain(iface.name.value);
+        for (const iface of def.interfaces ?? [])
+          expect(
+            type.getInterfaces().map((i) => i.name),
+            name,
+          ).toContain(iface.name.value);
       }
       const fields = type.getFields() as Record<string, { type: unknown; args?: readonly { name: string; type: unknown }[] }>;
       for (const field of ('fields' in def ? def.fields : undefined) ?? []) {
@@ -152,15 +156,24 @@ describe('schema', () => {
     for (const [name, expected] of Object.entries(MUTATIONS)) {
       const field = mutation[name];
       expect(field, name).toBeDefined();
-      expect(field!.args.map((a) => `${a.name}: ${String(a.type)}`), name).toEqual(expected.input ? [`input: ${expected.input}`] : []);
+      expect(
+        field!.args.map((a) => `${a.name}: ${String(a.type)}`),
+        name,
+      ).toEqual(expected.input ? [`input: ${expected.input}`] : []);
       if (!expected.payload) continue;
       const union = (field!.type as { ofType?: unknown }).ofType;
       expect(isUnionType(union), name).toBe(true);
       if (!isUnionType(union)) continue;
       const members = union.getTypes();
-      expect(members.map((m) => m.name), name).toEqual(expect.arrayContaining([expected.payload, ...expected.errors]));
+      expect(
+        members.map((m) => m.name),
+        name,
+      ).toEqual(expect.arrayContaining([expected.payload, ...expected.errors]));
       for (const member of members.filter((m) => m.name !== expected.payload)) {
-        expect(member.getInterfaces().map((i) => i.name), `${name}: ${member.name}`).toContain('Error');
+        expect(
+          member.getInterfaces().map((i) => i.name),
+          `${name}: ${member.name}`,
+        ).toContain('Error');
       }
     }
     expect(String(mutation.logout!.type)).toBe('Boolean!');

@@ -53,12 +53,15 @@ describe('credentials in site URLs', () => {
 });
 
 describe('node(id) for users and API tokens', () => {
-  it('answers another user\'s User or ApiToken exactly like a missing one, and shows them to an admin', async ({ app: t, admin, editor }) => {
+  it("answers another user's User or ApiToken exactly like a missing one, and shows them to an admin", async ({ app: t, admin, editor }) => {
     await apiToken(t, admin.token, true);
     const [adminToken] = await t.app.deps.db.apiToken.findMany();
     const node = (nodeId: string, token: string) => t.request(`{ node(id: "${nodeId}") { id __typename } }`, {}, token);
 
-    for (const [existing, missing] of [[admin.id, globalId('User', 999)], [globalId('ApiToken', adminToken!.id), globalId('ApiToken', 999)]] as const) {
+    for (const [existing, missing] of [
+      [admin.id, globalId('User', 999)],
+      [globalId('ApiToken', adminToken!.id), globalId('ApiToken', 999)],
+    ] as const) {
       const other = await node(existing, editor.token);
       expect(other).toEqual({ status: 200, data: { node: null } });
       expect(other).toEqual(await node(missing, editor.token));
@@ -73,7 +76,7 @@ describe('rotatePushToken', () => {
   }`;
   const push = async (t: TestApp, token: string) => (await fetch(`${t.url}/api/push`, { headers: { authorization: `Bearer ${token}` } })).status;
 
-  it('replaces a push monitor\'s token for EDITOR and ADMIN, and the old one is refused at once', async ({ app: t, editor, viewer }) => {
+  it("replaces a push monitor's token for EDITOR and ADMIN, and the old one is refused at once", async ({ app: t, editor, viewer }) => {
     const site = await createPushSite(t);
     expect(await push(t, site.token)).toBe(200);
 

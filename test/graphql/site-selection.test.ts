@@ -85,7 +85,7 @@ async function queried(t: TestApp, token: string, id: string, selection: string)
 describe('the site of a subscription event', () => {
   it.override({ appOptions: { runCheck } });
 
-  describe('with the reader\'s Site queries counted', () => {
+  describe("with the reader's Site queries counted", () => {
     const { counter, wrapReadDb } = countSiteQueries();
     it.override({ appOptions: { wrapReadDb, runCheck } });
 
@@ -113,9 +113,9 @@ describe('the site of a subscription event', () => {
   it('follows a change to the site at once', async ({ app: t, editor, viewer }) => {
     const { http } = await seed(t);
     const sub = await subscribe(t, viewer.token, 'name description hasAuthSecret updatedAt');
-    const res = await editor.request(
-      'mutation($input: UpdateSiteInput!) { updateSite(input: $input) { __typename ... on Error { message } } }',
-      { input: { id: http.id, name: 'api v2', description: '', authType: 'NONE', authUsername: null, authSecret: null } });
+    const res = await editor.request('mutation($input: UpdateSiteInput!) { updateSite(input: $input) { __typename ... on Error { message } } }', {
+      input: { id: http.id, name: 'api v2', description: '', authType: 'NONE', authUsername: null, authSecret: null },
+    });
     expect(res.data).toEqual({ updateSite: { __typename: 'SitePayload' } });
     publish(t, http.id, 'after update');
     const [site] = await received(sub, 1);
@@ -134,7 +134,7 @@ describe('the site of a subscription event', () => {
     expect(await received(sub, 1)).toEqual([{ hasAuthSecret: true }]);
   });
 
-  describe('with the reader\'s Site queries counted, for relations', () => {
+  describe("with the reader's Site queries counted, for relations", () => {
     const { counter, wrapReadDb } = countSiteQueries();
     it.override({ appOptions: { wrapReadDb, runCheck } });
 
@@ -171,7 +171,7 @@ describe('the site of a subscription event', () => {
 describe('the site of a mutation payload', () => {
   it.override({ appOptions: { runCheck } });
 
-  describe('with the reader\'s Site queries counted', () => {
+  describe("with the reader's Site queries counted", () => {
     const { counter, wrapReadDb } = countSiteQueries();
     it.override({ appOptions: { wrapReadDb, runCheck } });
 

@@ -393,13 +393,20 @@ describe('sites', () => {
     const site = await createSite(editor, { name: 'p', type: 'PUSH' });
     const t0 = Date.UTC(2026, 0, 1);
     await t.app.deps.writer.submit((tx) =>
-      tx.check.createMany({ data: Array.from({ length: 7 }, (_, i) => ({ siteId: 1, checkedAt: new Date(t0 + i * 60_000), up: i % 2 === 0, status: i % 2 === 0 ? 'UP' : 'DOWN' }) as const) }),
+      tx.check.createMany({
+        data: Array.from(
+          { length: 7 },
+          (_, i) => ({ siteId: 1, checkedAt: new Date(t0 + i * 60_000), up: i % 2 === 0, status: i % 2 === 0 ? 'UP' : 'DOWN' }) as const,
+        ),
+      }),
     );
     await t.app.deps.writer.submit((tx) =>
-      tx.stateChange.createMany({ data: [
-        { siteId: 1, fromStatus: 'UP', toStatus: 'DOWN', reason: 'timeout', changedAt: new Date(t0) },
-        { siteId: 1, fromStatus: 'DOWN', toStatus: 'UP', reason: '', changedAt: new Date(t0 + 60_000) },
-      ] }),
+      tx.stateChange.createMany({
+        data: [
+          { siteId: 1, fromStatus: 'UP', toStatus: 'DOWN', reason: 'timeout', changedAt: new Date(t0) },
+          { siteId: 1, fromStatus: 'DOWN', toStatus: 'UP', reason: '', changedAt: new Date(t0 + 60_000) },
+        ],
+      }),
     );
 
     const seen: string[] = [];
@@ -415,7 +422,10 @@ describe('sites', () => {
     expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => new Date(t0 + (6 - i) * 60_000).toISOString()));
 
     const changes = await viewer.request(SiteHistory, { id: site.id, first: 10 });
-    expect(changes.ok().site!.stateChanges.edges.map((e) => [e.node.from, e.node.to])).toEqual([['DOWN', 'UP'], ['UP', 'DOWN']]);
+    expect(changes.ok().site!.stateChanges.edges.map((e) => [e.node.from, e.node.to])).toEqual([
+      ['DOWN', 'UP'],
+      ['UP', 'DOWN'],
+    ]);
     expect(changes.ok().site!.stateChanges.edges[1]!.node).toMatchObject({ siteId: site.id, reason: 'timeout' });
 
     const tooMany = await viewer.request(SiteHistory, { id: site.id, first: 101 });

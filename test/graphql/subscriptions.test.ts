@@ -102,7 +102,7 @@ function sse(t: TestApp, document: Parameters<typeof print>[0], variables: Recor
 }
 
 describe('subscriptions', () => {
-  it('siteStatusChanged over graphql-ws delivers only the chosen sites\' recorded changes, with live site fields', async ({ app: t, viewer }) => {
+  it("siteStatusChanged over graphql-ws delivers only the chosen sites' recorded changes, with live site fields", async ({ app: t, viewer }) => {
     const a = await monitored(t, 'alpha');
     const b = await monitored(t, 'beta');
     const client = wsClient(t.wsUrl, viewer.token);
@@ -131,7 +131,11 @@ describe('subscriptions', () => {
     expect(dataOf(second.value).siteStatusChanged).toMatchObject({ site: { id: a.id, status: 'UP', displayStatus: 'UP' }, change: { from: 'DOWN', to: 'UP' } });
 
     const everything = [await all.next(), await all.next(), await all.next()].map((r) => dataOf(r.value).siteStatusChanged);
-    expect(everything.map((e) => [e.site.name, e.change.to])).toEqual([['beta', 'DOWN'], ['alpha', 'DOWN'], ['alpha', 'UP']]);
+    expect(everything.map((e) => [e.site.name, e.change.to])).toEqual([
+      ['beta', 'DOWN'],
+      ['alpha', 'DOWN'],
+      ['alpha', 'UP'],
+    ]);
     await events.return?.();
     await all.return?.();
     await subscribed(t, 0);

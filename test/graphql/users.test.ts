@@ -67,7 +67,7 @@ describe('users', () => {
     ]);
   });
 
-  it('changes roles at once, and a new password ends the user\'s sessions', async ({ app: t, admin, viewer }) => {
+  it("changes roles at once, and a new password ends the user's sessions", async ({ app: t, admin, viewer }) => {
     const promoted = await admin.request(UpdateUser, { input: { id: viewer.id, role: 'EDITOR', username: 'vic' } });
     expect(promoted.ok().updateUser).toEqual({ __typename: 'UserPayload', user: { id: viewer.id, username: 'vic', role: 'EDITOR' } });
     expect((await viewer.request(WhoAmI, {})).ok().me).toEqual({ username: 'vic', role: 'EDITOR' });

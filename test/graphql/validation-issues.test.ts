@@ -78,7 +78,13 @@ describe('ValidationError', () => {
   it('reports every rule a maintenance window breaks', async ({ editor, clock }) => {
     const now = clock.now().getTime();
     const res = await editor.request<{ createMaintenanceWindow: Failure }>(CREATE_WINDOW, {
-      input: { title: 'db', startsAt: new Date(now).toISOString(), endsAt: new Date(now - 60_000).toISOString(), durationMinutes: 30, timezone: 'Europe/Berlin' },
+      input: {
+        title: 'db',
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now - 60_000).toISOString(),
+        durationMinutes: 30,
+        timezone: 'Europe/Berlin',
+      },
     });
     const error = res.payload('createMaintenanceWindow', 'ValidationError');
     expect(error.issues.map((issue) => issue.field)).toEqual(['endsAt', 'durationMinutes', 'timezone']);

@@ -48,7 +48,13 @@ describe('ViewerCache', () => {
 
   it('forgets one token, or every token of one user, and nothing else', () => {
     const cache = new ViewerCache({ clock: new FakeClock() });
-    for (const [hash, userId] of [['a1', 1], ['a2', 1], ['b1', 2], ['b2', 2]] as const) cache.store(hash, credential(userId, hash), cache.generation);
+    for (const [hash, userId] of [
+      ['a1', 1],
+      ['a2', 1],
+      ['b1', 2],
+      ['b2', 2],
+    ] as const)
+      cache.store(hash, credential(userId, hash), cache.generation);
     cache.forgetUser(1);
     expect([cache.lookup('a1'), cache.lookup('a2')]).toEqual([undefined, undefined]);
     cache.forgetToken('b1');
@@ -95,7 +101,7 @@ async function answer(t: TestApp, query: string, token: string, variables: Recor
 const PUSH_SITE = { input: { name: 'job', type: 'PUSH' } };
 
 describe('bearer tokens resolved from memory', () => {
-  describe('with the reader\'s queries counted', () => {
+  describe("with the reader's queries counted", () => {
     const { counts, wrapReadDb } = countModelQueries();
     it.override({ appOptions: { wrapReadDb } });
 
@@ -132,14 +138,14 @@ describe('bearer tokens resolved from memory', () => {
     });
   });
 
-  it('a password set by an admin ends the user\'s sessions on the next request', async ({ app: t, admin, viewer }) => {
+  it("a password set by an admin ends the user's sessions on the next request", async ({ app: t, admin, viewer }) => {
     expect(await answer(t, PROBE, viewer.token)).toBe('OK');
     const res = await admin.request(UPDATE_USER, { input: { id: viewer.id, password: 'another-password' } });
     expect(res.ok().updateUser.__typename).toBe('UserPayload');
     expect(await answer(t, PROBE, viewer.token)).toBe('UNAUTHENTICATED');
   });
 
-  it('changing one\'s own password ends the other sessions on the next request and keeps this one', async ({ app: t, editor }) => {
+  it("changing one's own password ends the other sessions on the next request and keeps this one", async ({ app: t, editor }) => {
     const other = await editor.login();
     expect(await answer(t, PROBE, other)).toBe('OK');
     const res = await editor.request(CHANGE_PASSWORD, { input: { currentPassword: 'editor-password', newPassword: 'new-password-1' } });
@@ -148,7 +154,7 @@ describe('bearer tokens resolved from memory', () => {
     expect(await answer(t, PROBE, editor.token)).toBe('OK');
   });
 
-  it('a deleted user\'s session and API token stop working on the next request', async ({ app: t, admin, viewer }) => {
+  it("a deleted user's session and API token stop working on the next request", async ({ app: t, admin, viewer }) => {
     const api = await createApiToken(viewer);
     expect(await answer(t, PROBE, api.token)).toBe('OK');
     expect(await answer(t, PROBE, viewer.token)).toBe('OK');
@@ -174,7 +180,7 @@ describe('bearer tokens resolved from memory', () => {
     expect(await answer(t, PROBE, api.token)).toBe('UNAUTHENTICATED');
   });
 
-  it('a change made behind the services\' back (another process) is seen once the 30 s TTL has passed', async ({ app: t, clock, viewer }) => {
+  it("a change made behind the services' back (another process) is seen once the 30 s TTL has passed", async ({ app: t, clock, viewer }) => {
     expect(await answer(t, CREATE_SITE, viewer.token, PUSH_SITE)).toBe('FORBIDDEN');
     await t.app.deps.writer.submit((tx) => tx.user.update({ where: { username: 'viewer' }, data: { role: 'EDITOR' } }));
     clock.advance(29_999);

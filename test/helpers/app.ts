@@ -118,7 +118,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 
   // Created one after the other so ids are stable (admin 1, editor 2, viewer 3); sign-ins run together.
-  const seeded: [string, Role][] = [['admin', 'ADMIN'], ['editor', 'EDITOR'], ['viewer', 'VIEWER']];
+  const seeded: [string, Role][] = [
+    ['admin', 'ADMIN'],
+    ['editor', 'EDITOR'],
+    ['viewer', 'VIEWER'],
+  ];
   for (const [username, role] of seeded) {
     if (role !== 'ADMIN') await app.deps.services.users.create({ username, password: `${username}-password`, role });
   }

@@ -56,6 +56,8 @@ export class Result<TData> {
 
   private fail(expected: string): never {
     const response = JSON.stringify({ status: this.status, data: this.data, errors: this.errors }, null, 2);
-    throw new Error(`expected ${expected}\n--- operation\n${this.#operation.trim()}\n--- variables\n${JSON.stringify(this.#variables)}\n--- response\n${response}`);
+    throw new Error(
+      `expected ${expected}\n--- operation\n${this.#operation.trim()}\n--- variables\n${JSON.stringify(this.#variables)}\n--- response\n${response}`,
+    );
   }
 }

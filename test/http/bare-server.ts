@@ -44,7 +44,12 @@ function authorizationOf(ctx: { request?: Request } & Partial<WsInitialContext>)
 export async function startBareServer(env: Record<string, string> = {}, logger: Logger = createLogger('silent')): Promise<BareServer> {
   const config = loadConfig({ UPTOP_HTTP_PORT: '0', ...env });
   const pubsub = createPubSub<{ tick: [number] }>();
-  const nested = (): { value: string; nested: unknown } => ({ value: 'v', get nested() { return nested(); } });
+  const nested = (): { value: string; nested: unknown } => ({
+    value: 'v',
+    get nested() {
+      return nested();
+    },
+  });
   const executed: number[] = [];
   const schema = createSchema<any>({
     typeDefs,

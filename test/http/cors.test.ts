@@ -78,6 +78,9 @@ describe('cross-origin requests', () => {
     for (const bad of ['*', 'https://app.example/', 'app.example', 'https://app.example/path']) {
       expect(() => loadConfig({ UPTOP_CORS_ORIGIN: bad }), bad).toThrow(ConfigError);
     }
-    expect(loadConfig({ UPTOP_CORS_ORIGIN: 'https://App.example, http://localhost:3000' }).http.corsOrigins).toEqual(['https://app.example', 'http://localhost:3000']);
+    expect(loadConfig({ UPTOP_CORS_ORIGIN: 'https://App.example, http://localhost:3000' }).http.corsOrigins).toEqual([
+      'https://app.example',
+      'http://localhost:3000',
+    ]);
   });
 });

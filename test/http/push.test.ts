@@ -36,7 +36,12 @@ describe('/api/push', () => {
       const warnings = captured.lines().filter((l) => /deprecated/.test(l.msg));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]!.msg).toMatch(/Authorization: Bearer/);
-      expect(captured.lines().map((l) => l.msg).join('\n')).not.toContain(site.pushToken);
+      expect(
+        captured
+          .lines()
+          .map((l) => l.msg)
+          .join('\n'),
+      ).not.toContain(site.pushToken);
     });
   });
 

@@ -175,10 +175,12 @@ describe('graphql-ws on the HTTP server', () => {
     for (let i = 0; i <= WS_MAX_SUBSCRIPTIONS; i++) {
       ws.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: 'subscription { ticks }' } }));
     }
-    await expect.poll(() => messages.find((m) => (m as { type: string }).type === 'error')).toMatchObject({
-      id: String(WS_MAX_SUBSCRIPTIONS),
-      payload: [{ message: expect.stringMatching(/at most 100 operations/) }],
-    });
+    await expect
+      .poll(() => messages.find((m) => (m as { type: string }).type === 'error'))
+      .toMatchObject({
+        id: String(WS_MAX_SUBSCRIPTIONS),
+        payload: [{ message: expect.stringMatching(/at most 100 operations/) }],
+      });
     server.pubsub.publish('tick', 3);
     await expect.poll(() => messages.filter((m) => (m as { type: string }).type === 'next').length).toBe(WS_MAX_SUBSCRIPTIONS);
     ws.close();

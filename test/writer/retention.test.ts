@@ -164,9 +164,7 @@ describe('writer retention', () => {
     const at = (i: number) => new Date(T0 + Math.floor(i / 3) * MINUTE); // ties in threes
     const checksOf = (siteId: number) => (siteId === big ? 2 * PRUNE_ROWS_PER_STATEMENT + 600 : (siteId % 7) * 20 + 5);
     await h.db.check.createMany({
-      data: sites.flatMap((siteId) =>
-        Array.from({ length: checksOf(siteId) }, (_, i) => ({ siteId, checkedAt: at(i), up: true, status: 'UP' as const })),
-      ),
+      data: sites.flatMap((siteId) => Array.from({ length: checksOf(siteId) }, (_, i) => ({ siteId, checkedAt: at(i), up: true, status: 'UP' as const }))),
     });
     await h.db.stateChange.createMany({
       data: sites.flatMap((siteId) =>
@@ -224,8 +222,7 @@ describe('writer retention', () => {
     const prunedAfter = sites.filter((id) => midway.get(id) === 105);
     expect(prunedBefore.length).toBeGreaterThan(0);
     expect(prunedAfter.length).toBeGreaterThan(0);
-    const times = async (siteId: number) =>
-      (await h.db.check.findMany({ where: { siteId }, orderBy: { checkedAt: 'asc' } })).map((r) => r.checkedAt.getTime());
+    const times = async (siteId: number) => (await h.db.check.findMany({ where: { siteId }, orderBy: { checkedAt: 'asc' } })).map((r) => r.checkedAt.getTime());
     const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => T0 + (from + i) * MINUTE);
     for (const siteId of prunedBefore) expect(await times(siteId)).toEqual([oldest, ...minutes(5, 105), newest]);
     for (const siteId of prunedAfter) expect(await times(siteId)).toEqual([...minutes(6, 105), newest]);

@@ -256,7 +256,16 @@ describe('writer: rows as Prisma reads them', () => {
     h.writer.enqueue(check(a!, at.getTime(), { latencyMs: 41.25, statusCode: 204, message: 'ok ✓ "quoted"', nodeId: 'eu-1' }));
     await h.writer.flush();
     const row = await h.db.check.findFirstOrThrow();
-    expect(row).toMatchObject({ siteId: a, checkedAt: at, up: true, status: 'UP', latencyMs: 41.25, statusCode: 204, message: 'ok ✓ "quoted"', nodeId: 'eu-1' });
+    expect(row).toMatchObject({
+      siteId: a,
+      checkedAt: at,
+      up: true,
+      status: 'UP',
+      latencyMs: 41.25,
+      statusCode: 204,
+      message: 'ok ✓ "quoted"',
+      nodeId: 'eu-1',
+    });
     const [raw] = await h.db.$queryRawUnsafe<{ ours: string; prismas: string }[]>(
       `SELECT CAST(c."checkedAt" AS TEXT) AS ours, CAST(s."createdAt" AS TEXT) AS prismas FROM "Check" c JOIN "Site" s ON s."id" = c."siteId"`,
     );
@@ -335,7 +344,11 @@ describe('writer: rows as Prisma reads them', () => {
     });
     h.writer.enqueue(snapshot(a!, 3, 'UP', 0));
     await h.writer.flush();
-    expect(await h.db.siteRuntimeState.findUniqueOrThrow({ where: { siteId: a! } })).toMatchObject({ status: 'UP', failureCount: 0, lastSuccessAt: new Date(T0 + 3) });
+    expect(await h.db.siteRuntimeState.findUniqueOrThrow({ where: { siteId: a! } })).toMatchObject({
+      status: 'UP',
+      failureCount: 0,
+      lastSuccessAt: new Date(T0 + 3),
+    });
     expect(await h.db.siteRuntimeState.count()).toBe(2);
     expect(h.writer.stats.written).toBe(3);
   });

@@ -106,7 +106,13 @@ function looksLikeJson(text: string): boolean {
  * Resolves the hop's host through the guard within the check's deadline, then sends one request on a new connection
  * to exactly the addresses that were checked, and resolves with the response (headers arrived).
  */
-async function send(hop: HttpHop, verifyTls: boolean, options: CheckOptions, deadline: Deadline, requests: http.ClientRequest[]): Promise<http.IncomingMessage> {
+async function send(
+  hop: HttpHop,
+  verifyTls: boolean,
+  options: CheckOptions,
+  deadline: Deadline,
+  requests: http.ClientRequest[],
+): Promise<http.IncomingMessage> {
   const protocol = hop.url.protocol;
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new CheckFailure(`unsupported protocol scheme "${protocol.replace(/:$/, '')}"`);

@@ -52,10 +52,15 @@ export async function resolveHost(host: string, options: ResolveOptions = {}): P
     throw new ResolveError(`invalid name server: ${errorText(err)}`);
   }
   const abandoned = new AbortController();
-  return await bounded(() => lookup(host, resolver, options.search, abandoned.signal), timeoutMs, options.signal, () => {
-    abandoned.abort();
-    resolver.cancel();
-  });
+  return await bounded(
+    () => lookup(host, resolver, options.search, abandoned.signal),
+    timeoutMs,
+    options.signal,
+    () => {
+      abandoned.abort();
+      resolver.cancel();
+    },
+  );
 }
 
 async function lookup(host: string, resolver: dns.promises.Resolver, search: SearchConfig | undefined, abandoned: AbortSignal): Promise<LookupAddress[]> {

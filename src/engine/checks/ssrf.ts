@@ -66,9 +66,7 @@ export function isPrivateAddress(ip: string): boolean {
     return true; // an address node accepts but cannot be taken apart is refused rather than guessed at
   }
   const bytes = address.toByteArray();
-  return EMBEDDED_IPV4.some(
-    ({ network, bits, carried }) => address.match(network, bits) && carried(bytes).some((v4) => privateV4.check(v4.join('.'), 'ipv4')),
-  );
+  return EMBEDDED_IPV4.some(({ network, bits, carried }) => address.match(network, bits) && carried(bytes).some((v4) => privateV4.check(v4.join('.'), 'ipv4')));
 }
 
 export type Resolution =

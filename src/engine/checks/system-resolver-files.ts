@@ -32,7 +32,10 @@ export interface SearchConfig {
 export function parseResolvConf(text: string): SearchConfig {
   const config: SearchConfig = { search: [], ndots: 1 };
   for (const line of text.split('\n')) {
-    const [keyword, ...values] = line.replace(/[#;].*/, '').trim().split(/\s+/);
+    const [keyword, ...values] = line
+      .replace(/[#;].*/, '')
+      .trim()
+      .split(/\s+/);
     if (keyword === 'search' || keyword === 'domain') {
       config.search = values.map(normalizeName).filter(Boolean);
     } else if (keyword === 'options') {

@@ -24,7 +24,9 @@ export function deleteMutation(
   options: {
     authScopes: Partial<Record<keyof Permissions, boolean>>;
     /** Error types besides NotFoundError. */
-    errors?: (new (...args: never[]) => AppError)[];
+    errors?: (new (
+      ...args: never[]
+    ) => AppError)[];
     remove: (id: number, ctx: GraphQLContext) => Promise<unknown>;
   },
 ) {

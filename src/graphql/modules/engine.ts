@@ -35,7 +35,7 @@ builder.queryFields((t) => ({
   }),
   logs: t.field({
     type: [LogEntryRef],
-    description: 'The engine\'s recent log, newest first.',
+    description: "The engine's recent log, newest first.",
     authScopes: { read: true },
     args: {
       first: t.arg.int({ required: false, validate: pageSize }),

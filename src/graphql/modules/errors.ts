@@ -1,4 +1,13 @@
-import { type AppError, ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError, type FieldIssue } from '../../services/errors.ts';
+import {
+  type AppError,
+  ConflictError,
+  ForbiddenError,
+  InvalidCredentialsError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+  type FieldIssue,
+} from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 
 /** Every typed failure implements `Error { message }` (API.md), so clients can always select `... on Error`. */

@@ -18,7 +18,7 @@ builder.objectType(InvalidPushTokenError, {
 });
 
 const HeartbeatInput = builder.inputType('HeartbeatInput', {
-  fields: (t) => ({ token: t.string({ required: true, description: 'The push monitor\'s token (`Site.pushToken`).' }) }),
+  fields: (t) => ({ token: t.string({ required: true, description: "The push monitor's token (`Site.pushToken`)." }) }),
 });
 
 const HeartbeatPayload = builder.objectRef<{ siteId: number }>('HeartbeatPayload').implement({

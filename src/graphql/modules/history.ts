@@ -56,22 +56,29 @@ const UptimeReportRef = builder.objectRef<Awaited<ReturnType<typeof siteUptime>>
  * fail the parent `site` (with Prisma's error) instead of this field with BAD_USER_INPUT. One indexed read per site.
  */
 builder.prismaObjectFields('Site', (t) => ({
-  checks: t.prismaConnection({
-    type: 'Check',
-    cursor: 'id',
-    description: 'Newest first.',
-    totalCount: (site, _args, ctx) => ctx.db.check.count({ where: { siteId: site.id } }),
-    resolve: (query, site, _args, ctx) =>
-      ctx.db.check.findMany({ ...query, where: { siteId: site.id }, orderBy: [{ checkedAt: 'desc' }, { id: 'desc' }] }),
-  }, { name: 'CheckConnection' }, { name: 'CheckEdge' }),
-  stateChanges: t.prismaConnection({
-    type: 'StateChange',
-    cursor: 'id',
-    description: 'Newest first.',
-    totalCount: (site, _args, ctx) => ctx.db.stateChange.count({ where: { siteId: site.id } }),
-    resolve: (query, site, _args, ctx) =>
-      ctx.db.stateChange.findMany({ ...query, where: { siteId: site.id }, orderBy: [{ changedAt: 'desc' }, { id: 'desc' }] }),
-  }, { name: 'StateChangeConnection' }, { name: 'StateChangeEdge' }),
+  checks: t.prismaConnection(
+    {
+      type: 'Check',
+      cursor: 'id',
+      description: 'Newest first.',
+      totalCount: (site, _args, ctx) => ctx.db.check.count({ where: { siteId: site.id } }),
+      resolve: (query, site, _args, ctx) => ctx.db.check.findMany({ ...query, where: { siteId: site.id }, orderBy: [{ checkedAt: 'desc' }, { id: 'desc' }] }),
+    },
+    { name: 'CheckConnection' },
+    { name: 'CheckEdge' },
+  ),
+  stateChanges: t.prismaConnection(
+    {
+      type: 'StateChange',
+      cursor: 'id',
+      description: 'Newest first.',
+      totalCount: (site, _args, ctx) => ctx.db.stateChange.count({ where: { siteId: site.id } }),
+      resolve: (query, site, _args, ctx) =>
+        ctx.db.stateChange.findMany({ ...query, where: { siteId: site.id }, orderBy: [{ changedAt: 'desc' }, { id: 'desc' }] }),
+    },
+    { name: 'StateChangeConnection' },
+    { name: 'StateChangeEdge' },
+  ),
   uptime: t.field({
     type: UptimeReportRef,
     description: 'Defaults to the last 30 days; a `to` in the future is read as now.',

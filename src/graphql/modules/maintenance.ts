@@ -29,16 +29,20 @@ export const MaintenanceWindowRef = builder.prismaNode('MaintenanceWindow', {
 });
 
 builder.queryField('maintenanceWindows', (t) =>
-  t.prismaConnection({
-    type: 'MaintenanceWindow',
-    cursor: 'id',
-    description: 'Newest first.',
-    authScopes: { read: true },
-    args: { active: t.arg.boolean({ required: false }) },
-    totalCount: async (_parent, args, ctx) => ctx.db.maintenanceWindow.count({ where: await activeWhere(args.active, ctx) }),
-    resolve: async (query, _root, args, ctx) =>
-      ctx.db.maintenanceWindow.findMany({ ...query, where: await activeWhere(args.active, ctx), orderBy: { id: 'desc' } }),
-  }, { name: 'MaintenanceWindowConnection' }, { name: 'MaintenanceWindowEdge' }),
+  t.prismaConnection(
+    {
+      type: 'MaintenanceWindow',
+      cursor: 'id',
+      description: 'Newest first.',
+      authScopes: { read: true },
+      args: { active: t.arg.boolean({ required: false }) },
+      totalCount: async (_parent, args, ctx) => ctx.db.maintenanceWindow.count({ where: await activeWhere(args.active, ctx) }),
+      resolve: async (query, _root, args, ctx) =>
+        ctx.db.maintenanceWindow.findMany({ ...query, where: await activeWhere(args.active, ctx), orderBy: { id: 'desc' } }),
+    },
+    { name: 'MaintenanceWindowConnection' },
+    { name: 'MaintenanceWindowEdge' },
+  ),
 );
 
 /** Whether a recurring window is in an occurrence is decided in code, so the filter becomes an id list. */

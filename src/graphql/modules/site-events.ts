@@ -53,9 +53,18 @@ function siteFilter(siteIds: readonly (string | number)[] | null | undefined, ma
   return (e) => ids.has(e.siteId);
 }
 
-function subscribeFiltered<T extends { siteId: number }>(ctx: GraphQLContext, source: AsyncIterable<T>, siteIds: readonly (string | number)[] | null | undefined) {
+function subscribeFiltered<T extends { siteId: number }>(
+  ctx: GraphQLContext,
+  source: AsyncIterable<T>,
+  siteIds: readonly (string | number)[] | null | undefined,
+) {
   const keep = siteFilter(siteIds, ctx.config.limits.subscriptionSiteIds);
-  return keep ? pipe(source, filter((e: T) => keep(e))) : source;
+  return keep
+    ? pipe(
+        source,
+        filter((e: T) => keep(e)),
+      )
+    : source;
 }
 
 const StateChangeEventRef = builder.objectRef<StateChangeRecord>('StateChangeEvent').implement({
@@ -74,7 +83,7 @@ const StateChangeEventRef = builder.objectRef<StateChangeRecord>('StateChangeEve
 const CheckEventRef = builder.objectRef<CheckRecord>('CheckEvent').implement({
   fields: (t) => ({
     site: t.prismaField({ type: 'Site', resolve: (query, e, _args, ctx) => eventSite(ctx, query, e) }),
-    check: t.field({ type: CheckRef, resolve: (e) => (e satisfies CheckShape) as Check }),
+    check: t.field({ type: CheckRef, resolve: (e) => e satisfies CheckShape as Check }),
   }),
 });
 

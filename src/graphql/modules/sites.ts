@@ -36,7 +36,7 @@ export const SiteRef = builder.prismaNode('Site', {
   findUnique: byRowId,
   // Select mode: a query reads only the columns its fields ask for (exposed fields add their own), not whole rows.
   select: { id: true },
-  description: 'A monitor. Configuration comes from the database; status fields are the engine\'s live state.',
+  description: "A monitor. Configuration comes from the database; status fields are the engine's live state.",
   fields: (t) => ({
     name: t.exposeString('name'),
     type: t.expose('type', { type: MonitorTypeEnum }),
@@ -139,33 +139,37 @@ function statusFilter(args: SiteFilterArgs, ctx: GraphQLContext): InMemoryFilter
 }
 
 builder.queryFields((t) => ({
-  sites: t.prismaConnection({
-    type: 'Site',
-    cursor: 'id',
-    authScopes: { read: true },
-    args: {
-      status: t.arg({ type: [DisplayStatusEnum], required: false }),
-      type: t.arg({ type: [MonitorTypeEnum], required: false }),
-      search: t.arg.string({
-        required: false,
-        description: 'Matches name, URL, hostname or description (for whoever may not read secrets, only URLs without credentials, query or fragment).',
-        // SQLite refuses a LIKE pattern past ~50,000 characters; no real search needs more than this.
-        validate: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).nullish(),
-      }),
+  sites: t.prismaConnection(
+    {
+      type: 'Site',
+      cursor: 'id',
+      authScopes: { read: true },
+      args: {
+        status: t.arg({ type: [DisplayStatusEnum], required: false }),
+        type: t.arg({ type: [MonitorTypeEnum], required: false }),
+        search: t.arg.string({
+          required: false,
+          description: 'Matches name, URL, hostname or description (for whoever may not read secrets, only URLs without credentials, query or fragment).',
+          // SQLite refuses a LIKE pattern past ~50,000 characters; no real search needs more than this.
+          validate: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).nullish(),
+        }),
+      },
+      totalCount: (_parent, args, ctx) => {
+        const byStatus = statusFilter(args, ctx);
+        return byStatus ? countIds(ctx.db, byStatus) : ctx.db.site.count({ where: siteWhere(args, ctx) });
+      },
+      resolve: async (query, _parent, args, ctx) => {
+        const byStatus = statusFilter(args, ctx);
+        if (!byStatus) return ctx.db.site.findMany({ ...query, where: siteWhere(args, ctx), orderBy: { id: 'asc' } });
+        // The page is found by a bounded scan, then read with the selection by its (at most 101) ids.
+        const { cursor, take, skip: _skip, ...selection } = query;
+        const ids = await pageIds(ctx.db, byStatus, { cursorId: cursor?.id, take });
+        return ctx.db.site.findMany({ ...selection, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+      },
     },
-    totalCount: (_parent, args, ctx) => {
-      const byStatus = statusFilter(args, ctx);
-      return byStatus ? countIds(ctx.db, byStatus) : ctx.db.site.count({ where: siteWhere(args, ctx) });
-    },
-    resolve: async (query, _parent, args, ctx) => {
-      const byStatus = statusFilter(args, ctx);
-      if (!byStatus) return ctx.db.site.findMany({ ...query, where: siteWhere(args, ctx), orderBy: { id: 'asc' } });
-      // The page is found by a bounded scan, then read with the selection by its (at most 101) ids.
-      const { cursor, take, skip: _skip, ...selection } = query;
-      const ids = await pageIds(ctx.db, byStatus, { cursorId: cursor?.id, take });
-      return ctx.db.site.findMany({ ...selection, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
-    },
-  }, { name: 'SiteConnection' }, { name: 'SiteEdge' }),
+    { name: 'SiteConnection' },
+    { name: 'SiteEdge' },
+  ),
   site: t.prismaField({
     type: 'Site',
     nullable: true,
@@ -206,7 +210,7 @@ function siteConfigFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTypes, '
     keywordInvert: t.boolean(),
     renotifyMinutes: t.int(),
     parentId: t.id({ description: 'A GROUP site; null to move the site to the top level.' }),
-    alertChannelIds: t.idList({ description: 'Replaces the site\'s alert channels.' }),
+    alertChannelIds: t.idList({ description: "Replaces the site's alert channels." }),
   };
 }
 

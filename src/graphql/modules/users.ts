@@ -76,7 +76,7 @@ builder.queryFields((t) => ({
   }),
   apiTokens: t.prismaField({
     type: ['ApiToken'],
-    description: 'A user\'s API tokens: your own, or with `userId` anyone\'s for an ADMIN.',
+    description: "A user's API tokens: your own, or with `userId` anyone's for an ADMIN.",
     args: { userId: t.arg.id({ description: 'Default: you.' }) },
     authScopes: (_root, args, ctx) => (ctx.viewer !== null && tokenOwner(args.userId, ctx) === ctx.viewer.userId) || { readUsers: true },
     resolve: (query, _root, args, ctx) => {
@@ -121,7 +121,7 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
     username: t.string(),
-    password: t.string({ description: 'A reset: setting it ends the user\'s sessions (but yours) and revokes their API tokens.' }),
+    password: t.string({ description: "A reset: setting it ends the user's sessions (but yours) and revokes their API tokens." }),
     role: t.field({ type: RoleEnum }),
   }),
 });
@@ -129,7 +129,7 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
 const CreateApiTokenInput = builder.inputType('CreateApiTokenInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
-    readOnly: t.boolean({ description: 'Default true: the token may only read, whatever the user\'s role.' }),
+    readOnly: t.boolean({ description: "Default true: the token may only read, whatever the user's role." }),
   }),
 });
 
@@ -150,7 +150,7 @@ builder.mutationFields((t) => ({
     type: LoginPayload,
     description:
       'Starts a session. Unknown user and wrong password answer alike. Rate-limited per client IP and, for failed ' +
-      'attempts, per username; past UPTOP_SESSIONS_PER_USER the user\'s least recently used session ends.',
+      "attempts, per username; past UPTOP_SESSIONS_PER_USER the user's least recently used session ends.",
     errors: { types: [InvalidCredentialsError, RateLimitedError, ValidationError] },
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
@@ -168,7 +168,7 @@ builder.mutationFields((t) => ({
   }),
   changePassword: t.field({
     type: ChangePasswordPayload,
-    description: 'Changes the signed-in user\'s password and ends their other sessions; API tokens are kept. Needs a session, not an API token.',
+    description: "Changes the signed-in user's password and ends their other sessions; API tokens are kept. Needs a session, not an API token.",
     authScopes: { ownAccount: true },
     errors: { types: [ValidationError, ForbiddenError, RateLimitedError] },
     args: { input: t.arg({ type: ChangePasswordInput, required: true }) },

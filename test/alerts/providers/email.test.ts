@@ -106,9 +106,7 @@ describe('EMAIL', () => {
 
   it('keeps the password out of the error even when the server quotes it', async () => {
     const server = await startSmtpServer({ credentials: { user: 'alice', pass: 'right' }, echoRejectedPassword: true });
-    const err = await sendError(
-      email.send(settingsFor(server, { user: 'alice', pass: 'wr0ng-pass', tls_insecure: 'true' }), DOWN, ctx()),
-    );
+    const err = await sendError(email.send(settingsFor(server, { user: 'alice', pass: 'wr0ng-pass', tls_insecure: 'true' }), DOWN, ctx()));
     expect(err.message).toMatch(/^SMTP send failed: Invalid login: 535 .*Invalid username or password \(got "\*\*\*"\)/);
     expect(err.message).not.toContain('wr0ng-pass');
     expect(server.mails).toEqual([]);

@@ -8,11 +8,7 @@ import { describeHttpFailures, describePrivateTargetsRefused } from '../provider
 
 describe.each(EVENTS)('MATRIX: a $event alert', (alert) => {
   it('PUTs an m.text event into the room with a bearer token', async () => {
-    const req = await sendOne(
-      'MATRIX',
-      (r) => ({ homeserver: `${r.url}/`, access_token: 'syt_secret', room_id: '!room42:example.org' }),
-      alert,
-    );
+    const req = await sendOne('MATRIX', (r) => ({ homeserver: `${r.url}/`, access_token: 'syt_secret', room_id: '!room42:example.org' }), alert);
     expect(req.method).toBe('PUT');
     expect(req.path).toMatch(/^\/_matrix\/client\/v3\/rooms\/!room42%3Aexample\.org\/send\/m\.room\.message\/uptop-[0-9a-f-]{36}$/);
     expect(req.headers.authorization).toBe('Bearer syt_secret');

@@ -19,11 +19,10 @@ describe.each(EVENTS)('NTFY: a $event alert', (alert) => {
 
 describe('NTFY', () => {
   it('sends basic auth and the configured priority when username and password are set', async () => {
-    const req = await sendOne(
-      'NTFY',
-      (r) => ({ url: r.url, topic: 'ops', priority: '5', username: 'alice', password: 'pa:ss' }),
-      { ...DOWN, title: 'plain title' },
-    );
+    const req = await sendOne('NTFY', (r) => ({ url: r.url, topic: 'ops', priority: '5', username: 'alice', password: 'pa:ss' }), {
+      ...DOWN,
+      title: 'plain title',
+    });
     expect(req.path).toBe('/ops');
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('alice:pa:ss').toString('base64')}`);
     expect(req.headers.priority).toBe('5');

@@ -20,7 +20,7 @@ describe('TELEGRAM', () => {
     const req = await sendOne('TELEGRAM', () => ({ token: '1:t', chat_id: '42' }), alert);
     expect(req.json()).toEqual({
       chat_id: '42',
-      text: "<b>🚨 ALERT &lt;db_main *prod* [eu] `x`&gt;</b>\nMonitor 'db_main *prod* [eu] `x`' is DOWN: HTTP 503 &lt;html&gt; &amp; \"co\"",
+      text: '<b>🚨 ALERT &lt;db_main *prod* [eu] `x`&gt;</b>\nMonitor \'db_main *prod* [eu] `x`\' is DOWN: HTTP 503 &lt;html&gt; &amp; "co"',
       parse_mode: 'HTML',
     });
   });
@@ -28,8 +28,14 @@ describe('TELEGRAM', () => {
 
 describe('TELEGRAM settings', () => {
   it.each<[Record<string, unknown>, Record<string, string>]>([
-    [{ token: '123:ABC-def', chat_id: -1001234 }, { token: '123:ABC-def', chat_id: '-1001234' }],
-    [{ token: '123:ABC', chat_id: '@mychannel' }, { token: '123:ABC', chat_id: '@mychannel' }],
+    [
+      { token: '123:ABC-def', chat_id: -1001234 },
+      { token: '123:ABC-def', chat_id: '-1001234' },
+    ],
+    [
+      { token: '123:ABC', chat_id: '@mychannel' },
+      { token: '123:ABC', chat_id: '@mychannel' },
+    ],
   ])('accepts %j as %j', (input, expected) => {
     expect(validateAlertSettings('TELEGRAM', input)).toEqual({ ok: true, settings: expected });
   });
