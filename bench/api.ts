@@ -229,6 +229,9 @@ async function main(): Promise<void> {
     UPTOP_ADMIN_USER: 'admin',
     UPTOP_ADMIN_PASSWORD: 'bench-password',
     UPTOP_ALLOW_PRIVATE_TARGETS: 'true',
+    // Thousands of dashboards as one user from one address: the per-user and per-IP socket limits are not measured here.
+    UPTOP_WS_PER_USER: '100000',
+    UPTOP_WS_PER_IP: '100000',
     LOG_LEVEL: 'warn',
   });
   const app = await createApp(config);
