@@ -1,6 +1,7 @@
 import { PENDING_RUNTIME } from '../../src/engine/live-state.ts';
 import type { EngineSite } from '../../src/engine/sites.ts';
 import type { LiveSiteState } from '../../src/engine/types.ts';
+import { SITE_DEFAULTS } from '../../src/services/site-config.ts';
 
 /** A live state for the pure engine functions: an unpaused HTTP site "api" never checked, then the given fields. */
 export function liveState(over: Partial<LiveSiteState> = {}): LiveSiteState {
@@ -14,32 +15,9 @@ export function engineSite(over: Partial<EngineSite> = {}): EngineSite {
     id: 1,
     name: 'api',
     type: 'HTTP',
+    ...SITE_DEFAULTS,
     url: 'http://127.0.0.1/',
-    hostname: null,
-    port: null,
-    interval: 60,
-    timeout: 5,
-    maxRetries: 0,
-    method: 'GET',
-    acceptedCodes: '200-299',
-    checkSsl: false,
-    expiryThreshold: 7,
-    ignoreTls: false,
-    dnsResolveType: null,
-    dnsServer: null,
-    paused: false,
-    description: '',
-    regions: '',
     pushToken: null,
-    httpHeaders: null,
-    httpBody: null,
-    authType: 'NONE',
-    authUsername: null,
-    authSecret: null,
-    keyword: null,
-    keywordInvert: false,
-    renotifyMinutes: 0,
-    parentId: null,
     createdAt: at,
     updatedAt: at,
     channelIds: [],
