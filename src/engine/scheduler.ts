@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock } from '../clock.ts';
+import { TimerQueue } from './timer-queue.ts';
 
 export interface SchedulerHooks {
   /** Runs one job for the key. A throw or rejection is a bug: it goes to onError and the schedule carries on. */
@@ -16,7 +17,8 @@ interface Job {
   readonly key: number;
   state: 'idle' | 'queued' | 'running';
   dueAt: number;
-  timer: TimerHandle | null;
+  /** Its place in the timer queue, -1 when it waits for no due time. */
+  slot: number;
   /** Triggered while running: run once more right after. */
   again: boolean;
   /** Resolved after the next run that starts (or when the key is cancelled). */
@@ -54,7 +56,7 @@ class Fifo<T> {
 }
 
 /**
- * One timer per key on the injected clock and a bounded number of runs at once, so a slow target holds one slot and
+ * A due time per key, all on one timer of the injected clock (see TimerQueue), and a bounded number of runs at once, so a slow target holds one slot and
  * cannot starve the rest. Runs for one key never overlap: a trigger during a run queues exactly one more.
  */
 export class Scheduler {
@@ -64,12 +66,17 @@ export class Scheduler {
   private readonly inFlight = new Set<Promise<void>>();
   private runningCount = 0;
   private stopped = false;
+  private readonly timers: TimerQueue<Job>;
 
   constructor(
     private readonly clock: Clock,
     private readonly concurrency: number,
     private readonly hooks: SchedulerHooks,
-  ) {}
+  ) {
+    this.timers = new TimerQueue<Job>(clock, (job) => {
+      if (!job.removed) this.enqueue(job, this.due);
+    });
+  }
 
   /** (Re)arms the key's timer unless a run is queued or in progress (it re-arms itself when done). */
   schedule(key: number, delayMs: number): void {
@@ -112,6 +119,7 @@ export class Scheduler {
     for (const key of [...this.jobs.keys()]) this.cancel(key);
     this.urgent.clear();
     this.due.clear();
+    this.timers.clear();
   }
 
   /** Stops for good: nothing new starts. */
@@ -137,27 +145,19 @@ export class Scheduler {
     let job = this.jobs.get(key);
     if (job?.removed) job.removed = false;
     if (!job) {
-      job = { key, state: 'idle', dueAt: 0, timer: null, again: false, waiters: null, removed: false };
+      job = { key, state: 'idle', dueAt: 0, slot: -1, again: false, waiters: null, removed: false };
       this.jobs.set(key, job);
     }
     return job;
   }
 
   private arm(job: Job, delayMs: number): void {
-    this.disarm(job);
-    const delay = Math.max(0, delayMs);
-    job.dueAt = this.clock.nowMs() + delay;
-    job.timer = this.clock.setTimeout(() => {
-      job.timer = null;
-      if (!job.removed) this.enqueue(job, this.due);
-    }, delay);
+    job.dueAt = this.clock.nowMs() + Math.max(0, delayMs);
+    this.timers.set(job, job.dueAt);
   }
 
   private disarm(job: Job): void {
-    if (job.timer) {
-      this.clock.clearTimeout(job.timer);
-      job.timer = null;
-    }
+    this.timers.delete(job);
   }
 
   private enqueue(job: Job, queue: Fifo<Job>): void {

@@ -98,17 +98,23 @@ describe('engine: site changes', () => {
     expect(h.engine.getState(group)!.status).toBe('UP');
     const timers = h.clock.pendingTimers;
 
-    // The HTTP site had its check timer and its re-notification timer; the push site its deadline timer.
+    // The HTTP site had its re-notification timer; its next check and the push deadline were due times on the
+    // scheduler's one timer, which the group still needs.
     await h.writer.submit((tx) => tx.site.deleteMany({ where: { id: { in: [http, push] } } }));
     h.engine.siteRemoved(http);
     h.engine.siteRemoved(push);
     await h.flushEvents();
-    expect(h.clock.pendingTimers).toBe(timers - 3);
+    expect(h.clock.pendingTimers).toBe(timers - 1);
     expect(h.engine.heartbeat(TOKEN)).toEqual({ ok: false, reason: 'unknown-token' });
     // The group lost its only child: PENDING again, at once.
     expect(h.engine.getState(group)!.status).toBe('PENDING');
+    const requests = web.requests.length;
+    const ranBefore = h.events['site:checkCompleted'].filter((c) => c.siteId === http || c.siteId === push).length;
     await h.tick(3_600_000);
+    await h.flushEvents();
     expect(received(receiver, 'ops')).toHaveLength(1);
+    expect(web.requests).toHaveLength(requests);
+    expect(h.events['site:checkCompleted'].filter((c) => c.siteId === http || c.siteId === push)).toHaveLength(ranBefore);
   });
 
   it('stop() leaves no engine timer behind, and calls made after it arm none', async () => {
