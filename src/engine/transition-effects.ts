@@ -18,7 +18,10 @@ export type CheckWrite = Extract<Write, { kind: 'check' }> & CheckRecord;
  * those three fields, which the check rows hold anyway; anything else is persisted with the result that changed it.
  */
 const SNAPSHOT_MAX_AGE_MS = 5 * 60_000;
-/** Unsaved snapshots written at stop go to the writer this many at a time, each chunk flushed, so none is dropped. */
+/**
+ * Unsaved snapshots written at stop go to the writer this many at a time, each chunk drained before the next, so none
+ * is dropped; a retention pass in progress is not waited for.
+ */
 const STOP_SNAPSHOT_CHUNK = 1000;
 
 export interface TransitionEffectsOptions {
@@ -105,7 +108,7 @@ export class TransitionEffects {
     for (const entry of entries) {
       if (!entry.unsaved) continue;
       this.saveRuntime(entry, now);
-      if (++queued % STOP_SNAPSHOT_CHUNK === 0) await this.options.writer.flush();
+      if (++queued % STOP_SNAPSHOT_CHUNK === 0) await this.options.writer.writesDrained();
     }
   }
 

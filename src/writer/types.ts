@@ -61,6 +61,8 @@ export interface Writer {
    * retention passes queued or running at the call have ended (after start).
    */
   flush(): Promise<void>;
+  /** Resolves once every write enqueued before the call has been written or dropped; retention is not waited for. */
+  writesDrained(): Promise<void>;
   /** Starts the drain loop and the retention timers. */
   start(): void;
   /** Stops accepting writes, drains every buffered write and command, then resolves. Idempotent. */

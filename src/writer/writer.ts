@@ -157,7 +157,11 @@ export class BatchWriter implements Writer {
     const barrier = new Promise<void>((resolve) => this.addTask(async () => resolve()));
     // A retention pass queues its later steps behind the barrier, so it is awaited on its own.
     const passes = this.retention.map((job) => job.running);
-    await Promise.all([this.writesSettled.reached(this.accepted), this.commandsSettled.reached(this.commandsSubmitted), barrier, ...passes]);
+    await Promise.all([this.writesDrained(), this.commandsSettled.reached(this.commandsSubmitted), barrier, ...passes]);
+  }
+
+  writesDrained(): Promise<void> {
+    return this.writesSettled.reached(this.accepted);
   }
 
   start(): void {

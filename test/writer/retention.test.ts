@@ -228,6 +228,21 @@ describe('writer retention', () => {
     for (const siteId of prunedAfter) expect(await times(siteId)).toEqual([...minutes(6, 105), newest]);
   });
 
+  it('writesDrained waits for the writes enqueued, not for a prune in progress, which flush waits for', async () => {
+    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
+
+    h.writer.start();
+    h.writer.enqueue(check(sites[0]!, T0 + 5000 * MINUTE));
+    await h.writer.writesDrained();
+    const midway = await countsInLoop(h);
+    expect(sites.map((id) => midway.get(id)).filter((n) => n === 105).length).toBeGreaterThan(0);
+    expect(await h.db.check.count({ where: { checkedAt: new Date(T0 + 5000 * MINUTE) } })).toBe(1);
+
+    await h.writer.flush();
+    expect(await h.db.check.count()).toBe(100 * sites.length);
+  });
+
   it('stop abandons a prune part done, and the next start finishes it', async () => {
     const h = await writerHarness({ config: { retainChecks: 100 } });
     const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
