@@ -15,6 +15,8 @@ import type { AppDeps } from './deps.ts';
 import { createAppPubSub } from './engine/events.ts';
 import { createGraphqlEndpoint } from './graphql/endpoint.ts';
 import { buildSchema } from './graphql/schema.ts';
+import { healthRoutes } from './http/health.ts';
+import { pushRoutes } from './http/push.ts';
 import { createHttpServer, type HttpApp } from './http/server.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
@@ -82,7 +84,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const services = createServices({ ...base, secretBox });
   const heartbeat = createHeartbeatService({ engine, config, clock });
   const graphql = createGraphqlEndpoint({ ...base, services, heartbeat, schema: buildSchema() });
-  const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql });
+  const plainRoutes = [...pushRoutes({ heartbeat, config, logger }), ...healthRoutes({ db, engine, logger })];
+  const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes });
 
   let stopping: Promise<void> | null = null;
   // Every stage runs even when an earlier one failed: buffered writes must reach the database whatever HTTP did.

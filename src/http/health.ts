@@ -1,10 +1,10 @@
 import type { Db } from '../db/client.ts';
 import type { EngineApi } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import type { PlainAnswer } from './push.ts';
+import type { PlainAnswer, PlainRoute } from './plain.ts';
 
 /** `GET /healthz`: the process is up and serving HTTP; nothing else is consulted, so a busy database cannot fail it. */
-export function liveness(): PlainAnswer {
+function liveness(): PlainAnswer {
   return { status: 200, body: 'ok' };
 }
 
@@ -12,8 +12,8 @@ export function liveness(): PlainAnswer {
  * `GET /readyz`: the database answers on the reading connection and the engine is running; otherwise 503 naming
  * what is wrong, so a load balancer stops routing here (also while shutting down, once the engine has stopped).
  */
-export function createReadiness(deps: { db: Db; engine: EngineApi; logger: Logger }) {
-  return async function readiness(): Promise<PlainAnswer> {
+export function healthRoutes(deps: { db: Db; engine: EngineApi; logger: Logger }): PlainRoute[] {
+  async function readiness(): Promise<PlainAnswer> {
     const problems: string[] = [];
     try {
       await deps.db.$queryRaw`SELECT 1`;
@@ -23,5 +23,10 @@ export function createReadiness(deps: { db: Db; engine: EngineApi; logger: Logge
     }
     if (!deps.engine.running) problems.push('engine not running');
     return problems.length ? { status: 503, body: `not ready: ${problems.join(', ')}` } : { status: 200, body: 'ready' };
-  };
+  }
+
+  return [
+    { path: '/healthz', methods: ['GET', 'HEAD'], answer: liveness },
+    { path: '/readyz', methods: ['GET', 'HEAD'], answer: readiness },
+  ];
 }

@@ -4,13 +4,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { HeartbeatOutcome, HeartbeatService } from '../services/heartbeat.ts';
 import { resolveClientIp } from './client-ip.ts';
-
-/** A plain-text answer; routes.ts writes it. */
-export interface PlainAnswer {
-  status: number;
-  body: string;
-  headers?: Record<string, string>;
-}
+import type { PlainAnswer, PlainRoute } from './plain.ts';
 
 const ANSWERS: Record<HeartbeatOutcome['status'], [status: number, body: string]> = {
   ok: [200, 'OK'],
@@ -31,10 +25,10 @@ function readToken(req: IncomingMessage, query: URLSearchParams): { token: strin
  * `GET/POST /api/push`: a heartbeat for cron jobs and scripts (`curl -H "Authorization: Bearer $TOKEN" .../api/push`).
  * Everything it needs is in the headers or the query string; the body is never read.
  */
-export function createPushHandler(deps: { heartbeat: HeartbeatService; config: Config; logger: Logger }) {
+export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; logger: Logger }): PlainRoute[] {
   let warnedQueryToken = false;
 
-  return function handlePush(req: IncomingMessage, query: URLSearchParams): PlainAnswer {
+  function handlePush({ req, query }: { req: IncomingMessage; query: URLSearchParams }): PlainAnswer {
     const { token, fromQuery } = readToken(req, query);
     if (fromQuery && !warnedQueryToken) {
       warnedQueryToken = true;
@@ -46,5 +40,7 @@ export function createPushHandler(deps: { heartbeat: HeartbeatService; config: C
     const [status, body] = ANSWERS[outcome.status];
     if (outcome.status !== 'limited') return { status, body };
     return { status, body, headers: { 'retry-after': String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))) } };
-  };
+  }
+
+  return [{ path: '/api/push', methods: ['GET', 'POST'], answer: handlePush }];
 }

@@ -1,52 +1,67 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppDeps } from '../deps.ts';
-import type { HeartbeatService } from '../services/heartbeat.ts';
-import { createReadiness, liveness } from './health.ts';
-import { createPushHandler, type PlainAnswer } from './push.ts';
+import type { Logger } from '../log.ts';
+import { readBody, type PlainAnswer, type PlainRoute } from './plain.ts';
 
-type Route = { methods: readonly string[]; answer: (req: IncomingMessage, query: URLSearchParams) => PlainAnswer | Promise<PlainAnswer> };
-
-function send(req: IncomingMessage, res: ServerResponse, answer: PlainAnswer): void {
+function send(req: IncomingMessage, res: ServerResponse, answer: PlainAnswer, extra?: Record<string, string>): void {
   res.writeHead(answer.status, {
     'content-type': 'text/plain; charset=utf-8',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     ...answer.headers,
+    ...extra,
   });
   res.end(req.method === 'HEAD' ? undefined : answer.body);
 }
 
-/**
- * The plain HTTP endpoints that live beside GraphQL: `/api/push`, `/healthz`, `/readyz`. The returned handler
- * answers and resolves true for those paths, and resolves false for every other path so the server hands the
- * request on (to yoga). None of them reads a request body.
- */
-export function createPlainRoutes(deps: AppDeps & { heartbeat: HeartbeatService }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const push = createPushHandler(deps);
-  const readiness = createReadiness(deps);
-  const routes: Record<string, Route> = {
-    '/api/push': { methods: ['GET', 'POST'], answer: push },
-    '/healthz': { methods: ['GET', 'HEAD'], answer: liveness },
-    '/readyz': { methods: ['GET', 'HEAD'], answer: readiness },
-  };
+/** The route for a path: an exact one first, else the longest matching prefix. */
+function match(routes: readonly PlainRoute[], pathname: string): { route: PlainRoute; rest: string } | undefined {
+  let best: { route: PlainRoute; rest: string } | undefined;
+  for (const route of routes) {
+    if (!route.prefix) {
+      if (route.path === pathname) return { route, rest: '' };
+    } else if (pathname.startsWith(route.path) && (!best || route.path.length > best.route.path.length)) {
+      best = { route, rest: pathname.slice(route.path.length) };
+    }
+  }
+  return best;
+}
 
+/**
+ * Serves the plain HTTP endpoints that live beside GraphQL (`/api/push`, `/healthz`, `/readyz`, ...). The returned
+ * handler answers and resolves true for their paths, and resolves false for every other path so the server hands the
+ * request on (to yoga). A route reads a body only up to its own `bodyLimit`.
+ */
+export function createPlainRouter(routes: readonly PlainRoute[], logger: Logger): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async function plainRoutes(req, res) {
     // Split, not parsed as a URL: any request target (`//host/path`, an absolute URL) is matched as it came.
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
-    const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;
-    if (!route) return false;
-    // Whatever body came along is discarded, so a keep-alive connection stays usable.
-    req.resume();
+    const found = match(routes, pathname);
+    if (!found) return false;
+    const { route, rest } = found;
     if (!route.methods.includes(req.method ?? '')) {
+      req.resume();
       send(req, res, { status: 405, body: 'Method Not Allowed', headers: { allow: route.methods.join(', ') } });
       return true;
     }
+    let body: Buffer = Buffer.alloc(0);
+    if (route.bodyLimit === undefined) {
+      // Whatever body came along is discarded, so a keep-alive connection stays usable.
+      req.resume();
+    } else {
+      const read = await readBody(req, route.bodyLimit);
+      if (read === 'aborted') return true;
+      if (read === 'too-large') {
+        send(req, res, { status: 413, body: `request body larger than ${route.bodyLimit} bytes` }, { connection: 'close' });
+        return true;
+      }
+      body = read;
+    }
     try {
-      send(req, res, await route.answer(req, new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1))));
+      send(req, res, await route.answer({ req, query: new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1)), rest, body }));
     } catch (err) {
-      deps.logger.error({ err, path: pathname }, 'plain route failed');
+      logger.error({ err, path: pathname }, 'plain route failed');
       if (!res.headersSent) send(req, res, { status: 500, body: 'Internal Server Error' });
       else res.destroy();
     }

@@ -7,7 +7,8 @@ import type { AppDeps } from '../deps.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
 import { originAllowed } from './origin.ts';
-import { createPlainRoutes } from './routes.ts';
+import { readBody, type PlainRoute } from './plain.ts';
+import { createPlainRouter } from './routes.ts';
 import { attachGraphqlWs } from './ws.ts';
 
 /** How long shutdown lets in-flight requests finish before their connections are cut. */
@@ -34,27 +35,6 @@ export interface GraphqlEndpoint {
   closeSubscriptions(): Promise<void>;
 }
 
-/** Reads a request body up to `limit` bytes; the rest of a larger one is not read, and an aborted one is dropped. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    // After 'end' this settles nothing; before it, the client went away mid-body.
-    req.on('close', () => resolve('aborted'));
-    req.on('error', () => resolve('aborted'));
-  });
-}
-
 function tooLarge(res: ServerResponse, limit: number): void {
   res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
   res.end(JSON.stringify({ errors: [{ message: `request body larger than ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
@@ -69,16 +49,18 @@ function forbiddenOrigin(res: ServerResponse): void {
 }
 
 /**
- * One HTTP(S) server for everything: the plain routes first (`/api/push`, `/healthz`, `/readyz`), then yoga on
+ * One HTTP(S) server for everything: the plain routes first (`/api/push`, `/healthz`, ... as app.ts lists them), then yoga on
  * `/graphql` (GET/POST, SSE, GraphiQL), and graphql-ws through the same port's upgrade.
  */
-export function createHttpServer(opts: AppDeps & { services: Services; heartbeat: HeartbeatService; graphql: GraphqlEndpoint }): HttpApp {
+export function createHttpServer(
+  opts: AppDeps & { services: Services; heartbeat: HeartbeatService; graphql: GraphqlEndpoint; plainRoutes: readonly PlainRoute[] },
+): HttpApp {
   const { graphql, ...deps } = opts;
   const { yoga } = graphql;
   const { config, logger } = deps;
   const limit = config.graphql.bodyLimitBytes;
 
-  const plainRoutes = createPlainRoutes({ ...deps, heartbeat: opts.heartbeat });
+  const plainRoutes = createPlainRouter(opts.plainRoutes, logger);
 
   let inFlight = 0;
   let drained: (() => void) | null = null;

@@ -1,0 +1,61 @@
+import type { IncomingMessage } from 'node:http';
+
+/** A plain (non-GraphQL) answer; the router writes it. `content-type` defaults to plain text. */
+export interface PlainAnswer {
+  status: number;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** What a plain route is handed. */
+export interface PlainRequest {
+  req: IncomingMessage;
+  query: URLSearchParams;
+  /** For a prefix route, the rest of the path after the prefix (`/api/push/<rest>`); '' for an exact route. */
+  rest: string;
+  /** The request body, read up to the route's `bodyLimit`; empty for a route without one. */
+  body: Buffer;
+}
+
+/**
+ * One plain endpoint. Each domain builds its own routes (push, health, metrics, status, backup) and the router in
+ * routes.ts mounts them; none of them touches yoga.
+ */
+export interface PlainRoute {
+  path: string;
+  /** Matches `path` followed by anything (`/api/push/` + token). Exact routes win over prefixes. */
+  prefix?: boolean;
+  methods: readonly string[];
+  /** Bytes of body the route reads; without it the body is discarded unread. */
+  bodyLimit?: number;
+  answer(request: PlainRequest): PlainAnswer | Promise<PlainAnswer>;
+}
+
+export function textAnswer(status: number, body: string, headers?: Record<string, string>): PlainAnswer {
+  return { status, body, headers };
+}
+
+export function jsonAnswer(status: number, value: unknown, headers?: Record<string, string>): PlainAnswer {
+  return { status, body: JSON.stringify(value), headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+}
+
+/** Reads a request body up to `limit` bytes; the rest of a larger one is not read, and an aborted one is dropped. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    // After 'end' this settles nothing; before it, the client went away mid-body.
+    req.on('close', () => resolve('aborted'));
+    req.on('error', () => resolve('aborted'));
+  });
+}
