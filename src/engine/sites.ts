@@ -63,6 +63,7 @@ function toEngineSite(row: SiteRow, secretBox: SecretBox | undefined): EngineSit
     paused: row.paused,
     description: row.description,
     regions: row.regions,
+    public: row.public,
     pushToken: row.pushToken,
     httpHeaders: row.httpHeaders,
     httpBody: row.httpBody,

@@ -55,6 +55,7 @@ export const siteFieldsSchema = z.strictObject({
   paused: z.boolean(),
   description: z.string().max(10_000, 'must be at most 10000 characters'),
   regions: z.string().trim().max(1000, 'must be at most 1000 characters'),
+  public: z.boolean(),
   httpHeaders: z
     // Values are checked here, before the record is serialized: a deeply nested one would overflow JSON.stringify.
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string' }))
@@ -106,6 +107,7 @@ export const SITE_DEFAULTS: Omit<SiteConfig, 'name' | 'type'> = {
   paused: false,
   description: '',
   regions: '',
+  public: true,
   httpHeaders: null,
   httpBody: null,
   authType: 'NONE',
