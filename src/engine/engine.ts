@@ -18,6 +18,7 @@ import { LoadFence } from './load-fence.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
 import { SiteLoop } from './loop.ts';
 import { MaintenanceTimer } from './maintenance-timer.ts';
+import { readRecentRows, RecentResults } from './recent-results.ts';
 import { Reconciler } from './reconcile.ts';
 import { SiteRegistry, type SiteEntry } from './registry.ts';
 import { Renotifier } from './renotify.ts';
@@ -27,7 +28,17 @@ import { loadChannelLinks, loadRuntimeStates, loadSites, publicConfig } from './
 import { applyHeartbeat, type Transition } from './state-machine.ts';
 import { StatusPublisher } from './status.ts';
 import { TransitionEffects, type CheckWrite } from './transition-effects.ts';
-import type { DisplayStatus, EngineApi, EngineStatusSnapshot, HeartbeatResult, LiveSiteState, LogRecord, PublicSiteConfig, TestAlertResult } from './types.ts';
+import type {
+  DisplayStatus,
+  EngineApi,
+  EngineStatusSnapshot,
+  HeartbeatResult,
+  LiveSiteState,
+  LogRecord,
+  PublicSiteConfig,
+  RecentResult,
+  TestAlertResult,
+} from './types.ts';
 
 export interface EngineOptions {
   /** The reading client; the engine writes only through the writer. */
@@ -62,6 +73,7 @@ export class Engine implements EngineApi {
   private readonly secretBox: SecretBox | undefined;
   private readonly eventLog: EventLog;
   private readonly sites = new SiteRegistry();
+  private readonly recent = new RecentResults();
   private readonly fence = new LoadFence();
   private readonly loop: SiteLoop;
   private readonly runs: SiteRuns;
@@ -103,7 +115,7 @@ export class Engine implements EngineApi {
       () => this.status(),
       (snapshot) => pubsub.publish('engine:status', snapshot),
     );
-    const effects = (this.effects = new TransitionEffects({ writer, pubsub, dispatcher, clock, log, maintenance, statusChanged }));
+    const effects = (this.effects = new TransitionEffects({ writer, pubsub, dispatcher, clock, log, maintenance, recent: this.recent, statusChanged }));
     const renotifier = (this.renotifier = new Renotifier({ clock, sites, dispatcher, log, effects, checking, maintenance }));
     const commit = (entry: SiteEntry, t: Transition, check: CheckWrite | null) => this.commit(entry, t, check);
     const checker = options.runCheck ?? defaultRunCheck;
@@ -153,7 +165,10 @@ export class Engine implements EngineApi {
       this.dispatcher.reload(),
       this.maintenance.reload(),
     ]);
+    const siteIds = sites.map((site) => site.id);
+    const recentRows = await readRecentRows(this.db, siteIds);
     if (this.stopped) return;
+    this.recent.seed(recentRows);
     this.reconciler.trust(fingerprint);
     this.eventLog.restore(logs);
     const persisted = new Map(runtime.map((row) => [row.siteId, row]));
@@ -229,6 +244,10 @@ export class Engine implements EngineApi {
     return entry.state.status;
   }
 
+  recentResults(siteId: number): RecentResult[] {
+    return this.recent.get(siteId);
+  }
+
   isInMaintenance(siteId: number): boolean {
     const entry = this.sites.get(siteId);
     return entry ? this.maintenance.coversSite(entry.site) : this.maintenance.covers(siteId, null);
@@ -290,6 +309,11 @@ export class Engine implements EngineApi {
     const [links] = await Promise.all([loadChannelLinks(this.db), this.dispatcher.reload()]);
     if (this.stopped) return;
     this.sync.applyLinks(links);
+  }
+
+  /** Another process changed the database and said so (db/change-signal.ts): reconcile now, not at the next interval. */
+  async reconcileNow(): Promise<void> {
+    if (this.running) await this.reconciler.runNow();
   }
 
   async testAlert(alertChannelId: number): Promise<TestAlertResult> {

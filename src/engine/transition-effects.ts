@@ -4,6 +4,7 @@ import type { Write, Writer } from '../writer/types.ts';
 import type { AppPubSub } from './events.ts';
 import { changesDurableState, runtimeStateWrite } from './live-state.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
+import type { RecentResults } from './recent-results.ts';
 import type { SiteEntry } from './registry.ts';
 import { isBroken, type Transition } from './state-machine.ts';
 import { RateWindow, StatusTally, type StatusBucket } from './status.ts';
@@ -31,6 +32,8 @@ export interface TransitionEffectsOptions {
   clock: Clock;
   log: (message: string, siteId: number | null) => void;
   maintenance: Pick<MaintenanceTimer, 'coversSite'>;
+  /** Every check row applied is also kept here, the site's last results in memory. */
+  recent: RecentResults;
   /** Something the status snapshot counts may have changed. */
   statusChanged: () => void;
 }
@@ -65,6 +68,7 @@ export class TransitionEffects {
     entry.seq++;
     if (check) {
       writer.enqueue(check);
+      this.options.recent.record(id, check.status, check.latencyMs, check.checkedAt);
       pubsub.publish('site:checkCompleted', check);
       this.checkRate.count(now.getTime());
     }
@@ -93,6 +97,7 @@ export class TransitionEffects {
 
   forget(siteId: number): void {
     this.tally.remove(siteId);
+    this.options.recent.remove(siteId);
   }
 
   saveRuntime(entry: SiteEntry, now: Date): void {

@@ -27,6 +27,13 @@ export type PublicSiteConfig = Omit<Site, 'authSecret'> & { hasAuthSecret: boole
 /** One check as published on `site:checkCompleted`: the check row the writer stores, without the probe node. */
 export type CheckRecord = Omit<Extract<Write, { kind: 'check' }>, 'kind' | 'nodeId'>;
 
+/** One result as the engine keeps it in memory for a site's recent history (see recent-results.ts). */
+export interface RecentResult {
+  status: SiteStatus;
+  latencyMs: number | null;
+  checkedAt: Date;
+}
+
 export interface StateChangeRecord {
   siteId: number;
   from: SiteStatus;
@@ -72,6 +79,8 @@ export interface EngineApi {
   /** Configuration of one site as last loaded from the database, a copy; undefined when the engine does not know it. */
   getSite(siteId: number): PublicSiteConfig | undefined;
   displayStatus(siteId: number): DisplayStatus;
+  /** The site's last results (at most 60), oldest first; empty when the engine does not know it. */
+  recentResults(siteId: number): RecentResult[];
   /** A maintenance-type window covers the site now (global, direct, or on its group). */
   isInMaintenance(siteId: number): boolean;
   status(): EngineStatusSnapshot;

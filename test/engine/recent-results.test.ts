@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { RECENT_RESULTS, RecentResults } from '../../src/engine/recent-results.ts';
+import { engineHarness, T0 } from './harness.ts';
+
+const TOKEN = '0123456789abcdef0123456789abcdef';
+
+describe('RecentResults', () => {
+  it('keeps results oldest first, latency null when unknown', () => {
+    const ring = new RecentResults();
+    ring.record(1, 'UP', 12.5, new Date(T0));
+    ring.record(1, 'DOWN', null, new Date(T0 + 1000));
+    ring.record(2, 'SSL_EXPIRED', 3, new Date(T0 + 2000));
+    expect(ring.get(1)).toEqual([
+      { status: 'UP', latencyMs: 12.5, checkedAt: new Date(T0) },
+      { status: 'DOWN', latencyMs: null, checkedAt: new Date(T0 + 1000) },
+    ]);
+    expect(ring.get(2)).toEqual([{ status: 'SSL_EXPIRED', latencyMs: 3, checkedAt: new Date(T0 + 2000) }]);
+    expect(ring.get(3)).toEqual([]);
+  });
+
+  it('holds the last 60, dropping the oldest as it wraps', () => {
+    const ring = new RecentResults();
+    for (let i = 0; i < 150; i++) ring.record(1, i % 2 ? 'DOWN' : 'UP', i, new Date(T0 + i * 1000));
+    const kept = ring.get(1);
+    expect(kept).toHaveLength(RECENT_RESULTS);
+    expect(kept.map((r) => r.latencyMs)).toEqual(Array.from({ length: 60 }, (_, k) => 90 + k));
+    expect(kept[0]).toEqual({ status: 'UP', latencyMs: 90, checkedAt: new Date(T0 + 90_000) });
+    expect(kept.at(-1)).toEqual({ status: 'DOWN', latencyMs: 149, checkedAt: new Date(T0 + 149_000) });
+  });
+
+  it('forgets a removed site', () => {
+    const ring = new RecentResults();
+    ring.record(1, 'UP', 1, new Date(T0));
+    ring.remove(1);
+    expect(ring.get(1)).toEqual([]);
+  });
+
+  it('does not let seeded rows overtake a site that already has newer results', () => {
+    const ring = new RecentResults();
+    ring.record(1, 'DOWN', null, new Date(T0 + 5000));
+    ring.seed([
+      { siteId: 1, status: 'UP', latencyMs: 1, checkedAt: new Date(T0) },
+      { siteId: 2, status: 'UP', latencyMs: 2, checkedAt: new Date(T0) },
+      { siteId: 2, status: 'LATE', latencyMs: null, checkedAt: new Date(T0 + 1000) },
+    ]);
+    expect(ring.get(1).map((r) => r.status)).toEqual(['DOWN']);
+    expect(ring.get(2).map((r) => r.status)).toEqual(['UP', 'LATE']);
+  });
+});
+
+describe('engine: recent results', () => {
+  it('starts each site from its newest 60 check rows, then appends what it applies', async () => {
+    const h = await engineHarness({ start: false, env: { UPTOP_RECONCILE_INTERVAL: '1h' } });
+    const busy = await h.createSite({ name: 'busy', type: 'PUSH', pushToken: TOKEN, interval: 300 });
+    const quiet = await h.createSite({ name: 'quiet', type: 'PUSH', interval: 300, paused: true });
+    const never = await h.createSite({ name: 'never', type: 'PUSH', interval: 300, paused: true });
+    // 100 rows for busy, inserted out of time order (ids do not follow time), 3 for quiet.
+    const busyRows = Array.from({ length: 100 }, (_, i) => ({
+      siteId: busy,
+      checkedAt: new Date(T0 - (100 - i) * 60_000),
+      up: i % 3 !== 0,
+      status: i % 3 !== 0 ? ('UP' as const) : ('DOWN' as const),
+      latencyMs: i,
+    })).reverse();
+    const quietRows = [0, 1, 2].map((i) => ({ siteId: quiet, checkedAt: new Date(T0 - (3 - i) * 1000), up: true, status: 'UP' as const, latencyMs: null }));
+    await h.writer.submit((tx) => tx.check.createMany({ data: [...busyRows, ...quietRows] }));
+
+    await h.engine.start();
+    const seeded = h.engine.recentResults(busy);
+    expect(seeded).toHaveLength(60);
+    expect(seeded.map((r) => r.latencyMs)).toEqual(Array.from({ length: 60 }, (_, k) => 40 + k));
+    expect(seeded[0]).toEqual({ status: 'UP', latencyMs: 40, checkedAt: new Date(T0 - 60 * 60_000) });
+    expect(seeded.at(-1)).toEqual({ status: 'DOWN', latencyMs: 99, checkedAt: new Date(T0 - 60_000) });
+    expect(h.engine.recentResults(quiet).map((r) => r.checkedAt.getTime() - T0)).toEqual([-3000, -2000, -1000]);
+    expect(h.engine.recentResults(never)).toEqual([]);
+
+    // A beat and then a missed deadline are applied results: both are appended, the oldest seeded row drops out.
+    h.engine.heartbeat(TOKEN);
+    await h.tick(300_001);
+    const after = h.engine.recentResults(busy);
+    expect(after).toHaveLength(60);
+    expect(after.slice(-2)).toEqual([
+      { status: 'UP', latencyMs: 0, checkedAt: new Date(T0) },
+      { status: 'LATE', latencyMs: null, checkedAt: new Date(T0 + 300_001) },
+    ]);
+    expect(after[0]!.latencyMs).toBe(42);
+
+    await h.writer.submit((tx) => tx.site.delete({ where: { id: busy } }));
+    h.engine.siteRemoved(busy);
+    expect(h.engine.recentResults(busy)).toEqual([]);
+  });
+});
