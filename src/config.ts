@@ -104,6 +104,9 @@ const envSchema = z.object({
   UPTOP_RETAIN_CHECKS: int(1, 10_000_000).default(1000),
   UPTOP_RETAIN_STATE_CHANGES: int(1, 10_000_000).default(5000),
   UPTOP_RETAIN_LOGS: int(1, 10_000_000).default(200),
+  UPTOP_RETAIN_MINUTES: duration.default(48 * 3600 * 1000),
+  UPTOP_RETAIN_HOURS: duration.default(90 * 24 * 3600 * 1000),
+  UPTOP_RETAIN_DAYS: duration.default(2 * 365 * 24 * 3600 * 1000),
   UPTOP_PRUNE_INTERVAL: duration.default(10 * 60 * 1000),
   UPTOP_MAINT_PRUNE_INTERVAL: duration.default(15 * 60 * 1000),
   // Engine
@@ -154,6 +157,8 @@ export interface Config {
     retainChecks: number;
     retainStateChanges: number;
     retainLogs: number;
+    /** How long each rollup level keeps its buckets. */
+    retainRollupsMs: { minute: number; hour: number; day: number };
     pruneIntervalMs: number;
     maintenanceRetentionMs: number;
     maintenancePruneIntervalMs: number;
@@ -244,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retainChecks: e.UPTOP_RETAIN_CHECKS,
       retainStateChanges: e.UPTOP_RETAIN_STATE_CHANGES,
       retainLogs: e.UPTOP_RETAIN_LOGS,
+      retainRollupsMs: { minute: e.UPTOP_RETAIN_MINUTES, hour: e.UPTOP_RETAIN_HOURS, day: e.UPTOP_RETAIN_DAYS },
       pruneIntervalMs: e.UPTOP_PRUNE_INTERVAL,
       maintenanceRetentionMs: e.UPTOP_MAINT_RETENTION,
       maintenancePruneIntervalMs: e.UPTOP_MAINT_PRUNE_INTERVAL,

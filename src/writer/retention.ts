@@ -94,6 +94,23 @@ export async function* pruneHistory(db: Executor, keep: HistoryCounts): AsyncGen
   return deleted;
 }
 
+// Each level's oldest buckets by the (width, start) index; rowid, as the table's key is composite.
+const PRUNE_ROLLUPS = `DELETE FROM "CheckRollup" WHERE rowid IN (SELECT rowid FROM "CheckRollup" WHERE "width" = ? AND "start" < ? LIMIT ${PRUNE_ROWS_PER_STATEMENT})`;
+
+/** Deletes, per rollup width, the buckets that start before its cutoff, in statements of bounded cost. */
+export async function* pruneRollups(db: Executor, cutoffs: readonly { width: number; before: Date }[]): AsyncGenerator<void, number> {
+  let deleted = 0;
+  for (const { width, before } of cutoffs) {
+    for (;;) {
+      const n = await db.$executeRawUnsafe(PRUNE_ROLLUPS, width, toSqlDate(before));
+      deleted += n;
+      if (n < PRUNE_ROWS_PER_STATEMENT) break;
+      yield;
+    }
+  }
+  return deleted;
+}
+
 /** Deletes maintenance windows that ended before `cutoff`. Returns rows deleted. */
 export function pruneEndedMaintenance(db: Executor, cutoff: Date): Promise<number> {
   return db.$executeRawUnsafe(PRUNE_MAINTENANCE, toSqlDate(cutoff));

@@ -1,4 +1,5 @@
 import { toSqlDate, toSqlDateOrNull } from '../db/sql-date.ts';
+import { ROLLUP_SQL, rollupRows } from './rollups.ts';
 import type { Write, WriteKind } from './types.ts';
 
 type WriteOf<K extends WriteKind> = Extract<Write, { kind: K }>;
@@ -10,18 +11,19 @@ type JsonRow = readonly (string | number | boolean | null)[];
  * about twice as fast as multi-row `VALUES`, whose cost is dominated by converting every bound parameter.
  */
 export interface KindStatement {
-  kind: WriteKind;
+  /** `checkRollup`: the batch's checks added to their minute, hour and day buckets (rollups.ts). */
+  kind: WriteKind | 'checkRollup';
   sql: string;
   json: string;
   /** Rows offered to the database (upsert kinds merge several writes into one row). */
   rows: number;
-  /** Writes the statement carries. */
+  /** Writes the statement carries; 0 for the rollups, which are derived from the checks' writes. */
   writes: number;
 }
 
 /** A kind whose writes could not even be encoded (e.g. an invalid Date): lost, like a failed statement. */
 export interface KindEncodingFailure {
-  kind: WriteKind;
+  kind: KindStatement['kind'];
   writes: number;
   error: unknown;
 }
@@ -151,8 +153,8 @@ export function encodeBatch(batch: readonly Write[]): { statements: KindStatemen
   }
   const statements: KindStatement[] = [];
   const failures: KindEncodingFailure[] = [];
-  const add = (kind: WriteKind, writes: number, sql: string, rows: () => JsonRow[]) => {
-    if (writes === 0) return;
+  const add = (kind: KindStatement['kind'], writes: number, sql: string, rows: () => JsonRow[]) => {
+    if (writes === 0 && kind !== 'checkRollup') return;
     try {
       const encoded = rows();
       statements.push({ kind, sql, json: JSON.stringify(encoded), rows: encoded.length, writes });
@@ -161,6 +163,9 @@ export function encodeBatch(batch: readonly Write[]): { statements: KindStatemen
     }
   };
   add('check', checks.length, CHECK_SQL, () => checks.map(checkRow));
+  // In the same transaction as the checks, so the rollups and the raw rows never disagree; checks that could not be
+  // encoded are not written, so they are not rolled up either.
+  if (statements.some((s) => s.kind === 'check')) add('checkRollup', 0, ROLLUP_SQL, () => rollupRows(checks));
   add('stateChange', stateChanges.length, STATE_CHANGE_SQL, () => stateChanges.map(stateChangeRow));
   add('log', logs.length, LOG_SQL, () => logs.map(logRow));
   add('alertHealth', alertHealth.length, ALERT_HEALTH_SQL, () => alertHealthRows(alertHealth));

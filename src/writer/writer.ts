@@ -6,7 +6,8 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { DropNotes } from './drop-notes.ts';
 import { Progress } from './progress.ts';
-import { pruneEndedMaintenance, pruneHistory } from './retention.ts';
+import { pruneEndedMaintenance, pruneHistory, pruneRollups } from './retention.ts';
+import { ROLLUP_LEVELS, type RollupLevel } from './rollups.ts';
 import { encodeBatch, type KindStatement } from './statements.ts';
 import { WRITE_KINDS, type Tx, type Write, type WriteKind, type Writer, type WriterStats } from './types.ts';
 
@@ -19,6 +20,8 @@ export interface WriterOptions {
   config: Config['writer'];
   /** The engine's in-memory log: drops and failures are noted there as well as in the process log. */
   onLog?: (message: string) => void;
+  /** Sees every batch once it has been written or has failed, with how long that took in real time (metrics). */
+  onBatch?: (batch: readonly Write[], durationMs: number) => void;
   /** Commands queued at once; past this, `submit` waits for room (back-pressure on the API). */
   maxQueuedCommands?: number;
   /** Longest a command's transaction may stay open before Prisma aborts it. */
@@ -56,6 +59,7 @@ export class BatchWriter implements Writer {
   private readonly logger: Logger;
   private readonly config: Config['writer'];
   private readonly onLog?: (message: string) => void;
+  private readonly onBatch?: (batch: readonly Write[], durationMs: number) => void;
   private readonly maxQueuedCommands: number;
   private readonly commandTimeoutMs: number;
 
@@ -93,6 +97,7 @@ export class BatchWriter implements Writer {
     this.logger = options.logger;
     this.config = options.config;
     this.onLog = options.onLog;
+    this.onBatch = options.onBatch;
     this.maxQueuedCommands = options.maxQueuedCommands ?? DEFAULT_MAX_QUEUED_COMMANDS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
@@ -235,6 +240,7 @@ export class BatchWriter implements Writer {
 
   /** All kinds in one transaction; if it fails, each kind alone, so one bad kind does not take the others down. */
   private async writeBatch(batch: Write[]): Promise<void> {
+    const startedAt = performance.now();
     try {
       const { statements, failures } = encodeBatch(batch);
       for (const f of failures) this.recordFailure(f.kind, f.writes, f.error);
@@ -254,16 +260,19 @@ export class BatchWriter implements Writer {
         }
       }
     } finally {
+      this.onBatch?.(batch, performance.now() - startedAt);
       this.writesSettled.advance(batch.length);
     }
   }
 
   private recordWritten(s: KindStatement, changed: number): void {
+    // Rollup rows are derived from the checks already counted.
+    if (s.kind === 'checkRollup') return;
     this.written += changed;
     this.skipped += s.rows - changed;
   }
 
-  private recordFailure(kind: WriteKind, writes: number, err: unknown): void {
+  private recordFailure(kind: KindStatement['kind'], writes: number, err: unknown): void {
     this.failedBatches++;
     this.failedWrites += writes;
     this.note('error', `db ${kind} write failed: ${describeError(err)}`, { err, kind, writes });
@@ -325,7 +334,11 @@ export class BatchWriter implements Writer {
         stateChanges: this.config.retainStateChanges,
         logs: this.config.retainLogs,
       });
-      this.logger.debug({ deleted }, 'pruned check history, state changes and logs');
+      const now = this.clock.nowMs();
+      const keep = this.config.retainRollupsMs;
+      const cutoffs = Object.entries(ROLLUP_LEVELS).map(([level, width]) => ({ width, before: new Date(now - keep[level as RollupLevel]) }));
+      const rollups = yield* pruneRollups(this.db, cutoffs);
+      this.logger.debug({ deleted, rollups }, 'pruned check history, state changes, logs and rollups');
     } catch (err) {
       this.note('error', `db history prune failed: ${describeError(err)}`, { err });
     }
