@@ -155,8 +155,11 @@ export class Engine implements EngineApi {
     this.statusPublisher.flush();
   }
 
-  /** Channels, windows, sites with their persisted state, and the newest logs, as read at `epoch`. */
-  private async load(epoch: number): Promise<void> {
+  /**
+   * Channels, windows, sites with their persisted state, and the newest logs, as read at `epoch`. A reload keeps the
+   * logs in memory, which already hold what was read at start, and the sites a newer read already brought in.
+   */
+  private async load(epoch: number, reloading = false): Promise<void> {
     const [fingerprint, sites, runtime, logs] = await Promise.all([
       this.reconciler.readFingerprint(),
       loadSites(this.db, this.secretBox),
@@ -170,13 +173,39 @@ export class Engine implements EngineApi {
     if (this.stopped) return;
     this.recent.seed(recentRows);
     this.reconciler.trust(fingerprint);
-    this.eventLog.restore(logs);
+    if (!reloading) this.eventLog.restore(logs);
     const persisted = new Map(runtime.map((row) => [row.siteId, row]));
     for (const site of sites) {
-      if (!this.fence.admits(site.id, epoch)) continue;
+      if (!this.fence.admits(site.id, epoch) || (reloading && this.sites.has(site.id))) continue;
       const row = persisted.get(site.id);
       this.sync.add(site, row ? restoredState(site, row) : initialState(site), epoch);
     }
+  }
+
+  async reload(apply?: () => Promise<void>): Promise<void> {
+    if (!this.running) return apply?.();
+    await this.effects.saveUnsaved(this.sites.values());
+    this.dropAll();
+    // The old sites' writes land before `apply` replaces their rows, never after, on rows that may share their ids.
+    await this.writer.writesDrained();
+    try {
+      await apply?.();
+    } finally {
+      if (!this.stopped) {
+        // A reconcile that read while `apply` ran may have brought old sites back: they go again, and every read begun
+        // before this point is fenced off them; what a later read brings in is the new world already.
+        this.dropAll();
+        await this.fence.read((epoch) => this.load(epoch, true));
+        if (!this.stopped && this.activeFlag) this.scheduleAll();
+        this.addLog(`Monitors reloaded: ${this.sites.size} loaded`, null);
+        this.statusPublisher.markDirty();
+      }
+    }
+  }
+
+  /** Forgets every site: timers, reminders, runtime state and recent results; results still in flight are discarded. */
+  private dropAll(): void {
+    for (const id of Array.from(this.sites.values(), (entry) => entry.site.id)) this.sync.siteRemoved(id);
   }
 
   /**

@@ -63,6 +63,16 @@ export interface EngineStatusSnapshot {
 
 export type HeartbeatResult = { ok: true; siteId: number } | { ok: false; reason: 'unknown-token' | 'inactive' };
 
+/** What a heartbeat reports beyond "alive" (Uptime Kuma's push URL: `?status=down&msg=...&ping=...`). */
+export interface PushReport {
+  /** The job reports a failure: counted like a failed check (retries, state machine), not like a missed deadline. */
+  down?: boolean;
+  /** Why it failed (DOWN) or what it says (UP); stored as the check's message. */
+  message?: string;
+  /** Latency the job measured, in milliseconds. */
+  latencyMs?: number;
+}
+
 export interface TestAlertResult {
   ok: boolean;
   error: string;
@@ -91,10 +101,16 @@ export interface EngineApi {
   siteRemoved(siteId: number): void;
   /** Runs a check now and resolves when its result has been applied. */
   checkNow(siteId: number): Promise<void>;
-  heartbeat(token: string): HeartbeatResult;
+  heartbeat(token: string, report?: PushReport): HeartbeatResult;
   /** Maintenance windows were created, ended or deleted. */
   maintenanceChanged(): Promise<void>;
   /** Alert channels or their links changed. */
   alertChannelsChanged(): Promise<void>;
   testAlert(alertChannelId: number): Promise<TestAlertResult>;
+  /**
+   * Replaces the engine's world: drops every site with its timers, runtime state and recent results, waits for the
+   * writes they queued, runs `apply` (an import's transaction) if given, then loads everything as at start. The load
+   * runs even when `apply` fails (then the unchanged world comes back), and `apply`'s error is rethrown.
+   */
+  reload(apply?: () => Promise<void>): Promise<void>;
 }

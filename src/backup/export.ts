@@ -1,0 +1,101 @@
+import { REDACTED, redactSettings } from '../alerts/redact.ts';
+import type { AlertSettings } from '../alerts/types.ts';
+import type { Site } from '../generated/prisma/client.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import { goName, goTime, type Backup, type BackupSite } from './format.ts';
+
+export interface ExportOptions {
+  /** Alert secrets (every setting not in the provider's `visibleKeys`), site auth secrets and header values become `***REDACTED***`. */
+  redactSecrets: boolean;
+  /** Users with their username and role; password hashes are never exported. */
+  includeUsers: boolean;
+}
+
+type SiteWithLinks = Site & { alertChannels: { alertChannelId: number }[] };
+
+function exportSite(site: SiteWithLinks, deps: Pick<ServiceDeps, 'secretBox'>, redact: boolean): BackupSite {
+  const alertIds = site.alertChannels.map((link) => link.alertChannelId).sort((a, b) => a - b);
+  const headers = site.httpHeaders === null ? null : (JSON.parse(site.httpHeaders) as Record<string, string | number | boolean>);
+  const secret = site.authSecret === null ? '' : redact ? REDACTED : deps.secretBox.open(site.authSecret);
+  return {
+    ID: site.id,
+    Name: site.name,
+    URL: site.url ?? '',
+    Type: goName(site.type),
+    Token: site.pushToken ?? '',
+    Interval: site.interval,
+    AlertID: alertIds[0] ?? 0,
+    CheckSSL: site.checkSsl,
+    ExpiryThreshold: site.expiryThreshold,
+    MaxRetries: site.maxRetries,
+    Hostname: site.hostname ?? '',
+    Port: site.port ?? 0,
+    Timeout: site.timeout,
+    Method: site.method,
+    Description: site.description,
+    ParentID: site.parentId ?? 0,
+    AcceptedCodes: site.acceptedCodes,
+    DNSResolveType: site.dnsResolveType ?? '',
+    DNSServer: site.dnsServer ?? '',
+    IgnoreTLS: site.ignoreTls,
+    Paused: site.paused,
+    Regions: site.regions,
+    Uptop: {
+      AlertIDs: alertIds,
+      // Header values often carry credentials (Authorization, API keys).
+      Headers: headers && Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, redact ? REDACTED : String(value)])),
+      Body: site.httpBody,
+      AuthType: site.authType.toLowerCase() as 'none' | 'basic' | 'bearer',
+      AuthUsername: site.authUsername ?? '',
+      AuthSecret: secret,
+      Keyword: site.keyword ?? '',
+      KeywordInvert: site.keywordInvert,
+      RenotifyMinutes: site.renotifyMinutes,
+      Public: site.public,
+    },
+  };
+}
+
+/** The whole configuration as the Go original's `Backup` JSON (see format.ts), read through the readers' client. */
+export async function exportBackup(deps: Pick<ServiceDeps, 'db' | 'secretBox'>, options: ExportOptions): Promise<Backup> {
+  const { db, secretBox } = deps;
+  const [sites, channels, windows, users] = await Promise.all([
+    db.site.findMany({ orderBy: { id: 'asc' }, include: { alertChannels: { select: { alertChannelId: true } } } }),
+    db.alertChannel.findMany({ orderBy: { id: 'asc' } }),
+    db.maintenanceWindow.findMany({ orderBy: { id: 'asc' } }),
+    options.includeUsers ? db.user.findMany({ orderBy: { id: 'asc' }, select: { id: true, username: true, role: true } }) : null,
+  ]);
+  return {
+    sites: sites.map((site) => exportSite(site, deps, options.redactSecrets)),
+    alerts: channels.map((channel) => {
+      const settings = JSON.parse(secretBox.open(channel.settings)) as AlertSettings;
+      return {
+        ID: channel.id,
+        Name: channel.name,
+        Type: goName(channel.provider),
+        Settings: options.redactSecrets ? redactSettings(channel.provider, settings) : settings,
+      };
+    }),
+    users:
+      users?.map((user) => ({
+        ID: user.id,
+        Username: user.username,
+        // uptop users sign in with passwords, not SSH keys.
+        PublicKey: '',
+        Role: user.role === 'ADMIN' ? 'admin' : 'user',
+        Uptop: { Role: user.role },
+      })) ?? null,
+    maintenance_windows: windows.map((w) => ({
+      ID: w.id,
+      MonitorID: w.siteId ?? 0,
+      Title: w.title,
+      Description: w.description,
+      Type: goName(w.type) as 'maintenance' | 'incident',
+      StartTime: goTime(w.startsAt),
+      EndTime: goTime(w.endsAt),
+      CreatedBy: w.createdBy,
+      CreatedAt: goTime(w.createdAt),
+      ...(w.recurrence && { Uptop: { Recurrence: w.recurrence, DurationMinutes: w.durationMinutes ?? 0, Timezone: w.timezone ?? 'UTC' } }),
+    })),
+  };
+}

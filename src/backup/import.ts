@@ -1,0 +1,78 @@
+import type { ServiceDeps } from '../services/deps.ts';
+import type { Tx } from '../writer/types.ts';
+import { planImport, type ImportPlan } from './plan.ts';
+
+export interface ImportOptions {
+  /** Creates the backup's users that do not exist yet (the CLI); over HTTP users are left alone, as in Go. */
+  includeUsers: boolean;
+}
+
+export interface ImportSummary {
+  sites: number;
+  alerts: number;
+  maintenanceWindows: number;
+  /** Users created (locked until `uptop user passwd`) and already present (left unchanged); null when excluded. */
+  users: { created: number; existing: number } | null;
+}
+
+/**
+ * A password hash that no password matches (`verifyPassword` refuses any malformed hash): an imported user signs in
+ * only after an administrator sets a password, since backups never carry password hashes.
+ */
+const LOCKED_PASSWORD = '!locked';
+
+/** Every table an import replaces, children before parents (the history goes with its sites). */
+async function wipe(tx: Tx): Promise<void> {
+  await tx.maintenanceWindow.deleteMany();
+  await tx.check.deleteMany();
+  await tx.stateChange.deleteMany();
+  await tx.siteRuntimeState.deleteMany();
+  await tx.alertHealth.deleteMany();
+  await tx.siteAlertChannel.deleteMany();
+  await tx.site.deleteMany();
+  await tx.alertChannel.deleteMany();
+}
+
+async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' | 'secretBox'>): Promise<ImportSummary['users']> {
+  const { secretBox } = deps;
+  const now = deps.clock.now();
+  await wipe(tx);
+  await tx.alertChannel.createMany({
+    data: plan.channels.map((c) => ({ id: c.id, name: c.name, provider: c.provider, settings: secretBox.seal(JSON.stringify(c.settings)), createdAt: now, updatedAt: now })),
+  });
+  // Groups first: a child's parent must exist when the child is inserted.
+  const ordered = [...plan.sites].sort((a, b) => Number(b.config.type === 'GROUP') - Number(a.config.type === 'GROUP'));
+  await tx.site.createMany({
+    data: ordered.map((s) => ({
+      ...s.config,
+      id: s.id,
+      authSecret: s.config.authSecret === null ? null : secretBox.seal(s.config.authSecret),
+      pushToken: s.pushToken,
+      createdAt: now,
+      updatedAt: now,
+    })),
+  });
+  await tx.siteAlertChannel.createMany({ data: plan.sites.flatMap((s) => s.alertChannelIds.map((alertChannelId) => ({ siteId: s.id, alertChannelId }))) });
+  await tx.maintenanceWindow.createMany({ data: plan.windows });
+  if (!plan.users) return null;
+  const existing = new Set((await tx.user.findMany({ select: { username: true } })).map((u) => u.username));
+  const missing = plan.users.filter((u) => !existing.has(u.username));
+  await tx.user.createMany({ data: missing.map((u) => ({ ...u, passwordHash: LOCKED_PASSWORD, createdAt: now, updatedAt: now })) });
+  return { created: missing.length, existing: plan.users.length - missing.length };
+}
+
+/**
+ * Replaces sites, alert channels, their links, maintenance windows and all history with a backup's (wipe and
+ * replace, ids kept), in one transaction through the writer, after checking the whole backup: a backup with any
+ * problem changes nothing and throws a ValidationError listing them. The engine drops its sites first and loads the
+ * new ones once the transaction has committed (EngineApi.reload), so nothing of the old world reaches the new.
+ */
+export async function importBackup(deps: ServiceDeps, json: unknown, options: ImportOptions): Promise<ImportSummary> {
+  const plan = planImport(json, deps.clock.now(), options.includeUsers);
+  let users: ImportSummary['users'] = null;
+  await deps.engine.reload(async () => {
+    users = await deps.writer.submit((tx) => write(tx, plan, deps));
+  });
+  deps.logger.info({ sites: plan.sites.length, alerts: plan.channels.length, windows: plan.windows.length }, 'backup imported');
+  return { sites: plan.sites.length, alerts: plan.channels.length, maintenanceWindows: plan.windows.length, users };
+}

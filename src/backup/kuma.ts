@@ -1,0 +1,279 @@
+import net from 'node:net';
+import { z } from 'zod';
+import type { MonitorType } from '../generated/prisma/client.ts';
+import { ValidationError } from '../services/errors.ts';
+import { MAX_INTERVAL_SECONDS } from '../services/site-config.ts';
+import { goName, type Backup, type BackupAlert, type BackupSite } from './format.ts';
+import { mapKumaNotification } from './kuma-notifications.ts';
+import { planChannel, planSite, PUSH_TOKEN } from './plan.ts';
+
+/*
+ * Uptime Kuma's backup JSON: `{ version, notificationList, monitorList }`, as its Settings → Backup page wrote it
+ * (1.x; the page and its import were dropped in 2.0, whose monitors are exported in the same envelope by scripts and
+ * tools reading its API). Differences handled here: `active` is 0/1 before 1.23 and a boolean since (2.0 too);
+ * 2.0 adds `conditions` (DNS and other checks) and new monitor types; before 1.20 ntfy had no authentication method.
+ * Every monitor carries its `notificationIDList` ({ "<notification id>": true }), its `parent` group and, for push
+ * monitors, its `pushToken`; each notification a JSON string `config` holding its type and provider keys.
+ */
+
+export interface KumaSummary {
+  /** Kuma's version as the export states it. */
+  version: string;
+  monitors: number;
+  alerts: number;
+  /** One line per monitor or notification not imported, saying why. */
+  skipped: string[];
+  /** One line per monitor imported with a change (at the top level, a new push token, without its conditions). */
+  notes: string[];
+}
+
+const flag = z
+  .union([z.boolean(), z.number()])
+  .nullish()
+  .transform((v) => v === true || v === 1);
+const text = z.string().nullish();
+const count = z.number().nullish();
+
+const kumaNotification = z.object({
+  id: z.number().int(),
+  name: text,
+  config: text,
+  active: z.union([z.boolean(), z.number()]).nullish(),
+});
+
+const kumaMonitor = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  type: z.string(),
+  description: text,
+  url: text,
+  method: text,
+  hostname: text,
+  port: count,
+  interval: count,
+  timeout: count,
+  maxretries: count,
+  resendInterval: count,
+  keyword: text,
+  invertKeyword: flag,
+  expiryNotification: flag,
+  ignoreTls: flag,
+  upsideDown: flag,
+  accepted_statuscodes: z.array(z.string()).nullish(),
+  dns_resolve_type: text,
+  dns_resolve_server: text,
+  notificationIDList: z.record(z.string(), z.union([z.boolean(), z.number()])).nullish(),
+  parent: count,
+  pushToken: text,
+  // Absent in hand-trimmed exports: Kuma's own default is active.
+  active: z.union([z.boolean(), z.number()]).nullish(),
+  headers: text,
+  body: text,
+  authMethod: text,
+  basic_auth_user: text,
+  basic_auth_pass: text,
+  conditions: z.unknown().optional(),
+});
+
+const kumaBackup = z.object(
+  {
+    version: z.union([z.string(), z.number()]).transform(String),
+    notificationList: z.array(kumaNotification).nullish(),
+    monitorList: z.array(kumaMonitor).nullish(),
+  },
+  { error: 'must be an Uptime Kuma backup {"version", "notificationList", "monitorList"}' },
+);
+
+type KumaMonitor = z.output<typeof kumaMonitor>;
+
+/** Kuma's monitor types uptop checks; a keyword monitor is an HTTP monitor with a keyword. */
+const TYPES: Record<string, MonitorType> = { http: 'HTTP', keyword: 'HTTP', port: 'PORT', ping: 'PING', dns: 'DNS', push: 'PUSH', group: 'GROUP' };
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(value)));
+
+function monitorLabel(m: { id: number; name: string }): string {
+  return `monitor "${m.name}" (id ${m.id})`;
+}
+
+/** Kuma's DNS server and port as uptop's `host`, `host:port` or `[v6]:port`. */
+function dnsServer(server: string | null | undefined, port: number | null | undefined): string {
+  const host = server?.trim() ?? '';
+  if (!host || !port || port === 53) return host;
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The HTTP parts of a Kuma monitor, or why they cannot be carried over. */
+function httpParts(m: KumaMonitor): { headers: Record<string, string> | null; authType: 'none' | 'basic' } | { skip: string } {
+  let headers: Record<string, string> | null = null;
+  if (m.headers?.trim()) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(m.headers);
+    } catch {
+      return { skip: 'its headers are not valid JSON' };
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { skip: 'its headers are not a JSON object' };
+    headers = Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, String(value)]));
+  }
+  // Before 1.20 Kuma had no method and sent basic auth whenever a user was set.
+  const method = m.authMethod || (m.basic_auth_user ? 'basic' : null);
+  if (method && method !== 'basic') return { skip: `authentication method "${method}" is not supported by uptop` };
+  return { headers, authType: method === 'basic' ? 'basic' : 'none' };
+}
+
+function toSite(m: KumaMonitor, type: MonitorType, alertIds: number[], parentId: number): BackupSite | { skip: string } {
+  const http = type === 'HTTP' ? httpParts(m) : { headers: null, authType: 'none' as const };
+  if ('skip' in http) return http;
+  const interval = clamp(m.interval || 60, 5, MAX_INTERVAL_SECONDS);
+  // Kuma's own fallback for exports older than its timeout field: 80 % of the interval.
+  const timeout = clamp(m.timeout || interval * 0.8, 1, 300);
+  // Kuma re-notifies every N checks while down; uptop every N minutes.
+  const renotify = m.resendInterval ? clamp(Math.ceil((m.resendInterval * interval) / 60), 1, 525_600) : 0;
+  const active = m.active === undefined || m.active === null || m.active === true || m.active === 1;
+  return {
+    ID: m.id,
+    Name: m.name,
+    URL: type === 'HTTP' ? (m.url ?? '') : '',
+    Type: goName(type),
+    Token: type === 'PUSH' ? (m.pushToken ?? '') : '',
+    Interval: interval,
+    AlertID: alertIds[0] ?? 0,
+    CheckSSL: type === 'HTTP' && m.expiryNotification,
+    ExpiryThreshold: 7,
+    MaxRetries: clamp(m.maxretries ?? 0, 0, 100),
+    Hostname: ['PORT', 'PING', 'DNS'].includes(type) ? (m.hostname ?? '') : '',
+    Port: type === 'PORT' ? (m.port ?? 0) : 0,
+    Timeout: timeout,
+    Method: type === 'HTTP' ? m.method || 'GET' : 'GET',
+    Description: m.description ?? '',
+    ParentID: parentId,
+    AcceptedCodes: type === 'HTTP' && m.accepted_statuscodes?.length ? m.accepted_statuscodes.join(',') : '200-299',
+    DNSResolveType: type === 'DNS' ? (m.dns_resolve_type ?? '') : '',
+    DNSServer: type === 'DNS' ? dnsServer(m.dns_resolve_server, m.port) : '',
+    IgnoreTLS: type === 'HTTP' && m.ignoreTls,
+    Paused: !active,
+    Regions: '',
+    Uptop: {
+      AlertIDs: alertIds,
+      Headers: http.headers,
+      Body: type === 'HTTP' ? m.body || null : null,
+      AuthType: http.authType,
+      AuthUsername: http.authType === 'basic' ? (m.basic_auth_user ?? '') : '',
+      AuthSecret: http.authType === 'basic' ? (m.basic_auth_pass ?? '') : '',
+      Keyword: m.type === 'keyword' ? (m.keyword ?? '') : '',
+      KeywordInvert: m.type === 'keyword' && m.invertKeyword,
+      RenotifyMinutes: renotify,
+      Public: true,
+    },
+  };
+}
+
+function convertNotifications(list: z.output<typeof kumaNotification>[], skipped: string[]): BackupAlert[] {
+  const alerts: BackupAlert[] = [];
+  for (const n of list) {
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(n.config ?? '') as Record<string, unknown>;
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new TypeError('not an object');
+    } catch {
+      skipped.push(`notification "${n.name ?? ''}" (id ${n.id}): its config is not valid JSON`);
+      continue;
+    }
+    const name = n.name || (typeof config.name === 'string' && config.name) || `Kuma notification ${n.id}`;
+    const where = `notification "${name}" (id ${n.id})`;
+    if (n.active === false || n.active === 0) {
+      skipped.push(`${where}: disabled in Kuma`);
+      continue;
+    }
+    const mapped = mapKumaNotification(config);
+    if ('skip' in mapped) {
+      skipped.push(`${where}: ${mapped.skip}`);
+      continue;
+    }
+    const alert: BackupAlert = { ID: n.id, Name: name, Type: goName(mapped.provider), Settings: mapped.settings };
+    const planned = planChannel(alert);
+    if (planned.issues) skipped.push(`${where}: ${planned.issues.map((i) => `${i.field.replace(/^Settings\./, '')} ${i.message}`).join('; ')}`);
+    else alerts.push(alert);
+  }
+  return alerts;
+}
+
+/**
+ * An Uptime Kuma backup as an uptop backup (see format.ts), ready for importBackup, and what was left out and why.
+ * Each monitor and notification is checked by uptop's own rules here, so one Kuma cannot take the rest with it:
+ * a monitor of a type uptop lacks, with settings uptop refuses, or linked to nothing importable is listed as skipped.
+ * A malformed file (not JSON of Kuma's shape) is a ValidationError.
+ */
+export function convertKuma(json: unknown): { backup: Backup; summary: KumaSummary } {
+  const parsed = kumaBackup.safeParse(json);
+  if (!parsed.success) {
+    throw ValidationError.of(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'backup', message: issue.message })));
+  }
+  const { version, notificationList, monitorList } = parsed.data;
+  const skipped: string[] = [];
+  const notes: string[] = [];
+  const alerts = convertNotifications(notificationList ?? [], skipped);
+  const alertIds = new Set(alerts.map((a) => a.ID));
+
+  const monitors = monitorList ?? [];
+  // Groups first, so a child knows whether its group was kept.
+  const ordered = [...monitors].sort((a, b) => Number(b.type === 'group') - Number(a.type === 'group'));
+  const groups = new Set<number>();
+  const tokens = new Set<string>();
+  const sites: BackupSite[] = [];
+  for (const m of ordered) {
+    const where = monitorLabel(m);
+    const type = TYPES[m.type];
+    if (!type) {
+      skipped.push(`${where}: type "${m.type}" is not supported by uptop`);
+      continue;
+    }
+    if (m.upsideDown) {
+      skipped.push(`${where}: upside-down mode is not supported by uptop`);
+      continue;
+    }
+    let parentId = m.parent ?? 0;
+    if (parentId && type === 'GROUP') {
+      notes.push(`${where}: imported at the top level (uptop groups cannot nest)`);
+      parentId = 0;
+    } else if (parentId && !groups.has(parentId)) {
+      notes.push(`${where}: imported at the top level (its group ${parentId} was not imported)`);
+      parentId = 0;
+    }
+    const linked = Object.entries(m.notificationIDList ?? {})
+      .filter(([, on]) => on === true || on === 1)
+      .map(([id]) => Number(id))
+      .filter((id) => Number.isInteger(id) && alertIds.has(id))
+      .sort((a, b) => a - b);
+    const site = toSite(m, type, linked, parentId);
+    if ('skip' in site) {
+      skipped.push(`${where}: ${site.skip}`);
+      continue;
+    }
+    if (type === 'PUSH' && site.Token && (!PUSH_TOKEN.test(site.Token) || tokens.has(site.Token))) {
+      notes.push(`${where}: imported with a new push token (its Kuma token is ${tokens.has(site.Token) ? 'used by another monitor' : 'not URL-safe'})`);
+      site.Token = '';
+    }
+    const planned = planSite(site);
+    if (planned.issues) {
+      skipped.push(`${where}: ${planned.issues.map((i) => `${i.field} ${i.message}`).join('; ')}`);
+      continue;
+    }
+    if (Array.isArray(m.conditions) && m.conditions.length) notes.push(`${where}: imported without its conditions (uptop has none)`);
+    // The token planSite made for a push monitor without one is kept, so the summary's import uses that same token.
+    if (planned.site.pushToken) tokens.add((site.Token = planned.site.pushToken));
+    if (type === 'GROUP') groups.add(m.id);
+    sites.push(site);
+  }
+  sites.sort((a, b) => a.ID - b.ID);
+  return {
+    backup: { sites, alerts, users: null, maintenance_windows: [] },
+    summary: { version, monitors: sites.length, alerts: alerts.length, skipped, notes },
+  };
+}
+
+/** The answer to an import: `Imported N monitors, M alerts from Kuma v<ver>`, then one line per thing skipped or changed. */
+export function describeKumaImport(summary: KumaSummary): string {
+  const head = `Imported ${summary.monitors} monitors, ${summary.alerts} alerts from Kuma v${summary.version}`;
+  return [head, ...summary.skipped.map((line) => `Skipped ${line}`), ...summary.notes.map((line) => `Changed ${line}`)].join('\n');
+}

@@ -1,0 +1,339 @@
+import { REDACTED } from '../alerts/redact.ts';
+import { validateAlertSettings } from '../alerts/settings.ts';
+import type { AlertSettings } from '../alerts/types.ts';
+import { RecurrenceError } from '../engine/errors.ts';
+import { validateRecurrence } from '../engine/maintenance.ts';
+import type { AlertProvider, MaintenanceType, Role } from '../generated/prisma/client.ts';
+import { ValidationError, type FieldIssue } from '../services/errors.ts';
+import { checkSiteConfig, parseSiteFields, SITE_DEFAULTS, type SiteConfig } from '../services/site-config.ts';
+import { newPushToken } from '../services/sites.ts';
+import {
+  alertProviderOf,
+  backupSchema,
+  maintenanceTypeOf,
+  monitorTypeOf,
+  type ParsedAlert,
+  type ParsedSite,
+  type ParsedUser,
+  type ParsedWindow,
+} from './format.ts';
+
+/** What an import writes, every row checked: nothing in it refers to anything outside it. */
+export interface ImportPlan {
+  channels: PlannedChannel[];
+  sites: PlannedSite[];
+  windows: PlannedWindow[];
+  /** null: the users are left as they are. */
+  users: { username: string; role: Role }[] | null;
+}
+
+export interface PlannedChannel {
+  id: number;
+  name: string;
+  provider: AlertProvider;
+  settings: AlertSettings;
+}
+
+export interface PlannedSite {
+  id: number;
+  config: SiteConfig;
+  pushToken: string | null;
+  alertChannelIds: number[];
+}
+
+export interface PlannedWindow {
+  id: number;
+  title: string;
+  description: string;
+  type: MaintenanceType;
+  siteId: number | null;
+  startsAt: Date;
+  endsAt: Date | null;
+  recurrence: string | null;
+  durationMinutes: number | null;
+  timezone: string | null;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/**
+ * Push tokens are used in URLs (`/api/push/<token>`). Ours are 32 hex characters; Kuma's are 32 letters and digits by
+ * default but configurable, so any run of URL-safe characters is kept as long as it is unique.
+ */
+export const PUSH_TOKEN = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** Our field names, as the Go backup spells them, so an error names the key the file has. */
+const GO_FIELDS: Record<string, string> = {
+  name: 'Name',
+  type: 'Type',
+  url: 'URL',
+  hostname: 'Hostname',
+  port: 'Port',
+  interval: 'Interval',
+  timeout: 'Timeout',
+  maxRetries: 'MaxRetries',
+  method: 'Method',
+  acceptedCodes: 'AcceptedCodes',
+  checkSsl: 'CheckSSL',
+  expiryThreshold: 'ExpiryThreshold',
+  ignoreTls: 'IgnoreTLS',
+  dnsResolveType: 'DNSResolveType',
+  dnsServer: 'DNSServer',
+  paused: 'Paused',
+  description: 'Description',
+  regions: 'Regions',
+  parentId: 'ParentID',
+  public: 'Uptop.Public',
+  httpHeaders: 'Uptop.Headers',
+  httpBody: 'Uptop.Body',
+  authType: 'Uptop.AuthType',
+  authUsername: 'Uptop.AuthUsername',
+  authSecret: 'Uptop.AuthSecret',
+  keyword: 'Uptop.Keyword',
+  keywordInvert: 'Uptop.KeywordInvert',
+  renotifyMinutes: 'Uptop.RenotifyMinutes',
+};
+
+function issuesOf(err: unknown, rename: (field: string) => string = (f) => f): FieldIssue[] {
+  if (!(err instanceof ValidationError)) throw err;
+  return err.issues.map((issue) => ({ field: rename(issue.field), message: issue.message }));
+}
+
+const goField = (field: string) => GO_FIELDS[field.split('.')[0] ?? ''] ?? field;
+
+/**
+ * One site of a backup as uptop's configuration, checked by the same rules as the API's (`parseSiteFields`,
+ * `checkSiteConfig`); the issues name the backup's keys. References to other rows are the caller's to check.
+ */
+export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefined } | { issues: FieldIssue[] } {
+  const type = monitorTypeOf(site.Type);
+  if (!type) return { issues: [{ field: 'Type', message: `unknown monitor type "${site.Type}" (http, push, ping, port, dns, group)` }] };
+  const extras = site.Uptop;
+  const redacted = extras?.AuthSecret === REDACTED || Object.values(extras?.Headers ?? {}).includes(REDACTED);
+  if (redacted) return { issues: [{ field: 'Uptop', message: 'holds redacted secrets; import a backup exported with ?redact_secrets=false' }] };
+  let config: SiteConfig;
+  try {
+    // Go writes its zero values where a field is unset; those take the defaults the Go original applies.
+    const fields = parseSiteFields({
+      name: site.Name,
+      type,
+      url: site.URL || null,
+      hostname: site.Hostname || null,
+      port: site.Port || null,
+      interval: site.Interval || SITE_DEFAULTS.interval,
+      timeout: site.Timeout || SITE_DEFAULTS.timeout,
+      maxRetries: site.MaxRetries,
+      method: site.Method || SITE_DEFAULTS.method,
+      acceptedCodes: site.AcceptedCodes || SITE_DEFAULTS.acceptedCodes,
+      checkSsl: site.CheckSSL,
+      expiryThreshold: site.ExpiryThreshold,
+      ignoreTls: site.IgnoreTLS,
+      dnsResolveType: site.DNSResolveType || null,
+      dnsServer: site.DNSServer || null,
+      paused: site.Paused,
+      description: site.Description,
+      regions: site.Regions,
+      parentId: site.ParentID || null,
+      ...(extras && {
+        public: extras.Public,
+        httpHeaders: extras.Headers,
+        httpBody: extras.Body,
+        authType: extras.AuthType.toUpperCase(),
+        authUsername: extras.AuthUsername || null,
+        authSecret: extras.AuthSecret || null,
+        keyword: extras.Keyword || null,
+        keywordInvert: extras.KeywordInvert,
+        renotifyMinutes: extras.RenotifyMinutes,
+      }),
+    });
+    config = { ...SITE_DEFAULTS, ...fields } as SiteConfig;
+    checkSiteConfig(config);
+  } catch (err) {
+    return { issues: issuesOf(err, goField) };
+  }
+  let pushToken: string | null = null;
+  if (type === 'PUSH') {
+    pushToken = site.Token.trim() || newPushToken();
+    if (!PUSH_TOKEN.test(pushToken)) return { issues: [{ field: 'Token', message: 'must be 1 to 128 letters, digits, ".", "_", "~" or "-"' }] };
+  }
+  const alertChannelIds = extras?.AlertIDs ?? (site.AlertID ? [site.AlertID] : []);
+  return { site: { id: site.ID, config, pushToken, alertChannelIds: [...new Set(alertChannelIds)] } };
+}
+
+/** One alert channel of a backup, its settings checked by its provider's schema. */
+export function planChannel(alert: ParsedAlert): { channel: PlannedChannel; issues?: undefined } | { issues: FieldIssue[] } {
+  const provider = alertProviderOf(alert.Type);
+  if (!provider) return { issues: [{ field: 'Type', message: `unknown alert type "${alert.Type}"` }] };
+  const name = alert.Name.trim();
+  if (!name || name.length > 200) return { issues: [{ field: 'Name', message: 'must be 1 to 200 characters' }] };
+  const redacted = Object.entries(alert.Settings).filter(([, value]) => value === REDACTED);
+  if (redacted.length) {
+    return { issues: redacted.map(([key]) => ({ field: `Settings.${key}`, message: 'is redacted; import a backup exported with ?redact_secrets=false' })) };
+  }
+  const result = validateAlertSettings(provider, alert.Settings);
+  if (!result.ok) return { issues: result.issues.map((issue) => ({ field: issue.field.replace(/^settings/, 'Settings'), message: issue.message })) };
+  return { channel: { id: alert.ID, name, provider, settings: result.settings } };
+}
+
+function planWindow(w: ParsedWindow, now: Date): { window: PlannedWindow; issues?: undefined } | { issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const type = maintenanceTypeOf(w.Type);
+  if (!type) issues.push({ field: 'Type', message: 'must be maintenance or incident' });
+  const title = w.Title.trim();
+  if (!title || title.length > 200) issues.push({ field: 'Title', message: 'must be 1 to 200 characters' });
+  if (w.Description.length > 10_000) issues.push({ field: 'Description', message: 'must be at most 10000 characters' });
+  if (!w.StartTime) issues.push({ field: 'StartTime', message: 'is required' });
+  // A window ended before it began (ended while scheduled) has its end at its start.
+  if (w.StartTime && w.EndTime && w.EndTime < w.StartTime) issues.push({ field: 'EndTime', message: 'must not be before StartTime' });
+  const recurrence = w.Uptop?.Recurrence.trim() || null;
+  const durationMinutes = recurrence ? (w.Uptop?.DurationMinutes ?? null) : null;
+  const timezone = recurrence ? w.Uptop?.Timezone.trim() || 'UTC' : null;
+  if (recurrence) {
+    try {
+      validateRecurrence(recurrence, durationMinutes, timezone);
+    } catch (err) {
+      if (!(err instanceof RecurrenceError)) throw err;
+      issues.push({ field: `Uptop.${err.field[0]!.toUpperCase()}${err.field.slice(1)}`, message: err.message });
+    }
+  }
+  if (issues.length || !type || !w.StartTime) return { issues };
+  return {
+    window: {
+      id: w.ID,
+      title,
+      description: w.Description,
+      type,
+      siteId: w.MonitorID || null,
+      startsAt: w.StartTime,
+      endsAt: w.EndTime,
+      recurrence,
+      durationMinutes,
+      timezone,
+      createdBy: w.CreatedBy,
+      createdAt: w.CreatedAt ?? now,
+    },
+  };
+}
+
+function planUser(u: ParsedUser): { user: { username: string; role: Role }; issues?: undefined } | { issues: FieldIssue[] } {
+  const username = u.Username.trim();
+  if (!username || username.length > 64) return { issues: [{ field: 'Username', message: 'must be 1 to 64 characters' }] };
+  // Go's `user` role is not an administrator; without uptop's own role it gets the least: VIEWER.
+  const role = u.Uptop?.Role ?? (u.Role === 'admin' ? 'ADMIN' : 'VIEWER');
+  return { user: { username, role } };
+}
+
+/** `sites[2] (ID 7, "web")`: where a row is, and which it is. */
+function label(list: string, index: number, row: { ID?: unknown; Name?: unknown; Title?: unknown; Username?: unknown }): string {
+  const name = row.Name ?? row.Title ?? row.Username;
+  return `${list}[${index}] (ID ${String(row.ID)}${typeof name === 'string' && name ? `, "${name}"` : ''})`;
+}
+
+function duplicates<T>(rows: readonly T[], key: (row: T) => string | number | null): number[] {
+  const seen = new Set<string | number>();
+  const dupes: number[] = [];
+  rows.forEach((row, i) => {
+    const k = key(row);
+    if (k === null) return;
+    if (seen.has(k)) dupes.push(i);
+    seen.add(k);
+  });
+  return dupes;
+}
+
+/**
+ * Reads and checks a whole backup: every row by the API's own rules, then every reference (a parent is a group of the
+ * backup, an alert channel and a window's site exist in it) and every uniqueness (ids, push tokens, usernames). Throws
+ * one ValidationError listing every problem, each naming the row by list index, id and name, and the key.
+ */
+export function planImport(json: unknown, now: Date, includeUsers: boolean): ImportPlan {
+  const parsed = backupSchema.safeParse(json);
+  if (!parsed.success) {
+    const raw = json as Record<string, unknown[]> | null;
+    throw ValidationError.of(
+      parsed.error.issues.map((issue) => {
+        const [list, index, ...rest] = issue.path;
+        const row = typeof list === 'string' && typeof index === 'number' ? raw?.[list]?.[index] : undefined;
+        const where = row && typeof row === 'object' ? label(list as string, index as number, row) : issue.path.slice(0, 2).map(String).join('.') || 'backup';
+        return { field: [where, ...rest.map(String)].join('.'), message: issue.message };
+      }),
+    );
+  }
+  const backup = parsed.data;
+  const sitesIn = backup.sites ?? [];
+  const alertsIn = backup.alerts ?? [];
+  const windowsIn = backup.maintenance_windows ?? [];
+  const usersIn = includeUsers ? backup.users : null;
+
+  const issues: FieldIssue[] = [];
+  const at = (where: string, list: FieldIssue[]) => list.forEach((i) => issues.push({ field: `${where}.${i.field}`, message: i.message }));
+
+  const channels: PlannedChannel[] = [];
+  alertsIn.forEach((alert, i) => {
+    const planned = planChannel(alert);
+    if (planned.issues) at(label('alerts', i, alert), planned.issues);
+    else channels.push(planned.channel);
+  });
+  for (const i of duplicates(alertsIn, (a) => a.ID)) issues.push({ field: `${label('alerts', i, alertsIn[i]!)}.ID`, message: 'is used by another alert' });
+
+  const sites: PlannedSite[] = [];
+  const siteLabels = new Map<number, string>();
+  sitesIn.forEach((site, i) => {
+    const where = label('sites', i, site);
+    siteLabels.set(site.ID, where);
+    const planned = planSite(site);
+    if (planned.issues) at(where, planned.issues);
+    else sites.push(planned.site);
+  });
+  for (const i of duplicates(sitesIn, (s) => s.ID)) issues.push({ field: `${label('sites', i, sitesIn[i]!)}.ID`, message: 'is used by another site' });
+  for (const i of duplicates(sites, (s) => s.pushToken)) {
+    issues.push({ field: `${siteLabels.get(sites[i]!.id)}.Token`, message: 'is the push token of another site' });
+  }
+
+  const typeOf = new Map(sitesIn.map((s) => [s.ID, monitorTypeOf(s.Type)]));
+  const alertIds = new Set(alertsIn.map((a) => a.ID));
+  const alertKey = new Map(sitesIn.map((s) => [s.ID, s.Uptop?.AlertIDs ? 'Uptop.AlertIDs' : 'AlertID']));
+  for (const site of sites) {
+    const where = siteLabels.get(site.id)!;
+    const parentId = site.config.parentId;
+    if (parentId !== null) {
+      if (parentId === site.id) issues.push({ field: `${where}.ParentID`, message: 'a site cannot be its own parent' });
+      else if (!typeOf.has(parentId)) issues.push({ field: `${where}.ParentID`, message: `no site with ID ${parentId} in the backup` });
+      else if (typeOf.get(parentId) !== 'GROUP') issues.push({ field: `${where}.ParentID`, message: `site ${parentId} is not a group` });
+    }
+    const unknown = site.alertChannelIds.filter((id) => !alertIds.has(id));
+    if (unknown.length) {
+      issues.push({ field: `${where}.${alertKey.get(site.id)}`, message: `no alert with ID ${unknown.join(', ')} in the backup` });
+    }
+  }
+
+  const windows: PlannedWindow[] = [];
+  windowsIn.forEach((w, i) => {
+    const where = label('maintenance_windows', i, w);
+    const planned = planWindow(w, now);
+    if (planned.issues) at(where, planned.issues);
+    else {
+      if (planned.window.siteId !== null && !typeOf.has(planned.window.siteId)) {
+        issues.push({ field: `${where}.MonitorID`, message: `no site with ID ${planned.window.siteId} in the backup` });
+      }
+      windows.push(planned.window);
+    }
+  });
+  for (const i of duplicates(windowsIn, (w) => w.ID)) {
+    issues.push({ field: `${label('maintenance_windows', i, windowsIn[i]!)}.ID`, message: 'is used by another window' });
+  }
+
+  let users: ImportPlan['users'] = null;
+  if (usersIn) {
+    users = [];
+    for (const [i, u] of usersIn.entries()) {
+      const planned = planUser(u);
+      if (planned.issues) at(label('users', i, u), planned.issues);
+      else users.push(planned.user);
+    }
+    for (const i of duplicates(users, (u) => u.username)) issues.push({ field: `users[${i}].Username`, message: 'is used by another user' });
+  }
+
+  if (issues.length) throw ValidationError.of(issues);
+  return { channels, sites, windows, users };
+}
