@@ -17,8 +17,10 @@ import { createGraphqlEndpoint } from './graphql/endpoint.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { healthRoutes } from './http/health.ts';
 import { pushRoutes } from './http/push.ts';
-import { createHttpServer, type HttpApp } from './http/server.ts';
+import { createHttpServer, type HttpApp, type HttpTimeouts } from './http/server.ts';
 import { createLogger, type Logger } from './log.ts';
+import { AppMetrics } from './metrics/registry.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
 import { createServices, type Services } from './services/index.ts';
 import { BatchWriter } from './writer/writer.ts';
@@ -32,6 +34,8 @@ export interface AppOverrides {
   random?: () => number;
   /** Wraps the readers' client, e.g. with a `$extends` that counts queries (the N+1 tests). */
   wrapReadDb?: (db: Db) => Db;
+  /** Shorter HTTP server timeouts (the timeout tests). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 export interface App {
@@ -65,7 +69,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const pubsub = createAppPubSub();
   const eventLog = new EventLog({ clock, pubsub, logger });
   // The writer notes its drops in the event log, in memory only, so a full queue never feeds itself.
-  const writer = new BatchWriter({ db: writeDb, clock, logger, config: config.writer, onLog: (message) => eventLog.add(message, null, false) });
+  const metrics = new AppMetrics();
+  const writer = new BatchWriter({
+    db: writeDb,
+    clock,
+    logger,
+    config: config.writer,
+    onLog: (message) => eventLog.add(message, null, false),
+    onBatch: metrics.onBatch,
+  });
   eventLog.persistTo(writer);
   const engine = new Engine({
     db,
@@ -79,17 +91,30 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     runCheck: overrides.runCheck,
     getProvider: overrides.getProvider,
     random: overrides.random,
+    onAlertSent: metrics.onAlertSent,
   });
   const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
   const services = createServices({ ...base, secretBox });
   const heartbeat = createHeartbeatService({ engine, config, clock });
   const graphql = createGraphqlEndpoint({ ...base, services, heartbeat, schema: buildSchema() });
-  const plainRoutes = [...pushRoutes({ heartbeat, config, logger }), ...healthRoutes({ db, engine, logger })];
-  const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes });
+  const plainRoutes = [
+    ...pushRoutes({ heartbeat, config, logger }),
+    ...healthRoutes({ db, engine, logger }),
+    ...metricsRoutes({ metrics, auth: services.auth, config }),
+  ];
+  const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes, timeouts: overrides.httpTimeouts });
+  metrics.attach({ engine, writer, pubsub, http });
 
   let stopping: Promise<void> | null = null;
   // Every stage runs even when an earlier one failed: buffered writes must reach the database whatever HTTP did.
-  const stop = () => runEach([() => http.close(), () => engine.stop(), () => writer.stop(), () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()])]);
+  const stop = () =>
+    runEach([
+      () => http.close(),
+      () => metrics.stop(),
+      () => engine.stop(),
+      () => writer.stop(),
+      () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()]),
+    ]);
 
   return {
     http,

@@ -42,6 +42,8 @@ export interface DispatcherDeps {
   secretBox?: SecretBox;
   /** The engine's log (memory ring, database, subscribers). */
   log: (message: string, siteId: number | null) => void;
+  /** Sees the outcome of every send, test alerts included (metrics). */
+  onSent?: (provider: AlertProvider, outcome: SendOutcome) => void;
 }
 
 function decodeSettings(stored: string, secretBox: SecretBox | undefined): AlertSettings {
@@ -165,6 +167,7 @@ export class AlertDispatcher {
       clock.clearTimeout(timer);
     }
     this.deps.writer.enqueue({ kind: 'alertHealth', alertChannelId: channel.id, sentAt: clock.now(), ok: outcome.ok, error: outcome.error });
+    this.deps.onSent?.(channel.provider, outcome);
     return outcome;
   }
 }

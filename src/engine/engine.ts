@@ -1,4 +1,4 @@
-import { AlertDispatcher } from '../alerts/dispatcher.ts';
+import { AlertDispatcher, type DispatcherDeps } from '../alerts/dispatcher.ts';
 import type { SecretBox } from '../alerts/crypto.ts';
 import { getProvider as defaultGetProvider } from '../alerts/providers/index.ts';
 import type { AlertProviderImpl } from '../alerts/types.ts';
@@ -58,6 +58,8 @@ export interface EngineOptions {
   random?: () => number;
   /** Sees every check start with its lateness against the schedule (metrics, benchmarks). */
   onCheckStarted?: (siteId: number, lateMs: number) => void;
+  /** Sees the outcome of every alert send (metrics); see AlertDispatcher. */
+  onAlertSent?: DispatcherDeps['onSent'];
 }
 
 /**
@@ -109,7 +111,8 @@ export class Engine implements EngineApi {
     const onWindowsChanged = () => this.afterMaintenanceChange();
     const getProvider = options.getProvider ?? defaultGetProvider;
     const maintenance = (this.maintenance = new MaintenanceTimer({ db, clock, log, onBoundary: onWindowsChanged }));
-    const dispatcher = (this.dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, secretBox, log }));
+    const onSent = options.onAlertSent;
+    const dispatcher = (this.dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, secretBox, log, onSent }));
     this.statusPublisher = new StatusPublisher(
       clock,
       () => this.status(),
@@ -258,6 +261,10 @@ export class Engine implements EngineApi {
   getState(siteId: number): LiveSiteState | undefined {
     const entry = this.sites.get(siteId);
     return entry ? { ...entry.state } : undefined;
+  }
+
+  siteIds(): number[] {
+    return Array.from(this.sites.values(), (entry) => entry.site.id);
   }
 
   getSite(siteId: number): PublicSiteConfig | undefined {

@@ -86,6 +86,8 @@ export interface EngineApi {
   readonly running: boolean;
   /** Live state of one site, a copy; undefined when the engine does not know it. */
   getState(siteId: number): LiveSiteState | undefined;
+  /** Every site the engine holds, by id, in no particular order (what /metrics lists, reading each from memory). */
+  siteIds(): number[];
   /** Configuration of one site as last loaded from the database, a copy; undefined when the engine does not know it. */
   getSite(siteId: number): PublicSiteConfig | undefined;
   displayStatus(siteId: number): DisplayStatus;

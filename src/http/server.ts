@@ -9,15 +9,32 @@ import type { Services } from '../services/index.ts';
 import { originAllowed } from './origin.ts';
 import { readBody, type PlainRoute } from './plain.ts';
 import { createPlainRouter } from './routes.ts';
+import { setSecurityHeaders } from './security-headers.ts';
 import { attachGraphqlWs } from './ws.ts';
 
 /** How long shutdown lets in-flight requests finish before their connections are cut. */
 const DRAIN_TIMEOUT_MS = 5_000;
 
+/**
+ * Node's server timeouts (uptop-behaviour.md §7: read-header 10 s, read 30 s, idle 120 s). `requestMs` bounds receiving
+ * a request (headers and body), not answering it, and a WebSocket leaves the HTTP server once upgraded, so SSE streams
+ * and graphql-ws connections stay open. `checkIntervalMs` is how often node looks for requests past those limits.
+ */
+export interface HttpTimeouts {
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
+  checkIntervalMs: number;
+}
+
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 120_000, checkIntervalMs: 1_000 };
+
 export interface HttpApp {
   server: http.Server;
   /** Subscriptions open now over SSE and graphql-ws (tests and benchmarks wait on it). */
   readonly openSubscriptions: number;
+  /** Of those, the ones over graphql-ws; the others are SSE streams (metrics). */
+  readonly openWsSubscriptions: number;
   listen(): Promise<{ port: number }>;
   /**
    * Stops accepting, completes open subscriptions (SSE and graphql-ws), closes WebSockets with 1001, lets
@@ -53,7 +70,14 @@ function forbiddenOrigin(res: ServerResponse): void {
  * `/graphql` (GET/POST, SSE, GraphiQL), and graphql-ws through the same port's upgrade.
  */
 export function createHttpServer(
-  opts: AppDeps & { services: Services; heartbeat: HeartbeatService; graphql: GraphqlEndpoint; plainRoutes: readonly PlainRoute[] },
+  opts: AppDeps & {
+    services: Services;
+    heartbeat: HeartbeatService;
+    graphql: GraphqlEndpoint;
+    plainRoutes: readonly PlainRoute[];
+    /** Tests shorten them; HTTP_TIMEOUTS otherwise. */
+    timeouts?: Partial<HttpTimeouts>;
+  },
 ): HttpApp {
   const { graphql, ...deps } = opts;
   const { yoga } = graphql;
@@ -84,7 +108,10 @@ export function createHttpServer(
     await yoga(req, res);
   }
 
+  const { tlsCert, tlsKey } = config.http;
+  const tls = Boolean(tlsCert && tlsKey);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
+    setSecurityHeaders(res, tls);
     handle(req, res).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) {
@@ -94,9 +121,17 @@ export function createHttpServer(
     });
   };
 
-  const { tlsCert, tlsKey } = config.http;
+  const timeouts = { ...HTTP_TIMEOUTS, ...opts.timeouts };
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionsCheckingInterval: timeouts.checkIntervalMs,
+  };
   const server: http.Server =
-    tlsCert && tlsKey ? https.createServer({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, listener) : http.createServer(listener);
+    tlsCert && tlsKey
+      ? https.createServer({ ...serverOptions, cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, listener)
+      : http.createServer(serverOptions, listener);
   const ws = attachGraphqlWs({ server, yoga, config, logger, watchAccess: (viewer, onEnd) => deps.services.auth.watch(viewer, onEnd) });
 
   let closing: Promise<void> | null = null;
@@ -127,6 +162,9 @@ export function createHttpServer(
     server,
     get openSubscriptions() {
       return graphql.openSubscriptions;
+    },
+    get openWsSubscriptions() {
+      return ws.openSubscriptions;
     },
     listen() {
       return new Promise((resolve, reject) => {

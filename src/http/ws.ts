@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { Logger } from '../log.ts';
 import { resolveClientIp } from './client-ip.ts';
-import { ConnectionCounter } from './connection-limits.ts';
+import { ConnectionCounter, releasing } from './connection-limits.ts';
 import { originAllowed } from './origin.ts';
 import { SharedSubscriptions, type DeliverJson } from './shared-subscriptions.ts';
 import { WsWriteBatcher } from './ws-writes.ts';
@@ -118,7 +118,7 @@ export function attachGraphqlWs(opts: {
   logger: Logger;
   /** Ends a signed-in connection when its viewer's access ends (AuthService.watch); returns the unwatch. */
   watchAccess?: (viewer: Viewer, onEnd: (why: AccessEnd) => void) => () => void;
-}): { dispose(): Promise<void> } {
+}): { dispose(): Promise<void>; readonly openSubscriptions: number } {
   const { server, yoga, config, logger } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
   const writes = new WsWriteBatcher(logger);
@@ -156,6 +156,8 @@ export function attachGraphqlWs(opts: {
   ): WsInitialContext => ({ req: ctx.extra.request, socket: ctx.extra.socket, params, connectionParams: ctx.connectionParams });
 
   const shared = new SharedSubscriptions(logger);
+  /** Subscriptions open now over graphql-ws (the metrics' transport split), under one key and no limit. */
+  const subscriptions = new ConnectionCounter(Number.POSITIVE_INFINITY);
 
   const graphqlWs = useServer<Record<string, unknown>>(
     {
@@ -164,7 +166,9 @@ export function attachGraphqlWs(opts: {
       async subscribe(args) {
         const { envelopedSubscribe, shareKey: key, deliverJson } = args as EnvelopedArgs;
         const result = await envelopedSubscribe(args);
-        return key !== null && isAsyncIterable<ExecutionResult>(result) ? shared.share(key, result, deliverJson) : result;
+        if (!isAsyncIterable<ExecutionResult>(result)) return result;
+        // Counted on what graphql-ws iterates for this subscriber, which ends when the subscriber does (a shared source may not).
+        return releasing(key !== null ? shared.share(key, result, deliverJson) : result, subscriptions.tryOpen('open')!);
       },
 
       // A presented token must be valid (4403 Forbidden otherwise); no token at all is an anonymous connection
@@ -239,6 +243,9 @@ export function attachGraphqlWs(opts: {
   );
 
   return {
+    get openSubscriptions() {
+      return subscriptions.count('open');
+    },
     dispose() {
       disposing ??= (async () => {
         // Clients get 1001 "Going away" and their subscriptions end; one that never answers is cut off.
