@@ -8,7 +8,7 @@ import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { parseOrThrow } from './validate.ts';
 
-const channelName = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+export const channelName = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 export interface AlertChannelInput {
   name?: string | null;
@@ -37,7 +37,8 @@ function checkValueSizes(settings: unknown, maxBytes: number): void {
   if (tooLarge.length) throw ValidationError.of(tooLarge);
 }
 
-function checkSettings(provider: AlertProvider, settings: unknown, maxBytes: number): AlertSettings {
+/** The provider's rules and the size limit per value; a ValidationError names each bad `settings.<key>`. */
+export function checkSettings(provider: AlertProvider, settings: unknown, maxBytes: number): AlertSettings {
   checkValueSizes(settings, maxBytes);
   const result = validateAlertSettings(provider, settings);
   if (!result.ok) throw ValidationError.of(result.issues);

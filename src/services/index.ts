@@ -1,4 +1,5 @@
 import { createAuthService, type AuthService } from '../auth/sessions.ts';
+import { createConfigAsCodeService, type ConfigAsCodeService } from '../config-as-code/index.ts';
 import { createAlertChannelService, type AlertChannelService } from './alert-channels.ts';
 import type { ServiceDeps } from './deps.ts';
 import { createMaintenanceService, type MaintenanceService } from './maintenance.ts';
@@ -13,6 +14,7 @@ export interface Services {
   maintenance: MaintenanceService;
   users: UserService;
   tokens: TokenService;
+  configAsCode: ConfigAsCodeService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -24,5 +26,6 @@ export function createServices(deps: ServiceDeps): Services {
     maintenance: createMaintenanceService(deps),
     users: createUserService(deps, auth),
     tokens: createTokenService(deps, auth),
+    configAsCode: createConfigAsCodeService(deps),
   };
 }

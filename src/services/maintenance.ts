@@ -32,6 +32,36 @@ const windowSchema = z.strictObject({
 
 export type MaintenanceInput = { [K in keyof z.input<typeof windowSchema>]?: z.input<typeof windowSchema>[K] | null } & { title: string };
 
+/** A window's validated fields; `startsAt` stays null when absent (it then means "now"). */
+export type WindowFields = z.output<typeof windowSchema>;
+
+/**
+ * Validates a window's fields (absent and null alike mean the default) and the rules across them: endsAt after the
+ * start (`now` when absent), a recurrence with its duration and timezone, and those two only with a recurrence.
+ * Throws one ValidationError naming every bad field. The API and config as code both create windows through this.
+ */
+export function parseWindowFields(input: MaintenanceInput, now: Date): WindowFields {
+  const present = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
+  const w = parseOrThrow(windowSchema, present);
+  const startsAt = w.startsAt ?? now;
+  const issues: FieldIssue[] = [];
+  if (w.endsAt && w.endsAt.getTime() <= startsAt.getTime()) issues.push({ field: 'endsAt', message: 'must be after startsAt' });
+  if (w.recurrence) {
+    try {
+      validateRecurrence(w.recurrence, w.durationMinutes, w.timezone);
+    } catch (err) {
+      if (!(err instanceof RecurrenceError)) throw err;
+      issues.push({ field: err.field, message: err.message });
+    }
+  } else {
+    for (const field of ['durationMinutes', 'timezone'] as const) {
+      if (w[field] !== null) issues.push({ field, message: 'only applies to a recurring window (set recurrence)' });
+    }
+  }
+  if (issues.length) throw ValidationError.of(issues);
+  return w;
+}
+
 export interface MaintenanceService {
   /** One-off (startsAt absent = now, endsAt absent = until ended) or recurring (cron + durationMinutes in timezone). */
   create(input: MaintenanceInput, createdBy: string): Promise<MaintenanceWindow>;
@@ -51,25 +81,9 @@ export function createMaintenanceService(deps: ServiceDeps): MaintenanceService 
 
   return {
     async create(input, createdBy) {
-      const present = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
-      const w = parseOrThrow(windowSchema, present);
       const now = clock.now();
+      const w = parseWindowFields(input, now);
       const startsAt = w.startsAt ?? now;
-      const issues: FieldIssue[] = [];
-      if (w.endsAt && w.endsAt.getTime() <= startsAt.getTime()) issues.push({ field: 'endsAt', message: 'must be after startsAt' });
-      if (w.recurrence) {
-        try {
-          validateRecurrence(w.recurrence, w.durationMinutes, w.timezone);
-        } catch (err) {
-          if (!(err instanceof RecurrenceError)) throw err;
-          issues.push({ field: err.field, message: err.message });
-        }
-      } else {
-        for (const field of ['durationMinutes', 'timezone'] as const) {
-          if (w[field] !== null) issues.push({ field, message: 'only applies to a recurring window (set recurrence)' });
-        }
-      }
-      if (issues.length) throw ValidationError.of(issues);
       const window = await writer.submit(async (tx) => {
         if (w.siteId !== null && !(await tx.site.findUnique({ where: { id: w.siteId }, select: { id: true } }))) {
           throw new ValidationError('siteId', 'no such site');

@@ -1,0 +1,233 @@
+import { LineCounter, parseDocument } from 'yaml';
+import type { AlertSettings } from '../alerts/types.ts';
+import { channelName, checkSettings } from '../services/alert-channels.ts';
+import { ValidationError } from '../services/errors.ts';
+import { parseWindowFields } from '../services/maintenance.ts';
+import { checkSiteConfig, parseSiteFields, SITE_DEFAULTS, type SiteConfig } from '../services/site-config.ts';
+import { parseOrThrow } from '../services/validate.ts';
+import { ConfigFileError, formatIssue, type ConfigIssue } from './errors.ts';
+import { FILE_KEY_OF, fileSchema, GO_ZERO_DEFAULTS, SITE_KEYS, WINDOW_FILE_KEY_OF, type ConfigFile, type FileMonitor, type SiteKey } from './file-schema.ts';
+import { pathText, SourceMap, type PathItem } from './locate.ts';
+import type { ConfigAlert, ConfigMonitor, ConfigWindow, ParsedConfig } from './types.ts';
+
+export interface ParseOptions {
+  /** The API's limit per alert setting value (`config.limits.settingValueBytes`); none when absent. */
+  settingValueBytes?: number;
+}
+
+/** Collects every problem of a file with its line, so one run reports them all. */
+class Issues {
+  private readonly found: ConfigIssue[] = [];
+
+  constructor(
+    private readonly fileName: string,
+    private readonly source: SourceMap,
+  ) {}
+
+  /** A problem of the value at `path`, or with `key` of that key of the mapping at `path`. */
+  add(path: readonly PathItem[], message: string, key?: string): void {
+    this.addAt(this.source.lineOf(path, key), key === undefined ? path : [...path, key], message);
+  }
+
+  addAt(line: number | null, path: readonly PathItem[], message: string): void {
+    const field = pathText(path);
+    this.found.push({ field, line, message: formatIssue(this.fileName, line, field, message) });
+  }
+
+  /** Runs an API validation; each issue of its ValidationError is added at the path `pathOf` gives its field. */
+  collect<T>(run: () => T, pathOf: (field: string) => PathItem[]): T | undefined {
+    try {
+      return run();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const issue of err.issues) this.add(pathOf(issue.field), issue.message);
+      return undefined;
+    }
+  }
+
+  /** The line of a path, to tell where a name was first used. */
+  lineOf(path: readonly PathItem[]): number | null {
+    return this.source.lineOf(path);
+  }
+
+  throwIfAny(): void {
+    if (!this.found.length) return;
+    // In file order, problems without a place last; sort is stable, so each line keeps its problems' order.
+    const ordered = [...this.found].sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
+    throw new ConfigFileError(this.fileName, ordered);
+  }
+}
+
+/** `httpHeaders.X-Key` → [`httpHeaders`, `X-Key`]: an API field and the rest of its path (a key may contain dots). */
+function splitField(field: string): PathItem[] {
+  const dot = field.indexOf('.');
+  return dot < 0 ? [field] : [field.slice(0, dot), field.slice(dot + 1)];
+}
+
+/** The path in the file of a site field the API named in an issue. */
+function sitePath(base: PathItem[], field: string, monitor: FileMonitor): PathItem[] {
+  const [head = '', ...rest] = splitField(field);
+  switch (head) {
+    case 'name':
+    case 'type':
+      return [...base, head];
+    // Only a group inside a group is refused for its parent: see the placeholder in `monitorConfig`.
+    case 'parentId':
+      return [...base, 'type'];
+    case 'authType':
+      return [...base, 'auth', 'type'];
+    case 'authUsername':
+      return [...base, 'auth', 'username'];
+    case 'authSecret':
+      return [...base, 'auth', monitor.auth?.type === 'BEARER' ? 'token' : 'password'];
+    default: {
+      const key = FILE_KEY_OF[head];
+      return key ? [...base, key, ...rest] : base;
+    }
+  }
+}
+
+/** The site fields a monitor of the file sets, as the API takes them. */
+function siteInput(monitor: FileMonitor): Record<string, unknown> {
+  const input: Record<string, unknown> = { name: monitor.name, type: monitor.type };
+  for (const [key, field] of Object.entries(SITE_KEYS) as [SiteKey, string][]) {
+    const value = monitor[key];
+    if (value === undefined || (key in GO_ZERO_DEFAULTS && value === GO_ZERO_DEFAULTS[key])) continue;
+    input[field] = value;
+  }
+  if (monitor.auth) {
+    input.authType = monitor.auth.type;
+    input.authUsername = monitor.auth.username ?? null;
+    input.authSecret = monitor.auth.password ?? monitor.auth.token ?? null;
+  }
+  return input;
+}
+
+/** The monitor's whole configuration by the API's rules (parseSiteFields, checkSiteConfig), or undefined with issues. */
+function monitorConfig(monitor: FileMonitor, path: PathItem[], inGroup: boolean, issues: Issues): SiteConfig | undefined {
+  const pathOf = (field: string) => sitePath(path, field, monitor);
+  const fields = issues.collect(() => parseSiteFields(siteInput(monitor)), pathOf);
+  if (!fields) return undefined;
+  const config = { ...SITE_DEFAULTS, ...fields } as SiteConfig;
+  // checkSiteConfig only asks whether there is a parent (a group may not have one); the real id is known at apply.
+  const valid = issues.collect(() => {
+    checkSiteConfig({ ...config, parentId: inGroup ? 1 : null });
+    return true;
+  }, pathOf);
+  return valid ? config : undefined;
+}
+
+function checkUnique(kind: string, name: string, path: PathItem[], seen: Map<string, PathItem[]>, issues: Issues): void {
+  const first = seen.get(name);
+  if (first) issues.add([...path, 'name'], `${kind} "${name}" is already defined on line ${issues.lineOf(first)}; names must be unique`);
+  else seen.set(name, path);
+}
+
+function parseAlerts(file: ConfigFile, issues: Issues, maxBytes: number): ConfigAlert[] {
+  const seen = new Map<string, PathItem[]>();
+  const alerts: ConfigAlert[] = [];
+  for (const [i, alert] of (file.alerts ?? []).entries()) {
+    const path: PathItem[] = ['alerts', i];
+    const name = issues.collect(
+      () => parseOrThrow(channelName, alert.name, 'name'),
+      () => [...path, 'name'],
+    );
+    if (name !== undefined) checkUnique('alert', name, path, seen, issues);
+    const settings: AlertSettings | undefined = issues.collect(
+      () => checkSettings(alert.type, alert.settings ?? {}, maxBytes),
+      (field) => [...path, ...splitField(field)],
+    );
+    if (name !== undefined && settings) alerts.push({ name, provider: alert.type, settings });
+  }
+  return alerts;
+}
+
+/** The monitors of the tree, groups before their children, and every name the file gives a monitor. */
+function parseMonitors(list: FileMonitor[] | undefined, alertNames: ReadonlySet<string>, issues: Issues): [ConfigMonitor[], ReadonlySet<string>] {
+  const seen = new Map<string, PathItem[]>();
+  const monitors: ConfigMonitor[] = [];
+  const walk = (items: FileMonitor[], base: PathItem[], group: string | null) => {
+    for (const [i, monitor] of items.entries()) {
+      const path = [...base, i];
+      const config = monitorConfig(monitor, path, group !== null, issues);
+      const name = config?.name ?? monitor.name.trim();
+      checkUnique('monitor', name, path, seen, issues);
+      if (monitor.monitors?.length && monitor.type !== 'GROUP') issues.add(path, 'only a group can contain monitors', 'monitors');
+      const references: [string, PathItem[]][] = [
+        ...(monitor.alert === undefined ? [] : [[monitor.alert, [...path, 'alert']] as [string, PathItem[]]]),
+        ...(monitor.alerts ?? []).map((alert, j): [string, PathItem[]] => [alert, [...path, 'alerts', j]]),
+      ];
+      for (const [alert, at] of references) {
+        if (!alertNames.has(alert)) issues.add(at, `no alert named "${alert}" in this file`);
+      }
+      if (config) monitors.push({ name, config, parent: group, alerts: [...new Set(references.map(([alert]) => alert))] });
+      if (monitor.monitors) walk(monitor.monitors, [...path, 'monitors'], name);
+    }
+  };
+  walk(list ?? [], ['monitors'], null);
+  return [monitors, new Set(seen.keys())];
+}
+
+/**
+ * A window without `starts_at` starts when it is first applied, which is not known here: its end is then checked
+ * against the earliest time there is, so only the window's own fields decide.
+ */
+const UNKNOWN_START = new Date(-8.64e15);
+
+function parseWindows(file: ConfigFile, monitorNames: ReadonlySet<string>, issues: Issues): ConfigWindow[] {
+  const seen = new Map<string, PathItem[]>();
+  const windows: ConfigWindow[] = [];
+  for (const [i, w] of (file.maintenance ?? []).entries()) {
+    const path: PathItem[] = ['maintenance', i];
+    if (w.monitor !== undefined && !monitorNames.has(w.monitor)) issues.add([...path, 'monitor'], `no monitor named "${w.monitor}" in this file`);
+    const input = {
+      title: w.title,
+      description: w.description,
+      type: w.type,
+      startsAt: w.starts_at,
+      endsAt: w.ends_at,
+      recurrence: w.recurrence,
+      durationMinutes: w.duration_minutes,
+      timezone: w.timezone,
+    };
+    const fields = issues.collect(
+      () => parseWindowFields(input, UNKNOWN_START),
+      (field) => [...path, WINDOW_FILE_KEY_OF[field] ?? field],
+    );
+    if (!fields) continue;
+    checkUnique('maintenance window', fields.title, path, seen, issues);
+    const { siteId: _none, ...rest } = fields;
+    windows.push({ ...rest, monitor: w.monitor ?? null });
+  }
+  return windows;
+}
+
+/**
+ * Reads a config file (YAML, or JSON, which is YAML) and checks it with the API's own rules. Throws a ConfigFileError
+ * listing every problem as `file:line: path: message`; returns a config whose every name reference is defined in it.
+ */
+export function parseConfigFile(text: string, fileName: string, options: ParseOptions = {}): ParsedConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const source = new SourceMap(doc, lines);
+  const issues = new Issues(fileName, source);
+  for (const error of doc.errors) issues.addAt(source.lineAt(error.pos[0]), [], error.message);
+  issues.throwIfAny();
+
+  const parsed = fileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter((p): p is PathItem => typeof p !== 'symbol');
+      if (issue.code === 'unrecognized_keys') for (const key of issue.keys) issues.add(path, 'unknown field', key);
+      else issues.add(path, issue.message);
+    }
+    issues.throwIfAny();
+  }
+  const file = parsed.data!;
+  const alerts = parseAlerts(file, issues, options.settingValueBytes ?? Number.POSITIVE_INFINITY);
+  const alertNames = new Set((file.alerts ?? []).map((a) => a.name.trim()));
+  const [monitors, monitorNames] = parseMonitors(file.monitors, alertNames, issues);
+  const maintenance = parseWindows(file, monitorNames, issues);
+  issues.throwIfAny();
+  return { fileName, alerts, monitors, maintenance };
+}
