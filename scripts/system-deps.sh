@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real: `ping` (the PING check), openssl (test certificates)
-# and Chromium (the GraphiQL browser test). Run by `npm test` before vitest so a fresh machine needs no other set-up step.
+# Installs the Debian packages the test suite drives for real: `ping` (the PING check), openssl (test certificates),
+# Chromium (the GraphiQL browser test) and Prometheus (`promtool check metrics`, and a real server scraping /metrics).
+# Run by `npm test` before vitest so a fresh machine needs no other set-up step.
 set -euo pipefail
 
 missing=()
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+{ command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
