@@ -7,6 +7,7 @@ import { releasing, type ConnectionCounter } from '../http/connection-limits.ts'
 import { ticketOf, type StreamTickets } from '../http/stream-tickets.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
+import { createHistoryLoaders, type HistoryLoaders } from './loaders.ts';
 import type { SubscriptionCloser } from './subscription-closer.ts';
 
 /** What transports hand to the context factory (HTTP headers, or graphql-ws connectionParams). */
@@ -28,6 +29,8 @@ export interface GraphQLContext extends AppDeps {
   authorization: string | null;
   clientIp: string;
   streamTickets: StreamTickets;
+  /** Batches the per-site history fields of a list into one read per field (loaders.ts). */
+  loaders: HistoryLoaders;
 }
 
 /**
@@ -86,6 +89,6 @@ export function createContextFactory(
     const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
     const track = <T>(source: AsyncIterable<T>) =>
       deps.subscriptions.track(viewer && input.socket === undefined ? countedStream(deps.sseStreams, viewer, source) : source, watch);
-    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track } };
+    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track }, loaders: createHistoryLoaders(deps) };
   };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { toSqlDate } from '../db/sql-date.ts';
 import type { SiteStatus } from '../generated/prisma/client.ts';
 
 export interface StatusChange {
@@ -23,12 +24,51 @@ export function isDowntime(status: SiteStatus): boolean {
   return status === 'DOWN' || status === 'SSL_EXPIRED';
 }
 
+/** A stretch of time [start, end) in epoch ms. */
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+/** Milliseconds of [a, b) outside the excluded intervals (sorted by start, not overlapping). */
+function outside(a: number, b: number, excluded: readonly Interval[]): number {
+  let ms = b - a;
+  for (const x of excluded) {
+    if (x.start >= b) break;
+    const overlap = Math.min(b, x.end) - Math.max(a, x.start);
+    if (overlap > 0) ms -= overlap;
+  }
+  return ms;
+}
+
+/** Sorted and merged, so `outside` can walk them once. */
+export function normalizeIntervals(intervals: readonly Interval[]): Interval[] {
+  const sorted = intervals.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
+  const merged: Interval[] = [];
+  for (const i of sorted) {
+    const last = merged.at(-1);
+    if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
+    else merged.push({ ...i });
+  }
+  return merged;
+}
+
 /**
  * The spec's ComputeSLA over [from, to]: walks the changes in time order from the status at `from` (the last
  * change at or before it, else UP). Without any change the current status decides: 100 %, or 0 % when broken.
+ *
+ * `excluded` (maintenance-type windows, normalized) is left out of the window: neither uptime nor downtime. An
+ * outage counts for its time outside them, and one wholly inside them does not count at all.
  */
-export function computeUptime(changes: readonly StatusChange[], currentStatus: SiteStatus, from: Date, to: Date): UptimeReport {
-  const windowMs = Math.max(0, to.getTime() - from.getTime());
+export function computeUptime(
+  changes: readonly StatusChange[],
+  currentStatus: SiteStatus,
+  from: Date,
+  to: Date,
+  excluded: readonly Interval[] = [],
+): UptimeReport {
+  const start = from.getTime();
+  const end = Math.max(start, to.getTime());
   const report: UptimeReport = {
     uptimePercent: 100,
     downtimeSeconds: 0,
@@ -38,16 +78,15 @@ export function computeUptime(changes: readonly StatusChange[], currentStatus: S
     mtbfSeconds: null,
   };
   if (changes.length === 0) {
-    if (isDowntime(currentStatus)) {
+    const counted = outside(start, end, excluded);
+    if (isDowntime(currentStatus) && counted > 0) {
       report.uptimePercent = 0;
-      report.downtimeSeconds = windowMs / 1000;
+      report.downtimeSeconds = counted / 1000;
     }
     return report;
   }
 
   const sorted = [...changes].sort((a, b) => a.changedAt.getTime() - b.changedAt.getTime());
-  const start = from.getTime();
-  const end = to.getTime();
   let statusAtStart: SiteStatus = 'UP';
   for (const c of sorted) {
     if (c.changedAt.getTime() > start) break;
@@ -58,60 +97,92 @@ export function computeUptime(changes: readonly StatusChange[], currentStatus: S
   let downMs = 0;
   const outages: number[] = [];
   let down = isDowntime(statusAtStart);
-  let outageStart = start;
+  let outageMs = 0;
   let cursor = start;
-  if (down) report.outageCount = 1;
-
+  const closeOutage = () => {
+    if (outageMs > 0) outages.push(outageMs);
+    outageMs = 0;
+  };
   for (const c of sorted) {
     const at = c.changedAt.getTime();
     if (at < start) continue;
     if (at > end) break;
-    if (down) downMs += at - cursor;
-    else upMs += at - cursor;
+    const ms = outside(cursor, at, excluded);
+    if (down) {
+      downMs += ms;
+      outageMs += ms;
+    } else upMs += ms;
     const nowDown = isDowntime(c.to);
-    if (!down && nowDown) {
-      report.outageCount++;
-      outageStart = at;
-    } else if (down && !nowDown) {
-      outages.push(at - outageStart);
-    }
+    if (down && !nowDown) closeOutage();
     down = nowDown;
     cursor = at;
   }
+  const ms = outside(cursor, end, excluded);
   if (down) {
-    downMs += end - cursor;
-    outages.push(end - outageStart);
-  } else {
-    upMs += end - cursor;
-  }
+    downMs += ms;
+    outageMs += ms;
+    closeOutage();
+  } else upMs += ms;
 
   const total = upMs + downMs;
   report.uptimePercent = total > 0 ? (upMs / total) * 100 : 100;
   report.downtimeSeconds = downMs / 1000;
+  report.outageCount = outages.length;
   if (outages.length > 0) {
     report.longestOutageSeconds = Math.max(...outages) / 1000;
     report.mttrSeconds = outages.reduce((a, b) => a + b, 0) / outages.length / 1000;
+    if (upMs > 0) report.mtbfSeconds = upMs / outages.length / 1000;
   }
-  if (report.outageCount > 0 && upMs > 0) report.mtbfSeconds = upMs / report.outageCount / 1000;
   return report;
 }
 
+/** What decides a site's uptime over a window: the changes (the last one at or before `from` first). */
+export interface ChangeHistory {
+  changes: StatusChange[];
+  /** The status the first change after the window changed from: what the site was doing if nothing else says. */
+  laterFrom: SiteStatus | null;
+}
+
 /**
- * Loads the changes that decide [from, to] (those inside it and the last one before it) and computes the report.
- * With none of those, the status during the window is what the first later change changed from, else the current one.
+ * The change histories of many sites over (from, to] in two statements, whatever their number: one for every change
+ * inside, one that seeks, per site through the (siteId, changedAt) index, the last change at or before `from` and the
+ * first one after `to`.
  */
-export async function siteUptime(db: Db, siteId: number, currentStatus: SiteStatus, from: Date, to: Date): Promise<UptimeReport> {
-  const select = { toStatus: true, changedAt: true } as const;
-  const [inside, before] = await Promise.all([
-    db.stateChange.findMany({ where: { siteId, changedAt: { gt: from, lte: to } }, select, orderBy: [{ changedAt: 'asc' }, { id: 'asc' }] }),
-    db.stateChange.findFirst({ where: { siteId, changedAt: { lte: from } }, select, orderBy: [{ changedAt: 'desc' }, { id: 'desc' }] }),
+export async function loadChangeHistories(db: Db, siteIds: readonly number[], from: Date, to: Date): Promise<Map<number, ChangeHistory>> {
+  const ids = [...new Set(siteIds)];
+  const [edges, inside] = await Promise.all([
+    db.$queryRawUnsafe<{ siteId: number | bigint; before: SiteStatus | null; later: SiteStatus | null }[]>(
+      `SELECT s.value AS "siteId",
+        (SELECT k."toStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" <= ? ORDER BY k."changedAt" DESC, k."id" DESC LIMIT 1) AS "before",
+        (SELECT k."fromStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" > ? ORDER BY k."changedAt" ASC, k."id" ASC LIMIT 1) AS "later"
+      FROM json_each(?) AS s`,
+      toSqlDate(from),
+      toSqlDate(to),
+      JSON.stringify(ids),
+    ),
+    // No ORDER BY: with an IN list Prisma cannot split the statement; the rows are sorted here instead.
+    db.stateChange.findMany({
+      where: { siteId: { in: ids }, changedAt: { gt: from, lte: to } },
+      select: { id: true, siteId: true, toStatus: true, changedAt: true },
+    }),
   ]);
-  const changes = (before ? [before, ...inside] : inside).map((c) => ({ to: c.toStatus, changedAt: c.changedAt }));
-  if (changes.length > 0) return computeUptime(changes, currentStatus, from, to);
-  const later = await db.stateChange.findFirst({
-    where: { siteId, changedAt: { gt: to } },
-    select: { fromStatus: true },
-    orderBy: [{ changedAt: 'asc' }, { id: 'asc' }],
-  });
-  return computeUptime([], later?.fromStatus ?? currentStatus, from, to);
+  const histories = new Map<number, ChangeHistory>();
+  for (const e of edges) {
+    histories.set(Number(e.siteId), { changes: e.before ? [{ to: e.before, changedAt: from }] : [], laterFrom: e.later });
+  }
+  inside.sort((a, b) => a.changedAt.getTime() - b.changedAt.getTime() || a.id - b.id);
+  for (const c of inside) histories.get(c.siteId)?.changes.push({ to: c.toStatus, changedAt: c.changedAt });
+  return histories;
+}
+
+/** The report for one site from its loaded history; without any change, the status before the next one decides. */
+export function uptimeFromHistory(
+  history: ChangeHistory | undefined,
+  currentStatus: SiteStatus,
+  from: Date,
+  to: Date,
+  excluded: readonly Interval[] = [],
+): UptimeReport {
+  if (history && history.changes.length > 0) return computeUptime(history.changes, currentStatus, from, to, excluded);
+  return computeUptime([], history?.laterFrom ?? currentStatus, from, to, excluded);
 }

@@ -1,6 +1,11 @@
 import { GraphQLError } from 'graphql';
+import { z } from 'zod';
 import type { Check, StateChange } from '../../generated/prisma/client.ts';
-import { siteUptime } from '../../services/uptime.ts';
+import { RECENT_RESULTS } from '../../engine/recent-results.ts';
+import type { RecentResult } from '../../engine/types.ts';
+import { planSeries, SeriesRangeError, type LatencyBucket } from '../../history/latency.ts';
+import { localDays } from '../../history/local-days.ts';
+import { uptimeFromHistory, type UptimeReport } from '../../services/uptime.ts';
 import { builder } from '../builder.ts';
 import { globalId } from '../ids.ts';
 import { liveState, SiteStatusEnum } from './sites.ts';
@@ -38,7 +43,7 @@ export const StateChangeRef = builder.prismaObject('StateChange', {
   }),
 });
 
-const UptimeReportRef = builder.objectRef<Awaited<ReturnType<typeof siteUptime>>>('UptimeReport').implement({
+const UptimeReportRef = builder.objectRef<UptimeReport>('UptimeReport').implement({
   description: 'Availability over a window: only DOWN and SSL_EXPIRED count as downtime.',
   fields: (t) => ({
     uptimePercent: t.exposeFloat('uptimePercent'),
@@ -49,6 +54,58 @@ const UptimeReportRef = builder.objectRef<Awaited<ReturnType<typeof siteUptime>>
     mtbfSeconds: t.exposeFloat('mtbfSeconds', { nullable: true, description: 'Mean time between failures.' }),
   }),
 });
+
+const LatencyBucketRef = builder.objectRef<LatencyBucket>('LatencyBucket').implement({
+  description:
+    'The checks that started in [start, start + step). Latencies in ms: min, max and avg exact; p50/p95/p99 from a sketch, within 1 % of the true value. Null without a measured latency.',
+  fields: (t) => ({
+    start: t.expose('start', { type: 'DateTime' }),
+    count: t.exposeInt('count'),
+    upCount: t.exposeInt('upCount'),
+    min: t.exposeFloat('min', { nullable: true }),
+    avg: t.exposeFloat('avg', { nullable: true }),
+    max: t.exposeFloat('max', { nullable: true }),
+    p50: t.exposeFloat('p50', { nullable: true }),
+    p95: t.exposeFloat('p95', { nullable: true }),
+    p99: t.exposeFloat('p99', { nullable: true }),
+  }),
+});
+
+const DailyUptimeRef = builder.objectRef<{ date: string; report: UptimeReport }>('DailyUptime').implement({
+  description: 'One local day of the daily breakdown (today up to now).',
+  fields: (t) => ({
+    date: t.string({ description: 'The local date, YYYY-MM-DD.', resolve: (d) => d.date }),
+    uptimePercent: t.float({ resolve: (d) => d.report.uptimePercent }),
+    downtimeSeconds: t.float({ resolve: (d) => d.report.downtimeSeconds }),
+    outageCount: t.int({ resolve: (d) => d.report.outageCount }),
+  }),
+});
+
+const RecentCheckRef = builder.objectRef<RecentResult>('RecentCheck').implement({
+  description: "One of a site's last results, from the engine's memory.",
+  fields: (t) => ({
+    status: t.expose('status', { type: SiteStatusEnum }),
+    latencyMs: t.exposeFloat('latencyMs', { nullable: true }),
+    checkedAt: t.expose('checkedAt', { type: 'DateTime' }),
+  }),
+});
+
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** A `to` in the future is read as now: nothing is known past it. */
+function windowEnd(ctx: { clock: { now(): Date } }, to: Date | null | undefined): Date {
+  const now = ctx.clock.now();
+  return to && to.getTime() < now.getTime() ? to : now;
+}
+
+function validTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * `Site.checks` and `Site.stateChanges` read their own page, rather than joining the parent's query as a related
@@ -81,18 +138,64 @@ builder.prismaObjectFields('Site', (t) => ({
   ),
   uptime: t.field({
     type: UptimeReportRef,
-    description: 'Defaults to the last 30 days; a `to` in the future is read as now.',
+    description:
+      'The SLA over [from, to]: defaults to the last 30 days; a `to` in the future is read as now. Maintenance-type windows on the site, its group or every site are left out of it unless `excludeMaintenance` is false (ended one-off windows are kept for UPTOP_MAINT_RETENTION only).',
     args: {
       from: t.arg({ type: 'DateTime', required: false }),
       to: t.arg({ type: 'DateTime', required: false }),
+      excludeMaintenance: t.arg.boolean({ required: false, defaultValue: true }),
     },
-    resolve: (site, args, ctx) => {
-      // Nothing is known past now: a window reaching into the future would count the current status forward.
-      const now = ctx.clock.now();
-      const to = args.to && args.to.getTime() < now.getTime() ? args.to : now;
+    resolve: async (site, args, ctx) => {
+      const to = windowEnd(ctx, args.to);
       const from = args.from ?? new Date(to.getTime() - DEFAULT_UPTIME_WINDOW_MS);
-      if (from.getTime() >= to.getTime()) throw new GraphQLError('uptime: "from" must be before "to"', { extensions: { code: 'BAD_USER_INPUT' } });
-      return siteUptime(ctx.db, site.id, liveState(ctx, site.id).status, from, to);
+      if (from.getTime() >= to.getTime()) throw badInput('uptime: "from" must be before "to"');
+      const { history, excluded } = await ctx.loaders.history(site.id, { from, to, excludeMaintenance: args.excludeMaintenance ?? true });
+      return uptimeFromHistory(history, liveState(ctx, site.id).status, from, to, excluded);
     },
+  }),
+  dailyUptime: t.field({
+    type: [DailyUptimeRef],
+    description: "The Go original's daily breakdown: one entry per local day in `timeZone` (IANA), oldest first, today up to now.",
+    args: {
+      days: t.arg.int({ required: false, defaultValue: 30, validate: z.number().int().min(1, 'must be at least 1').max(366, 'must be at most 366').nullish() }),
+      timeZone: t.arg.string({ required: false, defaultValue: 'UTC' }),
+      excludeMaintenance: t.arg.boolean({ required: false, defaultValue: true }),
+    },
+    resolve: async (site, args, ctx) => {
+      const timeZone = args.timeZone ?? 'UTC';
+      if (!validTimeZone(timeZone)) throw badInput(`dailyUptime: unknown IANA time zone "${timeZone}"`);
+      const days = localDays(timeZone, args.days ?? 30, ctx.clock.nowMs());
+      const from = new Date(days[0]!.start);
+      const to = ctx.clock.now();
+      const { history, excluded } = await ctx.loaders.history(site.id, { from, to, excludeMaintenance: args.excludeMaintenance ?? true });
+      const status = liveState(ctx, site.id).status;
+      return days.map((d) => ({ date: d.date, report: uptimeFromHistory(history, status, new Date(d.start), new Date(d.end), excluded) }));
+    },
+  }),
+  latency: t.field({
+    type: [LatencyBucketRef],
+    description:
+      'Latency per `step` seconds over [from, to], from the check rollups: the coarsest level (minute, hour, day) whose width divides `step` and that `from` is aligned to, so pass a `from` on the hour for hourly buckets. At most 1000 buckets.',
+    args: {
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: false }),
+      step: t.arg.int({ required: true, description: 'Seconds: a whole number of minutes.' }),
+    },
+    resolve: async (site, args, ctx) => {
+      const range = { from: args.from, to: windowEnd(ctx, args.to), stepSeconds: args.step };
+      let plan: ReturnType<typeof planSeries>;
+      try {
+        plan = planSeries(range, ctx.clock.nowMs(), ctx.config.writer.retainRollupsMs);
+      } catch (err) {
+        if (err instanceof SeriesRangeError) throw badInput(`latency: ${err.message}`);
+        throw err;
+      }
+      return ctx.loaders.latency(site.id, range, plan);
+    },
+  }),
+  recentChecks: t.field({
+    type: [RecentCheckRef],
+    description: `The last ${RECENT_RESULTS} results, oldest first, from the engine's memory (no database read): a sparkline.`,
+    resolve: (site, _args, ctx) => ctx.engine.recentResults(site.id),
   }),
 }));

@@ -1,0 +1,72 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../db/client.ts';
+import type { EngineApi } from '../engine/types.ts';
+import { latencySeries, type LatencyBucket, type SeriesPlan, type SeriesRange } from '../history/latency.ts';
+import { coverFor, loadMaintenanceCover } from '../history/maintenance-cover.ts';
+import { loadChangeHistories, type ChangeHistory, type Interval } from '../services/uptime.ts';
+
+/** A site's state changes over a window and the maintenance time to leave out of it (none unless asked). */
+export interface SiteHistory {
+  history: ChangeHistory | undefined;
+  excluded: Interval[];
+}
+
+export interface HistoryWindow {
+  from: Date;
+  to: Date;
+  excludeMaintenance: boolean;
+}
+
+/**
+ * Per-request batching of the per-site history fields: every `Site.uptime` (or `latency`) with the same arguments
+ * resolved in one tick becomes one batch, read with a constant number of statements whatever the number of sites.
+ * Nothing is cached past the batch: a subscription's context lives as long as the subscription, and its events must
+ * read fresh history.
+ */
+export interface HistoryLoaders {
+  history(siteId: number, window: HistoryWindow): Promise<SiteHistory>;
+  latency(siteId: number, range: SeriesRange, plan: SeriesPlan): Promise<LatencyBucket[]>;
+}
+
+/** One DataLoader per distinct set of arguments, created when first asked for. */
+function keyedLoaders<K, V>(batch: (argsKey: string, keys: readonly K[]) => Promise<V[]>) {
+  const loaders = new Map<string, DataLoader<K, V>>();
+  return (argsKey: string, key: K): Promise<V> => {
+    let loader = loaders.get(argsKey);
+    if (!loader) loaders.set(argsKey, (loader = new DataLoader<K, V>((keys) => batch(argsKey, keys), { cache: false })));
+    return loader.load(key);
+  };
+}
+
+export function createHistoryLoaders(deps: { db: Db; engine: Pick<EngineApi, 'getSite'> }): HistoryLoaders {
+  const history = keyedLoaders<{ siteId: number; window: HistoryWindow }, SiteHistory>(async (_argsKey, keys) => {
+    const { from, to, excludeMaintenance } = keys[0]!.window;
+    const [histories, cover] = await Promise.all([
+      loadChangeHistories(
+        deps.db,
+        keys.map((k) => k.siteId),
+        from,
+        to,
+      ),
+      excludeMaintenance ? loadMaintenanceCover(deps.db, from, to) : null,
+    ]);
+    return keys.map(({ siteId }) => ({
+      history: histories.get(siteId),
+      excluded: cover ? coverFor(cover, siteId, deps.engine.getSite(siteId)?.parentId ?? null) : [],
+    }));
+  });
+  const latency = keyedLoaders<{ siteId: number; range: SeriesRange; plan: SeriesPlan }, LatencyBucket[]>(async (_argsKey, keys) => {
+    const { range, plan } = keys[0]!;
+    const series = await latencySeries(
+      deps.db,
+      keys.map((k) => k.siteId),
+      range,
+      plan,
+    );
+    return keys.map((k) => series.get(k.siteId) ?? []);
+  });
+  return {
+    history: (siteId, w) => history(`${w.from.getTime()}|${w.to.getTime()}|${w.excludeMaintenance}`, { siteId, window: w }),
+    latency: (siteId, range, plan) => latency(`${range.from.getTime()}|${range.to.getTime()}|${range.stepSeconds}`, { siteId, range, plan }),
+  };
+}
