@@ -4,6 +4,7 @@ import type { AlertProviderImpl } from './alerts/types.ts';
 import { ensureFirstAdmin } from './auth/bootstrap.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { ChangeWatcher, changeHandler } from './db/change-signal.ts';
 import { ensureDatabaseFile, openDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { parseDatabaseUrl } from './db/url.ts';
@@ -40,7 +41,16 @@ export interface AppOverrides {
 
 export interface App {
   http: HttpApp;
-  deps: AppDeps & { services: Services; heartbeat: HeartbeatService; secretBox: SecretBox; engine: Engine; writer: BatchWriter; writeDb: Db };
+  deps: AppDeps & {
+    services: Services;
+    heartbeat: HeartbeatService;
+    secretBox: SecretBox;
+    engine: Engine;
+    writer: BatchWriter;
+    writeDb: Db;
+    /** Applies what `uptop` commands run elsewhere on this database announce (db/change-signal.ts). */
+    changes: ChangeWatcher;
+  };
   /** Starts the writer, seeds the first admin on an empty user table, starts the engine, then listens. */
   start(): Promise<{ port: number }>;
   /** Graceful and idempotent: HTTP (subscriptions completed, requests drained), engine, writer, then both connections. */
@@ -96,6 +106,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
   const services = createServices({ ...base, secretBox });
   const heartbeat = createHeartbeatService({ engine, config, clock });
+  const changes = new ChangeWatcher({
+    db,
+    clock,
+    logger,
+    apply: changeHandler({
+      reconcile: () => engine.reconcileNow(),
+      reload: () => engine.reload(),
+      // As the API's user changes do: cached viewers are dropped, and with `access` their subscriptions end.
+      userChanged: (userId, access) => services.auth.invalidateUser(userId, access ?? undefined),
+    }),
+  });
   const graphql = createGraphqlEndpoint({ ...base, services, heartbeat, schema: buildSchema() });
   const plainRoutes = [
     ...pushRoutes({ heartbeat, config, logger }),
@@ -111,6 +132,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     runEach([
       () => http.close(),
       () => metrics.stop(),
+      () => changes.stop(),
       () => engine.stop(),
       () => writer.stop(),
       () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()]),
@@ -118,10 +140,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   return {
     http,
-    deps: { ...base, services, heartbeat, secretBox, engine, writer, writeDb },
+    deps: { ...base, services, heartbeat, secretBox, engine, writer, writeDb, changes },
     async start() {
       writer.start();
       await ensureFirstAdmin({ db, writer, config, logger, clock });
+      // Before the engine loads: a change announced from here on is applied even if the load already saw it.
+      await changes.start();
       await engine.start();
       const address = await http.listen();
       logger.info({ host: config.http.host, port: address.port, tls: Boolean(config.http.tlsCert) }, 'listening');

@@ -29,6 +29,8 @@ export interface ReconcilerOptions {
 export class Reconciler {
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
+  /** A `runNow` waiting for the reconcile in flight to end. */
+  private requested: Promise<void> | null = null;
   /** The Site table as of the last full comparison (see staleSites). */
   private fingerprint = '';
   private stopped = false;
@@ -55,13 +57,36 @@ export class Reconciler {
     if (this.stopped) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
-      this.running = this.reconcile()
-        .catch((err: unknown) => this.options.log(`Failed to load sites: ${errorText(err)}`, null))
-        .finally(() => {
-          this.running = null;
-          this.arm();
-        });
+      void this.begin();
     }, this.options.intervalMs);
+  }
+
+  /**
+   * Reconciles at once instead of at the next interval: another process said it changed the database
+   * (db/change-signal.ts). A reconcile in flight may have read before that change, so this one runs after it;
+   * requests made before it begins share it.
+   */
+  runNow(): Promise<void> {
+    this.requested ??= (this.running ?? Promise.resolve()).then(() => {
+      this.requested = null;
+      // One begun meanwhile by the timer read after the change too.
+      if (this.running || this.stopped) return this.running ?? undefined;
+      if (this.timer) this.options.clock.clearTimeout(this.timer);
+      this.timer = null;
+      return this.begin();
+    });
+    return this.requested;
+  }
+
+  /** One reconcile, its failure logged, then the next one armed. */
+  private begin(): Promise<void> {
+    this.running = this.reconcile()
+      .catch((err: unknown) => this.options.log(`Failed to load sites: ${errorText(err)}`, null))
+      .finally(() => {
+        this.running = null;
+        this.arm();
+      });
+    return this.running;
   }
 
   stop(): void {

@@ -11,6 +11,7 @@ import './modules/users.ts';
 import './modules/engine.ts';
 import './modules/heartbeat.ts';
 import './modules/streams.ts';
+import './modules/config-as-code.ts';
 
 let schema: GraphQLSchema | undefined;
 

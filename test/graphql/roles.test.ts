@@ -85,6 +85,7 @@ function mutations(ids: Ids, n: number): { name: string; policy: Policy; query: 
     m('revokeApiToken', 'ownAccount', 'DeleteInput', { id: missing('ApiToken') }),
     m('changePassword', 'session', 'ChangePasswordInput', { currentPassword: 'not-it', newPassword: 'long-enough-pw' }),
     m('createStreamTicket', 'read', null),
+    m('applyConfig', 'admin', 'ApplyConfigInput', { yaml: '', dryRun: true }),
   ];
 }
 
@@ -98,6 +99,7 @@ const QUERIES: { name: string; policy: Policy; query: string }[] = [
   { name: 'logs', policy: 'read', query: '{ logs(first: 1) { message } }' },
   { name: 'apiTokens', policy: 'read', query: '{ apiTokens { id } }' },
   { name: 'users', policy: 'readUsers', query: '{ users { username } }' },
+  { name: 'exportConfig', policy: 'admin', query: '{ exportConfig }' },
 ];
 
 async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The `uptop` command: the CLI is TypeScript run through tsx (a runtime dependency), registered here as an ESM loader.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('../src/cli/main.ts');
+process.exitCode = await runCli(process.argv.slice(2));

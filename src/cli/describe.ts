@@ -1,0 +1,12 @@
+import { ConfigError } from '../config.ts';
+import { AppError, ValidationError } from '../services/errors.ts';
+import { CliError, UsageError } from './errors.ts';
+
+/** One line for stderr: what failed and, for a bad input, which field. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof ConfigError) return `invalid configuration: ${err.issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`;
+  if (err instanceof ValidationError) return err.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+  if (err instanceof AppError || err instanceof CliError || err instanceof UsageError) return err.message;
+  if (err instanceof Error) return err.message.split('\n').find((line) => line.trim() !== '') ?? err.name;
+  return String(err);
+}

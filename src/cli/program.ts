@@ -1,0 +1,105 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Role } from '../generated/prisma/client.ts';
+import type { CliContext } from './context.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo } from './io.ts';
+import { VERSION } from './version.ts';
+
+const ROLES = ['ADMIN', 'EDITOR', 'VIEWER'] as const satisfies readonly Role[];
+
+/** `--role` as commander parses it: admin, editor or viewer, in any case. */
+function parseRole(value: string): Role {
+  const role = ROLES.find((r) => r === value.toUpperCase());
+  if (!role) throw new InvalidArgumentError('expected admin, editor or viewer');
+  return role;
+}
+
+/**
+ * Runs `fn` with the database and services (context.ts). Commands load their modules when they run: the services
+ * and the server take a second or more to import, which `--help` and `version` need not pay.
+ */
+async function inContext(fn: (ctx: CliContext) => Promise<void>): Promise<void> {
+  const { withCliContext } = await import('./context.ts');
+  await withCliContext(fn);
+}
+
+const users = () => import('./users.ts');
+
+/**
+ * The `uptop` command line. Usage errors throw a CommanderError (exitOverride) instead of exiting, so `runCli`
+ * decides the exit code; every command reads DATABASE_URL and the rest of the environment as the server does.
+ */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('uptop')
+    .description('Self-hosted uptime monitor with a GraphQL API. Configuration comes from the environment (DATABASE_URL, UPTOP_*).')
+    .version(VERSION, '-v, --version', 'print the version')
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the monitor and its HTTP server (the default command)')
+    .option('--demo', 'on an empty database, seed 3 example alert channels and 10 example monitors (paused or push: they reach nothing)')
+    .action(async (options: { demo?: boolean }) => (await import('./serve.ts')).serve({ demo: options.demo === true }));
+
+  program
+    .command('migrate')
+    .description('create the database if needed, apply pending migrations, and exit')
+    .action(async () => (await import('./migrate.ts')).migrateCommand(io));
+
+  const password = () => new Option('--password <password>', 'the password (else typed at a terminal, or the first line of stdin)');
+  const user = program.command('user').description('manage users');
+  user
+    .command('add')
+    .description('create a user')
+    .argument('<username>')
+    .addOption(new Option('--role <role>', 'admin, editor or viewer (default: admin for the first user, else viewer)').argParser(parseRole))
+    .addOption(password())
+    .action((username: string, options: { role?: Role; password?: string }) => inContext(async (ctx) => (await users()).addUser(ctx, io, username, options)));
+  user
+    .command('passwd')
+    .description("set a user's password; their sessions and API tokens end")
+    .argument('<username>')
+    .addOption(password())
+    .action((username: string, options: { password?: string }) => inContext(async (ctx) => (await users()).changePassword(ctx, io, username, options)));
+  user
+    .command('list')
+    .description('list the users')
+    .action(() => inContext(async (ctx) => (await users()).listUsers(ctx, io)));
+  user
+    .command('delete')
+    .description('delete a user (not the last admin)')
+    .argument('<username>')
+    .action((username: string) => inContext(async (ctx) => (await users()).deleteUser(ctx, io, username)));
+
+  program
+    .command('token')
+    .description('manage API tokens')
+    .command('create')
+    .description("create an API token of the user's and print it (shown once)")
+    .argument('<username>')
+    .option('--name <name>', 'what the token is for', 'uptop CLI')
+    .option('--write', "allow writes with the user's rights (default: read-only)", false)
+    .action((username: string, options: { name: string; write: boolean }) => inContext(async (ctx) => (await users()).createToken(ctx, io, username, options)));
+
+  program
+    .command('import')
+    .description("replace monitors, alert channels and maintenance windows with a backup's (the Go original's JSON) or an Uptime Kuma export's")
+    .argument('[file]', 'a backup taken with GET /api/backup/export (or the Go uptop)')
+    .option('--kuma <file>', 'an Uptime Kuma backup export (1.x or 2.x) instead')
+    .action((file: string | undefined, options: { kuma?: string }) => {
+      if ((file === undefined) === (options.kuma === undefined)) throw new UsageError('give either a backup file or --kuma <file>, not both');
+      const source = options.kuma === undefined ? { backup: file! } : { kuma: options.kuma };
+      return inContext(async (ctx) => (await import('./import.ts')).importCommand(ctx, io, source));
+    });
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      io.stdout.write(`${VERSION}\n`);
+    });
+
+  return program;
+}

@@ -1,0 +1,4 @@
+import fs from 'node:fs';
+
+/** The version in package.json, read once at startup. */
+export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
