@@ -1,3 +1,4 @@
+import type { Db } from '../../src/db/client.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { addSite, addWindow, checkByUrl, STATUS_ENV } from './support.ts';
@@ -190,6 +191,45 @@ describe('/status/json', () => {
 
     it('sends no Access-Control-Allow-Origin', async ({ app: t }) => {
       expect((await getJson(t, { origin: 'https://ops.example' })).res.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  describe('with the reading connection counted', () => {
+    const reads: string[] = [];
+    const wrapReadDb = (db: Db) =>
+      db.$extends({
+        query: {
+          async $allOperations({ model, operation, args, query }) {
+            reads.push(model ?? operation);
+            return query(args);
+          },
+        },
+      }) as unknown as Db;
+    it.override({ appOptions: { env: STATUS_ENV, runCheck: checkByUrl, wrapReadDb } });
+
+    it('reads the site list and notices at most every 5 s and uptime every minute, however often it is polled', async ({ app: t, clock }) => {
+      await addSite(t, { name: 'api', type: 'HTTP', url: 'https://api.example/' });
+      const { engine } = t.app.deps;
+      const readsOf = async (paths: string[]) => {
+        await engine.whenIdle();
+        reads.length = 0;
+        for (const path of paths) expect((await fetch(`${t.url}${path}`)).status).toBe(200);
+        return [...reads];
+      };
+      const first = await readsOf(['/status']);
+      expect(first).toContain('Site');
+      expect(first).toContain('MaintenanceWindow');
+      expect(first).toContain('StateChange');
+      // A wall screen polling the live part and a script polling the JSON, within the same 5 s: no query at all.
+      expect(await readsOf(['/status/live', '/status/json', '/status/live', '/status'])).toEqual([]);
+
+      await clock.advanceAsync(5_000);
+      const later = await readsOf(['/status/live', '/status/json']);
+      expect(later.filter((r) => r === 'Site')).toHaveLength(1);
+      expect(later).not.toContain('StateChange');
+
+      await clock.advanceAsync(60_000);
+      expect(await readsOf(['/status/live'])).toContain('StateChange');
     });
   });
 

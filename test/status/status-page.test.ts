@@ -22,11 +22,13 @@ const ARGS = [
 ];
 const OUTPUT = path.resolve(import.meta.dirname, '../../test-output');
 const TOKEN = 'c3'.repeat(16);
+/** Seconds between checks: short, so a full strip takes little fake time (the test's time goes by fake timers fired). */
+const EVERY = 10;
 
 interface Fleet {
   ids: Record<string, number>;
-  /** One more beat of the push monitor, one more minute of checks for the others. */
-  minute(beat: boolean): Promise<void>;
+  /** One more round of checks, with or without a beat of the push monitor. */
+  round(beat: boolean): Promise<void>;
 }
 
 /**
@@ -36,28 +38,28 @@ interface Fleet {
 async function seedFleet(t: TestApp, clock: FakeClock): Promise<Fleet> {
   const { engine } = t.app.deps;
   const ids: Record<string, number> = {};
-  ids.Platform = await addSite(t, { name: 'Platform', type: 'GROUP', interval: 60 });
-  ids.API = await addSite(t, { name: 'API', type: 'HTTP', url: 'https://api.example.com/health', parentId: ids.Platform });
-  ids.Payments = await addSite(t, { name: 'Payments', type: 'HTTP', url: 'https://pay.example.com/?test=down', parentId: ids.Platform });
-  ids.Search = await addSite(t, { name: 'Search', type: 'HTTP', url: 'https://search.example.com/', parentId: ids.Platform });
-  ids.Website = await addSite(t, { name: 'Website', type: 'HTTP', url: 'https://www.example.com/' });
-  ids.Billing = await addSite(t, { name: 'Billing', type: 'HTTP', url: 'https://billing.example.com/?test=down' });
-  ids.Legacy = await addSite(t, { name: 'Legacy portal', type: 'HTTP', url: 'https://old.example.com/', paused: true });
-  ids.Mail = await addSite(t, { name: 'Mail', type: 'HTTP', url: 'https://mail.example.com/' });
-  ids.Backup = await addSite(t, { name: 'Nightly backup', type: 'PUSH', pushToken: TOKEN, interval: 300 });
-  ids.Hidden = await addSite(t, { name: 'Secret admin', type: 'HTTP', url: 'https://admin.internal/', public: false });
+  ids.Platform = await addSite(t, { name: 'Platform', type: 'GROUP', interval: EVERY });
+  ids.API = await addSite(t, { name: 'API', type: 'HTTP', url: 'https://api.example.com/health', parentId: ids.Platform, interval: EVERY });
+  ids.Payments = await addSite(t, { name: 'Payments', type: 'HTTP', url: 'https://pay.example.com/?test=down', parentId: ids.Platform, interval: EVERY });
+  ids.Search = await addSite(t, { name: 'Search', type: 'HTTP', url: 'https://search.example.com/', parentId: ids.Platform, interval: EVERY });
+  ids.Website = await addSite(t, { name: 'Website', type: 'HTTP', url: 'https://www.example.com/', interval: EVERY });
+  ids.Billing = await addSite(t, { name: 'Billing', type: 'HTTP', url: 'https://billing.example.com/?test=down', interval: EVERY });
+  ids.Legacy = await addSite(t, { name: 'Legacy portal', type: 'HTTP', url: 'https://old.example.com/', paused: true, interval: EVERY });
+  ids.Mail = await addSite(t, { name: 'Mail', type: 'HTTP', url: 'https://mail.example.com/', interval: EVERY });
+  ids.Backup = await addSite(t, { name: 'Nightly backup', type: 'PUSH', pushToken: TOKEN, interval: 6 * EVERY });
+  ids.Hidden = await addSite(t, { name: 'Secret admin', type: 'HTTP', url: 'https://admin.internal/', public: false, interval: EVERY });
   await addWindow(t, { title: 'Mail server upgrade', description: 'Mail may be delayed for up to an hour.', siteId: ids.Mail });
   await addWindow(t, { title: 'Elevated API latency', description: 'We are looking into it.', siteId: ids.API, type: 'INCIDENT' });
   await addWindow(t, { title: 'Secret admin rebuild', siteId: ids.Hidden });
 
-  const minute = async (beat: boolean) => {
+  const round = async (beat: boolean) => {
     if (beat) engine.heartbeat(TOKEN);
-    await clock.advanceAsync(60_000);
+    await clock.advanceAsync(EVERY * 1000);
     await engine.whenIdle();
   };
-  // More minutes than the strip holds, so the strip is full for sites checked every minute.
-  for (let i = 0; i < RECENT_RESULTS + 5; i++) await minute(true);
-  return { ids, minute };
+  // More rounds than the strip holds, so the strip is full.
+  for (let i = 0; i < RECENT_RESULTS + 5; i++) await round(true);
+  return { ids, round };
 }
 
 /** Every request the page makes, to check that none leaves for another origin. */
@@ -81,7 +83,7 @@ describe('/status in a browser', () => {
     await browser?.close();
   });
 
-  async function open(t: TestApp, options: { javaScriptEnabled: boolean; viewport: { width: number; height: number } }) {
+  async function open(t: TestApp, options: { javaScriptEnabled: boolean; viewport: { width: number; height: number }; colorScheme?: 'light' | 'dark' }) {
     const context: BrowserContext = await browser.newContext(options);
     const page = await context.newPage();
     const requests = recordRequests(page);
@@ -139,8 +141,8 @@ describe('/status in a browser', () => {
     expect(await backup.locator('.pill').textContent()).toBe('UP');
     await page.screenshot({ path: path.join(OUTPUT, 'status-desktop.png'), fullPage: true });
 
-    // No beat for 8 minutes: LATE after 5, STALE after 6¼, DOWN after 7½.
-    for (let i = 0; i < 8; i++) await fleet.minute(false);
+    // No beat for 13 rounds: LATE after one interval (6 rounds), DOWN after it and a grace of a minute (12 rounds).
+    for (let i = 0; i < 13; i++) await fleet.round(false);
     expect(t.app.deps.engine.getState(fleet.ids.Backup!)!.status).toBe('DOWN');
     await expect.poll(() => backup.locator('.pill').textContent(), { timeout: 15_000, interval: 250 }).toBe('DOWN');
     expect(await page.locator('#summary').textContent()).toBe('3/9 UP · 4 DOWN · 1 MAINT · 1 PAUSED');
@@ -154,7 +156,9 @@ describe('/status in a browser', () => {
     expect(requests.every((url) => url.startsWith(`${t.url}/`))).toBe(true);
     await context.close();
 
-    const phone = await open(t, { javaScriptEnabled: true, viewport: { width: 390, height: 844 } });
+    // The phone in dark mode, so the two screenshots show both colour schemes.
+    const phone = await open(t, { javaScriptEnabled: true, viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    expect(await phone.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(20, 22, 31)');
     await phone.page.screenshot({ path: path.join(OUTPUT, 'status-phone.png'), fullPage: true });
     // Nothing is wider than the phone's screen.
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
