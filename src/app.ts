@@ -2,6 +2,7 @@ import type { SecretBox } from './alerts/crypto.ts';
 import { createSecretBox } from './alerts/crypto.ts';
 import type { AlertProviderImpl } from './alerts/types.ts';
 import { ensureFirstAdmin } from './auth/bootstrap.ts';
+import { backupRoutes } from './backup/routes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { ChangeWatcher, changeHandler } from './db/change-signal.ts';
@@ -121,6 +122,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const plainRoutes = [
     ...pushRoutes({ heartbeat, config, logger }),
     ...healthRoutes({ db, engine, logger }),
+    ...backupRoutes({ auth: services.auth, deps: { ...base, secretBox } }),
     ...metricsRoutes({ metrics, auth: services.auth, config }),
   ];
   const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes, timeouts: overrides.httpTimeouts });

@@ -25,7 +25,8 @@ import { Renotifier } from './renotify.ts';
 import { checkRow, silenceOf, SiteRuns } from './runs.ts';
 import { SiteSync } from './site-sync.ts';
 import { loadChannelLinks, loadRuntimeStates, loadSites, publicConfig } from './sites.ts';
-import { applyHeartbeat, type Transition } from './state-machine.ts';
+import { downBeat } from './push.ts';
+import { applyHeartbeat, handleStatusChange, type Transition } from './state-machine.ts';
 import { StatusPublisher } from './status.ts';
 import { TransitionEffects, type CheckWrite } from './transition-effects.ts';
 import type {
@@ -36,6 +37,7 @@ import type {
   LiveSiteState,
   LogRecord,
   PublicSiteConfig,
+  PushReport,
   RecentResult,
   TestAlertResult,
 } from './types.ts';
@@ -323,14 +325,22 @@ export class Engine implements EngineApi {
     await this.loop.trigger(siteId);
   }
 
-  heartbeat(token: string): HeartbeatResult {
+  heartbeat(token: string, report: PushReport = {}): HeartbeatResult {
     if (!this.checking) return { ok: false, reason: 'inactive' };
     const entry = this.sites.byToken(token);
     if (!entry) return { ok: false, reason: 'unknown-token' };
     const now = this.clock.now();
     entry.pushFromMs = now.getTime();
-    const t = applyHeartbeat(entry.state, entry.site, now, silenceOf(entry, this.maintenance));
-    this.commit(entry, t, checkRow(entry, now, 'UP', true, { latencyMs: 0 }));
+    const silence = silenceOf(entry, this.maintenance);
+    if (report.down) {
+      const obs = downBeat(entry.state, report.message, report.latencyMs, now);
+      const t = handleStatusChange(entry.state, obs, entry.site, now, silence);
+      this.commit(entry, t, checkRow(entry, now, 'DOWN', false, { latencyMs: obs.latencyMs, message: obs.reason }));
+    } else {
+      const t = applyHeartbeat(entry.state, entry.site, now, silence);
+      const latencyMs = report.latencyMs ?? 0;
+      this.commit(entry, { ...t, next: { ...t.next, latencyMs } }, checkRow(entry, now, 'UP', true, { latencyMs, message: report.message || null }));
+    }
     if (!entry.site.paused) this.loop.schedulePush(entry);
     return { ok: true, siteId: entry.site.id };
   }

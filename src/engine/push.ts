@@ -93,3 +93,19 @@ export function nextPushEvaluation(state: LiveSiteState, rules: PushRules, fromM
   const at = countingRetries(state, rules) ? Math.max(worse[0] + 1, nextFailureAt(state, d, rules.interval)) : worse[0] + 1;
   return Math.max(at, nowMs);
 }
+
+/**
+ * A beat that reports a failure (Uptime Kuma's `?status=down`): an observation like a failed check's, so MaxRetries
+ * and the state machine apply to it as to any check, unlike a missed deadline, which is silence.
+ */
+export function downBeat(state: LiveSiteState, message: string | undefined, latencyMs: number | undefined, now: Date): Observation {
+  return {
+    status: 'DOWN',
+    statusCode: null,
+    latencyMs: latencyMs ?? null,
+    hasSsl: state.hasSsl,
+    certExpiresAt: state.certExpiresAt,
+    reason: message || 'push reported down',
+    checkedAt: now,
+  };
+}

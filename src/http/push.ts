@@ -2,9 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { bearerToken } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { PushReport } from '../engine/types.ts';
 import type { HeartbeatOutcome, HeartbeatService } from '../services/heartbeat.ts';
 import { resolveClientIp } from './client-ip.ts';
-import type { PlainAnswer, PlainRoute } from './plain.ts';
+import type { PlainAnswer, PlainRequest, PlainRoute } from './plain.ts';
 
 const ANSWERS: Record<HeartbeatOutcome['status'], [status: number, body: string]> = {
   ok: [200, 'OK'],
@@ -19,6 +20,37 @@ function readToken(req: IncomingMessage, query: URLSearchParams): { token: strin
   if (bearer) return { token: bearer, fromQuery: false };
   const fromQuery = query.get('token');
   return { token: fromQuery, fromQuery: Boolean(fromQuery) };
+}
+
+function answerOf(outcome: HeartbeatOutcome): PlainAnswer {
+  const [status, body] = ANSWERS[outcome.status];
+  if (outcome.status !== 'limited') return { status, body };
+  return { status, body, headers: { 'retry-after': String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))) } };
+}
+
+/** Kuma's `msg` is free text from a script; what is stored of it is bounded. */
+const MAX_MESSAGE = 1000;
+
+/** The token of a path `/api/push/<token>`, decoded; one that does not decode is looked up as it came (and not found). */
+function pathToken(rest: string): string {
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return rest;
+  }
+}
+
+/**
+ * What Uptime Kuma's push URL says beside its token. As in Kuma, any `status` but `up` (the default) reports a
+ * failure, `msg` is its message and `ping` the latency in milliseconds.
+ */
+function kumaReport(query: URLSearchParams): PushReport {
+  const ping = Number.parseFloat(query.get('ping') ?? '');
+  return {
+    down: (query.get('status') ?? 'up') !== 'up',
+    message: query.get('msg')?.slice(0, MAX_MESSAGE) || undefined,
+    latencyMs: Number.isFinite(ping) && ping >= 0 ? ping : undefined,
+  };
 }
 
 /**
@@ -36,11 +68,18 @@ export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; 
         'push token in the query string (?token=) is deprecated, as it ends up in proxy and access logs; send "Authorization: Bearer <token>" instead',
       );
     }
-    const outcome = deps.heartbeat.beat(token, resolveClientIp(req, deps.config.trustedProxies));
-    const [status, body] = ANSWERS[outcome.status];
-    if (outcome.status !== 'limited') return { status, body };
-    return { status, body, headers: { 'retry-after': String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))) } };
+    return answerOf(deps.heartbeat.beat(token, resolveClientIp(req, deps.config.trustedProxies)));
   }
 
-  return [{ path: '/api/push', methods: ['GET', 'POST'], answer: handlePush }];
+  /** `/api/push/<token>?status=up|down&msg=...&ping=...`: Uptime Kuma's push URL, so jobs migrated from Kuma need no edit. */
+  function handleKumaPush({ req, query, rest }: PlainRequest): PlainAnswer {
+    // `/api/push/` names no monitor: not found, as in Kuma (a missing token is the bearer route's answer).
+    if (!rest) return answerOf({ status: 'invalid' });
+    return answerOf(deps.heartbeat.beat(pathToken(rest), resolveClientIp(req, deps.config.trustedProxies), kumaReport(query)));
+  }
+
+  return [
+    { path: '/api/push', methods: ['GET', 'POST'], answer: handlePush },
+    { path: '/api/push/', prefix: true, methods: ['GET', 'POST'], answer: handleKumaPush },
+  ];
 }

@@ -1,7 +1,7 @@
 import { RateLimiter } from '../auth/rate-limit.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { EngineApi } from '../engine/types.ts';
+import type { EngineApi, PushReport } from '../engine/types.ts';
 
 /** Failed push attempts (no token or an unknown one) allowed per client IP and minute. */
 export const FAILED_PUSH_ATTEMPTS_PER_MINUTE = 60;
@@ -9,7 +9,8 @@ export const FAILED_PUSH_ATTEMPTS_PER_MINUTE = 60;
 export type HeartbeatOutcome = { status: 'ok'; siteId: number } | { status: 'missing' } | { status: 'invalid' } | { status: 'limited'; retryAfterMs: number };
 
 export interface HeartbeatService {
-  beat(token: string | null | undefined, clientIp: string): HeartbeatOutcome;
+  /** `report` carries what Uptime Kuma's push URL may say: a failure, its message, a latency. */
+  beat(token: string | null | undefined, clientIp: string, report?: PushReport): HeartbeatOutcome;
 }
 
 /**
@@ -31,7 +32,7 @@ export function createHeartbeatService(deps: { engine: EngineApi; config: Config
   }
 
   return {
-    beat(rawToken, clientIp) {
+    beat(rawToken, clientIp, report) {
       const token = rawToken?.trim();
       if (!token) return failed(clientIp, { status: 'missing' });
 
@@ -39,7 +40,7 @@ export function createHeartbeatService(deps: { engine: EngineApi; config: Config
       const wait = perToken?.retryAfterMs(token) ?? 0;
       if (wait > 0) return { status: 'limited', retryAfterMs: wait };
 
-      const result = engine.heartbeat(token);
+      const result = engine.heartbeat(token, report);
       if (result.ok) {
         perToken?.take(token);
         return { status: 'ok', siteId: result.siteId };

@@ -1,0 +1,107 @@
+import type { IncomingMessage } from 'node:http';
+import { RateLimiter } from '../auth/rate-limit.ts';
+import type { AuthService } from '../auth/sessions.ts';
+import { authenticate } from '../http/authenticate.ts';
+import { resolveClientIp } from '../http/client-ip.ts';
+import { jsonAnswer, textAnswer, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import { ValidationError } from '../services/errors.ts';
+import { exportBackup } from './export.ts';
+import { importBackup } from './import.ts';
+import { convertKuma, describeKumaImport } from './kuma.ts';
+
+/** Backups of a large fleet run to several MB: far past the 1 MiB of the other routes, still bounded. */
+export const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
+/** The Go original's limit on its backup and import routes, per client IP. */
+export const BACKUP_REQUESTS_PER_MINUTE = 10;
+
+export interface BackupRouteDeps {
+  auth: Pick<AuthService, 'resolveViewer'>;
+  deps: ServiceDeps;
+}
+
+/** 400 listing every problem, one per line: `sites[2] (ID 7, "web").URL: must be an absolute http:// or https:// URL`. */
+function refusal(err: ValidationError, what: string): PlainAnswer {
+  return textAnswer(400, [`Invalid ${what}:`, ...err.issues.map((i) => `${i.field}: ${i.message}`)].join('\n'));
+}
+
+function parseJson(body: Buffer): { json: unknown; refused?: undefined } | { refused: PlainAnswer } {
+  try {
+    return { json: JSON.parse(body.toString('utf8')) as unknown };
+  } catch (err) {
+    return { refused: textAnswer(400, `Invalid JSON: ${(err as Error).message}`) };
+  }
+}
+
+/**
+ * `GET /api/backup/export`, `POST /api/backup/import` and `POST /api/import/kuma`, for ADMIN sessions and tokens that
+ * are not read-only, limited per client IP as in the Go original. Over HTTP users are exported (name and role) but
+ * never imported, as in Go: accounts are managed with the CLI.
+ */
+export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
+  const limiter = new RateLimiter({ perMinute: BACKUP_REQUESTS_PER_MINUTE, clock: deps.clock });
+
+  /** The answer that refuses the request, if one does: over the limit, not signed in, or not an administrator. */
+  async function refuse(req: IncomingMessage): Promise<PlainAnswer | undefined> {
+    const ip = resolveClientIp(req, deps.config.trustedProxies);
+    if (!limiter.take(ip)) {
+      return textAnswer(429, 'Too Many Requests', { 'retry-after': String(Math.max(1, Math.ceil(limiter.retryAfterMs(ip) / 1000))) });
+    }
+    return (await authenticate(req, auth, 'admin')).refused;
+  }
+
+  /** Runs an import, answering 400 for a backup that does not pass (nothing was changed then). */
+  async function importing(what: string, run: () => Promise<string>): Promise<PlainAnswer> {
+    try {
+      return textAnswer(200, await run());
+    } catch (err) {
+      if (err instanceof ValidationError) return refusal(err, what);
+      throw err;
+    }
+  }
+
+  return [
+    {
+      path: '/api/backup/export',
+      methods: ['GET'],
+      async answer({ req, query }) {
+        const refused = await refuse(req);
+        if (refused) return refused;
+        const backup = await exportBackup(deps, { redactSecrets: query.get('redact_secrets') !== 'false', includeUsers: true });
+        const day = deps.clock.now().toISOString().slice(0, 10);
+        return jsonAnswer(200, backup, { 'content-disposition': `attachment; filename="uptop-backup-${day}.json"` });
+      },
+    },
+    {
+      path: '/api/backup/import',
+      methods: ['POST'],
+      bodyLimit: IMPORT_BODY_LIMIT,
+      async answer({ req, body }) {
+        const refused = await refuse(req);
+        if (refused) return refused;
+        const parsed = parseJson(body);
+        if (parsed.refused) return parsed.refused;
+        return importing('backup', async () => {
+          const summary = await importBackup(deps, parsed.json, { includeUsers: false });
+          return `Import Successful (users excluded — manage via CLI): ${summary.sites} sites, ${summary.alerts} alerts, ${summary.maintenanceWindows} maintenance windows`;
+        });
+      },
+    },
+    {
+      path: '/api/import/kuma',
+      methods: ['POST'],
+      bodyLimit: IMPORT_BODY_LIMIT,
+      async answer({ req, body }) {
+        const refused = await refuse(req);
+        if (refused) return refused;
+        const parsed = parseJson(body);
+        if (parsed.refused) return parsed.refused;
+        return importing('Kuma backup', async () => {
+          const { backup, summary } = convertKuma(parsed.json);
+          await importBackup(deps, backup, { includeUsers: false });
+          return describeKumaImport(summary);
+        });
+      },
+    },
+  ];
+}

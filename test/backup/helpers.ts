@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import type { TestApp } from '../helpers/app.ts';
+
+export interface Answer {
+  status: number;
+  text: string;
+  headers: Headers;
+}
+
+/** One request to a backup route; `token` becomes `Authorization: Bearer`, a non-string body is sent as JSON. */
+export async function call(t: TestApp, method: 'GET' | 'POST', path: string, opts: { token?: string | null; body?: unknown } = {}): Promise<Answer> {
+  const res = await fetch(`${t.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+  });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** The admin's export, parsed; `redact` false asks for the secrets. */
+export async function exportAs(t: TestApp, token: string, redact = true): Promise<any> {
+  const res = await call(t, 'GET', `/api/backup/export${redact ? '' : '?redact_secrets=false'}`, { token });
+  if (res.status !== 200) throw new Error(`export failed: ${res.status} ${res.text}`);
+  return JSON.parse(res.text);
+}
+
+export function readFixture(name: string): any {
+  return JSON.parse(fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
+}
+
+/** Every row an import replaces, as stored, to compare before and after a refused import. */
+export async function snapshot(t: TestApp): Promise<unknown> {
+  const db = t.app.deps.db;
+  const byId = { orderBy: { id: 'asc' } } as const;
+  return {
+    sites: await db.site.findMany(byId),
+    channels: await db.alertChannel.findMany(byId),
+    links: await db.siteAlertChannel.findMany({ orderBy: [{ siteId: 'asc' }, { alertChannelId: 'asc' }] }),
+    windows: await db.maintenanceWindow.findMany(byId),
+    checks: await db.check.findMany(byId),
+    stateChanges: await db.stateChange.findMany(byId),
+    runtime: await db.siteRuntimeState.findMany({ orderBy: { siteId: 'asc' } }),
+    health: await db.alertHealth.findMany({ orderBy: { alertChannelId: 'asc' } }),
+    users: await db.user.findMany(byId),
+  };
+}
