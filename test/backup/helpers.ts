@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Checker, CheckResult } from '../../src/engine/checks/types.ts';
 import type { TestApp } from '../helpers/app.ts';
 
 export interface Answer {
@@ -28,8 +29,23 @@ export function readFixture(name: string): any {
   return JSON.parse(fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
 }
 
-/** Every row an import replaces, as stored, to compare before and after a refused import. */
+/**
+ * Outbound checks without traffic: each site checked is noted in `checked`; a site whose name says "down" is DOWN
+ * (HTTP 500), every other UP. Imported sites name real hosts, which must not be contacted.
+ */
+export function stubChecks(checked: number[]): Checker {
+  return async (site): Promise<CheckResult> => {
+    checked.push(site.id);
+    return /down/.test(site.name)
+      ? { status: 'DOWN', statusCode: 500, latencyMs: 3, hasSsl: false, certExpiresAt: null, message: 'HTTP 500' }
+      : { status: 'UP', statusCode: 200, latencyMs: 1, hasSsl: false, certExpiresAt: null, message: '' };
+  };
+}
+
+/** Every row an import replaces, as stored once the engine and writer are idle, to compare before and after. */
 export async function snapshot(t: TestApp): Promise<unknown> {
+  await t.app.deps.engine.whenIdle();
+  await t.app.deps.writer.flush();
   const db = t.app.deps.db;
   const byId = { orderBy: { id: 'asc' } } as const;
   return {
