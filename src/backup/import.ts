@@ -38,7 +38,14 @@ async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' |
   const now = deps.clock.now();
   await wipe(tx);
   await tx.alertChannel.createMany({
-    data: plan.channels.map((c) => ({ id: c.id, name: c.name, provider: c.provider, settings: secretBox.seal(JSON.stringify(c.settings)), createdAt: now, updatedAt: now })),
+    data: plan.channels.map((c) => ({
+      id: c.id,
+      name: c.name,
+      provider: c.provider,
+      settings: secretBox.seal(JSON.stringify(c.settings)),
+      createdAt: now,
+      updatedAt: now,
+    })),
   });
   // Groups first: a child's parent must exist when the child is inserted.
   const ordered = [...plan.sites].sort((a, b) => Number(b.config.type === 'GROUP') - Number(a.config.type === 'GROUP'));

@@ -77,7 +77,7 @@ const kumaMonitor = z.object({
 
 const kumaBackup = z.object(
   {
-    version: z.union([z.string(), z.number()]).transform(String),
+    version: z.union([z.string(), z.number()], { error: 'must be the Kuma version the export states, such as "1.23.16"' }).transform(String),
     notificationList: z.array(kumaNotification).nullish(),
     monitorList: z.array(kumaMonitor).nullish(),
   },
@@ -207,7 +207,13 @@ function convertNotifications(list: z.output<typeof kumaNotification>[], skipped
 export function convertKuma(json: unknown): { backup: Backup; summary: KumaSummary } {
   const parsed = kumaBackup.safeParse(json);
   if (!parsed.success) {
-    throw ValidationError.of(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'backup', message: issue.message })));
+    // `monitorList[3].interval`: the list index, then the key.
+    const field = (path: PropertyKey[]) =>
+      path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .slice(1) || 'backup';
+    throw ValidationError.of(parsed.error.issues.map((issue) => ({ field: field(issue.path), message: issue.message })));
   }
   const { version, notificationList, monitorList } = parsed.data;
   const skipped: string[] = [];
