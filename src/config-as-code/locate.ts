@@ -20,19 +20,21 @@ export class SourceMap {
   }
 
   /**
-   * The line of the value at `path`; with `key`, of that key in the mapping at `path` (an unknown field). A path that
-   * is not in the file (a missing field) gets the line of its nearest ancestor, the object that lacks it.
+   * The line of the value at `path`; with `key`, of that key in the mapping at `path` (an unknown field). A value in
+   * a mapping is found at its key, so a nested mapping is placed at its name, not at its first entry. A path that is
+   * not in the file (a missing field) gets the line of its nearest ancestor, the object that lacks it.
    */
   lineOf(path: readonly PathItem[], key?: string): number | null {
-    if (key !== undefined) {
-      const map = this.nodeAt(path);
-      if (isMap(map)) {
-        const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    const full = key === undefined ? path : [...path, key];
+    for (let n = full.length; n >= 0; n--) {
+      const last = full[n - 1];
+      const parent = n > 0 ? this.nodeAt(full.slice(0, n - 1)) : undefined;
+      if (typeof last === 'string' && isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last);
         if (isNode(pair?.key) && pair.key.range) return this.lineAt(pair.key.range[0]);
+        continue;
       }
-    }
-    for (let n = path.length; n >= 0; n--) {
-      const node = this.nodeAt(path.slice(0, n));
+      const node = this.nodeAt(full.slice(0, n));
       if (isNode(node) && node.range) return this.lineAt(node.range[0]);
     }
     return null;
