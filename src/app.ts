@@ -23,6 +23,7 @@ import { createHttpServer, type HttpApp, type HttpTimeouts } from './http/server
 import { createLogger, type Logger } from './log.ts';
 import { AppMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { statusRoutes } from './status/routes.ts';
 import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
 import { createServices, type Services } from './services/index.ts';
 import { BatchWriter } from './writer/writer.ts';
@@ -124,6 +125,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...healthRoutes({ db, engine, logger }),
     ...backupRoutes({ auth: services.auth, deps: { ...base, secretBox } }),
     ...metricsRoutes({ metrics, auth: services.auth, config }),
+    ...statusRoutes({ config, db, engine, clock }),
   ];
   const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes, timeouts: overrides.httpTimeouts });
   metrics.attach({ engine, writer, pubsub, http });
