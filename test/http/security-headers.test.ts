@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import pino from 'pino';
+import { chromium } from 'playwright-core';
+import { onTestFinished } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY } from '../../src/http/security-headers.ts';
+import { freshDbFile } from '../helpers/db.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { createCertificate } from '../helpers/targets.ts';
+
+const EXPECTED = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+};
+
+function securityHeaders(headers: Headers | Record<string, string | string[] | undefined>): Record<string, string | null> {
+  const get = (name: string) => (headers instanceof Headers ? headers.get(name) : ((headers[name] as string | undefined) ?? null));
+  return Object.fromEntries([...Object.keys(EXPECTED), 'strict-transport-security'].map((name) => [name, get(name)]));
+}
+
+describe('security headers', () => {
+  it('are on every answer over HTTP, without HSTS: GraphQL, GraphiQL, plain routes and errors', async ({ app: t, site }) => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const answers: [string, Response][] = [
+      ['graphql', await post(JSON.stringify({ query: '{ __typename }' }))],
+      ['graphiql', await fetch(t.graphqlUrl, { headers: { accept: 'text/html' } })],
+      ['healthz', await fetch(`${t.url}/healthz`)],
+      ['push', await fetch(`${t.url}/api/push`, { headers: { authorization: `Bearer ${site.pushToken}` } })],
+      ['metrics 401', await fetch(`${t.url}/metrics`)],
+      ['404', await fetch(`${t.url}/no/such/page`)],
+      ['405', await fetch(`${t.url}/healthz`, { method: 'POST' })],
+      ['403 origin', await post('{}', { origin: 'https://evil.example' })],
+      ['413', await post('x'.repeat(t.config.graphql.bodyLimitBytes + 1))],
+    ];
+    expect(answers.map(([name, res]) => [name, res.status])).toEqual([
+      ['graphql', 200],
+      ['graphiql', 200],
+      ['healthz', 200],
+      ['push', 200],
+      ['metrics 401', 401],
+      ['404', 404],
+      ['405', 405],
+      ['403 origin', 403],
+      ['413', 413],
+    ]);
+    for (const [name, res] of answers) expect(securityHeaders(res.headers), name).toEqual({ ...EXPECTED, 'strict-transport-security': null });
+  });
+
+  it('add HSTS over TLS', async () => {
+    const db = freshDbFile();
+    const cert = await createCertificate(30);
+    fs.writeFileSync(path.join(db.dir, 'cert.pem'), cert.cert);
+    fs.writeFileSync(path.join(db.dir, 'key.pem'), cert.key);
+    const config = loadConfig({
+      DATABASE_URL: db.url,
+      UPTOP_HTTP_HOST: '127.0.0.1',
+      UPTOP_HTTP_PORT: '0',
+      UPTOP_TLS_CERT: path.join(db.dir, 'cert.pem'),
+      UPTOP_TLS_KEY: path.join(db.dir, 'key.pem'),
+    });
+    const app = await createApp(config, { logger: pino({ level: 'silent' }) });
+    onTestFinished(() => app.stop());
+    const { port } = await app.start();
+    const get = (requestPath: string) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+        const req = https.request({ host: '127.0.0.1', port, path: requestPath, ca: cert.cert }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const requestPath of ['/healthz', '/graphql?query=%7B__typename%7D', '/nowhere']) {
+      const res = await get(requestPath);
+      expect(securityHeaders(res.headers), requestPath).toEqual({ ...EXPECTED, 'strict-transport-security': STRICT_TRANSPORT_SECURITY });
+    }
+  });
+
+  it('let GraphiQL run in Chromium without a single CSP violation', async ({ app: t }) => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    onTestFinished(() => browser.close());
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        (window as unknown as { reportViolation(v: string): void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+    const response = await page.goto(`${t.graphqlUrl}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(response?.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    await page.locator('.graphiql-execute-button').click();
+    await expect.poll(() => page.locator('.result-window').textContent(), { timeout: 15_000 }).toMatch(/"__typename":\s*"Query"/);
+    expect(violations).toEqual([]);
+  });
+});
