@@ -1,10 +1,13 @@
 import { ConfigError } from '../config.ts';
+import { ConfigFileError } from '../config-as-code/index.ts';
 import { AppError, ValidationError } from '../services/errors.ts';
 import { CliError, UsageError } from './errors.ts';
 
 /** One line for stderr: what failed and, for a bad input, which field. */
 export function describeFailure(err: unknown): string {
   if (err instanceof ConfigError) return `invalid configuration: ${err.issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`;
+  // Its messages name the file, line and field already: `uptop.yaml:14: monitors[2].interval: ...`.
+  if (err instanceof ConfigFileError) return err.issues.map((i) => i.message).join('; ');
   if (err instanceof ValidationError) return err.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
   if (err instanceof AppError || err instanceof CliError || err instanceof UsageError) return err.message;
   if (err instanceof Error) return err.message.split('\n').find((line) => line.trim() !== '') ?? err.name;

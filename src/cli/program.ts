@@ -84,6 +84,25 @@ export function buildProgram(io: CliIo): Command {
     .action((username: string, options: { name: string; write: boolean }) => inContext(async (ctx) => (await users()).createToken(ctx, io, username, options)));
 
   program
+    .command('apply')
+    .description('make the database match a config file (uptop.yaml: alerts, monitors, maintenance windows)')
+    .requiredOption('-f, --file <file>', 'the YAML or JSON file')
+    .option('--dry-run', 'print the plan and change nothing', false)
+    .option('--prune', 'delete the alerts, monitors and maintenance windows the file does not name', false)
+    .action((options: { file: string; dryRun: boolean; prune: boolean }) =>
+      inContext(async (ctx) => (await import('./config-as-code.ts')).applyCommand(ctx, io, options)),
+    );
+
+  program
+    .command('export')
+    .description('print the database as a config file that apply takes back unchanged (it holds alert secrets)')
+    .addOption(new Option('--format <format>', 'yaml or json').choices(['yaml', 'json']).default('yaml'))
+    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
+    .action((options: { format: 'yaml' | 'json'; output?: string }) =>
+      inContext(async (ctx) => (await import('./config-as-code.ts')).exportCommand(ctx, io, options)),
+    );
+
+  program
     .command('import')
     .description("replace monitors, alert channels and maintenance windows with a backup's (the Go original's JSON) or an Uptime Kuma export's")
     .argument('[file]', 'a backup taken with GET /api/backup/export (or the Go uptop)')

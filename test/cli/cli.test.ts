@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { listMigrations } from '../../src/db/migrate.ts';
+import { tempDir, uptop } from './uptop.ts';
+
+const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; bin: Record<string, string> };
+
+describe('uptop: help, version, usage and failures', () => {
+  it('--help lists every command; package.json names the binary', async () => {
+    expect(pkg.bin).toEqual({ uptop: 'bin/uptop.js' });
+    const run = await uptop(['--help'], {});
+    expect(run.code).toBe(0);
+    const commands = [...run.stdout.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
+    expect(commands).toEqual(['serve', 'migrate', 'user', 'token', 'apply', 'export', 'import', 'version', 'help']);
+  });
+
+  it('version, --version and -v print the version of package.json', async () => {
+    const runs = await Promise.all([uptop(['version'], {}), uptop(['--version'], {}), uptop(['-v'], {})]);
+    expect(runs.map((r) => [r.code, r.stdout])).toEqual(Array(3).fill([0, `${pkg.version}\n`]));
+  });
+
+  it('exits 2 with one line on stderr for an unknown command, a missing argument, a bad option value or an unclear import', async () => {
+    const runs = await Promise.all([
+      uptop(['frobnicate'], {}),
+      uptop(['user', 'add'], {}),
+      uptop(['user', 'add', 'zoe', '--role', 'owner', '--password', 'long-enough'], {}),
+      uptop(['import'], {}),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2]);
+    expect(runs.map((r) => r.stderr)).toEqual([
+      "error: unknown command 'frobnicate'\n",
+      "error: missing required argument 'username'\n",
+      "error: option '--role <role>' argument 'owner' is invalid. expected admin, editor or viewer\n",
+      'uptop: give either a backup file or --kuma <file>, not both\n',
+    ]);
+  });
+
+  it('migrate creates the database owner-only with every migration; a second run has nothing to apply', async () => {
+    const file = path.join(tempDir(), 'data', 'uptop.db');
+    const env = { DATABASE_URL: `file:${file}` };
+    const first = await uptop(['migrate'], env);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toContain(`applied ${listMigrations().length} migration(s) to ${file}`);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const db = new Database(file, { readonly: true });
+    const applied = db.prepare('SELECT migration_name AS name FROM _prisma_migrations ORDER BY name').all() as { name: string }[];
+    db.close();
+    expect(applied.map((m) => m.name)).toEqual(listMigrations().map((m) => m.name));
+    expect(await uptop(['migrate'], env)).toEqual({ code: 0, stdout: `${file} is up to date\n`, stderr: '' });
+  });
+
+  it('exits 1 with one line on stderr when the command fails: an unknown user, a bad configuration', async () => {
+    const env = { DATABASE_URL: `file:${path.join(tempDir(), 'uptop.db')}` };
+    const [unknown, badConfig] = await Promise.all([uptop(['user', 'delete', 'nobody'], env), uptop(['user', 'list'], { ...env, UPTOP_HTTP_PORT: 'eighty' })]);
+    expect(unknown).toEqual({ code: 1, stdout: '', stderr: 'uptop: no user named "nobody"\n' });
+    expect(badConfig).toEqual({ code: 1, stdout: '', stderr: 'uptop: invalid configuration: UPTOP_HTTP_PORT: expected a whole number from 0 to 65535\n' });
+  });
+});
