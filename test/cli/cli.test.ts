@@ -7,7 +7,8 @@ import { tempDir, uptop } from './uptop.ts';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; bin: Record<string, string> };
 
-describe('uptop: help, version, usage and failures', () => {
+// Each spawn of the CLI loads TypeScript through tsx: seconds on a busy machine.
+describe('uptop: help, version, usage and failures', { timeout: 60_000 }, () => {
   it('--help lists every command; package.json names the binary', async () => {
     expect(pkg.bin).toEqual({ uptop: 'bin/uptop.js' });
     const run = await uptop(['--help'], {});
