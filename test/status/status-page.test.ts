@@ -1,25 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { FakeClock } from '../../src/clock.ts';
 import { RECENT_RESULTS } from '../../src/engine/recent-results.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { addSite, addWindow, checkByUrl, STATUS_ENV } from './support.ts';
 
-/** Debian's chromium, launched as test/e2e/graphiql.test.ts does. */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const OUTPUT = path.resolve(import.meta.dirname, '../../test-output');
 const TOKEN = 'c3'.repeat(16);
 /** Seconds between checks: short, so a full strip takes little fake time (the test's time goes by fake timers fired). */
@@ -76,7 +65,7 @@ describe('/status in a browser', () => {
 
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     fs.mkdirSync(OUTPUT, { recursive: true });
   });
   afterAll(async () => {
