@@ -45,20 +45,18 @@ export const GO_ZERO_DEFAULTS: Partial<Record<SiteKey, unknown>> = { expiry_thre
 /** The file's key for a site field, for messages about it. */
 export const FILE_KEY_OF: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(SITE_KEYS).map(([file, field]) => [field, file]));
 
+const requiredText = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') });
+
 /** `http`, `discord`, `maintenance`: the enum in lower case, as the Go original writes it (upper case is accepted too). */
 function lowerEnum<T extends string>(values: Record<string, T>) {
   const names = Object.values(values);
-  return z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).transform((s, ctx) => {
+  return requiredText.transform((s, ctx) => {
     const upper = s.trim().toUpperCase();
     if ((names as string[]).includes(upper)) return upper as T;
     ctx.addIssue({ code: 'custom', message: `must be one of ${names.map((n) => n.toLowerCase()).join(', ')}` });
     return z.NEVER;
   });
 }
-
-export const toFileName = (value: string) => value.toLowerCase();
-
-const requiredText = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') });
 
 /** `key:` with nothing after it is YAML's null; in a config file it means "not set", as leaving the key out does. */
 function withoutNulls(value: unknown): unknown {
