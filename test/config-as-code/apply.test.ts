@@ -1,4 +1,6 @@
 import { parse as parseYaml } from 'yaml';
+import fs from 'node:fs';
+import { ConflictError } from '../../src/services/errors.ts';
 import { applyConfig, ConfigFileError, exportConfig, formatPlan, parseConfigFile, planConfig } from '../../src/config-as-code/index.ts';
 import type { Db } from '../../src/db/client.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -255,6 +257,24 @@ monitors:
     const row = await t.app.deps.db.site.findUniqueOrThrow({ where: { id: site.id } });
     expect(row).toMatchObject({ interval: 3600, pushToken: site.pushToken });
     expect(t.app.deps.engine.getSite(site.id)?.interval).toBe(3600);
+  });
+  it('refuses a file that would leave a monitor it does not name inside a monitor that is no longer a group', async ({ app: t }) => {
+    await apply(t, 'monitors:\n  - name: g\n    type: group\n');
+    const group = await t.app.deps.db.site.findFirstOrThrow({ where: { name: 'g' } });
+    await t.app.deps.services.sites.create({ name: 'made in the UI', type: 'PUSH', parentId: group.id });
+    const before = await snapshot(t.app.deps.db);
+    const error = await apply(t, 'monitors:\n  - name: g\n    type: push\n').catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).message).toMatch(/"made in the UI" would be inside "g"/);
+    expect(await snapshot(t.app.deps.db)).toEqual(before);
+  });
+
+  it("applies the README's example and prints what the README shows", async ({ app: t }) => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Config as code'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const shown = /# make the database match the file\n((?:# .*\n)+)/.exec(section)![1]!.replace(/^# /gm, '');
+    expect(`${formatPlan(await apply(t, example))}\n`).toBe(shown);
   });
 });
 
