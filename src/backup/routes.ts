@@ -50,14 +50,28 @@ export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
     return (await authenticate(req, auth, 'admin')).refused;
   }
 
-  /** Runs an import, answering 400 for a backup that does not pass (nothing was changed then). */
-  async function importing(what: string, run: () => Promise<string>): Promise<PlainAnswer> {
-    try {
-      return textAnswer(200, await run());
-    } catch (err) {
-      if (err instanceof ValidationError) return refusal(err, what);
-      throw err;
-    }
+  /**
+   * A POST route that reads a JSON body and imports it with `run`, answering its text, or 400 when the body is not
+   * JSON or `run` refuses it (a ValidationError: nothing was changed then).
+   */
+  function importRoute(path: string, what: string, run: (json: unknown) => Promise<string>): PlainRoute {
+    return {
+      path,
+      methods: ['POST'],
+      bodyLimit: IMPORT_BODY_LIMIT,
+      async answer({ req, body }) {
+        const refused = await refuse(req);
+        if (refused) return refused;
+        const parsed = parseJson(body);
+        if (parsed.refused) return parsed.refused;
+        try {
+          return textAnswer(200, await run(parsed.json));
+        } catch (err) {
+          if (err instanceof ValidationError) return refusal(err, what);
+          throw err;
+        }
+      },
+    };
   }
 
   return [
@@ -72,36 +86,14 @@ export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
         return jsonAnswer(200, backup, { 'content-disposition': `attachment; filename="uptop-backup-${day}.json"` });
       },
     },
-    {
-      path: '/api/backup/import',
-      methods: ['POST'],
-      bodyLimit: IMPORT_BODY_LIMIT,
-      async answer({ req, body }) {
-        const refused = await refuse(req);
-        if (refused) return refused;
-        const parsed = parseJson(body);
-        if (parsed.refused) return parsed.refused;
-        return importing('backup', async () => {
-          const summary = await importBackup(deps, parsed.json, { includeUsers: false });
-          return `Import Successful (users excluded — manage via CLI): ${summary.sites} sites, ${summary.alerts} alerts, ${summary.maintenanceWindows} maintenance windows`;
-        });
-      },
-    },
-    {
-      path: '/api/import/kuma',
-      methods: ['POST'],
-      bodyLimit: IMPORT_BODY_LIMIT,
-      async answer({ req, body }) {
-        const refused = await refuse(req);
-        if (refused) return refused;
-        const parsed = parseJson(body);
-        if (parsed.refused) return parsed.refused;
-        return importing('Kuma backup', async () => {
-          const { backup, summary } = convertKuma(parsed.json);
-          await importBackup(deps, backup, { includeUsers: false });
-          return describeKumaImport(summary);
-        });
-      },
-    },
+    importRoute('/api/backup/import', 'backup', async (json) => {
+      const summary = await importBackup(deps, json, { includeUsers: false });
+      return `Import Successful (users excluded — manage via CLI): ${summary.sites} sites, ${summary.alerts} alerts, ${summary.maintenanceWindows} maintenance windows`;
+    }),
+    importRoute('/api/import/kuma', 'Kuma backup', async (json) => {
+      const { backup, summary } = convertKuma(json);
+      await importBackup(deps, backup, { includeUsers: false });
+      return describeKumaImport(summary);
+    }),
   ];
 }

@@ -1,6 +1,6 @@
 import { isEncrypted } from '../../src/alerts/crypto.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { call, exportAs, readFixture, stubChecks } from './helpers.ts';
+import { call, exportAs, readFixture, stored, stubChecks } from './helpers.ts';
 
 const KEY = 'a'.repeat(64);
 
@@ -11,11 +11,9 @@ describe('a backup taken from the Go uptop', () => {
     const res = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: readFixture('go-backup.json') });
     expect(res).toMatchObject({ status: 200, text: 'Import Successful (users excluded — manage via CLI): 7 sites, 10 alerts, 3 maintenance windows' });
 
-    const { db, services } = t.app.deps;
-    const sites = await db.site.findMany({ orderBy: { id: 'asc' }, include: { alertChannels: { select: { alertChannelId: true } } } });
-    expect(sites.map((s) => s.id)).toEqual([1, 2, 3, 5, 7, 8, 9]);
-    const site = (id: number) => sites.find((s) => s.id === id)!;
-    const links = (id: number) => site(id).alertChannels.map((l) => l.alertChannelId);
+    const { db } = t.app.deps;
+    const { ids, site, links, channels, settingsOf } = await stored(t);
+    expect(ids).toEqual([1, 2, 3, 5, 7, 8, 9]);
     expect(site(1)).toMatchObject({ name: 'Production', type: 'GROUP', parentId: null, description: 'all production services', url: null });
     expect(links(1)).toEqual([1]);
     expect(site(2)).toMatchObject({
@@ -61,9 +59,8 @@ describe('a backup taken from the Go uptop', () => {
     // Go's zero values take the Go original's defaults; a threshold of 0 is a real setting.
     expect(site(9)).toMatchObject({ timeout: 5, method: 'GET', acceptedCodes: '200-299', expiryThreshold: 0, dnsResolveType: null, hostname: null });
 
-    const channels = await db.alertChannel.findMany({ orderBy: { id: 'asc' } });
     expect(channels.every((c) => isEncrypted(c.settings))).toBe(true);
-    expect(channels.map((c) => [c.id, c.name, c.provider, services.alertChannels.settingsOf(c)])).toEqual([
+    expect(channels.map((c) => [c.id, c.name, c.provider, settingsOf(c)])).toEqual([
       [1, 'Ops Discord', 'DISCORD', { url: 'https://discord.com/api/webhooks/123/abc' }],
       [2, 'ntfy phone', 'NTFY', { url: 'https://ntfy.example.com', topic: 'uptop-alerts', priority: '4', username: 'ops', password: 'ntfy-secret' }],
       [

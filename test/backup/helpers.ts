@@ -60,3 +60,25 @@ export async function snapshot(t: TestApp): Promise<unknown> {
     users: await db.user.findMany(byId),
   };
 }
+
+/** The sites as stored, by id, with their channel ids in order; and every channel with its settings opened. */
+export async function stored(t: TestApp) {
+  const { db, services } = t.app.deps;
+  const sites = await db.site.findMany({ orderBy: { id: 'asc' }, include: { alertChannels: { select: { alertChannelId: true } } } });
+  const channels = await db.alertChannel.findMany({ orderBy: { id: 'asc' } });
+  const site = (id: number) => {
+    const found = sites.find((s) => s.id === id);
+    if (!found) throw new Error(`no site ${id}`);
+    return found;
+  };
+  return {
+    ids: sites.map((s) => s.id),
+    site,
+    links: (id: number) =>
+      site(id)
+        .alertChannels.map((l) => l.alertChannelId)
+        .sort((a, b) => a - b),
+    channels,
+    settingsOf: (channel: (typeof channels)[number]) => services.alertChannels.settingsOf(channel),
+  };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { call, readFixture, snapshot, stubChecks } from './helpers.ts';
+import { call, readFixture, snapshot, stored, stubChecks } from './helpers.ts';
 
 describe('POST /api/import/kuma', () => {
   it.override({ appOptions: { runCheck: stubChecks([]) } });
@@ -17,9 +17,8 @@ describe('POST /api/import/kuma', () => {
       ].join('\n'),
     );
 
-    const { db, services } = t.app.deps;
-    const channels = await db.alertChannel.findMany({ orderBy: { id: 'asc' } });
-    expect(channels.map((c) => [c.id, c.name, c.provider, services.alertChannels.settingsOf(c)])).toEqual([
+    const { ids, site, links, channels, settingsOf } = await stored(t);
+    expect(channels.map((c) => [c.id, c.name, c.provider, settingsOf(c)])).toEqual([
       [1, 'Discord ops', 'DISCORD', { url: 'https://discord.com/api/webhooks/111/kuma-discord-secret' }],
       [
         2,
@@ -40,13 +39,7 @@ describe('POST /api/import/kuma', () => {
       [7, 'Slack', 'SLACK', { url: 'https://hooks.slack.com/services/T0/B0/kuma-slack-secret' }],
     ]);
 
-    const sites = await db.site.findMany({ orderBy: { id: 'asc' }, include: { alertChannels: { select: { alertChannelId: true } } } });
-    const site = (id: number) => sites.find((s) => s.id === id)!;
-    const links = (id: number) =>
-      site(id)
-        .alertChannels.map((l) => l.alertChannelId)
-        .sort((a, b) => a - b);
-    expect(sites.map((s) => s.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(site(1)).toMatchObject({ name: 'Web stack', type: 'GROUP', parentId: null, paused: false });
     expect(links(1)).toEqual([1]);
     expect(site(2)).toMatchObject({
@@ -109,9 +102,8 @@ describe('POST /api/import/kuma', () => {
       ].join('\n'),
     );
 
-    const { db, services } = t.app.deps;
-    const channels = await db.alertChannel.findMany({ orderBy: { id: 'asc' } });
-    expect(channels.map((c) => [c.id, c.provider, services.alertChannels.settingsOf(c)])).toEqual([
+    const { ids, site, links, channels, settingsOf } = await stored(t);
+    expect(channels.map((c) => [c.id, c.provider, settingsOf(c)])).toEqual([
       [11, 'PAGERDUTY', { routing_key: 'kuma-pd-secret', severity: 'critical' }],
       [12, 'PUSHOVER', { token: 'kuma-po-app', user: 'kuma-po-user' }],
       [13, 'GOTIFY', { url: 'https://gotify.example.com', token: 'kuma-gotify-secret', priority: '8' }],
@@ -121,13 +113,7 @@ describe('POST /api/import/kuma', () => {
       [17, 'WEBHOOK', { url: 'https://hooks.example.com/kuma' }],
     ]);
 
-    const sites = await db.site.findMany({ orderBy: { id: 'asc' }, include: { alertChannels: { select: { alertChannelId: true } } } });
-    const site = (id: number) => sites.find((s) => s.id === id)!;
-    const links = (id: number) =>
-      site(id)
-        .alertChannels.map((l) => l.alertChannelId)
-        .sort((a, b) => a - b);
-    expect(sites.map((s) => s.id)).toEqual([21, 22, 23, 24, 25, 28]);
+    expect(ids).toEqual([21, 22, 23, 24, 25, 28]);
     expect(site(21)).toMatchObject({ type: 'GROUP', parentId: null });
     expect(links(21)).toEqual([11]);
     expect(site(22)).toMatchObject({ type: 'HTTP', method: 'HEAD', parentId: 21, maxRetries: 1, interval: 45, timeout: 21, renotifyMinutes: 3 });
