@@ -119,8 +119,10 @@ export class ChangeWatcher {
     // The value is compared as text first: nothing to parse on the usual poll, when nothing changed.
     if (raw === this.raw || this.stopped) return;
     const current = parseSignal(raw);
-    const fresh = current.changes.filter((c) => c.seq > this.seq);
-    const missed = current.seq < this.seq || (fresh[0]?.seq ?? current.seq + 1) !== this.seq + 1;
+    // A signal that went back (its row deleted or rewritten) starts over: all it holds is new, and some may be lost.
+    const reset = current.seq < this.seq;
+    const fresh = reset ? current.changes : current.changes.filter((c) => c.seq > this.seq);
+    const missed = reset || (fresh[0]?.seq ?? current.seq + 1) !== this.seq + 1;
     if (missed)
       this.options.logger.warn(
         { seen: this.seq, now: current.seq },
