@@ -203,7 +203,8 @@ export class Engine implements EngineApi {
         await this.fence.read((epoch) => this.load(epoch, true));
         if (!this.stopped && this.activeFlag) this.scheduleAll();
         this.addLog(`Monitors reloaded: ${this.sites.size} loaded`, null);
-        this.statusPublisher.markDirty();
+        // The windows were reloaded too: their boundaries are timed afresh, groups and counts follow them.
+        this.afterMaintenanceChange();
       }
     }
   }

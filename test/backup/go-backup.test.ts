@@ -112,7 +112,8 @@ describe('a backup taken from the Go uptop', () => {
     // Over HTTP the users are never replaced (Go forces them to nil): alice and bob are not created.
     expect((await db.user.findMany({ orderBy: { id: 'asc' } })).map((u) => u.username)).toEqual(['admin', 'editor', 'viewer']);
 
-    // The engine runs the new world at once: the Go push token answers.
+    // The engine runs the new world at once: the open-ended global window covers every site, the Go push token answers.
+    expect(t.app.deps.engine.isInMaintenance(9)).toBe(true);
     expect(t.app.deps.engine.getSite(3)?.pushToken).toBe('4f6c2d9e8a1b3c5d7e9f0a2b4c6d8e0f');
     const beat = await fetch(`${t.url}/api/push`, { headers: { authorization: 'Bearer 4f6c2d9e8a1b3c5d7e9f0a2b4c6d8e0f' } });
     expect(beat.status).toBe(200);
