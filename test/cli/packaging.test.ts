@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config.ts';
+import { parseDatabaseUrl } from '../../src/db/url.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+
+/*
+ * No Docker engine runs where these tests run, so the image is not built here: what can be checked without one is.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+
+interface Instruction {
+  name: string;
+  args: string;
+}
+
+/** The Dockerfile's instructions, continuation lines joined and comments dropped, grouped by stage. */
+function stages(text: string): Instruction[][] {
+  const lines = text.replace(/\\\n\s*/g, ' ').split('\n');
+  const result: Instruction[][] = [];
+  for (const line of lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+    const [, name = '', args = ''] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
+    if (name.toUpperCase() === 'FROM') result.push([]);
+    result.at(-1)!.push({ name: name.toUpperCase(), args });
+  }
+  return result;
+}
+
+const dockerfile = stages(read('Dockerfile'));
+const final = dockerfile.at(-1)!;
+const args = (name: string) => final.filter((i) => i.name === name).map((i) => i.args);
+
+/** Compose's `${NAME:?message}` and `${NAME:-default}`, filled as an operator following the comments would. */
+function interpolate(value: string, given: Record<string, string>): string {
+  return value.replace(
+    /\$\{(\w+)(?::([?-])([^}]*))?\}/g,
+    (_m, name: string, kind?: string, rest?: string) => given[name] ?? (kind === '-' ? (rest ?? '') : ''),
+  );
+}
+
+describe('packaging (static: the image is not built here)', () => {
+  it('builds on node:20-slim and runs as the unprivileged node user, with the database on the /data volume', () => {
+    expect(dockerfile.map((stage) => stage[0]!.args.split(' ')[0])).toEqual(['node:20-slim', 'node:20-slim']);
+    expect(args('USER')).toEqual(['node']);
+    expect(args('VOLUME')).toEqual(['/data']);
+    const env = args('ENV').join(' ');
+    expect(env).toContain('DATABASE_URL=file:/data/uptop.db');
+    expect(parseDatabaseUrl('file:/data/uptop.db').file).toBe('/data/uptop.db');
+    expect(args('EXPOSE')).toEqual([String(loadConfig({}).http.port)]);
+    expect(dockerfile[0]!.some((i) => i.name === 'RUN' && /npm ci --omit=dev/.test(i.args))).toBe(true);
+  });
+
+  it('its CMD runs the CLI file that exists, and .dockerignore keeps local databases and modules out', () => {
+    const [cmd] = args('CMD');
+    expect(JSON.parse(cmd!)).toEqual(['node', 'bin/uptop.js', 'serve']);
+    expect(fs.existsSync(path.join(ROOT, 'bin/uptop.js'))).toBe(true);
+    const ignored = read('.dockerignore').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'src/generated', 'data', '*.db', '.env']));
+  });
+
+  it('its HEALTHCHECK command, run as written, passes against a running server and fails without one', async ({ app: t }) => {
+    const [healthcheck] = args('HEALTHCHECK');
+    const command = JSON.parse(healthcheck!.slice(healthcheck!.indexOf('CMD ') + 4)) as string[];
+    expect(command[0]).toBe('node');
+    expect(command.join(' ')).toContain('/healthz');
+    const run = (port: number) =>
+      promisify(execFile)(process.execPath, command.slice(1), { env: { UPTOP_HTTP_PORT: String(port) } }).then(
+        () => 0,
+        (err: { code?: number }) => err.code,
+      );
+    expect(await run(t.port)).toBe(0);
+    await t.stop();
+    expect(await run(t.port)).toBe(1);
+  });
+
+  it('docker-compose.yml sets only variables uptop reads, and they make a valid configuration', () => {
+    const compose = parse(read('docker-compose.yml')) as { services: Record<string, { environment: Record<string, string>; volumes: string[] }> };
+    const service = compose.services.uptop!;
+    expect(service.volumes).toEqual(['uptop-data:/data']);
+    const known = new Set(read('src/config.ts').match(/\b(UPTOP_[A-Z0-9_]+|DATABASE_URL|LOG_LEVEL)\b/g));
+    const names = Object.keys(service.environment);
+    expect(names.filter((name) => !known.has(name))).toEqual([]);
+    const env = Object.fromEntries(names.map((name) => [name, interpolate(String(service.environment[name]), { UPTOP_ADMIN_PASSWORD: 'a-long-password' })]));
+    expect(loadConfig(env)).toMatchObject({ admin: { username: 'admin', password: 'a-long-password' }, status: { enabled: true } });
+  });
+});
