@@ -1,6 +1,7 @@
 import { ConfigError } from '../config.ts';
 import { ConfigFileError } from '../config-as-code/index.ts';
 import { AppError, ValidationError } from '../services/errors.ts';
+import { describeError } from '../writer/writer.ts';
 import { CliError, UsageError } from './errors.ts';
 
 /** One line for stderr: what failed and, for a bad input, which field. */
@@ -10,6 +11,6 @@ export function describeFailure(err: unknown): string {
   if (err instanceof ConfigFileError) return err.issues.map((i) => i.message).join('; ');
   if (err instanceof ValidationError) return err.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
   if (err instanceof AppError || err instanceof CliError || err instanceof UsageError) return err.message;
-  if (err instanceof Error) return err.message.split('\n').find((line) => line.trim() !== '') ?? err.name;
-  return String(err);
+  // Prisma puts its invocation banner first and the database's own message last.
+  return describeError(err);
 }

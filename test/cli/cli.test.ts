@@ -3,6 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { listMigrations } from '../../src/db/migrate.ts';
+import { freshDbFile } from '../helpers/db.ts';
+import { holdWriteLock } from '../db/hold-write-lock.ts';
 import { tempDir, uptop } from './uptop.ts';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; bin: Record<string, string> };
@@ -57,5 +59,18 @@ describe('uptop: help, version, usage and failures', { timeout: 60_000 }, () => 
     const [unknown, badConfig] = await Promise.all([uptop(['user', 'delete', 'nobody'], env), uptop(['user', 'list'], { ...env, UPTOP_HTTP_PORT: 'eighty' })]);
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: 'uptop: no user named "nobody"\n' });
     expect(badConfig).toEqual({ code: 1, stdout: '', stderr: 'uptop: invalid configuration: UPTOP_HTTP_PORT: expected a whole number from 0 to 65535\n' });
+  });
+
+  it('a command waits for another process that holds the write lock (the busy timeout), and fails at once without one', async () => {
+    const waits = freshDbFile('?busy_timeout=30000');
+    const holder = await holdWriteLock(waits.target.file, 3000);
+    const run = await uptop(['user', 'add', 'ann', '--password', 'ann-password'], { DATABASE_URL: waits.url });
+    expect(run).toMatchObject({ code: 0, stdout: 'created admin "ann" (id 1)\n' });
+    expect(await holder.exited).toBe(0);
+
+    const refuses = freshDbFile('?busy_timeout=0');
+    await holdWriteLock(refuses.target.file, 30_000);
+    const refused = await uptop(['user', 'add', 'ann', '--password', 'ann-password'], { DATABASE_URL: refuses.url });
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'uptop: Raw query failed. Code: `SQLITE_BUSY`. Message: `database is locked`\n' });
   });
 });
