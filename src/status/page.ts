@@ -88,12 +88,13 @@ function latency(ms: number | null): string {
   return ms === null ? '' : ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
+/**
+ * One bare element a result (`<i class="up"></i>`, 18 bytes): a page of 500 sites stays around half a megabyte,
+ * polled every 5 s. The strip as a whole says what it shows to a screen reader.
+ */
 function renderBars(results: readonly RecentResult[]): SafeHtml {
   const up = results.filter((r) => r.status === 'UP').length;
-  const bars = results.map((r) => {
-    const text = [GO_STATUS[r.status], latency(r.latencyMs), r.checkedAt.toISOString()].filter(Boolean).join(' · ');
-    return html`<span class="bar ${tone(GO_STATUS[r.status])}" title="${text}"></span>`;
-  });
+  const bars = results.map((r) => html`<i class="${tone(GO_STATUS[r.status])}"></i>`);
   const description = results.length ? `Last ${results.length} results: ${up} up, ${results.length - up} not up` : 'No results yet';
   return html`<div class="bars" role="img" aria-label="${description}">${bars}</div>`;
 }

@@ -97,10 +97,10 @@ describe('/status in a browser', () => {
     expect(await group.locator('> .site .pill').textContent()).toBe('DOWN');
 
     const site = (id: number) => page.locator(`[data-site-id="${id}"]`);
-    expect(await site(ids.API!).locator('.bar').count()).toBe(RECENT_RESULTS);
-    expect(await site(ids.API!).locator('.bar.up').count()).toBe(RECENT_RESULTS);
-    expect(await site(ids.Payments!).locator('.bar.down').count()).toBe(RECENT_RESULTS);
-    expect(await site(ids.Legacy!).locator('.bar').count()).toBe(0);
+    expect(await site(ids.API!).locator('.bars > i').count()).toBe(RECENT_RESULTS);
+    expect(await site(ids.API!).locator('.bars > i.up').count()).toBe(RECENT_RESULTS);
+    expect(await site(ids.Payments!).locator('.bars > i.down').count()).toBe(RECENT_RESULTS);
+    expect(await site(ids.Legacy!).locator('.bars > i').count()).toBe(0);
     expect(await site(ids.Legacy!).locator('.pill').textContent()).toBe('PAUSED');
     expect(await site(ids.Mail!).locator('.pill').textContent()).toBe('MAINT');
     expect(await site(ids.API!).locator('.uptime').textContent()).toBe('24 h 100%30 d 100%');
