@@ -10,7 +10,13 @@
  *    counted per delivery from the change's `changedAt` to its arrival at the subscriber, until every subscriber
  *    has every event; a delivery that never arrives is counted lost.
  *
- * Last line: `subscription p99 ms: <number>` (target < 250, and 0 lost).
+ * 3. Metrics scrape: a second app with 10,000 sites (8,000 push monitors that have beaten, 2,000 paused HTTP ones),
+ *    `GET /metrics` with a read-only API token, against a bare prom-client registry holding the same per-monitor
+ *    series (same names, labels and count, values set once) served by a bare node HTTP server in the same process.
+ *    The ratio is of the p50 latencies; `/healthz` on the app is printed beside them as the round trip's floor.
+ *
+ * `BENCH_ONLY=metrics` runs only the third. Last line: `subscription p99 ms: <number>` (target < 250, and 0 lost),
+ * then `metrics scrape p50 ratio: <number>`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +27,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createSchema, createYoga } from 'graphql-yoga';
+import { Counter, Gauge, Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -37,6 +44,10 @@ const MEASURE_MS = 8_000;
 /** Longest wait for the burst to reach everyone before the missing deliveries are counted lost. */
 const DELIVERY_TIMEOUT_MS = 30_000;
 const SYNC_REASON = 'bench-sync';
+const METRICS_SITES = 10_000;
+const METRICS_HTTP_SITES = 2_000;
+const SCRAPE_WARMUP = 3;
+const SCRAPES = 30;
 
 const SITES_QUERY = `{ sites(first: ${QUERY_SITES}) { edges { node { id name type url status displayStatus latencyMs statusCode lastCheckAt failureCount inMaintenance } } } }`;
 const SUBSCRIPTION = 'subscription { siteStatusChanged { site { id name } change { siteId from to reason changedAt } } }';
@@ -213,7 +224,119 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
   return body.data;
 }
 
+/** Sequential GETs of `url` (after a warm-up), each read to its end: p50 and p99 in ms, and the last body's size. */
+async function timeGets(url: string, headers: Record<string, string>): Promise<{ p50: number; p99: number; bytes: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < SCRAPE_WARMUP + SCRAPES; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers });
+    const body = await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+    if (i >= SCRAPE_WARMUP) times.push(performance.now() - t0);
+    bytes = body.byteLength;
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), bytes };
+}
+
+/** Section 3 (see the top): the cost of a scrape at 10,000 monitors against a bare prom-client registry. */
+async function metricsScrape(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-metrics-'));
+  const config = loadConfig({
+    DATABASE_URL: `file:${path.join(dir, 'uptop.db')}`,
+    UPTOP_HTTP_HOST: '127.0.0.1',
+    UPTOP_HTTP_PORT: '0',
+    UPTOP_ADMIN_USER: 'admin',
+    UPTOP_ADMIN_PASSWORD: 'bench-password',
+    LOG_LEVEL: 'warn',
+  });
+  const app = await createApp(config);
+  const bareRegistry = new Registry();
+  const bareServer = http.createServer((_req, res) => {
+    bareRegistry.metrics().then((text) => {
+      res.writeHead(200, { 'content-type': bareRegistry.contentType });
+      res.end(text);
+    });
+  });
+  try {
+    // Seeded before start, in one statement: the engine loads them as it would after a restart.
+    const pushTokens = Array.from({ length: METRICS_SITES - METRICS_HTTP_SITES }, (_, i) => i.toString(16).padStart(32, '0'));
+    await app.deps.writeDb.site.createMany({
+      data: [
+        ...pushTokens.map((pushToken, i) => ({ name: `cron job ${i}`, type: 'PUSH' as const, interval: 3600, pushToken })),
+        ...Array.from({ length: METRICS_HTTP_SITES }, (_, i) => ({
+          name: `service ${i}`,
+          type: 'HTTP' as const,
+          url: `http://127.0.0.1:1/${i}`,
+          paused: true,
+        })),
+      ],
+    });
+    const { port } = await app.start();
+    // One beat each, in chunks the writer's queue holds: a check row, a state change and a snapshot per beat.
+    for (let i = 0; i < pushTokens.length; i += 1000) {
+      for (const token of pushTokens.slice(i, i + 1000)) app.deps.engine.heartbeat(token);
+      await app.deps.writer.writesDrained();
+    }
+    const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
+    const login = await gql<{ login: { token: string } }>(
+      graphqlUrl,
+      'mutation($input: LoginInput!) { login(input: $input) { ... on LoginPayload { token } } }',
+      { input: { username: 'admin', password: 'bench-password' } },
+    );
+    const token = (
+      await gql<{ createApiToken: { token: string } }>(
+        graphqlUrl,
+        'mutation { createApiToken(input: { name: "prometheus", readOnly: true }) { ... on ApiTokenPayload { token } } }',
+        {},
+        login.login.token,
+      )
+    ).createApiToken.token;
+
+    // The baseline: the same per-monitor series in a bare registry, values set once.
+    const labelNames = ['id', 'name', 'type'];
+    const gauges = ['up', 'latency_seconds', 'check_timestamp_seconds', 'paused', 'maintenance'].map(
+      (name) => new Gauge({ name: `uptop_monitor_${name}`, help: name, labelNames, registers: [bareRegistry] }),
+    );
+    const statusCode = new Gauge({ name: 'uptop_monitor_status_code', help: 'status code', labelNames, registers: [bareRegistry] });
+    const counters = ['checks_total', 'checks_up_total'].map(
+      (name) => new Counter({ name: `uptop_monitor_${name}`, help: name, labelNames, registers: [bareRegistry] }),
+    );
+    const ids = app.deps.engine.siteIds().sort((a, b) => a - b);
+    for (const id of ids) {
+      const state = app.deps.engine.getState(id)!;
+      const labels = { id: String(id), name: state.name, type: state.type.toLowerCase() };
+      for (const gauge of gauges) gauge.set(labels, 1);
+      if (state.type === 'HTTP') statusCode.set(labels, 0);
+      for (const counter of counters) counter.inc(labels, state.type === 'PUSH' ? 1 : 0);
+    }
+    const bareUrl = `http://127.0.0.1:${await listen(bareServer)}/metrics`;
+
+    const auth = { authorization: `Bearer ${token}` };
+    const health = await timeGets(`http://127.0.0.1:${port}/healthz`, {});
+    const bare = await timeGets(bareUrl, {});
+    const scrape = await timeGets(`http://127.0.0.1:${port}/metrics`, auth);
+    const open = await timeGets(`http://127.0.0.1:${port}/metrics`, { ...auth, accept: 'application/openmetrics-text;version=1.0.0' });
+    const ms = (r: { p50: number; p99: number }) => `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`;
+    console.log(
+      `metrics: ${ids.length} sites (${METRICS_SITES - METRICS_HTTP_SITES} push monitors that beat, ${METRICS_HTTP_SITES} paused HTTP), ${SCRAPES} sequential scrapes each`,
+    );
+    console.log(`/healthz: ${ms(health)}`);
+    console.log(`bare prom-client registry, same per-monitor series: ${ms(bare)}, ${(bare.bytes / 1024).toFixed(0)} KiB`);
+    console.log(`uptop /metrics (Prometheus text): ${ms(scrape)}, ${(scrape.bytes / 1024).toFixed(0)} KiB`);
+    console.log(`uptop /metrics (OpenMetrics): ${ms(open)}`);
+    console.log(`metrics scrape p50 ratio (uptop / bare registry): ${(scrape.p50 / bare.p50).toFixed(2)}`);
+  } finally {
+    await app.stop();
+    bareServer.closeAllConnections();
+    await new Promise((r) => bareServer.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'metrics') return metricsScrape();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-api-'));
   const target = { failing: false };
   const targetServer = http.createServer((_req, res) => {
@@ -346,6 +469,7 @@ async function main(): Promise<void> {
     await new Promise((r) => targetServer.close(r));
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  await metricsScrape();
 }
 
 const role = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length);

@@ -93,7 +93,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   eventLog.persistTo(writer);
   const engine = new Engine({
     db,
-    writer,
+    writer: metrics.observeWrites(writer),
     pubsub,
     clock,
     config,
@@ -128,14 +128,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...statusRoutes({ config, db, engine, clock }),
   ];
   const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes, timeouts: overrides.httpTimeouts });
-  metrics.attach({ engine, writer, pubsub, http });
+  metrics.attach({ engine, writer, http });
 
   let stopping: Promise<void> | null = null;
   // Every stage runs even when an earlier one failed: buffered writes must reach the database whatever HTTP did.
   const stop = () =>
     runEach([
       () => http.close(),
-      () => metrics.stop(),
       () => changes.stop(),
       () => engine.stop(),
       () => writer.stop(),

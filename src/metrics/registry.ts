@@ -1,10 +1,9 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { SendOutcome } from '../alerts/dispatcher.ts';
-import type { AppPubSub } from '../engine/events.ts';
-import type { CheckRecord, EngineApi } from '../engine/types.ts';
+import type { EngineApi } from '../engine/types.ts';
 import type { AlertProvider } from '../generated/prisma/client.ts';
 import type { HttpApp } from '../http/server.ts';
-import type { Write, Writer } from '../writer/types.ts';
+import type { Tx, Write, Writer } from '../writer/types.ts';
 import { render, type ExpositionFormat } from './exposition.ts';
 import { MonitorMetrics } from './monitor-metrics.ts';
 import { UptopMetrics } from './uptop-metrics.ts';
@@ -13,21 +12,20 @@ import { UptopMetrics } from './uptop-metrics.ts';
 export interface MetricsSources {
   engine: EngineApi;
   writer: Pick<Writer, 'stats'>;
-  pubsub: AppPubSub;
   http: Pick<HttpApp, 'openSubscriptions' | 'openWsSubscriptions'>;
 }
 
 /**
  * One app's metrics in a registry of its own (tests run several apps in one process, so never prom-client's global
  * one): the per-monitor series, uptop's own, and prom-client's process and Node.js defaults. Made before the writer
- * and the engine, which report to `onBatch` and `onAlertSent`; `attach` then hands it the rest.
+ * and the engine, which report to `onBatch` and `onAlertSent`; the engine writes through `observeWrites(writer)`, and
+ * `attach` then hands it the rest.
  */
 export class AppMetrics {
   readonly registry = new Registry();
   private readonly monitors = new MonitorMetrics(this.registry);
   private readonly own: UptopMetrics;
   private sources: MetricsSources | null = null;
-  private checks: AsyncIterator<CheckRecord> | null = null;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -50,19 +48,32 @@ export class AppMetrics {
   /** The engine's alert observer (EngineOptions.onAlertSent). */
   readonly onAlertSent = (provider: AlertProvider, outcome: SendOutcome): void => this.own.alertSent(provider, outcome.ok);
 
-  /** Reads `sources` from now on and counts every result the engine publishes on `site:checkCompleted`. */
-  attach(sources: MetricsSources): void {
-    this.sources = sources;
-    const checks = sources.pubsub.subscribe('site:checkCompleted')[Symbol.asyncIterator]();
-    this.checks = checks;
-    void (async () => {
-      for (let next = await checks.next(); !next.done; next = await checks.next()) this.checkCompleted(sources.engine, next.value);
-    })();
+  /**
+   * The engine's writer, seeing each result as the engine hands its check row over (every result and accepted
+   * heartbeat is one, DESIGN "Writer"): counted at once, in the engine's own call, before the queue may drop it. Not a
+   * `site:checkCompleted` subscription: a pubsub subscriber holds at most 1,024 undelivered events, and a burst of
+   * results in one turn of the event loop (10,000 beats, a reconcile) would overflow it inside the engine's publish.
+   */
+  observeWrites(writer: Writer): Writer {
+    return {
+      enqueue: (write: Write) => {
+        if (write.kind === 'check') this.checkCompleted(write.siteId, write.up, write.latencyMs);
+        writer.enqueue(write);
+      },
+      submit: <T>(command: (tx: Tx) => Promise<T>) => writer.submit(command),
+      get stats() {
+        return writer.stats;
+      },
+      flush: () => writer.flush(),
+      writesDrained: () => writer.writesDrained(),
+      start: () => writer.start(),
+      stop: () => writer.stop(),
+    };
   }
 
-  /** Stops counting checks (app stop). */
-  async stop(): Promise<void> {
-    await this.checks?.return?.();
+  /** Reads `sources` from now on. */
+  attach(sources: MetricsSources): void {
+    this.sources = sources;
   }
 
   /** The whole registry in `format`, the per-monitor series first refreshed from the engine's memory. */
@@ -71,10 +82,9 @@ export class AppMetrics {
     return render(this.registry, format);
   }
 
-  private checkCompleted(engine: EngineApi, check: CheckRecord): void {
-    const state = engine.getState(check.siteId);
-    if (!state) return;
-    this.monitors.recordCheck(check.siteId, check.up);
-    this.own.checkCompleted(state.type, check.latencyMs);
+  private checkCompleted(siteId: number, up: boolean, latencyMs: number | null): void {
+    this.monitors.recordCheck(siteId, up);
+    const type = this.sources?.engine.getState(siteId)?.type;
+    if (type) this.own.checkCompleted(type, latencyMs);
   }
 }

@@ -193,6 +193,26 @@ describe('GET /metrics counters', () => {
   });
 });
 
+describe('GET /metrics counters under a burst', () => {
+  it.override({ appOptions: { env: { UPTOP_QUEUE_SIZE: '100' } } });
+
+  it('count every result of a burst in one turn of the event loop, even those whose rows the full writer queue dropped', async ({ app: t, viewer, site }) => {
+    const { engine, writer } = t.app.deps;
+    // 2,000 results before anything else runs: more than a pubsub subscriber holds (1,024), and than the queue (100).
+    for (let i = 0; i < 2000; i++) expect(engine.heartbeat(site.pushToken).ok).toBe(true);
+    await writer.flush();
+    const s = await scrape(t.url, { token: viewer.token });
+    const id = numericId(site.id);
+    expect(siteValue(s, 'uptop_monitor_checks_total', id)).toBe(2000);
+    expect(siteValue(s, 'uptop_monitor_checks_up_total', id)).toBe(2000);
+    const written = samples(s, 'uptop_writer_writes_total').find((row) => row.labels.kind === 'check')!.value;
+    const dropped = samples(s, 'uptop_writer_dropped_total').find((row) => row.labels.kind === 'check')!.value;
+    expect(dropped).toBeGreaterThan(0);
+    expect(written + dropped).toBe(2000);
+    expect(await t.app.deps.db.check.count({ where: { siteId: id } })).toBe(written);
+  });
+});
+
 describe('GET /metrics access', () => {
   const CREATE_TOKEN = /* GraphQL */ `
     mutation MetricsToken($input: CreateApiTokenInput!) {
