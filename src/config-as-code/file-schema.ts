@@ -97,20 +97,19 @@ export interface FileMonitor extends Partial<Record<SiteKey, unknown>> {
   alert?: string;
   alerts?: string[];
   auth?: FileAuth;
-  monitors?: FileMonitor[];
+  /** Checked one by one, as the file's own lists are. */
+  monitors?: unknown[];
 }
 
-const monitorSchema: z.ZodType<FileMonitor, unknown> = z.lazy(() =>
-  mapping({
-    name: requiredText,
-    type: lowerEnum(MonitorType),
-    ...siteValues,
-    alert: z.string().optional(),
-    alerts: list(z.string()).optional(),
-    auth: authSchema.optional(),
-    monitors: list(monitorSchema).optional(),
-  }),
-);
+const monitorSchema: z.ZodType<FileMonitor, unknown> = mapping({
+  name: requiredText,
+  type: lowerEnum(MonitorType),
+  ...siteValues,
+  alert: z.string().optional(),
+  alerts: list(z.string()).optional(),
+  auth: authSchema.optional(),
+  monitors: list(z.unknown()).optional(),
+});
 
 const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T02:00:00Z' }).transform((s) => new Date(s));
 
@@ -135,13 +134,19 @@ export const WINDOW_FILE_KEY_OF: Readonly<Record<string, string>> = {
   durationMinutes: 'duration_minutes',
 };
 
+/**
+ * The file's top level. Its lists are checked item by item (`ITEM_SCHEMAS`), so a mistake in one monitor does not
+ * hide the problems of the others.
+ */
 export const fileSchema = z.preprocess(
   (value) => value ?? {},
   mapping({
-    alerts: list(alertSchema).optional(),
-    monitors: list(monitorSchema).optional(),
-    maintenance: list(windowSchema).optional(),
+    alerts: list(z.unknown()).optional(),
+    monitors: list(z.unknown()).optional(),
+    maintenance: list(z.unknown()).optional(),
   }),
 );
 
-export type ConfigFile = z.output<typeof fileSchema>;
+export type FileAlert = z.output<typeof alertSchema>;
+
+export const ITEM_SCHEMAS = { alerts: alertSchema, monitors: monitorSchema, maintenance: windowSchema };

@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import type { AlertSettings } from '../alerts/types.ts';
 import { channelName, checkSettings } from '../services/alert-channels.ts';
 import { ValidationError } from '../services/errors.ts';
@@ -6,7 +7,18 @@ import { parseWindowFields } from '../services/maintenance.ts';
 import { checkSiteConfig, parseSiteFields, SITE_DEFAULTS, type SiteConfig } from '../services/site-config.ts';
 import { parseOrThrow } from '../services/validate.ts';
 import { ConfigFileError, formatIssue, type ConfigIssue } from './errors.ts';
-import { FILE_KEY_OF, fileSchema, GO_ZERO_DEFAULTS, SITE_KEYS, WINDOW_FILE_KEY_OF, type ConfigFile, type FileMonitor, type SiteKey } from './file-schema.ts';
+import {
+  FILE_KEY_OF,
+  fileSchema,
+  GO_ZERO_DEFAULTS,
+  ITEM_SCHEMAS,
+  SITE_KEYS,
+  WINDOW_FILE_KEY_OF,
+  type FileAlert,
+  type FileMonitor,
+  type FileWindow,
+  type SiteKey,
+} from './file-schema.ts';
 import { pathText, SourceMap, type PathItem } from './locate.ts';
 import type { ConfigAlert, ConfigMonitor, ConfigWindow, ParsedConfig } from './types.ts';
 
@@ -51,7 +63,11 @@ class Issues {
   }
 
   throwIfAny(): void {
-    if (!this.found.length) return;
+    if (this.found.length) this.fail();
+  }
+
+  /** Throws the problems found, which must not be none. */
+  fail(): never {
     // In file order, problems without a place last; sort is stable, so each line keeps its problems' order.
     const ordered = [...this.found].sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
     throw new ConfigFileError(this.fileName, ordered);
@@ -123,11 +139,31 @@ function checkUnique(kind: string, name: string, path: PathItem[], seen: Map<str
   else seen.set(name, path);
 }
 
-function parseAlerts(file: ConfigFile, issues: Issues, maxBytes: number): ConfigAlert[] {
+/** The structure of one part of the file (keys, shapes, enum names); its problems are added at their paths. */
+function checkShape<S extends z.ZodType>(schema: S, value: unknown, base: PathItem[], issues: Issues): z.output<S> | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const path = [...base, ...issue.path.filter((p): p is PathItem => typeof p !== 'symbol')];
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) issues.add(path, 'unknown field', key);
+    else issues.add(path, issue.message);
+  }
+  return undefined;
+}
+
+/** The name an item gives itself even when its shape is wrong, so references to it are not reported as well. */
+function nameOf(item: unknown, key = 'name'): string | undefined {
+  const name = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : undefined;
+  return typeof name === 'string' ? name.trim() : undefined;
+}
+
+function parseAlerts(items: unknown[], issues: Issues, maxBytes: number): ConfigAlert[] {
   const seen = new Map<string, PathItem[]>();
   const alerts: ConfigAlert[] = [];
-  for (const [i, alert] of (file.alerts ?? []).entries()) {
+  for (const [i, item] of items.entries()) {
     const path: PathItem[] = ['alerts', i];
+    const alert: FileAlert | undefined = checkShape(ITEM_SCHEMAS.alerts, item, path, issues);
+    if (!alert) continue;
     const name = issues.collect(
       () => parseOrThrow(channelName, alert.name, 'name'),
       () => [...path, 'name'],
@@ -143,19 +179,25 @@ function parseAlerts(file: ConfigFile, issues: Issues, maxBytes: number): Config
 }
 
 /** The monitors of the tree, groups before their children, and every name the file gives a monitor. */
-function parseMonitors(list: FileMonitor[] | undefined, alertNames: ReadonlySet<string>, issues: Issues): [ConfigMonitor[], ReadonlySet<string>] {
+function parseMonitors(list: unknown[], alertNames: ReadonlySet<string>, issues: Issues): [ConfigMonitor[], ReadonlySet<string>] {
   const seen = new Map<string, PathItem[]>();
+  const named = new Set<string>();
   const monitors: ConfigMonitor[] = [];
-  const walk = (items: FileMonitor[], base: PathItem[], group: string | null) => {
-    for (const [i, monitor] of items.entries()) {
+  const walk = (items: unknown[], base: PathItem[], group: string | null) => {
+    for (const [i, item] of items.entries()) {
       const path = [...base, i];
+      const monitor: FileMonitor | undefined = checkShape(ITEM_SCHEMAS.monitors, item, path, issues);
+      const rawName = nameOf(item);
+      if (rawName !== undefined) named.add(rawName);
+      if (!monitor) continue;
       const config = monitorConfig(monitor, path, group !== null, issues);
       const name = config?.name ?? monitor.name.trim();
       checkUnique('monitor', name, path, seen, issues);
       if (monitor.monitors?.length && monitor.type !== 'GROUP') issues.add(path, 'only a group can contain monitors', 'monitors');
+      // Names are trimmed as the alerts' own are; `alert: ""` is the Go original's zero value, no channel.
       const references: [string, PathItem[]][] = [
-        ...(monitor.alert === undefined ? [] : [[monitor.alert, [...path, 'alert']] as [string, PathItem[]]]),
-        ...(monitor.alerts ?? []).map((alert, j): [string, PathItem[]] => [alert, [...path, 'alerts', j]]),
+        ...(monitor.alert?.trim() ? [[monitor.alert.trim(), [...path, 'alert']] as [string, PathItem[]]] : []),
+        ...(monitor.alerts ?? []).map((alert, j): [string, PathItem[]] => [alert.trim(), [...path, 'alerts', j]]),
       ];
       for (const [alert, at] of references) {
         if (!alertNames.has(alert)) issues.add(at, `no alert named "${alert}" in this file`);
@@ -164,8 +206,8 @@ function parseMonitors(list: FileMonitor[] | undefined, alertNames: ReadonlySet<
       if (monitor.monitors) walk(monitor.monitors, [...path, 'monitors'], name);
     }
   };
-  walk(list ?? [], ['monitors'], null);
-  return [monitors, new Set(seen.keys())];
+  walk(list, ['monitors'], null);
+  return [monitors, named];
 }
 
 /**
@@ -174,12 +216,15 @@ function parseMonitors(list: FileMonitor[] | undefined, alertNames: ReadonlySet<
  */
 const UNKNOWN_START = new Date(-8.64e15);
 
-function parseWindows(file: ConfigFile, monitorNames: ReadonlySet<string>, issues: Issues): ConfigWindow[] {
+function parseWindows(items: unknown[], monitorNames: ReadonlySet<string>, issues: Issues): ConfigWindow[] {
   const seen = new Map<string, PathItem[]>();
   const windows: ConfigWindow[] = [];
-  for (const [i, w] of (file.maintenance ?? []).entries()) {
+  for (const [i, item] of items.entries()) {
     const path: PathItem[] = ['maintenance', i];
-    if (w.monitor !== undefined && !monitorNames.has(w.monitor)) issues.add([...path, 'monitor'], `no monitor named "${w.monitor}" in this file`);
+    const w: FileWindow | undefined = checkShape(ITEM_SCHEMAS.maintenance, item, path, issues);
+    if (!w) continue;
+    const monitor = w.monitor?.trim() || null;
+    if (monitor !== null && !monitorNames.has(monitor)) issues.add([...path, 'monitor'], `no monitor named "${monitor}" in this file`);
     const input = {
       title: w.title,
       description: w.description,
@@ -197,7 +242,7 @@ function parseWindows(file: ConfigFile, monitorNames: ReadonlySet<string>, issue
     if (!fields) continue;
     checkUnique('maintenance window', fields.title, path, seen, issues);
     const { siteId: _none, ...rest } = fields;
-    windows.push({ ...rest, monitor: w.monitor ?? null });
+    windows.push({ ...rest, monitor });
   }
   return windows;
 }
@@ -210,24 +255,17 @@ export function parseConfigFile(text: string, fileName: string, options: ParseOp
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const source = new SourceMap(doc, lines);
-  const issues = new Issues(fileName, source);
+  // Typed, so that `issues.fail()` ends the function for the compiler too.
+  const issues: Issues = new Issues(fileName, source);
   for (const error of doc.errors) issues.addAt(source.lineAt(error.pos[0]), [], error.message);
   issues.throwIfAny();
 
-  const parsed = fileSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.filter((p): p is PathItem => typeof p !== 'symbol');
-      if (issue.code === 'unrecognized_keys') for (const key of issue.keys) issues.add(path, 'unknown field', key);
-      else issues.add(path, issue.message);
-    }
-    issues.throwIfAny();
-  }
-  const file = parsed.data!;
-  const alerts = parseAlerts(file, issues, options.settingValueBytes ?? Number.POSITIVE_INFINITY);
-  const alertNames = new Set((file.alerts ?? []).map((a) => a.name.trim()));
-  const [monitors, monitorNames] = parseMonitors(file.monitors, alertNames, issues);
-  const maintenance = parseWindows(file, monitorNames, issues);
+  const file = checkShape(fileSchema, doc.toJS(), [], issues);
+  if (!file) issues.fail();
+  const alerts = parseAlerts(file.alerts ?? [], issues, options.settingValueBytes ?? Number.POSITIVE_INFINITY);
+  const alertNames = new Set((file.alerts ?? []).map((item) => nameOf(item)).filter((name) => name !== undefined));
+  const [monitors, monitorNames] = parseMonitors(file.monitors ?? [], alertNames, issues);
+  const maintenance = parseWindows(file.maintenance ?? [], monitorNames, issues);
   issues.throwIfAny();
   return { fileName, alerts, monitors, maintenance };
 }

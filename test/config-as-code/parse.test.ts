@@ -142,6 +142,33 @@ maintenance:
     ]);
   });
 
+  it('reports every problem at once: a mistake in the shape of one monitor hides neither the others nor references to it', () => {
+    const text = `monitors:
+  - name: api
+    type: http
+    url: https://api.example.com
+    retries: 3
+  - name: g
+    type: group
+    monitors:
+      - name: child
+        type: pushh
+      - name: sibling
+        type: push
+        interval: 1
+maintenance:
+  - title: deploy
+    monitor: api
+    starts_at: soon
+`;
+    expect(problems(text)).toEqual([
+      'uptop.yaml:5: monitors[0].retries: unknown field',
+      'uptop.yaml:10: monitors[1].monitors[0].type: must be one of http, push, ping, port, dns, group',
+      'uptop.yaml:13: monitors[1].monitors[1].interval: must be at least 5 seconds',
+      'uptop.yaml:17: maintenance[0].starts_at: must be an ISO 8601 time such as 2026-12-01T02:00:00Z',
+    ]);
+  });
+
   it('names the file it was given', () => {
     expect(problems('monitors: 3').length).toBe(1);
     try {
@@ -168,8 +195,12 @@ describe('parseConfigFile: what a valid file means', () => {
       ['Nightly backup', 'PUSH', null, ['email-oncall']],
       ['Gateway', 'PING', null, []],
     ]);
-    const zeros = parseConfigFile('monitors:\n  - { name: a, type: push, expiry_threshold: 0, method: "", accepted_codes: "", timeout: 0 }\n', 'u.yaml');
+    const zeros = parseConfigFile(
+      'monitors:\n  - { name: a, type: push, expiry_threshold: 0, method: "", accepted_codes: "", timeout: 0, alert: "" }\n',
+      'u.yaml',
+    );
     expect(zeros.monitors[0]!.config).toEqual({ ...SITE_DEFAULTS, name: 'a', type: 'PUSH' });
+    expect(zeros.monitors[0]!.alerts).toEqual([]);
   });
 
   it('reads JSON, and an empty file as an empty configuration', () => {
