@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FakeClock } from '../../src/clock.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { tempDir, uptop } from './uptop.ts';
+import { pollChanges, tempDir, uptop } from './uptop.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
@@ -22,12 +21,6 @@ monitors:
     paused: true
     alert: hooks
 `;
-
-/** Lets the server's change watcher poll once (one second of its fake clock) and apply what it found. */
-async function poll(t: TestApp): Promise<void> {
-  await (t.clock as FakeClock).advanceAsync(1000);
-  await t.app.deps.changes.idle();
-}
 
 /** The names of the sites the running engine holds. */
 function engineSites(t: TestApp): string[] {
@@ -55,7 +48,7 @@ describe('uptop apply, export and import, against a server running on the same d
 
     expect(await uptop(['apply', '-f', file], env)).toEqual({ code: 0, stdout: `${plan.join('\n')}\n`, stderr: '' });
     expect(engineSites(t)).toEqual([]);
-    await poll(t);
+    await pollChanges(t);
     expect(engineSites(t)).toEqual(['nightly backup', 'web']);
 
     const exported = path.join(dir, 'exported.yaml');
@@ -84,14 +77,14 @@ describe('uptop apply, export and import, against a server running on the same d
     expect(backup.stdout).toMatch(/^Imported 7 sites, \d+ alerts, \d+ maintenance windows; users: \d+ created/);
     // Until the server polls the change signal, its engine holds the world it had.
     expect(engineSites(t)).toEqual([site.name]);
-    await poll(t);
+    await pollChanges(t);
     expect(engineSites(t)).toEqual((await t.app.deps.db.site.findMany({ select: { name: true } })).map((s) => s.name).sort());
     expect(engineSites(t)).toHaveLength(7);
 
     const kuma = await uptop(['import', '--kuma', path.join(FIXTURES, 'kuma-1.23.json')], env);
     expect(kuma).toMatchObject({ code: 0, stderr: '' });
     expect(kuma.stdout.split('\n')[0]).toBe('Imported 7 monitors, 5 alerts from Kuma v1.23.16');
-    await poll(t);
+    await pollChanges(t);
     expect(engineSites(t)).toEqual((await t.app.deps.db.site.findMany({ select: { name: true } })).map((s) => s.name).sort());
     expect(engineSites(t)).not.toContain(site.name);
   });

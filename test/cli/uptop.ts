@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
+import type { FakeClock } from '../../src/clock.ts';
+import type { TestApp } from '../helpers/app.ts';
 
 export const BIN = path.resolve(import.meta.dirname, '../../bin/uptop.js');
 
@@ -103,4 +105,10 @@ export async function graphql(url: string, query: string, variables: Record<stri
     body: JSON.stringify({ query, variables }),
   });
   return res.json();
+}
+
+/** Lets an in-process server's change watcher poll once (one second of its fake clock) and apply what it found. */
+export async function pollChanges(t: TestApp): Promise<void> {
+  await (t.clock as FakeClock).advanceAsync(1000);
+  await t.app.deps.changes.idle();
 }

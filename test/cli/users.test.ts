@@ -1,17 +1,10 @@
-import type { FakeClock } from '../../src/clock.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { collectWs, wsClient } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { uptop } from './uptop.ts';
+import { pollChanges, uptop } from './uptop.ts';
 
 const ME = 'query { me { username role } }';
 const CREATE_SITE = 'mutation { createSite(input: { name: "from a token", type: PUSH }) { __typename } }';
-
-/** Lets the server's change watcher poll once (one second of its fake clock) and apply what it found. */
-async function poll(t: TestApp): Promise<void> {
-  await (t.clock as FakeClock).advanceAsync(1000);
-  await t.app.deps.changes.idle();
-}
 
 async function me(t: TestApp, token: string): Promise<unknown> {
   return (await t.request(ME, {}, token)).data?.me ?? null;
@@ -54,7 +47,7 @@ describe('uptop user and token, against a server running on the same database', 
 
     // The server answers from its viewer cache until the change signal tells it otherwise.
     expect(await accepted(t, first)).toBe(true);
-    await poll(t);
+    await pollChanges(t);
     expect(await accepted(t, first)).toBe(false);
     await expect.poll(() => ws.closes).toEqual([4403]);
     await expect(t.login('zoe', 'first-password')).rejects.toThrow(/invalid username or password/);
@@ -63,7 +56,7 @@ describe('uptop user and token, against a server running on the same database', 
 
     expect(await uptop(['user', 'delete', 'zoe'], env)).toEqual({ code: 0, stdout: 'deleted "zoe"\n', stderr: '' });
     expect(await accepted(t, second)).toBe(true);
-    await poll(t);
+    await pollChanges(t);
     expect(await accepted(t, second)).toBe(false);
   });
 
