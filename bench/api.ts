@@ -224,6 +224,40 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
   return body.data;
 }
 
+/** The bench's app config: a fresh SQLite file in `dir`, loopback, an admin to log in as, plus `extra`. */
+function benchConfig(dir: string, extra: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: `file:${path.join(dir, 'uptop.db')}`,
+    UPTOP_HTTP_HOST: '127.0.0.1',
+    UPTOP_HTTP_PORT: '0',
+    UPTOP_ADMIN_USER: 'admin',
+    UPTOP_ADMIN_PASSWORD: 'bench-password',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  });
+}
+
+/** A session token for benchConfig's admin, from a real login. */
+async function loginAdmin(graphqlUrl: string): Promise<string> {
+  const login = await gql<{ login: { token: string } }>(
+    graphqlUrl,
+    'mutation($input: LoginInput!) { login(input: $input) { ... on LoginPayload { token } } }',
+    { input: { username: 'admin', password: 'bench-password' } },
+  );
+  return login.login.token;
+}
+
+/** A read-only API token named `name`, created with the admin's session. */
+async function readOnlyToken(graphqlUrl: string, admin: string, name: string): Promise<string> {
+  const created = await gql<{ createApiToken: { token: string } }>(
+    graphqlUrl,
+    'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { ... on ApiTokenPayload { token } } }',
+    { input: { name, readOnly: true } },
+    admin,
+  );
+  return created.createApiToken.token;
+}
+
 /** Sequential GETs of `url` (after a warm-up), each read to its end: p50 and p99 in ms, and the last body's size. */
 async function timeGets(url: string, headers: Record<string, string>): Promise<{ p50: number; p99: number; bytes: number }> {
   const times: number[] = [];
@@ -243,15 +277,7 @@ async function timeGets(url: string, headers: Record<string, string>): Promise<{
 /** Section 3 (see the top): the cost of a scrape at 10,000 monitors against a bare prom-client registry. */
 async function metricsScrape(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-metrics-'));
-  const config = loadConfig({
-    DATABASE_URL: `file:${path.join(dir, 'uptop.db')}`,
-    UPTOP_HTTP_HOST: '127.0.0.1',
-    UPTOP_HTTP_PORT: '0',
-    UPTOP_ADMIN_USER: 'admin',
-    UPTOP_ADMIN_PASSWORD: 'bench-password',
-    LOG_LEVEL: 'warn',
-  });
-  const app = await createApp(config);
+  const app = await createApp(benchConfig(dir));
   const bareRegistry = new Registry();
   const bareServer = http.createServer((_req, res) => {
     bareRegistry.metrics().then((text) => {
@@ -280,19 +306,7 @@ async function metricsScrape(): Promise<void> {
       await app.deps.writer.writesDrained();
     }
     const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
-    const login = await gql<{ login: { token: string } }>(
-      graphqlUrl,
-      'mutation($input: LoginInput!) { login(input: $input) { ... on LoginPayload { token } } }',
-      { input: { username: 'admin', password: 'bench-password' } },
-    );
-    const token = (
-      await gql<{ createApiToken: { token: string } }>(
-        graphqlUrl,
-        'mutation { createApiToken(input: { name: "prometheus", readOnly: true }) { ... on ApiTokenPayload { token } } }',
-        {},
-        login.login.token,
-      )
-    ).createApiToken.token;
+    const token = await readOnlyToken(graphqlUrl, await loginAdmin(graphqlUrl), 'prometheus');
 
     // The baseline: the same per-monitor series in a bare registry, values set once.
     const labelNames = ['id', 'name', 'type'];
@@ -345,17 +359,11 @@ async function main(): Promise<void> {
   });
   const targetUrl = `http://127.0.0.1:${await listen(targetServer)}/`;
 
-  const config = loadConfig({
-    DATABASE_URL: `file:${path.join(dir, 'uptop.db')}`,
-    UPTOP_HTTP_HOST: '127.0.0.1',
-    UPTOP_HTTP_PORT: '0',
-    UPTOP_ADMIN_USER: 'admin',
-    UPTOP_ADMIN_PASSWORD: 'bench-password',
+  const config = benchConfig(dir, {
     UPTOP_ALLOW_PRIVATE_TARGETS: 'true',
     // Thousands of dashboards as one user from one address: the per-user and per-IP socket limits are not measured here.
     UPTOP_WS_PER_USER: '100000',
     UPTOP_WS_PER_IP: '100000',
-    LOG_LEVEL: 'warn',
   });
   const app = await createApp(config);
   const { port } = await app.start();
@@ -368,12 +376,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     // Seed: sites created through the API, each checked at once by the engine against the local target.
-    const login = await gql<{ login: { token: string } }>(
-      graphqlUrl,
-      'mutation($input: LoginInput!) { login(input: $input) { ... on LoginPayload { token } } }',
-      { input: { username: 'admin', password: 'bench-password' } },
-    );
-    const admin = login.login.token;
+    const admin = await loginAdmin(graphqlUrl);
     const siteIds: number[] = [];
     for (let i = 0; i < SITES; i++) {
       const created = await gql<{ createSite: { site: { id: string } } }>(
@@ -387,14 +390,7 @@ async function main(): Promise<void> {
     await Promise.all(siteIds.map((id) => app.deps.engine.checkNow(id)));
     const up = app.deps.engine.status().up;
     if (up !== SITES) throw new Error(`expected ${SITES} sites UP before measuring, found ${up}`);
-    const apiToken = (
-      await gql<{ createApiToken: { token: string } }>(
-        graphqlUrl,
-        'mutation { createApiToken(input: { name: "bench", readOnly: true }) { ... on ApiTokenPayload { token } } }',
-        {},
-        admin,
-      )
-    ).createApiToken.token;
+    const apiToken = await readOnlyToken(graphqlUrl, admin, 'bench');
 
     // (1) Throughput.
     const load = startChild('load');
