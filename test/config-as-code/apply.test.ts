@@ -258,6 +258,24 @@ monitors:
     expect(row).toMatchObject({ interval: 3600, pushToken: site.pushToken });
     expect(t.app.deps.engine.getSite(site.id)?.interval).toBe(3600);
   });
+  it('starts a window without starts_at when first applied, and does not bring back one that has ended', async ({ app: t, clock }) => {
+    const text = `maintenance:
+  - title: now
+    ends_at: 2999-01-01T00:00:00Z
+  - title: history
+    starts_at: 2020-01-01T00:00:00Z
+    ends_at: 2020-01-02T00:00:00Z
+`;
+    const first = await apply(t, text);
+    expect(formatPlan(first)).toBe('+ create maintenance "now"\n1 to create, 0 to update, 0 to delete');
+    const [window] = (await snapshot(t.app.deps.db)).windows;
+    expect(window).toMatchObject({ title: 'now', siteId: null, type: 'MAINTENANCE', createdBy: 'uptop apply' });
+    expect(window!.startsAt.getTime()).toBe(clock.nowMs());
+    // An hour later (timers need not fire): the start stays what it was.
+    clock.set(clock.nowMs() + 3_600_000);
+    expect((await apply(t, text)).changes).toEqual([]);
+  });
+
   it('refuses a file that would leave a monitor it does not name inside a monitor that is no longer a group', async ({ app: t }) => {
     await apply(t, 'monitors:\n  - name: g\n    type: group\n');
     const group = await t.app.deps.db.site.findFirstOrThrow({ where: { name: 'g' } });
