@@ -1,5 +1,8 @@
+import type { Prisma } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
+import type { SiteConfig } from '../services/site-config.ts';
 import type { Tx } from '../writer/types.ts';
+import { insertRows } from './insert.ts';
 import { planImport, type ImportPlan } from './plan.ts';
 
 export interface ImportOptions {
@@ -21,10 +24,49 @@ export interface ImportSummary {
  */
 const LOCKED_PASSWORD = '!locked';
 
+/** A site's row, every column named in one order (the statement's columns come from the first row). */
+function siteRow(id: number, c: SiteConfig, pushToken: string | null, authSecret: string | null, now: Date) {
+  return {
+    id,
+    name: c.name,
+    type: c.type,
+    url: c.url,
+    hostname: c.hostname,
+    port: c.port,
+    interval: c.interval,
+    timeout: c.timeout,
+    maxRetries: c.maxRetries,
+    method: c.method,
+    acceptedCodes: c.acceptedCodes,
+    checkSsl: c.checkSsl,
+    expiryThreshold: c.expiryThreshold,
+    ignoreTls: c.ignoreTls,
+    dnsResolveType: c.dnsResolveType,
+    dnsServer: c.dnsServer,
+    paused: c.paused,
+    description: c.description,
+    regions: c.regions,
+    pushToken,
+    httpHeaders: c.httpHeaders,
+    httpBody: c.httpBody,
+    authType: c.authType,
+    authUsername: c.authUsername,
+    authSecret,
+    keyword: c.keyword,
+    keywordInvert: c.keywordInvert,
+    renotifyMinutes: c.renotifyMinutes,
+    parentId: c.parentId,
+    createdAt: now,
+    updatedAt: now,
+    public: c.public,
+  } satisfies Required<Omit<Prisma.SiteCreateManyInput, 'parent'>>;
+}
+
 /** Every table an import replaces, children before parents (the history goes with its sites). */
 async function wipe(tx: Tx): Promise<void> {
   await tx.maintenanceWindow.deleteMany();
   await tx.check.deleteMany();
+  await tx.checkRollup.deleteMany();
   await tx.stateChange.deleteMany();
   await tx.siteRuntimeState.deleteMany();
   await tx.alertHealth.deleteMany();
@@ -37,30 +79,55 @@ async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' |
   const { secretBox } = deps;
   const now = deps.clock.now();
   await wipe(tx);
-  await tx.alertChannel.createMany({
-    data: plan.channels.map((c) => ({
-      id: c.id,
-      name: c.name,
-      provider: c.provider,
-      settings: secretBox.seal(JSON.stringify(c.settings)),
-      createdAt: now,
-      updatedAt: now,
-    })),
-  });
+  // One literal per table (see insertRows), its keys checked against the model's.
+  await insertRows(
+    tx,
+    'AlertChannel',
+    plan.channels.map(
+      (c) =>
+        ({
+          id: c.id,
+          name: c.name,
+          provider: c.provider,
+          settings: secretBox.seal(JSON.stringify(c.settings)),
+          createdAt: now,
+          updatedAt: now,
+        }) satisfies Prisma.AlertChannelCreateManyInput,
+    ),
+  );
   // Groups first: a child's parent must exist when the child is inserted.
   const ordered = [...plan.sites].sort((a, b) => Number(b.config.type === 'GROUP') - Number(a.config.type === 'GROUP'));
-  await tx.site.createMany({
-    data: ordered.map((s) => ({
-      ...s.config,
-      id: s.id,
-      authSecret: s.config.authSecret === null ? null : secretBox.seal(s.config.authSecret),
-      pushToken: s.pushToken,
-      createdAt: now,
-      updatedAt: now,
-    })),
-  });
-  await tx.siteAlertChannel.createMany({ data: plan.sites.flatMap((s) => s.alertChannelIds.map((alertChannelId) => ({ siteId: s.id, alertChannelId }))) });
-  await tx.maintenanceWindow.createMany({ data: plan.windows });
+  await insertRows(
+    tx,
+    'Site',
+    ordered.map(({ id, config: c, pushToken }) => siteRow(id, c, pushToken, c.authSecret === null ? null : secretBox.seal(c.authSecret), now)),
+  );
+  await insertRows(
+    tx,
+    'SiteAlertChannel',
+    plan.sites.flatMap((s) => s.alertChannelIds.map((alertChannelId) => ({ siteId: s.id, alertChannelId }) satisfies Prisma.SiteAlertChannelCreateManyInput)),
+  );
+  await insertRows(
+    tx,
+    'MaintenanceWindow',
+    plan.windows.map(
+      (w) =>
+        ({
+          id: w.id,
+          title: w.title,
+          description: w.description,
+          type: w.type,
+          siteId: w.siteId,
+          startsAt: w.startsAt,
+          endsAt: w.endsAt,
+          recurrence: w.recurrence,
+          durationMinutes: w.durationMinutes,
+          timezone: w.timezone,
+          createdBy: w.createdBy,
+          createdAt: w.createdAt,
+        }) satisfies Required<Prisma.MaintenanceWindowCreateManyInput>,
+    ),
+  );
   if (!plan.users) return null;
   const existing = new Set((await tx.user.findMany({ select: { username: true } })).map((u) => u.username));
   const missing = plan.users.filter((u) => !existing.has(u.username));
