@@ -152,8 +152,8 @@ function checkShape<S extends z.ZodType>(schema: S, value: unknown, base: PathIt
 }
 
 /** The name an item gives itself even when its shape is wrong, so references to it are not reported as well. */
-function nameOf(item: unknown, key = 'name'): string | undefined {
-  const name = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : undefined;
+function nameOf(item: unknown): string | undefined {
+  const name = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).name : undefined;
   return typeof name === 'string' ? name.trim() : undefined;
 }
 
