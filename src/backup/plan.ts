@@ -222,7 +222,10 @@ function planWindow(w: ParsedWindow, now: Date): { window: PlannedWindow; issues
 
 function planUser(u: ParsedUser): { user: { username: string; role: Role }; issues?: undefined } | { issues: FieldIssue[] } {
   const username = u.Username.trim();
-  if (!username || username.length > 64) return { issues: [{ field: 'Username', message: 'must be 1 to 64 characters' }] };
+  // The rule of the users service (services/users.ts), so an imported user can be managed like any other.
+  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(username)) {
+    return { issues: [{ field: 'Username', message: 'must be 1 to 64 letters, digits, ".", "_", "@" or "-"' }] };
+  }
   // Go's `user` role is not an administrator; without uptop's own role it gets the least: VIEWER.
   const role = u.Uptop?.Role ?? (u.Role === 'admin' ? 'ADMIN' : 'VIEWER');
   return { user: { username, role } };

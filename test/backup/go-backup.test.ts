@@ -1,4 +1,5 @@
 import { isEncrypted } from '../../src/alerts/crypto.ts';
+import { importBackup } from '../../src/backup/index.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { call, exportAs, readFixture, stored, stubChecks } from './helpers.ts';
 
@@ -162,5 +163,23 @@ describe('a backup taken from the Go uptop', () => {
       { ID: 2, Username: 'editor', PublicKey: '', Role: 'user', Uptop: { Role: 'EDITOR' } },
       { ID: 3, Username: 'viewer', PublicKey: '', Role: 'user', Uptop: { Role: 'VIEWER' } },
     ]);
+  });
+
+  it('through importBackup with users (the CLI): adds the missing users, locked until a password is set, and keeps the rest', async ({ app: t }) => {
+    const fixture = readFixture('go-backup.json');
+    fixture.users.push({ ID: 3, Username: 'admin', PublicKey: '', Role: 'user' });
+    const summary = await importBackup(t.app.deps, fixture, { includeUsers: true });
+    expect(summary).toEqual({ sites: 7, alerts: 10, maintenanceWindows: 3, users: { created: 2, existing: 1 } });
+    const users = await t.app.deps.db.user.findMany({ orderBy: { id: 'asc' }, select: { username: true, role: true } });
+    // Go's admin stays an admin; its `user` gets the least role; the existing admin is not demoted.
+    expect(users).toEqual([
+      { username: 'admin', role: 'ADMIN' },
+      { username: 'editor', role: 'EDITOR' },
+      { username: 'viewer', role: 'VIEWER' },
+      { username: 'alice', role: 'ADMIN' },
+      { username: 'bob', role: 'VIEWER' },
+    ]);
+    await expect(t.login('alice', '')).rejects.toThrow(/login as alice failed/);
+    await expect(t.login('alice', '!locked')).rejects.toThrow(/login as alice failed/);
   });
 });
