@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { REDACTED } from '../alerts/redact.ts';
 import type { AlertSettings } from '../alerts/types.ts';
 import { channelName, checkSettings } from '../services/alert-channels.ts';
 import { ValidationError } from '../services/errors.ts';
@@ -169,6 +170,10 @@ function parseAlerts(items: unknown[], issues: Issues, maxBytes: number): Config
       () => [...path, 'name'],
     );
     if (name !== undefined) checkUnique('alert', name, path, seen, issues);
+    // A value copied from the API or a redacted backup would become the secret itself and every send would fail.
+    const redacted = Object.keys(alert.settings ?? {}).filter((key) => alert.settings?.[key] === REDACTED);
+    for (const key of redacted) issues.add([...path, 'settings', key], `is ${REDACTED}: the file must hold the value itself, as uptop export writes it`);
+    if (redacted.length) continue;
     const settings: AlertSettings | undefined = issues.collect(
       () => checkSettings(alert.type, alert.settings ?? {}, maxBytes),
       (field) => [...path, ...splitField(field)],

@@ -123,6 +123,9 @@ maintenance:
       'uptop.yaml:8: alerts[1].settings.token: is required',
       'uptop.yaml:10: alerts[1].settings.colour: is not a TELEGRAM setting',
     ]);
+    expect(problems('alerts:\n  - name: hook\n    type: webhook\n    settings:\n      url: "***REDACTED***"\n')).toEqual([
+      'uptop.yaml:5: alerts[0].settings.url: is ***REDACTED***: the file must hold the value itself, as uptop export writes it',
+    ]);
   });
 
   it('checks maintenance windows with the maintenance rules', () => {
