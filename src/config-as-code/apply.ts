@@ -116,7 +116,7 @@ async function checkGroups(tx: Tx): Promise<void> {
   });
   if (misplaced) {
     throw new ConflictError(
-      `monitor "${misplaced.name}" would be inside "${misplaced.parent?.name}", which is not a top-level group; move it in the file or use --prune`,
+      `monitor "${misplaced.name}" would be inside "${misplaced.parent?.name}", which is not a top-level group; name it in the file, or prune it`,
     );
   }
 }
