@@ -142,7 +142,7 @@ async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' |
  * new ones once the transaction has committed (EngineApi.reload), so nothing of the old world reaches the new.
  */
 export async function importBackup(deps: ServiceDeps, json: unknown, options: ImportOptions): Promise<ImportSummary> {
-  const plan = planImport(json, deps.clock.now(), options.includeUsers);
+  const plan = planImport(json, { now: deps.clock.now(), includeUsers: options.includeUsers, maxSettingBytes: deps.config.limits.settingValueBytes });
   let users: ImportSummary['users'] = null;
   await deps.engine.reload(async () => {
     users = await deps.writer.submit((tx) => write(tx, plan, deps));

@@ -1,9 +1,9 @@
 import { REDACTED } from '../alerts/redact.ts';
-import { validateAlertSettings } from '../alerts/settings.ts';
 import type { AlertSettings } from '../alerts/types.ts';
 import { RecurrenceError } from '../engine/errors.ts';
 import { validateRecurrence } from '../engine/maintenance.ts';
 import type { AlertProvider, MaintenanceType, Role } from '../generated/prisma/client.ts';
+import { channelName, checkSettings } from '../services/alert-channels.ts';
 import { ValidationError, type FieldIssue } from '../services/errors.ts';
 import { checkSiteConfig, SITE_DEFAULTS, siteFieldsSchema, type SiteConfig } from '../services/site-config.ts';
 import { newPushToken } from '../services/sites.ts';
@@ -165,19 +165,23 @@ export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefi
   return { site: { id: site.ID, config, pushToken, alertChannelIds: [...new Set(alertChannelIds)] } };
 }
 
-/** One alert channel of a backup, its settings checked by its provider's schema. */
-export function planChannel(alert: ParsedAlert): { channel: PlannedChannel; issues?: undefined } | { issues: FieldIssue[] } {
+/**
+ * One alert channel of a backup, checked as the API checks one (`channelName`, `checkSettings`: the provider's schema
+ * and `maxSettingBytes` a value).
+ */
+export function planChannel(alert: ParsedAlert, maxSettingBytes = Infinity): { channel: PlannedChannel; issues?: undefined } | { issues: FieldIssue[] } {
   const provider = alertProviderOf(alert.Type);
   if (!provider) return { issues: [{ field: 'Type', message: `unknown alert type "${alert.Type}"` }] };
-  const name = alert.Name.trim();
-  if (!name || name.length > 200) return { issues: [{ field: 'Name', message: 'must be 1 to 200 characters' }] };
   const redacted = Object.entries(alert.Settings).filter(([, value]) => value === REDACTED);
   if (redacted.length) {
     return { issues: redacted.map(([key]) => ({ field: `Settings.${key}`, message: 'is redacted; import a backup exported with ?redact_secrets=false' })) };
   }
-  const result = validateAlertSettings(provider, alert.Settings);
-  if (!result.ok) return { issues: result.issues.map((issue) => ({ field: issue.field.replace(/^settings/, 'Settings'), message: issue.message })) };
-  return { channel: { id: alert.ID, name, provider, settings: result.settings } };
+  try {
+    const name = parseOrThrow(channelName, alert.Name, 'Name');
+    return { channel: { id: alert.ID, name, provider, settings: checkSettings(provider, alert.Settings, maxSettingBytes) } };
+  } catch (err) {
+    return { issues: issuesOf(err, (field) => field.replace(/^settings/, 'Settings')) };
+  }
 }
 
 function planWindow(w: ParsedWindow, now: Date): { window: PlannedWindow; issues?: undefined } | { issues: FieldIssue[] } {
@@ -254,7 +258,8 @@ function duplicates<T>(rows: readonly T[], key: (row: T) => string | number | nu
  * backup, an alert channel and a window's site exist in it) and every uniqueness (ids, push tokens, usernames). Throws
  * one ValidationError listing every problem, each naming the row by list index, id and name, and the key.
  */
-export function planImport(json: unknown, now: Date, includeUsers: boolean): ImportPlan {
+export function planImport(json: unknown, options: { now: Date; includeUsers: boolean; maxSettingBytes: number }): ImportPlan {
+  const { now, includeUsers } = options;
   const parsed = backupSchema.safeParse(json);
   if (!parsed.success) {
     const raw = json as Record<string, unknown[]> | null;
@@ -278,7 +283,7 @@ export function planImport(json: unknown, now: Date, includeUsers: boolean): Imp
 
   const channels: PlannedChannel[] = [];
   alertsIn.forEach((alert, i) => {
-    const planned = planChannel(alert);
+    const planned = planChannel(alert, options.maxSettingBytes);
     if (planned.issues) at(label('alerts', i, alert), planned.issues);
     else channels.push(planned.channel);
   });

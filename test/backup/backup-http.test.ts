@@ -198,6 +198,14 @@ describe('backup import', () => {
     const wrongType = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: edited(group.id, { Interval: '60' }) });
     expect(wrongType.text).toBe(`Invalid backup:\nsites[${index(group.id)}] (ID ${group.id}, "group").Interval: must be a number`);
 
+    const hugeTopic = {
+      ...good,
+      alerts: good.alerts.map((a: any, i: number) => (i === 0 ? { ...a, Settings: { ...a.Settings, topic: 'x'.repeat(5000) } } : a)),
+    };
+    expect((await call(t, 'POST', '/api/backup/import', { token: admin.token, body: hugeTopic })).text).toBe(
+      `Invalid backup:\nalerts[0] (ID ${good.alerts[0].ID}, "ntfy").Settings.topic: must be at most 4096 bytes`,
+    );
+
     const badJson = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: '{"sites": [' });
     expect(badJson.status).toBe(400);
     expect(badJson.text).toMatch(/^Invalid JSON: /);
