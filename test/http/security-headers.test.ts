@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import pino from 'pino';
-import { chromium } from 'playwright-core';
 import { onTestFinished } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY } from '../../src/http/security-headers.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { freshDbFile } from '../helpers/db.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createCertificate } from '../helpers/targets.ts';
@@ -83,7 +83,7 @@ describe('security headers', () => {
   });
 
   it('let GraphiQL run in Chromium without a single CSP violation', async ({ app: t }) => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await launchChromium();
     onTestFinished(() => browser.close());
     const page = await browser.newPage();
     const violations: string[] = [];
