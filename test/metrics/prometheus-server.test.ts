@@ -63,7 +63,8 @@ async function query(prometheus: string, promql: string): Promise<Vector[]> {
 }
 
 describe('a real Prometheus server scraping uptop', () => {
-  it('scrapes /metrics with a bearer token and stores the series the API reports', async ({ app: t, viewer, site }) => {
+  // A server to start and two scrape intervals to wait for: more than the default 20 s on a busy machine.
+  it('scrapes /metrics with a bearer token and stores the series the API reports', { timeout: 60_000 }, async ({ app: t, viewer, site }) => {
     const beat = await fetch(`${t.url}/api/push`, { headers: { authorization: `Bearer ${site.pushToken}` } });
     expect(beat.status).toBe(200);
     const prometheus = await startPrometheus(`127.0.0.1:${t.port}`, viewer.token);
