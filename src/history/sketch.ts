@@ -15,8 +15,11 @@ const MIN_MS = 1e-3;
 /** The zero bucket's key; every other key is a bucket index above log_γ(MIN_MS). */
 const ZERO = -10_000;
 
-/** Bucket index → count. Stored as JSON text (`{"312":4}`), so the writer can merge two in SQL (rollup.ts). */
-export type Sketch = Map<number, number>;
+/**
+ * Bucket index → count, as a plain object: its JSON text (`{"312":4}`) is what is stored, so decoding is one
+ * JSON.parse (a dashboard decodes thousands), and the writer merges two stored sketches in SQL (rollups.ts).
+ */
+export type Sketch = Record<string, number>;
 
 export function bucketOf(latencyMs: number): number {
   return latencyMs <= MIN_MS ? ZERO : Math.ceil(Math.log(latencyMs) / LOG_GAMMA);
@@ -28,23 +31,19 @@ export function representative(bucket: number): number {
 
 export function addTo(sketch: Sketch, latencyMs: number, count = 1): void {
   const bucket = bucketOf(latencyMs);
-  sketch.set(bucket, (sketch.get(bucket) ?? 0) + count);
+  sketch[bucket] = (sketch[bucket] ?? 0) + count;
 }
 
 export function mergeInto(target: Sketch, source: Sketch): void {
-  for (const [bucket, count] of source) target.set(bucket, (target.get(bucket) ?? 0) + count);
+  for (const bucket in source) target[bucket] = (target[bucket] ?? 0) + source[bucket]!;
 }
 
 export function encodeSketch(sketch: Sketch): string {
-  const out: Record<string, number> = {};
-  for (const [bucket, count] of sketch) out[bucket] = count;
-  return JSON.stringify(out);
+  return JSON.stringify(sketch);
 }
 
 export function decodeSketch(text: string): Sketch {
-  const sketch: Sketch = new Map();
-  for (const [bucket, count] of Object.entries(JSON.parse(text) as Record<string, number>)) sketch.set(Number(bucket), count);
-  return sketch;
+  return JSON.parse(text) as Sketch;
 }
 
 /**
@@ -52,17 +51,27 @@ export function decodeSketch(text: string): Sketch {
  * RELATIVE_ERROR of that element; null for an empty sketch. `quantileOfSorted` is the same rank rule on exact data.
  */
 export function quantile(sketch: Sketch, q: number): number | null {
+  return quantiles(sketch, [q])[0]!;
+}
+
+/** Several quantiles (ascending `qs`) in one pass over the sorted buckets. */
+export function quantiles(sketch: Sketch, qs: readonly number[]): (number | null)[] {
+  const buckets = Object.keys(sketch)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const counts = buckets.map((b) => sketch[b]!);
   let total = 0;
-  for (const count of sketch.values()) total += count;
-  if (total === 0) return null;
-  const rank = Math.floor(q * (total - 1));
-  const buckets = [...sketch.keys()].sort((a, b) => a - b);
+  for (const count of counts) total += count;
+  if (total === 0) return qs.map(() => null);
+  const out: (number | null)[] = [];
   let seen = 0;
-  for (const bucket of buckets) {
-    seen += sketch.get(bucket)!;
-    if (seen > rank) return representative(bucket);
+  let i = 0;
+  for (const q of qs) {
+    const rank = Math.floor(q * (total - 1));
+    while (i < buckets.length - 1 && seen + counts[i]! <= rank) seen += counts[i++]!;
+    out.push(representative(buckets[i]!));
   }
-  return representative(buckets.at(-1)!);
+  return out;
 }
 
 export function quantileOfSorted(sorted: readonly number[], q: number): number | null {

@@ -66,7 +66,7 @@ export function rollupRows(checks: readonly CheckWrite[]): JsonRow[] {
           latencySum: 0,
           latencyMin: null,
           latencyMax: null,
-          sketch: new Map(),
+          sketch: {},
         };
         buckets.set(key, bucket);
       }

@@ -51,25 +51,29 @@ describe('Site.latency', () => {
     }
     await t.app.deps.writer.flush();
 
-    const res = await viewer.request<{ site: { latency: any[] } }>(LATENCY, { id: globalId('Site', siteId!), from: new Date(from).toISOString(), step: 3600 });
-    const buckets = res.ok().site.latency;
-    expect(buckets.length).toBe(Math.ceil((now - from) / HOUR));
-    for (const [k, b] of buckets.entries()) {
-      const start = from + k * HOUR;
-      expect(new Date(b.start).getTime()).toBe(start);
-      const inside = raw.filter((r) => r.at >= start && r.at < start + HOUR);
-      const latencies = inside.flatMap((r) => (r.latency === null ? [] : [r.latency])).sort((a, c) => a - c);
-      expect([b.count, b.upCount]).toEqual([inside.length, inside.filter((r) => r.up).length]);
-      expect(b.min).toBe(latencies[0] ?? null);
-      expect(b.max).toBe(latencies.at(-1) ?? null);
-      expect(b.avg).toBeCloseTo(latencies.reduce((a, c) => a + c, 0) / latencies.length, 6);
-      for (const [q, field] of [
-        [0.5, 'p50'],
-        [0.95, 'p95'],
-        [0.99, 'p99'],
-      ] as const) {
-        const exact = quantileOfSorted(latencies, q)!;
-        expect(Math.abs(b[field] - exact) / exact).toBeLessThanOrEqual(RELATIVE_ERROR + 1e-9);
+    // Hourly buckets read one rollup row each; two-hour buckets merge two rows each.
+    for (const step of [3600, 7200]) {
+      const stepMs = step * 1000;
+      const res = await viewer.request<{ site: { latency: any[] } }>(LATENCY, { id: globalId('Site', siteId!), from: new Date(from).toISOString(), step });
+      const buckets = res.ok().site.latency;
+      expect(buckets.length).toBe(Math.ceil((now - from) / stepMs));
+      for (const [k, b] of buckets.entries()) {
+        const start = from + k * stepMs;
+        expect(new Date(b.start).getTime()).toBe(start);
+        const inside = raw.filter((r) => r.at >= start && r.at < start + stepMs);
+        const latencies = inside.flatMap((r) => (r.latency === null ? [] : [r.latency])).sort((a, c) => a - c);
+        expect([b.count, b.upCount]).toEqual([inside.length, inside.filter((r) => r.up).length]);
+        expect(b.min).toBe(latencies[0] ?? null);
+        expect(b.max).toBe(latencies.at(-1) ?? null);
+        expect(b.avg).toBeCloseTo(latencies.reduce((a, c) => a + c, 0) / latencies.length, 6);
+        for (const [q, field] of [
+          [0.5, 'p50'],
+          [0.95, 'p95'],
+          [0.99, 'p99'],
+        ] as const) {
+          const exact = quantileOfSorted(latencies, q)!;
+          expect(Math.abs(b[field] - exact) / exact).toBeLessThanOrEqual(RELATIVE_ERROR + 1e-9);
+        }
       }
     }
   });
