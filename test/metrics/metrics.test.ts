@@ -340,7 +340,7 @@ describe("GET /metrics: uptop's own series", () => {
     const ws = collectWs(client, query);
     const sse = await collectSse(t.graphqlUrl, query, { token: viewer.token });
     expect(sse.status).toBe(200);
-    await expect.poll(() => t.app.http.openSubscriptions).toBe(2);
+    await expect.poll(() => t.app.http.openSubscriptions, { timeout: 10_000 }).toBe(2);
     const open = await scrape(t.url, { token: viewer.token });
     expect(samples(open, 'uptop_subscriptions_open')).toEqual([
       { labels: { transport: 'graphql-ws' }, value: 1 },
@@ -349,7 +349,7 @@ describe("GET /metrics: uptop's own series", () => {
 
     ws.stop();
     await ws.done;
-    await expect.poll(() => t.app.http.openWsSubscriptions).toBe(0);
+    await expect.poll(() => t.app.http.openWsSubscriptions, { timeout: 10_000 }).toBe(0);
     const after = await scrape(t.url, { token: viewer.token });
     expect(samples(after, 'uptop_subscriptions_open').map((row) => row.value)).toEqual([0, 1]);
   });
