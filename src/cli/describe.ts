@@ -6,7 +6,7 @@ import { CliError, UsageError } from './errors.ts';
 
 /** One line for stderr: what failed and, for a bad input, which field. */
 export function describeFailure(err: unknown): string {
-  if (err instanceof ConfigError) return `invalid configuration: ${err.issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`;
+  if (err instanceof ConfigError) return `Invalid configuration: ${err.issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`;
   // Its messages name the file, line and field already: `uptop.yaml:14: monitors[2].interval: ...`.
   if (err instanceof ConfigFileError) return err.issues.map((i) => i.message).join('; ');
   if (err instanceof ValidationError) return err.issues.map((i) => `${i.field}: ${i.message}`).join('; ');

@@ -58,7 +58,7 @@ describe('uptop: help, version, usage and failures', { timeout: 60_000 }, () => 
     const env = { DATABASE_URL: `file:${path.join(tempDir(), 'uptop.db')}` };
     const [unknown, badConfig] = await Promise.all([uptop(['user', 'delete', 'nobody'], env), uptop(['user', 'list'], { ...env, UPTOP_HTTP_PORT: 'eighty' })]);
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: 'uptop: no user named "nobody"\n' });
-    expect(badConfig).toEqual({ code: 1, stdout: '', stderr: 'uptop: invalid configuration: UPTOP_HTTP_PORT: expected a whole number from 0 to 65535\n' });
+    expect(badConfig).toEqual({ code: 1, stdout: '', stderr: 'uptop: Invalid configuration: UPTOP_HTTP_PORT: expected a whole number from 0 to 65535\n' });
   });
 
   it('a command waits for another process that holds the write lock (the busy timeout), and fails at once without one', async () => {
