@@ -26,7 +26,7 @@ async function accepted(url: string, token: string): Promise<boolean> {
 describe('uptop serve', { timeout: 90_000 }, () => {
   it('--demo seeds 3 channels and 10 monitors that reach nothing, once: not again on a database that has monitors', async () => {
     const env = { DATABASE_URL: `file:${path.join(tempDir(), 'uptop.db')}`, ...ADMIN };
-    const first = await serve(['--demo'], env);
+    const first = await serve(['serve', '--demo'], env);
     const token = await login(first.url, 'admin', 'admin-password');
     const world = (await graphql(first.url, WORLD, {}, token)).data;
     expect(world.sites.totalCount).toBe(10);
@@ -44,6 +44,7 @@ describe('uptop serve', { timeout: 90_000 }, () => {
     expect(logEntries(first.log).map((e) => e.msg)).toContain('seeded the demo: 3 alert channels and 10 monitors (see README, "Command line")');
     expect(await first.stop()).toBe(0);
 
+    // Without a command name, uptop serves too, with the options given.
     const again = await serve(['--demo'], env);
     const world2 = (await graphql(again.url, WORLD, {}, await login(again.url, 'admin', 'admin-password'))).data;
     expect([world2.sites.totalCount, world2.alertChannels.length]).toEqual([10, 3]);
@@ -51,7 +52,7 @@ describe('uptop serve', { timeout: 90_000 }, () => {
     expect(await again.stop()).toBe(0);
   });
 
-  it('sees a user deleted by the command line within its one-second poll, on the system clock', async () => {
+  it('(started without a command name) sees a user deleted by the command line within its one-second poll, on the system clock', async () => {
     const env = { DATABASE_URL: `file:${path.join(tempDir(), 'uptop.db')}`, ...ADMIN };
     const server = await serve([], env);
     expect(await uptop(['user', 'add', 'ops', '--password', 'ops-password'], env)).toMatchObject({ code: 0 });

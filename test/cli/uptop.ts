@@ -46,11 +46,11 @@ export interface Server {
 }
 
 /**
- * Starts `node bin/uptop.js serve ...args` on 127.0.0.1 and an ephemeral port, and resolves once it logs that it
- * listens. Killed when the test ends if still running.
+ * Starts `node bin/uptop.js ...args` (a server: `serve`, or no command) on 127.0.0.1 and an ephemeral port, and
+ * resolves once it logs that it listens. Killed when the test ends if still running.
  */
 export async function serve(args: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     env: envOf({ UPTOP_HTTP_HOST: '127.0.0.1', UPTOP_HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
