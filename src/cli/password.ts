@@ -1,4 +1,4 @@
-import readline from 'node:readline/promises';
+import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import { CliError } from './errors.ts';
 
@@ -16,10 +16,9 @@ export interface PasswordSource {
 export async function readPassword(source: PasswordSource): Promise<string> {
   if (source.given !== undefined) return source.given;
   if (source.stdin.isTTY) {
-    const first = await promptHidden(source, 'Password: ');
-    const second = await promptHidden(source, 'Repeat it: ');
+    const [first, second] = await promptHidden(source, ['Password: ', 'Repeat it: ']);
     if (first !== second) throw new CliError('the two passwords differ');
-    return first;
+    return first!;
   }
   let text = '';
   for await (const chunk of source.stdin) text += String(chunk);
@@ -28,15 +27,25 @@ export async function readPassword(source: PasswordSource): Promise<string> {
   return line;
 }
 
-/** Reads one line from the terminal without echoing it: readline writes its echo to a stream that drops it. */
-async function promptHidden(source: PasswordSource, prompt: string): Promise<string> {
+/**
+ * Reads a line from the terminal for each prompt without echoing it: readline writes its echo to a stream that drops
+ * it. Lines are read through the interface's iterator, which keeps those typed ahead of their prompt.
+ */
+async function promptHidden(source: PasswordSource, prompts: string[]): Promise<string[]> {
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = readline.createInterface({ input: source.stdin, output: silent, terminal: true });
-  source.stderr.write(prompt);
+  const lines = rl[Symbol.asyncIterator]();
+  const answers: string[] = [];
   try {
-    return await rl.question('');
+    for (const prompt of prompts) {
+      source.stderr.write(prompt);
+      const line = await lines.next();
+      source.stderr.write('\n');
+      if (line.done) throw new CliError('no password: the terminal closed');
+      answers.push(line.value);
+    }
+    return answers;
   } finally {
     rl.close();
-    source.stderr.write('\n');
   }
 }
