@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rollups.ts';
 import { toSqlDate } from '../db/sql-date.ts';
-import { decodeSketch, mergeInto, quantiles, type Sketch } from './sketch.ts';
+import { decodeSketch, SketchMerge } from './sketch.ts';
 
 /** One step of a latency series: the checks that started in [start, start + step). Latencies in ms. */
 export interface LatencyBucket {
@@ -97,8 +97,7 @@ interface Acc {
   latencySum: number;
   min: number | null;
   max: number | null;
-  /** The decoded sketch of the bucket's only row, or the merge of its rows. */
-  sketch: Sketch;
+  sketch: SketchMerge;
 }
 
 export async function latencySeries(db: Db, siteIds: readonly number[], range: SeriesRange, plan: SeriesPlan): Promise<Map<number, LatencyBucket[]>> {
@@ -122,7 +121,9 @@ export async function latencySeries(db: Db, siteIds: readonly number[], range: S
     const sketch = decodeSketch(row.sketch);
     const acc = perSite[k];
     if (!acc) {
-      perSite[k] = { count: Number(row.n), upCount: Number(row.up), latencyCount: Number(row.ln), latencySum: row.ls, min: row.mn, max: row.mx, sketch };
+      const merge = new SketchMerge();
+      merge.add(sketch);
+      perSite[k] = { count: Number(row.n), upCount: Number(row.up), latencyCount: Number(row.ln), latencySum: row.ls, min: row.mn, max: row.mx, sketch: merge };
       continue;
     }
     acc.count += Number(row.n);
@@ -131,7 +132,7 @@ export async function latencySeries(db: Db, siteIds: readonly number[], range: S
     acc.latencySum += row.ls;
     if (row.mn !== null) acc.min = acc.min === null ? row.mn : Math.min(acc.min, row.mn);
     if (row.mx !== null) acc.max = acc.max === null ? row.mx : Math.max(acc.max, row.mx);
-    mergeInto(acc.sketch, sketch);
+    acc.sketch.add(sketch);
   }
   const series = new Map<number, LatencyBucket[]>();
   for (const siteId of siteIds) {
@@ -146,7 +147,7 @@ export async function latencySeries(db: Db, siteIds: readonly number[], range: S
 
 function toBucket(start: Date, acc: Acc | undefined): LatencyBucket {
   if (!acc) return { start, count: 0, upCount: 0, min: null, avg: null, max: null, p50: null, p95: null, p99: null };
-  const [p50, p95, p99] = quantiles(acc.sketch, [0.5, 0.95, 0.99]);
+  const [p50, p95, p99] = acc.sketch.quantiles([0.5, 0.95, 0.99]);
   return {
     start,
     count: acc.count,
