@@ -28,32 +28,29 @@ function onTerminal(args: string[], env: Record<string, string>, answers: [promp
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, screen })));
 }
 
+/** `uptop user add kim` on a fresh database, typing `first` and then `second`; the screen without carriage returns, and kim's password hash. */
+async function addKim(first: string, second: string): Promise<{ code: number | null; screen: string; passwordHash: string | null }> {
+  const file = path.join(tempDir(), 'uptop.db');
+  const run = await onTerminal(['user', 'add', 'kim'], { DATABASE_URL: `file:${file}` }, [
+    ['Password: ', first],
+    ['Repeat it: ', second],
+  ]);
+  const db = new Database(file, { readonly: true });
+  const row = db.prepare('SELECT passwordHash FROM User WHERE username = ?').get('kim') as { passwordHash: string } | undefined;
+  db.close();
+  return { code: run.code, screen: run.screen.replaceAll('\r', ''), passwordHash: row?.passwordHash ?? null };
+}
+
 // Each spawn of the CLI loads TypeScript through tsx: seconds on a busy machine.
 describe('uptop user add at a terminal', { timeout: 60_000 }, () => {
   it('asks for the password twice without showing it, and stores it', async () => {
-    const file = path.join(tempDir(), 'uptop.db');
-    const run = await onTerminal(['user', 'add', 'kim'], { DATABASE_URL: `file:${file}` }, [
-      ['Password: ', 'kim-secret-1'],
-      ['Repeat it: ', 'kim-secret-1'],
-    ]);
-    expect(run.code).toBe(0);
-    expect(run.screen.replaceAll('\r', '')).toBe('Password: \nRepeat it: \ncreated admin "kim" (id 1)\n');
-    const db = new Database(file, { readonly: true });
-    const { passwordHash } = db.prepare('SELECT passwordHash FROM User WHERE username = ?').get('kim') as { passwordHash: string };
-    db.close();
-    expect(await verifyPassword('kim-secret-1', passwordHash)).toBe(true);
+    const run = await addKim('kim-secret-1', 'kim-secret-1');
+    expect([run.code, run.screen]).toEqual([0, 'Password: \nRepeat it: \ncreated admin "kim" (id 1)\n']);
+    expect(await verifyPassword('kim-secret-1', run.passwordHash!)).toBe(true);
   });
 
   it('refuses two different answers, and creates no one', async () => {
-    const file = path.join(tempDir(), 'uptop.db');
-    const run = await onTerminal(['user', 'add', 'kim'], { DATABASE_URL: `file:${file}` }, [
-      ['Password: ', 'kim-secret-1'],
-      ['Repeat it: ', 'kim-secret-2'],
-    ]);
-    expect(run.code).toBe(1);
-    expect(run.screen.replaceAll('\r', '')).toBe('Password: \nRepeat it: \nuptop: the two passwords differ\n');
-    const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM User').get()).toEqual({ n: 0 });
-    db.close();
+    const run = await addKim('kim-secret-1', 'kim-secret-2');
+    expect(run).toEqual({ code: 1, screen: 'Password: \nRepeat it: \nuptop: the two passwords differ\n', passwordHash: null });
   });
 });
