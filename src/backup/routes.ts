@@ -59,9 +59,8 @@ export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
       path,
       methods: ['POST'],
       bodyLimit: IMPORT_BODY_LIMIT,
-      async answer({ req, body }) {
-        const refused = await refuse(req);
-        if (refused) return refused;
+      admit: refuse,
+      async answer({ body }) {
         const parsed = parseJson(body);
         if (parsed.refused) return parsed.refused;
         try {
@@ -78,9 +77,8 @@ export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
     {
       path: '/api/backup/export',
       methods: ['GET'],
-      async answer({ req, query }) {
-        const refused = await refuse(req);
-        if (refused) return refused;
+      admit: refuse,
+      async answer({ query }) {
         const backup = await exportBackup(deps, { redactSecrets: query.get('redact_secrets') !== 'false', includeUsers: true });
         const day = deps.clock.now().toISOString().slice(0, 10);
         return jsonAnswer(200, backup, { 'content-disposition': `attachment; filename="uptop-backup-${day}.json"` });

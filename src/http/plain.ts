@@ -28,6 +28,11 @@ export interface PlainRoute {
   methods: readonly string[];
   /** Bytes of body the route reads; without it the body is discarded unread. */
   bodyLimit?: number;
+  /**
+   * Runs before the body is read: an answer refuses the request there (not signed in, over a rate limit), so nobody
+   * can make the server buffer a large body without the right to send one.
+   */
+  admit?(req: IncomingMessage): Promise<PlainAnswer | undefined>;
   answer(request: PlainRequest): PlainAnswer | Promise<PlainAnswer>;
 }
 

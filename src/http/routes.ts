@@ -45,6 +45,13 @@ export function createPlainRouter(routes: readonly PlainRoute[], logger: Logger)
       send(req, res, { status: 405, body: 'Method Not Allowed', headers: { allow: route.methods.join(', ') } });
       return true;
     }
+    const refused = route.admit ? await route.admit(req).catch((err: unknown) => failed(err)) : undefined;
+    if (refused) {
+      req.resume();
+      // A refused request's body is not read: the connection closes after the answer instead of being reused.
+      send(req, res, refused, route.bodyLimit === undefined ? undefined : { connection: 'close' });
+      return true;
+    }
     let body: Buffer = Buffer.alloc(0);
     if (route.bodyLimit === undefined) {
       // Whatever body came along is discarded, so a keep-alive connection stays usable.
@@ -61,10 +68,14 @@ export function createPlainRouter(routes: readonly PlainRoute[], logger: Logger)
     try {
       send(req, res, await route.answer({ req, query: new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1)), rest, body }));
     } catch (err) {
-      logger.error({ err, path: pathname }, 'plain route failed');
-      if (!res.headersSent) send(req, res, { status: 500, body: 'Internal Server Error' });
+      if (!res.headersSent) send(req, res, failed(err));
       else res.destroy();
     }
     return true;
+
+    function failed(err: unknown): PlainAnswer {
+      logger.error({ err, path: pathname }, 'plain route failed');
+      return { status: 500, body: 'Internal Server Error' };
+    }
   };
 }

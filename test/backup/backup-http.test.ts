@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { call, exportAs, snapshot, stubChecks } from './helpers.ts';
@@ -44,6 +45,26 @@ async function seed(t: TestApp) {
 
 describe('backup routes: who may call them', () => {
   it.override({ appOptions: { runCheck: stubChecks([]) } });
+
+  it('refuses an anonymous import before reading its body, so nobody can make the server buffer 64 MiB', async ({ app: t }) => {
+    // Headers announce 60 MB; only a kilobyte follows. A server reading the body would wait for the rest.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        `${t.url}/api/backup/import`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60_000_000) } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(Buffer.alloc(1024, 0x20));
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatch(/Unauthorized/);
+  });
 
   it('refuses anonymous callers (401), VIEWER, EDITOR and a read-only ADMIN token (403), changing nothing', async ({ app: t, admin, editor, viewer }) => {
     await seed(t);
