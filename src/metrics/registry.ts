@@ -23,7 +23,7 @@ export interface MetricsSources {
  */
 export class AppMetrics {
   readonly registry = new Registry();
-  private readonly monitors = new MonitorMetrics(this.registry);
+  private readonly monitors = new MonitorMetrics();
   private readonly own: UptopMetrics;
   private sources: MetricsSources | null = null;
 
@@ -76,10 +76,12 @@ export class AppMetrics {
     this.sources = sources;
   }
 
-  /** The whole registry in `format`, the per-monitor series first refreshed from the engine's memory. */
-  scrape(format: ExpositionFormat): Promise<string> {
-    if (this.sources) this.monitors.refresh(this.sources.engine);
-    return render(this.registry, format);
+  /** The registry in `format`, then the per-monitor series from the engine's memory (OpenMetrics' `# EOF` last). */
+  async scrape(format: ExpositionFormat): Promise<string> {
+    const rest = await render(this.registry, format);
+    if (!this.sources) return rest;
+    const monitors = this.monitors.render(this.sources.engine, format);
+    return format === 'openmetrics' ? `${rest.replace(/# EOF\n?$/, '')}${monitors}# EOF\n` : `${rest}${monitors}`;
   }
 
   private checkCompleted(siteId: number, up: boolean, latencyMs: number | null): void {
