@@ -4,13 +4,12 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { freshDbFile } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
-import { createCertificate } from '../helpers/targets.ts';
+import { startTlsApp } from '../helpers/tls-app.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -96,31 +95,13 @@ describe('app and process', () => {
   });
 
   it('serves HTTPS with UPTOP_TLS_CERT and UPTOP_TLS_KEY', async () => {
-    const db = freshDbFile();
-    const cert = await createCertificate(30);
-    fs.writeFileSync(path.join(db.dir, 'cert.pem'), cert.cert);
-    fs.writeFileSync(path.join(db.dir, 'key.pem'), cert.key);
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      UPTOP_HTTP_HOST: '127.0.0.1',
-      UPTOP_HTTP_PORT: '0',
-      UPTOP_TLS_CERT: path.join(db.dir, 'cert.pem'),
-      UPTOP_TLS_KEY: path.join(db.dir, 'key.pem'),
-      UPTOP_ADMIN_USER: 'admin',
-      UPTOP_ADMIN_PASSWORD: 'admin-password',
-    });
-    const app = await createApp(config, { logger: pino({ level: 'silent' }) });
-    const { port } = await app.start();
-    onTestFinished(() => app.stop());
+    const { port, ca } = await startTlsApp({ UPTOP_ADMIN_USER: 'admin', UPTOP_ADMIN_PASSWORD: 'admin-password' });
     const body = await new Promise<string>((resolve, reject) => {
-      const req = https.request(
-        { host: '127.0.0.1', port, path: '/graphql', method: 'POST', ca: cert.cert, headers: { 'content-type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(text));
-        },
-      );
+      const req = https.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(text));
+      });
       req.on('error', reject);
       req.end(JSON.stringify({ query: '{ me { username } }' }));
     });

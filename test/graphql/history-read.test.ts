@@ -1,7 +1,7 @@
-import type { Db } from '../../src/db/client.ts';
 import { quantileOfSorted, RELATIVE_ERROR } from '../../src/history/sketch.ts';
 import type { Write } from '../../src/writer/types.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { statementCounter } from '../helpers/count-statements.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
 import { seededRandom } from '../helpers/random.ts';
@@ -208,17 +208,8 @@ const DASHBOARD = /* GraphQL */ `
 `;
 
 describe("with the reader's statements counted", () => {
-  let statements = 0;
-  const countStatements = (db: Db) =>
-    db.$extends({
-      query: {
-        async $allOperations({ args, query }) {
-          statements++;
-          return query(args);
-        },
-      },
-    }) as unknown as Db;
-  it.override({ appOptions: { wrapReadDb: countStatements } });
+  const statements = statementCounter();
+  it.override({ appOptions: { wrapReadDb: statements.wrap } });
 
   it('reads a page of sites with status, 30-day uptime, 24-hour p95 and recent checks in as many statements for 100 sites as for 5', async ({
     app: t,
@@ -242,11 +233,11 @@ describe("with the reader's statements counted", () => {
       dayAgo: new Date(Math.floor((now - DAY) / HOUR) * HOUR).toISOString(),
     });
     const run = async (first: number) => {
-      const before = statements;
+      const before = statements.count;
       const res = await viewer.request<{ sites: { edges: any[] } }>(DASHBOARD, variables(first));
       const edges = res.ok().sites.edges;
       expect(edges).toHaveLength(first);
-      return { used: statements - before, edges };
+      return { used: statements.count - before, edges };
     };
     const small = await run(5);
     const large = await run(100);

@@ -1,6 +1,6 @@
-import type { Db } from '../../src/db/client.ts';
 import { graphql } from '../gql/index.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { statementCounter } from '../helpers/count-statements.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
 
@@ -62,27 +62,18 @@ async function seed(t: TestApp): Promise<void> {
 
 describe('queries', () => {
   describe("with the reader's queries counted", () => {
-    let queries = 0;
-    const countQueries = (db: Db) =>
-      db.$extends({
-        query: {
-          async $allOperations({ args, query }) {
-            queries++;
-            return query(args);
-          },
-        },
-      }) as unknown as Db;
-    it.override({ appOptions: { wrapReadDb: countQueries } });
+    const statements = statementCounter();
+    it.override({ appOptions: { wrapReadDb: statements.wrap } });
 
     it('loads sites with channels, parents and children in a fixed number of queries (no N+1)', async ({ app: t, viewer }) => {
       await seed(t);
 
       const run = async (first: number) => {
-        const before = queries;
+        const before = statements.count;
         const res = await viewer.request(Dashboard, { first });
         expect(res.errors).toBeUndefined();
         expect(res.ok().sites.edges).toHaveLength(first);
-        return { used: queries - before, edges: res.ok().sites.edges };
+        return { used: statements.count - before, edges: res.ok().sites.edges };
       };
       const small = await run(10);
       const large = await run(50);

@@ -1,15 +1,9 @@
-import fs from 'node:fs';
 import https from 'node:https';
-import path from 'node:path';
-import pino from 'pino';
 import { onTestFinished } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
 import { CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY } from '../../src/http/security-headers.ts';
 import { launchChromium } from '../helpers/chromium.ts';
-import { freshDbFile } from '../helpers/db.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { createCertificate } from '../helpers/targets.ts';
+import { startTlsApp } from '../helpers/tls-app.ts';
 
 const EXPECTED = {
   'x-content-type-options': 'nosniff',
@@ -53,23 +47,10 @@ describe('security headers', () => {
   });
 
   it('add HSTS over TLS', async () => {
-    const db = freshDbFile();
-    const cert = await createCertificate(30);
-    fs.writeFileSync(path.join(db.dir, 'cert.pem'), cert.cert);
-    fs.writeFileSync(path.join(db.dir, 'key.pem'), cert.key);
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      UPTOP_HTTP_HOST: '127.0.0.1',
-      UPTOP_HTTP_PORT: '0',
-      UPTOP_TLS_CERT: path.join(db.dir, 'cert.pem'),
-      UPTOP_TLS_KEY: path.join(db.dir, 'key.pem'),
-    });
-    const app = await createApp(config, { logger: pino({ level: 'silent' }) });
-    onTestFinished(() => app.stop());
-    const { port } = await app.start();
+    const { port, ca } = await startTlsApp();
     const get = (requestPath: string) =>
       new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
-        const req = https.request({ host: '127.0.0.1', port, path: requestPath, ca: cert.cert }, (res) => {
+        const req = https.request({ host: '127.0.0.1', port, path: requestPath, ca }, (res) => {
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
         });

@@ -54,7 +54,10 @@ describe('check rollups', () => {
         expect([row.count, row.upCount, row.latencyCount]).toEqual([want!.count, want!.upCount, sorted.length]);
         expect(row.latencyMin).toBe(sorted[0] ?? null);
         expect(row.latencyMax).toBe(sorted.at(-1) ?? null);
-        expect(row.latencySum).toBeCloseTo(sorted.reduce((a, b) => a + b, 0), 6);
+        expect(row.latencySum).toBeCloseTo(
+          sorted.reduce((a, b) => a + b, 0),
+          6,
+        );
         const sketch = decodeSketch(row.sketch);
         for (const q of [0.5, 0.95, 0.99]) {
           const exact = quantileOfSorted(sorted, q);
