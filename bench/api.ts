@@ -15,8 +15,12 @@
  *    series (same names, labels and count, values set once) served by a bare node HTTP server in the same process.
  *    The ratio is of the p50 latencies; `/healthz` on the app is printed beside them as the round trip's floor.
  *
- * `BENCH_ONLY=metrics` runs only the third. Last line: `subscription p99 ms: <number>` (target < 250, and 0 lost),
- * then `metrics scrape p50 ratio: <number>`.
+ * 4. Dashboard (bench/dashboard.ts): 1,000 sites with 30 days of history in the rollup tables; `sites(first: 100)`
+ *    with status, 30-day uptime, 24-hour p95 and recent checks, against the same page with `id name` (goal: at most
+ *    3 times its p50), through the same load generator.
+ *
+ * `BENCH_ONLY=metrics` or `BENCH_ONLY=dashboard` runs only that part. Last lines: `subscription p99 ms: <number>`
+ * (target < 250, and 0 lost), `metrics scrape p50 ratio: <number>`, `dashboard p50 ratio: <number>`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,6 +36,7 @@ import WebSocket from 'ws';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { decodeId } from '../src/graphql/ids.ts';
+import { dashboardQueries, seedDashboard } from './dashboard.ts';
 
 const SITES = 100;
 const QUERY_SITES = 50;
@@ -349,8 +354,48 @@ async function metricsScrape(): Promise<void> {
   }
 }
 
+/** Part 4: seeds through one app, then measures a second one on the same file, whose engine loads every site. */
+async function dashboard(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-dashboard-'));
+  const load = startChild('load');
+  try {
+    const config = benchConfig(dir);
+    const seeding = await createApp(config);
+    await seeding.start();
+    const nowMs = await seedDashboard(seeding);
+    await seeding.stop();
+    const app = await createApp(config);
+    const { port } = await app.start();
+    try {
+      const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
+      const token = await readOnlyToken(graphqlUrl, await loginAdmin(graphqlUrl), 'dashboard');
+      const { full, plain } = dashboardQueries(nowMs);
+      const sample = await gql<{ sites: { edges: { node: { recentChecks: unknown[]; latency: { p95: number | null }[] } }[] } }>(graphqlUrl, full, {}, token);
+      const first = sample.sites.edges[0]!.node;
+      if (first.recentChecks.length !== 60 || first.latency[0]?.p95 == null)
+        throw new Error(`dashboard seed not visible: ${JSON.stringify(first).slice(0, 200)}`);
+      const job = { url: graphqlUrl, headers: { authorization: `Bearer ${token}` }, concurrency: CONCURRENCY, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
+      load.send({ ...job, body: JSON.stringify({ query: plain }) } satisfies LoadJob);
+      const base = await nextMessage<LoadResult>(load);
+      load.send({ ...job, body: JSON.stringify({ query: full }) } satisfies LoadJob);
+      const page = await nextMessage<LoadResult>(load);
+      const line = (r: LoadResult) =>
+        `${(r.requests / r.seconds).toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.failures} failed`;
+      console.log(`dashboard sites(first: 100) { id name }: ${line(base)}`);
+      console.log(`dashboard sites(first: 100) with status, uptime 30 d, p95 24 h, recentChecks: ${line(page)}`);
+      console.log(`dashboard p50 ratio: ${(page.p50 / base.p50).toFixed(2)}`);
+    } finally {
+      await app.stop();
+    }
+  } finally {
+    load.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'metrics') return metricsScrape();
+  if (process.env.BENCH_ONLY === 'dashboard') return dashboard();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-api-'));
   const target = { failing: false };
   const targetServer = http.createServer((_req, res) => {
@@ -466,6 +511,7 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   await metricsScrape();
+  await dashboard();
 }
 
 const role = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length);
