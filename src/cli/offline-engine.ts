@@ -17,6 +17,7 @@ import { CliError } from './errors.ts';
  */
 export class OfflineEngine implements EngineApi {
   readonly running = false;
+  readonly reloads = 0;
 
   siteIds(): number[] {
     return [];

@@ -93,6 +93,8 @@ export class Engine implements EngineApi {
   private readonly abort = new AbortController();
   private started = false;
   private stopped = false;
+  /** Raised as a reload begins and again as it ends (see `reloads`). */
+  private reloadCount = 0;
   private activeFlag = true;
   private stopping: Promise<void> | null = null;
 
@@ -136,6 +138,10 @@ export class Engine implements EngineApi {
 
   get running(): boolean {
     return this.started && !this.stopped;
+  }
+
+  get reloads(): number {
+    return this.reloadCount;
   }
 
   /** False on a passive cluster member: nothing is checked, results and heartbeats are refused. */
@@ -188,6 +194,7 @@ export class Engine implements EngineApi {
   }
 
   async reload(apply?: () => Promise<void>): Promise<void> {
+    this.reloadCount++;
     if (!this.running) return apply?.();
     await this.effects.saveUnsaved(this.sites.values());
     this.dropAll();
@@ -202,6 +209,7 @@ export class Engine implements EngineApi {
         this.dropAll();
         await this.fence.read((epoch) => this.load(epoch, true));
         if (!this.stopped && this.activeFlag) this.scheduleAll();
+        this.reloadCount++;
         this.addLog(`Monitors reloaded: ${this.sites.size} loaded`, null);
         // The windows were reloaded too: their boundaries are timed afresh, groups and counts follow them.
         this.afterMaintenanceChange();

@@ -84,6 +84,8 @@ export interface TestAlertResult {
  */
 export interface EngineApi {
   readonly running: boolean;
+  /** Counts `reload`s: what was read and kept of the sites before one (a cache) belongs to a world replaced since. */
+  readonly reloads: number;
   /** Live state of one site, a copy; undefined when the engine does not know it. */
   getState(siteId: number): LiveSiteState | undefined;
   /** Every site the engine holds, by id, in no particular order (what /metrics lists, reading each from memory). */

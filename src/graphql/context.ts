@@ -7,6 +7,7 @@ import { releasing, type ConnectionCounter } from '../http/connection-limits.ts'
 import { ticketOf, type StreamTickets } from '../http/stream-tickets.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
+import { ClosedBucketCache } from '../history/closed-buckets.ts';
 import { createHistoryLoaders, type HistoryLoaders } from './loaders.ts';
 import type { SubscriptionCloser } from './subscription-closer.ts';
 
@@ -80,6 +81,8 @@ export function createContextFactory(
     sseStreams: ConnectionCounter;
   },
 ) {
+  // Kept across requests: closed rollups do not change (see ClosedBucketCache).
+  const latencyCache = new ClosedBucketCache();
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);
     const authorization = info.authorization ?? ticketAuthorization(input, deps.streamTickets);
@@ -89,6 +92,6 @@ export function createContextFactory(
     const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
     const track = <T>(source: AsyncIterable<T>) =>
       deps.subscriptions.track(viewer && input.socket === undefined ? countedStream(deps.sseStreams, viewer, source) : source, watch);
-    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track }, loaders: createHistoryLoaders(deps) };
+    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track }, loaders: createHistoryLoaders({ ...deps, latencyCache }) };
   };
 }

@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
+import type { Clock } from '../clock.ts';
 import type { Db } from '../db/client.ts';
+import type { ClosedBucketCache } from '../history/closed-buckets.ts';
 import type { EngineApi } from '../engine/types.ts';
 import { latencySeries, type LatencyBucket, type SeriesPlan, type SeriesRange } from '../history/latency.ts';
 import { coverFor, loadMaintenanceCover } from '../history/maintenance-cover.ts';
@@ -20,8 +22,8 @@ export interface HistoryWindow {
 /**
  * Per-request batching of the per-site history fields: every `Site.uptime` (or `latency`) with the same arguments
  * resolved in one tick becomes one batch, read with a constant number of statements whatever the number of sites.
- * Nothing is cached past the batch: a subscription's context lives as long as the subscription, and its events must
- * read fresh history.
+ * The loaders cache nothing past the batch: a subscription's context lives as long as the subscription, and its
+ * events must read fresh history. Only the closed part of latency series, which cannot change, is kept across requests.
  */
 export interface HistoryLoaders {
   history(siteId: number, window: HistoryWindow): Promise<SiteHistory>;
@@ -38,7 +40,12 @@ function keyedLoaders<K, V>(batch: (argsKey: string, keys: readonly K[]) => Prom
   };
 }
 
-export function createHistoryLoaders(deps: { db: Db; engine: Pick<EngineApi, 'getSite'> }): HistoryLoaders {
+export function createHistoryLoaders(deps: {
+  db: Db;
+  engine: Pick<EngineApi, 'getSite' | 'reloads'>;
+  clock: Clock;
+  latencyCache?: ClosedBucketCache;
+}): HistoryLoaders {
   const history = keyedLoaders<{ siteId: number; window: HistoryWindow }, SiteHistory>(async (_argsKey, keys) => {
     const { from, to, excludeMaintenance } = keys[0]!.window;
     const [histories, cover] = await Promise.all([
@@ -57,11 +64,13 @@ export function createHistoryLoaders(deps: { db: Db; engine: Pick<EngineApi, 'ge
   });
   const latency = keyedLoaders<{ siteId: number; range: SeriesRange; plan: SeriesPlan }, LatencyBucket[]>(async (_argsKey, keys) => {
     const { range, plan } = keys[0]!;
+    const cache = deps.latencyCache && { store: deps.latencyCache, nowMs: deps.clock.nowMs(), generation: deps.engine.reloads };
     const series = await latencySeries(
       deps.db,
       keys.map((k) => k.siteId),
       range,
       plan,
+      cache,
     );
     return keys.map((k) => series.get(k.siteId) ?? []);
   });

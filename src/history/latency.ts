@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rollups.ts';
 import { toSqlDate } from '../db/sql-date.ts';
+import { ClosedBucketCache, type KeptBucket } from './closed-buckets.ts';
 import { decodeSketch, SketchMerge } from './sketch.ts';
 
 /** One step of a latency series: the checks that started in [start, start + step). Latencies in ms. */
@@ -100,40 +101,91 @@ interface Acc {
   sketch: SketchMerge;
 }
 
-export async function latencySeries(db: Db, siteIds: readonly number[], range: SeriesRange, plan: SeriesPlan): Promise<Map<number, LatencyBucket[]>> {
-  const stepMs = range.stepSeconds * 1000;
-  const endMs = Math.min(plan.startMs + plan.buckets * stepMs, range.to.getTime());
-  const rows = await db.$queryRawUnsafe<RollupRow[]>(
+/** Where a series may keep and find its closed buckets (see ClosedBucketCache). */
+export interface SeriesCache {
+  store: ClosedBucketCache;
+  nowMs: number;
+  /** The engine's reload count when the read began. */
+  generation: number;
+}
+
+function readRows(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
+  return db.$queryRawUnsafe<RollupRow[]>(
     ROWS_SQL,
     plan.startMs,
     stepMs,
     plan.width,
-    JSON.stringify([...new Set(siteIds)]),
-    toSqlDate(new Date(plan.startMs)),
-    toSqlDate(new Date(endMs)),
+    JSON.stringify(siteIds),
+    toSqlDate(new Date(fromMs)),
+    toSqlDate(new Date(toMs)),
   );
-  const accs = new Map<number, Acc[]>();
+}
+
+/** Adds rollup rows into per-site chart buckets. */
+function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): void {
   for (const row of rows) {
     const site = Number(row.site);
     let perSite = accs.get(site);
     if (!perSite) accs.set(site, (perSite = []));
     const k = Number(row.k);
-    const sketch = decodeSketch(row.sketch);
-    const acc = perSite[k];
-    if (!acc) {
-      const merge = new SketchMerge();
-      merge.add(sketch);
-      perSite[k] = { count: Number(row.n), upCount: Number(row.up), latencyCount: Number(row.ln), latencySum: row.ls, min: row.mn, max: row.mx, sketch: merge };
-      continue;
-    }
+    const acc = (perSite[k] ??= { count: 0, upCount: 0, latencyCount: 0, latencySum: 0, min: null, max: null, sketch: new SketchMerge() });
     acc.count += Number(row.n);
     acc.upCount += Number(row.up);
     acc.latencyCount += Number(row.ln);
     acc.latencySum += row.ls;
     if (row.mn !== null) acc.min = acc.min === null ? row.mn : Math.min(acc.min, row.mn);
     if (row.mx !== null) acc.max = acc.max === null ? row.mx : Math.max(acc.max, row.mx);
-    acc.sketch.add(sketch);
+    acc.sketch.add(decodeSketch(row.sketch));
   }
+}
+
+const keep = (acc: Acc | undefined): KeptBucket | undefined => acc && { ...acc, sketch: acc.sketch.sparse() };
+
+function revive(kept: KeptBucket | undefined): Acc | undefined {
+  if (!kept) return undefined;
+  const sketch = new SketchMerge();
+  sketch.addSparse(kept.sketch);
+  return { ...kept, sketch };
+}
+
+/**
+ * The latency series of each site: bucket k covers [start + k·step, start + (k + 1)·step), and a bucket without
+ * checks has count 0 and null latencies. Percentiles come from the merged sketches (within the sketch's relative
+ * error); count, min, max and mean are exact. Two statements at most, for all the sites: the closed rollups of the
+ * sites whose closed part is not kept in `cache`, and the rollups still open (all of them, without a cache).
+ */
+export async function latencySeries(
+  db: Db,
+  siteIds: readonly number[],
+  range: SeriesRange,
+  plan: SeriesPlan,
+  cache?: SeriesCache,
+): Promise<Map<number, LatencyBucket[]>> {
+  const stepMs = range.stepSeconds * 1000;
+  const endMs = Math.min(plan.startMs + plan.buckets * stepMs, range.to.getTime());
+  const ids = [...new Set(siteIds)];
+  const closedEnd = cache ? ClosedBucketCache.closedEnd(cache.nowMs, plan.width * 1000, plan.startMs, endMs) : plan.startMs;
+  const keyOf = (id: number) => `${cache?.generation}|${id}|${plan.width}|${plan.startMs}|${stepMs}|${closedEnd}`;
+  const kept = new Map<number, (KeptBucket | undefined)[]>();
+  const missing: number[] = [];
+  for (const id of ids) {
+    const found = cache?.store.get(keyOf(id));
+    if (found) kept.set(id, found);
+    else missing.push(id);
+  }
+  const [closedRows, openRows] = await Promise.all([
+    missing.length > 0 && closedEnd > plan.startMs ? readRows(db, missing, plan, stepMs, plan.startMs, closedEnd) : [],
+    closedEnd < endMs ? readRows(db, ids, plan, stepMs, closedEnd, endMs) : [],
+  ]);
+  const closed = new Map<number, Acc[]>();
+  accumulate(closedRows, closed);
+  for (const id of missing) {
+    const buckets = Array.from({ length: plan.buckets }, (_, k) => keep(closed.get(id)?.[k]));
+    kept.set(id, buckets);
+    if (cache && closedEnd > plan.startMs) cache.store.set(keyOf(id), buckets);
+  }
+  const accs = new Map<number, Acc[]>(ids.map((id) => [id, (kept.get(id) ?? []).map(revive) as Acc[]]));
+  accumulate(openRows, accs);
   const series = new Map<number, LatencyBucket[]>();
   for (const siteId of siteIds) {
     const perSite = accs.get(siteId) ?? [];

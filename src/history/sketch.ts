@@ -95,15 +95,38 @@ export class SketchMerge {
   private total = 0;
 
   add(sketch: Sketch): void {
-    for (const key in sketch) {
-      const bucket = +key;
-      const count = sketch[key]!;
-      this.total += count;
-      const i = bucket - DENSE_FIRST;
-      if (bucket === ZERO) this.zero += count;
-      else if (i >= 0 && i < DENSE_SIZE) this.dense[i]! += count;
-      else this.beyond.set(bucket, (this.beyond.get(bucket) ?? 0) + count);
+    for (const key in sketch) this.addBucket(+key, sketch[key]!);
+  }
+
+  addSparse({ buckets, counts }: SparseCounts): void {
+    for (let j = 0; j < buckets.length; j++) this.addBucket(buckets[j]!, counts[j]!);
+  }
+
+  sparse(): SparseCounts {
+    const buckets: number[] = [];
+    const counts: number[] = [];
+    if (this.zero > 0) {
+      buckets.push(ZERO);
+      counts.push(this.zero);
     }
+    for (let i = 0; i < DENSE_SIZE; i++) {
+      if (this.dense[i] === 0) continue;
+      buckets.push(i + DENSE_FIRST);
+      counts.push(this.dense[i]!);
+    }
+    for (const [bucket, count] of this.beyond) {
+      buckets.push(bucket);
+      counts.push(count);
+    }
+    return { buckets: Int32Array.from(buckets), counts: Float64Array.from(counts) };
+  }
+
+  private addBucket(bucket: number, count: number): void {
+    this.total += count;
+    const i = bucket - DENSE_FIRST;
+    if (bucket === ZERO) this.zero += count;
+    else if (i >= 0 && i < DENSE_SIZE) this.dense[i]! += count;
+    else this.beyond.set(bucket, (this.beyond.get(bucket) ?? 0) + count);
   }
 
   /** As `quantiles`, over everything added. */
@@ -126,4 +149,10 @@ export class SketchMerge {
     }
     return out;
   }
+}
+
+/** A merge's counts as parallel arrays of the buckets that have any: compact, for keeping. */
+export interface SparseCounts {
+  buckets: Int32Array;
+  counts: Float64Array;
 }
