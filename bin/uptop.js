@@ -3,5 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// graphql-js checks each type test against a second copy of itself unless NODE_ENV is production (src/main.ts).
+process.env.NODE_ENV ??= 'production';
 const { runCli } = await import('../src/cli/main.ts');
 process.exitCode = await runCli(process.argv.slice(2));
