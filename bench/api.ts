@@ -19,7 +19,10 @@
  *    with status, 30-day uptime, 24-hour p95 and recent checks, against the same page with `id name` (goal: at most
  *    3 times its p50), through the same load generator.
  *
- * `BENCH_ONLY=metrics` or `BENCH_ONLY=dashboard` runs only that part. Last lines: `subscription p99 ms: <number>`
+ * 5. History stall: one busy site with two years of rollups and 5,000 state changes; 20 queries at once of its
+ *    2-year SLA and daily latency series, with the event loop's delay measured meanwhile (goal: no stall over 20 ms).
+ *
+ * `BENCH_ONLY=metrics`, `BENCH_ONLY=dashboard` or `BENCH_ONLY=stall` runs only that part. Last lines: `subscription p99 ms: <number>`
  * (target < 250, and 0 lost), `metrics scrape p50 ratio: <number>`, `dashboard p50 ratio: <number>`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -28,15 +31,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { Counter, Gauge, Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { decodeId } from '../src/graphql/ids.ts';
-import { dashboardQueries, seedDashboard } from './dashboard.ts';
+import { decodeId, globalId } from '../src/graphql/ids.ts';
+import { dashboardQueries, seedBusySite, seedDashboard } from './dashboard.ts';
 
 const SITES = 100;
 const QUERY_SITES = 50;
@@ -393,9 +396,44 @@ async function dashboard(): Promise<void> {
   }
 }
 
+/** Part 5: the event loop while 20 long-range history queries run at once. */
+async function historyStall(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-stall-'));
+  const app = await createApp(benchConfig(dir));
+  const { port } = await app.start();
+  try {
+    const { siteId, nowMs } = await seedBusySite(app);
+    const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
+    const token = await loginAdmin(graphqlUrl);
+    const from = new Date(Math.floor((nowMs - 730 * 24 * 3600_000) / (24 * 3600_000)) * 24 * 3600_000).toISOString();
+    const query = `{ site(id: "${globalId('Site', siteId)}") { uptime(from: "${from}") { uptimePercent outageCount } latency(from: "${from}", step: 86400) { p95 } } }`;
+    const part = process.env.PART === 'u' ? query.replace(/ latency\([^}]*\}/, '') : process.env.PART === 'l' ? query.replace(/ uptime\([^}]*\}/, '') : query;
+    const sample = await gql<{ site: { uptime: { outageCount: number }; latency: unknown[] } }>(graphqlUrl, query, {}, token);
+    if (sample.site.latency.length < 730 || sample.site.uptime.outageCount < 2000)
+      throw new Error(`busy site not seeded: ${JSON.stringify(sample).slice(0, 200)}`);
+    // One histogram for every round, reset between them: a histogram enabled anew counts its first interval wrongly.
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    for (let round = 0; round < 3; round++) {
+      await new Promise((r) => setTimeout(r, 200));
+      delay.reset();
+      const started = performance.now();
+      await Promise.all(Array.from({ length: 20 }, () => gql(graphqlUrl, part, {}, token)));
+      const ms = performance.now() - started;
+      console.log(
+        `history stall: 20 queries of a 2-year SLA and 730 daily buckets in ${ms.toFixed(0)} ms; event loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`,
+      );
+    }
+  } finally {
+    await app.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'metrics') return metricsScrape();
   if (process.env.BENCH_ONLY === 'dashboard') return dashboard();
+  if (process.env.BENCH_ONLY === 'stall') return historyStall();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-api-'));
   const target = { failing: false };
   const targetServer = http.createServer((_req, res) => {
@@ -512,6 +550,7 @@ async function main(): Promise<void> {
   }
   await metricsScrape();
   await dashboard();
+  await historyStall();
 }
 
 const role = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length);

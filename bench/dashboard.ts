@@ -135,3 +135,34 @@ export function dashboardQueries(nowMs: number): { full: string; plain: string }
     plain: `{ sites(first: ${PAGE}) { edges { node { id name } } } }`,
   };
 }
+
+/**
+ * One busy site with two years of history at the retention limits: a day rollup a day (each the merge of 24 simulated
+ * hours), 90 days of hours, and 5,000 state changes (UPTOP_RETAIN_STATE_CHANGES). Returns its id and the time the
+ * history ends at.
+ */
+export async function seedBusySite(app: App): Promise<{ siteId: number; nowMs: number }> {
+  const nowMs = Date.now();
+  const next = seededRandom(13);
+  const pool = pools(next);
+  const siteId = await app.deps.writer.submit(async (tx) => {
+    const site = await tx.site.create({ data: { name: 'busy', type: 'PUSH', paused: true } });
+    const rows: unknown[][] = [];
+    for (let day = Math.floor((nowMs - 730 * DAY_MS) / DAY_MS) * DAY_MS; day < nowMs; day += DAY_MS) {
+      const hours = Array.from({ length: 24 }, () => pool.hours[Math.floor(next() * pool.hours.length)]!);
+      rows.push(row(site.id, ROLLUP_LEVELS.day, day, merged(hours)));
+      if (day >= nowMs - 90 * DAY_MS) hours.forEach((hour, h) => rows.push(row(site.id, ROLLUP_LEVELS.hour, day + h * HOUR_MS, hour)));
+    }
+    await tx.$executeRawUnsafe(ROLLUP_INSERT, JSON.stringify(rows));
+    const changes = Array.from({ length: 5000 }, (_, i) => ({
+      siteId: site.id,
+      fromStatus: i % 2 ? ('DOWN' as const) : ('UP' as const),
+      toStatus: i % 2 ? ('UP' as const) : ('DOWN' as const),
+      reason: 'flap',
+      changedAt: new Date(nowMs - 730 * DAY_MS + (i + 0.5) * ((730 * DAY_MS) / 5000)),
+    }));
+    await tx.stateChange.createMany({ data: changes });
+    return site.id;
+  });
+  return { siteId, nowMs };
+}

@@ -9,6 +9,8 @@ export interface KeptBucket {
   min: number | null;
   max: number | null;
   sketch: SparseCounts;
+  /** p50, p95 and p99 of the sketch, for a bucket that no open rollup adds to. */
+  quantiles: (number | null)[];
 }
 
 /** A rollup is closed this long after its end: the writer has long written every check of it by then. */
@@ -44,7 +46,7 @@ export class ClosedBucketCache {
     const old = this.entries.get(key);
     if (old) this.bytes -= old.bytes;
     let bytes = 64 + key.length * 2;
-    for (const b of buckets) bytes += b ? 96 + b.sketch.buckets.byteLength + b.sketch.counts.byteLength : 8;
+    for (const b of buckets) bytes += b ? 128 + b.sketch.buckets.byteLength + b.sketch.counts.byteLength : 8;
     this.entries.delete(key);
     this.entries.set(key, { buckets, bytes });
     this.bytes += bytes;

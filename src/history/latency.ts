@@ -3,6 +3,7 @@ import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rol
 import { toSqlDate } from '../db/sql-date.ts';
 import { ClosedBucketCache, type KeptBucket } from './closed-buckets.ts';
 import { decodeSketch, SketchMerge } from './sketch.ts';
+import { historyTurns } from './turns.ts';
 
 /** One step of a latency series: the checks that started in [start, start + step). Latencies in ms. */
 export interface LatencyBucket {
@@ -109,7 +110,8 @@ export interface SeriesCache {
   generation: number;
 }
 
-function readRows(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
+async function readRows(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
+  await historyTurns.next();
   return db.$queryRawUnsafe<RollupRow[]>(
     ROWS_SQL,
     plan.startMs,
@@ -121,9 +123,13 @@ function readRows(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: 
   );
 }
 
-/** Adds rollup rows into per-site chart buckets. */
-function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): void {
-  for (const row of rows) {
+/** Rows decoded and added per turn of the event loop. */
+const ROWS_PER_TURN = 250;
+
+/** Adds rollup rows into per-site chart buckets, ROWS_PER_TURN in each turn of the event loop. */
+async function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): Promise<void> {
+  for (const [i, row] of rows.entries()) {
+    if (i % ROWS_PER_TURN === 0) await historyTurns.next();
     const site = Number(row.site);
     let perSite = accs.get(site);
     if (!perSite) accs.set(site, (perSite = []));
@@ -139,13 +145,24 @@ function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): void 
   }
 }
 
-const keep = (acc: Acc | undefined): KeptBucket | undefined => acc && { ...acc, sketch: acc.sketch.sparse() };
+const QUANTILES = [0.5, 0.95, 0.99];
 
-function revive(kept: KeptBucket | undefined): Acc | undefined {
-  if (!kept) return undefined;
+const keep = (acc: Acc | undefined): KeptBucket | undefined => acc && { ...acc, sketch: acc.sketch.sparse(), quantiles: acc.sketch.quantiles(QUANTILES) };
+
+/** A kept closed part with the open rollups of its bucket added. */
+function withOpen(kept: KeptBucket, open: Acc): Acc {
   const sketch = new SketchMerge();
   sketch.addSparse(kept.sketch);
-  return { ...kept, sketch };
+  sketch.addSparse(open.sketch.sparse());
+  return {
+    count: kept.count + open.count,
+    upCount: kept.upCount + open.upCount,
+    latencyCount: kept.latencyCount + open.latencyCount,
+    latencySum: kept.latencySum + open.latencySum,
+    min: kept.min === null ? open.min : open.min === null ? kept.min : Math.min(kept.min, open.min),
+    max: kept.max === null ? open.max : open.max === null ? kept.max : Math.max(kept.max, open.max),
+    sketch,
+  };
 }
 
 /**
@@ -178,35 +195,41 @@ export async function latencySeries(
     closedEnd < endMs ? readRows(db, ids, plan, stepMs, closedEnd, endMs) : [],
   ]);
   const closed = new Map<number, Acc[]>();
-  accumulate(closedRows, closed);
+  await accumulate(closedRows, closed);
   for (const id of missing) {
     const buckets = Array.from({ length: plan.buckets }, (_, k) => keep(closed.get(id)?.[k]));
     kept.set(id, buckets);
     if (cache && closedEnd > plan.startMs) cache.store.set(keyOf(id), buckets);
   }
-  const accs = new Map<number, Acc[]>(ids.map((id) => [id, (kept.get(id) ?? []).map(revive) as Acc[]]));
-  accumulate(openRows, accs);
+  const open = new Map<number, Acc[]>();
+  await accumulate(openRows, open);
   const series = new Map<number, LatencyBucket[]>();
   for (const siteId of siteIds) {
-    const perSite = accs.get(siteId) ?? [];
+    const closedPart = kept.get(siteId) ?? [];
+    const openPart = open.get(siteId) ?? [];
     series.set(
       siteId,
-      Array.from({ length: plan.buckets }, (_, k) => toBucket(new Date(plan.startMs + k * stepMs), perSite[k])),
+      Array.from({ length: plan.buckets }, (_, k) => {
+        const start = new Date(plan.startMs + k * stepMs);
+        const [c, o] = [closedPart[k], openPart[k]];
+        if (c && o) return toBucket(start, keep(withOpen(c, o))!);
+        return toBucket(start, c ?? keep(o));
+      }),
     );
   }
   return series;
 }
 
-function toBucket(start: Date, acc: Acc | undefined): LatencyBucket {
-  if (!acc) return { start, count: 0, upCount: 0, min: null, avg: null, max: null, p50: null, p95: null, p99: null };
-  const [p50, p95, p99] = acc.sketch.quantiles([0.5, 0.95, 0.99]);
+function toBucket(start: Date, b: KeptBucket | undefined): LatencyBucket {
+  if (!b) return { start, count: 0, upCount: 0, min: null, avg: null, max: null, p50: null, p95: null, p99: null };
+  const [p50, p95, p99] = b.quantiles;
   return {
     start,
-    count: acc.count,
-    upCount: acc.upCount,
-    min: acc.min,
-    avg: acc.latencyCount > 0 ? acc.latencySum / acc.latencyCount : null,
-    max: acc.max,
+    count: b.count,
+    upCount: b.upCount,
+    min: b.min,
+    avg: b.latencyCount > 0 ? b.latencySum / b.latencyCount : null,
+    max: b.max,
     p50: p50!,
     p95: p95!,
     p99: p99!,

@@ -86,30 +86,45 @@ const DENSE_SIZE = bucketOf(2_000_000) - DENSE_FIRST + 1;
 /**
  * Merges many stored sketches (a chart bucket of 24 hourly rollups, say) into counts held in a dense array, which
  * is several times cheaper than adding into an object key by key; buckets beyond the array (latencies over half an
- * hour, which only a push beat's reported `ping` can have) are kept aside.
+ * hour, which only a push beat's reported `ping` can have) are kept aside. A merge of one sketch keeps it as it is:
+ * most chart buckets are one rollup row, and an 8 KB array each would only feed the garbage collector.
  */
 export class SketchMerge {
-  private readonly dense = new Float64Array(DENSE_SIZE);
+  private only: Sketch | null = null;
+  private dense: Float64Array | null = null;
   private zero = 0;
   private readonly beyond = new Map<number, number>();
   private total = 0;
+  private empty = true;
 
   add(sketch: Sketch): void {
+    if (this.empty) {
+      this.empty = false;
+      this.only = sketch;
+      return;
+    }
+    this.densify();
     for (const key in sketch) this.addBucket(+key, sketch[key]!);
   }
 
   addSparse({ buckets, counts }: SparseCounts): void {
+    this.empty = false;
+    this.densify();
     for (let j = 0; j < buckets.length; j++) this.addBucket(buckets[j]!, counts[j]!);
   }
 
   sparse(): SparseCounts {
+    if (this.only) {
+      const buckets = Int32Array.from(Object.keys(this.only), Number).sort();
+      return { buckets, counts: Float64Array.from(buckets, (b) => this.only![b]!) };
+    }
     const buckets: number[] = [];
     const counts: number[] = [];
     if (this.zero > 0) {
       buckets.push(ZERO);
       counts.push(this.zero);
     }
-    for (let i = 0; i < DENSE_SIZE; i++) {
+    for (let i = 0; this.dense && i < DENSE_SIZE; i++) {
       if (this.dense[i] === 0) continue;
       buckets.push(i + DENSE_FIRST);
       counts.push(this.dense[i]!);
@@ -121,22 +136,15 @@ export class SketchMerge {
     return { buckets: Int32Array.from(buckets), counts: Float64Array.from(counts) };
   }
 
-  private addBucket(bucket: number, count: number): void {
-    this.total += count;
-    const i = bucket - DENSE_FIRST;
-    if (bucket === ZERO) this.zero += count;
-    else if (i >= 0 && i < DENSE_SIZE) this.dense[i]! += count;
-    else this.beyond.set(bucket, (this.beyond.get(bucket) ?? 0) + count);
-  }
-
   /** As `quantiles`, over everything added. */
   quantiles(qs: readonly number[]): (number | null)[] {
+    if (this.only) return quantiles(this.only, qs);
     if (this.total === 0) return qs.map(() => null);
     const ranks = qs.map((q) => Math.floor(q * (this.total - 1)));
     const out: (number | null)[] = [];
     let seen = this.zero;
     while (out.length < ranks.length && seen > ranks[out.length]!) out.push(0);
-    for (let i = 0; i < DENSE_SIZE && out.length < ranks.length; i++) {
+    for (let i = 0; this.dense && i < DENSE_SIZE && out.length < ranks.length; i++) {
       const count = this.dense[i]!;
       if (count === 0) continue;
       seen += count;
@@ -148,6 +156,23 @@ export class SketchMerge {
       while (out.length < ranks.length && seen > ranks[out.length]!) out.push(representative(bucket));
     }
     return out;
+  }
+
+  /** From one kept sketch to counts that others can be added to. */
+  private densify(): void {
+    if (this.dense) return;
+    this.dense = new Float64Array(DENSE_SIZE);
+    const only = this.only;
+    this.only = null;
+    if (only) for (const key in only) this.addBucket(+key, only[key]!);
+  }
+
+  private addBucket(bucket: number, count: number): void {
+    this.total += count;
+    const i = bucket - DENSE_FIRST;
+    if (bucket === ZERO) this.zero += count;
+    else if (i >= 0 && i < DENSE_SIZE) this.dense![i]! += count;
+    else this.beyond.set(bucket, (this.beyond.get(bucket) ?? 0) + count);
   }
 }
 

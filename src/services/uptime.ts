@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { toSqlDate } from '../db/sql-date.ts';
+import { historyTurns } from '../history/turns.ts';
 import type { SiteStatus } from '../generated/prisma/client.ts';
 
 export interface StatusChange {
@@ -143,36 +144,54 @@ export interface ChangeHistory {
   laterFrom: SiteStatus | null;
 }
 
+/** State changes read per statement: a flapping site keeps 5,000, and reading them at once held the event loop. */
+export const CHANGES_PER_READ = 1000;
+
+const EDGES_SQL = `SELECT s.value AS "siteId",
+    (SELECT k."toStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" <= ? ORDER BY k."changedAt" DESC, k."id" DESC LIMIT 1) AS "before",
+    (SELECT k."fromStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" > ? ORDER BY k."changedAt" ASC, k."id" ASC LIMIT 1) AS "later"
+  FROM json_each(?) AS s`;
+
+// Keyset pages in (siteId, changedAt, id) order, which the (siteId, changedAt) index serves.
+const INSIDE_SQL = `SELECT "siteId", "toStatus", "changedAt", "id" FROM "StateChange"
+  WHERE "siteId" IN (SELECT value FROM json_each(?)) AND "changedAt" > ? AND "changedAt" <= ? AND ("siteId", "changedAt", "id") > (?, ?, ?)
+  ORDER BY "siteId", "changedAt", "id" LIMIT ${CHANGES_PER_READ}`;
+
+type Num = number | bigint;
+
 /**
- * The change histories of many sites over (from, to] in two statements, whatever their number: one for every change
- * inside, one that seeks, per site through the (siteId, changedAt) index, the last change at or before `from` and the
- * first one after `to`.
+ * The change histories of many sites over (from, to]: one statement seeks, per site through the (siteId, changedAt)
+ * index, the last change at or before `from` and the first one after `to`; the changes inside are read in pages of
+ * CHANGES_PER_READ, each in its own turn of the event loop (history/turns.ts), so no read holds it for long however
+ * much a site flapped.
  */
 export async function loadChangeHistories(db: Db, siteIds: readonly number[], from: Date, to: Date): Promise<Map<number, ChangeHistory>> {
-  const ids = [...new Set(siteIds)];
-  const [edges, inside] = await Promise.all([
-    db.$queryRawUnsafe<{ siteId: number | bigint; before: SiteStatus | null; later: SiteStatus | null }[]>(
-      `SELECT s.value AS "siteId",
-        (SELECT k."toStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" <= ? ORDER BY k."changedAt" DESC, k."id" DESC LIMIT 1) AS "before",
-        (SELECT k."fromStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" > ? ORDER BY k."changedAt" ASC, k."id" ASC LIMIT 1) AS "later"
-      FROM json_each(?) AS s`,
-      toSqlDate(from),
-      toSqlDate(to),
-      JSON.stringify(ids),
-    ),
-    // No ORDER BY: with an IN list Prisma cannot split the statement; the rows are sorted here instead.
-    db.stateChange.findMany({
-      where: { siteId: { in: ids }, changedAt: { gt: from, lte: to } },
-      select: { id: true, siteId: true, toStatus: true, changedAt: true },
-    }),
-  ]);
+  const ids = JSON.stringify([...new Set(siteIds)]);
+  const edges = await db.$queryRawUnsafe<{ siteId: Num; before: SiteStatus | null; later: SiteStatus | null }[]>(
+    EDGES_SQL,
+    toSqlDate(from),
+    toSqlDate(to),
+    ids,
+  );
   const histories = new Map<number, ChangeHistory>();
   for (const e of edges) {
     histories.set(Number(e.siteId), { changes: e.before ? [{ to: e.before, changedAt: from }] : [], laterFrom: e.later });
   }
-  inside.sort((a, b) => a.changedAt.getTime() - b.changedAt.getTime() || a.id - b.id);
-  for (const c of inside) histories.get(c.siteId)?.changes.push({ to: c.toStatus, changedAt: c.changedAt });
-  return histories;
+  let cursor: [Num, string, Num] = [-1, '', -1];
+  for (;;) {
+    await historyTurns.next();
+    const page = await db.$queryRawUnsafe<{ siteId: Num; toStatus: SiteStatus; changedAt: Date | string; id: Num }[]>(
+      INSIDE_SQL,
+      ids,
+      toSqlDate(from),
+      toSqlDate(to),
+      ...cursor,
+    );
+    for (const c of page) histories.get(Number(c.siteId))?.changes.push({ to: c.toStatus, changedAt: new Date(c.changedAt) });
+    if (page.length < CHANGES_PER_READ) return histories;
+    const last = page.at(-1)!;
+    cursor = [last.siteId, typeof last.changedAt === 'string' ? last.changedAt : toSqlDate(last.changedAt), last.id];
+  }
 }
 
 /** The report for one site from its loaded history; without any change, the status before the next one decides. */

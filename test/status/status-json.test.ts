@@ -219,17 +219,18 @@ describe('/status/json', () => {
       const first = await readsOf(['/status']);
       expect(first).toContain('Site');
       expect(first).toContain('MaintenanceWindow');
-      expect(first).toContain('StateChange');
+      // Uptime reads the state changes with raw statements (services/uptime.ts loadChangeHistories).
+      expect(first).toContain('$queryRawUnsafe');
       // A wall screen polling the live part and a script polling the JSON, within the same 5 s: no query at all.
       expect(await readsOf(['/status/live', '/status/json', '/status/live', '/status'])).toEqual([]);
 
       await clock.advanceAsync(5_000);
       const later = await readsOf(['/status/live', '/status/json']);
       expect(later.filter((r) => r === 'Site')).toHaveLength(1);
-      expect(later).not.toContain('StateChange');
+      expect(later).not.toContain('$queryRawUnsafe');
 
       await clock.advanceAsync(60_000);
-      expect(await readsOf(['/status/live'])).toContain('StateChange');
+      expect(await readsOf(['/status/live'])).toContain('$queryRawUnsafe');
     });
   });
 

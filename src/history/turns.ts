@@ -1,0 +1,31 @@
+/**
+ * Long history reads go in steps, one step per turn of the event loop across all of them. Yielding alone is not
+ * enough: twenty reads that each yield between steps still run twenty steps in one turn (their setImmediate
+ * callbacks all fall in the same check phase), and timers (the engine's checks) wait for all of them. Here a step
+ * waits for its own turn, so timers run between any two steps of any reads.
+ */
+class Turns {
+  private readonly waiting: (() => void)[] = [];
+  private scheduled = false;
+
+  /** Resolves in a later turn of the event loop, after the steps queued before it, one per turn. */
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.waiting.shift()?.();
+      if (this.waiting.length > 0) this.schedule();
+    });
+  }
+}
+
+/** One per process: there is one event loop to share. */
+export const historyTurns = new Turns();
