@@ -217,15 +217,25 @@ const windowSchema = z.object({
     .optional(),
 });
 
-export const backupSchema = z.object(
-  {
-    sites: z.array(siteSchema).nullable().default([]),
-    alerts: z.array(alertSchema).nullable().default([]),
-    users: z.array(userSchema).nullable().default(null),
-    maintenance_windows: z.array(windowSchema).nullable().default([]),
-  },
-  { error: 'must be a backup object {"sites": [...], "alerts": [...], "users": [...], "maintenance_windows": [...]}' },
-);
+const BACKUP_SHAPE = 'must be a backup object {"sites": [...], "alerts": [...], "users": [...], "maintenance_windows": [...]}';
+
+/**
+ * A backup: an object with at least `sites` or `alerts`. One with neither (`{"Sites": ...}`, some other program's
+ * JSON) is refused rather than read as an empty backup, which would replace every monitor with nothing.
+ */
+export const backupSchema = z
+  .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: BACKUP_SHAPE })
+  .refine((v) => 'sites' in v || 'alerts' in v, {
+    error: 'has neither "sites" nor "alerts" (lower-case, as the Go original writes them): not a backup, and nothing was changed',
+  })
+  .pipe(
+    z.object({
+      sites: z.array(siteSchema).nullable().default([]),
+      alerts: z.array(alertSchema).nullable().default([]),
+      users: z.array(userSchema).nullable().default(null),
+      maintenance_windows: z.array(windowSchema).nullable().default([]),
+    }),
+  );
 
 export type ParsedBackup = z.output<typeof backupSchema>;
 export type ParsedSite = z.output<typeof siteSchema>;

@@ -227,6 +227,11 @@ describe('backup import', () => {
       `Invalid backup:\nalerts[0] (ID ${good.alerts[0].ID}, "ntfy").Settings.topic: must be at most 4096 bytes`,
     );
 
+    // Some other program's JSON, or the keys capitalised: refused, not read as an empty backup that wipes everything.
+    const notABackup = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: { Sites: good.sites, Alerts: good.alerts } });
+    expect(notABackup.status).toBe(400);
+    expect(notABackup.text).toMatch(/^Invalid backup:\n.*has neither "sites" nor "alerts"/);
+
     const badJson = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: '{"sites": [' });
     expect(badJson.status).toBe(400);
     expect(badJson.text).toMatch(/^Invalid JSON: /);
