@@ -92,15 +92,8 @@ interface RollupRow {
   sketch: string;
 }
 
-interface Acc {
-  count: number;
-  upCount: number;
-  latencyCount: number;
-  latencySum: number;
-  min: number | null;
-  max: number | null;
-  sketch: SketchMerge;
-}
+/** A chart bucket being summed: a kept bucket's numbers, its sketch still open to more rows. */
+type Acc = Omit<KeptBucket, 'sketch' | 'quantiles'> & { sketch: SketchMerge };
 
 /** Where a series may keep and find its closed buckets (see ClosedBucketCache). */
 export interface SeriesCache {
