@@ -59,7 +59,10 @@ export class SiteSync {
     // into a push monitor is not judged overdue against checks of its old type.
     const retyped = before.type !== site.type;
     entry.state = withConfig(retyped ? initialState(site) : entry.state, site);
-    if (retyped) effects.saveRuntime(entry, clock.now());
+    if (retyped) {
+      effects.saveRuntime(entry, clock.now());
+      effects.forgetResults(site.id);
+    }
     if (before.paused !== site.paused) this.options.log(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
     // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
     if (site.paused || retyped) loop.cancel(site.id);

@@ -97,6 +97,11 @@ export class TransitionEffects {
 
   forget(siteId: number): void {
     this.tally.remove(siteId);
+    this.forgetResults(siteId);
+  }
+
+  /** Its recent results no longer describe the site: it was removed, or now checks something else. */
+  forgetResults(siteId: number): void {
     this.options.recent.remove(siteId);
   }
 

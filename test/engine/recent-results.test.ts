@@ -85,6 +85,12 @@ describe('engine: recent results', () => {
     ]);
     expect(after[0]!.latencyMs).toBe(42);
 
+    // A new type measures something else: the old results go, as its status starts PENDING again.
+    expect(h.engine.recentResults(quiet)).toHaveLength(3);
+    await h.updateSite(quiet, { type: 'PORT', hostname: '127.0.0.1', port: 9 });
+    await h.engine.siteChanged(quiet);
+    expect(h.engine.recentResults(quiet)).toEqual([]);
+
     await h.writer.submit((tx) => tx.site.delete({ where: { id: busy } }));
     h.engine.siteRemoved(busy);
     expect(h.engine.recentResults(busy)).toEqual([]);
