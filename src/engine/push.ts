@@ -33,6 +33,11 @@ const REASONS: Partial<Record<SiteStatus, string>> = {
   DOWN: 'heartbeat missed',
 };
 
+/** The reason a missed deadline gives, as opposed to one a job reported with a down beat. */
+export function isDeadlineReason(reason: string): boolean {
+  return Object.values(REASONS).includes(reason);
+}
+
 /** Silence only makes things worse: a deadline never takes a monitor back from STALE to LATE, or from DOWN. */
 const RANK: Record<SiteStatus, number> = { PENDING: 0, UP: 0, LATE: 1, STALE: 2, DOWN: 3, SSL_EXPIRED: 3 };
 

@@ -1,5 +1,6 @@
 import type { AlertEvent } from '../alerts/types.ts';
 import type { MonitorType, SiteStatus } from '../generated/prisma/client.ts';
+import { isDeadlineReason } from './push.ts';
 import type { LiveSiteState, StateChangeRecord } from './types.ts';
 
 /** Only these two count as an outage: they alert, and they are downtime in the SLA. */
@@ -75,7 +76,10 @@ function downFor(since: Date | null, now: Date): string {
 
 /** The DOWN alert's text, also used by re-notifications. */
 export function downMessage(rules: Pick<SiteRules, 'name' | 'type'>, status: SiteStatus, reason: string): string {
-  if (rules.type === 'PUSH') return `Push Monitor '${rules.name}' missed heartbeat.`;
+  if (rules.type === 'PUSH') {
+    // A job that reports its own failure (`?status=down&msg=…`) is not a missed heartbeat: its message says what broke.
+    return !reason || isDeadlineReason(reason) ? `Push Monitor '${rules.name}' missed heartbeat.` : `Push Monitor '${rules.name}' reported DOWN: ${reason}`;
+  }
   return reason ? `Monitor '${rules.name}' is DOWN: ${reason}` : `Monitor '${rules.name}' is DOWN (${status})`;
 }
 

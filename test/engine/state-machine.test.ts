@@ -112,6 +112,12 @@ describe('handleStatusChange', () => {
     );
   });
 
+  it("a push monitor's job that reports its own failure is named with its message, not as a missed heartbeat", () => {
+    expect(handleStatusChange(state({ type: 'PUSH' }), obs('DOWN', 'disk full'), rules({ type: 'PUSH' }), at(10), null)!.alerts[0]!.message).toBe(
+      "Push Monitor 'api' reported DOWN: disk full",
+    );
+  });
+
   it('PENDING honours MaxRetries before DOWN and records no state change from PENDING', () => {
     let s = state({ status: 'PENDING', statusChangedAt: null, lastCheckAt: null });
     const r = rules({ maxRetries: 2 });
