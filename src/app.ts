@@ -14,7 +14,7 @@ import { Engine } from './engine/engine.ts';
 import { EventLog } from './engine/event-log.ts';
 import type { AlertProvider } from './generated/prisma/client.ts';
 import type { AppDeps } from './deps.ts';
-import { createAppPubSub } from './engine/events.ts';
+import { createAppPubSub, SUBSCRIBER_BACKLOG } from './engine/events.ts';
 import { createGraphqlEndpoint } from './graphql/endpoint.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { healthRoutes } from './http/health.ts';
@@ -78,7 +78,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const db = overrides.wrapReadDb ? overrides.wrapReadDb(readDb) : readDb;
   const secretBox = createSecretBox(config.encryptionKey);
-  const pubsub = createAppPubSub();
+  const pubsub = createAppPubSub({
+    onOverflow: (topic) => logger.warn({ topic, backlog: SUBSCRIBER_BACKLOG }, 'a subscriber fell behind; its oldest unread events were dropped'),
+  });
   const eventLog = new EventLog({ clock, pubsub, logger });
   // The writer notes its drops in the event log, in memory only, so a full queue never feeds itself.
   const metrics = new AppMetrics();

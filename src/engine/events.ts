@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub } from 'graphql-yoga';
+import { Repeater, type RepeaterBuffer } from '@repeaterjs/repeater';
+import type { PubSub } from 'graphql-yoga';
 import type { CheckRecord, EngineStatusSnapshot, LogRecord, StateChangeRecord } from './types.ts';
 
 /** Engine events that subscriptions listen to. Payloads are self-contained so fan-out needs no DB read. */
@@ -10,11 +11,70 @@ export type Topics = {
   'log:added': [LogRecord];
 };
 
-export function createAppPubSub() {
-  const eventTarget = new EventTarget();
-  // Thousands of subscribers listen on one topic; the default limit of 10 would only print a warning.
-  setMaxListeners(Infinity, eventTarget);
-  return createPubSub<Topics>({ eventTarget });
+/** Events one subscriber may fall behind by before the oldest it has not read are dropped. */
+export const SUBSCRIBER_BACKLOG = 1024;
+
+/**
+ * A subscriber's backlog: at capacity the oldest event goes. Never full, so a publish never waits or throws; a plain
+ * repeater throws RepeaterOverflowError from inside the event listener past 1,024 unread events, which reached the
+ * process as an uncaught exception (a slow client and a burst of results took uptop down).
+ */
+class DropOldest<T> implements RepeaterBuffer<T> {
+  private readonly items: T[] = [];
+  readonly full = false;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly onDrop: () => void,
+  ) {}
+
+  get empty(): boolean {
+    return this.items.length === 0;
+  }
+
+  add(value: T): void {
+    if (this.items.length === this.capacity) {
+      this.items.shift();
+      this.onDrop();
+    }
+    this.items.push(value);
+  }
+
+  remove(): T {
+    if (this.items.length === 0) throw new Error('DropOldest: remove from an empty buffer');
+    return this.items.shift()!;
+  }
 }
 
-export type AppPubSub = ReturnType<typeof createAppPubSub>;
+/**
+ * yoga's pubsub (the same `publish`/`subscribe` over an EventTarget, which a Redis event target can replace), except
+ * that each subscriber has its own bounded backlog (DropOldest). `onOverflow` hears of a subscriber's first drop.
+ */
+export function createAppPubSub(options: { onOverflow?: (topic: string) => void } = {}): PubSub<Topics> {
+  const target = new EventTarget();
+  // Thousands of subscribers listen on one topic; the default limit of 10 would only print a warning.
+  setMaxListeners(Infinity, target);
+  return {
+    publish(routingKey: string, ...args: unknown[]) {
+      const payload = args[1] ?? args[0] ?? null;
+      const topic = args[1] === undefined ? routingKey : `${routingKey}:${String(args[0])}`;
+      target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
+    },
+    subscribe(routingKey: string, id?: unknown) {
+      const topic = id === undefined ? routingKey : `${routingKey}:${String(id)}`;
+      let warned = false;
+      const backlog = new DropOldest<unknown>(SUBSCRIBER_BACKLOG, () => {
+        if (warned) return;
+        warned = true;
+        options.onOverflow?.(topic);
+      });
+      return new Repeater((push, stop) => {
+        const listener = (event: Event) => void push((event as CustomEvent).detail);
+        target.addEventListener(topic, listener);
+        void stop.then(() => target.removeEventListener(topic, listener));
+      }, backlog);
+    },
+  } as PubSub<Topics>;
+}
+
+export type AppPubSub = PubSub<Topics>;
