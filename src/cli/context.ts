@@ -45,7 +45,7 @@ export async function withCliContext<T>(fn: (ctx: CliContext) => Promise<T>, env
   try {
     const db = await openDb(target);
     closers.push(() => db.$disconnect());
-    const writer = new AnnouncingWriter(new BatchWriter({ db: writeDb, clock, logger, config: config.writer }));
+    const writer = new AnnouncingWriter(new BatchWriter({ db: writeDb, clock, logger, config: config.writer, retention: false }));
     closers.unshift(() => writer.stop());
     const secretBox = createSecretBox(config.encryptionKey);
     const engine = new OfflineEngine();

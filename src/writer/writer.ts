@@ -26,6 +26,11 @@ export interface WriterOptions {
   maxQueuedCommands?: number;
   /** Longest a command's transaction may stay open before Prisma aborts it. */
   commandTimeoutMs?: number;
+  /**
+   * Run the retention passes (default true). The CLI's short-lived writer leaves them to the server: a pass started
+   * by a one-off command only competes with the server for the write lock.
+   */
+  retention?: boolean;
 }
 
 export const DEFAULT_MAX_QUEUED_COMMANDS = 64;
@@ -62,6 +67,7 @@ export class BatchWriter implements Writer {
   private readonly onBatch?: (batch: readonly Write[], durationMs: number) => void;
   private readonly maxQueuedCommands: number;
   private readonly commandTimeoutMs: number;
+  private readonly runsRetention: boolean;
 
   private queue: Write[] = [];
   private readonly tasks: Task[] = [];
@@ -100,6 +106,7 @@ export class BatchWriter implements Writer {
     this.onBatch = options.onBatch;
     this.maxQueuedCommands = options.maxQueuedCommands ?? DEFAULT_MAX_QUEUED_COMMANDS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.runsRetention = options.retention ?? true;
     this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
     this.retention = [
       { intervalMs: this.config.pruneIntervalMs, pass: () => this.pruneHistory(), timer: null, running: null },
@@ -172,6 +179,7 @@ export class BatchWriter implements Writer {
   start(): void {
     if (this.loop || this.closed) return;
     this.loop = this.runLoop();
+    if (!this.runsRetention) return;
     for (const job of this.retention) {
       this.queueRetention(job);
       this.armRetention(job);

@@ -26,7 +26,7 @@ export interface WriterHarness {
 /** A writer on a fresh migrated file with a fake clock, stopped when the test ends (before the file goes). */
 export async function writerHarness(
   options: { config?: Partial<Config['writer']>; onLog?: (message: string) => void } & Partial<
-    Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs'>
+    Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs' | 'retention'>
   > = {},
 ): Promise<WriterHarness> {
   const t = freshDbFile();
@@ -43,6 +43,7 @@ export async function writerHarness(
     config: { ...WRITER_DEFAULTS, ...options.config },
     maxQueuedCommands: options.maxQueuedCommands,
     commandTimeoutMs: options.commandTimeoutMs,
+    retention: options.retention,
     onLog: (message) => {
       notes.push(message);
       options.onLog?.(message);

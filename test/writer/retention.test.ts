@@ -261,3 +261,16 @@ describe('writer retention', () => {
     expect(await h.db.check.count()).toBe(100 * sites.length);
   });
 });
+
+describe("retention off (the CLI's writer)", () => {
+  it('prunes nothing, at start or on the timer, and still writes', async () => {
+    const h = await writerHarness({ retention: false, config: { retainChecks: 5, pruneIntervalMs: 10 * MINUTE } });
+    const [siteId] = await seedChecks(h.db, 1, 20);
+    h.writer.start();
+    h.writer.enqueue(check(siteId!, T0 + DAY));
+    await h.writer.flush();
+    await h.clock.advance(30 * MINUTE);
+    await h.writer.flush();
+    expect(await h.db.check.count()).toBe(21);
+  });
+});
