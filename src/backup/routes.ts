@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { RateLimiter } from '../auth/rate-limit.ts';
 import type { AuthService } from '../auth/sessions.ts';
 import { authenticate } from '../http/authenticate.ts';
-import { resolveClientIp } from '../http/client-ip.ts';
-import { jsonAnswer, textAnswer, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
+import { jsonAnswer, perIpLimit, textAnswer, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { ValidationError } from '../services/errors.ts';
 import { exportBackup } from './export.ts';
@@ -39,15 +38,11 @@ function parseJson(body: Buffer): { json: unknown; refused?: undefined } | { ref
  * never imported, as in Go: accounts are managed with the CLI.
  */
 export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
-  const limiter = new RateLimiter({ perMinute: BACKUP_REQUESTS_PER_MINUTE, clock: deps.clock });
+  const limit = perIpLimit(new RateLimiter({ perMinute: BACKUP_REQUESTS_PER_MINUTE, clock: deps.clock }), deps.config.trustedProxies);
 
   /** The answer that refuses the request, if one does: over the limit, not signed in, or not an administrator. */
   async function refuse(req: IncomingMessage): Promise<PlainAnswer | undefined> {
-    const ip = resolveClientIp(req, deps.config.trustedProxies);
-    if (!limiter.take(ip)) {
-      return textAnswer(429, 'Too Many Requests', { 'retry-after': String(Math.max(1, Math.ceil(limiter.retryAfterMs(ip) / 1000))) });
-    }
-    return (await authenticate(req, auth, 'admin')).refused;
+    return limit(req) ?? (await authenticate(req, auth, 'admin')).refused;
   }
 
   /**

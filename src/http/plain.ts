@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { RateLimiter } from '../auth/rate-limit.ts';
+import { resolveClientIp } from './client-ip.ts';
 
 /** A plain (non-GraphQL) answer; the router writes it. `content-type` defaults to plain text. */
 export interface PlainAnswer {
@@ -32,12 +34,25 @@ export interface PlainRoute {
    * Runs before the body is read: an answer refuses the request there (not signed in, over a rate limit), so nobody
    * can make the server buffer a large body without the right to send one.
    */
-  admit?(req: IncomingMessage): Promise<PlainAnswer | undefined>;
+  admit?(req: IncomingMessage): PlainAnswer | undefined | Promise<PlainAnswer | undefined>;
   answer(request: PlainRequest): PlainAnswer | Promise<PlainAnswer>;
 }
 
 export function textAnswer(status: number, body: string, headers?: Record<string, string>): PlainAnswer {
   return { status, body, headers };
+}
+
+/** 429 with Retry-After in whole seconds (at least one). */
+export function tooManyRequests(retryAfterMs: number): PlainAnswer {
+  return textAnswer(429, 'Too Many Requests', { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
+}
+
+/** An `admit` step that spends one of the client IP's requests, answering 429 once they are spent. */
+export function perIpLimit(limiter: RateLimiter, trustedProxies: string[]): (req: IncomingMessage) => PlainAnswer | undefined {
+  return (req) => {
+    const ip = resolveClientIp(req, trustedProxies);
+    return limiter.take(ip) ? undefined : tooManyRequests(limiter.retryAfterMs(ip));
+  };
 }
 
 export function jsonAnswer(status: number, value: unknown, headers?: Record<string, string>): PlainAnswer {

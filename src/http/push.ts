@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { PushReport } from '../engine/types.ts';
 import type { HeartbeatOutcome, HeartbeatService } from '../services/heartbeat.ts';
 import { resolveClientIp } from './client-ip.ts';
-import type { PlainAnswer, PlainRequest, PlainRoute } from './plain.ts';
+import { tooManyRequests, type PlainAnswer, type PlainRequest, type PlainRoute } from './plain.ts';
 
 const ANSWERS: Record<HeartbeatOutcome['status'], [status: number, body: string]> = {
   ok: [200, 'OK'],
@@ -24,8 +24,7 @@ function readToken(req: IncomingMessage, query: URLSearchParams): { token: strin
 
 function answerOf(outcome: HeartbeatOutcome): PlainAnswer {
   const [status, body] = ANSWERS[outcome.status];
-  if (outcome.status !== 'limited') return { status, body };
-  return { status, body, headers: { 'retry-after': String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))) } };
+  return outcome.status === 'limited' ? tooManyRequests(outcome.retryAfterMs) : { status, body };
 }
 
 /** Kuma's `msg` is free text from a script; what is stored of it is bounded. */

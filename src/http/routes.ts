@@ -45,7 +45,11 @@ export function createPlainRouter(routes: readonly PlainRoute[], logger: Logger)
       send(req, res, { status: 405, body: 'Method Not Allowed', headers: { allow: route.methods.join(', ') } });
       return true;
     }
-    const refused = route.admit ? await route.admit(req).catch((err: unknown) => failed(err)) : undefined;
+    const refused = route.admit
+      ? await Promise.resolve()
+          .then(() => route.admit!(req))
+          .catch((err: unknown) => failed(err))
+      : undefined;
     if (refused) {
       req.resume();
       // A refused request's body is not read: the connection closes after the answer instead of being reused.

@@ -6,8 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { EngineApi } from '../engine/types.ts';
-import { resolveClientIp } from '../http/client-ip.ts';
-import type { PlainAnswer, PlainRoute } from '../http/plain.ts';
+import { perIpLimit, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
 import { StatusBoard } from './board.ts';
 import { renderLive, renderPage, type PageData } from './page.ts';
 import { statusJson } from './status-json.ts';
@@ -47,19 +46,9 @@ export function statusRoutes(deps: { config: Config; db: Db; engine: EngineApi; 
   const { config, clock } = deps;
   if (!config.status.enabled) return [];
   const board = new StatusBoard(deps);
-  const limiter = new RateLimiter({ perMinute: REQUESTS_PER_MINUTE, clock });
+  const admit = perIpLimit(new RateLimiter({ perMinute: REQUESTS_PER_MINUTE, clock }), config.trustedProxies);
   const css = asset('status.css', 'text/css; charset=utf-8');
   const js = asset('status.js', 'text/javascript; charset=utf-8');
-
-  /** Answers 429 with Retry-After once the client's IP has spent its requests, else the route's own answer. */
-  const limited =
-    (answer: (req: IncomingMessage) => Promise<PlainAnswer>) =>
-    ({ req }: { req: IncomingMessage }): Promise<PlainAnswer> | PlainAnswer => {
-      const ip = resolveClientIp(req, config.trustedProxies);
-      if (limiter.take(ip)) return answer(req);
-      const retryAfter = String(Math.max(1, Math.ceil(limiter.retryAfterMs(ip) / 1000)));
-      return { status: 429, body: 'Too Many Requests', headers: { 'retry-after': retryAfter } };
-    };
 
   const pageData = async (): Promise<PageData> => {
     const [current, uptime] = await Promise.all([board.board(), board.uptime()]);
@@ -79,22 +68,23 @@ export function statusRoutes(deps: { config: Config; db: Db; engine: EngineApi; 
     {
       path: '/status',
       methods,
-      answer: limited(async () => ({ status: 200, body: renderPage(await pageData()), headers: { 'content-type': HTML } })),
+      admit,
+      answer: async () => ({ status: 200, body: renderPage(await pageData()), headers: { 'content-type': HTML } }),
     },
     {
       path: '/status/live',
       methods,
-      answer: limited(async () => ({ status: 200, body: renderLive(await pageData()).value, headers: { 'content-type': HTML } })),
+      admit,
+      answer: async () => ({ status: 200, body: renderLive(await pageData()).value, headers: { 'content-type': HTML } }),
     },
     {
       path: '/status/json',
       methods,
-      answer: limited(async (req) => {
-        return {
-          status: 200,
-          body: statusJson(await board.sites()),
-          headers: { 'content-type': 'application/json', ...corsHeaders(req, config.http.corsOrigins) },
-        };
+      admit,
+      answer: async ({ req }) => ({
+        status: 200,
+        body: statusJson(await board.sites()),
+        headers: { 'content-type': 'application/json', ...corsHeaders(req, config.http.corsOrigins) },
       }),
     },
     { path: css.path, methods, answer: serveAsset(css) },
