@@ -116,6 +116,10 @@ async function readRows(db: Db, siteIds: readonly number[], plan: SeriesPlan, st
   );
 }
 
+/** The smaller (or larger) of two values either of which may be missing. */
+const lower = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const higher = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
 /** Rows decoded and added per turn of the event loop. */
 const ROWS_PER_TURN = 250;
 
@@ -132,15 +136,20 @@ async function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>):
     acc.upCount += Number(row.up);
     acc.latencyCount += Number(row.ln);
     acc.latencySum += row.ls;
-    if (row.mn !== null) acc.min = acc.min === null ? row.mn : Math.min(acc.min, row.mn);
-    if (row.mx !== null) acc.max = acc.max === null ? row.mx : Math.max(acc.max, row.mx);
+    acc.min = lower(acc.min, row.mn);
+    acc.max = higher(acc.max, row.mx);
     acc.sketch.add(decodeSketch(row.sketch));
   }
 }
 
 const QUANTILES = [0.5, 0.95, 0.99];
 
-const keep = (acc: Acc | undefined): KeptBucket | undefined => acc && { ...acc, sketch: acc.sketch.sparse(), quantiles: acc.sketch.quantiles(QUANTILES) };
+/** A bucket's figures without its sketch: what a chart answers. */
+type Summary = Omit<KeptBucket, 'sketch'>;
+
+const summarize = ({ sketch, ...figures }: Acc): Summary => ({ ...figures, quantiles: sketch.quantiles(QUANTILES) });
+
+const keep = (acc: Acc | undefined): KeptBucket | undefined => acc && { ...summarize(acc), sketch: acc.sketch.sparse() };
 
 /** A kept closed part with the open rollups of its bucket added. */
 function withOpen(kept: KeptBucket, open: Acc): Acc {
@@ -152,8 +161,8 @@ function withOpen(kept: KeptBucket, open: Acc): Acc {
     upCount: kept.upCount + open.upCount,
     latencyCount: kept.latencyCount + open.latencyCount,
     latencySum: kept.latencySum + open.latencySum,
-    min: kept.min === null ? open.min : open.min === null ? kept.min : Math.min(kept.min, open.min),
-    max: kept.max === null ? open.max : open.max === null ? kept.max : Math.max(kept.max, open.max),
+    min: lower(kept.min, open.min),
+    max: higher(kept.max, open.max),
     sketch,
   };
 }
@@ -205,15 +214,15 @@ export async function latencySeries(
       Array.from({ length: plan.buckets }, (_, k) => {
         const start = new Date(plan.startMs + k * stepMs);
         const [c, o] = [closedPart[k], openPart[k]];
-        if (c && o) return toBucket(start, keep(withOpen(c, o))!);
-        return toBucket(start, c ?? keep(o));
+        if (c && o) return toBucket(start, summarize(withOpen(c, o)));
+        return toBucket(start, c ?? (o && summarize(o)));
       }),
     );
   }
   return series;
 }
 
-function toBucket(start: Date, b: KeptBucket | undefined): LatencyBucket {
+function toBucket(start: Date, b: Summary | undefined): LatencyBucket {
   if (!b) return { start, count: 0, upCount: 0, min: null, avg: null, max: null, p50: null, p95: null, p99: null };
   const [p50, p95, p99] = b.quantiles;
   return {
