@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: `ping` (the PING check), openssl (test certificates),
-# Chromium (the GraphiQL browser test) and Prometheus (`promtool check metrics`, and a real server scraping /metrics).
+# Chromium (the GraphiQL browser test), Prometheus (`promtool check metrics`, and a real server scraping /metrics),
+# PostgreSQL 15 and Redis (the several-instances tests start their own servers on free ports).
 # Run by `npm test` before vitest so a fresh machine needs no other set-up step.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
