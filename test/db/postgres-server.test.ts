@@ -1,0 +1,37 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { usePostgres } from '../helpers/postgres.ts';
+
+const postgres = usePostgres();
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the throwaway PostgreSQL cluster of test/helpers/postgres.ts', () => {
+  it('serves PostgreSQL 15 on loopback and gives each caller a database of its own', async () => {
+    expect(await query(postgres.server.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    const [version] = await query<{ server_version: string }>(postgres.server.url, 'SHOW server_version');
+    expect(version?.server_version).toMatch(/^15\./);
+
+    const a = await postgres.createDatabase();
+    const b = await postgres.createDatabase();
+    expect(a).not.toBe(b);
+    await query(a, 'CREATE TABLE t (x int)');
+    expect(await query(a, `SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 't'`)).toEqual([{ n: 1 }]);
+    expect(await query(b, `SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 't'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('copies a template database', async () => {
+    const template = await postgres.createDatabase();
+    await query(template, 'CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)');
+    const copy = await postgres.createDatabase({ template });
+    expect(await query(copy, 'SELECT x FROM kept')).toEqual([{ x: 42 }]);
+  });
+});
