@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { tagProvider } from './store.ts';
 import { pragmaStatements, type SqliteTarget } from './url.ts';
 
 export type Db = PrismaClient;
@@ -30,7 +31,7 @@ export function createAdapter(target: SqliteTarget): PrismaBetterSQLite3 {
  * connection per client, so pragmas run once here hold for every later query.
  */
 export async function openDb(target: SqliteTarget): Promise<Db> {
-  const db = new PrismaClient({ adapter: createAdapter(target) });
+  const db = tagProvider(new PrismaClient({ adapter: createAdapter(target) }), 'sqlite');
   for (const sql of pragmaStatements(target)) {
     // journal_mode answers with a row, so every pragma goes through queryRaw.
     await db.$queryRawUnsafe(sql);
