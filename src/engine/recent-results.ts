@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Db } from '../db/client.ts';
+import { dialectOf, statement } from '../db/dialect.ts';
 import { Prisma, type SiteStatus } from '../generated/prisma/client.ts';
 import type { RecentResult } from './types.ts';
 
@@ -91,6 +92,11 @@ export interface RecentRow {
   checkedAt: Date;
 }
 
+/** Each site's newest RECENT_RESULTS checks, by the (siteId, checkedAt) index (no tie-break on id: it would sort them all). */
+const NEWEST_CHECKS = statement((d) =>
+  d.joinRowsByIds('Check', 'c', `SELECT k."id" FROM "Check" k WHERE k."siteId" = s."id" ORDER BY k."checkedAt" DESC LIMIT ${RECENT_RESULTS}`),
+);
+
 interface RawRecentRow {
   siteId: number | bigint;
   status: SiteStatus;
@@ -101,18 +107,17 @@ interface RawRecentRow {
 /**
  * The newest RECENT_RESULTS check rows of each given site, oldest first per site, one query per
  * SEED_SITES_PER_QUERY sites. Each site's rows come from the (siteId, checkedAt) index with a LIMIT, so a site with
- * a thousand retained checks costs sixty rows, not a thousand (no tie-break on id: it would sort them all).
+ * a thousand retained checks costs sixty rows, not a thousand.
  */
 export async function readRecentRows(db: Db, siteIds: readonly number[]): Promise<RecentRow[]> {
+  const newest = Prisma.raw(NEWEST_CHECKS[dialectOf(db).provider]);
   const rows: RecentRow[] = [];
   for (let i = 0; i < siteIds.length; i += SEED_SITES_PER_QUERY) {
     if (i > 0) await yieldToEventLoop();
     const ids = siteIds.slice(i, i + SEED_SITES_PER_QUERY);
     const page = await db.$queryRaw<RawRecentRow[]>`
       SELECT c."siteId", c."status", c."latencyMs", c."checkedAt"
-      FROM "Site" s JOIN "Check" c ON c."id" IN (
-        SELECT k."id" FROM "Check" k WHERE k."siteId" = s."id" ORDER BY k."checkedAt" DESC LIMIT ${RECENT_RESULTS}
-      )
+      FROM "Site" s ${newest}
       WHERE s."id" IN (${Prisma.join(ids)})
       ORDER BY c."siteId", c."checkedAt", c."id"`;
     for (const r of page) {

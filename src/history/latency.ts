@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { dialectOf, statement } from '../db/dialect.ts';
 import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rollups.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { ClosedBucketCache, type KeptBucket } from './closed-buckets.ts';
@@ -74,9 +75,11 @@ export function planSeries(range: SeriesRange, nowMs: number, retention: LevelRe
  * reads the CheckRollup model written by writer/rollups.ts; test/graphql/history-read.test.ts checks the series
  * against a recomputation from raw checks.
  */
-const ROWS_SQL = `SELECT "siteId" AS site, CAST((unixepoch("start") * 1000 - ?) / ? AS INTEGER) AS k, "count" AS n, "upCount" AS up,
-    "latencyCount" AS ln, "latencySum" AS ls, "latencyMin" AS mn, "latencyMax" AS mx, "sketch"
-  FROM "CheckRollup" WHERE "width" = ? AND "siteId" IN (SELECT value FROM json_each(?)) AND "start" >= ? AND "start" < ?`;
+const ROWS_SQL = statement(
+  (d) => `SELECT "siteId" AS site, ${d.intDiv(`${d.epochMs('"start"')} - ?`, '?')} AS k, "count" AS n, "upCount" AS up,
+    "latencyCount" AS ln, "latencySum" AS ls, "latencyMin" AS mn, "latencyMax" AS mx, CAST("sketch" AS TEXT) AS "sketch"
+  FROM "CheckRollup" WHERE "width" = ? AND "siteId" IN (SELECT ids.value FROM ${d.jsonIds('ids')}) AND "start" >= ? AND "start" < ?`,
+);
 
 type Num = number | bigint;
 
@@ -106,7 +109,7 @@ export interface SeriesCache {
 async function readRows(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
   await historyTurns.next();
   return db.$queryRawUnsafe<RollupRow[]>(
-    ROWS_SQL,
+    ROWS_SQL[dialectOf(db).provider],
     plan.startMs,
     stepMs,
     plan.width,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { dialectOf, statement } from '../db/dialect.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { historyTurns } from '../history/turns.ts';
 import type { SiteStatus } from '../generated/prisma/client.ts';
@@ -147,15 +148,19 @@ export interface ChangeHistory {
 /** State changes read per statement: a flapping site keeps 5,000, and reading them at once held the event loop. */
 export const CHANGES_PER_READ = 1000;
 
-const EDGES_SQL = `SELECT s.value AS "siteId",
+const EDGES_SQL = statement(
+  (d) => `SELECT s.value AS "siteId",
     (SELECT k."toStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" <= ? ORDER BY k."changedAt" DESC, k."id" DESC LIMIT 1) AS "before",
     (SELECT k."fromStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" > ? ORDER BY k."changedAt" ASC, k."id" ASC LIMIT 1) AS "later"
-  FROM json_each(?) AS s`;
+  FROM ${d.jsonIds('s')}`,
+);
 
 // Keyset pages in (siteId, changedAt, id) order, which the (siteId, changedAt) index serves.
-const INSIDE_SQL = `SELECT "siteId", "toStatus", "changedAt", "id" FROM "StateChange"
-  WHERE "siteId" IN (SELECT value FROM json_each(?)) AND "changedAt" > ? AND "changedAt" <= ? AND ("siteId", "changedAt", "id") > (?, ?, ?)
-  ORDER BY "siteId", "changedAt", "id" LIMIT ${CHANGES_PER_READ}`;
+const INSIDE_SQL = statement(
+  (d) => `SELECT "siteId", "toStatus", "changedAt", "id" FROM "StateChange"
+  WHERE "siteId" IN (SELECT ids.value FROM ${d.jsonIds('ids')}) AND "changedAt" > ? AND "changedAt" <= ? AND ("siteId", "changedAt", "id") > (?, ?, ?)
+  ORDER BY "siteId", "changedAt", "id" LIMIT ${CHANGES_PER_READ}`,
+);
 
 type Num = number | bigint;
 
@@ -166,9 +171,10 @@ type Num = number | bigint;
  * much a site flapped.
  */
 export async function loadChangeHistories(db: Db, siteIds: readonly number[], from: Date, to: Date): Promise<Map<number, ChangeHistory>> {
+  const { provider } = dialectOf(db);
   const ids = JSON.stringify([...new Set(siteIds)]);
   const edges = await db.$queryRawUnsafe<{ siteId: Num; before: SiteStatus | null; later: SiteStatus | null }[]>(
-    EDGES_SQL,
+    EDGES_SQL[provider],
     toSqlDate(from),
     toSqlDate(to),
     ids,
@@ -177,11 +183,12 @@ export async function loadChangeHistories(db: Db, siteIds: readonly number[], fr
   for (const e of edges) {
     histories.set(Number(e.siteId), { changes: e.before ? [{ to: e.before, changedAt: from }] : [], laterFrom: e.later });
   }
-  let cursor: [Num, string, Num] = [-1, '', -1];
+  // Before every site; the time is any valid one, as the site decides (PostgreSQL would not read '' as a time).
+  let cursor: [Num, string, Num] = [-1, toSqlDate(from), -1];
   for (;;) {
     await historyTurns.next();
     const page = await db.$queryRawUnsafe<{ siteId: Num; toStatus: SiteStatus; changedAt: Date | string; id: Num }[]>(
-      INSIDE_SQL,
+      INSIDE_SQL[provider],
       ids,
       toSqlDate(from),
       toSqlDate(to),

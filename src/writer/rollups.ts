@@ -1,9 +1,9 @@
+import { type JsonRow, statement } from '../db/dialect.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { addTo, encodeSketch, type Sketch } from '../history/sketch.ts';
 import type { Write } from './types.ts';
 
 type CheckWrite = Extract<Write, { kind: 'check' }>;
-type JsonRow = readonly (string | number | boolean | null)[];
 
 /** The rollup levels and their bucket widths in seconds (UTC buckets). */
 export const ROLLUP_LEVELS = { minute: 60, hour: 3600, day: 86_400 } as const;
@@ -11,15 +11,16 @@ export type RollupLevel = keyof typeof ROLLUP_LEVELS;
 export type RollupWidth = (typeof ROLLUP_LEVELS)[RollupLevel];
 export const ROLLUP_WIDTHS: readonly RollupWidth[] = Object.values(ROLLUP_LEVELS);
 
-const COLUMNS = ['siteId', 'width', 'start', 'count', 'upCount', 'latencyCount', 'latencySum', 'latencyMin', 'latencyMax', 'sketch'];
+export const ROLLUP_COLUMNS = ['siteId', 'width', 'start', 'count', 'upCount', 'latencyCount', 'latencySum', 'latencyMin', 'latencyMax', 'sketch'];
 
 /**
  * Adds a batch's buckets to the stored ones: counts and sums add, min and max compare, and the sketches merge by
  * adding the counts of equal buckets (both are JSON objects of bucket → count). A bucket row whose site was deleted
  * after its checks were queued is left out, as the checks themselves are.
  */
-export const ROLLUP_SQL = `INSERT INTO "CheckRollup" (${COLUMNS.map((c) => `"${c}"`).join(', ')})
-  SELECT ${COLUMNS.map((c) => `v."${c}"`).join(', ')} FROM (SELECT ${COLUMNS.map((c, i) => `value ->> ${i} AS "${c}"`).join(', ')} FROM json_each(?)) AS v
+export const ROLLUP_SQL = statement(
+  (d) => `INSERT INTO "CheckRollup" (${ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')})
+  SELECT ${ROLLUP_COLUMNS.map((c) => `v."${c}"`).join(', ')} FROM ${d.jsonRows('CheckRollup', ROLLUP_COLUMNS)}
   WHERE EXISTS (SELECT 1 FROM "Site" AS s WHERE s."id" = v."siteId")
   ON CONFLICT ("siteId", "width", "start") DO UPDATE SET
     "count" = "CheckRollup"."count" + excluded."count",
@@ -27,11 +28,11 @@ export const ROLLUP_SQL = `INSERT INTO "CheckRollup" (${COLUMNS.map((c) => `"${c
     "latencyCount" = "CheckRollup"."latencyCount" + excluded."latencyCount",
     "latencySum" = "CheckRollup"."latencySum" + excluded."latencySum",
     "latencyMin" = CASE WHEN "CheckRollup"."latencyMin" IS NULL THEN excluded."latencyMin"
-      WHEN excluded."latencyMin" IS NULL THEN "CheckRollup"."latencyMin" ELSE min("CheckRollup"."latencyMin", excluded."latencyMin") END,
+      WHEN excluded."latencyMin" IS NULL THEN "CheckRollup"."latencyMin" ELSE ${d.least('"CheckRollup"."latencyMin"', 'excluded."latencyMin"')} END,
     "latencyMax" = CASE WHEN "CheckRollup"."latencyMax" IS NULL THEN excluded."latencyMax"
-      WHEN excluded."latencyMax" IS NULL THEN "CheckRollup"."latencyMax" ELSE max("CheckRollup"."latencyMax", excluded."latencyMax") END,
-    "sketch" = (SELECT json_group_object(key, total) FROM (SELECT key, sum(value) AS total FROM (
-      SELECT key, value FROM json_each("CheckRollup"."sketch") UNION ALL SELECT key, value FROM json_each(excluded."sketch")) GROUP BY key))`;
+      WHEN excluded."latencyMax" IS NULL THEN "CheckRollup"."latencyMax" ELSE ${d.greatest('"CheckRollup"."latencyMax"', 'excluded."latencyMax"')} END,
+    "sketch" = ${d.mergeSketches('"CheckRollup"."sketch"', 'excluded."sketch"')}`,
+);
 
 interface Bucket {
   siteId: number;

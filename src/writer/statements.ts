@@ -1,13 +1,13 @@
+import { type Dialect, type JsonRow, type Statement, statement } from '../db/dialect.ts';
 import { toSqlDate, toSqlDateOrNull } from '../db/sql-date.ts';
-import { ROLLUP_SQL, rollupRows } from './rollups.ts';
+import { ROLLUP_COLUMNS, ROLLUP_SQL, rollupRows } from './rollups.ts';
 import type { Write, WriteKind } from './types.ts';
 
 type WriteOf<K extends WriteKind> = Extract<Write, { kind: K }>;
-type JsonRow = readonly (string | number | boolean | null)[];
 
 /**
  * One kind's share of a batch as one statement. Its rows travel as a single JSON array bound to one parameter
- * and unpacked by `json_each`: there is no bound-parameter limit to chunk around, and through Prisma it measured
+ * and unpacked in SQL (the dialect's `jsonRows`): there is no bound-parameter limit to chunk around, and through Prisma it measured
  * about twice as fast as multi-row `VALUES`, whose cost is dominated by converting every bound parameter.
  */
 export interface KindStatement {
@@ -30,30 +30,39 @@ export interface KindEncodingFailure {
 
 const quoted = (columns: readonly string[], prefix = '') => columns.map((c) => `${prefix}"${c}"`).join(', ');
 
-/** The JSON rows as a table `v` with the given columns (SQLite's `->>` yields SQL integers, reals, text, NULL). */
-const jsonRows = (columns: readonly string[]) => `(SELECT ${columns.map((c, i) => `value ->> ${i} AS "${c}"`).join(', ')} FROM json_each(?)) AS v`;
-
 // A row whose site or channel was deleted after it was queued is filtered out: foreign keys would otherwise fail
-// the whole statement, and SQLite's INSERT OR IGNORE does not cover foreign-key failures.
+// the whole statement, and neither SQLite's INSERT OR IGNORE nor PostgreSQL's ON CONFLICT covers foreign-key failures.
 const SITE_EXISTS = `EXISTS (SELECT 1 FROM "Site" AS s WHERE s."id" = v."siteId")`;
 const CHANNEL_EXISTS = `EXISTS (SELECT 1 FROM "AlertChannel" AS c WHERE c."id" = v."alertChannelId")`;
 
 // Each kind's columns carry its write's field names (the compiler checks them); its row encoder keeps this order.
 const CHECK_COLUMNS = ['siteId', 'checkedAt', 'up', 'status', 'latencyMs', 'statusCode', 'message', 'nodeId'] satisfies (keyof WriteOf<'check'>)[];
-const CHECK_SQL = `INSERT INTO "Check" (${quoted(CHECK_COLUMNS)}) SELECT ${quoted(CHECK_COLUMNS, 'v.')} FROM ${jsonRows(CHECK_COLUMNS)} WHERE ${SITE_EXISTS}`;
+const CHECK_SQL = statement(
+  (d) => `INSERT INTO "Check" (${quoted(CHECK_COLUMNS)}) SELECT ${quoted(CHECK_COLUMNS, 'v.')} FROM ${d.jsonRows('Check', CHECK_COLUMNS)} WHERE ${SITE_EXISTS}`,
+);
 
 const STATE_CHANGE_COLUMNS = ['siteId', 'fromStatus', 'toStatus', 'reason', 'changedAt'] satisfies (keyof WriteOf<'stateChange'>)[];
-const STATE_CHANGE_SQL = `INSERT INTO "StateChange" (${quoted(STATE_CHANGE_COLUMNS)}) SELECT ${quoted(STATE_CHANGE_COLUMNS, 'v.')} FROM ${jsonRows(STATE_CHANGE_COLUMNS)} WHERE ${SITE_EXISTS}`;
+const STATE_CHANGE_SQL = statement(
+  (d) =>
+    `INSERT INTO "StateChange" (${quoted(STATE_CHANGE_COLUMNS)}) SELECT ${quoted(STATE_CHANGE_COLUMNS, 'v.')} FROM ${d.jsonRows('StateChange', STATE_CHANGE_COLUMNS)} WHERE ${SITE_EXISTS}`,
+);
 
 // A log outlives its site (the schema sets siteId NULL on delete), so a vanished site clears the reference instead.
 const LOG_COLUMNS = ['message', 'siteId', 'createdAt'] satisfies (keyof WriteOf<'log'>)[];
-const LOG_SQL = `INSERT INTO "Log" (${quoted(LOG_COLUMNS)}) SELECT v."message", CASE WHEN ${SITE_EXISTS} THEN v."siteId" END, v."createdAt" FROM ${jsonRows(LOG_COLUMNS)}`;
+const LOG_SQL = statement(
+  (d) =>
+    `INSERT INTO "Log" (${quoted(LOG_COLUMNS)}) SELECT v."message", CASE WHEN ${SITE_EXISTS} THEN v."siteId" END, v."createdAt" FROM ${d.jsonRows('Log', LOG_COLUMNS)}`,
+);
 
 const ALERT_HEALTH_COLUMNS = ['alertChannelId', 'lastSendAt', 'lastSendOk', 'lastError', 'sendCount', 'failCount'];
-const ALERT_HEALTH_SQL = `INSERT INTO "AlertHealth" (${quoted(ALERT_HEALTH_COLUMNS)}) SELECT ${quoted(ALERT_HEALTH_COLUMNS, 'v.')} FROM ${jsonRows(ALERT_HEALTH_COLUMNS)} WHERE ${CHANNEL_EXISTS}
+const ALERT_HEALTH_SQL = statement(
+  (
+    d,
+  ) => `INSERT INTO "AlertHealth" (${quoted(ALERT_HEALTH_COLUMNS)}) SELECT ${quoted(ALERT_HEALTH_COLUMNS, 'v.')} FROM ${d.jsonRows('AlertHealth', ALERT_HEALTH_COLUMNS)} WHERE ${CHANNEL_EXISTS}
   ON CONFLICT ("alertChannelId") DO UPDATE SET "lastSendAt" = excluded."lastSendAt", "lastSendOk" = excluded."lastSendOk",
   "lastError" = excluded."lastError", "sendCount" = "AlertHealth"."sendCount" + excluded."sendCount",
-  "failCount" = "AlertHealth"."failCount" + excluded."failCount"`;
+  "failCount" = "AlertHealth"."failCount" + excluded."failCount"`,
+);
 
 const RUNTIME_STATE_COLUMNS = [
   'siteId',
@@ -71,10 +80,14 @@ const RUNTIME_STATE_COLUMNS = [
   'lastAlertAt',
   'updatedAt',
 ] satisfies (keyof WriteOf<'runtimeState'>)[];
-const RUNTIME_STATE_SQL = `INSERT INTO "SiteRuntimeState" (${quoted(RUNTIME_STATE_COLUMNS)}) SELECT ${quoted(RUNTIME_STATE_COLUMNS, 'v.')} FROM ${jsonRows(RUNTIME_STATE_COLUMNS)} WHERE ${SITE_EXISTS}
+const RUNTIME_STATE_SQL = statement(
+  (
+    d,
+  ) => `INSERT INTO "SiteRuntimeState" (${quoted(RUNTIME_STATE_COLUMNS)}) SELECT ${quoted(RUNTIME_STATE_COLUMNS, 'v.')} FROM ${d.jsonRows('SiteRuntimeState', RUNTIME_STATE_COLUMNS)} WHERE ${SITE_EXISTS}
   ON CONFLICT ("siteId") DO UPDATE SET ${RUNTIME_STATE_COLUMNS.slice(1)
     .map((c) => `"${c}" = excluded."${c}"`)
-    .join(', ')}`;
+    .join(', ')}`,
+);
 
 const checkRow = (w: WriteOf<'check'>): JsonRow => [w.siteId, toSqlDate(w.checkedAt), w.up, w.status, w.latencyMs, w.statusCode, w.message, w.nodeId ?? ''];
 
@@ -123,8 +136,8 @@ function runtimeStateRows(writes: readonly WriteOf<'runtimeState'>[]): JsonRow[]
   ]);
 }
 
-/** Splits a batch by kind into one statement per kind present, in a fixed order. */
-export function encodeBatch(batch: readonly Write[]): { statements: KindStatement[]; failures: KindEncodingFailure[] } {
+/** Splits a batch by kind into one statement per kind present, in a fixed order, in the dialect's SQL. */
+export function encodeBatch(batch: readonly Write[], dialect: Dialect): { statements: KindStatement[]; failures: KindEncodingFailure[] } {
   const checks: WriteOf<'check'>[] = [];
   const stateChanges: WriteOf<'stateChange'>[] = [];
   const logs: WriteOf<'log'>[] = [];
@@ -153,22 +166,22 @@ export function encodeBatch(batch: readonly Write[]): { statements: KindStatemen
   }
   const statements: KindStatement[] = [];
   const failures: KindEncodingFailure[] = [];
-  const add = (kind: KindStatement['kind'], writes: number, sql: string, rows: () => JsonRow[]) => {
+  const add = (kind: KindStatement['kind'], writes: number, sql: Statement, columns: readonly string[], rows: () => JsonRow[]) => {
     if (writes === 0 && kind !== 'checkRollup') return;
     try {
       const encoded = rows();
-      statements.push({ kind, sql, json: JSON.stringify(encoded), rows: encoded.length, writes });
+      statements.push({ kind, sql: sql[dialect.provider], json: dialect.encodeRows(columns, encoded), rows: encoded.length, writes });
     } catch (error) {
       failures.push({ kind, writes, error });
     }
   };
-  add('check', checks.length, CHECK_SQL, () => checks.map(checkRow));
+  add('check', checks.length, CHECK_SQL, CHECK_COLUMNS, () => checks.map(checkRow));
   // In the same transaction as the checks, so the rollups and the raw rows never disagree; checks that could not be
   // encoded are not written, so they are not rolled up either.
-  if (statements.some((s) => s.kind === 'check')) add('checkRollup', 0, ROLLUP_SQL, () => rollupRows(checks));
-  add('stateChange', stateChanges.length, STATE_CHANGE_SQL, () => stateChanges.map(stateChangeRow));
-  add('log', logs.length, LOG_SQL, () => logs.map(logRow));
-  add('alertHealth', alertHealth.length, ALERT_HEALTH_SQL, () => alertHealthRows(alertHealth));
-  add('runtimeState', runtimeStates.length, RUNTIME_STATE_SQL, () => runtimeStateRows(runtimeStates));
+  if (statements.some((s) => s.kind === 'check')) add('checkRollup', 0, ROLLUP_SQL, ROLLUP_COLUMNS, () => rollupRows(checks));
+  add('stateChange', stateChanges.length, STATE_CHANGE_SQL, STATE_CHANGE_COLUMNS, () => stateChanges.map(stateChangeRow));
+  add('log', logs.length, LOG_SQL, LOG_COLUMNS, () => logs.map(logRow));
+  add('alertHealth', alertHealth.length, ALERT_HEALTH_SQL, ALERT_HEALTH_COLUMNS, () => alertHealthRows(alertHealth));
+  add('runtimeState', runtimeStates.length, RUNTIME_STATE_SQL, RUNTIME_STATE_COLUMNS, () => runtimeStateRows(runtimeStates));
   return { statements, failures };
 }

@@ -3,6 +3,7 @@ import { deleteExpiredSessions } from '../auth/expired-sessions.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { type Dialect, dialectOf } from '../db/dialect.ts';
 import type { Logger } from '../log.ts';
 import { DropNotes } from './drop-notes.ts';
 import { Progress } from './progress.ts';
@@ -60,6 +61,8 @@ interface RetentionJob {
  */
 export class BatchWriter implements Writer {
   private readonly db: Db;
+  /** The SQL of the writer's batches is the database's own. */
+  private readonly dialect: Dialect;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly config: Config['writer'];
@@ -99,6 +102,7 @@ export class BatchWriter implements Writer {
 
   constructor(options: WriterOptions) {
     this.db = options.db;
+    this.dialect = dialectOf(options.db);
     this.clock = options.clock;
     this.logger = options.logger;
     this.config = options.config;
@@ -250,7 +254,7 @@ export class BatchWriter implements Writer {
   private async writeBatch(batch: Write[]): Promise<void> {
     const startedAt = performance.now();
     try {
-      const { statements, failures } = encodeBatch(batch);
+      const { statements, failures } = encodeBatch(batch, this.dialect);
       for (const f of failures) this.recordFailure(f.kind, f.writes, f.error);
       if (statements.length === 0) return;
       try {

@@ -1,0 +1,114 @@
+/**
+ * What the hand-written SQL needs to know about the store it runs on: SQLite (the embedded default) or PostgreSQL (the
+ * scale-out store). Statements are written once with `?` placeholders and these few pieces; `statement()` builds each
+ * provider's text once, and the code that runs it picks the form of its client's provider with `dialectOf`.
+ */
+export type Provider = 'sqlite' | 'postgresql';
+
+export type JsonCell = string | number | boolean | null;
+export type JsonRow = readonly JsonCell[];
+
+export interface Dialect {
+  readonly provider: Provider;
+  /**
+   * The rows of one JSON parameter (from `encodeRows`) as the table `v` with the given columns. On PostgreSQL they
+   * take the types of `table`'s columns, so a row fits the table whatever its columns are (booleans, enums, times).
+   */
+  jsonRows(table: string, columns: readonly string[]): string;
+  /** One statement's rows as the text bound to the parameter of `jsonRows`. */
+  encodeRows(columns: readonly string[], rows: readonly JsonRow[]): string;
+  /** The integers of one JSON array parameter as a table `alias` with one column, `value`. */
+  jsonIds(alias: string): string;
+  /**
+   * Joins to each row so far the rows of `table`, as `alias`, whose ids the correlated subquery `ids` selects (e.g.
+   * a site's newest N). PostgreSQL runs it per row as a LATERAL subquery; as a join condition it would test every
+   * pair of rows.
+   */
+  joinRowsByIds(table: string, alias: string, ids: string): string;
+  /** The smaller (larger) of two numbers, neither of them NULL. */
+  least(a: string, b: string): string;
+  greatest(a: string, b: string): string;
+  /** A DateTime column as whole milliseconds since the epoch. */
+  epochMs(column: string): string;
+  /** `a / b` of two non-negative numbers, rounded down to an integer. */
+  intDiv(a: string, b: string): string;
+  /** Two latency sketches (JSON objects of bucket → count) as one, the counts of equal buckets added. */
+  mergeSketches(a: string, b: string): string;
+  /**
+   * Deletes at most `limit` rows of `table` that match `where`, found by the physical row key (the table's key may be
+   * composite): SQLite's rowid, PostgreSQL's ctid (looked up as a list, which is a TID scan, not a join).
+   */
+  boundedDelete(table: string, where: string, limit: number): string;
+  /** What follows inserting rows with their own ids: PostgreSQL's id sequence moved past them; null on SQLite. */
+  afterInsertWithIds(table: string): string | null;
+}
+
+const quoted = (column: string) => `"${column}"`;
+
+export const sqlite: Dialect = {
+  provider: 'sqlite',
+  // SQLite's `->>` yields SQL integers, reals, text and NULL, which the columns' affinities take as they are.
+  jsonRows: (_table, columns) => `(SELECT ${columns.map((c, i) => `value ->> ${i} AS ${quoted(c)}`).join(', ')} FROM json_each(?)) AS v`,
+  encodeRows: (_columns, rows) => JSON.stringify(rows),
+  jsonIds: (alias) => `json_each(?) AS ${alias}`,
+  joinRowsByIds: (table, alias, ids) => `JOIN "${table}" ${alias} ON ${alias}."id" IN (${ids})`,
+  least: (a, b) => `min(${a}, ${b})`,
+  greatest: (a, b) => `max(${a}, ${b})`,
+  epochMs: (column) => `(unixepoch(${column}) * 1000)`,
+  intDiv: (a, b) => `CAST((${a}) / (${b}) AS INTEGER)`,
+  mergeSketches: (a, b) => `(SELECT json_group_object(key, total) FROM (SELECT key, sum(value) AS total FROM (
+      SELECT key, value FROM json_each(${a}) UNION ALL SELECT key, value FROM json_each(${b})) GROUP BY key))`,
+  boundedDelete: (table, where, limit) => `DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" WHERE ${where} LIMIT ${limit})`,
+  afterInsertWithIds: () => null,
+};
+
+export const postgresql: Dialect = {
+  provider: 'postgresql',
+  // Rows as objects keyed by column, so that jsonb_populate_recordset converts each value to its column's type.
+  jsonRows: (table) => `jsonb_populate_recordset(NULL::"${table}", ?::jsonb) AS v`,
+  encodeRows: (columns, rows) => JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])))),
+  jsonIds: (alias) => `(SELECT value::integer AS value FROM jsonb_array_elements_text(?::jsonb)) AS ${alias}`,
+  joinRowsByIds: (table, alias, ids) => `CROSS JOIN LATERAL (SELECT * FROM "${table}" WHERE "id" IN (${ids})) AS ${alias}`,
+  least: (a, b) => `LEAST(${a}, ${b})`,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  epochMs: (column) => `(extract(epoch FROM ${column}) * 1000)`,
+  intDiv: (a, b) => `div(${a}, ${b})::integer`,
+  // An empty aggregate is NULL here where SQLite's is '{}'; the result goes into a text or a jsonb column alike.
+  mergeSketches: (a, b) => `(SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (SELECT key, sum(value::bigint) AS total FROM (
+      SELECT key, value FROM jsonb_each_text(${a}::jsonb) UNION ALL SELECT key, value FROM jsonb_each_text(${b}::jsonb)) AS e GROUP BY key) AS g)`,
+  boundedDelete: (table, where, limit) => `DELETE FROM "${table}" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${table}" WHERE ${where} LIMIT ${limit}))`,
+  afterInsertWithIds: (table) => `SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), (SELECT max("id") FROM "${table}"))`,
+};
+
+const DIALECTS: Readonly<Record<Provider, Dialect>> = { sqlite, postgresql };
+
+export function dialectFor(provider: Provider): Dialect {
+  return DIALECTS[provider];
+}
+
+/** One statement's text for each provider. */
+export type Statement = Readonly<Record<Provider, string>>;
+
+/**
+ * Builds a statement for both providers. Placeholders are written `?`; PostgreSQL's are numbered `$1`, `$2`, ... in
+ * order (so no PostgreSQL form may use jsonb's `?` operators, nor a `?` in a literal).
+ */
+export function statement(build: (d: Dialect) => string): Statement {
+  let n = 0;
+  return { sqlite: build(sqlite), postgresql: build(postgresql).replace(/\?/g, () => `$${++n}`) };
+}
+
+/** Anything Prisma gives that runs raw SQL: a client, an extended client, a transaction's client. */
+type AnyClient = object;
+
+/**
+ * The dialect of a Prisma client or transaction client, from the provider its generated client was built for (the
+ * SQLite and the PostgreSQL schema each have their own client). Prisma keeps it on every client, transactions and
+ * extensions included, but only as an internal field, so an unknown answer throws rather than guessing a dialect
+ * (test/db/dialect.test.ts pins it for both providers).
+ */
+export function dialectOf(db: AnyClient): Dialect {
+  const provider = (db as { _activeProvider?: unknown })._activeProvider;
+  if (provider === 'sqlite' || provider === 'postgresql') return DIALECTS[provider];
+  throw new Error(`unknown database provider ${String(provider)}: not a Prisma client of uptop's`);
+}
