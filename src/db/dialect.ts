@@ -3,7 +3,10 @@
  * scale-out store). Statements are written once with `?` placeholders and these few pieces; `statement()` builds each
  * provider's text once, and the code that runs it picks the form of its client's provider with `dialectOf`.
  */
-export type Provider = 'sqlite' | 'postgresql';
+import type { Db } from './client.ts';
+import { type Provider, providerOf } from './store.ts';
+
+export type { Provider };
 
 export type JsonCell = string | number | boolean | null;
 export type JsonRow = readonly JsonCell[];
@@ -98,17 +101,7 @@ export function statement(build: (d: Dialect) => string): Statement {
   return { sqlite: build(sqlite), postgresql: build(postgresql).replace(/\?/g, () => `$${++n}`) };
 }
 
-/** Anything Prisma gives that runs raw SQL: a client, an extended client, a transaction's client. */
-type AnyClient = object;
-
-/**
- * The dialect of a Prisma client or transaction client, from the provider its generated client was built for (the
- * SQLite and the PostgreSQL schema each have their own client). Prisma keeps it on every client, transactions and
- * extensions included, but only as an internal field, so an unknown answer throws rather than guessing a dialect
- * (test/db/dialect.test.ts pins it for both providers).
- */
-export function dialectOf(db: AnyClient): Dialect {
-  const provider = (db as { _activeProvider?: unknown })._activeProvider;
-  if (provider === 'sqlite' || provider === 'postgresql') return DIALECTS[provider];
-  throw new Error(`unknown database provider ${String(provider)}: not a Prisma client of uptop's`);
+/** The dialect of a client opened by src/db/, or of one of its transaction or derived clients (see providerOf). */
+export function dialectOf(db: Parameters<typeof providerOf>[0] | Pick<Db, '$executeRawUnsafe'>): Dialect {
+  return DIALECTS[providerOf(db as Parameters<typeof providerOf>[0])];
 }
