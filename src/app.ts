@@ -2,6 +2,7 @@ import type { SecretBox } from './alerts/crypto.ts';
 import { createSecretBox } from './alerts/crypto.ts';
 import type { AlertProviderImpl } from './alerts/types.ts';
 import { ensureFirstAdmin } from './auth/bootstrap.ts';
+import { sharedRevocations } from './auth/revocations.ts';
 import { backupRoutes } from './backup/routes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -23,6 +24,7 @@ import { createHttpServer, type HttpApp, type HttpTimeouts } from './http/server
 import { createLogger, type Logger } from './log.ts';
 import { AppMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { connectRedisEvents } from './redis/events.ts';
 import { statusRoutes } from './status/routes.ts';
 import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -55,7 +57,7 @@ export interface App {
   };
   /** Starts the writer, seeds the first admin on an empty user table, starts the engine, then listens. */
   start(): Promise<{ port: number }>;
-  /** Graceful and idempotent: HTTP (subscriptions completed, requests drained), engine, writer, then both connections. */
+  /** Graceful and idempotent: HTTP (subscriptions completed, requests drained), engine, writer, Redis, then both connections. */
   stop(): Promise<void>;
 }
 
@@ -76,9 +78,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await writeDb.$disconnect();
     throw err;
   });
+  // Several instances share events and revocations through Redis; a single one keeps them in this process.
+  const redis = config.redisUrl
+    ? await connectRedisEvents(config.redisUrl, logger).catch(async (err: unknown) => {
+        await Promise.all([readDb.$disconnect(), writeDb.$disconnect()]);
+        throw err;
+      })
+    : null;
   const db = overrides.wrapReadDb ? overrides.wrapReadDb(readDb) : readDb;
   const secretBox = createSecretBox(config.encryptionKey);
   const pubsub = createAppPubSub({
+    carrier: redis?.target,
     onOverflow: (topic) => logger.warn({ topic, backlog: SUBSCRIBER_BACKLOG }, 'a subscriber fell behind; its oldest unread events were dropped'),
   });
   const eventLog = new EventLog({ clock, pubsub, logger });
@@ -108,7 +118,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onAlertSent: metrics.onAlertSent,
   });
   const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
-  const services = createServices({ ...base, secretBox });
+  const services = createServices({ ...base, secretBox, revocations: redis ? sharedRevocations(redis.target, logger) : undefined });
   const heartbeat = createHeartbeatService({ engine, config, clock });
   const changes = new ChangeWatcher({
     db,
@@ -140,6 +150,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       () => changes.stop(),
       () => engine.stop(),
       () => writer.stop(),
+      // After the engine and the writer, whose last events still go out.
+      async () => redis?.close(),
       () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()]),
     ]);
 

@@ -76,6 +76,18 @@ function originList(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** Where the instances of one installation exchange events and revocations: a `redis://` or `rediss://` (TLS) URL. */
+const redisUrl = z.string().superRefine((raw, ctx) => {
+  let protocol: string | null = null;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:')
+    ctx.addIssue({ code: 'custom', message: 'expected a redis:// or rediss:// URL such as redis://redis:6379' });
+});
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Every setting, by environment variable name, with the Go original's defaults where it has one. */
@@ -97,6 +109,7 @@ const envSchema = z.object({
   UPTOP_ADMIN_USER: z.string().min(1).optional(),
   UPTOP_ADMIN_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
   UPTOP_PUSH_RATE_LIMIT: int(0, 1_000_000).default(60),
+  UPTOP_REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: logLevel.default('info'),
   // Writer
   UPTOP_QUEUE_SIZE: int(1, 10_000_000).default(4096),
@@ -148,6 +161,8 @@ export class ConfigError extends Error {
 
 export interface Config {
   databaseUrl: string;
+  /** Redis shared by several instances (UPTOP_REDIS_URL); absent, events stay in this process. */
+  redisUrl?: string;
   /** `corsOrigins`: the other origins whose browser pages may call the API (UPTOP_CORS_ORIGIN). */
   http: { port: number; host: string; tlsCert?: string; tlsKey?: string; corsOrigins: string[] };
   checks: { allowPrivateTargets: boolean; insecureSkipVerify: boolean; concurrency: number };
@@ -227,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     databaseUrl: e.DATABASE_URL,
+    redisUrl: e.UPTOP_REDIS_URL,
     http: {
       port: e.UPTOP_HTTP_PORT,
       host: e.UPTOP_HTTP_HOST,

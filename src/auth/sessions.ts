@@ -5,6 +5,7 @@ import type { ServiceDeps } from '../services/deps.ts';
 import { AccessWatch, type AccessEnd } from './access-watch.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { PasswordAttempts } from './rate-limit.ts';
+import type { Revocation } from './revocations.ts';
 import { bearerToken, hashToken, newToken, tokenKind, type TokenKind } from './tokens.ts';
 import { ViewerCache, type Credential } from './viewer-cache.ts';
 
@@ -51,6 +52,21 @@ export function createAuthService(deps: ServiceDeps): AuthService {
   });
   const cache = new ViewerCache({ clock });
   const access = new AccessWatch(clock);
+
+  /** What a revocation means to this process: its cached viewers go, and what they opened ends. */
+  function apply(r: Revocation): void {
+    if (r.what === 'tokens') for (const tokenHash of r.tokenHashes) cache.forgetToken(tokenHash);
+    else cache.forgetUser(r.userId);
+    if (r.what !== 'user') access.endTokens(r.tokenHashes);
+    else if (r.access) access.endUser(r.userId, r.access);
+  }
+
+  /** Applies a revocation here at once, then on every other instance (with UPTOP_REDIS_URL). */
+  function revoke(r: Revocation): void {
+    apply(r);
+    deps.revocations?.publish(r);
+  }
+  deps.revocations?.subscribe(apply);
 
   function touch(kind: TokenKind, credential: Credential): void {
     const now = clock.now();
@@ -134,8 +150,7 @@ export function createAuthService(deps: ServiceDeps): AuthService {
         const session = await tx.session.create({ data: { tokenHash: hash, userId: user.id, createdAt: now, lastUsedAt: now, expiresAt } });
         return { session, evicted: evicted.map((e) => e.tokenHash) };
       });
-      for (const tokenHash of evicted) cache.forgetToken(tokenHash);
-      access.endTokens(evicted);
+      if (evicted.length) revoke({ what: 'tokens', tokenHashes: evicted });
       const viewer: Viewer = { userId: user.id, username: user.username, role: user.role, readOnly: false, via: 'session', tokenHash: hash };
       cache.store(hash, { viewer, rowId: session.id, expiresAtMs: expiresAt.getTime(), lastUsedAt: now }, generation);
       return { token, user, expiresAt };
@@ -144,8 +159,7 @@ export function createAuthService(deps: ServiceDeps): AuthService {
     async logout(viewer) {
       if (viewer.via !== 'session') return false;
       const { count } = await writer.submit((tx) => tx.session.deleteMany({ where: { tokenHash: viewer.tokenHash } }));
-      cache.forgetToken(viewer.tokenHash);
-      access.endTokens([viewer.tokenHash]);
+      revoke({ what: 'tokens', tokenHashes: [viewer.tokenHash] });
       return count > 0;
     },
 
@@ -160,15 +174,13 @@ export function createAuthService(deps: ServiceDeps): AuthService {
     },
 
     invalidateUser(userId, ended) {
-      cache.forgetUser(userId);
-      if (ended) access.endUser(userId, ended);
+      revoke({ what: 'user', userId, access: ended ?? null });
     },
 
     passwordAttempts,
 
     endTokens(userId, tokenHashes) {
-      cache.forgetUser(userId);
-      access.endTokens(tokenHashes);
+      revoke({ what: 'userTokens', userId, tokenHashes: [...tokenHashes] });
     },
 
     watch(viewer, onEnd) {

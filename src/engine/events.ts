@@ -46,22 +46,35 @@ class DropOldest<T> implements RepeaterBuffer<T> {
   }
 }
 
+/** What carries events: dispatching an event reaches the listeners of its type (an EventTarget, or yoga's Redis one). */
+export type EventCarrier = Pick<EventTarget, 'addEventListener' | 'removeEventListener' | 'dispatchEvent'>;
+
 /**
- * yoga's pubsub (the same `publish`/`subscribe` over an EventTarget, which a Redis event target can replace), except
- * that each subscriber has its own bounded backlog (DropOldest). `onOverflow` hears of a subscriber's first drop.
+ * Topics about this instance alone: its engine's figures, which its `engineStatus` query answers. Through a shared
+ * carrier a subscriber would receive every instance's figures in turn, each of a different set of sites.
  */
-export function createAppPubSub(options: { onOverflow?: (topic: string) => void } = {}): PubSub<Topics> {
-  const target = new EventTarget();
+const INSTANCE_TOPICS: ReadonlySet<string> = new Set<keyof Topics>(['engine:status']);
+
+/**
+ * yoga's pubsub (the same `publish`/`subscribe` over an event target), except that each subscriber has its own
+ * bounded backlog (DropOldest). `carrier` carries the events every instance shares (by default this process's own
+ * EventTarget; yoga's Redis event target for several instances). `onOverflow` hears of a subscriber's first drop.
+ */
+export function createAppPubSub(options: { carrier?: EventCarrier; onOverflow?: (topic: string) => void } = {}): PubSub<Topics> {
+  const local = new EventTarget();
   // Thousands of subscribers listen on one topic; the default limit of 10 would only print a warning.
-  setMaxListeners(Infinity, target);
+  setMaxListeners(Infinity, local);
+  const shared = options.carrier ?? local;
+  const carrierOf = (routingKey: string) => (INSTANCE_TOPICS.has(routingKey) ? local : shared);
   return {
     publish(routingKey: string, ...args: unknown[]) {
       const payload = args[1] ?? args[0] ?? null;
       const topic = args[1] === undefined ? routingKey : `${routingKey}:${String(args[0])}`;
-      target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
+      carrierOf(routingKey).dispatchEvent(new CustomEvent(topic, { detail: payload }));
     },
     subscribe(routingKey: string, id?: unknown) {
       const topic = id === undefined ? routingKey : `${routingKey}:${String(id)}`;
+      const carrier = carrierOf(routingKey);
       let warned = false;
       const backlog = new DropOldest<unknown>(SUBSCRIBER_BACKLOG, () => {
         if (warned) return;
@@ -70,8 +83,8 @@ export function createAppPubSub(options: { onOverflow?: (topic: string) => void 
       });
       return new Repeater((push, stop) => {
         const listener = (event: Event) => void push((event as CustomEvent).detail);
-        target.addEventListener(topic, listener);
-        void stop.then(() => target.removeEventListener(topic, listener));
+        carrier.addEventListener(topic, listener);
+        void stop.then(() => carrier.removeEventListener(topic, listener));
       }, backlog);
     },
   } as PubSub<Topics>;

@@ -1,8 +1,12 @@
 import type { SecretBox } from '../alerts/crypto.ts';
+import type { RevocationChannel } from '../auth/revocations.ts';
 import type { AppDeps } from '../deps.ts';
 
-/** What services need: reads through `db`, writes through `writer.submit`, then a word to the engine. */
-export type ServiceDeps = Pick<AppDeps, 'db' | 'writer' | 'engine' | 'clock' | 'config' | 'logger'> & { secretBox: SecretBox };
+/**
+ * What services need: reads through `db`, writes through `writer.submit`, then a word to the engine; `revocations`
+ * carries access changes to the other instances when there are several (UPTOP_REDIS_URL).
+ */
+export type ServiceDeps = Pick<AppDeps, 'db' | 'writer' | 'engine' | 'clock' | 'config' | 'logger'> & { secretBox: SecretBox; revocations?: RevocationChannel };
 
 /**
  * Tells the engine about a committed change. The write already succeeded, so a failing notification must not fail

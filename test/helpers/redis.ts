@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { closedPort } from './targets.ts';
 
 const HOST = '127.0.0.1';
 /** How long a start may take before it counts as failed (the first start on a busy machine is the slow one). */
@@ -24,18 +24,6 @@ export interface TestRedis {
   down(): Promise<void>;
   /** Starts it again on the same port after `down`, empty, as a Redis that came back. */
   up(): Promise<void>;
-}
-
-/** A port nothing listens on right now: the kernel's pick for an ephemeral bind, released at once. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts redis-server and resolves once it accepts connections (it says so on stdout); rejects with its output if it exits or hangs. */
@@ -82,7 +70,7 @@ export async function startRedis(): Promise<TestRedis> {
   let child: ChildProcess | null = null;
   let lastError: unknown;
   for (let attempt = 0; attempt < START_ATTEMPTS && !child; attempt++) {
-    port = await freePort();
+    port = await closedPort();
     child = await launch(dir, port).catch((err: unknown) => {
       lastError = err;
       return null;
