@@ -15,9 +15,11 @@ import { EventLog, readNewestLogs } from './event-log.ts';
 import type { AppPubSub } from './events.ts';
 import { initialState, restoredState } from './live-state.ts';
 import { LoadFence } from './load-fence.ts';
+import { OWNS_EVERY_SITE, type SiteOwnership } from './ownership.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
 import { SiteLoop } from './loop.ts';
 import { MaintenanceTimer } from './maintenance-timer.ts';
+import { ProbeResults, type ProbeReport } from './probe-results.ts';
 import { readRecentRows, RecentResults } from './recent-results.ts';
 import { Reconciler } from './reconcile.ts';
 import { SiteRegistry, type SiteEntry } from './registry.ts';
@@ -42,6 +44,12 @@ import type {
   TestAlertResult,
 } from './types.ts';
 
+/** One result of a regional probe for a site, as POST /api/probe/results brings it; `checkedAt` by the probe's clock. */
+export interface ProbeIngest extends Omit<ProbeReport, 'nodeId' | 'checkedAt'> {
+  siteId: number;
+  checkedAt: Date | null;
+}
+
 export interface EngineOptions {
   /** The reading client; the engine writes only through the writer. */
   db: Db;
@@ -62,6 +70,13 @@ export interface EngineOptions {
   onCheckStarted?: (siteId: number, lateMs: number) => void;
   /** Sees the outcome of every alert send (metrics); see AlertDispatcher. */
   onAlertSent?: DispatcherDeps['onSent'];
+  /** The sites this instance checks (a cluster's leases); by default every site. */
+  ownership?: SiteOwnership;
+  /**
+   * Hands a beat for a site another instance checks to that instance (a cluster's event bus), which applies it with
+   * `heartbeat(token, report, { relayed: true })`. Without it such a beat is refused as `inactive`.
+   */
+  relayHeartbeat?: (token: string, report: PushReport) => void;
 }
 
 /**
@@ -72,6 +87,10 @@ export interface EngineOptions {
  */
 export class Engine implements EngineApi {
   private readonly db: Db;
+  private readonly ownership: SiteOwnership;
+  private readonly relayHeartbeat?: (token: string, report: PushReport) => void;
+  /** The sites scheduled here at the last change of ownership (see ownershipChanged). */
+  private readonly checked = new Set<number>();
   private readonly clock: Clock;
   private readonly config: Config;
   private readonly secretBox: SecretBox | undefined;
@@ -79,6 +98,7 @@ export class Engine implements EngineApi {
   private readonly sites = new SiteRegistry();
   private readonly recent = new RecentResults();
   private readonly fence = new LoadFence();
+  private readonly probes: ProbeResults;
   private readonly loop: SiteLoop;
   private readonly runs: SiteRuns;
   private readonly dispatcher: AlertDispatcher;
@@ -101,6 +121,8 @@ export class Engine implements EngineApi {
   constructor(options: EngineOptions) {
     const { db, writer, pubsub, clock, config, logger, secretBox, onCheckStarted } = options;
     this.db = db;
+    this.ownership = options.ownership ?? OWNS_EVERY_SITE;
+    this.relayHeartbeat = options.relayHeartbeat;
     this.writer = writer;
     this.clock = clock;
     this.config = config;
@@ -110,7 +132,7 @@ export class Engine implements EngineApi {
     else (this.eventLog = new EventLog({ clock, pubsub, logger })).persistTo(writer);
     const { sites, fence } = this;
     const log = (message: string, siteId: number | null) => this.addLog(message, siteId);
-    const checking = () => this.checking;
+    const checking = (siteId: number) => this.checks(siteId);
     const statusChanged = () => this.statusPublisher.markDirty();
     const onWindowsChanged = () => this.afterMaintenanceChange();
     const getProvider = options.getProvider ?? defaultGetProvider;
@@ -122,12 +144,14 @@ export class Engine implements EngineApi {
       () => this.status(),
       (snapshot) => pubsub.publish('engine:status', snapshot),
     );
-    const effects = (this.effects = new TransitionEffects({ writer, pubsub, dispatcher, clock, log, maintenance, recent: this.recent, statusChanged }));
+    const probes = (this.probes = new ProbeResults(config.probes.aggStrategy));
+    const effects = (this.effects = new TransitionEffects({ writer, pubsub, dispatcher, clock, log, maintenance, recent: this.recent, statusChanged, probes }));
     const renotifier = (this.renotifier = new Renotifier({ clock, sites, dispatcher, log, effects, checking, maintenance }));
     const commit = (entry: SiteEntry, t: Transition, check: CheckWrite | null) => this.commit(entry, t, check);
     const checker = options.runCheck ?? defaultRunCheck;
     const signal = this.abort.signal;
-    const runs = (this.runs = new SiteRuns({ clock, checks: config.checks, checker, signal, sites, maintenance, checking, commit }));
+    const fromProbes = (site: SiteEntry['site'], nowMs: number) => probes.verdict(site.id, site.interval, nowMs);
+    const runs = (this.runs = new SiteRuns({ clock, checks: config.checks, checker, signal, sites, maintenance, checking, commit, probes: fromProbes }));
     const random = options.random ?? Math.random;
     const run = (id: number) => runs.run(id);
     const loop = (this.loop = new SiteLoop({ clock, concurrency: config.checks.concurrency, sites, logger, random, checking, run, onCheckStarted }));
@@ -152,6 +176,11 @@ export class Engine implements EngineApi {
   /** Started, not stopped, and active. */
   private get checking(): boolean {
     return this.running && this.activeFlag;
+  }
+
+  /** Checking, and the site is this instance's to check. */
+  private checks(siteId: number): boolean {
+    return this.checking && this.ownership.owns(siteId);
   }
 
   /** Loads channels, windows, sites and their persisted state and logs, then schedules every site. */
@@ -267,6 +296,54 @@ export class Engine implements EngineApi {
     this.statusPublisher.markDirty();
   }
 
+  /**
+   * The cluster's leases changed. A site gained starts from what its last owner persisted (runtime state and recent
+   * results) and runs when its next check is due, so a handover neither repeats a check nor leaves a gap; a site lost
+   * stops here, its unsaved snapshot queued while this instance still holds the fence it was taken under.
+   */
+  async ownershipChanged(): Promise<void> {
+    if (!this.running) return;
+    const gained: SiteEntry[] = [];
+    for (const id of this.checked) {
+      const entry = this.sites.get(id);
+      if (!entry) this.checked.delete(id);
+      else if (!this.ownership.owns(id)) this.letGo(entry);
+    }
+    for (const entry of this.sites.values()) if (!this.checked.has(entry.site.id) && this.ownership.owns(entry.site.id)) gained.push(entry);
+    if (gained.length === 0) return;
+    const ids = gained.map((entry) => entry.site.id);
+    for (const id of ids) this.checked.add(id);
+    const [rows, recent] = await Promise.all([loadRuntimeStates(this.db, ids), readRecentRows(this.db, ids)]);
+    const persisted = new Map(rows.map((row) => [row.siteId, row]));
+    for (const id of ids) this.recent.remove(id);
+    this.recent.seed(recent);
+    const nowMs = this.clock.nowMs();
+    for (const entry of gained) {
+      const id = entry.site.id;
+      if (this.sites.get(id) !== entry || !this.checked.has(id)) continue;
+      const row = persisted.get(id);
+      if (row) entry.state = restoredState(entry.site, row);
+      this.effects.retally(entry);
+      if (!this.checks(id) || entry.site.paused) continue;
+      if (entry.site.type === 'PUSH') {
+        entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+        this.loop.schedulePush(entry);
+      } else {
+        const dueMs = (entry.state.lastCheckAt?.getTime() ?? nowMs) + entry.site.interval * 1000;
+        this.loop.schedule(id, Math.max(0, dueMs - nowMs));
+      }
+      this.renotifier.arm(entry);
+    }
+    this.statusPublisher.markDirty();
+  }
+
+  private letGo(entry: SiteEntry): void {
+    this.checked.delete(entry.site.id);
+    this.loop.cancel(entry.site.id);
+    this.renotifier.clear(entry.site.id);
+    if (entry.unsaved) this.effects.saveRuntime(entry, this.clock.now());
+  }
+
   // ---------------------------------------------------------------- EngineApi: reads
 
   getState(siteId: number): LiveSiteState | undefined {
@@ -330,14 +407,20 @@ export class Engine implements EngineApi {
     if (!this.sites.has(siteId)) await this.siteChanged(siteId);
     const entry = this.sites.get(siteId);
     if (!entry) throw new UnknownSiteError(siteId);
-    if (!this.checking || entry.site.paused) return;
+    if (!this.checks(siteId) || entry.site.paused) return;
     await this.loop.trigger(siteId);
   }
 
-  heartbeat(token: string, report: PushReport = {}): HeartbeatResult {
+  heartbeat(token: string, report: PushReport = {}, via: { relayed?: boolean } = {}): HeartbeatResult {
     if (!this.checking) return { ok: false, reason: 'inactive' };
     const entry = this.sites.byToken(token);
     if (!entry) return { ok: false, reason: 'unknown-token' };
+    if (!this.ownership.owns(entry.site.id)) {
+      // Another instance checks it: the beat goes there, once (a relayed beat is never relayed again).
+      if (via.relayed || !this.relayHeartbeat) return { ok: false, reason: 'inactive' };
+      this.relayHeartbeat(token, report);
+      return { ok: true, siteId: entry.site.id };
+    }
     const now = this.clock.now();
     entry.pushFromMs = now.getTime();
     const silence = silenceOf(entry, this.maintenance);
@@ -352,6 +435,28 @@ export class Engine implements EngineApi {
     }
     if (!entry.site.paused) this.loop.schedulePush(entry);
     return { ok: true, siteId: entry.site.id };
+  }
+
+  /**
+   * A regional probe's results: each is a check row of its site with the probe's node id, and counts towards the verdict
+   * the site's next run takes instead of checking it here (probe-results.ts). Results for sites this engine does not
+   * check (unknown, paused, push, group) are left out; answers how many were taken.
+   */
+  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[]): number {
+    if (!this.checking) return 0;
+    const nowMs = this.clock.nowMs();
+    let taken = 0;
+    for (const r of results) {
+      const entry = this.sites.get(r.siteId);
+      if (!entry || entry.site.paused || entry.site.type === 'PUSH' || entry.site.type === 'GROUP' || !this.ownership.owns(r.siteId)) continue;
+      // The probe's clock is not ours: no result is dated after it arrived.
+      const checkedAt = new Date(Math.min(r.checkedAt?.getTime() ?? nowMs, nowMs));
+      const { status, latencyMs, statusCode, message, hasSsl, certExpiresAt } = r;
+      this.probes.record(r.siteId, entry.site.interval, { nodeId, status, latencyMs, statusCode, message, hasSsl, certExpiresAt, checkedAt }, nowMs);
+      this.effects.recordCheck(checkRow(entry, checkedAt, status, status === 'UP', { latencyMs, statusCode, message: message || null, nodeId }));
+      taken++;
+    }
+    return taken;
   }
 
   async maintenanceChanged(): Promise<void> {
@@ -388,6 +493,8 @@ export class Engine implements EngineApi {
   }
 
   private scheduleAll(): void {
+    this.checked.clear();
+    for (const entry of this.sites.values()) if (this.ownership.owns(entry.site.id)) this.checked.add(entry.site.id);
     this.loop.scheduleAll((entry) => this.renotifier.arm(entry));
   }
 

@@ -16,8 +16,8 @@ export interface SiteLoopOptions {
   logger: Logger;
   /** Uniform in [0, 1), for the start stagger and the interval jitter. */
   random: () => number;
-  /** Started, not stopped, and active: nothing is rescheduled otherwise. */
-  checking: () => boolean;
+  /** Started, not stopped, active, and the site is this instance's: nothing is rescheduled otherwise. */
+  checking: (siteId: number) => boolean;
   /** One run of the site: an outbound check, a push deadline or a group verdict (see SiteRuns). */
   run: (siteId: number) => Promise<void> | void;
   onCheckStarted?: (siteId: number, lateMs: number) => void;
@@ -52,7 +52,7 @@ export class SiteLoop extends Scheduler {
       // After a run: the interval plus up to 10 % jitter; push monitors wake at their next deadline instead.
       nextDelay: (id) => {
         const entry = sites.get(id);
-        if (!entry || entry.site.paused || !options.checking()) return null;
+        if (!entry || entry.site.paused || !options.checking(id)) return null;
         if (entry.site.type === 'PUSH') return pushDelay(entry, clock.nowMs());
         const interval = intervalMs(entry.site);
         return interval + options.random() * interval * 0.1;
@@ -62,12 +62,12 @@ export class SiteLoop extends Scheduler {
     });
   }
 
-  /** Schedules every unpaused site, the first checks staggered; `each` sees every site scheduled, in turn. */
+  /** Schedules every unpaused site this instance checks, the first checks staggered; `each` sees every site scheduled. */
   scheduleAll(each: (entry: SiteEntry) => void): void {
-    const { clock, sites, random } = this.options;
+    const { clock, sites, random, checking } = this.options;
     const nowMs = clock.nowMs();
     for (const entry of sites.values()) {
-      if (entry.site.paused) continue;
+      if (entry.site.paused || !checking(entry.site.id)) continue;
       if (entry.site.type === 'PUSH') {
         // Beats sent while this engine was down or passive were refused, not missed: deadlines count from now at the earliest.
         entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);

@@ -14,7 +14,7 @@ export interface RenotifierOptions {
   /** Records the alert time in the site's runtime snapshot. */
   effects: Pick<TransitionEffects, 'saveRuntime'>;
   /** Started, not stopped, and active. */
-  checking: () => boolean;
+  checking: (siteId: number) => boolean;
   maintenance: Pick<MaintenanceTimer, 'coversSite'>;
 }
 
@@ -29,7 +29,7 @@ export class Renotifier {
   /** Sets or clears the site's reminder after a change; it counts from its last alert, its last change or `fromMs`. */
   arm(entry: SiteEntry, fromMs?: number): void {
     const { site, state } = entry;
-    if (!this.options.checking() || site.paused || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
+    if (!this.options.checking(site.id) || site.paused || site.renotifyMinutes <= 0 || site.channelIds.length === 0 || !isBroken(state.status)) {
       this.timers.clear(site.id);
       return;
     }
@@ -51,7 +51,7 @@ export class Renotifier {
   private renotify(siteId: number): void {
     const { sites, clock, log } = this.options;
     const entry = sites.get(siteId);
-    if (!entry || !isBroken(entry.state.status) || entry.site.paused || !this.options.checking()) return;
+    if (!entry || !isBroken(entry.state.status) || entry.site.paused || !this.options.checking(siteId)) return;
     const { site, state } = entry;
     const now = clock.now();
     if (this.options.maintenance.coversSite(site)) {

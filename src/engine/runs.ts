@@ -5,6 +5,7 @@ import type { Checker, CheckResult } from './checks/types.ts';
 import { groupStatus } from './groups.ts';
 import { pushFrom } from './loop.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
+import type { ProbeVerdict } from './probe-results.ts';
 import { evaluatePush } from './push.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import { applyGroupStatus, handleStatusChange, isBroken, type Silence, type Transition } from './state-machine.ts';
@@ -19,9 +20,11 @@ export interface SiteRunsOptions {
   sites: SiteRegistry;
   maintenance: MaintenanceTimer;
   /** Started, not stopped, and active: results are ignored otherwise. */
-  checking: () => boolean;
+  checking: (siteId: number) => boolean;
   /** Applies a transition and what depends on it (Engine.commit). */
   commit: (entry: SiteEntry, t: Transition, check: CheckWrite | null) => void;
+  /** What regional probes say about the site now (probe-results.ts); while they check it, it is not checked here. */
+  probes?: (site: SiteEntry['site'], nowMs: number) => ProbeVerdict;
 }
 
 /** Why the site's alerts are held back now, if they are: a paused site is silent, whatever reaches it. */
@@ -44,7 +47,7 @@ export class SiteRuns {
 
   run(siteId: number): Promise<void> | void {
     const entry = this.options.sites.get(siteId);
-    if (!entry || !this.options.checking()) return;
+    if (!entry || !this.options.checking(siteId)) return;
     if (entry.site.type === 'PUSH') this.evaluatePush(entry);
     else if (entry.site.type === 'GROUP') this.evaluateGroup(entry, true);
     else return this.runOutbound(entry);
@@ -52,7 +55,7 @@ export class SiteRuns {
 
   /** A child of the group changed: the group follows at once if its status changes. */
   reevaluateGroup(groupId: number | null): void {
-    if (groupId === null || !this.options.checking()) return;
+    if (groupId === null || !this.options.checking(groupId)) return;
     const group = this.options.sites.get(groupId);
     if (group && group.site.type === 'GROUP' && !group.site.paused) this.evaluateGroup(group, false);
   }
@@ -61,8 +64,12 @@ export class SiteRuns {
     const { clock, checks, sites, maintenance } = this.options;
     const site = entry.site;
     const seqAtStart = entry.seq;
+    const probed = this.options.probes?.(site, clock.nowMs());
+    if (probed?.kind === 'covered') return;
     let result: CheckResult;
-    if (site.configError) result = downResult(site.configError);
+    // The probes' verdict stands for this interval's check; its rows are theirs, written as they reported (nodeId).
+    if (probed?.kind === 'verdict') result = probed.result;
+    else if (site.configError) result = downResult(site.configError);
     else {
       try {
         const { allowPrivateTargets, insecureSkipVerify } = checks;
@@ -74,13 +81,15 @@ export class SiteRuns {
     // A site removed (or replaced) mid-check is not brought back, a check of the type it had before an edit says
     // nothing about it now, and a passive or stopping engine ignores results. A failure is outranked by any result or
     // beat applied since this check started.
-    if (!this.options.checking() || sites.get(site.id) !== entry || entry.site.type !== site.type) return;
+    if (!this.options.checking(site.id) || sites.get(site.id) !== entry || entry.site.type !== site.type) return;
     if (result.status !== 'UP' && entry.seq !== seqAtStart) return;
     const now = clock.now();
     const { status, statusCode, latencyMs, hasSsl, certExpiresAt, message } = result;
-    const obs = { status, statusCode, latencyMs, hasSsl, certExpiresAt, reason: message, checkedAt: now };
+    const checkedAt = probed?.kind === 'verdict' ? probed.checkedAt : now;
+    const obs = { status, statusCode, latencyMs, hasSsl, certExpiresAt, reason: message, checkedAt };
     const t = handleStatusChange(entry.state, obs, entry.site, now, silenceOf(entry, maintenance));
-    this.options.commit(entry, t, checkRow(entry, now, status, status === 'UP', { latencyMs, statusCode, message: message || null }));
+    const row = probed?.kind === 'verdict' ? null : checkRow(entry, now, status, status === 'UP', { latencyMs, statusCode, message: message || null });
+    this.options.commit(entry, t, row);
   }
 
   private evaluatePush(entry: SiteEntry): void {

@@ -18,8 +18,8 @@ export interface SiteSyncOptions {
   renotifier: Renotifier;
   runs: SiteRuns;
   log: (message: string, siteId: number | null) => void;
-  /** Started, not stopped, and active: a changed site is checked again at once only then. */
-  checking: () => boolean;
+  /** Started, not stopped, active, and the site is this instance's: a changed site is checked again at once only then. */
+  checking: (siteId: number) => boolean;
   /** Something the status snapshot counts may have changed. */
   statusChanged: () => void;
 }
@@ -47,7 +47,7 @@ export class SiteSync {
     const entry = sites.get(site.id);
     if (!entry) {
       this.add(site, initialState(site), epoch);
-      if (this.options.checking() && !site.paused) void loop.trigger(site.id);
+      if (this.options.checking(site.id) && !site.paused) void loop.trigger(site.id);
       runs.reevaluateGroup(site.parentId);
       this.options.statusChanged();
       return;
@@ -66,7 +66,7 @@ export class SiteSync {
     if (before.paused !== site.paused) this.options.log(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
     // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
     if (site.paused || retyped) loop.cancel(site.id);
-    if (this.options.checking() && !site.paused) void loop.trigger(site.id);
+    if (this.options.checking(site.id) && !site.paused) void loop.trigger(site.id);
     // A resumed site's reminders count from the resume: nothing was due while it was paused.
     renotifier.arm(entry, before.paused && !site.paused ? clock.nowMs() : undefined);
     effects.retally(entry);

@@ -120,9 +120,10 @@ export async function loadSites(db: Db, secretBox: SecretBox | undefined, ids?: 
 }
 
 /** The persisted runtime state of every site that has one, read in pages. */
-export function loadRuntimeStates(db: Db): Promise<SiteRuntimeState[]> {
+export function loadRuntimeStates(db: Db, ids?: readonly number[]): Promise<SiteRuntimeState[]> {
+  const only = ids ? { in: [...ids] } : undefined;
   return readInPages(
-    (after) => db.siteRuntimeState.findMany({ where: { siteId: { gt: after } }, orderBy: { siteId: 'asc' }, take: PAGE_SIZE }),
+    (after) => db.siteRuntimeState.findMany({ where: { siteId: { gt: after, ...only } }, orderBy: { siteId: 'asc' }, take: PAGE_SIZE }),
     (row) => row.siteId,
   );
 }

@@ -1,6 +1,7 @@
-import { type JsonRow, statement } from '../db/dialect.ts';
+import type { JsonRow } from '../db/dialect.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { addTo, encodeSketch, type Sketch } from '../history/sketch.ts';
+import { siteStatement } from './fencing.ts';
 import type { Write } from './types.ts';
 
 type CheckWrite = Extract<Write, { kind: 'check' }>;
@@ -18,10 +19,10 @@ export const ROLLUP_COLUMNS = ['siteId', 'width', 'start', 'count', 'upCount', '
  * adding the counts of equal buckets (both are JSON objects of bucket → count). A bucket row whose site was deleted
  * after its checks were queued is left out, as the checks themselves are.
  */
-export const ROLLUP_SQL = statement(
-  (d) => `INSERT INTO "CheckRollup" (${ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')})
+export const ROLLUP_SQL = siteStatement(
+  (d, fence) => `INSERT INTO "CheckRollup" (${ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')})
   SELECT ${ROLLUP_COLUMNS.map((c) => `v."${c}"`).join(', ')} FROM ${d.jsonRows('CheckRollup', ROLLUP_COLUMNS)}
-  WHERE EXISTS (SELECT 1 FROM "Site" AS s WHERE s."id" = v."siteId")
+  WHERE EXISTS (SELECT 1 FROM "Site" AS s WHERE s."id" = v."siteId")${fence(d)}
   ON CONFLICT ("siteId", "width", "start") DO UPDATE SET
     "count" = "CheckRollup"."count" + excluded."count",
     "upCount" = "CheckRollup"."upCount" + excluded."upCount",

@@ -1,7 +1,8 @@
 import { type Dialect, type JsonRow, type Statement, statement } from '../db/dialect.ts';
 import { toSqlDate, toSqlDateOrNull } from '../db/sql-date.ts';
+import { fenceWrites, type SiteStatement, siteStatement } from './fencing.ts';
 import { ROLLUP_COLUMNS, ROLLUP_SQL, rollupRows } from './rollups.ts';
-import type { Write, WriteKind } from './types.ts';
+import type { Write, WriteFencing, WriteKind } from './types.ts';
 
 type WriteOf<K extends WriteKind> = Extract<Write, { kind: K }>;
 
@@ -14,7 +15,8 @@ export interface KindStatement {
   /** `checkRollup`: the batch's checks added to their minute, hour and day buckets (rollups.ts). */
   kind: WriteKind | 'checkRollup';
   sql: string;
-  json: string;
+  /** The statement's parameters: its rows as JSON, then (fenced) the batch's slot fences and the owner. */
+  args: unknown[];
   /** Rows offered to the database (upsert kinds merge several writes into one row). */
   rows: number;
   /** Writes the statement carries; 0 for the rollups, which are derived from the checks' writes. */
@@ -35,16 +37,18 @@ const quoted = (columns: readonly string[], prefix = '') => columns.map((c) => `
 const SITE_EXISTS = `EXISTS (SELECT 1 FROM "Site" AS s WHERE s."id" = v."siteId")`;
 const CHANNEL_EXISTS = `EXISTS (SELECT 1 FROM "AlertChannel" AS c WHERE c."id" = v."alertChannelId")`;
 
+
 // Each kind's columns carry its write's field names (the compiler checks them); its row encoder keeps this order.
 const CHECK_COLUMNS = ['siteId', 'checkedAt', 'up', 'status', 'latencyMs', 'statusCode', 'message', 'nodeId'] satisfies (keyof WriteOf<'check'>)[];
-const CHECK_SQL = statement(
-  (d) => `INSERT INTO "Check" (${quoted(CHECK_COLUMNS)}) SELECT ${quoted(CHECK_COLUMNS, 'v.')} FROM ${d.jsonRows('Check', CHECK_COLUMNS)} WHERE ${SITE_EXISTS}`,
+const CHECK_SQL = siteStatement(
+  (d, fence) =>
+    `INSERT INTO "Check" (${quoted(CHECK_COLUMNS)}) SELECT ${quoted(CHECK_COLUMNS, 'v.')} FROM ${d.jsonRows('Check', CHECK_COLUMNS)} WHERE ${SITE_EXISTS}${fence(d)}`,
 );
 
 const STATE_CHANGE_COLUMNS = ['siteId', 'fromStatus', 'toStatus', 'reason', 'changedAt'] satisfies (keyof WriteOf<'stateChange'>)[];
-const STATE_CHANGE_SQL = statement(
-  (d) =>
-    `INSERT INTO "StateChange" (${quoted(STATE_CHANGE_COLUMNS)}) SELECT ${quoted(STATE_CHANGE_COLUMNS, 'v.')} FROM ${d.jsonRows('StateChange', STATE_CHANGE_COLUMNS)} WHERE ${SITE_EXISTS}`,
+const STATE_CHANGE_SQL = siteStatement(
+  (d, fence) =>
+    `INSERT INTO "StateChange" (${quoted(STATE_CHANGE_COLUMNS)}) SELECT ${quoted(STATE_CHANGE_COLUMNS, 'v.')} FROM ${d.jsonRows('StateChange', STATE_CHANGE_COLUMNS)} WHERE ${SITE_EXISTS}${fence(d)}`,
 );
 
 // A log outlives its site (the schema sets siteId NULL on delete), so a vanished site clears the reference instead.
@@ -80,10 +84,11 @@ const RUNTIME_STATE_COLUMNS = [
   'lastAlertAt',
   'updatedAt',
 ] satisfies (keyof WriteOf<'runtimeState'>)[];
-const RUNTIME_STATE_SQL = statement(
+const RUNTIME_STATE_SQL = siteStatement(
   (
     d,
-  ) => `INSERT INTO "SiteRuntimeState" (${quoted(RUNTIME_STATE_COLUMNS)}) SELECT ${quoted(RUNTIME_STATE_COLUMNS, 'v.')} FROM ${d.jsonRows('SiteRuntimeState', RUNTIME_STATE_COLUMNS)} WHERE ${SITE_EXISTS}
+    fence,
+  ) => `INSERT INTO "SiteRuntimeState" (${quoted(RUNTIME_STATE_COLUMNS)}) SELECT ${quoted(RUNTIME_STATE_COLUMNS, 'v.')} FROM ${d.jsonRows('SiteRuntimeState', RUNTIME_STATE_COLUMNS)} WHERE ${SITE_EXISTS}${fence(d)}
   ON CONFLICT ("siteId") DO UPDATE SET ${RUNTIME_STATE_COLUMNS.slice(1)
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(', ')}`,
@@ -136,13 +141,20 @@ function runtimeStateRows(writes: readonly WriteOf<'runtimeState'>[]): JsonRow[]
   ]);
 }
 
-/** Splits a batch by kind into one statement per kind present, in a fixed order, in the dialect's SQL. */
-export function encodeBatch(batch: readonly Write[], dialect: Dialect): { statements: KindStatement[]; failures: KindEncodingFailure[] } {
-  const checks: WriteOf<'check'>[] = [];
-  const stateChanges: WriteOf<'stateChange'>[] = [];
+/**
+ * Splits a batch by kind into one statement per kind present, in a fixed order, in the dialect's SQL. With `fencing`
+ * (a cluster), site rows are written only under their slot's lease (fencing.ts); `stale` counts those left out here.
+ */
+export function encodeBatch(
+  batch: readonly Write[],
+  dialect: Dialect,
+  fencing?: WriteFencing,
+): { statements: KindStatement[]; failures: KindEncodingFailure[]; stale: number } {
+  let checks: WriteOf<'check'>[] = [];
+  let stateChanges: WriteOf<'stateChange'>[] = [];
   const logs: WriteOf<'log'>[] = [];
   const alertHealth: WriteOf<'alertHealth'>[] = [];
-  const runtimeStates: WriteOf<'runtimeState'>[] = [];
+  let runtimeStates: WriteOf<'runtimeState'>[] = [];
   for (const w of batch) {
     switch (w.kind) {
       case 'check':
@@ -164,13 +176,27 @@ export function encodeBatch(batch: readonly Write[], dialect: Dialect): { statem
         w satisfies never;
     }
   }
+  let stale = 0;
+  let fences: unknown[] = [];
+  if (fencing) {
+    const all = fenceWrites([...checks, ...stateChanges, ...runtimeStates], fencing);
+    const kept = new Set<Write>(all.writes);
+    stale = all.stale;
+    fences = [JSON.stringify(all.pairs), fencing.owner];
+    checks = checks.filter((w) => kept.has(w));
+    stateChanges = stateChanges.filter((w) => kept.has(w));
+    runtimeStates = runtimeStates.filter((w) => kept.has(w));
+  }
   const statements: KindStatement[] = [];
   const failures: KindEncodingFailure[] = [];
-  const add = (kind: KindStatement['kind'], writes: number, sql: Statement, columns: readonly string[], rows: () => JsonRow[]) => {
+  const add = (kind: KindStatement['kind'], writes: number, sql: Statement | SiteStatement, columns: readonly string[], rows: () => JsonRow[]) => {
     if (writes === 0 && kind !== 'checkRollup') return;
+    const site = 'plain' in sql;
+    const text = site ? (fencing ? sql.fenced(fencing.slots) : sql.plain) : sql;
     try {
       const encoded = rows();
-      statements.push({ kind, sql: sql[dialect.provider], json: dialect.encodeRows(columns, encoded), rows: encoded.length, writes });
+      const args = [dialect.encodeRows(columns, encoded), ...(site && fencing ? fences : [])];
+      statements.push({ kind, sql: text[dialect.provider], args, rows: encoded.length, writes });
     } catch (error) {
       failures.push({ kind, writes, error });
     }
@@ -183,5 +209,5 @@ export function encodeBatch(batch: readonly Write[], dialect: Dialect): { statem
   add('log', logs.length, LOG_SQL, LOG_COLUMNS, () => logs.map(logRow));
   add('alertHealth', alertHealth.length, ALERT_HEALTH_SQL, ALERT_HEALTH_COLUMNS, () => alertHealthRows(alertHealth));
   add('runtimeState', runtimeStates.length, RUNTIME_STATE_SQL, RUNTIME_STATE_COLUMNS, () => runtimeStateRows(runtimeStates));
-  return { statements, failures };
+  return { statements, failures, stale };
 }

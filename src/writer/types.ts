@@ -15,13 +15,26 @@ export type Write =
       statusCode: number | null;
       message: string | null;
       nodeId?: string;
+      fence?: number;
     }
-  | { kind: 'stateChange'; siteId: number; fromStatus: SiteStatus; toStatus: SiteStatus; reason: string; changedAt: Date }
+  | { kind: 'stateChange'; siteId: number; fromStatus: SiteStatus; toStatus: SiteStatus; reason: string; changedAt: Date; fence?: number }
   | { kind: 'log'; message: string; siteId: number | null; createdAt: Date }
   /** One send's outcome: counts are incremented, the rest overwritten. */
   | { kind: 'alertHealth'; alertChannelId: number; sentAt: Date; ok: boolean; error: string }
   /** A full snapshot of a site's runtime state (one `SiteRuntimeState` row); within a batch the newest per site wins. */
-  | ({ kind: 'runtimeState' } & SiteRuntimeState);
+  | ({ kind: 'runtimeState'; fence?: number } & SiteRuntimeState);
+
+/**
+ * In a cluster, a site's rows are written only while the instance that produced them still holds the site's slot
+ * under the fence the write carries (`fence`, stamped by src/cluster/fenced-writer.ts): the statement itself tests
+ * the lease, so a stale owner's rows are refused by the database.
+ */
+export interface WriteFencing {
+  owner: string;
+  /** Sites are leased in this many slots, a site's being its id modulo the count. */
+  slots: number;
+  slotOf(siteId: number): number;
+}
 
 export type WriteKind = Write['kind'];
 export const WRITE_KINDS: readonly WriteKind[] = ['check', 'stateChange', 'log', 'alertHealth', 'runtimeState'];

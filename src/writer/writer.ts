@@ -10,7 +10,7 @@ import { Progress } from './progress.ts';
 import { pruneEndedMaintenance, pruneHistory, pruneRollups } from './retention.ts';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollups.ts';
 import { encodeBatch, type KindStatement } from './statements.ts';
-import { WRITE_KINDS, type Tx, type Write, type WriteKind, type Writer, type WriterStats } from './types.ts';
+import { WRITE_KINDS, type Tx, type Write, type WriteFencing, type WriteKind, type Writer, type WriterStats } from './types.ts';
 
 export interface WriterOptions {
   /** The writing client (from `openDb`). The writer must be its only user: see DESIGN "One writer, two connections". */
@@ -32,6 +32,8 @@ export interface WriterOptions {
    * by a one-off command only competes with the server for the write lock.
    */
   retention?: boolean;
+  /** A cluster's fencing: site rows are written only under their slot's lease (see WriteFencing). */
+  fencing?: WriteFencing;
 }
 
 export const DEFAULT_MAX_QUEUED_COMMANDS = 64;
@@ -71,6 +73,7 @@ export class BatchWriter implements Writer {
   private readonly maxQueuedCommands: number;
   private readonly commandTimeoutMs: number;
   private readonly runsRetention: boolean;
+  private readonly fencing?: WriteFencing;
 
   private queue: Write[] = [];
   private readonly tasks: Task[] = [];
@@ -111,6 +114,7 @@ export class BatchWriter implements Writer {
     this.maxQueuedCommands = options.maxQueuedCommands ?? DEFAULT_MAX_QUEUED_COMMANDS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.runsRetention = options.retention ?? true;
+    this.fencing = options.fencing;
     this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
     this.retention = [
       { intervalMs: this.config.pruneIntervalMs, pass: () => this.pruneHistory(), timer: null, running: null },
@@ -254,17 +258,18 @@ export class BatchWriter implements Writer {
   private async writeBatch(batch: Write[]): Promise<void> {
     const startedAt = performance.now();
     try {
-      const { statements, failures } = encodeBatch(batch, this.dialect);
+      const { statements, failures, stale } = encodeBatch(batch, this.dialect, this.fencing);
+      this.skipped += stale;
       for (const f of failures) this.recordFailure(f.kind, f.writes, f.error);
       if (statements.length === 0) return;
       try {
-        const changes = await this.db.$transaction(statements.map((s) => this.db.$executeRawUnsafe(s.sql, s.json)));
+        const changes = await this.db.$transaction(statements.map((s) => this.db.$executeRawUnsafe(s.sql, ...s.args)));
         statements.forEach((s, i) => this.recordWritten(s, changes[i] ?? 0));
       } catch (err) {
         if (statements.length === 1) return this.recordFailure(statements[0]!.kind, statements[0]!.writes, err);
         for (const s of statements) {
           try {
-            const [changed] = await this.db.$transaction([this.db.$executeRawUnsafe(s.sql, s.json)]);
+            const [changed] = await this.db.$transaction([this.db.$executeRawUnsafe(s.sql, ...s.args)]);
             this.recordWritten(s, changed ?? 0);
           } catch (kindErr) {
             this.recordFailure(s.kind, s.writes, kindErr);
