@@ -24,6 +24,7 @@ import { createHttpServer, type HttpApp, type HttpTimeouts } from './http/server
 import { createLogger, type Logger } from './log.ts';
 import { AppMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { probeRoutes } from './probes/routes.ts';
 import { connectRedisEvents } from './redis/events.ts';
 import { statusRoutes } from './status/routes.ts';
 import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
@@ -137,6 +138,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...healthRoutes({ db, engine, logger }),
     ...backupRoutes({ auth: services.auth, deps: { ...base, secretBox } }),
     ...metricsRoutes({ metrics, auth: services.auth, config }),
+    ...probeRoutes({ ...base, secretBox, engine }),
     ...statusRoutes({ config, db, engine, clock }),
   ];
   const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes, timeouts: overrides.httpTimeouts });

@@ -5,6 +5,7 @@ import { alertEndpointsFromEnv } from './alerts/providers/registry.ts';
 import type { AlertEndpoints } from './alerts/types.ts';
 import { MAX_TIMER_DELAY_MS } from './clock.ts';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/url.ts';
+import { AGG_STRATEGIES, type AggStrategy } from './engine/probe-results.ts';
 
 /** A duration such as `72h`, `7d`, `1h30m` or `90s`, as milliseconds; a bare number has no unit and is refused. */
 const duration = z.string().transform((raw, ctx) => {
@@ -127,6 +128,7 @@ const envSchema = z.object({
   UPTOP_RECONCILE_INTERVAL: duration.default(30 * 1000),
   UPTOP_ALERT_TIMEOUT: duration.default(30 * 1000),
   UPTOP_ALERT_HTTP_TIMEOUT: timerDuration.default(10 * 1000),
+  UPTOP_AGG_STRATEGY: z.enum(AGG_STRATEGIES).default('any-down'),
   // GraphQL
   UPTOP_GRAPHIQL: bool.default(true),
   UPTOP_INTROSPECTION: bool.default(true),
@@ -167,6 +169,8 @@ export interface Config {
   http: { port: number; host: string; tlsCert?: string; tlsKey?: string; corsOrigins: string[] };
   checks: { allowPrivateTargets: boolean; insecureSkipVerify: boolean; concurrency: number };
   engine: { reconcileIntervalMs: number; alertTimeoutMs: number; alertHttpTimeoutMs: number };
+  /** How the regional probes' results of a site make its verdict (UPTOP_AGG_STRATEGY). */
+  probes: { aggStrategy: AggStrategy };
   writer: {
     queueSize: number;
     batchSize: number;
@@ -260,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       alertTimeoutMs: e.UPTOP_ALERT_TIMEOUT,
       alertHttpTimeoutMs: e.UPTOP_ALERT_HTTP_TIMEOUT,
     },
+    probes: { aggStrategy: e.UPTOP_AGG_STRATEGY },
     writer: {
       queueSize: e.UPTOP_QUEUE_SIZE,
       batchSize: e.UPTOP_WRITE_BATCH,

@@ -12,6 +12,21 @@ export function newToken(kind: TokenKind): { token: string; hash: string } {
   return { token, hash: hashToken(token) };
 }
 
+/**
+ * Probe tokens (ApiToken rows of scope PROBE) have a prefix of their own that `tokenKind` does not know, so one can
+ * never stand for its owner on the API: it opens only the probe endpoints (src/probes/auth.ts).
+ */
+const PROBE_PREFIX = 'utp_';
+
+export function newProbeToken(): { token: string; hash: string } {
+  const token = PROBE_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+export function isProbeToken(token: string): boolean {
+  return token.startsWith(PROBE_PREFIX);
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

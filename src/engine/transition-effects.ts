@@ -36,6 +36,8 @@ export interface TransitionEffectsOptions {
   recent: RecentResults;
   /** Something the status snapshot counts may have changed. */
   statusChanged: () => void;
+  /** The probes' results of a site, forgotten with its recent results. */
+  probes?: { forget(siteId: number): void };
 }
 
 /**
@@ -66,12 +68,7 @@ export class TransitionEffects {
     entry.state = t.next;
     this.retally(entry);
     entry.seq++;
-    if (check) {
-      writer.enqueue(check);
-      this.options.recent.record(id, check.status, check.latencyMs, check.checkedAt);
-      pubsub.publish('site:checkCompleted', check);
-      this.checkRate.count(now.getTime());
-    }
+    if (check) this.recordCheck(check);
     if (t.stateChange) {
       const sc = t.stateChange;
       writer.enqueue({ kind: 'stateChange', siteId: id, fromStatus: sc.from, toStatus: sc.to, reason: sc.reason, changedAt: sc.changedAt });
@@ -90,6 +87,14 @@ export class TransitionEffects {
     this.options.statusChanged();
   }
 
+  /** A check row, with or without a transition (a probe's result): written, kept among the recent results, published. */
+  recordCheck(check: CheckWrite): void {
+    this.options.writer.enqueue(check);
+    this.options.recent.record(check.siteId, check.status, check.latencyMs, check.checkedAt);
+    this.options.pubsub.publish('site:checkCompleted', check);
+    this.checkRate.count(this.options.clock.nowMs());
+  }
+
   /** Every change of a site's pause, status, parent or maintenance cover passes here, so the snapshot reads counters. */
   retally(entry: SiteEntry): void {
     this.tally.set(entry.site.id, this.bucketOf(entry));
@@ -103,6 +108,7 @@ export class TransitionEffects {
   /** Its recent results no longer describe the site: it was removed, or now checks something else. */
   forgetResults(siteId: number): void {
     this.options.recent.remove(siteId);
+    this.options.probes?.forget(siteId);
   }
 
   saveRuntime(entry: SiteEntry, now: Date): void {

@@ -12,6 +12,7 @@ import './modules/engine.ts';
 import './modules/heartbeat.ts';
 import './modules/streams.ts';
 import './modules/config-as-code.ts';
+import './modules/probes.ts';
 
 let schema: GraphQLSchema | undefined;
 

@@ -86,6 +86,7 @@ function mutations(ids: Ids, n: number): { name: string; policy: Policy; query: 
     m('changePassword', 'session', 'ChangePasswordInput', { currentPassword: 'not-it', newPassword: 'long-enough-pw' }),
     m('createStreamTicket', 'read', null),
     m('applyConfig', 'admin', 'ApplyConfigInput', { yaml: '', dryRun: true }),
+    m('createProbeToken', 'admin', 'CreateProbeTokenInput', { name: `p${n}` }),
   ];
 }
 
@@ -100,6 +101,7 @@ const QUERIES: { name: string; policy: Policy; query: string }[] = [
   { name: 'apiTokens', policy: 'read', query: '{ apiTokens { id } }' },
   { name: 'users', policy: 'readUsers', query: '{ users { username } }' },
   { name: 'exportConfig', policy: 'admin', query: '{ exportConfig }' },
+  { name: 'probeNodes', policy: 'read', query: '{ probeNodes { nodeId } }' },
 ];
 
 async function tokensFor(t: TestApp): Promise<Record<Caller, string | null>> {

@@ -1,0 +1,33 @@
+import type { ProbeNode } from '../generated/prisma/client.ts';
+import { ForbiddenError } from '../services/errors.ts';
+import type { Writer } from '../writer/types.ts';
+import type { RegisterBody } from './wire.ts';
+
+/** As the Go original's console shows a node: ONLINE when seen within a minute, STALE within five, else OFFLINE. */
+export type ProbeNodeStatus = 'ONLINE' | 'STALE' | 'OFFLINE';
+
+export function probeNodeStatus(lastSeen: Date, now: Date): ProbeNodeStatus {
+  const ago = now.getTime() - lastSeen.getTime();
+  return ago < 60_000 ? 'ONLINE' : ago < 5 * 60_000 ? 'STALE' : 'OFFLINE';
+}
+
+/**
+ * A node speaks: it registers (its name, region and version are what it says), or fetches assignments or reports
+ * results (then it is only seen). Either way `lastSeen` is now and the token's `lastUsedAt` too, in one command
+ * through the writer. A node id belongs to the probe token that first registered it: another token is refused
+ * (ForbiddenError) until that one is revoked. A node that reports without having registered (a Go probe registers once
+ * at start and only logs a failure) is registered then, named by its id.
+ */
+export function claimNode(writer: Writer, tokenId: number, node: RegisterBody, now: Date, registering: boolean): Promise<ProbeNode> {
+  return writer.submit(async (tx) => {
+    const held = await tx.probeNode.findUnique({ where: { id: node.id } });
+    if (held?.tokenId != null && held.tokenId !== tokenId) {
+      throw new ForbiddenError(`node "${node.id}" belongs to another probe token; revoke that token first, or pick another node id`);
+    }
+    const { count } = await tx.apiToken.updateMany({ where: { id: tokenId }, data: { lastUsedAt: now } });
+    if (!count) throw new ForbiddenError('the probe token was revoked');
+    const said = registering ? { name: node.name || node.id, region: node.region ?? '', version: node.version ?? '' } : {};
+    if (!held) return tx.probeNode.create({ data: { id: node.id, name: node.id, region: '', version: '', ...said, lastSeen: now, tokenId } });
+    return tx.probeNode.update({ where: { id: node.id }, data: { ...said, lastSeen: now, tokenId } });
+  });
+}
