@@ -1,18 +1,7 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { usePostgres } from '../helpers/postgres.ts';
+import { pgQuery as query, usePostgres } from '../helpers/postgres.ts';
 
 const postgres = usePostgres();
-
-async function query<T>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 describe('the throwaway PostgreSQL cluster of test/helpers/postgres.ts', () => {
   it('serves PostgreSQL 15 on loopback and gives each caller a database of its own', async () => {

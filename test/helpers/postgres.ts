@@ -158,6 +158,17 @@ export async function createDatabase(serverUrl: string, options: CreateDatabaseO
   return withDatabase(serverUrl, name);
 }
 
+/** Runs one statement (or, without params, several) on its own connection: for a test's set-up and assertions. */
+export async function pgQuery<T = Record<string, unknown>>(url: string, sql: string, params?: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * One cluster for the calling test file: started before its tests, stopped after them. The returned object's
  * `createDatabase` may be called from any test (not at collection time).

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Site" ADD COLUMN     "public" BOOLEAN NOT NULL DEFAULT true;
+
