@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { closedPort } from './targets.ts';
 
 const HOST = '127.0.0.1';
@@ -24,6 +25,8 @@ export interface TestRedis {
   down(): Promise<void>;
   /** Starts it again on the same port after `down`, empty, as a Redis that came back. */
   up(): Promise<void>;
+  /** How many connections subscribe to `channel` now (PUBSUB NUMSUB): a subscription is live once Redis counts it. */
+  subscribers(channel: string): Promise<number>;
 }
 
 /** Starts redis-server and resolves once it accepts connections (it says so on stdout); rejects with its output if it exits or hangs. */
@@ -84,7 +87,11 @@ export async function startRedis(): Promise<TestRedis> {
   const killOnExit = () => child?.kill('SIGKILL');
   process.once('exit', killOnExit);
 
+  // The test's own connection, for PUBSUB questions; made when first asked, it does not count as a subscriber.
+  let probe: Redis | null = null;
   const down = async () => {
+    probe?.disconnect();
+    probe = null;
     const running = child;
     child = null;
     if (!running) return;
@@ -102,6 +109,11 @@ export async function startRedis(): Promise<TestRedis> {
     down,
     async up() {
       if (!child) child = await launch(dir, port);
+    },
+    async subscribers(channel) {
+      probe ??= new Redis(port, HOST, { maxRetriesPerRequest: 0 });
+      const reply = (await probe.pubsub('NUMSUB', channel)) as [string, number];
+      return Number(reply[1]);
     },
   };
 }
