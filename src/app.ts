@@ -7,9 +7,8 @@ import { backupRoutes } from './backup/routes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { ChangeWatcher, changeHandler } from './db/change-signal.ts';
-import { ensureDatabaseFile, openDb, type Db } from './db/client.ts';
-import { migrate } from './db/migrate.ts';
-import { parseDatabaseUrl } from './db/url.ts';
+import type { Db } from './db/client.ts';
+import { openClients, storeFor } from './db/store.ts';
 import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
 import { EventLog } from './engine/event-log.ts';
@@ -69,16 +68,11 @@ export interface App {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const target = parseDatabaseUrl(config.databaseUrl);
-  ensureDatabaseFile(target);
-  const applied = migrate(target);
+  const store = storeFor(config.databaseUrl);
+  const applied = await store.migrate();
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 
-  const writeDb = await openDb(target);
-  const readDb = await openDb(target).catch(async (err: unknown) => {
-    await writeDb.$disconnect();
-    throw err;
-  });
+  const { writeDb, readDb } = await openClients(store);
   // Several instances share events and revocations through Redis; a single one keeps them in this process.
   const redis = config.redisUrl
     ? await connectRedisEvents(config.redisUrl, logger).catch(async (err: unknown) => {
@@ -119,7 +113,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onAlertSent: metrics.onAlertSent,
   });
   const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
-  const services = createServices({ ...base, secretBox, revocations: redis ? sharedRevocations(redis.target, logger) : undefined });
+  const services = createServices({ ...base, secretBox, revocations: redis ? sharedRevocations(redis, logger) : undefined });
   const heartbeat = createHeartbeatService({ engine, config, clock });
   const changes = new ChangeWatcher({
     db,

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { alertEndpointsFromEnv } from './alerts/providers/registry.ts';
 import type { AlertEndpoints } from './alerts/types.ts';
 import { MAX_TIMER_DELAY_MS } from './clock.ts';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/url.ts';
+import { storeFor } from './db/store.ts';
+import { DEFAULT_DATABASE_URL } from './db/url.ts';
 import { AGG_STRATEGIES, type AggStrategy } from './engine/probe-results.ts';
 
 /** A duration such as `72h`, `7d`, `1h30m` or `90s`, as milliseconds; a bare number has no unit and is refused. */
@@ -51,7 +52,7 @@ const hexKey = z
 
 const databaseUrl = z.string().superRefine((url, ctx) => {
   try {
-    parseDatabaseUrl(url);
+    storeFor(url);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }

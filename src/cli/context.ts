@@ -3,9 +3,8 @@ import { createSecretBox, type SecretBox } from '../alerts/crypto.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { Change } from '../db/change-signal.ts';
-import { ensureDatabaseFile, openDb, type Db } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
-import { parseDatabaseUrl } from '../db/url.ts';
+import type { Db } from '../db/client.ts';
+import { openClients, storeFor } from '../db/store.ts';
 import type { Logger } from '../log.ts';
 import { createServices, type Services } from '../services/index.ts';
 import { BatchWriter } from '../writer/writer.ts';
@@ -36,15 +35,12 @@ export interface CliContext {
 export async function withCliContext<T>(fn: (ctx: CliContext) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   const config = loadConfig(env);
   const logger = pino({ level: env.LOG_LEVEL ? config.logLevel : 'warn', base: { service: 'uptop-cli' } }, pino.destination({ fd: 2, sync: true }));
-  const target = parseDatabaseUrl(config.databaseUrl);
-  ensureDatabaseFile(target);
-  migrate(target);
+  const store = storeFor(config.databaseUrl);
+  await store.migrate();
   const clock = systemClock;
-  const writeDb = await openDb(target);
-  const closers: (() => Promise<unknown>)[] = [() => writeDb.$disconnect()];
+  const { writeDb, readDb: db } = await openClients(store);
+  const closers: (() => Promise<unknown>)[] = [() => writeDb.$disconnect(), () => db.$disconnect()];
   try {
-    const db = await openDb(target);
-    closers.push(() => db.$disconnect());
     const writer = new AnnouncingWriter(new BatchWriter({ db: writeDb, clock, logger, config: config.writer, retention: false }));
     closers.unshift(() => writer.stop());
     const secretBox = createSecretBox(config.encryptionKey);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { tagProvider } from './store.ts';
+import { tagProvider } from './provider.ts';
 import { pragmaStatements, type SqliteTarget } from './url.ts';
 
 export type Db = PrismaClient;

@@ -1,29 +1,66 @@
-import type { Prisma } from '../generated/prisma/client.ts';
-import type { Db } from './client.ts';
+import { ensureDatabaseFile, openDb, type Db } from './client.ts';
+import { migrate } from './migrate.ts';
+import type { Provider } from './provider.ts';
+import { isPostgresUrl, parsePostgresUrl } from './pg-url.ts';
+import { DatabaseUrlError, parseDatabaseUrl } from './url.ts';
 
-/**
- * Which database a client talks to. `DATABASE_URL=file:…` is SQLite (the default), `postgresql://…` or
- * `postgres://…` is PostgreSQL. Code outside src/db/ that writes raw SQL asks `providerOf(db)` (or of a transaction
- * client) which statement form to use; everything else is the same Prisma model API over either store.
- */
-export type Provider = 'sqlite' | 'postgresql';
+// Raw-SQL code asks a client which store it talks to; the answer is recorded where clients are opened.
+export { type Provider, providerOf } from './provider.ts';
 
-// A symbol, so it cannot collide with a model name; Prisma's client proxies (transactions, `$extends`) forward
-// property reads to the client they wrap, so a transaction client answers with its parent's provider.
-const PROVIDER = Symbol.for('uptop.db.provider');
-
-/** Records on a client, once, at its opening in src/db/, which provider it talks to. */
-export function tagProvider<T extends object>(client: T, provider: Provider): T {
-  Object.defineProperty(client, PROVIDER, { value: provider, enumerable: false });
-  return client;
+/** The database a `DATABASE_URL` names, before anything is opened: the one entry point of the server and the CLI. */
+export interface Store {
+  readonly provider: Provider;
+  /** The SQLite file, or the PostgreSQL URL with its password masked: for messages and logs. */
+  readonly location: string;
+  /**
+   * Creates the SQLite file (owner-only) when missing and applies the pending migrations; returns their names.
+   * MigrationChangedError, with nothing applied, when an applied migration's file has changed since.
+   */
+  migrate(): Promise<string[]>;
+  /** The writer's client: one connection (DESIGN "One writer, two connections"). */
+  openWriter(): Promise<Db>;
+  /** The readers' client: a second SQLite connection, or a pool of `connection_limit` PostgreSQL connections. */
+  openReader(): Promise<Db>;
 }
 
 /**
- * The provider of a client opened by src/db/ (`openDb`, `openStore`), of one of its transaction clients, or of a
- * client derived from it with `$extends` or a Proxy.
+ * `file:…` is SQLite (src/db/url.ts), `postgresql://…` or `postgres://…` PostgreSQL (src/db/pg-url.ts).
+ * DatabaseUrlError for anything else or a malformed URL.
  */
-export function providerOf(client: Db | Prisma.TransactionClient): Provider {
-  const provider = (client as unknown as Record<symbol, Provider | undefined>)[PROVIDER];
-  if (provider === undefined) throw new Error('providerOf: this client was not opened through src/db (openDb or openStore)');
-  return provider;
+export function storeFor(databaseUrl: string, cwd: string = process.cwd()): Store {
+  if (isPostgresUrl(databaseUrl)) {
+    const target = parsePostgresUrl(databaseUrl);
+    // Loaded on use: a SQLite installation (and config.ts, which validates the URL here) never loads pg or its client.
+    return {
+      provider: 'postgresql',
+      location: target.display,
+      migrate: async () => (await import('./pg-migrate.ts')).migratePostgres(target),
+      openWriter: async () => (await import('./pg-client.ts')).openPgDb(target, 1),
+      openReader: async () => (await import('./pg-client.ts')).openPgDb(target, target.readPoolSize),
+    };
+  }
+  if (!databaseUrl.startsWith('file:')) {
+    throw new DatabaseUrlError(`DATABASE_URL must start with "file:" (SQLite) or "postgresql://" (PostgreSQL) (got "${databaseUrl.split(':')[0]}:…")`);
+  }
+  const target = parseDatabaseUrl(databaseUrl, cwd);
+  return {
+    provider: 'sqlite',
+    location: target.file,
+    migrate: async () => {
+      ensureDatabaseFile(target);
+      return migrate(target);
+    },
+    openWriter: () => openDb(target),
+    openReader: () => openDb(target),
+  };
+}
+
+/** Opens the writer's client, then the readers'; if the second fails the first is closed, so nothing is left open. */
+export async function openClients(store: Store): Promise<{ writeDb: Db; readDb: Db }> {
+  const writeDb = await store.openWriter();
+  const readDb = await store.openReader().catch(async (err: unknown) => {
+    await writeDb.$disconnect();
+    throw err;
+  });
+  return { writeDb, readDb };
 }
