@@ -6,7 +6,7 @@ import { FakeClock, type Clock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Role } from '../../src/generated/prisma/client.ts';
 import { globalId } from '../../src/graphql/ids.ts';
-import { freshDbFile, type TestDb } from './db.ts';
+import { freshTestDatabase, type TestDatabase } from './db.ts';
 import { Result, type Document } from './result.ts';
 
 export interface SeededUser {
@@ -30,7 +30,7 @@ export interface TestApp {
   app: App;
   config: Config;
   clock: Clock;
-  db: TestDb;
+  db: TestDatabase;
   /** One signed-in user per role (the admin is the first admin created from UPTOP_ADMIN_USER at start). */
   users: Record<'admin' | 'editor' | 'viewer', SeededUser>;
   /** POSTs a GraphQL operation with `fetch`; `token` becomes `Authorization: Bearer <token>`. */
@@ -62,12 +62,12 @@ const LOGIN = /* GraphQL */ `
 `;
 
 /**
- * The real app on 127.0.0.1 and an ephemeral port, with its own migrated SQLite file, seeded with an ADMIN, an EDITOR
- * and a VIEWER who are signed in. Call inside a test: the database file is removed when the test finishes, and the
+ * The real app on 127.0.0.1 and an ephemeral port, with its own migrated database (test/helpers/db.ts), seeded with an ADMIN, an EDITOR
+ * and a VIEWER who are signed in. Call inside a test: the database is removed when the test finishes, and the
  * app is stopped then too if the test did not stop it.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = freshDbFile();
+  const db = await freshTestDatabase();
   const clock = options.clock ?? new FakeClock(Date.now());
   const config = loadConfig({
     DATABASE_URL: db.url,
@@ -95,7 +95,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     await stop();
     throw err;
   }
-  // Registered after freshDbFile's cleanup, so it runs first (hooks run in reverse): stop, then remove the file.
+  // Registered after the database's cleanup, so it runs first (hooks run in reverse): stop, then remove the database.
   onTestFinished(stop);
 
   const url = `http://127.0.0.1:${port}`;

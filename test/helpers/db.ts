@@ -3,14 +3,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject, onTestFinished } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.ts';
+import { type Provider, storeFor } from '../../src/db/store.ts';
 import { parseDatabaseUrl, type SqliteTarget } from '../../src/db/url.ts';
+import { createDatabase, dropDatabase } from './postgres.ts';
 
-export interface TestDb {
-  dir: string;
-  target: SqliteTarget;
+/** The database of a test's app, on the store the run uses (SQLite, or PostgreSQL under vitest.postgres.config.ts). */
+export interface TestDatabase {
+  provider: Provider;
   url: string;
-  /** Opens another client on the same file (the writer's and the readers' connections are separate). */
+  /** A folder of the test's own, removed when it ends; on SQLite the database file's (removing it loses the database). */
+  dir: string;
+  /** Opens another client on the same database (the writer's and the readers' connections are separate). */
   open(): Promise<Db>;
+}
+
+export interface TestDb extends TestDatabase {
+  provider: 'sqlite';
+  target: SqliteTarget;
 }
 
 /** A migrated SQLite file of the test's own, copied from the run's template, removed when the test ends. */
@@ -26,11 +35,41 @@ export function freshDbFile(query = ''): TestDb {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   return {
+    provider: 'sqlite',
     dir,
     target,
     url,
     async open() {
       const db = await openDb(target);
+      opened.push(db);
+      return db;
+    },
+  };
+}
+
+/**
+ * A fresh migrated database for a test's app: a SQLite file as `freshDbFile` gives, or, when the run provides a
+ * PostgreSQL cluster (test/setup/postgres-setup.ts), a database copied from the run's migrated template, dropped when
+ * the test ends.
+ */
+export async function freshTestDatabase(): Promise<TestDatabase> {
+  const postgres = inject('postgres');
+  if (!postgres) return freshDbFile();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-test-'));
+  const url = await createDatabase(postgres.server, { template: postgres.template });
+  const store = storeFor(url);
+  const opened: Db[] = [];
+  onTestFinished(async () => {
+    await Promise.all(opened.map((db) => db.$disconnect()));
+    await dropDatabase(postgres.server, url);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    provider: 'postgresql',
+    url,
+    dir,
+    async open() {
+      const db = await store.openWriter();
       opened.push(db);
       return db;
     },

@@ -158,6 +158,11 @@ export async function createDatabase(serverUrl: string, options: CreateDatabaseO
   return withDatabase(serverUrl, name);
 }
 
+/** Drops a database made by `createDatabase`, ending its sessions first (a test's app may still hold some). */
+export async function dropDatabase(serverUrl: string, url: string): Promise<void> {
+  await pgQuery(serverUrl, `DROP DATABASE IF EXISTS ${quoteIdent(databaseName(url))} WITH (FORCE)`);
+}
+
 /** Runs one statement (or, without params, several) on its own connection: for a test's set-up and assertions. */
 export async function pgQuery<T = Record<string, unknown>>(url: string, sql: string, params?: unknown[]): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
