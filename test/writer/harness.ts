@@ -3,14 +3,17 @@ import { onTestFinished } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
+import type { Provider } from '../../src/db/store.ts';
 import type { Write } from '../../src/writer/types.ts';
 import { BatchWriter, type WriterOptions } from '../../src/writer/writer.ts';
-import { freshDbFile, type TestDb } from '../helpers/db.ts';
+import { freshDbFile, type TestDatabase, type TestDb } from '../helpers/db.ts';
+import type { useStores } from '../helpers/stores.ts';
 
 export const WRITER_DEFAULTS = loadConfig({}).writer;
 
-export interface WriterHarness {
-  t: TestDb;
+/** `T`: the database, a SQLite TestDb unless the harness was given another. */
+export interface WriterHarness<T extends TestDatabase = TestDb> {
+  t: T;
   writer: BatchWriter;
   /** The writer's own connection. */
   writeDb: Db;
@@ -23,13 +26,16 @@ export interface WriterHarness {
   logLines: Record<string, unknown>[];
 }
 
-/** A writer on a fresh migrated file with a fake clock, stopped when the test ends (before the file goes). */
-export async function writerHarness(
-  options: { config?: Partial<Config['writer']>; onLog?: (message: string) => void } & Partial<
-    Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs' | 'retention'>
+/**
+ * A writer on a fresh migrated database with a fake clock, stopped when the test ends (before the database goes):
+ * a SQLite file of its own, or `store` (a database of either provider, from useStores()).
+ */
+export async function writerHarness<T extends TestDatabase = TestDb>(
+  options: { config?: Partial<Config['writer']>; onLog?: (message: string) => void; store?: T } & Partial<
+    Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs' | 'retention' | 'fencing'>
   > = {},
-): Promise<WriterHarness> {
-  const t = freshDbFile();
+): Promise<WriterHarness<T>> {
+  const t = options.store ?? (freshDbFile() as T);
   const writeDb = await t.open();
   const db = await t.open();
   const clock = new FakeClock();
@@ -44,6 +50,7 @@ export async function writerHarness(
     maxQueuedCommands: options.maxQueuedCommands,
     commandTimeoutMs: options.commandTimeoutMs,
     retention: options.retention,
+    fencing: options.fencing,
     onLog: (message) => {
       notes.push(message);
       options.onLog?.(message);
@@ -51,6 +58,12 @@ export async function writerHarness(
   });
   onTestFinished(() => writer.stop());
   return { t, writer, writeDb, db, clock, notes, logLines };
+}
+
+/** writerHarness on a fresh database of `provider` from `stores` (useStores, at the test file's top level). */
+export function writerHarnessOn(stores: ReturnType<typeof useStores>, provider: Provider) {
+  return async (options: Omit<NonNullable<Parameters<typeof writerHarness>[0]>, 'store'> = {}) =>
+    writerHarness({ ...options, store: await stores.fresh(provider) });
 }
 
 export const T0 = Date.UTC(2026, 0, 1);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { PRUNE_ROWS_PER_STATEMENT, PRUNE_SITES_PER_STATEMENT } from '../../src/writer/retention.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
-import { check, createSites, log, stateChange, T0, WRITER_DEFAULTS, writerHarness, type WriterHarness } from './harness.ts';
+import { PROVIDERS, useStores } from '../helpers/stores.ts';
+import { check, createSites, log, stateChange, T0, WRITER_DEFAULTS, type WriterHarness, writerHarness, writerHarnessOn } from './harness.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -52,16 +53,20 @@ async function seedChecks(db: Db, n: number, perSite: number): Promise<number[]>
 }
 
 /** Check counts per site, read through a command: it runs in the writer's loop, between whatever else it runs. */
-function countsInLoop(h: WriterHarness): Promise<Map<number, number>> {
+function countsInLoop(h: Pick<WriterHarness, 'writer'>): Promise<Map<number, number>> {
   return h.writer.submit(async (tx) => {
     const groups = await tx.check.groupBy({ by: ['siteId'], _count: { _all: true } });
     return new Map(groups.map((g) => [g.siteId, g._count._all]));
   });
 }
 
-describe('writer retention', () => {
+const stores = useStores();
+
+describe.each(PROVIDERS)('writer retention on %s', (provider) => {
+  const harness = writerHarnessOn(stores, provider);
+
   it('keeps exactly the newest N checks and state changes per site and N logs, at start and then every interval', async () => {
-    const h = await writerHarness({ config: { retainChecks: 5, retainStateChanges: 3, retainLogs: 4, pruneIntervalMs: 10 * MINUTE } });
+    const h = await harness({ config: { retainChecks: 5, retainStateChanges: 3, retainLogs: 4, pruneIntervalMs: 10 * MINUTE } });
     const [a, b, c] = await createSites(h.db, 3);
     // Out of insertion order, with ties on one instant, so both sort keys decide.
     const minutes = [9, 3, 7, 7, 1, 12, 5, 7, 2, 11];
@@ -115,7 +120,7 @@ describe('writer retention', () => {
   });
 
   it('deletes only maintenance windows that ended longer ago than the retention, never open-ended ones', async () => {
-    const h = await writerHarness({ config: { maintenanceRetentionMs: 7 * DAY, maintenancePruneIntervalMs: 15 * 60_000 } });
+    const h = await harness({ config: { maintenanceRetentionMs: 7 * DAY, maintenancePruneIntervalMs: 15 * 60_000 } });
     const [a] = await createSites(h.db, 1);
     const now = h.clock.nowMs();
     const window = (title: string, startsAgo: number, endsAgo: number | null, recurrence: string | null = null) =>
@@ -158,7 +163,7 @@ describe('writer retention', () => {
   });
 
   it('keeps exactly the newest N when the history spans many statements, and a site deletes more than one statement may', async () => {
-    const h = await writerHarness({ config: { retainChecks: 50, retainStateChanges: 4, retainLogs: 20 } });
+    const h = await harness({ config: { retainChecks: 50, retainStateChanges: 4, retainLogs: 20 } });
     const sites = await createSites(h.db, 3 * PRUNE_SITES_PER_STATEMENT + 3);
     const big = sites[7]!;
     const at = (i: number) => new Date(T0 + Math.floor(i / 3) * MINUTE); // ties in threes
@@ -186,7 +191,7 @@ describe('writer retention', () => {
   });
 
   it('takes turns with commands: one submitted as the prune starts runs while the prune is part done', async () => {
-    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const h = await harness({ config: { retainChecks: 100 } });
     const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
 
     h.writer.start();
@@ -201,7 +206,7 @@ describe('writer retention', () => {
   });
 
   it('ranks rows the writer writes during a prune with the rest: sites pruned before them keep them, later sites keep their newest N', async () => {
-    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const h = await harness({ config: { retainChecks: 100 } });
     const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
     const newest = T0 + 1000 * MINUTE;
     const oldest = T0 - 1000 * MINUTE;
@@ -229,7 +234,7 @@ describe('writer retention', () => {
   });
 
   it('writesDrained waits for the writes enqueued, not for a prune in progress, which flush waits for', async () => {
-    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const h = await harness({ config: { retainChecks: 100 } });
     const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
 
     h.writer.start();
@@ -244,7 +249,7 @@ describe('writer retention', () => {
   });
 
   it('stop abandons a prune part done, and the next start finishes it', async () => {
-    const h = await writerHarness({ config: { retainChecks: 100 } });
+    const h = await harness({ config: { retainChecks: 100 } });
     const sites = await seedChecks(h.db, 5 * PRUNE_SITES_PER_STATEMENT, 105);
 
     h.writer.start();

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSketch, quantile, quantileOfSorted, RELATIVE_ERROR } from '../../src/history/sketch.ts';
+import { addTo, decodeSketch, quantile, quantileOfSorted, RELATIVE_ERROR, type Sketch } from '../../src/history/sketch.ts';
 import { ROLLUP_WIDTHS } from '../../src/writer/rollups.ts';
 import { seededRandom } from '../helpers/random.ts';
-import { check, createSites, T0, writerHarness } from './harness.ts';
+import { PROVIDERS, useStores } from '../helpers/stores.ts';
+import { check, createSites, T0, writerHarnessOn } from './harness.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -14,10 +15,14 @@ interface Recomputed {
   latencies: number[];
 }
 
-describe('check rollups', () => {
+const stores = useStores();
+
+describe.each(PROVIDERS)('check rollups on %s', (provider) => {
+  const harness = writerHarnessOn(stores, provider);
+
   it('equal a recomputation from the raw checks: counts, min and max exactly, percentiles within the sketch error', async () => {
     // Small batches, so buckets are merged across many batches as well as within one.
-    const h = await writerHarness({ config: { batchSize: 97, queueSize: 100_000 } });
+    const h = await harness({ config: { batchSize: 97, queueSize: 100_000 } });
     const sites = await createSites(h.db, 3);
     h.writer.start();
     const random = seededRandom(42);
@@ -59,6 +64,10 @@ describe('check rollups', () => {
           6,
         );
         const sketch = decodeSketch(row.sketch);
+        // Merged in SQL across batches, the sketch is exactly the one of all the bucket's latencies at once.
+        const whole: Sketch = {};
+        for (const latency of sorted) addTo(whole, latency);
+        expect(sketch).toEqual(whole);
         for (const q of [0.5, 0.95, 0.99]) {
           const exact = quantileOfSorted(sorted, q);
           const estimate = quantile(sketch, q);
@@ -72,7 +81,7 @@ describe('check rollups', () => {
   });
 
   it('leaves out the buckets of a site deleted while its checks were queued, and go with a deleted site', async () => {
-    const h = await writerHarness();
+    const h = await harness();
     const [kept, gone] = await createSites(h.db, 2);
     h.writer.enqueue(check(kept!, T0));
     h.writer.enqueue(check(gone!, T0));
@@ -85,7 +94,7 @@ describe('check rollups', () => {
   });
 
   it('are pruned per level by age on the retention timer', async () => {
-    const h = await writerHarness({
+    const h = await harness({
       config: { pruneIntervalMs: 10 * MINUTE, retainRollupsMs: { minute: 2 * HOUR, hour: 3 * DAY, day: 10 * DAY } },
     });
     const [siteId] = await createSites(h.db, 1);
