@@ -15,9 +15,9 @@ export interface Grant {
 
 type OnEnd = (why: AccessEnd) => void;
 
-/** The open connections of one credential. */
-interface Connections {
-  userId: number;
+/** The open connections of one credential, and the grant the first was opened with. */
+interface Connections<G extends Grant> {
+  grant: G;
   watchers: Set<OnEnd>;
   expiry: TimerHandle | null;
 }
@@ -28,8 +28,8 @@ interface Connections {
  * and every change of rights, and a session's expiry is a timer on the injected clock. One timer per session,
  * not per connection, and only while a connection of that session is open.
  */
-export class AccessWatch {
-  private readonly byToken = new Map<string, Connections>();
+export class AccessWatch<G extends Grant = Grant> {
+  private readonly byToken = new Map<string, Connections<G>>();
   private readonly tokensOfUser = new Map<number, Set<string>>();
 
   constructor(private readonly clock: Clock) {}
@@ -38,10 +38,10 @@ export class AccessWatch {
    * Calls `onEnd` once when the grant ends or its user's rights change. Returns the unwatch, to call when the
    * connection closes; it answers whether the connection was still watched (false once it has been ended).
    */
-  watch(grant: Grant, onEnd: OnEnd): () => boolean {
+  watch(grant: G, onEnd: OnEnd): () => boolean {
     let connections = this.byToken.get(grant.tokenHash);
     if (!connections) {
-      connections = { userId: grant.userId, watchers: new Set(), expiry: null };
+      connections = { grant, watchers: new Set(), expiry: null };
       this.byToken.set(grant.tokenHash, connections);
       let tokens = this.tokensOfUser.get(grant.userId);
       if (!tokens) this.tokensOfUser.set(grant.userId, (tokens = new Set()));
@@ -73,6 +73,11 @@ export class AccessWatch {
     for (const tokenHash of tokenHashes) this.endToken(tokenHash, 'ended');
   }
 
+  /** The credentials watched now, each as its first connection was opened with it. */
+  grants(): G[] {
+    return [...this.byToken.values()].map((connections) => connections.grant);
+  }
+
   /** Every connection of this user ends: `changed` for new rights, `ended` when the user is gone. */
   endUser(userId: number, why: AccessEnd): void {
     for (const tokenHash of [...(this.tokensOfUser.get(userId) ?? [])]) this.endToken(tokenHash, why);
@@ -85,7 +90,8 @@ export class AccessWatch {
     return n;
   }
 
-  private endToken(tokenHash: string, why: AccessEnd): void {
+  /** Every connection opened with this credential ends. */
+  endToken(tokenHash: string, why: AccessEnd): void {
     const connections = this.byToken.get(tokenHash);
     if (!connections) return;
     // Forgotten first: a callback that unwatches, or opens a new connection, then finds a clean slate.
@@ -93,11 +99,12 @@ export class AccessWatch {
     for (const watcher of connections.watchers) watcher(why);
   }
 
-  private forget(tokenHash: string, connections: Connections): void {
+  private forget(tokenHash: string, connections: Connections<G>): void {
     this.byToken.delete(tokenHash);
     if (connections.expiry) this.clock.clearTimeout(connections.expiry);
     connections.expiry = null;
-    const tokens = this.tokensOfUser.get(connections.userId);
-    if (tokens?.delete(tokenHash) && tokens.size === 0) this.tokensOfUser.delete(connections.userId);
+    const { userId } = connections.grant;
+    const tokens = this.tokensOfUser.get(userId);
+    if (tokens?.delete(tokenHash) && tokens.size === 0) this.tokensOfUser.delete(userId);
   }
 }

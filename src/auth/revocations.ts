@@ -21,8 +21,11 @@ export type Revocation = z.infer<typeof revocation>;
 export interface RevocationChannel {
   /** Tells every other instance, which applies it as this one already did; never throws. */
   publish(revocation: Revocation): void;
-  /** What this instance does with a revocation made on another. */
-  subscribe(apply: (revocation: Revocation) => void): void;
+  /**
+   * What this instance does with a revocation made on another, and when some may have been missed (the channel was
+   * lost for a while and is back): `resync` then checks everything it holds again.
+   */
+  subscribe(handlers: { apply(revocation: Revocation): void; resync(): void }): void;
 }
 
 /** The channel all instances listen on. */
@@ -30,17 +33,26 @@ export const REVOCATION_CHANNEL = 'uptop:access:revoked';
 
 const message = z.object({ origin: z.string(), revocation });
 
+/** A carrier every instance shares (yoga's Redis event target), and word of when it came back after a loss. */
+export interface SharedCarrier {
+  target: EventCarrier;
+  /** `listener` runs each time the carrier is back after a loss; what was sent meanwhile did not arrive. */
+  onReconnect(listener: () => void): void;
+}
+
 /**
- * Revocations over a carrier every instance shares (yoga's Redis event target). Each instance tags what it sends
- * with its own id and skips its own messages when they come back: it applied them when it made the change.
+ * Revocations over a carrier every instance shares. Each instance tags what it sends with its own id and skips its
+ * own messages when they come back: it applied them when it made the change.
  */
-export function sharedRevocations(carrier: EventCarrier, logger: Logger): RevocationChannel {
+export function sharedRevocations(shared: SharedCarrier, logger: Logger): RevocationChannel {
+  const carrier = shared.target;
   const origin = randomUUID();
   return {
     publish(revocation) {
       carrier.dispatchEvent(new CustomEvent(REVOCATION_CHANNEL, { detail: { origin, revocation } }));
     },
-    subscribe(apply) {
+    subscribe({ apply, resync }) {
+      shared.onReconnect(resync);
       carrier.addEventListener(REVOCATION_CHANNEL, (event) => {
         const parsed = message.safeParse((event as CustomEvent).detail);
         if (!parsed.success) {

@@ -51,7 +51,7 @@ export function createAuthService(deps: ServiceDeps): AuthService {
     clock,
   });
   const cache = new ViewerCache({ clock });
-  const access = new AccessWatch(clock);
+  const access = new AccessWatch<Viewer>(clock);
 
   /** What a revocation means to this process: its cached viewers go, and what they opened ends. */
   function apply(r: Revocation): void {
@@ -66,7 +66,14 @@ export function createAuthService(deps: ServiceDeps): AuthService {
     apply(r);
     deps.revocations?.publish(r);
   }
-  deps.revocations?.subscribe(apply);
+  deps.revocations?.subscribe({
+    apply,
+    // Revocations made elsewhere while Redis was away were lost: nothing cached is trusted, every open connection is checked.
+    resync() {
+      cache.forgetAll();
+      for (const viewer of access.grants()) recheck(viewer, (why) => access.endToken(viewer.tokenHash, why));
+    },
+  });
 
   function touch(kind: TokenKind, credential: Credential): void {
     const now = clock.now();
@@ -114,6 +121,25 @@ export function createAuthService(deps: ServiceDeps): AuthService {
     if (!read || (read.expiresAtMs !== null && read.expiresAtMs <= clock.nowMs())) return null;
     cache.store(tokenHash, read, generation);
     return read;
+  }
+
+  /**
+   * Looks at a watched viewer's credential again and calls `end` when it no longer holds as it was granted: gone
+   * (`ended`) or with other rights (`changed`). Otherwise arms the session's expiry.
+   */
+  function recheck(viewer: Viewer, end: (why: AccessEnd) => void): void {
+    credentialOf(viewer.via === 'session' ? 'session' : 'api', viewer.tokenHash).then(
+      (now) => {
+        if (now && now.viewer.role === viewer.role && now.viewer.readOnly === viewer.readOnly) {
+          if (now.expiresAtMs !== null) access.expireAt(viewer.tokenHash, now.expiresAtMs);
+        } else end(now ? 'changed' : 'ended');
+      },
+      (err: unknown) => {
+        // Unverified access is not kept: the client may open the subscription again.
+        logger.error({ err, userId: viewer.userId }, "could not check a subscription's credential; ending it");
+        end('changed');
+      },
+    );
   }
 
   return {
@@ -187,18 +213,9 @@ export function createAuthService(deps: ServiceDeps): AuthService {
       const unwatch = access.watch(viewer, onEnd);
       // The credential may have ended, or the role changed, after this viewer was resolved and before the watch
       // began, when no one was there to be told: look again (from the cache, normally) now that someone is.
-      credentialOf(viewer.via === 'session' ? 'session' : 'api', viewer.tokenHash).then(
-        (now) => {
-          if (now && now.viewer.role === viewer.role && now.viewer.readOnly === viewer.readOnly) {
-            if (now.expiresAtMs !== null) access.expireAt(viewer.tokenHash, now.expiresAtMs);
-          } else if (unwatch()) onEnd(now ? 'changed' : 'ended');
-        },
-        (err: unknown) => {
-          // Unverified access is not kept: the client may open the subscription again.
-          logger.error({ err, userId: viewer.userId }, "could not check a subscription's credential; ending it");
-          if (unwatch()) onEnd('changed');
-        },
-      );
+      recheck(viewer, (why) => {
+        if (unwatch()) onEnd(why);
+      });
       return unwatch;
     },
   };

@@ -80,6 +80,12 @@ export class ViewerCache {
     this.entries.delete(tokenHash);
   }
 
+  /** Any credential may have changed: another instance's changes may have been missed (its messages were lost). */
+  forgetAll(): void {
+    this.changes++;
+    this.entries.clear();
+  }
+
   /** Everything about a user's credentials may have changed: role, name, password, existence, their tokens. */
   forgetUser(userId: number): void {
     this.changes++;

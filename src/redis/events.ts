@@ -9,6 +9,8 @@ export type SharedEventTarget = ReturnType<typeof createRedisEventTarget>;
 
 export interface RedisEvents {
   target: SharedEventTarget;
+  /** `listener` runs each time the subscribing connection is back after a loss: what was published meanwhile was missed. */
+  onReconnect(listener: () => void): void;
   /** Ends both connections; idempotent. */
   close(): Promise<void>;
 }
@@ -43,7 +45,7 @@ function guarded(client: Redis, onFailure: (command: string, err: unknown) => vo
  * Logs a connection's life once it has started: its loss once (ioredis then reconnects on its own, retrying with a
  * growing delay of at most 2 s), and its return with how many events this instance could not publish meanwhile.
  */
-function watchConnection(client: Redis, role: string, logger: Logger, watching: () => boolean): { publishFailed(err: unknown): void } {
+function watchConnection(client: Redis, role: string, logger: Logger, watching: () => boolean, onBack?: () => void): { publishFailed(err: unknown): void } {
   let lost = false;
   let unpublished = 0;
   const lose = (err?: Error) => {
@@ -58,6 +60,7 @@ function watchConnection(client: Redis, role: string, logger: Logger, watching: 
     lost = false;
     logger.info({ role, unpublished }, 'reconnected to Redis');
     unpublished = 0;
+    onBack?.();
   });
   return {
     publishFailed(err) {
@@ -82,7 +85,17 @@ export async function connectRedisEvents(url: string, logger: Logger): Promise<R
   // Failures before start are the start's error; after close, expected.
   const watching = () => started && !closing;
   const publishing = watchConnection(publisher, 'publish', logger, watching);
-  watchConnection(subscriber, 'subscribe', logger, watching);
+  const reconnectListeners: (() => void)[] = [];
+  watchConnection(subscriber, 'subscribe', logger, watching, () => {
+    // ioredis sent the SUBSCRIBEs again as it became ready; a PING answered after them says they are in effect, so
+    // a listener that reads the database now misses nothing published from then on. Lost again: the next return runs them.
+    subscriber.ping().then(
+      () => {
+        for (const listener of reconnectListeners) listener();
+      },
+      () => undefined,
+    );
+  });
 
   const close = async () => {
     if (closing) return;
@@ -115,5 +128,5 @@ export async function connectRedisEvents(url: string, logger: Logger): Promise<R
     }),
     serializer: eventSerializer,
   });
-  return { target, close };
+  return { target, onReconnect: (listener) => void reconnectListeners.push(listener), close };
 }

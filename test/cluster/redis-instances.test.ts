@@ -178,6 +178,27 @@ describe('revocations between instances', () => {
     expect(ownWs.closes).toEqual([]);
   });
 
+  it('a revocation made through B while Redis was away takes effect on A once Redis is back', async () => {
+    const { a, b } = await startInstances(redis);
+    const token = (await a.request(CREATE_TOKEN, {}, a.users.viewer.token)).ok().createApiToken;
+    const tokenWs = wsClient(a.wsUrl, token.token);
+    const ownWs = wsClient(a.wsUrl, a.users.viewer.token);
+    const streams = [collectWs(tokenWs, LOGS), collectWs(ownWs, LOGS)];
+    await subscribed(a, 2);
+    await live(b, ...streams);
+    // A has the token's viewer cached.
+    expect((await a.request('{ me { username } }', {}, token.token)).ok().me).toEqual({ username: 'viewer' });
+
+    await redis.down();
+    expect((await b.request(REVOKE, { input: { id: token.apiToken.id } }, a.users.viewer.token)).ok().revokeApiToken.__typename).toBe('DeletePayload');
+    await redis.up();
+    // Back, A checks every open connection and forgets its cached viewers: what B did meanwhile takes effect.
+    await expect.poll(() => tokenWs.closes, { timeout: 10_000, interval: 20 }).toEqual([4403]);
+    expect((await a.request('{ me { username } }', {}, token.token)).ok().me).toBeNull();
+    await live(b, streams[1]!);
+    expect(ownWs.closes).toEqual([]);
+  });
+
   it('a viewer cached on A is refused after a role change through B, and its subscription on A ends', async () => {
     const { a, b } = await startInstances(redis);
     const create = (name: string) => a.request(CREATE_SITE, { input: { name, type: 'PUSH' } }, a.users.editor.token);

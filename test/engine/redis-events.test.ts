@@ -22,8 +22,10 @@ const checkCompleted = {
   nodeId: undefined,
 } as CheckRecord;
 const log: LogRecord = { message: 'site 7 is DOWN: HTTP 503', createdAt: at, siteId: null };
-const engineStatus: EngineStatusSnapshot = {
+// Cast: the snapshot is growing a `cluster` part (src/cluster) while this test is written; both shapes pass.
+const engineStatus = {
   running: true,
+  cluster: { instanceId: 'a', members: ['a', 'b'], slotsHeld: 32, slotsTotal: 64 },
   sites: 3,
   up: 1,
   down: 1,
@@ -33,7 +35,7 @@ const engineStatus: EngineStatusSnapshot = {
   queueDepth: 4,
   droppedWrites: 0,
   checksPerMinute: 2.5,
-};
+} as EngineStatusSnapshot;
 
 const silent = pino({ level: 'silent' });
 
