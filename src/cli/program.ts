@@ -48,6 +48,14 @@ export function buildProgram(io: CliIo): Command {
     .description('create the database if needed, apply pending migrations, and exit')
     .action(async () => (await import('./migrate.ts')).migrateCommand(io));
 
+  program
+    .command('migrate-db')
+    .description('copy every table of one database into a new, empty one, ids kept (e.g. from SQLite to PostgreSQL)')
+    .requiredOption('--from <url>', 'the database to copy, as DATABASE_URL names it (file:… or postgresql://…)')
+    .requiredOption('--to <url>', 'the empty database to fill (migrated first)')
+    .option('--batch-size <rows>', 'rows read and written per statement', '500')
+    .action(async (options: { from: string; to: string; batchSize: string }) => (await import('./migrate-db.ts')).migrateDbCommand(io, options));
+
   const password = () => new Option('--password <password>', 'the password (else typed at a terminal, or the first line of stdin)');
   const user = program.command('user').description('manage users');
   user
@@ -112,6 +120,16 @@ export function buildProgram(io: CliIo): Command {
       const source = options.kuma === undefined ? { backup: file! } : { kuma: options.kuma };
       return inContext(async (ctx) => (await import('./import.ts')).importCommand(ctx, io, source));
     });
+
+  program
+    .command('probe')
+    .description('check sites for a central uptop as a regional probe, without a database (its /api/probe endpoints)')
+    .requiredOption('--server <url>', 'the central uptop, e.g. https://uptop.example.com')
+    .requiredOption('--node-id <id>', "this probe's id, e.g. eu-west-1 (kept with its token once registered)")
+    .option('--region <region>', 'its region: it checks the sites without regions and those listing it', '')
+    .option('--name <name>', 'a display name (default: the node id)')
+    .option('--token <token>', 'a probe token (createProbeToken); UPTOP_PROBE_TOKEN keeps it out of the process list')
+    .action(async (options: { server: string; nodeId: string; region: string; name?: string; token?: string }) => (await import('./probe.ts')).probe(options));
 
   program
     .command('version')

@@ -28,6 +28,6 @@ export function presentedProbeToken(req: IncomingMessage): string | null {
 export async function verifyProbeToken(db: Db, token: string | null): Promise<ProbeCaller | null> {
   if (!token || !isProbeToken(token)) return null;
   const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true, scope: true, user: { select: { role: true } } } });
-  if (!row || row.scope !== 'PROBE' || row.user.role !== 'ADMIN') return null;
+  if (row?.scope !== 'PROBE' || row.user.role !== 'ADMIN') return null;
   return { tokenId: row.id };
 }
