@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { RedisUnavailableError } from '../../src/redis/events.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { collectSse, collectWs, dataOf, wsClient, type Collected } from '../helpers/clients.ts';
+import { uptop } from '../cli/uptop.ts';
+import { freshDbFile } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { closedPort, startHttpTarget } from '../helpers/targets.ts';
@@ -111,6 +114,17 @@ describe('events between instances', () => {
     );
     expect(failure).toBeInstanceOf(RedisUnavailableError);
     expect((failure as Error).message).toContain(`could not connect to Redis at ${url} (UPTOP_REDIS_URL)`);
+  });
+
+  it('uptop serve says so in one line and exits 1; a URL that is not Redis is refused with the configuration', async () => {
+    const db = freshDbFile();
+    const url = `redis://127.0.0.1:${await closedPort()}`;
+    const unreachable = await uptop(['serve'], { DATABASE_URL: db.url, UPTOP_REDIS_URL: url, UPTOP_HTTP_PORT: '0' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(new RegExp(`^uptop: could not connect to Redis at ${url} \\(UPTOP_REDIS_URL\\): connect ECONNREFUSED .*\n$`));
+    expect(() => loadConfig({ UPTOP_REDIS_URL: 'http://redis:6379' })).toThrow(
+      'UPTOP_REDIS_URL: expected a redis:// or rediss:// URL such as redis://redis:6379',
+    );
   });
 });
 
