@@ -106,6 +106,23 @@ describe('events between instances', () => {
     expect(rejections).toEqual([]);
   });
 
+  it('stops cleanly while Redis is gone, its open subscriptions completed', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    onTestFinished(() => void process.off('unhandledRejection', onRejection));
+    const { a, b } = await startInstances(redis);
+    const logs = collectWs(wsClient(a.wsUrl, a.users.viewer.token), LOGS);
+    await subscribed(a, 1);
+    await live(b, logs);
+
+    await redis.down();
+    onTestFinished(() => redis.up());
+    await Promise.all([a.stop(), b.app.stop()]);
+    await logs.done;
+    expect(rejections).toEqual([]);
+  });
+
   it('refuses to start when Redis cannot be reached, saying which', async () => {
     const url = `redis://127.0.0.1:${await closedPort()}`;
     const failure = await startTestApp({ env: { UPTOP_REDIS_URL: url } }).then(
