@@ -16,7 +16,7 @@ describe('uptop: help, version, usage and failures', { timeout: 60_000 }, () => 
     const run = await uptop(['--help'], {});
     expect(run.code).toBe(0);
     const commands = [...run.stdout.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['serve', 'migrate', 'user', 'token', 'apply', 'export', 'import', 'version', 'help']);
+    expect(commands).toEqual(['serve', 'migrate', 'user', 'token', 'apply', 'export', 'import', 'probe', 'version', 'help']);
   });
 
   it('version, --version and -v print the version of package.json', async () => {
