@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Tx } from '../writer/types.ts';
 import type { Db } from './client.ts';
+import { dialectOf, statement } from './dialect.ts';
 
 /**
  * How a process without the engine (the `uptop` command) tells a server running on the same database that it changed
@@ -41,12 +42,16 @@ function parseSignal(value: string | undefined): Signal {
   }
 }
 
+const READ_SIGNAL = statement((d) => `SELECT "value" FROM "Preference" WHERE "key" = ?${d.lockForUpdate}`);
+
 /** Announces `what` as part of the transaction `tx`; returns the new sequence number. */
 export async function bumpChangeSignal(tx: Tx, what: Change): Promise<number> {
-  // A write first, so the transaction holds the write lock (waiting the busy timeout for it) before it reads: a read
-  // first would begin a snapshot that a server's commit could make stale, and SQLite fails such an upgrade at once.
+  // A write first, so the transaction holds SQLite's write lock (waiting the busy timeout for it) before it reads: a
+  // read first would begin a snapshot that a server's commit could make stale, and SQLite fails such an upgrade at once.
+  // On PostgreSQL the insert locks nothing when the row exists, so the read locks it: two announcements in flight take
+  // turns instead of both numbering from the same value.
   await tx.$executeRaw`INSERT INTO "Preference" ("key", "value") VALUES (${CHANGE_SIGNAL_KEY}, ${JSON.stringify(EMPTY)}) ON CONFLICT ("key") DO NOTHING`;
-  const row = await tx.preference.findUnique({ where: { key: CHANGE_SIGNAL_KEY } });
+  const [row] = await tx.$queryRawUnsafe<{ value: string }[]>(READ_SIGNAL[dialectOf(tx).provider], CHANGE_SIGNAL_KEY);
   const current = parseSignal(row?.value);
   const seq = current.seq + 1;
   const next: Signal = { seq, changes: [...current.changes, { ...what, seq }].slice(-KEPT_CHANGES) };

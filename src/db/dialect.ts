@@ -51,6 +51,11 @@ export interface Dialect {
    * FOR SHARE); nothing on SQLite, whose writer holds the whole database.
    */
   lockShared(alias: string): string;
+  /**
+   * Appended to a read of rows the transaction is about to update: they stay locked against other writers until it
+   * ends (PostgreSQL's FOR UPDATE); nothing on SQLite, where a transaction that has written holds the whole database.
+   */
+  readonly lockForUpdate: string;
 }
 
 const quoted = (column: string) => `"${column}"`;
@@ -72,6 +77,7 @@ export const sqlite: Dialect = {
   afterInsertWithIds: () => null,
   jsonIntPairs: (alias, [a, b]) => `(SELECT value ->> 0 AS ${quoted(a)}, value ->> 1 AS ${quoted(b)} FROM json_each(?)) AS ${alias}`,
   lockShared: () => '',
+  lockForUpdate: '',
 };
 
 export const postgresql: Dialect = {
@@ -93,6 +99,7 @@ export const postgresql: Dialect = {
   jsonIntPairs: (alias, [a, b]) =>
     `(SELECT (e ->> 0)::integer AS ${quoted(a)}, (e ->> 1)::integer AS ${quoted(b)} FROM jsonb_array_elements(?::jsonb) AS e) AS ${alias}`,
   lockShared: (alias) => ` FOR SHARE OF ${alias}`,
+  lockForUpdate: ' FOR UPDATE',
 };
 
 const DIALECTS: Readonly<Record<Provider, Dialect>> = { sqlite, postgresql };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { insertRows } from '../../src/backup/insert.ts';
+import { bumpChangeSignal, CHANGE_SIGNAL_KEY } from '../../src/db/change-signal.ts';
 import { dialectOf } from '../../src/db/dialect.ts';
 import { readRecentRows, RECENT_RESULTS } from '../../src/engine/recent-results.ts';
 import type { SiteStatus } from '../../src/generated/prisma/client.ts';
@@ -140,6 +141,25 @@ describe.each(PROVIDERS)('raw SQL on %s', (provider) => {
       [0, 1, 2].map((i) => ({ siteId: few, status: 'UP', latencyMs: null, checkedAt: new Date(T0 + i * MINUTE) })),
     );
     expect(read.some((r) => r.siteId === never)).toBe(false);
+  });
+
+  // On SQLite the announcing transaction writes first and so holds the database's one write lock; two in one process
+  // cannot even overlap (better-sqlite3 waits for that lock synchronously, holding the event loop the other needs).
+  it.runIf(provider === 'postgresql')('announcements made at once on several connections take turns: each gets its own number, none is lost', async () => {
+    const store = await stores.fresh(provider);
+    const clients = await Promise.all(Array.from({ length: 4 }, () => store.open()));
+    const numbers = (
+      await Promise.all(
+        clients.map(async (db) => {
+          const mine: number[] = [];
+          for (let i = 0; i < 5; i++) mine.push(await db.$transaction((tx) => bumpChangeSignal(tx, { what: 'config' })));
+          return mine;
+        }),
+      )
+    ).flat();
+    expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const row = await clients[0]!.preference.findUniqueOrThrow({ where: { key: CHANGE_SIGNAL_KEY } });
+    expect(JSON.parse(row.value).changes.map((c: { seq: number }) => c.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it('inserted rows keep their ids, and the next row created gets a fresh one', async () => {
