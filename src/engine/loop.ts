@@ -5,9 +5,9 @@ import type { SiteEntry, SiteRegistry } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
 import type { EngineSite } from './sites.ts';
 
-const MIN_INTERVAL_S = 5;
+export const MIN_INTERVAL_S = 5;
 /** The first checks after start are spread over the interval, up to this much, so a restart is not a burst. */
-const MAX_START_STAGGER_MS = 30_000;
+export const MAX_START_STAGGER_MS = 30_000;
 
 export interface SiteLoopOptions {
   clock: Clock;

@@ -1,9 +1,12 @@
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Checker, CheckResult, CheckTarget } from '../engine/checks/types.ts';
+import { MAX_START_STAGGER_MS, MIN_INTERVAL_S } from '../engine/loop.ts';
 import { Scheduler } from '../engine/scheduler.ts';
 import type { Logger } from '../log.ts';
 import { ProbeClient, ProbeRequestError } from './client.ts';
 import { probeSite, type ProbeSite, type ResultItem } from './wire.ts';
+
+// A site runs on its interval (at least MIN_INTERVAL_S) and its first checks are staggered, as in the engine's SiteLoop.
 
 /** Assignments are fetched again this often: site changes reach the probe, and the server sees it alive (ONLINE < 60 s). */
 export const REFRESH_MS = 30_000;
@@ -17,11 +20,8 @@ export const MAX_PENDING = 10_000;
 export const BACKOFF_MS = { first: 1000, max: 60_000 };
 /** The Go original's probe runs at most 10 checks at once. */
 export const CHECK_CONCURRENCY = 10;
-/** The first checks after start are spread over the interval, up to this much. */
-const MAX_START_STAGGER_MS = 30_000;
 /** At stop, the results still held get one last try, this long. */
 const FINAL_REPORT_MS = 3000;
-const MIN_INTERVAL_S = 5;
 
 export interface ProbeAgentOptions {
   server: string;
