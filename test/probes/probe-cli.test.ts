@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { onTestFinished } from 'vitest';
 import type { Checker } from '../../src/engine/checks/types.ts';
-import { BIN, logEntries } from '../cli/uptop.ts';
+import { BIN, logEntries, uptop } from '../cli/uptop.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createSite } from '../helpers/sites.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
@@ -89,5 +89,24 @@ describe('uptop probe (a real process)', { timeout: 120_000 }, () => {
     expect(await probe.stop()).toBe(0);
     expect(probe.messages()).toEqual(expect.arrayContaining(['probe starting', 'probe registered', 'stopping', 'probe stopped']));
     expect(probe.stderr).toBe('');
+  });
+
+  it('exits 2 with one line on stderr for a bad server URL, node id or region, or no token', async () => {
+    const token = { UPTOP_PROBE_TOKEN: 'utp_x' };
+    const runs = await Promise.all([
+      uptop(['probe', '--server', 'ftp://uptop.example.com', '--node-id', 'eu-1'], token),
+      uptop(['probe', '--server', 'https://uptop.example.com', '--node-id', 'eu 1'], token),
+      uptop(['probe', '--server', 'https://uptop.example.com', '--node-id', 'eu-1', '--region', 'r'.repeat(65)], token),
+      uptop(['probe', '--server', 'https://uptop.example.com', '--node-id', 'eu-1'], {}),
+      uptop(['probe', '--node-id', 'eu-1'], token),
+    ]);
+    expect(runs.map((r) => [r.code, r.stdout])).toEqual(Array(5).fill([2, '']));
+    expect(runs.slice(0, 4).map((r) => r.stderr)).toEqual([
+      'uptop: --server: expected an http:// or https:// URL such as https://uptop.example.com (got "ftp://uptop.example.com")\n',
+      'uptop: --node-id: must be 1 to 64 letters, digits, dots, colons, dashes or underscores, starting with a letter or digit\n',
+      'uptop: --region: must be at most 64 characters\n',
+      'uptop: give the probe token with --token or UPTOP_PROBE_TOKEN (an admin creates one with the createProbeToken mutation)\n',
+    ]);
+    expect(runs[4]!.stderr).toContain("required option '--server <url>' not specified");
   });
 });
