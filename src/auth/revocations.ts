@@ -54,7 +54,10 @@ export function sharedRevocations(shared: SharedCarrier, logger: Logger): Revoca
     subscribe({ apply, resync }) {
       shared.onReconnect(resync);
       carrier.addEventListener(REVOCATION_CHANNEL, (event) => {
-        const parsed = message.safeParse((event as CustomEvent).detail);
+        const { detail } = event as CustomEvent;
+        // Null: not readable at all, which the carrier has logged.
+        if (detail === null) return;
+        const parsed = message.safeParse(detail);
         if (!parsed.success) {
           logger.error({ issues: parsed.error.issues }, `ignored an unreadable message on ${REVOCATION_CHANNEL}`);
           return;

@@ -82,7 +82,11 @@ export function createAppPubSub(options: { carrier?: EventCarrier; onOverflow?: 
         options.onOverflow?.(topic);
       });
       return new Repeater((push, stop) => {
-        const listener = (event: Event) => void push((event as CustomEvent).detail);
+        // No payload: a message from Redis that could not be read (every topic's events are objects).
+        const listener = (event: Event) => {
+          const { detail } = event as CustomEvent;
+          if (detail !== null) void push(detail);
+        };
         carrier.addEventListener(topic, listener);
         void stop.then(() => carrier.removeEventListener(topic, listener));
       }, backlog);

@@ -126,7 +126,19 @@ export async function connectRedisEvents(url: string, logger: Logger): Promise<R
     subscribeClient: guarded(subscriber, (command, err) => {
       if (watching()) logger.error({ err, command }, 'a Redis subscription command failed');
     }),
-    serializer: eventSerializer,
+    serializer: {
+      stringify: eventSerializer.stringify,
+      // A message that is not uptop's (another program on the same channel) must not throw inside ioredis, where
+      // nothing would catch it: it is logged and arrives without a payload, which no listener acts on.
+      parse(text) {
+        try {
+          return eventSerializer.parse(text);
+        } catch (err) {
+          logger.error({ err }, 'ignored an unreadable message from Redis');
+          return null;
+        }
+      },
+    },
   });
   return { target, onReconnect: (listener) => void reconnectListeners.push(listener), close };
 }

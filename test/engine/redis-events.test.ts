@@ -1,9 +1,11 @@
+import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createAppPubSub, type AppPubSub, type Topics } from '../../src/engine/events.ts';
 import type { CheckRecord, EngineStatusSnapshot, LogRecord, StateChangeRecord } from '../../src/engine/types.ts';
 import { connectRedisEvents, RedisUnavailableError } from '../../src/redis/events.ts';
 import { eventSerializer } from '../../src/redis/serializer.ts';
+import { capturingLogger } from '../helpers/log.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { closedPort } from '../helpers/targets.ts';
 
@@ -21,7 +23,7 @@ const checkCompleted = {
   message: 'HTTP 503',
   nodeId: undefined,
 } as CheckRecord;
-const log: LogRecord = { message: 'site 7 is DOWN: HTTP 503', createdAt: at, siteId: null };
+const logLine: LogRecord = { message: 'site 7 is DOWN: HTTP 503', createdAt: at, siteId: null };
 // Cast: the snapshot is growing a `cluster` part (src/cluster) while this test is written; both shapes pass.
 const engineStatus = {
   running: true,
@@ -58,7 +60,7 @@ async function receive(pubsub: AppPubSub, topic: AnyTopic, publish: () => void):
 
 describe('the serializer of events between instances', () => {
   it('gives back what it was given: dates, unset properties, nulls, nested values', () => {
-    for (const payload of [statusChanged, checkCompleted, log, engineStatus]) {
+    for (const payload of [statusChanged, checkCompleted, logLine, engineStatus]) {
       expect(eventSerializer.parse(eventSerializer.stringify(payload))).toStrictEqual(payload);
     }
     const nested = { at: [at, { when: at, none: undefined }], empty: null, invalid: new Date(Number.NaN), text: '$date' };
@@ -88,7 +90,7 @@ describe('the engine pubsub over Redis', () => {
     const cases: [AnyTopic, object][] = [
       ['site:statusChanged', statusChanged],
       ['site:checkCompleted', checkCompleted],
-      ['log:added', log],
+      ['log:added', logLine],
     ];
     for (const [topic, payload] of cases) {
       const local = await receive(inProcess, topic, () => inProcess.publish(topic, payload as never));
@@ -113,19 +115,38 @@ describe('the engine pubsub over Redis', () => {
     const logsOnB = b.subscribe('log:added')[Symbol.asyncIterator]();
     // Once a log line from A reaches B, B's subscriptions are in place in Redis (they were sent in order).
     const firstLog = logsOnB.next();
-    const resend = setInterval(() => a.publish('log:added', log), 20);
+    const resend = setInterval(() => a.publish('log:added', logLine), 20);
     await firstLog;
     clearInterval(resend);
     // A's own subscriber receives A's figures, the very object, with no Redis round trip.
     expect(await receive(a, 'engine:status', () => a.publish('engine:status', engineStatus))).toBe(engineStatus);
     // Redis keeps one publisher's order: had A's figures gone through it, B would hold them before this line.
-    const marker = { ...log, message: 'after the engine status' };
+    const marker = { ...logLine, message: 'after the engine status' };
     a.publish('log:added', marker);
     for (let received = (await logsOnB.next()).value; received.message !== marker.message; received = (await logsOnB.next()).value);
     const ownOfB = { ...engineStatus, sites: 99 };
     b.publish('engine:status', ownOfB);
     expect((await nextStatus).value).toBe(ownOfB);
     await Promise.all([statusOnB.return?.(), logsOnB.return?.()]);
+  });
+
+  it('ignores, and logs, a message on its channels that is not its own, and delivers the next one', async () => {
+    const log = capturingLogger('error');
+    const events = await connectRedisEvents(redis.url, log.logger);
+    onTestFinished(() => events.close());
+    const pubsub = createAppPubSub({ carrier: events.target });
+    const stranger = new Redis(redis.port, '127.0.0.1');
+    onTestFinished(() => void stranger.disconnect());
+    const logs = subscribe(pubsub, 'log:added');
+    const next = logs.next();
+    await vi.waitFor(async () => expect(await redis.subscribers('log:added')).toBe(1));
+
+    await stranger.publish('log:added', 'not json at all');
+    await stranger.publish('log:added', '{"$date": "not a number"');
+    pubsub.publish('log:added', logLine);
+    expect((await next).value).toStrictEqual(logLine);
+    expect(log.lines().filter((l) => l.msg === 'ignored an unreadable message from Redis')).toHaveLength(2);
+    await logs.return?.();
   });
 
   it('refuses to start without the Redis it was given, naming it without its password', async () => {
