@@ -35,7 +35,8 @@ export async function writerHarness<T extends TestDatabase = TestDb>(
     Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs' | 'retention' | 'fencing'>
   > = {},
 ): Promise<WriterHarness<T>> {
-  const t = options.store ?? (freshDbFile() as T);
+  // Without a store the default T is TestDb, which freshDbFile gives.
+  const t = options.store ?? (freshDbFile() as TestDatabase as T);
   const writeDb = await t.open();
   const db = await t.open();
   const clock = new FakeClock();
