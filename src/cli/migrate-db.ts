@@ -1,0 +1,160 @@
+import type { Db } from '../db/client.ts';
+import { advanceIdSequences } from '../db/sequences.ts';
+import { openClients, storeFor, type Store } from '../db/store.ts';
+import { getDatamodel } from '../generated/pothos-types.ts';
+import { CliError, UsageError } from './errors.ts';
+import type { CliIo } from './io.ts';
+
+export interface MigrateDbOptions {
+  from: string;
+  to: string;
+  /** As typed: a whole number of at least 1. */
+  batchSize: string;
+}
+
+type Row = Record<string, unknown>;
+
+/** The part of a Prisma model delegate the copy uses: the same on every model, so the copy is one loop over them. */
+interface Delegate {
+  count(): Promise<number>;
+  findMany(args: { select: Record<string, true>; orderBy: Record<string, 'asc'>[]; take: number; skip?: number; cursor?: Row }): Promise<Row[]>;
+  createMany(args: { data: Row[] }): Promise<{ count: number }>;
+  updateMany(args: { where: Row; data: Row }): Promise<{ count: number }>;
+}
+
+interface Table {
+  model: string;
+  delegate: string;
+  /** Scalar columns, copied as they are. */
+  columns: string[];
+  /** The primary key's columns: the order rows are read in, and the cursor between batches. */
+  key: string[];
+  /** Foreign-key columns to the table itself (a site's group): written after every row of the table exists. */
+  selfRefs: string[];
+  /** `@updatedAt` columns: Prisma sets them on every update unless given, so the second pass gives them as they were. */
+  updatedAt: string[];
+  dependsOn: string[];
+}
+
+/** Every table of the models, parents before children, from the Prisma datamodel generated with the client. */
+export function tablesInOrder(): Table[] {
+  const models = getDatamodel().datamodel.models;
+  const tables = Object.entries(models).map(([model, { fields, primaryKey }]): Table => {
+    const relations = fields.filter((f) => f.kind === 'object' && (f.relationFromFields?.length ?? 0) > 0);
+    return {
+      model,
+      delegate: model.charAt(0).toLowerCase() + model.slice(1),
+      columns: fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum').map((f) => f.name),
+      key: [...(primaryKey?.fields ?? fields.filter((f) => f.isId).map((f) => f.name))],
+      updatedAt: fields.filter((f) => f.isUpdatedAt).map((f) => f.name),
+      selfRefs: relations.filter((f) => f.type === model).flatMap((f) => f.relationFromFields ?? []),
+      dependsOn: relations.filter((f) => f.type !== model).map((f) => f.type),
+    };
+  });
+  const ordered: Table[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < tables.length) {
+    const ready = tables.filter((t) => !placed.has(t.model) && t.dependsOn.every((d) => placed.has(d)));
+    if (ready.length === 0) throw new Error('the models have a cycle of required relations between tables');
+    for (const t of ready) {
+      ordered.push(t);
+      placed.add(t.model);
+    }
+  }
+  return ordered;
+}
+
+function delegates(db: Db | object): Record<string, Delegate> {
+  // Indexed by model name at run time; each delegate has the typed API of its own model.
+  return db as unknown as Record<string, Delegate>;
+}
+
+function parseStore(option: string, url: string): Store {
+  try {
+    return storeFor(url);
+  } catch (err) {
+    throw new UsageError(`${option}: ${(err as Error).message.replace(/^DATABASE_URL /, '')}`);
+  }
+}
+
+/**
+ * `uptop migrate-db --from file:… --to postgresql://…`: copies every table of one installation into another, ids
+ * kept, so a SQLite installation can move to PostgreSQL without starting over. Both are migrated first; the target
+ * must hold no rows. The copy is one transaction on the target (a failure leaves it empty, to be run again) and reads
+ * the source in one transaction too, so it sees one consistent state; stop the server on the source before running it.
+ */
+export async function migrateDbCommand(io: CliIo, options: MigrateDbOptions): Promise<void> {
+  if (!/^[1-9]\d*$/.test(options.batchSize)) throw new UsageError(`--batch-size must be a whole number of at least 1 (got "${options.batchSize}")`);
+  const from = parseStore('--from', options.from);
+  const to = parseStore('--to', options.to);
+  if (from.location === to.location) throw new UsageError('--from and --to are the same database');
+  await from.migrate();
+  await to.migrate();
+  const source = await from.openWriter();
+  try {
+    const { writeDb: target, readDb } = await openClients(to);
+    await readDb.$disconnect();
+    try {
+      const copied = await copyAll(source, target, Number(options.batchSize));
+      for (const [model, count] of copied) io.stdout.write(`${model}: ${count}\n`);
+      io.stdout.write(`copied ${[...copied.values()].reduce((a, b) => a + b, 0)} rows from ${from.location} to ${to.location}\n`);
+    } finally {
+      await target.$disconnect();
+    }
+  } finally {
+    await source.$disconnect();
+  }
+}
+
+// Long enough for millions of rows; Prisma's default (5 s) is meant for requests, not a one-off copy.
+const COPY_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+async function copyAll(source: Db, target: Db, batchSize: number): Promise<Map<string, number>> {
+  const tables = tablesInOrder();
+  const tx = { timeout: COPY_TIMEOUT_MS, maxWait: 60_000 };
+  return source.$transaction(
+    (src) =>
+      target.$transaction(async (dst) => {
+        const nonEmpty: string[] = [];
+        for (const t of tables) if ((await delegates(dst)[t.delegate]!.count()) > 0) nonEmpty.push(t.model);
+        if (nonEmpty.length > 0) {
+          throw new CliError(`the target database is not empty (rows in ${nonEmpty.join(', ')}): migrate-db copies into a new, empty database only`);
+        }
+        const copied = new Map<string, number>();
+        for (const t of tables) copied.set(t.model, await copyTable(delegates(src)[t.delegate]!, delegates(dst)[t.delegate]!, t, batchSize));
+        await advanceIdSequences(dst);
+        return copied;
+      }, tx),
+    tx,
+  );
+}
+
+async function copyTable(from: Delegate, to: Delegate, table: Table, batchSize: number): Promise<number> {
+  const select = Object.fromEntries(table.columns.map((c) => [c, true as const]));
+  const orderBy = table.key.map((k) => ({ [k]: 'asc' as const }));
+  const cursorName = table.key.join('_');
+  let cursor: Row | undefined;
+  let count = 0;
+  const selfRefs: Row[] = [];
+  for (;;) {
+    const rows = await from.findMany({ select, orderBy, take: batchSize, ...(cursor ? { cursor, skip: 1 } : {}) });
+    if (rows.length === 0) break;
+    // A row may name a parent of the same table that comes later in key order: the reference is set once all exist.
+    const data = rows.map((row) => {
+      if (table.selfRefs.every((c) => row[c] === null)) return row;
+      selfRefs.push(row);
+      return { ...row, ...Object.fromEntries(table.selfRefs.map((c) => [c, null])) };
+    });
+    count += (await to.createMany({ data })).count;
+    const last = rows.at(-1)!;
+    cursor = { [cursorName]: table.key.length === 1 ? last[cursorName] : Object.fromEntries(table.key.map((k) => [k, last[k]])) };
+    if (rows.length < batchSize) break;
+  }
+  for (const row of selfRefs) {
+    await to.updateMany({
+      where: Object.fromEntries(table.key.map((k) => [k, row[k]])),
+      data: Object.fromEntries([...table.selfRefs, ...table.updatedAt].map((c) => [c, row[c]])),
+    });
+  }
+  return count;
+}
