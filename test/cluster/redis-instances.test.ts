@@ -47,6 +47,31 @@ async function live(b: Peer, ...streams: Collected[]): Promise<void> {
     .toBe(true);
 }
 
+/** Unhandled rejections of this process from now until the test ends (vitest would report them too, after the test). */
+function unhandledRejections(): unknown[] {
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  onTestFinished(() => void process.off('unhandledRejection', onRejection));
+  return rejections;
+}
+
+/** Two instances; on A, a graphql-ws subscription opened with a new API token of the viewer's and one with their session. */
+async function tokenAndSessionOnA() {
+  const { a, b } = await startInstances(redis);
+  const token = (await a.request(CREATE_TOKEN, {}, a.users.viewer.token)).ok().createApiToken;
+  const tokenWs = wsClient(a.wsUrl, token.token);
+  const ownWs = wsClient(a.wsUrl, a.users.viewer.token);
+  const streams = [collectWs(tokenWs, LOGS), collectWs(ownWs, LOGS)];
+  await subscribed(a, 2);
+  await live(b, ...streams);
+  return { a, b, token, tokenWs, ownWs, streams };
+}
+
+async function revokeThroughB(b: Peer, a: TestApp, tokenId: string): Promise<void> {
+  expect((await b.request(REVOKE, { input: { id: tokenId } }, a.users.viewer.token)).ok().revokeApiToken.__typename).toBe('DeletePayload');
+}
+
 describe('events between instances', () => {
   it('a graphql-ws subscriber on A receives the check and the status change a check run on B produces', async () => {
     const { a, b } = await startInstances(redis);
@@ -82,10 +107,7 @@ describe('events between instances', () => {
   });
 
   it('keeps A serving while Redis is gone, logs the loss, reconnects and delivers again, with no unhandled rejection', async () => {
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on('unhandledRejection', onRejection);
-    onTestFinished(() => void process.off('unhandledRejection', onRejection));
+    const rejections = unhandledRejections();
     const log = capturingLogger('info');
     const { a, b } = await startInstances(redis, { logger: log.logger });
     const logs = collectWs(wsClient(a.wsUrl, a.users.viewer.token), LOGS);
@@ -107,10 +129,7 @@ describe('events between instances', () => {
   });
 
   it('stops cleanly while Redis is gone, its open subscriptions completed', async () => {
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on('unhandledRejection', onRejection);
-    onTestFinished(() => void process.off('unhandledRejection', onRejection));
+    const rejections = unhandledRejections();
     const { a, b } = await startInstances(redis);
     const logs = collectWs(wsClient(a.wsUrl, a.users.viewer.token), LOGS);
     await subscribed(a, 1);
@@ -194,15 +213,9 @@ describe('revocations between instances', () => {
   });
 
   it('revoking an API token through B closes what it opened on A', async () => {
-    const { a, b } = await startInstances(redis);
-    const token = (await a.request(CREATE_TOKEN, {}, a.users.viewer.token)).ok().createApiToken;
-    const tokenWs = wsClient(a.wsUrl, token.token);
-    const ownWs = wsClient(a.wsUrl, a.users.viewer.token);
-    const streams = [collectWs(tokenWs, LOGS), collectWs(ownWs, LOGS)];
-    await subscribed(a, 2);
-    await live(b, ...streams);
+    const { a, b, token, tokenWs, ownWs, streams } = await tokenAndSessionOnA();
 
-    expect((await b.request(REVOKE, { input: { id: token.apiToken.id } }, a.users.viewer.token)).ok().revokeApiToken.__typename).toBe('DeletePayload');
+    await revokeThroughB(b, a, token.apiToken.id);
     await expect.poll(() => tokenWs.closes, WITHIN_A_SECOND).toEqual([4403]);
     expect((await a.request('{ me { username } }', {}, token.token)).ok().me).toBeNull();
     await live(b, streams[1]!);
@@ -210,18 +223,12 @@ describe('revocations between instances', () => {
   });
 
   it('a revocation made through B while Redis was away takes effect on A once Redis is back', async () => {
-    const { a, b } = await startInstances(redis);
-    const token = (await a.request(CREATE_TOKEN, {}, a.users.viewer.token)).ok().createApiToken;
-    const tokenWs = wsClient(a.wsUrl, token.token);
-    const ownWs = wsClient(a.wsUrl, a.users.viewer.token);
-    const streams = [collectWs(tokenWs, LOGS), collectWs(ownWs, LOGS)];
-    await subscribed(a, 2);
-    await live(b, ...streams);
+    const { a, b, token, tokenWs, ownWs, streams } = await tokenAndSessionOnA();
     // A has the token's viewer cached.
     expect((await a.request('{ me { username } }', {}, token.token)).ok().me).toEqual({ username: 'viewer' });
 
     await redis.down();
-    expect((await b.request(REVOKE, { input: { id: token.apiToken.id } }, a.users.viewer.token)).ok().revokeApiToken.__typename).toBe('DeletePayload');
+    await revokeThroughB(b, a, token.apiToken.id);
     await redis.up();
     // Back, A checks every open connection and forgets its cached viewers: what B did meanwhile takes effect.
     await expect.poll(() => tokenWs.closes, { timeout: 10_000, interval: 20 }).toEqual([4403]);
