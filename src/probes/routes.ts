@@ -4,6 +4,7 @@ import { RateLimiter } from '../auth/rate-limit.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { truncateMessage } from '../engine/checks/result.ts';
 import type { Engine, ProbeIngest } from '../engine/engine.ts';
 import { jsonAnswer, perIpLimit, textAnswer, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
 import type { Logger } from '../log.ts';
@@ -44,7 +45,7 @@ function ingestOf(results: ResultsBody['results']): ProbeIngest[] {
     // Go reports 0 ns for a check that measured nothing.
     latencyMs: r.latency_ns ? r.latency_ns / 1e6 : null,
     statusCode: r.status_code ?? null,
-    message: r.is_up ? '' : r.error_reason?.trim() || 'reported down by the probe',
+    message: r.is_up ? '' : truncateMessage(r.error_reason?.trim() || 'reported down by the probe'),
     hasSsl: r.has_ssl ?? false,
     certExpiresAt: r.cert_expires_at ?? null,
     checkedAt: r.checked_at ?? null,

@@ -211,6 +211,12 @@ describe('probe endpoints', () => {
     expect((await viewer.request<{ probeNodes: unknown[] }>(PROBE_NODES)).ok().probeNodes).toEqual([
       expect.objectContaining({ nodeId: 'late', name: 'late', region: '' }),
     ]);
+
+    // A reason is capped at 256 characters, as the server's own checks cap theirs.
+    const long = { node_id: 'late', results: [{ site_id: everywhere.id, latency_ns: 0, is_up: false, error_reason: 'x'.repeat(1000) }] };
+    expect((await probeCall(t, '/api/probe/results', { token, body: long })).status).toBe(200);
+    const site = (await viewer.request<{ site: any }>(PROBE_RESULTS, { id: globalId('Site', everywhere.id) })).ok().site;
+    expect(site.probeResults[0].error).toBe(`${'x'.repeat(253)}...`);
   });
 
   it('refuses bad input with 400 naming each problem, and changes nothing', async ({ app: t }) => {
