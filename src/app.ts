@@ -24,6 +24,8 @@ import { createLogger, type Logger } from './log.ts';
 import { AppMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { probeRoutes } from './probes/routes.ts';
+import { Cluster, clusterFencing } from './cluster/cluster.ts';
+import type { ClusterTiming } from './cluster/node.ts';
 import { connectRedisEvents } from './redis/events.ts';
 import { statusRoutes } from './status/routes.ts';
 import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
@@ -41,6 +43,8 @@ export interface AppOverrides {
   wrapReadDb?: (db: Db) => Db;
   /** Shorter HTTP server timeouts (the timeout tests). */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /** Shorter lease timings on PostgreSQL (the cluster tests). */
+  clusterTiming?: ClusterTiming;
 }
 
 export interface App {
@@ -54,6 +58,8 @@ export interface App {
     writeDb: Db;
     /** Applies what `uptop` commands run elsewhere on this database announce (db/change-signal.ts). */
     changes: ChangeWatcher;
+    /** This instance's leases on PostgreSQL; null on SQLite. */
+    cluster: Cluster | null;
   };
   /** Starts the writer, seeds the first admin on an empty user table, starts the engine, then listens. */
   start(): Promise<{ port: number }>;
@@ -89,6 +95,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const eventLog = new EventLog({ clock, pubsub, logger });
   // The writer notes its drops in the event log, in memory only, so a full queue never feeds itself.
   const metrics = new AppMetrics();
+  const fencing = clusterFencing(store.provider, config.instanceId);
   const writer = new BatchWriter({
     db: writeDb,
     clock,
@@ -96,11 +103,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config: config.writer,
     onLog: (message) => eventLog.add(message, null, false),
     onBatch: metrics.onBatch,
+    fencing: fencing ?? undefined,
   });
   eventLog.persistTo(writer);
+  // On PostgreSQL this instance checks only the sites of the slots it leases (src/cluster).
+  const cluster = fencing && new Cluster({ fencing, writer, pubsub, clock, logger, sharedEvents: redis !== null, timing: overrides.clusterTiming });
+  const engineWriter = metrics.observeWrites(cluster ? cluster.engineWriter(writer) : writer);
   const engine = new Engine({
     db,
-    writer: metrics.observeWrites(writer),
+    writer: engineWriter,
     pubsub,
     clock,
     config,
@@ -111,6 +122,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     getProvider: overrides.getProvider,
     random: overrides.random,
     onAlertSent: metrics.onAlertSent,
+    ownership: cluster?.node,
+    relayHeartbeat: cluster?.relayHeartbeat,
   });
   const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
   const services = createServices({ ...base, secretBox, revocations: redis ? sharedRevocations(redis, logger) : undefined });
@@ -144,6 +157,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     runEach([
       () => http.close(),
       () => changes.stop(),
+      async () => cluster?.leave(),
       () => engine.stop(),
       () => writer.stop(),
       // After the engine and the writer, whose last events still go out.
@@ -153,12 +167,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   return {
     http,
-    deps: { ...base, services, heartbeat, secretBox, engine, writer, writeDb, changes },
+    deps: { ...base, services, heartbeat, secretBox, engine, writer, writeDb, changes, cluster },
     async start() {
       writer.start();
       await ensureFirstAdmin({ db, writer, config, logger, clock });
       // Before the engine loads: a change announced from here on is applied even if the load already saw it.
       await changes.start();
+      await cluster?.join(engine);
       await engine.start();
       const address = await http.listen();
       logger.info({ host: config.http.host, port: address.port, tls: Boolean(config.http.tlsCert) }, 'listening');

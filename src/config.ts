@@ -112,6 +112,10 @@ const envSchema = z.object({
   UPTOP_ADMIN_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
   UPTOP_PUSH_RATE_LIMIT: int(0, 1_000_000).default(60),
   UPTOP_REDIS_URL: redisUrl.optional(),
+  UPTOP_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'expected 1-100 letters, digits, dots, dashes, underscores or colons')
+    .optional(),
   LOG_LEVEL: logLevel.default('info'),
   // Writer
   UPTOP_QUEUE_SIZE: int(1, 10_000_000).default(4096),
@@ -166,6 +170,8 @@ export interface Config {
   databaseUrl: string;
   /** Redis shared by several instances (UPTOP_REDIS_URL); absent, events stay in this process. */
   redisUrl?: string;
+  /** This instance's name among several on one PostgreSQL (UPTOP_INSTANCE_ID); by default host name and process id. */
+  instanceId?: string;
   /** `corsOrigins`: the other origins whose browser pages may call the API (UPTOP_CORS_ORIGIN). */
   http: { port: number; host: string; tlsCert?: string; tlsKey?: string; corsOrigins: string[] };
   checks: { allowPrivateTargets: boolean; insecureSkipVerify: boolean; concurrency: number };
@@ -248,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.UPTOP_REDIS_URL,
+    instanceId: e.UPTOP_INSTANCE_ID,
     http: {
       port: e.UPTOP_HTTP_PORT,
       host: e.UPTOP_HTTP_HOST,

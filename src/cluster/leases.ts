@@ -20,9 +20,8 @@ export const leaseTable = {
     const have = await tx.slotLease.count();
     if (have >= SLOT_COUNT) return;
     const existing = new Set((await tx.slotLease.findMany({ select: { slot: true } })).map((r) => r.slot));
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      if (!existing.has(slot)) await tx.slotLease.upsert({ where: { slot }, create: { slot, expiresAt: now }, update: {} });
-    }
+    const missing = Array.from({ length: SLOT_COUNT }, (_, slot) => slot).filter((slot) => !existing.has(slot));
+    await tx.slotLease.createMany({ data: missing.map((slot) => ({ slot, expiresAt: now })) });
   },
 
   /** Renews this instance's membership and answers the live members' ids (this one included). */
@@ -48,13 +47,14 @@ export const leaseTable = {
     if (count <= 0) return won;
     const free = { OR: [{ owner: '' }, { expiresAt: { lt: now } }] };
     const candidates = await tx.slotLease.findMany({ where: free, select: { slot: true }, orderBy: { slot: 'asc' }, take: count });
-    const expiresAt = new Date(now.getTime() + timing.ttlMs);
-    for (const { slot } of candidates) {
-      const { count: taken } = await tx.slotLease.updateMany({ where: { slot, ...free }, data: { owner: me, fence: { increment: 1 }, expiresAt } });
-      if (taken === 0) continue;
-      const row = await tx.slotLease.findUniqueOrThrow({ where: { slot }, select: { fence: true } });
-      won.set(slot, row.fence);
-    }
+    const slots = candidates.map((c) => c.slot);
+    // The condition is tested again per row by the update itself: a slot another instance took meanwhile is skipped.
+    await tx.slotLease.updateMany({
+      where: { slot: { in: slots }, ...free },
+      data: { owner: me, fence: { increment: 1 }, expiresAt: new Date(now.getTime() + timing.ttlMs) },
+    });
+    for (const row of await tx.slotLease.findMany({ where: { slot: { in: slots }, owner: me }, select: { slot: true, fence: true } }))
+      won.set(row.slot, row.fence);
     return won;
   },
 

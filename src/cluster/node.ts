@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.ts';
+import type { ClusterStatus } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { Writer } from '../writer/types.ts';
 import { type HeldSlots, leaseTable } from './leases.ts';
@@ -27,13 +28,6 @@ export interface SiteOwnership {
 export interface OwnershipListener {
   /** Sites gained are loaded afresh and scheduled, sites lost stop; resolves once their snapshots are queued. */
   ownershipChanged(): Promise<void>;
-}
-
-export interface ClusterStatus {
-  instanceId: string;
-  members: string[];
-  slotsHeld: number;
-  slotsTotal: number;
 }
 
 export interface ClusterNodeOptions {
@@ -86,7 +80,12 @@ export class ClusterNode implements SiteOwnership {
   /** Joins: slot rows made, a first tick run (so the engine starts with a share), then a tick every `renewMs`. */
   async start(listener: OwnershipListener): Promise<void> {
     this.listener = listener;
-    await this.options.writer.submit((tx) => leaseTable.ensureSlots(tx, this.options.clock.now()));
+    // Instances starting together may race to create the rows; the loser finds them made.
+    await this.options.writer
+      .submit((tx) => leaseTable.ensureSlots(tx, this.options.clock.now()))
+      .catch(async () => {
+        await this.options.writer.submit((tx) => leaseTable.ensureSlots(tx, this.options.clock.now()));
+      });
     await this.tick();
     this.arm();
   }
@@ -107,9 +106,11 @@ export class ClusterNode implements SiteOwnership {
     await this.setHeld(new Map());
     if (!hadSlots && this.members.length === 0) return;
     await this.options.writer.writesDrained();
-    await this.options.writer.submit((tx) => leaseTable.leave(tx, this.instanceId, this.options.clock.now())).catch((err: unknown) => {
-      this.options.logger.warn({ err }, 'cluster: could not give the leases back; they expire on their own');
-    });
+    await this.options.writer
+      .submit((tx) => leaseTable.leave(tx, this.instanceId, this.options.clock.now()))
+      .catch((err: unknown) => {
+        this.options.logger.warn({ err }, 'cluster: could not give the leases back; they expire on their own');
+      });
   }
 
   private arm(): void {

@@ -32,6 +32,7 @@ import { applyHeartbeat, handleStatusChange, type Transition } from './state-mac
 import { StatusPublisher } from './status.ts';
 import { TransitionEffects, type CheckWrite } from './transition-effects.ts';
 import type {
+  CheckRecord,
   DisplayStatus,
   EngineApi,
   EngineStatusSnapshot,
@@ -41,6 +42,7 @@ import type {
   PublicSiteConfig,
   PushReport,
   RecentResult,
+  StateChangeRecord,
   TestAlertResult,
 } from './types.ts';
 
@@ -337,6 +339,32 @@ export class Engine implements EngineApi {
     this.statusPublisher.markDirty();
   }
 
+  /** Another instance's check of a site it owns, as it published it: this copy follows, for reads (status aside). */
+  mirrorCheck(check: CheckRecord): void {
+    const entry = this.sites.get(check.siteId);
+    if (!entry || this.ownership.owns(check.siteId)) return;
+    const { checkedAt, up, latencyMs, statusCode, message } = check;
+    const state = entry.state;
+    entry.state = {
+      ...state,
+      latencyMs,
+      statusCode,
+      lastCheckAt: checkedAt,
+      lastSuccessAt: up ? checkedAt : state.lastSuccessAt,
+      lastError: up ? '' : (message ?? ''),
+    };
+    this.recent.record(check.siteId, check.status, latencyMs, checkedAt);
+  }
+
+  /** Another instance's state change of a site it owns: this copy takes the status, for reads and the counts. */
+  mirrorStatusChange(change: StateChangeRecord): void {
+    const entry = this.sites.get(change.siteId);
+    if (!entry || this.ownership.owns(change.siteId)) return;
+    entry.state = { ...entry.state, status: change.to, statusChangedAt: change.changedAt };
+    this.effects.retally(entry);
+    this.statusPublisher.markDirty();
+  }
+
   private letGo(entry: SiteEntry): void {
     this.checked.delete(entry.site.id);
     this.loop.cancel(entry.site.id);
@@ -381,7 +409,19 @@ export class Engine implements EngineApi {
     const { up, down, pending, paused, maintenance } = this.effects.counts;
     const { queueDepth, droppedTotal: droppedWrites } = this.writer.stats;
     const checksPerMinute = this.effects.checksPerMinute(this.clock.nowMs());
-    return { running: this.running, sites: this.sites.size, up, down, pending, paused, maintenance, queueDepth, droppedWrites, checksPerMinute };
+    return {
+      running: this.running,
+      cluster: this.ownership.status?.() ?? null,
+      sites: this.sites.size,
+      up,
+      down,
+      pending,
+      paused,
+      maintenance,
+      queueDepth,
+      droppedWrites,
+      checksPerMinute,
+    };
   }
 
   logs(limit = LOG_RING_SIZE): LogRecord[] {

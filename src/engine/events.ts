@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Repeater, type RepeaterBuffer } from '@repeaterjs/repeater';
 import type { PubSub } from 'graphql-yoga';
-import type { CheckRecord, EngineStatusSnapshot, LogRecord, StateChangeRecord } from './types.ts';
+import type { CheckRecord, EngineStatusSnapshot, LogRecord, PushReport, StateChangeRecord } from './types.ts';
 
 /** Engine events that subscriptions listen to. Payloads are self-contained so fan-out needs no DB read. */
 export type Topics = {
@@ -9,6 +9,8 @@ export type Topics = {
   'site:checkCompleted': [CheckRecord];
   'engine:status': [EngineStatusSnapshot];
   'log:added': [LogRecord];
+  /** A push beat received by an instance that does not check its site, for the one that does (src/cluster/relay.ts). */
+  'cluster:heartbeat': [{ token: string; report: PushReport }];
 };
 
 /** Events one subscriber may fall behind by before the oldest it has not read are dropped. */

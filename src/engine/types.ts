@@ -48,8 +48,18 @@ export interface LogRecord {
   siteId: number | null;
 }
 
+/** This instance in a cluster (src/cluster): its id, the live members, and the slots of sites it leases. */
+export interface ClusterStatus {
+  instanceId: string;
+  members: string[];
+  slotsHeld: number;
+  slotsTotal: number;
+}
+
 export interface EngineStatusSnapshot {
   running: boolean;
+  /** Null for a single instance. */
+  cluster: ClusterStatus | null;
   sites: number;
   up: number;
   down: number;

@@ -22,7 +22,12 @@ export function healthRoutes(deps: { db: Db; engine: EngineApi; logger: Logger }
       problems.push('database unreachable');
     }
     if (!deps.engine.running) problems.push('engine not running');
-    return problems.length ? { status: 503, body: `not ready: ${problems.join(', ')}` } : { status: 200, body: 'ready' };
+    // In a cluster the load balancer's operator also sees which instance answered and its share of the slots.
+    const cluster = deps.engine.status().cluster;
+    const about = cluster
+      ? `\ninstance: ${cluster.instanceId}\nslots held: ${cluster.slotsHeld} of ${cluster.slotsTotal}\nmembers: ${cluster.members.join(', ')}`
+      : '';
+    return problems.length ? { status: 503, body: `not ready: ${problems.join(', ')}${about}` } : { status: 200, body: `ready${about}` };
   }
 
   return [

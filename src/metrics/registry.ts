@@ -3,7 +3,8 @@ import type { SendOutcome } from '../alerts/dispatcher.ts';
 import type { EngineApi } from '../engine/types.ts';
 import type { AlertProvider } from '../generated/prisma/client.ts';
 import type { HttpApp } from '../http/server.ts';
-import type { Tx, Write, Writer } from '../writer/types.ts';
+import { interceptEnqueue } from '../writer/intercept.ts';
+import type { Write, Writer } from '../writer/types.ts';
 import { render, type ExpositionFormat } from './exposition.ts';
 import { MonitorMetrics } from './monitor-metrics.ts';
 import { UptopMetrics } from './uptop-metrics.ts';
@@ -55,20 +56,10 @@ export class AppMetrics {
    * results in one turn of the event loop (10,000 beats, a reconcile) would overflow it inside the engine's publish.
    */
   observeWrites(writer: Writer): Writer {
-    return {
-      enqueue: (write: Write) => {
-        if (write.kind === 'check') this.checkCompleted(write.siteId, write.up, write.latencyMs);
-        writer.enqueue(write);
-      },
-      submit: <T>(command: (tx: Tx) => Promise<T>) => writer.submit(command),
-      get stats() {
-        return writer.stats;
-      },
-      flush: () => writer.flush(),
-      writesDrained: () => writer.writesDrained(),
-      start: () => writer.start(),
-      stop: () => writer.stop(),
-    };
+    return interceptEnqueue(writer, (write, next) => {
+      if (write.kind === 'check') this.checkCompleted(write.siteId, write.up, write.latencyMs);
+      next(write);
+    });
   }
 
   /** Reads `sources` from now on. */

@@ -231,6 +231,7 @@ describe('engine status publishing', () => {
     const published: number[] = [];
     const snapshot = (): EngineStatusSnapshot => ({
       running: true,
+      cluster: null,
       sites: n,
       up: 0,
       down: 0,

@@ -1,0 +1,69 @@
+import os from 'node:os';
+import type { Clock } from '../clock.ts';
+import type { Provider } from '../db/store.ts';
+import type { AppPubSub } from '../engine/events.ts';
+import type { ClusterStatus, PushReport } from '../engine/types.ts';
+import type { Logger } from '../log.ts';
+import type { WriteFencing, Writer } from '../writer/types.ts';
+import { fencedWriter } from './fenced-writer.ts';
+import { ClusterNode, type ClusterTiming, type OwnershipListener } from './node.ts';
+import { type RelayTarget, startRelay } from './relay.ts';
+import { SLOT_COUNT, slotOf } from './slots.ts';
+
+/**
+ * Whether this process is one of several instances: on PostgreSQL it always is (a cluster of one is the same code,
+ * holding every slot); SQLite is one machine's store and one instance's. `instanceId` names it in the lease table.
+ */
+export function clusterFencing(provider: Provider, instanceId: string | undefined): WriteFencing | null {
+  if (provider !== 'postgresql') return null;
+  return { owner: instanceId ?? `${os.hostname()}-${process.pid}`, slots: SLOT_COUNT, slotOf };
+}
+
+export interface ClusterOptions {
+  fencing: WriteFencing;
+  writer: Writer;
+  pubsub: AppPubSub;
+  clock: Clock;
+  logger: Logger;
+  /** Several instances share an event bus (Redis): beats are relayed to a site's owner and others' results mirrored. */
+  sharedEvents: boolean;
+  timing?: ClusterTiming;
+}
+
+/** This instance's part in a cluster: its leases (ClusterNode), the fenced writer the engine uses, and the relay. */
+export class Cluster {
+  readonly node: ClusterNode;
+  private relay: { stop(): Promise<void> } | null = null;
+
+  constructor(private readonly options: ClusterOptions) {
+    const { fencing, writer, clock, logger, timing } = options;
+    this.node = new ClusterNode({ instanceId: fencing.owner, writer, clock, logger, timing });
+  }
+
+  /** The engine's writer: site writes carry their slot's fence. */
+  engineWriter(writer: Writer): Writer {
+    return fencedWriter(writer, this.node);
+  }
+
+  /** How a beat for a site another instance checks reaches it; none without a shared event bus. */
+  get relayHeartbeat(): ((token: string, report: PushReport) => void) | undefined {
+    if (!this.options.sharedEvents) return undefined;
+    return (token, report) => this.options.pubsub.publish('cluster:heartbeat', { token, report });
+  }
+
+  /** Joins before the engine starts, so its first schedule is of this instance's share. */
+  async join(engine: OwnershipListener & RelayTarget): Promise<void> {
+    if (this.options.sharedEvents) this.relay = startRelay(this.options.pubsub, engine);
+    await this.node.start(engine);
+  }
+
+  /** Leaves before the engine stops: the slots go back at once instead of when their leases expire. */
+  async leave(): Promise<void> {
+    await this.node.stop();
+    await this.relay?.stop();
+  }
+
+  status(): ClusterStatus {
+    return this.node.status();
+  }
+}

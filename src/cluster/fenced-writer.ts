@@ -1,0 +1,19 @@
+import { interceptEnqueue } from '../writer/intercept.ts';
+import type { Write, Writer } from '../writer/types.ts';
+import type { SiteOwnership } from './node.ts';
+
+/** The writes a site's lease governs: what its owner alone may write (see WriteFencing). */
+const FENCED_KINDS: ReadonlySet<Write['kind']> = new Set(['check', 'stateChange', 'runtimeState']);
+
+/**
+ * The engine's writer in a cluster: each site write carries the fence of its slot as held when the write was made, so
+ * the statement can test it (src/writer/fencing.ts). A write for a site this instance does not hold is not queued at
+ * all. The stamp goes on a copy: the engine publishes the same object it writes.
+ */
+export function fencedWriter(writer: Writer, ownership: Pick<SiteOwnership, 'fenceOf'>): Writer {
+  return interceptEnqueue(writer, (write, next) => {
+    if (!FENCED_KINDS.has(write.kind) || !('siteId' in write) || write.siteId === null) return next(write);
+    const fence = ownership.fenceOf(write.siteId);
+    if (fence !== null) next({ ...write, fence } as Write);
+  });
+}
