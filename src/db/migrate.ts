@@ -57,6 +57,18 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 /**
+ * The migrations of `dir` not yet applied, in order, given those `_prisma_migrations` records as finished. Throws
+ * MigrationChangedError, naming `location`, when an applied migration's file has changed since.
+ */
+export function pendingMigrations(dir: string, applied: { name: string; checksum: string }[], location: string): Migration[] {
+  const migrations = listMigrations(dir);
+  const changed = migrations.filter((m) => applied.some((a) => a.name === m.name && !matchesChecksum(m.sql, a.checksum))).map((m) => m.name);
+  if (changed.length > 0) throw new MigrationChangedError(changed, location);
+  const appliedNames = new Set(applied.map((a) => a.name));
+  return migrations.filter((m) => !appliedNames.has(m.name));
+}
+
+/**
  * Applies pending migrations the way `prisma migrate deploy` does, recording them in `_prisma_migrations`
  * so the Prisma CLI agrees on the state. Done in-process because the CLI costs a second per spawn and the
  * adapter cannot run multi-statement files (stack-notes §0.3). Returns the names applied.
@@ -78,13 +90,8 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
     const applied = conn
       .prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
       .all() as { name: string; checksum: string }[];
-    const migrations = listMigrations(dir);
-    const changed = migrations.filter((m) => applied.some((a) => a.name === m.name && !matchesChecksum(m.sql, a.checksum))).map((m) => m.name);
-    if (changed.length > 0) throw new MigrationChangedError(changed, target.file);
-    const appliedNames = new Set(applied.map((a) => a.name));
     const done: string[] = [];
-    for (const m of migrations) {
-      if (appliedNames.has(m.name)) continue;
+    for (const m of pendingMigrations(dir, applied, target.file)) {
       const apply = conn.transaction(() => {
         conn.exec(m.sql);
         conn
