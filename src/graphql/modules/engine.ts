@@ -1,12 +1,23 @@
-import type { EngineStatusSnapshot, LogRecord } from '../../engine/types.ts';
+import type { ClusterStatus, EngineStatusSnapshot, LogRecord } from '../../engine/types.ts';
 import { builder, pageSize } from '../builder.ts';
 import { globalId } from '../ids.ts';
 
 const DEFAULT_LOGS = 50;
 
+const ClusterStatusRef = builder.objectRef<ClusterStatus>('ClusterStatus').implement({
+  description: 'This instance among several on one PostgreSQL: sites are leased to instances by slot (site id modulo the slot count).',
+  fields: (t) => ({
+    instanceId: t.exposeString('instanceId', { description: 'UPTOP_INSTANCE_ID, or host name and process id.' }),
+    members: t.exposeStringList('members', { description: 'The instances whose membership is live, this one included, in id order.' }),
+    slotsHeld: t.exposeInt('slotsHeld', { description: 'Slots this instance leases now: it checks their sites.' }),
+    slotsTotal: t.exposeInt('slotsTotal'),
+  }),
+});
+
 const EngineStatusRef = builder.objectRef<EngineStatusSnapshot>('EngineStatus').implement({
   fields: (t) => ({
     running: t.exposeBoolean('running'),
+    cluster: t.field({ type: ClusterStatusRef, nullable: true, description: 'Null for a single instance (SQLite).', resolve: (s) => s.cluster }),
     sites: t.exposeInt('sites'),
     up: t.exposeInt('up'),
     down: t.exposeInt('down'),
