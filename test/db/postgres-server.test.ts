@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pgQuery as query, usePostgres } from '../helpers/postgres.ts';
+import pg from 'pg';
+import { databaseName, dropDatabase, pgQuery as query, usePostgres } from '../helpers/postgres.ts';
 
 const postgres = usePostgres();
 
@@ -17,10 +18,20 @@ describe('the throwaway PostgreSQL cluster of test/helpers/postgres.ts', () => {
     expect(await query(b, `SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 't'`)).toEqual([{ n: 0 }]);
   });
 
-  it('copies a template database', async () => {
+  it('copies a template database, several at once (test files run in parallel)', async () => {
     const template = await postgres.createDatabase();
     await query(template, 'CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)');
-    const copy = await postgres.createDatabase({ template });
-    expect(await query(copy, 'SELECT x FROM kept')).toEqual([{ x: 42 }]);
+    const copies = await Promise.all(Array.from({ length: 4 }, () => postgres.createDatabase({ template })));
+    for (const copy of copies) expect(await query(copy, 'SELECT x FROM kept')).toEqual([{ x: 42 }]);
+  });
+
+  it('drops a database its clients are still connected to', async () => {
+    const url = await postgres.createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.on('error', () => {}); // the server ends this session
+    await dropDatabase(postgres.server.url, url);
+    expect(await query(postgres.server.url, `SELECT count(*)::int AS n FROM pg_database WHERE datname = '${databaseName(url)}'`)).toEqual([{ n: 0 }]);
+    await client.end().catch(() => {});
   });
 });
