@@ -1,4 +1,5 @@
 import { dialectOf, statement } from '../db/dialect.ts';
+import { advanceIdSequences } from '../db/sequences.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import type { Tx } from '../writer/types.ts';
 
@@ -24,8 +25,7 @@ export async function insertRows(tx: Tx, table: string, rows: readonly Record<st
   const values = columns.map((column) => `v."${column}"`).join(', ');
   const insert = statement((d) => `INSERT INTO "${table}" (${names}) SELECT ${values} FROM ${d.jsonRows(table, columns)}`);
   await tx.$executeRawUnsafe(insert[dialect.provider], json);
-  const after = columns.includes('id') ? dialect.afterInsertWithIds(table) : null;
-  if (after) await tx.$queryRawUnsafe(after);
+  if (columns.includes('id')) await advanceIdSequences(tx);
 }
 
 function cell(value: Cell): string | number | boolean | null {

@@ -42,8 +42,6 @@ export interface Dialect {
    * composite): SQLite's rowid, PostgreSQL's ctid (looked up as a list, which is a TID scan, not a join).
    */
   boundedDelete(table: string, where: string, limit: number): string;
-  /** What follows inserting rows with their own ids: PostgreSQL's id sequence moved past them; null on SQLite. */
-  afterInsertWithIds(table: string): string | null;
   /** The integer pairs of one JSON array parameter (`[[a, b], …]`) as a table `alias` with the two columns named. */
   jsonIntPairs(alias: string, columns: readonly [string, string]): string;
   /**
@@ -74,7 +72,6 @@ export const sqlite: Dialect = {
   mergeSketches: (a, b) => `(SELECT json_group_object(key, total) FROM (SELECT key, sum(value) AS total FROM (
       SELECT key, value FROM json_each(${a}) UNION ALL SELECT key, value FROM json_each(${b})) GROUP BY key))`,
   boundedDelete: (table, where, limit) => `DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" WHERE ${where} LIMIT ${limit})`,
-  afterInsertWithIds: () => null,
   jsonIntPairs: (alias, [a, b]) => `(SELECT value ->> 0 AS ${quoted(a)}, value ->> 1 AS ${quoted(b)} FROM json_each(?)) AS ${alias}`,
   lockShared: () => '',
   lockForUpdate: '',
@@ -95,7 +92,6 @@ export const postgresql: Dialect = {
   mergeSketches: (a, b) => `(SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (SELECT key, sum(value::bigint) AS total FROM (
       SELECT key, value FROM jsonb_each_text(${a}::jsonb) UNION ALL SELECT key, value FROM jsonb_each_text(${b}::jsonb)) AS e GROUP BY key) AS g)`,
   boundedDelete: (table, where, limit) => `DELETE FROM "${table}" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${table}" WHERE ${where} LIMIT ${limit}))`,
-  afterInsertWithIds: (table) => `SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), (SELECT max("id") FROM "${table}"))`,
   jsonIntPairs: (alias, [a, b]) =>
     `(SELECT (e ->> 0)::integer AS ${quoted(a)}, (e ->> 1)::integer AS ${quoted(b)} FROM jsonb_array_elements(?::jsonb) AS e) AS ${alias}`,
   lockShared: (alias) => ` FOR SHARE OF ${alias}`,
