@@ -15,8 +15,8 @@ describe('uptop: help, version, usage and failures', { timeout: 60_000 }, () => 
     expect(pkg.bin).toEqual({ uptop: 'bin/uptop.js' });
     const run = await uptop(['--help'], {});
     expect(run.code).toBe(0);
-    const commands = [...run.stdout.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['serve', 'migrate', 'user', 'token', 'apply', 'export', 'import', 'probe', 'version', 'help']);
+    const commands = [...run.stdout.matchAll(/^ {2}([\w-]+)/gm)].map((m) => m[1]);
+    expect(commands).toEqual(['serve', 'migrate', 'migrate-db', 'user', 'token', 'apply', 'export', 'import', 'probe', 'version', 'help']);
   });
 
   it('version, --version and -v print the version of package.json', async () => {
