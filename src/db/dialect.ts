@@ -4,7 +4,7 @@
  * provider's text once, and the code that runs it picks the form of its client's provider with `dialectOf`.
  */
 import type { Db } from './client.ts';
-import { type Provider, providerOf } from './store.ts';
+import { type Provider, providerOf } from './provider.ts';
 
 export type { Provider };
 
