@@ -1,5 +1,5 @@
 import type { ProbeNode } from '../generated/prisma/client.ts';
-import { ForbiddenError } from '../services/errors.ts';
+import { ForbiddenError, NotFoundError } from '../services/errors.ts';
 import type { Writer } from '../writer/types.ts';
 import type { RegisterBody } from './wire.ts';
 
@@ -30,4 +30,14 @@ export function claimNode(writer: Writer, tokenId: number, node: RegisterBody, n
     if (!held) return tx.probeNode.create({ data: { id: node.id, name: node.id, region: '', version: '', ...said, lastSeen: now, tokenId } });
     return tx.probeNode.update({ where: { id: node.id }, data: { ...said, lastSeen: now, tokenId } });
   });
+}
+
+/**
+ * Forgets a node (one taken down for good): it leaves `probeNodes`, and its id is free for any probe token. Its check
+ * rows stay, as history. A probe still running under that id registers it again at its next request: revoke its
+ * token first.
+ */
+export async function deleteNode(writer: Writer, nodeId: string): Promise<void> {
+  const { count } = await writer.submit((tx) => tx.probeNode.deleteMany({ where: { id: nodeId } }));
+  if (!count) throw new NotFoundError('ProbeNode');
 }

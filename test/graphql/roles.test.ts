@@ -87,6 +87,7 @@ function mutations(ids: Ids, n: number): { name: string; policy: Policy; query: 
     m('createStreamTicket', 'read', null),
     m('applyConfig', 'admin', 'ApplyConfigInput', { yaml: '', dryRun: true }),
     m('createProbeToken', 'admin', 'CreateProbeTokenInput', { name: `p${n}` }),
+    m('deleteProbeNode', 'admin', 'DeleteProbeNodeInput', { nodeId: 'no-such-node' }),
   ];
 }
 

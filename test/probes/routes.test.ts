@@ -300,4 +300,24 @@ describe('probe endpoints', () => {
     );
     expect(empty.ok().createProbeToken).toEqual({ __typename: 'ValidationError', field: 'name', message: 'must not be empty' });
   });
+
+  it('lets an ADMIN forget a node: gone from probeNodes, its id free for another token, its checks kept', async ({ app: t, admin, viewer }) => {
+    const { everywhere } = await seedSites(t);
+    const first = await probeToken(t, 'first');
+    const second = await probeToken(t, 'second');
+    await probeCall(t, '/api/probe/results', {
+      token: first.token,
+      body: { node_id: 'old', results: [{ site_id: everywhere.id, latency_ns: 1e6, is_up: true }] },
+    });
+    const DELETE = 'mutation($id: String!) { deleteProbeNode(input: { nodeId: $id }) { __typename ... on DeleteProbeNodePayload { deletedNodeId } } }';
+    expect((await admin.request<{ deleteProbeNode: unknown }>(DELETE, { id: 'old' })).ok().deleteProbeNode).toEqual({
+      __typename: 'DeleteProbeNodePayload',
+      deletedNodeId: 'old',
+    });
+    expect((await viewer.request<{ probeNodes: unknown[] }>(PROBE_NODES)).ok().probeNodes).toEqual([]);
+    expect((await admin.request<{ deleteProbeNode: { __typename: string } }>(DELETE, { id: 'old' })).ok().deleteProbeNode.__typename).toBe('NotFoundError');
+    await t.app.deps.writer.flush();
+    expect(await t.app.deps.db.check.count({ where: { nodeId: 'old' } })).toBe(1);
+    expect((await probeCall(t, '/api/probe/register', { token: second.token, body: { id: 'old' } })).status).toBe(200);
+  });
 });

@@ -1,8 +1,8 @@
 import { ApiTokenScope, type ApiToken } from '../../generated/prisma/client.ts';
-import { probeNodeStatus } from '../../probes/nodes.ts';
+import { deleteNode, probeNodeStatus } from '../../probes/nodes.ts';
 import { latestProbeResults, type ProbeResultRow } from '../../probes/results.ts';
 import { createProbeToken } from '../../probes/tokens.ts';
-import { ConflictError, ForbiddenError, ValidationError } from '../../services/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import { SiteStatusEnum } from './sites.ts';
 import { ApiTokenRef } from './users.ts';
@@ -83,6 +83,14 @@ const CreateProbeTokenInput = builder.inputType('CreateProbeTokenInput', {
   fields: (t) => ({ name: t.string({ required: true, description: 'What the probe is, e.g. its node id.' }) }),
 });
 
+const DeleteProbeNodeInput = builder.inputType('DeleteProbeNodeInput', {
+  fields: (t) => ({ nodeId: t.string({ required: true }) }),
+});
+
+const DeleteProbeNodePayload = builder.objectRef<{ deletedNodeId: string }>('DeleteProbeNodePayload').implement({
+  fields: (t) => ({ deletedNodeId: t.exposeString('deletedNodeId') }),
+});
+
 builder.mutationFields((t) => ({
   createProbeToken: t.field({
     type: ProbeTokenPayload,
@@ -92,5 +100,17 @@ builder.mutationFields((t) => ({
     errors: { types: [ValidationError, ForbiddenError, ConflictError] },
     args: { input: t.arg({ type: CreateProbeTokenInput, required: true }) },
     resolve: (_root, { input }, ctx) => createProbeToken(ctx, ctx.viewer!, input),
+  }),
+  deleteProbeNode: t.field({
+    type: DeleteProbeNodePayload,
+    description:
+      'ADMIN: forgets a probe node taken down for good; its checks stay as history. A probe still running under the id registers it again: revoke its token first.',
+    authScopes: { admin: true },
+    errors: { types: [NotFoundError] },
+    args: { input: t.arg({ type: DeleteProbeNodeInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      await deleteNode(ctx.writer, input.nodeId);
+      return { deletedNodeId: input.nodeId };
+    },
   }),
 }));
