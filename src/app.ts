@@ -124,6 +124,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onAlertSent: metrics.onAlertSent,
     ownership: cluster?.node,
     relayHeartbeat: cluster?.relayHeartbeat,
+    alertsViaOutbox: cluster !== null,
   });
   const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
   const services = createServices({ ...base, secretBox, revocations: redis ? sharedRevocations(redis, logger) : undefined });

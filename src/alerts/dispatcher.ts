@@ -44,6 +44,17 @@ export interface DispatcherDeps {
   log: (message: string, siteId: number | null) => void;
   /** Sees the outcome of every send, test alerts included (metrics). */
   onSent?: (provider: AlertProvider, outcome: SendOutcome) => void;
+  /**
+   * A cluster's alerts go through the outbox (src/cluster/outbox.ts): `dispatch` writes an intent per channel in the
+   * batch of the state change, and the outbox's sender delivers each once with `deliver`.
+   */
+  viaOutbox?: boolean;
+}
+
+/** An alert as the outbox stores it: its JSON, with the timestamp as an ISO string. */
+export function parseStoredAlert(payload: string): AlertMessage {
+  const stored = JSON.parse(payload) as Omit<AlertMessage, 'timestamp'> & { timestamp: string };
+  return { ...stored, timestamp: new Date(stored.timestamp) };
 }
 
 function decodeSettings(stored: string, secretBox: SecretBox | undefined): AlertSettings {
@@ -79,6 +90,7 @@ export class AlertDispatcher {
    * so a dead channel holds that site's next alert for at most one deadline; other sites and channels do not wait.
    */
   dispatch(channelIds: readonly number[], alert: AlertMessage): void {
+    if (this.deps.viaOutbox && alert.site) return this.queueIntents(channelIds, alert, alert.site.id);
     const siteId = alert.site?.id ?? null;
     for (const id of channelIds) {
       const channel = this.channels.get(id);
@@ -104,6 +116,27 @@ export class AlertDispatcher {
       this.queueTails.set(key, send);
       this.inFlight.add(send);
     }
+  }
+
+  /**
+   * One intent per channel for the outbox, keyed by site, channel, event and time, so the same alert is never stored
+   * twice. The writer is the engine's, which stamps the site's fence: a stale owner's intents are refused with its rows.
+   */
+  private queueIntents(channelIds: readonly number[], alert: AlertMessage, siteId: number): void {
+    const payload = JSON.stringify(alert);
+    const createdAt = this.deps.clock.now();
+    for (const alertChannelId of channelIds) {
+      if (!this.channels.has(alertChannelId)) continue;
+      const key = `${siteId}:${alertChannelId}:${alert.event}:${alert.timestamp.getTime()}`;
+      this.deps.writer.enqueue({ kind: 'alertIntent', siteId, alertChannelId, key, payload, createdAt });
+    }
+  }
+
+  /** Sends one outbox row's alert to its channel; `gone` when the channel was deleted since (nothing to retry). */
+  async deliver(alertChannelId: number, alert: AlertMessage): Promise<SendOutcome & { gone: boolean }> {
+    const channel = this.channels.get(alertChannelId);
+    if (!channel) return { ok: false, error: 'the alert channel no longer exists', gone: true };
+    return { ...(await this.send(channel, alert)), gone: false };
   }
 
   /** Sends the test alert to one channel, read fresh from the database, and reports the outcome. */

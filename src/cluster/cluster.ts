@@ -5,7 +5,10 @@ import type { AppPubSub } from '../engine/events.ts';
 import type { ClusterStatus, PushReport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { WriteFencing, Writer } from '../writer/types.ts';
+import type { AlertMessage } from '../alerts/types.ts';
+import type { SendOutcome } from '../alerts/dispatcher.ts';
 import { fencedWriter } from './fenced-writer.ts';
+import { OutboxSender } from './outbox.ts';
 import { ClusterNode, type ClusterTiming, type OwnershipListener } from './node.ts';
 import { type RelayTarget, startRelay } from './relay.ts';
 import { SLOT_COUNT, slotOf } from './slots.ts';
@@ -30,10 +33,17 @@ export interface ClusterOptions {
   timing?: ClusterTiming;
 }
 
+/** What the cluster asks of this instance's engine. */
+export interface ClusterEngine extends OwnershipListener, RelayTarget {
+  deliverAlert(alertChannelId: number, alert: AlertMessage): Promise<SendOutcome & { gone: boolean }>;
+  addLog(message: string, siteId: number | null): void;
+}
+
 /** This instance's part in a cluster: its leases (ClusterNode), the fenced writer the engine uses, and the relay. */
 export class Cluster {
   readonly node: ClusterNode;
   private relay: { stop(): Promise<void> } | null = null;
+  private outbox: OutboxSender | null = null;
 
   constructor(private readonly options: ClusterOptions) {
     const { fencing, writer, clock, logger, timing } = options;
@@ -51,14 +61,26 @@ export class Cluster {
     return (token, report) => this.options.pubsub.publish('cluster:heartbeat', { token, report });
   }
 
-  /** Joins before the engine starts, so its first schedule is of this instance's share. */
-  async join(engine: OwnershipListener & RelayTarget): Promise<void> {
+  /** Joins before the engine starts, so its first schedule is of this instance's share; then sends its sites' alerts. */
+  async join(engine: ClusterEngine): Promise<void> {
     if (this.options.sharedEvents) this.relay = startRelay(this.options.pubsub, engine);
     await this.node.start(engine);
+    const { writer, clock, logger } = this.options;
+    this.outbox = new OutboxSender({
+      instanceId: this.node.instanceId,
+      writer,
+      clock,
+      logger,
+      owns: (siteId) => this.node.owns(siteId),
+      deliver: (channelId, alert) => engine.deliverAlert(channelId, alert),
+      log: (message, siteId) => engine.addLog(message, siteId),
+    });
+    this.outbox.start();
   }
 
   /** Leaves before the engine stops: the slots go back at once instead of when their leases expire. */
   async leave(): Promise<void> {
+    await this.outbox?.stop();
     await this.node.stop();
     await this.relay?.stop();
   }

@@ -3,7 +3,7 @@ import type { Write, Writer } from '../writer/types.ts';
 import type { SiteOwnership } from './node.ts';
 
 /** The writes a site's lease governs: what its owner alone may write (see WriteFencing). */
-const FENCED_KINDS: ReadonlySet<Write['kind']> = new Set(['check', 'stateChange', 'runtimeState']);
+const FENCED_KINDS: ReadonlySet<Write['kind']> = new Set(['check', 'stateChange', 'runtimeState', 'alertIntent']);
 
 /**
  * The engine's writer in a cluster: each site write carries the fence of its slot as held when the write was made, so

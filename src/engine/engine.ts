@@ -1,7 +1,7 @@
 import { AlertDispatcher, type DispatcherDeps } from '../alerts/dispatcher.ts';
 import type { SecretBox } from '../alerts/crypto.ts';
 import { getProvider as defaultGetProvider } from '../alerts/providers/index.ts';
-import type { AlertProviderImpl } from '../alerts/types.ts';
+import type { AlertMessage, AlertProviderImpl } from '../alerts/types.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -79,6 +79,8 @@ export interface EngineOptions {
    * `heartbeat(token, report, { relayed: true })`. Without it such a beat is refused as `inactive`.
    */
   relayHeartbeat?: (token: string, report: PushReport) => void;
+  /** A cluster's alerts go to the outbox with their state change and are sent by its sender (`deliverAlert`). */
+  alertsViaOutbox?: boolean;
 }
 
 /**
@@ -140,7 +142,8 @@ export class Engine implements EngineApi {
     const getProvider = options.getProvider ?? defaultGetProvider;
     const maintenance = (this.maintenance = new MaintenanceTimer({ db, clock, log, onBoundary: onWindowsChanged }));
     const onSent = options.onAlertSent;
-    const dispatcher = (this.dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, secretBox, log, onSent }));
+    const viaOutbox = options.alertsViaOutbox;
+    const dispatcher = (this.dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, secretBox, log, onSent, viaOutbox }));
     this.statusPublisher = new StatusPublisher(
       clock,
       () => this.status(),
@@ -514,6 +517,11 @@ export class Engine implements EngineApi {
   /** Another process changed the database and said so (db/change-signal.ts): reconcile now, not at the next interval. */
   async reconcileNow(): Promise<void> {
     if (this.running) await this.reconciler.runNow();
+  }
+
+  /** Sends one alert of the outbox to its channel (src/cluster/outbox.ts). */
+  deliverAlert(alertChannelId: number, alert: AlertMessage): ReturnType<AlertDispatcher['deliver']> {
+    return this.dispatcher.deliver(alertChannelId, alert);
   }
 
   async testAlert(alertChannelId: number): Promise<TestAlertResult> {

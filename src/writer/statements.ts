@@ -37,7 +37,6 @@ const quoted = (columns: readonly string[], prefix = '') => columns.map((c) => `
 const SITE_EXISTS = `EXISTS (SELECT 1 FROM "Site" AS s WHERE s."id" = v."siteId")`;
 const CHANNEL_EXISTS = `EXISTS (SELECT 1 FROM "AlertChannel" AS c WHERE c."id" = v."alertChannelId")`;
 
-
 // Each kind's columns carry its write's field names (the compiler checks them); its row encoder keeps this order.
 const CHECK_COLUMNS = ['siteId', 'checkedAt', 'up', 'status', 'latencyMs', 'statusCode', 'message', 'nodeId'] satisfies (keyof WriteOf<'check'>)[];
 const CHECK_SQL = siteStatement(
@@ -93,6 +92,16 @@ const RUNTIME_STATE_SQL = siteStatement(
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(', ')}`,
 );
+
+// One intent per key: a second insert of the same alert is a no-op. It is due at once.
+const ALERT_INTENT_COLUMNS = ['siteId', 'alertChannelId', 'key', 'payload', 'createdAt'] satisfies (keyof WriteOf<'alertIntent'>)[];
+const OUTBOX_COLUMNS = [...ALERT_INTENT_COLUMNS, 'nextAttemptAt'];
+const ALERT_INTENT_SQL = siteStatement(
+  (d, fence) =>
+    `INSERT INTO "AlertOutbox" (${quoted(OUTBOX_COLUMNS)}) SELECT ${quoted(OUTBOX_COLUMNS, 'v.')} FROM ${d.jsonRows('AlertOutbox', OUTBOX_COLUMNS)} WHERE ${SITE_EXISTS}${fence(d)} ON CONFLICT ("key") DO NOTHING`,
+);
+
+const alertIntentRow = (w: WriteOf<'alertIntent'>): JsonRow => [w.siteId, w.alertChannelId, w.key, w.payload, toSqlDate(w.createdAt), toSqlDate(w.createdAt)];
 
 const checkRow = (w: WriteOf<'check'>): JsonRow => [w.siteId, toSqlDate(w.checkedAt), w.up, w.status, w.latencyMs, w.statusCode, w.message, w.nodeId ?? ''];
 
@@ -155,6 +164,7 @@ export function encodeBatch(
   const logs: WriteOf<'log'>[] = [];
   const alertHealth: WriteOf<'alertHealth'>[] = [];
   let runtimeStates: WriteOf<'runtimeState'>[] = [];
+  let alertIntents: WriteOf<'alertIntent'>[] = [];
   for (const w of batch) {
     switch (w.kind) {
       case 'check':
@@ -172,6 +182,9 @@ export function encodeBatch(
       case 'runtimeState':
         runtimeStates.push(w);
         break;
+      case 'alertIntent':
+        alertIntents.push(w);
+        break;
       default:
         w satisfies never;
     }
@@ -179,13 +192,14 @@ export function encodeBatch(
   let stale = 0;
   let fences: unknown[] = [];
   if (fencing) {
-    const all = fenceWrites([...checks, ...stateChanges, ...runtimeStates], fencing);
+    const all = fenceWrites([...checks, ...stateChanges, ...runtimeStates, ...alertIntents], fencing);
     const kept = new Set<Write>(all.writes);
     stale = all.stale;
     fences = [JSON.stringify(all.pairs), fencing.owner];
     checks = checks.filter((w) => kept.has(w));
     stateChanges = stateChanges.filter((w) => kept.has(w));
     runtimeStates = runtimeStates.filter((w) => kept.has(w));
+    alertIntents = alertIntents.filter((w) => kept.has(w));
   }
   const statements: KindStatement[] = [];
   const failures: KindEncodingFailure[] = [];
@@ -206,6 +220,8 @@ export function encodeBatch(
   // encoded are not written, so they are not rolled up either.
   if (statements.some((s) => s.kind === 'check')) add('checkRollup', 0, ROLLUP_SQL, ROLLUP_COLUMNS, () => rollupRows(checks));
   add('stateChange', stateChanges.length, STATE_CHANGE_SQL, STATE_CHANGE_COLUMNS, () => stateChanges.map(stateChangeRow));
+  // In the same transaction as the state changes that caused them (the outbox's point).
+  add('alertIntent', alertIntents.length, ALERT_INTENT_SQL, OUTBOX_COLUMNS, () => alertIntents.map(alertIntentRow));
   add('log', logs.length, LOG_SQL, LOG_COLUMNS, () => logs.map(logRow));
   add('alertHealth', alertHealth.length, ALERT_HEALTH_SQL, ALERT_HEALTH_COLUMNS, () => alertHealthRows(alertHealth));
   add('runtimeState', runtimeStates.length, RUNTIME_STATE_SQL, RUNTIME_STATE_COLUMNS, () => runtimeStateRows(runtimeStates));

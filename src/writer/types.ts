@@ -22,7 +22,12 @@ export type Write =
   /** One send's outcome: counts are incremented, the rest overwritten. */
   | { kind: 'alertHealth'; alertChannelId: number; sentAt: Date; ok: boolean; error: string }
   /** A full snapshot of a site's runtime state (one `SiteRuntimeState` row); within a batch the newest per site wins. */
-  | ({ kind: 'runtimeState'; fence?: number } & SiteRuntimeState);
+  | ({ kind: 'runtimeState'; fence?: number } & SiteRuntimeState)
+  /**
+   * An alert for the outbox (a cluster, src/cluster/outbox.ts), committed in the batch of the state change that caused
+   * it; `key` makes a second insert of the same intent a no-op.
+   */
+  | { kind: 'alertIntent'; siteId: number; alertChannelId: number; key: string; payload: string; createdAt: Date; fence?: number };
 
 /**
  * In a cluster, a site's rows are written only while the instance that produced them still holds the site's slot
@@ -37,7 +42,7 @@ export interface WriteFencing {
 }
 
 export type WriteKind = Write['kind'];
-export const WRITE_KINDS: readonly WriteKind[] = ['check', 'stateChange', 'log', 'alertHealth', 'runtimeState'];
+export const WRITE_KINDS: readonly WriteKind[] = ['check', 'stateChange', 'log', 'alertHealth', 'runtimeState', 'alertIntent'];
 
 /** The transaction client a submitted command runs with. */
 export type Tx = Prisma.TransactionClient;

@@ -1,0 +1,167 @@
+import { parseStoredAlert, type SendOutcome } from '../alerts/dispatcher.ts';
+import type { AlertMessage } from '../alerts/types.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Writer } from '../writer/types.ts';
+
+/** Rounds of the sender: how often due alerts are looked for. */
+const ROUND_MS = 1_000;
+/** A claimed alert is this instance's to send for this long; past it (a crash mid-send) another instance retries. */
+const CLAIM_MS = 60_000;
+/** Unsent alerts read per round, oldest first. */
+const ROWS_PER_ROUND = 500;
+/** A failing send is retried after 5 s, 10 s, 20 s … at most 10 minutes apart, and given up after this many tries. */
+const MAX_ATTEMPTS = 8;
+const MAX_BACKOFF_MS = 10 * 60_000;
+/** Sent alerts are kept this long (to see what went out), then swept every SWEEP_EVERY rounds. */
+const KEEP_SENT_MS = 7 * 24 * 3_600_000;
+const SWEEP_EVERY = 600;
+
+export interface OutboxSenderOptions {
+  instanceId: string;
+  writer: Writer;
+  clock: Clock;
+  logger: Logger;
+  /** Alerts of a site are sent by the instance that checks it, so one sender orders them. */
+  owns(siteId: number): boolean;
+  deliver(alertChannelId: number, alert: AlertMessage): Promise<SendOutcome & { gone: boolean }>;
+  log(message: string, siteId: number | null): void;
+}
+
+interface Claimed {
+  id: number;
+  siteId: number;
+  alertChannelId: number;
+  payload: string;
+  attempts: number;
+}
+
+type Outcome = { id: number; sent: true } | { id: number; sent: false; attempts: number; error: string; giveUp: boolean };
+
+/**
+ * Delivers the alerts the engine committed to the outbox with their state changes (DESIGN "Several instances"). Each
+ * round claims, in one transaction, the oldest unsent alert of each site and channel among the sites this instance
+ * checks (a later one waits for it, so a recovery never overtakes its outage), sends them, and records each outcome.
+ * A claim lasts CLAIM_MS: the owner changing mid-send does not send it twice, since the new owner leaves a claimed
+ * alert alone until the claim ends; only a crash between the send and its record can repeat one, which providers
+ * with an idempotency key (PagerDuty's dedup_key) absorb.
+ */
+export class OutboxSender {
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private rounds = 0;
+
+  constructor(private readonly options: OutboxSenderOptions) {}
+
+  start(): void {
+    this.arm();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) this.options.clock.clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round now (tests); overlapping calls share the round in progress. */
+  round(): Promise<void> {
+    this.running ??= this.send()
+      .catch((err: unknown) => this.options.logger.error({ err }, 'outbox: round failed'))
+      .finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = null;
+      void this.round().finally(() => this.arm());
+    }, ROUND_MS);
+  }
+
+  private async send(): Promise<void> {
+    const claimed = await this.claim();
+    if (claimed.length > 0) {
+      const outcomes = await Promise.all(claimed.map((row) => this.sendOne(row)));
+      await this.record(outcomes);
+    }
+    if (++this.rounds % SWEEP_EVERY === 0) await this.sweep();
+  }
+
+  private claim(): Promise<Claimed[]> {
+    const { writer, clock, instanceId: me, owns } = this.options;
+    return writer.submit(async (tx) => {
+      const now = clock.now();
+      const unsent = await tx.alertOutbox.findMany({
+        where: { sentAt: null },
+        orderBy: { id: 'asc' },
+        take: ROWS_PER_ROUND,
+        select: { id: true, siteId: true, alertChannelId: true, nextAttemptAt: true, claimedBy: true, claimedUntil: true },
+      });
+      const oldest = new Map<string, (typeof unsent)[number]>();
+      for (const row of unsent) {
+        const key = `${row.siteId}:${row.alertChannelId}`;
+        if (!oldest.has(key)) oldest.set(key, row);
+      }
+      const free = (row: (typeof unsent)[number]) => row.claimedUntil === null || row.claimedUntil <= now || row.claimedBy === me;
+      const ids = [...oldest.values()].filter((row) => owns(row.siteId) && row.nextAttemptAt <= now && free(row)).map((row) => row.id);
+      if (ids.length === 0) return [];
+      const claimedUntil = new Date(now.getTime() + CLAIM_MS);
+      // Tested again per row by the update: an alert another instance claimed meanwhile is not taken.
+      await tx.alertOutbox.updateMany({
+        where: { id: { in: ids }, sentAt: null, OR: [{ claimedUntil: null }, { claimedUntil: { lte: now } }, { claimedBy: me }] },
+        data: { claimedBy: me, claimedUntil },
+      });
+      return tx.alertOutbox.findMany({
+        where: { id: { in: ids }, claimedBy: me, claimedUntil },
+        select: { id: true, siteId: true, alertChannelId: true, payload: true, attempts: true },
+      });
+    });
+  }
+
+  private async sendOne(row: Claimed): Promise<Outcome> {
+    const attempts = row.attempts + 1;
+    let outcome: SendOutcome & { gone: boolean };
+    try {
+      outcome = await this.options.deliver(row.alertChannelId, parseStoredAlert(row.payload));
+    } catch (err) {
+      outcome = { ok: false, error: err instanceof Error ? err.message : String(err), gone: false };
+    }
+    if (outcome.ok) return { id: row.id, sent: true };
+    const giveUp = outcome.gone || attempts >= MAX_ATTEMPTS;
+    this.options.log(
+      giveUp ? `Alert given up after ${attempts} attempt(s): ${outcome.error}` : `Alert send failed (attempt ${attempts}, will retry): ${outcome.error}`,
+      row.siteId,
+    );
+    return { id: row.id, sent: false, attempts, error: outcome.error, giveUp };
+  }
+
+  private record(outcomes: Outcome[]): Promise<void> {
+    const { writer, clock } = this.options;
+    return writer.submit(async (tx) => {
+      const now = clock.now();
+      const sent = outcomes.filter((o) => o.sent).map((o) => o.id);
+      if (sent.length) await tx.alertOutbox.updateMany({ where: { id: { in: sent } }, data: { sentAt: now, claimedBy: '', claimedUntil: null } });
+      for (const o of outcomes) {
+        if (o.sent) continue;
+        const backoff = Math.min(5_000 * 2 ** (o.attempts - 1), MAX_BACKOFF_MS);
+        await tx.alertOutbox.update({
+          where: { id: o.id },
+          data: {
+            attempts: o.attempts,
+            lastError: o.error,
+            claimedBy: '',
+            claimedUntil: null,
+            ...(o.giveUp ? { sentAt: now } : { nextAttemptAt: new Date(now.getTime() + backoff) }),
+          },
+        });
+      }
+    });
+  }
+
+  private sweep(): Promise<unknown> {
+    const { writer, clock } = this.options;
+    return writer.submit((tx) => tx.alertOutbox.deleteMany({ where: { sentAt: { lt: new Date(clock.nowMs() - KEEP_SENT_MS) } } }));
+  }
+}

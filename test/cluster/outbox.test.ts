@@ -1,0 +1,164 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { AlertDispatcher, type SendOutcome } from '../../src/alerts/dispatcher.ts';
+import type { AlertMessage, AlertProviderImpl } from '../../src/alerts/types.ts';
+import { fencedWriter } from '../../src/cluster/fenced-writer.ts';
+import { OutboxSender } from '../../src/cluster/outbox.ts';
+import { SLOT_COUNT, slotOf } from '../../src/cluster/slots.ts';
+import { loadConfig } from '../../src/config.ts';
+import { PROVIDERS, useStores } from '../helpers/stores.ts';
+import { createSites, T0, writerHarnessOn } from '../writer/harness.ts';
+
+const stores = useStores();
+const silent = pino({ level: 'silent' });
+const config = loadConfig({});
+
+function alert(siteId: number, event: AlertMessage['event'], atMs: number): AlertMessage {
+  return {
+    event,
+    title: event,
+    message: `site ${siteId} is ${event}`,
+    site: { id: siteId, name: `site ${siteId}`, status: event === 'down' ? 'DOWN' : 'UP' },
+    timestamp: new Date(atMs),
+  };
+}
+
+describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
+  const harness = writerHarnessOn(stores, provider);
+
+  /**
+   * A site and a channel on a fresh database, the engine's dispatcher in outbox mode writing through a fenced writer
+   * (instance "a" holds every slot under fence 1), and senders whose deliveries a test scripts.
+   */
+  async function outbox() {
+    const h = await harness({ retention: false, fencing: { owner: 'a', slots: SLOT_COUNT, slotOf } });
+    h.writer.start();
+    const [siteId] = (await createSites(h.db, 1)) as [number];
+    await h.writeDb.slotLease.createMany({
+      data: Array.from({ length: SLOT_COUNT }, (_, slot) => ({ slot, owner: 'a', fence: 1, expiresAt: new Date(T0 + 3_600_000) })),
+    });
+    const channel = await h.writeDb.alertChannel.create({
+      data: { name: 'hook', provider: 'WEBHOOK', settings: JSON.stringify({ url: 'http://127.0.0.1:9/' }) },
+    });
+    const provider: AlertProviderImpl = { send: async () => {} } as unknown as AlertProviderImpl;
+    const dispatcher = new AlertDispatcher({
+      db: h.db,
+      writer: fencedWriter(h.writer, { fenceOf: () => 1 }),
+      clock: h.clock,
+      config,
+      getProvider: () => provider,
+      log: () => {},
+      viaOutbox: true,
+    });
+    await dispatcher.reload();
+    const delivered: { instance: string; alert: AlertMessage }[] = [];
+    const sender = (instance: string, deliver: (alert: AlertMessage) => Promise<SendOutcome & { gone: boolean }>, owns = () => true) =>
+      new OutboxSender({
+        instanceId: instance,
+        writer: h.writer,
+        clock: h.clock,
+        logger: silent,
+        owns,
+        log: () => {},
+        deliver: async (_channelId, a) => {
+          const outcome = await deliver(a);
+          if (outcome.ok) delivered.push({ instance, alert: a });
+          return outcome;
+        },
+      });
+    const ok = async () => ({ ok: true, error: '', gone: false });
+    const rows = () => h.db.alertOutbox.findMany({ orderBy: { id: 'asc' } });
+    return { h, siteId, channelId: channel.id, dispatcher, delivered, sender, ok, rows };
+  }
+
+  it('stores each alert once with its batch and sends it once', async () => {
+    const { h, siteId, channelId, dispatcher, delivered, sender, ok, rows } = await outbox();
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    // The same intent again (a batch retried kind by kind) is not stored twice.
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    expect(await rows()).toHaveLength(1);
+    const a = sender('a', ok);
+    await a.round();
+    await a.round();
+    expect(delivered.map((d) => [d.instance, d.alert.event, d.alert.timestamp.getTime()])).toEqual([['a', 'down', T0]]);
+    const [row] = await rows();
+    expect(row).toMatchObject({ attempts: 0, claimedBy: '', claimedUntil: null, lastError: '' });
+    expect(row!.sentAt).not.toBeNull();
+  });
+
+  it('retries a failed send with backoff, and a recovery waits for its outage', async () => {
+    const { h, siteId, channelId, dispatcher, delivered, sender, rows } = await outbox();
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    dispatcher.dispatch([channelId], alert(siteId, 'up', T0 + 1000));
+    await h.writer.flush();
+    let failing = true;
+    const a = sender('a', async () => (failing ? { ok: false, error: 'HTTP 502', gone: false } : { ok: true, error: '', gone: false }));
+    await a.round();
+    expect(delivered).toEqual([]);
+    const [down, up] = await rows();
+    expect(down).toMatchObject({ attempts: 1, lastError: 'HTTP 502', sentAt: null });
+    expect(down!.nextAttemptAt.getTime()).toBe(h.clock.nowMs() + 5_000);
+    // The recovery was never tried: it waits behind its outage.
+    expect(up).toMatchObject({ attempts: 0, sentAt: null });
+    failing = false;
+    await a.round();
+    expect(delivered).toEqual([]);
+    await h.clock.advance(5_000);
+    await a.round();
+    await a.round();
+    expect(delivered.map((d) => d.alert.event)).toEqual(['down', 'up']);
+  });
+
+  it('does not send an alert twice when the owner changes mid-send; after a crash the claim runs out and another sends it', async () => {
+    const { h, siteId, channelId, dispatcher, delivered, sender, ok, rows } = await outbox();
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    let release!: () => void;
+    const a = sender('a', () => new Promise((resolve) => (release = () => resolve({ ok: true, error: '', gone: false }))));
+    const sending = a.round();
+    await expect.poll(() => release !== undefined).toBe(true);
+    // b owns the site now, and looks while a is still sending.
+    const b = sender('b', ok);
+    await b.round();
+    expect(delivered).toEqual([]);
+    release();
+    await sending;
+    await b.round();
+    expect(delivered.map((d) => d.instance)).toEqual(['a']);
+
+    // c claims the next alert and dies before sending it: d sends it once the claim has run out.
+    dispatcher.dispatch([channelId], alert(siteId, 'up', T0 + 1000));
+    await h.writer.flush();
+    const c = sender('c', () => new Promise(() => {}));
+    void c.round();
+    await expect.poll(async () => (await rows())[1]?.claimedBy).toBe('c');
+    const d = sender('d', ok);
+    await d.round();
+    expect(delivered.map((x) => x.instance)).toEqual(['a']);
+    await h.clock.advance(60_000);
+    await d.round();
+    expect(delivered.map((x) => [x.instance, x.alert.event])).toEqual([
+      ['a', 'down'],
+      ['d', 'up'],
+    ]);
+  });
+
+  it('sends only the alerts of the sites its instance checks', async () => {
+    const { h, siteId, channelId, dispatcher, delivered, sender, ok } = await outbox();
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    await sender('a', ok, () => false).round();
+    expect(delivered).toEqual([]);
+    await sender('b', ok, () => true).round();
+    expect(delivered.map((d) => d.instance)).toEqual(['b']);
+  });
+
+  it("refuses a stale owner's intents with its other rows", async () => {
+    const { h, siteId, channelId, dispatcher, rows } = await outbox();
+    await h.writeDb.slotLease.update({ where: { slot: slotOf(siteId) }, data: { owner: 'b', fence: 2 } });
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    expect(await rows()).toEqual([]);
+  });
+});
