@@ -2,6 +2,7 @@ import type { CheckResult } from '../../src/engine/checks/types.ts';
 import { PROBE_REQUESTS_PER_MINUTE } from '../../src/probes/routes.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
+import { collectWs, wsClient } from '../helpers/clients.ts';
 import { globalId } from '../helpers/ids.ts';
 import { PROBE_NODES, PROBE_RESULTS, probeCall, probeToken } from './helpers.ts';
 
@@ -319,5 +320,19 @@ describe('probe endpoints', () => {
     await t.app.deps.writer.flush();
     expect(await t.app.deps.db.check.count({ where: { nodeId: 'old' } })).toBe(1);
     expect((await probeCall(t, '/api/probe/register', { token: second.token, body: { id: 'old' } })).status).toBe(200);
+  });
+
+  it('publishes each probe result on checkCompleted with its node id', async ({ app: t, viewer }) => {
+    const { everywhere } = await seedSites(t);
+    const { token } = await probeToken(t);
+    const events = collectWs(wsClient(t.wsUrl, viewer.token), 'subscription { checkCompleted { check { nodeId up } } }');
+    const results = { node_id: 'fra', results: [{ site_id: everywhere.id, latency_ns: 1e6, is_up: false, error_reason: 'HTTP 500' }] };
+    await expect
+      .poll(async () => {
+        await probeCall(t, '/api/probe/results', { token, body: results });
+        return events.results.length;
+      })
+      .toBeGreaterThan(0);
+    expect(events.results[0]!.data).toEqual({ checkCompleted: { check: { nodeId: 'fra', up: false } } });
   });
 });
