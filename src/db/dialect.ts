@@ -23,6 +23,11 @@ export interface Dialect {
   /** The integers of one JSON array parameter as a table `alias` with one column, `value`. */
   jsonIds(alias: string): string;
   /**
+   * `column` is one of the integers of one JSON array parameter. PostgreSQL's form is an array, which an index on
+   * `column` serves (a semi-join with the list would read the whole range of every other site too).
+   */
+  inJsonIds(column: string): string;
+  /**
    * Joins to each row so far the rows of `table`, as `alias`, whose ids the correlated subquery `ids` selects (e.g.
    * a site's newest N). PostgreSQL runs it per row as a LATERAL subquery; as a join condition it would test every
    * pair of rows.
@@ -64,6 +69,7 @@ export const sqlite: Dialect = {
   jsonRows: (_table, columns) => `(SELECT ${columns.map((c, i) => `value ->> ${i} AS ${quoted(c)}`).join(', ')} FROM json_each(?)) AS v`,
   encodeRows: (_columns, rows) => JSON.stringify(rows),
   jsonIds: (alias) => `json_each(?) AS ${alias}`,
+  inJsonIds: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   joinRowsByIds: (table, alias, ids) => `JOIN "${table}" ${alias} ON ${alias}."id" IN (${ids})`,
   least: (a, b) => `min(${a}, ${b})`,
   greatest: (a, b) => `max(${a}, ${b})`,
@@ -83,6 +89,7 @@ export const postgresql: Dialect = {
   jsonRows: (table) => `jsonb_populate_recordset(NULL::"${table}", ?::jsonb) AS v`,
   encodeRows: (columns, rows) => JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])))),
   jsonIds: (alias) => `(SELECT value::integer AS value FROM jsonb_array_elements_text(?::jsonb)) AS ${alias}`,
+  inJsonIds: (column) => `${column} = ANY(ARRAY(SELECT value::integer FROM jsonb_array_elements_text(?::jsonb)))`,
   joinRowsByIds: (table, alias, ids) => `CROSS JOIN LATERAL (SELECT * FROM "${table}" WHERE "id" IN (${ids})) AS ${alias}`,
   least: (a, b) => `LEAST(${a}, ${b})`,
   greatest: (a, b) => `GREATEST(${a}, ${b})`,

@@ -78,7 +78,7 @@ export function planSeries(range: SeriesRange, nowMs: number, retention: LevelRe
 const ROWS_SQL = statement(
   (d) => `SELECT "siteId" AS site, ${d.intDiv(`${d.epochMs('"start"')} - ?`, '?')} AS k, "count" AS n, "upCount" AS up,
     "latencyCount" AS ln, "latencySum" AS ls, "latencyMin" AS mn, "latencyMax" AS mx, CAST("sketch" AS TEXT) AS "sketch"
-  FROM "CheckRollup" WHERE "width" = ? AND "siteId" IN (SELECT ids.value FROM ${d.jsonIds('ids')}) AND "start" >= ? AND "start" < ?`,
+  FROM "CheckRollup" WHERE "width" = ? AND ${d.inJsonIds('"siteId"')} AND "start" >= ? AND "start" < ?`,
 );
 
 type Num = number | bigint;

@@ -158,7 +158,7 @@ const EDGES_SQL = statement(
 // Keyset pages in (siteId, changedAt, id) order, which the (siteId, changedAt) index serves.
 const INSIDE_SQL = statement(
   (d) => `SELECT "siteId", "toStatus", "changedAt", "id" FROM "StateChange"
-  WHERE "siteId" IN (SELECT ids.value FROM ${d.jsonIds('ids')}) AND "changedAt" > ? AND "changedAt" <= ? AND ("siteId", "changedAt", "id") > (?, ?, ?)
+  WHERE ${d.inJsonIds('"siteId"')} AND "changedAt" > ? AND "changedAt" <= ? AND ("siteId", "changedAt", "id") > (?, ?, ?)
   ORDER BY "siteId", "changedAt", "id" LIMIT ${CHANGES_PER_READ}`,
 );
 
