@@ -369,7 +369,7 @@ describe.each(PROVIDERS)('on %s', (provider) => {
     });
 
     it('every kind is covered by the encoder', () => {
-      expect([...WRITE_KINDS].sort()).toEqual(['alertHealth', 'check', 'log', 'runtimeState', 'stateChange']);
+      expect([...WRITE_KINDS].sort()).toEqual(['alertHealth', 'alertIntent', 'check', 'log', 'runtimeState', 'stateChange']);
     });
   });
 });
