@@ -1,5 +1,5 @@
 import type { Tx } from '../writer/types.ts';
-import { SLOT_COUNT } from './slots.ts';
+import { SLOT_COUNT, spreadRank } from './slots.ts';
 
 /** The slots an instance holds, each with the fence it holds it under. */
 export type HeldSlots = ReadonlyMap<number, number>;
@@ -46,8 +46,11 @@ export const leaseTable = {
     const won = new Map<number, number>();
     if (count <= 0) return won;
     const free = { OR: [{ owner: '' }, { expiresAt: { lt: now } }] };
-    const candidates = await tx.slotLease.findMany({ where: free, select: { slot: true }, orderBy: { slot: 'asc' }, take: count });
-    const slots = candidates.map((c) => c.slot);
+    const candidates = await tx.slotLease.findMany({ where: free, select: { slot: true } });
+    const slots = candidates
+      .map((c) => c.slot)
+      .sort((a, b) => spreadRank(a) - spreadRank(b))
+      .slice(0, count);
     // The condition is tested again per row by the update itself: a slot another instance took meanwhile is skipped.
     await tx.slotLease.updateMany({
       where: { slot: { in: slots }, ...free },

@@ -3,7 +3,7 @@ import type { ClusterStatus } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { Writer } from '../writer/types.ts';
 import { type HeldSlots, leaseTable } from './leases.ts';
-import { SLOT_COUNT, slotOf, slotTarget } from './slots.ts';
+import { SLOT_COUNT, slotOf, slotTarget, spreadRank } from './slots.ts';
 
 export interface ClusterTiming {
   /** Leases and memberships last this long unrenewed: an instance that dies is taken over after at most this plus a tick. */
@@ -139,7 +139,7 @@ export class ClusterNode implements SiteOwnership {
       this.lastRenewedMs = clock.nowMs();
       this.members = members.sort();
       const target = slotTarget(members, me);
-      surplus = [...held.keys()].sort((a, b) => b - a).slice(0, Math.max(0, held.size - target));
+      surplus = [...held.keys()].sort((a, b) => spreadRank(b) - spreadRank(a)).slice(0, Math.max(0, held.size - target));
       for (const slot of surplus) held.delete(slot);
       await this.setHeld(held);
     } catch (err) {

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { ClusterNode } from '../../src/cluster/node.ts';
-import { SLOT_COUNT, slotOf, slotTarget } from '../../src/cluster/slots.ts';
+import { SLOT_COUNT, slotOf, slotTarget, spreadRank } from '../../src/cluster/slots.ts';
 import type { WriteFencing } from '../../src/writer/types.ts';
 import { PROVIDERS, useStores } from '../helpers/stores.ts';
 import { check, createSites, T0, writerHarnessOn } from '../writer/harness.ts';
@@ -25,6 +25,19 @@ describe('slotTarget', () => {
   it('counts a member missing from the list (this one, before its first heartbeat is read)', () => {
     expect(slotTarget([], 'solo')).toBe(SLOT_COUNT);
     expect(slotTarget(['a'], 'b')).toBe(128);
+  });
+});
+
+describe('spreadRank', () => {
+  it('orders the slots so that any run of a share holds its part of the low (fuller) slots, within 3', () => {
+    const order = Array.from({ length: SLOT_COUNT }, (_, slot) => slot).sort((a, b) => spreadRank(a) - spreadRank(b));
+    expect(new Set(order.map(spreadRank)).size).toBe(SLOT_COUNT);
+    for (const share of [85, 86, 128])
+      for (let start = 0; start + share <= SLOT_COUNT; start++)
+        for (let below = 1; below < SLOT_COUNT; below++) {
+          const low = order.slice(start, start + share).filter((slot) => slot < below).length;
+          expect(Math.abs(low - (share * below) / SLOT_COUNT)).toBeLessThan(3);
+        }
   });
 });
 
