@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './log.ts';
 import { AppMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { probeRoutes } from './probes/routes.ts';
+import { announcingEngine } from './cluster/announce.ts';
 import { Cluster, clusterFencing } from './cluster/cluster.ts';
 import type { ClusterTiming } from './cluster/node.ts';
 import { connectRedisEvents } from './redis/events.ts';
@@ -123,10 +124,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     random: overrides.random,
     onAlertSent: metrics.onAlertSent,
     ownership: cluster?.node,
-    relayHeartbeat: cluster?.relayHeartbeat,
+    relay: cluster?.relay,
     alertsViaOutbox: cluster !== null,
+    shareState: cluster !== null && redis !== null,
   });
-  const base: AppDeps = { db, writer, engine, pubsub, config, clock, logger };
+  // In a cluster the others hear of every configuration change the API or an import makes here.
+  const base: AppDeps = { db, writer, engine: cluster ? announcingEngine(engine, writer, logger) : engine, pubsub, config, clock, logger };
   const services = createServices({ ...base, secretBox, revocations: redis ? sharedRevocations(redis, logger) : undefined });
   const heartbeat = createHeartbeatService({ engine, config, clock });
   const changes = new ChangeWatcher({

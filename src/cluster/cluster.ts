@@ -2,7 +2,8 @@ import os from 'node:os';
 import type { Clock } from '../clock.ts';
 import type { Provider } from '../db/store.ts';
 import type { AppPubSub } from '../engine/events.ts';
-import type { ClusterStatus, PushReport } from '../engine/types.ts';
+import type { EngineRelay } from '../engine/engine.ts';
+import type { ClusterStatus } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { WriteFencing, Writer } from '../writer/types.ts';
 import type { AlertMessage } from '../alerts/types.ts';
@@ -42,7 +43,7 @@ export interface ClusterEngine extends OwnershipListener, RelayTarget {
 /** This instance's part in a cluster: its leases (ClusterNode), the fenced writer the engine uses, and the relay. */
 export class Cluster {
   readonly node: ClusterNode;
-  private relay: { stop(): Promise<void> } | null = null;
+  private relaying: { stop(): Promise<void> } | null = null;
   private outbox: OutboxSender | null = null;
 
   constructor(private readonly options: ClusterOptions) {
@@ -55,15 +56,19 @@ export class Cluster {
     return fencedWriter(writer, this.node);
   }
 
-  /** How a beat for a site another instance checks reaches it; none without a shared event bus. */
-  get relayHeartbeat(): ((token: string, report: PushReport) => void) | undefined {
+  /** How beats and probe results for a site another instance checks reach it; none without a shared event bus. */
+  get relay(): EngineRelay | undefined {
     if (!this.options.sharedEvents) return undefined;
-    return (token, report) => this.options.pubsub.publish('cluster:heartbeat', { token, report });
+    const { pubsub } = this.options;
+    return {
+      heartbeat: (token, report) => pubsub.publish('cluster:heartbeat', { token, report }),
+      probeResults: (nodeId, results) => pubsub.publish('cluster:probeResults', { nodeId, results: [...results] }),
+    };
   }
 
   /** Joins before the engine starts, so its first schedule is of this instance's share; then sends its sites' alerts. */
   async join(engine: ClusterEngine): Promise<void> {
-    if (this.options.sharedEvents) this.relay = startRelay(this.options.pubsub, engine);
+    if (this.options.sharedEvents) this.relaying = startRelay(this.options.pubsub, engine);
     await this.node.start(engine);
     const { writer, clock, logger } = this.options;
     this.outbox = new OutboxSender({
@@ -82,7 +87,7 @@ export class Cluster {
   async leave(): Promise<void> {
     await this.outbox?.stop();
     await this.node.stop();
-    await this.relay?.stop();
+    await this.relaying?.stop();
   }
 
   status(): ClusterStatus {

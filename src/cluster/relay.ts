@@ -1,18 +1,20 @@
+import type { ProbeIngest } from '../engine/engine.ts';
 import type { AppPubSub, Topics } from '../engine/events.ts';
-import type { CheckRecord, HeartbeatResult, PushReport, StateChangeRecord } from '../engine/types.ts';
+import type { CheckRecord, HeartbeatResult, LiveSiteState, PushReport } from '../engine/types.ts';
 
 /** What the relay hands to this instance's engine. */
 export interface RelayTarget {
   heartbeat(token: string, report: PushReport, via: { relayed: true }): HeartbeatResult;
+  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[], via: { relayed: true }): number;
   mirrorCheck(check: CheckRecord): void;
-  mirrorStatusChange(change: StateChangeRecord): void;
+  mirrorState(state: LiveSiteState): void;
 }
 
 type Topic = keyof Topics;
 
 /**
- * What crosses instances on the shared event bus and concerns this engine: push beats another instance received
- * for a site this one checks, and the checks and state changes of the sites other instances check, so that this
+ * What crosses instances on the shared event bus and concerns this engine: push beats and probe results another
+ * instance received for a site this one checks, and the states and checks of the sites other instances check, so that this
  * instance's copies of them answer reads (status, latency, recent checks) as the owner's do.
  */
 export function startRelay(pubsub: AppPubSub, engine: RelayTarget): { stop(): Promise<void> } {
@@ -25,8 +27,9 @@ export function startRelay(pubsub: AppPubSub, engine: RelayTarget): { stop(): Pr
     })();
   };
   consume('cluster:heartbeat', ({ token, report }) => engine.heartbeat(token, report, { relayed: true }));
+  consume('cluster:probeResults', ({ nodeId, results }) => engine.ingestProbeResults(nodeId, results, { relayed: true }));
   consume('site:checkCompleted', (check) => engine.mirrorCheck(check));
-  consume('site:statusChanged', (change) => engine.mirrorStatusChange(change));
+  consume('cluster:state', (state) => engine.mirrorState(state));
   return {
     async stop() {
       await Promise.all(streams.map((s) => s.return?.()));

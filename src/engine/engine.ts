@@ -13,7 +13,7 @@ import type { Checker } from './checks/types.ts';
 import { UnknownSiteError } from './errors.ts';
 import { EventLog, readNewestLogs } from './event-log.ts';
 import type { AppPubSub } from './events.ts';
-import { initialState, restoredState } from './live-state.ts';
+import { initialState, restoredState, withConfig } from './live-state.ts';
 import { LoadFence } from './load-fence.ts';
 import { OWNS_EVERY_SITE, type SiteOwnership } from './ownership.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
@@ -42,7 +42,6 @@ import type {
   PublicSiteConfig,
   PushReport,
   RecentResult,
-  StateChangeRecord,
   TestAlertResult,
 } from './types.ts';
 
@@ -50,6 +49,12 @@ import type {
 export interface ProbeIngest extends Omit<ProbeReport, 'nodeId' | 'checkedAt'> {
   siteId: number;
   checkedAt: Date | null;
+}
+
+/** Carries what one instance received for a site another instance checks to that instance (src/cluster/relay.ts). */
+export interface EngineRelay {
+  heartbeat(token: string, report: PushReport): void;
+  probeResults(nodeId: string, results: readonly ProbeIngest[]): void;
 }
 
 export interface EngineOptions {
@@ -75,12 +80,14 @@ export interface EngineOptions {
   /** The sites this instance checks (a cluster's leases); by default every site. */
   ownership?: SiteOwnership;
   /**
-   * Hands a beat for a site another instance checks to that instance (a cluster's event bus), which applies it with
-   * `heartbeat(token, report, { relayed: true })`. Without it such a beat is refused as `inactive`.
+   * Hands what arrives here for a site another instance checks to that instance (a cluster's event bus), which applies
+   * it with `{ relayed: true }`. Without it such a beat is refused as `inactive`, and such probe results are left out.
    */
-  relayHeartbeat?: (token: string, report: PushReport) => void;
+  relay?: EngineRelay;
   /** A cluster's alerts go to the outbox with their state change and are sent by its sender (`deliverAlert`). */
   alertsViaOutbox?: boolean;
+  /** Publishes each site's state after a transition (`cluster:state`) for the copies other instances keep. */
+  shareState?: boolean;
 }
 
 /**
@@ -92,7 +99,7 @@ export interface EngineOptions {
 export class Engine implements EngineApi {
   private readonly db: Db;
   private readonly ownership: SiteOwnership;
-  private readonly relayHeartbeat?: (token: string, report: PushReport) => void;
+  private readonly relay?: EngineRelay;
   /** The sites scheduled here at the last change of ownership (see ownershipChanged). */
   private readonly checked = new Set<number>();
   private readonly clock: Clock;
@@ -126,7 +133,7 @@ export class Engine implements EngineApi {
     const { db, writer, pubsub, clock, config, logger, secretBox, onCheckStarted } = options;
     this.db = db;
     this.ownership = options.ownership ?? OWNS_EVERY_SITE;
-    this.relayHeartbeat = options.relayHeartbeat;
+    this.relay = options.relay;
     this.writer = writer;
     this.clock = clock;
     this.config = config;
@@ -150,7 +157,19 @@ export class Engine implements EngineApi {
       (snapshot) => pubsub.publish('engine:status', snapshot),
     );
     const probes = (this.probes = new ProbeResults(config.probes.aggStrategy));
-    const effects = (this.effects = new TransitionEffects({ writer, pubsub, dispatcher, clock, log, maintenance, recent: this.recent, statusChanged, probes }));
+    const onState = options.shareState ? (state: LiveSiteState) => pubsub.publish('cluster:state', state) : undefined;
+    const effects = (this.effects = new TransitionEffects({
+      writer,
+      pubsub,
+      dispatcher,
+      clock,
+      log,
+      maintenance,
+      recent: this.recent,
+      statusChanged,
+      probes,
+      onState,
+    }));
     const renotifier = (this.renotifier = new Renotifier({ clock, sites, dispatcher, log, effects, checking, maintenance }));
     const commit = (entry: SiteEntry, t: Transition, check: CheckWrite | null) => this.commit(entry, t, check);
     const checker = options.runCheck ?? defaultRunCheck;
@@ -342,28 +361,17 @@ export class Engine implements EngineApi {
     this.statusPublisher.markDirty();
   }
 
-  /** Another instance's check of a site it owns, as it published it: this copy follows, for reads (status aside). */
+  /** Another instance's check of a site it owns, as it published it: this copy's recent results follow, for reads. */
   mirrorCheck(check: CheckRecord): void {
-    const entry = this.sites.get(check.siteId);
-    if (!entry || this.ownership.owns(check.siteId)) return;
-    const { checkedAt, up, latencyMs, statusCode, message } = check;
-    const state = entry.state;
-    entry.state = {
-      ...state,
-      latencyMs,
-      statusCode,
-      lastCheckAt: checkedAt,
-      lastSuccessAt: up ? checkedAt : state.lastSuccessAt,
-      lastError: up ? '' : (message ?? ''),
-    };
-    this.recent.record(check.siteId, check.status, latencyMs, checkedAt);
+    if (!this.sites.has(check.siteId) || this.ownership.owns(check.siteId)) return;
+    this.recent.record(check.siteId, check.status, check.latencyMs, check.checkedAt);
   }
 
-  /** Another instance's state change of a site it owns: this copy takes the status, for reads and the counts. */
-  mirrorStatusChange(change: StateChangeRecord): void {
-    const entry = this.sites.get(change.siteId);
-    if (!entry || this.ownership.owns(change.siteId)) return;
-    entry.state = { ...entry.state, status: change.to, statusChangedAt: change.changedAt };
+  /** Another instance's state of a site it owns, after a transition there: this copy takes it, for reads and counts. */
+  mirrorState(state: LiveSiteState): void {
+    const entry = this.sites.get(state.siteId);
+    if (!entry || this.ownership.owns(state.siteId)) return;
+    entry.state = withConfig(state, entry.site);
     this.effects.retally(entry);
     this.statusPublisher.markDirty();
   }
@@ -460,8 +468,8 @@ export class Engine implements EngineApi {
     if (!entry) return { ok: false, reason: 'unknown-token' };
     if (!this.ownership.owns(entry.site.id)) {
       // Another instance checks it: the beat goes there, once (a relayed beat is never relayed again).
-      if (via.relayed || !this.relayHeartbeat) return { ok: false, reason: 'inactive' };
-      this.relayHeartbeat(token, report);
+      if (via.relayed || !this.relay) return { ok: false, reason: 'inactive' };
+      this.relay.heartbeat(token, report);
       return { ok: true, siteId: entry.site.id };
     }
     const now = this.clock.now();
@@ -483,15 +491,21 @@ export class Engine implements EngineApi {
   /**
    * A regional probe's results: each is a check row of its site with the probe's node id, and counts towards the verdict
    * the site's next run takes instead of checking it here (probe-results.ts). Results for sites this engine does not
-   * check (unknown, paused, push, group) are left out; answers how many were taken.
+   * check (unknown, paused, push, group) are left out, and those of sites another instance checks go to it (`relay`);
+   * answers how many were taken here.
    */
-  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[]): number {
+  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[], via: { relayed?: boolean } = {}): number {
     if (!this.checking) return 0;
     const nowMs = this.clock.nowMs();
     let taken = 0;
+    const elsewhere: ProbeIngest[] = [];
     for (const r of results) {
       const entry = this.sites.get(r.siteId);
-      if (!entry || entry.site.paused || entry.site.type === 'PUSH' || entry.site.type === 'GROUP' || !this.ownership.owns(r.siteId)) continue;
+      if (!entry || entry.site.paused || entry.site.type === 'PUSH' || entry.site.type === 'GROUP') continue;
+      if (!this.ownership.owns(r.siteId)) {
+        elsewhere.push(r);
+        continue;
+      }
       // The probe's clock is not ours: no result is dated after it arrived.
       const checkedAt = new Date(Math.min(r.checkedAt?.getTime() ?? nowMs, nowMs));
       const { status, latencyMs, statusCode, message, hasSsl, certExpiresAt } = r;
@@ -499,6 +513,7 @@ export class Engine implements EngineApi {
       this.effects.recordCheck(checkRow(entry, checkedAt, status, status === 'UP', { latencyMs, statusCode, message: message || null, nodeId }));
       taken++;
     }
+    if (elsewhere.length > 0 && !via.relayed) this.relay?.probeResults(nodeId, elsewhere);
     return taken;
   }
 

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { Repeater, type RepeaterBuffer } from '@repeaterjs/repeater';
 import type { PubSub } from 'graphql-yoga';
-import type { CheckRecord, EngineStatusSnapshot, LogRecord, PushReport, StateChangeRecord } from './types.ts';
+import type { ProbeIngest } from './engine.ts';
+import type { CheckRecord, EngineStatusSnapshot, LiveSiteState, LogRecord, PushReport, StateChangeRecord } from './types.ts';
 
 /** Engine events that subscriptions listen to. Payloads are self-contained so fan-out needs no DB read. */
 export type Topics = {
@@ -11,6 +12,10 @@ export type Topics = {
   'log:added': [LogRecord];
   /** A push beat received by an instance that does not check its site, for the one that does (src/cluster/relay.ts). */
   'cluster:heartbeat': [{ token: string; report: PushReport }];
+  /** Probe results an instance received for sites another one checks (src/cluster/relay.ts). */
+  'cluster:probeResults': [{ nodeId: string; results: ProbeIngest[] }];
+  /** A site's state after a transition on the instance that checks it, for the others' copies (src/cluster/relay.ts). */
+  'cluster:state': [LiveSiteState];
 };
 
 /** Events one subscriber may fall behind by before the oldest it has not read are dropped. */

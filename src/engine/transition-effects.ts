@@ -8,7 +8,7 @@ import type { RecentResults } from './recent-results.ts';
 import type { SiteEntry } from './registry.ts';
 import { isBroken, type Transition } from './state-machine.ts';
 import { RateWindow, StatusTally, type StatusBucket } from './status.ts';
-import type { CheckRecord } from './types.ts';
+import type { CheckRecord, LiveSiteState } from './types.ts';
 
 /** A check row, also the payload of `site:checkCompleted` (one object for both). */
 export type CheckWrite = Extract<Write, { kind: 'check' }> & CheckRecord;
@@ -38,6 +38,8 @@ export interface TransitionEffectsOptions {
   statusChanged: () => void;
   /** The probes' results of a site, forgotten with its recent results. */
   probes?: { forget(siteId: number): void };
+  /** Sees each site's state after every transition (a cluster shares it, so other instances' copies follow). */
+  onState?: (state: LiveSiteState) => void;
 }
 
 /**
@@ -84,6 +86,7 @@ export class TransitionEffects {
     }
     if (changesDurableState(prev, t.next) || now.getTime() - entry.savedAtMs >= SNAPSHOT_MAX_AGE_MS) this.saveRuntime(entry, now);
     else entry.unsaved = true;
+    this.options.onState?.(t.next);
     this.options.statusChanged();
   }
 

@@ -75,7 +75,7 @@ export async function engineHarness(
   const writer = new BatchWriter({ db: writeDb, clock, logger, config: config.writer });
   writer.start();
   const pubsub = createAppPubSub();
-  const events: Events = { 'site:statusChanged': [], 'site:checkCompleted': [], 'engine:status': [], 'log:added': [], 'cluster:heartbeat': [] };
+  const events: Events = { 'site:statusChanged': [], 'site:checkCompleted': [], 'engine:status': [], 'log:added': [], 'cluster:heartbeat': [], 'cluster:state': [], 'cluster:probeResults': [] };
   const subscriptions = (Object.keys(events) as (keyof Topics)[]).map((topic) => {
     const iterator = pubsub.subscribe(topic);
     void (async () => {
