@@ -26,6 +26,7 @@ import { metricsRoutes } from './metrics/routes.ts';
 import { probeRoutes } from './probes/routes.ts';
 import { announcingEngine } from './cluster/announce.ts';
 import { Cluster, clusterFencing } from './cluster/cluster.ts';
+import { consoleRoutes } from './console/routes.ts';
 import type { ClusterTiming } from './cluster/node.ts';
 import { connectRedisEvents } from './redis/events.ts';
 import { statusRoutes } from './status/routes.ts';
@@ -105,6 +106,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onLog: (message) => eventLog.add(message, null, false),
     onBatch: metrics.onBatch,
     fencing: fencing ?? undefined,
+    // Several instances on one PostgreSQL prune once, by the one holding slot 0.
+    retention: () => cluster?.node.leadsChores() ?? true,
   });
   eventLog.persistTo(writer);
   // On PostgreSQL this instance checks only the sites of the slots it leases (src/cluster).
@@ -151,6 +154,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...metricsRoutes({ metrics, auth: services.auth, config }),
     ...probeRoutes({ ...base, secretBox, engine }),
     ...statusRoutes({ config, db, engine, clock }),
+    ...consoleRoutes(),
   ];
   const http: HttpApp = createHttpServer({ ...base, services, heartbeat, graphql, plainRoutes, timeouts: overrides.httpTimeouts });
   metrics.attach({ engine, writer, http });

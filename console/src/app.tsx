@@ -1,0 +1,115 @@
+import { Provider, useMutation, useQuery } from '@urql/preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { createApiClient } from './client.ts';
+import { Dashboard } from './dashboard.tsx';
+import { graphql } from './gql/index.ts';
+import { Logs } from './logs.tsx';
+import { RoleContext } from './role.ts';
+import { navigate, useRoute } from './route.ts';
+import { SignIn } from './sign-in.tsx';
+import { SiteDetail } from './site-detail.tsx';
+import { SiteForm } from './site-form.tsx';
+import { storedToken, storeToken } from './session.ts';
+
+const MeQuery = graphql(`
+  query ConsoleMe { me { id username role } }
+`);
+
+const LogoutMutation = graphql(`
+  mutation ConsoleLogout { logout }
+`);
+
+export function App() {
+  const [token, setToken] = useState(storedToken);
+  const signOut = () => {
+    storeToken(null);
+    setToken(null);
+  };
+  const api = useMemo(() => createApiClient(token, signOut), [token]);
+  useEffect(() => () => api.close(), [api]);
+
+  return (
+    <Provider value={api.urql}>
+      {token ? (
+        <Console onSignedOut={signOut} />
+      ) : (
+        <SignIn
+          onSignedIn={(t) => {
+            storeToken(t);
+            setToken(t);
+          }}
+        />
+      )}
+    </Provider>
+  );
+}
+
+function Console({ onSignedOut }: { onSignedOut: () => void }) {
+  const [{ data, fetching }] = useQuery({ query: MeQuery });
+  const [, logout] = useMutation(LogoutMutation);
+  const route = useRoute();
+  const filterRef = useRef<HTMLInputElement | null>(null);
+  const me = data?.me;
+  const canEdit = me !== undefined && me !== null && me.role !== 'VIEWER';
+
+  useEffect(() => {
+    // The original's keys: `/` filters, `n` adds a monitor; none while typing in a field.
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.ctrlKey || event.metaKey || event.altKey || target?.closest('input, textarea, select')) return;
+      if (event.key === '/' && filterRef.current) {
+        event.preventDefault();
+        filterRef.current.focus();
+      } else if (event.key === 'n' && canEdit) {
+        navigate('#/new');
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [canEdit]);
+
+  useEffect(() => {
+    if (data && !me) onSignedOut();
+  }, [data, me]);
+
+  if (!me) return <p class="muted">{fetching ? 'Loading…' : ''}</p>;
+  return (
+    <RoleContext.Provider value={me.role}>
+      <header class="top">
+        <a class="brand" href="#/">
+          uptop
+        </a>
+        <nav>
+          <a href="#/">Dashboard</a>
+          <a href="#/logs">Logs</a>
+        </nav>
+        <span class="spacer" />
+        {canEdit ? (
+          <button type="button" onClick={() => navigate('#/new')}>
+            New monitor
+          </button>
+        ) : null}
+        <span class="muted user">
+          {me.username} ({me.role.toLowerCase()})
+        </span>
+        <button
+          type="button"
+          class="secondary"
+          onClick={async () => {
+            await logout({});
+            onSignedOut();
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main>
+        {route.page === 'dashboard' ? <Dashboard filterRef={filterRef} /> : null}
+        {route.page === 'site' ? <SiteDetail id={route.id} /> : null}
+        {route.page === 'new' && canEdit ? <SiteForm /> : null}
+        {route.page === 'edit' && canEdit ? <SiteForm id={route.id} /> : null}
+        {route.page === 'logs' ? <Logs /> : null}
+      </main>
+    </RoleContext.Provider>
+  );
+}

@@ -1,0 +1,188 @@
+import { useClient, useQuery, useSubscription } from '@urql/preact';
+import { memo } from 'preact/compat';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { graphql } from './gql/index.ts';
+import type { DisplayStatus, SiteRowFragment } from './gql/graphql.ts';
+import { Sparkline } from './sparkline.tsx';
+import { daysUntil, formatMs, formatPercent, sinceMinute, statusLabel, statusRank, statusTone } from './status.ts';
+
+/** The fields a subscription event brings: the site's live state. */
+export const SiteLiveDoc = graphql(`
+  fragment SiteLive on Site {
+    id
+    status
+    displayStatus
+    paused
+    inMaintenance
+    latencyMs
+    statusCode
+    lastError
+    lastCheckAt
+    certExpiresAt
+    recentChecks { checkedAt latencyMs status }
+  }
+`);
+
+export const SiteRowDoc = graphql(`
+  fragment SiteRow on Site {
+    ...SiteLive
+    name
+    type
+    url
+    hostname
+    checkSsl
+    parent { id name }
+    uptime24: uptime(from: $since) { uptimePercent }
+    uptime30: uptime { uptimePercent }
+  }
+`);
+
+const DashboardQuery = graphql(`
+  query Dashboard($first: Int!, $after: String, $since: DateTime!) {
+    sites(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...SiteRow } }
+    }
+  }
+`);
+
+const StatusChanges = graphql(`
+  subscription DashboardStatusChanges {
+    siteStatusChanged { change { siteId to } site { ...SiteLive } }
+  }
+`);
+
+const ChecksCompleted = graphql(`
+  subscription DashboardChecks {
+    checkCompleted { check { siteId } site { ...SiteLive } }
+  }
+`);
+
+/** The API's most per page. */
+const PAGE = 100;
+const DAY_MS = 86_400_000;
+
+type Sort = 'status' | 'name' | 'latency';
+
+function compare(sort: Sort): (a: SiteRowFragment, b: SiteRowFragment) => number {
+  const byName = (a: SiteRowFragment, b: SiteRowFragment) => a.name.localeCompare(b.name);
+  if (sort === 'name') return byName;
+  if (sort === 'latency') return (a, b) => (b.latencyMs ?? -1) - (a.latencyMs ?? -1) || byName(a, b);
+  return (a, b) => statusRank(a.displayStatus) - statusRank(b.displayStatus) || byName(a, b);
+}
+
+/** Each page after the first, fetched in turn into the cache, where relayPagination joins them into one list. */
+function useAllPages(since: string, endCursor: string | null | undefined, hasNextPage: boolean | undefined): void {
+  const client = useClient();
+  useEffect(() => {
+    if (!hasNextPage || !endCursor) return;
+    void client.query(DashboardQuery, { first: PAGE, after: endCursor, since }).toPromise();
+  }, [client, since, endCursor, hasNextPage]);
+}
+
+export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElement | null } }) {
+  const since = useMemo(() => sinceMinute(DAY_MS), []);
+  const [{ data, error, fetching }] = useQuery({ query: DashboardQuery, variables: { first: PAGE, since } });
+  // The events are written into the cache by graphcache; the list above re-reads it.
+  useSubscription({ query: StatusChanges });
+  useSubscription({ query: ChecksCompleted });
+  useAllPages(since, data?.sites.pageInfo.endCursor, data?.sites.pageInfo.hasNextPage);
+  const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<Sort>('status');
+
+  const sites = useMemo(() => (data?.sites.edges ?? []).map((e) => e.node), [data]);
+  const shown = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    const kept = needle ? sites.filter((s) => s.name.toLowerCase().includes(needle)) : sites.slice();
+    return kept.sort(compare(sort));
+  }, [sites, filter, sort]);
+
+  if (error && !data) return <p class="error">{error.message}</p>;
+  return (
+    <section class="dashboard">
+      <Summary sites={sites} total={data?.sites.totalCount} />
+      <div class="toolbar">
+        <label class="filter">
+          <span class="visually-hidden">Filter</span>
+          <input ref={filterRef} type="search" placeholder="Filter by name ( / )" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        </label>
+        <label>
+          Sort{' '}
+          <select value={sort} onChange={(e) => setSort(e.currentTarget.value as Sort)}>
+            <option value="status">status</option>
+            <option value="name">name</option>
+            <option value="latency">latency</option>
+          </select>
+        </label>
+      </div>
+      {fetching && !data ? <p class="muted">Loading…</p> : null}
+      {data && sites.length === 0 ? <p class="muted">No monitors yet.</p> : null}
+      <ul class="sites" aria-label="Sites">
+        {shown.map((site) => (
+          <SiteRow key={site.id} site={site} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Summary({ sites, total }: { sites: readonly SiteRowFragment[]; total: number | undefined }) {
+  const counts = new Map<string, number>();
+  for (const s of sites) counts.set(statusTone(s.displayStatus), (counts.get(statusTone(s.displayStatus)) ?? 0) + 1);
+  const paused = sites.filter((s) => s.displayStatus === 'PAUSED').length;
+  return (
+    <p class="summary">
+      <b>{total ?? sites.length}</b> monitors · <span class="tone-bad">{counts.get('bad') ?? 0} down</span> ·{' '}
+      <span class="tone-warn">{counts.get('warn') ?? 0} late</span> · <span class="tone-good">{counts.get('good') ?? 0} up</span> ·{' '}
+      <span class="tone-idle">{paused} paused</span>
+    </p>
+  );
+}
+
+/** The fields a row shows: a row re-renders only when one of them changed, not whenever the list is re-read. */
+function sameRow(a: { site: SiteRowFragment }, b: { site: SiteRowFragment }): boolean {
+  const x = a.site;
+  const y = b.site;
+  return (
+    x.displayStatus === y.displayStatus &&
+    x.name === y.name &&
+    x.latencyMs === y.latencyMs &&
+    x.lastError === y.lastError &&
+    x.lastCheckAt === y.lastCheckAt &&
+    x.certExpiresAt === y.certExpiresAt &&
+    x.uptime24.uptimePercent === y.uptime24.uptimePercent &&
+    x.uptime30.uptimePercent === y.uptime30.uptimePercent &&
+    x.recentChecks.length === y.recentChecks.length &&
+    x.recentChecks[x.recentChecks.length - 1]?.checkedAt === y.recentChecks[y.recentChecks.length - 1]?.checkedAt
+  );
+}
+
+const broken: readonly DisplayStatus[] = ['DOWN', 'SSL_EXPIRED', 'LATE', 'STALE'];
+
+const SiteRow = memo(function SiteRow({ site }: { site: SiteRowFragment }) {
+  const tone = statusTone(site.displayStatus);
+  const ssl = site.checkSsl && site.certExpiresAt ? daysUntil(site.certExpiresAt) : null;
+  return (
+    <li class={`site tone-${tone}`} data-status={site.displayStatus} data-site-id={site.id}>
+      <span class={`badge bg-${tone}`}>{statusLabel(site.displayStatus)}</span>
+      <a class="name" href={`#/site/${encodeURIComponent(site.id)}`}>
+        {site.parent ? <span class="muted">{site.parent.name} / </span> : null}
+        {site.name}
+      </a>
+      <span class="target muted">{site.url ?? site.hostname ?? site.type}</span>
+      <span class="latency">{formatMs(site.latencyMs)}</span>
+      <Sparkline points={site.recentChecks} />
+      <span class="uptime" title="uptime, last 24 hours">
+        {formatPercent(site.uptime24.uptimePercent)}
+      </span>
+      <span class="uptime" title="uptime, last 30 days">
+        {formatPercent(site.uptime30.uptimePercent)}
+      </span>
+      <span class="ssl muted" title="days until the certificate expires">
+        {ssl === null ? '' : `SSL ${ssl}d`}
+      </span>
+      {broken.includes(site.displayStatus) && site.lastError ? <span class="error-line">{site.lastError}</span> : null}
+    </li>
+  );
+}, sameRow);

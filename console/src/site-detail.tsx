@@ -1,0 +1,263 @@
+import { useMutation, useQuery, useSubscription } from '@urql/preact';
+import { useMemo, useState } from 'preact/hooks';
+import { graphql } from './gql/index.ts';
+import type { SlaFragment } from './gql/graphql.ts';
+import { LatencyChart } from './latency-chart.tsx';
+import { useCanEdit } from './role.ts';
+import { navigate } from './route.ts';
+import { formatDuration, formatMs, formatPercent, formatTime, sinceMinute, statusLabel, statusTone } from './status.ts';
+
+export const SlaFragmentDoc = graphql(`
+  fragment Sla on UptimeReport { uptimePercent downtimeSeconds outageCount longestOutageSeconds mttrSeconds mtbfSeconds }
+`);
+
+const SiteDetailQuery = graphql(`
+  query SiteDetail($id: ID!, $from: DateTime!, $to: DateTime!, $since24: DateTime!, $since7: DateTime!, $since90: DateTime!) {
+    site(id: $id) {
+      ...SiteLive
+      name
+      type
+      url
+      hostname
+      port
+      interval
+      description
+      failureCount
+      statusChangedAt
+      pushToken
+      latency(from: $from, to: $to, step: 900) { start p50 p95 count }
+      dailyUptime(days: 30) { date uptimePercent outageCount }
+      sla24: uptime(from: $since24) { ...Sla }
+      sla7: uptime(from: $since7) { ...Sla }
+      sla30: uptime { ...Sla }
+      sla90: uptime(from: $since90) { ...Sla }
+      stateChanges(first: 20) { edges { node { from to reason changedAt } } }
+      checks(first: 20) { edges { node { checkedAt up status latencyMs statusCode message } } }
+    }
+  }
+`);
+
+const SiteEvents = graphql(`
+  subscription SiteDetailEvents($ids: [ID!]) {
+    checkCompleted(siteIds: $ids) { check { siteId } site { ...SiteLive } }
+  }
+`);
+
+const PauseMutation = graphql(`
+  mutation ConsoleSetPaused($input: SetSitePausedInput!) {
+    setSitePaused(input: $input) {
+      __typename
+      ... on SitePayload { site { ...SiteLive } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const CheckNowMutation = graphql(`
+  mutation ConsoleCheckNow($input: IdInput!) {
+    checkSiteNow(input: $input) {
+      __typename
+      ... on SitePayload { site { ...SiteLive } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const DeleteMutation = graphql(`
+  mutation ConsoleDeleteSite($input: DeleteInput!) {
+    deleteSite(input: $input) {
+      __typename
+      ... on DeletePayload { deletedId }
+      ... on Error { message }
+    }
+  }
+`);
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** 15-minute buckets over the last 24 hours: 96 points. */
+const CHART_STEP_MS = 900_000;
+
+function chartWindow(): { from: string; to: string } {
+  const now = Date.now();
+  return { from: new Date(Math.floor((now - DAY_MS) / CHART_STEP_MS) * CHART_STEP_MS).toISOString(), to: new Date(now).toISOString() };
+}
+
+export function SiteDetail({ id }: { id: string }) {
+  const canEdit = useCanEdit();
+  const variables = useMemo(
+    () => ({ id, ...chartWindow(), since24: sinceMinute(DAY_MS), since7: sinceMinute(7 * DAY_MS), since90: sinceMinute(90 * DAY_MS) }),
+    [id],
+  );
+  const [{ data, error }, refetch] = useQuery({ query: SiteDetailQuery, variables });
+  // Each check of this site: the live fields update in the cache; the history below is read again.
+  useSubscription({ query: SiteEvents, variables: { ids: [id] } }, (_, event) => {
+    refetch({ requestPolicy: 'network-only' });
+    return event;
+  });
+  const [message, setMessage] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [, setPaused] = useMutation(PauseMutation);
+  const [, checkNow] = useMutation(CheckNowMutation);
+  const [, deleteSite] = useMutation(DeleteMutation);
+
+  if (error && !data) return <p class="error">{error.message}</p>;
+  if (!data) return <p class="muted">Loading…</p>;
+  const site = data.site;
+  if (!site) return <p class="error">No such monitor.</p>;
+
+  const report = (answer: { __typename?: string; message?: string } | undefined, failure?: string) =>
+    setMessage(answer && 'message' in answer && answer.message ? answer.message : (failure ?? null));
+  const tone = statusTone(site.displayStatus);
+  const pushUrl = site.pushToken ? `${location.origin}/api/push/${site.pushToken}` : null;
+
+  return (
+    <section class="detail">
+      <h1>
+        <span class={`badge bg-${tone}`} data-status={site.displayStatus}>
+          {statusLabel(site.displayStatus)}
+        </span>{' '}
+        {site.name}
+      </h1>
+      <p class="muted">
+        {site.type} · {site.url ?? site.hostname ?? ''} · every {site.interval}s · {formatMs(site.latencyMs)}
+        {site.statusCode ? ` · HTTP ${site.statusCode}` : ''} · since {formatTime(site.statusChangedAt)}
+      </p>
+      {site.lastError && tone !== 'good' ? <p class="error-line">{site.lastError}</p> : null}
+      {canEdit ? (
+        <div class="actions">
+          <button
+            type="button"
+            onClick={async () => {
+              const r = await setPaused({ input: { id, paused: !site.paused } });
+              report(r.data?.setSitePaused, r.error?.message);
+            }}
+          >
+            {site.paused ? 'Resume' : 'Pause'}
+          </button>
+          <button
+            type="button"
+            disabled={site.paused}
+            onClick={async () => {
+              const r = await checkNow({ input: { id } });
+              report(r.data?.checkSiteNow, r.error?.message);
+              refetch({ requestPolicy: 'network-only' });
+            }}
+          >
+            Check now
+          </button>
+          <button type="button" onClick={() => navigate(`#/edit/${encodeURIComponent(id)}`)}>
+            Edit
+          </button>
+          {confirming ? (
+            <span class="confirm">
+              Delete {site.name} and its history?{' '}
+              <button
+                type="button"
+                class="danger"
+                onClick={async () => {
+                  const r = await deleteSite({ input: { id } });
+                  if (r.data?.deleteSite.__typename === 'DeletePayload') navigate('#/');
+                  else report(r.data?.deleteSite, r.error?.message);
+                }}
+              >
+                Yes, delete
+              </button>
+              <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </span>
+          ) : (
+            <button type="button" class="danger" onClick={() => setConfirming(true)}>
+              Delete
+            </button>
+          )}
+        </div>
+      ) : null}
+      {message ? (
+        <p class="error" role="alert">
+          {message}
+        </p>
+      ) : null}
+      {pushUrl ? (
+        <p>
+          Push URL: <code>{`curl -fsS ${pushUrl}`}</code>
+        </p>
+      ) : null}
+
+      <h2>Latency, last 24 hours</h2>
+      <LatencyChart buckets={site.latency} from={variables.from} to={variables.to} />
+
+      <h2>Uptime per day</h2>
+      <ol class="days" aria-label="Uptime per day">
+        {site.dailyUptime.map((d) => (
+          <li
+            key={d.date}
+            class={d.uptimePercent >= 99.9 ? 'bg-good' : d.uptimePercent >= 95 ? 'bg-warn' : 'bg-bad'}
+            title={`${d.date}: ${formatPercent(d.uptimePercent)}, ${d.outageCount} outages`}
+          />
+        ))}
+      </ol>
+
+      <h2>SLA</h2>
+      <table class="sla">
+        <thead>
+          <tr>
+            <th />
+            <th>uptime</th>
+            <th>downtime</th>
+            <th>outages</th>
+            <th>longest</th>
+            <th>MTTR</th>
+            <th>MTBF</th>
+          </tr>
+        </thead>
+        <tbody>
+          <SlaRow label="24 h" sla={site.sla24} />
+          <SlaRow label="7 d" sla={site.sla7} />
+          <SlaRow label="30 d" sla={site.sla30} />
+          <SlaRow label="90 d" sla={site.sla90} />
+        </tbody>
+      </table>
+
+      <h2>State changes</h2>
+      <ul class="changes">
+        {site.stateChanges.edges.map(({ node }) => (
+          <li key={node.changedAt}>
+            {formatTime(node.changedAt)}: {statusLabel(node.from)} → <b class={`tone-${statusTone(node.to)}`}>{statusLabel(node.to)}</b> {node.reason}
+          </li>
+        ))}
+        {site.stateChanges.edges.length === 0 ? <li class="muted">None yet.</li> : null}
+      </ul>
+
+      <h2>Recent checks</h2>
+      <table class="checks" aria-label="Recent checks">
+        <tbody>
+          {site.checks.edges.map(({ node }) => (
+            <tr key={node.checkedAt}>
+              <td>{formatTime(node.checkedAt)}</td>
+              <td class={`tone-${statusTone(node.status)}`}>{statusLabel(node.status)}</td>
+              <td>{formatMs(node.latencyMs)}</td>
+              <td>{node.statusCode ?? ''}</td>
+              <td class="muted">{node.message ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function SlaRow({ label, sla }: { label: string; sla: SlaFragment }) {
+  return (
+    <tr>
+      <th>{label}</th>
+      <td>{formatPercent(sla.uptimePercent)}</td>
+      <td>{formatDuration(sla.downtimeSeconds)}</td>
+      <td>{sla.outageCount}</td>
+      <td>{formatDuration(sla.longestOutageSeconds)}</td>
+      <td>{formatDuration(sla.mttrSeconds)}</td>
+      <td>{formatDuration(sla.mtbfSeconds)}</td>
+    </tr>
+  );
+}

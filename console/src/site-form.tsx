@@ -1,0 +1,178 @@
+import { useMutation, useQuery } from '@urql/preact';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { graphql } from './gql/index.ts';
+import type { MonitorType } from './gql/graphql.ts';
+import { navigate } from './route.ts';
+
+const EditQuery = graphql(`
+  query SiteFormSite($id: ID!) { site(id: $id) { id name type url hostname port interval } }
+`);
+
+const CreateMutation = graphql(`
+  mutation ConsoleCreateSite($input: CreateSiteInput!) {
+    createSite(input: $input) {
+      __typename
+      ... on SitePayload { site { id } }
+      ... on ValidationError { issues { field message } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const UpdateMutation = graphql(`
+  mutation ConsoleUpdateSite($input: UpdateSiteInput!) {
+    updateSite(input: $input) {
+      __typename
+      ... on SitePayload { site { id name type url hostname port interval } }
+      ... on ValidationError { issues { field message } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const TYPES: readonly MonitorType[] = ['HTTP', 'PING', 'PORT', 'DNS', 'PUSH', 'GROUP'];
+
+interface Values {
+  name: string;
+  type: MonitorType;
+  url: string;
+  hostname: string;
+  port: string;
+  interval: string;
+}
+
+const EMPTY: Values = { name: '', type: 'HTTP', url: '', hostname: '', port: '', interval: '60' };
+
+/** Which inputs a type has, as the original's form shows them. */
+function fieldsOf(type: MonitorType): { url: boolean; hostname: boolean; port: boolean } {
+  return { url: type === 'HTTP', hostname: type === 'PING' || type === 'PORT' || type === 'DNS', port: type === 'PORT' };
+}
+
+/** The input the API sends: only the fields the type has; numbers as numbers (the API validates them). */
+function toInput(v: Values) {
+  const f = fieldsOf(v.type);
+  return {
+    name: v.name,
+    type: v.type,
+    interval: v.interval === '' ? undefined : Number(v.interval),
+    ...(f.url ? { url: v.url } : {}),
+    ...(f.hostname ? { hostname: v.hostname } : {}),
+    ...(f.port ? { port: v.port === '' ? undefined : Number(v.port) } : {}),
+  };
+}
+
+/** A new monitor (no id) or an edit of one. The API's validation issues appear next to the field they name. */
+export function SiteForm({ id }: { id?: string }) {
+  const [values, setValues] = useState<Values>(EMPTY);
+  const [issues, setIssues] = useState<Record<string, string>>({});
+  const [{ data }] = useQuery({ query: EditQuery, variables: { id: id ?? '' }, pause: id === undefined });
+  const [{ fetching: creating }, create] = useMutation(CreateMutation);
+  const [{ fetching: updating }, update] = useMutation(UpdateMutation);
+
+  useEffect(() => {
+    const s = data?.site;
+    if (s) {
+      setValues({ name: s.name, type: s.type, url: s.url ?? '', hostname: s.hostname ?? '', port: s.port?.toString() ?? '', interval: String(s.interval) });
+    }
+  }, [data]);
+
+  const set = (key: keyof Values) => (event: Event) => setValues({ ...values, [key]: (event.currentTarget as HTMLInputElement).value });
+  const shown = fieldsOf(values.type);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const input = toInput(values);
+    const r = id ? await update({ input: { id, ...input } }) : await create({ input });
+    const answer = r.data ? ('updateSite' in r.data ? r.data.updateSite : r.data.createSite) : undefined;
+    if (!answer) return setIssues({ '': r.error?.message ?? 'Saving failed' });
+    if (answer.__typename === 'SitePayload') return navigate(id ? `#/site/${encodeURIComponent(id)}` : '#/');
+    if (answer.__typename === 'ValidationError') {
+      const known = new Set(Object.keys(EMPTY));
+      const byField: Record<string, string> = {};
+      // An issue about a field the form lacks is shown above the button.
+      for (const issue of answer.issues) byField[known.has(issue.field) ? issue.field : ''] ??= issue.message;
+      return setIssues(byField);
+    }
+    setIssues({ '': answer.message });
+  };
+
+  return (
+    <form class="site-form card" onSubmit={submit} noValidate>
+      <h1>{id ? 'Edit monitor' : 'New monitor'}</h1>
+      <Field label="Name" id="site-name" issue={issues.name}>
+        <input id="site-name" name="name" aria-invalid={issues.name ? true : undefined} value={values.name} onInput={set('name')} />
+      </Field>
+      <Field label="Type" id="site-type" issue={issues.type}>
+        <select id="site-type" name="type" aria-invalid={issues.type ? true : undefined} value={values.type} onChange={set('type')}>
+          {TYPES.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {shown.url ? (
+        <Field label="URL" id="site-url" issue={issues.url}>
+          <input
+            id="site-url"
+            name="url"
+            aria-invalid={issues.url ? true : undefined}
+            type="url"
+            placeholder="https://example.com/health"
+            value={values.url}
+            onInput={set('url')}
+          />
+        </Field>
+      ) : null}
+      {shown.hostname ? (
+        <Field label="Hostname" id="site-hostname" issue={issues.hostname}>
+          <input id="site-hostname" name="hostname" aria-invalid={issues.hostname ? true : undefined} value={values.hostname} onInput={set('hostname')} />
+        </Field>
+      ) : null}
+      {shown.port ? (
+        <Field label="Port" id="site-port" issue={issues.port}>
+          <input id="site-port" name="port" aria-invalid={issues.port ? true : undefined} inputMode="numeric" value={values.port} onInput={set('port')} />
+        </Field>
+      ) : null}
+      <Field label="Interval" id="site-interval" issue={issues.interval}>
+        <input
+          id="site-interval"
+          name="interval"
+          aria-invalid={issues.interval ? true : undefined}
+          inputMode="numeric"
+          value={values.interval}
+          onInput={set('interval')}
+        />
+      </Field>
+      {issues[''] ? (
+        <p class="error" role="alert">
+          {issues['']}
+        </p>
+      ) : null}
+      <div class="actions">
+        <button type="submit" disabled={creating || updating}>
+          Save
+        </button>
+        <button type="button" class="secondary" onClick={() => history.back()}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A labelled input (`id` ties the label to it) with the API's issue for it, if any, right below. */
+function Field({ label, id, issue, children }: { label: string; id: string; issue: string | undefined; children: ComponentChildren }) {
+  return (
+    <div class={issue ? 'field invalid' : 'field'}>
+      <label for={id}>{label}</label>
+      {children}
+      {issue ? (
+        <span class="issue" id={`${id}-issue`}>
+          {issue}
+        </span>
+      ) : null}
+    </div>
+  );
+}
