@@ -47,6 +47,12 @@ export interface ClusterNodeOptions {
 export class ClusterNode implements SiteOwnership {
   private readonly timing: ClusterTiming;
   private held: HeldSlots = new Map();
+  /**
+   * Slots being given back: no longer checked here, but their fences still stamp the writes the engine makes as it lets
+   * their sites go (the runtime snapshots), until the slots are released. Without them those writes were dropped, and
+   * the next owner scheduled from an older last check: it checked again at once, right after this instance did.
+   */
+  private releasing: HeldSlots = new Map();
   private members: string[] = [];
   private listener: OwnershipListener | null = null;
   private timer: TimerHandle | null = null;
@@ -103,14 +109,19 @@ export class ClusterNode implements SiteOwnership {
     if (this.timer) this.options.clock.clearTimeout(this.timer);
     await this.ticking;
     const hadSlots = this.held.size > 0;
-    await this.setHeld(new Map());
-    if (!hadSlots && this.members.length === 0) return;
-    await this.options.writer.writesDrained();
-    await this.options.writer
-      .submit((tx) => leaseTable.leave(tx, this.instanceId, this.options.clock.now()))
-      .catch((err: unknown) => {
-        this.options.logger.warn({ err }, 'cluster: could not give the leases back; they expire on their own');
-      });
+    this.releasing = this.held;
+    try {
+      await this.setHeld(new Map());
+      if (!hadSlots && this.members.length === 0) return;
+      await this.options.writer.writesDrained();
+      await this.options.writer
+        .submit((tx) => leaseTable.leave(tx, this.instanceId, this.options.clock.now()))
+        .catch((err: unknown) => {
+          this.options.logger.warn({ err }, 'cluster: could not give the leases back; they expire on their own');
+        });
+    } finally {
+      this.releasing = new Map();
+    }
   }
 
   private arm(): void {
@@ -140,6 +151,7 @@ export class ClusterNode implements SiteOwnership {
       this.members = members.sort();
       const target = slotTarget(members, me);
       surplus = [...held.keys()].sort((a, b) => spreadRank(b) - spreadRank(a)).slice(0, Math.max(0, held.size - target));
+      this.releasing = new Map(surplus.map((slot) => [slot, held.get(slot)!]));
       for (const slot of surplus) held.delete(slot);
       await this.setHeld(held);
     } catch (err) {
@@ -153,10 +165,14 @@ export class ClusterNode implements SiteOwnership {
       return;
     }
     if (surplus.length === 0) return;
-    // Their sites' last writes land under the fence still held, then the slots go back.
-    await writer.writesDrained();
-    await writer.submit((tx) => leaseTable.release(tx, me, surplus, clock.now()));
-    logger.info({ slots: surplus.length }, 'cluster: gave slots back to rebalance');
+    try {
+      // Their sites' last writes land under the fence still held, then the slots go back.
+      await writer.writesDrained();
+      await writer.submit((tx) => leaseTable.release(tx, me, surplus, clock.now()));
+      logger.info({ slots: surplus.length }, 'cluster: gave slots back to rebalance');
+    } finally {
+      this.releasing = new Map();
+    }
   }
 
   private async setHeld(next: HeldSlots): Promise<void> {
