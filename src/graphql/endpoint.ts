@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
 import { createContextFactory } from './context.ts';
+import { compiledQueries } from './jit.ts';
 import { maskError } from './mask-error.ts';
 import { CSRF_HEADER, securityPlugins } from './security.ts';
 import { SubscriptionCloser } from './subscription-closer.ts';
@@ -59,7 +60,7 @@ export function createGraphqlEndpoint(opts: AppDeps & { services: Services; hear
     landingPage: false,
     maskedErrors: { maskError, isDev: false },
     cors: corsOptions(config),
-    plugins: securityPlugins(config),
+    plugins: [...securityPlugins(config), compiledQueries()],
     logging: yogaLogger(deps.logger.child({ component: 'graphql' })),
   });
   return {

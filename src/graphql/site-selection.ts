@@ -3,14 +3,14 @@ import type { PublicSiteConfig } from '../engine/types.ts';
 import type { Prisma, Site } from '../generated/prisma/client.ts';
 import type { GraphQLContext } from './context.ts';
 
-/** The planned query of a field that returns a Site: in select mode, the columns and relations its selection reads. */
+/** The planned query of a field that returns a Site: whole rows, with the relations its selection reads. */
 export interface SiteQuery {
-  select?: Prisma.SiteSelect;
+  include?: Prisma.SiteInclude;
 }
 
-/** The selection reads only columns, so a whole row answers it without a query. */
-export function selectsOnlyColumns(query: SiteQuery, row: object): boolean {
-  return query.select !== undefined && Object.entries(query.select).every(([key, value]) => value === true && key in row);
+/** The selection reads no relation, so a whole row answers it without a query. */
+export function selectsOnlyColumns(query: SiteQuery): boolean {
+  return query.include === undefined || Object.keys(query.include).length === 0;
 }
 
 /**
@@ -18,7 +18,7 @@ export function selectsOnlyColumns(query: SiteQuery, row: object): boolean {
  * only for columns; otherwise the row read again with the selection, so its relations load in that one query.
  */
 export async function siteForSelection(ctx: GraphQLContext, query: SiteQuery, row: Site): Promise<Site> {
-  if (selectsOnlyColumns(query, row)) return row;
+  if (selectsOnlyColumns(query)) return row;
   const site = await ctx.db.site.findUnique({ ...query, where: { id: row.id } });
   if (!site) throw new GraphQLError('the site has been deleted');
   return site;
@@ -38,6 +38,6 @@ export function storesAuthSecret(site: Pick<Site, 'authSecret'> | Pick<PublicSit
  */
 export function engineSiteFor(ctx: GraphQLContext, query: SiteQuery, siteId: number): Site | undefined {
   const known = ctx.engine.getSite(siteId);
-  if (!known || !selectsOnlyColumns(query, { ...known, authSecret: undefined })) return undefined;
+  if (!known || !selectsOnlyColumns(query)) return undefined;
   return known as Omit<PublicSiteConfig, 'hasAuthSecret'> as Site;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { dialectOf, statement, type Statement } from '../db/dialect.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 
 /** Ids read per query while scanning: bounded, so no query binds more than a couple of values however large the fleet. */
 const SCAN_BATCH = 1000;
@@ -55,4 +56,39 @@ export async function countIds(db: Db, filter: InMemoryFilter): Promise<number> 
   let count = 0;
   for await (const _id of scanIds(db, filter, false)) count++;
   return count;
+}
+
+/** The Site model's columns: a page reads only these, so no other name can reach the SQL text. */
+const SITE_COLUMNS: ReadonlySet<string> = new Set(Object.values(Prisma.SiteScalarFieldEnum));
+
+/** A page as the prisma plugin plans it: `take` rows (backwards when negative) from the cursor row, `skip` of them skipped. */
+export interface SitePage {
+  cursor?: { id?: number };
+  take: number;
+  skip: number;
+}
+
+/** The page statement for these columns and direction (cheap to build: not kept, so no selection can grow a cache). */
+function pageStatement(columns: readonly string[], backwards: boolean, fromCursor: boolean): Statement {
+  // Prisma's own cursor form: the rows from the cursor row's id on, so a cursor whose row is gone reads nothing.
+  const where = fromCursor ? `WHERE "id" ${backwards ? '<=' : '>='} (SELECT "id" FROM "Site" WHERE "id" = ?) ` : '';
+  const order = backwards ? 'DESC' : 'ASC';
+  return statement(() => `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "Site" ${where}ORDER BY "id" ${order} LIMIT ? OFFSET ?`);
+}
+
+/**
+ * The hot read of the `sites` list without filters: one page of every site in id order with only `columns`, the same
+ * rows, with the same types, as `db.site.findMany({ select, cursor, take, skip, orderBy: { id: 'asc' } })` gives, but
+ * as one hand-written statement through the read connection. Prisma compiles each model query anew, which cost more
+ * than the rest of a 50-row page; a raw query skips that, and the driver still types the columns (dates, booleans).
+ * test/services/site-list.test.ts holds it to the model query.
+ */
+export async function readSitePage(db: Db, columns: readonly string[], page: SitePage): Promise<Record<string, unknown>[]> {
+  for (const c of columns) if (!SITE_COLUMNS.has(c)) throw new Error(`readSitePage: "${c}" is not a Site column`);
+  const backwards = page.take < 0;
+  const cursorId = page.cursor?.id;
+  const sql = pageStatement(columns, backwards, cursorId !== undefined)[dialectOf(db).provider];
+  const bounds = [Math.abs(page.take), page.skip];
+  const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...(cursorId === undefined ? bounds : [cursorId, ...bounds]));
+  return backwards ? rows.reverse() : rows;
 }
