@@ -26,6 +26,12 @@ export interface HistoryWindow {
  * events must read fresh history. Only the closed part of latency series, which cannot change, is kept across requests.
  */
 export interface HistoryLoaders {
+  /**
+   * Now, as the history fields read it: the clock read once per turn of the event loop. The rows of a page resolve in
+   * one turn, so they ask for the same window and share one batch; read anew for each row, a window ending a
+   * millisecond later was a batch (and its statements) of its own.
+   */
+  now(): Date;
   history(siteId: number, window: HistoryWindow): Promise<SiteHistory>;
   latency(siteId: number, range: SeriesRange, plan: SeriesPlan): Promise<LatencyBucket[]>;
 }
@@ -57,9 +63,11 @@ export function createHistoryLoaders(deps: {
       ),
       excludeMaintenance ? loadMaintenanceCover(deps.db, from, to) : null,
     ]);
+    // The engine's copy of a site is made for each call: asked for only when some window could cover it.
+    const covers = cover !== null && (cover.global.length > 0 || cover.bySite.size > 0);
     return keys.map(({ siteId }) => ({
       history: histories.get(siteId),
-      excluded: cover ? coverFor(cover, siteId, deps.engine.getSite(siteId)?.parentId ?? null) : [],
+      excluded: covers ? coverFor(cover, siteId, deps.engine.getSite(siteId)?.parentId ?? null) : [],
     }));
   });
   const latency = keyedLoaders<{ siteId: number; range: SeriesRange; plan: SeriesPlan }, LatencyBucket[]>(async (_argsKey, keys) => {
@@ -74,7 +82,17 @@ export function createHistoryLoaders(deps: {
     );
     return keys.map((k) => series.get(k.siteId) ?? []);
   });
+  let now: Date | null = null;
   return {
+    now: () => {
+      if (now === null) {
+        now = deps.clock.now();
+        setImmediate(() => {
+          now = null;
+        });
+      }
+      return now;
+    },
     history: (siteId, w) => history(`${w.from.getTime()}|${w.to.getTime()}|${w.excludeMaintenance}`, { siteId, window: w }),
     latency: (siteId, range, plan) => latency(`${range.from.getTime()}|${range.to.getTime()}|${range.stepSeconds}`, { siteId, range, plan }),
   };

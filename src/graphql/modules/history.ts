@@ -7,6 +7,7 @@ import { planSeries, SeriesRangeError, type LatencyBucket } from '../../history/
 import { localDays } from '../../history/local-days.ts';
 import { uptimeFromHistory, type UptimeReport } from '../../services/uptime.ts';
 import { builder } from '../builder.ts';
+import type { GraphQLContext } from '../context.ts';
 import { globalId } from '../ids.ts';
 import { liveState, SiteStatusEnum } from './sites.ts';
 
@@ -93,8 +94,8 @@ const RecentCheckRef = builder.objectRef<RecentResult>('RecentCheck').implement(
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 /** A `to` in the future is read as now: nothing is known past it. */
-function windowEnd(ctx: { clock: { now(): Date } }, to: Date | null | undefined): Date {
-  const now = ctx.clock.now();
+function windowEnd(ctx: GraphQLContext, to: Date | null | undefined): Date {
+  const now = ctx.loaders.now();
   return to && to.getTime() < now.getTime() ? to : now;
 }
 
@@ -164,9 +165,9 @@ builder.prismaObjectFields('Site', (t) => ({
     resolve: async (site, args, ctx) => {
       const timeZone = args.timeZone ?? 'UTC';
       if (!validTimeZone(timeZone)) throw badInput(`dailyUptime: unknown IANA time zone "${timeZone}"`);
-      const days = localDays(timeZone, args.days ?? 30, ctx.clock.nowMs());
+      const to = ctx.loaders.now();
+      const days = localDays(timeZone, args.days ?? 30, to.getTime());
       const from = new Date(days[0]!.start);
-      const to = ctx.clock.now();
       const { history, excluded } = await ctx.loaders.history(site.id, { from, to, excludeMaintenance: args.excludeMaintenance ?? true });
       const status = liveState(ctx, site.id).status;
       return days.map((d) => ({ date: d.date, report: uptimeFromHistory(history, status, new Date(d.start), new Date(d.end), excluded) }));
@@ -185,7 +186,7 @@ builder.prismaObjectFields('Site', (t) => ({
       const range = { from: args.from, to: windowEnd(ctx, args.to), stepSeconds: args.step };
       let plan: ReturnType<typeof planSeries>;
       try {
-        plan = planSeries(range, ctx.clock.nowMs(), ctx.config.writer.retainRollupsMs);
+        plan = planSeries(range, ctx.loaders.now().getTime(), ctx.config.writer.retainRollupsMs);
       } catch (err) {
         if (err instanceof SeriesRangeError) throw badInput(`latency: ${err.message}`);
         throw err;
