@@ -107,11 +107,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onBatch: metrics.onBatch,
     fencing: fencing ?? undefined,
     // Several instances on one PostgreSQL prune once, by the one holding slot 0.
-    retention: () => cluster?.node.leadsChores() ?? true,
+    retention: (): boolean => cluster?.node.leadsChores() ?? true,
   });
   eventLog.persistTo(writer);
   // On PostgreSQL this instance checks only the sites of the slots it leases (src/cluster).
-  const cluster = fencing && new Cluster({ fencing, writer, pubsub, clock, logger, sharedEvents: redis !== null, timing: overrides.clusterTiming });
+  const cluster: Cluster | null =
+    fencing && new Cluster({ fencing, writer, pubsub, clock, logger, sharedEvents: redis !== null, timing: overrides.clusterTiming });
   const engineWriter = metrics.observeWrites(cluster ? cluster.engineWriter(writer) : writer);
   const engine = new Engine({
     db,

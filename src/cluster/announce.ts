@@ -31,10 +31,15 @@ export function announcingEngine(engine: Engine, writer: Writer, logger: Logger)
       const value: unknown = Reflect.get(target, property, receiver);
       const change = typeof property === 'string' ? ANNOUNCED[property] : undefined;
       if (!change || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      // Announced once applied here, without holding up the caller (an API answer waits for no other instance).
       return (...args: unknown[]) => {
         const result: unknown = value.apply(target, args);
-        if (result instanceof Promise) return result.then(async (r: unknown) => (await announce(change), r));
-        void announce(change);
+        if (result instanceof Promise)
+          void result.then(
+            () => announce(change),
+            () => announce(change),
+          );
+        else void announce(change);
         return result;
       };
     },

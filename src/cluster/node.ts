@@ -76,7 +76,13 @@ export class ClusterNode implements SiteOwnership {
   }
 
   fenceOf(siteId: number): number | null {
-    return this.held.get(slotOf(siteId)) ?? null;
+    const slot = slotOf(siteId);
+    return this.held.get(slot) ?? this.releasing.get(slot) ?? null;
+  }
+
+  /** The instance holding slot 0 does the chores one instance does for all (retention); another takes them with it. */
+  leadsChores(): boolean {
+    return this.held.has(0);
   }
 
   status(): ClusterStatus {

@@ -18,6 +18,11 @@ export interface Dialect {
    * take the types of `table`'s columns, so a row fits the table whatever its columns are (booleans, enums, times).
    */
   jsonRows(table: string, columns: readonly string[]): string;
+  /**
+   * The same, with each row's place in the parameter as `v."ordinality"` (from 1): an INSERT that must assign ids in
+   * the order of its rows orders by it, since a join may reorder them.
+   */
+  jsonRowsOrdered(table: string, columns: readonly string[]): string;
   /** One statement's rows as the text bound to the parameter of `jsonRows`. */
   encodeRows(columns: readonly string[], rows: readonly JsonRow[]): string;
   /** The integers of one JSON array parameter as a table `alias` with one column, `value`. */
@@ -67,6 +72,8 @@ export const sqlite: Dialect = {
   provider: 'sqlite',
   // SQLite's `->>` yields SQL integers, reals, text and NULL, which the columns' affinities take as they are.
   jsonRows: (_table, columns) => `(SELECT ${columns.map((c, i) => `value ->> ${i} AS ${quoted(c)}`).join(', ')} FROM json_each(?)) AS v`,
+  jsonRowsOrdered: (_table, columns) =>
+    `(SELECT ${columns.map((c, i) => `value ->> ${i} AS ${quoted(c)}`).join(', ')}, "key" + 1 AS "ordinality" FROM json_each(?)) AS v`,
   encodeRows: (_columns, rows) => JSON.stringify(rows),
   jsonIds: (alias) => `json_each(?) AS ${alias}`,
   inJsonIds: (column) => `${column} IN (SELECT value FROM json_each(?))`,
@@ -87,6 +94,7 @@ export const postgresql: Dialect = {
   provider: 'postgresql',
   // Rows as objects keyed by column, so that jsonb_populate_recordset converts each value to its column's type.
   jsonRows: (table) => `jsonb_populate_recordset(NULL::"${table}", ?::jsonb) AS v`,
+  jsonRowsOrdered: (table) => `jsonb_populate_recordset(NULL::"${table}", ?::jsonb) WITH ORDINALITY AS v`,
   encodeRows: (columns, rows) => JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])))),
   jsonIds: (alias) => `(SELECT value::integer AS value FROM jsonb_array_elements_text(?::jsonb)) AS ${alias}`,
   inJsonIds: (column) => `${column} = ANY(ARRAY(SELECT value::integer FROM jsonb_array_elements_text(?::jsonb)))`,

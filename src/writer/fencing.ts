@@ -2,12 +2,13 @@ import { type Dialect, type Statement, statement } from '../db/dialect.ts';
 import type { Write, WriteFencing } from './types.ts';
 
 /**
- * The row's site is in a slot its writer still leases under the fence its writes carry (see WriteFencing). On
- * PostgreSQL the lease row stays share-locked until the batch commits, so a takeover waits for it or refuses it.
+ * A row whose slot the batch's writes carry a fence for is written only while its writer still leases that slot under
+ * that fence (see WriteFencing); a row of a slot no write carried a fence for (not the engine's) is written as it is.
+ * On PostgreSQL the lease row stays share-locked until the batch commits, so a takeover waits for it or refuses it.
  */
 const fenceCondition = (d: Dialect, slots: number) =>
-  ` AND EXISTS (SELECT 1 FROM "SlotLease" AS l JOIN ${d.jsonIntPairs('f', ['slot', 'fence'])} ON f."slot" = l."slot" AND f."fence" = l."fence"` +
-  ` WHERE l."slot" = v."siteId" % ${slots} AND l."owner" = ?${d.lockShared('l')})`;
+  ` AND NOT EXISTS (SELECT 1 FROM ${d.jsonIntPairs('f', ['slot', 'fence'])} WHERE f."slot" = v."siteId" % ${slots}` +
+  ` AND NOT EXISTS (SELECT 1 FROM "SlotLease" AS l WHERE l."slot" = f."slot" AND l."fence" = f."fence" AND l."owner" = ?${d.lockShared('l')}))`;
 
 /** A statement writing site rows (`v."siteId"`), as it is and fenced for a cluster (`fence` goes into its WHERE). */
 export interface SiteStatement {
@@ -30,8 +31,9 @@ export function siteStatement(build: (d: Dialect, fence: (d: Dialect) => string)
 type SiteWrite = Extract<Write, { siteId: number; fence?: number }>;
 
 /**
- * A batch's site writes under fencing: the slot fences they carry (the newest per slot), and the writes that carry
- * that fence. An older fence of the same slot, or none, is a write of a tenure that has ended: it is left out here.
+ * A batch's site writes under fencing: the slot fences they carry (the newest per slot), and the writes to keep. A
+ * write under an older fence of the same slot is of a tenure that has ended: it is left out here. A write with no
+ * fence is not the engine's (a test's, say): it is kept, and bound by its slot's fence if another write carries one.
  */
 export function fenceWrites<W extends SiteWrite>(writes: readonly W[], fencing: WriteFencing): { writes: W[]; pairs: [number, number][]; stale: number } {
   const newest = new Map<number, number>();
@@ -40,6 +42,6 @@ export function fenceWrites<W extends SiteWrite>(writes: readonly W[], fencing: 
     const slot = fencing.slotOf(w.siteId);
     newest.set(slot, Math.max(newest.get(slot) ?? w.fence, w.fence));
   }
-  const kept = writes.filter((w) => w.fence !== undefined && newest.get(fencing.slotOf(w.siteId)) === w.fence);
+  const kept = writes.filter((w) => w.fence === undefined || newest.get(fencing.slotOf(w.siteId)) === w.fence);
   return { writes: kept, pairs: [...newest], stale: writes.length - kept.length };
 }

@@ -29,9 +29,10 @@ export interface WriterOptions {
   commandTimeoutMs?: number;
   /**
    * Run the retention passes (default true). The CLI's short-lived writer leaves them to the server: a pass started
-   * by a one-off command only competes with the server for the write lock.
+   * by a one-off command only competes with the server for the write lock. A predicate is asked before each pass:
+   * several instances on one database prune once, by the one it answers true for.
    */
-  retention?: boolean;
+  retention?: boolean | (() => boolean);
   /** A cluster's fencing: site rows are written only under their slot's lease (see WriteFencing). */
   fencing?: WriteFencing;
 }
@@ -73,6 +74,7 @@ export class BatchWriter implements Writer {
   private readonly maxQueuedCommands: number;
   private readonly commandTimeoutMs: number;
   private readonly runsRetention: boolean;
+  private readonly retentionHere: () => boolean;
   private readonly fencing?: WriteFencing;
 
   private queue: Write[] = [];
@@ -113,7 +115,9 @@ export class BatchWriter implements Writer {
     this.onBatch = options.onBatch;
     this.maxQueuedCommands = options.maxQueuedCommands ?? DEFAULT_MAX_QUEUED_COMMANDS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    this.runsRetention = options.retention ?? true;
+    this.runsRetention = options.retention !== false;
+    const retention = options.retention;
+    this.retentionHere = typeof retention === 'function' ? retention : () => true;
     this.fencing = options.fencing;
     this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
     this.retention = [
@@ -323,7 +327,7 @@ export class BatchWriter implements Writer {
    * of a pass, as the next start prunes again.
    */
   private queueRetention(job: RetentionJob): void {
-    if (job.running) return;
+    if (job.running || !this.retentionHere()) return;
     const steps = job.pass();
     job.running = new Promise<void>((resolve) => {
       const step: Task = async () => {
