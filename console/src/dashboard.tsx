@@ -164,7 +164,7 @@ const SiteRow = memo(function SiteRow({ site }: { site: SiteRowFragment }) {
   const tone = statusTone(site.displayStatus);
   const ssl = site.checkSsl && site.certExpiresAt ? daysUntil(site.certExpiresAt) : null;
   return (
-    <li class={`site tone-${tone}`} data-status={site.displayStatus} data-site-id={site.id}>
+    <li class="site" data-status={site.displayStatus} data-site-id={site.id}>
       <span class={`badge bg-${tone}`}>{statusLabel(site.displayStatus)}</span>
       <a class="name" href={`#/site/${encodeURIComponent(site.id)}`}>
         {site.parent ? <span class="muted">{site.parent.name} / </span> : null}

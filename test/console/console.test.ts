@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { startHttpTarget } from '../helpers/targets.ts';
+import { ensureConsoleBuilt, pageProblems, pageRequests, signIn } from './support.ts';
+
+const OUTPUT = path.resolve(import.meta.dirname, '../../test-output');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+/** How long the page may take to show what the engine did: checks run on the real clock, every 5 s at the most. */
+const LIVE_MS = 15_000;
+
+const CREATE_SITE = /* GraphQL */ `
+  mutation ConsoleTestSite($input: CreateSiteInput!) {
+    createSite(input: $input) { __typename ... on SitePayload { site { id } } ... on Error { message } }
+  }
+`;
+
+/** The mutations inside the site list since `watchRows`: the names of the rows whose insides changed, and whether the list itself did. */
+async function watchRows(page: Page): Promise<() => Promise<{ rows: string[]; list: boolean }>> {
+  await page.evaluate(() => {
+    const list = document.querySelector('ul.sites')!;
+    const seen = { rows: new Set<string>(), list: false };
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const row = (r.target instanceof Element ? r.target : r.target.parentElement)?.closest('li.site');
+        if (row) seen.rows.add(row.querySelector('.name')?.textContent ?? '?');
+        else seen.list = true;
+      }
+    }).observe(list, { subtree: true, childList: true, attributes: true, characterData: true });
+    (window as unknown as { rowMutations: typeof seen }).rowMutations = seen;
+  });
+  return () =>
+    page.evaluate(() => {
+      const seen = (window as unknown as { rowMutations: { rows: Set<string>; list: boolean } }).rowMutations;
+      return { rows: [...seen.rows], list: seen.list };
+    });
+}
+
+describe('the console in a browser', () => {
+  // The engine checks on the real clock: the page is watched while it really happens.
+  it.override({ appOptions: { clock: systemClock } });
+
+  let browser: Browser;
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    browser = await launchChromium();
+    fs.mkdirSync(OUTPUT, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function newPage(viewport = DESKTOP): Promise<Page> {
+    const context = await browser.newContext({ viewport });
+    onTestFinished(() => context.close());
+    return context.newPage();
+  }
+
+  it('serves the console at / under the usual security headers, and its hashed assets for good', async ({ app }) => {
+    const page = await fetch(`${app.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const scripts = [...html.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toMatch(/^\/console\/assets\/index-[\w-]+\.js$/);
+    const script = await fetch(`${app.url}${scripts[0]}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${app.url}/console/assets/nothing.js`)).status).toBe(404);
+    // GraphQL is still where it was.
+    expect((await app.request('{ __typename }')).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('an editor signs in, adds an HTTP monitor, sees it UP, then DOWN live, opens its chart, pauses it and signs out', async ({ app, admin, editor }) => {
+    const target = await startHttpTarget();
+    onTestFinished(() => target.close());
+    const docs = await admin.request(CREATE_SITE, { input: { name: 'Docs', type: 'HTTP', url: target.url, paused: true } });
+    expect(docs.data?.createSite.__typename).toBe('SitePayload');
+
+    const page = await newPage();
+    const problems = pageProblems(page);
+    const requests = pageRequests(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.locator('li.site', { hasText: 'Docs' }).waitFor();
+
+    // The API's validation issues appear beside the fields they name; nothing is created.
+    await page.getByRole('button', { name: 'New monitor' }).click();
+    await page.getByLabel('Name').fill('Shop');
+    await page.getByLabel('Type').selectOption('HTTP');
+    await page.getByLabel('URL').fill('ftp://127.0.0.1/');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#site-url-issue').waitFor();
+    expect(await page.getByLabel('URL').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('URL').fill(target.url);
+    await page.getByLabel('Interval').fill('2');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.locator('#site-interval-issue').textContent()).toMatch(/at least 5/);
+    expect(await page.locator('#site-url-issue').count()).toBe(0);
+
+    await page.getByLabel('Interval').fill('5');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const shop = page.locator('li.site', { hasText: 'Shop' });
+    await page.locator('li.site[data-status="UP"]', { hasText: 'Shop' }).waitFor({ timeout: LIVE_MS });
+    expect(await page.locator('li.site .name').allTextContents()).toEqual(['Shop', 'Docs']);
+
+    // The target fails: the row turns DOWN with the error, in the page as loaded, and no other row is touched.
+    await page.evaluate(() => ((window as unknown as { loaded: boolean }).loaded = true));
+    const mutations = await watchRows(page);
+    target.reply({ status: 503, body: 'down for maintenance' });
+    await page.locator('li.site[data-status="DOWN"]', { hasText: 'Shop' }).waitFor({ timeout: LIVE_MS });
+    expect(await shop.locator('.error-line').textContent()).toMatch(/503/);
+    expect(await page.evaluate(() => (window as unknown as { loaded?: boolean }).loaded)).toBe(true);
+    expect(await mutations()).toEqual({ rows: ['Shop'], list: false });
+    expect(await page.locator('.summary').textContent()).toMatch(/1 down/);
+
+    await page.screenshot({ path: path.join(OUTPUT, 'console-dashboard-desktop.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: path.join(OUTPUT, 'console-dashboard-phone.png'), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+
+    // `/` focuses the filter; filtering keeps the matching rows.
+    await page.keyboard.press('/');
+    await page.keyboard.type('sho');
+    expect(await page.locator('li.site .name').allTextContents()).toEqual(['Shop']);
+
+    await shop.getByRole('link', { name: 'Shop' }).click();
+    await page.getByRole('heading', { name: /Shop/ }).waitFor();
+    // The UP checks before the failure measured a latency: the chart draws it.
+    await page.locator('.chart svg path.p50').waitFor({ state: 'attached', timeout: LIVE_MS });
+    expect(await page.getByRole('img', { name: /Latency chart/ }).count()).toBe(1);
+    expect(await page.locator('table.checks tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(OUTPUT, 'console-detail-desktop.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: path.join(OUTPUT, 'console-detail-phone.png'), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.locator('h1 .badge[data-status="PAUSED"]').waitFor();
+    const stored = await admin.request<{ sites: { edges: { node: { name: string; paused: boolean } }[] } }>(
+      '{ sites(first: 10) { edges { node { name paused } } } }',
+    );
+    expect(stored.data?.sites.edges.map((e) => e.node)).toEqual([
+      { name: 'Docs', paused: true },
+      { name: 'Shop', paused: true },
+    ]);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    expect(problems).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith(app.url) && !url.startsWith(app.wsUrl))).toEqual([]);
+  }, 90_000);
+
+  it('a viewer sees every monitor and no edit control', async ({ app, site, viewer }) => {
+    const page = await newPage(PHONE);
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.locator('li.site', { hasText: site.name }).getByRole('link').click();
+    await page.getByRole('heading', { name: new RegExp(site.name) }).waitFor();
+    for (const name of ['New monitor', 'Pause', 'Resume', 'Delete', 'Check now', 'Edit']) {
+      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    }
+    // Nor does the form open by its key or its address.
+    await page.keyboard.press('n');
+    await page.goto(`${app.url}/#/new`);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    expect(await page.getByLabel('Name').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
