@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { maskUrlSecrets } from '../../auth/mask-url.ts';
+import { containsIgnoringCase } from '../../db/text-search.ts';
 import { permissionsOf } from '../../auth/roles.ts';
 import { HttpAuthType, MonitorType, SiteStatus, type Prisma, type Site } from '../../generated/prisma/client.ts';
 import { PENDING_RUNTIME } from '../../engine/live-state.ts';
@@ -122,10 +123,11 @@ function siteWhere(args: SiteFilterArgs, ctx: GraphQLContext): Prisma.SiteWhereI
   if (args.type) where.push({ type: { in: [...args.type] } });
   const search = args.search?.trim();
   if (search) {
+    const matches = containsIgnoringCase(ctx.db, search);
     const url: Prisma.SiteWhereInput = permissionsOf(ctx.viewer).readSecrets
-      ? { url: { contains: search } }
-      : { AND: [{ url: { contains: search } }, ...['@', '?', '#'].map((c) => ({ NOT: { url: { contains: c } } }))] };
-    where.push({ OR: [{ name: { contains: search } }, url, { hostname: { contains: search } }, { description: { contains: search } }] });
+      ? { url: matches }
+      : { AND: [{ url: matches }, ...['@', '?', '#'].map((c) => ({ NOT: { url: { contains: c } } }))] };
+    where.push({ OR: [{ name: matches }, url, { hostname: matches }, { description: matches }] });
   }
   return { AND: where };
 }
