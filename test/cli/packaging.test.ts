@@ -87,4 +87,31 @@ describe('packaging (static: the image is not built here)', () => {
     const env = Object.fromEntries(names.map((name) => [name, interpolate(String(service.environment[name]), { UPTOP_ADMIN_PASSWORD: 'a-long-password' })]));
     expect(loadConfig(env)).toMatchObject({ admin: { username: 'admin', password: 'a-long-password' }, status: { enabled: true } });
   });
+
+  it('docker-compose.cluster.yml: three instances of one PostgreSQL and Redis, each its own id, and a probe with real flags', async () => {
+    type Service = { image: string; environment: Record<string, string>; command?: string[]; depends_on?: string[] };
+    const compose = parse(read('docker-compose.cluster.yml'), { merge: true }) as { services: Record<string, Service> };
+    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'probe', 'redis', 'uptop-a', 'uptop-b', 'uptop-c']);
+    const known = new Set(read('src/config.ts').match(/\b(UPTOP_[A-Z0-9_]+|DATABASE_URL|LOG_LEVEL)\b/g));
+    const given = { POSTGRES_PASSWORD: 'pg-secret', UPTOP_ADMIN_PASSWORD: 'a-long-password', UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32) };
+    const configs = ['uptop-a', 'uptop-b', 'uptop-c'].map((name) => {
+      const service = compose.services[name]!;
+      expect(service.depends_on).toEqual(['postgres', 'redis']);
+      const names = Object.keys(service.environment);
+      expect(names.filter((n) => !known.has(n))).toEqual([]);
+      return loadConfig(Object.fromEntries(names.map((n) => [n, interpolate(String(service.environment[n]), given)])));
+    });
+    expect(configs.map((c) => c.instanceId)).toEqual(['uptop-a', 'uptop-b', 'uptop-c']);
+    for (const config of configs) {
+      expect(config.databaseUrl).toBe('postgresql://uptop:pg-secret@postgres:5432/uptop');
+      expect(config.redisUrl).toBe('redis://redis:6379');
+    }
+    expect(compose.services.postgres!.environment).toMatchObject({ POSTGRES_USER: 'uptop', POSTGRES_DB: 'uptop' });
+    // The probe's command line, as the real CLI documents its options.
+    const [node, bin, command, ...flags] = compose.services.probe!.command!;
+    expect([node, bin, command]).toEqual(['node', 'bin/uptop.js', 'probe']);
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, bin!), 'probe', '--help']);
+    for (const flag of flags.filter((f) => f.startsWith('--'))) expect(stdout).toContain(`${flag} <`);
+    expect(Object.keys(compose.services.probe!.environment)).toContain('UPTOP_PROBE_TOKEN');
+  });
 });
