@@ -51,6 +51,9 @@ export interface ProbeIngest extends Omit<ProbeReport, 'nodeId' | 'checkedAt'> {
   checkedAt: Date | null;
 }
 
+/** Sites per page of the recent results read at start (see seedRecent). */
+const SEED_PAGE_SITES = 500;
+
 /** Carries what one instance received for a site another instance checks to that instance (src/cluster/relay.ts). */
 export interface EngineRelay {
   heartbeat(token: string, report: PushReport): void;
@@ -128,6 +131,7 @@ export class Engine implements EngineApi {
   private reloadCount = 0;
   private activeFlag = true;
   private stopping: Promise<void> | null = null;
+  private seeding: Promise<void> = Promise.resolve();
 
   constructor(options: EngineOptions) {
     const { db, writer, pubsub, clock, config, logger, secretBox, onCheckStarted } = options;
@@ -214,9 +218,32 @@ export class Engine implements EngineApi {
     await this.fence.read((epoch) => this.load(epoch));
     if (this.stopped) return;
     if (this.activeFlag) this.scheduleAll();
+    this.seedRecent();
     this.reconciler.arm();
     this.maintenance.arm();
     this.statusPublisher.flush();
+  }
+
+  /**
+   * Each site's newest results, read after the first checks are scheduled, a page of sites at a time between them:
+   * at 50,000 sites with full histories the read takes tens of seconds, which must not delay the first checks. A page
+   * read for a world a reload has replaced since is dropped.
+   */
+  private seedRecent(): void {
+    const epoch = this.reloadCount;
+    const siteIds = this.siteIds();
+    this.seeding = (async () => {
+      for (let i = 0; i < siteIds.length; i += SEED_PAGE_SITES) {
+        const rows = await readRecentRows(this.db, siteIds.slice(i, i + SEED_PAGE_SITES));
+        if (this.stopped || this.reloadCount !== epoch) return;
+        this.recent.seed(rows);
+      }
+    })().catch((err: unknown) => this.logger.error({ err }, 'could not read the recent results of the sites; they fill as checks run'));
+  }
+
+  /** Resolves once the recent results read since the last start or reload are in (tests, benchmarks). */
+  recentSeeded(): Promise<void> {
+    return this.seeding;
   }
 
   /**
@@ -232,10 +259,7 @@ export class Engine implements EngineApi {
       this.dispatcher.reload(),
       this.maintenance.reload(),
     ]);
-    const siteIds = sites.map((site) => site.id);
-    const recentRows = await readRecentRows(this.db, siteIds);
     if (this.stopped) return;
-    this.recent.seed(recentRows);
     this.reconciler.trust(fingerprint);
     if (!reloading) this.eventLog.restore(logs);
     const persisted = new Map(runtime.map((row) => [row.siteId, row]));
@@ -263,6 +287,7 @@ export class Engine implements EngineApi {
         await this.fence.read((epoch) => this.load(epoch, true));
         if (!this.stopped && this.activeFlag) this.scheduleAll();
         this.reloadCount++;
+        this.seedRecent();
         this.addLog(`Monitors reloaded: ${this.sites.size} loaded`, null);
         // The windows were reloaded too: their boundaries are timed afresh, groups and counts follow them.
         this.afterMaintenanceChange();

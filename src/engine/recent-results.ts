@@ -70,17 +70,24 @@ export class RecentResults {
   }
 
   /**
-   * Rows read at start (readRecentRows), oldest first per site. A site that already has results (one added and
-   * checked while the rows were read) keeps them: they are newer than anything read.
+   * Rows read at start (readRecentRows), oldest first per site, read while the engine already checks: a site that has
+   * results by then keeps them, after the rows older than its oldest (a row as new or newer would overtake them).
    */
   seed(rows: Iterable<RecentRow>): void {
-    const fresh = new Set<number>();
+    const bySite = new Map<number, RecentRow[]>();
     for (const row of rows) {
-      if (!fresh.has(row.siteId)) {
-        if (this.rings.has(row.siteId)) continue;
-        fresh.add(row.siteId);
-      }
-      this.record(row.siteId, row.status, row.latencyMs, row.checkedAt);
+      const list = bySite.get(row.siteId);
+      if (list) list.push(row);
+      else bySite.set(row.siteId, [row]);
+    }
+    for (const [siteId, seeded] of bySite) {
+      const newer = this.get(siteId);
+      const oldestMs = newer[0]?.checkedAt.getTime() ?? Number.POSITIVE_INFINITY;
+      const older = seeded.filter((row) => row.checkedAt.getTime() < oldestMs);
+      if (older.length === 0) continue;
+      const ring = new Ring();
+      for (const r of [...older, ...newer]) ring.push(r.status, r.latencyMs, r.checkedAt.getTime());
+      this.rings.set(siteId, ring);
     }
   }
 }

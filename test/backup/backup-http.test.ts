@@ -168,6 +168,7 @@ describe('backup import', () => {
     expect(res).toMatchObject({ status: 200, text: 'Import Successful (users excluded — manage via CLI): 4 sites, 2 alerts, 2 maintenance windows' });
 
     // The DOWN site starts fresh, its history gone; the removed one is unknown; the new one is known.
+    await engine.recentSeeded();
     expect(engine.getState(web.id)).toMatchObject({ status: 'PENDING', failureCount: 0, lastCheckAt: null });
     expect(engine.recentResults(web.id)).toEqual([]);
     expect(engine.getSite(ping.id)).toBeUndefined();

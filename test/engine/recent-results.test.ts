@@ -35,15 +35,17 @@ describe('RecentResults', () => {
     expect(ring.get(1)).toEqual([]);
   });
 
-  it('does not let seeded rows overtake a site that already has newer results', () => {
+  it('puts seeded rows before the results a site already has, never after them', () => {
     const ring = new RecentResults();
     ring.record(1, 'DOWN', null, new Date(T0 + 5000));
     ring.seed([
       { siteId: 1, status: 'UP', latencyMs: 1, checkedAt: new Date(T0) },
+      // As new as what the site has: it would overtake it, so it is left out.
+      { siteId: 1, status: 'LATE', latencyMs: null, checkedAt: new Date(T0 + 5000) },
       { siteId: 2, status: 'UP', latencyMs: 2, checkedAt: new Date(T0) },
       { siteId: 2, status: 'LATE', latencyMs: null, checkedAt: new Date(T0 + 1000) },
     ]);
-    expect(ring.get(1).map((r) => r.status)).toEqual(['DOWN']);
+    expect(ring.get(1).map((r) => r.status)).toEqual(['UP', 'DOWN']);
     expect(ring.get(2).map((r) => r.status)).toEqual(['UP', 'LATE']);
   });
 });
@@ -66,6 +68,7 @@ describe('engine: recent results', () => {
     await h.writer.submit((tx) => tx.check.createMany({ data: [...busyRows, ...quietRows] }));
 
     await h.engine.start();
+    await h.engine.recentSeeded();
     const seeded = h.engine.recentResults(busy);
     expect(seeded).toHaveLength(60);
     expect(seeded.map((r) => r.latencyMs)).toEqual(Array.from({ length: 60 }, (_, k) => 40 + k));
