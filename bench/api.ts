@@ -3,7 +3,8 @@
  *
  * 1. Query throughput: `sites(first: 50)` with live status fields, as a ratio to a bare graphql-yoga server
  *    answering `{ __typename }` in the same run. Both servers run in this process; one load generator, a child
- *    process (so it does not share the servers' event loop), drives both with the same keep-alive concurrency.
+ *    process (so it does not share the servers' event loop), drives both with the same keep-alive concurrency. Each
+ *    server's CPU time per request is printed beside it: on a shared machine throughput moves with the neighbours.
  * 2. Subscription fan-out: 2,000 graphql-ws subscribers on `siteStatusChanged`, each on its own connection, held
  *    by a second child process. A burst of 100 real status changes: 100 HTTP sites whose target starts failing,
  *    checked at once through the engine, which records and publishes each change as in production. Latency is
@@ -63,7 +64,8 @@ const SUBSCRIPTION = 'subscription { siteStatusChanged { site { id name } change
 // ------------------------------------------------------------------------------------------- child processes
 
 type LoadJob = { url: string; body: string; headers: Record<string, string>; concurrency: number; warmupMs: number; measureMs: number };
-type LoadResult = { requests: number; failures: number; seconds: number; p50: number; p99: number };
+/** `completed` counts the warm-up's answers too: with the server's CPU time over the whole job, the CPU per request. */
+type LoadResult = { requests: number; completed: number; failures: number; seconds: number; p50: number; p99: number };
 
 type SubscriberCommand = { kind: 'connect'; wsUrl: string; token: string; count: number } | { kind: 'measure'; expected: number; timeoutMs: number };
 type SubscriberReport =
@@ -96,6 +98,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   const latencies: number[] = [];
   let failures = 0;
   let requests = 0;
+  let completed = 0;
   const started = performance.now();
   const measureFrom = started + job.warmupMs;
   const end = measureFrom + job.measureMs;
@@ -105,6 +108,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
         const t0 = performance.now();
         const ok = await once();
         const t1 = performance.now();
+        completed++;
         if (t0 < measureFrom || t1 > end) continue;
         requests++;
         if (!ok) failures++;
@@ -114,7 +118,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   );
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { requests, failures, seconds: job.measureMs / 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { requests, completed, failures, seconds: job.measureMs / 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 /**
@@ -203,6 +207,19 @@ function subscriberChild(): void {
 
 function startChild(role: 'load' | 'subscribers'): ChildProcess {
   return fork(fileURLToPath(import.meta.url), [`--role=${role}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/**
+ * Runs one load job; `cpuMs` is this process's CPU time per answered request. The servers run in this process and the
+ * load generator does not, so it is the server's cost of a request, which a busy machine moves far less than it moves
+ * throughput (on a shared machine, compare these).
+ */
+async function measureLoad(load: ChildProcess, job: LoadJob): Promise<LoadResult & { cpuMs: number }> {
+  const before = process.cpuUsage();
+  load.send(job);
+  const result = await nextMessage<LoadResult>(load);
+  const used = process.cpuUsage(before);
+  return { ...result, cpuMs: (used.user + used.system) / 1000 / result.completed };
 }
 
 function nextMessage<T>(child: ChildProcess): Promise<T> {
@@ -378,14 +395,15 @@ async function dashboard(): Promise<void> {
       if (first.recentChecks.length !== 60 || first.latency[0]?.p95 == null)
         throw new Error(`dashboard seed not visible: ${JSON.stringify(first).slice(0, 200)}`);
       const job = { url: graphqlUrl, headers: { authorization: `Bearer ${token}` }, concurrency: CONCURRENCY, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
-      load.send({ ...job, body: JSON.stringify({ query: plain }) } satisfies LoadJob);
-      const base = await nextMessage<LoadResult>(load);
-      load.send({ ...job, body: JSON.stringify({ query: full }) } satisfies LoadJob);
-      const page = await nextMessage<LoadResult>(load);
+      const base = await measureLoad(load, { ...job, body: JSON.stringify({ query: plain }) });
+      const page = await measureLoad(load, { ...job, body: JSON.stringify({ query: full }) });
       const line = (r: LoadResult) =>
         `${(r.requests / r.seconds).toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.failures} failed`;
       console.log(`dashboard sites(first: 100) { id name }: ${line(base)}`);
       console.log(`dashboard sites(first: 100) with status, uptime 30 d, p95 24 h, recentChecks: ${line(page)}`);
+      console.log(
+        `dashboard server CPU per request: ${base.cpuMs.toFixed(2)} ms { id name }, ${page.cpuMs.toFixed(2)} ms the full page; ratio ${(page.cpuMs / base.cpuMs).toFixed(2)}`,
+      );
       console.log(`dashboard p50 ratio: ${(page.p50 / base.p50).toFixed(2)}`);
     } finally {
       await app.stop();
@@ -478,10 +496,13 @@ async function main(): Promise<void> {
     const load = startChild('load');
     children.push(load);
     const job = { concurrency: CONCURRENCY, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
-    load.send({ ...job, url: bareUrl, body: JSON.stringify({ query: '{ __typename }' }), headers: {} } satisfies LoadJob);
-    const baseline = await nextMessage<LoadResult>(load);
-    load.send({ ...job, url: graphqlUrl, body: JSON.stringify({ query: SITES_QUERY }), headers: { authorization: `Bearer ${apiToken}` } } satisfies LoadJob);
-    const real = await nextMessage<LoadResult>(load);
+    const baseline = await measureLoad(load, { ...job, url: bareUrl, body: JSON.stringify({ query: '{ __typename }' }), headers: {} });
+    const real = await measureLoad(load, {
+      ...job,
+      url: graphqlUrl,
+      body: JSON.stringify({ query: SITES_QUERY }),
+      headers: { authorization: `Bearer ${apiToken}` },
+    });
     load.kill();
     const rate = (r: LoadResult) => r.requests / r.seconds;
     console.log(`load generator: child process, ${CONCURRENCY} keep-alive connections, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured`);
@@ -490,6 +511,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `uptop sites(first: ${QUERY_SITES}) with status: ${rate(real).toFixed(0)} req/s, p50 ${real.p50.toFixed(1)} ms, p99 ${real.p99.toFixed(1)} ms, ${real.failures} failed`,
+    );
+    console.log(
+      `server CPU per request: bare yoga ${baseline.cpuMs.toFixed(3)} ms, uptop sites ${real.cpuMs.toFixed(3)} ms; CPU ratio (bare / uptop): ${(baseline.cpuMs / real.cpuMs).toFixed(3)}`,
     );
     console.log(`query throughput ratio (uptop / bare): ${(rate(real) / rate(baseline)).toFixed(3)}`);
 
