@@ -75,6 +75,18 @@ describe('the sites list read', () => {
         expect(node).toEqual(one.ok().site);
       }
     }
+    // The filtered lists read the same columns through the model query.
+    const every = 'status: [UP, DOWN, PENDING, LATE, STALE, SSL_EXPIRED, PAUSED, MAINTENANCE]';
+    for (const args of ['first: 100, type: [HTTP, PUSH, DNS, GROUP]', `first: 100, ${every}`, 'first: 100, search: "a"']) {
+      counted.seen.reset();
+      const filtered = (await viewer.request<{ sites: { edges: { node: Record<string, unknown> }[] } }>(list(COLUMNS, args))).ok().sites.edges;
+      expect(counted.seen.site.at(-1), args).toBe('Site.findMany');
+      expect(filtered.length, args).toBeGreaterThan(0);
+      for (const { node } of filtered) {
+        const one = await viewer.request<{ site: Record<string, unknown> }>(`query($id: ID!) { site(id: $id) { ${COLUMNS} } }`, { id: node.id });
+        expect(node, args).toEqual(one.ok().site);
+      }
+    }
     const asViewer = (await viewer.request<{ sites: { edges: { node: Record<string, unknown> }[] } }>(list('name url httpBody hasAuthSecret'))).ok();
     expect(asViewer.sites.edges[1]!.node).toEqual({
       name: 'api',

@@ -161,17 +161,19 @@ builder.queryFields((t) => ({
       },
       resolve: async (query, _parent, args, ctx, info) => {
         const byStatus = statusFilter(args, ctx);
+        // Without relations the rows need only the columns the fields read; they hold only those, which is all
+        // those fields look at. Otherwise the planned query reads whole rows and their relations.
+        const columns = query.include ? null : siteColumnsOf(info);
+        const { cursor, take, skip, ...planned } = query;
+        const selection = columns ? { select: Object.fromEntries(columns.map((c) => [c, true])) } : planned;
         if (!byStatus) {
-          // The unfiltered list without relations, what dashboards ask for, is the hot path: one hand-written
-          // statement of the columns its fields read. The rows hold only those, which is all those fields look at.
-          const columns = args.type || args.search?.trim() || query.include ? null : siteColumnsOf(info);
-          if (columns) return readSitePage(ctx.db, columns, query) as Promise<Site[]>;
-          return ctx.db.site.findMany({ ...query, where: siteWhere(args, ctx), orderBy: { id: 'asc' } });
+          // The unfiltered list, what dashboards ask for, is the hot path: one hand-written statement.
+          if (columns && !args.type && !args.search?.trim()) return readSitePage(ctx.db, columns, query) as Promise<Site[]>;
+          return ctx.db.site.findMany({ ...selection, cursor, take, skip, where: siteWhere(args, ctx), orderBy: { id: 'asc' } }) as Promise<Site[]>;
         }
         // The page is found by a bounded scan, then read with the selection by its (at most 101) ids.
-        const { cursor, take, skip: _skip, ...selection } = query;
         const ids = await pageIds(ctx.db, byStatus, { cursorId: cursor?.id, take });
-        return ctx.db.site.findMany({ ...selection, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+        return ctx.db.site.findMany({ ...selection, where: { id: { in: ids } }, orderBy: { id: 'asc' } }) as Promise<Site[]>;
       },
     },
     { name: 'SiteConnection' },
