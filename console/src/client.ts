@@ -1,7 +1,8 @@
-import { Client, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
+import { Client, fetchExchange, mapExchange, stringifyDocument, subscriptionExchange, type TypedDocumentNode } from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
 import { createClient as createWsClient } from 'graphql-ws';
+import { storedToken } from './session.ts';
 
 /** The header yoga's CSRF prevention asks of every HTTP request (src/graphql/security.ts). */
 const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -25,6 +26,28 @@ const EMBEDDED = [
   'FieldIssue',
 ] as const;
 
+function headers(token: string | null): Record<string, string> {
+  return { [CSRF_HEADER]: '1', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+}
+
+/**
+ * One query over HTTP that bypasses the cache: for figures that are reports over a window rather than an object's
+ * state (uptime per site), which the normalized cache would otherwise merge into the live, paginated site list.
+ */
+export async function queryUncached<TData, TVariables extends Record<string, unknown>>(
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+): Promise<TData> {
+  const res = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers(storedToken()) },
+    body: JSON.stringify({ query: stringifyDocument(document), variables }),
+  });
+  const body = (await res.json()) as { data?: TData; errors?: { message: string }[] };
+  if (!body.data) throw new Error(body.errors?.[0]?.message ?? `HTTP ${res.status}`);
+  return body.data;
+}
+
 export interface ApiClient {
   urql: Client;
   /** Closes the WebSocket (on sign-out). */
@@ -43,7 +66,7 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
   const urql = new Client({
     url: '/graphql',
     preferGetMethod: false,
-    fetchOptions: () => ({ headers: { [CSRF_HEADER]: '1', ...(token ? { authorization: `Bearer ${token}` } : {}) } }),
+    fetchOptions: () => ({ headers: headers(token) }),
     exchanges: [
       // An expired or revoked session: back to the sign-in form.
       mapExchange({

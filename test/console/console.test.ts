@@ -110,6 +110,8 @@ describe('the console in a browser', () => {
     const shop = page.locator('li.site', { hasText: 'Shop' });
     await page.locator('li.site[data-status="UP"]', { hasText: 'Shop' }).waitFor({ timeout: LIVE_MS });
     expect(await page.locator('li.site .name').allTextContents()).toEqual(['Shop', 'Docs']);
+    // Its uptime figures are read for the new row too.
+    await shop.locator('.uptime', { hasText: '100%' }).first().waitFor();
 
     // The target fails: the row turns DOWN with the error, in the page as loaded, and no other row is touched.
     await page.evaluate(() => ((window as unknown as { loaded: boolean }).loaded = true));
