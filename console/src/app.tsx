@@ -45,7 +45,7 @@ export function App() {
 }
 
 function Console({ onSignedOut }: { onSignedOut: () => void }) {
-  const [{ data, fetching }] = useQuery({ query: MeQuery });
+  const [{ data }] = useQuery({ query: MeQuery });
   const [, logout] = useMutation(LogoutMutation);
   const route = useRoute();
   const filterRef = useRef<HTMLInputElement | null>(null);
@@ -72,9 +72,9 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
     if (data && !me) onSignedOut();
   }, [data, me]);
 
-  if (!me) return <p class="muted">{fetching ? 'Loading…' : ''}</p>;
+  // The page does not wait for `me`: until it answers, the role is taken as VIEWER's, so no edit control shows early.
   return (
-    <RoleContext.Provider value={me.role}>
+    <RoleContext.Provider value={me?.role ?? 'VIEWER'}>
       <header class="top">
         <a class="brand" href="#/">
           uptop
@@ -89,9 +89,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
             New monitor
           </button>
         ) : null}
-        <span class="muted user">
-          {me.username} ({me.role.toLowerCase()})
-        </span>
+        <span class="muted user">{me ? `${me.username} (${me.role.toLowerCase()})` : ''}</span>
         <button
           type="button"
           class="secondary"

@@ -151,16 +151,21 @@ export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElemen
   const info = data?.sites.pageInfo;
   if (firstCursor === null && info?.hasNextPage && info.endCursor) setFirstCursor(info.endCursor);
   useRestOfPages(firstCursor);
-  const uptimes = useUptimes(data && !data.sites.pageInfo.hasNextPage ? data.sites.edges.length : 0);
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<Sort>('status');
 
+  // While later pages arrive the first one stays on screen: one render of the whole list instead of one per page.
+  const complete = data !== undefined && !data.sites.pageInfo.hasNextPage;
+  const [firstPage, setFirstPage] = useState<SiteRowFragment[] | null>(null);
   const sites = useMemo(() => (data?.sites.edges ?? []).map((e) => e.node), [data]);
+  if (firstPage === null && data && !complete) setFirstPage(sites);
+  const listed = complete || firstPage === null ? sites : firstPage;
+  const uptimes = useUptimes(complete ? sites.length : 0);
   const shown = useMemo(() => {
     const needle = filter.trim().toLowerCase();
-    const kept = needle ? sites.filter((s) => s.name.toLowerCase().includes(needle)) : sites.slice();
+    const kept = needle ? listed.filter((s) => s.name.toLowerCase().includes(needle)) : listed.slice();
     return kept.sort(compare(sort));
-  }, [sites, filter, sort]);
+  }, [listed, filter, sort]);
 
   if (error && !data) return <p class="error">{error.message}</p>;
   return (
