@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@urql/preact';
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, InputHTMLAttributes } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { graphql } from './gql/index.ts';
 import type { MonitorType } from './gql/graphql.ts';
@@ -79,6 +79,11 @@ export function SiteForm({ id }: { id?: string }) {
 
   const set = (key: keyof Values) => (event: Event) => setValues({ ...values, [key]: (event.currentTarget as HTMLInputElement).value });
   const shown = fieldsOf(values.type);
+  const textField = (key: Exclude<keyof Values, 'type'>, label: string, extra: InputHTMLAttributes<HTMLInputElement> = {}) => (
+    <Field label={label} id={`site-${key}`} issue={issues[key]}>
+      <input {...extra} id={`site-${key}`} name={key} aria-invalid={issues[key] ? true : undefined} value={values[key]} onInput={set(key)} />
+    </Field>
+  );
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -100,9 +105,7 @@ export function SiteForm({ id }: { id?: string }) {
   return (
     <form class="site-form card" onSubmit={submit} noValidate>
       <h1>{id ? 'Edit monitor' : 'New monitor'}</h1>
-      <Field label="Name" id="site-name" issue={issues.name}>
-        <input id="site-name" name="name" aria-invalid={issues.name ? true : undefined} value={values.name} onInput={set('name')} />
-      </Field>
+      {textField('name', 'Name')}
       <Field label="Type" id="site-type" issue={issues.type}>
         <select id="site-type" name="type" aria-invalid={issues.type ? true : undefined} value={values.type} onChange={set('type')}>
           {TYPES.map((t) => (
@@ -112,39 +115,10 @@ export function SiteForm({ id }: { id?: string }) {
           ))}
         </select>
       </Field>
-      {shown.url ? (
-        <Field label="URL" id="site-url" issue={issues.url}>
-          <input
-            id="site-url"
-            name="url"
-            aria-invalid={issues.url ? true : undefined}
-            type="url"
-            placeholder="https://example.com/health"
-            value={values.url}
-            onInput={set('url')}
-          />
-        </Field>
-      ) : null}
-      {shown.hostname ? (
-        <Field label="Hostname" id="site-hostname" issue={issues.hostname}>
-          <input id="site-hostname" name="hostname" aria-invalid={issues.hostname ? true : undefined} value={values.hostname} onInput={set('hostname')} />
-        </Field>
-      ) : null}
-      {shown.port ? (
-        <Field label="Port" id="site-port" issue={issues.port}>
-          <input id="site-port" name="port" aria-invalid={issues.port ? true : undefined} inputMode="numeric" value={values.port} onInput={set('port')} />
-        </Field>
-      ) : null}
-      <Field label="Interval" id="site-interval" issue={issues.interval}>
-        <input
-          id="site-interval"
-          name="interval"
-          aria-invalid={issues.interval ? true : undefined}
-          inputMode="numeric"
-          value={values.interval}
-          onInput={set('interval')}
-        />
-      </Field>
+      {shown.url ? textField('url', 'URL', { type: 'url', placeholder: 'https://example.com/health' }) : null}
+      {shown.hostname ? textField('hostname', 'Hostname') : null}
+      {shown.port ? textField('port', 'Port', { inputMode: 'numeric' }) : null}
+      {textField('interval', 'Interval', { inputMode: 'numeric' })}
       {issues[''] ? (
         <p class="error" role="alert">
           {issues['']}
