@@ -26,8 +26,11 @@ export interface SiteOwnership {
 
 /** The part of the engine a change of ownership is reported to. */
 export interface OwnershipListener {
-  /** Sites gained are loaded afresh and scheduled, sites lost stop; resolves once their snapshots are queued. */
-  ownershipChanged(): Promise<void>;
+  /**
+   * Sites gained are loaded afresh and scheduled, sites lost stop; resolves once their snapshots are queued.
+   * `ownedBefore` answers for the slots held until now, so sites created meanwhile are neither gained nor lost.
+   */
+  ownershipChanged(ownedBefore: (siteId: number) => boolean): Promise<void>;
 }
 
 export interface ClusterNodeOptions {
@@ -185,6 +188,6 @@ export class ClusterNode implements SiteOwnership {
     const before = this.held;
     this.held = next;
     const same = before.size === next.size && [...next].every(([slot, fence]) => before.get(slot) === fence);
-    if (!same) await this.listener?.ownershipChanged();
+    if (!same) await this.listener?.ownershipChanged((siteId) => before.has(slotOf(siteId)));
   }
 }

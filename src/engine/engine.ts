@@ -103,8 +103,6 @@ export class Engine implements EngineApi {
   private readonly db: Db;
   private readonly ownership: SiteOwnership;
   private readonly relay?: EngineRelay;
-  /** The sites scheduled here at the last change of ownership (see ownershipChanged). */
-  private readonly checked = new Set<number>();
   private readonly clock: Clock;
   private readonly config: Config;
   private readonly secretBox: SecretBox | undefined;
@@ -350,18 +348,18 @@ export class Engine implements EngineApi {
    * results) and runs when its next check is due, so a handover neither repeats a check nor leaves a gap; a site lost
    * stops here, its unsaved snapshot queued while this instance still holds the fence it was taken under.
    */
-  async ownershipChanged(): Promise<void> {
+  async ownershipChanged(ownedBefore: (siteId: number) => boolean): Promise<void> {
     if (!this.running) return;
     const gained: SiteEntry[] = [];
-    for (const id of this.checked) {
-      const entry = this.sites.get(id);
-      if (!entry) this.checked.delete(id);
-      else if (!this.ownership.owns(id)) this.letGo(entry);
+    for (const entry of this.sites.values()) {
+      const id = entry.site.id;
+      const owned = this.ownership.owns(id);
+      if (owned === ownedBefore(id)) continue;
+      if (owned) gained.push(entry);
+      else this.letGo(entry);
     }
-    for (const entry of this.sites.values()) if (!this.checked.has(entry.site.id) && this.ownership.owns(entry.site.id)) gained.push(entry);
     if (gained.length === 0) return;
     const ids = gained.map((entry) => entry.site.id);
-    for (const id of ids) this.checked.add(id);
     const [rows, recent] = await Promise.all([loadRuntimeStates(this.db, ids), readRecentRows(this.db, ids)]);
     const persisted = new Map(rows.map((row) => [row.siteId, row]));
     for (const id of ids) this.recent.remove(id);
@@ -369,7 +367,7 @@ export class Engine implements EngineApi {
     const nowMs = this.clock.nowMs();
     for (const entry of gained) {
       const id = entry.site.id;
-      if (this.sites.get(id) !== entry || !this.checked.has(id)) continue;
+      if (this.sites.get(id) !== entry || !this.ownership.owns(id)) continue;
       const row = persisted.get(id);
       if (row) entry.state = restoredState(entry.site, row);
       this.effects.retally(entry);
@@ -402,7 +400,6 @@ export class Engine implements EngineApi {
   }
 
   private letGo(entry: SiteEntry): void {
-    this.checked.delete(entry.site.id);
     this.loop.cancel(entry.site.id);
     this.renotifier.clear(entry.site.id);
     if (entry.unsaved) this.effects.saveRuntime(entry, this.clock.now());
@@ -581,8 +578,6 @@ export class Engine implements EngineApi {
   }
 
   private scheduleAll(): void {
-    this.checked.clear();
-    for (const entry of this.sites.values()) if (this.ownership.owns(entry.site.id)) this.checked.add(entry.site.id);
     this.loop.scheduleAll((entry) => this.renotifier.arm(entry));
   }
 

@@ -56,7 +56,7 @@ export async function engineHarness(
     now?: number;
     /** Stands between the engine and its reading client (see heldSiteReads). */
     wrapDb?: (db: Db) => Db;
-  } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted'>> = {},
+  } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted' | 'ownership'>> = {},
 ): Promise<EngineHarness> {
   const t = freshDbFile();
   const writeDb = await t.open();
@@ -75,7 +75,15 @@ export async function engineHarness(
   const writer = new BatchWriter({ db: writeDb, clock, logger, config: config.writer });
   writer.start();
   const pubsub = createAppPubSub();
-  const events: Events = { 'site:statusChanged': [], 'site:checkCompleted': [], 'engine:status': [], 'log:added': [], 'cluster:heartbeat': [], 'cluster:state': [], 'cluster:probeResults': [] };
+  const events: Events = {
+    'site:statusChanged': [],
+    'site:checkCompleted': [],
+    'engine:status': [],
+    'log:added': [],
+    'cluster:heartbeat': [],
+    'cluster:state': [],
+    'cluster:probeResults': [],
+  };
   const subscriptions = (Object.keys(events) as (keyof Topics)[]).map((topic) => {
     const iterator = pubsub.subscribe(topic);
     void (async () => {
@@ -98,6 +106,7 @@ export async function engineHarness(
       random: options.random ?? (() => 0),
       runCheck: options.runCheck,
       onCheckStarted: options.onCheckStarted,
+      ownership: options.ownership,
     });
     engines.push(engine);
     return engine;
