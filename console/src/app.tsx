@@ -1,5 +1,6 @@
 import { Provider, useMutation, useQuery } from '@urql/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { AlertChannels } from './alerts.tsx';
 import { createApiClient } from './client.ts';
 import { Dashboard } from './dashboard.tsx';
 import { graphql } from './gql/index.ts';
@@ -81,6 +82,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
         </a>
         <nav>
           <a href="#/">Dashboard</a>
+          <a href="#/alerts">Alerts</a>
           <a href="#/logs">Logs</a>
         </nav>
         <span class="spacer" />
@@ -107,6 +109,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
         {route.page === 'new' && canEdit ? <SiteForm /> : null}
         {route.page === 'edit' && canEdit ? <SiteForm id={route.id} /> : null}
         {route.page === 'logs' ? <Logs /> : null}
+        {route.page === 'alerts' ? <AlertChannels /> : null}
       </main>
     </RoleContext.Provider>
   );

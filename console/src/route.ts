@@ -1,7 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /** The console's pages, in the URL's hash so the server has one page to serve and reloads keep the place. */
-export type Route = { page: 'dashboard' } | { page: 'site'; id: string } | { page: 'edit'; id: string } | { page: 'new' } | { page: 'logs' };
+export type Route =
+  | { page: 'dashboard' }
+  | { page: 'site'; id: string }
+  | { page: 'edit'; id: string }
+  | { page: 'new' }
+  | { page: 'logs' }
+  | { page: 'alerts' };
 
 export function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
@@ -9,6 +15,7 @@ export function parseRoute(hash: string): Route {
   if (page === 'edit' && id) return { page: 'edit', id: decodeURIComponent(id) };
   if (page === 'new') return { page: 'new' };
   if (page === 'logs') return { page: 'logs' };
+  if (page === 'alerts') return { page: 'alerts' };
   return { page: 'dashboard' };
 }
 

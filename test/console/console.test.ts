@@ -5,6 +5,7 @@ import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
 import { ensureConsoleBuilt, pageProblems, pageRequests, signIn } from './support.ts';
 
@@ -57,6 +58,8 @@ describe('the console in a browser', () => {
 
   async function newPage(viewport = DESKTOP): Promise<Page> {
     const context = await browser.newContext({ viewport });
+    // Under vitest's own timeout, so a step that never happens fails with the locator it waited for.
+    context.setDefaultTimeout(10_000);
     onTestFinished(() => context.close());
     return context.newPage();
   }
@@ -163,6 +166,39 @@ describe('the console in a browser', () => {
     expect(requests.filter((url) => !url.startsWith(app.url) && !url.startsWith(app.wsUrl))).toEqual([]);
   }, 90_000);
 
+  it('an editor adds a webhook alert channel, meets the settings issue beside its field, and test-sends it', async ({ app, editor }) => {
+    const receiver = await startReceiver();
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByLabel('Name').fill('ops hook');
+    await page.getByLabel('Provider').selectOption('WEBHOOK');
+    await page.getByLabel('url', { exact: true }).fill('not a url');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#channel-url-issue').waitFor();
+
+    await page.getByLabel('url', { exact: true }).fill(`${receiver.url}/hook`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    const channel = page.locator('li.channel', { hasText: 'ops hook' });
+    await channel.getByText('never sent').waitFor();
+    const received = receiver.nextRequest();
+    await channel.getByRole('button', { name: 'Send test' }).click();
+    expect(JSON.parse((await received).body.toString())).toMatchObject({ event: 'test' });
+    await channel.getByText('Test sent').waitFor();
+
+    // A failing endpoint: the result says so, and the health (written in the background) on the next visit.
+    receiver.status = 500;
+    await channel.getByRole('button', { name: 'Send test' }).click();
+    await channel.getByText(/Test failed/).waitFor();
+    await app.app.deps.writer.flush();
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await channel.getByText(/2 sent, 1 failed/).waitFor();
+    await page.screenshot({ path: path.join(OUTPUT, 'console-alerts-desktop.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
   it('a viewer sees every monitor and no edit control', async ({ app, site, viewer }) => {
     const page = await newPage(PHONE);
     const problems = pageProblems(page);
@@ -178,6 +214,9 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     expect(await page.getByLabel('Name').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('heading', { name: 'Alert channels' }).waitFor();
+    expect(await page.getByRole('button', { name: /Send test|Delete|Save/ }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 });
