@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
+import { Field, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { AlertProvider } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
@@ -154,21 +155,20 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
   return (
     <form class="channel-form card" onSubmit={submit} noValidate>
       <h2>New alert channel</h2>
-      <Input id="channel-name" label="Name" value={name} issue={issues.name} onInput={setName} />
-      <div class="field">
-        <label for="channel-provider">Provider</label>
+      <TextInput id="channel-name" label="Name" value={name} issue={issues.name} onInput={setName} />
+      <Field label="Provider" id="channel-provider" issue={issues.provider}>
         <select id="channel-provider" value={provider} onChange={(e) => setProvider(e.currentTarget.value as AlertProvider)}>
           {Object.keys(SETTINGS).map((p) => (
             <option key={p}>{p}</option>
           ))}
         </select>
-      </div>
+      </Field>
       {SETTINGS[provider].map((key) => (
-        <Input
+        <TextInput
           key={`${provider}-${key}`}
           id={`channel-${key}`}
           label={key}
-          secret={SECRET.test(key)}
+          type={SECRET.test(key) ? 'password' : 'text'}
           value={settings[key] ?? ''}
           issue={issues[`settings.${key}`]}
           onInput={(v) => setSettings({ ...settings, [key]: v })}
@@ -185,27 +185,5 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
         </button>
       </div>
     </form>
-  );
-}
-
-function Input(props: { id: string; label: string; value: string; issue: string | undefined; secret?: boolean; onInput: (value: string) => void }) {
-  return (
-    <div class={props.issue ? 'field invalid' : 'field'}>
-      <label for={props.id}>{props.label}</label>
-      <input
-        id={props.id}
-        // Preact's types take `type` as one literal per variant of the element, not a union of two.
-        {...((props.secret ? { type: 'password' } : { type: 'text' }) as { type: 'text' })}
-        autocomplete="off"
-        aria-invalid={props.issue ? true : undefined}
-        value={props.value}
-        onInput={(e) => props.onInput(e.currentTarget.value)}
-      />
-      {props.issue ? (
-        <span class="issue" id={`${props.id}-issue`}>
-          {props.issue}
-        </span>
-      ) : null}
-    </div>
   );
 }

@@ -5,6 +5,7 @@ import { createApiClient } from './client.ts';
 import { Dashboard } from './dashboard.tsx';
 import { graphql } from './gql/index.ts';
 import { Logs } from './logs.tsx';
+import { Maintenance } from './maintenance.tsx';
 import { RoleContext } from './role.ts';
 import { navigate, useRoute } from './route.ts';
 import { SignIn } from './sign-in.tsx';
@@ -83,6 +84,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
         <nav>
           <a href="#/">Dashboard</a>
           <a href="#/alerts">Alerts</a>
+          <a href="#/maintenance">Maintenance</a>
           <a href="#/logs">Logs</a>
         </nav>
         <span class="spacer" />
@@ -110,6 +112,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
         {route.page === 'edit' && canEdit ? <SiteForm id={route.id} /> : null}
         {route.page === 'logs' ? <Logs /> : null}
         {route.page === 'alerts' ? <AlertChannels /> : null}
+        {route.page === 'maintenance' ? <Maintenance /> : null}
       </main>
     </RoleContext.Provider>
   );

@@ -7,7 +7,8 @@ export type Route =
   | { page: 'edit'; id: string }
   | { page: 'new' }
   | { page: 'logs' }
-  | { page: 'alerts' };
+  | { page: 'alerts' }
+  | { page: 'maintenance' };
 
 export function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
   if (page === 'new') return { page: 'new' };
   if (page === 'logs') return { page: 'logs' };
   if (page === 'alerts') return { page: 'alerts' };
+  if (page === 'maintenance') return { page: 'maintenance' };
   return { page: 'dashboard' };
 }
 

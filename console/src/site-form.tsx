@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
-import type { ComponentChildren, InputHTMLAttributes } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Field, TextInput, type TextInputProps } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MonitorType } from './gql/graphql.ts';
 import { navigate } from './route.ts';
@@ -77,12 +77,16 @@ export function SiteForm({ id }: { id?: string }) {
     }
   }, [data]);
 
-  const set = (key: keyof Values) => (event: Event) => setValues({ ...values, [key]: (event.currentTarget as HTMLInputElement).value });
   const shown = fieldsOf(values.type);
-  const textField = (key: Exclude<keyof Values, 'type'>, label: string, extra: InputHTMLAttributes<HTMLInputElement> = {}) => (
-    <Field label={label} id={`site-${key}`} issue={issues[key]}>
-      <input {...extra} id={`site-${key}`} name={key} aria-invalid={issues[key] ? true : undefined} value={values[key]} onInput={set(key)} />
-    </Field>
+  const textField = (key: Exclude<keyof Values, 'type'>, label: string, extra: Partial<TextInputProps> = {}) => (
+    <TextInput
+      {...extra}
+      id={`site-${key}`}
+      label={label}
+      value={values[key]}
+      issue={issues[key]}
+      onInput={(value) => setValues({ ...values, [key]: value })}
+    />
   );
 
   const submit = async (event: Event) => {
@@ -107,7 +111,13 @@ export function SiteForm({ id }: { id?: string }) {
       <h1>{id ? 'Edit monitor' : 'New monitor'}</h1>
       {textField('name', 'Name')}
       <Field label="Type" id="site-type" issue={issues.type}>
-        <select id="site-type" name="type" aria-invalid={issues.type ? true : undefined} value={values.type} onChange={set('type')}>
+        <select
+          id="site-type"
+          name="type"
+          aria-invalid={issues.type ? true : undefined}
+          value={values.type}
+          onChange={(e) => setValues({ ...values, type: e.currentTarget.value as MonitorType })}
+        >
           {TYPES.map((t) => (
             <option key={t} value={t}>
               {t}
@@ -117,8 +127,8 @@ export function SiteForm({ id }: { id?: string }) {
       </Field>
       {shown.url ? textField('url', 'URL', { type: 'url', placeholder: 'https://example.com/health' }) : null}
       {shown.hostname ? textField('hostname', 'Hostname') : null}
-      {shown.port ? textField('port', 'Port', { inputMode: 'numeric' }) : null}
-      {textField('interval', 'Interval', { inputMode: 'numeric' })}
+      {shown.port ? textField('port', 'Port', { numeric: true }) : null}
+      {textField('interval', 'Interval', { numeric: true })}
       {issues[''] ? (
         <p class="error" role="alert">
           {issues['']}
@@ -133,20 +143,5 @@ export function SiteForm({ id }: { id?: string }) {
         </button>
       </div>
     </form>
-  );
-}
-
-/** A labelled input (`id` ties the label to it) with the API's issue for it, if any, right below. */
-function Field({ label, id, issue, children }: { label: string; id: string; issue: string | undefined; children: ComponentChildren }) {
-  return (
-    <div class={issue ? 'field invalid' : 'field'}>
-      <label for={id}>{label}</label>
-      {children}
-      {issue ? (
-        <span class="issue" id={`${id}-issue`}>
-          {issue}
-        </span>
-      ) : null}
-    </div>
   );
 }

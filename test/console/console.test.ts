@@ -199,6 +199,31 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('an editor opens a maintenance window, meets the duration and cron issues beside their fields, and ends the window', async ({ app, editor }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    await page.getByLabel('Title').fill('Database upgrade');
+    await page.getByLabel(/Repeats/).fill('every sunday');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#window-duration-issue').waitFor();
+    await page.getByLabel('Minutes each time').fill('60');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#window-recurrence-issue').waitFor();
+    expect(await page.locator('li.window').count()).toBe(0);
+
+    await page.getByLabel(/Repeats/).fill('');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const window = page.locator('li.window', { hasText: 'Database upgrade' });
+    await window.getByText('ACTIVE').waitFor();
+    expect(await window.textContent()).toMatch(/every monitor/);
+    await window.getByRole('button', { name: 'End now' }).click();
+    await window.getByRole('button', { name: 'End now' }).waitFor({ state: 'detached' });
+    expect(await window.getByText('ACTIVE').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('a viewer sees every monitor and no edit control', async ({ app, site, viewer }) => {
     const page = await newPage(PHONE);
     const problems = pageProblems(page);
@@ -217,6 +242,9 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Alerts' }).click();
     await page.getByRole('heading', { name: 'Alert channels' }).waitFor();
     expect(await page.getByRole('button', { name: /Send test|Delete|Save/ }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    await page.getByRole('heading', { name: 'Maintenance' }).waitFor();
+    expect(await page.getByRole('button', { name: /End now|Delete|Save/ }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 });

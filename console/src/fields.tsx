@@ -1,0 +1,47 @@
+import type { ComponentChildren } from 'preact';
+
+/** A labelled control (`id` ties the label to it) with the API's issue for it, if any, right below. */
+export function Field({ label, id, issue, children }: { label: string; id: string; issue: string | undefined; children: ComponentChildren }) {
+  return (
+    <div class={issue ? 'field invalid' : 'field'}>
+      <label for={id}>{label}</label>
+      {children}
+      {issue ? (
+        <span class="issue" id={`${id}-issue`}>
+          {issue}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+export interface TextInputProps {
+  id: string;
+  label: string;
+  value: string;
+  issue: string | undefined;
+  onInput: (value: string) => void;
+  type?: 'text' | 'password' | 'url' | 'datetime-local';
+  placeholder?: string;
+  numeric?: boolean;
+}
+
+/** A text input in a Field; its `name` is its id, and it is marked invalid while the API has an issue with it. */
+export function TextInput({ id, label, value, issue, onInput, type = 'text', placeholder, numeric }: TextInputProps) {
+  return (
+    <Field label={label} id={id} issue={issue}>
+      <input
+        id={id}
+        name={id}
+        // Preact's types take `type` as one literal per variant of the element, not a union of them.
+        {...({ type } as { type: 'text' })}
+        placeholder={placeholder}
+        inputMode={numeric ? 'numeric' : undefined}
+        autocomplete="off"
+        aria-invalid={issue ? true : undefined}
+        value={value}
+        onInput={(e) => onInput(e.currentTarget.value)}
+      />
+    </Field>
+  );
+}

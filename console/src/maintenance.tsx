@@ -1,0 +1,225 @@
+import { useMutation, useQuery } from '@urql/preact';
+import { useMemo, useState } from 'preact/hooks';
+import { Field, TextInput } from './fields.tsx';
+import { graphql } from './gql/index.ts';
+import type { MaintenanceType } from './gql/graphql.ts';
+import { useCanEdit } from './role.ts';
+import { formatTime } from './status.ts';
+
+const WindowsQuery = graphql(`
+  query ConsoleMaintenance {
+    maintenanceWindows(first: 50) {
+      edges { node { id title description type active startsAt endsAt recurrence durationMinutes timezone site { id name } } }
+    }
+    sites(first: 100) { edges { node { id name } } }
+  }
+`);
+
+const CreateWindow = graphql(`
+  mutation ConsoleCreateWindow($input: CreateMaintenanceWindowInput!) {
+    createMaintenanceWindow(input: $input) {
+      __typename
+      ... on MaintenanceWindowPayload { maintenanceWindow { id } }
+      ... on ValidationError { issues { field message } }
+    }
+  }
+`);
+
+const EndWindow = graphql(`
+  mutation ConsoleEndWindow($input: IdInput!) {
+    endMaintenanceWindow(input: $input) { __typename ... on Error { message } }
+  }
+`);
+
+const DeleteWindow = graphql(`
+  mutation ConsoleDeleteWindow($input: DeleteInput!) {
+    deleteMaintenanceWindow(input: $input) { __typename ... on Error { message } }
+  }
+`);
+
+/** Maintenance windows and incidents, newest first, and (EDITOR, ADMIN) a form for one-off or recurring ones. */
+export function Maintenance() {
+  const canEdit = useCanEdit();
+  const [{ data, error }, refetch] = useQuery({ query: WindowsQuery, requestPolicy: 'cache-and-network' });
+  const [, endWindow] = useMutation(EndWindow);
+  const [, deleteWindow] = useMutation(DeleteWindow);
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+  return (
+    <section class="maintenance">
+      <h1>Maintenance</h1>
+      {error && !data ? <p class="error">{error.message}</p> : null}
+      <ul class="windows">
+        {(data?.maintenanceWindows.edges ?? []).map(({ node: w }) => (
+          <li key={w.id} class="window card" data-window={w.title}>
+            <b>{w.title}</b> <span class="muted">{w.type}</span> {w.active ? <span class="badge bg-warn">ACTIVE</span> : null}
+            <p class="muted">
+              {w.site ? w.site.name : 'every monitor'} ·{' '}
+              {w.recurrence
+                ? `${w.recurrence} (${w.timezone ?? 'UTC'}) for ${w.durationMinutes} min`
+                : `${formatTime(w.startsAt)} – ${w.endsAt ? formatTime(w.endsAt) : 'until ended'}`}
+            </p>
+            {w.description ? <p>{w.description}</p> : null}
+            {canEdit ? (
+              <div class="actions">
+                {w.active ? (
+                  <button type="button" onClick={async () => (await endWindow({ input: { id: w.id } }), reload())}>
+                    End now
+                  </button>
+                ) : null}
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={async () => {
+                    if (!confirm(`Delete the window ${w.title}?`)) return;
+                    await deleteWindow({ input: { id: w.id } });
+                    reload();
+                  }}
+                >
+                  Delete
+                </button>
+              </div>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {data && data.maintenanceWindows.edges.length === 0 ? <p class="muted">No maintenance windows.</p> : null}
+      {canEdit && data ? <WindowForm sites={data.sites.edges.map((e) => e.node)} onCreated={reload} /> : null}
+    </section>
+  );
+}
+
+interface Values {
+  title: string;
+  description: string;
+  type: MaintenanceType;
+  siteId: string;
+  startsAt: string;
+  endsAt: string;
+  recurrence: string;
+  durationMinutes: string;
+  timezone: string;
+}
+
+const EMPTY: Values = {
+  title: '',
+  description: '',
+  type: 'MAINTENANCE',
+  siteId: '',
+  startsAt: '',
+  endsAt: '',
+  recurrence: '',
+  durationMinutes: '',
+  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+};
+
+/** A `datetime-local` value (the browser's local time) as the API's UTC instant; blank stays absent. */
+function instant(local: string): string | undefined {
+  return local ? new Date(local).toISOString() : undefined;
+}
+
+function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: string }[]; onCreated: () => void }) {
+  const [values, setValues] = useState<Values>(EMPTY);
+  const [issues, setIssues] = useState<Record<string, string>>({});
+  const [{ fetching }, create] = useMutation(CreateWindow);
+  const zones = useMemo(() => Intl.supportedValuesOf('timeZone'), []);
+  const set = (key: keyof Values) => (value: string) => setValues({ ...values, [key]: value });
+  const recurring = values.recurrence.trim() !== '';
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const r = await create({
+      input: {
+        title: values.title,
+        description: values.description || undefined,
+        type: values.type,
+        siteId: values.siteId || undefined,
+        startsAt: instant(values.startsAt),
+        endsAt: recurring ? undefined : instant(values.endsAt),
+        ...(recurring
+          ? { recurrence: values.recurrence, timezone: values.timezone, durationMinutes: values.durationMinutes ? Number(values.durationMinutes) : undefined }
+          : {}),
+      },
+    });
+    const answer = r.data?.createMaintenanceWindow;
+    if (answer?.__typename === 'MaintenanceWindowPayload') {
+      setValues(EMPTY);
+      setIssues({});
+      onCreated();
+    } else if (answer?.__typename === 'ValidationError') {
+      const byField: Record<string, string> = {};
+      for (const issue of answer.issues) byField[issue.field in EMPTY ? issue.field : ''] ??= issue.message;
+      setIssues(byField);
+    } else setIssues({ '': r.error?.message ?? 'Saving failed' });
+  };
+
+  return (
+    <form class="window-form card" onSubmit={submit} noValidate>
+      <h2>New window</h2>
+      <TextInput id="window-title" label="Title" value={values.title} issue={issues.title} onInput={set('title')} />
+      <TextInput id="window-description" label="Description" value={values.description} issue={issues.description} onInput={set('description')} />
+      <Field label="Kind" id="window-type" issue={issues.type}>
+        <select id="window-type" value={values.type} onChange={(e) => set('type')(e.currentTarget.value)}>
+          <option value="MAINTENANCE">MAINTENANCE (alerts held)</option>
+          <option value="INCIDENT">INCIDENT (information)</option>
+        </select>
+      </Field>
+      <Field label="Monitor" id="window-site" issue={issues.siteId}>
+        <select id="window-site" value={values.siteId} onChange={(e) => set('siteId')(e.currentTarget.value)}>
+          <option value="">every monitor</option>
+          {sites.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <TextInput id="window-starts" label="Starts" type="datetime-local" value={values.startsAt} issue={issues.startsAt} onInput={set('startsAt')} />
+      <TextInput
+        id="window-recurrence"
+        label="Repeats (cron, blank for once)"
+        placeholder="0 3 * * 0"
+        value={values.recurrence}
+        issue={issues.recurrence}
+        onInput={set('recurrence')}
+      />
+      {recurring ? (
+        <>
+          <TextInput
+            id="window-duration"
+            label="Minutes each time"
+            numeric
+            value={values.durationMinutes}
+            issue={issues.durationMinutes}
+            onInput={set('durationMinutes')}
+          />
+          <Field label="Time zone" id="window-timezone" issue={issues.timezone}>
+            <select id="window-timezone" value={values.timezone} onChange={(e) => set('timezone')(e.currentTarget.value)}>
+              {zones.map((z) => (
+                <option key={z}>{z}</option>
+              ))}
+            </select>
+          </Field>
+        </>
+      ) : (
+        <TextInput
+          id="window-ends"
+          label="Ends (blank: until ended)"
+          type="datetime-local"
+          value={values.endsAt}
+          issue={issues.endsAt}
+          onInput={set('endsAt')}
+        />
+      )}
+      {issues[''] ? (
+        <p class="error" role="alert">
+          {issues['']}
+        </p>
+      ) : null}
+      <div class="actions">
+        <button type="submit" disabled={fetching}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
