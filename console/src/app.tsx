@@ -12,6 +12,7 @@ import { SignIn } from './sign-in.tsx';
 import { SiteDetail } from './site-detail.tsx';
 import { SiteForm } from './site-form.tsx';
 import { storedToken, storeToken } from './session.ts';
+import { Users } from './users.tsx';
 
 const MeQuery = graphql(`
   query ConsoleMe { me { id username role } }
@@ -86,6 +87,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
           <a href="#/alerts">Alerts</a>
           <a href="#/maintenance">Maintenance</a>
           <a href="#/logs">Logs</a>
+          {me?.role === 'ADMIN' ? <a href="#/users">Users</a> : null}
         </nav>
         <span class="spacer" />
         {canEdit ? (
@@ -113,6 +115,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
         {route.page === 'logs' ? <Logs /> : null}
         {route.page === 'alerts' ? <AlertChannels /> : null}
         {route.page === 'maintenance' ? <Maintenance /> : null}
+        {route.page === 'users' && me?.role === 'ADMIN' ? <Users /> : null}
       </main>
     </RoleContext.Provider>
   );

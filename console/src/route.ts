@@ -8,7 +8,8 @@ export type Route =
   | { page: 'new' }
   | { page: 'logs' }
   | { page: 'alerts' }
-  | { page: 'maintenance' };
+  | { page: 'maintenance' }
+  | { page: 'users' };
 
 export function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   if (page === 'logs') return { page: 'logs' };
   if (page === 'alerts') return { page: 'alerts' };
   if (page === 'maintenance') return { page: 'maintenance' };
+  if (page === 'users') return { page: 'users' };
   return { page: 'dashboard' };
 }
 

@@ -224,12 +224,35 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('an admin adds a user, meeting the password rule beside its field', async ({ app, admin }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, admin.username, admin.password);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.locator('tr[data-user="viewer"]').waitFor();
+    const form = page.locator('form.user-form');
+    await form.getByLabel('Username').fill('oncall');
+    await form.getByLabel('Password').fill('short');
+    await form.getByLabel('Role').selectOption('EDITOR');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#user-password-issue').waitFor();
+    expect(await page.locator('tr[data-user="oncall"]').count()).toBe(0);
+
+    await form.getByLabel('Password').fill('a long enough password');
+    await form.getByRole('button', { name: 'Save' }).click();
+    expect(await page.locator('tr[data-user="oncall"]').textContent()).toMatch(/EDITOR/);
+    // The new user can sign in.
+    expect(await app.login('oncall', 'a long enough password')).toMatch(/\S/);
+    expect(problems).toEqual([]);
+  });
+
   it('a viewer sees every monitor and no edit control', async ({ app, site, viewer }) => {
     const page = await newPage(PHONE);
     const problems = pageProblems(page);
     await signIn(page, app.url, viewer.username, viewer.password);
     await page.locator('li.site', { hasText: site.name }).getByRole('link').click();
     await page.getByRole('heading', { name: new RegExp(site.name) }).waitFor();
+    expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
     for (const name of ['New monitor', 'Pause', 'Resume', 'Delete', 'Check now', 'Edit']) {
       expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
     }

@@ -1,0 +1,124 @@
+import { useMutation, useQuery } from '@urql/preact';
+import { useState } from 'preact/hooks';
+import { Field, TextInput } from './fields.tsx';
+import { graphql } from './gql/index.ts';
+import type { Role } from './gql/graphql.ts';
+import { formatTime } from './status.ts';
+
+const UsersQuery = graphql(`
+  query ConsoleUsers { users { id username role createdAt } }
+`);
+
+const CreateUser = graphql(`
+  mutation ConsoleCreateUser($input: CreateUserInput!) {
+    createUser(input: $input) {
+      __typename
+      ... on UserPayload { user { id } }
+      ... on ValidationError { issues { field message } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const DeleteUser = graphql(`
+  mutation ConsoleDeleteUser($input: DeleteInput!) {
+    deleteUser(input: $input) { __typename ... on Error { message } }
+  }
+`);
+
+const ROLES: readonly Role[] = ['VIEWER', 'EDITOR', 'ADMIN'];
+
+/** The users (ADMIN only: the API refuses the list to anyone else), a form for a new one, and delete. */
+export function Users() {
+  const [{ data, error }, refetch] = useQuery({ query: UsersQuery, requestPolicy: 'cache-and-network' });
+  const [, deleteUser] = useMutation(DeleteUser);
+  const [message, setMessage] = useState<string | null>(null);
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+  return (
+    <section class="users">
+      <h1>Users</h1>
+      {error && !data ? <p class="error">{error.message}</p> : null}
+      {message ? (
+        <p class="error" role="alert">
+          {message}
+        </p>
+      ) : null}
+      <table class="user-list">
+        <tbody>
+          {(data?.users ?? []).map((u) => (
+            <tr key={u.id} data-user={u.username}>
+              <td>{u.username}</td>
+              <td>{u.role}</td>
+              <td class="muted">{formatTime(u.createdAt)}</td>
+              <td>
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={async () => {
+                    if (!confirm(`Delete the user ${u.username}?`)) return;
+                    const r = await deleteUser({ input: { id: u.id } });
+                    const answer = r.data?.deleteUser;
+                    setMessage(answer && 'message' in answer ? answer.message : (r.error?.message ?? null));
+                    reload();
+                  }}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data ? <UserForm onCreated={reload} /> : null}
+    </section>
+  );
+}
+
+function UserForm({ onCreated }: { onCreated: () => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<Role>('VIEWER');
+  const [issues, setIssues] = useState<Record<string, string>>({});
+  const [{ fetching }, create] = useMutation(CreateUser);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const r = await create({ input: { username, password, role } });
+    const answer = r.data?.createUser;
+    if (answer?.__typename === 'UserPayload') {
+      setUsername('');
+      setPassword('');
+      setIssues({});
+      onCreated();
+    } else if (answer?.__typename === 'ValidationError') {
+      const byField: Record<string, string> = {};
+      for (const issue of answer.issues) byField[issue.field] ??= issue.message;
+      setIssues(byField);
+    } else setIssues({ '': answer && 'message' in answer ? answer.message : (r.error?.message ?? 'Saving failed') });
+  };
+
+  return (
+    <form class="user-form card" onSubmit={submit} noValidate>
+      <h2>New user</h2>
+      <TextInput id="user-username" label="Username" value={username} issue={issues.username} onInput={setUsername} />
+      <TextInput id="user-password" label="Password" type="password" value={password} issue={issues.password} onInput={setPassword} />
+      <Field label="Role" id="user-role" issue={issues.role}>
+        <select id="user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+          {ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </Field>
+      {issues[''] ? (
+        <p class="error" role="alert">
+          {issues['']}
+        </p>
+      ) : null}
+      <div class="actions">
+        <button type="submit" disabled={fetching}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
