@@ -51,6 +51,9 @@ export interface ProbeIngest extends Omit<ProbeReport, 'nodeId' | 'checkedAt'> {
   checkedAt: Date | null;
 }
 
+/** Longest a handover waits for the checks in progress of the sites let go: the lease renewals wait behind it. */
+const HANDOVER_WAIT_MS = 5_000;
+
 /** Sites per page of the recent results read at start (see seedRecent). */
 const SEED_PAGE_SITES = 500;
 
@@ -130,6 +133,8 @@ export class Engine implements EngineApi {
   private activeFlag = true;
   private stopping: Promise<void> | null = null;
   private seeding: Promise<void> = Promise.resolve();
+  /** Sites let go whose check in progress still applies its result, under the fence still held (ownershipChanged). */
+  private readonly leaving = new Set<number>();
 
   constructor(options: EngineOptions) {
     const { db, writer, pubsub, clock, config, logger, secretBox, onCheckStarted } = options;
@@ -177,7 +182,19 @@ export class Engine implements EngineApi {
     const checker = options.runCheck ?? defaultRunCheck;
     const signal = this.abort.signal;
     const fromProbes = (site: SiteEntry['site'], nowMs: number) => probes.verdict(site.id, site.interval, nowMs);
-    const runs = (this.runs = new SiteRuns({ clock, checks: config.checks, checker, signal, sites, maintenance, checking, commit, probes: fromProbes }));
+    const applies = (siteId: number) => this.checks(siteId) || (this.checking && this.leaving.has(siteId));
+    const runs = (this.runs = new SiteRuns({
+      clock,
+      checks: config.checks,
+      checker,
+      signal,
+      sites,
+      maintenance,
+      checking,
+      applies,
+      commit,
+      probes: fromProbes,
+    }));
     const random = options.random ?? Math.random;
     const run = (id: number) => runs.run(id);
     const loop = (this.loop = new SiteLoop({ clock, concurrency: config.checks.concurrency, sites, logger, random, checking, run, onCheckStarted }));
@@ -351,13 +368,44 @@ export class Engine implements EngineApi {
   async ownershipChanged(ownedBefore: (siteId: number) => boolean): Promise<void> {
     if (!this.running) return;
     const gained: SiteEntry[] = [];
+    const lost: SiteEntry[] = [];
     for (const entry of this.sites.values()) {
       const id = entry.site.id;
       const owned = this.ownership.owns(id);
       if (owned === ownedBefore(id)) continue;
-      if (owned) gained.push(entry);
-      else this.letGo(entry);
+      (owned ? gained : lost).push(entry);
     }
+    await Promise.all([this.letGo(lost), this.take(gained)]);
+    this.statusPublisher.markDirty();
+  }
+
+  /**
+   * Stops checking the sites, lets a check in progress finish and apply its result (it hit the target: the next owner
+   * must not check again at once), at most HANDOVER_WAIT_MS, then queues each unsaved snapshot, so the next owner
+   * starts from the last result.
+   */
+  private async letGo(entries: SiteEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      this.leaving.add(entry.site.id);
+      this.loop.cancel(entry.site.id);
+      this.renotifier.clear(entry.site.id);
+    }
+    let bound: TimerHandle | null = null;
+    await Promise.race([
+      Promise.all(entries.map((entry) => this.loop.settled(entry.site.id))),
+      new Promise<void>((resolve) => (bound = this.clock.setTimeout(resolve, HANDOVER_WAIT_MS))),
+    ]);
+    if (bound) this.clock.clearTimeout(bound);
+    const now = this.clock.now();
+    for (const entry of entries) {
+      this.leaving.delete(entry.site.id);
+      if (entry.unsaved && this.sites.get(entry.site.id) === entry) this.effects.saveRuntime(entry, now);
+    }
+  }
+
+  /** Starts the sites from what their last owner saved, each checked when its next check is due. */
+  private async take(gained: SiteEntry[]): Promise<void> {
     if (gained.length === 0) return;
     const ids = gained.map((entry) => entry.site.id);
     const [rows, recent] = await Promise.all([loadRuntimeStates(this.db, ids), readRecentRows(this.db, ids)]);
@@ -381,7 +429,6 @@ export class Engine implements EngineApi {
       }
       this.renotifier.arm(entry);
     }
-    this.statusPublisher.markDirty();
   }
 
   /** Another instance's check of a site it owns, as it published it: this copy's recent results follow, for reads. */
@@ -397,12 +444,6 @@ export class Engine implements EngineApi {
     entry.state = withConfig(state, entry.site);
     this.effects.retally(entry);
     this.statusPublisher.markDirty();
-  }
-
-  private letGo(entry: SiteEntry): void {
-    this.loop.cancel(entry.site.id);
-    this.renotifier.clear(entry.site.id);
-    if (entry.unsaved) this.effects.saveRuntime(entry, this.clock.now());
   }
 
   // ---------------------------------------------------------------- EngineApi: reads

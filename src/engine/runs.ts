@@ -19,8 +19,10 @@ export interface SiteRunsOptions {
   signal: AbortSignal;
   sites: SiteRegistry;
   maintenance: MaintenanceTimer;
-  /** Started, not stopped, and active: results are ignored otherwise. */
+  /** Started, not stopped, active, and the site is this instance's: runs start only then. */
   checking: (siteId: number) => boolean;
+  /** A result is applied: while checking the site, or while handing it over (the check began before). */
+  applies: (siteId: number) => boolean;
   /** Applies a transition and what depends on it (Engine.commit). */
   commit: (entry: SiteEntry, t: Transition, check: CheckWrite | null) => void;
   /** What regional probes say about the site now (probe-results.ts); while they check it, it is not checked here. */
@@ -81,7 +83,7 @@ export class SiteRuns {
     // A site removed (or replaced) mid-check is not brought back, a check of the type it had before an edit says
     // nothing about it now, and a passive or stopping engine ignores results. A failure is outranked by any result or
     // beat applied since this check started.
-    if (!this.options.checking(site.id) || sites.get(site.id) !== entry || entry.site.type !== site.type) return;
+    if (!this.options.applies(site.id) || sites.get(site.id) !== entry || entry.site.type !== site.type) return;
     if (result.status !== 'UP' && entry.seq !== seqAtStart) return;
     const now = clock.now();
     const { status, statusCode, latencyMs, hasSsl, certExpiresAt, message } = result;

@@ -24,6 +24,8 @@ interface Job {
   /** Resolved after the next run that starts (or when the key is cancelled). */
   waiters: (() => void)[] | null;
   removed: boolean;
+  /** Settles when the run in progress ends; null when none is. */
+  done: Promise<void> | null;
 }
 
 /** A FIFO that does not shift arrays: a head index, compacted now and then. */
@@ -114,6 +116,11 @@ export class Scheduler {
     this.release(job);
   }
 
+  /** Resolves once the key's run in progress, if any, has ended (a cancelled key's included). */
+  async settled(key: number): Promise<void> {
+    await this.jobs.get(key)?.done;
+  }
+
   /** Cancels every key; the runs in progress are left to finish (see idle()). */
   cancelAll(): void {
     for (const key of [...this.jobs.keys()]) this.cancel(key);
@@ -145,7 +152,7 @@ export class Scheduler {
     let job = this.jobs.get(key);
     if (job?.removed) job.removed = false;
     if (!job) {
-      job = { key, state: 'idle', dueAt: 0, slot: -1, again: false, waiters: null, removed: false };
+      job = { key, state: 'idle', dueAt: 0, slot: -1, again: false, waiters: null, removed: false, done: null };
       this.jobs.set(key, job);
     }
     return job;
@@ -200,8 +207,10 @@ export class Scheduler {
       .catch((err: unknown) => this.hooks.onError(job.key, err))
       .then(() => {
         this.inFlight.delete(done);
+        job.done = null;
         this.finish(job, waiters, slot);
       });
+    job.done = done;
     this.inFlight.add(done);
   }
 

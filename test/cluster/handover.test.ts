@@ -9,8 +9,12 @@ import { engineHarness, T0 } from '../engine/harness.ts';
 async function handover() {
   const owned = new Set<number>();
   const checks: { siteId: number; atMs: number }[] = [];
+  /** A check of a site in here waits until the test lets it end. */
+  const held = new Map<number, () => void>();
+  const holding = new Set<number>();
   const runCheck: Checker = async (site, { clock }) => {
     checks.push({ siteId: site.id, atMs: clock!.nowMs() });
+    if (holding.has(site.id)) await new Promise<void>((resolve) => held.set(site.id, resolve));
     return { status: 'UP', statusCode: 200, latencyMs: 5, hasSsl: false, certExpiresAt: null, message: '' };
   };
   const h = await engineHarness({ start: false, runCheck, ownership: { owns: (id) => owned.has(id) } });
@@ -20,7 +24,7 @@ async function handover() {
     await h.engine.ownershipChanged((id) => before.has(id));
   };
   const checksOf = (siteId: number) => checks.filter((c) => c.siteId === siteId).map((c) => c.atMs - T0);
-  return { h, owned, change, checksOf };
+  return { h, owned, change, checksOf, held, holding };
 }
 
 describe('a change of ownership', () => {
@@ -73,5 +77,27 @@ describe('a change of ownership', () => {
     await h.clock.advance(1_000);
     await h.engine.whenIdle();
     expect(checksOf(a)).toEqual([40_000]);
+  });
+
+  it('lets a check in progress on a site it lets go finish and count, and saves the state with it', async () => {
+    const { h, owned, change, checksOf, held, holding } = await handover();
+    const a = await h.createSite({ name: 'a', type: 'HTTP', url: 'http://127.0.0.1:9/a', interval: 60 });
+    owned.add(a);
+    await h.engine.start();
+    await h.clock.advance(61_000);
+    await h.engine.whenIdle();
+    // The next check has hit the target and not answered yet when the slot goes.
+    holding.add(a);
+    await h.clock.advance(61_000);
+    await expect.poll(() => held.has(a)).toBe(true);
+    const startedAt = checksOf(a).at(-1)!;
+    const handing = change(() => owned.delete(a));
+    held.get(a)!();
+    await handing;
+    await h.writer.flush();
+    // Its result was applied here and saved: the next owner starts from it, so it does not check again at once.
+    const saved = await h.db.siteRuntimeState.findUniqueOrThrow({ where: { siteId: a } });
+    expect(saved.lastCheckAt!.getTime()).toBeGreaterThanOrEqual(T0 + startedAt);
+    expect(await h.db.check.count({ where: { siteId: a } })).toBe(checksOf(a).length);
   });
 });
