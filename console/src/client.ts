@@ -61,7 +61,13 @@ export interface ApiClient {
  */
 export function createApiClient(token: string | null, onUnauthenticated: () => void): ApiClient {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
-  const ws = createWsClient({ url: wsUrl, lazy: true, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
+  const ws = createWsClient({
+    url: wsUrl,
+    lazy: true,
+    // Kept open a while after the last subscription ends: moving between pages does not drop events on the way.
+    lazyCloseTimeout: 60_000,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
   const keys = Object.fromEntries(EMBEDDED.map((name) => [name, () => null]));
   const urql = new Client({
     url: '/graphql',

@@ -1,6 +1,6 @@
 import { useClient, useQuery, useSubscription } from '@urql/preact';
 import { memo } from 'preact/compat';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { graphql } from './gql/index.ts';
 import type { DashboardQuery as DashboardResult, DisplayStatus, SiteRowFragment } from './gql/graphql.ts';
 import { queryUncached } from './client.ts';
@@ -161,11 +161,38 @@ export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElemen
   if (firstPage === null && data && !complete) setFirstPage(sites);
   const listed = complete || firstPage === null ? sites : firstPage;
   const uptimes = useUptimes(complete ? sites.length : 0);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const toggle = useCallback((id: string) => {
+    setCollapsed((now) => {
+      const next = new Set(now);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  }, []);
   const shown = useMemo(() => {
     const needle = filter.trim().toLowerCase();
-    const kept = needle ? listed.filter((s) => s.name.toLowerCase().includes(needle)) : listed.slice();
-    return kept.sort(compare(sort));
-  }, [listed, filter, sort]);
+    const order = compare(sort);
+    // A filter lists every match, children too; otherwise each group is followed by its children, in the same order.
+    if (needle)
+      return listed
+        .filter((s) => s.name.toLowerCase().includes(needle))
+        .sort(order)
+        .map((site) => ({ site, depth: 0 }));
+    const ids = new Set(listed.map((s) => s.id));
+    const children = new Map<string, SiteRowFragment[]>();
+    const top: SiteRowFragment[] = [];
+    for (const s of listed) {
+      if (s.parent && ids.has(s.parent.id)) children.set(s.parent.id, [...(children.get(s.parent.id) ?? []), s]);
+      else top.push(s);
+    }
+    const rows: { site: SiteRowFragment; depth: number }[] = [];
+    const add = (site: SiteRowFragment, depth: number) => {
+      rows.push({ site, depth });
+      if (!collapsed.has(site.id)) for (const child of (children.get(site.id) ?? []).sort(order)) add(child, depth + 1);
+    };
+    for (const site of top.sort(order)) add(site, 0);
+    return rows;
+  }, [listed, filter, sort, collapsed]);
 
   if (error && !data) return <p class="error">{error.message}</p>;
   return (
@@ -188,8 +215,15 @@ export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElemen
       {fetching && !data ? <p class="muted">Loading…</p> : null}
       {data && sites.length === 0 ? <p class="muted">No monitors yet.</p> : null}
       <ul class="sites" aria-label="Sites">
-        {shown.map((site) => (
-          <SiteRow key={site.id} site={site} uptime={uptimes.get(site.id)} />
+        {shown.map(({ site, depth }) => (
+          <SiteRow
+            key={site.id}
+            site={site}
+            uptime={uptimes.get(site.id)}
+            depth={depth}
+            collapsed={site.type === 'GROUP' ? collapsed.has(site.id) : undefined}
+            onToggle={toggle}
+          />
         ))}
       </ul>
     </section>
@@ -214,6 +248,8 @@ function sameRow(a: RowProps, b: RowProps): boolean {
   const x = a.site;
   const y = b.site;
   return (
+    a.depth === b.depth &&
+    a.collapsed === b.collapsed &&
     a.uptime?.day === b.uptime?.day &&
     a.uptime?.month === b.uptime?.month &&
     x.displayStatus === y.displayStatus &&
@@ -232,18 +268,38 @@ const broken: readonly DisplayStatus[] = ['DOWN', 'SSL_EXPIRED', 'LATE', 'STALE'
 interface RowProps {
   site: SiteRowFragment;
   uptime: { day: number; month: number } | undefined;
+  /** 0 at the top, 1 for a group's child, ... */
+  depth: number;
+  /** For a group: whether its children are hidden. */
+  collapsed: boolean | undefined;
+  onToggle: (id: string) => void;
 }
 
-const SiteRow = memo(function SiteRow({ site, uptime }: RowProps) {
+const SiteRow = memo(function SiteRow({ site, uptime, depth, collapsed, onToggle }: RowProps) {
   const tone = statusTone(site.displayStatus);
   const ssl = site.checkSsl && site.certExpiresAt ? daysUntil(site.certExpiresAt) : null;
   return (
-    <li class="site" data-status={site.displayStatus} data-site-id={site.id}>
+    <li
+      class={depth > 0 ? 'site child' : 'site'}
+      data-status={site.displayStatus}
+      data-site-id={site.id}
+      style={depth > 1 ? { paddingLeft: `${depth}rem` } : undefined}
+    >
       <span class={`badge bg-${tone}`}>{statusLabel(site.displayStatus)}</span>
-      <a class="name" href={`#/site/${encodeURIComponent(site.id)}`}>
-        {site.parent ? <span class="muted">{site.parent.name} / </span> : null}
-        {site.name}
-      </a>
+      <span class="name">
+        {collapsed === undefined ? null : (
+          <button
+            type="button"
+            class="toggle"
+            aria-expanded={!collapsed}
+            aria-label={`${collapsed ? 'Expand' : 'Collapse'} ${site.name}`}
+            onClick={() => onToggle(site.id)}
+          >
+            {collapsed ? '▸' : '▾'}
+          </button>
+        )}
+        <a href={`#/site/${encodeURIComponent(site.id)}`}>{site.name}</a>
+      </span>
       <span class="target muted">{site.url ?? site.hostname ?? site.type}</span>
       <span class="latency">{formatMs(site.latencyMs)}</span>
       <Sparkline points={site.recentChecks} />

@@ -246,6 +246,28 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('lists a group followed by its children, which collapse and expand', async ({ app, admin, viewer }) => {
+    const create = async (input: Record<string, unknown>) => {
+      const res = await admin.request<{ createSite: { site?: { id: string } } }>(CREATE_SITE, { input: { paused: true, ...input } });
+      return res.data!.createSite.site!.id;
+    };
+    const platform = await create({ name: 'Platform', type: 'GROUP' });
+    await create({ name: 'Web', type: 'HTTP', url: 'http://127.0.0.1:9/', parentId: platform });
+    await create({ name: 'API', type: 'HTTP', url: 'http://127.0.0.1:9/', parentId: platform });
+    await create({ name: 'Billing', type: 'HTTP', url: 'http://127.0.0.1:9/' });
+
+    const page = await newPage();
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.locator('li.site', { hasText: 'Billing' }).waitFor();
+    const rows = () =>
+      page.locator('li.site').evaluateAll((els) => els.map((el) => `${el.classList.contains('child') ? '  ' : ''}${el.querySelector('.name a')?.textContent}`));
+    expect(await rows()).toEqual(['Billing', 'Platform', '  API', '  Web']);
+    await page.getByRole('button', { name: 'Collapse Platform' }).click();
+    expect(await rows()).toEqual(['Billing', 'Platform']);
+    await page.getByRole('button', { name: 'Expand Platform' }).click();
+    expect(await rows()).toEqual(['Billing', 'Platform', '  API', '  Web']);
+  });
+
   it('a viewer sees every monitor and no edit control', async ({ app, site, viewer }) => {
     const page = await newPage(PHONE);
     const problems = pageProblems(page);
