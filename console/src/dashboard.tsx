@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { graphql } from './gql/index.ts';
 import type { DashboardQuery as DashboardResult, DisplayStatus, SiteRowFragment } from './gql/graphql.ts';
 import { queryUncached } from './client.ts';
+import { navigate } from './route.ts';
 import { Sparkline } from './sparkline.tsx';
 import { daysUntil, formatMs, formatPercent, sinceMinute, statusLabel, statusRank, statusTone } from './status.ts';
 
@@ -201,7 +202,18 @@ export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElemen
       <div class="toolbar">
         <label class="filter">
           <span class="visually-hidden">Filter</span>
-          <input ref={filterRef} type="search" placeholder="Filter by name ( / )" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+          <input
+            ref={filterRef}
+            type="search"
+            placeholder="Filter by name ( / )"
+            value={filter}
+            onInput={(e) => setFilter(e.currentTarget.value)}
+            // Enter opens the first monitor listed, as in the original.
+            onKeyDown={(e) => {
+              const first = shown[0];
+              if (e.key === 'Enter' && first) navigate(`#/site/${encodeURIComponent(first.site.id)}`);
+            }}
+          />
         </label>
         <label>
           Sort{' '}

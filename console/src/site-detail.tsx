@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { graphql } from './gql/index.ts';
 import type { SlaFragment } from './gql/graphql.ts';
 import { LatencyChart } from './latency-chart.tsx';
@@ -63,6 +63,16 @@ const CheckNowMutation = graphql(`
   }
 `);
 
+const RotateMutation = graphql(`
+  mutation ConsoleRotatePushToken($input: IdInput!) {
+    rotatePushToken(input: $input) {
+      __typename
+      ... on SitePayload { site { id pushToken } }
+      ... on Error { message }
+    }
+  }
+`);
+
 const DeleteMutation = graphql(`
   mutation ConsoleDeleteSite($input: DeleteInput!) {
     deleteSite(input: $input) {
@@ -96,18 +106,37 @@ export function SiteDetail({ id }: { id: string }) {
     return event;
   });
   const [message, setMessage] = useState<string | null>(null);
+  const report = (answer: { __typename?: string; message?: string } | undefined, failure?: string) =>
+    setMessage(answer && 'message' in answer && answer.message ? answer.message : (failure ?? null));
   const [confirming, setConfirming] = useState(false);
   const [, setPaused] = useMutation(PauseMutation);
   const [, checkNow] = useMutation(CheckNowMutation);
   const [, deleteSite] = useMutation(DeleteMutation);
+  const [, rotate] = useMutation(RotateMutation);
+  const paused = data?.site?.paused;
+
+  const togglePause = async () => {
+    if (paused === undefined) return;
+    const r = await setPaused({ input: { id, paused: !paused } });
+    report(r.data?.setSitePaused, r.error?.message);
+  };
+  // `p` pauses or resumes, as in the original (not while typing in a field).
+  useEffect(() => {
+    if (!canEdit) return;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.key !== 'p' || event.ctrlKey || event.metaKey || event.altKey || target?.closest('input, textarea, select')) return;
+      void togglePause();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [canEdit, paused]);
 
   if (error && !data) return <p class="error">{error.message}</p>;
   if (!data) return <p class="muted">Loading…</p>;
   const site = data.site;
   if (!site) return <p class="error">No such monitor.</p>;
 
-  const report = (answer: { __typename?: string; message?: string } | undefined, failure?: string) =>
-    setMessage(answer && 'message' in answer && answer.message ? answer.message : (failure ?? null));
   const tone = statusTone(site.displayStatus);
   const pushUrl = site.pushToken ? `${location.origin}/api/push/${site.pushToken}` : null;
 
@@ -126,13 +155,7 @@ export function SiteDetail({ id }: { id: string }) {
       {site.lastError && tone !== 'good' ? <p class="error-line">{site.lastError}</p> : null}
       {canEdit ? (
         <div class="actions">
-          <button
-            type="button"
-            onClick={async () => {
-              const r = await setPaused({ input: { id, paused: !site.paused } });
-              report(r.data?.setSitePaused, r.error?.message);
-            }}
-          >
+          <button type="button" onClick={togglePause}>
             {site.paused ? 'Resume' : 'Pause'}
           </button>
           <button
@@ -180,8 +203,24 @@ export function SiteDetail({ id }: { id: string }) {
         </p>
       ) : null}
       {pushUrl ? (
-        <p>
-          Push URL: <code>{`curl -fsS ${pushUrl}`}</code>
+        <p class="push">
+          Push URL: <code>{`curl -fsS ${pushUrl}`}</code>{' '}
+          <button type="button" class="secondary" onClick={() => void navigator.clipboard?.writeText(`curl -fsS ${pushUrl}`)}>
+            Copy
+          </button>{' '}
+          {canEdit ? (
+            <button
+              type="button"
+              class="secondary"
+              onClick={async () => {
+                if (!confirm('A new push token: the old URL stops working at once. Rotate?')) return;
+                const r = await rotate({ input: { id } });
+                report(r.data?.rotatePushToken, r.error?.message);
+              }}
+            >
+              Rotate token
+            </button>
+          ) : null}
         </p>
       ) : null}
 

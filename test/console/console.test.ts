@@ -136,7 +136,8 @@ describe('the console in a browser', () => {
     await page.keyboard.type('sho');
     expect(await page.locator('li.site .name').allTextContents()).toEqual(['Shop']);
 
-    await shop.getByRole('link', { name: 'Shop' }).click();
+    // Enter opens the first monitor listed.
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Shop/ }).waitFor();
     // The UP checks before the failure measured a latency: the chart draws it.
     await page.locator('.chart svg path.p50').waitFor({ state: 'attached', timeout: LIVE_MS });
@@ -150,6 +151,11 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
     await page.locator('h1 .badge[data-status="PAUSED"]').waitFor();
+    // `p` resumes it, and pauses it again.
+    await page.keyboard.press('p');
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    await page.keyboard.press('p');
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
     const stored = await admin.request<{ sites: { edges: { node: { name: string; paused: boolean } }[] } }>(
       '{ sites(first: 10) { edges { node { name paused } } } }',
     );
