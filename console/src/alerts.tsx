@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, TextInput } from './fields.tsx';
+import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { AlertProvider } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
@@ -146,9 +146,7 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
       setIssues({});
       onCreated();
     } else if (answer?.__typename === 'ValidationError') {
-      const byField: Record<string, string> = {};
-      for (const issue of answer.issues) byField[issue.field] ??= issue.message;
-      setIssues(byField);
+      setIssues(issuesByField(answer.issues, ['name', 'provider', ...SETTINGS[provider].map((key) => `settings.${key}`)]));
     } else setIssues({ '': r.error?.message ?? 'Saving failed' });
   };
 
@@ -174,16 +172,7 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
           onInput={(v) => setSettings({ ...settings, [key]: v })}
         />
       ))}
-      {issues[''] || issues.settings ? (
-        <p class="error" role="alert">
-          {issues[''] ?? issues.settings}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" disabled={fetching}>
-          Save
-        </button>
-      </div>
+      <FormEnd error={issues['']} busy={fetching} />
     </form>
   );
 }

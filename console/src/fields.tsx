@@ -45,3 +45,31 @@ export function TextInput({ id, label, value, issue, onInput, type = 'text', pla
     </Field>
   );
 }
+
+/**
+ * The API's validation issues by the field they name, the first per field; an issue about a field the form does not
+ * show goes under '' and appears above its Save button.
+ */
+export function issuesByField(issues: readonly { field: string; message: string }[], shown: readonly string[]): Record<string, string> {
+  const byField: Record<string, string> = {};
+  for (const issue of issues) byField[shown.includes(issue.field) ? issue.field : ''] ??= issue.message;
+  return byField;
+}
+
+/** A form's end: what went wrong that no field owns, and its Save button. */
+export function FormEnd({ error, busy }: { error: string | undefined; busy: boolean }) {
+  return (
+    <>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </>
+  );
+}

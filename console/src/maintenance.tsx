@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
-import { Field, TextInput } from './fields.tsx';
+import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MaintenanceType } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
@@ -146,9 +146,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
       setIssues({});
       onCreated();
     } else if (answer?.__typename === 'ValidationError') {
-      const byField: Record<string, string> = {};
-      for (const issue of answer.issues) byField[issue.field in EMPTY ? issue.field : ''] ??= issue.message;
-      setIssues(byField);
+      setIssues(issuesByField(answer.issues, Object.keys(EMPTY)));
     } else setIssues({ '': r.error?.message ?? 'Saving failed' });
   };
 
@@ -210,16 +208,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
           onInput={set('endsAt')}
         />
       )}
-      {issues[''] ? (
-        <p class="error" role="alert">
-          {issues['']}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" disabled={fetching}>
-          Save
-        </button>
-      </div>
+      <FormEnd error={issues['']} busy={fetching} />
     </form>
   );
 }

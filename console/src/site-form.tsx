@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Field, TextInput, type TextInputProps } from './fields.tsx';
+import { Field, FormEnd, issuesByField, TextInput, type TextInputProps } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MonitorType } from './gql/graphql.ts';
 import { navigate } from './route.ts';
@@ -97,11 +97,7 @@ export function SiteForm({ id }: { id?: string }) {
     if (!answer) return setIssues({ '': r.error?.message ?? 'Saving failed' });
     if (answer.__typename === 'SitePayload') return navigate(id ? `#/site/${encodeURIComponent(id)}` : '#/');
     if (answer.__typename === 'ValidationError') {
-      const known = new Set(Object.keys(EMPTY));
-      const byField: Record<string, string> = {};
-      // An issue about a field the form lacks is shown above the button.
-      for (const issue of answer.issues) byField[known.has(issue.field) ? issue.field : ''] ??= issue.message;
-      return setIssues(byField);
+      return setIssues(issuesByField(answer.issues, Object.keys(EMPTY)));
     }
     setIssues({ '': answer.message });
   };
@@ -129,19 +125,7 @@ export function SiteForm({ id }: { id?: string }) {
       {shown.hostname ? textField('hostname', 'Hostname') : null}
       {shown.port ? textField('port', 'Port', { numeric: true }) : null}
       {textField('interval', 'Interval', { numeric: true })}
-      {issues[''] ? (
-        <p class="error" role="alert">
-          {issues['']}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" disabled={creating || updating}>
-          Save
-        </button>
-        <button type="button" class="secondary" onClick={() => history.back()}>
-          Cancel
-        </button>
-      </div>
+      <FormEnd error={issues['']} busy={creating || updating} />
     </form>
   );
 }

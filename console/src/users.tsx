@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, TextInput } from './fields.tsx';
+import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { Role } from './gql/graphql.ts';
 import { formatTime } from './status.ts';
@@ -91,9 +91,7 @@ function UserForm({ onCreated }: { onCreated: () => void }) {
       setIssues({});
       onCreated();
     } else if (answer?.__typename === 'ValidationError') {
-      const byField: Record<string, string> = {};
-      for (const issue of answer.issues) byField[issue.field] ??= issue.message;
-      setIssues(byField);
+      setIssues(issuesByField(answer.issues, ['username', 'password', 'role']));
     } else setIssues({ '': answer && 'message' in answer ? answer.message : (r.error?.message ?? 'Saving failed') });
   };
 
@@ -109,16 +107,7 @@ function UserForm({ onCreated }: { onCreated: () => void }) {
           ))}
         </select>
       </Field>
-      {issues[''] ? (
-        <p class="error" role="alert">
-          {issues['']}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" disabled={fetching}>
-          Save
-        </button>
-      </div>
+      <FormEnd error={issues['']} busy={fetching} />
     </form>
   );
 }
