@@ -55,7 +55,8 @@ export function formatMs(ms: number | null | undefined): string {
 
 export function formatPercent(percent: number | null | undefined): string {
   if (percent === null || percent === undefined) return '–';
-  return percent === 100 ? '100%' : `${percent.toFixed(2)}%`;
+  // Rounded down: a second of downtime in a month must not read as 100.00%.
+  return percent >= 100 ? '100%' : `${(Math.floor(percent * 100) / 100).toFixed(2)}%`;
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
