@@ -12,6 +12,7 @@ import { SignIn } from './sign-in.tsx';
 import { SiteDetail } from './site-detail.tsx';
 import { SiteForm } from './site-form.tsx';
 import { storedToken, storeToken } from './session.ts';
+import { ApiTokens } from './tokens.tsx';
 import { Users } from './users.tsx';
 
 const MeQuery = graphql(`
@@ -88,6 +89,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
           <a href="#/maintenance">Maintenance</a>
           <a href="#/logs">Logs</a>
           {me?.role === 'ADMIN' ? <a href="#/users">Users</a> : null}
+          <a href="#/tokens">Tokens</a>
         </nav>
         <span class="spacer" />
         {canEdit ? (
@@ -116,6 +118,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
         {route.page === 'alerts' ? <AlertChannels /> : null}
         {route.page === 'maintenance' ? <Maintenance /> : null}
         {route.page === 'users' && me?.role === 'ADMIN' ? <Users /> : null}
+        {route.page === 'tokens' ? <ApiTokens /> : null}
       </main>
     </RoleContext.Provider>
   );

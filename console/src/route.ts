@@ -9,7 +9,8 @@ export type Route =
   | { page: 'logs' }
   | { page: 'alerts' }
   | { page: 'maintenance' }
-  | { page: 'users' };
+  | { page: 'users' }
+  | { page: 'tokens' };
 
 export function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
@@ -20,6 +21,7 @@ export function parseRoute(hash: string): Route {
   if (page === 'alerts') return { page: 'alerts' };
   if (page === 'maintenance') return { page: 'maintenance' };
   if (page === 'users') return { page: 'users' };
+  if (page === 'tokens') return { page: 'tokens' };
   return { page: 'dashboard' };
 }
 

@@ -274,6 +274,25 @@ describe('the console in a browser', () => {
     expect(await rows()).toEqual(['Billing', 'Platform', '  API', '  Web']);
   });
 
+  it('a user makes an API token, shown once and working, then revokes it', async ({ app, viewer }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Name').fill('grafana');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const token = (await page.locator('.created-token code').textContent())!;
+    await page.locator('tr[data-token="grafana"]').waitFor();
+    const me = '{ me { username } }';
+    expect((await app.request(me, {}, token)).data).toEqual({ me: { username: 'viewer' } });
+
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.locator('tr[data-token="grafana"]').getByRole('button', { name: 'Revoke' }).click();
+    await page.locator('tr[data-token="grafana"]').waitFor({ state: 'detached' });
+    expect((await app.request(me, {}, token)).data?.me ?? null).toBeNull();
+    expect(problems).toEqual([]);
+  });
+
   it('a viewer sees every monitor and no edit control', async ({ app, site, viewer }) => {
     const page = await newPage(PHONE);
     const problems = pageProblems(page);
