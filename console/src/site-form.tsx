@@ -6,7 +6,9 @@ import type { MonitorType } from './gql/graphql.ts';
 import { navigate } from './route.ts';
 
 const EditQuery = graphql(`
-  query SiteFormSite($id: ID!) { site(id: $id) { id name type url hostname port interval } }
+  query SiteFormSite($id: ID!) {
+    site(id: $id) { id name type url hostname port interval timeout maxRetries method acceptedCodes keyword dnsResolveType dnsServer }
+  }
 `);
 
 const CreateMutation = graphql(`
@@ -33,33 +35,36 @@ const UpdateMutation = graphql(`
 
 const TYPES: readonly MonitorType[] = ['HTTP', 'PING', 'PORT', 'DNS', 'PUSH', 'GROUP'];
 
-interface Values {
-  name: string;
-  type: MonitorType;
-  url: string;
-  hostname: string;
-  port: string;
-  interval: string;
-}
+/** The text inputs after Name and Type, each shown for the types that have it (as the original's form). */
+const INPUTS = [
+  { key: 'url', label: 'URL', types: ['HTTP'], type: 'url', placeholder: 'https://example.com/health' },
+  { key: 'hostname', label: 'Hostname', types: ['PING', 'PORT', 'DNS'] },
+  { key: 'port', label: 'Port', types: ['PORT'], numeric: true },
+  { key: 'dnsResolveType', label: 'Record type', types: ['DNS'], placeholder: 'A' },
+  { key: 'dnsServer', label: 'DNS server', types: ['DNS'], placeholder: '1.1.1.1' },
+  { key: 'method', label: 'Method', types: ['HTTP'], placeholder: 'GET' },
+  { key: 'acceptedCodes', label: 'Accepted codes', types: ['HTTP'], placeholder: '200-299' },
+  { key: 'keyword', label: 'Keyword', types: ['HTTP'] },
+  { key: 'interval', label: 'Interval', types: TYPES, numeric: true },
+  { key: 'timeout', label: 'Timeout', types: ['HTTP', 'PING', 'PORT', 'DNS'], numeric: true, placeholder: '5' },
+  { key: 'maxRetries', label: 'Retries', types: ['HTTP', 'PING', 'PORT', 'DNS', 'PUSH'], numeric: true, placeholder: '0' },
+] as const satisfies readonly (Partial<TextInputProps> & { key: string; types: readonly MonitorType[] })[];
 
-const EMPTY: Values = { name: '', type: 'HTTP', url: '', hostname: '', port: '', interval: '60' };
+type InputKey = (typeof INPUTS)[number]['key'];
+type Values = { name: string; type: MonitorType } & Record<InputKey, string>;
 
-/** Which inputs a type has, as the original's form shows them. */
-function fieldsOf(type: MonitorType): { url: boolean; hostname: boolean; port: boolean } {
-  return { url: type === 'HTTP', hostname: type === 'PING' || type === 'PORT' || type === 'DNS', port: type === 'PORT' };
-}
+const EMPTY = { name: '', type: 'HTTP', interval: '60', ...Object.fromEntries(INPUTS.filter((f) => f.key !== 'interval').map((f) => [f.key, ''])) } as Values;
 
-/** The input the API sends: only the fields the type has; numbers as numbers (the API validates them). */
+const shownFor = (type: MonitorType) => INPUTS.filter((f) => (f.types as readonly MonitorType[]).includes(type));
+
+/** The input the API gets: the fields the type shows, blank ones left out (the API's default, or unchanged). */
 function toInput(v: Values) {
-  const f = fieldsOf(v.type);
-  return {
-    name: v.name,
-    type: v.type,
-    interval: v.interval === '' ? undefined : Number(v.interval),
-    ...(f.url ? { url: v.url } : {}),
-    ...(f.hostname ? { hostname: v.hostname } : {}),
-    ...(f.port ? { port: v.port === '' ? undefined : Number(v.port) } : {}),
-  };
+  const input: Record<string, string | number> = { name: v.name, type: v.type };
+  for (const f of shownFor(v.type)) {
+    const value = v[f.key].trim();
+    if (value !== '') input[f.key] = 'numeric' in f ? Number(value) : value;
+  }
+  return input as { name: string; type: MonitorType };
 }
 
 /** A new monitor (no id) or an edit of one. The API's validation issues appear next to the field they name. */
@@ -73,11 +78,11 @@ export function SiteForm({ id }: { id?: string }) {
   useEffect(() => {
     const s = data?.site;
     if (s) {
-      setValues({ name: s.name, type: s.type, url: s.url ?? '', hostname: s.hostname ?? '', port: s.port?.toString() ?? '', interval: String(s.interval) });
+      const text = (value: string | number | null | undefined) => (value === null || value === undefined ? '' : String(value));
+      setValues({ ...EMPTY, ...Object.fromEntries(INPUTS.map((f) => [f.key, text(s[f.key])])), name: s.name, type: s.type });
     }
   }, [data]);
 
-  const shown = fieldsOf(values.type);
   const textField = (key: Exclude<keyof Values, 'type'>, label: string, extra: Partial<TextInputProps> = {}) => (
     <TextInput
       {...extra}
@@ -121,10 +126,7 @@ export function SiteForm({ id }: { id?: string }) {
           ))}
         </select>
       </Field>
-      {shown.url ? textField('url', 'URL', { type: 'url', placeholder: 'https://example.com/health' }) : null}
-      {shown.hostname ? textField('hostname', 'Hostname') : null}
-      {shown.port ? textField('port', 'Port', { numeric: true }) : null}
-      {textField('interval', 'Interval', { numeric: true })}
+      {shownFor(values.type).map(({ key, label, types: _types, ...extra }) => textField(key, label, extra))}
       <FormEnd error={issues['']} busy={creating || updating} />
     </form>
   );

@@ -97,7 +97,11 @@ describe('the console in a browser', () => {
     // The API's validation issues appear beside the fields they name; nothing is created.
     await page.getByRole('button', { name: 'New monitor' }).click();
     await page.getByLabel('Name').fill('Shop');
+    // The fields follow the type, as in the original's form.
+    await page.getByLabel('Type').selectOption('PORT');
+    expect([await page.getByLabel('Hostname').count(), await page.getByLabel('Port').count(), await page.getByLabel('URL').count()]).toEqual([1, 1, 0]);
     await page.getByLabel('Type').selectOption('HTTP');
+    expect([await page.getByLabel('Hostname').count(), await page.getByLabel('Method').count(), await page.getByLabel('URL').count()]).toEqual([0, 1, 1]);
     await page.getByLabel('URL').fill('ftp://127.0.0.1/');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('#site-url-issue').waitFor();
