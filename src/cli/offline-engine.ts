@@ -44,7 +44,19 @@ export class OfflineEngine implements EngineApi {
   }
 
   status(): EngineStatusSnapshot {
-    return { running: false, cluster: null, sites: 0, up: 0, down: 0, pending: 0, paused: 0, maintenance: 0, queueDepth: 0, droppedWrites: 0, checksPerMinute: 0 };
+    return {
+      running: false,
+      cluster: null,
+      sites: 0,
+      up: 0,
+      down: 0,
+      pending: 0,
+      paused: 0,
+      maintenance: 0,
+      queueDepth: 0,
+      droppedWrites: 0,
+      checksPerMinute: 0,
+    };
   }
 
   logs(): LogRecord[] {
