@@ -8,14 +8,10 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-# What `npm ci` needs first, so that a change of source alone reuses the installed layer: the postinstall runs
-# `prisma generate` (the client in src/generated/), whose config parses DATABASE_URL with src/db/url.ts.
-COPY package.json package-lock.json prisma.config.ts ./
-COPY prisma ./prisma
-COPY src/db/url.ts ./src/db/url.ts
-# Runtime dependencies only.
-RUN npm ci --omit=dev && npm cache clean --force
+# The whole tree first: the postinstall generates both Prisma clients and the GraphQL documents and builds the web
+# console (console/ with Vite, a dev tool), so the install needs the sources; the dev tools then go.
 COPY . .
+RUN npm ci && npm prune --omit=dev && npm cache clean --force
 
 FROM node:20-slim
 ENV NODE_ENV=production \
