@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { graphql } from './gql/index.ts';
 import type { SlaFragment } from './gql/graphql.ts';
 import { LatencyChart } from './latency-chart.tsx';
@@ -113,11 +113,14 @@ export function SiteDetail({ id }: { id: string }) {
   const [, checkNow] = useMutation(CheckNowMutation);
   const [, deleteSite] = useMutation(DeleteMutation);
   const [, rotate] = useMutation(RotateMutation);
-  const paused = data?.site?.paused;
+  // Read when the toggle runs, not when it was made: the key's listener is installed after a paint, so it may run
+  // before the effect that would hand it the newest value (a `p` right after a click paused it again).
+  const paused = useRef<boolean | undefined>(undefined);
+  paused.current = data?.site?.paused;
 
   const togglePause = async () => {
-    if (paused === undefined) return;
-    const r = await setPaused({ input: { id, paused: !paused } });
+    if (paused.current === undefined) return;
+    const r = await setPaused({ input: { id, paused: !paused.current } });
     report(r.data?.setSitePaused, r.error?.message);
   };
   // `p` pauses or resumes, as in the original (not while typing in a field).
@@ -130,7 +133,7 @@ export function SiteDetail({ id }: { id: string }) {
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [canEdit, paused]);
+  }, [canEdit]);
 
   if (error && !data) return <p class="error">{error.message}</p>;
   if (!data) return <p class="muted">Loading…</p>;

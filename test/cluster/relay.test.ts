@@ -56,7 +56,7 @@ describe('two instances on PostgreSQL and Redis', () => {
   });
 
   it("takes a beat at the instance that does not check the site to the one that does, and both answer with the owner's state", async () => {
-    const { a, bUrl, nodeA, pollChanges, stop } = await twoInstances();
+    const { a, b, bUrl, nodeA, pollChanges, stop } = await twoInstances();
     try {
       const created = await a.request<{ createSite: { site: { id: string; pushToken: string } } }>(CREATE_PUSH, {}, a.users.admin.token);
       const { id, pushToken } = created.data!.createSite.site;
@@ -82,6 +82,7 @@ describe('two instances on PostgreSQL and Redis', () => {
         );
       }
       // One check row: the owner's, not one per instance.
+      await Promise.all([a.app.deps.writer.flush(), b.deps.writer.flush()]);
       const rows = await a.app.deps.db.check.findMany({ where: { siteId } });
       expect(rows.map((r) => [r.status, r.latencyMs])).toEqual([['UP', 42]]);
     } finally {
