@@ -50,6 +50,8 @@ function main(): void {
       const from = previous === undefined ? ['--from-empty'] : ['--from-schema-datamodel', schemaFile(previous)];
       const sql = execFileSync(PRISMA, ['migrate', 'diff', ...from, '--to-schema-datamodel', schemaFile(name), '--script'], {
         cwd: REPO_ROOT,
+        // prisma.config.ts opens DATABASE_URL's SQLite file even for this diff; a fresh checkout has no ./data.
+        env: { ...process.env, DATABASE_URL: `file:${path.join(tmp, 'diff.db')}` },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
       });

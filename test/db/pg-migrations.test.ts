@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { listMigrations, MigrationChangedError } from '../../src/db/migrate.ts';
 import { migratePostgres, PG_MIGRATIONS_DIR } from '../../src/db/pg-migrate.ts';
 import { parsePostgresUrl } from '../../src/db/pg-url.ts';
@@ -55,8 +55,13 @@ describe('PostgreSQL migrations (prisma/postgresql/migrations)', () => {
     const migrated = await postgres.createDatabase();
     expect(await migratePostgres(parsePostgresUrl(migrated))).toEqual(listMigrations(PG_MIGRATIONS_DIR).map((m) => m.name));
 
+    // prisma.config.ts opens DATABASE_URL's SQLite file even for a diff of two schemas: a fresh checkout has no
+    // ./data folder for the default one, so the CLI gets a file of its own.
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-pg-diff-'));
+    onTestFinished(() => fs.rmSync(scratch, { recursive: true, force: true }));
     const { stdout: sql } = await run(PRISMA, ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/postgresql/schema.prisma', '--script'], {
       cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: `file:${path.join(scratch, 'diff.db')}` },
     });
     expect(sql).toContain('CREATE TABLE "Site"');
     const fromModels = await postgres.createDatabase();
