@@ -19,13 +19,23 @@ const ANNOUNCED: Readonly<Record<string, Change>> = {
  * instance is checked by its owner within a second, not at the next reconcile.
  */
 export function announcingEngine(engine: Engine, writer: Writer, logger: Logger): Engine {
-  const announce = (change: Change) =>
-    writer
-      .submit((tx) => bumpChangeSignal(tx, change))
+  // One announcement of a kind waits in the writer at a time: a config applying a thousand sites is one bump, not a
+  // thousand. It leaves the queue as its transaction begins, so a change made after that is announced again.
+  const queued = new Set<Change['what']>();
+  const announce = (change: Change) => {
+    if (queued.has(change.what)) return;
+    queued.add(change.what);
+    void writer
+      .submit((tx) => {
+        queued.delete(change.what);
+        return bumpChangeSignal(tx, change);
+      })
       .catch((err: unknown) => {
+        queued.delete(change.what);
         // The reconcile timer still brings the change to the others, later.
         logger.warn({ err }, 'cluster: could not announce a change to the other instances');
       });
+  };
   return new Proxy(engine, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -39,7 +49,7 @@ export function announcingEngine(engine: Engine, writer: Writer, logger: Logger)
             () => announce(change),
             () => announce(change),
           );
-        else void announce(change);
+        else announce(change);
         return result;
       };
     },
