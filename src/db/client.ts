@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { tagProvider } from './provider.ts';
+import { ConnectionRecordingAdapter } from './sqlite-direct.ts';
 import { pragmaStatements, type SqliteTarget } from './url.ts';
 
 export type Db = PrismaClient;
@@ -21,17 +21,15 @@ export function ensureDatabaseFile(target: SqliteTarget): void {
   }
 }
 
-export function createAdapter(target: SqliteTarget): PrismaBetterSQLite3 {
-  ensureDatabaseFile(target);
-  return new PrismaBetterSQLite3({ url: `file:${target.file}`, timeout: target.busyTimeoutMs });
-}
 
 /**
  * Opens a PrismaClient on its own connection and applies the URL's pragmas to it. The adapter keeps one
  * connection per client, so pragmas run once here hold for every later query.
  */
 export async function openDb(target: SqliteTarget): Promise<Db> {
-  const db = tagProvider(new PrismaClient({ adapter: createAdapter(target) }), 'sqlite');
+  ensureDatabaseFile(target);
+  const adapter = new ConnectionRecordingAdapter({ url: `file:${target.file}`, timeout: target.busyTimeoutMs }, (): object => db);
+  const db: Db = tagProvider(new PrismaClient({ adapter }), 'sqlite');
   for (const sql of pragmaStatements(target)) {
     // journal_mode answers with a row, so every pragma goes through queryRaw.
     await db.$queryRawUnsafe(sql);

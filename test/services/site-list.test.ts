@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
+import { sqliteConnectionOf } from '../../src/db/sqlite-direct.ts';
 import { readSitePage, type SitePage } from '../../src/services/site-list.ts';
 import { PROVIDERS, useStores } from '../helpers/stores.ts';
 
@@ -46,6 +47,8 @@ function modelPage(db: Db, columns: readonly string[], page: SitePage) {
 describe.each(PROVIDERS)('the sites page read on %s', (provider) => {
   it('reads the same rows, with the same values and types, as the model query, for every page shape', async () => {
     const db = await (await stores.fresh(provider)).open();
+    // On SQLite the page is read straight from the client's connection, not through Prisma's raw query.
+    expect(sqliteConnectionOf(db) !== undefined).toBe(provider === 'sqlite');
     const ids = await seed(db);
     const gone = ids[6]!;
     await db.site.delete({ where: { id: gone } });
