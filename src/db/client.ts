@@ -21,7 +21,6 @@ export function ensureDatabaseFile(target: SqliteTarget): void {
   }
 }
 
-
 /**
  * Opens a PrismaClient on its own connection and applies the URL's pragmas to it. The adapter keeps one
  * connection per client, so pragmas run once here hold for every later query.
