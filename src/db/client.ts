@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { tagProvider } from './provider.ts';
-import { ConnectionRecordingAdapter } from './sqlite-direct.ts';
+import { ConnectionRecordingAdapter } from './raw-reads.ts';
 import { pragmaStatements, type SqliteTarget } from './url.ts';
 
 export type Db = PrismaClient;

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
-import { dialectOf, statement } from '../db/dialect.ts';
+import { statement } from '../db/dialect.ts';
+import { readRows } from '../db/raw-reads.ts';
 import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rollups.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { ClosedBucketCache, type KeptBucket } from './closed-buckets.ts';
@@ -106,17 +107,9 @@ export interface SeriesCache {
   generation: number;
 }
 
-async function readRows(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
+async function readRollups(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
   await historyTurns.next();
-  return db.$queryRawUnsafe<RollupRow[]>(
-    ROWS_SQL[dialectOf(db).provider],
-    plan.startMs,
-    stepMs,
-    plan.width,
-    JSON.stringify(siteIds),
-    toSqlDate(new Date(fromMs)),
-    toSqlDate(new Date(toMs)),
-  );
+  return readRows<RollupRow>(db, ROWS_SQL, [plan.startMs, stepMs, plan.width, JSON.stringify(siteIds), toSqlDate(new Date(fromMs)), toSqlDate(new Date(toMs))]);
 }
 
 /** The smaller (or larger) of two values either of which may be missing. */
@@ -196,8 +189,8 @@ export async function latencySeries(
     else missing.push(id);
   }
   const [closedRows, openRows] = await Promise.all([
-    missing.length > 0 && closedEnd > plan.startMs ? readRows(db, missing, plan, stepMs, plan.startMs, closedEnd) : [],
-    closedEnd < endMs ? readRows(db, ids, plan, stepMs, closedEnd, endMs) : [],
+    missing.length > 0 && closedEnd > plan.startMs ? readRollups(db, missing, plan, stepMs, plan.startMs, closedEnd) : [],
+    closedEnd < endMs ? readRollups(db, ids, plan, stepMs, closedEnd, endMs) : [],
   ]);
   const closed = new Map<number, Acc[]>();
   await accumulate(closedRows, closed);

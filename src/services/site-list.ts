@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
-import { dialectOf, statement, type Statement } from '../db/dialect.ts';
-import { selectRows, sqliteConnectionOf } from '../db/sqlite-direct.ts';
+import { statement, type Statement } from '../db/dialect.ts';
+import { readRows } from '../db/raw-reads.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
 /** Ids read per query while scanning: bounded, so no query binds more than a couple of values however large the fleet. */
@@ -89,10 +89,11 @@ export async function readSitePage(db: Db, columns: readonly string[], page: Sit
   for (const c of columns) if (!SITE_COLUMNS.has(c)) throw new Error(`readSitePage: "${c}" is not a Site column`);
   const backwards = page.take < 0;
   const cursorId = page.cursor?.id;
-  const sql = pageStatement(columns, backwards, cursorId !== undefined)[dialectOf(db).provider];
   const bounds = [Math.abs(page.take), page.skip];
-  const args = cursorId === undefined ? bounds : [cursorId, ...bounds];
-  const connection = sqliteConnectionOf(db);
-  const rows = connection ? selectRows(connection, sql, args) : await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...args);
+  const rows = await readRows<Record<string, unknown>>(
+    db,
+    pageStatement(columns, backwards, cursorId !== undefined),
+    cursorId === undefined ? bounds : [cursorId, ...bounds],
+  );
   return backwards ? rows.reverse() : rows;
 }

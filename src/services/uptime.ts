@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
-import { dialectOf, statement } from '../db/dialect.ts';
+import { statement } from '../db/dialect.ts';
+import { readRows } from '../db/raw-reads.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { historyTurns } from '../history/turns.ts';
 import type { SiteStatus } from '../generated/prisma/client.ts';
@@ -171,14 +172,8 @@ type Num = number | bigint;
  * much a site flapped.
  */
 export async function loadChangeHistories(db: Db, siteIds: readonly number[], from: Date, to: Date): Promise<Map<number, ChangeHistory>> {
-  const { provider } = dialectOf(db);
   const ids = JSON.stringify([...new Set(siteIds)]);
-  const edges = await db.$queryRawUnsafe<{ siteId: Num; before: SiteStatus | null; later: SiteStatus | null }[]>(
-    EDGES_SQL[provider],
-    toSqlDate(from),
-    toSqlDate(to),
-    ids,
-  );
+  const edges = await readRows<{ siteId: Num; before: SiteStatus | null; later: SiteStatus | null }>(db, EDGES_SQL, [toSqlDate(from), toSqlDate(to), ids]);
   const histories = new Map<number, ChangeHistory>();
   for (const e of edges) {
     histories.set(Number(e.siteId), { changes: e.before ? [{ to: e.before, changedAt: from }] : [], laterFrom: e.later });
@@ -187,13 +182,12 @@ export async function loadChangeHistories(db: Db, siteIds: readonly number[], fr
   let cursor: [Num, string, Num] = [-1, toSqlDate(from), -1];
   for (;;) {
     await historyTurns.next();
-    const page = await db.$queryRawUnsafe<{ siteId: Num; toStatus: SiteStatus; changedAt: Date | string; id: Num }[]>(
-      INSIDE_SQL[provider],
+    const page = await readRows<{ siteId: Num; toStatus: SiteStatus; changedAt: Date | string; id: Num }>(db, INSIDE_SQL, [
       ids,
       toSqlDate(from),
       toSqlDate(to),
       ...cursor,
-    );
+    ]);
     for (const c of page) histories.get(Number(c.siteId))?.changes.push({ to: c.toStatus, changedAt: new Date(c.changedAt) });
     if (page.length < CHANGES_PER_READ) return histories;
     const last = page.at(-1)!;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
-import { sqliteConnectionOf } from '../../src/db/sqlite-direct.ts';
+import { sqliteConnectionOf } from '../../src/db/raw-reads.ts';
 import { readSitePage, type SitePage } from '../../src/services/site-list.ts';
 import { PROVIDERS, useStores } from '../helpers/stores.ts';
 

@@ -1,16 +1,21 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import type { Db } from './client.ts';
+import type { Statement as Sql } from './dialect.ts';
+import { providerOf } from './provider.ts';
+import { toSqlDate } from './sql-date.ts';
 
 /**
- * The better-sqlite3 connection under a SQLite client, for the few hot reads where Prisma's per-query work (the query
- * plan, the adapter's row mapping, the raw result's decoding) costs more than the read itself. It is the same
- * connection the client uses (DESIGN "One writer, two connections" holds), recorded when the adapter connects.
+ * The better-sqlite3 connection under each SQLite client, for the few hot reads where Prisma's per-query work (the
+ * query plan, the adapter's row mapping, the raw result's decoding) costs more than the read itself. It is the same
+ * connection the client uses (DESIGN "One writer, two connections" holds), recorded when the adapter connects. Kept
+ * by the client object itself: a client derived with `$extends` (the tests' statement counter) or a transaction client
+ * is another object, and its reads keep going through Prisma and whatever it adds.
  */
-const CONNECTION = Symbol.for('uptop.db.sqliteConnection');
+const connections = new WeakMap<object, Database>();
 
 /**
- * The better-sqlite3 adapter factory, recording the connection it opens on the client `client()` returns. Prisma
+ * The better-sqlite3 adapter factory, recording the connection it opens for the client `client()` returns. Prisma
  * connects lazily, on the first query; `openDb` runs its pragmas before returning, so the connection exists by then.
  */
 export class ConnectionRecordingAdapter extends PrismaBetterSQLite3 {
@@ -23,14 +28,14 @@ export class ConnectionRecordingAdapter extends PrismaBetterSQLite3 {
 
   override async connect(): ReturnType<PrismaBetterSQLite3['connect']> {
     const adapter = await super.connect();
-    Object.defineProperty(this.client(), CONNECTION, { value: (adapter as unknown as { client: Database }).client, configurable: true });
+    connections.set(this.client(), (adapter as unknown as { client: Database }).client);
     return adapter;
   }
 }
 
-/** The client's better-sqlite3 connection, once connected; undefined for PostgreSQL or before the first query. */
+/** The better-sqlite3 connection of a client `openDb` opened, once connected; undefined for any other client. */
 export function sqliteConnectionOf(db: Db): Database | undefined {
-  return (db as unknown as Record<symbol, Database | undefined>)[CONNECTION];
+  return connections.get(db);
 }
 
 /** How a declared column type's stored value becomes what Prisma gives for it (the types the migrations declare). */
@@ -65,13 +70,16 @@ function prepare(connection: Database, sql: string): Prepared {
   return entry;
 }
 
+/** A bound value as the adapter would store it: better-sqlite3 binds neither booleans nor Dates. */
+const toStored = (arg: unknown) => (typeof arg === 'boolean' ? Number(arg) : arg instanceof Date ? toSqlDate(arg) : arg);
+
 /**
  * The rows of a SELECT on `connection`, typed as Prisma types the same columns: booleans and Dates from their stored
- * forms, nulls kept. Integers are read as numbers: only for columns that fit in 2^53, which Prisma's `Int` does.
+ * forms, nulls kept. Integers are read as numbers: only for values that fit in 2^53, as Prisma's `Int` and the ids do.
  */
-export function selectRows(connection: Database, sql: string, args: readonly unknown[]): Record<string, unknown>[] {
+function selectRows(connection: Database, sql: string, args: readonly unknown[]): Record<string, unknown>[] {
   const { statement, conversions } = prepare(connection, sql);
-  const rows = statement.all(...args) as Record<string, unknown>[];
+  const rows = statement.all(...args.map(toStored)) as Record<string, unknown>[];
   if (conversions.length) {
     for (const row of rows) {
       for (const [name, convert] of conversions) {
@@ -81,4 +89,16 @@ export function selectRows(connection: Database, sql: string, args: readonly unk
     }
   }
   return rows;
+}
+
+/**
+ * The rows of a hand-written SELECT for the client's store. On SQLite it goes straight to the client's connection
+ * (synchronous, as the adapter itself is); on PostgreSQL through Prisma's raw query. Column values come back as
+ * Prisma's raw query gives them, except that SQLite's integers are numbers, never bigints: callers that read both
+ * stores already accept either.
+ */
+export async function readRows<Row>(db: Db, sql: Sql, args: readonly unknown[]): Promise<Row[]> {
+  const connection = sqliteConnectionOf(db);
+  if (connection) return selectRows(connection, sql.sqlite, args) as Row[];
+  return db.$queryRawUnsafe<Row[]>(sql[providerOf(db)], ...args);
 }
