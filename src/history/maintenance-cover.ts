@@ -1,4 +1,7 @@
 import type { Db } from '../db/client.ts';
+import { statement } from '../db/dialect.ts';
+import { readRows } from '../db/raw-reads.ts';
+import { toSqlDate } from '../db/sql-date.ts';
 import { windowStateAt, type WindowRow } from '../engine/maintenance.ts';
 import { Recurrence } from '../engine/recurrence.ts';
 import { normalizeIntervals, type Interval } from '../services/uptime.ts';
@@ -32,14 +35,30 @@ export function activeIntervals(w: WindowRow, fromMs: number, toMs: number): Int
   return out;
 }
 
+/**
+ * The maintenance-type windows that overlap [from, to]. Hand-written: every SLA read asks with a new `to`, and Prisma
+ * planned the model query anew each time, which cost a dashboard page more than all its other reads together.
+ * test/graphql/history-read.test.ts holds the exclusions to what the windows say.
+ */
+const WINDOWS_SQL = statement(
+  () => `SELECT "id", "type", "siteId", "startsAt", "endsAt", "recurrence", "durationMinutes", "timezone" FROM "MaintenanceWindow"
+    WHERE "type" = 'MAINTENANCE' AND "startsAt" < ? AND ("endsAt" IS NULL OR "endsAt" > ?)`,
+);
+
+type Num = number | bigint;
+type StoredWindow = Omit<WindowRow, 'id' | 'siteId' | 'durationMinutes'> & { id: Num; siteId: Num | null; durationMinutes: Num | null };
+
 /** One statement: the maintenance-type windows that overlap [from, to], and where each was active in it. */
 export async function loadMaintenanceCover(db: Db, from: Date, to: Date): Promise<MaintenanceCover> {
-  const windows = await db.maintenanceWindow.findMany({
-    where: { type: 'MAINTENANCE', startsAt: { lt: to }, OR: [{ endsAt: null }, { endsAt: { gt: from } }] },
-    select: { id: true, type: true, siteId: true, startsAt: true, endsAt: true, recurrence: true, durationMinutes: true, timezone: true },
-  });
+  const stored = await readRows<StoredWindow>(db, WINDOWS_SQL, [toSqlDate(to), toSqlDate(from)]);
   const cover: MaintenanceCover = { global: [], bySite: new Map() };
-  for (const w of windows) {
+  for (const row of stored) {
+    const w: WindowRow = {
+      ...row,
+      id: Number(row.id),
+      siteId: row.siteId === null ? null : Number(row.siteId),
+      durationMinutes: row.durationMinutes === null ? null : Number(row.durationMinutes),
+    };
     let intervals: Interval[];
     try {
       intervals = activeIntervals(w, from.getTime(), to.getTime());
