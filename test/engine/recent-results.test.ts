@@ -18,6 +18,13 @@ describe('RecentResults', () => {
     expect(ring.get(3)).toEqual([]);
   });
 
+  it('gives back a latency exactly as recorded, as the checks table keeps it', () => {
+    const ring = new RecentResults();
+    // Not representable in a float32: 93.84728240966797 came back when the ring held float32s.
+    ring.record(1, 'UP', 93.8472837, new Date(T0));
+    expect(ring.get(1)[0]!.latencyMs).toBe(93.8472837);
+  });
+
   it('holds the last 60, dropping the oldest as it wraps', () => {
     const ring = new RecentResults();
     for (let i = 0; i < 150; i++) ring.record(1, i % 2 ? 'DOWN' : 'UP', i, new Date(T0 + i * 1000));
