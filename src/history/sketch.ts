@@ -59,9 +59,17 @@ export function quantiles(sketch: Sketch, qs: readonly number[]): (number | null
   const buckets = Object.keys(sketch)
     .map(Number)
     .sort((a, b) => a - b);
-  const counts = buckets.map((b) => sketch[b]!);
+  return sparseQuantiles(
+    buckets,
+    buckets.map((b) => sketch[b]!),
+    qs,
+  );
+}
+
+/** `quantiles` over counts already in ascending bucket order (SparseCounts, or the keys of a Sketch sorted). */
+function sparseQuantiles(buckets: ArrayLike<number>, counts: ArrayLike<number>, qs: readonly number[]): (number | null)[] {
   let total = 0;
-  for (const count of counts) total += count;
+  for (let i = 0; i < counts.length; i++) total += counts[i]!;
   if (total === 0) return qs.map(() => null);
   const out: (number | null)[] = [];
   let seen = 0;
@@ -72,6 +80,25 @@ export function quantiles(sketch: Sketch, qs: readonly number[]): (number | null
     out.push(representative(buckets[i]!));
   }
   return out;
+}
+
+/** The bucket-wise sum of two SparseCounts, in one pass over both (they are in ascending bucket order). */
+export function addSparseCounts(a: SparseCounts, b: SparseCounts): SparseCounts {
+  const buckets = new Int32Array(a.buckets.length + b.buckets.length);
+  const counts = new Float64Array(buckets.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.buckets.length || j < b.buckets.length) {
+    const fromA = j >= b.buckets.length || (i < a.buckets.length && a.buckets[i]! <= b.buckets[j]!);
+    const bucket = fromA ? a.buckets[i]! : b.buckets[j]!;
+    let count = 0;
+    if (i < a.buckets.length && a.buckets[i] === bucket) count += a.counts[i++]!;
+    if (j < b.buckets.length && b.buckets[j] === bucket) count += b.counts[j++]!;
+    buckets[n] = bucket;
+    counts[n++] = count;
+  }
+  return { buckets: buckets.subarray(0, n), counts: counts.subarray(0, n) };
 }
 
 export function quantileOfSorted(sorted: readonly number[], q: number): number | null {
@@ -91,6 +118,7 @@ const DENSE_SIZE = bucketOf(2_000_000) - DENSE_FIRST + 1;
  */
 export class SketchMerge {
   private only: Sketch | null = null;
+  private onlySparse: SparseCounts | null = null;
   private dense: Float64Array | null = null;
   private zero = 0;
   private readonly beyond = new Map<number, number>();
@@ -107,13 +135,18 @@ export class SketchMerge {
     for (const key in sketch) this.addBucket(+key, sketch[key]!);
   }
 
-  addSparse({ buckets, counts }: SparseCounts): void {
-    this.empty = false;
+  addSparse(counts: SparseCounts): void {
+    if (this.empty) {
+      this.empty = false;
+      this.onlySparse = counts;
+      return;
+    }
     this.densify();
-    for (let j = 0; j < buckets.length; j++) this.addBucket(buckets[j]!, counts[j]!);
+    this.addSparseBuckets(counts);
   }
 
   sparse(): SparseCounts {
+    if (this.onlySparse) return this.onlySparse;
     if (this.only) {
       const buckets = Int32Array.from(Object.keys(this.only), Number).sort();
       return { buckets, counts: Float64Array.from(buckets, (b) => this.only![b]!) };
@@ -139,6 +172,7 @@ export class SketchMerge {
   /** As `quantiles`, over everything added. */
   quantiles(qs: readonly number[]): (number | null)[] {
     if (this.only) return quantiles(this.only, qs);
+    if (this.onlySparse) return sparseQuantiles(this.onlySparse.buckets, this.onlySparse.counts, qs);
     if (this.total === 0) return qs.map(() => null);
     const ranks = qs.map((q) => Math.floor(q * (this.total - 1)));
     const out: (number | null)[] = [];
@@ -163,8 +197,15 @@ export class SketchMerge {
     if (this.dense) return;
     this.dense = new Float64Array(DENSE_SIZE);
     const only = this.only;
+    const onlySparse = this.onlySparse;
     this.only = null;
+    this.onlySparse = null;
     if (only) for (const key in only) this.addBucket(+key, only[key]!);
+    if (onlySparse) this.addSparseBuckets(onlySparse);
+  }
+
+  private addSparseBuckets({ buckets, counts }: SparseCounts): void {
+    for (let j = 0; j < buckets.length; j++) this.addBucket(buckets[j]!, counts[j]!);
   }
 
   private addBucket(bucket: number, count: number): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addSparseCounts,
   addTo,
   bucketOf,
   decodeSketch,
@@ -10,6 +11,7 @@ import {
   RELATIVE_ERROR,
   representative,
   type Sketch,
+  SketchMerge,
 } from '../../src/history/sketch.ts';
 import { seededRandom } from '../helpers/random.ts';
 
@@ -44,6 +46,42 @@ describe('latency sketch', () => {
       const exact = quantileOfSorted(sorted, q)!;
       expect(Math.abs(quantile(merged, q)! - exact) / exact).toBeLessThanOrEqual(RELATIVE_ERROR + 1e-12);
     }
+  });
+
+  it('merges the same whatever the path: one sketch, dense sums, sparse sums', () => {
+    const random = seededRandom(9);
+    // Zero latencies, ordinary ones, and beyond the dense range (a push `ping` of hours).
+    const sketchOf = (n: number) => {
+      const sketch: Sketch = {};
+      for (let i = 0; i < n; i++) addTo(sketch, random() < 0.05 ? 0 : random() < 0.05 ? 3_600_000 * (1 + random()) : 5 + random() * 500);
+      return sketch;
+    };
+    const [a, b, c] = [sketchOf(300), sketchOf(200), sketchOf(1)];
+    const whole: Sketch = {};
+    for (const part of [a!, b!, c!]) mergeInto(whole, part);
+    const qs = [0, 0.5, 0.95, 0.99, 1];
+    const expected = qs.map((q) => quantile(whole, q));
+
+    const dense = new SketchMerge();
+    for (const part of [a!, b!, c!]) dense.add(part);
+    expect(dense.quantiles(qs)).toEqual(expected);
+
+    const sparseOf = (sketch: Sketch) => {
+      const merge = new SketchMerge();
+      merge.add(sketch);
+      return merge.sparse();
+    };
+    const summed = addSparseCounts(addSparseCounts(sparseOf(a!), sparseOf(b!)), sparseOf(c!));
+    expect(Object.fromEntries(Array.from(summed.buckets, (bucket, i) => [String(bucket), summed.counts[i]]))).toEqual(whole);
+    const sparse = new SketchMerge();
+    sparse.addSparse(summed);
+    expect(sparse.quantiles(qs)).toEqual(expected);
+    expect(sparse.sparse()).toBe(summed);
+    // A sparse sum that more is added to goes dense and still agrees.
+    sparse.add(c!);
+    mergeInto(whole, c!);
+    expect(sparse.quantiles(qs)).toEqual(qs.map((q) => quantile(whole, q)));
+    expect(addSparseCounts(summed, { buckets: new Int32Array(0), counts: new Float64Array(0) })).toEqual(summed);
   });
 
   it('has no quantile when empty', () => {
