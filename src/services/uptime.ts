@@ -149,7 +149,7 @@ export interface ChangeHistory {
 /** State changes read per statement: a flapping site keeps 5,000, and reading them at once held the event loop. */
 export const CHANGES_PER_READ = 1000;
 
-const EDGES_SQL = statement(
+export const EDGES_SQL = statement(
   (d) => `SELECT s.value AS "siteId",
     (SELECT k."toStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" <= ? ORDER BY k."changedAt" DESC, k."id" DESC LIMIT 1) AS "before",
     (SELECT k."fromStatus" FROM "StateChange" k WHERE k."siteId" = s.value AND k."changedAt" > ? ORDER BY k."changedAt" ASC, k."id" ASC LIMIT 1) AS "later"
@@ -157,7 +157,7 @@ const EDGES_SQL = statement(
 );
 
 // Keyset pages in (siteId, changedAt, id) order, which the (siteId, changedAt) index serves.
-const INSIDE_SQL = statement(
+export const INSIDE_SQL = statement(
   (d) => `SELECT "siteId", "toStatus", "changedAt", "id" FROM "StateChange"
   WHERE ${d.inJsonIds('"siteId"')} AND "changedAt" > ? AND "changedAt" <= ? AND ("siteId", "changedAt", "id") > (?, ?, ?)
   ORDER BY "siteId", "changedAt", "id" LIMIT ${CHANGES_PER_READ}`,
