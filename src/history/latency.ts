@@ -5,7 +5,7 @@ import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rol
 import { toSqlDate } from '../db/sql-date.ts';
 import { ClosedBucketCache, type KeptBucket } from './closed-buckets.ts';
 import { addSparseCounts, decodeSketch, SketchMerge } from './sketch.ts';
-import { historyTurns } from './turns.ts';
+import { turns } from '../turns.ts';
 
 /** One step of a latency series: the checks that started in [start, start + step). Latencies in ms. */
 export interface LatencyBucket {
@@ -108,7 +108,7 @@ export interface SeriesCache {
 }
 
 async function readRollups(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
-  await historyTurns.next();
+  await turns.next();
   return readRows<RollupRow>(db, ROWS_SQL, [plan.startMs, stepMs, plan.width, JSON.stringify(siteIds), toSqlDate(new Date(fromMs)), toSqlDate(new Date(toMs))]);
 }
 
@@ -122,7 +122,7 @@ const ROWS_PER_TURN = 250;
 /** Adds rollup rows into per-site chart buckets, ROWS_PER_TURN in each turn of the event loop. */
 async function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): Promise<void> {
   for (const [i, row] of rows.entries()) {
-    if (i % ROWS_PER_TURN === 0) await historyTurns.next();
+    if (i % ROWS_PER_TURN === 0) await turns.next();
     const site = Number(row.site);
     let perSite = accs.get(site);
     if (!perSite) accs.set(site, (perSite = []));

@@ -11,6 +11,7 @@ import { readBody, type PlainRoute } from './plain.ts';
 import { createPlainRouter } from './routes.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { attachGraphqlWs } from './ws.ts';
+import { turns } from '../turns.ts';
 
 /** How long shutdown lets in-flight requests finish before their connections are cut. */
 const DRAIN_TIMEOUT_MS = 5_000;
@@ -105,6 +106,8 @@ export function createHttpServer(
       // whatwg-node takes an already-read body from `req.body`; the stream itself is consumed.
       (req as IncomingMessage & { body?: Buffer }).body = body;
     }
+    // Requests that arrive together start one per turn, so a burst cannot hold the engine's timers for all of them.
+    await turns.next();
     await yoga(req, res);
   }
 

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts';
 import { statement } from '../db/dialect.ts';
 import { readRows } from '../db/raw-reads.ts';
 import { toSqlDate } from '../db/sql-date.ts';
-import { historyTurns } from '../history/turns.ts';
+import { turns } from '../turns.ts';
 import type { SiteStatus } from '../generated/prisma/client.ts';
 
 export interface StatusChange {
@@ -168,7 +168,7 @@ type Num = number | bigint;
 /**
  * The change histories of many sites over (from, to]: one statement seeks, per site through the (siteId, changedAt)
  * index, the last change at or before `from` and the first one after `to`; the changes inside are read in pages of
- * CHANGES_PER_READ, each in its own turn of the event loop (history/turns.ts), so no read holds it for long however
+ * CHANGES_PER_READ, each in its own turn of the event loop (src/turns.ts), so no read holds it for long however
  * much a site flapped.
  */
 export async function loadChangeHistories(db: Db, siteIds: readonly number[], from: Date, to: Date): Promise<Map<number, ChangeHistory>> {
@@ -181,7 +181,7 @@ export async function loadChangeHistories(db: Db, siteIds: readonly number[], fr
   // Before every site; the time is any valid one, as the site decides (PostgreSQL would not read '' as a time).
   let cursor: [Num, string, Num] = [-1, toSqlDate(from), -1];
   for (;;) {
-    await historyTurns.next();
+    await turns.next();
     const page = await readRows<{ siteId: Num; toStatus: SiteStatus; changedAt: Date | string; id: Num }>(db, INSIDE_SQL, [
       ids,
       toSqlDate(from),

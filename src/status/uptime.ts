@@ -4,7 +4,7 @@ import { loadChangeHistories, uptimeFromHistory } from '../services/uptime.ts';
 
 const DAY_MS = 24 * 3600_000;
 
-/** Sites per history read: bounded whatever the fleet (each read also takes its turns of the event loop, history/turns.ts). */
+/** Sites per history read: bounded whatever the fleet (each read also takes its turns of the event loop, src/turns.ts). */
 const SITES_PER_READ = 500;
 
 export interface SiteUptime {

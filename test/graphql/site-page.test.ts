@@ -1,4 +1,5 @@
 import { isObjectType, parse } from 'graphql';
+import { vi } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { compilable } from '../../src/graphql/jit.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
@@ -57,6 +58,14 @@ async function seed(t: Parameters<typeof createSite>[0]) {
   });
   await createSite(t, { name: 'job', type: 'PUSH', paused: true });
   await createSite(t, { name: 'dns', type: 'DNS', hostname: 'example.com', dnsResolveType: 'MX', dnsServer: '9.9.9.9', port: 53 });
+  // A new site is checked at once (its lookup refused: no test leaves loopback). The list and each site are read one
+  // after the other, so their live fields agree only once those first checks are done.
+  const engine = t.app.deps.engine;
+  const checked = ['HTTP', 'DNS'];
+  await vi.waitFor(
+    () => expect(engine.siteIds().filter((id) => checked.includes(engine.getState(id)!.type) && engine.getState(id)!.lastCheckAt === null)).toEqual([]),
+    { timeout: 5000, interval: 10 },
+  );
 }
 
 describe('the sites list read', () => {

@@ -1,8 +1,9 @@
 /**
- * Long history reads go in steps, one step per turn of the event loop across all of them. Yielding alone is not
- * enough: twenty reads that each yield between steps still run twenty steps in one turn (their setImmediate
- * callbacks all fall in the same check phase), and timers (the engine's checks) wait for all of them. Here a step
- * waits for its own turn, so timers run between any two steps of any reads.
+ * Work that could hold the event loop goes in steps, one step per turn of the event loop across all of it: each
+ * GraphQL request's start (parsing, planning, the page's rows), each page of a long history read. Yielding alone is
+ * not enough: twenty requests that arrive together, or twenty reads that each yield between steps, still run twenty
+ * steps in one turn (their callbacks all fall in the same phase), and timers (the engine's checks) wait for all of
+ * them. Here a step waits for its own turn, so timers run between any two steps.
  */
 class Turns {
   private readonly waiting: (() => void)[] = [];
@@ -28,4 +29,4 @@ class Turns {
 }
 
 /** One per process: there is one event loop to share. */
-export const historyTurns = new Turns();
+export const turns = new Turns();
