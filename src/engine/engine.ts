@@ -448,9 +448,8 @@ export class Engine implements EngineApi {
 
   // ---------------------------------------------------------------- EngineApi: reads
 
-  getState(siteId: number): LiveSiteState | undefined {
-    const entry = this.sites.get(siteId);
-    return entry ? { ...entry.state } : undefined;
+  getState(siteId: number): Readonly<LiveSiteState> | undefined {
+    return this.sites.get(siteId)?.state;
   }
 
   siteIds(): number[] {

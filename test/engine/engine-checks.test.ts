@@ -70,10 +70,13 @@ describe('engine: outbound checks', () => {
     web.reply({ status: 503 });
     await h.tick(60_000);
     await h.tick(60_000);
-    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', failureCount: 2 });
+    const beforeDown = h.engine.getState(id)!;
+    expect(beforeDown).toMatchObject({ status: 'UP', failureCount: 2 });
     expect(received(receiver, 'ops')).toEqual([]);
     await h.tick(60_000);
     expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', failureCount: 3, lastError: 'HTTP 503 (expected 200-299)' });
+    // getState hands out the engine's own object, uncopied: the engine replaces it and never changes it in place.
+    expect(beforeDown).toMatchObject({ status: 'UP', failureCount: 2 });
     await h.tick(60_000);
     await h.tick(60_000);
     expect(received(receiver, 'ops')).toEqual([
