@@ -58,6 +58,9 @@ export function createGraphqlEndpoint(opts: AppDeps & { services: Services; hear
     graphiql: config.graphql.graphiql ? { title: 'uptop', subscriptionsProtocol: 'WS' } : false,
     renderGraphiQL,
     landingPage: false,
+    // src/http/server.ts reads the body, within UPTOP_BODY_LIMIT, before yoga runs; yoga's own limit piped that
+    // already-read body through a second stream on every request (a twentieth of a sites page's time).
+    maxRequestBodySize: false,
     maskedErrors: { maskError, isDev: false },
     cors: corsOptions(config),
     plugins: [...securityPlugins(config), compiledQueries()],
