@@ -32,4 +32,15 @@ describe('readRows on SQLite', () => {
     expect(direct).toStrictEqual(asNumbers(throughPrisma));
     expect(direct.find((r) => r.name === 'site 2')).toMatchObject({ port: 8080, twice: 2 * Number(direct[1]!.id) });
   });
+
+  it('refuses a column named __proto__, which a row literal would take for its prototype', async () => {
+    const db = await (await freshDbFile()).open();
+    await expect(
+      readRows(
+        db,
+        statement(() => 'SELECT 1 AS "__proto__"'),
+        [],
+      ),
+    ).rejects.toThrow(/__proto__/);
+  });
 });
