@@ -19,7 +19,8 @@
  * 4. Dashboard (bench/dashboard.ts): 1,000 sites with 30 days of history in the rollup tables; `sites(first: 100)`
  *    with status, 30-day uptime, 24-hour p95 and recent checks, against the same page with `id name` (goal: at most
  *    3 times its p50), through the same load generator: one request at a time (what a person opening the dashboard
- *    waits), then 32 at once (the server saturated), each with the server's CPU time per request.
+ *    waits), then 32 at once (the server saturated), each with the server's CPU time per request; then the page's two
+ *    halves one request at a time (its history fields, its recent checks), to tell where its time goes.
  *
  * 5. History stall: one busy site with two years of rollups and 5,000 state changes; 20 queries at once of its
  *    2-year SLA and daily latency series, with the event loop's delay measured meanwhile (goal: no stall over 20 ms).
@@ -390,7 +391,7 @@ async function dashboard(): Promise<void> {
     try {
       const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
       const token = await readOnlyToken(graphqlUrl, await loginAdmin(graphqlUrl), 'dashboard');
-      const { full, plain } = dashboardQueries(nowMs);
+      const { full, plain, history, recent } = dashboardQueries(nowMs);
       const sample = await gql<{ sites: { edges: { node: { recentChecks: unknown[]; latency: { p95: number | null }[] } }[] } }>(graphqlUrl, full, {}, token);
       const first = sample.sites.edges[0]!.node;
       if (first.recentChecks.length !== 60 || first.latency[0]?.p95 == null)
@@ -410,6 +411,17 @@ async function dashboard(): Promise<void> {
           `dashboard, ${how}: server CPU per request ${base.cpuMs.toFixed(2)} ms { id name }, ${page.cpuMs.toFixed(2)} ms the full page; ratio ${(page.cpuMs / base.cpuMs).toFixed(2)}`,
         );
         console.log(`dashboard p50 ratio, ${how}: ${(page.p50 / base.p50).toFixed(2)}`);
+      }
+      // Where the full page's time goes: its history fields without the recent checks, and the recent checks alone.
+      const base = await measureLoad(load, { ...job, concurrency: 1, body: JSON.stringify({ query: plain }) });
+      for (const [label, query] of [
+        ['status, uptime 30 d and p95 24 h, no recentChecks', history],
+        ['recentChecks only', recent],
+      ] as const) {
+        const part = await measureLoad(load, { ...job, concurrency: 1, body: JSON.stringify({ query }) });
+        console.log(
+          `dashboard part, one request at a time: ${label}: p50 ${part.p50.toFixed(1)} ms (ratio ${(part.p50 / base.p50).toFixed(2)}), server CPU ${part.cpuMs.toFixed(2)} ms (ratio ${(part.cpuMs / base.cpuMs).toFixed(2)})`,
+        );
       }
     } finally {
       await app.stop();

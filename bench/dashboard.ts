@@ -126,13 +126,20 @@ export async function seedDashboard(app: App): Promise<number> {
   return nowMs;
 }
 
-/** The dashboard page and the same page with only id and name. The 24 hours start on the hour: hourly rollups. */
-export function dashboardQueries(nowMs: number): { full: string; plain: string } {
+/**
+ * The dashboard page and the same page with only id and name; and, to tell where the full page's time goes, the page
+ * without its recent checks and the page with only them. The 24 hours start on the hour: hourly rollups.
+ */
+export function dashboardQueries(nowMs: number): { full: string; plain: string; history: string; recent: string } {
   const monthAgo = new Date(nowMs - 30 * DAY_MS).toISOString();
   const dayAgo = new Date(Math.floor((nowMs - DAY_MS) / HOUR_MS) * HOUR_MS).toISOString();
+  const page = (fields: string) => `{ sites(first: ${PAGE}) { edges { node { ${fields} } } } }`;
+  const history = `id name status uptime(from: "${monthAgo}") { uptimePercent } latency(from: "${dayAgo}", step: 86400) { p95 }`;
   return {
-    full: `{ sites(first: ${PAGE}) { edges { node { id name status uptime(from: "${monthAgo}") { uptimePercent } latency(from: "${dayAgo}", step: 86400) { p95 } recentChecks { status latencyMs } } } } }`,
-    plain: `{ sites(first: ${PAGE}) { edges { node { id name } } } }`,
+    full: page(`${history} recentChecks { status latencyMs }`),
+    plain: page('id name'),
+    history: page(history),
+    recent: page('id name recentChecks { status latencyMs }'),
   };
 }
 
