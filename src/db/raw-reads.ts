@@ -93,6 +93,9 @@ function selectRows(connection: Database, sql: string, args: readonly unknown[])
   return (statement.all(...args.map(toStored)) as unknown[][]).map(toRow);
 }
 
+/** An integer column as `readRows` gives it: a number on SQLite's direct path, a bigint through Prisma's raw query. */
+export type RawInt = number | bigint;
+
 /**
  * The rows of a hand-written SELECT for the client's store. On SQLite it goes straight to the client's connection
  * (synchronous, as the adapter itself is); on PostgreSQL through Prisma's raw query. Column values come back as

@@ -59,7 +59,7 @@ export function createGraphqlEndpoint(opts: AppDeps & { services: Services; hear
     renderGraphiQL,
     landingPage: false,
     // src/http/server.ts reads the body, within UPTOP_BODY_LIMIT, before yoga runs; yoga's own limit piped that
-    // already-read body through a second stream on every request (a twentieth of a sites page's time).
+    // already-read body through a second stream on every request (a quarter of a sites page's server CPU).
     maxRequestBodySize: false,
     maskedErrors: { maskError, isDev: false },
     cors: corsOptions(config),

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { statement } from '../db/dialect.ts';
-import { readRows } from '../db/raw-reads.ts';
+import { type RawInt, readRows } from '../db/raw-reads.ts';
 import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rollups.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { ClosedBucketCache, type KeptBucket } from './closed-buckets.ts';
@@ -82,14 +82,12 @@ const ROWS_SQL = statement(
   FROM "CheckRollup" WHERE "width" = ? AND ${d.inJsonIds('"siteId"')} AND "start" >= ? AND "start" < ?`,
 );
 
-type Num = number | bigint;
-
 interface RollupRow {
-  site: Num;
-  k: Num;
-  n: Num;
-  up: Num;
-  ln: Num;
+  site: RawInt;
+  k: RawInt;
+  n: RawInt;
+  up: RawInt;
+  ln: RawInt;
   ls: number;
   mn: number | null;
   mx: number | null;

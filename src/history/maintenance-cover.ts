@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { statement } from '../db/dialect.ts';
-import { readRows } from '../db/raw-reads.ts';
+import { type RawInt, readRows } from '../db/raw-reads.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { windowStateAt, type WindowRow } from '../engine/maintenance.ts';
 import { Recurrence } from '../engine/recurrence.ts';
@@ -45,8 +45,7 @@ const WINDOWS_SQL = statement(
     WHERE "type" = 'MAINTENANCE' AND "startsAt" < ? AND ("endsAt" IS NULL OR "endsAt" > ?)`,
 );
 
-type Num = number | bigint;
-type StoredWindow = Omit<WindowRow, 'id' | 'siteId' | 'durationMinutes'> & { id: Num; siteId: Num | null; durationMinutes: Num | null };
+type StoredWindow = Omit<WindowRow, 'id' | 'siteId' | 'durationMinutes'> & { id: RawInt; siteId: RawInt | null; durationMinutes: RawInt | null };
 
 /** One statement: the maintenance-type windows that overlap [from, to], and where each was active in it. */
 export async function loadMaintenanceCover(db: Db, from: Date, to: Date): Promise<MaintenanceCover> {

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { statement } from '../db/dialect.ts';
-import { readRows } from '../db/raw-reads.ts';
+import { type RawInt, readRows } from '../db/raw-reads.ts';
 import { toSqlDate } from '../db/sql-date.ts';
 import { turns } from '../turns.ts';
 import type { SiteStatus } from '../generated/prisma/client.ts';
@@ -163,8 +163,6 @@ export const INSIDE_SQL = statement(
   ORDER BY "siteId", "changedAt", "id" LIMIT ${CHANGES_PER_READ}`,
 );
 
-type Num = number | bigint;
-
 /**
  * The change histories of many sites over (from, to]: one statement seeks, per site through the (siteId, changedAt)
  * index, the last change at or before `from` and the first one after `to`; the changes inside are read in pages of
@@ -173,16 +171,16 @@ type Num = number | bigint;
  */
 export async function loadChangeHistories(db: Db, siteIds: readonly number[], from: Date, to: Date): Promise<Map<number, ChangeHistory>> {
   const ids = JSON.stringify([...new Set(siteIds)]);
-  const edges = await readRows<{ siteId: Num; before: SiteStatus | null; later: SiteStatus | null }>(db, EDGES_SQL, [toSqlDate(from), toSqlDate(to), ids]);
+  const edges = await readRows<{ siteId: RawInt; before: SiteStatus | null; later: SiteStatus | null }>(db, EDGES_SQL, [toSqlDate(from), toSqlDate(to), ids]);
   const histories = new Map<number, ChangeHistory>();
   for (const e of edges) {
     histories.set(Number(e.siteId), { changes: e.before ? [{ to: e.before, changedAt: from }] : [], laterFrom: e.later });
   }
   // Before every site; the time is any valid one, as the site decides (PostgreSQL would not read '' as a time).
-  let cursor: [Num, string, Num] = [-1, toSqlDate(from), -1];
+  let cursor: [RawInt, string, RawInt] = [-1, toSqlDate(from), -1];
   for (;;) {
     await turns.next();
-    const page = await readRows<{ siteId: Num; toStatus: SiteStatus; changedAt: Date | string; id: Num }>(db, INSIDE_SQL, [
+    const page = await readRows<{ siteId: RawInt; toStatus: SiteStatus; changedAt: Date | string; id: RawInt }>(db, INSIDE_SQL, [
       ids,
       toSqlDate(from),
       toSqlDate(to),
