@@ -5,7 +5,7 @@ import { ROLLUP_LEVELS, type RollupLevel, type RollupWidth } from '../writer/rol
 import { toSqlDate } from '../db/sql-date.ts';
 import { ClosedBucketCache, type KeptBucket } from './closed-buckets.ts';
 import { addSparseCounts, decodeSketch, SketchMerge } from './sketch.ts';
-import { turns } from '../turns.ts';
+import { forEachInSteps, turns } from '../turns.ts';
 
 /** One step of a latency series: the checks that started in [start, start + step). Latencies in ms. */
 export interface LatencyBucket {
@@ -118,9 +118,8 @@ const higher = (a: number | null, b: number | null) => (a === null ? b : b === n
 const ROWS_PER_TURN = 250;
 
 /** Adds rollup rows into per-site chart buckets, ROWS_PER_TURN in each turn of the event loop. */
-async function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): Promise<void> {
-  for (const [i, row] of rows.entries()) {
-    if (i % ROWS_PER_TURN === 0) await turns.next();
+function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): Promise<void> {
+  return forEachInSteps(rows, ROWS_PER_TURN, (row) => {
     const site = Number(row.site);
     let perSite = accs.get(site);
     if (!perSite) accs.set(site, (perSite = []));
@@ -133,7 +132,7 @@ async function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>):
     acc.min = lower(acc.min, row.mn);
     acc.max = higher(acc.max, row.mx);
     acc.sketch.add(decodeSketch(row.sketch));
-  }
+  });
 }
 
 const QUANTILES = [0.5, 0.95, 0.99];

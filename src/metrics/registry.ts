@@ -71,7 +71,7 @@ export class AppMetrics {
   async scrape(format: ExpositionFormat): Promise<string> {
     const rest = await render(this.registry, format);
     if (!this.sources) return rest;
-    const monitors = this.monitors.render(this.sources.engine, format);
+    const monitors = await this.monitors.render(this.sources.engine, format);
     return format === 'openmetrics' ? `${rest.replace(/# EOF\n?$/, '')}${monitors}# EOF\n` : `${rest}${monitors}`;
   }
 

@@ -1,10 +1,9 @@
-import { vi } from 'vitest';
 import { addTo, encodeSketch, type Sketch } from '../../src/history/sketch.ts';
 import { CHANGES_PER_READ } from '../../src/services/uptime.ts';
-import { turns } from '../../src/turns.ts';
 import { ROLLUP_LEVELS } from '../../src/writer/rollups.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
+import { recordTurns } from '../helpers/turns.ts';
 
 const DAY = 24 * 3600_000;
 const DAYS = 730;
@@ -19,31 +18,6 @@ const BUSY_SITE = /* GraphQL */ `
     }
   }
 `;
-
-/**
- * Records every step taken through `turns` (a request's start, a page of changes, a batch of rollups decoded) as it
- * begins, and every turn of the event loop, by a callback in the same phase as the steps, until `stop`.
- */
-function recordTurns() {
-  const events: ('step' | 'turn')[] = [];
-  const next = turns.next.bind(turns);
-  const spy = vi.spyOn(turns, 'next').mockImplementation(() => next().then(() => void events.push('step')));
-  let turning = true;
-  const turn = () => {
-    events.push('turn');
-    if (turning) setImmediate(turn);
-  };
-  setImmediate(turn);
-  return {
-    stop() {
-      turning = false;
-      spy.mockRestore();
-    },
-    steps: () => events.filter((e) => e === 'step').length,
-    /** Where two steps ran in one turn; -1 when none did. */
-    crowded: () => events.findIndex((e, i) => e === 'step' && events[i + 1] === 'step'),
-  };
-}
 
 describe('requests and long history reads share the event loop', () => {
   it('starts GraphQL requests that arrive together one per turn', async ({ viewer }) => {

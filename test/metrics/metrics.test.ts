@@ -8,6 +8,8 @@ import { createSite } from '../helpers/sites.ts';
 import { closedPort, createCertificate, startHttpsTarget, type HttpTarget } from '../helpers/targets.ts';
 import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { recordTurns } from '../helpers/turns.ts';
+import { SITES_PER_STEP } from '../../src/metrics/monitor-metrics.ts';
 import { expectPromtoolClean, samples, scrape, siteValue } from './scrape.ts';
 
 const CHECK_NOW = /* GraphQL */ `
@@ -210,6 +212,24 @@ describe('GET /metrics counters under a burst', () => {
     expect(dropped).toBeGreaterThan(0);
     expect(written + dropped).toBe(2000);
     expect(await t.app.deps.db.check.count({ where: { siteId: id } })).toBe(written);
+  });
+});
+
+describe('GET /metrics of a large fleet', () => {
+  it('renders SITES_PER_STEP sites per turn of the event loop, every site once and in id order', async ({ app: t, viewer }) => {
+    const sites = 2 * SITES_PER_STEP + 1;
+    const { engine, writeDb } = t.app.deps;
+    await engine.reload(async () => {
+      await writeDb.site.createMany({ data: Array.from({ length: sites }, (_, i) => ({ name: `cron ${i}`, type: 'PUSH' as const, paused: true })) });
+    });
+    const record = recordTurns();
+    const s = await scrape(t.url, { token: viewer.token }).finally(record.stop);
+    expect(record.steps()).toBe(3);
+    expect(record.crowded()).toBe(-1);
+    const ids = samples(s, 'uptop_monitor_paused').map((row) => Number(row.labels.id));
+    expect(ids).toHaveLength(sites);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(samples(s, 'uptop_monitor_paused').map((row) => row.value))).toEqual(new Set([1]));
   });
 });
 
