@@ -32,14 +32,17 @@ class Turns {
 export const turns = new Turns();
 
 /**
- * Calls `each` on every item, `perStep` of them per step, each step in a turn of its own (`turns.next`): for work
- * over a whole fleet (10,000 monitors' metrics, a status page, a backup), which held the event loop for 60–500 ms in
- * one piece.
+ * Hands `items` to `step` `perStep` at a time, each step in a turn of its own (`turns.next`): for work over a whole
+ * fleet (10,000 monitors' metrics, a status page, a backup), which held the event loop for 60–500 ms in one piece.
  */
-export async function forEachInSteps<T>(items: readonly T[], perStep: number, each: (item: T, index: number) => void): Promise<void> {
+export async function inSteps<T>(items: readonly T[], perStep: number, step: (slice: readonly T[], first: number) => void): Promise<void> {
   for (let start = 0; start < items.length; start += perStep) {
     await turns.next();
-    const end = Math.min(items.length, start + perStep);
-    for (let i = start; i < end; i++) each(items[i]!, i);
+    step(items.slice(start, start + perStep), start);
   }
+}
+
+/** `inSteps` an item at a time. */
+export function forEachInSteps<T>(items: readonly T[], perStep: number, each: (item: T, index: number) => void): Promise<void> {
+  return inSteps(items, perStep, (slice, first) => slice.forEach((item, i) => each(item, first + i)));
 }

@@ -1,5 +1,5 @@
 import type { EngineApi, LiveSiteState } from '../engine/types.ts';
-import { forEachInSteps } from '../turns.ts';
+import { inSteps } from '../turns.ts';
 import type { ExpositionFormat } from './exposition.ts';
 
 /** What a scrape reads of the engine: its sites' live state, all in memory. */
@@ -28,11 +28,13 @@ class SiteFamily {
     readonly type: 'gauge' | 'counter',
   ) {}
 
-  /** HELP, TYPE and samples. OpenMetrics names a counter's family without `_total`, which its samples keep. */
-  render(format: ExpositionFormat, lines: readonly string[]): string {
+  /**
+   * HELP, TYPE and samples, given as one chunk of lines per step (joining 10,000 lines at the end took 15–20 ms in one
+   * piece). OpenMetrics names a counter's family without `_total`, which its samples keep.
+   */
+  render(format: ExpositionFormat, chunks: readonly string[]): string {
     const family = format === 'openmetrics' && this.type === 'counter' ? this.name.replace(/_total$/, '') : this.name;
-    const head = `# HELP ${family} ${this.help}\n# TYPE ${family} ${this.type}\n`;
-    return lines.length ? `${head}${lines.join('\n')}\n` : head;
+    return `# HELP ${family} ${this.help}\n# TYPE ${family} ${this.type}\n${chunks.join('')}`;
   }
 }
 
@@ -89,17 +91,21 @@ export class MonitorMetrics {
    * SITES_PER_STEP sites per turn of the event loop. Each site's series are read in one turn, so they agree.
    */
   async render(engine: MonitorSource, format: ExpositionFormat): Promise<string> {
-    const lines = new Map(this.families.map((family) => [family, [] as string[]]));
+    const chunks = new Map(this.families.map((family) => [family, [] as string[]]));
     const ids = engine.siteIds().sort((a, b) => a - b);
-    await forEachInSteps(ids, SITES_PER_STEP, (id) => {
-      const state = engine.getState(id);
-      if (state) this.addSite(lines, id, state, engine.displayStatus(id) === 'MAINTENANCE');
+    await inSteps(ids, SITES_PER_STEP, (slice) => {
+      const lines = new Map(this.families.map((family) => [family, [] as string[]]));
+      for (const id of slice) {
+        const state = engine.getState(id);
+        if (state) this.addSite(lines, id, state, engine.displayStatus(id) === 'MAINTENANCE');
+      }
+      for (const [family, stepLines] of lines) if (stepLines.length) chunks.get(family)!.push(`${stepLines.join('\n')}\n`);
     });
     // A deleted site's counts go with it (its id is never given again). Asked of the engine now, not of the ids the
     // scrape began with: a site created during the scrape keeps what it has counted.
     for (const id of this.counts.keys()) if (!engine.getState(id)) this.counts.delete(id);
     for (const id of this.labels.keys()) if (!engine.getState(id)) this.labels.delete(id);
-    return this.families.map((f) => f.render(format, lines.get(f)!)).join('');
+    return this.families.map((f) => f.render(format, chunks.get(f)!)).join('');
   }
 
   private addSite(lines: Map<SiteFamily, string[]>, id: number, state: LiveSiteState, inMaintenance: boolean): void {
