@@ -6,6 +6,7 @@
  */
 import type { App } from '../src/app.ts';
 import { toSqlDate } from '../src/db/sql-date.ts';
+import { microseconds } from '../src/engine/checks/result.ts';
 import { addTo, encodeSketch, mergeInto, type Sketch } from '../src/history/sketch.ts';
 import { ROLLUP_LEVELS } from '../src/writer/rollups.ts';
 import type { Tx } from '../src/writer/types.ts';
@@ -34,7 +35,7 @@ interface Bucket {
 function simulate(checks: number, next: () => number): Bucket {
   const b: Bucket = { count: checks, up: 0, sum: 0, min: Infinity, max: -Infinity, sketch: {} };
   for (let i = 0; i < checks; i++) {
-    const latency = 60 * (0.6 + next() ** 3 * 3);
+    const latency = microseconds(60 * (0.6 + next() ** 3 * 3));
     addTo(b.sketch, latency);
     b.sum += latency;
     b.min = Math.min(b.min, latency);
@@ -94,7 +95,7 @@ async function seedSite(tx: Tx, siteId: number, nowMs: number, next: () => numbe
     rows.push(row(siteId, ROLLUP_LEVELS.day, day, merged(hours)));
   }
   await tx.$executeRawUnsafe(ROLLUP_INSERT, JSON.stringify(rows));
-  const checks = Array.from({ length: 60 }, (_, i) => [siteId, toSqlDate(new Date(nowMs - (60 - i) * 60_000)), true, 'UP', 40 + next() * 100]);
+  const checks = Array.from({ length: 60 }, (_, i) => [siteId, toSqlDate(new Date(nowMs - (60 - i) * 60_000)), true, 'UP', microseconds(40 + next() * 100)]);
   await tx.$executeRawUnsafe(CHECK_INSERT, JSON.stringify(checks));
   // A few outages a month on one site in five.
   if (next() < 0.2) {

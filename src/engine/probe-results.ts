@@ -1,4 +1,4 @@
-import { truncateMessage } from './checks/result.ts';
+import { microseconds, truncateMessage } from './checks/result.ts';
 import type { CheckResult } from './checks/types.ts';
 
 /** UPTOP_AGG_STRATEGY: how the probes' results of a site make one verdict (the Go original's three). */
@@ -52,7 +52,7 @@ export function aggregate(reports: readonly ProbeReport[], strategy: AggStrategy
   const upCount = reports.length - down.length;
   const up = strategy === 'any-down' ? down.length === 0 : strategy === 'majority-down' ? upCount > reports.length / 2 : upCount > 0;
   const latencies = reports.flatMap((r) => (r.latencyMs === null ? [] : [r.latencyMs]));
-  const latencyMs = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null;
+  const latencyMs = latencies.length ? microseconds(latencies.reduce((a, b) => a + b, 0) / latencies.length) : null;
   const agreeing = newest(reports, (r) => (r.status === 'UP') === up);
   const ssl = newest(reports, (r) => r.hasSsl);
   const status = up ? 'UP' : down.every((r) => r.status === 'SSL_EXPIRED') ? 'SSL_EXPIRED' : 'DOWN';

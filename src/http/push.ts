@@ -3,6 +3,7 @@ import { bearerToken } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { PushReport } from '../engine/types.ts';
+import { microseconds } from '../engine/checks/result.ts';
 import type { HeartbeatOutcome, HeartbeatService } from '../services/heartbeat.ts';
 import { resolveClientIp } from './client-ip.ts';
 import { tooManyRequests, type PlainAnswer, type PlainRequest, type PlainRoute } from './plain.ts';
@@ -48,7 +49,7 @@ function kumaReport(query: URLSearchParams): PushReport {
   return {
     down: (query.get('status') ?? 'up') !== 'up',
     message: query.get('msg')?.slice(0, MAX_MESSAGE) || undefined,
-    latencyMs: Number.isFinite(ping) && ping >= 0 ? ping : undefined,
+    latencyMs: Number.isFinite(ping) && ping >= 0 ? microseconds(ping) : undefined,
   };
 }
 

@@ -4,7 +4,7 @@ import { RateLimiter } from '../auth/rate-limit.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import { truncateMessage } from '../engine/checks/result.ts';
+import { microseconds, truncateMessage } from '../engine/checks/result.ts';
 import type { Engine, ProbeIngest } from '../engine/engine.ts';
 import { jsonAnswer, perIpLimit, textAnswer, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
 import type { Logger } from '../log.ts';
@@ -43,7 +43,7 @@ function ingestOf(results: ResultsBody['results']): ProbeIngest[] {
     siteId: r.site_id,
     status: r.status ?? (r.is_up ? 'UP' : 'DOWN'),
     // Go reports 0 ns for a check that measured nothing.
-    latencyMs: r.latency_ns ? r.latency_ns / 1e6 : null,
+    latencyMs: r.latency_ns ? microseconds(r.latency_ns / 1e6) : null,
     statusCode: r.status_code ?? null,
     message: r.is_up ? '' : truncateMessage(r.error_reason?.trim() || 'reported down by the probe'),
     hasSsl: r.has_ssl ?? false,

@@ -50,6 +50,8 @@ describe('DNS check', () => {
     const result = await runCheck(dnsSite(name, type), allowPrivate);
     expect(result).toMatchObject({ status: 'UP', statusCode: 0, message: '' });
     expect(result.latencyMs).toBeGreaterThan(0);
+    // To the microsecond: no digits past it.
+    expect(Math.round(result.latencyMs! * 1000) / 1000).toBe(result.latencyMs);
     expect(server.queries.slice(before)).toEqual([{ name, type, transport: 'udp' }]);
   });
 

@@ -35,6 +35,8 @@ describe('HTTP status judgement', () => {
     const result = await runCheck(site({ url: target.url }), allowPrivate);
     expect(result).toMatchObject({ status: 'UP', statusCode: 200, message: '', hasSsl: false, certExpiresAt: null });
     expect(result.latencyMs).toBeGreaterThan(0);
+    // To the microsecond: no digits past it.
+    expect(Math.round(result.latencyMs! * 1000) / 1000).toBe(result.latencyMs);
     expect(target.requests).toHaveLength(1);
     expect(target.requests[0]).toMatchObject({ method: 'GET', path: '/' });
   });

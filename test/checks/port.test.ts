@@ -16,6 +16,8 @@ describe('PORT check', () => {
     const result = await runCheck(site({ type: 'PORT', hostname: '127.0.0.1', port: listener.port }), allowPrivate);
     expect(result).toMatchObject({ status: 'UP', statusCode: null, message: '' });
     expect(result.latencyMs).toBeGreaterThan(0);
+    // To the microsecond: no digits past it.
+    expect(Math.round(result.latencyMs! * 1000) / 1000).toBe(result.latencyMs);
     expect(listener.connections).toBe(before + 1);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downResult, MAX_MESSAGE_LENGTH, truncateMessage } from '../../src/engine/checks/result.ts';
+import { downResult, MAX_MESSAGE_LENGTH, microseconds, truncateMessage, upResult } from '../../src/engine/checks/result.ts';
 import { targetHost, timeoutSeconds } from '../../src/engine/checks/target.ts';
 
 describe('truncateMessage', () => {
@@ -12,6 +12,16 @@ describe('truncateMessage', () => {
 
   it('applies to every DOWN result', () => {
     expect(downResult('z'.repeat(1000)).message).toHaveLength(256);
+  });
+});
+
+describe('latency', () => {
+  it('is kept to the microsecond in every result', () => {
+    expect(microseconds(93.84728374629384)).toBe(93.847);
+    expect(microseconds(0.0004)).toBe(0);
+    expect(upResult({ latencyMs: 12.3456789 }).latencyMs).toBe(12.346);
+    expect(downResult('refused', { latencyMs: 0.0015 }).latencyMs).toBe(0.002);
+    expect(upResult().latencyMs).toBeNull();
   });
 });
 

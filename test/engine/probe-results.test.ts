@@ -58,6 +58,12 @@ describe('aggregate: one verdict from the newest result of each probe', () => {
     expect(aggregate(three(1), 'all-down')).toMatchObject({ status: 'UP', statusCode: 200, message: '' });
   });
 
+  it('averages to the microsecond', () => {
+    const latencies = [10, 10.001, 10.001];
+    const reports = latencies.map((latencyMs, i) => report(`p${i}`, true, { latencyMs }));
+    expect(aggregate(reports, 'any-down').latencyMs).toBe(10.001);
+  });
+
   it('is SSL_EXPIRED only when every probe that is down says so, and carries the newest certificate expiry seen', () => {
     const expiry = new Date(T0 - 1000);
     const expired = (node: string) => report(node, false, { status: 'SSL_EXPIRED', message: 'SSL certificate expired', hasSsl: true, certExpiresAt: expiry });

@@ -3,6 +3,7 @@ import { FAILED_PUSH_ATTEMPTS_PER_MINUTE } from '../../src/services/heartbeat.ts
 import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { capturingLogger } from '../helpers/log.ts';
+import { parseGlobalId } from '../helpers/ids.ts';
 import { createPushSite } from '../helpers/sites.ts';
 
 async function push(t: TestApp, init: { token?: string; query?: string; method?: string; headers?: Record<string, string> } = {}) {
@@ -25,6 +26,14 @@ describe('/api/push', () => {
     await expect
       .poll(async () => (await viewer.request(SITE_STATE, { id: site.id })).data?.site)
       .toEqual({ status: 'UP', checks: { edges: [{ node: { up: true, status: 'UP' } }, { node: { up: true, status: 'UP' } }] } });
+  });
+
+  it("keeps the latency of Uptime Kuma's ping to the microsecond", async ({ app: t, site }) => {
+    const res = await fetch(`${t.url}/api/push/${site.pushToken}?status=up&ping=12.3456789`);
+    expect(await res.text()).toBe('OK');
+    await t.app.deps.writer.flush();
+    const checks = await t.app.deps.db.check.findMany({ where: { siteId: Number(parseGlobalId(site.id).id) }, select: { latencyMs: true } });
+    expect(checks).toEqual([{ latencyMs: 12.346 }]);
   });
 
   describe('with the warnings captured', () => {

@@ -163,7 +163,7 @@ describe('probe endpoints', () => {
       body: {
         node_id: 'fra',
         results: [
-          { site_id: everywhere.id, latency_ns: 12_500_000, is_up: true },
+          { site_id: everywhere.id, latency_ns: 12_345_678, is_up: true },
           { site_id: regional.id, latency_ns: 0, is_up: false, error_reason: 'HTTP 503 (expected 200-299)' },
         ],
       },
@@ -181,7 +181,8 @@ describe('probe endpoints', () => {
         region: 'eu',
         up: true,
         status: 'UP',
-        latencyMs: 12.5,
+        // Go's nanoseconds, kept to the microsecond.
+        latencyMs: 12.346,
         statusCode: null,
         checkedAt: clock.now().toISOString(),
         error: null,

@@ -10,11 +10,20 @@ export function truncateMessage(message: string): string {
 
 type ResultFields = Partial<Omit<CheckResult, 'status' | 'message'>>;
 
+/**
+ * A latency to the microsecond, as every latency uptop records is kept. The digits `performance.now()` gives past it
+ * are noise (93.84728374629384 ms), and they cost: a dashboard's 6,000 sparkline latencies took a sixth longer to
+ * write as JSON with them.
+ */
+export function microseconds(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 export function upResult(fields: ResultFields = {}): CheckResult {
   return {
     status: 'UP',
     statusCode: fields.statusCode ?? null,
-    latencyMs: fields.latencyMs ?? null,
+    latencyMs: fields.latencyMs == null ? null : microseconds(fields.latencyMs),
     hasSsl: fields.hasSsl ?? false,
     certExpiresAt: fields.certExpiresAt ?? null,
     message: '',
