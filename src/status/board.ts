@@ -4,6 +4,7 @@ import { validateRecurrence, WatchedWindow } from '../engine/maintenance.ts';
 import { PAGE_SIZE, readInPages } from '../engine/sites.ts';
 import type { EngineApi, RecentResult } from '../engine/types.ts';
 import type { MaintenanceType, MonitorType, SiteStatus } from '../generated/prisma/client.ts';
+import { forEachInSteps } from '../turns.ts';
 import { Cached } from './cached.ts';
 import { readUptimes, type SiteUptime } from './uptime.ts';
 
@@ -11,6 +12,12 @@ import { readUptimes, type SiteUptime } from './uptime.ts';
 const LIST_TTL_MS = 5_000;
 /** How long uptime figures are reused: they move slowly, and each refresh reads every site's recent state changes. */
 const UPTIME_TTL_MS = 60_000;
+
+/**
+ * Public sites whose live state is read per turn of the event loop: about a millisecond here (0.2–0.8 µs a site).
+ * 10,000 sites in one piece held it for 2–8 ms at every poll of the page or its JSON, and that grows with the fleet.
+ */
+export const SITES_READ_PER_STEP = 2000;
 
 /** A public site now, with only what the status page may show. */
 export interface BoardSite {
@@ -98,15 +105,19 @@ export class StatusBoard {
     return this.deps.engine.recentResults(siteId);
   }
 
-  /** The public sites with their live state; one the engine has not loaded yet (created a moment ago) is left out. */
+  /**
+   * The public sites with their live state, in id order, SITES_READ_PER_STEP per turn of the event loop (each site's
+   * state read in one turn, so it agrees with itself); one the engine has not loaded yet (created a moment ago) is
+   * left out.
+   */
   async sites(): Promise<BoardSite[]> {
     const rows = await this.publicSites.get();
     const { engine } = this.deps;
     const publicIds = new Set(rows.map((r) => r.id));
     const sites: BoardSite[] = [];
-    for (const row of rows) {
+    await forEachInSteps(rows, SITES_READ_PER_STEP, (row) => {
       const state = engine.getState(row.id);
-      if (!state) continue;
+      if (!state) return;
       const parentId = state.parentId !== null && publicIds.has(state.parentId) ? state.parentId : null;
       sites.push({
         id: row.id,
@@ -120,7 +131,7 @@ export class StatusBoard {
         lastCheckAt: state.lastCheckAt,
         latencyMs: state.latencyMs,
       });
-    }
+    });
     return sites;
   }
 

@@ -69,13 +69,13 @@ export function statusRoutes(deps: { config: Config; db: Db; engine: EngineApi; 
       path: '/status',
       methods,
       admit,
-      answer: async () => ({ status: 200, body: renderPage(await pageData()), headers: { 'content-type': HTML } }),
+      answer: async () => ({ status: 200, body: await renderPage(await pageData()), headers: { 'content-type': HTML } }),
     },
     {
       path: '/status/live',
       methods,
       admit,
-      answer: async () => ({ status: 200, body: renderLive(await pageData()).value, headers: { 'content-type': HTML } }),
+      answer: async () => ({ status: 200, body: (await renderLive(await pageData())).value, headers: { 'content-type': HTML } }),
     },
     {
       path: '/status/json',
@@ -83,7 +83,7 @@ export function statusRoutes(deps: { config: Config; db: Db; engine: EngineApi; 
       admit,
       answer: async ({ req }) => ({
         status: 200,
-        body: statusJson(await board.sites()),
+        body: await statusJson(await board.sites()),
         headers: { 'content-type': 'application/json', ...corsHeaders(req, config.http.corsOrigins) },
       }),
     },

@@ -1,5 +1,12 @@
 import type { SiteStatus } from '../generated/prisma/client.ts';
+import { forEachInSteps } from '../turns.ts';
 import type { BoardSite } from './board.ts';
+
+/**
+ * Sites written per turn of the event loop: about 2 ms here (2 µs a site). 10,000 sites in one piece held the event
+ * loop for 25 ms at every poll.
+ */
+export const SITES_WRITTEN_PER_STEP = 1000;
 
 /** The Go original's `Status` strings; `SSL EXP` has a space. */
 export const GO_STATUS: Record<SiteStatus, string> = {
@@ -66,13 +73,16 @@ export function toGoStatusSite(site: BoardSite): GoStatusSite {
   };
 }
 
+/** `<`, `>`, `&`, U+2028 and U+2029 as `\u00XX`, as Go's json.Encoder writes them (so the JSON is also safe inside HTML). */
+const escapeLikeGo = (json: string) => json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /**
- * The body Go's json.Encoder writes for the object keyed by site id: `<`, `>`, `&`, U+2028 and U+2029 escaped as
- * `\u00XX` (so the JSON is also safe inside HTML), and a trailing newline.
+ * The body Go's json.Encoder writes for the object keyed by site id, with its trailing newline, SITES_WRITTEN_PER_STEP
+ * entries per turn of the event loop. `sites` come in id order, as the board lists them: the order JSON.stringify gave
+ * the object's integer keys when it wrote the whole object at once.
  */
-export function statusJson(sites: readonly BoardSite[]): string {
-  const byId: Record<string, GoStatusSite> = {};
-  for (const site of sites) byId[String(site.id)] = toGoStatusSite(site);
-  const json = JSON.stringify(byId).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `${json}\n`;
+export async function statusJson(sites: readonly BoardSite[]): Promise<string> {
+  const entries: string[] = [];
+  await forEachInSteps(sites, SITES_WRITTEN_PER_STEP, (site) => entries.push(`"${site.id}":${escapeLikeGo(JSON.stringify(toGoStatusSite(site)))}`));
+  return `{${entries.join(',')}}\n`;
 }
