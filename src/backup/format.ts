@@ -156,7 +156,7 @@ const siteExtrasSchema = z.object({
   Public: bool.default(true),
 });
 
-const siteSchema = z.object({
+export const siteSchema = z.object({
   ID: id,
   Name: str.default(''),
   URL: str.default(''),
@@ -221,7 +221,8 @@ const BACKUP_SHAPE = 'must be a backup object {"sites": [...], "alerts": [...], 
 
 /**
  * A backup: an object with at least `sites` or `alerts`. One with neither (`{"Sites": ...}`, some other program's
- * JSON) is refused rather than read as an empty backup, which would replace every monitor with nothing.
+ * JSON) is refused rather than read as an empty backup, which would replace every monitor with nothing. Each site is
+ * read by `siteSchema` on its own (planImport does it in steps: a fleet's sites are too many for one piece).
  */
 export const backupSchema = z
   .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: BACKUP_SHAPE })
@@ -230,7 +231,7 @@ export const backupSchema = z
   })
   .pipe(
     z.object({
-      sites: z.array(siteSchema).nullable().default([]),
+      sites: z.array(z.unknown()).nullable().default([]),
       alerts: z.array(alertSchema).nullable().default([]),
       users: z.array(userSchema).nullable().default(null),
       maintenance_windows: z.array(windowSchema).nullable().default([]),

@@ -1,8 +1,9 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { SiteConfig } from '../services/site-config.ts';
+import { forEachInSteps, turns } from '../turns.ts';
 import type { Tx } from '../writer/types.ts';
-import { insertRows } from './insert.ts';
+import { insertRows, ROWS_PER_STATEMENT } from './insert.ts';
 import { planImport, type ImportPlan } from './plan.ts';
 
 export interface ImportOptions {
@@ -62,17 +63,26 @@ function siteRow(id: number, c: SiteConfig, pushToken: string | null, authSecret
   } satisfies Required<Omit<Prisma.SiteCreateManyInput, 'parent'>>;
 }
 
-/** Every table an import replaces, children before parents (the history goes with its sites). */
+/**
+ * Every table an import replaces, children before parents (the history goes with its sites), a statement per step:
+ * at 10,000 sites with a little history they took 100 ms together, the sites' alone 60.
+ */
 async function wipe(tx: Tx): Promise<void> {
-  await tx.maintenanceWindow.deleteMany();
-  await tx.check.deleteMany();
-  await tx.checkRollup.deleteMany();
-  await tx.stateChange.deleteMany();
-  await tx.siteRuntimeState.deleteMany();
-  await tx.alertHealth.deleteMany();
-  await tx.siteAlertChannel.deleteMany();
-  await tx.site.deleteMany();
-  await tx.alertChannel.deleteMany();
+  const deletes = [
+    () => tx.maintenanceWindow.deleteMany(),
+    () => tx.check.deleteMany(),
+    () => tx.checkRollup.deleteMany(),
+    () => tx.stateChange.deleteMany(),
+    () => tx.siteRuntimeState.deleteMany(),
+    () => tx.alertHealth.deleteMany(),
+    () => tx.siteAlertChannel.deleteMany(),
+    () => tx.site.deleteMany(),
+    () => tx.alertChannel.deleteMany(),
+  ];
+  for (const remove of deletes) {
+    await turns.next();
+    await remove();
+  }
 }
 
 async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' | 'secretBox'>): Promise<ImportSummary['users']> {
@@ -97,11 +107,12 @@ async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' |
   );
   // Groups first: a child's parent must exist when the child is inserted.
   const ordered = [...plan.sites].sort((a, b) => Number(b.config.type === 'GROUP') - Number(a.config.type === 'GROUP'));
-  await insertRows(
-    tx,
-    'Site',
-    ordered.map(({ id, config: c, pushToken }) => siteRow(id, c, pushToken, c.authSecret === null ? null : secretBox.seal(c.authSecret), now)),
-  );
+  // In steps: sealing a secret takes some 8 µs, 80 ms for 10,000 sites that all have one.
+  const siteRows: ReturnType<typeof siteRow>[] = [];
+  await forEachInSteps(ordered, ROWS_PER_STATEMENT, ({ id, config: c, pushToken }) => {
+    siteRows.push(siteRow(id, c, pushToken, c.authSecret === null ? null : secretBox.seal(c.authSecret), now));
+  });
+  await insertRows(tx, 'Site', siteRows);
   await insertRows(
     tx,
     'SiteAlertChannel',
@@ -142,7 +153,7 @@ async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' |
  * new ones once the transaction has committed (EngineApi.reload), so nothing of the old world reaches the new.
  */
 export async function importBackup(deps: ServiceDeps, json: unknown, options: ImportOptions): Promise<ImportSummary> {
-  const plan = planImport(json, { now: deps.clock.now(), includeUsers: options.includeUsers, maxSettingBytes: deps.config.limits.settingValueBytes });
+  const plan = await planImport(json, { now: deps.clock.now(), includeUsers: options.includeUsers, maxSettingBytes: deps.config.limits.settingValueBytes });
   let users: ImportSummary['users'] = null;
   await deps.engine.reload(async () => {
     users = await deps.writer.submit((tx) => write(tx, plan, deps));

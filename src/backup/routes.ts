@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { RateLimiter } from '../auth/rate-limit.ts';
 import type { AuthService } from '../auth/sessions.ts';
 import { authenticate } from '../http/authenticate.ts';
-import { jsonAnswer, perIpLimit, textAnswer, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
+import { perIpLimit, textAnswer, type PlainAnswer, type PlainRoute } from '../http/plain.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { ValidationError } from '../services/errors.ts';
-import { exportBackup } from './export.ts';
+import { backupJson, exportBackup } from './export.ts';
 import { importBackup } from './import.ts';
-import { convertKuma, describeKumaImport } from './kuma.ts';
+import { convertKumaInSteps, describeKumaImport } from './kuma.ts';
 
 /** Backups of a large fleet run to several MB: far past the 1 MiB of the other routes, still bounded. */
 export const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
@@ -76,7 +76,10 @@ export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
       async answer({ query }) {
         const backup = await exportBackup(deps, { redactSecrets: query.get('redact_secrets') !== 'false', includeUsers: true });
         const day = deps.clock.now().toISOString().slice(0, 10);
-        return jsonAnswer(200, backup, { 'content-disposition': `attachment; filename="uptop-backup-${day}.json"` });
+        return textAnswer(200, await backupJson(backup), {
+          'content-type': 'application/json; charset=utf-8',
+          'content-disposition': `attachment; filename="uptop-backup-${day}.json"`,
+        });
       },
     },
     importRoute('/api/backup/import', 'backup', async (json) => {
@@ -84,7 +87,7 @@ export function backupRoutes({ auth, deps }: BackupRouteDeps): PlainRoute[] {
       return `Import Successful (users excluded — manage via CLI): ${summary.sites} sites, ${summary.alerts} alerts, ${summary.maintenanceWindows} maintenance windows`;
     }),
     importRoute('/api/import/kuma', 'Kuma backup', async (json) => {
-      const { backup, summary } = convertKuma(json);
+      const { backup, summary } = await convertKumaInSteps(json);
       await importBackup(deps, backup, { includeUsers: false });
       return describeKumaImport(summary);
     }),
