@@ -135,11 +135,11 @@ async function tellEngine(deps: Pick<ServiceDeps, 'engine' | 'logger'>, touched:
  * then tells the engine. A bad file is a ConfigFileError and changes nothing; a second apply of a file plans nothing.
  */
 export async function applyConfig(deps: ServiceDeps, options: ApplyOptions): Promise<ApplyResult> {
-  const parsed = parseConfigFile(options.text, options.fileName, { settingValueBytes: deps.config.limits.settingValueBytes });
+  const parsed = await parseConfigFile(options.text, options.fileName, { settingValueBytes: deps.config.limits.settingValueBytes });
   const prune = options.prune ?? false;
   if (options.dryRun) return { ...(await planConfig(deps, parsed, { prune })), applied: false };
   const [steps, touched] = await deps.writer.submit(async (tx) => {
-    const diff = diffConfig(await loadCurrent(tx), parsed, { prune, now: deps.clock.now(), secretBox: deps.secretBox });
+    const diff = await diffConfig(await loadCurrent(tx), parsed, { prune, now: deps.clock.now(), secretBox: deps.secretBox });
     return [diff.steps, await execute(tx, diff, deps, options.actor ?? 'uptop apply')] as const;
   });
   await tellEngine(deps, touched);

@@ -1,9 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { SecretBox } from '../alerts/crypto.ts';
 import type { AlertSettings } from '../alerts/types.ts';
+import { PAGE_SIZE, readInPages } from '../engine/sites.ts';
 import type { AlertChannel, MaintenanceWindow, Site } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { SiteConfig } from '../services/site-config.ts';
+import { forEachInSteps, turns } from '../turns.ts';
 import type { Tx } from '../writer/types.ts';
 import { SITE_KEYS, type SiteKey } from './file-schema.ts';
 import type { ConfigAlert, ConfigMonitor, ConfigWindow, ParsedConfig, Plan, PlanAction, PlanChange } from './types.ts';
@@ -20,12 +22,33 @@ export interface Current {
   windows: MaintenanceWindow[];
 }
 
-export function loadCurrent(reader: Reader): Promise<Current> {
-  return Promise.all([
-    reader.site.findMany({ orderBy: { id: 'asc' }, include: { alertChannels: { select: { alertChannelId: true }, orderBy: { alertChannelId: 'asc' } } } }),
+/**
+ * Monitors checked, compared or exported per turn of the event loop (`turns`): a few milliseconds of the costliest of
+ * these, a monitor's validation by the API's rules. Over 10,000 monitors each of them held the event loop for 100 ms
+ * to half a second in one piece.
+ */
+export const MONITORS_PER_STEP = 200;
+
+/**
+ * The sites are read a page per step: Prisma maps a page's rows in one piece, and all 10,000 sites in one read held
+ * the event loop for half a second. Alert channels and windows are few, and read whole.
+ */
+export async function loadCurrent(reader: Reader): Promise<Current> {
+  const readSites = async (after: number) => {
+    await turns.next();
+    return reader.site.findMany({
+      where: { id: { gt: after } },
+      orderBy: { id: 'asc' },
+      take: PAGE_SIZE,
+      include: { alertChannels: { select: { alertChannelId: true }, orderBy: { alertChannelId: 'asc' } } },
+    });
+  };
+  const [sites, channels, windows] = await Promise.all([
+    readInPages(readSites, (site) => site.id),
     reader.alertChannel.findMany({ orderBy: { id: 'asc' } }),
     reader.maintenanceWindow.findMany({ orderBy: { id: 'asc' } }),
-  ]).then(([sites, channels, windows]) => ({ sites, channels, windows }));
+  ]);
+  return { sites, channels, windows };
 }
 
 /** One change with what the apply needs to make it: the matched row's id (null for a create) and the wanted state. */
@@ -104,8 +127,11 @@ function windowChanges(row: MaintenanceWindow, w: ConfigWindow, siteIds: Readonl
   return checks.filter(([, same]) => !same).map(([name]) => name);
 }
 
-/** Compares a parsed file with the database by name; with `prune`, what the file does not name is deleted. */
-export function diffConfig(current: Current, parsed: ParsedConfig, options: DiffOptions): Diff {
+/**
+ * Compares a parsed file with the database by name; with `prune`, what the file does not name is deleted. The
+ * monitors are compared MONITORS_PER_STEP per step.
+ */
+export async function diffConfig(current: Current, parsed: ParsedConfig, options: DiffOptions): Promise<Diff> {
   const { secretBox } = options;
   const channels = byName(current.channels, (c) => c.name);
   const sites = byName(current.sites, (s) => s.name);
@@ -133,15 +159,15 @@ export function diffConfig(current: Current, parsed: ParsedConfig, options: Diff
   for (const row of pruned(current.channels, keptChannels)) steps.push({ action: 'delete', kind: 'alert', name: row.name, id: row.id, alert: null });
 
   const fileMonitors = new Set(parsed.monitors.map((m) => m.name));
-  for (const monitor of parsed.monitors) {
+  await forEachInSteps(parsed.monitors, MONITORS_PER_STEP, (monitor) => {
     const row = sites.get(monitor.name);
     if (!row) {
       steps.push({ action: 'create', kind: 'monitor', name: monitor.name, id: null, monitor, row: null });
-      continue;
+      return;
     }
     const changes = monitorChanges(row, monitor, { siteIds, channelIds }, secretBox);
     if (changes.length) steps.push({ action: 'update', kind: 'monitor', name: monitor.name, changes, id: row.id, monitor, row });
-  }
+  });
   const keptSites = new Map([...sites].filter(([name]) => fileMonitors.has(name)));
   // Children before their groups, as the Go original prunes.
   const prunedSites = pruned(current.sites, keptSites).sort((a, b) => Number(a.parentId === null) - Number(b.parentId === null));
@@ -179,5 +205,5 @@ export async function planConfig(
   options: { prune?: boolean } = {},
 ): Promise<Plan> {
   const current = await loadCurrent(deps.db);
-  return planOf(diffConfig(current, parsed, { prune: options.prune ?? false, now: deps.clock.now(), secretBox: deps.secretBox }).steps);
+  return planOf((await diffConfig(current, parsed, { prune: options.prune ?? false, now: deps.clock.now(), secretBox: deps.secretBox })).steps);
 }

@@ -212,7 +212,7 @@ monitors:
     expect(dry.applied).toBe(false);
     expect(dry.summary).toBe('9 to create, 0 to update, 8 to delete');
     expect(await snapshot(t.app.deps.db)).toEqual(before);
-    const parsed = parseConfigFile(FULL, 'uptop.yaml');
+    const parsed = await parseConfigFile(FULL, 'uptop.yaml');
     expect(await planConfig(t.app.deps, parsed, { prune: true })).toEqual({ changes: dry.changes, summary: dry.summary });
     const real = await apply(t, FULL, { prune: true });
     expect(real.changes).toEqual(dry.changes);

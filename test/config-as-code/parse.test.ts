@@ -4,9 +4,9 @@ import { SITE_DEFAULTS } from '../../src/services/site-config.ts';
 import { GO_EXAMPLE } from './example.ts';
 
 /** The messages of the ConfigFileError that parsing `text` as uptop.yaml throws. */
-function problems(text: string): string[] {
+async function problems(text: string): Promise<string[]> {
   try {
-    parseConfigFile(text, 'uptop.yaml');
+    await parseConfigFile(text, 'uptop.yaml');
   } catch (err) {
     if (!(err instanceof ConfigFileError)) throw err;
     return err.issues.map((issue) => issue.message);
@@ -22,22 +22,24 @@ const ALERTS = `alerts:
 `;
 
 describe('parseConfigFile: every problem names file, line and field', () => {
-  it('reports YAML syntax errors at their line', () => {
-    expect(problems('monitors:\n  - name: a\n   type: http\n')).toEqual(['uptop.yaml:3: Sequence item without - indicator']);
-    expect(problems('monitors:\n  - name: a\n    type: http\n\turl: x\n')).toEqual(['uptop.yaml:4: Tabs are not allowed as indentation']);
-    expect(problems('monitors:\n  - name: a\n    name: b\n')).toEqual(['uptop.yaml:3: Map keys must be unique']);
+  it('reports YAML syntax errors at their line', async () => {
+    expect(await problems('monitors:\n  - name: a\n   type: http\n')).toEqual(['uptop.yaml:3: Sequence item without - indicator']);
+    expect(await problems('monitors:\n  - name: a\n    type: http\n\turl: x\n')).toEqual(['uptop.yaml:4: Tabs are not allowed as indentation']);
+    expect(await problems('monitors:\n  - name: a\n    name: b\n')).toEqual(['uptop.yaml:3: Map keys must be unique']);
   });
 
-  it('refuses an unknown monitor type, naming the valid ones', () => {
-    expect(problems('monitors:\n  - name: a\n    type: ftp\n')).toEqual(['uptop.yaml:3: monitors[0].type: must be one of http, push, ping, port, dns, group']);
+  it('refuses an unknown monitor type, naming the valid ones', async () => {
+    expect(await problems('monitors:\n  - name: a\n    type: ftp\n')).toEqual([
+      'uptop.yaml:3: monitors[0].type: must be one of http, push, ping, port, dns, group',
+    ]);
   });
 
-  it('refuses an unknown field at its own line, and a file that is not a mapping', () => {
-    expect(problems('monitors:\n  - name: a\n    type: push\n    intervall: 30\n')).toEqual(['uptop.yaml:4: monitors[0].intervall: unknown field']);
-    expect(problems('- just\n- a list\n')).toEqual(['uptop.yaml:1: must be a mapping of keys to values']);
+  it('refuses an unknown field at its own line, and a file that is not a mapping', async () => {
+    expect(await problems('monitors:\n  - name: a\n    type: push\n    intervall: 30\n')).toEqual(['uptop.yaml:4: monitors[0].intervall: unknown field']);
+    expect(await problems('- just\n- a list\n')).toEqual(['uptop.yaml:1: must be a mapping of keys to values']);
   });
 
-  it('refuses a duplicate monitor name anywhere in the tree, and a duplicate alert name', () => {
+  it('refuses a duplicate monitor name anywhere in the tree, and a duplicate alert name', async () => {
     const text = `${ALERTS}  - name: ops
     type: discord
     settings: { url: "https://discord.com/api/webhooks/1/a" }
@@ -50,22 +52,22 @@ monitors:
       - name: web
         type: push
 `;
-    expect(problems(text)).toEqual([
+    expect(await problems(text)).toEqual([
       'uptop.yaml:6: alerts[1].name: alert "ops" is already defined on line 2; names must be unique',
       'uptop.yaml:15: monitors[1].monitors[0].name: monitor "web" is already defined on line 10; names must be unique',
     ]);
   });
 
-  it('refuses children of a monitor that is not a group, and a group inside a group', () => {
-    expect(problems('monitors:\n  - name: a\n    type: push\n    monitors:\n      - name: b\n        type: push\n')).toEqual([
+  it('refuses children of a monitor that is not a group, and a group inside a group', async () => {
+    expect(await problems('monitors:\n  - name: a\n    type: push\n    monitors:\n      - name: b\n        type: push\n')).toEqual([
       'uptop.yaml:4: monitors[0].monitors: only a group can contain monitors',
     ]);
-    expect(problems('monitors:\n  - name: a\n    type: group\n    monitors:\n      - name: b\n        type: group\n')).toEqual([
+    expect(await problems('monitors:\n  - name: a\n    type: group\n    monitors:\n      - name: b\n        type: group\n')).toEqual([
       'uptop.yaml:6: monitors[0].monitors[0].type: a group cannot be inside another group',
     ]);
   });
 
-  it("checks values with the API's rules: a missing url, an interval of 2, a bad port, a basic auth without password", () => {
+  it("checks values with the API's rules: a missing url, an interval of 2, a bad port, a basic auth without password", async () => {
     const text = `monitors:
   - name: web
     type: http
@@ -81,7 +83,7 @@ monitors:
     url: https://example.com
     auth: { type: basic, username: me }
 `;
-    expect(problems(text)).toEqual([
+    expect(await problems(text)).toEqual([
       'uptop.yaml:2: monitors[0].url: an HTTP monitor needs a URL',
       'uptop.yaml:6: monitors[1].interval: must be at least 5 seconds',
       'uptop.yaml:10: monitors[2].port: must be at most 65535',
@@ -89,7 +91,7 @@ monitors:
     ]);
   });
 
-  it('refuses a reference to an alert or monitor the file does not define', () => {
+  it('refuses a reference to an alert or monitor the file does not define', async () => {
     const text = `${ALERTS}monitors:
   - name: web
     type: push
@@ -99,14 +101,14 @@ maintenance:
   - title: deploy
     monitor: api
 `;
-    expect(problems(text)).toEqual([
+    expect(await problems(text)).toEqual([
       'uptop.yaml:9: monitors[0].alert: no alert named "pager" in this file',
       'uptop.yaml:10: monitors[0].alerts[1]: no alert named "mail" in this file',
       'uptop.yaml:13: maintenance[0].monitor: no monitor named "api" in this file',
     ]);
   });
 
-  it("checks alert settings with the provider's own schema", () => {
+  it("checks alert settings with the provider's own schema", async () => {
     const text = `alerts:
   - name: ops
     type: discord
@@ -118,17 +120,17 @@ maintenance:
       chat_id: "123"
       colour: red
 `;
-    expect(problems(text)).toEqual([
+    expect(await problems(text)).toEqual([
       'uptop.yaml:5: alerts[0].settings.url: must be an absolute http(s) URL',
       'uptop.yaml:8: alerts[1].settings.token: is required',
       'uptop.yaml:10: alerts[1].settings.colour: is not a TELEGRAM setting',
     ]);
-    expect(problems('alerts:\n  - name: hook\n    type: webhook\n    settings:\n      url: "***REDACTED***"\n')).toEqual([
+    expect(await problems('alerts:\n  - name: hook\n    type: webhook\n    settings:\n      url: "***REDACTED***"\n')).toEqual([
       'uptop.yaml:5: alerts[0].settings.url: is ***REDACTED***: the file must hold the value itself, as uptop export writes it',
     ]);
   });
 
-  it('checks maintenance windows with the maintenance rules', () => {
+  it('checks maintenance windows with the maintenance rules', async () => {
     const text = `maintenance:
   - title: weekly
     recurrence: "0 3 * * 0"
@@ -136,16 +138,16 @@ maintenance:
     starts_at: 2030-01-02T00:00:00Z
     ends_at: 2030-01-01T00:00:00Z
 `;
-    expect(problems(text)).toEqual([
+    expect(await problems(text)).toEqual([
       'uptop.yaml:2: maintenance[0].duration_minutes: a recurring window needs durationMinutes, a whole number from 1 to 10080 (a week)',
       'uptop.yaml:6: maintenance[1].ends_at: must be after startsAt',
     ]);
-    expect(problems('maintenance:\n  - title: x\n    starts_at: tomorrow\n')).toEqual([
+    expect(await problems('maintenance:\n  - title: x\n    starts_at: tomorrow\n')).toEqual([
       'uptop.yaml:3: maintenance[0].starts_at: must be an ISO 8601 time such as 2026-12-01T02:00:00Z',
     ]);
   });
 
-  it('reports every problem at once: a mistake in the shape of one monitor hides neither the others nor references to it', () => {
+  it('reports every problem at once: a mistake in the shape of one monitor hides neither the others nor references to it', async () => {
     const text = `monitors:
   - name: api
     type: http
@@ -164,7 +166,7 @@ maintenance:
     monitor: api
     starts_at: soon
 `;
-    expect(problems(text)).toEqual([
+    expect(await problems(text)).toEqual([
       'uptop.yaml:5: monitors[0].retries: unknown field',
       'uptop.yaml:10: monitors[1].monitors[0].type: must be one of http, push, ping, port, dns, group',
       'uptop.yaml:13: monitors[1].monitors[1].interval: must be at least 5 seconds',
@@ -172,10 +174,10 @@ maintenance:
     ]);
   });
 
-  it('names the file it was given', () => {
-    expect(problems('monitors: 3').length).toBe(1);
+  it('names the file it was given', async () => {
+    expect(await problems('monitors: 3')).toHaveLength(1);
     try {
-      parseConfigFile('monitors: 3', 'deploy/prod.yaml');
+      await parseConfigFile('monitors: 3', 'deploy/prod.yaml');
     } catch (err) {
       expect((err as ConfigFileError).message).toBe('deploy/prod.yaml:1: monitors: must be a list');
       expect((err as ConfigFileError).issues).toEqual([{ field: 'monitors', line: 1, message: 'deploy/prod.yaml:1: monitors: must be a list' }]);
@@ -184,8 +186,8 @@ maintenance:
 });
 
 describe('parseConfigFile: what a valid file means', () => {
-  it("reads the Go original's example: lower-case types, a group's children, Go's zero values as defaults", () => {
-    const parsed = parseConfigFile(GO_EXAMPLE, 'uptop.yaml');
+  it("reads the Go original's example: lower-case types, a group's children, Go's zero values as defaults", async () => {
+    const parsed = await parseConfigFile(GO_EXAMPLE, 'uptop.yaml');
     expect(parsed.alerts.map((a) => [a.name, a.provider])).toEqual([
       ['discord-ops', 'DISCORD'],
       ['email-oncall', 'EMAIL'],
@@ -198,7 +200,7 @@ describe('parseConfigFile: what a valid file means', () => {
       ['Nightly backup', 'PUSH', null, ['email-oncall']],
       ['Gateway', 'PING', null, []],
     ]);
-    const zeros = parseConfigFile(
+    const zeros = await parseConfigFile(
       'monitors:\n  - { name: a, type: push, expiry_threshold: 0, method: "", accepted_codes: "", timeout: 0, alert: "" }\n',
       'u.yaml',
     );
@@ -206,16 +208,16 @@ describe('parseConfigFile: what a valid file means', () => {
     expect(zeros.monitors[0]!.alerts).toEqual([]);
   });
 
-  it('reads JSON, and an empty file as an empty configuration', () => {
-    const parsed = parseConfigFile(
+  it('reads JSON, and an empty file as an empty configuration', async () => {
+    const parsed = await parseConfigFile(
       '{"monitors": [{"name": "a", "type": "PUSH", "interval": 30, "alerts": ["x", "x"]}], "alerts": [{"name": "x", "type": "webhook", "settings": {"url": "https://h.example.com"}}]}',
       'uptop.json',
     );
     expect(parsed.monitors[0]).toMatchObject({ name: 'a', alerts: ['x'], config: { type: 'PUSH', interval: 30 } });
-    expect(parseConfigFile('', 'uptop.yaml')).toEqual({ fileName: 'uptop.yaml', alerts: [], monitors: [], maintenance: [] });
+    expect(await parseConfigFile('', 'uptop.yaml')).toEqual({ fileName: 'uptop.yaml', alerts: [], monitors: [], maintenance: [] });
   });
 
-  it('reads the uptop fields: several alerts, headers, body, auth, keyword, renotify, public', () => {
+  it('reads the uptop fields: several alerts, headers, body, auth, keyword, renotify, public', async () => {
     const text = `${ALERTS}  - name: hook
     type: webhook
     settings: { url: "https://hooks.example.com/x", secret: s3cret }
@@ -234,7 +236,7 @@ monitors:
     renotify_minutes: 30
     public: false
 `;
-    const [api] = parseConfigFile(text, 'uptop.yaml').monitors;
+    const [api] = (await parseConfigFile(text, 'uptop.yaml')).monitors;
     expect(api!.alerts).toEqual(['ops', 'hook']);
     expect(api!.config).toMatchObject({
       method: 'POST',
