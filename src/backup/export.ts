@@ -4,7 +4,7 @@ import type { Db } from '../db/client.ts';
 import { PAGE_SIZE, readInPages } from '../engine/sites.ts';
 import type { Site } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { forEachInSteps, inSteps, turns } from '../turns.ts';
+import { forEachInSteps, inSteps } from '../turns.ts';
 import { goName, goTime, type Backup, type BackupSite } from './format.ts';
 
 /**
@@ -25,15 +25,13 @@ type SiteWithLinks = Site & { alertChannels: { alertChannelId: number }[] };
 /** Every site with its alert channel links, a page per step: Prisma maps a page's rows in one piece. */
 function readSites(db: Db): Promise<SiteWithLinks[]> {
   return readInPages(
-    async (after) => {
-      await turns.next();
-      return db.site.findMany({
+    (after) =>
+      db.site.findMany({
         where: { id: { gt: after } },
         orderBy: { id: 'asc' },
         take: PAGE_SIZE,
         include: { alertChannels: { select: { alertChannelId: true } } },
-      });
-    },
+      }),
     (site) => site.id,
   );
 }

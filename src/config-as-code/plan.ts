@@ -5,7 +5,7 @@ import { PAGE_SIZE, readInPages } from '../engine/sites.ts';
 import type { AlertChannel, MaintenanceWindow, Site } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { SiteConfig } from '../services/site-config.ts';
-import { forEachInSteps, turns } from '../turns.ts';
+import { forEachInSteps } from '../turns.ts';
 import type { Tx } from '../writer/types.ts';
 import { SITE_KEYS, type SiteKey } from './file-schema.ts';
 import type { ConfigAlert, ConfigMonitor, ConfigWindow, ParsedConfig, Plan, PlanAction, PlanChange } from './types.ts';
@@ -34,15 +34,13 @@ export const MONITORS_PER_STEP = 200;
  * the event loop for half a second. Alert channels and windows are few, and read whole.
  */
 export async function loadCurrent(reader: Reader): Promise<Current> {
-  const readSites = async (after: number) => {
-    await turns.next();
-    return reader.site.findMany({
+  const readSites = (after: number) =>
+    reader.site.findMany({
       where: { id: { gt: after } },
       orderBy: { id: 'asc' },
       take: PAGE_SIZE,
       include: { alertChannels: { select: { alertChannelId: true }, orderBy: { alertChannelId: 'asc' } } },
     });
-  };
   const [sites, channels, windows] = await Promise.all([
     readInPages(readSites, (site) => site.id),
     reader.alertChannel.findMany({ orderBy: { id: 'asc' } }),
