@@ -1,8 +1,6 @@
 import { REDACTED, redactSettings } from '../alerts/redact.ts';
 import type { AlertSettings } from '../alerts/types.ts';
-import type { Db } from '../db/client.ts';
-import { PAGE_SIZE, readInPages } from '../engine/sites.ts';
-import type { Site } from '../generated/prisma/client.ts';
+import { readSiteRows, type SiteRow } from '../engine/sites.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { forEachInSteps, inSteps } from '../turns.ts';
 import { goName, goTime, type Backup, type BackupSite } from './format.ts';
@@ -20,24 +18,8 @@ export interface ExportOptions {
   includeUsers: boolean;
 }
 
-type SiteWithLinks = Site & { alertChannels: { alertChannelId: number }[] };
-
-/** Every site with its alert channel links, a page per step: Prisma maps a page's rows in one piece. */
-function readSites(db: Db): Promise<SiteWithLinks[]> {
-  return readInPages(
-    (after) =>
-      db.site.findMany({
-        where: { id: { gt: after } },
-        orderBy: { id: 'asc' },
-        take: PAGE_SIZE,
-        include: { alertChannels: { select: { alertChannelId: true } } },
-      }),
-    (site) => site.id,
-  );
-}
-
-function exportSite(site: SiteWithLinks, deps: Pick<ServiceDeps, 'secretBox'>, redact: boolean): BackupSite {
-  const alertIds = site.alertChannels.map((link) => link.alertChannelId).sort((a, b) => a - b);
+function exportSite(site: SiteRow, deps: Pick<ServiceDeps, 'secretBox'>, redact: boolean): BackupSite {
+  const alertIds = site.alertChannels.map((link) => link.alertChannelId);
   const headers = site.httpHeaders === null ? null : (JSON.parse(site.httpHeaders) as Record<string, string | number | boolean>);
   const secret = site.authSecret === null ? '' : redact ? REDACTED : deps.secretBox.open(site.authSecret);
   return {
@@ -86,7 +68,7 @@ function exportSite(site: SiteWithLinks, deps: Pick<ServiceDeps, 'secretBox'>, r
 export async function exportBackup(deps: Pick<ServiceDeps, 'db' | 'secretBox'>, options: ExportOptions): Promise<Backup> {
   const { db, secretBox } = deps;
   const [rows, channels, windows, users] = await Promise.all([
-    readSites(db),
+    readSiteRows(db),
     db.alertChannel.findMany({ orderBy: { id: 'asc' } }),
     db.maintenanceWindow.findMany({ orderBy: { id: 'asc' } }),
     options.includeUsers ? db.user.findMany({ orderBy: { id: 'asc' }, select: { id: true, username: true, role: true } }) : null,

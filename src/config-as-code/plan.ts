@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { SecretBox } from '../alerts/crypto.ts';
 import type { AlertSettings } from '../alerts/types.ts';
-import { PAGE_SIZE, readInPages } from '../engine/sites.ts';
-import type { AlertChannel, MaintenanceWindow, Site } from '../generated/prisma/client.ts';
+import { readSiteRows, type SiteRow } from '../engine/sites.ts';
+import type { AlertChannel, MaintenanceWindow } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { SiteConfig } from '../services/site-config.ts';
 import { forEachInSteps } from '../turns.ts';
@@ -13,7 +13,7 @@ import type { ConfigAlert, ConfigMonitor, ConfigWindow, ParsedConfig, Plan, Plan
 /** The reading client or a writer transaction: the plan of an apply is made inside its transaction. */
 export type Reader = Pick<Tx, 'site' | 'alertChannel' | 'maintenanceWindow'>;
 
-export type SiteRow = Site & { alertChannels: { alertChannelId: number }[] };
+export type { SiteRow };
 
 /** What the database holds of what a config file describes. */
 export interface Current {
@@ -34,15 +34,8 @@ export const MONITORS_PER_STEP = 200;
  * the event loop for half a second. Alert channels and windows are few, and read whole.
  */
 export async function loadCurrent(reader: Reader): Promise<Current> {
-  const readSites = (after: number) =>
-    reader.site.findMany({
-      where: { id: { gt: after } },
-      orderBy: { id: 'asc' },
-      take: PAGE_SIZE,
-      include: { alertChannels: { select: { alertChannelId: true }, orderBy: { alertChannelId: 'asc' } } },
-    });
   const [sites, channels, windows] = await Promise.all([
-    readInPages(readSites, (site) => site.id),
+    readSiteRows(reader),
     reader.alertChannel.findMany({ orderBy: { id: 'asc' } }),
     reader.maintenanceWindow.findMany({ orderBy: { id: 'asc' } }),
   ]);

@@ -24,10 +24,11 @@ export interface EngineSite extends Site {
 }
 
 const SITE_QUERY = {
-  include: { alertChannels: { select: { alertChannelId: true } } },
+  include: { alertChannels: { select: { alertChannelId: true }, orderBy: { alertChannelId: 'asc' } } },
 } satisfies Prisma.SiteFindManyArgs;
 
-type SiteRow = Prisma.SiteGetPayload<typeof SITE_QUERY>;
+/** A site's row with its alert channel links, in channel id order. */
+export type SiteRow = Prisma.SiteGetPayload<typeof SITE_QUERY>;
 
 function toEngineSite(row: SiteRow, secretBox: SecretBox | undefined): EngineSite {
   let authSecret = row.authSecret;
@@ -102,6 +103,14 @@ export async function readInPages<T>(read: (after: number) => Promise<T[]>, keyO
     if (page.length < PAGE_SIZE) return all;
     after = keyOf(page[page.length - 1]!);
   }
+}
+
+/** Every site's row with its alert channel links, in id order, read in pages: what the exports and plans go over. */
+export function readSiteRows(db: Pick<Prisma.TransactionClient, 'site'>): Promise<SiteRow[]> {
+  return readInPages(
+    (after) => db.site.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: PAGE_SIZE, ...SITE_QUERY }),
+    (site) => site.id,
+  );
 }
 
 /** Every site, or the given ones, with their alert channel links; auth secrets opened. Read in pages. */
