@@ -231,6 +231,18 @@ describe('GET /metrics of a large fleet', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(samples(s, 'uptop_monitor_paused').map((row) => row.value))).toEqual(new Set([1]));
   });
+
+  it('gives two scrapes under way at once their own lines: each lists every site once', async ({ app: t, viewer }) => {
+    const sites = 2 * SITES_PER_STEP + 1;
+    const { engine, writeDb } = t.app.deps;
+    await engine.reload(async () => {
+      await writeDb.site.createMany({ data: Array.from({ length: sites }, (_, i) => ({ name: `cron ${i}`, type: 'PUSH' as const, paused: true })) });
+    });
+    const [a, b] = await Promise.all([scrape(t.url, { token: viewer.token }), scrape(t.url, { token: viewer.token })]);
+    for (const s of [a, b]) expect(new Set(samples(s, 'uptop_monitor_up').map((row) => row.labels.id)).size).toBe(sites);
+    expect(samples(a, 'uptop_monitor_up')).toHaveLength(sites);
+    expect(samples(b, 'uptop_monitor_up')).toEqual(samples(a, 'uptop_monitor_up'));
+  });
 });
 
 describe('GET /metrics access', () => {
