@@ -3,7 +3,7 @@ import { notifyEngine, type ServiceDeps } from '../services/deps.ts';
 import { ConflictError } from '../services/errors.ts';
 import { newPushToken } from '../services/sites.ts';
 import type { Tx } from '../writer/types.ts';
-import { parseConfigFile } from './parse.ts';
+import { parseConfigText } from './parse-off-thread.ts';
 import { diffConfig, loadCurrent, planOf, planConfig, type Diff, type Step } from './plan.ts';
 import type { ConfigMonitor, ConfigWindow, Plan } from './types.ts';
 
@@ -135,7 +135,7 @@ async function tellEngine(deps: Pick<ServiceDeps, 'engine' | 'logger'>, touched:
  * then tells the engine. A bad file is a ConfigFileError and changes nothing; a second apply of a file plans nothing.
  */
 export async function applyConfig(deps: ServiceDeps, options: ApplyOptions): Promise<ApplyResult> {
-  const parsed = await parseConfigFile(options.text, options.fileName, { settingValueBytes: deps.config.limits.settingValueBytes });
+  const parsed = await parseConfigText(options.text, options.fileName, { settingValueBytes: deps.config.limits.settingValueBytes });
   const prune = options.prune ?? false;
   if (options.dryRun) return { ...(await planConfig(deps, parsed, { prune })), applied: false };
   const [steps, touched] = await deps.writer.submit(async (tx) => {

@@ -264,8 +264,8 @@ function parseWindows(items: unknown[], monitorNames: ReadonlySet<string>, issue
  * listing every problem as `file:line: path: message`; returns a config whose every name reference is defined in it.
  *
  * The monitors are checked in steps. The yaml package reads the text in one piece (half a second for the 900 KB export
- * of 10,000 monitors): the document it makes, which gives each problem its line, can neither be made in steps nor be
- * handed over from a worker.
+ * of 10,000 monitors), and the document it makes, which gives each problem its line, can neither be made in steps nor
+ * be handed over: `parseConfigText` runs all of this in a worker for a large file.
  */
 export async function parseConfigFile(text: string, fileName: string, options: ParseOptions = {}): Promise<ParsedConfig> {
   const lines = new LineCounter();
