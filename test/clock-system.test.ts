@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_TIMER_DELAY_MS, systemClock } from '../src/clock.ts';
+import { MAX_TIMER_DELAY_MS, realClock, systemClock } from '../src/clock.ts';
+import { Scheduler } from '../src/engine/scheduler.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -46,5 +47,35 @@ describe('systemClock with delays Node cannot arm in one timer', () => {
     const fired = new Promise<number>((resolve) => systemClock.setTimeout(() => resolve(Date.now()), 20));
     const armedAt = Date.now();
     expect(await fired).toBeGreaterThanOrEqual(armedAt);
+  });
+});
+
+describe('the real clock stepped back an hour', () => {
+  it("keeps a scheduler's 20 ms job running: its due times are on Node's monotonic timers, not on the wall clock", async () => {
+    let offset = 0;
+    const clock = realClock(() => Date.now() + offset);
+    let runs = 0;
+    let afterStep: () => void = () => {};
+    const threeAfterStep = new Promise<void>((resolve) => {
+      afterStep = resolve;
+    });
+    const scheduler = new Scheduler(clock, 1, {
+      run: () => {
+        runs++;
+        if (runs === 2) offset -= 3600_000;
+        if (runs === 5) afterStep();
+      },
+      onError: (_key, err) => {
+        throw err;
+      },
+      inline: () => false,
+      nextDelay: () => 20,
+    });
+    scheduler.schedule(1, 20);
+    // On the wall clock the third run would be due an hour from now; the test's own timeout would end it first.
+    await threeAfterStep;
+    expect(runs).toBe(5);
+    expect(clock.nowMs()).toBeLessThan(Date.now() - 3500_000);
+    scheduler.stop();
   });
 });

@@ -97,3 +97,47 @@ describe('timers built on the clock, with a 30-day interval', () => {
     scheduler.stop();
   });
 });
+
+describe('a step of the wall clock (NTP, a VM restored, date -s)', () => {
+  it('FakeClock.set moves the time read, not the timers: stepped back they are not delayed, forward not hastened', () => {
+    const clock = new FakeClock(10 * DAY);
+    const fired: number[] = [];
+    clock.setTimeout(() => fired.push(clock.nowMs()), 1000);
+    clock.setTimeout(() => fired.push(clock.nowMs()), 5000);
+    clock.set(10 * DAY - 3600_000);
+    clock.advance(1000);
+    expect(fired).toEqual([10 * DAY - 3600_000 + 1000]);
+    clock.set(11 * DAY);
+    expect(fired).toHaveLength(1);
+    clock.advance(3999);
+    expect(fired).toHaveLength(1);
+    clock.advance(1);
+    expect(fired).toEqual([10 * DAY - 3600_000 + 1000, 11 * DAY + 4000]);
+    expect(clock.monotonicMs()).toBe(10 * DAY + 5000);
+  });
+
+  it('Scheduler keeps a one-minute job running every minute when the wall clock is stepped back an hour', async () => {
+    const clock = new FakeClock(10 * DAY);
+    const runs: number[] = [];
+    const late: number[] = [];
+    const scheduler = new Scheduler(clock, 10, {
+      run: () => {
+        runs.push(clock.nowMs());
+      },
+      onError: (_key, err) => {
+        throw err;
+      },
+      inline: () => false,
+      nextDelay: () => 60_000,
+      onStart: (_key, lateMs) => late.push(lateMs),
+    });
+    scheduler.schedule(1, 60_000);
+    await clock.advanceAsync(90_000);
+    clock.set(clock.nowMs() - 3600_000);
+    await clock.advanceAsync(180_000);
+    const stepped = 10 * DAY - 3600_000;
+    expect(runs).toEqual([10 * DAY + 60_000, stepped + 120_000, stepped + 180_000, stepped + 240_000]);
+    expect(late).toEqual([0, 0, 0, 0]);
+    scheduler.stop();
+  });
+});

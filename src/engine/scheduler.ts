@@ -16,6 +16,7 @@ export interface SchedulerHooks {
 interface Job {
   readonly key: number;
   state: 'idle' | 'queued' | 'running';
+  /** On the clock's monotonic time. */
   dueAt: number;
   /** Its place in the timer queue, -1 when it waits for no due time. */
   slot: number;
@@ -96,7 +97,7 @@ export class Scheduler {
       if (job.state === 'running') job.again = true;
       else if (job.state === 'idle') {
         this.disarm(job);
-        job.dueAt = this.clock.nowMs();
+        job.dueAt = this.clock.monotonicMs();
         this.enqueue(job, this.urgent);
       }
     });
@@ -159,7 +160,7 @@ export class Scheduler {
   }
 
   private arm(job: Job, delayMs: number): void {
-    job.dueAt = this.clock.nowMs() + Math.max(0, delayMs);
+    job.dueAt = this.clock.monotonicMs() + Math.max(0, delayMs);
     this.timers.set(job, job.dueAt);
   }
 
@@ -191,7 +192,7 @@ export class Scheduler {
     job.state = 'running';
     const waiters = job.waiters;
     job.waiters = null;
-    this.hooks.onStart?.(job.key, this.clock.nowMs() - job.dueAt);
+    this.hooks.onStart?.(job.key, this.clock.monotonicMs() - job.dueAt);
     let result: Promise<void> | void;
     try {
       result = this.hooks.run(job.key);
@@ -222,7 +223,7 @@ export class Scheduler {
     if (!job.removed && !this.stopped) {
       if (job.again) {
         job.again = false;
-        job.dueAt = this.clock.nowMs();
+        job.dueAt = this.clock.monotonicMs();
         this.enqueue(job, this.urgent);
       } else {
         const delay = this.hooks.nextDelay(job.key);

@@ -6,7 +6,9 @@ export interface Queued {
 }
 
 /**
- * Many deadlines on one clock timer: a binary min-heap by time, ties firing in the order they were set. A Node timer
+ * Many deadlines on one clock timer: a binary min-heap by time, ties firing in the order they were set. Deadlines are
+ * on the clock's monotonic time, as Node's timers: on wall time, a clock stepped back an hour held every one of them
+ * back an hour. A Node timer
  * per site meant a Timeout, its closures and often a timer list of its own for each of 50,000 sites: objects every
  * major garbage collection had to mark, and the longest event-loop stalls of the 50,000-monitor benchmark.
  */
@@ -23,7 +25,7 @@ export class TimerQueue<T extends Queued> {
     private readonly fire: (item: T) => void,
   ) {}
 
-  /** Sets the item's deadline to `atMs`, replacing the one it had. */
+  /** Sets the item's deadline to `atMs` on the clock's monotonic time, replacing the one it had. */
   set(item: T, atMs: number): void {
     if (item.slot >= 0) this.take(item.slot);
     const i = this.at.length;
@@ -58,7 +60,7 @@ export class TimerQueue<T extends Queued> {
   private onTimer(): void {
     this.timer = null;
     this.timerAt = Infinity;
-    const nowMs = this.clock.nowMs();
+    const nowMs = this.clock.monotonicMs();
     while (this.at.length > 0 && this.at[0]! <= nowMs) {
       const item = this.items[0]!;
       this.take(0);
@@ -75,7 +77,7 @@ export class TimerQueue<T extends Queued> {
     this.timer = null;
     this.timerAt = next;
     if (next === Infinity) return;
-    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.nowMs()));
+    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.monotonicMs()));
   }
 
   /** Removes the entry at slot `i`, keeping the heap in order. */

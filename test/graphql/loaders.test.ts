@@ -16,6 +16,9 @@ class MovingClock implements Clock {
   nowMs(): number {
     return this.timers.nowMs() + ++this.reads;
   }
+  monotonicMs(): number {
+    return this.timers.monotonicMs();
+  }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     return this.timers.setTimeout(fn, ms);
   }
