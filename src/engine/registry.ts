@@ -11,6 +11,8 @@ export interface SiteEntry {
    * database moved between hosts can put in the future.
    */
   seq: number;
+  /** Counts the configurations swapped in (reconfigure): a check started under an older one says nothing of this one. */
+  configSeq: number;
   /** Push deadlines count from here: the last beat, or when this engine began judging if later (DESIGN decision 9). */
   pushFromMs: number;
   /** The read of the Site table this configuration came from (see LoadFence): an older read never overrides it. */
@@ -72,7 +74,7 @@ export class SiteRegistry {
     const pushFromMs = Math.min(state.lastCheckAt?.getTime() ?? nowMs, nowMs);
     // A restored state is what the table holds; a new one has never been saved.
     const savedAtMs = state.status === 'PENDING' && !state.lastCheckAt ? -Infinity : nowMs;
-    const entry: SiteEntry = { site, state: withConfig(state, site), seq: 0, pushFromMs, readEpoch, savedAtMs, unsaved: false };
+    const entry: SiteEntry = { site, state: withConfig(state, site), seq: 0, configSeq: 0, pushFromMs, readEpoch, savedAtMs, unsaved: false };
     this.entries.set(site.id, entry);
     if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
     this.linkParent(site.id, site.parentId);
@@ -89,6 +91,7 @@ export class SiteRegistry {
       this.linkParent(site.id, site.parentId);
     }
     entry.site = site;
+    entry.configSeq++;
     return before;
   }
 

@@ -66,6 +66,7 @@ export class SiteRuns {
     const { clock, checks, sites, maintenance } = this.options;
     const site = entry.site;
     const seqAtStart = entry.seq;
+    const configAtStart = entry.configSeq;
     const probed = this.options.probes?.(site, clock.nowMs());
     if (probed?.kind === 'covered') return;
     let result: CheckResult;
@@ -80,10 +81,11 @@ export class SiteRuns {
         result = downResult(errorText(err));
       }
     }
-    // A site removed (or replaced) mid-check is not brought back, a check of the type it had before an edit says
-    // nothing about it now, and a passive or stopping engine ignores results. A failure is outranked by any result or
-    // beat applied since this check started.
-    if (!this.options.applies(site.id) || sites.get(site.id) !== entry || entry.site.type !== site.type) return;
+    // A site removed (or replaced) mid-check is not brought back, and a passive or stopping engine ignores results. A
+    // check made with the configuration the site had before an edit says nothing about it now: the edit already asked
+    // for a check with the new one (a fixed keyword is not a false alarm), and a pause keeps the status it found. A
+    // failure is outranked by any result or beat applied since this check started.
+    if (!this.options.applies(site.id) || sites.get(site.id) !== entry || entry.configSeq !== configAtStart) return;
     if (result.status !== 'UP' && entry.seq !== seqAtStart) return;
     const now = clock.now();
     const { status, statusCode, latencyMs, hasSsl, certExpiresAt, message } = result;

@@ -146,13 +146,14 @@ describe('engine: outbound checks', () => {
     expect(alerts).toContainEqual(['down', '🚨 ALERT', "Monitor 'old' is DOWN: SSL certificate expired"]);
   });
 
-  it('a pause made during a check survives the check; the result is still applied', async () => {
+  it('a pause made during a check survives the check, which is dropped: a paused site keeps its status', async () => {
     const { h, web, hold, id } = await firstCheckHeld();
     await h.updateSite(id, { paused: true });
     await h.engine.siteChanged(id);
     hold.release(500);
     await h.settle();
-    expect(h.engine.getState(id)).toMatchObject({ paused: true, status: 'DOWN' });
+    expect(h.engine.getState(id)).toMatchObject({ paused: true, status: 'PENDING' });
+    expect(await h.db.check.count()).toBe(0);
     expect(h.engine.displayStatus(id)).toBe('PAUSED');
     expect(h.engine.logs().map((l) => l.message)).toContain("Monitor 'web' paused");
     await h.tick(3_600_000);
@@ -282,6 +283,36 @@ describe('engine: outbound checks', () => {
     await h.tick(h.config.engine.reconcileIntervalMs);
     expect(h.engine.getState(other)).toMatchObject({ name: 'renamed elsewhere', paused: true });
     expect(h.engine.displayStatus(other)).toBe('PAUSED');
+  });
+});
+
+describe('engine: an edit while a check is in flight', () => {
+  it("drops the result made with the old configuration and checks with the new one: a fix is no false alarm", async () => {
+    const { h, hold, id } = await firstCheckHeld();
+    const receiver = await startReceiver();
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.engine.siteChanged(id);
+    await h.updateSite(id, { acceptedCodes: '200-299,404' });
+    await h.engine.siteChanged(id);
+    hold.release(404);
+    await hold.waitFor(1);
+    hold.release(404);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect((await h.db.check.findMany({ orderBy: { id: 'asc' } })).map((c) => [c.status, c.statusCode])).toEqual([['UP', 404]]);
+    expect(await h.db.stateChange.count()).toBe(0);
+    expect(received(receiver, 'ops')).toEqual([]);
+  });
+
+  it('keeps the result when only the alert channels changed: the check says the same', async () => {
+    const { h, hold, id } = await firstCheckHeld();
+    const receiver = await startReceiver();
+    await h.createWebhook(receiver, 'ops', [id]);
+    await h.tick(h.config.engine.reconcileIntervalMs);
+    hold.release(500);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
   });
 });
 

@@ -43,7 +43,7 @@ describe('engine: paused means silent', () => {
     ]);
   });
 
-  it('a result in flight when the site is paused is applied, but alerts nothing', async () => {
+  it('a result in flight when the site is paused is dropped: the status stays, and the outage it saw alerts once resumed', async () => {
     const web = await httpTarget();
     const hold = holdRequests(web);
     const receiver = await startReceiver();
@@ -56,9 +56,17 @@ describe('engine: paused means silent', () => {
     await setPaused(h, id, true);
     hold.release(500);
     await h.settle();
-    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
+    expect(h.engine.getState(id)).toMatchObject({ status: 'PENDING', lastAlertAt: null });
+    expect(await h.db.check.count()).toBe(0);
     expect(received(receiver, 'ops')).toEqual([]);
-    expect(h.engine.logs().map((l) => l.message)).toContain("Monitor 'web' is DOWN (alerts suppressed — paused)");
+
+    // Applied silently, that DOWN made every check after the resume DOWN → DOWN: the outage was never alerted.
+    await setPaused(h, id, false);
+    await hold.waitFor(1);
+    hold.release(500);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
   });
 
   it('a paused push monitor is not judged, and a beat while paused brings it UP without a recovery alert', async () => {
