@@ -3,7 +3,7 @@ import { bearerToken } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { PushReport } from '../engine/types.ts';
-import { microseconds } from '../engine/checks/result.ts';
+import { MAX_LATENCY_MS, microseconds } from '../engine/checks/result.ts';
 import type { HeartbeatOutcome, HeartbeatService } from '../services/heartbeat.ts';
 import { resolveClientIp } from './client-ip.ts';
 import { tooManyRequests, type PlainAnswer, type PlainRequest, type PlainRoute } from './plain.ts';
@@ -42,14 +42,15 @@ function pathToken(rest: string): string {
 
 /**
  * What Uptime Kuma's push URL says beside its token. As in Kuma, any `status` but `up` (the default) reports a
- * failure, `msg` is its message and `ping` the latency in milliseconds.
+ * failure, `msg` is its message and `ping` the latency in milliseconds; a ping that is not one (negative, not a
+ * number, over MAX_LATENCY_MS) is left out, and the beat counts.
  */
 function kumaReport(query: URLSearchParams): PushReport {
   const ping = Number.parseFloat(query.get('ping') ?? '');
   return {
     down: (query.get('status') ?? 'up') !== 'up',
     message: query.get('msg')?.slice(0, MAX_MESSAGE) || undefined,
-    latencyMs: Number.isFinite(ping) && ping >= 0 ? microseconds(ping) : undefined,
+    latencyMs: ping >= 0 && ping <= MAX_LATENCY_MS ? microseconds(ping) : undefined,
   };
 }
 

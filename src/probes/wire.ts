@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LATENCY_MS } from '../engine/checks/result.ts';
 
 /*
  * The probe endpoints' bodies, as the Go original's probes send and read them (§8 of the behaviour spec), so its probes
@@ -32,7 +33,11 @@ const resultItem = z
   .object({
     site_id: z.number().int().positive(),
     /** Go sends 0 for a check that measured nothing. */
-    latency_ns: z.number().min(0).nullish(),
+    latency_ns: z
+      .number()
+      .min(0)
+      .max(MAX_LATENCY_MS * 1e6)
+      .nullish(),
     is_up: z.boolean(),
     error_reason: z.string().nullish(),
     status: checkStatus.optional(),

@@ -36,6 +36,19 @@ describe('/api/push', () => {
     expect(checks).toEqual([{ latencyMs: 12.346 }]);
   });
 
+  it('counts a beat whose ping is no latency (too large, negative, not a number) and leaves the latency out', async ({ app: t, viewer, site }) => {
+    const siteId = Number(parseGlobalId(site.id).id);
+    for (const ping of ['1e308', '1e11', '-1', 'abc', '9007199254']) {
+      const res = await fetch(`${t.url}/api/push/${site.pushToken}?status=up&ping=${ping}`);
+      expect([ping, res.status, await res.text()]).toEqual([ping, 200, 'OK']);
+    }
+    await t.app.deps.writer.flush();
+    const checks = await t.app.deps.db.check.findMany({ where: { siteId }, orderBy: { id: 'asc' }, select: { latencyMs: true } });
+    expect(checks.map((c) => c.latencyMs)).toEqual([0, 0, 0, 0, 9_007_199_254]);
+    const read = await viewer.request('query($id: ID!) { site(id: $id) { status latencyMs } }', { id: site.id });
+    expect(read.data).toEqual({ site: { status: 'UP', latencyMs: 9_007_199_254 } });
+  });
+
   describe('with the warnings captured', () => {
     const captured = capturingLogger('warn');
     it.override({ appOptions: { logger: captured.logger } });

@@ -251,6 +251,7 @@ describe('probe endpoints', () => {
         { body: { node_id: 'fra', results: [{ site_id: everywhere.id, is_up: true, checked_at: 'yesterday' }] } },
         /^results\.0\.checked_at: /,
       ],
+      ['/api/probe/results', { body: { node_id: 'fra', results: [{ site_id: everywhere.id, is_up: true, latency_ns: 1e300 }] } }, /^results\.0\.latency_ns: /],
     ];
     for (const [path, body, message] of cases) {
       const res = await probeCall(t, path, { token, ...body });

@@ -11,6 +11,13 @@ export function truncateMessage(message: string): string {
 type ResultFields = Partial<Omit<CheckResult, 'status' | 'message'>>;
 
 /**
+ * The longest latency a report from outside (a push's `ping`, a probe's `latency_ns`) may give: one whose nanoseconds,
+ * as the Go-shaped status JSON and the probe wire carry them, are still a whole number (about 104 days). A push of
+ * `ping=1e308` became Infinity here, which the metrics refused in the middle of applying the beat.
+ */
+export const MAX_LATENCY_MS = Number.MAX_SAFE_INTEGER / 1e6;
+
+/**
  * A latency to the microsecond, as every latency uptop records is kept. The digits `performance.now()` gives past it
  * are noise (93.84728374629384 ms), and they cost: a dashboard's 6,000 sparkline latencies took a sixth longer to
  * write as JSON with them.
