@@ -42,11 +42,24 @@ function maskUserinfo(beforeQuery: string): string {
 }
 
 /**
+ * A URL whose userinfo the text masking cannot find (`http:user:pw@host`, `http:/user:pw@host`, which URL parsers
+ * read as `http://user:pw@host`), as the parser writes it; undefined for any other text. Such a URL is refused now,
+ * but one stored before, or by an import, is still read.
+ */
+function unusualWithUserinfo(url: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || !URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  return parsed.username || parsed.password ? parsed.href : undefined;
+}
+
+/**
  * A URL as someone who may not read secrets sees it: the password of the userinfo and the values of query (and
  * fragment) parameters whose names look like credentials are masked; everything else is kept as written. Works on
  * the text, not a parsed URL, so nothing is re-encoded and a value that is not a URL (a bare hostname) passes as is.
  */
 export function maskUrlSecrets(url: string): string {
+  const unusual = unusualWithUserinfo(url);
+  if (unusual) return maskUrlSecrets(unusual);
   const hash = url.indexOf('#');
   const beforeHash = hash < 0 ? url : url.slice(0, hash);
   const question = beforeHash.indexOf('?');

@@ -143,7 +143,12 @@ export function parseSiteFields(input: Record<string, unknown>): Partial<SiteFie
   return parseOrThrow(partialSiteFields, present, 'input', nulls);
 }
 
+/**
+ * An http(s) URL written as one: a URL parser also reads `http:user:pw@host` or `http:\\host` as one, but text in
+ * those forms kept its credentials from the masking a VIEWER's reads go through.
+ */
 function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
   try {
     const url = new URL(value);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';

@@ -9,6 +9,14 @@ describe('maskUrlSecrets', () => {
     expect(maskUrlSecrets('http://u:p@ss@host.example/a@b')).toBe('http://u:***@host.example/a@b');
   });
 
+  it('masks the password of a URL whose text hides its userinfo from a plain reading, written as a URL parser reads it', () => {
+    expect(maskUrlSecrets('http:alice:S3cret@127.0.0.1:18500/ok')).toBe('http://alice:***@127.0.0.1:18500/ok');
+    expect(maskUrlSecrets('http:/alice:S3cret@h.example/ok?token=t')).toBe('http://alice:***@h.example/ok?token=***');
+    expect(maskUrlSecrets('http:\\\\alice:S3cret@h.example/ok')).toBe('http://alice:***@h.example/ok');
+    expect(maskUrlSecrets(' https://alice:S3cret@h.example/')).toBe('https://alice:***@h.example/');
+    expect(maskUrlSecrets('http:h.example/ok')).toBe('http:h.example/ok');
+  });
+
   it('leaves URLs without a password alone', () => {
     for (const url of ['http://user@host.example:8080/x', 'http://host.example:8080/x?a=1', 'example.com', 'https://h.example/p:a@b', '']) {
       expect(maskUrlSecrets(url)).toBe(url);

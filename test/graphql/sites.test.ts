@@ -226,6 +226,10 @@ describe('sites', () => {
       [{ name: 'x', type: 'HTTP' }, 'url'],
       [{ name: 'x', type: 'HTTP', url: 'ftp://example.com/' }, 'url'],
       [{ name: 'x', type: 'HTTP', url: '/relative/path' }, 'url'],
+      // A URL parser reads each as http://alice:pw@example.com/, but the text would hide its password from the masking.
+      [{ name: 'x', type: 'HTTP', url: 'http:alice:pw@example.com/' }, 'url'],
+      [{ name: 'x', type: 'HTTP', url: 'http:/alice:pw@example.com/' }, 'url'],
+      [{ name: 'x', type: 'HTTP', url: 'http:\\\\alice:pw@example.com/' }, 'url'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', interval: 4 }, 'interval'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', timeout: 0 }, 'timeout'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', timeout: 301 }, 'timeout'],
