@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { REDACTED } from '../alerts/redact.ts';
 import type { AlertSettings } from '../alerts/types.ts';
@@ -260,6 +260,19 @@ function parseWindows(items: unknown[], monitorNames: ReadonlySet<string>, issue
 }
 
 /**
+ * The document's value. The yaml package refuses, by a throw, what only making the value shows: aliases that would
+ * expand a small file into a huge one (a "billion laughs" file).
+ */
+function plainValue(doc: Document, issues: Issues): unknown {
+  try {
+    return doc.toJS();
+  } catch (err) {
+    issues.addAt(null, [], err instanceof Error ? err.message : String(err));
+    return issues.fail();
+  }
+}
+
+/**
  * Reads a config file (YAML, or JSON, which is YAML) and checks it with the API's own rules. Throws a ConfigFileError
  * listing every problem as `file:line: path: message`; returns a config whose every name reference is defined in it.
  *
@@ -276,7 +289,7 @@ export async function parseConfigFile(text: string, fileName: string, options: P
   for (const error of doc.errors) issues.addAt(source.lineAt(error.pos[0]), [], error.message);
   issues.throwIfAny();
 
-  const file = checkShape(fileSchema, doc.toJS(), [], issues);
+  const file = checkShape(fileSchema, plainValue(doc, issues), [], issues);
   if (!file) issues.fail();
   const alerts = parseAlerts(file.alerts ?? [], issues, options.settingValueBytes ?? Number.POSITIVE_INFINITY);
   const alertNames = new Set((file.alerts ?? []).map((item) => nameOf(item)).filter((name) => name !== undefined));
