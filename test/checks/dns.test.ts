@@ -135,4 +135,10 @@ describe('parseServer', () => {
     expect(parseServer('host:99999')).toBeNull();
     expect(parseServer('a:b:c')).toBeNull();
   });
+
+  it('refuses a host a hostname could not be: spaces, slashes, brackets around anything but IPv6', () => {
+    for (const text of ['not a server!!', 'dns.example/x', 'dns example:53', '[dns.example]:53', '[]:53', 'a[b]']) {
+      expect(parseServer(text), text).toBeNull();
+    }
+  });
 });

@@ -57,15 +57,20 @@ export async function checkDns(target: CheckTarget, options: CheckOptions): Prom
   }
 }
 
-/** `host`, `host:port`, `[v6]:port` or a bare IPv6 address; blank means 1.1.1.1:53. */
+/**
+ * `host`, `host:port`, `[v6]:port` or a bare IPv6 address; blank means 1.1.1.1:53. A host is what a monitor's
+ * hostname may be: no spaces, no slashes; in brackets, an IPv6 address.
+ */
 export function parseServer(text: string | null | undefined): { host: string; port: number } | null {
   const value = text?.trim() || DEFAULT_SERVER;
   if (net.isIPv6(stripBrackets(value))) return { host: stripBrackets(value), port: DNS_PORT };
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(value);
+  const match = /^(\[[^\]]+\]|[^:\s/[\]]+)(?::(\d{1,5}))?$/.exec(value);
   if (!match) return null;
+  const host = stripBrackets(match[1]!);
+  if (match[1]!.startsWith('[') && !net.isIPv6(host)) return null;
   const port = match[2] === undefined ? DNS_PORT : Number(match[2]);
   if (port < 1 || port > 65535) return null;
-  return { host: stripBrackets(match[1]!), port };
+  return { host, port };
 }
 
 function isAnswerTo(query: Packet, response: DecodedPacket): boolean {
