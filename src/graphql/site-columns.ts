@@ -11,6 +11,7 @@ const READS: Readonly<Record<string, readonly string[]>> = {
   id: [],
   url: ['url'],
   hasAuthSecret: ['authSecret'],
+  pushToken: ['pushToken', 'type'],
   httpHeaders: ['httpHeaders'],
   // The engine's live state, by id.
   status: [],

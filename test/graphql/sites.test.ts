@@ -306,6 +306,15 @@ describe('sites', () => {
     expect(token).toMatch(/^[0-9a-f]{32}$/);
     const renamed = await editor.request(UpdateSite, { input: { id: site.id, name: 'renamed' } });
     expect(renamed.ok().updateSite).toMatchObject({ site: { name: 'renamed', pushToken: token } });
+    // No longer a push monitor, it shows no token, in the list too; a push monitor again, it has the same one.
+    const toHttp = await editor.request(UpdateSite, { input: { id: site.id, type: 'HTTP', url: 'https://example.com/' } });
+    expect(toHttp.ok().updateSite).toMatchObject({ site: { type: 'HTTP', pushToken: null } });
+    const listed = await editor.request('{ sites(first: 10) { edges { node { id pushToken } } } }');
+    expect(listed.ok().sites.edges).toContainEqual({ node: { id: site.id, pushToken: null } });
+    const back = await editor.request(UpdateSite, { input: { id: site.id, type: 'PUSH' } });
+    expect(back.ok().updateSite).toMatchObject({ site: { type: 'PUSH', pushToken: token } });
+    const relisted = await editor.request('{ sites(first: 10) { edges { node { id pushToken } } } }');
+    expect(relisted.ok().sites.edges).toContainEqual({ node: { id: site.id, pushToken: token } });
 
     const gone = await editor.request(UpdateSite, { input: { id: globalId('Site', 99), name: 'x' } });
     expect(gone.ok().updateSite).toMatchObject({ __typename: 'NotFoundError' });

@@ -84,7 +84,13 @@ export const SiteRef = builder.prismaNode('Site', {
         return { where: { id: { gt: afterId } }, take, orderBy: { id: 'asc' } };
       },
     }),
-    pushToken: t.exposeString('pushToken', { nullable: true, description: 'Push monitors only; EDITOR and ADMIN only.', ...SECRET }),
+    pushToken: t.string({
+      nullable: true,
+      description: 'Push monitors only; EDITOR and ADMIN only.',
+      ...SECRET,
+      // A monitor that was a push monitor keeps its token for when it is one again; /api/push refuses it meanwhile.
+      resolve: (s) => (s.type === 'PUSH' ? s.pushToken : null),
+    }),
     httpHeaders: t.field({
       type: 'JSON',
       nullable: true,
