@@ -80,6 +80,16 @@ describe('HTTP status judgement', () => {
 });
 
 describe('HTTP request', () => {
+  it("reads response headers past Node's 16 KiB default, as Go's client does", async () => {
+    target.handle((_req, res) => {
+      res.setHeader('set-cookie', Array.from({ length: 10 }, (_, i) => `c${i}=${'v'.repeat(1800)}`));
+      res.setHeader('content-security-policy', `default-src 'self' ${'https://cdn.example '.repeat(1000)}`);
+      res.end('ok');
+    });
+    expect(await runCheck(site({ url: target.url }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
+  });
+
+
   it('uses the configured method', async () => {
     await runCheck(site({ url: target.url, method: 'HEAD' }), allowPrivate);
     await runCheck(site({ url: target.url, method: 'delete' }), allowPrivate);
@@ -189,6 +199,30 @@ describe('HTTP keyword', () => {
     expect(await runCheck(site({ url: target.url, keyword: 'needle' }), allowPrivate)).toMatchObject({ message: 'keyword "needle" not found' });
     target.reply({ body: `${'a'.repeat(1024 * 1024 - 6)}needle${'b'.repeat(1024 * 1024)}` });
     expect(await runCheck(site({ url: target.url, keyword: 'needle' }), allowPrivate)).toMatchObject({ status: 'UP' });
+  });
+
+  it('finds a keyword split between two chunks, and one of several bytes per character', async () => {
+    target.handle((_req, res) => {
+      res.writeHead(200);
+      res.write('all systems oper');
+      setTimeout(() => res.end('ational, café ☕ open'), 20);
+    });
+    expect(await runCheck(site({ url: target.url, keyword: 'operational' }), allowPrivate)).toMatchObject({ status: 'UP' });
+    expect(await runCheck(site({ url: target.url, keyword: 'café ☕' }), allowPrivate)).toMatchObject({ status: 'UP' });
+    expect(await runCheck(site({ url: target.url, keyword: 'systems operational', keywordInvert: true }), allowPrivate)).toMatchObject({
+      message: 'keyword "systems operational" found',
+    });
+  });
+
+  it('is UP as soon as the keyword arrives, though the body never ends', async () => {
+    target.handle((_req, res) => {
+      res.writeHead(200);
+      res.write('hello OKAY');
+      const trickle = setInterval(() => res.write('.'), 50);
+      res.on('close', () => clearInterval(trickle));
+    });
+    expect(await runCheck(site({ url: target.url, keyword: 'OKAY', timeout: 30 }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
+    await target.idle();
   });
 
   it('judges the status code before the keyword', async () => {

@@ -15,6 +15,12 @@ import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 /** The most body read for a keyword match. */
 const KEYWORD_BODY_LIMIT = 1024 * 1024;
 
+/**
+ * The most response headers read, Go's http.Transport's default: Node's own 16 KiB made a site that sets many cookies
+ * or a large Content-Security-Policy DOWN with "Header overflow".
+ */
+const MAX_RESPONSE_HEADER_BYTES = 10 * 1024 * 1024;
+
 const USER_AGENT = 'uptop (uptime monitor)';
 
 /**
@@ -134,6 +140,7 @@ async function send(
       agent: isHttps ? HTTPS_AGENT : HTTP_AGENT,
       lookup: pinnedLookup(resolution.addresses),
       rejectUnauthorized: verifyTls,
+      maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
     });
     requests.push(req);
     req.once('response', resolve);
@@ -153,7 +160,7 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
     }
   }
   const keyword = target.keyword ?? '';
-  const body = keyword ? (await readPrefix(res, KEYWORD_BODY_LIMIT)).toString('utf8') : (await drain(res), '');
+  const found = keyword ? await bodyShows(res, keyword, KEYWORD_BODY_LIMIT) : (await drain(res), false);
 
   if (fields.certExpiresAt && fields.certExpiresAt.getTime() <= (options.clock ?? systemClock).nowMs()) {
     return { ...upResult(fields), status: 'SSL_EXPIRED', message: 'SSL certificate expired' };
@@ -161,22 +168,31 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
   if (!isCodeAccepted(statusCode, target.acceptedCodes)) {
     return downResult(`HTTP ${statusCode} (expected ${target.acceptedCodes.trim() || DEFAULT_ACCEPTED_CODES})`, fields);
   }
-  if (keyword && body.includes(keyword) === target.keywordInvert) {
+  if (keyword && found === target.keywordInvert) {
     return downResult(`keyword ${JSON.stringify(keyword)} ${target.keywordInvert ? 'found' : 'not found'}`, fields);
   }
   return upResult(fields);
 }
 
-/** Reads at most `limit` bytes of the body, then lets the rest go (the socket is closed if more was coming). */
-async function readPrefix(res: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+/**
+ * Whether the first `limit` bytes of the body show `keyword`, read as they arrive: the search ends where the keyword
+ * is, so a page that shows it and then keeps streaming (or never ends) is judged without waiting for the timeout.
+ * The rest is let go (the socket is closed if more was coming).
+ */
+async function bodyShows(res: http.IncomingMessage, keyword: string, limit: number): Promise<boolean> {
+  const needle = Buffer.from(keyword, 'utf8');
+  // The end of what was read, as long as the keyword but one byte: a keyword split between two chunks is found.
+  let tail = Buffer.alloc(0);
   let size = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
+    const part = chunk.subarray(0, limit - size);
+    size += part.length;
+    const window = tail.length ? Buffer.concat([tail, part]) : part;
+    if (window.includes(needle)) return true;
+    tail = window.subarray(Math.max(0, window.length - needle.length + 1));
     if (size >= limit) break;
   }
-  return Buffer.concat(chunks).subarray(0, limit);
+  return false;
 }
 
 /** Reads the body to its end (a redirect's, or one not searched for a keyword); a broken body does not change the verdict. */
