@@ -82,13 +82,15 @@ describe('HTTP status judgement', () => {
 describe('HTTP request', () => {
   it("reads response headers past Node's 16 KiB default, as Go's client does", async () => {
     target.handle((_req, res) => {
-      res.setHeader('set-cookie', Array.from({ length: 10 }, (_, i) => `c${i}=${'v'.repeat(1800)}`));
+      res.setHeader(
+        'set-cookie',
+        Array.from({ length: 10 }, (_, i) => `c${i}=${'v'.repeat(1800)}`),
+      );
       res.setHeader('content-security-policy', `default-src 'self' ${'https://cdn.example '.repeat(1000)}`);
       res.end('ok');
     });
     expect(await runCheck(site({ url: target.url }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
   });
-
 
   it('uses the configured method', async () => {
     await runCheck(site({ url: target.url, method: 'HEAD' }), allowPrivate);

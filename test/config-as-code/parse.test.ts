@@ -31,9 +31,7 @@ describe('parseConfigFile: every problem names file, line and field', () => {
   it('refuses aliases that would expand a small file into a huge one, as a problem of the file', async () => {
     const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i <= 8; i++) levels.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
-    expect(await problems(`${levels.join('\n')}\n`)).toEqual([
-      'uptop.yaml: Excessive alias count indicates a resource exhaustion attack',
-    ]);
+    expect(await problems(`${levels.join('\n')}\n`)).toEqual(['uptop.yaml: Excessive alias count indicates a resource exhaustion attack']);
   });
 
   it('refuses an unknown monitor type, naming the valid ones', async () => {

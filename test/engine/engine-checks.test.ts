@@ -287,7 +287,7 @@ describe('engine: outbound checks', () => {
 });
 
 describe('engine: an edit while a check is in flight', () => {
-  it("drops the result made with the old configuration and checks with the new one: a fix is no false alarm", async () => {
+  it('drops the result made with the old configuration and checks with the new one: a fix is no false alarm', async () => {
     const { h, hold, id } = await firstCheckHeld();
     const receiver = await startReceiver();
     await h.createWebhook(receiver, 'ops', [id]);

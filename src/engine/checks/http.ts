@@ -182,7 +182,7 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
 async function bodyShows(res: http.IncomingMessage, keyword: string, limit: number): Promise<boolean> {
   const needle = Buffer.from(keyword, 'utf8');
   // The end of what was read, as long as the keyword but one byte: a keyword split between two chunks is found.
-  let tail = Buffer.alloc(0);
+  let tail: Buffer = Buffer.alloc(0);
   let size = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
     const part = chunk.subarray(0, limit - size);
