@@ -3,7 +3,7 @@ import { CronExpressionParser, type CronExpression } from 'cron-parser';
 const DAY_MS = 24 * 3600_000;
 
 /** A stretch of time with one UTC offset; `localEnd` also covers the wall times a spring-forward skips after it. */
-interface Span {
+export interface Span {
   start: number;
   end: number;
   offset: number;
@@ -71,7 +71,7 @@ export class Recurrence {
 }
 
 /** The spans of constant offset covering [from, to]; the last one runs on past `to`. */
-function offsetSpans(timeZone: string, from: number, to: number): Span[] {
+export function offsetSpans(timeZone: string, from: number, to: number): Span[] {
   const changes: { at: number; offset: number }[] = [{ at: from, offset: offsetAt(timeZone, from) }];
   // Zones change offset at most a few times a year: a daily sample finds every change, a bisection its instant.
   for (let t = from; t < to; ) {

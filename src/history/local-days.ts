@@ -2,10 +2,29 @@ import { offsetAt } from '../engine/recurrence.ts';
 
 const DAY_MS = 24 * 3600_000;
 
-/** The instant a wall-clock midnight (given as UTC fields) happens in the zone; offsets are read twice for DST. */
+/** The wall clock (as UTC fields) in the zone at an instant. */
+const wallAt = (timeZone: string, ms: number) => ms + offsetAt(timeZone, ms);
+
+/**
+ * The first instant of the local day whose midnight (given as UTC fields) is `wallMidnightMs`: that midnight when it
+ * exists (its earlier instant when a fall-back repeats it); else, when a spring-forward skips it (America/Santiago,
+ * America/Havana), the instant of the transition, the day's first existing instant (01:00 local there).
+ */
 function midnightIn(timeZone: string, wallMidnightMs: number): number {
-  const guess = wallMidnightMs - offsetAt(timeZone, wallMidnightMs);
-  return wallMidnightMs - offsetAt(timeZone, guess);
+  // The offsets in force around that midnight: no zone changes its offset twice within two days.
+  const offsets = new Set([-DAY_MS, 0, DAY_MS].map((d) => offsetAt(timeZone, wallMidnightMs + d)));
+  const exact = [...offsets].map((o) => wallMidnightMs - o).filter((t) => wallAt(timeZone, t) === wallMidnightMs);
+  if (exact.length > 0) return Math.min(...exact);
+  // Skipped: the day starts at the first instant whose wall clock is past midnight. Before `lo` the wall clock is
+  // still on the previous day, at `hi` it is on this one; offsets change on whole seconds.
+  let lo = wallMidnightMs - Math.max(...offsets);
+  let hi = wallMidnightMs - Math.min(...offsets);
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+    if (wallAt(timeZone, mid) >= wallMidnightMs) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /**

@@ -162,9 +162,10 @@ export class SketchMerge {
       buckets.push(i + DENSE_FIRST);
       counts.push(this.dense[i]!);
     }
-    for (const [bucket, count] of this.beyond) {
+    // Above the dense array, so after it; the map is in arrival order, the result must be ascending.
+    for (const bucket of [...this.beyond.keys()].sort((a, b) => a - b)) {
       buckets.push(bucket);
-      counts.push(count);
+      counts.push(this.beyond.get(bucket)!);
     }
     return { buckets: Int32Array.from(buckets), counts: Float64Array.from(counts) };
   }

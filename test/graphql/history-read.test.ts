@@ -272,14 +272,17 @@ describe('latency series kept between requests', () => {
     await t.app.deps.writer.flush();
     const second = await counts();
     expect([second.count, second.min, second.max]).toEqual([31, 5, 130]);
-    // A rollup row of a closed hour changed behind the cache's back (as only an import does): an import reloads the
-    // engine, after which nothing kept from before is used.
+    // A rollup row of a closed hour changed behind the cache's back (a check written late, an import): what is kept
+    // is compared with the rows at each read, so the change is seen at once. (This test used to pin that it stayed
+    // hidden until the engine reloaded; a late check then stayed hidden for up to a day: the audit's defect.)
     const openHour = new Date(Math.floor((now - MINUTE) / HOUR) * HOUR);
-    await t.app.deps.writer.submit((tx) =>
+    const changed = await t.app.deps.writer.submit((tx) =>
       tx.checkRollup.updateMany({ where: { siteId: siteId!, width: 3600, start: { lt: openHour } }, data: { count: { increment: 1000 } } }),
     );
-    expect((await counts()).count).toBe(31);
+    expect(changed.count).toBeGreaterThan(0);
+    expect((await counts()).count).toBe(31 + 1000 * changed.count);
+    // An import reloads the engine, after which nothing kept from before is used.
     await t.app.deps.engine.reload();
-    expect((await counts()).count).toBeGreaterThan(1000);
+    expect((await counts()).count).toBe(31 + 1000 * changed.count);
   });
 });

@@ -84,6 +84,33 @@ describe('latency sketch', () => {
     expect(addSparseCounts(summed, { buckets: new Int32Array(0), counts: new Float64Array(0) })).toEqual(summed);
   });
 
+  it('gives the counts of a dense merge in ascending bucket order, those beyond the dense array (over ~33 min) included', () => {
+    // Two stored sketches (two rollups) of latencies past the dense array, the larger first: they reach the merge's
+    // side map in that order, and the sparse form that a kept chart bucket holds must still be ascending.
+    const [larger, smaller, open]: Sketch[] = [{}, {}, {}];
+    for (let i = 0; i < 10; i++) addTo(larger!, 9_000_000);
+    for (let i = 0; i < 10; i++) addTo(smaller!, 3_000_000);
+    addTo(larger!, 120);
+    addTo(open!, 5_000_000);
+    const merge = new SketchMerge();
+    merge.add(larger!);
+    merge.add(smaller!);
+    const sparse = merge.sparse();
+    expect([...sparse.buckets]).toEqual([...sparse.buckets].sort((a, b) => a - b));
+    // What latency.ts does for a chart bucket with closed and open rollups: sparse sums, then quantiles.
+    const openMerge = new SketchMerge();
+    openMerge.add(open!);
+    const summed = new SketchMerge();
+    summed.addSparse(addSparseCounts(sparse, openMerge.sparse()));
+    const exact = [120, ...Array(10).fill(9_000_000), ...Array(10).fill(3_000_000), 5_000_000].sort((a, b) => a - b);
+    const qs = [0, 0.5, 0.95, 0.99, 1];
+    const got = summed.quantiles(qs);
+    for (const [i, q] of qs.entries()) {
+      const want = quantileOfSorted(exact, q)!;
+      expect(Math.abs(got[i]! - want) / want).toBeLessThanOrEqual(RELATIVE_ERROR + 1e-12);
+    }
+  });
+
   it('has no quantile when empty', () => {
     expect(quantile({}, 0.5)).toBeNull();
     expect(quantileOfSorted([], 0.5)).toBeNull();

@@ -176,11 +176,11 @@ builder.prismaObjectFields('Site', (t) => ({
   latency: t.field({
     type: [LatencyBucketRef],
     description:
-      'Latency per `step` seconds over [from, to], from the check rollups: the coarsest level (minute, hour, day) whose width divides `step` and that `from` is aligned to, so pass a `from` on the hour for hourly buckets. At most 1000 buckets.',
+      'Latency per `step` seconds over [from, to], from the check rollups: the coarsest level (minute, hour, day) whose width divides `step` and that `from` is aligned to, so pass a `from` on the hour for hourly buckets. At most 1000 buckets. Whichever level is read, the series ends at `to` rounded up to a whole minute (to the hour or the day when the finer rollups no longer hold it): the last bucket counts the checks before that, its part after its last whole rollup of the level read from finer ones.',
     args: {
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: false }),
-      step: t.arg.int({ required: true, description: 'Seconds: a whole number of minutes.' }),
+      step: t.arg.int({ required: true, description: 'Seconds: a positive whole number of minutes.' }),
     },
     resolve: async (site, args, ctx) => {
       const range = { from: args.from, to: windowEnd(ctx, args.to), stepSeconds: args.step };

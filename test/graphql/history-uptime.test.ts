@@ -1,0 +1,160 @@
+import type { TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { globalId } from '../helpers/ids.ts';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+async function seedSite(t: TestApp, name: string): Promise<number> {
+  const id = await t.app.deps.writer.submit(async (tx) => (await tx.site.create({ data: { name, type: 'PUSH' } })).id);
+  await t.app.deps.engine.siteChanged(id);
+  return id;
+}
+
+const UPTIME = /* GraphQL */ `
+  query Uptime($id: ID!, $from: DateTime, $to: DateTime) {
+    site(id: $id) { uptime(from: $from, to: $to) { uptimePercent downtimeSeconds outageCount longestOutageSeconds mttrSeconds mtbfSeconds } }
+  }
+`;
+const DAILY = /* GraphQL */ `
+  query Daily($id: ID!, $days: Int, $tz: String) {
+    site(id: $id) { dailyUptime(days: $days, timeZone: $tz) { date uptimePercent downtimeSeconds outageCount } }
+  }
+`;
+
+describe('Site.uptime and dailyUptime agree on the status at a window start', () => {
+  it('reads [a, c] as the duration-weighted parts [a, b] and [b, c], and as the daily breakdown, with no change before a', async ({
+    app: t,
+    clock,
+    viewer,
+  }) => {
+    clock.set(Date.UTC(2026, 5, 10, 12));
+    const siteId = await seedSite(t, 'came up down');
+    // Came up DOWN (PENDING → DOWN is not recorded), recovered on the 9th at 06:00, down again 20:00 to 22:00.
+    await t.app.deps.writer.submit((tx) =>
+      tx.stateChange.createMany({
+        data: [
+          { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(Date.UTC(2026, 5, 9, 6)) },
+          { siteId, fromStatus: 'UP', toStatus: 'DOWN', reason: 'x', changedAt: new Date(Date.UTC(2026, 5, 9, 20)) },
+          { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(Date.UTC(2026, 5, 9, 22)) },
+        ],
+      }),
+    );
+    const id = globalId('Site', siteId);
+    const uptime = async (from: number, to: number) =>
+      (await viewer.request<{ site: { uptime: any } }>(UPTIME, { id, from: new Date(from).toISOString(), to: new Date(to).toISOString() })).ok().site.uptime;
+    const [a, c] = [Date.UTC(2026, 5, 8), Date.UTC(2026, 5, 10)];
+    const whole = await uptime(a, c);
+    // Independent: down from the 8th until the 9th 06:00 (30 h) and 2 h more, of 48 h.
+    expect(whole).toMatchObject({ downtimeSeconds: 32 * 3600, outageCount: 2, longestOutageSeconds: 30 * 3600 });
+    expect(whole.uptimePercent).toBeCloseTo((16 / 48) * 100, 9);
+    // Split before the first change (no change inside [a, b]), at it, and after it.
+    for (const b of [a + 12 * HOUR, Date.UTC(2026, 5, 9), Date.UTC(2026, 5, 9, 6), Date.UTC(2026, 5, 9, 21)]) {
+      const [left, right] = [await uptime(a, b), await uptime(b, c)];
+      expect(left.downtimeSeconds + right.downtimeSeconds).toBe(whole.downtimeSeconds);
+      expect((left.uptimePercent * (b - a) + right.uptimePercent * (c - b)) / (c - a)).toBeCloseTo(whole.uptimePercent, 9);
+    }
+
+    const daily = (await viewer.request<{ site: { dailyUptime: any[] } }>(DAILY, { id, days: 3, tz: 'UTC' })).ok().site.dailyUptime;
+    expect(daily.map((d) => d.date)).toEqual(['2026-06-08', '2026-06-09', '2026-06-10']);
+    for (const [k, day] of daily.entries()) {
+      const start = a + k * DAY;
+      const single = await uptime(start, Math.min(start + DAY, clock.nowMs()));
+      expect({ date: day.date, uptimePercent: day.uptimePercent, downtimeSeconds: day.downtimeSeconds, outageCount: day.outageCount }).toEqual({
+        date: day.date,
+        uptimePercent: single.uptimePercent,
+        downtimeSeconds: single.downtimeSeconds,
+        outageCount: single.outageCount,
+      });
+    }
+    expect(daily.map((d) => d.downtimeSeconds / 3600)).toEqual([24, 8, 0]);
+  });
+
+  it('takes the status before the first change after the window when nothing is recorded inside it', async ({ app: t, clock, viewer }) => {
+    const siteId = await seedSite(t, 'later change');
+    const now = clock.nowMs();
+    // Down until 2 h ago, that change the only one: a window ending before it was down throughout.
+    await t.app.deps.writer.submit((tx) =>
+      tx.stateChange.create({ data: { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(now - 2 * HOUR) } }),
+    );
+    const id = globalId('Site', siteId);
+    const uptime = async (from: number, to: number) =>
+      (await viewer.request<{ site: { uptime: any } }>(UPTIME, { id, from: new Date(from).toISOString(), to: new Date(to).toISOString() })).ok().site.uptime;
+    const [a, b, c] = [now - 10 * HOUR, now - 4 * HOUR, now];
+    const [left, right, whole] = [await uptime(a, b), await uptime(b, c), await uptime(a, c)];
+    expect(left).toMatchObject({ uptimePercent: 0, downtimeSeconds: 6 * 3600, outageCount: 1 });
+    expect(right).toMatchObject({ downtimeSeconds: 2 * 3600, outageCount: 1 });
+    expect(whole).toMatchObject({ downtimeSeconds: 8 * 3600, outageCount: 1, longestOutageSeconds: 8 * 3600 });
+  });
+
+  it('reports a site down all window long as one outage whether or not its change into DOWN was recorded', async ({ app: t, clock, viewer, site }) => {
+    const withChange = await seedSite(t, 'recorded');
+    await t.app.deps.writer.submit((tx) =>
+      tx.stateChange.create({ data: { siteId: withChange, fromStatus: 'UP', toStatus: 'DOWN', reason: 'x', changedAt: new Date(clock.nowMs() - 10 * DAY) } }),
+    );
+    // The fixture push site's first result is down: PENDING → DOWN, which is not recorded as a change.
+    expect((await fetch(`${t.url}/api/push/${encodeURIComponent(site.pushToken)}?status=down`)).status).toBe(200);
+    await t.app.deps.writer.flush();
+    const status = await viewer.request<{ site: { status: string } }>(`query S($id: ID!) { site(id: $id) { status } }`, { id: site.id });
+    expect(status.ok().site.status).toBe('DOWN');
+    await clock.advance(HOUR);
+    const window = { from: new Date(clock.nowMs() - 12 * HOUR).toISOString(), to: new Date(clock.nowMs()).toISOString() };
+    const sla = async (id: string) => (await viewer.request<{ site: { uptime: any } }>(UPTIME, { id, ...window })).ok().site.uptime;
+    const expected = {
+      uptimePercent: 0,
+      downtimeSeconds: 12 * 3600,
+      outageCount: 1,
+      longestOutageSeconds: 12 * 3600,
+      mttrSeconds: 12 * 3600,
+      // No uptime to divide: null by design.
+      mtbfSeconds: null,
+    };
+    expect(await sla(globalId('Site', withChange))).toEqual(expected);
+    expect(await sla(site.id)).toEqual(expected);
+  });
+
+  it('starts a daily breakdown day whose midnight a spring-forward skips at its first instant (America/Santiago)', async ({ app: t, clock, viewer }) => {
+    clock.set(Date.UTC(2026, 8, 7, 18));
+    const siteId = await seedSite(t, 'santiago');
+    // Down from 22:00 local on the 5th (-04: 02:00Z on the 6th) to 02:00 local on the 6th (-03: 05:00Z).
+    await t.app.deps.writer.submit((tx) =>
+      tx.stateChange.createMany({
+        data: [
+          { siteId, fromStatus: 'UP', toStatus: 'DOWN', reason: 'x', changedAt: new Date(Date.UTC(2026, 8, 6, 2)) },
+          { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(Date.UTC(2026, 8, 6, 5)) },
+        ],
+      }),
+    );
+    const daily = (await viewer.request<{ site: { dailyUptime: any[] } }>(DAILY, { id: globalId('Site', siteId), days: 3, tz: 'America/Santiago' })).ok().site
+      .dailyUptime;
+    // The 5th is [04:00Z on the 5th, 04:00Z on the 6th), 2 h down; the 6th (23 h) starts at 04:00Z (01:00 local), 1 h down.
+    expect(daily.map((d) => [d.date, d.downtimeSeconds / 3600])).toEqual([
+      ['2026-09-05', 2],
+      ['2026-09-06', 1],
+      ['2026-09-07', 0],
+    ]);
+    expect(daily[1].uptimePercent).toBeCloseTo((22 / 23) * 100, 9);
+  });
+});
+
+describe('Site.uptime with a recurring maintenance window', () => {
+  it('leaves every occurrence of an hourly 30-minute window out of a 300-day SLA', async ({ app: t, clock, viewer }) => {
+    clock.set(Date.UTC(2026, 5, 10));
+    const siteId = await seedSite(t, 'hourly maintenance');
+    const now = clock.nowMs();
+    const from = now - 300 * DAY;
+    await t.app.deps.writer.submit(async (tx) => {
+      await tx.stateChange.create({ data: { siteId, fromStatus: 'UP', toStatus: 'DOWN', reason: 'x', changedAt: new Date(from - DAY) } });
+      await tx.maintenanceWindow.create({
+        data: { title: 'hourly', siteId, startsAt: new Date(from - DAY), endsAt: null, recurrence: '0 * * * *', durationMinutes: 30, timezone: 'UTC' },
+      });
+    });
+    const res = await viewer.request<{ site: { uptime: any } }>(UPTIME, {
+      id: globalId('Site', siteId),
+      from: new Date(from).toISOString(),
+      to: new Date(now).toISOString(),
+    });
+    // Down throughout, half of every hour left out: 300 days of 12 hours, one outage (its pieces are one outage).
+    expect(res.ok().site.uptime).toMatchObject({ uptimePercent: 0, downtimeSeconds: 300 * 12 * 3600, outageCount: 1 });
+  });
+});
