@@ -8,11 +8,21 @@ import { storeFor } from './db/store.ts';
 import { DEFAULT_DATABASE_URL } from './db/url.ts';
 import { AGG_STRATEGIES, type AggStrategy } from './engine/probe-results.ts';
 
+/**
+ * The longest duration a setting takes. Sessions, retentions and windows are added to or taken from now, and a Date
+ * holds only about 275,000 years either way: `UPTOP_SESSION_TTL=1000000000d` started, then failed every login.
+ */
+const MAX_DURATION_MS = 100 * 365.25 * 24 * 3600_000;
+
 /** A duration such as `72h`, `7d`, `1h30m` or `90s`, as milliseconds; a bare number has no unit and is refused. */
 const duration = z.string().transform((raw, ctx) => {
   const ms = /[a-z]/i.test(raw) ? parseDuration(raw) : null;
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms <= 0) {
     ctx.addIssue({ code: 'custom', message: `expected a positive duration such as 72h, 7d or 15m (got "${raw}")` });
+    return z.NEVER;
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `must be at most 100 years (got "${raw}")` });
     return z.NEVER;
   }
   return ms;

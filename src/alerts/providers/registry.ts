@@ -42,12 +42,15 @@ const endpointEntries = PROVIDER_DEFINITIONS.flatMap((definition) =>
   Object.entries(definition.endpoints ?? {}).map(([name, spec]) => ({ provider: definition.provider, name, ...spec })),
 );
 
+/** An endpoint is posted to over HTTP: `ftp://…` started, then failed every send. */
+const endpointUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
 /**
  * Reads the providers' endpoint variables from the environment (blank ones already dropped), each a URL with the
  * provider's default, into `AlertEndpoints`. An issue's path names the variable.
  */
 export const alertEndpointsFromEnv = z
-  .object(Object.fromEntries(endpointEntries.map((entry) => [entry.env, z.url().default(entry.default)])))
+  .object(Object.fromEntries(endpointEntries.map((entry) => [entry.env, endpointUrl.default(entry.default)])))
   .transform((env): AlertEndpoints => {
     const endpoints: Partial<Record<AlertProvider, Record<string, string>>> = {};
     for (const { provider, name, env: variable } of endpointEntries) {

@@ -41,13 +41,14 @@ describe('provider endpoints in the configuration', () => {
   });
 
   it('name the variable of a bad URL, after the other settings', () => {
-    const load = () => loadConfig({ UPTOP_PUSHOVER_URL: 'not a url', UPTOP_HTTP_PORT: 'x' });
+    const load = () => loadConfig({ UPTOP_PUSHOVER_URL: 'not a url', UPTOP_PAGERDUTY_URL: 'ftp://127.0.0.1/x', UPTOP_HTTP_PORT: 'x' });
     expect(load).toThrow(ConfigError);
     expect(() => load()).toThrow(
       expect.objectContaining({
         issues: [
           { variable: 'UPTOP_HTTP_PORT', message: 'expected a whole number from 0 to 65535' },
-          { variable: 'UPTOP_PUSHOVER_URL', message: 'Invalid URL' },
+          { variable: 'UPTOP_PAGERDUTY_URL', message: 'expected an http:// or https:// URL' },
+          { variable: 'UPTOP_PUSHOVER_URL', message: 'expected an http:// or https:// URL' },
         ],
       }),
     );
