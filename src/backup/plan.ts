@@ -350,9 +350,17 @@ export async function planImport(json: unknown, options: { now: Date; includeUse
       else if (monitorTypeOf(siteOf(parentId).Type) !== 'GROUP') issues.push({ field, message: `site ${parentId} is not a group` });
     }
     const unknown = site.alertChannelIds.filter((id) => !alertIds.has(id));
+    const { AlertID: goAlert, Uptop: extras } = siteOf(site.id);
     if (unknown.length) {
-      const key = siteOf(site.id).Uptop?.AlertIDs ? 'Uptop.AlertIDs' : 'AlertID';
+      const key = extras?.AlertIDs ? 'Uptop.AlertIDs' : 'AlertID';
       issues.push({ field: `${siteLabel(site.id)}.${key}`, message: `no alert with ID ${unknown.join(', ')} in the backup` });
+    }
+    // Uptop.AlertIDs decides; Go's AlertID, which Go tools read and may have edited, must still agree with it.
+    if (extras?.AlertIDs && goAlert !== 0 && goAlert !== extras.AlertIDs[0]) {
+      const message = alertIds.has(goAlert)
+        ? `is not the first of Uptop.AlertIDs (${extras.AlertIDs.join(', ') || 'none'})`
+        : `no alert with ID ${goAlert} in the backup`;
+      issues.push({ field: `${siteLabel(site.id)}.AlertID`, message });
     }
   }
 

@@ -212,6 +212,20 @@ describe('backup import', () => {
     const uptopAlerts = edited(ping.id, { AlertID: 999, Uptop: { ...good.sites[index(ping.id)].Uptop, AlertIDs: [999] } });
     const noAlert = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: uptopAlerts });
     expect(noAlert.text).toBe(`Invalid backup:\nsites[${index(ping.id)}] (ID ${ping.id}, "gateway").Uptop.AlertIDs: no alert with ID 999 in the backup`);
+    // Go's AlertID, when the Uptop extras are there too, must still name an alert and agree with them.
+    const other = (id: number) => good.alerts.find((a: any) => a.ID !== good.sites[index(id)].Uptop.AlertIDs[0]).ID;
+    const both = {
+      ...good,
+      sites: good.sites.map((s: any) => (s.ID === ping.id ? { ...s, AlertID: 999 } : s.ID === web.id ? { ...s, AlertID: other(web.id) } : s)),
+    };
+    const goAlerts = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: both });
+    expect(goAlerts.text.split('\n').sort()).toEqual(
+      [
+        'Invalid backup:',
+        `sites[${index(ping.id)}] (ID ${ping.id}, "gateway").AlertID: no alert with ID 999 in the backup`,
+        `sites[${index(web.id)}] (ID ${web.id}, "web down").AlertID: is not the first of Uptop.AlertIDs (${good.sites[index(web.id)].Uptop.AlertIDs.join(', ') || 'none'})`,
+      ].sort(),
+    );
     const goOnly = edited(ping.id, { AlertID: 999, Uptop: undefined });
     expect((await call(t, 'POST', '/api/backup/import', { token: admin.token, body: goOnly })).text).toBe(
       `Invalid backup:\nsites[${index(ping.id)}] (ID ${ping.id}, "gateway").AlertID: no alert with ID 999 in the backup`,
