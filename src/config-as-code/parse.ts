@@ -142,16 +142,38 @@ function checkUnique(kind: string, name: string, path: PathItem[], seen: Map<str
   else seen.set(name, path);
 }
 
-/** The structure of one part of the file (keys, shapes, enum names); its problems are added at their paths. */
+/**
+ * The structure of one part of the file (keys, shapes, enum names); its problems are added at their paths. A part
+ * whose only problems are unknown fields is given back without them, so that its values are still checked by the
+ * API's rules: every problem is reported at once, an unknown field does not hide a bad interval beside it.
+ */
 function checkShape<S extends z.ZodType>(schema: S, value: unknown, base: PathItem[], issues: Issues): z.output<S> | undefined {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
+  const unknownKeys: { path: PathItem[]; keys: string[] }[] = [];
   for (const issue of parsed.error.issues) {
-    const path = [...base, ...issue.path.filter((p): p is PathItem => typeof p !== 'symbol')];
-    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) issues.add(path, 'unknown field', key);
-    else issues.add(path, issue.message);
+    const path = issue.path.filter((p): p is PathItem => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      unknownKeys.push({ path, keys: issue.keys });
+      for (const key of issue.keys) issues.add([...base, ...path], 'unknown field', key);
+    } else issues.add([...base, ...path], issue.message);
   }
-  return undefined;
+  if (unknownKeys.length < parsed.error.issues.length) return undefined;
+  const known = schema.safeParse(withoutKeys(value, unknownKeys));
+  return known.success ? known.data : undefined;
+}
+
+/** A copy of `value` without the keys named at each path. */
+function withoutKeys(value: unknown, remove: readonly { path: readonly PathItem[]; keys: readonly string[] }[]): unknown {
+  const copy: unknown = structuredClone(value);
+  for (const { path, keys } of remove) {
+    const holder = path.reduce<unknown>(
+      (node, step) => (typeof node === 'object' && node !== null ? (node as Record<PathItem, unknown>)[step] : undefined),
+      copy,
+    );
+    if (typeof holder === 'object' && holder !== null) for (const key of keys) delete (holder as Record<string, unknown>)[key];
+  }
+  return copy;
 }
 
 /** The name an item gives itself even when its shape is wrong, so references to it are not reported as well. */

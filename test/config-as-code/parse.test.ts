@@ -45,6 +45,16 @@ describe('parseConfigFile: every problem names file, line and field', () => {
     expect(await problems('- just\n- a list\n')).toEqual(['uptop.yaml:1: must be a mapping of keys to values']);
   });
 
+  it('reports the other problems of an entry with an unknown field too, nested ones included', async () => {
+    const text =
+      'monitors:\n  - name: a\n    type: http\n    bogus: 1\n    interval: ten\n    url: https://example.com/\n    auth: { type: basic, user: me }\n';
+    expect(await problems(text)).toEqual([
+      'uptop.yaml:4: monitors[0].bogus: unknown field',
+      'uptop.yaml:5: monitors[0].interval: must be a number',
+      'uptop.yaml:7: monitors[0].auth.user: unknown field',
+    ]);
+  });
+
   it('refuses a duplicate monitor name anywhere in the tree, and a duplicate alert name', async () => {
     const text = `${ALERTS}  - name: ops
     type: discord
