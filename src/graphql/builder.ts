@@ -19,6 +19,14 @@ const MAX_PAGE_SIZE = 100;
 /** Validates `first`/`last` on connections and on the other lists that take a `first` (logs). */
 export const pageSize = z.number().int().min(0, 'must not be negative').max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).nullish();
 
+/**
+ * A connection's arguments together: `first` and `last` at once, which the Relay spec only discourages, took `last`
+ * rows where `first` asked for fewer; a page is asked for from one end.
+ */
+export const pageArgs = z
+  .looseObject({ first: z.unknown(), last: z.unknown() })
+  .refine((args) => args.first == null || args.last == null, { message: 'cannot be given with first: ask for a page from one end', path: ['last'] });
+
 /** Validates `after`/`before` on every connection, before its resolver (or Prisma) sees the value. */
 const cursorArg = z.string().refine(isRowCursor, 'is not a cursor of this connection').nullish();
 

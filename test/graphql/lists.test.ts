@@ -116,3 +116,20 @@ describe('capped lists', () => {
     expect(tooMany.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 });
+
+describe('connections asked for first and last at once', () => {
+  it('refuse them with BAD_USER_INPUT on every connection, which once answered last rows for first', async ({ app: t, viewer, site }) => {
+    const queries = [
+      '{ sites(first: 3, last: 2) { edges { node { id } } } }',
+      '{ maintenanceWindows(first: 3, last: 2) { edges { node { id } } } }',
+      `{ site(id: "${site.id}") { checks(first: 3, last: 2) { edges { node { checkedAt } } } } }`,
+      `{ site(id: "${site.id}") { stateChanges(first: 3, last: 2) { edges { node { changedAt } } } } }`,
+    ];
+    for (const query of queries) {
+      const res = await t.request(query, {}, viewer.token);
+      expect([query, res.code, res.errors?.[0]?.message]).toEqual([query, 'BAD_USER_INPUT', 'last cannot be given with first: ask for a page from one end']);
+    }
+    const one = await t.request('{ sites(last: 1) { edges { node { id } } } }', {}, viewer.token);
+    expect(one.ok().sites.edges).toEqual([{ node: { id: site.id } }]);
+  });
+});

@@ -6,7 +6,7 @@ import type { RecentResult } from '../../engine/types.ts';
 import { planSeries, SeriesRangeError, type LatencyBucket } from '../../history/latency.ts';
 import { localDays } from '../../history/local-days.ts';
 import { uptimeFromHistory, type UptimeReport } from '../../services/uptime.ts';
-import { builder } from '../builder.ts';
+import { builder, pageArgs } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { globalId } from '../ids.ts';
 import { liveState, SiteStatusEnum } from './sites.ts';
@@ -118,6 +118,7 @@ builder.prismaObjectFields('Site', (t) => ({
     {
       type: 'Check',
       cursor: 'id',
+      validate: pageArgs,
       description: 'Newest first.',
       totalCount: (site, _args, ctx) => ctx.db.check.count({ where: { siteId: site.id } }),
       resolve: (query, site, _args, ctx) => ctx.db.check.findMany({ ...query, where: { siteId: site.id }, orderBy: [{ checkedAt: 'desc' }, { id: 'desc' }] }),
@@ -129,6 +130,7 @@ builder.prismaObjectFields('Site', (t) => ({
     {
       type: 'StateChange',
       cursor: 'id',
+      validate: pageArgs,
       description: 'Newest first.',
       totalCount: (site, _args, ctx) => ctx.db.stateChange.count({ where: { siteId: site.id } }),
       resolve: (query, site, _args, ctx) =>

@@ -1,6 +1,6 @@
 import { MaintenanceType, type MaintenanceWindow, type Prisma } from '../../generated/prisma/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
-import { builder } from '../builder.ts';
+import { builder, pageArgs } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ROW_NODE, referenceId, targetId } from '../ids.ts';
 import { deleteMutation, IdInput } from './by-id.ts';
@@ -33,6 +33,7 @@ builder.queryField('maintenanceWindows', (t) =>
     {
       type: 'MaintenanceWindow',
       cursor: 'id',
+      validate: pageArgs,
       description: 'Newest first.',
       authScopes: { read: true },
       args: { active: t.arg.boolean({ required: false }) },

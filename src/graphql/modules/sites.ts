@@ -7,7 +7,7 @@ import { PENDING_RUNTIME } from '../../engine/live-state.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { countIds, pageIds, readSitePage, type InMemoryFilter } from '../../services/site-list.ts';
 import type { SiteInput } from '../../services/sites.ts';
-import { builder, type BuilderTypes } from '../builder.ts';
+import { builder, pageArgs, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { byRowId, decodeId, referenceId, targetId } from '../ids.ts';
 import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
@@ -150,6 +150,7 @@ builder.queryFields((t) => ({
     {
       type: 'Site',
       cursor: 'id',
+      validate: pageArgs,
       authScopes: { read: true },
       args: {
         status: t.arg({ type: [DisplayStatusEnum], required: false }),
