@@ -11,6 +11,15 @@ async function seedSite(t: TestApp, name: string): Promise<number> {
   return id;
 }
 
+type Status = 'UP' | 'DOWN';
+
+/** Stores the site's state changes, each `[from, to, at]`. */
+async function seedChanges(t: TestApp, siteId: number, changes: [Status, Status, number][]): Promise<void> {
+  await t.app.deps.writer.submit((tx) =>
+    tx.stateChange.createMany({ data: changes.map(([fromStatus, toStatus, at]) => ({ siteId, fromStatus, toStatus, reason: 'x', changedAt: new Date(at) })) }),
+  );
+}
+
 const UPTIME = /* GraphQL */ `
   query Uptime($id: ID!, $from: DateTime, $to: DateTime) {
     site(id: $id) { uptime(from: $from, to: $to) { uptimePercent downtimeSeconds outageCount longestOutageSeconds mttrSeconds mtbfSeconds } }
@@ -31,15 +40,11 @@ describe('Site.uptime and dailyUptime agree on the status at a window start', ()
     clock.set(Date.UTC(2026, 5, 10, 12));
     const siteId = await seedSite(t, 'came up down');
     // Came up DOWN (PENDING → DOWN is not recorded), recovered on the 9th at 06:00, down again 20:00 to 22:00.
-    await t.app.deps.writer.submit((tx) =>
-      tx.stateChange.createMany({
-        data: [
-          { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(Date.UTC(2026, 5, 9, 6)) },
-          { siteId, fromStatus: 'UP', toStatus: 'DOWN', reason: 'x', changedAt: new Date(Date.UTC(2026, 5, 9, 20)) },
-          { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(Date.UTC(2026, 5, 9, 22)) },
-        ],
-      }),
-    );
+    await seedChanges(t, siteId, [
+      ['DOWN', 'UP', Date.UTC(2026, 5, 9, 6)],
+      ['UP', 'DOWN', Date.UTC(2026, 5, 9, 20)],
+      ['DOWN', 'UP', Date.UTC(2026, 5, 9, 22)],
+    ]);
     const id = globalId('Site', siteId);
     const uptime = async (from: number, to: number) =>
       (await viewer.request<{ site: { uptime: any } }>(UPTIME, { id, from: new Date(from).toISOString(), to: new Date(to).toISOString() })).ok().site.uptime;
@@ -74,9 +79,7 @@ describe('Site.uptime and dailyUptime agree on the status at a window start', ()
     const siteId = await seedSite(t, 'later change');
     const now = clock.nowMs();
     // Down until 2 h ago, that change the only one: a window ending before it was down throughout.
-    await t.app.deps.writer.submit((tx) =>
-      tx.stateChange.create({ data: { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(now - 2 * HOUR) } }),
-    );
+    await seedChanges(t, siteId, [['DOWN', 'UP', now - 2 * HOUR]]);
     const id = globalId('Site', siteId);
     const uptime = async (from: number, to: number) =>
       (await viewer.request<{ site: { uptime: any } }>(UPTIME, { id, from: new Date(from).toISOString(), to: new Date(to).toISOString() })).ok().site.uptime;
@@ -89,9 +92,7 @@ describe('Site.uptime and dailyUptime agree on the status at a window start', ()
 
   it('reports a site down all window long as one outage whether or not its change into DOWN was recorded', async ({ app: t, clock, viewer, site }) => {
     const withChange = await seedSite(t, 'recorded');
-    await t.app.deps.writer.submit((tx) =>
-      tx.stateChange.create({ data: { siteId: withChange, fromStatus: 'UP', toStatus: 'DOWN', reason: 'x', changedAt: new Date(clock.nowMs() - 10 * DAY) } }),
-    );
+    await seedChanges(t, withChange, [['UP', 'DOWN', clock.nowMs() - 10 * DAY]]);
     // The fixture push site's first result is down: PENDING → DOWN, which is not recorded as a change.
     expect((await fetch(`${t.url}/api/push/${encodeURIComponent(site.pushToken)}?status=down`)).status).toBe(200);
     await t.app.deps.writer.flush();
@@ -117,14 +118,10 @@ describe('Site.uptime and dailyUptime agree on the status at a window start', ()
     clock.set(Date.UTC(2026, 8, 7, 18));
     const siteId = await seedSite(t, 'santiago');
     // Down from 22:00 local on the 5th (-04: 02:00Z on the 6th) to 02:00 local on the 6th (-03: 05:00Z).
-    await t.app.deps.writer.submit((tx) =>
-      tx.stateChange.createMany({
-        data: [
-          { siteId, fromStatus: 'UP', toStatus: 'DOWN', reason: 'x', changedAt: new Date(Date.UTC(2026, 8, 6, 2)) },
-          { siteId, fromStatus: 'DOWN', toStatus: 'UP', reason: 'x', changedAt: new Date(Date.UTC(2026, 8, 6, 5)) },
-        ],
-      }),
-    );
+    await seedChanges(t, siteId, [
+      ['UP', 'DOWN', Date.UTC(2026, 8, 6, 2)],
+      ['DOWN', 'UP', Date.UTC(2026, 8, 6, 5)],
+    ]);
     const daily = (await viewer.request<{ site: { dailyUptime: any[] } }>(DAILY, { id: globalId('Site', siteId), days: 3, tz: 'America/Santiago' })).ok().site
       .dailyUptime;
     // The 5th is [04:00Z on the 5th, 04:00Z on the 6th), 2 h down; the 6th (23 h) starts at 04:00Z (01:00 local), 1 h down.
