@@ -82,6 +82,10 @@ export function planSeries(range: SeriesRange, nowMs: number, retention: LevelRe
   const startMs = Math.floor(fromMs / (width * 1000)) * width * 1000;
   const buckets = Math.ceil((toMs - startMs) / (stepSeconds * 1000));
   if (buckets > MAX_BUCKETS) throw new SeriesRangeError(`at most ${MAX_BUCKETS} buckets: make "step" larger or the range shorter`);
+  // A series up to now, what dashboards ask for, cuts no row: nothing was checked after now, so the open row is read
+  // whole (one row a site, not its sixty minutes).
+  if (toMs >= nowMs)
+    return { width, startMs, buckets, endMs: Math.min(startMs + buckets * stepSeconds * 1000, Math.ceil(toMs / (width * 1000)) * width * 1000), finest: width };
   // The last whole row of `width` ends at tailStart; what follows up to `to` comes from the finest level holding it.
   const tailStart = Math.max(startMs, Math.floor(toMs / (width * 1000)) * width * 1000);
   const finer = COARSEST_FIRST.filter(([, w]) => w <= width).reverse();
