@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import type { Db } from '../db/client.ts';
+import { parsePostgresUrl } from '../db/pg-url.ts';
 import { advanceIdSequences } from '../db/sequences.ts';
 import { openClients, storeFor, type Store } from '../db/store.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
@@ -77,17 +80,69 @@ function parseStore(option: string, url: string): Store {
   }
 }
 
+const MIGRATIONS_TABLE = '_prisma_migrations';
+
+/** Whether the SQLite file has uptop's migrations table; read-only, so a file that is not a database is left as it is. */
+function sqliteHasMigrations(file: string): boolean {
+  const conn = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(MIGRATIONS_TABLE) !== undefined;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Whether the PostgreSQL database has uptop's migrations table, where the migrations would look for it (search_path). */
+async function postgresHasMigrations(url: string): Promise<boolean> {
+  // Loaded on use, as src/db/store.ts loads it: a SQLite installation never loads pg.
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: parsePostgresUrl(url).connectionString });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${MIGRATIONS_TABLE}"`]);
+    return rows[0]?.present === true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Refuses a source that is not an existing uptop database, before anything is created or migrated on either side:
+ * migrating it would create a missing SQLite file (a typo, or another working directory) or uptop's tables in the
+ * wrong PostgreSQL database, and the copy would then fill the target with nothing. A database that has
+ * `_prisma_migrations` is uptop's, of whatever version: the command migrates it forward before copying, as the server
+ * would at start.
+ */
+async function requireUptopSource(store: Store, url: string): Promise<void> {
+  if (store.provider === 'sqlite' && !fs.existsSync(store.location)) {
+    throw new CliError(`--from: there is no database at ${store.location} (no such file): migrate-db copies an existing uptop database`);
+  }
+  let present: boolean;
+  try {
+    present = store.provider === 'sqlite' ? sqliteHasMigrations(store.location) : await postgresHasMigrations(url);
+  } catch (err) {
+    throw new CliError(`--from: could not read the database at ${store.location}: ${(err as Error).message}`);
+  }
+  if (!present) {
+    throw new CliError(
+      `--from: ${store.location} is not an uptop database (it has no ${MIGRATIONS_TABLE} table): migrate-db copies an existing uptop database`,
+    );
+  }
+}
+
 /**
  * `uptop migrate-db --from file:… --to postgresql://…`: copies every table of one installation into another, ids
- * kept, so a SQLite installation can move to PostgreSQL without starting over. Both are migrated first; the target
- * must hold no rows. The copy is one transaction on the target (a failure leaves it empty, to be run again) and reads
- * the source in one transaction too, so it sees one consistent state; stop the server on the source before running it.
+ * kept, so a SQLite installation can move to PostgreSQL without starting over. The source must be an existing uptop
+ * database (nothing is created otherwise); both are migrated first; the target must hold no rows. The copy is one
+ * transaction on the target (a failure leaves it empty, to be run again) and reads the source in one transaction too,
+ * so it sees one consistent state; stop the server on the source before running it.
  */
 export async function migrateDbCommand(io: CliIo, options: MigrateDbOptions): Promise<void> {
   if (!/^[1-9]\d*$/.test(options.batchSize)) throw new UsageError(`--batch-size must be a whole number of at least 1 (got "${options.batchSize}")`);
   const from = parseStore('--from', options.from);
   const to = parseStore('--to', options.to);
   if (from.location === to.location) throw new UsageError('--from and --to are the same database');
+  await requireUptopSource(from, options.from);
   await from.migrate();
   await to.migrate();
   const source = await from.openWriter();

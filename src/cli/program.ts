@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Role } from '../generated/prisma/client.ts';
 import type { CliContext } from './context.ts';
-import { UsageError } from './errors.ts';
+import { EXIT } from './errors.ts';
 import type { CliIo } from './io.ts';
 import { VERSION } from './version.ts';
 
@@ -34,7 +34,9 @@ export function buildProgram(io: CliIo): Command {
     .description('Self-hosted uptime monitor with a GraphQL API. Configuration comes from the environment (DATABASE_URL, UPTOP_*).')
     .version(VERSION, '-v, --version', 'print the version')
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    // Inherited by every command added below: a usage error prints commander's message, then that command's help.
     .showSuggestionAfterError()
+    .showHelpAfterError()
     .exitOverride();
 
   program
@@ -115,8 +117,11 @@ export function buildProgram(io: CliIo): Command {
     .description("replace monitors, alert channels and maintenance windows with a backup's (the Go original's JSON) or an Uptime Kuma export's")
     .argument('[file]', 'a backup taken with GET /api/backup/export (or the Go uptop)')
     .option('--kuma <file>', 'an Uptime Kuma backup export (1.x or 2.x) instead')
-    .action((file: string | undefined, options: { kuma?: string }) => {
-      if ((file === undefined) === (options.kuma === undefined)) throw new UsageError('give either a backup file or --kuma <file>, not both');
+    .action((file: string | undefined, options: { kuma?: string }, command: Command) => {
+      // Reported as commander reports a missing argument: the message, then the usage (exit 2).
+      const usageError = (message: string) => command.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'uptop.importSource' });
+      if (file === undefined && options.kuma === undefined) usageError('missing the backup file to import (or --kuma <file> for an Uptime Kuma export)');
+      if (file !== undefined && options.kuma !== undefined) usageError('give a backup file or --kuma <file>, not both');
       const source = options.kuma === undefined ? { backup: file! } : { kuma: options.kuma };
       return inContext(async (ctx) => (await import('./import.ts')).importCommand(ctx, io, source));
     });

@@ -66,6 +66,25 @@ function forbiddenOrigin(res: ServerResponse): void {
   );
 }
 
+/** The HTTPS server; a failure names the variable that points at the file, as every start-up failure does. */
+function createHttpsServer(options: http.ServerOptions, certFile: string, keyFile: string, listener: http.RequestListener): https.Server {
+  const read = (file: string, variable: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`could not read ${file} (${variable}): ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const cert = read(certFile, 'UPTOP_TLS_CERT');
+  const key = read(keyFile, 'UPTOP_TLS_KEY');
+  try {
+    return https.createServer({ ...options, cert, key }, listener);
+  } catch (err) {
+    // Not PEM, or a key that does not match the certificate.
+    throw new Error(`could not use ${certFile} and ${keyFile} (UPTOP_TLS_CERT, UPTOP_TLS_KEY): ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /**
  * One HTTP(S) server for everything: the plain routes first (`/api/push`, `/healthz`, ... as app.ts lists them), then yoga on
  * `/graphql` (GET/POST, SSE, GraphiQL), and graphql-ws through the same port's upgrade.
@@ -131,10 +150,7 @@ export function createHttpServer(
     keepAliveTimeout: timeouts.keepAliveMs,
     connectionsCheckingInterval: timeouts.checkIntervalMs,
   };
-  const server: http.Server =
-    tlsCert && tlsKey
-      ? https.createServer({ ...serverOptions, cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, listener)
-      : http.createServer(serverOptions, listener);
+  const server: http.Server = tlsCert && tlsKey ? createHttpsServer(serverOptions, tlsCert, tlsKey, listener) : http.createServer(serverOptions, listener);
   const ws = attachGraphqlWs({ server, yoga, config, logger, watchAccess: (viewer, onEnd) => deps.services.auth.watch(viewer, onEnd) });
 
   let closing: Promise<void> | null = null;

@@ -24,20 +24,27 @@ describe('uptop: help, version, usage and failures', { timeout: 60_000 }, () => 
     expect(runs.map((r) => [r.code, r.stdout])).toEqual(Array(3).fill([0, `${pkg.version}\n`]));
   });
 
-  it('exits 2 with one line on stderr for an unknown command, a missing argument, a bad option value or an unclear import', async () => {
-    const runs = await Promise.all([
-      uptop(['frobnicate'], {}),
-      uptop(['user', 'add'], {}),
-      uptop(['user', 'add', 'zoe', '--role', 'owner', '--password', 'long-enough'], {}),
-      uptop(['import'], {}),
+  it("exits 2 with commander's message, then the command's own usage, for an unknown command or option, a missing argument, a bad option value or an unclear import", async () => {
+    const cases: { args: string[]; message: string; helpOf: string[] }[] = [
+      { args: ['frobnicate'], message: "error: unknown command 'frobnicate'", helpOf: [] },
+      { args: ['user', 'list', '--bogus'], message: "error: unknown option '--bogus'", helpOf: ['user', 'list'] },
+      { args: ['user', 'add'], message: "error: missing required argument 'username'", helpOf: ['user', 'add'] },
+      { args: ['token', 'create'], message: "error: missing required argument 'username'", helpOf: ['token', 'create'] },
+      {
+        args: ['user', 'add', 'zoe', '--role', 'owner', '--password', 'long-enough'],
+        message: "error: option '--role <role>' argument 'owner' is invalid. expected admin, editor or viewer",
+        helpOf: ['user', 'add'],
+      },
+      { args: ['migrate-db', '--to', 'file:./x.db'], message: "error: required option '--from <url>' not specified", helpOf: ['migrate-db'] },
+      { args: ['import'], message: 'error: missing the backup file to import (or --kuma <file> for an Uptime Kuma export)', helpOf: ['import'] },
+      { args: ['import', 'backup.json', '--kuma', 'kuma.json'], message: 'error: give a backup file or --kuma <file>, not both', helpOf: ['import'] },
+    ];
+    const [runs, helps] = await Promise.all([
+      Promise.all(cases.map((c) => uptop(c.args, {}))),
+      Promise.all(cases.map((c) => uptop([...c.helpOf, '--help'], {}))),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2]);
-    expect(runs.map((r) => r.stderr)).toEqual([
-      "error: unknown command 'frobnicate'\n",
-      "error: missing required argument 'username'\n",
-      "error: option '--role <role>' argument 'owner' is invalid. expected admin, editor or viewer\n",
-      'uptop: give either a backup file or --kuma <file>, not both\n',
-    ]);
+    for (const help of helps) expect(help).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: uptop /), stderr: '' });
+    expect(runs.map((r) => [r.code, r.stdout, r.stderr])).toEqual(cases.map((c, i) => [2, '', `${c.message}\n\n${helps[i]!.stdout}`]));
   });
 
   it('migrate creates the database owner-only with every migration; a second run has nothing to apply', async () => {

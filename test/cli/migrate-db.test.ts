@@ -1,10 +1,16 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { tablesInOrder } from '../../src/cli/migrate-db.ts';
 import type { Db } from '../../src/db/client.ts';
+import { listMigrations, migrate, MIGRATIONS_DIR } from '../../src/db/migrate.ts';
 import { storeFor } from '../../src/db/store.ts';
+import { parseDatabaseUrl } from '../../src/db/url.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { pgQuery, usePostgres } from '../helpers/postgres.ts';
 import { createSite } from '../helpers/sites.ts';
-import { graphql, serve, uptop } from './uptop.ts';
+import { closedPort } from '../helpers/targets.ts';
+import { graphql, serve, tempDir, uptop } from './uptop.ts';
 
 const postgres = usePostgres();
 
@@ -14,6 +20,19 @@ const UPDATE_SITE = /* GraphQL */ `
 const SITES = '{ sites(first: 50) { totalCount edges { node { id name type parent { id } } } } }';
 
 type Row = Record<string, unknown>;
+
+/** The tables of a PostgreSQL database's public schema: none in a database nothing was created in. */
+async function pgTables(url: string): Promise<string[]> {
+  const rows = await pgQuery<{ name: string }>(url, `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
+  return rows.map((r) => r.name);
+}
+
+/** The same URL with a password: the cluster trusts loopback, so it is accepted and ignored, and must never be printed. */
+function withPassword(url: string, password: string): string {
+  const u = new URL(url);
+  u.password = password;
+  return u.toString();
+}
 
 /** Every row of every table, in key order: two databases with equal dumps hold the same data, ids included. */
 async function dump(db: Db): Promise<Record<string, Row[]>> {
@@ -112,5 +131,102 @@ describe('uptop migrate-db', { timeout: 120_000 }, () => {
       stderr: 'uptop: --from and --to are the same database\n',
     });
     expect(await uptop(['migrate-db', '--from', t.db.url, '--to', target, '--batch-size', '0'], {})).toMatchObject({ code: 2 });
+  });
+
+  it('refuses a --from that is not an existing uptop database (SQLite), exit 1, creating nothing on either side', async () => {
+    const dir = tempDir();
+    const target = path.join(dir, 'target.db');
+    const to = `file:${target}`;
+    const missing = (file: string) => ({
+      code: 1,
+      stdout: '',
+      stderr: `uptop: --from: there is no database at ${file} (no such file): migrate-db copies an existing uptop database\n`,
+    });
+
+    // A typo, or a relative path run from another directory: no such file, nor its folder.
+    const typo = path.join(dir, 'dtaa', 'uptop.db');
+    expect(await uptop(['migrate-db', '--from', `file:${typo}`, '--to', to], {})).toEqual(missing(typo));
+    const elsewhere = path.join(dir, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    expect(await uptop(['migrate-db', '--from', 'file:./data/uptop.db', '--to', to], {}, '', elsewhere)).toEqual(
+      missing(path.join(elsewhere, 'data', 'uptop.db')),
+    );
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+
+    // A file that is not uptop's: empty, another application's database, not a database at all; each left as it was.
+    const empty = path.join(dir, 'empty.db');
+    fs.writeFileSync(empty, '');
+    const other = path.join(dir, 'other.db');
+    const conn = new Database(other);
+    conn.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('keep me')");
+    conn.close();
+    const text = path.join(dir, 'notes.txt');
+    fs.writeFileSync(text, 'not a database\n');
+    const before = [empty, other, text].map((f) => fs.readFileSync(f));
+    const runs = await Promise.all([empty, other, text].map((f) => uptop(['migrate-db', '--from', `file:${f}`, '--to', to], {})));
+    expect(runs).toEqual([
+      {
+        code: 1,
+        stdout: '',
+        stderr: `uptop: --from: ${empty} is not an uptop database (it has no _prisma_migrations table): migrate-db copies an existing uptop database\n`,
+      },
+      {
+        code: 1,
+        stdout: '',
+        stderr: `uptop: --from: ${other} is not an uptop database (it has no _prisma_migrations table): migrate-db copies an existing uptop database\n`,
+      },
+      { code: 1, stdout: '', stderr: `uptop: --from: could not read the database at ${text}: file is not a database\n` },
+    ]);
+    expect([empty, other, text].map((f) => fs.readFileSync(f))).toEqual(before);
+    expect(fs.readdirSync(dir).sort()).toEqual(['elsewhere', 'empty.db', 'notes.txt', 'other.db']);
+    expect(fs.existsSync(target)).toBe(false);
+  });
+
+  it('refuses a --from that is not an uptop database or cannot be reached (PostgreSQL), its password masked, creating nothing', async () => {
+    const [source, target] = await Promise.all([postgres.createDatabase(), postgres.createDatabase()]);
+    const secret = 'from-s3cret';
+    const from = withPassword(source, secret);
+    const empty = await uptop(['migrate-db', '--from', from, '--to', target], {});
+    expect(empty).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `uptop: --from: ${withPassword(source, '***')} is not an uptop database (it has no _prisma_migrations table): migrate-db copies an existing uptop database\n`,
+    });
+    expect(await pgTables(source)).toEqual([]);
+    expect(await pgTables(target)).toEqual([]);
+
+    // Nothing listens there (loopback only).
+    const port = await closedPort();
+    const unreachable = await uptop(['migrate-db', '--from', `postgresql://uptop:${secret}@127.0.0.1:${port}/uptop`, '--to', target], {});
+    expect(unreachable).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `uptop: --from: could not read the database at postgresql://uptop:***@127.0.0.1:${port}/uptop: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    });
+    expect(await pgTables(target)).toEqual([]);
+  });
+
+  it('migrates an existing uptop source of an older schema forward, then copies it', async () => {
+    const dir = tempDir();
+    // The database as the first release left it: only the first migration applied, with one user.
+    const older = path.join(dir, 'migrations');
+    const [first] = listMigrations();
+    fs.cpSync(path.join(MIGRATIONS_DIR, first!.name), path.join(older, first!.name), { recursive: true });
+    const source = `file:${path.join(dir, 'old.db')}`;
+    expect(migrate(parseDatabaseUrl(source), older)).toEqual([first!.name]);
+    const conn = new Database(path.join(dir, 'old.db'));
+    conn.prepare(`INSERT INTO "User" (username, passwordHash, role, updatedAt) VALUES ('ann', 'x', 'ADMIN', 0)`).run();
+    conn.close();
+
+    const run = await uptop(['migrate-db', '--from', source, '--to', `file:${path.join(dir, 'new.db')}`], {});
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('User: 1\n');
+    const migrated = new Database(path.join(dir, 'old.db'), { readonly: true });
+    const applied = migrated.prepare('SELECT migration_name AS name FROM _prisma_migrations ORDER BY name').all() as { name: string }[];
+    migrated.close();
+    expect(applied.map((m) => m.name)).toEqual(listMigrations().map((m) => m.name));
+    const copy = new Database(path.join(dir, 'new.db'), { readonly: true });
+    expect(copy.prepare('SELECT username FROM "User"').all()).toEqual([{ username: 'ann' }]);
+    copy.close();
   });
 });

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { closedPort, createCertificate } from '../helpers/targets.ts';
 import { graphql, logEntries, serve, tempDir, uptop } from './uptop.ts';
 
 const ADMIN = { UPTOP_ADMIN_USER: 'admin', UPTOP_ADMIN_PASSWORD: 'admin-password' };
@@ -62,5 +64,47 @@ describe('uptop serve', { timeout: 90_000 }, () => {
     // The viewer cache would keep the token working for 30 s; the change signal ends it at the next poll.
     await expect.poll(() => accepted(server.url, token), { timeout: 5000, interval: 100 }).toBe(false);
     expect(await server.stop()).toBe(0);
+  });
+
+  it('stops with one line naming UPTOP_TLS_CERT or UPTOP_TLS_KEY when a TLS file cannot be read or used', async () => {
+    const dir = tempDir();
+    const env = { DATABASE_URL: `file:${path.join(dir, 'uptop.db')}` };
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    const pems = await createCertificate(30);
+    fs.writeFileSync(cert, pems.cert);
+    fs.writeFileSync(key, pems.key);
+    const garbage = path.join(dir, 'garbage.pem');
+    fs.writeFileSync(garbage, 'not PEM\n');
+    const missingCert = path.join(dir, 'nope.pem');
+    const missingKey = path.join(dir, 'nope.key');
+    const runs = await Promise.all([
+      uptop(['serve'], { ...env, UPTOP_TLS_CERT: missingCert, UPTOP_TLS_KEY: missingKey }),
+      uptop(['serve'], { ...env, UPTOP_TLS_CERT: cert, UPTOP_TLS_KEY: missingKey }),
+      uptop(['serve'], { ...env, UPTOP_TLS_CERT: garbage, UPTOP_TLS_KEY: key }),
+    ]);
+    expect(runs.map((r) => [r.code, r.stdout])).toEqual(Array(3).fill([1, '']));
+    expect(runs[0]!.stderr).toBe(`uptop: could not read ${missingCert} (UPTOP_TLS_CERT): ENOENT: no such file or directory, open '${missingCert}'\n`);
+    expect(runs[1]!.stderr).toBe(`uptop: could not read ${missingKey} (UPTOP_TLS_KEY): ENOENT: no such file or directory, open '${missingKey}'\n`);
+    // OpenSSL's own words follow; the variables come first.
+    expect(runs[2]!.stderr).toMatch(new RegExp(`^uptop: could not use ${garbage} and ${key} \\(UPTOP_TLS_CERT, UPTOP_TLS_KEY\\): .+\n$`));
+  });
+
+  it('stops with one line naming DATABASE_URL, its password masked, when the database cannot be reached or opened', async () => {
+    // Nothing listens on that loopback port: the connection is refused at once.
+    const port = await closedPort();
+    const pg = await uptop(['serve'], { DATABASE_URL: `postgresql://uptop:db-s3cret@127.0.0.1:${port}/uptop` });
+    expect(pg).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `uptop: could not open the database at postgresql://uptop:***@127.0.0.1:${port}/uptop (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    });
+
+    // A SQLite file whose folder would have to be a regular file.
+    const file = path.join(tempDir(), 'not-a-folder');
+    fs.writeFileSync(file, '');
+    const sqlite = await uptop(['serve'], { DATABASE_URL: `file:${file}/uptop.db` });
+    expect([sqlite.code, sqlite.stdout]).toEqual([1, '']);
+    expect(sqlite.stderr).toMatch(new RegExp(`^uptop: could not open the database at ${file}/uptop\\.db \\(DATABASE_URL\\): E[A-Z]+: .+\n$`));
   });
 });

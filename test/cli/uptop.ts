@@ -19,9 +19,12 @@ function envOf(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), LOG_LEVEL: 'warn', ...env };
 }
 
-/** Runs `node bin/uptop.js ...args` to its end; `input` is its stdin, which is closed either way (no prompt waits). */
-export function uptop(args: string[], env: Record<string, string>, input = ''): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: envOf(env), stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Runs `node bin/uptop.js ...args` to its end, in `cwd` (default: the test's); `input` is its stdin, which is closed
+ * either way (no prompt waits).
+ */
+export function uptop(args: string[], env: Record<string, string>, input = '', cwd?: string): Promise<Run> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: envOf(env), stdio: ['pipe', 'pipe', 'pipe'], cwd });
   onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
