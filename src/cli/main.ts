@@ -23,7 +23,7 @@ export async function runCli(args: string[], io: CliIo = process): Promise<numbe
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     // Loaded on failure only: it knows the configuration's and the services' errors, which `--help` need not load.
     const { describeFailure } = await import('./describe.ts');
-    io.stderr.write(`uptop: ${describeFailure(err)}\n`);
+    for (const line of describeFailure(err).split('\n')) io.stderr.write(`uptop: ${line}\n`);
     return err instanceof UsageError ? EXIT.usage : EXIT.failure;
   }
 }

@@ -59,12 +59,12 @@ describe('uptop apply, export and import, against a server running on the same d
     expect(await uptop(['apply', '-f', exported, '--prune'], env)).toEqual({ code: 0, stdout: 'No changes\n', stderr: '' });
   });
 
-  it('a file with a mistake fails with its file, line and field, and changes nothing', async ({ app: t }) => {
+  it('a file with mistakes fails with a line per problem, each with its file, line and field, and changes nothing', async ({ app: t }) => {
     const file = path.join(tempDir(), 'uptop.yaml');
-    fs.writeFileSync(file, CONFIG.replace('interval: 3600', 'interval: 2'));
+    fs.writeFileSync(file, CONFIG.replace('interval: 3600', 'interval: 2\n    bogus: 1'));
     const run = await uptop(['apply', '-f', file], { DATABASE_URL: t.db.url });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^uptop: ${file}:9: monitors\\[0\\]\\.interval: .+\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^uptop: ${file}:9: monitors\\[0\\]\\.interval: .+\\nuptop: ${file}:10: monitors\\[0\\]\\.bogus: unknown field\\n$`));
     expect(await t.app.deps.db.site.count()).toBe(0);
   });
 
