@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -64,6 +65,13 @@ function decodeSettings(stored: string, secretBox: SecretBox | undefined): Alert
 }
 
 /**
+ * Sends to one channel at once, at most. A hundred sites going down together made a hundred connections to one
+ * webhook at the same instant; a receiver that serves fewer (a small ntfy or Gotify, a rate-limited chat webhook)
+ * reset the rest, and those alerts were lost. The rest now wait their turn, each send's deadline starting with it.
+ */
+export const SENDS_PER_CHANNEL = 4;
+
+/**
  * Sends alerts to channels off the check path. Each send has an overall deadline (on the injected clock) and the
  * per-request HTTP timeout, records alert health through the writer, logs failures, and never rejects.
  */
@@ -73,6 +81,8 @@ export class AlertDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   /** The last send queued per site and channel (`<siteId>:<channelId>`), which the next one for that pair waits for. */
   private readonly queueTails = new Map<string, Promise<void>>();
+  /** Each channel's SENDS_PER_CHANNEL slots, which every send to it takes, whatever its site. */
+  private readonly slots = new Map<number, LimitFunction>();
   private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
@@ -81,6 +91,7 @@ export class AlertDispatcher {
   async reload(): Promise<void> {
     const rows = await this.deps.db.alertChannel.findMany();
     this.channels = new Map(rows.map((row) => [row.id, this.toChannel(row)]));
+    for (const [id, limit] of this.slots) if (!this.channels.has(id) && limit.activeCount + limit.pendingCount === 0) this.slots.delete(id);
   }
 
   /**
@@ -93,19 +104,27 @@ export class AlertDispatcher {
     if (this.deps.viaOutbox && alert.site) return this.queueIntents(channelIds, alert, alert.site.id);
     const siteId = alert.site?.id ?? null;
     for (const id of channelIds) {
-      const channel = this.channels.get(id);
-      if (!channel) continue;
+      const queued = this.channels.get(id);
+      if (!queued) continue;
       const key = `${siteId}:${id}`;
-      const deliver = async () => {
-        // Past the engine's stop the writer that records alert health is closing: a send still waiting its turn would
-        // run unrecorded, so it is named in the log instead.
-        if (this.stopped) {
-          this.deps.log(`Alert not sent (${channel.name}): uptop stopped before its turn`, siteId);
-          return;
-        }
-        const outcome = await this.send(channel, alert);
-        if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
-      };
+      const deliver = () =>
+        this.slotsOf(id)(async () => {
+          // Past the engine's stop the writer that records alert health is closing: a send still waiting its turn
+          // would run unrecorded, so it is named in the log instead.
+          if (this.stopped) {
+            this.deps.log(`Alert not sent (${queued.name}): uptop stopped before its turn`, siteId);
+            return;
+          }
+          // The channel as it is when the send's turn comes: an edit (a new URL) applies to the alerts still waiting,
+          // and a deleted channel gets none of them.
+          const channel = this.channels.get(id);
+          if (!channel) {
+            this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
+            return;
+          }
+          const outcome = await this.send(channel, alert);
+          if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
+        });
       const previous = this.queueTails.get(key);
       const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
         .catch(() => {})
@@ -153,6 +172,12 @@ export class AlertDispatcher {
     });
     this.deps.log(outcome.ok ? `Test alert sent to '${channel.name}'` : `Test alert to '${channel.name}' failed: ${outcome.error}`, null);
     return outcome;
+  }
+
+  private slotsOf(channelId: number): LimitFunction {
+    let limit = this.slots.get(channelId);
+    if (!limit) this.slots.set(channelId, (limit = pLimit(SENDS_PER_CHANNEL)));
+    return limit;
   }
 
   /** Sends already started run to their deadline; those still waiting their turn are skipped (and logged). */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { AlertDispatcher } from '../../src/alerts/dispatcher.ts';
+import { AlertDispatcher, SENDS_PER_CHANNEL } from '../../src/alerts/dispatcher.ts';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertMessage } from '../../src/alerts/types.ts';
 import { FakeClock, systemClock, type Clock } from '../../src/clock.ts';
@@ -29,7 +29,7 @@ async function dispatcherFor(receiver: Receiver, clock: Clock) {
     await writer.flush();
     return db.alertHealth.findUnique({ where: { alertChannelId } });
   };
-  return { dispatcher, config, logs, addChannel, health };
+  return { dispatcher, config, logs, addChannel, health, writer };
 }
 
 const alert = (siteId: number, event: 'down' | 'up'): AlertMessage => ({
@@ -122,5 +122,54 @@ describe('alert order', () => {
       `Alert send failed (pd): alert send timed out after ${config.engine.alertTimeoutMs} ms`,
       'Alert not sent (pd): uptop stopped before its turn',
     ]);
+  });
+});
+
+describe('sends to one channel', () => {
+  it(`are at most ${SENDS_PER_CHANNEL} at once, the rest waiting their turn: a burst of 40 outages all arrives`, async () => {
+    const receiver = await startReceiver();
+    const { dispatcher, addChannel, health } = await dispatcherFor(receiver, systemClock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let open = 0;
+    let most = 0;
+    receiver.delay = () => {
+      most = Math.max(most, ++open);
+      return held.then(() => void open--);
+    };
+    for (let site = 1; site <= 40; site++) dispatcher.dispatch([hook], alert(site, 'down'));
+    await expect.poll(() => receiver.requests.length).toBe(SENDS_PER_CHANNEL);
+    // A burst at once: none beyond the slots reached the receiver while those were held.
+    await sleep(50);
+    expect(receiver.requests).toHaveLength(SENDS_PER_CHANNEL);
+    release();
+    await dispatcher.idle();
+    expect(most).toBe(SENDS_PER_CHANNEL);
+    expect(receiver.answered.map(label).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `down ${i + 1}`).sort());
+    expect(await health(hook)).toMatchObject({ sendCount: 40, failCount: 0 });
+  });
+
+  it('waiting their turn, go where the channel points when it comes: an edit redirects them, a delete drops them', async () => {
+    const receiver = await startReceiver();
+    const { dispatcher, addChannel, logs, writer } = await dispatcherFor(receiver, systemClock);
+    const edited = await addChannel('edited', 'WEBHOOK', { url: `${receiver.url}/old` });
+    const deleted = await addChannel('deleted', 'WEBHOOK', { url: `${receiver.url}/gone` });
+    await dispatcher.reload();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    receiver.delay = () => held;
+    dispatcher.dispatch([edited, deleted], alert(7, 'down'));
+    dispatcher.dispatch([edited, deleted], alert(7, 'up'));
+    await expect.poll(() => receiver.requests.length).toBe(2);
+
+    await writer.submit((tx) => tx.alertChannel.update({ where: { id: edited }, data: { settings: JSON.stringify({ url: `${receiver.url}/new` }) } }));
+    await writer.submit((tx) => tx.alertChannel.delete({ where: { id: deleted } }));
+    await dispatcher.reload();
+    release();
+    await dispatcher.idle();
+    expect(receiver.answered.map((r) => `${r.path} ${label(r)}`).sort()).toEqual(['/gone down 7', '/new up 7', '/old down 7']);
+    expect(logs).toContain('Alert not sent (deleted): the channel was deleted before its turn');
   });
 });
