@@ -1,23 +1,7 @@
+import { looksSecret } from '../secret-names.ts';
+
 /** What stands in for a masked secret. */
 export const URL_SECRET_MASK = '***';
-
-/** Query parameter names that carry credentials, alone or as a word of a longer name (`client_secret`, `apiKey`). */
-const SECRET_NAMES = new Set(['token', 'key', 'apikey', 'api_key', 'secret', 'password', 'pass', 'auth', 'signature', 'sig', 'access_token']);
-
-function decoded(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
-}
-
-function looksSecret(rawName: string): boolean {
-  const name = decoded(rawName);
-  if (SECRET_NAMES.has(name.toLowerCase())) return true;
-  // Words split at punctuation and at camelCase humps: `x-api-key`, `apiKey`, `client_secret`; not `monkey`.
-  return name.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).some((word) => SECRET_NAMES.has(word.toLowerCase()));
-}
 
 /** `a=1&token=x` → `a=1&token=***`; the rest is left byte for byte. */
 function maskParams(params: string): string {

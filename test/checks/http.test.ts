@@ -288,7 +288,12 @@ describe('HTTP redirects', () => {
     try {
       target.reply({ status: 302, headers: { location: `${other.url}landing` } });
       const result = await runCheck(
-        site({ url: target.url, authType: 'BEARER', authSecret: 'tok', httpHeaders: '{"Cookie": "a=b", "X-Trace": "1"}' }),
+        site({
+          url: target.url,
+          authType: 'BEARER',
+          authSecret: 'tok',
+          httpHeaders: '{"Cookie": "a=b", "X-Trace": "1", "X-Api-Key": "k", "X-Auth-Token": "t"}',
+        }),
         allowPrivate,
       );
       expect(result).toMatchObject({ status: 'UP' });
@@ -297,6 +302,10 @@ describe('HTTP redirects', () => {
       expect(other.requests[0]!.headers.authorization).toBeUndefined();
       expect(other.requests[0]!.headers.cookie).toBeUndefined();
       expect(other.requests[0]!.headers['x-trace']).toBe('1');
+      // A header whose name says it is a credential stays behind too.
+      expect(target.requests[0]!.headers).toMatchObject({ 'x-api-key': 'k', 'x-auth-token': 't' });
+      expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
+      expect(other.requests[0]!.headers['x-auth-token']).toBeUndefined();
     } finally {
       await other.close();
     }

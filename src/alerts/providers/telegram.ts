@@ -11,8 +11,12 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Goes into a URL path, so it must not be able to change the path. */
-const botToken = text.trim().regex(/^[^\s/?#]+$/, 'must not contain spaces, "/", "?" or "#"');
+/**
+ * Goes into a URL path, so it must not be able to change the path: what a bot token is (`<bot id>:<key>`) and
+ * nothing else. Refusing only "/", "?" and "#" let `\..\` through, which URL parsers read as a step up the path, out
+ * of the operator's endpoint, which the SSRF guard trusts.
+ */
+const botToken = text.trim().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must be a bot token such as 123456:ABC-def_ghi');
 
 export const telegram = defineProvider({
   provider: 'TELEGRAM',

@@ -1,3 +1,5 @@
+import { looksSecret } from '../../secret-names.ts';
+
 export const MAX_REDIRECTS = 10;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -10,8 +12,12 @@ export interface HttpHop {
   body: Buffer | null;
 }
 
-/** Headers that carry credentials or describe the body, dropped as the redirect rules below say. */
-const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/**
+ * Headers that carry credentials or describe the body, dropped as the redirect rules below say. Besides the standard
+ * credential headers, any whose name looks like a credential (`X-Api-Key`, Gotify's `X-Gotify-Key`): a monitor's own
+ * headers and an alert provider's often are one, and a redirect to another origin must not take them along.
+ */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'transfer-encoding'];
 
 /**
@@ -36,7 +42,7 @@ export function followRedirect(hop: HttpHop, status: number, location: string | 
     for (const name of BODY_HEADERS) delete headers[name];
   }
   if (url.origin !== hop.url.origin) {
-    for (const name of CREDENTIAL_HEADERS) delete headers[name];
+    for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.has(name) || looksSecret(name)) delete headers[name];
   }
   return { url, method, headers, body };
 }

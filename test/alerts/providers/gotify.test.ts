@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
-import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { getProvider } from '../../../src/alerts/providers/index.ts';
+import { startReceiver } from '../../helpers/receiver.ts';
+import { startHttpTarget } from '../../helpers/targets.ts';
+import { DOWN, EVENTS, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('GOTIFY: a $event alert', (alert) => {
@@ -10,6 +13,23 @@ describe.each(EVENTS)('GOTIFY: a $event alert', (alert) => {
     expectJsonPost(req, '/gotify/message');
     expect(req.headers['x-gotify-key']).toBe('gotify-app-token');
     expect(req.json()).toEqual({ title: alert.title, message: alert.message, priority: 8 });
+  });
+});
+
+describe('GOTIFY behind a redirect', () => {
+  it('sends its key to the same origin only: a redirect elsewhere gets the message without it', async () => {
+    const elsewhere = await startReceiver();
+    const gateway = await startHttpTarget();
+    try {
+      gateway.reply({ status: 307, headers: { location: `${elsewhere.url}/message` } });
+      await getProvider('GOTIFY').send({ url: gateway.url, token: 'gotify-app-token' }, DOWN, sendContext(gateway));
+      expect(gateway.requests[0]!.headers['x-gotify-key']).toBe('gotify-app-token');
+      expect(elsewhere.requests).toHaveLength(1);
+      expect(elsewhere.requests[0]!.json()).toMatchObject({ title: DOWN.title });
+      expect(elsewhere.requests[0]!.headers['x-gotify-key']).toBeUndefined();
+    } finally {
+      await gateway.close();
+    }
   });
 });
 

@@ -41,7 +41,9 @@ describe('TELEGRAM settings', () => {
   });
 
   it.each<[unknown, { field: string; message: string }[]]>([
-    [{ token: '123:abc/../x', chat_id: '1' }, [{ field: 'settings.token', message: 'must not contain spaces, "/", "?" or "#"' }]],
+    [{ token: '123:abc/../x', chat_id: '1' }, [{ field: 'settings.token', message: 'must be a bot token such as 123456:ABC-def_ghi' }]],
+    [{ token: 'x\\..\\..\\admin\\reset', chat_id: '1' }, [{ field: 'settings.token', message: 'must be a bot token such as 123456:ABC-def_ghi' }]],
+    [{ token: '123:abc def', chat_id: '1' }, [{ field: 'settings.token', message: 'must be a bot token such as 123456:ABC-def_ghi' }]],
     [{ token: '123:abc', chat_id: 'me' }, [{ field: 'settings.chat_id', message: 'must be a numeric chat id or an @channel name' }]],
   ])('refuses %j', (input, expected) => {
     expect(settingsIssues('TELEGRAM', input)).toEqual(expected);
