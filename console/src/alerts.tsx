@@ -97,6 +97,7 @@ export function AlertChannels() {
                 <button
                   type="button"
                   onClick={async () => {
+                    // The answer's channel, health included, counts this send: the cache updates the row from it.
                     const r = await testChannel({ input: { id: c.id } });
                     const answer = r.data?.testAlertChannel;
                     if (answer?.__typename === 'AlertChannelPayload') say(c.id, answer.test?.ok ? 'Test sent' : `Test failed: ${answer.test?.error ?? ''}`);

@@ -2,6 +2,7 @@ import { Client, fetchExchange, mapExchange, stringifyDocument, subscriptionExch
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
 import { createClient as createWsClient } from 'graphql-ws';
+import possibleTypes from 'virtual:possible-types';
 import { storedToken } from './session.ts';
 
 /** The header yoga's CSRF prevention asks of every HTTP request (src/graphql/security.ts). */
@@ -82,6 +83,9 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
       }),
       cacheExchange({
         keys,
+        // The schema's interfaces and unions: without them graphcache guesses whether `... on Error { message }`
+        // applies to an InvalidCredentialsError, guesses no, and the API's message never reaches the page.
+        possibleTypes,
         resolvers: { Query: { sites: relayPagination() } },
         updates: {
           Mutation: {

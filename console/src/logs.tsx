@@ -2,8 +2,9 @@ import { useQuery, useSubscription } from '@urql/preact';
 import { graphql } from './gql/index.ts';
 import { formatTime } from './status.ts';
 
+/** The API gives at most 100 entries at once (`logs(first:)` refuses more). */
 const LogsQuery = graphql(`
-  query ConsoleLogs { logs(first: 200) { createdAt message siteId } engineStatus { running sites up down pending paused maintenance queueDepth droppedWrites checksPerMinute } }
+  query ConsoleLogs { logs(first: 100) { createdAt message siteId } engineStatus { running sites up down pending paused maintenance queueDepth droppedWrites checksPerMinute } }
 `);
 
 const LogAdded = graphql(`
@@ -21,7 +22,7 @@ interface Entry {
 
 /** The engine's log, newest first, with the entries that arrived since the page opened on top; and engine status. */
 export function Logs() {
-  const [{ data }] = useQuery({ query: LogsQuery });
+  const [{ data, error }] = useQuery({ query: LogsQuery });
   const [{ data: live }] = useSubscription({ query: LogAdded }, (seen: Entry[] = [], event) => [event.logAdded, ...seen].slice(0, 200));
   const [{ data: engine }] = useSubscription({ query: EngineStatusChanged });
   const status = engine?.engineStatus ?? data?.engineStatus;
@@ -29,6 +30,11 @@ export function Logs() {
   return (
     <section class="logs">
       <h1>Engine</h1>
+      {error ? (
+        <p class="error" role="alert">
+          {error.message}
+        </p>
+      ) : null}
       {status ? (
         <p class="engine-status">
           {status.running ? 'running' : 'stopped'} · {status.sites} sites · {status.up} up · {status.down} down · {status.pending} pending · {status.paused}{' '}

@@ -112,6 +112,17 @@ const EMPTY: Values = {
   timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
 };
 
+/**
+ * The zones the picker offers: UTC first (Chromium's `supportedValuesOf` leaves it out), then every zone the browser
+ * knows, with the browser's own among them even when it is spelt otherwise there (an alias), so the picker shows
+ * the zone that is sent.
+ */
+function timeZones(own: string): string[] {
+  const zones = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
+  if (!zones.includes(own)) zones.splice(1, 0, own);
+  return zones;
+}
+
 /** A `datetime-local` value (the browser's local time) as the API's UTC instant; blank stays absent. */
 function instant(local: string): string | undefined {
   return local ? new Date(local).toISOString() : undefined;
@@ -121,7 +132,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
   const [values, setValues] = useState<Values>(EMPTY);
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [{ fetching }, create] = useMutation(CreateWindow);
-  const zones = useMemo(() => Intl.supportedValuesOf('timeZone'), []);
+  const zones = useMemo(() => timeZones(EMPTY.timezone), []);
   const set = (key: keyof Values) => (value: string) => setValues({ ...values, [key]: value });
   const recurring = values.recurrence.trim() !== '';
 
@@ -193,7 +204,9 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
           <Field label="Time zone" id="window-timezone" issue={issues.timezone}>
             <select id="window-timezone" value={values.timezone} onChange={(e) => set('timezone')(e.currentTarget.value)}>
               {zones.map((z) => (
-                <option key={z}>{z}</option>
+                <option key={z} value={z}>
+                  {z}
+                </option>
               ))}
             </select>
           </Field>

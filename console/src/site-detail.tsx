@@ -123,13 +123,17 @@ export function SiteDetail({ id }: { id: string }) {
     const r = await setPaused({ input: { id, paused: !paused.current } });
     report(r.data?.setSitePaused, r.error?.message);
   };
+  // The listener below outlives a render: it calls the newest toggle, which pauses the site shown now (the page stays
+  // mounted when the address moves from one site to another).
+  const toggleNow = useRef(togglePause);
+  toggleNow.current = togglePause;
   // `p` pauses or resumes, as in the original (not while typing in a field).
   useEffect(() => {
     if (!canEdit) return;
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       if (event.key !== 'p' || event.ctrlKey || event.metaKey || event.altKey || target?.closest('input, textarea, select')) return;
-      void togglePause();
+      void toggleNow.current();
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);

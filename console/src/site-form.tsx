@@ -26,7 +26,7 @@ const UpdateMutation = graphql(`
   mutation ConsoleUpdateSite($input: UpdateSiteInput!) {
     updateSite(input: $input) {
       __typename
-      ... on SitePayload { site { id name type url hostname port interval } }
+      ... on SitePayload { site { id name type url hostname port interval timeout maxRetries method acceptedCodes keyword dnsResolveType dnsServer } }
       ... on ValidationError { issues { field message } }
       ... on Error { message }
     }
@@ -57,12 +57,22 @@ const EMPTY = { name: '', type: 'HTTP', interval: '60', ...Object.fromEntries(IN
 
 const shownFor = (type: MonitorType) => INPUTS.filter((f) => (f.types as readonly MonitorType[]).includes(type));
 
-/** The input the API gets: the fields the type shows, blank ones left out (the API's default, or unchanged). */
-function toInput(v: Values) {
-  const input: Record<string, string | number> = { name: v.name, type: v.type };
+/**
+ * What a field cleared in an edit is sent as: the API's default for the fields that cannot be empty (as their
+ * placeholders say); every other one is sent as null, which clears it.
+ */
+const CLEARED: Partial<Record<InputKey, string | number>> = { method: 'GET', acceptedCodes: '200-299', interval: 60, timeout: 5, maxRetries: 0 };
+
+/**
+ * The input the API gets: the fields the type shows. A blank one is left out (the API's default, or unchanged),
+ * except in an edit where it had a value (`saved`, as the form loaded it): that one is cleared.
+ */
+function toInput(v: Values, saved?: Values) {
+  const input: Record<string, string | number | null> = { name: v.name, type: v.type };
   for (const f of shownFor(v.type)) {
     const value = v[f.key].trim();
     if (value !== '') input[f.key] = 'numeric' in f ? Number(value) : value;
+    else if (saved && saved[f.key].trim() !== '') input[f.key] = CLEARED[f.key] ?? null;
   }
   return input as { name: string; type: MonitorType };
 }
@@ -70,6 +80,8 @@ function toInput(v: Values) {
 /** A new monitor (no id) or an edit of one. The API's validation issues appear next to the field they name. */
 export function SiteForm({ id }: { id?: string }) {
   const [values, setValues] = useState<Values>(EMPTY);
+  // The monitor as the edit loaded it, to tell a field the user cleared from one that was blank.
+  const [saved, setSaved] = useState<Values | undefined>(undefined);
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [{ data }] = useQuery({ query: EditQuery, variables: { id: id ?? '' }, pause: id === undefined });
   const [{ fetching: creating }, create] = useMutation(CreateMutation);
@@ -79,7 +91,9 @@ export function SiteForm({ id }: { id?: string }) {
     const s = data?.site;
     if (s) {
       const text = (value: string | number | null | undefined) => (value === null || value === undefined ? '' : String(value));
-      setValues({ ...EMPTY, ...Object.fromEntries(INPUTS.map((f) => [f.key, text(s[f.key])])), name: s.name, type: s.type });
+      const loaded: Values = { ...EMPTY, ...Object.fromEntries(INPUTS.map((f) => [f.key, text(s[f.key])])), name: s.name, type: s.type };
+      setValues(loaded);
+      setSaved(loaded);
     }
   }, [data]);
 
@@ -96,8 +110,7 @@ export function SiteForm({ id }: { id?: string }) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const input = toInput(values);
-    const r = id ? await update({ input: { id, ...input } }) : await create({ input });
+    const r = id ? await update({ input: { id, ...toInput(values, saved) } }) : await create({ input: toInput(values) });
     const answer = r.data ? ('updateSite' in r.data ? r.data.updateSite : r.data.createSite) : undefined;
     if (!answer) return setIssues({ '': r.error?.message ?? 'Saving failed' });
     if (answer.__typename === 'SitePayload') return navigate(id ? `#/site/${encodeURIComponent(id)}` : '#/');

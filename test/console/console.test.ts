@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { startReceiver } from '../helpers/receiver.ts';
+import { createPushSite, createSite } from '../helpers/sites.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
 import { ensureConsoleBuilt, pageProblems, pageRequests, signIn } from './support.ts';
 
@@ -19,6 +20,14 @@ const CREATE_SITE = /* GraphQL */ `
   mutation ConsoleTestSite($input: CreateSiteInput!) {
     createSite(input: $input) { __typename ... on SitePayload { site { id } } ... on Error { message } }
   }
+`;
+
+const SITE_PAUSED = /* GraphQL */ `
+  mutation ConsoleTestPause($input: SetSitePausedInput!) { setSitePaused(input: $input) { __typename } }
+`;
+
+const SITE_FIELDS = /* GraphQL */ `
+  query ConsoleTestSiteFields($id: ID!) { site(id: $id) { keyword acceptedCodes } }
 `;
 
 /** The mutations inside the site list since `watchRows`: the names of the rows whose insides changed, and whether the list itself did. */
@@ -56,8 +65,8 @@ describe('the console in a browser', () => {
     await browser?.close();
   });
 
-  async function newPage(viewport = DESKTOP): Promise<Page> {
-    const context = await browser.newContext({ viewport });
+  async function newPage(viewport = DESKTOP, options: BrowserContextOptions = {}): Promise<Page> {
+    const context = await browser.newContext({ ...options, viewport });
     // Under vitest's own timeout, so a step that never happens fails with the locator it waited for.
     context.setDefaultTimeout(10_000);
     onTestFinished(() => context.close());
@@ -320,5 +329,165 @@ describe('the console in a browser', () => {
     await page.getByRole('heading', { name: 'Maintenance' }).waitFor();
     expect(await page.getByRole('button', { name: /End now|Delete|Save/ }).count()).toBe(0);
     expect(problems).toEqual([]);
+  });
+
+  it('the Logs page lists the log written before it opened', async ({ app, admin, viewer }) => {
+    const { id } = await createPushSite(app, 'Nightly backup');
+    await admin.request(SITE_PAUSED, { input: { id, paused: true } });
+    const logged = "Monitor 'Nightly backup' paused";
+    await expect
+      .poll(async () => (await admin.request<{ logs: { message: string }[] }>('{ logs(first: 100) { message } }')).data?.logs.map((l) => l.message))
+      .toContain(logged);
+
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.getByRole('link', { name: 'Logs' }).click();
+    await page.locator('ol.log li', { hasText: logged }).waitFor();
+    expect(await page.locator('section.logs p.error').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it("a wrong password and a taken username show the API's own message", async ({ app, admin, viewer }) => {
+    const page = await newPage();
+    await page.goto(`${app.url}/`);
+    await page.getByLabel('Username').fill(admin.username);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.locator('form.sign-in p.error[role=alert]').textContent()).toBe('invalid username or password');
+
+    await signIn(page, app.url, admin.username, admin.password);
+    await page.getByRole('link', { name: 'Users' }).click();
+    const form = page.locator('form.user-form');
+    await form.getByLabel('Username').fill(viewer.username);
+    await form.getByLabel('Password').fill('a long enough password');
+    await form.getByRole('button', { name: 'Save' }).click();
+    expect(await form.locator('p.error[role=alert]').textContent()).toBe(`the username "${viewer.username}" is taken`);
+  });
+
+  it('the edit form clears an optional field: a blank keyword is saved as none, blank accepted codes as the default', async ({ app, editor }) => {
+    const { id } = await createSite(app, {
+      name: 'Storefront',
+      type: 'HTTP',
+      url: 'http://127.0.0.1:9/',
+      keyword: 'welcome',
+      acceptedCodes: '200-204',
+      paused: true,
+    });
+    const stored = async () => {
+      const res = await editor.request<{ site: { keyword: string | null; acceptedCodes: string } }>(SITE_FIELDS, { id });
+      return res.data?.site;
+    };
+
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.goto(`${app.url}/#/edit/${encodeURIComponent(id)}`);
+    await expect.poll(() => page.getByLabel('Keyword').inputValue()).toBe('welcome');
+    await page.getByLabel('Keyword').fill('');
+    await page.getByLabel('Accepted codes').fill('');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('section.detail h1', { hasText: 'Storefront' }).waitFor();
+    expect(await stored()).toEqual({ keyword: null, acceptedCodes: '200-299' });
+
+    // Opened again, the form shows what was saved, not what the page had cached before.
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('Storefront');
+    expect([await page.getByLabel('Keyword').inputValue(), await page.getByLabel('Accepted codes').inputValue()]).toEqual(['', '200-299']);
+    expect(problems).toEqual([]);
+  });
+
+  it('`p` pauses the monitor shown, after the address moved to it from another', async ({ app, editor }) => {
+    const first = await createPushSite(app, 'First job');
+    const second = await createPushSite(app, 'Second job');
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.goto(`${app.url}/#/site/${encodeURIComponent(first.id)}`);
+    await page.locator('section.detail h1', { hasText: 'First job' }).waitFor();
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+
+    await page.evaluate((id) => (location.hash = `#/site/${encodeURIComponent(id)}`), second.id);
+    await page.locator('section.detail h1', { hasText: 'Second job' }).waitFor();
+    await page.keyboard.press('p');
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    const paused = await editor.request<{ sites: { edges: { node: { name: string; paused: boolean } }[] } }>(
+      '{ sites(first: 10) { edges { node { name paused } } } }',
+    );
+    expect(paused.data?.sites.edges.map((e) => e.node)).toEqual([
+      { name: 'First job', paused: false },
+      { name: 'Second job', paused: true },
+    ]);
+    expect(problems).toEqual([]);
+  });
+
+  it("a channel's health line counts a test send without leaving the page", async ({ app, editor, channel }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    const row = page.locator('li.channel', { hasText: channel.name });
+    await row.getByText('never sent').waitFor();
+    const received = channel.receiver.nextRequest();
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await received;
+    await row.getByText('Test sent').waitFor();
+    await row.locator('.health', { hasText: /^1 sent, 0 failed · last .* ok$/ }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
+  it('the time-zone picker shows UTC in a UTC browser and saves it, and offers UTC elsewhere', async ({ app, editor }) => {
+    const windows = async () =>
+      (
+        await editor.request<{ maintenanceWindows: { edges: { node: { title: string; timezone: string | null } }[] } }>(
+          '{ maintenanceWindows(first: 10) { edges { node { title timezone } } } }',
+        )
+      ).data?.maintenanceWindows.edges.map((e) => e.node);
+    const openForm = async (page: Page, title: string) => {
+      await signIn(page, app.url, editor.username, editor.password);
+      await page.getByRole('link', { name: 'Maintenance' }).click();
+      await page.getByLabel('Title').fill(title);
+      await page.getByLabel(/Repeats/).fill('0 3 * * 0');
+      await page.getByLabel('Minutes each time').fill('60');
+    };
+    const picker = (page: Page) =>
+      page.locator('#window-timezone').evaluate((select: HTMLSelectElement) => ({
+        value: select.value,
+        shown: select.selectedOptions[0]?.textContent ?? null,
+        first: select.options[0]?.value,
+      }));
+
+    const utc = await newPage(DESKTOP, { timezoneId: 'UTC' });
+    const problems = pageProblems(utc);
+    await openForm(utc, 'Sunday patching');
+    expect(await picker(utc)).toEqual({ value: 'UTC', shown: 'UTC', first: 'UTC' });
+    await utc.getByRole('button', { name: 'Save' }).click();
+    await utc.locator('li.window', { hasText: 'Sunday patching' }).waitFor();
+    expect(await windows()).toEqual([{ title: 'Sunday patching', timezone: 'UTC' }]);
+    expect(problems).toEqual([]);
+
+    // Elsewhere the browser's own zone is the one shown (and sent); UTC can be chosen.
+    const kolkata = await newPage(DESKTOP, { timezoneId: 'Asia/Kolkata' });
+    await openForm(kolkata, 'Backups');
+    const own = await kolkata.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(await picker(kolkata)).toEqual({ value: own, shown: own, first: 'UTC' });
+    await kolkata.getByLabel('Time zone').selectOption('UTC');
+    await kolkata.getByRole('button', { name: 'Save' }).click();
+    await kolkata.locator('li.window', { hasText: 'Backups' }).waitFor();
+    expect(await windows()).toContainEqual({ title: 'Backups', timezone: 'UTC' });
+  });
+
+  it("an admin's header fits a phone's width: no sideways scroll", async ({ app, admin }) => {
+    const page = await newPage(PHONE);
+    await signIn(page, app.url, admin.username, admin.password);
+    await page.getByRole('link', { name: 'Users' }).waitFor();
+    const widths = await page.evaluate(() => {
+      const header = document.querySelector('header.top')!;
+      return {
+        page: document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+        header: header.scrollWidth <= header.clientWidth,
+      };
+    });
+    expect(widths).toEqual({ page: true, header: true });
   });
 });

@@ -6,6 +6,7 @@ import { CONSOLE_DIST } from '../../src/console/routes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SOURCES = path.join(ROOT, 'console');
+const SCHEMA = path.join(ROOT, 'schema.graphql');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -18,12 +19,14 @@ function newestSource(dir: string): number {
 }
 
 /**
- * The tests drive the console as `npm install` built it. When a source file is newer than the build (a developer's
- * edit since), its typed documents and the build are made again first, so the test never runs yesterday's console.
+ * The tests drive the console as `npm install` built it. When a source file or the schema (its typed documents and
+ * graphcache's possible types come from it) is newer than the build (a developer's edit since), its typed documents
+ * and the build are made again first, so the test never runs yesterday's console.
  */
 export function ensureConsoleBuilt(): void {
   const index = path.join(CONSOLE_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestSource(SOURCES)) return;
+  const newest = Math.max(newestSource(SOURCES), statSync(SCHEMA).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= newest) return;
   execFileSync('npm', ['run', '--silent', 'codegen'], { cwd: ROOT, stdio: 'inherit' });
   execFileSync('npm', ['run', '--silent', 'build:console'], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -40,7 +40,7 @@ const TestChannel = graphql(`
   mutation ChannelTest($input: IdInput!) {
     testAlertChannel(input: $input) {
       __typename
-      ... on AlertChannelPayload { test { ok error } alertChannel { id } }
+      ... on AlertChannelPayload { test { ok error } alertChannel { id health { sendCount failCount lastSendOk } } }
       ... on Error { message }
     }
   }
@@ -156,7 +156,12 @@ describe('alert channels', () => {
 
   it('sends a test alert to a local receiver and records the channel health', async ({ app: t, editor, viewer, channel: { id, receiver } }) => {
     const ok = await editor.request(TestChannel, { input: { id } });
-    expect(ok.ok().testAlertChannel).toEqual({ __typename: 'AlertChannelPayload', test: { ok: true, error: '' }, alertChannel: { id } });
+    // The answer's channel counts the send already: its health is recorded before the answer.
+    expect(ok.ok().testAlertChannel).toEqual({
+      __typename: 'AlertChannelPayload',
+      test: { ok: true, error: '' },
+      alertChannel: { id, health: { sendCount: 1, failCount: 0, lastSendOk: true } },
+    });
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0]!.path).toBe('/alert');
     expect(receiver.requests[0]!.json()).toMatchObject({ event: 'test' });
@@ -166,8 +171,8 @@ describe('alert channels', () => {
     const test = failed.payload('testAlertChannel', 'AlertChannelPayload').test!;
     expect(test.ok).toBe(false);
     expect(test.error).toMatch(/500/);
+    expect(failed.payload('testAlertChannel', 'AlertChannelPayload').alertChannel.health).toEqual({ sendCount: 2, failCount: 1, lastSendOk: false });
 
-    await t.app.deps.writer.flush();
     const health = await viewer.request(Channels, {});
     expect(health.ok().alertChannels[0]!.health).toMatchObject({ lastSendOk: false, sendCount: 2, failCount: 1 });
     expect(health.ok().alertChannels[0]!.health.lastError).toMatch(/500/);
