@@ -154,7 +154,7 @@ describe('alert channels', () => {
     });
   });
 
-  it('sends a test alert to a local receiver and records the channel health', async ({ app: t, editor, viewer, channel: { id, receiver } }) => {
+  it('sends a test alert to a local receiver and records the channel health', async ({ editor, viewer, channel: { id, receiver } }) => {
     const ok = await editor.request(TestChannel, { input: { id } });
     // The answer's channel counts the send already: its health is recorded before the answer.
     expect(ok.ok().testAlertChannel).toEqual({
