@@ -10,7 +10,7 @@ import type { Logger } from '../log.ts';
 import type { Writer } from '../writer/types.ts';
 import { runCheck as defaultRunCheck } from './checks/index.ts';
 import type { Checker } from './checks/types.ts';
-import { UnknownSiteError } from './errors.ts';
+import { CheckElsewhereError, UnknownSiteError } from './errors.ts';
 import { EventLog, readNewestLogs } from './event-log.ts';
 import type { AppPubSub } from './events.ts';
 import { initialState, restoredState, withConfig } from './live-state.ts';
@@ -20,6 +20,7 @@ import { LOG_RING_SIZE } from './log-ring.ts';
 import { SiteLoop } from './loop.ts';
 import { MaintenanceTimer } from './maintenance-timer.ts';
 import { ProbeResults, type ProbeReport } from './probe-results.ts';
+import { readProbeReports } from './probe-rows.ts';
 import { readRecentRows, RecentResults } from './recent-results.ts';
 import { Reconciler } from './reconcile.ts';
 import { SiteRegistry, type SiteEntry } from './registry.ts';
@@ -57,10 +58,28 @@ const HANDOVER_WAIT_MS = 5_000;
 /** Sites per page of the recent results read at start (see seedRecent). */
 const SEED_PAGE_SITES = 500;
 
-/** Carries what one instance received for a site another instance checks to that instance (src/cluster/relay.ts). */
+/**
+ * Longest a beat or a check request handed to another instance waits to leave (the publish to Redis): one that cannot
+ * leave is refused, so its sender retries, rather than acknowledged and lost. Redis that is down fails at once; this
+ * bounds a Redis that does not answer.
+ */
+export const RELAY_WAIT_MS = 2_000;
+
+/** Longest a check relayed to the site's owner may take beyond the site's own timeout (its queue, the way back). */
+export const RELAYED_CHECK_MARGIN_MS = 5_000;
+
+/**
+ * Carries what one instance received for a site another instance checks to that instance (src/cluster/relay.ts). A
+ * Promise<boolean> returned says whether it was sent (see PublishReceipt in events.ts); anything else means it was.
+ */
 export interface EngineRelay {
-  heartbeat(token: string, report: PushReport): void;
+  heartbeat(token: string, report: PushReport): unknown;
   probeResults(nodeId: string, results: readonly ProbeIngest[]): void;
+  /**
+   * Asks the instance that checks the site to check it now: it runs `checkNow(siteId, { relayed: true })`, and answers
+   * with the site's state (`cluster:state`). Without it a check asked for here of another instance's site is refused.
+   */
+  checkNow?(siteId: number): unknown;
 }
 
 export interface EngineOptions {
@@ -104,6 +123,7 @@ export interface EngineOptions {
  */
 export class Engine implements EngineApi {
   private readonly db: Db;
+  private readonly pubsub: AppPubSub;
   private readonly ownership: SiteOwnership;
   private readonly relay?: EngineRelay;
   private readonly clock: Clock;
@@ -139,6 +159,7 @@ export class Engine implements EngineApi {
   constructor(options: EngineOptions) {
     const { db, writer, pubsub, clock, config, logger, secretBox, onCheckStarted } = options;
     this.db = db;
+    this.pubsub = pubsub;
     this.ownership = options.ownership ?? OWNS_EVERY_SITE;
     this.relay = options.relay;
     this.writer = writer;
@@ -404,11 +425,21 @@ export class Engine implements EngineApi {
     }
   }
 
-  /** Starts the sites from what their last owner saved, each checked when its next check is due. */
+  /**
+   * Starts the sites from what their last owner saved, each checked when its next check is due: runtime state, recent
+   * results, and the regional probes' fresh results, which the last owner held in memory only. Without those a site
+   * the probes check would be checked from here at its first run (one only they can reach: a false DOWN and alert).
+   */
   private async take(gained: SiteEntry[]): Promise<void> {
     if (gained.length === 0) return;
     const ids = gained.map((entry) => entry.site.id);
-    const [rows, recent] = await Promise.all([loadRuntimeStates(this.db, ids), readRecentRows(this.db, ids)]);
+    const probed = gained.filter((entry) => takesProbeResults(entry.site)).map((entry) => ({ id: entry.site.id, interval: entry.site.interval }));
+    const readAtMs = this.clock.nowMs();
+    const [rows, recent, reports] = await Promise.all([
+      loadRuntimeStates(this.db, ids),
+      readRecentRows(this.db, ids),
+      readProbeReports(this.db, probed, readAtMs),
+    ]);
     const persisted = new Map(rows.map((row) => [row.siteId, row]));
     for (const id of ids) this.recent.remove(id);
     this.recent.seed(recent);
@@ -418,6 +449,9 @@ export class Engine implements EngineApi {
       if (this.sites.get(id) !== entry || !this.ownership.owns(id)) continue;
       const row = persisted.get(id);
       if (row) entry.state = restoredState(entry.site, row);
+      const { hasSsl, certExpiresAt, lastCheckAt } = entry.state;
+      const restored = (reports.get(id) ?? []).map((report) => ({ ...report, hasSsl, certExpiresAt }));
+      this.probes.restore(id, entry.site.interval, restored, lastCheckAt?.getTime() ?? null, nowMs);
       this.effects.retally(entry);
       if (!this.checks(id) || entry.site.paused) continue;
       if (entry.site.type === 'PUSH') {
@@ -516,12 +550,70 @@ export class Engine implements EngineApi {
     this.sync.siteRemoved(siteId);
   }
 
-  async checkNow(siteId: number): Promise<void> {
+  /**
+   * Checks the site now. The site of another instance is checked there: the request goes to it (`relay.checkNow`), and
+   * this resolves once its state after the check comes back, bounded by the site's timeout and RELAYED_CHECK_MARGIN_MS;
+   * a CheckElsewhereError when it cannot be asked or does not answer in time. `relayed`: asked by another instance,
+   * which waits for this one's answer.
+   */
+  async checkNow(siteId: number, via: { relayed?: boolean } = {}): Promise<void> {
     if (!this.sites.has(siteId)) await this.siteChanged(siteId);
     const entry = this.sites.get(siteId);
     if (!entry) throw new UnknownSiteError(siteId);
-    if (!this.checks(siteId) || entry.site.paused) return;
-    await this.loop.trigger(siteId);
+    if (entry.site.paused || !this.checking) return;
+    if (this.checks(siteId)) {
+      await this.loop.trigger(siteId);
+      // The asker waits for the state, which a run that changed nothing (or the probes' 'covered') did not publish.
+      const state = this.sites.get(siteId)?.state;
+      if (via.relayed && state) this.pubsub.publish('cluster:state', state);
+      return;
+    }
+    // Asked by another instance that took it for this one's: it is neither's now, and the asker's wait runs out.
+    if (via.relayed) return;
+    await this.checkElsewhere(entry);
+  }
+
+  /** Has the instance that checks the site check it now, and waits for its state after the check (see checkNow). */
+  private async checkElsewhere(entry: SiteEntry): Promise<void> {
+    const siteId = entry.site.id;
+    if (!this.relay?.checkNow) throw new CheckElsewhereError(siteId, 'unreachable');
+    // Listening before asking: the answer may come back before the publish is confirmed.
+    const answers = this.pubsub.subscribe('cluster:state')[Symbol.asyncIterator]();
+    let next = answers.next();
+    let bound: TimerHandle | null = null;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      bound = this.clock.setTimeout(() => resolve('timeout'), entry.site.timeout * 1000 + RELAYED_CHECK_MARGIN_MS);
+    });
+    try {
+      if (!(await this.sent(this.relay.checkNow(siteId)))) throw new CheckElsewhereError(siteId, 'unreachable');
+      for (;;) {
+        const answer = await Promise.race([next, timedOut]);
+        if (answer === 'timeout' || answer.done) throw new CheckElsewhereError(siteId, 'no-answer');
+        if (answer.value.siteId === siteId) {
+          this.mirrorState(answer.value);
+          return;
+        }
+        next = answers.next();
+      }
+    } finally {
+      if (bound) this.clock.clearTimeout(bound);
+      void answers.return?.();
+    }
+  }
+
+  /** Whether what the relay handed over left (see EngineRelay), waiting at most RELAY_WAIT_MS; never rejects. */
+  private sent(receipt: unknown): Promise<boolean> {
+    if (!(receipt instanceof Promise)) return Promise.resolve(true);
+    let bound: TimerHandle | null = null;
+    return Promise.race([
+      (receipt as Promise<unknown>).then(
+        (sent) => sent !== false,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (bound = this.clock.setTimeout(() => resolve(false), RELAY_WAIT_MS))),
+    ]).finally(() => {
+      if (bound) this.clock.clearTimeout(bound);
+    });
   }
 
   heartbeat(token: string, report: PushReport = {}, via: { relayed?: boolean } = {}): HeartbeatResult {
@@ -530,9 +622,9 @@ export class Engine implements EngineApi {
     if (!entry) return { ok: false, reason: 'unknown-token' };
     if (!this.ownership.owns(entry.site.id)) {
       // Another instance checks it: the beat goes there, once (a relayed beat is never relayed again).
+      // The caller that can wait (`/api/push`) answers only once it left: a beat lost here must be retried by its sender.
       if (via.relayed || !this.relay) return { ok: false, reason: 'inactive' };
-      this.relay.heartbeat(token, report);
-      return { ok: true, siteId: entry.site.id };
+      return { ok: true, siteId: entry.site.id, relayed: this.sent(this.relay.heartbeat(token, report)) };
     }
     const now = this.clock.now();
     entry.pushFromMs = now.getTime();
@@ -563,7 +655,7 @@ export class Engine implements EngineApi {
     const elsewhere: ProbeIngest[] = [];
     for (const r of results) {
       const entry = this.sites.get(r.siteId);
-      if (!entry || entry.site.paused || entry.site.type === 'PUSH' || entry.site.type === 'GROUP') continue;
+      if (!entry || !takesProbeResults(entry.site)) continue;
       if (!this.ownership.owns(r.siteId)) {
         elsewhere.push(r);
         continue;
@@ -637,4 +729,9 @@ export class Engine implements EngineApi {
       this.runs.reevaluateGroup(entry.site.parentId);
     }
   }
+}
+
+/** Probes check a site of an outbound type that is not paused: not a push monitor, not a group. */
+function takesProbeResults(site: SiteEntry['site']): boolean {
+  return !site.paused && site.type !== 'PUSH' && site.type !== 'GROUP';
 }

@@ -16,6 +16,8 @@ export type Topics = {
   'cluster:probeResults': [{ nodeId: string; results: ProbeIngest[] }];
   /** A site's state after a transition on the instance that checks it, for the others' copies (src/cluster/relay.ts). */
   'cluster:state': [LiveSiteState];
+  /** `checkSiteNow` received by an instance that does not check the site, for the one that does (src/cluster/relay.ts). */
+  'cluster:checkNow': [{ siteId: number }];
 };
 
 /** Events one subscriber may fall behind by before the oldest it has not read are dropped. */
@@ -54,7 +56,21 @@ class DropOldest<T> implements RepeaterBuffer<T> {
 }
 
 /** What carries events: dispatching an event reaches the listeners of its type (an EventTarget, or yoga's Redis one). */
-export type EventCarrier = Pick<EventTarget, 'addEventListener' | 'removeEventListener' | 'dispatchEvent'>;
+export type EventCarrier = Pick<EventTarget, 'addEventListener' | 'removeEventListener' | 'dispatchEvent'> & {
+  /**
+   * Dispatches as `dispatchEvent` does, and settles once the event is on its way to the other instances: true when
+   * sent, false when it could not be (never rejects). Only a carrier between instances (Redis) has it; dispatching to
+   * an in-process target cannot fail.
+   */
+  dispatchConfirmed?(event: CustomEvent): Promise<boolean>;
+};
+
+/**
+ * What `publish` gives back at run time (yoga types it `void`): nothing for an in-process carrier, whose listeners
+ * already had the event; over a carrier between instances, a promise that resolves to whether the event was sent
+ * (false: it is lost, e.g. Redis is away). It never rejects, so a caller may ignore it.
+ */
+export type PublishReceipt = Promise<boolean> | undefined;
 
 /**
  * Topics about this instance alone: its engine's figures, which its `engineStatus` query answers. Through a shared
@@ -72,12 +88,16 @@ export function createAppPubSub(options: { carrier?: EventCarrier; onOverflow?: 
   // Thousands of subscribers listen on one topic; the default limit of 10 would only print a warning.
   setMaxListeners(Infinity, local);
   const shared = options.carrier ?? local;
-  const carrierOf = (routingKey: string) => (INSTANCE_TOPICS.has(routingKey) ? local : shared);
+  const carrierOf = (routingKey: string): EventCarrier => (INSTANCE_TOPICS.has(routingKey) ? local : shared);
   return {
-    publish(routingKey: string, ...args: unknown[]) {
+    publish(routingKey: string, ...args: unknown[]): PublishReceipt {
       const payload = args[1] ?? args[0] ?? null;
       const topic = args[1] === undefined ? routingKey : `${routingKey}:${String(args[0])}`;
-      carrierOf(routingKey).dispatchEvent(new CustomEvent(topic, { detail: payload }));
+      const carrier = carrierOf(routingKey);
+      const event = new CustomEvent(topic, { detail: payload });
+      if (carrier.dispatchConfirmed) return carrier.dispatchConfirmed(event);
+      carrier.dispatchEvent(event);
+      return undefined;
     },
     subscribe(routingKey: string, id?: unknown) {
       const topic = id === undefined ? routingKey : `${routingKey}:${String(id)}`;
@@ -102,3 +122,9 @@ export function createAppPubSub(options: { carrier?: EventCarrier; onOverflow?: 
 }
 
 export type AppPubSub = PubSub<Topics>;
+
+/** Publishes on `pubsub` and answers whether the event was sent (see PublishReceipt); in process it always is. */
+export function publishConfirmed<T extends keyof Topics>(pubsub: AppPubSub, topic: T, payload: Topics[T][0]): Promise<boolean> {
+  const receipt = (pubsub.publish as (topic: T, payload: Topics[T][0]) => unknown)(topic, payload) as PublishReceipt;
+  return receipt ?? Promise.resolve(true);
+}

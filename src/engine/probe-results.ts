@@ -100,6 +100,22 @@ export class ProbeResults {
     return true;
   }
 
+  /**
+   * A site this instance has just taken over: the probes' newest results as its last owner stored them (rows with a
+   * node id), in place of any held here from before. Each is kept as `record` would have kept it live (so an expired one
+   * is not); the first run has news to count only if one is newer than the last verdict or check the site's state
+   * says was applied (`lastCheckAtMs`), which the last owner already counted otherwise.
+   */
+  restore(siteId: number, intervalSeconds: number, reports: readonly ProbeReport[], lastCheckAtMs: number | null, nowMs: number): void {
+    this.sites.delete(siteId);
+    let news = false;
+    for (const report of reports) {
+      if (this.record(siteId, intervalSeconds, report, nowMs)) news ||= lastCheckAtMs === null || report.checkedAt.getTime() > lastCheckAtMs;
+    }
+    const site = this.sites.get(siteId);
+    if (site) site.news = news;
+  }
+
   /** What a run of the site at `nowMs` takes from the probes; expired results are dropped on the way. */
   verdict(siteId: number, intervalSeconds: number, nowMs: number): ProbeVerdict {
     const fresh = this.fresh(siteId, intervalSeconds, nowMs);

@@ -71,7 +71,11 @@ export interface EngineStatusSnapshot {
   checksPerMinute: number;
 }
 
-export type HeartbeatResult = { ok: true; siteId: number } | { ok: false; reason: 'unknown-token' | 'inactive' };
+/**
+ * A beat taken. `relayed` is there when the site is checked by another instance, to which the beat was handed
+ * (EngineRelay): it resolves to whether the beat left for it (false: lost, e.g. Redis is away), within a bound.
+ */
+export type HeartbeatResult = { ok: true; siteId: number; relayed?: Promise<boolean> } | { ok: false; reason: 'unknown-token' | 'inactive' };
 
 /** What a heartbeat reports beyond "alive" (Uptime Kuma's push URL: `?status=down&msg=...&ping=...`). */
 export interface PushReport {
@@ -117,7 +121,10 @@ export interface EngineApi {
   /** A site was created or changed (config, pause): reload it and re-check at once. */
   siteChanged(siteId: number): Promise<void>;
   siteRemoved(siteId: number): void;
-  /** Runs a check now and resolves when its result has been applied. */
+  /**
+   * Runs a check now and resolves when its result has been applied; on an instance that does not check the site, by
+   * the one that does (relayed), or rejects with a CheckElsewhereError when that one cannot be reached.
+   */
   checkNow(siteId: number): Promise<void>;
   heartbeat(token: string, report?: PushReport): HeartbeatResult;
   /** Maintenance windows were created, ended or deleted. */

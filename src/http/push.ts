@@ -13,6 +13,8 @@ const ANSWERS: Record<HeartbeatOutcome['status'], [status: number, body: string]
   missing: [400, 'Missing token'],
   invalid: [404, 'Invalid Token'],
   limited: [429, 'Too Many Requests'],
+  // The beat is another instance's and could not reach it: not taken, so the sender's retry is what keeps it.
+  unavailable: [503, 'Service Unavailable: the beat could not be relayed; retry'],
 };
 
 /** The token from `Authorization: Bearer`, else from the deprecated `?token=`; says which. */
@@ -23,9 +25,14 @@ function readToken(req: IncomingMessage, query: URLSearchParams): { token: strin
   return { token: fromQuery, fromQuery: Boolean(fromQuery) };
 }
 
+/** Seconds a sender is told to wait before it retries a beat that could not be relayed (Redis is reconnecting). */
+const UNAVAILABLE_RETRY_AFTER_S = 1;
+
 function answerOf(outcome: HeartbeatOutcome): PlainAnswer {
   const [status, body] = ANSWERS[outcome.status];
-  return outcome.status === 'limited' ? tooManyRequests(outcome.retryAfterMs) : { status, body };
+  if (outcome.status === 'limited') return tooManyRequests(outcome.retryAfterMs);
+  if (outcome.status === 'unavailable') return { status, body, headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) } };
+  return { status, body };
 }
 
 /** Kuma's `msg` is free text from a script; what is stored of it is bounded. */
@@ -61,7 +68,7 @@ function kumaReport(query: URLSearchParams): PushReport {
 export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; logger: Logger }): PlainRoute[] {
   let warnedQueryToken = false;
 
-  function handlePush({ req, query }: { req: IncomingMessage; query: URLSearchParams }): PlainAnswer {
+  async function handlePush({ req, query }: { req: IncomingMessage; query: URLSearchParams }): Promise<PlainAnswer> {
     const { token, fromQuery } = readToken(req, query);
     if (fromQuery && !warnedQueryToken) {
       warnedQueryToken = true;
@@ -69,14 +76,14 @@ export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; 
         'push token in the query string (?token=) is deprecated, as it ends up in proxy and access logs; send "Authorization: Bearer <token>" instead',
       );
     }
-    return answerOf(deps.heartbeat.beat(token, resolveClientIp(req, deps.config.trustedProxies)));
+    return answerOf(await deps.heartbeat.push(token, resolveClientIp(req, deps.config.trustedProxies)));
   }
 
   /** `/api/push/<token>?status=up|down&msg=...&ping=...`: Uptime Kuma's push URL, so jobs migrated from Kuma need no edit. */
-  function handleKumaPush({ req, query, rest }: PlainRequest): PlainAnswer {
+  async function handleKumaPush({ req, query, rest }: PlainRequest): Promise<PlainAnswer> {
     // `/api/push/` names no monitor: not found, as in Kuma (a missing token is the bearer route's answer).
     if (!rest) return answerOf({ status: 'invalid' });
-    return answerOf(deps.heartbeat.beat(pathToken(rest), resolveClientIp(req, deps.config.trustedProxies), kumaReport(query)));
+    return answerOf(await deps.heartbeat.push(pathToken(rest), resolveClientIp(req, deps.config.trustedProxies), kumaReport(query)));
   }
 
   return [

@@ -4,8 +4,11 @@ import { maskUrlSecrets } from '../auth/mask-url.ts';
 import type { Logger } from '../log.ts';
 import { eventSerializer } from './serializer.ts';
 
-/** The event target the instances share: what one dispatches reaches the listeners of every instance, its own included. */
-export type SharedEventTarget = ReturnType<typeof createRedisEventTarget>;
+/**
+ * The event target the instances share: what one dispatches reaches the listeners of every instance, its own included.
+ * `dispatchConfirmed` also says whether the event reached Redis (EventCarrier).
+ */
+export type SharedEventTarget = ReturnType<typeof createRedisEventTarget> & { dispatchConfirmed(event: CustomEvent): Promise<boolean> };
 
 export interface RedisEvents {
   target: SharedEventTarget;
@@ -121,7 +124,7 @@ export async function connectRedisEvents(url: string, logger: Logger): Promise<R
   subscriber.off('error', noteWhy);
   started = true;
 
-  const target = createRedisEventTarget({
+  const yogaTarget = createRedisEventTarget({
     publishClient: guarded(publisher, (_command, err) => publishing.publishFailed(err)),
     subscribeClient: guarded(subscriber, (command, err) => {
       if (watching()) logger.error({ err, command }, 'a Redis subscription command failed');
@@ -140,5 +143,20 @@ export async function connectRedisEvents(url: string, logger: Logger): Promise<R
       },
     },
   });
+  const target: SharedEventTarget = {
+    ...yogaTarget,
+    // What yoga's dispatchEvent does (the channel is the event's type, the message its serialized detail), with the
+    // publish awaited: a caller that must not lose the event (a relayed push beat) learns whether it was sent.
+    dispatchConfirmed(event: CustomEvent): Promise<boolean> {
+      const message = event.detail === undefined ? '' : eventSerializer.stringify(event.detail);
+      return publisher.publish(event.type, message).then(
+        () => true,
+        (err: unknown) => {
+          publishing.publishFailed(err);
+          return false;
+        },
+      );
+    },
+  };
   return { target, onReconnect: (listener) => void reconnectListeners.push(listener), close };
 }

@@ -48,6 +48,14 @@ export class ConflictError extends AppError {
   override name = 'ConflictError';
 }
 
+/**
+ * The site is checked by another instance, which could not be asked or did not answer in time; a retry may succeed.
+ * A ConflictError, so the mutations that list that type answer it typed.
+ */
+export class CheckElsewhereUnavailableError extends ConflictError {
+  override name = 'CheckElsewhereUnavailableError';
+}
+
 /** The caller may not do this the way they signed in (an API token where a session is needed). */
 export class ForbiddenError extends AppError {
   override name = 'ForbiddenError';

@@ -1,16 +1,30 @@
 import { RateLimiter } from '../auth/rate-limit.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { EngineApi, PushReport } from '../engine/types.ts';
+import type { EngineApi, HeartbeatResult, PushReport } from '../engine/types.ts';
 
 /** Failed push attempts (no token or an unknown one) allowed per client IP and minute. */
 export const FAILED_PUSH_ATTEMPTS_PER_MINUTE = 60;
 
-export type HeartbeatOutcome = { status: 'ok'; siteId: number } | { status: 'missing' } | { status: 'invalid' } | { status: 'limited'; retryAfterMs: number };
+/** `unavailable`: the beat is for a site another instance checks, and it could not be handed to it (Redis away). */
+export type HeartbeatOutcome =
+  | { status: 'ok'; siteId: number }
+  | { status: 'missing' }
+  | { status: 'invalid' }
+  | { status: 'limited'; retryAfterMs: number }
+  | { status: 'unavailable' };
 
 export interface HeartbeatService {
-  /** `report` carries what Uptime Kuma's push URL may say: a failure, its message, a latency. */
-  beat(token: string | null | undefined, clientIp: string, report?: PushReport): HeartbeatOutcome;
+  /**
+   * `report` carries what Uptime Kuma's push URL may say: a failure, its message, a latency. Resolves once the beat is
+   * taken: for a site another instance checks, once it left for that instance, or `unavailable` if it could not.
+   */
+  push(token: string | null | undefined, clientIp: string, report?: PushReport): Promise<HeartbeatOutcome>;
+  /**
+   * The same without waiting: a beat for another instance's site is `ok` once handed over, before it is known to have
+   * left (the `heartbeat` mutation, which answers synchronously; `push` is the one that does not lose beats).
+   */
+  beat(token: string | null | undefined, clientIp: string, report?: PushReport): Exclude<HeartbeatOutcome, { status: 'unavailable' }>;
 }
 
 /**
@@ -27,26 +41,45 @@ export function createHeartbeatService(deps: { engine: EngineApi; config: Config
   const perToken = config.pushRateLimitPerMinute > 0 ? new RateLimiter({ perMinute: config.pushRateLimitPerMinute, clock }) : null;
   const perIp = new RateLimiter({ perMinute: FAILED_PUSH_ATTEMPTS_PER_MINUTE, clock });
 
-  function failed(clientIp: string, outcome: HeartbeatOutcome): HeartbeatOutcome {
+  type Refused = Exclude<HeartbeatOutcome, { status: 'ok' | 'unavailable' }>;
+
+  function failed(clientIp: string, outcome: Refused): Refused {
     return perIp.take(clientIp) ? outcome : { status: 'limited', retryAfterMs: perIp.retryAfterMs(clientIp) };
   }
 
+  /** The engine's answer to the beat, or why it was refused before or by it. */
+  function take(
+    rawToken: string | null | undefined,
+    clientIp: string,
+    report: PushReport | undefined,
+  ): Refused | { token: string; taken: HeartbeatResult & { ok: true } } {
+    const token = rawToken?.trim();
+    if (!token) return failed(clientIp, { status: 'missing' });
+
+    // Checked before the engine records anything; only tokens that once passed have a bucket to be empty.
+    const wait = perToken?.retryAfterMs(token) ?? 0;
+    if (wait > 0) return { status: 'limited', retryAfterMs: wait };
+
+    const result = engine.heartbeat(token, report);
+    if (result.ok) return { token, taken: result };
+    // A stopped engine is not the client's fault, so it is not held against its IP.
+    return result.reason === 'inactive' ? { status: 'invalid' } : failed(clientIp, { status: 'invalid' });
+  }
+
   return {
+    async push(rawToken, clientIp, report) {
+      const outcome = take(rawToken, clientIp, report);
+      if (!('taken' in outcome)) return outcome;
+      // A beat that did not leave is not counted against the token: its retry is the same beat.
+      if (outcome.taken.relayed && !(await outcome.taken.relayed)) return { status: 'unavailable' };
+      perToken?.take(outcome.token);
+      return { status: 'ok', siteId: outcome.taken.siteId };
+    },
     beat(rawToken, clientIp, report) {
-      const token = rawToken?.trim();
-      if (!token) return failed(clientIp, { status: 'missing' });
-
-      // Checked before the engine records anything; only tokens that once passed have a bucket to be empty.
-      const wait = perToken?.retryAfterMs(token) ?? 0;
-      if (wait > 0) return { status: 'limited', retryAfterMs: wait };
-
-      const result = engine.heartbeat(token, report);
-      if (result.ok) {
-        perToken?.take(token);
-        return { status: 'ok', siteId: result.siteId };
-      }
-      // A stopped engine is not the client's fault, so it is not held against its IP.
-      return result.reason === 'inactive' ? { status: 'invalid' } : failed(clientIp, { status: 'invalid' });
+      const outcome = take(rawToken, clientIp, report);
+      if (!('taken' in outcome)) return outcome;
+      perToken?.take(outcome.token);
+      return { status: 'ok', siteId: outcome.taken.siteId };
     },
   };
 }

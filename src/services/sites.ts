@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Site } from '../generated/prisma/client.ts';
 import type { Tx } from '../writer/types.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { CheckElsewhereError } from '../engine/errors.ts';
+import { CheckElsewhereUnavailableError, ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { checkSiteConfig, parseSiteFields, SITE_DEFAULTS, type SiteConfig, type SiteFieldsInput } from './site-config.ts';
 
 /** What a caller may send: every field optional, null clears (validated by `parseSiteFields`). */
@@ -13,7 +14,10 @@ export interface SiteService {
   update(id: number, input: SiteInput): Promise<Site>;
   remove(id: number): Promise<void>;
   setPaused(id: number, paused: boolean): Promise<Site>;
-  /** Runs a check at once and resolves when its result is applied; a paused site is a ConflictError. */
+  /**
+   * Runs a check at once and resolves when its result is applied; a paused site is a ConflictError. A site another
+   * instance checks is checked there; a CheckElsewhereUnavailableError (a ConflictError) when it cannot be reached.
+   */
   checkNow(id: number): Promise<Site>;
   /** A new push token for a push monitor; the old one is refused from the moment this resolves. */
   rotatePushToken(id: number): Promise<Site>;
@@ -156,7 +160,13 @@ export function createSiteService(deps: ServiceDeps): SiteService {
     async checkNow(id) {
       // The engine does not check a paused site, so the payload would report a check that never ran.
       if ((await find(id)).paused) throw new ConflictError('the site is paused; resume it before checking it');
-      await engine.checkNow(id);
+      try {
+        await engine.checkNow(id);
+      } catch (err) {
+        // Another instance checks it and could not be asked: the check did not run, which success would hide.
+        if (err instanceof CheckElsewhereError) throw new CheckElsewhereUnavailableError(err.message);
+        throw err;
+      }
       return find(id);
     },
   };

@@ -56,7 +56,7 @@ export async function engineHarness(
     now?: number;
     /** Stands between the engine and its reading client (see heldSiteReads). */
     wrapDb?: (db: Db) => Db;
-  } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted' | 'ownership'>> = {},
+  } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted' | 'ownership' | 'relay'>> = {},
 ): Promise<EngineHarness> {
   const t = freshDbFile();
   const writeDb = await t.open();
@@ -83,6 +83,7 @@ export async function engineHarness(
     'cluster:heartbeat': [],
     'cluster:state': [],
     'cluster:probeResults': [],
+    'cluster:checkNow': [],
   };
   const subscriptions = (Object.keys(events) as (keyof Topics)[]).map((topic) => {
     const iterator = pubsub.subscribe(topic);
@@ -107,6 +108,7 @@ export async function engineHarness(
       runCheck: options.runCheck,
       onCheckStarted: options.onCheckStarted,
       ownership: options.ownership,
+      relay: options.relay,
     });
     engines.push(engine);
     return engine;

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { FakeClock } from '../../src/clock.ts';
+import { CHANGE_POLL_INTERVAL_MS } from '../../src/db/change-signal.ts';
+import { startTestApp } from '../helpers/app.ts';
+import { capturingLogger } from '../helpers/log.ts';
+import { usePostgres } from '../helpers/postgres.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const pg = usePostgres();
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+
+const CREATE_PUSH = `mutation { createSite(input: { name: "cron", type: PUSH, interval: 60 }) { ... on SitePayload { site { id pushToken } } } }`;
+
+describe('/api/push at an instance that does not check the site, while Redis is away', () => {
+  it('answers 503 (not 200) for a beat it cannot relay, and relays the retry once Redis is back', async () => {
+    const url = await pg.createDatabase();
+    const logA = capturingLogger('info');
+    const logB = capturingLogger('info');
+    const a = await startTestApp({ env: { DATABASE_URL: url, UPTOP_REDIS_URL: redis.url, UPTOP_INSTANCE_ID: 'a' }, logger: logA.logger });
+    const bClock = new FakeClock(Date.now());
+    const b = await createApp({ ...a.config, instanceId: 'b' }, { clock: bClock, logger: logB.logger });
+    const { port } = await b.start();
+    onTestFinished(() => b.stop());
+    const [nodeA, nodeB] = [a.app.deps.cluster!.node, b.deps.cluster!.node];
+    await nodeA.tick();
+    await nodeB.tick();
+
+    const created = await a.request<{ createSite: { site: { id: string; pushToken: string } } }>(CREATE_PUSH, {}, a.users.admin.token);
+    const { id, pushToken } = created.data!.createSite.site;
+    const siteId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+    await vi.waitFor(
+      async () => {
+        await Promise.all([(a.clock as FakeClock).advance(CHANGE_POLL_INTERVAL_MS), bClock.advance(CHANGE_POLL_INTERVAL_MS)]);
+        await Promise.all([a.app.deps.changes.idle(), b.deps.changes.idle()]);
+        expect([a.app.deps.engine.getSite(siteId)?.id, b.deps.engine.getSite(siteId)?.id]).toEqual([siteId, siteId]);
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    const aOwns = nodeA.owns(siteId);
+    const [owner, otherUrl, otherLog] = aOwns ? [a.app.deps.engine, `http://127.0.0.1:${port}`, logB] : [b.deps.engine, a.url, logA];
+    const published = (msg: string) => otherLog.lines().some((l) => l.msg === msg && l.role === 'publish');
+
+    await redis.down();
+    // The instance that takes the beat has seen its connection to Redis go.
+    await vi.waitFor(() => expect(published('lost the connection to Redis; reconnecting (events between instances stop until it is back)')).toBe(true), {
+      timeout: 5000,
+      interval: 10,
+    });
+    for (const path of [`/api/push/${pushToken}?status=up&msg=lost`, '/api/push']) {
+      const res = await fetch(`${otherUrl}${path}`, { headers: { authorization: `Bearer ${pushToken}` } });
+      expect([res.status, res.headers.get('retry-after'), await res.text()]).toEqual([503, '1', 'Service Unavailable: the beat could not be relayed; retry']);
+    }
+    expect(owner.getState(siteId)!.lastCheckAt).toBe(null);
+
+    // The sender retries once Redis is back: that beat reaches the owner.
+    await redis.up();
+    await vi.waitFor(() => expect(published('reconnected to Redis')).toBe(true), { timeout: 10_000, interval: 10 });
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${otherUrl}/api/push/${pushToken}?status=up&msg=retried`);
+        expect(res.status).toBe(200);
+        expect(owner.getState(siteId)).toMatchObject({ status: 'UP' });
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+  });
+});
