@@ -20,11 +20,6 @@ export interface HeartbeatService {
    * taken: for a site another instance checks, once it left for that instance, or `unavailable` if it could not.
    */
   push(token: string | null | undefined, clientIp: string, report?: PushReport): Promise<HeartbeatOutcome>;
-  /**
-   * The same without waiting: a beat for another instance's site is `ok` once handed over, before it is known to have
-   * left (the `heartbeat` mutation, which answers synchronously; `push` is the one that does not lose beats).
-   */
-  beat(token: string | null | undefined, clientIp: string, report?: PushReport): Exclude<HeartbeatOutcome, { status: 'unavailable' }>;
 }
 
 /**
@@ -72,12 +67,6 @@ export function createHeartbeatService(deps: { engine: EngineApi; config: Config
       if (!('taken' in outcome)) return outcome;
       // A beat that did not leave is not counted against the token: its retry is the same beat.
       if (outcome.taken.relayed && !(await outcome.taken.relayed)) return { status: 'unavailable' };
-      perToken?.take(outcome.token);
-      return { status: 'ok', siteId: outcome.taken.siteId };
-    },
-    beat(rawToken, clientIp, report) {
-      const outcome = take(rawToken, clientIp, report);
-      if (!('taken' in outcome)) return outcome;
       perToken?.take(outcome.token);
       return { status: 'ok', siteId: outcome.taken.siteId };
     },

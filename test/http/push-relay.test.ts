@@ -55,6 +55,19 @@ describe('/api/push at an instance that does not check the site, while Redis is 
       const res = await fetch(`${otherUrl}${path}`, { headers: { authorization: `Bearer ${pushToken}` } });
       expect([res.status, res.headers.get('retry-after'), await res.text()]).toEqual([503, '1', 'Service Unavailable: the beat could not be relayed; retry']);
     }
+    // The heartbeat mutation, the same beat over GraphQL, says so too instead of ok.
+    const mutation = await fetch(`${otherUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($t: String!) { heartbeat(input: { token: $t }) { __typename ... on Error { message } } }',
+        variables: { t: pushToken },
+      }),
+    });
+    expect((await mutation.json()).data.heartbeat).toEqual({
+      __typename: 'ConflictError',
+      message: 'the beat could not be handed to the instance that checks this monitor; retry',
+    });
     expect(owner.getState(siteId)!.lastCheckAt).toBe(null);
 
     // The sender retries once Redis is back: that beat reaches the owner.

@@ -1,4 +1,4 @@
-import { AppError, RateLimitedError, ValidationError } from '../../services/errors.ts';
+import { AppError, ConflictError, RateLimitedError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import { ErrorInterface } from './errors.ts';
 
@@ -42,11 +42,12 @@ builder.mutationField('heartbeat', (t) =>
     type: HeartbeatPayload,
     description:
       'Records a push heartbeat, as `GET/POST /api/push` does. Needs no login: the push token is the credential. ' +
-      'Accepted beats are rate-limited per token, failed attempts per client IP.',
+      'Accepted beats are rate-limited per token, failed attempts per client IP. Sent to an instance that does not ' +
+      'check the monitor, the beat is handed to the one that does; a ConflictError when it could not be: retry.',
     args: { input: t.arg({ type: HeartbeatInput, required: true }) },
-    errors: { types: [ValidationError, InvalidPushTokenError, RateLimitedError] },
-    resolve: (_root, { input }, ctx) => {
-      const outcome = ctx.heartbeat.beat(input.token, ctx.clientIp);
+    errors: { types: [ValidationError, InvalidPushTokenError, RateLimitedError, ConflictError] },
+    resolve: async (_root, { input }, ctx) => {
+      const outcome = await ctx.heartbeat.push(input.token, ctx.clientIp);
       switch (outcome.status) {
         case 'ok':
           return { siteId: outcome.siteId };
@@ -56,6 +57,8 @@ builder.mutationField('heartbeat', (t) =>
           throw new InvalidPushTokenError();
         case 'limited':
           throw new RateLimitedError(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)));
+        case 'unavailable':
+          throw new ConflictError('the beat could not be handed to the instance that checks this monitor; retry');
       }
     },
   }),
