@@ -110,10 +110,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Several instances on one PostgreSQL prune once, by the one holding slot 0.
     retention: (): boolean => cluster?.node.leadsChores() ?? true,
   });
-  eventLog.persistTo(writer);
   // On PostgreSQL this instance checks only the sites of the slots it leases (src/cluster).
   const cluster: Cluster | null =
     fencing && new Cluster({ fencing, writer, pubsub, clock, logger, sharedEvents: redis !== null, timing: overrides.clusterTiming });
+  // A site's log lines go through the fence too: an instance whose leases lapsed logs no more of its sites' events.
+  eventLog.persistTo(cluster ? cluster.engineWriter(writer) : writer);
   const engineWriter = metrics.observeWrites(cluster ? cluster.engineWriter(writer) : writer);
   const engine = new Engine({
     db,

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Clock } from '../clock.ts';
 import type { Provider } from '../db/store.ts';
-import type { AppPubSub } from '../engine/events.ts';
+import { publishConfirmed, type AppPubSub } from '../engine/events.ts';
 import type { EngineRelay } from '../engine/engine.ts';
 import type { ClusterStatus } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
@@ -61,7 +61,9 @@ export class Cluster {
     if (!this.options.sharedEvents) return undefined;
     const { pubsub } = this.options;
     return {
-      heartbeat: (token, report) => pubsub.publish('cluster:heartbeat', { token, report }),
+      // Confirmed: a beat or a check request that could not leave is refused to its sender, not lost (engine.ts).
+      heartbeat: (token, report) => publishConfirmed(pubsub, 'cluster:heartbeat', { token, report }),
+      checkNow: (siteId) => publishConfirmed(pubsub, 'cluster:checkNow', { siteId }),
       probeResults: (nodeId, results) => pubsub.publish('cluster:probeResults', { nodeId, results: [...results] }),
     };
   }

@@ -1,3 +1,4 @@
+import { providerOf } from '../db/provider.ts';
 import type { Tx } from '../writer/types.ts';
 import { SLOT_COUNT, spreadRank } from './slots.ts';
 
@@ -13,8 +14,23 @@ export interface LeaseTiming {
  * The lease table's statements. Each runs in a writer command (one transaction). A claim is a conditional update
  * (`owner` empty or the lease expired), so two instances racing for a slot cannot both win: PostgreSQL re-checks the
  * condition on the row the other's update left, SQLite serialises the writers.
+ *
+ * Every time they write or compare (`expiresAt`, `heartbeatAt`) is `now` from `leaseTable.now`: on PostgreSQL the
+ * database's own clock, so that instances whose clocks disagree still agree on which leases and members are live.
  */
 export const leaseTable = {
+  /**
+   * The time the transaction's lease statements measure by. On PostgreSQL it is the database's `now()`: the start of
+   * the transaction, the same value in each of its statements, so reading it first and binding it is the same as
+   * writing `now()` into each. SQLite is one instance's store (src/cluster/cluster.ts: no cluster runs on it), where
+   * the database's clock is that instance's: `local` is used as it is, which tests drive with the FakeClock.
+   */
+  async now(tx: Tx, local: Date): Promise<Date> {
+    if (providerOf(tx) !== 'postgresql') return local;
+    const [row] = await tx.$queryRawUnsafe<{ ms: number | string }[]>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS "ms"');
+    return new Date(Math.floor(Number(row!.ms)));
+  },
+
   /** The slot rows exist once; every instance may try, the first creates them. */
   async ensureSlots(tx: Tx, now: Date): Promise<void> {
     const have = await tx.slotLease.count();

@@ -5,6 +5,7 @@ import type { CheckRecord, HeartbeatResult, LiveSiteState, PushReport } from '..
 /** What the relay hands to this instance's engine. */
 export interface RelayTarget {
   heartbeat(token: string, report: PushReport, via: { relayed: true }): HeartbeatResult;
+  checkNow(siteId: number, via: { relayed: true }): Promise<void>;
   ingestProbeResults(nodeId: string, results: readonly ProbeIngest[], via: { relayed: true }): number;
   mirrorCheck(check: CheckRecord): void;
   mirrorState(state: LiveSiteState): void;
@@ -27,6 +28,8 @@ export function startRelay(pubsub: AppPubSub, engine: RelayTarget): { stop(): Pr
     })();
   };
   consume('cluster:heartbeat', ({ token, report }) => engine.heartbeat(token, report, { relayed: true }));
+  // Every instance hears it; the owner checks and answers with the site's state, the others do nothing.
+  consume('cluster:checkNow', ({ siteId }) => void engine.checkNow(siteId, { relayed: true }).catch(() => undefined));
   consume('cluster:probeResults', ({ nodeId, results }) => engine.ingestProbeResults(nodeId, results, { relayed: true }));
   consume('site:checkCompleted', (check) => engine.mirrorCheck(check));
   consume('cluster:state', (state) => engine.mirrorState(state));

@@ -1,15 +1,53 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
-import { ClusterNode } from '../../src/cluster/node.ts';
+import type { Provider } from '../../src/db/provider.ts';
+import { ClusterNode, ownershipMs } from '../../src/cluster/node.ts';
 import { SLOT_COUNT, slotOf, slotTarget, spreadRank } from '../../src/cluster/slots.ts';
-import type { WriteFencing } from '../../src/writer/types.ts';
+import type { Db } from '../../src/db/client.ts';
+import { interceptEnqueue } from '../../src/writer/intercept.ts';
+import type { Writer, WriteFencing } from '../../src/writer/types.ts';
 import { PROVIDERS, useStores } from '../helpers/stores.ts';
 import { check, createSites, T0, writerHarnessOn } from '../writer/harness.ts';
 
 const stores = useStores();
 const TIMING = { ttlMs: 15_000, renewMs: 2_000 };
 const silent = pino({ level: 'silent' });
+
+/**
+ * Time passing for the lease table as well as for the nodes. On SQLite the leases are measured on the instance's clock
+ * (the FakeClock); on PostgreSQL on the database's own `now()`, which no FakeClock moves: its lease and member times are
+ * moved back by as much instead, which is the same to every comparison with `now()`.
+ */
+async function ageLeaseTable(provider: Provider, db: Db, ms: number): Promise<void> {
+  if (provider !== 'postgresql') return;
+  await db.$executeRawUnsafe(`UPDATE "SlotLease" SET "expiresAt" = "expiresAt" - $1 * interval '1 millisecond'`, ms);
+  await db.$executeRawUnsafe(`UPDATE "ClusterMember" SET "heartbeatAt" = "heartbeatAt" - $1 * interval '1 millisecond'`, ms);
+}
+
+/** A writer whose commands can be held: a held one never answers (a partition), until `release` runs them all. */
+function holdableWriter(writer: Writer) {
+  const waiting: (() => void)[] = [];
+  let holding = false;
+  let submitted = 0;
+  const held: Writer = interceptEnqueue(writer, (write, next) => next(write));
+  held.submit = <T>(command: Parameters<Writer['submit']>[0]): Promise<T> => {
+    submitted++;
+    if (!holding) return writer.submit(command) as Promise<T>;
+    return new Promise<T>((resolve, reject) => waiting.push(() => (writer.submit(command) as Promise<T>).then(resolve, reject)));
+  };
+  return {
+    writer: held,
+    hold: () => void (holding = true),
+    release() {
+      holding = false;
+      for (const run of waiting.splice(0)) run();
+    },
+    get submitted() {
+      return submitted;
+    },
+  };
+}
 
 describe('slotTarget', () => {
   it('splits the slots evenly, the first members in id order taking the remainder', () => {
@@ -57,7 +95,12 @@ describe.each(PROVIDERS)('leases on %s', (provider) => {
       return node;
     };
     const held = (node: ClusterNode) => Array.from({ length: SLOT_COUNT }, (_, slot) => slot).filter((slot) => node.owns(slot));
-    return { h, join, held, changes };
+    /** Time passes for the harness's clock and for the lease table. */
+    const elapse = async (ms: number) => {
+      await ageLeaseTable(provider, h.writeDb, ms);
+      h.clock.advance(ms);
+    };
+    return { h, join, held, changes, elapse };
   }
 
   it('one instance holds every slot; a second one gets half as the first gives it back', async () => {
@@ -88,17 +131,17 @@ describe.each(PROVIDERS)('leases on %s', (provider) => {
   });
 
   it('takes over the slots of an instance whose leases expired, under new fences', async () => {
-    const { h, join, held } = await cluster();
+    const { h, join, held, elapse } = await cluster();
     const a = await join('a', new FakeClock(h.clock.nowMs()));
     const b = await join('b');
     await a.tick();
     await b.tick();
     const fromA = held(a);
     // a is killed: it never renews again (its clock never moves), nor leaves.
-    await h.clock.advance(TIMING.ttlMs - TIMING.renewMs);
+    await elapse(TIMING.ttlMs - TIMING.renewMs);
     await b.tick();
     expect(held(b)).toHaveLength(128);
-    await h.clock.advance(2 * TIMING.renewMs);
+    await elapse(2 * TIMING.renewMs);
     await b.tick();
     expect(held(b)).toHaveLength(SLOT_COUNT);
     expect(b.status().members).toEqual(['b']);
@@ -145,15 +188,60 @@ describe.each(PROVIDERS)('leases on %s', (provider) => {
     h.writer.submit = async () => {
       throw new Error('connection lost');
     };
-    await h.clock.advance(TIMING.ttlMs - TIMING.renewMs);
-    await a.tick();
+    // It lets go by itself, a safety margin before the lease would expire, counted from the last renewal's start.
+    h.clock.advance(ownershipMs(TIMING) - 1);
     expect(held(a)).toHaveLength(SLOT_COUNT);
-    await h.clock.advance(2 * TIMING.renewMs);
+    h.clock.advance(1);
+    expect(held(a)).toHaveLength(0);
+    expect(a.status().slotsHeld).toBe(0);
+    expect(changes.get('a')).toBe(2);
     await a.tick();
     expect(held(a)).toHaveLength(0);
-    expect(changes.get('a')).toBe(2);
     h.writer.submit = submit;
+    await a.tick();
+    expect(held(a)).toHaveLength(SLOT_COUNT);
     await a.stop();
+  });
+
+  it('lets its slots go by itself when a renewal never answers, and keeps starting rounds', async () => {
+    const { h, held } = await cluster();
+    const w = holdableWriter(h.writer);
+    let changes = 0;
+    const a = new ClusterNode({ instanceId: 'a', writer: w.writer, clock: h.clock, logger: silent, timing: TIMING });
+    await a.start({ ownershipChanged: async () => void changes++ });
+    expect(held(a)).toHaveLength(SLOT_COUNT);
+    expect(a.fenceOf(7)).toBe(1);
+    // The database stops answering (a partition, or a call that hangs): the renewal never ends, nor throws.
+    w.hold();
+    const submittedBefore = w.submitted;
+    h.clock.advance(ownershipMs(TIMING) - 1);
+    expect(held(a)).toHaveLength(SLOT_COUNT);
+    h.clock.advance(1);
+    // Past the renewal's cover, nothing is this instance's: no site is checked, no write is stamped.
+    expect(held(a)).toHaveLength(0);
+    expect(a.fenceOf(7)).toBeNull();
+    expect(changes).toBe(2);
+    // The hung round does not stop the timer: once it cannot renew anything any more, another one starts.
+    h.clock.advance(2 * TIMING.ttlMs);
+    expect(w.submitted - submittedBefore).toBeGreaterThanOrEqual(2);
+    expect(held(a)).toHaveLength(0);
+    // The database answers again: the newest round's renewal gives the slots back to this instance.
+    w.release();
+    await a.tick();
+    expect(held(a)).toHaveLength(SLOT_COUNT);
+    expect(changes).toBe(3);
+    await a.stop();
+  });
+
+  it('measures a renewal on the monotonic clock: a step of the wall clock neither ends nor extends it', async () => {
+    const { h, join, held } = await cluster();
+    const a = await join('a');
+    h.writer.submit = () => new Promise(() => {});
+    h.clock.set(h.clock.nowMs() + 3_600_000);
+    expect(held(a)).toHaveLength(SLOT_COUNT);
+    h.clock.set(h.clock.nowMs() - 7_200_000);
+    h.clock.advance(ownershipMs(TIMING));
+    expect(held(a)).toHaveLength(0);
   });
 
   it("refuses a stale owner's site rows in the statement itself, and keeps the owner's", async () => {
@@ -198,5 +286,61 @@ describe.each(PROVIDERS)('leases on %s', (provider) => {
     expect(await h.db.check.count({ where: { siteId: siteB } })).toBe(3);
     expect(h.writer.stats.skipped - skippedBefore).toBe(3);
     await a.stop();
+  });
+});
+
+describe('leases on postgresql, between instances whose clocks disagree by 20 s', () => {
+  const harness = writerHarnessOn(stores, 'postgresql');
+  const SKEW_MS = 20_000;
+
+  /** Two instances on one database: `behind` on a clock 20 s slow, `ahead` on one 20 s fast, each a FakeClock of its own. */
+  async function skewed() {
+    const h = await harness({ retention: false });
+    h.writer.start();
+    const node = (id: string, clock: FakeClock) => new ClusterNode({ instanceId: id, writer: h.writer, clock, logger: silent, timing: TIMING });
+    const clocks = { behind: new FakeClock(T0), ahead: new FakeClock(T0 + SKEW_MS) };
+    const nodes = { behind: node('behind', clocks.behind), ahead: node('ahead', clocks.ahead) };
+    const count = (n: ClusterNode) => Array.from({ length: SLOT_COUNT }, (_, slot) => slot).filter((slot) => n.owns(slot)).length;
+    return { h, clocks, nodes, count };
+  }
+
+  it.each([
+    ['ahead', 'behind'],
+    ['behind', 'ahead'],
+  ] as const)('share the slots evenly; the one %s dies and the other takes its slots within a lease and a round', async (dies, survives) => {
+    const { h, clocks, nodes, count } = await skewed();
+    await nodes.behind.start({ ownershipChanged: async () => {} });
+    await nodes.ahead.start({ ownershipChanged: async () => {} });
+    // Each sees the other live, and neither takes the other's leases for expired.
+    for (let round = 0; round < 3; round++) {
+      for (const clock of Object.values(clocks)) clock.advance(TIMING.renewMs);
+      await ageLeaseTable('postgresql', h.writeDb, TIMING.renewMs);
+      await nodes.behind.tick();
+      await nodes.ahead.tick();
+    }
+    expect([count(nodes.behind), count(nodes.ahead)]).toEqual([128, 128]);
+    expect(nodes.ahead.status().members).toEqual(['ahead', 'behind']);
+    expect(nodes.behind.status().members).toEqual(['ahead', 'behind']);
+    const rows = await h.db.slotLease.groupBy({ by: ['owner'], _count: true, orderBy: { owner: 'asc' } });
+    expect(rows.map((r) => [r.owner, r._count])).toEqual([
+      ['ahead', 128],
+      ['behind', 128],
+    ]);
+
+    // One is killed (its clock stops, it never renews nor leaves); the other goes on, a round every renewMs.
+    const survivor = nodes[survives];
+    let waitedMs = 0;
+    while (count(survivor) < SLOT_COUNT && waitedMs <= 2 * TIMING.ttlMs) {
+      clocks[survives].advance(TIMING.renewMs);
+      await ageLeaseTable('postgresql', h.writeDb, TIMING.renewMs);
+      waitedMs += TIMING.renewMs;
+      await survivor.tick();
+    }
+    // README "When an instance dies": its leases expire within their lifetime, the others claim them at their next round.
+    expect(count(survivor)).toBe(SLOT_COUNT);
+    expect(waitedMs).toBeLessThanOrEqual(TIMING.ttlMs + TIMING.renewMs);
+    expect(survivor.status().members).toEqual([survives]);
+    expect(nodes[dies].instanceId).toBe(dies);
+    await survivor.stop();
   });
 });

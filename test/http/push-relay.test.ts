@@ -3,6 +3,7 @@ import { createApp } from '../../src/app.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { CHANGE_POLL_INTERVAL_MS } from '../../src/db/change-signal.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { startHttpTarget } from '../helpers/targets.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { usePostgres } from '../helpers/postgres.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -16,33 +17,50 @@ afterAll(() => redis.stop());
 
 const CREATE_PUSH = `mutation { createSite(input: { name: "cron", type: PUSH, interval: 60 }) { ... on SitePayload { site { id pushToken } } } }`;
 
+/** Two instances on one PostgreSQL and the Redis, a site made on the first, and which of them checks it. */
+async function twoInstances(create: string) {
+  const url = await pg.createDatabase();
+  const logA = capturingLogger('info');
+  const logB = capturingLogger('info');
+  const a = await startTestApp({
+    env: { DATABASE_URL: url, UPTOP_REDIS_URL: redis.url, UPTOP_INSTANCE_ID: 'a', UPTOP_ALLOW_PRIVATE_TARGETS: 'true' },
+    logger: logA.logger,
+  });
+  const bClock = new FakeClock(Date.now());
+  const b = await createApp({ ...a.config, instanceId: 'b' }, { clock: bClock, logger: logB.logger });
+  const { port } = await b.start();
+  onTestFinished(() => b.stop());
+  const [nodeA, nodeB] = [a.app.deps.cluster!.node, b.deps.cluster!.node];
+  await nodeA.tick();
+  await nodeB.tick();
+
+  const created = await a.request<{ createSite: { site: { id: string; pushToken: string } } }>(create, {}, a.users.admin.token);
+  const { id, pushToken } = created.data!.createSite.site;
+  const siteId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
+  await vi.waitFor(
+    async () => {
+      await Promise.all([(a.clock as FakeClock).advance(CHANGE_POLL_INTERVAL_MS), bClock.advance(CHANGE_POLL_INTERVAL_MS)]);
+      await Promise.all([a.app.deps.changes.idle(), b.deps.changes.idle()]);
+      expect([a.app.deps.engine.getSite(siteId)?.id, b.deps.engine.getSite(siteId)?.id]).toEqual([siteId, siteId]);
+    },
+    { timeout: 5000, interval: 20 },
+  );
+  const aOwns = nodeA.owns(siteId);
+  const bUrl = `http://127.0.0.1:${port}`;
+  return {
+    a,
+    id,
+    siteId,
+    pushToken,
+    owner: aOwns ? a.app.deps.engine : b.deps.engine,
+    otherUrl: aOwns ? bUrl : a.url,
+    otherLog: aOwns ? logB : logA,
+  };
+}
+
 describe('/api/push at an instance that does not check the site, while Redis is away', () => {
   it('answers 503 (not 200) for a beat it cannot relay, and relays the retry once Redis is back', async () => {
-    const url = await pg.createDatabase();
-    const logA = capturingLogger('info');
-    const logB = capturingLogger('info');
-    const a = await startTestApp({ env: { DATABASE_URL: url, UPTOP_REDIS_URL: redis.url, UPTOP_INSTANCE_ID: 'a' }, logger: logA.logger });
-    const bClock = new FakeClock(Date.now());
-    const b = await createApp({ ...a.config, instanceId: 'b' }, { clock: bClock, logger: logB.logger });
-    const { port } = await b.start();
-    onTestFinished(() => b.stop());
-    const [nodeA, nodeB] = [a.app.deps.cluster!.node, b.deps.cluster!.node];
-    await nodeA.tick();
-    await nodeB.tick();
-
-    const created = await a.request<{ createSite: { site: { id: string; pushToken: string } } }>(CREATE_PUSH, {}, a.users.admin.token);
-    const { id, pushToken } = created.data!.createSite.site;
-    const siteId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
-    await vi.waitFor(
-      async () => {
-        await Promise.all([(a.clock as FakeClock).advance(CHANGE_POLL_INTERVAL_MS), bClock.advance(CHANGE_POLL_INTERVAL_MS)]);
-        await Promise.all([a.app.deps.changes.idle(), b.deps.changes.idle()]);
-        expect([a.app.deps.engine.getSite(siteId)?.id, b.deps.engine.getSite(siteId)?.id]).toEqual([siteId, siteId]);
-      },
-      { timeout: 5000, interval: 20 },
-    );
-    const aOwns = nodeA.owns(siteId);
-    const [owner, otherUrl, otherLog] = aOwns ? [a.app.deps.engine, `http://127.0.0.1:${port}`, logB] : [b.deps.engine, a.url, logA];
+    const { owner, otherUrl, otherLog, siteId, pushToken } = await twoInstances(CREATE_PUSH);
     const published = (msg: string) => otherLog.lines().some((l) => l.msg === msg && l.role === 'publish');
 
     await redis.down();
@@ -81,5 +99,29 @@ describe('/api/push at an instance that does not check the site, while Redis is 
       },
       { timeout: 10_000, interval: 50 },
     );
+  });
+});
+
+describe('checkSiteNow at an instance that does not check the site', () => {
+  it('has the instance that does check it now, and answers with that check', async () => {
+    const target = await startHttpTarget();
+    onTestFinished(() => target.close());
+    const create = `mutation { createSite(input: { name: "web", type: HTTP, url: "${target.url}", interval: 300 }) { ... on SitePayload { site { id pushToken } } } }`;
+    const { a, id, owner, otherUrl, siteId } = await twoInstances(create);
+    await vi.waitFor(() => expect(owner.getState(siteId)?.status).toBe('UP'), { timeout: 5000, interval: 20 });
+    const before = target.requests.length;
+    target.reply({ status: 503 });
+    const res = await fetch(`${otherUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${a.users.admin.token}` },
+      body: JSON.stringify({
+        query: 'mutation($id: ID!) { checkSiteNow(input: { id: $id }) { __typename ... on SitePayload { site { statusCode } } ... on Error { message } } }',
+        variables: { id },
+      }),
+    });
+    // It was the owner that checked (the other instance checks nothing of it), and the answer shows that check.
+    expect((await res.json()).data.checkSiteNow).toEqual({ __typename: 'SitePayload', site: { statusCode: 503 } });
+    expect(target.requests.length).toBe(before + 1);
+    expect(owner.getState(siteId)?.statusCode).toBe(503);
   });
 });
