@@ -1,49 +1,14 @@
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { FakeClock } from '../../src/clock.ts';
-import { CHANGE_POLL_INTERVAL_MS } from '../../src/db/change-signal.ts';
-import { startTestApp } from '../helpers/app.ts';
-import { usePostgres } from '../helpers/postgres.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { twoInstances, useClusterServices } from '../helpers/cluster.ts';
 
-const pg = usePostgres();
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.stop());
+const services = useClusterServices();
 
 const CREATE_PUSH = `mutation { createSite(input: { name: "cron", type: PUSH, interval: 60 }) { ... on SitePayload { site { id pushToken } } } }`;
 const SITE = `query($id: ID!) { site(id: $id) { status lastCheckAt latencyMs recentChecks { status } } }`;
 
-/** Two instances on one PostgreSQL and one Redis, each holding half of the slots. */
-async function twoInstances() {
-  const url = await pg.createDatabase();
-  const a = await startTestApp({ env: { DATABASE_URL: url, UPTOP_REDIS_URL: redis.url, UPTOP_INSTANCE_ID: 'a' } });
-  const bClock = new FakeClock(Date.now());
-  const b = await createApp({ ...a.config, instanceId: 'b' }, { clock: bClock, logger: pino({ level: 'silent' }) });
-  const { port } = await b.start();
-  const [nodeA, nodeB] = [a.app.deps.cluster!.node, b.deps.cluster!.node];
-  // a held every slot until b joined; a gives half back at its next tick and b takes it at its own.
-  await nodeA.tick();
-  await nodeB.tick();
-  /** Polls of the change signal on both instances (every second on a real clock) until both know the site. */
-  const pollChanges = (siteId: number) =>
-    vi.waitFor(
-      async () => {
-        await Promise.all([(a.clock as FakeClock).advance(CHANGE_POLL_INTERVAL_MS), bClock.advance(CHANGE_POLL_INTERVAL_MS)]);
-        await Promise.all([a.app.deps.changes.idle(), b.deps.changes.idle()]);
-        expect([a.app.deps.engine.getSite(siteId)?.id, b.deps.engine.getSite(siteId)?.id]).toEqual([siteId, siteId]);
-      },
-      { timeout: 5000, interval: 20 },
-    );
-  return { a, b, bUrl: `http://127.0.0.1:${port}`, nodeA, nodeB, pollChanges, stop: () => b.stop() };
-}
-
 describe('two instances on PostgreSQL and Redis', () => {
   it('split the slots, and /readyz names the instance, its share and the members', async () => {
-    const { a, bUrl, nodeA, nodeB, stop } = await twoInstances();
+    const { a, bUrl, nodeA, nodeB, stop } = await twoInstances(services);
     try {
       expect([nodeA.status().slotsHeld, nodeB.status().slotsHeld]).toEqual([128, 128]);
       const ready = await (await fetch(`${bUrl}/readyz`)).text();
@@ -56,7 +21,7 @@ describe('two instances on PostgreSQL and Redis', () => {
   });
 
   it("takes a beat at the instance that does not check the site to the one that does, and both answer with the owner's state", async () => {
-    const { a, b, bUrl, nodeA, pollChanges, stop } = await twoInstances();
+    const { a, b, bUrl, nodeA, pollChanges, stop } = await twoInstances(services);
     try {
       const created = await a.request<{ createSite: { site: { id: string; pushToken: string } } }>(CREATE_PUSH, {}, a.users.admin.token);
       const { id, pushToken } = created.data!.createSite.site;
@@ -91,7 +56,7 @@ describe('two instances on PostgreSQL and Redis', () => {
   });
 
   it("takes a probe's results for a site another instance checks to that instance, which records them", async () => {
-    const { a, b, nodeA, pollChanges, stop } = await twoInstances();
+    const { a, b, nodeA, pollChanges, stop } = await twoInstances(services);
     try {
       const created = await a.request<{ createSite: { site: { id: string } } }>(
         'mutation { createSite(input: { name: "web", type: HTTP, url: "http://127.0.0.1:9/", interval: 60 }) { ... on SitePayload { site { id } } } }',

@@ -1,7 +1,6 @@
-import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Checker } from '../../src/engine/checks/types.ts';
-import { Engine, RELAY_WAIT_MS, RELAYED_CHECK_MARGIN_MS, type EngineRelay } from '../../src/engine/engine.ts';
+import { RELAY_WAIT_MS, RELAYED_CHECK_MARGIN_MS, type EngineRelay } from '../../src/engine/engine.ts';
 import { CheckElsewhereError } from '../../src/engine/errors.ts';
 import { publishConfirmed } from '../../src/engine/events.ts';
 import { createHeartbeatService } from '../../src/services/heartbeat.ts';
@@ -27,22 +26,13 @@ async function pair(relay?: (h: Awaited<ReturnType<typeof engineHarness>>) => En
     probeResults: () => undefined,
     checkNow: (siteId) => publishConfirmed(h.pubsub, 'cluster:checkNow', { siteId }),
   };
-  const b = new Engine({
-    db: h.db,
-    writer: h.writer,
-    pubsub: h.pubsub,
-    clock: h.clock,
-    config: h.config,
-    logger: pino({ level: 'silent' }),
-    secretBox: h.secretBox,
-    random: () => 0,
+  const b = h.peer({
     runCheck: async () => {
       throw new Error('B checks nothing');
     },
     ownership: { owns: () => false },
     relay: relay ? relay(h) : viaBus,
   });
-  onTestFinished(() => b.stop());
   // A's side of the relay.
   const requests = h.pubsub.subscribe('cluster:checkNow')[Symbol.asyncIterator]();
   onTestFinished(() => void requests.return?.());

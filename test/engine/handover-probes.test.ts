@@ -1,23 +1,13 @@
-import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Checker } from '../../src/engine/checks/types.ts';
-import { Engine, type ProbeIngest } from '../../src/engine/engine.ts';
+import type { ProbeIngest } from '../../src/engine/engine.ts';
 import { resultTtlMs } from '../../src/engine/probe-results.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { closedPort } from '../helpers/targets.ts';
-import { engineHarness, received, T0 } from './harness.ts';
+import { engineHarness, probeVerdict, received, T0 } from './harness.ts';
 
 function ingest(siteId: number, up: boolean): ProbeIngest {
-  return {
-    siteId,
-    status: up ? 'UP' : 'DOWN',
-    latencyMs: 10,
-    statusCode: up ? 200 : 503,
-    message: up ? '' : 'HTTP 503 (expected 200-299)',
-    hasSsl: false,
-    certExpiresAt: null,
-    checkedAt: null,
-  };
+  return { siteId, ...probeVerdict(up), checkedAt: null };
 }
 
 /**
@@ -36,20 +26,7 @@ async function twoOwners(maxRetries = 0) {
   const ownedByA = new Set<number>();
   const ownedByB = new Set<number>();
   const h = await engineHarness({ start: false, runCheck: counting('a'), ownership: { owns: (id) => ownedByA.has(id) } });
-  const b = new Engine({
-    db: h.db,
-    writer: h.writer,
-    pubsub: h.pubsub,
-    clock: h.clock,
-    config: h.config,
-    logger: pino({ level: 'silent' }),
-    secretBox: h.secretBox,
-    random: () => 0,
-    runCheck: counting('b'),
-    ownership: { owns: (id) => ownedByB.has(id) },
-  });
-  // Registered after the harness's own hook, so it runs first: B stops before the writer does.
-  onTestFinished(() => b.stop());
+  const b = h.peer({ runCheck: counting('b'), ownership: { owns: (id) => ownedByB.has(id) } });
   const receiver = await startReceiver();
   onTestFinished(() => receiver.close());
   const id = await h.createSite({ name: 'web', type: 'HTTP', url: `http://127.0.0.1:${await closedPort()}/`, interval: 60, maxRetries });

@@ -34,6 +34,11 @@ export interface EngineHarness {
   engine: Engine;
   /** Builds a second engine on the same database (a restart), with the same options. */
   restart(): Promise<Engine>;
+  /**
+   * Another instance's engine beside the harness's, on the same database, writer, bus and clock (not started), with
+   * its own checker, ownership and relay; stopped when the test ends, before the writer.
+   */
+  peer(own: Partial<Pick<EngineOptions, 'runCheck' | 'ownership' | 'relay'>>): Engine;
   createSite(data: Prisma.SiteUncheckedCreateInput): Promise<number>;
   updateSite(id: number, data: Prisma.SiteUncheckedUpdateInput): Promise<void>;
   /** Stores a site's runtime state as an engine that ran before would have left it. */
@@ -95,7 +100,7 @@ export async function engineHarness(
 
   const engineDb = options.wrapDb ? options.wrapDb(db) : db;
   const engines: Engine[] = [];
-  const build = () => {
+  const build = (own: Partial<Pick<EngineOptions, 'runCheck' | 'ownership' | 'relay'>> = options) => {
     const engine = new Engine({
       db: engineDb,
       writer,
@@ -105,10 +110,10 @@ export async function engineHarness(
       logger,
       secretBox,
       random: options.random ?? (() => 0),
-      runCheck: options.runCheck,
+      runCheck: own.runCheck,
       onCheckStarted: options.onCheckStarted,
-      ownership: options.ownership,
-      relay: options.relay,
+      ownership: own.ownership,
+      relay: own.relay,
     });
     engines.push(engine);
     return engine;
@@ -131,6 +136,7 @@ export async function engineHarness(
     secretBox,
     events,
     engine,
+    peer: (own) => build(own),
     async restart() {
       await h.engine.stop();
       await writer.flush();
@@ -291,5 +297,17 @@ export function heldSiteReads() {
       armed.push({ arrive, released });
       return { arrived, release };
     },
+  };
+}
+
+/** What a regional probe reports of a site, up or down (HTTP 503), without whose result it is or when it was. */
+export function probeVerdict(up: boolean) {
+  return {
+    status: up ? ('UP' as const) : ('DOWN' as const),
+    latencyMs: 10,
+    statusCode: up ? 200 : 503,
+    message: up ? '' : 'HTTP 503 (expected 200-299)',
+    hasSsl: false,
+    certExpiresAt: null,
   };
 }

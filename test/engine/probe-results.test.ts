@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeIngest } from '../../src/engine/engine.ts';
 import { aggregate, ProbeResults, resultTtlMs, type AggStrategy, type ProbeReport } from '../../src/engine/probe-results.ts';
-import { countingChecker, engineHarness, httpTarget, T0 } from './harness.ts';
+import { countingChecker, engineHarness, httpTarget, probeVerdict, T0 } from './harness.ts';
 
 function report(nodeId: string, up: boolean, over: Partial<ProbeReport> = {}): ProbeReport {
-  return {
-    nodeId,
-    status: up ? 'UP' : 'DOWN',
-    latencyMs: 10,
-    statusCode: up ? 200 : 503,
-    message: up ? '' : 'HTTP 503 (expected 200-299)',
-    hasSsl: false,
-    certExpiresAt: null,
-    checkedAt: new Date(T0),
-    ...over,
-  };
+  return { nodeId, ...probeVerdict(up), checkedAt: new Date(T0), ...over };
 }
 
 /** Three probes, the first `down` of them down. */

@@ -1,52 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { FakeClock } from '../../src/clock.ts';
-import { CHANGE_POLL_INTERVAL_MS } from '../../src/db/change-signal.ts';
-import { startTestApp } from '../helpers/app.ts';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { twoInstances, useClusterServices } from '../helpers/cluster.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
-import { capturingLogger } from '../helpers/log.ts';
-import { usePostgres } from '../helpers/postgres.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const pg = usePostgres();
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.stop());
+const services = useClusterServices();
 
 const CREATE_PUSH = `mutation { createSite(input: { name: "cron", type: PUSH, interval: 60 }) { ... on SitePayload { site { id pushToken } } } }`;
 
-/** Two instances on one PostgreSQL and the Redis, a site made on the first, and which of them checks it. */
-async function twoInstances(create: string) {
-  const url = await pg.createDatabase();
-  const logA = capturingLogger('info');
-  const logB = capturingLogger('info');
-  const a = await startTestApp({
-    env: { DATABASE_URL: url, UPTOP_REDIS_URL: redis.url, UPTOP_INSTANCE_ID: 'a', UPTOP_ALLOW_PRIVATE_TARGETS: 'true' },
-    logger: logA.logger,
-  });
-  const bClock = new FakeClock(Date.now());
-  const b = await createApp({ ...a.config, instanceId: 'b' }, { clock: bClock, logger: logB.logger });
-  const { port } = await b.start();
-  onTestFinished(() => b.stop());
-  const [nodeA, nodeB] = [a.app.deps.cluster!.node, b.deps.cluster!.node];
-  await nodeA.tick();
-  await nodeB.tick();
-
+/** Two instances (twoInstances), a site made on the first, the engine that checks it, and the other instance. */
+async function siteOnTwoInstances(create: string) {
+  const { a, b, bUrl, nodeA, logA, logB, pollChanges } = await twoInstances(services, { UPTOP_ALLOW_PRIVATE_TARGETS: 'true' });
   const created = await a.request<{ createSite: { site: { id: string; pushToken: string } } }>(create, {}, a.users.admin.token);
   const { id, pushToken } = created.data!.createSite.site;
   const siteId = Number(Buffer.from(id, 'base64').toString().split(':')[1]);
-  await vi.waitFor(
-    async () => {
-      await Promise.all([(a.clock as FakeClock).advance(CHANGE_POLL_INTERVAL_MS), bClock.advance(CHANGE_POLL_INTERVAL_MS)]);
-      await Promise.all([a.app.deps.changes.idle(), b.deps.changes.idle()]);
-      expect([a.app.deps.engine.getSite(siteId)?.id, b.deps.engine.getSite(siteId)?.id]).toEqual([siteId, siteId]);
-    },
-    { timeout: 5000, interval: 20 },
-  );
+  await pollChanges(siteId);
   const aOwns = nodeA.owns(siteId);
-  const bUrl = `http://127.0.0.1:${port}`;
   return {
     a,
     id,
@@ -60,10 +27,10 @@ async function twoInstances(create: string) {
 
 describe('/api/push at an instance that does not check the site, while Redis is away', () => {
   it('answers 503 (not 200) for a beat it cannot relay, and relays the retry once Redis is back', async () => {
-    const { owner, otherUrl, otherLog, siteId, pushToken } = await twoInstances(CREATE_PUSH);
+    const { owner, otherUrl, otherLog, siteId, pushToken } = await siteOnTwoInstances(CREATE_PUSH);
     const published = (msg: string) => otherLog.lines().some((l) => l.msg === msg && l.role === 'publish');
 
-    await redis.down();
+    await services.redis.down();
     // The instance that takes the beat has seen its connection to Redis go.
     await vi.waitFor(() => expect(published('lost the connection to Redis; reconnecting (events between instances stop until it is back)')).toBe(true), {
       timeout: 5000,
@@ -89,7 +56,7 @@ describe('/api/push at an instance that does not check the site, while Redis is 
     expect(owner.getState(siteId)!.lastCheckAt).toBe(null);
 
     // The sender retries once Redis is back: that beat reaches the owner.
-    await redis.up();
+    await services.redis.up();
     await vi.waitFor(() => expect(published('reconnected to Redis')).toBe(true), { timeout: 10_000, interval: 10 });
     await vi.waitFor(
       async () => {
@@ -107,7 +74,7 @@ describe('checkSiteNow at an instance that does not check the site', () => {
     const target = await startHttpTarget();
     onTestFinished(() => target.close());
     const create = `mutation { createSite(input: { name: "web", type: HTTP, url: "${target.url}", interval: 300 }) { ... on SitePayload { site { id pushToken } } } }`;
-    const { a, id, owner, otherUrl, siteId } = await twoInstances(create);
+    const { a, id, owner, otherUrl, siteId } = await siteOnTwoInstances(create);
     await vi.waitFor(() => expect(owner.getState(siteId)?.status).toBe('UP'), { timeout: 5000, interval: 20 });
     const before = target.requests.length;
     target.reply({ status: 503 });
