@@ -1,4 +1,4 @@
-import { looksSecret } from '../../secret-names.ts';
+import { CREDENTIAL_NAMES, looksSecret } from '../../secret-names.ts';
 
 export const MAX_REDIRECTS = 10;
 
@@ -15,7 +15,8 @@ export interface HttpHop {
 /**
  * Headers that carry credentials or describe the body, dropped as the redirect rules below say. Besides the standard
  * credential headers, any whose name looks like a credential (`X-Api-Key`, Gotify's `X-Gotify-Key`): a monitor's own
- * headers and an alert provider's often are one, and a redirect to another origin must not take them along.
+ * headers and an alert provider's often are one, and a redirect to another origin must not take them along. A body's
+ * signature (`X-Uptop-Signature`) goes on: it opens nothing, and the next origin needs it to check the body.
  */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'transfer-encoding'];
@@ -42,7 +43,7 @@ export function followRedirect(hop: HttpHop, status: number, location: string | 
     for (const name of BODY_HEADERS) delete headers[name];
   }
   if (url.origin !== hop.url.origin) {
-    for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.has(name) || looksSecret(name)) delete headers[name];
+    for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.has(name) || looksSecret(name, CREDENTIAL_NAMES)) delete headers[name];
   }
   return { url, method, headers, body };
 }
