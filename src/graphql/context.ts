@@ -81,8 +81,14 @@ export function createContextFactory(
     sseStreams: ConnectionCounter;
   },
 ) {
-  // Kept across requests: closed rollups do not change (see ClosedBucketCache).
+  // Kept across requests: closed rollups do not change (see ClosedBucketCache), but for checks written late, which
+  // every instance hears of: their sites' kept buckets are compared with the rows for a while.
   const latencyCache = new ClosedBucketCache();
+  void (async () => {
+    for await (const check of deps.pubsub.subscribe('site:checkCompleted')) {
+      latencyCache.noteCheck(check.siteId, new Date(check.checkedAt).getTime(), deps.clock.nowMs());
+    }
+  })();
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);
     const authorization = info.authorization ?? ticketAuthorization(input, deps.streamTickets);

@@ -17,10 +17,13 @@ export interface KeptBucket {
 
 /**
  * A rollup is kept as closed this long after its end: most checks are written by then. Not a promise that none come
- * later (a probe's result may arrive up to three intervals late, a backed-up writer later still): every read compares
- * what is kept with a fingerprint of the rows (latency.ts), so a late check is seen at the next read.
+ * later (a probe's result may arrive up to three intervals late, a backed-up writer later still): a site that had such
+ * a check (noteCheck) has what is kept of it compared with a fingerprint of its rows (latency.ts) at each read for
+ * LATE_WATCH_MS after, so the late check is seen at the next read once written.
  */
 export const CLOSE_GRACE_MS = 60_000;
+/** How long after a late check its site's kept buckets are checked against the rows: the writer has written it by then. */
+export const LATE_WATCH_MS = 10 * 60_000;
 /** What the kept buckets may take, roughly, in bytes: past it the least recently used go. */
 const MAX_BYTES = 32 * 1024 * 1024;
 
@@ -28,13 +31,30 @@ const MAX_BYTES = 32 * 1024 * 1024;
  * The closed part of each site's latency series, kept between requests. Rollups of hours and days that have ended do
  * not change, so a dashboard asking every few seconds for the last 24 hours re-reads only the rollup still open
  * (one row a site) and merges it into what it kept; the keys carry the range, the step, where the closed part ends
- * (it moves once per level width) and the engine's reload count (an import replaces every row). What is kept is
- * checked against the rows' counts at each read, and read again when they moved: a check written late into a closed
- * rollup, on this instance or another, is never hidden by it.
+ * (it moves once per level width) and the engine's reload count (an import replaces every row). A site that had a check
+ * dated before the grace, on this instance or another (every check is published to all), is suspect for a while: what
+ * is kept of it is checked against the rows' counts at each read, and read again when they moved. Checking every site
+ * at every read scanned every kept row again and doubled a dashboard's cost.
  */
 export class ClosedBucketCache {
   private readonly entries = new Map<string, { buckets: (KeptBucket | undefined)[]; bytes: number }>();
   private bytes = 0;
+  /** Site id → until when (ms) its kept buckets are checked against the rows. */
+  private readonly late = new Map<number, number>();
+
+  /** A check of the site, as published: one dated before the grace may land in a rollup kept as closed. */
+  noteCheck(siteId: number, checkedAtMs: number, nowMs: number): void {
+    if (checkedAtMs < nowMs - CLOSE_GRACE_MS) this.late.set(siteId, nowMs + LATE_WATCH_MS);
+  }
+
+  /** Whether what is kept of the site must be checked against its rows (it had a late check lately). */
+  suspect(siteId: number, nowMs: number): boolean {
+    const until = this.late.get(siteId);
+    if (until === undefined) return false;
+    if (until > nowMs) return true;
+    this.late.delete(siteId);
+    return false;
+  }
 
   /** The end of the closed rollups of `widthMs` at `nowMs`, within [startMs, endMs]. */
   static closedEnd(nowMs: number, widthMs: number, startMs: number, endMs: number): number {

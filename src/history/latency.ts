@@ -285,7 +285,8 @@ export async function latencySeries(
     if (tailTo > tailFrom) segments.push({ width, fromMs: tailFrom, toMs: tailTo });
     tailFrom = Math.max(tailFrom, tailTo);
   }
-  const keptIds = [...kept.keys()];
+  // Only the kept sites that had a late check lately are compared with their rows (ClosedBucketCache.noteCheck).
+  const keptIds = cache ? [...kept.keys()].filter((id) => cache.store.suspect(id, cache.nowMs)) : [];
   const closedPart: Segment = { width: plan.width, fromMs: plan.startMs, toMs: closedEnd };
   const [closedRows, openRows] = await Promise.all([
     missing.length > 0 && closedEnd > plan.startMs ? readRollups(db, missing, plan, stepMs, plan.startMs, closedEnd) : [],

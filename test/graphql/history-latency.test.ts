@@ -140,17 +140,23 @@ describe('Site.latency kept between requests', () => {
     };
     const first = await read();
     expect(first.count).toBe(5);
-    // Kept: the open part and the fingerprints of the kept part in one statement, besides the site's own.
+    // Kept: the open part in one statement, besides the site's own; no late check, so no fingerprint of the kept part.
     const kept = await read();
     expect(kept).toEqual({ count: 5, max: 100, statements: first.statements - 1 });
-    // 11:59:30's result written at 12:03, past the grace: a probe's late result, or a backed-up writer.
-    t.app.deps.writer.enqueue(check(siteId, Date.UTC(2026, 5, 10, 11, 59, 30), 700));
+    // 11:59:30's result written at 12:03, past the grace: a probe's late result, or a backed-up writer. The engine
+    // writes a check and publishes it (TransitionEffects.recordCheck); every instance hears of it.
+    const late = (write: Write) => {
+      t.app.deps.writer.enqueue(write);
+      const { kind: _kind, ...record } = write as Extract<Write, { kind: 'check' }>;
+      t.app.deps.pubsub.publish('site:checkCompleted', record);
+    };
+    late(check(siteId, Date.UTC(2026, 5, 10, 11, 59, 30), 700));
     await t.app.deps.writer.flush();
     expect(await read()).toMatchObject({ count: 6, max: 700 });
     // Much later, in an hour long closed, in the same chart bucket.
     await clock.advance(2 * HOUR);
     expect((await read()).count).toBe(6);
-    t.app.deps.writer.enqueue(check(siteId, Date.UTC(2026, 5, 10, 9, 30), 1));
+    late(check(siteId, Date.UTC(2026, 5, 10, 9, 30), 1));
     await t.app.deps.writer.flush();
     const [bucket] = await latency(t, siteId, from, 4 * 3600);
     expect([bucket.count, bucket.min, bucket.max]).toEqual([7, 1, 700]);

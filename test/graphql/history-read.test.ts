@@ -272,16 +272,15 @@ describe('latency series kept between requests', () => {
     await t.app.deps.writer.flush();
     const second = await counts();
     expect([second.count, second.min, second.max]).toEqual([31, 5, 130]);
-    // A rollup row of a closed hour changed behind the cache's back (a check written late, an import): what is kept
-    // is compared with the rows at each read, so the change is seen at once. (This test used to pin that it stayed
-    // hidden until the engine reloaded; a late check then stayed hidden for up to a day: the audit's defect.)
+    // A rollup row of a closed hour changed behind the cache's back, as only an import does (a check written late is
+    // published, which test/graphql/history-latency.test.ts covers): an import reloads the engine, after which nothing
+    // kept from before is used.
     const openHour = new Date(Math.floor((now - MINUTE) / HOUR) * HOUR);
     const changed = await t.app.deps.writer.submit((tx) =>
       tx.checkRollup.updateMany({ where: { siteId: siteId!, width: 3600, start: { lt: openHour } }, data: { count: { increment: 1000 } } }),
     );
     expect(changed.count).toBeGreaterThan(0);
-    expect((await counts()).count).toBe(31 + 1000 * changed.count);
-    // An import reloads the engine, after which nothing kept from before is used.
+    expect((await counts()).count).toBe(31);
     await t.app.deps.engine.reload();
     expect((await counts()).count).toBe(31 + 1000 * changed.count);
   });
