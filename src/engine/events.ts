@@ -18,7 +18,15 @@ export type Topics = {
   'cluster:state': [LiveSiteState];
   /** `checkSiteNow` received by an instance that does not check the site, for the one that does (src/cluster/relay.ts). */
   'cluster:checkNow': [{ siteId: number }];
+  /**
+   * A check recorded dated more than LATE_CHECK_MS before it was: it may land in a rollup that readers keep as closed
+   * (src/history/closed-buckets.ts). Rare, so every instance may listen, unlike to every check.
+   */
+  'site:lateCheck': [{ siteId: number }];
 };
+
+/** A check dated further back than this when it is recorded is late (see 'site:lateCheck'). */
+export const LATE_CHECK_MS = 60_000;
 
 /** Events one subscriber may fall behind by before the oldest it has not read are dropped. */
 export const SUBSCRIBER_BACKLOG = 1024;

@@ -1,7 +1,7 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.ts';
 import type { Clock } from '../clock.ts';
 import type { Write, Writer } from '../writer/types.ts';
-import type { AppPubSub } from './events.ts';
+import { LATE_CHECK_MS, type AppPubSub } from './events.ts';
 import { changesDurableState, runtimeStateWrite } from './live-state.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import type { RecentResults } from './recent-results.ts';
@@ -95,7 +95,9 @@ export class TransitionEffects {
     this.options.writer.enqueue(check);
     this.options.recent.record(check.siteId, check.status, check.latencyMs, check.checkedAt);
     this.options.pubsub.publish('site:checkCompleted', check);
-    this.checkRate.count(this.options.clock.nowMs());
+    const nowMs = this.options.clock.nowMs();
+    if (check.checkedAt.getTime() < nowMs - LATE_CHECK_MS) this.options.pubsub.publish('site:lateCheck', { siteId: check.siteId });
+    this.checkRate.count(nowMs);
   }
 
   /** Every change of a site's pause, status, parent or maintenance cover passes here, so the snapshot reads counters. */

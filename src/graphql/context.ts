@@ -85,9 +85,7 @@ export function createContextFactory(
   // every instance hears of: their sites' kept buckets are compared with the rows for a while.
   const latencyCache = new ClosedBucketCache();
   void (async () => {
-    for await (const check of deps.pubsub.subscribe('site:checkCompleted')) {
-      latencyCache.noteCheck(check.siteId, new Date(check.checkedAt).getTime(), deps.clock.nowMs());
-    }
+    for await (const { siteId } of deps.pubsub.subscribe('site:lateCheck')) latencyCache.noteLateCheck(siteId, deps.clock.nowMs());
   })();
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);

@@ -1,3 +1,4 @@
+import { LATE_CHECK_MS } from '../engine/events.ts';
 import type { SparseCounts } from './sketch.ts';
 
 /** A chart bucket's aggregates over its closed rollups, the sketch kept compact. */
@@ -18,10 +19,10 @@ export interface KeptBucket {
 /**
  * A rollup is kept as closed this long after its end: most checks are written by then. Not a promise that none come
  * later (a probe's result may arrive up to three intervals late, a backed-up writer later still): a site that had such
- * a check (noteCheck) has what is kept of it compared with a fingerprint of its rows (latency.ts) at each read for
+ * a check (noteLateCheck) has what is kept of it compared with a fingerprint of its rows (latency.ts) at each read for
  * LATE_WATCH_MS after, so the late check is seen at the next read once written.
  */
-export const CLOSE_GRACE_MS = 60_000;
+export const CLOSE_GRACE_MS = LATE_CHECK_MS;
 /** How long after a late check its site's kept buckets are checked against the rows: the writer has written it by then. */
 export const LATE_WATCH_MS = 10 * 60_000;
 /** What the kept buckets may take, roughly, in bytes: past it the least recently used go. */
@@ -42,9 +43,9 @@ export class ClosedBucketCache {
   /** Site id → until when (ms) its kept buckets are checked against the rows. */
   private readonly late = new Map<number, number>();
 
-  /** A check of the site, as published: one dated before the grace may land in a rollup kept as closed. */
-  noteCheck(siteId: number, checkedAtMs: number, nowMs: number): void {
-    if (checkedAtMs < nowMs - CLOSE_GRACE_MS) this.late.set(siteId, nowMs + LATE_WATCH_MS);
+  /** A late check of the site ('site:lateCheck'): it may land in a rollup kept as closed. */
+  noteLateCheck(siteId: number, nowMs: number): void {
+    this.late.set(siteId, nowMs + LATE_WATCH_MS);
   }
 
   /** Whether what is kept of the site must be checked against its rows (it had a late check lately). */

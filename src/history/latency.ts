@@ -285,7 +285,7 @@ export async function latencySeries(
     if (tailTo > tailFrom) segments.push({ width, fromMs: tailFrom, toMs: tailTo });
     tailFrom = Math.max(tailFrom, tailTo);
   }
-  // Only the kept sites that had a late check lately are compared with their rows (ClosedBucketCache.noteCheck).
+  // Only the kept sites that had a late check lately are compared with their rows (ClosedBucketCache.noteLateCheck).
   const keptIds = cache ? [...kept.keys()].filter((id) => cache.store.suspect(id, cache.nowMs)) : [];
   const closedPart: Segment = { width: plan.width, fromMs: plan.startMs, toMs: closedEnd };
   const [closedRows, openRows] = await Promise.all([

@@ -89,6 +89,7 @@ export async function engineHarness(
     'cluster:state': [],
     'cluster:probeResults': [],
     'cluster:checkNow': [],
+    'site:lateCheck': [],
   };
   const subscriptions = (Object.keys(events) as (keyof Topics)[]).map((topic) => {
     const iterator = pubsub.subscribe(topic);

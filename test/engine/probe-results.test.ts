@@ -195,6 +195,8 @@ describe('engine: the owner aggregates probe results once per interval', () => {
       ['eu', true, new Date(T0 + 30_000)],
       ['us', false, old],
     ]);
+    // The late one is announced as such, so that latency readers compare what they keep with the rows.
+    expect(h.events['site:lateCheck']).toEqual([{ siteId: id }]);
   });
 
   it('takes no result for a site it does not check: unknown, paused, push or group', async () => {

@@ -15,7 +15,7 @@ async function seedSite(t: TestApp): Promise<number> {
   return id;
 }
 
-function check(siteId: number, atMs: number, latencyMs: number | null): Write {
+function check(siteId: number, atMs: number, latencyMs: number | null): Extract<Write, { kind: 'check' }> {
   return { kind: 'check', siteId, checkedAt: new Date(atMs), up: true, status: 'UP', latencyMs, statusCode: null, message: null };
 }
 
@@ -144,11 +144,11 @@ describe('Site.latency kept between requests', () => {
     const kept = await read();
     expect(kept).toEqual({ count: 5, max: 100, statements: first.statements - 1 });
     // 11:59:30's result written at 12:03, past the grace: a probe's late result, or a backed-up writer. The engine
-    // writes a check and publishes it (TransitionEffects.recordCheck); every instance hears of it.
-    const late = (write: Write) => {
+    // writes such a check and announces it (TransitionEffects.recordCheck, test/engine/probe-results.test.ts); every
+    // instance hears of it.
+    const late = (write: Extract<Write, { kind: 'check' }>) => {
       t.app.deps.writer.enqueue(write);
-      const { kind: _kind, ...record } = write as Extract<Write, { kind: 'check' }>;
-      t.app.deps.pubsub.publish('site:checkCompleted', record);
+      t.app.deps.pubsub.publish('site:lateCheck', { siteId: write.siteId });
     };
     late(check(siteId, Date.UTC(2026, 5, 10, 11, 59, 30), 700));
     await t.app.deps.writer.flush();
