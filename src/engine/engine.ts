@@ -70,16 +70,16 @@ export const RELAYED_CHECK_MARGIN_MS = 5_000;
 
 /**
  * Carries what one instance received for a site another instance checks to that instance (src/cluster/relay.ts). A
- * Promise<boolean> returned says whether it was sent (see PublishReceipt in events.ts); anything else means it was.
+ * promise returned says whether it was sent (publishConfirmed in events.ts); none means it was.
  */
 export interface EngineRelay {
-  heartbeat(token: string, report: PushReport): unknown;
+  heartbeat(token: string, report: PushReport): Promise<boolean> | undefined;
   probeResults(nodeId: string, results: readonly ProbeIngest[]): void;
   /**
    * Asks the instance that checks the site to check it now: it runs `checkNow(siteId, { relayed: true })`, and answers
    * with the site's state (`cluster:state`). Without it a check asked for here of another instance's site is refused.
    */
-  checkNow?(siteId: number): unknown;
+  checkNow?(siteId: number): Promise<boolean> | undefined;
 }
 
 export interface EngineOptions {
@@ -602,12 +602,12 @@ export class Engine implements EngineApi {
   }
 
   /** Whether what the relay handed over left (see EngineRelay), waiting at most RELAY_WAIT_MS; never rejects. */
-  private sent(receipt: unknown): Promise<boolean> {
-    if (!(receipt instanceof Promise)) return Promise.resolve(true);
+  private sent(receipt: Promise<boolean> | undefined): Promise<boolean> {
+    if (!receipt) return Promise.resolve(true);
     let bound: TimerHandle | null = null;
     return Promise.race([
-      (receipt as Promise<unknown>).then(
-        (sent) => sent !== false,
+      receipt.then(
+        (sent) => sent,
         () => false,
       ),
       new Promise<boolean>((resolve) => (bound = this.clock.setTimeout(() => resolve(false), RELAY_WAIT_MS))),
