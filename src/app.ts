@@ -8,8 +8,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { ChangeWatcher, changeHandler } from './db/change-signal.ts';
 import type { Db } from './db/client.ts';
-import { MigrationChangedError } from './db/migrate.ts';
-import { openClients, storeFor } from './db/store.ts';
+import { openMigrated, storeFor } from './db/store.ts';
 import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
 import { EventLog } from './engine/event-log.ts';
@@ -33,7 +32,7 @@ import { connectRedisEvents } from './redis/events.ts';
 import { statusRoutes } from './status/routes.ts';
 import { createHeartbeatService, type HeartbeatService } from './services/heartbeat.ts';
 import { createServices, type Services } from './services/index.ts';
-import { BatchWriter, describeError } from './writer/writer.ts';
+import { BatchWriter } from './writer/writer.ts';
 
 /** Test seams: time, logging, the outbound checks and alert providers. */
 export interface AppOverrides {
@@ -78,10 +77,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const store = storeFor(config.databaseUrl);
-  const applied = await store.migrate().catch((err: unknown) => Promise.reject(databaseFailure(store.location, err)));
+  const { applied, writeDb, readDb } = await openMigrated(store);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-
-  const { writeDb, readDb } = await openClients(store).catch((err: unknown) => Promise.reject(databaseFailure(store.location, err)));
   // Several instances share events and revocations through Redis; a single one keeps them in this process.
   const redis = config.redisUrl
     ? await connectRedisEvents(config.redisUrl, logger).catch(async (err: unknown) => {
@@ -195,15 +192,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       return stopping;
     },
   };
-}
-
-/**
- * The database could not be reached, opened or migrated at start: the message names it (`location` has its password
- * masked) and DATABASE_URL, as Redis's names UPTOP_REDIS_URL. A changed migration's message names the database already.
- */
-function databaseFailure(location: string, err: unknown): unknown {
-  if (err instanceof MigrationChangedError) return err;
-  return new Error(`could not open the database at ${location} (DATABASE_URL): ${describeError(err)}`, { cause: err });
 }
 
 /** Runs the steps in order, each whatever happened before, then rethrows the first failure. */

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { Change } from '../db/change-signal.ts';
 import type { Db } from '../db/client.ts';
-import { openClients, storeFor } from '../db/store.ts';
+import { openMigrated, storeFor } from '../db/store.ts';
 import type { Logger } from '../log.ts';
 import { createServices, type Services } from '../services/index.ts';
 import { BatchWriter } from '../writer/writer.ts';
@@ -35,10 +35,8 @@ export interface CliContext {
 export async function withCliContext<T>(fn: (ctx: CliContext) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   const config = loadConfig(env);
   const logger = pino({ level: env.LOG_LEVEL ? config.logLevel : 'warn', base: { service: 'uptop-cli' } }, pino.destination({ fd: 2, sync: true }));
-  const store = storeFor(config.databaseUrl);
-  await store.migrate();
   const clock = systemClock;
-  const { writeDb, readDb: db } = await openClients(store);
+  const { writeDb, readDb: db } = await openMigrated(storeFor(config.databaseUrl));
   const closers: (() => Promise<unknown>)[] = [() => writeDb.$disconnect(), () => db.$disconnect()];
   try {
     const writer = new AnnouncingWriter(new BatchWriter({ db: writeDb, clock, logger, config: config.writer, retention: false }));

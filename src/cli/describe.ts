@@ -1,7 +1,7 @@
 import { ConfigError } from '../config.ts';
 import { ConfigFileError } from '../config-as-code/index.ts';
 import { AppError, ValidationError } from '../services/errors.ts';
-import { describeError } from '../writer/writer.ts';
+import { describeError } from '../db/describe-error.ts';
 import { CliError, UsageError } from './errors.ts';
 
 /**

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { Db } from '../db/client.ts';
 import { parsePostgresUrl } from '../db/pg-url.ts';
 import { advanceIdSequences } from '../db/sequences.ts';
-import { openClients, storeFor, type Store } from '../db/store.ts';
+import { databaseFailure, openMigrated, storeFor, type Store } from '../db/store.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import { CliError, UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
@@ -143,11 +143,10 @@ export async function migrateDbCommand(io: CliIo, options: MigrateDbOptions): Pr
   const to = parseStore('--to', options.to);
   if (from.location === to.location) throw new UsageError('--from and --to are the same database');
   await requireUptopSource(from, options.from);
-  await from.migrate();
-  await to.migrate();
-  const source = await from.openWriter();
+  await from.migrate().catch((err: unknown) => Promise.reject(databaseFailure(from, err, '--from')));
+  const source = await from.openWriter().catch((err: unknown) => Promise.reject(databaseFailure(from, err, '--from')));
   try {
-    const { writeDb: target, readDb } = await openClients(to);
+    const { writeDb: target, readDb } = await openMigrated(to, '--to');
     await readDb.$disconnect();
     try {
       const copied = await copyAll(source, target, Number(options.batchSize));

@@ -1,5 +1,6 @@
 import { ensureDatabaseFile, openDb, type Db } from './client.ts';
-import { migrate } from './migrate.ts';
+import { describeError } from './describe-error.ts';
+import { MigrationChangedError, migrate } from './migrate.ts';
 import type { Provider } from './provider.ts';
 import { isPostgresUrl, parsePostgresUrl } from './pg-url.ts';
 import { DatabaseUrlError, parseDatabaseUrl } from './url.ts';
@@ -63,4 +64,25 @@ export async function openClients(store: Store): Promise<{ writeDb: Db; readDb: 
     throw err;
   });
   return { writeDb, readDb };
+}
+
+/**
+ * The database could not be reached, opened or migrated: the message names it (`location` has its password masked)
+ * and where its URL came from (DATABASE_URL, or a command's option), as Redis's names UPTOP_REDIS_URL. A changed
+ * migration's message names the database already.
+ */
+export function databaseFailure(store: Store, err: unknown, source = 'DATABASE_URL'): unknown {
+  if (err instanceof MigrationChangedError) return err;
+  return new Error(`could not open the database at ${store.location} (${source}): ${describeError(err)}`, { cause: err });
+}
+
+/**
+ * What the server and every command do first: migrate the database, then open its clients (`openClients`). Either
+ * failing rejects with `databaseFailure`'s message.
+ */
+export async function openMigrated(store: Store, source?: string): Promise<{ applied: string[]; writeDb: Db; readDb: Db }> {
+  const fail = (err: unknown) => Promise.reject(databaseFailure(store, err, source));
+  const applied = await store.migrate().catch(fail);
+  const clients = await openClients(store).catch(fail);
+  return { applied, ...clients };
 }

@@ -3,6 +3,7 @@ import { deleteExpiredSessions } from '../auth/expired-sessions.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { describeError } from '../db/describe-error.ts';
 import { type Dialect, dialectOf } from '../db/dialect.ts';
 import type { Logger } from '../log.ts';
 import { DropNotes } from './drop-notes.ts';
@@ -399,14 +400,4 @@ export class BatchWriter implements Writer {
       this.logger.error({ err }, 'writer onLog callback failed');
     }
   }
-}
-
-/** Prisma prefixes driver errors with an invocation banner; the last line holds the database's own message. */
-export function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const lines = err.message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  return lines.at(-1) ?? err.name;
 }

@@ -107,4 +107,25 @@ describe('uptop serve', { timeout: 90_000 }, () => {
     expect([sqlite.code, sqlite.stdout]).toEqual([1, '']);
     expect(sqlite.stderr).toMatch(new RegExp(`^uptop: could not open the database at ${file}/uptop\\.db \\(DATABASE_URL\\): E[A-Z]+: .+\n$`));
   });
+
+  it('every other command names DATABASE_URL the same way, and migrate-db the option that named the database', async () => {
+    const port = await closedPort();
+    const url = `postgresql://uptop:db-s3cret@127.0.0.1:${port}/uptop`;
+    const line = (source: string) =>
+      `uptop: could not open the database at postgresql://uptop:***@127.0.0.1:${port}/uptop (${source}): connect ECONNREFUSED 127.0.0.1:${port}\n`;
+    const commands = [
+      ['migrate'],
+      ['user', 'list'],
+      ['token', 'create', 'ann'],
+      ['export'],
+      ['apply', '-f', 'uptop.yaml', '--dry-run'],
+      ['import', 'backup.json'],
+    ];
+    const runs = await Promise.all(commands.map((args) => uptop(args, { DATABASE_URL: url })));
+    expect(runs).toEqual(commands.map(() => ({ code: 1, stdout: '', stderr: line('DATABASE_URL') })));
+
+    const from = path.join(tempDir(), 'uptop.db');
+    expect(await uptop(['migrate'], { DATABASE_URL: `file:${from}` })).toMatchObject({ code: 0 });
+    expect(await uptop(['migrate-db', '--from', `file:${from}`, '--to', url], {})).toEqual({ code: 1, stdout: '', stderr: line('--to') });
+  });
 });
