@@ -2,12 +2,21 @@ import { z } from 'zod';
 import { sendHttp } from '../http.ts';
 import { defineProvider } from './provider.ts';
 import { httpUrl, required, requireSetting } from './setting.ts';
+import { truncate } from './truncate.ts';
+
+/** Discord refuses a message whose content is longer. */
+const DISCORD_CONTENT_LIMIT = 2000;
 
 export const discord = defineProvider({
   provider: 'DISCORD',
   settings: z.strictObject({ url: required(httpUrl) }),
   visibleKeys: [],
   async send(settings, alert, ctx) {
-    await sendHttp({ url: requireSetting(settings, 'url'), json: { content: `**${alert.title}**\n${alert.message}` } }, ctx);
+    const json = {
+      content: truncate(`**${alert.title}**\n${alert.message}`, DISCORD_CONTENT_LIMIT),
+      // Site names and pushed messages are text, not mentions: "@everyone" in one must not ping the whole server.
+      allowed_mentions: { parse: [] },
+    };
+    await sendHttp({ url: requireSetting(settings, 'url'), json }, ctx);
   },
 });

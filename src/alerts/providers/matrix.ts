@@ -22,7 +22,9 @@ export const matrix = defineProvider({
         method: 'PUT',
         url: `${trimTrailingSlashes(requireSetting(settings, 'homeserver'))}/_matrix/client/v3/rooms/${room}/send/m.room.message/${txnId}`,
         headers: { Authorization: `Bearer ${requireSetting(settings, 'access_token')}` },
-        json: { msgtype: 'm.text', body: `${alert.title}\n${alert.message}` },
+        // An empty m.mentions mentions nobody and turns off the legacy push rules that notify on "@room" or a user's name
+        // anywhere in the body (Matrix spec 1.7, "User and room mentions").
+        json: { msgtype: 'm.text', body: `${alert.title}\n${alert.message}`, 'm.mentions': {} },
       },
       ctx,
     );

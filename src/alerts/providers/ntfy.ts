@@ -3,6 +3,10 @@ import { stripLineBreaks } from '../headers.ts';
 import { sendHttp } from '../http.ts';
 import { defineProvider } from './provider.ts';
 import { httpUrl, oneOf, optional, required, requireSetting, settingOr, text, trimTrailingSlashes } from './setting.ts';
+import { truncateUtf8 } from './truncate.ts';
+
+/** ntfy's default message size limit: a longer body arrives as an attachment.txt (or is refused without attachments). */
+const NTFY_MESSAGE_LIMIT = 4096;
 
 export const ntfy = defineProvider({
   provider: 'NTFY',
@@ -32,7 +36,7 @@ export const ntfy = defineProvider({
     if (settings.username && settings.password) {
       headers.Authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`).toString('base64')}`;
     }
-    await sendHttp({ url, headers, body: alert.message, service: 'ntfy' }, ctx);
+    await sendHttp({ url, headers, body: truncateUtf8(alert.message, NTFY_MESSAGE_LIMIT), service: 'ntfy' }, ctx);
   },
 });
 

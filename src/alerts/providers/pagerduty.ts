@@ -3,6 +3,10 @@ import { sendHttp } from '../http.ts';
 import type { AlertMessage } from '../types.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
+import { truncate } from './truncate.ts';
+
+/** PagerDuty refuses an event whose summary is longer. */
+const PAGERDUTY_SUMMARY_LIMIT = 1024;
 
 export const pagerduty = defineProvider({
   provider: 'PAGERDUTY',
@@ -23,7 +27,7 @@ export const pagerduty = defineProvider({
             event_action: 'trigger',
             dedup_key: dedupKey,
             payload: {
-              summary: `${alert.title}: ${alert.message}`,
+              summary: truncate(`${alert.title}: ${alert.message}`, PAGERDUTY_SUMMARY_LIMIT),
               source: 'uptop',
               severity: settingOr(settings, 'severity', 'critical'),
             },

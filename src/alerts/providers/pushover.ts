@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { sendHttp } from '../http.ts';
 import { defineProvider } from './provider.ts';
 import { required, requireSetting, text } from './setting.ts';
+import { truncate } from './truncate.ts';
+
+/** Pushover refuses a longer message. */
+const PUSHOVER_MESSAGE_LIMIT = 1024;
 
 export const pushover = defineProvider({
   provider: 'PUSHOVER',
@@ -13,7 +17,7 @@ export const pushover = defineProvider({
       token: requireSetting(settings, 'token'),
       user: requireSetting(settings, 'user'),
       title: alert.title,
-      message: alert.message,
+      message: truncate(alert.message, PUSHOVER_MESSAGE_LIMIT),
     };
     await sendHttp({ url: ctx.endpoints.messages, json, operatorEndpoint: true }, ctx);
   },

@@ -4,11 +4,12 @@ import type { AlertEvent } from '../types.ts';
 import { defineProvider } from './provider.ts';
 import { httpUrl, required, requireSetting } from './setting.ts';
 
-const THEME_COLOR: Record<AlertEvent, string> = {
-  down: 'D13438',
-  up: '2EB886',
-  ssl_expiring: 'FFB900',
-  test: '0078D7',
+/** Adaptive Cards name their colours by meaning; Teams picks the shade for the user's theme. */
+const TITLE_COLOR: Record<AlertEvent, string> = {
+  down: 'Attention',
+  up: 'Good',
+  ssl_expiring: 'Warning',
+  test: 'Accent',
 };
 
 export const teams = defineProvider({
@@ -16,13 +17,26 @@ export const teams = defineProvider({
   settings: z.strictObject({ url: required(httpUrl) }),
   visibleKeys: [],
   async send(settings, alert, ctx) {
+    // An Adaptive Card in a message envelope: Office 365 connectors (which also took MessageCards) are retired, and the
+    // Teams Workflows webhook that replaces them posts the cards in `attachments`. It answers 202 before the flow runs,
+    // so a MessageCard was "sent" and then never shown.
     const json = {
-      '@type': 'MessageCard',
-      '@context': 'https://schema.org/extensions',
-      summary: alert.title,
-      themeColor: THEME_COLOR[alert.event],
-      title: alert.title,
-      text: alert.message,
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: {
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            type: 'AdaptiveCard',
+            version: '1.4',
+            body: [
+              { type: 'TextBlock', text: alert.title, weight: 'Bolder', size: 'Medium', color: TITLE_COLOR[alert.event], wrap: true },
+              { type: 'TextBlock', text: alert.message, wrap: true },
+            ],
+          },
+        },
+      ],
     };
     await sendHttp({ url: requireSetting(settings, 'url'), json }, ctx);
   },

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { sendHttp } from '../http.ts';
 import { defineProvider } from './provider.ts';
 import { required, requireSetting, text, trimTrailingSlashes } from './setting.ts';
+import { truncate } from './truncate.ts';
+
+/** Telegram refuses a longer text, counted once the HTML is parsed (so before our escaping). */
+const TELEGRAM_TEXT_LIMIT = 4096;
 
 /**
  * HTML, not Markdown: Telegram refuses a Markdown message whose text has an unpaired `_`, `*`, `[` or backtick (a site
@@ -29,13 +33,15 @@ export const telegram = defineProvider({
   endpoints: { api: { env: 'UPTOP_TELEGRAM_API_URL', default: 'https://api.telegram.org' } },
   async send(settings, alert, ctx) {
     const token = requireSetting(settings, 'token');
+    // The title, its line break, then as much of the message as fits.
+    const message = truncate(alert.message, TELEGRAM_TEXT_LIMIT - alert.title.length - 1);
     await sendHttp(
       {
         url: `${trimTrailingSlashes(ctx.endpoints.api)}/bot${token}/sendMessage`,
         operatorEndpoint: true,
         json: {
           chat_id: requireSetting(settings, 'chat_id'),
-          text: `<b>${escapeHtml(alert.title)}</b>\n${escapeHtml(alert.message)}`,
+          text: `<b>${escapeHtml(alert.title)}</b>\n${escapeHtml(message)}`,
           parse_mode: 'HTML',
         },
       },

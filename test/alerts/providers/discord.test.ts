@@ -1,14 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
-import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { DOWN, EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('DISCORD: a $event alert', (alert) => {
   it('posts {content} with a bold title', async () => {
     const req = await sendOne('DISCORD', (r) => ({ url: `${r.url}/api/webhooks/1/secret-token` }), alert);
     expectJsonPost(req, '/api/webhooks/1/secret-token');
-    expect(req.json()).toEqual({ content: `**${alert.title}**\n${alert.message}` });
+    expect(req.json()).toEqual({ content: `**${alert.title}**\n${alert.message}`, allowed_mentions: { parse: [] } });
+  });
+});
+
+describe('DISCORD', () => {
+  const settings = (r: { url: string }) => ({ url: `${r.url}/api/webhooks/1/x` });
+
+  it('pings nobody when a name or a pushed message says @everyone, @here or <@&role>', async () => {
+    const alert = { ...DOWN, message: "Push Monitor 'backup @here' reported DOWN: disk full @everyone <@&123> <@456>" };
+    const req = await sendOne('DISCORD', settings, alert);
+    expect(req.json()).toEqual({ content: `**${alert.title}**\n${alert.message}`, allowed_mentions: { parse: [] } });
+  });
+
+  it('cuts the content to the 2000 characters Discord accepts (it answers 400 to more), without splitting an emoji', async () => {
+    const alert = { ...DOWN, message: `a${'😀'.repeat(1500)}` };
+    const req = await sendOne('DISCORD', settings, alert);
+    const { content } = req.json() as { content: string };
+    expect(content).toBe(`**${alert.title}**\na${'😀'.repeat(992)}…`);
+    expect(content.length).toBeLessThanOrEqual(2000);
   });
 });
 

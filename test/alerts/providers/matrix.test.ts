@@ -13,11 +13,17 @@ describe.each(EVENTS)('MATRIX: a $event alert', (alert) => {
     expect(req.path).toMatch(/^\/_matrix\/client\/v3\/rooms\/!room42%3Aexample\.org\/send\/m\.room\.message\/uptop-[0-9a-f-]{36}$/);
     expect(req.headers.authorization).toBe('Bearer syt_secret');
     expect(req.headers['content-type']).toBe('application/json');
-    expect(req.json()).toEqual({ msgtype: 'm.text', body: `${alert.title}\n${alert.message}` });
+    expect(req.json()).toEqual({ msgtype: 'm.text', body: `${alert.title}\n${alert.message}`, 'm.mentions': {} });
   });
 });
 
 describe('MATRIX', () => {
+  it('mentions nobody, so "@room" or a user name in a pushed message notifies no one', async () => {
+    const alert = { ...DOWN, message: "Push Monitor 'backup' reported DOWN: disk full @room @alice:example.org" };
+    const req = await sendOne('MATRIX', (r) => ({ homeserver: r.url, access_token: 't', room_id: '!r:h' }), alert);
+    expect(req.json()).toEqual({ msgtype: 'm.text', body: `${alert.title}\n${alert.message}`, 'm.mentions': {} });
+  });
+
   it('uses a fresh transaction id for every message', async () => {
     const receiver = await startReceiver();
     const settings = { homeserver: receiver.url, access_token: 't', room_id: '!r:h' };

@@ -38,6 +38,13 @@ describe('NTFY', () => {
     expect(req.headers['x-injected']).toBeUndefined();
     expect(req.headers.title).toBe('firstX-Injected: yes');
   });
+
+  it('cuts the message to the 4096 bytes ntfy shows, which would otherwise turn it into an attachment.txt', async () => {
+    const alert = { ...DOWN, message: 'é'.repeat(3000) };
+    const req = await sendOne('NTFY', (r) => ({ url: r.url, topic: 'ops' }), alert);
+    expect(req.text()).toBe(`${'é'.repeat(2046)}…`);
+    expect(req.body.length).toBeLessThanOrEqual(4096);
+  });
 });
 
 describe('NTFY settings', () => {

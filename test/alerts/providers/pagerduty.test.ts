@@ -36,6 +36,18 @@ describe('PAGERDUTY', () => {
     });
   });
 
+  it('cuts the summary to the 1024 characters PagerDuty accepts (it answers 400 to more)', async () => {
+    const alert = { ...DOWN, message: `Push Monitor 'nightly' reported DOWN: ${'e'.repeat(1000)}` };
+    const req = await sendOne('PAGERDUTY', () => settings, alert);
+    const summary = `${alert.title}: ${alert.message}`;
+    expect(req.json()).toEqual({
+      routing_key: 'R0UT1NGKEY',
+      event_action: 'trigger',
+      dedup_key: 'uptop-site-7',
+      payload: { summary: `${summary.slice(0, 1023)}…`, source: 'uptop', severity: 'error' },
+    });
+  });
+
   it('triggers a test alert under a key of its own', async () => {
     const req = await sendOne('PAGERDUTY', () => settings, TEST);
     expect(req.json()).toMatchObject({ event_action: 'trigger', dedup_key: `uptop-test-${AT.getTime()}` });

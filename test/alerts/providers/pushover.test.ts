@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
-import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { DOWN, EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 describe.each(EVENTS)('PUSHOVER: a $event alert', (alert) => {
@@ -9,6 +9,14 @@ describe.each(EVENTS)('PUSHOVER: a $event alert', (alert) => {
     const req = await sendOne('PUSHOVER', () => ({ token: 'app-token', user: 'user-key' }), alert);
     expectJsonPost(req, '/1/messages.json');
     expect(req.json()).toEqual({ token: 'app-token', user: 'user-key', title: alert.title, message: alert.message });
+  });
+});
+
+describe('PUSHOVER', () => {
+  it('cuts the message to the 1024 characters Pushover accepts (it answers 400 to more)', async () => {
+    const alert = { ...DOWN, message: `Push Monitor 'nightly' reported DOWN: ${'e'.repeat(1000)}` };
+    const req = await sendOne('PUSHOVER', () => ({ token: 'app-token', user: 'user-key' }), alert);
+    expect(req.json()).toEqual({ token: 'app-token', user: 'user-key', title: alert.title, message: `${alert.message.slice(0, 1023)}…` });
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
-import { EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { DOWN, EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('SLACK: a $event alert', (alert) => {
@@ -9,6 +9,16 @@ describe.each(EVENTS)('SLACK: a $event alert', (alert) => {
     const req = await sendOne('SLACK', (r) => ({ url: `${r.url}/services/T0/B0/xyz` }), alert);
     expectJsonPost(req, '/services/T0/B0/xyz');
     expect(req.json()).toEqual({ text: `*${alert.title}*\n${alert.message}` });
+  });
+});
+
+describe('SLACK', () => {
+  it('escapes &, < and > so a name or reason can neither ping the channel nor vanish as a link', async () => {
+    const alert = { ...DOWN, message: "Push Monitor 'db <!channel>' reported DOWN: got <html> & <https://evil.example|click>" };
+    const req = await sendOne('SLACK', (r) => ({ url: `${r.url}/services/T0/B0/xyz` }), alert);
+    expect(req.json()).toEqual({
+      text: `*${alert.title}*\nPush Monitor 'db &lt;!channel&gt;' reported DOWN: got &lt;html&gt; &amp; &lt;https://evil.example|click&gt;`,
+    });
   });
 });
 

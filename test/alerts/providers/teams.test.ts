@@ -4,26 +4,40 @@ import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { EVENTS, expectJsonPost, SSL, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
+/** The Adaptive Card in the message envelope that Teams Workflows webhooks post, as its template reads `attachments`. */
+const card = (title: string, message: string, color: string) => ({
+  type: 'message',
+  attachments: [
+    {
+      contentType: 'application/vnd.microsoft.card.adaptive',
+      contentUrl: null,
+      content: {
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        type: 'AdaptiveCard',
+        version: '1.4',
+        body: [
+          { type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium', color, wrap: true },
+          { type: 'TextBlock', text: message, wrap: true },
+        ],
+      },
+    },
+  ],
+});
+
 describe.each(EVENTS)('TEAMS: a $event alert', (alert) => {
-  it('posts a MessageCard', async () => {
-    const req = await sendOne('TEAMS', (r) => ({ url: `${r.url}/webhookb2/abc/IncomingWebhook/def` }), alert);
-    expectJsonPost(req, '/webhookb2/abc/IncomingWebhook/def');
-    const themeColor = { down: 'D13438', up: '2EB886', test: '0078D7' }[alert.event as 'down' | 'up' | 'test'];
-    expect(req.json()).toEqual({
-      '@type': 'MessageCard',
-      '@context': 'https://schema.org/extensions',
-      summary: alert.title,
-      themeColor,
-      title: alert.title,
-      text: alert.message,
-    });
+  it('posts an Adaptive Card, which Workflows webhooks read (a MessageCard has no attachments: the flow fails after its 202)', async () => {
+    const url = '/workflows/abc/triggers/manual/paths/invoke';
+    const req = await sendOne('TEAMS', (r) => ({ url: `${r.url}${url}` }), alert);
+    expectJsonPost(req, url);
+    const color = { down: 'Attention', up: 'Good', test: 'Accent' }[alert.event as 'down' | 'up' | 'test'];
+    expect(req.json()).toEqual(card(alert.title, alert.message, color));
   });
 });
 
 describe('TEAMS', () => {
   it('colours an SSL warning amber', async () => {
     const req = await sendOne('TEAMS', (r) => ({ url: r.url }), SSL);
-    expect(req.json()).toMatchObject({ themeColor: 'FFB900' });
+    expect(req.json()).toEqual(card(SSL.title, SSL.message, 'Warning'));
   });
 });
 

@@ -24,6 +24,13 @@ describe('TELEGRAM', () => {
       parse_mode: 'HTML',
     });
   });
+
+  it('cuts the text to the 4096 characters Telegram accepts (it answers 400 to more), counted before escaping', async () => {
+    const alert = { ...DOWN, message: '&'.repeat(5000) };
+    const req = await sendOne('TELEGRAM', () => ({ token: '1:t', chat_id: '42' }), alert);
+    // The title, the line break and the message, as Telegram counts them once the HTML is parsed: 8 + 1 + 4087.
+    expect(req.json()).toEqual({ chat_id: '42', text: `<b>${alert.title}</b>\n${'&amp;'.repeat(4086)}…`, parse_mode: 'HTML' });
+  });
 });
 
 describe('TELEGRAM settings', () => {
