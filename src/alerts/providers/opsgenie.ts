@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
+import { incidentKey } from './incident-key.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
+import { truncate } from './truncate.ts';
 
 /** Opsgenie rejects alert messages longer than this. */
 const OPSGENIE_MESSAGE_LIMIT = 130;
+/** Opsgenie refuses a longer description, or a longer note on a close. */
+const OPSGENIE_DESCRIPTION_LIMIT = 15_000;
+const OPSGENIE_NOTE_LIMIT = 25_000;
 
 export const opsgenie = defineProvider({
   provider: 'OPSGENIE',
@@ -19,20 +24,28 @@ export const opsgenie = defineProvider({
     eu: { env: 'UPTOP_OPSGENIE_EU_URL', default: 'https://api.eu.opsgenie.com/v2/alerts' },
   },
   async send(settings, alert, ctx) {
-    await sendHttp(
-      {
-        url: settings.eu === 'true' ? ctx.endpoints.eu : ctx.endpoints.us,
-        operatorEndpoint: true,
-        headers: { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` },
-        json: {
-          // Cut by code point, not UTF-16 unit, so an emoji is never split in half.
-          message: Array.from(alert.title).slice(0, OPSGENIE_MESSAGE_LIMIT).join(''),
-          description: alert.message,
-          source: 'uptop',
-          priority: settingOr(settings, 'priority', 'P3'),
-        },
-      },
-      ctx,
-    );
+    const alerts = settings.eu === 'true' ? ctx.endpoints.eu : ctx.endpoints.us;
+    const headers = { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` };
+    const alias = incidentKey(alert);
+    // A recovery closes the alert its outage opened (by the alias both carry), as PagerDuty's resolve does (DESIGN 5):
+    // a new alert would page the on-call again to say that all is well.
+    const request =
+      alert.event === 'up'
+        ? {
+            url: `${alerts}/${encodeURIComponent(alias)}/close?identifierType=alias`,
+            json: { source: 'uptop', note: truncate(alert.message, OPSGENIE_NOTE_LIMIT) },
+          }
+        : {
+            url: alerts,
+            json: {
+              // Cut by code point, not UTF-16 unit, so an emoji is never split in half.
+              message: Array.from(alert.title).slice(0, OPSGENIE_MESSAGE_LIMIT).join(''),
+              alias,
+              description: truncate(alert.message, OPSGENIE_DESCRIPTION_LIMIT),
+              source: 'uptop',
+              priority: settingOr(settings, 'priority', 'P3'),
+            },
+          };
+    await sendHttp({ ...request, operatorEndpoint: true, headers }, ctx);
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import type { AlertMessage } from '../types.ts';
+import { incidentKey } from './incident-key.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
 import { truncate } from './truncate.ts';
@@ -18,7 +18,7 @@ export const pagerduty = defineProvider({
   endpoints: { events: { env: 'UPTOP_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue' } },
   async send(settings, alert, ctx) {
     const routingKey = requireSetting(settings, 'routing_key');
-    const dedupKey = dedupKeyOf(alert);
+    const dedupKey = incidentKey(alert);
     const json =
       alert.event === 'up'
         ? { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey }
@@ -35,13 +35,3 @@ export const pagerduty = defineProvider({
     await sendHttp({ url: ctx.endpoints.events, json, operatorEndpoint: true }, ctx);
   },
 });
-
-/**
- * A recovery resolves the incident its outage opened, so both share the site's key. The SSL warning
- * is its own incident: an outage's recovery says nothing about the certificate.
- */
-function dedupKeyOf(alert: AlertMessage): string {
-  if (!alert.site) return `uptop-test-${alert.timestamp.getTime()}`;
-  const key = `uptop-site-${alert.site.id}`;
-  return alert.event === 'ssl_expiring' ? `${key}-ssl` : key;
-}

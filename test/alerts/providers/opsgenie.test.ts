@@ -1,36 +1,56 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
-import type { Receiver } from '../../helpers/receiver.ts';
-import { DOWN, EVENTS, expectJsonPost, sendOne, settingsIssues } from '../support.ts';
+import { getProvider } from '../../../src/alerts/providers/index.ts';
+import { startReceiver, type ReceivedRequest, type Receiver } from '../../helpers/receiver.ts';
+import { AT, DOWN, SSL, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 /** Both regions share the path /v2/alerts, so the receiver tells them apart by a prefix. */
 const regions = (r: Receiver) => ({ endpoints: { OPSGENIE: { us: `${r.url}/us/v2/alerts`, eu: `${r.url}/eu/v2/alerts` } } });
 
-describe.each(EVENTS)('OPSGENIE: a $event alert', (alert) => {
-  it('posts to the US endpoint with a GenieKey', async () => {
+describe.each([
+  [DOWN, 'uptop-site-7'],
+  [SSL, 'uptop-site-7-ssl'],
+  [TEST, `uptop-test-${AT.getTime()}`],
+])('OPSGENIE: a $event alert', (alert, alias) => {
+  it('posts to the US endpoint with a GenieKey, under an alias of its own', async () => {
     const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key', priority: 'P2', eu: 'false' }), alert, regions);
     expectJsonPost(req, '/us/v2/alerts');
     expect(req.headers.authorization).toBe('GenieKey genie-key');
-    expect(req.json()).toEqual({ message: alert.title, description: alert.message, source: 'uptop', priority: 'P2' });
+    expect(req.json()).toEqual({ message: alert.title, alias, description: alert.message, source: 'uptop', priority: 'P2' });
   });
 });
 
 describe('OPSGENIE', () => {
+  it('closes the alert its outage opened on recovery, by alias, instead of opening another', async () => {
+    const receiver = await startReceiver();
+    const opsgenie = getProvider('OPSGENIE');
+    const ctx = sendContext(receiver, regions(receiver));
+    await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, DOWN, ctx);
+    await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, UP, ctx);
+    const [open, close] = receiver.requests as [ReceivedRequest, ReceivedRequest];
+    expect(open.json()).toMatchObject({ alias: 'uptop-site-7' });
+    expectJsonPost(close, '/eu/v2/alerts/uptop-site-7/close');
+    expect(close.query).toEqual({ identifierType: 'alias' });
+    expect(close.headers.authorization).toBe('GenieKey genie-key');
+    expect(close.json()).toEqual({ source: 'uptop', note: UP.message });
+  });
+
   it('uses the EU endpoint when eu is "true" and the P3 default priority', async () => {
     const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key', eu: 'true' }), DOWN, regions);
     expect(req.path).toBe('/eu/v2/alerts');
     expect(req.json()).toMatchObject({ priority: 'P3' });
   });
 
-  it('caps the message at 130 characters without splitting an emoji', async () => {
+  it('caps the message at 130 characters without splitting an emoji, the description at 15,000', async () => {
     const title = `🚨${'x'.repeat(128)}🔥tail`;
-    const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key' }), { ...DOWN, title }, regions);
-    const { message, description } = req.json() as { message: string; description: string };
-    expect(Array.from(message)).toHaveLength(130);
-    expect(message).toBe(`🚨${'x'.repeat(128)}🔥`);
-    expect(description).toBe(DOWN.message);
+    const message = 'r'.repeat(20_000);
+    const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key' }), { ...DOWN, title, message }, regions);
+    const { message: sent, description } = req.json() as { message: string; description: string };
+    expect(Array.from(sent)).toHaveLength(130);
+    expect(sent).toBe(`🚨${'x'.repeat(128)}🔥`);
+    expect(description).toBe(`${'r'.repeat(14_999)}…`);
   });
 });
 

@@ -1,0 +1,12 @@
+import type { AlertMessage } from '../types.ts';
+
+/**
+ * The key an incident service (PagerDuty's dedup_key, Opsgenie's alias) knows a site's alert by: a recovery closes
+ * the incident its outage opened, so both share the site's key, restart or not. The SSL warning is its own incident:
+ * an outage's recovery says nothing about the certificate. A test alert gets a key of its own.
+ */
+export function incidentKey(alert: AlertMessage): string {
+  if (!alert.site) return `uptop-test-${alert.timestamp.getTime()}`;
+  const key = `uptop-site-${alert.site.id}`;
+  return alert.event === 'ssl_expiring' ? `${key}-ssl` : key;
+}
