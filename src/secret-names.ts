@@ -1,5 +1,20 @@
-/** Names of credentials, alone or as a word of a longer name (`client_secret`, `apiKey`, `X-Gotify-Key`). */
-export const CREDENTIAL_NAMES: ReadonlySet<string> = new Set(['token', 'key', 'apikey', 'api_key', 'secret', 'password', 'pass', 'auth', 'access_token']);
+/**
+ * Names of credentials, alone or as a word of a longer name (`client_secret`, `apiKey`, `X-Gotify-Key`); `pwd` and
+ * `passwd` as meeting links and older admin pages put a password in a query.
+ */
+export const CREDENTIAL_NAMES: ReadonlySet<string> = new Set([
+  'token',
+  'key',
+  'apikey',
+  'api_key',
+  'secret',
+  'password',
+  'pass',
+  'passwd',
+  'pwd',
+  'auth',
+  'access_token',
+]);
 
 /**
  * Those, and signatures: in a URL a signature is a credential (a presigned link opens what it signs). A header that

@@ -14,15 +14,21 @@ function maskParams(params: string): string {
     .join('&');
 }
 
-/** `scheme://user:password@host` → `scheme://user:***@host`; the last `@` of the authority ends the userinfo, as in WHATWG URL parsing. */
+/**
+ * `scheme://user:password@host` → `scheme://user:***@host`, and `scheme://token@host` → `scheme://***@host`: a user
+ * name with no password beside it is often the credential itself (`https://ghp_…@github.com`, API keys sent as the
+ * Basic user). The last `@` of the authority ends the userinfo, as in WHATWG URL parsing.
+ */
 function maskUserinfo(beforeQuery: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/\\]*/i.exec(beforeQuery);
   if (!scheme) return beforeQuery;
   const authority = scheme[0];
   const at = authority.lastIndexOf('@');
-  const colon = authority.indexOf(':', authority.indexOf('//') + 2);
-  if (at < 0 || colon < 0 || colon > at) return beforeQuery;
-  return `${authority.slice(0, colon + 1)}${URL_SECRET_MASK}${authority.slice(at)}${beforeQuery.slice(authority.length)}`;
+  const start = authority.indexOf('//') + 2;
+  if (at <= start) return beforeQuery;
+  const colon = authority.indexOf(':', start);
+  const kept = colon >= 0 && colon < at ? colon + 1 : start;
+  return `${authority.slice(0, kept)}${URL_SECRET_MASK}${authority.slice(at)}${beforeQuery.slice(authority.length)}`;
 }
 
 /**
@@ -37,9 +43,10 @@ function unusualWithUserinfo(url: string): string | undefined {
 }
 
 /**
- * A URL as someone who may not read secrets sees it: the password of the userinfo and the values of query (and
- * fragment) parameters whose names look like credentials are masked; everything else is kept as written. Works on
- * the text, not a parsed URL, so nothing is re-encoded and a value that is not a URL (a bare hostname) passes as is.
+ * A URL as someone who may not read secrets sees it: the password of the userinfo (the user name when it stands
+ * alone) and the values of query (and fragment) parameters whose names look like credentials are masked; everything
+ * else is kept as written. Works on the text, not a parsed URL, so nothing is re-encoded and a value that is not a
+ * URL (a bare hostname) passes as is.
  */
 export function maskUrlSecrets(url: string): string {
   const unusual = unusualWithUserinfo(url);
@@ -51,4 +58,15 @@ export function maskUrlSecrets(url: string): string {
   const query = question < 0 ? '' : `?${maskParams(beforeHash.slice(question + 1))}`;
   const fragment = hash < 0 ? '' : `#${maskParams(url.slice(hash + 1))}`;
   return base + query + fragment;
+}
+
+/** A URL in running text: from its scheme to the next space, quote or angle bracket. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
+
+/**
+ * A text (an error message) with every URL in it masked as maskUrlSecrets masks one. Go's `*url.Error`, which the Go
+ * original's probes report as their reason, quotes the URL it asked for with only a password masked.
+ */
+export function maskUrlsInText(text: string): string {
+  return text.replace(URL_IN_TEXT, (url) => maskUrlSecrets(url));
 }

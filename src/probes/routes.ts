@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { SecretBox } from '../alerts/crypto.ts';
+import { maskUrlsInText } from '../auth/mask-url.ts';
 import { RateLimiter } from '../auth/rate-limit.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
@@ -45,7 +46,8 @@ function ingestOf(results: ResultsBody['results']): ProbeIngest[] {
     // Go reports 0 ns for a check that measured nothing.
     latencyMs: r.latency_ns ? microseconds(r.latency_ns / 1e6) : null,
     statusCode: r.status_code ?? null,
-    message: r.is_up ? '' : truncateMessage(r.error_reason?.trim() || 'reported down by the probe'),
+    // Masked here, before anything stores, shows, logs or alerts it, and before a cut could leave half a secret.
+    message: r.is_up ? '' : truncateMessage(maskUrlsInText(r.error_reason?.trim() || 'reported down by the probe')),
     hasSsl: r.has_ssl ?? false,
     certExpiresAt: r.cert_expires_at ?? null,
     checkedAt: r.checked_at ?? null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskUrlSecrets } from '../../src/auth/mask-url.ts';
+import { maskUrlSecrets, maskUrlsInText } from '../../src/auth/mask-url.ts';
 
 describe('maskUrlSecrets', () => {
   it('masks the password of the userinfo and keeps the user name', () => {
@@ -17,8 +17,17 @@ describe('maskUrlSecrets', () => {
     expect(maskUrlSecrets('http:h.example/ok')).toBe('http:h.example/ok');
   });
 
-  it('leaves URLs without a password alone', () => {
-    for (const url of ['http://user@host.example:8080/x', 'http://host.example:8080/x?a=1', 'example.com', 'https://h.example/p:a@b', '']) {
+  it('masks a user name that stands alone: such a user name is often a token (`https://ghp_x@github.com`)', () => {
+    expect(maskUrlSecrets('https://ghp_T0k3n@h.example/org/repo.git')).toBe('https://***@h.example/org/repo.git');
+    expect(maskUrlSecrets('http://user@host.example:8080/x?page=2')).toBe('http://***@host.example:8080/x?page=2');
+    expect(maskUrlSecrets('http://a@b@host.example/')).toBe('http://***@host.example/');
+    expect(maskUrlSecrets('http:tok@h.example/ok')).toBe('http://***@h.example/ok');
+    // An empty userinfo hides nothing.
+    expect(maskUrlSecrets('http://@host.example/')).toBe('http://@host.example/');
+  });
+
+  it('leaves URLs without userinfo or secret parameters alone', () => {
+    for (const url of ['http://host.example:8080/x?a=1', 'example.com', 'https://h.example/p:a@b', 'https://h.example/x?u=a@b', '']) {
       expect(maskUrlSecrets(url)).toBe(url);
     }
   });
@@ -27,7 +36,7 @@ describe('maskUrlSecrets', () => {
     expect(maskUrlSecrets('https://h.example/x?apikey=abc&page=2&TOKEN=t0k&Api_Key=k&sig=s&access_token=a')).toBe(
       'https://h.example/x?apikey=***&page=2&TOKEN=***&Api_Key=***&sig=***&access_token=***',
     );
-    for (const name of ['key', 'secret', 'password', 'pass', 'auth', 'signature', 'client_secret', 'x-api-key', 'apiKey', 'private%5Ftoken']) {
+    for (const name of ['key', 'secret', 'password', 'pass', 'auth', 'signature', 'client_secret', 'x-api-key', 'apiKey', 'private%5Ftoken', 'pwd', 'passwd']) {
       expect(maskUrlSecrets(`https://h.example/?${name}=v1&q=v2`), name).toBe(`https://h.example/?${name}=***&q=v2`);
     }
     for (const name of ['monkey', 'author', 'passage', 'keyboard', 'design']) {
@@ -40,5 +49,17 @@ describe('maskUrlSecrets', () => {
     expect(maskUrlSecrets('https://u:p@h.example/a%20b?q=a+b%2Fc&token=&flag&key=x%20y#frag')).toBe(
       'https://u:***@h.example/a%20b?q=a+b%2Fc&token=&flag&key=***#frag',
     );
+  });
+});
+
+describe('maskUrlsInText', () => {
+  it('masks every URL in a message, quoted or not, and leaves the rest of the text alone', () => {
+    expect(maskUrlsInText('Get "https://tok@h.example/x?key=k1&a=1": dial tcp 10.0.0.1:443: connect: connection refused')).toBe(
+      'Get "https://***@h.example/x?key=***&a=1": dial tcp 10.0.0.1:443: connect: connection refused',
+    );
+    expect(maskUrlsInText('from http://u:p@a.example/ to <https://b.example/?sig=s> then HTTP 503')).toBe(
+      'from http://u:***@a.example/ to <https://b.example/?sig=***> then HTTP 503',
+    );
+    expect(maskUrlsInText('HTTP 503 (expected 200-299)')).toBe('HTTP 503 (expected 200-299)');
   });
 });

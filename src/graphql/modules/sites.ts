@@ -44,7 +44,8 @@ export const SiteRef = builder.prismaNode('Site', {
     type: t.expose('type', { type: MonitorTypeEnum }),
     url: t.string({
       nullable: true,
-      description: 'A password in it, and the values of query parameters named like credentials, are masked unless you may read secrets.',
+      description:
+        'A password in it (a user name with no password beside it), and the values of query parameters named like credentials, are masked unless you may read secrets.',
       resolve: (s, _args, ctx) => (s.url === null || permissionsOf(ctx.viewer).readSecrets ? s.url : maskUrlSecrets(s.url)),
     }),
     hostname: t.exposeString('hostname', { nullable: true }),
