@@ -104,7 +104,9 @@ export function createPlainRouter(routes: readonly PlainRoute[], logger: Logger)
     return true;
 
     function failed(err: unknown): PlainAnswer {
-      logger.error({ err, path: pathname }, 'plain route failed');
+      // The route as declared, not the path: the rest of a prefix route's path is a push token, the query a Kuma
+      // job's `msg` or a read-only token's bearer in `?token=`, and logs are read by more people than secrets are.
+      logger.error({ err, route: route.prefix ? `${route.path}…` : route.path }, 'plain route failed');
       return { status: 500, body: 'Internal Server Error' };
     }
   };

@@ -135,7 +135,8 @@ export function createHttpServer(
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res, tls);
     handle(req, res).catch((err: unknown) => {
-      logger.error({ err, url: req.url }, 'request failed');
+      // The path alone: a query may carry a token or a GraphQL request's variables (passwords).
+      logger.error({ err, path: (req.url ?? '/').split('?')[0] }, 'request failed');
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Internal Server Error');

@@ -5,11 +5,12 @@ import { onTestFinished } from 'vitest';
 import type { PlainRoute } from '../../src/http/plain.ts';
 import { BODY_SLICE, createPlainRouter } from '../../src/http/routes.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
+import { capturingLogger } from '../helpers/log.ts';
 import { recordTurns } from '../helpers/turns.ts';
 
 /** `routes` alone on a real server. */
-async function serve(routes: PlainRoute[]): Promise<string> {
-  const router = createPlainRouter(routes, pino({ level: 'silent' }));
+async function serve(routes: PlainRoute[], logger: pino.Logger = pino({ level: 'silent' })): Promise<string> {
+  const router = createPlainRouter(routes, logger);
   const server = http.createServer(async (req, res) => {
     if (!(await router(req, res))) res.writeHead(404).end();
   });
@@ -48,5 +49,29 @@ describe('plain routes: a large text body', () => {
     expect([small.status, await small.text()]).toEqual([200, 'small']);
     record.stop();
     expect(record.steps()).toBe(0);
+  });
+});
+
+describe('plain routes: a route that fails', () => {
+  it('answers 500 and logs the route as declared, never the token in the path or the query', async () => {
+    const { logger, lines } = capturingLogger();
+    const fail = () => {
+      throw new Error('disk full');
+    };
+    const url = await serve(
+      [
+        { path: '/api/push/', prefix: true, methods: ['GET'], answer: fail },
+        { path: '/metrics', methods: ['GET'], answer: fail },
+      ],
+      logger,
+    );
+    const answers = await Promise.all([fetch(`${url}/api/push/s3cr3t-push-token?msg=x`), fetch(`${url}/metrics?token=s3cr3t-api-token`)]);
+    expect(await Promise.all(answers.map(async (r) => [r.status, await r.text()]))).toEqual(Array(2).fill([500, 'Internal Server Error']));
+    const logged = lines();
+    expect(logged.map((l) => [l.msg, l.route, (l.err as { message: string }).message]).sort()).toEqual([
+      ['plain route failed', '/api/push/…', 'disk full'],
+      ['plain route failed', '/metrics', 'disk full'],
+    ]);
+    expect(JSON.stringify(logged)).not.toContain('s3cr3t');
   });
 });
