@@ -61,10 +61,10 @@ export class Cluster {
     if (!this.options.sharedEvents) return undefined;
     const { pubsub } = this.options;
     return {
-      // Confirmed: a beat or a check request that could not leave is refused to its sender, not lost (engine.ts).
+      // Confirmed: a beat, a check request or probe results that could not leave are refused to the sender, not lost.
       heartbeat: (token, report) => publishConfirmed(pubsub, 'cluster:heartbeat', { token, report }),
       checkNow: (siteId) => publishConfirmed(pubsub, 'cluster:checkNow', { siteId }),
-      probeResults: (nodeId, results) => pubsub.publish('cluster:probeResults', { nodeId, results: [...results] }),
+      probeResults: (nodeId, results) => publishConfirmed(pubsub, 'cluster:probeResults', { nodeId, results: [...results] }),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { ProbeIngest } from '../engine/engine.ts';
+import type { ProbeIngest, ProbeIngestOutcome } from '../engine/engine.ts';
 import type { AppPubSub, Topics } from '../engine/events.ts';
 import type { CheckRecord, HeartbeatResult, LiveSiteState, PushReport } from '../engine/types.ts';
 
@@ -6,7 +6,7 @@ import type { CheckRecord, HeartbeatResult, LiveSiteState, PushReport } from '..
 export interface RelayTarget {
   heartbeat(token: string, report: PushReport, via: { relayed: true }): HeartbeatResult;
   checkNow(siteId: number, via: { relayed: true }): Promise<void>;
-  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[], via: { relayed: true }): number;
+  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[], via: { relayed: true }): ProbeIngestOutcome;
   mirrorCheck(check: CheckRecord): void;
   mirrorState(state: LiveSiteState): void;
 }

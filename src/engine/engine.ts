@@ -52,6 +52,14 @@ export interface ProbeIngest extends Omit<ProbeReport, 'nodeId' | 'checkedAt'> {
   checkedAt: Date | null;
 }
 
+/** What became of a probe's results (ingestProbeResults). */
+export interface ProbeIngestOutcome {
+  /** How many were taken here. */
+  taken: number;
+  /** Whether those of sites another instance checks left for it (see EngineRelay); absent when there were none. */
+  relayed?: Promise<boolean>;
+}
+
 /** Longest a handover waits for the checks in progress of the sites let go: the lease renewals wait behind it. */
 const HANDOVER_WAIT_MS = 5_000;
 
@@ -74,7 +82,7 @@ export const RELAYED_CHECK_MARGIN_MS = 5_000;
  */
 export interface EngineRelay {
   heartbeat(token: string, report: PushReport): Promise<boolean> | undefined;
-  probeResults(nodeId: string, results: readonly ProbeIngest[]): void;
+  probeResults(nodeId: string, results: readonly ProbeIngest[]): Promise<boolean> | undefined;
   /**
    * Asks the instance that checks the site to check it now: it runs `checkNow(siteId, { relayed: true })`, and answers
    * with the site's state (`cluster:state`). Without it a check asked for here of another instance's site is refused.
@@ -645,11 +653,12 @@ export class Engine implements EngineApi {
   /**
    * A regional probe's results: each is a check row of its site with the probe's node id, and counts towards the verdict
    * the site's next run takes instead of checking it here (probe-results.ts). Results for sites this engine does not
-   * check (unknown, paused, push, group) are left out, and those of sites another instance checks go to it (`relay`);
-   * answers how many were taken here.
+   * check (unknown, paused, push, group) are left out, and those of sites another instance checks go to it (`relay`):
+   * the caller that can wait (`/api/probe/results`) answers only once they left, as for beats, so that results lost
+   * here are sent again by their probe.
    */
-  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[], via: { relayed?: boolean } = {}): number {
-    if (!this.checking) return 0;
+  ingestProbeResults(nodeId: string, results: readonly ProbeIngest[], via: { relayed?: boolean } = {}): ProbeIngestOutcome {
+    if (!this.checking) return { taken: 0 };
     const nowMs = this.clock.nowMs();
     let taken = 0;
     const elsewhere: ProbeIngest[] = [];
@@ -661,14 +670,19 @@ export class Engine implements EngineApi {
         continue;
       }
       // The probe's clock is not ours: no result is dated after it arrived.
-      const checkedAt = new Date(Math.min(r.checkedAt?.getTime() ?? nowMs, nowMs));
+      const takenMs = r.checkedAt?.getTime() ?? Infinity;
+      const dated = takenMs <= nowMs;
+      const checkedAt = new Date(dated ? takenMs : nowMs);
+      // A probe sends a whole report again when part of it was refused (see relayed): what was taken here is not taken
+      // again. Only the time its probe gave tells a result from a new one; a Go probe's, or one ahead, is dated here.
+      if (dated && this.probes.holds(r.siteId, nodeId, checkedAt)) continue;
       const { status, latencyMs, statusCode, message, hasSsl, certExpiresAt } = r;
       this.probes.record(r.siteId, entry.site.interval, { nodeId, status, latencyMs, statusCode, message, hasSsl, certExpiresAt, checkedAt }, nowMs);
       this.effects.recordCheck(checkRow(entry, checkedAt, status, status === 'UP', { latencyMs, statusCode, message: message || null, nodeId }));
       taken++;
     }
-    if (elsewhere.length > 0 && !via.relayed) this.relay?.probeResults(nodeId, elsewhere);
-    return taken;
+    if (elsewhere.length === 0 || via.relayed || !this.relay) return { taken };
+    return { taken, relayed: this.sent(this.relay.probeResults(nodeId, elsewhere)) };
   }
 
   async maintenanceChanged(): Promise<void> {

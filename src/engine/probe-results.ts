@@ -100,20 +100,22 @@ export class ProbeResults {
     return true;
   }
 
+  /** Whether the probe's result for the site taken at `checkedAt` is the one held: the same result, sent again. */
+  holds(siteId: number, nodeId: string, checkedAt: Date): boolean {
+    return this.sites.get(siteId)?.byNode.get(nodeId)?.checkedAt.getTime() === checkedAt.getTime();
+  }
+
   /**
    * A site this instance has just taken over: the probes' newest results as its last owner stored them (rows with a
-   * node id), in place of any held here from before. Each is kept as `record` would have kept it live (so an expired one
-   * is not); the first run has news to count only if one is newer than the last verdict or check the site's state
-   * says was applied (`lastCheckAtMs`), which the last owner already counted otherwise.
+   * node id), merged with those held here, newest of each probe. A result can arrive here once the site is this
+   * instance's but after those rows were read: it must not be lost to them. Each is kept as `record` would have kept
+   * it live (so an expired one is not); the first run has news to count only if one is newer than the last verdict or
+   * check the site's state says was applied (`lastCheckAtMs`), which the last owner already counted otherwise.
    */
   restore(siteId: number, intervalSeconds: number, reports: readonly ProbeReport[], lastCheckAtMs: number | null, nowMs: number): void {
-    this.sites.delete(siteId);
-    let news = false;
-    for (const report of reports) {
-      if (this.record(siteId, intervalSeconds, report, nowMs)) news ||= lastCheckAtMs === null || report.checkedAt.getTime() > lastCheckAtMs;
-    }
-    const site = this.sites.get(siteId);
-    if (site) site.news = news;
+    for (const report of reports) this.record(siteId, intervalSeconds, report, nowMs);
+    const fresh = this.fresh(siteId, intervalSeconds, nowMs);
+    if (fresh.length) this.sites.get(siteId)!.news = fresh.some((r) => lastCheckAtMs === null || r.checkedAt.getTime() > lastCheckAtMs);
   }
 
   /** What a run of the site at `nowMs` takes from the probes; expired results are dropped on the way. */

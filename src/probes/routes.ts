@@ -34,6 +34,14 @@ export interface ProbeRouteDeps {
 
 const OK = { ok: true } as const;
 
+/** Seconds a probe is told to wait before it sends results again that could not be relayed (Redis is reconnecting). */
+const UNRELAYED_RETRY_AFTER_S = 1;
+
+// Results of sites another instance checks that could not reach it: refused, so the probe's retry is what keeps them.
+const unrelayed = textAnswer(503, 'Service Unavailable: results for sites another instance checks could not be relayed; retry', {
+  'retry-after': String(UNRELAYED_RETRY_AFTER_S),
+});
+
 const unauthorized = textAnswer(401, 'Unauthorized: send a probe token as "Authorization: Bearer <token>" or in X-Uptop-Secret', {
   'www-authenticate': 'Bearer',
 });
@@ -118,7 +126,8 @@ export function probeRoutes(deps: ProbeRouteDeps): PlainRoute[] {
     route('/api/probe/results', 'POST', async ({ tokenId }, body) => {
       const report = parseOrThrow(resultsBody, json(body), 'body');
       await claimNode(deps.writer, tokenId, { id: report.node_id }, deps.clock.now(), false);
-      deps.engine.ingestProbeResults(report.node_id, ingestOf(report.results));
+      const { relayed } = deps.engine.ingestProbeResults(report.node_id, ingestOf(report.results));
+      if (relayed && !(await relayed)) return unrelayed;
       return jsonAnswer(200, OK);
     }),
   ];

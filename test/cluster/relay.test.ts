@@ -68,7 +68,9 @@ describe('two instances on PostgreSQL and Redis', () => {
       const [owner, other] = nodeA.owns(siteId) ? [a.app, b] : [b, a.app];
       const result = { siteId, status: 'UP' as const, latencyMs: 12, statusCode: 200, message: '', hasSsl: false, certExpiresAt: null, checkedAt: null };
       // Taken by none here: it goes to the owner.
-      expect(other.deps.engine.ingestProbeResults('eu-1', [result])).toBe(0);
+      const outcome = other.deps.engine.ingestProbeResults('eu-1', [result]);
+      expect(outcome.taken).toBe(0);
+      expect(await outcome.relayed).toBe(true);
       await vi.waitFor(
         async () =>
           expect(await owner.deps.db.check.findMany({ where: { siteId }, select: { nodeId: true, latencyMs: true } })).toContainEqual({

@@ -34,13 +34,15 @@ async function twoOwners(maxRetries = 0) {
   ownedByA.add(id);
   await h.engine.start();
   await b.start();
-  /** The site's slot goes from A to B: A lets it go (saving its state), then B takes it. */
-  const handOver = async () => {
+  /** The site's slot goes from A to B: A lets it go (saving its state), then B takes it; `meanwhile` runs as B takes it. */
+  const handOver = async (meanwhile?: () => void) => {
     ownedByA.delete(id);
     await h.engine.ownershipChanged((siteId) => siteId === id);
     await h.writer.flush();
     ownedByB.add(id);
-    await b.ownershipChanged(() => false);
+    const taking = b.ownershipChanged(() => false);
+    meanwhile?.();
+    await taking;
   };
   /** Moves the clock and waits for both engines' checks and sends. */
   const tick = async (ms: number) => {
@@ -55,12 +57,12 @@ describe('a handover of a site the regional probes check', () => {
   it("gives the new owner the probes' fresh results: it applies their verdict, checks nothing itself and sends no alert", async () => {
     const { h, a, b, id, localChecks, receiver, handOver, tick } = await twoOwners();
     // On A the probes' results stand for the site's checks: UP, though A cannot reach it.
-    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toBe(1);
+    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 });
     await tick(0);
     expect(a.getState(id)).toMatchObject({ status: 'UP', lastCheckAt: new Date(T0) });
     await tick(30_000);
-    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toBe(1);
-    expect(a.ingestProbeResults('us', [ingest(id, true)])).toBe(1);
+    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 });
+    expect(a.ingestProbeResults('us', [ingest(id, true)])).toEqual({ taken: 1 });
     await h.writer.flush();
 
     await handOver();
@@ -86,11 +88,11 @@ describe('a handover of a site the regional probes check', () => {
 
   it('does not count again a result the last owner already counted: the first run on the new owner adds no retry', async () => {
     const { h, a, b, id, localChecks, handOver, tick } = await twoOwners(1);
-    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toBe(1);
+    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 });
     await tick(0);
     await tick(60_000);
     // A probe reports DOWN; A's run counts it once (one retry of one), then the slot moves.
-    expect(a.ingestProbeResults('eu', [ingest(id, false)])).toBe(1);
+    expect(a.ingestProbeResults('eu', [ingest(id, false)])).toEqual({ taken: 1 });
     await tick(60_000);
     expect(a.getState(id)).toMatchObject({ status: 'UP', failureCount: 1 });
     await h.writer.flush();
@@ -102,9 +104,29 @@ describe('a handover of a site the regional probes check', () => {
     expect(localChecks).toEqual({ a: 0, b: 0 });
   });
 
+  it('keeps a result that reaches the new owner while it takes the site over: no false DOWN once the older one expires', async () => {
+    const { h, a, b, id, localChecks, receiver, handOver, tick } = await twoOwners();
+    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 });
+    await tick(0);
+    await tick(60_000);
+    await tick(60_000);
+    await tick(50_000);
+    await h.writer.flush();
+    // The slot moves at 170 s, and the probe's result of 170 s reaches B while B reads what A left.
+    await handOver(() => expect(b.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 }));
+    // At 230 s the result of 0 s has expired, the one of 170 s has not: the probes still cover the site.
+    await tick(0);
+    await tick(60_000);
+    expect(localChecks).toEqual({ a: 0, b: 0 });
+    expect(b.getState(id)!.status).toBe('UP');
+    await h.settle();
+    expect(await h.db.stateChange.count({ where: { siteId: id, toStatus: 'DOWN' } })).toBe(0);
+    expect(received(receiver, 'ops')).toEqual([]);
+  });
+
   it('restores no result that has expired by the handover: the new owner checks the site itself', async () => {
     const { h, a, b, id, localChecks, handOver, tick } = await twoOwners();
-    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toBe(1);
+    expect(a.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 });
     await tick(0);
     await h.writer.flush();
     // A (and its probes) went quiet; by the handover the result of 0 s is 181 s old.

@@ -118,7 +118,7 @@ describe('engine: the owner aggregates probe results once per interval', () => {
 
   /** Each of the probes reports once (`up[i]` for probe i), then the site's next run comes. */
   async function interval(h: Awaited<ReturnType<typeof probed>>['h'], id: number, up: boolean[]) {
-    up.forEach((u, i) => expect(h.engine.ingestProbeResults(`probe-${i}`, [ingest(id, u)])).toBe(1));
+    up.forEach((u, i) => expect(h.engine.ingestProbeResults(`probe-${i}`, [ingest(id, u)])).toEqual({ taken: 1 }));
     await h.tick(60_000);
   }
 
@@ -184,8 +184,8 @@ describe('engine: the owner aggregates probe results once per interval', () => {
     await h.tick(30_000);
     const future = new Date(T0 + 3_600_000);
     const old = new Date(T0 + 30_000 - 181_000);
-    expect(h.engine.ingestProbeResults('eu', [ingest(id, true, { checkedAt: future })])).toBe(1);
-    expect(h.engine.ingestProbeResults('us', [ingest(id, false, { checkedAt: old })])).toBe(1);
+    expect(h.engine.ingestProbeResults('eu', [ingest(id, true, { checkedAt: future })])).toEqual({ taken: 1 });
+    expect(h.engine.ingestProbeResults('us', [ingest(id, false, { checkedAt: old })])).toEqual({ taken: 1 });
     await h.tick(30_000);
     // The late DOWN (taken 181 s before it arrived) is history only: the verdict is the one fresh UP.
     expect(h.engine.getState(id)).toMatchObject({ status: 'UP', lastCheckAt: new Date(T0 + 30_000) });
@@ -199,13 +199,34 @@ describe('engine: the owner aggregates probe results once per interval', () => {
     expect(h.events['site:lateCheck']).toEqual([{ siteId: id }]);
   });
 
+  it('takes a result its probe sends again only once: one check row, and no second retry from it', async () => {
+    const { h, id } = await probed('any-down', 1);
+    const down = ingest(id, false, { checkedAt: new Date(T0 + 10_000) });
+    await h.tick(10_000);
+    expect(h.engine.ingestProbeResults('eu', [down])).toEqual({ taken: 1 });
+    await h.tick(50_000);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', failureCount: 1 });
+    // The probe sends the same report again, as after a 503 for the part of it another instance checks.
+    expect(h.engine.ingestProbeResults('eu', [down])).toEqual({ taken: 0 });
+    await h.tick(60_000);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', failureCount: 1 });
+    await h.settle();
+    expect(await h.db.check.count({ where: { siteId: id, nodeId: 'eu' } })).toBe(1);
+  });
+
   it('takes no result for a site it does not check: unknown, paused, push or group', async () => {
     const { h, id } = await probed();
     const paused = await h.createSite({ name: 'paused', type: 'HTTP', url: 'http://127.0.0.1:9/', paused: true });
     const push = await h.createSite({ name: 'job', type: 'PUSH', pushToken: 'a'.repeat(32) });
     const group = await h.createSite({ name: 'group', type: 'GROUP' });
     for (const site of [paused, push, group]) await h.engine.siteChanged(site);
-    const taken = h.engine.ingestProbeResults('eu', [ingest(id, true), ingest(9999, false), ingest(paused, false), ingest(push, false), ingest(group, false)]);
+    const { taken } = h.engine.ingestProbeResults('eu', [
+      ingest(id, true),
+      ingest(9999, false),
+      ingest(paused, false),
+      ingest(push, false),
+      ingest(group, false),
+    ]);
     expect(taken).toBe(1);
     await h.settle();
     expect(await h.db.check.count({ where: { nodeId: 'eu' } })).toBe(1);

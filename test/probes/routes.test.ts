@@ -202,6 +202,33 @@ describe('probe endpoints', () => {
     expect((await t.app.deps.db.probeNode.findUniqueOrThrow({ where: { id: 'fra' } })).lastSeen).toEqual(clock.now());
   });
 
+  it('shows only the results that still count: a probe that stopped reporting drops out after max(3 × interval, 60 s)', async ({ app: t, viewer, clock }) => {
+    const { everywhere } = await seedSites(t);
+    const { token } = await probeToken(t);
+    const report = (node_id: string, is_up: boolean) =>
+      probeCall(t, '/api/probe/results', { token, body: { node_id, results: [{ site_id: everywhere.id, latency_ns: 1e6, is_up }] } });
+    const shown = async () =>
+      (await viewer.request<{ site: any }>(PROBE_RESULTS, { id: globalId('Site', everywhere.id) })).ok().site.probeResults.map((r: any) => [r.nodeId, r.up]);
+    expect((await report('fra', false)).status).toBe(200);
+    clock.advance(60_000);
+    expect((await report('nyc', true)).status).toBe(200);
+    await t.app.deps.writer.flush();
+    expect(await shown()).toEqual([
+      ['fra', false],
+      ['nyc', true],
+    ]);
+    // The site checks every 30 s: fra's DOWN, 90 s old, still counts; a moment later it no longer does, nor shows.
+    clock.advance(30_000);
+    expect(await shown()).toEqual([
+      ['fra', false],
+      ['nyc', true],
+    ]);
+    clock.advance(1);
+    expect(await shown()).toEqual([['nyc', true]]);
+    clock.advance(60_000);
+    expect(await shown()).toEqual([]);
+  });
+
   it('takes results of a node that never registered (a Go probe whose registration failed) and registers it by its id', async ({ app: t, viewer }) => {
     const { everywhere } = await seedSites(t);
     const { token } = await probeToken(t);

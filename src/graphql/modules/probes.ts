@@ -57,9 +57,10 @@ const ProbeResultRef = builder.objectRef<ProbeResultRow>('ProbeResult').implemen
 builder.prismaObjectFields('Site', (t) => ({
   probeResults: t.field({
     type: [ProbeResultRef],
-    description: "Each regional probe's newest result for the site, by region; empty when no probe checks it.",
+    description:
+      "Each regional probe's newest result for the site among those that still count towards its status (taken within max(3 × interval, 60 s)), by region; empty when no probe checks it.",
     authScopes: { read: true },
-    resolve: (site, _args, ctx) => latestProbeResults(ctx.db, site.id),
+    resolve: (site, _args, ctx) => latestProbeResults(ctx.db, site, ctx.clock.now()),
   }),
 }));
 
