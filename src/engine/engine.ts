@@ -723,14 +723,22 @@ export class Engine implements EngineApi {
     }
   }
 
+  /** Also tells an outage whose alert a window held back, if the window ended while this engine was not checking. */
   private scheduleAll(): void {
-    this.loop.scheduleAll((entry) => this.renotifier.arm(entry));
+    this.loop.scheduleAll((entry) => {
+      this.renotifier.arm(entry);
+      this.renotifier.alertHeldBack(entry);
+    });
   }
 
-  /** Groups skip children in maintenance and the status counts them, so both follow every window boundary. */
+  /**
+   * Groups skip children in maintenance and the status counts them, so both follow every window boundary; an outage
+   * whose alert a window held back is told once the window is over (after the groups, so none alerts a stale DOWN).
+   */
   private afterMaintenanceChange(): void {
     for (const entry of this.sites.values()) this.effects.retally(entry);
     for (const groupId of this.sites.parentIds()) this.runs.reevaluateGroup(groupId);
+    for (const entry of this.sites.values()) this.renotifier.alertHeldBack(entry);
     this.statusPublisher.markDirty();
     this.maintenance.arm();
   }

@@ -17,6 +17,9 @@ export class MaintenanceTimer {
   private key = '[]';
   private timer: TimerHandle | null = null;
   private stopped = false;
+  /** Reads begun, and the latest of them whose answer is indexed (see reload). */
+  private readsBegun = 0;
+  private readIndexed = 0;
 
   constructor(private readonly options: MaintenanceTimerOptions) {}
 
@@ -34,12 +37,17 @@ export class MaintenanceTimer {
    * index, so a reconcile neither recounts every site nor logs an ignored window again.
    */
   async reload(): Promise<boolean> {
+    const read = ++this.readsBegun;
     const now = this.options.clock.now();
     const rows = await this.options.db.maintenanceWindow.findMany({
       where: { OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
       select: { id: true, type: true, siteId: true, startsAt: true, endsAt: true, recurrence: true, durationMinutes: true, timezone: true },
       orderBy: { id: 'asc' },
     });
+    // A pool may answer reads out of order: one begun before the read indexed saw older rows, such as a window deleted
+    // since, which would cover sites again and re-arm the timer for its old end.
+    if (read < this.readIndexed) return false;
+    this.readIndexed = read;
     const key = JSON.stringify(rows);
     if (key === this.key) return false;
     this.key = key;

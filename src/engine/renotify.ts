@@ -48,17 +48,37 @@ export class Renotifier {
     this.timers.clearAll();
   }
 
+  /**
+   * A broken site whose DOWN alert was held back (by maintenance, or a pause) and not sent since gets it once nothing
+   * silences it: no transition would send it, as DOWN → DOWN never alerts and a DOWN push monitor is not judged again,
+   * so an outage that outlasts its window would otherwise never be told.
+   */
+  alertHeldBack(entry: SiteEntry): void {
+    const { site, state } = entry;
+    if (state.lastAlertAt !== null || !isBroken(state.status) || site.paused || site.channelIds.length === 0) return;
+    if (!this.options.checking(site.id) || this.options.maintenance.coversSite(site)) return;
+    this.send(entry, `Monitor '${site.name}' is still DOWN: the alert held back is sent now`);
+  }
+
   private renotify(siteId: number): void {
     const { sites, clock, log } = this.options;
     const entry = sites.get(siteId);
     if (!entry || !isBroken(entry.state.status) || entry.site.paused || !this.options.checking(siteId)) return;
-    const { site, state } = entry;
-    const now = clock.now();
+    const { site } = entry;
     if (this.options.maintenance.coversSite(site)) {
       log(`Re-notification for '${site.name}' suppressed (maintenance)`, siteId);
-      this.arm(entry, now.getTime());
+      this.arm(entry, clock.nowMs());
       return;
     }
+    this.send(entry, `Monitor '${site.name}' is still DOWN: re-notification sent`);
+  }
+
+  /** The DOWN alert again, saying for how long; the next reminder counts from it. */
+  private send(entry: SiteEntry, logMessage: string): void {
+    const { clock, log } = this.options;
+    const { site, state } = entry;
+    const siteId = site.id;
+    const now = clock.now();
     const downFor = state.statusChangedAt ? ` (still down after ${formatDurationShort(now.getTime() - state.statusChangedAt.getTime())})` : '';
     this.options.dispatcher.dispatch(site.channelIds, {
       event: 'down',
@@ -69,7 +89,7 @@ export class Renotifier {
     });
     entry.state = { ...state, lastAlertAt: now };
     this.options.effects.saveRuntime(entry, now);
-    log(`Monitor '${site.name}' is still DOWN: re-notification sent`, siteId);
+    log(logMessage, siteId);
     this.arm(entry);
   }
 }

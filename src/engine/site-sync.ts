@@ -69,6 +69,8 @@ export class SiteSync {
     if (this.options.checking(site.id) && !site.paused) void loop.trigger(site.id);
     // A resumed site's reminders count from the resume: nothing was due while it was paused.
     renotifier.arm(entry, before.paused && !site.paused ? clock.nowMs() : undefined);
+    // Moved out of a group in maintenance, or resumed: an outage whose alert was held back is told now.
+    renotifier.alertHeldBack(entry);
     effects.retally(entry);
     if (before.parentId !== site.parentId) runs.reevaluateGroup(before.parentId);
     runs.reevaluateGroup(site.parentId);

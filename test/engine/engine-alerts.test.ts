@@ -129,6 +129,82 @@ describe('engine: maintenance', () => {
     expect(received(receiver, 'ops').map((a) => [a.event, a.timestamp])).toEqual([['down', '2026-04-05T02:00:00.000Z']]);
   });
 
+  it('an outage that began in a window and outlasts it is alerted when the window ends, once', async () => {
+    const { h, web, receiver, id } = await downSite();
+    web.reply({ status: 200 });
+    const token = '5678'.repeat(8);
+    const job = await h.createSite({ name: 'job', type: 'PUSH', pushToken: token, interval: 10 });
+    await h.writer.submit((tx) => tx.siteAlertChannel.create({ data: { siteId: job, alertChannelId: 1 } }));
+    await h.engine.start();
+    h.engine.heartbeat(token);
+    await h.tick(0);
+    await addWindow(h, { title: 'upgrade', startsAt: h.clock.now(), endsAt: new Date(T0 + 30 * 60_000) });
+    web.reply({ status: 500 });
+    // The check at 1 min first, so the clock waits for its answer: DOWN at 1 min, the push monitor at 70 s.
+    await h.tick(60_000);
+    await h.tick(4 * 60_000);
+    await h.settle();
+    expect([h.engine.getState(id)!.status, h.engine.getState(job)!.status]).toEqual(['DOWN', 'DOWN']);
+    expect(received(receiver, 'ops')).toEqual([]);
+
+    // Still down when the window ends: the alert it held back goes out then, not never (a push monitor is not judged again).
+    await h.tick(25 * 60_000 - 1);
+    await h.settle();
+    expect(received(receiver, 'ops')).toEqual([]);
+    await h.tick(1);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message, a.timestamp])).toEqual([
+      ['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299) (still down after 29m)", new Date(T0 + 30 * 60_000).toISOString()],
+      ['down', "Push Monitor 'job' missed heartbeat. (still down after 28m)", new Date(T0 + 30 * 60_000).toISOString()],
+    ]);
+    expect(h.engine.getState(id)!.lastAlertAt).toEqual(new Date(T0 + 30 * 60_000));
+    await h.tick(60 * 60_000);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(2);
+  });
+
+  it('an outage held back by a window that ended while uptop was stopped is alerted at start, not again after', async () => {
+    const { h, receiver, id } = await downSite();
+    await h.engine.start();
+    await addWindow(h, { title: 'upgrade', startsAt: h.clock.now(), endsAt: new Date(T0 + 30 * 60_000) });
+    await h.tick(0);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    await h.engine.stop();
+    await h.clock.advanceAsync(60 * 60_000);
+    await h.restart();
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message])).toEqual([
+      ['down', "Monitor 'web' is DOWN: HTTP 500 (expected 200-299) (still down after 1h 0m)"],
+    ]);
+    await h.restart();
+    await h.tick(60_000);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(1);
+  });
+
+  it('a DOWN site moved out of a group in maintenance is alerted at once', async () => {
+    const { h, web, receiver, id } = await downSite();
+    web.reply({ status: 200 });
+    const group = await h.createSite({ name: 'grp', type: 'GROUP', interval: 60 });
+    const other = await h.createSite({ name: 'other', type: 'GROUP', interval: 60 });
+    await h.updateSite(id, { parentId: group });
+    await h.engine.start();
+    await h.tick(0);
+    await addWindow(h, { title: 'grp work', siteId: group, startsAt: h.clock.now() });
+    web.reply({ status: 500 });
+    await h.tick(60_000);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    expect(received(receiver, 'ops')).toEqual([]);
+
+    await h.updateSite(id, { parentId: other });
+    await h.engine.siteChanged(id);
+    await h.settle();
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+  });
+
   it('push recoveries respect maintenance too', async () => {
     const receiver = await startReceiver();
     const h = await engineHarness({ start: false });

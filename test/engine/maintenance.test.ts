@@ -2,7 +2,8 @@ import { CronExpression } from 'cron-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RecurrenceError } from '../../src/engine/errors.ts';
 import { MaintenanceIndex, validateRecurrence, WindowStates, windowStateAt, type WindowRow } from '../../src/engine/maintenance.ts';
-import { engineHarness } from './harness.ts';
+import type { Db } from '../../src/db/client.ts';
+import { engineHarness, T0 } from './harness.ts';
 
 const iso = (s: string) => new Date(s);
 let nextId = 1;
@@ -238,5 +239,56 @@ describe('engine: a window ending in 30 days', () => {
     await h.tick(1);
     expect(h.engine.isInMaintenance(1)).toBe(false);
     expect(evaluations).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** Holds the answer of the engine's next read of the window table, after it has read, until released. */
+function heldWindowRead() {
+  let arrive!: () => void;
+  let release!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let armed = false;
+  const wrap = (db: Db): Db => {
+    const windows = new Proxy(db.maintenanceWindow, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop);
+        if (prop !== 'findMany' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const rows: unknown = await value.apply(target, args);
+          if (armed) {
+            armed = false;
+            arrive();
+            await released;
+          }
+          return rows;
+        };
+      },
+    });
+    return new Proxy(db, { get: (target, prop) => (prop === 'maintenanceWindow' ? windows : Reflect.get(target, prop)) });
+  };
+  return { wrap, arrived, release, arm: () => (armed = true) };
+}
+
+describe('engine: window reads answering out of order', () => {
+  it('a reload that read before a window was deleted, answering after the delete was applied, does not bring it back', async () => {
+    // A PostgreSQL pool can answer two reads out of order; SQLite's one connection happens not to.
+    const held = heldWindowRead();
+    const h = await engineHarness({ wrapDb: held.wrap });
+    const w = await h.writer.submit((tx) =>
+      tx.maintenanceWindow.create({ data: { title: 'upgrade', startsAt: new Date(T0), endsAt: new Date(T0 + 3600_000) } }),
+    );
+    await h.engine.maintenanceChanged();
+    expect(h.engine.isInMaintenance(1)).toBe(true);
+
+    held.arm();
+    const reconcile = h.engine.reconcileNow();
+    await held.arrived;
+    await h.writer.submit((tx) => tx.maintenanceWindow.delete({ where: { id: w.id } }));
+    await h.engine.maintenanceChanged();
+    expect(h.engine.isInMaintenance(1)).toBe(false);
+    held.release();
+    await reconcile;
+    expect(h.engine.isInMaintenance(1)).toBe(false);
   });
 });
