@@ -1,3 +1,5 @@
+import dgram from 'node:dgram';
+import dnsPacket, { type Packet } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServer } from '../../src/engine/checks/dns.ts';
 import { runCheck } from '../../src/engine/checks/index.ts';
@@ -103,6 +105,27 @@ describe('DNS check', () => {
       });
     } finally {
       server.silent = false;
+    }
+  });
+
+  it('takes the answer of an IPv6 server written in any of its spellings (zeros written out)', async () => {
+    // A one-socket name server on ::1 answering every query with an empty NOERROR.
+    const v6 = dgram.createSocket('udp6');
+    v6.on('message', (msg, rinfo) => {
+      const query = dnsPacket.decode(msg);
+      const reply: Packet = { type: 'response', id: query.id, flags: query.flags, questions: query.questions, answers: [] };
+      v6.send(dnsPacket.encode(reply), rinfo.port, rinfo.address);
+    });
+    const port = await new Promise<number>((resolve) => v6.bind(0, '::1', () => resolve(v6.address().port)));
+    try {
+      for (const written of ['::1', '0:0:0:0:0:0:0:1', '0000::0001']) {
+        expect(await runCheck(dnsSite(ZONE, 'A', { dnsServer: `[${written}]:${port}`, timeout: 1 }), allowPrivate), written).toMatchObject({
+          status: 'UP',
+          statusCode: 0,
+        });
+      }
+    } finally {
+      await new Promise<void>((resolve) => v6.close(() => resolve()));
     }
   });
 

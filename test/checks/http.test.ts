@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { runCheck } from '../../src/engine/checks/index.ts';
@@ -225,6 +226,52 @@ describe('HTTP keyword', () => {
     });
     expect(await runCheck(site({ url: target.url, keyword: 'OKAY', timeout: 30 }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
     await target.idle();
+  });
+
+  it("searches a compressed body as the text it encodes (gzip, deflate, br), as browsers and Go's client do", async () => {
+    const page = 'status: all systems operational';
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(page)],
+      ['deflate', deflateSync(page)],
+      ['br', brotliCompressSync(page)],
+    ] as const) {
+      target.reply({ body, headers: { 'content-encoding': encoding } });
+      expect(await runCheck(site({ url: target.url, keyword: 'operational' }), allowPrivate), encoding).toMatchObject({ status: 'UP' });
+      // Inverted, a keyword hidden by the compression was an outage never seen.
+      expect(await runCheck(site({ url: target.url, keyword: 'operational', keywordInvert: true }), allowPrivate), encoding).toMatchObject({
+        status: 'DOWN',
+        message: 'keyword "operational" found',
+      });
+    }
+  });
+
+  it('is DOWN naming the coding when a compressed body does not decompress', async () => {
+    target.reply({ body: 'plain text', headers: { 'content-encoding': 'gzip' } });
+    expect(await runCheck(site({ url: target.url, keyword: 'plain' }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      statusCode: 200,
+      message: 'cannot decode the gzip body: incorrect header check',
+    });
+  });
+
+  it('reads the body in the charset its Content-Type names (ISO-8859-1)', async () => {
+    target.reply({ body: Buffer.from('Café ouvert', 'latin1'), headers: { 'content-type': 'text/html; charset=ISO-8859-1' } });
+    expect(await runCheck(site({ url: target.url, keyword: 'Café ouvert' }), allowPrivate)).toMatchObject({ status: 'UP' });
+    expect(await runCheck(site({ url: target.url, keyword: 'Café', keywordInvert: true }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      message: 'keyword "Café" found',
+    });
+  });
+
+  it('refuses a keyword on HEAD, whose answer has no body: inverted, it could never see the outage', async () => {
+    target.reply({ body: 'error: database unreachable' });
+    for (const keywordInvert of [false, true]) {
+      expect(await runCheck(site({ url: target.url, method: 'HEAD', keyword: 'error', keywordInvert }), allowPrivate)).toMatchObject({
+        status: 'DOWN',
+        message: 'a keyword needs a response body, which HEAD never has: use GET',
+      });
+    }
+    expect(target.requests).toHaveLength(0);
   });
 
   it('judges the status code before the keyword', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/engine/checks/index.ts';
-import { closedPort, startTcpTarget, type TcpTarget } from '../helpers/targets.ts';
+import { closedPort, startDnsTarget, startTcpTarget, type TcpTarget } from '../helpers/targets.ts';
 import { allowPrivate, blockPrivate, site } from './fixtures.ts';
 
 let listener: TcpTarget;
@@ -23,6 +23,24 @@ describe('PORT check', () => {
 
   it('falls back to the host of the url', async () => {
     expect(await runCheck(site({ type: 'PORT', url: 'tcp://localhost:1', port: listener.port }), allowPrivate)).toMatchObject({ status: 'UP' });
+  });
+
+  it('tries every address of a name: one that refuses does not hide one that answers', async () => {
+    // 127.0.0.2 is loopback too, but nothing listens on it: its connect is refused.
+    const dns = await startDnsTarget({
+      records: [
+        { name: 'two.test', type: 'A', ttl: 60, data: '127.0.0.2' },
+        { name: 'two.test', type: 'A', ttl: 60, data: '127.0.0.1' },
+      ],
+    });
+    try {
+      const before = listener.connections;
+      const result = await runCheck(site({ type: 'PORT', hostname: 'two.test', port: listener.port }), { ...allowPrivate, nameServers: [dns.server] });
+      expect(result).toMatchObject({ status: 'UP', message: '' });
+      expect(listener.connections).toBe(before + 1);
+    } finally {
+      await dns.close();
+    }
   });
 
   it('is DOWN with the connect error when the port is closed', async () => {

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import dnsPacket, { type DecodedPacket, type Packet, type RecordType } from 'dns-packet';
+import ipaddr from 'ipaddr.js';
 import { Deadline } from './deadline.ts';
 import { downResult, errorText, upResult } from './result.ts';
 import { resolveGuarded } from './ssrf.ts';
@@ -79,6 +80,9 @@ function isAnswerTo(query: Packet, response: DecodedPacket): boolean {
 
 function queryUdp(query: Packet, address: string, family: number, port: number, signal: AbortSignal): Promise<Response> {
   return new Promise((resolve, reject) => {
+    // Answers come from the address as the kernel spells it: a server written `2001:DB8:0::1` answers as `2001:db8::1`,
+    // and compared as written, every answer was dropped and the check timed out. Compared in full form, they match.
+    const from = ipaddr.parse(address).toNormalizedString();
     const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     let done = false;
     const finish = (err: unknown, response?: Response) => {
@@ -93,7 +97,7 @@ function queryUdp(query: Packet, address: string, family: number, port: number, 
     if (signal.aborted) return finish(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     socket.on('message', (msg, rinfo) => {
-      if (rinfo.address !== address || rinfo.port !== port) return;
+      if (rinfo.port !== port || ipaddr.parse(rinfo.address).toNormalizedString() !== from) return;
       let response: DecodedPacket;
       try {
         response = dnsPacket.decode(msg);

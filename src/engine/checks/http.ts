@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { TLSSocket } from 'node:tls';
+import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { systemClock } from '../../clock.ts';
 import { DEFAULT_ACCEPTED_CODES, isCodeAccepted } from './accepted-codes.ts';
 import { Deadline } from './deadline.ts';
@@ -85,6 +87,9 @@ function firstHop(target: CheckTarget): HttpHop | string {
   } catch {
     return `invalid URL: ${target.url ?? '(none)'}`;
   }
+  const method = (target.method || 'GET').toUpperCase();
+  // Searched in a HEAD answer, a keyword is never there: always DOWN, or inverted, UP whatever the page says.
+  if (method === 'HEAD' && target.keyword) return 'a keyword needs a response body, which HEAD never has: use GET';
   const parsed = parseHttpHeaders(target.httpHeaders);
   if (!parsed.ok) return parsed.message;
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*', ...parsed.headers };
@@ -96,7 +101,7 @@ function firstHop(target: CheckTarget): HttpHop | string {
   }
   const body = target.httpBody ? Buffer.from(target.httpBody) : null;
   if (body && !headers['content-type']) headers['content-type'] = looksLikeJson(target.httpBody!) ? 'application/json' : 'text/plain; charset=utf-8';
-  return { url, method: (target.method || 'GET').toUpperCase(), headers, body };
+  return { url, method, headers, body };
 }
 
 function looksLikeJson(text: string): boolean {
@@ -168,6 +173,7 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
   if (!isCodeAccepted(statusCode, target.acceptedCodes)) {
     return downResult(`HTTP ${statusCode} (expected ${target.acceptedCodes.trim() || DEFAULT_ACCEPTED_CODES})`, fields);
   }
+  if (typeof found === 'string') return downResult(found, fields);
   if (keyword && found === target.keywordInvert) {
     return downResult(`keyword ${JSON.stringify(keyword)} ${target.keywordInvert ? 'found' : 'not found'}`, fields);
   }
@@ -175,24 +181,61 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
 }
 
 /**
- * Whether the first `limit` bytes of the body show `keyword`, read as they arrive: the search ends where the keyword
- * is, so a page that shows it and then keeps streaming (or never ends) is judged without waiting for the timeout.
- * The rest is let go (the socket is closed if more was coming).
+ * Whether the first `limit` bytes of the body, as text, show `keyword`, read as they arrive: the search ends where the
+ * keyword is, so a page that shows it and then keeps streaming (or never ends) is judged without waiting for the
+ * timeout. The rest is let go (the socket is closed if more was coming). A body that does not decompress gives the
+ * reason instead, for judge to report after the status code and the certificate.
  */
-async function bodyShows(res: http.IncomingMessage, keyword: string, limit: number): Promise<boolean> {
-  const needle = Buffer.from(keyword, 'utf8');
-  // The end of what was read, as long as the keyword but one byte: a keyword split between two chunks is found.
-  let tail: Buffer = Buffer.alloc(0);
+async function bodyShows(res: http.IncomingMessage, keyword: string, limit: number): Promise<boolean | string> {
+  const coding = res.headers['content-encoding']?.trim().toLowerCase() ?? '';
+  const decoder = textDecoder(res.headers['content-type']);
+  // The end of what was read, as long as the keyword but one character: a keyword split between two chunks is found.
+  let tail = '';
   let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    const part = chunk.subarray(0, limit - size);
-    size += part.length;
-    const window = tail.length ? Buffer.concat([tail, part]) : part;
-    if (window.includes(needle)) return true;
-    tail = window.subarray(Math.max(0, window.length - needle.length + 1));
-    if (size >= limit) break;
+  try {
+    for await (const chunk of decodedBody(res, coding) as AsyncIterable<Buffer>) {
+      const part = chunk.subarray(0, limit - size);
+      size += part.length;
+      const window = tail + decoder.decode(part, { stream: true });
+      if (window.includes(keyword)) return true;
+      tail = window.slice(Math.max(0, window.length - keyword.length + 1));
+      if (size >= limit) break;
+    }
+  } catch (err) {
+    // zlib's own words ("incorrect header check") do not say that it was the body that could not be read.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && DECODE_ERROR.test(code)) return `cannot decode the ${coding} body: ${errorText(err)}`;
+    throw err;
   }
   return false;
+}
+
+/** The codes of zlib's and brotli's errors. */
+const DECODE_ERROR = /^(Z_|ERR__ERROR_)/;
+
+/**
+ * The body with its content coding undone. Servers may compress a response nobody asked to be compressed (pre-compressed
+ * files, some CDNs); Go's client asks for gzip and undoes it itself. Searched as sent, a compressed page never showed its
+ * keyword, and an inverted keyword never caught the outage.
+ */
+function decodedBody(res: http.IncomingMessage, coding: string): Readable {
+  const decompress =
+    coding === 'gzip' || coding === 'x-gzip' ? createGunzip() : coding === 'deflate' ? createInflate() : coding === 'br' ? createBrotliDecompress() : null;
+  // Errors reach the reader through the last stream; the callback is only there because pipeline demands one.
+  return decompress ? pipeline(res, decompress, () => undefined) : res;
+}
+
+/**
+ * The charset the Content-Type names, as browsers read it (so ISO-8859-1 is windows-1252); UTF-8 when it names none or
+ * one unknown. A keyword with an accent was never found in a Latin-1 page searched as UTF-8 bytes.
+ */
+function textDecoder(contentType: string | undefined): TextDecoder {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  try {
+    return new TextDecoder(charset ?? 'utf-8');
+  } catch {
+    return new TextDecoder('utf-8');
+  }
 }
 
 /** Reads the body to its end (a redirect's, or one not searched for a keyword); a broken body does not change the verdict. */
