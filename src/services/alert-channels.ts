@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { REDACTED, redactSettings } from '../alerts/redact.ts';
 import { validateAlertSettings } from '../alerts/settings.ts';
 import type { AlertSettings } from '../alerts/types.ts';
@@ -6,9 +5,9 @@ import type { TestAlertResult } from '../engine/types.ts';
 import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { parseOrThrow } from './validate.ts';
+import { nameText, parseOrThrow, refuseNulls } from './validate.ts';
 
-export const channelName = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+export const channelName = nameText(200);
 
 export interface AlertChannelInput {
   name?: string | null;
@@ -45,10 +44,6 @@ export function checkSettings(provider: AlertProvider, settings: unknown, maxByt
   return result.settings;
 }
 
-function isNullish(value: unknown): value is null | undefined {
-  return value === null || value === undefined;
-}
-
 export function createAlertChannelService(deps: ServiceDeps): AlertChannelService {
   const { db, writer, engine, clock, secretBox } = deps;
   const maxBytes = deps.config.limits.settingValueBytes;
@@ -77,8 +72,8 @@ export function createAlertChannelService(deps: ServiceDeps): AlertChannelServic
     },
 
     async update(id, input) {
-      const name = isNullish(input.name) ? undefined : parseOrThrow(channelName, input.name, 'name');
-      if (input.settings === null) throw new ValidationError('settings', 'must not be null');
+      refuseNulls(input, ['name', 'provider', 'settings']);
+      const name = input.name === undefined ? undefined : parseOrThrow(channelName, input.name, 'name');
       const channel = await writer.submit(async (tx) => {
         const current = await tx.alertChannel.findUnique({ where: { id } });
         if (!current) throw new NotFoundError('AlertChannel');

@@ -4,11 +4,11 @@ import { MAX_DURATION_MINUTES, validateRecurrence, WindowStates, type WindowRow 
 import { MaintenanceType, type MaintenanceWindow } from '../generated/prisma/client.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from './errors.ts';
-import { parseOrThrow } from './validate.ts';
+import { hasNoNul, nameText, NO_NUL, parseOrThrow } from './validate.ts';
 
 const windowSchema = z.strictObject({
-  title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-  description: z.string().max(10_000, 'must be at most 10000 characters').default(''),
+  title: nameText(200),
+  description: z.string().max(10_000, 'must be at most 10000 characters').refine(hasNoNul, NO_NUL).default(''),
   type: z.enum(MaintenanceType).default('MAINTENANCE'),
   siteId: z.number().int().positive().nullable().default(null),
   startsAt: z.date().nullable().default(null),

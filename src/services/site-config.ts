@@ -5,7 +5,7 @@ import { parseHttpHeaders } from '../engine/checks/http-headers.ts';
 import { targetHost } from '../engine/checks/target.ts';
 import { HttpAuthType, MonitorType } from '../generated/prisma/client.ts';
 import { ValidationError, type FieldIssue } from './errors.ts';
-import { parseOrThrow } from './validate.ts';
+import { hasNoControlCharacters, hasNoNul, nameText, NO_CONTROL_CHARACTERS, NO_NUL, parseOrThrow } from './validate.ts';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 /** 31 days: a monthly push job still fits. That is beyond one Node timer (24.8 days); the clock chains such delays. */
@@ -20,15 +20,16 @@ const optionalText = (max = 2048) =>
     .string()
     .trim()
     .max(max, `must be at most ${max} characters`)
+    .refine(hasNoNul, NO_NUL)
     .nullable()
     .transform((s) => (s ? s : null));
 
 /** Every configurable field of a site, each optional; null clears a nullable column. */
 export const siteFieldsSchema = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  name: nameText(200),
   type: z.enum(MonitorType),
-  url: optionalText(),
-  hostname: optionalText(253).refine((h) => h === null || /^[^\s/]+$/.test(h), 'must be a host name or IP address'),
+  url: optionalText().refine((u) => u === null || hasNoControlCharacters(u), NO_CONTROL_CHARACTERS),
+  hostname: optionalText(253).refine((h) => h === null || /^[^\s/\p{Cc}]+$/u.test(h), 'must be a host name or IP address'),
   port: whole(1, 65535).nullable(),
   interval: whole(5, MAX_INTERVAL_SECONDS, ' seconds'),
   timeout: whole(1, 300, ' seconds'),
@@ -53,8 +54,8 @@ export const siteFieldsSchema = z.strictObject({
     .refine((t) => t === null || (DNS_RECORD_TYPES as readonly string[]).includes(t), `must be one of ${DNS_RECORD_TYPES.join(', ')}`),
   dnsServer: optionalText(260).refine((s) => s === null || parseServer(s) !== null, 'must be host, host:port or [IPv6]:port'),
   paused: z.boolean(),
-  description: z.string().max(10_000, 'must be at most 10000 characters'),
-  regions: z.string().trim().max(1000, 'must be at most 1000 characters'),
+  description: z.string().max(10_000, 'must be at most 10000 characters').refine(hasNoNul, NO_NUL),
+  regions: z.string().trim().max(1000, 'must be at most 1000 characters').refine(hasNoNul, NO_NUL),
   public: z.boolean(),
   httpHeaders: z
     // Values are checked here, before the record is serialized: a deeply nested one would overflow JSON.stringify.
@@ -73,10 +74,11 @@ export const siteFieldsSchema = z.strictObject({
   httpBody: z
     .string()
     .max(1024 * 1024, 'must be at most 1 MiB')
+    .refine(hasNoNul, NO_NUL)
     .nullable(),
   authType: z.enum(HttpAuthType),
   authUsername: optionalText(256),
-  authSecret: z.string().max(4096, 'must be at most 4096 characters').nullable(),
+  authSecret: z.string().max(4096, 'must be at most 4096 characters').refine(hasNoNul, NO_NUL).nullable(),
   keyword: optionalText(1024),
   keywordInvert: z.boolean(),
   renotifyMinutes: whole(0, 525_600, ' minutes'),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { AuthService } from '../auth/sessions.ts';
 import { permissionsOf } from '../auth/roles.ts';
 import { newToken } from '../auth/tokens.ts';
@@ -6,9 +5,9 @@ import type { ApiToken } from '../generated/prisma/client.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { ServiceDeps } from './deps.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
-import { parseOrThrow } from './validate.ts';
+import { nameText, parseOrThrow } from './validate.ts';
 
-const tokenName = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const tokenName = nameText(100);
 
 export interface TokenService {
   /**

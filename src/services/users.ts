@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/viewer.ts';
 import type { Tx } from '../writer/types.ts';
 import type { ServiceDeps } from './deps.ts';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from './errors.ts';
-import { parseOrThrow } from './validate.ts';
+import { parseOrThrow, refuseNulls } from './validate.ts';
 
 const username = z
   .string()
@@ -41,10 +41,14 @@ export interface UserService {
   changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string, clientIp: string): Promise<PasswordChange>;
 }
 
-/** Taken usernames are a conflict, found inside the write so two creations cannot both pass. */
+/**
+ * Taken usernames are a conflict, found inside the write so two creations cannot both pass. One that differs only
+ * by case is taken too: `ADMIN` beside `admin` would pass for that user wherever a username is shown. Usernames are
+ * ASCII (the `username` rule), so SQL's `lower` folds them alike on SQLite and PostgreSQL.
+ */
 async function assertUsernameFree(tx: Tx, name: string, exceptId: number | null): Promise<void> {
-  const other = await tx.user.findUnique({ where: { username: name }, select: { id: true } });
-  if (other && other.id !== exceptId) throw new ConflictError(`the username "${name}" is taken`);
+  const others = await tx.$queryRaw<{ id: number }[]>`SELECT "id" FROM "User" WHERE lower("username") = lower(${name})`;
+  if (others.some((other) => Number(other.id) !== exceptId)) throw new ConflictError(`the username "${name}" is taken`);
 }
 
 /** The last ADMIN can be neither demoted nor deleted: nobody could manage users afterwards. */
@@ -85,6 +89,7 @@ export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'in
     },
 
     async update(viewer, id, input) {
+      refuseNulls(input, ['username', 'role', 'password']);
       const name = input.username == null ? undefined : parseOrThrow(username, input.username, 'username');
       const newRole = input.role == null ? undefined : parseOrThrow(role, input.role, 'role');
       const hash = input.password == null ? undefined : await hashPassword(parseOrThrow(password, input.password, 'password'));

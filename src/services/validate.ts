@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors.ts';
 
 /**
@@ -14,3 +14,27 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fal
   }));
   throw ValidationError.of([...earlier, ...issues]);
 }
+
+/**
+ * Refuses an explicit null on fields an update cannot clear, rather than reading it as "unchanged": a client's mistake
+ * is then not silently ignored. Every such field is named in one ValidationError.
+ */
+export function refuseNulls<T extends object>(input: T, fields: readonly (keyof T & string)[]): void {
+  const nulls = fields.filter((field) => input[field] === null);
+  if (nulls.length) throw ValidationError.of(nulls.map((field) => ({ field, message: 'must not be null' })));
+}
+
+/**
+ * Control characters (NUL, line breaks, terminal escapes): a name or title is shown on one line (lists, alert titles,
+ * logs, the status page), where they forge or garble text, and PostgreSQL refuses a NUL byte in any text column.
+ */
+export const hasNoControlCharacters = (text: string) => !/\p{Cc}/u.test(text);
+export const NO_CONTROL_CHARACTERS = 'must not contain control characters (such as NUL or a line break)';
+
+/** Free text keeps its line breaks and tabs; only the NUL byte PostgreSQL refuses is refused. */
+export const hasNoNul = (text: string) => !text.includes('\u0000');
+export const NO_NUL = 'must not contain a NUL byte';
+
+/** A required name or title: trimmed, not empty, at most `max` characters, on one line. */
+export const nameText = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).refine(hasNoControlCharacters, NO_CONTROL_CHARACTERS);

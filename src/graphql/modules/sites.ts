@@ -7,6 +7,7 @@ import { PENDING_RUNTIME } from '../../engine/live-state.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { countIds, pageIds, readSitePage, type InMemoryFilter } from '../../services/site-list.ts';
 import type { SiteInput } from '../../services/sites.ts';
+import { hasNoNul, NO_NUL } from '../../services/validate.ts';
 import { builder, pageArgs, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { byRowId, decodeId, referenceId, targetId } from '../ids.ts';
@@ -159,8 +160,8 @@ builder.queryFields((t) => ({
         search: t.arg.string({
           required: false,
           description: 'Matches name, URL, hostname or description (for whoever may not read secrets, only URLs without credentials, query or fragment).',
-          // SQLite refuses a LIKE pattern past ~50,000 characters; no real search needs more than this.
-          validate: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).nullish(),
+          // SQLite refuses a LIKE pattern past ~50,000 characters, PostgreSQL one with a NUL byte; no real search needs either.
+          validate: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).refine(hasNoNul, NO_NUL).nullish(),
         }),
       },
       totalCount: (_parent, args, ctx) => {
