@@ -111,7 +111,8 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
       </header>
       <main>
         {route.page === 'dashboard' ? <Dashboard filterRef={filterRef} /> : null}
-        {route.page === 'site' ? <SiteDetail id={route.id} /> : null}
+        {/* Keyed: moving to another monitor's page (Back) starts afresh, without the last one's delete question. */}
+        {route.page === 'site' ? <SiteDetail key={route.id} id={route.id} /> : null}
         {route.page === 'new' && canEdit ? <SiteForm /> : null}
         {route.page === 'edit' && canEdit ? <SiteForm id={route.id} /> : null}
         {route.page === 'logs' ? <Logs /> : null}

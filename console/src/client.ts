@@ -1,4 +1,4 @@
-import { Client, fetchExchange, mapExchange, stringifyDocument, subscriptionExchange, type TypedDocumentNode } from '@urql/core';
+import { Client, fetchExchange, makeOperation, mapExchange, type Operation, stringifyDocument, subscriptionExchange, type TypedDocumentNode } from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
 import { createClient as createWsClient } from 'graphql-ws';
@@ -70,6 +70,24 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
   });
   const keys = Object.fromEntries(EMBEDDED.map((name) => [name, () => null]));
+  // The last operation of each query, to read them again from the server; the client skips those no longer shown.
+  const queries = new Map<number, Operation>();
+  const refresh = () => {
+    for (const op of queries.values()) urql.reexecuteOperation(makeOperation('query', op, { ...op.context, requestPolicy: 'network-only' }));
+  };
+  // Events sent while no connection was open are lost: a connection after a close (a drop, even before the first
+  // one was acknowledged, or the lazy close) reads what is shown again, or the page would keep a status that changed
+  // meanwhile until that site's next check. 4403: the sign-in ended or its rights changed, and graphql-ws only
+  // retries; the queries tell which (an ended one answers UNAUTHENTICATED, which signs the tab out below) instead of
+  // the page freezing on its last statuses.
+  let closed = false;
+  ws.on('closed', (event) => {
+    closed = true;
+    if ((event as CloseEvent).code === 4403) refresh();
+  });
+  ws.on('connected', () => {
+    if (closed) refresh();
+  });
   const urql = new Client({
     url: '/graphql',
     preferGetMethod: false,
@@ -77,6 +95,9 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
     exchanges: [
       // An expired or revoked session: back to the sign-in form.
       mapExchange({
+        onOperation(operation) {
+          if (operation.kind === 'query') queries.set(operation.key, operation);
+        },
         onError(error) {
           if (error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) onUnauthenticated();
         },

@@ -1,9 +1,10 @@
-import { useClient, useQuery, useSubscription } from '@urql/preact';
+import { useQuery, useSubscription } from '@urql/preact';
 import { memo } from 'preact/compat';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { graphql } from './gql/index.ts';
-import type { DashboardQuery as DashboardResult, DisplayStatus, SiteRowFragment } from './gql/graphql.ts';
+import type { DisplayStatus, FleetFragment, SiteRowFragment } from './gql/graphql.ts';
 import { queryUncached } from './client.ts';
+import { PAGE, useRestOfPages } from './paging.ts';
 import { navigate } from './route.ts';
 import { Sparkline } from './sparkline.tsx';
 import { daysUntil, formatMs, formatPercent, sinceMinute, statusLabel, statusRank, statusTone } from './status.ts';
@@ -37,8 +38,14 @@ export const SiteRowDoc = graphql(`
   }
 `);
 
+/** The engine's counts that move when a monitor is added, deleted, paused or resumed, or enters maintenance. */
+export const FleetDoc = graphql(`
+  fragment Fleet on EngineStatus { sites paused maintenance }
+`);
+
 const DashboardQuery = graphql(`
   query Dashboard($first: Int!, $after: String) {
+    engineStatus { ...Fleet }
     sites(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -69,8 +76,12 @@ const ChecksCompleted = graphql(`
   }
 `);
 
-/** The API's most per page. */
-const PAGE = 100;
+const FleetChanges = graphql(`
+  subscription DashboardFleet {
+    engineStatus { ...Fleet }
+  }
+`);
+
 const DAY_MS = 86_400_000;
 
 type Sort = 'status' | 'name' | 'latency';
@@ -82,29 +93,7 @@ function compare(sort: Sort): (a: SiteRowFragment, b: SiteRowFragment) => number
   return (a, b) => statusRank(a.displayStatus) - statusRank(b.displayStatus) || byName(a, b);
 }
 
-/**
- * The pages after the first, fetched into the cache one after the other as soon as the previous one arrives (the
- * cursor chain is the only order the API offers); relayPagination joins them into the one list the dashboard reads.
- */
-function useRestOfPages(firstCursor: string | null | undefined): void {
-  const client = useClient();
-  useEffect(() => {
-    if (!firstCursor) return;
-    let stopped = false;
-    const load = async () => {
-      let after: string | null | undefined = firstCursor;
-      while (after && !stopped) {
-        const page: { data?: DashboardResult } = await client.query(DashboardQuery, { first: PAGE, after }, { requestPolicy: 'network-only' }).toPromise();
-        const info = page.data?.sites.pageInfo;
-        after = info?.hasNextPage ? info.endCursor : null;
-      }
-    };
-    void load();
-    return () => {
-      stopped = true;
-    };
-  }, [client, firstCursor]);
-}
+const fleetKey = (f: FleetFragment | undefined) => f && `${f.sites} ${f.paused} ${f.maintenance}`;
 
 /**
  * 24-hour and 30-day uptime per site id: read page by page once the list is complete, again when a site joins or
@@ -143,15 +132,22 @@ function useUptimes(listed: number): Uptimes {
 }
 
 export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElement | null } }) {
-  const [{ data, error, fetching }] = useQuery({ query: DashboardQuery, variables: { first: PAGE } });
+  const [{ data, error, fetching }, reread] = useQuery({ query: DashboardQuery, variables: { first: PAGE } });
   // The events are written into the cache by graphcache; the list above re-reads it.
   useSubscription({ query: StatusChanges });
   useSubscription({ query: ChecksCompleted });
-  // The first page's cursor, once: later reads of the joined list end with the last page's.
-  const [firstCursor, setFirstCursor] = useState<string | null>(null);
-  const info = data?.sites.pageInfo;
-  if (firstCursor === null && info?.hasNextPage && info.endCursor) setFirstCursor(info.endCursor);
-  useRestOfPages(firstCursor);
+  // A monitor added, deleted, paused or put in maintenance elsewhere (another tab, a script) brings no check and no
+  // state change: only the engine's counts tell, and then every page of the list is read again.
+  const [{ data: live }] = useSubscription({ query: FleetChanges });
+  const [reads, setReads] = useState(0);
+  const liveFleet = fleetKey(live?.engineStatus);
+  const listedFleet = fleetKey(data?.engineStatus);
+  useEffect(() => {
+    if (liveFleet === undefined || listedFleet === undefined || liveFleet === listedFleet) return;
+    reread({ requestPolicy: 'network-only' });
+    setReads((n) => n + 1);
+  }, [liveFleet]);
+  useRestOfPages(DashboardQuery, data, reads);
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<Sort>('status');
 

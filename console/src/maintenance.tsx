@@ -3,6 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MaintenanceType } from './gql/graphql.ts';
+import { PAGE, useRestOfPages } from './paging.ts';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
 
@@ -11,7 +12,13 @@ const WindowsQuery = graphql(`
     maintenanceWindows(first: 50) {
       edges { node { id title description type active startsAt endsAt recurrence durationMinutes timezone site { id name } } }
     }
-    sites(first: 100) { edges { node { id name } } }
+  }
+`);
+
+/** The monitors a window can be for: every page, as a fleet may hold more than one. */
+const SitesQuery = graphql(`
+  query ConsoleMaintenanceSites($first: Int!, $after: String) {
+    sites(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id name } } }
   }
 `);
 
@@ -41,6 +48,8 @@ const DeleteWindow = graphql(`
 export function Maintenance() {
   const canEdit = useCanEdit();
   const [{ data, error }, refetch] = useQuery({ query: WindowsQuery, requestPolicy: 'cache-and-network' });
+  const [{ data: sites }] = useQuery({ query: SitesQuery, variables: { first: PAGE }, requestPolicy: 'cache-and-network' });
+  useRestOfPages(SitesQuery, sites);
   const [, endWindow] = useMutation(EndWindow);
   const [, deleteWindow] = useMutation(DeleteWindow);
   const reload = () => refetch({ requestPolicy: 'network-only' });
@@ -83,7 +92,7 @@ export function Maintenance() {
         ))}
       </ul>
       {data && data.maintenanceWindows.edges.length === 0 ? <p class="muted">No maintenance windows.</p> : null}
-      {canEdit && data ? <WindowForm sites={data.sites.edges.map((e) => e.node)} onCreated={reload} /> : null}
+      {canEdit && data && sites ? <WindowForm sites={sites.sites.edges.map((e) => e.node)} onCreated={reload} /> : null}
     </section>
   );
 }

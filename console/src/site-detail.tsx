@@ -12,7 +12,7 @@ export const SlaFragmentDoc = graphql(`
 `);
 
 const SiteDetailQuery = graphql(`
-  query SiteDetail($id: ID!, $from: DateTime!, $to: DateTime!, $since24: DateTime!, $since7: DateTime!, $since90: DateTime!) {
+  query SiteDetail($id: ID!, $from: DateTime!, $to: DateTime!, $since24: DateTime!, $since7: DateTime!, $since90: DateTime!, $timeZone: String!) {
     site(id: $id) {
       ...SiteLive
       name
@@ -26,7 +26,7 @@ const SiteDetailQuery = graphql(`
       statusChangedAt
       pushToken
       latency(from: $from, to: $to, step: 900) { start p50 p95 count }
-      dailyUptime(days: 30) { date uptimePercent outageCount }
+      dailyUptime(days: 30, timeZone: $timeZone) { date uptimePercent outageCount }
       sla24: uptime(from: $since24) { ...Sla }
       sla7: uptime(from: $since7) { ...Sla }
       sla30: uptime { ...Sla }
@@ -96,7 +96,15 @@ function chartWindow(): { from: string; to: string } {
 export function SiteDetail({ id }: { id: string }) {
   const canEdit = useCanEdit();
   const variables = useMemo(
-    () => ({ id, ...chartWindow(), since24: sinceMinute(DAY_MS), since7: sinceMinute(7 * DAY_MS), since90: sinceMinute(90 * DAY_MS) }),
+    () => ({
+      id,
+      ...chartWindow(),
+      since24: sinceMinute(DAY_MS),
+      since7: sinceMinute(7 * DAY_MS),
+      since90: sinceMinute(90 * DAY_MS),
+      // The days of the reader's calendar (the API's default is UTC's): "today" is their today.
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    }),
     [id],
   );
   const [{ data, error }, refetch] = useQuery({ query: SiteDetailQuery, variables });
@@ -108,7 +116,16 @@ export function SiteDetail({ id }: { id: string }) {
   const [message, setMessage] = useState<string | null>(null);
   const report = (answer: { __typename?: string; message?: string } | undefined, failure?: string) =>
     setMessage(answer && 'message' in answer && answer.message ? answer.message : (failure ?? null));
-  const [confirming, setConfirming] = useState(false);
+  // null until the delete question is first asked: then true while it is, false once withdrawn.
+  const [confirming, setConfirming] = useState<boolean | null>(null);
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  // The button that had the focus is replaced: the focus would fall to the page's start and a keyboard user lose
+  // their place. Cancel, the harmless answer, takes it when the question is asked; Delete gets it back when withdrawn.
+  useEffect(() => {
+    if (confirming) cancelButton.current?.focus();
+    else if (confirming === false) deleteButton.current?.focus();
+  }, [confirming]);
   const [, setPaused] = useMutation(PauseMutation);
   const [, checkNow] = useMutation(CheckNowMutation);
   const [, deleteSite] = useMutation(DeleteMutation);
@@ -123,8 +140,7 @@ export function SiteDetail({ id }: { id: string }) {
     const r = await setPaused({ input: { id, paused: !paused.current } });
     report(r.data?.setSitePaused, r.error?.message);
   };
-  // The listener below outlives a render: it calls the newest toggle, which pauses the site shown now (the page stays
-  // mounted when the address moves from one site to another).
+  // The listener below outlives a render: it calls the newest toggle, not the one of the render that installed it.
   const toggleNow = useRef(togglePause);
   toggleNow.current = togglePause;
   // `p` pauses or resumes, as in the original (not while typing in a field).
@@ -193,12 +209,12 @@ export function SiteDetail({ id }: { id: string }) {
               >
                 Yes, delete
               </button>
-              <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+              <button type="button" class="secondary" ref={cancelButton} onClick={() => setConfirming(false)}>
                 Cancel
               </button>
             </span>
           ) : (
-            <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            <button type="button" class="danger" ref={deleteButton} onClick={() => setConfirming(true)}>
               Delete
             </button>
           )}

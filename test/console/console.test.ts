@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { launchChromium } from '../helpers/chromium.ts';
@@ -24,6 +24,18 @@ const CREATE_SITE = /* GraphQL */ `
 
 const SITE_PAUSED = /* GraphQL */ `
   mutation ConsoleTestPause($input: SetSitePausedInput!) { setSitePaused(input: $input) { __typename } }
+`;
+
+const CHECK_NOW = /* GraphQL */ `
+  mutation ConsoleTestCheckNow($input: IdInput!) { checkSiteNow(input: $input) { __typename } }
+`;
+
+const DELETE_SITE = /* GraphQL */ `
+  mutation ConsoleTestDelete($input: DeleteInput!) { deleteSite(input: $input) { __typename } }
+`;
+
+const SITE_STATUS = /* GraphQL */ `
+  query ConsoleTestSiteStatus($id: ID!) { site(id: $id) { status } }
 `;
 
 const SITE_FIELDS = /* GraphQL */ `
@@ -475,6 +487,157 @@ describe('the console in a browser', () => {
     await kolkata.getByRole('button', { name: 'Save' }).click();
     await kolkata.locator('li.window', { hasText: 'Backups' }).waitFor();
     expect(await windows()).toContainEqual({ title: 'Backups', timezone: 'UTC' });
+  });
+
+  it('after the WebSocket dropped, the dashboard catches up with what happened while it was away', async ({ app, admin, viewer }) => {
+    const target = await startHttpTarget();
+    onTestFinished(() => target.close());
+    // Checked once a minute: no check of its own brings the change to the page within the test.
+    const { id } = await createSite(app, { name: 'Wiki', type: 'HTTP', url: target.url, interval: 60 });
+    const page = await newPage();
+    const problems = pageProblems(page);
+    // Every graphql-ws connection goes through here, so the test can drop it and refuse new ones for a while.
+    let cut = false;
+    const sockets: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      if (cut) return void ws.close({ code: 1012 });
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.locator('li.site[data-status="UP"]', { hasText: 'Wiki' }).waitFor({ timeout: LIVE_MS });
+
+    // The connection drops (a proxy restarts, a laptop wakes up) and the site goes DOWN before it is back.
+    cut = true;
+    for (const ws of sockets) await ws.close({ code: 1012 });
+    target.reply({ status: 503, body: 'gone' });
+    await admin.request(CHECK_NOW, { input: { id } });
+    await expect.poll(async () => (await admin.request<{ site: { status: string } }>(SITE_STATUS, { id })).data?.site.status).toBe('DOWN');
+    // graphql-ws connects again by itself, after a randomised back-off of a few seconds.
+    const reconnected = page.waitForEvent('websocket', { predicate: () => !cut, timeout: 30_000 });
+    cut = false;
+    await reconnected;
+    await page.locator('li.site[data-status="DOWN"]', { hasText: 'Wiki' }).waitFor({ timeout: LIVE_MS });
+    expect(problems.filter((p) => !p.includes('WebSocket'))).toEqual([]);
+  }, 60_000);
+
+  it('the dashboard follows monitors added, paused and deleted elsewhere while it is open', async ({ app, admin, viewer }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.getByText('No monitors yet.').waitFor();
+    // Through the API, as another tab or a script does it: none of these is a check or a state change.
+    const { id } = await createPushSite(app, 'Nightly backup');
+    await page.locator('li.site', { hasText: 'Nightly backup' }).waitFor({ timeout: LIVE_MS });
+    await admin.request(SITE_PAUSED, { input: { id, paused: true } });
+    await page.locator('li.site[data-status="PAUSED"]', { hasText: 'Nightly backup' }).waitFor({ timeout: LIVE_MS });
+    expect(await page.locator('.summary').textContent()).toMatch(/1 paused/);
+    await admin.request(DELETE_SITE, { input: { id } });
+    await page.locator('li.site').waitFor({ state: 'detached', timeout: LIVE_MS });
+    expect(problems).toEqual([]);
+  });
+
+  it('a tab whose session ended elsewhere goes back to the sign-in form instead of showing frozen statuses', async ({ app, site, viewer }) => {
+    const page = await newPage();
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.locator('li.site', { hasText: site.name }).waitFor();
+    // Signed out in a duplicate of this tab, which shares its session; this one only listens to the WebSocket.
+    const token = await page.evaluate(() => sessionStorage.getItem('uptop.token'));
+    expect((await app.request<{ logout: boolean }>('mutation { logout }', {}, token!)).data).toEqual({ logout: true });
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  it("the uptime per day ends with the browser's today, not UTC's", async ({ app, site, viewer }) => {
+    // A zone whose date is not UTC's now: 14 hours ahead late in the UTC day, 11 hours behind early in it.
+    const timezoneId = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    const page = await newPage(DESKTOP, { timezoneId });
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.goto(`${app.url}/#/site/${encodeURIComponent(site.id)}`);
+    const last = page.locator('ol.days li').last();
+    await last.waitFor();
+    const today = await page.evaluate(() => new Date().toLocaleDateString('en-CA'));
+    expect(await last.getAttribute('title')).toMatch(new RegExp(`^${today}: `));
+    expect(problems).toEqual([]);
+  });
+
+  it('the delete question takes the focus where the keyboard is, and gives it back when withdrawn', async ({ app, site, editor }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.goto(`${app.url}/#/site/${encodeURIComponent(site.id)}`);
+    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? null);
+    await page.getByRole('button', { name: 'Delete', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    // Cancel, the harmless answer, has it: one more Enter deletes nothing.
+    await expect.poll(focused).toBe('Cancel');
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toBe('Delete');
+    expect(await page.locator('section.detail h1', { hasText: site.name }).count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
+  it("a monitor's page fits a phone's width: a long URL and the push line wrap instead of scrolling sideways", async ({ app, site, editor }) => {
+    const { id } = await createSite(app, {
+      name: 'Checkout',
+      type: 'HTTP',
+      url: 'http://127.0.0.1:9/storefront/checkout/payments/providers/health/readiness/v2/full',
+      paused: true,
+    });
+    const page = await newPage(PHONE);
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    const widths: boolean[] = [];
+    for (const [shown, name] of [
+      [id, 'Checkout'],
+      [site.id, site.name],
+    ]) {
+      await page.goto(`${app.url}/#/site/${encodeURIComponent(shown!)}`);
+      await page.locator('section.detail h1', { hasText: name }).waitFor();
+      await page.locator('table.sla').waitFor();
+      widths.push(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
+    }
+    expect(widths).toEqual([true, true]);
+    expect(await page.locator('p.push').count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
+  it("the maintenance form offers every monitor, past the API's page of 100", async ({ app, admin, editor }) => {
+    for (let i = 0; i <= 100; i++) {
+      const res = await admin.request(CREATE_SITE, { input: { name: `Shard ${String(i).padStart(3, '0')}`, type: 'PUSH', paused: true } });
+      expect(res.data?.createSite.__typename).toBe('SitePayload');
+    }
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    // Opened afresh (a bookmark, a reload), not after the dashboard has read every page into the cache.
+    await page.goto(`${app.url}/#/maintenance`);
+    await page.reload();
+    await page.getByLabel('Monitor').waitFor();
+    await expect.poll(() => page.getByLabel('Monitor').locator('option').count()).toBe(102);
+    await page.getByLabel('Monitor').selectOption({ label: 'Shard 100' });
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("a delete question asked on one monitor's page is not carried to the next one's", async ({ app, editor }) => {
+    const first = await createPushSite(app, 'Old cron');
+    const second = await createPushSite(app, 'Billing cron');
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.goto(`${app.url}/#/site/${encodeURIComponent(second.id)}`);
+    await page.locator('section.detail h1', { hasText: 'Billing cron' }).waitFor();
+    await page.evaluate((id) => (location.hash = `#/site/${encodeURIComponent(id)}`), first.id);
+    await page.locator('section.detail h1', { hasText: 'Old cron' }).waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).waitFor();
+    // Back to the page before: the question was about the other monitor, and one click must not delete this one.
+    await page.goBack();
+    await page.locator('section.detail h1', { hasText: 'Billing cron' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Yes, delete' }).count()).toBe(0);
+    expect(await page.getByText(/Delete Billing cron and its history/).count()).toBe(0);
+    expect(problems).toEqual([]);
   });
 
   it("an admin's header fits a phone's width: no sideways scroll", async ({ app, admin }) => {
