@@ -55,6 +55,9 @@ export interface ApiClient {
   close(): void;
 }
 
+/** The longest wait between two tries to reach the server again. */
+const RETRY_CAP_MS = 8_000;
+
 /**
  * One urql client per signed-in tab: HTTP for queries and mutations, graphql-ws for subscriptions, both with the
  * session's bearer token, and graphcache as the normalized cache, so a subscription event that carries a Site updates
@@ -68,6 +71,12 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
     // Kept open a while after the last subscription ends: moving between pages does not drop events on the way.
     lazyCloseTimeout: 60_000,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    // A dashboard is left open through server restarts and network outages of any length: graphql-ws's default of
+    // five tries gave up after some 45 s, and the page then showed its last statuses as live, forever. It tries
+    // without end, at most RETRY_CAP_MS apart, each tab at its own moment so a restarted server is not hit by all
+    // at once.
+    retryAttempts: Number.POSITIVE_INFINITY,
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, RETRY_CAP_MS) + Math.random() * 1000)),
   });
   const keys = Object.fromEntries(EMBEDDED.map((name) => [name, () => null]));
   // The last operation of each query, to read them again from the server; the client skips those no longer shown.

@@ -521,6 +521,36 @@ describe('the console in a browser', () => {
     expect(problems.filter((p) => !p.includes('WebSocket'))).toEqual([]);
   }, 60_000);
 
+  it("keeps trying to reach the server past graphql-ws's five tries, and then catches up", async ({ app, admin, viewer }) => {
+    const target = await startHttpTarget();
+    onTestFinished(() => target.close());
+    const { id } = await createSite(app, { name: 'Wiki', type: 'HTTP', url: target.url, interval: 60 });
+    const page = await newPage();
+    // Every graphql-ws connection goes through here: after the cut, the next REFUSED tries are refused.
+    const REFUSED = 6;
+    let cut = false;
+    let refused = 0;
+    const sockets: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      if (cut && refused < REFUSED) {
+        refused++;
+        return void ws.close({ code: 1012 });
+      }
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.locator('li.site[data-status="UP"]', { hasText: 'Wiki' }).waitFor({ timeout: LIVE_MS });
+
+    // A server restart that outlasts graphql-ws's default five tries; the site goes DOWN meanwhile.
+    cut = true;
+    for (const ws of sockets) await ws.close({ code: 1012 });
+    target.reply({ status: 503, body: 'gone' });
+    await admin.request(CHECK_NOW, { input: { id } });
+    await expect.poll(() => refused, { timeout: 45_000, interval: 200 }).toBe(REFUSED);
+    await page.locator('li.site[data-status="DOWN"]', { hasText: 'Wiki' }).waitFor({ timeout: 20_000 });
+  }, 90_000);
+
   it('the dashboard follows monitors added, paused and deleted elsewhere while it is open', async ({ app, admin, viewer }) => {
     const page = await newPage();
     const problems = pageProblems(page);
