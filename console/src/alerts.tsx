@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { AlertProvider } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
@@ -79,10 +79,17 @@ export function AlertChannels() {
   const [results, setResults] = useState<Record<string, string>>({});
 
   const say = (id: string, text: string) => setResults((r) => ({ ...r, [id]: text }));
+  // Shown above the list: the channel a delete failed on may no longer be in it (deleted elsewhere).
+  const [failure, setFailure] = useState<string | null>(null);
   return (
     <section class="alerts">
       <h1>Alert channels</h1>
       {error && !data ? <p class="error">{error.message}</p> : null}
+      {failure ? (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      ) : null}
       <ul class="channels">
         {(data?.alertChannels ?? []).map((c) => (
           <li key={c.id} class="channel card" data-channel={c.name}>
@@ -111,7 +118,8 @@ export function AlertChannels() {
                   class="danger"
                   onClick={async () => {
                     if (!confirm(`Delete the alert channel ${c.name}?`)) return;
-                    await deleteChannel({ input: { id: c.id } });
+                    const r = await deleteChannel({ input: { id: c.id } });
+                    setFailure(failureOf(r.data?.deleteAlertChannel, r.error));
                     refetch({ requestPolicy: 'network-only' });
                   }}
                 >

@@ -73,3 +73,12 @@ export function FormEnd({ error, busy }: { error: string | undefined; busy: bool
     </>
   );
 }
+
+/**
+ * What went wrong with an action's mutation, in the API's words: its typed error's message, else the request's own
+ * failure; null when it did what was asked. An action that fails says so, rather than the page looking as if it worked.
+ */
+export function failureOf(answer: object | null | undefined, error: { message: string } | undefined): string | null {
+  if (answer && 'message' in answer && typeof answer.message === 'string') return answer.message;
+  return answer ? null : (error?.message ?? 'The server did not answer');
+}

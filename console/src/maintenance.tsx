@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
-import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MaintenanceType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
@@ -28,6 +28,7 @@ const CreateWindow = graphql(`
       __typename
       ... on MaintenanceWindowPayload { maintenanceWindow { id } }
       ... on ValidationError { issues { field message } }
+      ... on Error { message }
     }
   }
 `);
@@ -53,10 +54,21 @@ export function Maintenance() {
   const [, endWindow] = useMutation(EndWindow);
   const [, deleteWindow] = useMutation(DeleteWindow);
   const reload = () => refetch({ requestPolicy: 'network-only' });
+  // Shown above the list: the window an action failed on may no longer be in it (deleted elsewhere).
+  const [failure, setFailure] = useState<string | null>(null);
+  const settle = (failed: string | null) => {
+    setFailure(failed);
+    reload();
+  };
   return (
     <section class="maintenance">
       <h1>Maintenance</h1>
       {error && !data ? <p class="error">{error.message}</p> : null}
+      {failure ? (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      ) : null}
       <ul class="windows">
         {(data?.maintenanceWindows.edges ?? []).map(({ node: w }) => (
           <li key={w.id} class="window card" data-window={w.title}>
@@ -71,7 +83,13 @@ export function Maintenance() {
             {canEdit ? (
               <div class="actions">
                 {w.active ? (
-                  <button type="button" onClick={async () => (await endWindow({ input: { id: w.id } }), reload())}>
+                  <button
+                    type="button"
+                    onClick={async () => {
+                      const r = await endWindow({ input: { id: w.id } });
+                      settle(failureOf(r.data?.endMaintenanceWindow, r.error));
+                    }}
+                  >
                     End now
                   </button>
                 ) : null}
@@ -80,8 +98,8 @@ export function Maintenance() {
                   class="danger"
                   onClick={async () => {
                     if (!confirm(`Delete the window ${w.title}?`)) return;
-                    await deleteWindow({ input: { id: w.id } });
-                    reload();
+                    const r = await deleteWindow({ input: { id: w.id } });
+                    settle(failureOf(r.data?.deleteMaintenanceWindow, r.error));
                   }}
                 >
                   Delete
@@ -167,7 +185,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
       onCreated();
     } else if (answer?.__typename === 'ValidationError') {
       setIssues(issuesByField(answer.issues, Object.keys(EMPTY)));
-    } else setIssues({ '': r.error?.message ?? 'Saving failed' });
+    } else setIssues({ '': failureOf(answer, r.error) ?? 'Saving failed' });
   };
 
   return (

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import { formatTime } from './status.ts';
 
@@ -34,6 +34,7 @@ export function ApiTokens() {
   const [readOnly, setReadOnly] = useState(true);
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<string | null>(null);
+  const [revokeFailure, setRevokeFailure] = useState<string | null>(null);
   const reload = () => refetch({ requestPolicy: 'network-only' });
 
   const submit = async (event: Event) => {
@@ -67,7 +68,8 @@ export function ApiTokens() {
                   class="danger"
                   onClick={async () => {
                     if (!confirm(`Revoke the token ${t.name}? Whatever uses it stops working.`)) return;
-                    await revoke({ input: { id: t.id } });
+                    const r = await revoke({ input: { id: t.id } });
+                    setRevokeFailure(failureOf(r.data?.revokeApiToken, r.error));
                     reload();
                   }}
                 >
@@ -78,6 +80,11 @@ export function ApiTokens() {
           ))}
         </tbody>
       </table>
+      {revokeFailure ? (
+        <p class="error" role="alert">
+          {revokeFailure}
+        </p>
+      ) : null}
       {created ? (
         <p class="card created-token">
           The new token, shown this once: <code>{created}</code>

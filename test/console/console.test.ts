@@ -318,6 +318,46 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('deleting, ending or revoking what is already gone elsewhere says so, instead of seeming to work', async ({ app, admin, editor }) => {
+    const made = await admin.request<{ createAlertChannel: { alertChannel: { id: string } }; createMaintenanceWindow: { maintenanceWindow: { id: string } } }>(
+      `mutation {
+        createAlertChannel(input: { name: "Ops hook", provider: WEBHOOK, settings: { url: "http://127.0.0.1:9/hook" } }) { ... on AlertChannelPayload { alertChannel { id } } }
+        createMaintenanceWindow(input: { title: "Patching" }) { ... on MaintenanceWindowPayload { maintenanceWindow { id } } }
+      }`,
+    );
+    const channelId = made.ok().createAlertChannel.alertChannel.id;
+    const windowId = made.ok().createMaintenanceWindow.maintenanceWindow.id;
+    const page = await newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await signIn(page, app.url, editor.username, editor.password);
+    const gone = async (mutation: string, id: string) => expect((await admin.request(mutation, { input: { id } })).errors).toBeUndefined();
+
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    const channel = page.locator('li[data-channel="Ops hook"]');
+    await channel.waitFor();
+    await gone('mutation ($input: DeleteInput!) { deleteAlertChannel(input: $input) { __typename } }', channelId);
+    await channel.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alert').filter({ hasText: 'AlertChannel not found' }).waitFor();
+
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    const window = page.locator('li[data-window="Patching"]');
+    await window.waitFor();
+    await gone('mutation ($input: IdInput!) { endMaintenanceWindow(input: $input) { __typename } }', windowId);
+    await gone('mutation ($input: DeleteInput!) { deleteMaintenanceWindow(input: $input) { __typename } }', windowId);
+    await window.getByRole('button', { name: 'End now' }).click();
+    await page.getByRole('alert').filter({ hasText: 'MaintenanceWindow not found' }).waitFor();
+
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Name').fill('grafana');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const token = page.locator('tr[data-token="grafana"]');
+    await token.waitFor();
+    const tokens = await editor.request<{ apiTokens: { id: string; name: string }[] }>('{ apiTokens { id name } }');
+    await gone('mutation ($input: DeleteInput!) { revokeApiToken(input: $input) { __typename } }', tokens.ok().apiTokens.find((t) => t.name === 'grafana')!.id);
+    await token.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('alert').filter({ hasText: 'ApiToken not found' }).waitFor();
+  });
+
   it('a viewer sees every monitor and no edit control', async ({ app, site, viewer }) => {
     const page = await newPage(PHONE);
     const problems = pageProblems(page);
