@@ -118,7 +118,10 @@ export async function seedDashboard(app: App): Promise<number> {
   for (let i = 0; i < DASHBOARD_SITES; i++) {
     await app.deps.writer.submit(async (tx) => {
       // Paused push monitors: the engine holds them without checking, so the history stays as seeded.
-      const site = await tx.site.create({ data: { name: `service ${String(i).padStart(4, '0')}`, type: 'PUSH', paused: true } });
+      // Created before the history, as a site with 30 days of it was: uptime counts from a site's creation.
+      const site = await tx.site.create({
+        data: { name: `service ${String(i).padStart(4, '0')}`, type: 'PUSH', paused: true, createdAt: new Date(nowMs - 31 * DAY_MS) },
+      });
       await seedSite(tx, site.id, nowMs, next, pool);
     });
   }
@@ -154,7 +157,7 @@ export async function seedBusySite(app: App): Promise<{ siteId: number; nowMs: n
   const next = seededRandom(13);
   const pool = pools(next);
   const siteId = await app.deps.writer.submit(async (tx) => {
-    const site = await tx.site.create({ data: { name: 'busy', type: 'PUSH', paused: true } });
+    const site = await tx.site.create({ data: { name: 'busy', type: 'PUSH', paused: true, createdAt: new Date(nowMs - 731 * DAY_MS) } });
     const rows: unknown[][] = [];
     for (let day = Math.floor((nowMs - 730 * DAY_MS) / DAY_MS) * DAY_MS; day < nowMs; day += DAY_MS) {
       const hours = Array.from({ length: 24 }, () => pool.hours[Math.floor(next() * pool.hours.length)]!);

@@ -27,8 +27,9 @@ const READS: Readonly<Record<string, readonly string[]>> = {
   inMaintenance: [],
   recentChecks: [],
   // History, read by id through the loaders or their own query.
-  uptime: [],
-  dailyUptime: [],
+  // And from the site's creation at the latest.
+  uptime: ['createdAt'],
+  dailyUptime: ['createdAt'],
   latency: [],
   checks: [],
   stateChanges: [],

@@ -150,6 +150,15 @@ export function computeUptime(changes: readonly StatusChange[], otherwise: SiteS
   return report;
 }
 
+/**
+ * A window's start, moved to the site's creation when it began before: a site that did not exist was neither up nor
+ * down. Its first status change (PENDING to DOWN) is not recorded (spec §2.3), so without this a monitor created
+ * DOWN a minute ago counted the whole window (30 days) as downtime.
+ */
+export function fromCreation(createdAt: Date, from: Date): Date {
+  return from.getTime() < createdAt.getTime() ? createdAt : from;
+}
+
 /** What decides a site's uptime over a window: the changes (the last one at or before `from` first). */
 export interface ChangeHistory {
   /**

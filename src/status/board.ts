@@ -34,6 +34,8 @@ export interface BoardSite {
   maintenance: boolean;
   lastCheckAt: Date | null;
   latencyMs: number | null;
+  /** Its uptime counts from here (fromCreation). */
+  createdAt: Date;
 }
 
 /** An active maintenance or incident window that is global or on a public site. */
@@ -59,6 +61,7 @@ export interface Board {
 interface PublicRow {
   id: number;
   url: string | null;
+  createdAt: Date;
 }
 
 /**
@@ -77,7 +80,7 @@ export class StatusBoard {
         (after) =>
           db.site.findMany({
             where: { public: true, id: { gt: after } },
-            select: { id: true, url: true },
+            select: { id: true, url: true, createdAt: true },
             orderBy: { id: 'asc' },
             take: PAGE_SIZE,
           }),
@@ -130,6 +133,7 @@ export class StatusBoard {
         maintenance: engine.isInMaintenance(row.id),
         lastCheckAt: state.lastCheckAt,
         latencyMs: state.latencyMs,
+        createdAt: row.createdAt,
       });
     });
     return sites;

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { SiteStatus } from '../generated/prisma/client.ts';
-import { loadChangeHistories, uptimeFromHistory } from '../services/uptime.ts';
+import { fromCreation, loadChangeHistories, uptimeFromHistory } from '../services/uptime.ts';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -19,7 +19,7 @@ export interface SiteUptime {
  * SITES_PER_READ sites, not two per site). The 30-day history also decides the last 24 hours: its first change is the
  * status before the window, which holds at the start of the shorter one too.
  */
-export async function readUptimes(db: Db, sites: readonly { id: number; status: SiteStatus }[], now: Date): Promise<Map<number, SiteUptime>> {
+export async function readUptimes(db: Db, sites: readonly { id: number; status: SiteStatus; createdAt: Date }[], now: Date): Promise<Map<number, SiteUptime>> {
   const monthStart = new Date(now.getTime() - 30 * DAY_MS);
   const dayStart = new Date(now.getTime() - DAY_MS);
   const out = new Map<number, SiteUptime>();
@@ -30,8 +30,8 @@ export async function readUptimes(db: Db, sites: readonly { id: number; status: 
     for (const site of page) {
       const history = histories.get(site.id);
       out.set(site.id, {
-        day: uptimeFromHistory(history, site.status, dayStart, now).uptimePercent,
-        month: uptimeFromHistory(history, site.status, monthStart, now).uptimePercent,
+        day: uptimeFromHistory(history, site.status, fromCreation(site.createdAt, dayStart), now).uptimePercent,
+        month: uptimeFromHistory(history, site.status, fromCreation(site.createdAt, monthStart), now).uptimePercent,
       });
     }
   }

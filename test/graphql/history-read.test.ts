@@ -5,6 +5,7 @@ import { statementCounter } from '../helpers/count-statements.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
 import { seededRandom } from '../helpers/random.ts';
+import { LONG_AGO } from '../helpers/sites.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -16,7 +17,12 @@ async function seedSites(t: TestApp, n: number, parentOf?: (i: number) => number
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       const site = await tx.site.create({
-        data: { name: `site ${String(i).padStart(3, '0')}`, type: i === 0 && parentOf ? 'GROUP' : 'PUSH', parentId: parentOf?.(i) ?? null },
+        data: {
+          name: `site ${String(i).padStart(3, '0')}`,
+          type: i === 0 && parentOf ? 'GROUP' : 'PUSH',
+          parentId: parentOf?.(i) ?? null,
+          createdAt: LONG_AGO,
+        },
       });
       out.push(site.id);
     }

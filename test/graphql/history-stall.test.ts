@@ -4,6 +4,7 @@ import { ROLLUP_LEVELS } from '../../src/writer/rollups.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
 import { recordTurns } from '../helpers/turns.ts';
+import { LONG_AGO } from '../helpers/sites.ts';
 
 const DAY = 24 * 3600_000;
 const DAYS = 730;
@@ -32,7 +33,7 @@ describe('requests and long history reads share the event loop', () => {
     const now = clock.nowMs();
     const firstDay = Math.floor((now - DAYS * DAY) / DAY) * DAY;
     const siteId = await t.app.deps.writer.submit(async (tx) => {
-      const site = await tx.site.create({ data: { name: 'busy', type: 'PUSH', paused: true } });
+      const site = await tx.site.create({ data: { name: 'busy', type: 'PUSH', paused: true, createdAt: LONG_AGO } });
       // A day rollup a day, each with a few latencies, and the state-change retention limit of flapping.
       await tx.checkRollup.createMany({
         data: Array.from({ length: DAYS }, (_, d) => {

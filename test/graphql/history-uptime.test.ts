@@ -1,12 +1,14 @@
 import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
+import { decodeId } from '../../src/graphql/ids.ts';
 import { globalId } from '../helpers/ids.ts';
+import { createdLongAgo, LONG_AGO } from '../helpers/sites.ts';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 async function seedSite(t: TestApp, name: string): Promise<number> {
-  const id = await t.app.deps.writer.submit(async (tx) => (await tx.site.create({ data: { name, type: 'PUSH' } })).id);
+  const id = await t.app.deps.writer.submit(async (tx) => (await tx.site.create({ data: { name, type: 'PUSH', createdAt: LONG_AGO } })).id);
   await t.app.deps.engine.siteChanged(id);
   return id;
 }
@@ -93,7 +95,8 @@ describe('Site.uptime and dailyUptime agree on the status at a window start', ()
   it('reports a site down all window long as one outage whether or not its change into DOWN was recorded', async ({ app: t, clock, viewer, site }) => {
     const withChange = await seedSite(t, 'recorded');
     await seedChanges(t, withChange, [['UP', 'DOWN', clock.nowMs() - 10 * DAY]]);
-    // The fixture push site's first result is down: PENDING → DOWN, which is not recorded as a change.
+    // The fixture push site, there all window long: its first result is down, PENDING → DOWN, not recorded as a change.
+    await createdLongAgo(t, decodeId(site.id, 'Site')!);
     expect((await fetch(`${t.url}/api/push/${encodeURIComponent(site.pushToken)}?status=down`)).status).toBe(200);
     await t.app.deps.writer.flush();
     const status = await viewer.request<{ site: { status: string } }>(`query S($id: ID!) { site(id: $id) { status } }`, { id: site.id });
@@ -112,6 +115,19 @@ describe('Site.uptime and dailyUptime agree on the status at a window start', ()
     };
     expect(await sla(globalId('Site', withChange))).toEqual(expected);
     expect(await sla(site.id)).toEqual(expected);
+  });
+
+  it('counts a monitor created DOWN from its creation, not for the whole window before it existed', async ({ app: t, clock, viewer, site }) => {
+    // The fixture push site was created at the clock's now; its first result is down (PENDING → DOWN, not recorded).
+    expect((await fetch(`${t.url}/api/push/${encodeURIComponent(site.pushToken)}?status=down`)).status).toBe(200);
+    await t.app.deps.writer.flush();
+    await clock.advance(10 * 60_000);
+    const month = (await viewer.request<{ site: { uptime: any } }>(UPTIME, { id: site.id })).ok().site.uptime;
+    expect(month).toEqual({ uptimePercent: 0, downtimeSeconds: 600, outageCount: 1, longestOutageSeconds: 600, mttrSeconds: 600, mtbfSeconds: null });
+    const days = (await viewer.request<{ site: { dailyUptime: any[] } }>(DAILY, { id: site.id, days: 3, tz: 'UTC' })).ok().site.dailyUptime;
+    // The day before yesterday, before it existed, has no downtime; the ten minutes since are down, whichever days hold them.
+    expect(days[0]).toMatchObject({ uptimePercent: 100, downtimeSeconds: 0, outageCount: 0 });
+    expect(days.reduce((sum, d) => sum + d.downtimeSeconds, 0)).toBe(600);
   });
 
   it('starts a daily breakdown day whose midnight a spring-forward skips at its first instant (America/Santiago)', async ({ app: t, clock, viewer }) => {

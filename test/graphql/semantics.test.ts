@@ -1,6 +1,6 @@
 import { decodeId } from '../../src/graphql/ids.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { createSite } from '../helpers/sites.ts';
+import { createdLongAgo, createSite } from '../helpers/sites.ts';
 
 const HOUR = 3600 * 1000;
 
@@ -34,6 +34,7 @@ describe('checkSiteNow', () => {
 describe('Site.uptime', () => {
   it('reads a `to` in the future as now', async ({ app: t, viewer }) => {
     const site = await createSite(t, { name: 'down', type: 'PUSH' });
+    await createdLongAgo(t, decodeId(site.id, 'Site')!);
     const now = t.clock.nowMs();
     await t.app.deps.writer.submit((tx) =>
       tx.stateChange.create({

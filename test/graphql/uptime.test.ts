@@ -2,7 +2,7 @@ import type { SiteStatus } from '../../src/generated/prisma/client.ts';
 import { computeUptime, isDowntime, type StatusChange } from '../../src/services/uptime.ts';
 import { graphql } from '../gql/index.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { createSite } from '../helpers/sites.ts';
+import { createdLongAgo, createSite } from '../helpers/sites.ts';
 
 const HOUR = 3600 * 1000;
 const NOW = new Date(Date.UTC(2026, 2, 1, 12));
@@ -83,6 +83,7 @@ const SiteUptime = graphql(`
 describe('Site.uptime', () => {
   it('reports from recorded state changes, the last one before the window deciding where it starts', async ({ app: t, viewer }) => {
     const { id } = await createSite(t, { name: 'p', type: 'PUSH' });
+    await createdLongAgo(t, 1);
     const now = t.clock.nowMs();
     const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR);
     await t.app.deps.writer.submit((tx) =>

@@ -26,3 +26,14 @@ export async function createPushSite(t: TestApp, name = 'cron job'): Promise<{ i
   expect(site.pushToken).toMatch(/^[0-9a-f]{32}$/);
   return { id: site.id, token: site.pushToken! };
 }
+
+/**
+ * When the seeded sites of history tests were created: before every window they read. A site's uptime counts from
+ * its creation (Site.uptime), so history seeded before that would not count.
+ */
+export const LONG_AGO = new Date(0);
+
+/** Dates a site created through the API back to LONG_AGO, for history seeded before it. */
+export async function createdLongAgo(t: TestApp, siteId: number): Promise<void> {
+  await t.app.deps.writer.submit((tx) => tx.site.update({ where: { id: siteId }, data: { createdAt: LONG_AGO } }));
+}

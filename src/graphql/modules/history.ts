@@ -5,7 +5,7 @@ import { RECENT_RESULTS } from '../../engine/recent-results.ts';
 import type { RecentResult } from '../../engine/types.ts';
 import { planSeries, SeriesRangeError, type LatencyBucket } from '../../history/latency.ts';
 import { localDays } from '../../history/local-days.ts';
-import { uptimeFromHistory, type UptimeReport } from '../../services/uptime.ts';
+import { fromCreation, uptimeFromHistory, type UptimeReport } from '../../services/uptime.ts';
 import { builder, pageArgs } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { globalId } from '../ids.ts';
@@ -142,7 +142,7 @@ builder.prismaObjectFields('Site', (t) => ({
   uptime: t.field({
     type: UptimeReportRef,
     description:
-      'The SLA over [from, to]: defaults to the last 30 days; a `to` in the future is read as now. Maintenance-type windows on the site, its group or every site are left out of it unless `excludeMaintenance` is false (ended one-off windows are kept for UPTOP_MAINT_RETENTION only).',
+      'The SLA over [from, to]: defaults to the last 30 days; a `to` in the future is read as now, a `from` before the site was created as its creation. Maintenance-type windows on the site, its group or every site are left out of it unless `excludeMaintenance` is false (ended one-off windows are kept for UPTOP_MAINT_RETENTION only).',
     args: {
       from: t.arg({ type: 'DateTime', required: false }),
       to: t.arg({ type: 'DateTime', required: false }),
@@ -153,12 +153,13 @@ builder.prismaObjectFields('Site', (t) => ({
       const from = args.from ?? new Date(to.getTime() - DEFAULT_UPTIME_WINDOW_MS);
       if (from.getTime() >= to.getTime()) throw badInput('uptime: "from" must be before "to"');
       const { history, excluded } = await ctx.loaders.history(site.id, { from, to, excludeMaintenance: args.excludeMaintenance ?? true });
-      return uptimeFromHistory(history, liveState(ctx, site.id).status, from, to, excluded);
+      return uptimeFromHistory(history, liveState(ctx, site.id).status, fromCreation(site.createdAt, from), to, excluded);
     },
   }),
   dailyUptime: t.field({
     type: [DailyUptimeRef],
-    description: "The Go original's daily breakdown: one entry per local day in `timeZone` (IANA), oldest first, today up to now.",
+    description:
+      "The Go original's daily breakdown: one entry per local day in `timeZone` (IANA), oldest first, today up to now; a day before the site was created has no downtime.",
     args: {
       days: t.arg.int({ required: false, defaultValue: 30, validate: z.number().int().min(1, 'must be at least 1').max(366, 'must be at most 366').nullish() }),
       timeZone: t.arg.string({ required: false, defaultValue: 'UTC' }),
@@ -172,7 +173,10 @@ builder.prismaObjectFields('Site', (t) => ({
       const from = new Date(days[0]!.start);
       const { history, excluded } = await ctx.loaders.history(site.id, { from, to, excludeMaintenance: args.excludeMaintenance ?? true });
       const status = liveState(ctx, site.id).status;
-      return days.map((d) => ({ date: d.date, report: uptimeFromHistory(history, status, new Date(d.start), new Date(d.end), excluded) }));
+      return days.map((d) => ({
+        date: d.date,
+        report: uptimeFromHistory(history, status, fromCreation(site.createdAt, new Date(d.start)), new Date(d.end), excluded),
+      }));
     },
   }),
   latency: t.field({
