@@ -4,7 +4,8 @@ import type { Browser, BrowserContextOptions, Page, WebSocketRoute } from 'playw
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { launchChromium } from '../helpers/chromium.ts';
-import { describe, expect, it } from '../helpers/fixtures.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { type Actor, describe, expect, it } from '../helpers/fixtures.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { createPushSite, createSite } from '../helpers/sites.ts';
 import { startHttpTarget } from '../helpers/targets.ts';
@@ -529,66 +530,57 @@ describe('the console in a browser', () => {
     expect(await windows()).toContainEqual({ title: 'Backups', timezone: 'UTC' });
   });
 
-  it('after the WebSocket dropped, the dashboard catches up with what happened while it was away', async ({ app, admin, viewer }) => {
+  /**
+   * A viewer's dashboard showing an HTTP site UP, its graphql-ws connections routed through the test: `goAway` drops
+   * them, has every new one refused while `refuse()` says so, and makes the site go DOWN meanwhile. Checked once a
+   * minute: no check of its own brings the change to the page within the test.
+   */
+  async function dashboardThatLosesItsSocket(app: TestApp, admin: Actor, viewer: Actor, refuse: () => boolean) {
     const target = await startHttpTarget();
     onTestFinished(() => target.close());
-    // Checked once a minute: no check of its own brings the change to the page within the test.
     const { id } = await createSite(app, { name: 'Wiki', type: 'HTTP', url: target.url, interval: 60 });
     const page = await newPage();
     const problems = pageProblems(page);
-    // Every graphql-ws connection goes through here, so the test can drop it and refuse new ones for a while.
-    let cut = false;
+    let away = false;
     const sockets: WebSocketRoute[] = [];
     await page.routeWebSocket(/\/graphql$/, (ws) => {
-      if (cut) return void ws.close({ code: 1012 });
+      if (away && refuse()) return void ws.close({ code: 1012 });
       ws.connectToServer();
       sockets.push(ws);
     });
     await signIn(page, app.url, viewer.username, viewer.password);
     await page.locator('li.site[data-status="UP"]', { hasText: 'Wiki' }).waitFor({ timeout: LIVE_MS });
+    const goAway = async () => {
+      away = true;
+      for (const ws of sockets.splice(0)) await ws.close({ code: 1012 });
+      target.reply({ status: 503, body: 'gone' });
+      await admin.request(CHECK_NOW, { input: { id } });
+      await expect.poll(async () => (await admin.request<{ site: { status: string } }>(SITE_STATUS, { id })).data?.site.status).toBe('DOWN');
+    };
+    return { page, problems, goAway, down: page.locator('li.site[data-status="DOWN"]', { hasText: 'Wiki' }) };
+  }
 
+  it('after the WebSocket dropped, the dashboard catches up with what happened while it was away', async ({ app, admin, viewer }) => {
+    let back = false;
+    const { page, problems, goAway, down } = await dashboardThatLosesItsSocket(app, admin, viewer, () => !back);
     // The connection drops (a proxy restarts, a laptop wakes up) and the site goes DOWN before it is back.
-    cut = true;
-    for (const ws of sockets) await ws.close({ code: 1012 });
-    target.reply({ status: 503, body: 'gone' });
-    await admin.request(CHECK_NOW, { input: { id } });
-    await expect.poll(async () => (await admin.request<{ site: { status: string } }>(SITE_STATUS, { id })).data?.site.status).toBe('DOWN');
+    await goAway();
     // graphql-ws connects again by itself, after a randomised back-off of a few seconds.
-    const reconnected = page.waitForEvent('websocket', { predicate: () => !cut, timeout: 30_000 });
-    cut = false;
+    const reconnected = page.waitForEvent('websocket', { predicate: () => back, timeout: 30_000 });
+    back = true;
     await reconnected;
-    await page.locator('li.site[data-status="DOWN"]', { hasText: 'Wiki' }).waitFor({ timeout: LIVE_MS });
+    await down.waitFor({ timeout: LIVE_MS });
     expect(problems.filter((p) => !p.includes('WebSocket'))).toEqual([]);
   }, 60_000);
 
   it("keeps trying to reach the server past graphql-ws's five tries, and then catches up", async ({ app, admin, viewer }) => {
-    const target = await startHttpTarget();
-    onTestFinished(() => target.close());
-    const { id } = await createSite(app, { name: 'Wiki', type: 'HTTP', url: target.url, interval: 60 });
-    const page = await newPage();
-    // Every graphql-ws connection goes through here: after the cut, the next REFUSED tries are refused.
+    // A server restart that outlasts graphql-ws's default five tries: the first REFUSED tries after the drop are refused.
     const REFUSED = 6;
-    let cut = false;
-    let refused = 0;
-    const sockets: WebSocketRoute[] = [];
-    await page.routeWebSocket(/\/graphql$/, (ws) => {
-      if (cut && refused < REFUSED) {
-        refused++;
-        return void ws.close({ code: 1012 });
-      }
-      ws.connectToServer();
-      sockets.push(ws);
-    });
-    await signIn(page, app.url, viewer.username, viewer.password);
-    await page.locator('li.site[data-status="UP"]', { hasText: 'Wiki' }).waitFor({ timeout: LIVE_MS });
-
-    // A server restart that outlasts graphql-ws's default five tries; the site goes DOWN meanwhile.
-    cut = true;
-    for (const ws of sockets) await ws.close({ code: 1012 });
-    target.reply({ status: 503, body: 'gone' });
-    await admin.request(CHECK_NOW, { input: { id } });
-    await expect.poll(() => refused, { timeout: 45_000, interval: 200 }).toBe(REFUSED);
-    await page.locator('li.site[data-status="DOWN"]', { hasText: 'Wiki' }).waitFor({ timeout: 20_000 });
+    let tries = 0;
+    const { goAway, down } = await dashboardThatLosesItsSocket(app, admin, viewer, () => ++tries <= REFUSED);
+    await goAway();
+    await expect.poll(() => tries, { timeout: 45_000, interval: 200 }).toBeGreaterThan(REFUSED);
+    await down.waitFor({ timeout: 20_000 });
   }, 90_000);
 
   it('the dashboard follows monitors added, paused and deleted elsewhere while it is open', async ({ app, admin, viewer }) => {

@@ -50,12 +50,20 @@ async function twoOwners(maxRetries = 0) {
     await Promise.all([h.engine.whenIdle(), b.whenIdle()]);
     await h.clock.advanceAsync(0);
   };
-  return { h, a: h.engine, b, id, localChecks, receiver, handOver, tick };
+  /** Neither instance checked the site itself: it is UP on B by the probes' verdict, with no DOWN recorded or alerted. */
+  const coveredByProbes = async () => {
+    expect(localChecks).toEqual({ a: 0, b: 0 });
+    expect(b.getState(id)!.status).toBe('UP');
+    await h.settle();
+    expect(await h.db.stateChange.count({ where: { siteId: id, toStatus: 'DOWN' } })).toBe(0);
+    expect(received(receiver, 'ops')).toEqual([]);
+  };
+  return { h, a: h.engine, b, id, localChecks, handOver, tick, coveredByProbes };
 }
 
 describe('a handover of a site the regional probes check', () => {
   it("gives the new owner the probes' fresh results: it applies their verdict, checks nothing itself and sends no alert", async () => {
-    const { h, a, b, id, localChecks, receiver, handOver, tick } = await twoOwners();
+    const { h, a, b, id, localChecks, handOver, tick, coveredByProbes } = await twoOwners();
     // On A the probes' results stand for the site's checks: UP, though A cannot reach it.
     expect(a.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 });
     await tick(0);
@@ -72,11 +80,7 @@ describe('a handover of a site the regional probes check', () => {
     // Runs with nothing new from the probes while their results are fresh (taken at 30 s, fresh up to 210 s).
     await tick(60_000);
     await tick(60_000);
-    expect(localChecks).toEqual({ a: 0, b: 0 });
-    expect(b.getState(id)!.status).toBe('UP');
-    await h.settle();
-    expect(await h.db.stateChange.count({ where: { siteId: id, toStatus: 'DOWN' } })).toBe(0);
-    expect(received(receiver, 'ops')).toEqual([]);
+    await coveredByProbes();
     expect(await h.db.check.count({ where: { siteId: id, nodeId: '' } })).toBe(0);
 
     // They expire as they would have live: the run at 240 s checks the site itself (and finds it DOWN).
@@ -105,7 +109,7 @@ describe('a handover of a site the regional probes check', () => {
   });
 
   it('keeps a result that reaches the new owner while it takes the site over: no false DOWN once the older one expires', async () => {
-    const { h, a, b, id, localChecks, receiver, handOver, tick } = await twoOwners();
+    const { h, a, b, id, handOver, tick, coveredByProbes } = await twoOwners();
     expect(a.ingestProbeResults('eu', [ingest(id, true)])).toEqual({ taken: 1 });
     await tick(0);
     await tick(60_000);
@@ -117,11 +121,7 @@ describe('a handover of a site the regional probes check', () => {
     // At 230 s the result of 0 s has expired, the one of 170 s has not: the probes still cover the site.
     await tick(0);
     await tick(60_000);
-    expect(localChecks).toEqual({ a: 0, b: 0 });
-    expect(b.getState(id)!.status).toBe('UP');
-    await h.settle();
-    expect(await h.db.stateChange.count({ where: { siteId: id, toStatus: 'DOWN' } })).toBe(0);
-    expect(received(receiver, 'ops')).toEqual([]);
+    await coveredByProbes();
   });
 
   it('restores no result that has expired by the handover: the new owner checks the site itself', async () => {
