@@ -1,13 +1,12 @@
-import { z } from 'zod';
 import { permissionsOf } from '../auth/roles.ts';
 import { newProbeToken } from '../auth/tokens.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { ApiToken } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { ConflictError, ForbiddenError } from '../services/errors.ts';
-import { parseOrThrow } from '../services/validate.ts';
+import { nameText, parseOrThrow } from '../services/validate.ts';
 
-const tokenName = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const tokenName = nameText(100);
 
 /**
  * A probe token for `uptop probe --token` (or a Go probe's UPTOP_CLUSTER_SECRET), created by an ADMIN and theirs: it

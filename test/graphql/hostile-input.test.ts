@@ -72,6 +72,14 @@ describe('control characters and NUL bytes', () => {
     expect(await db.apiToken.count()).toBe(0);
   });
 
+  it("are refused in a probe token's name as in an API token's", async ({ app, admin }) => {
+    const answer = await admin.request<{ createProbeToken: Answer }>(
+      `mutation { createProbeToken(input: { name: "eu-west\u0000" }) { __typename ... on ValidationError { field message } ... on Error { message } } }`,
+    );
+    expect(answer.ok().createProbeToken).toEqual({ __typename: 'ValidationError', field: 'name', message: expect.stringContaining(CONTROL) });
+    expect(await app.app.deps.db.apiToken.count()).toBe(0);
+  });
+
   it('are refused in a host name and a URL, and NUL bytes, which PostgreSQL refuses in text, in every other text', async ({ app, editor }) => {
     const refused: [string, string, Record<string, unknown>, string][] = [
       ['createSite', CREATE_SITE, { name: 'ping', type: 'PING', hostname: 'db.internal\u0007.example' }, 'hostname'],
