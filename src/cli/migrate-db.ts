@@ -143,8 +143,9 @@ export async function migrateDbCommand(io: CliIo, options: MigrateDbOptions): Pr
   const to = parseStore('--to', options.to);
   if (from.location === to.location) throw new UsageError('--from and --to are the same database');
   await requireUptopSource(from, options.from);
-  await from.migrate().catch((err: unknown) => Promise.reject(databaseFailure(from, err, '--from')));
-  const source = await from.openWriter().catch((err: unknown) => Promise.reject(databaseFailure(from, err, '--from')));
+  const sourceFailed = (err: unknown) => Promise.reject(databaseFailure(from, err, '--from'));
+  await from.migrate().catch(sourceFailed);
+  const source = await from.openWriter().catch(sourceFailed);
   try {
     const { writeDb: target, readDb } = await openMigrated(to, '--to');
     await readDb.$disconnect();

@@ -1,21 +1,16 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
+import { escapeMarkup } from './escape-markup.ts';
 import { defineProvider } from './provider.ts';
 import { httpUrl, required, requireSetting } from './setting.ts';
-
-/**
- * Slack reads `<...>` as a link or a mention (`<!channel>` notifies everyone) and `&` as the start of an entity, so
- * names and reasons escape these three, as Slack's formatting guide asks; the title's `*` bold stays markup.
- */
-function escapeSlack(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 export const slack = defineProvider({
   provider: 'SLACK',
   settings: z.strictObject({ url: required(httpUrl) }),
   visibleKeys: [],
   async send(settings, alert, ctx) {
-    await sendHttp({ url: requireSetting(settings, 'url'), json: { text: `*${escapeSlack(alert.title)}*\n${escapeSlack(alert.message)}` } }, ctx);
+    // Names and reasons escaped, as Slack's formatting guide asks; the title's `*` bold stays markup.
+    const text = `*${escapeMarkup(alert.title)}*\n${escapeMarkup(alert.message)}`;
+    await sendHttp({ url: requireSetting(settings, 'url'), json: { text } }, ctx);
   },
 });

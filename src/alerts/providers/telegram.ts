@@ -1,19 +1,12 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
+import { escapeMarkup } from './escape-markup.ts';
 import { defineProvider } from './provider.ts';
 import { required, requireSetting, text, trimTrailingSlashes } from './setting.ts';
 import { truncate } from './truncate.ts';
 
 /** Telegram refuses a longer text, counted once the HTML is parsed (so before our escaping). */
 const TELEGRAM_TEXT_LIMIT = 4096;
-
-/**
- * HTML, not Markdown: Telegram refuses a Markdown message whose text has an unpaired `_`, `*`, `[` or backtick (a site
- * name like `db_main`), and the alert would be lost. In HTML only these three characters need escaping.
- */
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /**
  * Goes into a URL path, so it must not be able to change the path: what a bot token is (`<bot id>:<key>`) and
@@ -41,7 +34,9 @@ export const telegram = defineProvider({
         operatorEndpoint: true,
         json: {
           chat_id: requireSetting(settings, 'chat_id'),
-          text: `<b>${escapeHtml(alert.title)}</b>\n${escapeHtml(message)}`,
+          text: `<b>${escapeMarkup(alert.title)}</b>\n${escapeMarkup(message)}`,
+          // HTML, not Markdown: Telegram refuses a Markdown message whose text has an unpaired `_`, `*`, `[` or backtick
+          // (a site name like `db_main`), and the alert would be lost. In HTML only escapeMarkup's three need escaping.
           parse_mode: 'HTML',
         },
       },
