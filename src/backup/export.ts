@@ -57,6 +57,7 @@ function exportSite(site: SiteRow, deps: Pick<ServiceDeps, 'secretBox'>, redact:
       KeywordInvert: site.keywordInvert,
       RenotifyMinutes: site.renotifyMinutes,
       Public: site.public,
+      MaxRedirects: site.maxRedirects,
     },
   };
 }

@@ -21,6 +21,8 @@ export interface BackupSiteExtras {
   KeywordInvert: boolean;
   RenotifyMinutes: number;
   Public: boolean;
+  /** Redirects an HTTP check follows (Go's client follows ten). */
+  MaxRedirects: number;
 }
 
 /** Go's `SiteConfig`, plus `Uptop`. */
@@ -154,6 +156,7 @@ const siteExtrasSchema = z.object({
   KeywordInvert: bool.default(false),
   RenotifyMinutes: num.default(0),
   Public: bool.default(true),
+  MaxRedirects: num.default(10),
 });
 
 export const siteSchema = z.object({

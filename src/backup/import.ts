@@ -42,6 +42,7 @@ function siteRow(id: number, c: SiteConfig, pushToken: string | null, authSecret
     checkSsl: c.checkSsl,
     expiryThreshold: c.expiryThreshold,
     ignoreTls: c.ignoreTls,
+    maxRedirects: c.maxRedirects,
     dnsResolveType: c.dnsResolveType,
     dnsServer: c.dnsServer,
     paused: c.paused,

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { z } from 'zod';
+import { MAX_REDIRECTS } from '../engine/checks/redirect.ts';
 import type { MonitorType } from '../generated/prisma/client.ts';
 import { ValidationError } from '../services/errors.ts';
 import { MAX_INTERVAL_SECONDS } from '../services/site-config.ts';
@@ -54,6 +55,7 @@ const kumaMonitor = z.object({
   interval: count,
   timeout: count,
   maxretries: count,
+  maxredirects: count,
   resendInterval: count,
   keyword: text,
   invertKeyword: flag,
@@ -166,6 +168,7 @@ function toSite(m: KumaMonitor, type: MonitorType, alertIds: number[], parentId:
       KeywordInvert: m.type === 'keyword' && m.invertKeyword,
       RenotifyMinutes: renotify,
       Public: true,
+      MaxRedirects: clamp(m.maxredirects ?? MAX_REDIRECTS, 0, MAX_REDIRECTS),
     },
   };
 }
@@ -301,6 +304,8 @@ class KumaConversion {
       return;
     }
     if (Array.isArray(m.conditions) && m.conditions.length) notes.push(`${where}: imported without its conditions (uptop has none)`);
+    if (type === 'HTTP' && (m.maxredirects ?? 0) > MAX_REDIRECTS)
+      notes.push(`${where}: follows at most ${MAX_REDIRECTS} redirects (${m.maxredirects} in Kuma)`);
     // The token planSite made for a push monitor without one is kept, so the summary's import uses that same token.
     if (planned.site.pushToken) tokens.add((site.Token = planned.site.pushToken));
     if (type === 'GROUP') groups.add(m.id);

@@ -102,6 +102,7 @@ const GO_FIELDS: Record<string, string> = {
   keyword: 'Uptop.Keyword',
   keywordInvert: 'Uptop.KeywordInvert',
   renotifyMinutes: 'Uptop.RenotifyMinutes',
+  maxRedirects: 'Uptop.MaxRedirects',
 };
 
 function issuesOf(err: unknown, rename: (field: string) => string = (f) => f): FieldIssue[] {
@@ -158,6 +159,7 @@ export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefi
         keyword: extras.Keyword || null,
         keywordInvert: extras.KeywordInvert,
         renotifyMinutes: extras.RenotifyMinutes,
+        maxRedirects: extras.MaxRedirects,
       }),
     });
     config = fields;

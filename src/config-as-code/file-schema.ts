@@ -21,6 +21,7 @@ export const SITE_KEYS = {
   check_ssl: 'checkSsl',
   expiry_threshold: 'expiryThreshold',
   ignore_tls: 'ignoreTls',
+  max_redirects: 'maxRedirects',
   dns_resolve_type: 'dnsResolveType',
   dns_server: 'dnsServer',
   headers: 'httpHeaders',

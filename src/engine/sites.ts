@@ -59,6 +59,7 @@ function toEngineSite(row: SiteRow, secretBox: SecretBox | undefined): EngineSit
     checkSsl: row.checkSsl,
     expiryThreshold: row.expiryThreshold,
     ignoreTls: row.ignoreTls,
+    maxRedirects: row.maxRedirects,
     dnsResolveType: row.dnsResolveType,
     dnsServer: row.dnsServer,
     paused: row.paused,

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.ts';
+import { MAX_REDIRECTS } from '../engine/checks/redirect.ts';
 import type { Checker, CheckResult, CheckTarget } from '../engine/checks/types.ts';
 import { MAX_START_STAGGER_MS, MIN_INTERVAL_S } from '../engine/loop.ts';
 import { Scheduler } from '../engine/scheduler.ts';
@@ -66,6 +67,7 @@ export function assignedOf(site: ProbeSite): Assigned | null {
       acceptedCodes: site.AcceptedCodes || '200-299',
       checkSsl: site.CheckSSL,
       ignoreTls: site.IgnoreTLS,
+      maxRedirects: extra?.MaxRedirects ?? MAX_REDIRECTS,
       dnsResolveType: site.DNSResolveType || null,
       dnsServer: site.DNSServer || null,
       httpHeaders: extra?.Headers ?? null,

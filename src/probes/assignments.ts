@@ -47,6 +47,7 @@ function probeSite(site: Site, authSecret: string | null): ProbeSite {
       AuthSecret: authSecret,
       Keyword: site.keyword,
       KeywordInvert: site.keywordInvert,
+      MaxRedirects: site.maxRedirects,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_REDIRECTS } from '../engine/checks/redirect.ts';
 import { MAX_LATENCY_MS } from '../engine/checks/result.ts';
 
 /*
@@ -70,6 +71,8 @@ export interface ProbeSiteExtras {
   AuthSecret: string | null;
   Keyword: string | null;
   KeywordInvert: boolean;
+  /** Absent from an older server's list: its checks followed ten, as Go's client. */
+  MaxRedirects?: number;
 }
 
 /**
@@ -105,6 +108,7 @@ export const probeSite = z.object({
       AuthSecret: z.string().nullable(),
       Keyword: z.string().nullable(),
       KeywordInvert: z.boolean(),
+      MaxRedirects: z.number().int().min(0).max(MAX_REDIRECTS).optional(),
     })
     .optional(),
 }) satisfies z.ZodType<{ Uptop?: ProbeSiteExtras }>;

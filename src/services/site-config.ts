@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { validateAcceptedCodes } from '../engine/checks/accepted-codes.ts';
 import { DNS_RECORD_TYPES, parseServer } from '../engine/checks/dns.ts';
 import { parseHttpHeaders } from '../engine/checks/http-headers.ts';
+import { MAX_REDIRECTS } from '../engine/checks/redirect.ts';
 import { targetHost } from '../engine/checks/target.ts';
 import { HttpAuthType, MonitorType } from '../generated/prisma/client.ts';
 import { ValidationError, type FieldIssue } from './errors.ts';
@@ -49,6 +50,7 @@ export const siteFieldsSchema = z.strictObject({
   checkSsl: z.boolean(),
   expiryThreshold: whole(0, 3650, ' days'),
   ignoreTls: z.boolean(),
+  maxRedirects: whole(0, MAX_REDIRECTS),
   dnsResolveType: optionalText(8)
     .transform((t) => t?.toUpperCase() ?? null)
     .refine((t) => t === null || (DNS_RECORD_TYPES as readonly string[]).includes(t), `must be one of ${DNS_RECORD_TYPES.join(', ')}`),
@@ -104,6 +106,7 @@ export const SITE_DEFAULTS: Omit<SiteConfig, 'name' | 'type'> = {
   checkSsl: false,
   expiryThreshold: 7,
   ignoreTls: false,
+  maxRedirects: MAX_REDIRECTS,
   dnsResolveType: null,
   dnsServer: null,
   paused: false,

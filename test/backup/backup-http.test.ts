@@ -34,6 +34,7 @@ async function seed(t: TestApp) {
     keywordInvert: true,
     renotifyMinutes: 30,
     public: false,
+    maxRedirects: 0,
     alertChannelIds: [ntfy.id, hook.id],
   });
   const push = await sites.create({ name: 'cron', type: 'PUSH', interval: 300, parentId: group.id });
@@ -128,6 +129,7 @@ describe('backup export', () => {
         KeywordInvert: true,
         RenotifyMinutes: 30,
         Public: false,
+        MaxRedirects: 0,
       },
     });
     expect(JSON.stringify(plain)).not.toMatch(/passwordHash|scrypt/);

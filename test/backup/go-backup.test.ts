@@ -139,6 +139,7 @@ describe('a backup taken from the Go uptop', () => {
       KeywordInvert: false,
       RenotifyMinutes: 0,
       Public: true,
+      MaxRedirects: 10,
     });
     expect(exported.alerts).toEqual(fixture.alerts);
     expect(exported.maintenance_windows).toEqual([

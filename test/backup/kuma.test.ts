@@ -98,6 +98,7 @@ describe('POST /api/import/kuma', () => {
         'Skipped monitor "SNMP switch" (id 27): type "snmp" is not supported by uptop',
         'Skipped monitor "NTLM intranet" (id 29): authentication method "ntlm" is not supported by uptop',
         'Changed monitor "Inner group" (id 23): imported at the top level (uptop groups cannot nest)',
+        'Changed monitor "App" (id 22): follows at most 10 redirects (25 in Kuma)',
         'Changed monitor "Resolver" (id 25): imported without its conditions (uptop has none)',
       ].join('\n'),
     );
@@ -116,14 +117,24 @@ describe('POST /api/import/kuma', () => {
     expect(ids).toEqual([21, 22, 23, 24, 25, 28]);
     expect(site(21)).toMatchObject({ type: 'GROUP', parentId: null });
     expect(links(21)).toEqual([11]);
-    expect(site(22)).toMatchObject({ type: 'HTTP', method: 'HEAD', parentId: 21, maxRetries: 1, interval: 45, timeout: 21, renotifyMinutes: 3 });
+    expect(site(22)).toMatchObject({
+      type: 'HTTP',
+      method: 'HEAD',
+      parentId: 21,
+      maxRetries: 1,
+      interval: 45,
+      timeout: 21,
+      renotifyMinutes: 3,
+      maxRedirects: 10,
+    });
     expect(links(22)).toEqual([12, 13]);
     expect(site(23)).toMatchObject({ type: 'GROUP', parentId: null });
     expect(site(24)).toMatchObject({ type: 'PUSH', pushToken: 'kuma_Push-Token.2~x', paused: true, parentId: 21 });
     expect(links(24)).toEqual([14]);
     expect(site(25)).toMatchObject({ type: 'DNS', hostname: 'example.org', dnsResolveType: 'AAAA', dnsServer: '2606:4700:4700::1111' });
     expect(links(25)).toEqual([15, 16, 17]);
-    expect(site(28)).toMatchObject({ type: 'HTTP', keyword: 'error', keywordInvert: true, paused: false });
+    // Kuma's maxredirects 0 judges the redirect itself; so does uptop's.
+    expect(site(28)).toMatchObject({ type: 'HTTP', keyword: 'error', keywordInvert: true, paused: false, maxRedirects: 0 });
     expect(links(28)).toEqual([]);
   });
 

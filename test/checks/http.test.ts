@@ -303,6 +303,27 @@ describe('HTTP redirects', () => {
     expect(target.requests).toHaveLength(11);
   });
 
+  it('with maxRedirects 0 judges the redirect itself, so a 301 in the accepted codes checks that it is in place', async () => {
+    target.handle(redirectChain(1, 301));
+    const url = `${target.url}hop/0`;
+    expect(await runCheck(site({ url, maxRedirects: 0, acceptedCodes: '301' }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 301 });
+    expect(await runCheck(site({ url, maxRedirects: 0 }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      statusCode: 301,
+      message: 'HTTP 301 (expected 200-299)',
+    });
+    expect(target.requests.map((r) => r.path)).toEqual(['/hop/0', '/hop/0']);
+  });
+
+  it('follows no more redirects than the site allows', async () => {
+    target.handle(redirectChain(3));
+    const url = `${target.url}hop/0`;
+    expect(await runCheck(site({ url, maxRedirects: 3 }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
+    target.requests.length = 0;
+    expect(await runCheck(site({ url, maxRedirects: 2 }), allowPrivate)).toMatchObject({ status: 'DOWN', message: 'stopped after 2 redirects' });
+    expect(target.requests.map((r) => r.path)).toEqual(['/hop/0', '/hop/1', '/hop/2']);
+  });
+
   it('judges a redirect to a failing page by that page', async () => {
     target.handle((req, res) => {
       res.writeHead(req.url === '/' ? 301 : 500, req.url === '/' ? { location: '/broken' } : {});

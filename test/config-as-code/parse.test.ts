@@ -233,7 +233,7 @@ describe('parseConfigFile: what a valid file means', () => {
     expect(await parseConfigFile('', 'uptop.yaml')).toEqual({ fileName: 'uptop.yaml', alerts: [], monitors: [], maintenance: [] });
   });
 
-  it('reads the uptop fields: several alerts, headers, body, auth, keyword, renotify, public', async () => {
+  it('reads the uptop fields: several alerts, headers, body, auth, keyword, renotify, public, redirects', async () => {
     const text = `${ALERTS}  - name: hook
     type: webhook
     settings: { url: "https://hooks.example.com/x", secret: s3cret }
@@ -251,6 +251,7 @@ monitors:
     keyword_invert: true
     renotify_minutes: 30
     public: false
+    max_redirects: 0
 `;
     const [api] = (await parseConfigFile(text, 'uptop.yaml')).monitors;
     expect(api!.alerts).toEqual(['ops', 'hook']);
@@ -265,6 +266,7 @@ monitors:
       keywordInvert: true,
       renotifyMinutes: 30,
       public: false,
+      maxRedirects: 0,
     });
   });
 });

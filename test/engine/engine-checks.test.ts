@@ -146,6 +146,25 @@ describe('engine: outbound checks', () => {
     expect(alerts).toContainEqual(['down', '🚨 ALERT', "Monitor 'old' is DOWN: SSL certificate expired"]);
   });
 
+  it('checks that a redirect is in place with maxRedirects 0, and follows it again when the site is changed back', async () => {
+    const web = await httpTarget();
+    web.handle((req, res) => {
+      res.writeHead(req.url === '/' ? 301 : 200, req.url === '/' ? { location: '/home' } : {});
+      res.end();
+    });
+    const h = await engineHarness({ start: false });
+    const id = await h.createSite({ name: 'web', type: 'HTTP', url: web.url, interval: 60, acceptedCodes: '301', maxRedirects: 0 });
+    await h.engine.start();
+    await h.tick(0);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'UP', statusCode: 301 });
+    expect(web.requests.map((r) => r.path)).toEqual(['/']);
+    await h.updateSite(id, { maxRedirects: 10 });
+    await h.engine.siteChanged(id);
+    await h.settle();
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', statusCode: 200, lastError: 'HTTP 200 (expected 301)' });
+    expect(web.requests.map((r) => r.path)).toEqual(['/', '/', '/home']);
+  });
+
   it('a pause made during a check survives the check, which is dropped: a paused site keeps its status', async () => {
     const { h, web, hold, id } = await firstCheckHeld();
     await h.updateSite(id, { paused: true });

@@ -23,6 +23,7 @@ graphql(`
     checkSsl
     expiryThreshold
     ignoreTls
+    maxRedirects
     dnsResolveType
     dnsServer
     paused
@@ -179,6 +180,7 @@ describe('sites', () => {
       checkSsl: false,
       expiryThreshold: 7,
       ignoreTls: false,
+      maxRedirects: 10,
       paused: false,
       description: '',
       pushToken: null,
@@ -238,6 +240,8 @@ describe('sites', () => {
       [{ name: 'x', type: 'PORT', hostname: 'h' }, 'port'],
       [{ name: 'x', type: 'PING' }, 'hostname'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', maxRetries: -1 }, 'maxRetries'],
+      [{ name: 'x', type: 'HTTP', url: 'https://example.com', maxRedirects: -1 }, 'maxRedirects'],
+      [{ name: 'x', type: 'HTTP', url: 'https://example.com', maxRedirects: 11 }, 'maxRedirects'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', acceptedCodes: '200-299,abc' }, 'acceptedCodes'],
       [{ name: 'x', type: 'HTTP', url: 'https://example.com', method: 'FETCH' }, 'method'],
       [{ name: 'x', type: 'DNS', hostname: 'example.com', dnsResolveType: 'XYZ' }, 'dnsResolveType'],

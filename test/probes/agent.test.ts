@@ -122,6 +122,21 @@ describe('uptop probe (the agent)', () => {
     expect(rows.every((r) => r.up && r.statusCode === 200)).toBe(true);
   });
 
+  it("follows a site's redirects no further than its maxRedirects, as the server would", async ({ app: t }) => {
+    const web = await target();
+    web.handle((req, res) => {
+      res.writeHead(req.url === '/old' ? 301 : 200, req.url === '/old' ? { location: '/new' } : {});
+      res.end();
+    });
+    await t.app.deps.services.sites.create({ name: 'moved', type: 'HTTP', url: `${web.url}old`, acceptedCodes: '301', maxRedirects: 0 });
+    const { agent } = await startAgent(t, t.url);
+    await agent.stop();
+    await t.app.deps.writer.flush();
+    const rows = await t.app.deps.db.check.findMany({ where: { nodeId: 'p1' } });
+    expect(rows.map((r) => [r.up, r.statusCode])).toEqual([[true, 301]]);
+    expect(web.requests.map((r) => r.path)).toEqual(['/old']);
+  });
+
   it('survives the server being down: logs, retries with backoff, keeps checking, and delivers what it held', async ({ app: t }) => {
     const web = await target();
     await t.app.deps.services.sites.create({ name: 'web', type: 'HTTP', url: `${web.url}probe`, interval: 5 });

@@ -124,7 +124,7 @@ describe('probe endpoints', () => {
       IgnoreTLS: false,
       Paused: false,
       Regions: '',
-      Uptop: { Headers: null, Body: null, AuthType: 'NONE', AuthUsername: null, AuthSecret: null, Keyword: null, KeywordInvert: false },
+      Uptop: { Headers: null, Body: null, AuthType: 'NONE', AuthUsername: null, AuthSecret: null, Keyword: null, KeywordInvert: false, MaxRedirects: 10 },
     });
     // What the check needs travels, the secret opened (it is sealed at rest); nothing else does.
     expect(sites[1]).toMatchObject({

@@ -8,7 +8,7 @@ import { systemClock } from '../../clock.ts';
 import { DEFAULT_ACCEPTED_CODES, isCodeAccepted } from './accepted-codes.ts';
 import { Deadline } from './deadline.ts';
 import { parseHttpHeaders } from './http-headers.ts';
-import { followRedirect, MAX_REDIRECTS, type HttpHop } from './redirect.ts';
+import { followRedirect, type HttpHop } from './redirect.ts';
 import { downResult, errorText, upResult } from './result.ts';
 import { httpBlockedMessage, pinnedLookup, resolveGuarded } from './ssrf.ts';
 import { stripBrackets, timeoutSeconds } from './target.ts';
@@ -60,10 +60,11 @@ export async function checkHttp(target: CheckTarget, options: CheckOptions): Pro
     let res: http.IncomingMessage;
     for (let redirects = 0; ; redirects++) {
       res = await send(hop, verifyTls, options, deadline, requests);
-      const next = followRedirect(hop, res.statusCode ?? 0, res.headers.location);
+      // A site that follows no redirect has its redirect judged, as Kuma does with maxredirects 0.
+      const next = target.maxRedirects > 0 ? followRedirect(hop, res.statusCode ?? 0, res.headers.location) : null;
       if (!next) break;
       await drain(res);
-      if (redirects === MAX_REDIRECTS) throw new CheckFailure(`stopped after ${MAX_REDIRECTS} redirects`);
+      if (redirects === target.maxRedirects) throw new CheckFailure(`stopped after ${target.maxRedirects} redirects`);
       hop = next;
     }
     latencyMs = performance.now() - started;

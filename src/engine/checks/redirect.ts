@@ -1,5 +1,6 @@
 import { CREDENTIAL_NAMES, looksSecret } from '../../secret-names.ts';
 
+/** Go's client follows ten; a site's `maxRedirects` may follow fewer. */
 export const MAX_REDIRECTS = 10;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

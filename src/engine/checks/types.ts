@@ -15,6 +15,7 @@ export type CheckTarget = Pick<
   | 'acceptedCodes'
   | 'checkSsl'
   | 'ignoreTls'
+  | 'maxRedirects'
   | 'dnsResolveType'
   | 'dnsServer'
   | 'httpHeaders'

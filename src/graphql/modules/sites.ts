@@ -59,6 +59,7 @@ export const SiteRef = builder.prismaNode('Site', {
     checkSsl: t.exposeBoolean('checkSsl'),
     expiryThreshold: t.exposeInt('expiryThreshold', { description: 'Days before certificate expiry to warn.' }),
     ignoreTls: t.exposeBoolean('ignoreTls'),
+    maxRedirects: t.exposeInt('maxRedirects', { description: 'Redirects an HTTP check follows; with 0 the redirect itself is judged by `acceptedCodes`.' }),
     dnsResolveType: t.exposeString('dnsResolveType', { nullable: true }),
     dnsServer: t.exposeString('dnsServer', { nullable: true }),
     paused: t.exposeBoolean('paused'),
@@ -214,6 +215,9 @@ function siteConfigFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTypes, '
     checkSsl: t.boolean(),
     expiryThreshold: t.int({ description: 'Days. Default 7.' }),
     ignoreTls: t.boolean(),
+    maxRedirects: t.int({
+      description: 'HTTP: redirects to follow, 0-10. Default 10; 0 judges the redirect itself, so `acceptedCodes: "301"` checks that it is in place.',
+    }),
     dnsResolveType: t.string({ description: 'A, AAAA, MX, CNAME, TXT, NS, SOA, SRV or PTR.' }),
     dnsServer: t.string({ description: 'host, host:port or [IPv6]:port. Default 1.1.1.1.' }),
     paused: t.boolean(),
