@@ -6,7 +6,7 @@ import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts'
 import type { Writer } from '../writer/types.ts';
 import { rejectOnAbort } from './abort.ts';
 import type { SecretBox } from './crypto.ts';
-import type { AlertMessage, AlertProviderImpl, AlertSettings } from './types.ts';
+import type { AlertEvent, AlertMessage, AlertProviderImpl, AlertSettings } from './types.ts';
 
 export class UnknownAlertChannelError extends Error {
   override name = 'UnknownAlertChannelError';
@@ -105,7 +105,7 @@ export class AlertDispatcher {
     const siteId = alert.site?.id ?? null;
     for (const id of channelIds) {
       const queued = this.channels.get(id);
-      if (!queued) continue;
+      if (!queued || !this.wants(queued, alert.event)) continue;
       const key = `${siteId}:${id}`;
       const deliver = () =>
         this.slotsOf(id)(async () => {
@@ -145,7 +145,8 @@ export class AlertDispatcher {
     const payload = JSON.stringify(alert);
     const createdAt = this.deps.clock.now();
     for (const alertChannelId of channelIds) {
-      if (!this.channels.has(alertChannelId)) continue;
+      const channel = this.channels.get(alertChannelId);
+      if (!channel || !this.wants(channel, alert.event)) continue;
       const key = `${siteId}:${alertChannelId}:${alert.event}:${alert.timestamp.getTime()}`;
       this.deps.writer.enqueue({ kind: 'alertIntent', siteId, alertChannelId, key, payload, createdAt });
     }
@@ -174,6 +175,11 @@ export class AlertDispatcher {
     // Its health row written before the answer, so the channel in the answer, and a page showing it, counts this send.
     await this.deps.writer.flush();
     return outcome;
+  }
+
+  /** A renewal only closes an incident: channels whose service keeps none do not hear of it. */
+  private wants(channel: Channel, event: AlertEvent): boolean {
+    return event !== 'ssl_renewed' || this.deps.getProvider(channel.provider).closesIncidents === true;
   }
 
   private slotsOf(channelId: number): LimitFunction {

@@ -1,7 +1,7 @@
 import type { AlertProvider } from '../generated/prisma/client.ts';
 
 /** What happened, so providers that distinguish events (webhook, PagerDuty) can say so. */
-export type AlertEvent = 'down' | 'up' | 'ssl_expiring' | 'test';
+export type AlertEvent = 'down' | 'up' | 'ssl_expiring' | 'ssl_renewed' | 'test';
 
 export interface AlertMessage {
   event: AlertEvent;
@@ -38,6 +38,8 @@ export type AlertEndpoints = { readonly [P in AlertProvider]?: Readonly<Record<s
 
 export interface AlertProviderImpl {
   readonly provider: AlertProvider;
+  /** See `ProviderDefinition.closesIncidents`. */
+  readonly closesIncidents?: boolean;
   /** Throws an Error whose message leaks no secret on failure. */
   send(settings: AlertSettings, alert: AlertMessage, ctx: SendContext): Promise<void>;
 }

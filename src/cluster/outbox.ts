@@ -1,4 +1,4 @@
-import { parseStoredAlert, type SendOutcome } from '../alerts/dispatcher.ts';
+import { parseStoredAlert, SENDS_PER_CHANNEL, type SendOutcome } from '../alerts/dispatcher.ts';
 import type { AlertMessage } from '../alerts/types.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -41,16 +41,23 @@ type Outcome = { id: number; sent: true } | { id: number; sent: false; attempts:
 /**
  * Delivers the alerts the engine committed to the outbox with their state changes (DESIGN "Several instances"). Each
  * round claims, in one transaction, the oldest unsent alert of each site and channel among the sites this instance
- * checks (a later one waits for it, so a recovery never overtakes its outage), sends them, and records each outcome.
- * A claim lasts CLAIM_MS: the owner changing mid-send does not send it twice, since the new owner leaves a claimed
- * alert alone until the claim ends; only a crash between the send and its record can repeat one, which providers
- * with an idempotency key (PagerDuty's dedup_key) absorb.
+ * checks (a later one waits for it, so a recovery never overtakes its outage), at most SENDS_PER_CHANNEL in flight
+ * per channel as the dispatcher allows, sends them and records each outcome as its send ends. Rounds do not wait for
+ * the sends of earlier ones: a channel whose receiver hangs until the deadline held every other channel's alerts
+ * behind it. A claim lasts CLAIM_MS: the owner changing mid-send does not send it twice, since the new owner leaves a
+ * claimed alert alone until the claim ends; only a crash between the send and its record can repeat one, which
+ * providers with an idempotency key (PagerDuty's dedup_key) absorb.
  */
 export class OutboxSender {
   private timer: TimerHandle | null = null;
-  private running: Promise<void> | null = null;
+  /** Rounds whose sends have not all been recorded yet. */
+  private readonly rounds = new Set<Promise<void>>();
+  /** The claim in progress: claims run one at a time, so two never take the same row. */
+  private claiming: Promise<Claimed[]> | null = null;
+  /** Rows being sent, by id, with their channel: not claimed again, and counted against the channel's sends. */
+  private readonly sending = new Map<number, number>();
   private stopped = false;
-  private rounds = 0;
+  private roundCount = 0;
 
   constructor(private readonly options: OutboxSenderOptions) {}
 
@@ -61,37 +68,59 @@ export class OutboxSender {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
-    await this.running;
+    while (this.rounds.size > 0) await Promise.allSettled([...this.rounds]);
   }
 
-  /** One round now (tests); overlapping calls share the round in progress. */
+  /** One round now (tests); resolves once the alerts it claimed are sent and recorded. */
   round(): Promise<void> {
-    this.running ??= this.send()
-      .catch((err: unknown) => this.options.logger.error({ err }, 'outbox: round failed'))
-      .finally(() => (this.running = null));
-    return this.running;
+    return this.startRound().done;
   }
 
   private arm(): void {
     if (this.stopped) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
-      void this.round().finally(() => this.arm());
+      void this.startRound().claimed.finally(() => this.arm());
     }, ROUND_MS);
   }
 
-  private async send(): Promise<void> {
-    const claimed = await this.claim();
-    if (claimed.length > 0) {
-      const outcomes = await Promise.all(claimed.map((row) => this.sendOne(row)));
-      await this.record(outcomes);
-    }
-    if (++this.rounds % SWEEP_EVERY === 0) await this.sweep();
+  private startRound(): { claimed: Promise<unknown>; done: Promise<void> } {
+    const claimed = this.claimInTurn();
+    const done: Promise<void> = claimed
+      .then((rows) => Promise.all(rows.map((row) => this.sendAndRecord(row))))
+      .then(() => (++this.roundCount % SWEEP_EVERY === 0 ? this.sweep() : undefined))
+      .then(
+        () => {},
+        (err: unknown) => this.options.logger.error({ err }, 'outbox: round failed'),
+      )
+      .finally(() => this.rounds.delete(done));
+    this.rounds.add(done);
+    return { claimed: claimed.catch(() => {}), done };
   }
 
-  private claim(): Promise<Claimed[]> {
+  private claimInTurn(): Promise<Claimed[]> {
+    const previous = this.claiming ?? Promise.resolve([]);
+    const claim: Promise<Claimed[]> = previous
+      .catch(() => [])
+      .then(() => this.claim())
+      .finally(() => {
+        if (this.claiming === claim) this.claiming = null;
+      });
+    this.claiming = claim;
+    return claim;
+  }
+
+  private async sendAndRecord(row: Claimed): Promise<void> {
+    try {
+      await this.record(await this.sendOne(row));
+    } finally {
+      this.sending.delete(row.id);
+    }
+  }
+
+  private async claim(): Promise<Claimed[]> {
     const { writer, clock, instanceId: me, owns } = this.options;
-    return writer.submit(async (tx) => {
+    const claimed = await writer.submit(async (tx) => {
       const now = clock.now();
       const unsent = await tx.alertOutbox.findMany({
         where: { sentAt: null },
@@ -104,8 +133,18 @@ export class OutboxSender {
         const key = `${row.siteId}:${row.alertChannelId}`;
         if (!oldest.has(key)) oldest.set(key, row);
       }
-      const free = (row: (typeof unsent)[number]) => row.claimedUntil === null || row.claimedUntil <= now || row.claimedBy === me;
-      const ids = [...oldest.values()].filter((row) => owns(row.siteId) && row.nextAttemptAt <= now && free(row)).map((row) => row.id);
+      const busy = new Map<number, number>();
+      for (const channelId of this.sending.values()) busy.set(channelId, (busy.get(channelId) ?? 0) + 1);
+      const free = (row: (typeof unsent)[number]) =>
+        !this.sending.has(row.id) && (row.claimedUntil === null || row.claimedUntil <= now || row.claimedBy === me);
+      const ids: number[] = [];
+      for (const row of oldest.values()) {
+        if (!owns(row.siteId) || row.nextAttemptAt > now || !free(row)) continue;
+        const sends = busy.get(row.alertChannelId) ?? 0;
+        if (sends >= SENDS_PER_CHANNEL) continue;
+        busy.set(row.alertChannelId, sends + 1);
+        ids.push(row.id);
+      }
       if (ids.length === 0) return [];
       const claimedUntil = new Date(now.getTime() + CLAIM_MS);
       // Tested again per row by the update: an alert another instance claimed meanwhile is not taken.
@@ -118,6 +157,8 @@ export class OutboxSender {
         select: { id: true, siteId: true, alertChannelId: true, payload: true, attempts: true },
       });
     });
+    for (const row of claimed) this.sending.set(row.id, row.alertChannelId);
+    return claimed;
   }
 
   private async sendOne(row: Claimed): Promise<Outcome> {
@@ -137,26 +178,22 @@ export class OutboxSender {
     return { id: row.id, sent: false, attempts, error: outcome.error, giveUp };
   }
 
-  private record(outcomes: Outcome[]): Promise<void> {
+  private record(o: Outcome): Promise<unknown> {
     const { writer, clock } = this.options;
-    return writer.submit(async (tx) => {
+    return writer.submit((tx) => {
       const now = clock.now();
-      const sent = outcomes.filter((o) => o.sent).map((o) => o.id);
-      if (sent.length) await tx.alertOutbox.updateMany({ where: { id: { in: sent } }, data: { sentAt: now, claimedBy: '', claimedUntil: null } });
-      for (const o of outcomes) {
-        if (o.sent) continue;
-        const backoff = Math.min(5_000 * 2 ** (o.attempts - 1), MAX_BACKOFF_MS);
-        await tx.alertOutbox.update({
-          where: { id: o.id },
-          data: {
-            attempts: o.attempts,
-            lastError: o.error,
-            claimedBy: '',
-            claimedUntil: null,
-            ...(o.giveUp ? { sentAt: now } : { nextAttemptAt: new Date(now.getTime() + backoff) }),
-          },
-        });
-      }
+      if (o.sent) return tx.alertOutbox.update({ where: { id: o.id }, data: { sentAt: now, claimedBy: '', claimedUntil: null } });
+      const backoff = Math.min(5_000 * 2 ** (o.attempts - 1), MAX_BACKOFF_MS);
+      return tx.alertOutbox.update({
+        where: { id: o.id },
+        data: {
+          attempts: o.attempts,
+          lastError: o.error,
+          claimedBy: '',
+          claimedUntil: null,
+          ...(o.giveUp ? { sentAt: now } : { nextAttemptAt: new Date(now.getTime() + backoff) }),
+        },
+      });
     });
   }
 

@@ -57,6 +57,7 @@ const DAY_MS = 86_400_000;
 export const TITLE_DOWN = '🚨 ALERT';
 export const TITLE_RECOVERY = '✅ RECOVERY';
 export const TITLE_SSL = 'SSL WARNING';
+export const TITLE_SSL_RENEWED = 'SSL RENEWED';
 
 /** Go's fmtDurationShort: `42s`, `5m`, `3h 12m`, `2d 4h`. */
 export function formatDurationShort(ms: number): string {
@@ -144,13 +145,14 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
   }
 
   let sslDays: number | null = null;
+  let renewedDays: number | null = null;
   if (rules.type === 'HTTP' && rules.checkSsl && next.hasSsl && next.certExpiresAt) {
     const days = Math.floor((next.certExpiresAt.getTime() - now.getTime()) / DAY_MS);
     if (days <= rules.expiryThreshold && !next.sentSslWarning && obs.status !== 'SSL_EXPIRED') {
       sslDays = days;
       next.sentSslWarning = true;
-    } else if (days > rules.expiryThreshold) {
-      next.sentSslWarning = false;
+    } else if (days > rules.expiryThreshold && next.sentSslWarning) {
+      renewedDays = days;
     }
   }
 
@@ -167,6 +169,15 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
       silence,
       (why) => `SSL warning for '${name}' suppressed (${why})`,
     );
+  }
+
+  if (renewedDays !== null) {
+    // The warning's incident (PagerDuty, Opsgenie) stays open until told: a renewal while silenced keeps the flag, so
+    // the first check after the silence closes it instead of leaving it open for good.
+    const message = `SSL for '${name}' renewed, expires in ${renewedDays} days`;
+    const sent = fx.alert({ event: 'ssl_renewed', title: TITLE_SSL_RENEWED, message }, silence, (why) => `${message} (closing its warning waits: ${why})`);
+    if (sent) fx.log(message);
+    next.sentSslWarning = !sent;
   }
 
   if (prev.status === 'UP' && next.status === 'LATE') fx.log(`Monitor '${name}' heartbeat overdue`);

@@ -173,3 +173,23 @@ describe('sends to one channel', () => {
     expect(logs).toContain('Alert not sent (deleted): the channel was deleted before its turn');
   });
 });
+
+describe('a certificate renewal', () => {
+  it('closes the SSL warning on the channels that keep incidents open, and says nothing to the others', async () => {
+    const receiver = await startReceiver();
+    const { dispatcher, addChannel, health } = await dispatcherFor(receiver, systemClock);
+    const pagerduty = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    dispatcher.dispatch([pagerduty, hook], {
+      event: 'ssl_renewed',
+      title: 'SSL RENEWED',
+      message: "SSL for 'site 7' renewed, expires in 89 days",
+      site: { id: 7, name: 'site 7', status: 'UP' },
+      timestamp: new Date(),
+    });
+    await dispatcher.idle();
+    expect(receiver.requests.map((r) => `${r.path} ${label(r)}`)).toEqual(['/v2/enqueue resolve 7-ssl']);
+    expect(await health(hook)).toBeNull();
+  });
+});

@@ -20,6 +20,8 @@ const message = (event: AlertMessage['event'], title: string, text: string, stat
 export const DOWN = message('down', '🚨 ALERT', "Monitor 'api' is DOWN: HTTP 503", 'DOWN');
 export const UP = message('up', '✅ RECOVERY', "Monitor 'api' is UP (was down 5m)", 'UP', new Date(AT.getTime() + 300_000));
 export const SSL = message('ssl_expiring', 'SSL WARNING', "SSL for 'api' expires in 5 days", 'UP');
+/** Sent only to the providers that close incidents (PagerDuty, Opsgenie). */
+export const SSL_RENEWED = message('ssl_renewed', 'SSL RENEWED', "SSL for 'api' renewed, expires in 89 days", 'UP');
 export const TEST = message('test', '🧪 Test Alert', "Test notification from uptop for channel 'ops'.", null);
 
 /** The events every provider is sent in its shared cases; the SSL warning gets its own where a provider treats it apart. */

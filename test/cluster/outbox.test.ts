@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AlertDispatcher, type SendOutcome } from '../../src/alerts/dispatcher.ts';
+import { AlertDispatcher, SENDS_PER_CHANNEL, type SendOutcome } from '../../src/alerts/dispatcher.ts';
 import type { AlertMessage, AlertProviderImpl } from '../../src/alerts/types.ts';
 import { fencedWriter } from '../../src/cluster/fenced-writer.ts';
 import { OutboxSender } from '../../src/cluster/outbox.ts';
@@ -51,8 +51,8 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
       viaOutbox: true,
     });
     await dispatcher.reload();
-    const delivered: { instance: string; alert: AlertMessage }[] = [];
-    const sender = (instance: string, deliver: (alert: AlertMessage) => Promise<SendOutcome & { gone: boolean }>, owns = () => true) =>
+    const delivered: { instance: string; channelId: number; alert: AlertMessage }[] = [];
+    const sender = (instance: string, deliver: (alert: AlertMessage, channelId: number) => Promise<SendOutcome & { gone: boolean }>, owns = () => true) =>
       new OutboxSender({
         instanceId: instance,
         writer: h.writer,
@@ -60,9 +60,9 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
         logger: silent,
         owns,
         log: () => {},
-        deliver: async (_channelId, a) => {
-          const outcome = await deliver(a);
-          if (outcome.ok) delivered.push({ instance, alert: a });
+        deliver: async (channelId, a) => {
+          const outcome = await deliver(a, channelId);
+          if (outcome.ok) delivered.push({ instance, channelId, alert: a });
           return outcome;
         },
       });
@@ -142,6 +142,54 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
       ['a', 'down'],
       ['d', 'up'],
     ]);
+  });
+
+  it("sends other channels' alerts, and later ones, while one channel's receiver hangs", async () => {
+    const { h, siteId, channelId: hung, dispatcher, delivered, sender, ok } = await outbox();
+    const other = (await h.writeDb.alertChannel.create({ data: { name: 'other', provider: 'WEBHOOK', settings: '{"url":"http://127.0.0.1:9/"}' } })).id;
+    await dispatcher.reload();
+    dispatcher.dispatch([hung, other], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    let release!: () => void;
+    const hanging = new Promise<void>((resolve) => (release = resolve));
+    const a = sender('a', async (_alert, channelId) => {
+      if (channelId === hung) await hanging;
+      return ok();
+    });
+    const first = a.round();
+    await expect.poll(() => delivered.length).toBe(1);
+    // The site recovers while the hung channel still holds its outage: the other channel gets the recovery now.
+    dispatcher.dispatch([hung, other], alert(siteId, 'up', T0 + 1000));
+    await h.writer.flush();
+    void a.round();
+    await expect.poll(() => delivered.map((d) => d.alert.event)).toEqual(['down', 'up']);
+    expect(delivered.every((d) => d.channelId === other)).toBe(true);
+    release();
+    await first;
+    await a.round();
+    expect(delivered.filter((d) => d.channelId === hung).map((d) => d.alert.event)).toEqual(['down', 'up']);
+  });
+
+  it(`has at most ${SENDS_PER_CHANNEL} sends to one channel in flight, as the dispatcher does`, async () => {
+    const { h, siteId, channelId, dispatcher, delivered, sender, ok } = await outbox();
+    const siteIds = [siteId, ...(await createSites(h.db, SENDS_PER_CHANNEL + 2))];
+    for (const id of siteIds) dispatcher.dispatch([channelId], alert(id, 'down', T0));
+    await h.writer.flush();
+    const gates: (() => void)[] = [];
+    const a = sender('a', () => new Promise((resolve) => gates.push(() => resolve({ ok: true, error: '', gone: false }))));
+    const first = a.round();
+    await expect.poll(() => gates.length).toBe(SENDS_PER_CHANNEL);
+    await a.round();
+    expect(gates.length).toBe(SENDS_PER_CHANNEL);
+    for (const open of gates.splice(0)) open();
+    await first;
+    const second = a.round();
+    await expect.poll(() => gates.length).toBe(siteIds.length - SENDS_PER_CHANNEL);
+    for (const open of gates.splice(0)) open();
+    await second;
+    expect(delivered).toHaveLength(siteIds.length);
+    await sender('b', ok).round();
+    expect(delivered).toHaveLength(siteIds.length);
   });
 
   it('sends only the alerts of the sites its instance checks', async () => {

@@ -207,11 +207,13 @@ describe('handleStatusChange', () => {
       expect(again.alerts).toEqual([]);
     });
 
-    it('resets when the certificate is renewed past the threshold, then fires again on the next crossing', () => {
+    it('closes the warning when the certificate is renewed past the threshold, then fires again on the next crossing', () => {
       const warned = state({ sentSslWarning: true });
       const renewed = handleStatusChange(warned, cert(60), sslRules, at(10), null)!;
       expect(renewed.next.sentSslWarning).toBe(false);
-      expect(renewed.alerts).toEqual([]);
+      expect(renewed.alerts).toEqual([{ event: 'ssl_renewed', title: 'SSL RENEWED', message: "SSL for 'api' renewed, expires in 60 days" }]);
+      expect(handleStatusChange(renewed.next, cert(60), sslRules, at(20), null)!.alerts).toEqual([]);
+      expect(handleStatusChange(state(), cert(60), sslRules, at(10), null)!.alerts).toEqual([]);
       expect(
         handleStatusChange(renewed.next, obs('UP', '', 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), null)!.alerts,
       ).toHaveLength(1);
@@ -222,6 +224,16 @@ describe('handleStatusChange', () => {
       expect(t.alerts).toEqual([]);
       expect(t.next.sentSslWarning).toBe(true);
       expect(t.logs).toEqual(["SSL warning for 'api' suppressed (maintenance)"]);
+    });
+
+    it('holds a renewal seen in maintenance until the first check after it, so the warning does not stay open', () => {
+      const held = handleStatusChange(state({ sentSslWarning: true }), cert(60), sslRules, at(10), 'maintenance')!;
+      expect(held.alerts).toEqual([]);
+      expect(held.next.sentSslWarning).toBe(true);
+      expect(held.logs).toEqual(["SSL for 'api' renewed, expires in 60 days (closing its warning waits: maintenance)"]);
+      const after = handleStatusChange(held.next, cert(60), sslRules, at(20), null)!;
+      expect(after.alerts.map((a) => a.event)).toEqual(['ssl_renewed']);
+      expect(after.next.sentSslWarning).toBe(false);
     });
 
     it('applies only to HTTP sites with checkSsl and does not fire for an expired certificate', () => {

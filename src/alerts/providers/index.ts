@@ -13,6 +13,7 @@ function toImplementation(definition: ProviderDefinition): AlertProviderImpl {
   const { provider } = definition;
   return {
     provider,
+    closesIncidents: definition.closesIncidents === true,
     async send(settings, alert, ctx) {
       try {
         await definition.send(settings, alert, { ...ctx, endpoints: ownEndpoints(definition, ctx.endpoints[provider]) });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import { incidentKey } from './incident-key.ts';
+import { closesIncident, incidentKey } from './incident-key.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
 import { truncate } from './truncate.ts';
@@ -19,6 +19,7 @@ export const opsgenie = defineProvider({
     eu: optional(oneOf(['true', 'false'])),
   }),
   visibleKeys: ['priority', 'eu'],
+  closesIncidents: true,
   endpoints: {
     us: { env: 'UPTOP_OPSGENIE_URL', default: 'https://api.opsgenie.com/v2/alerts' },
     eu: { env: 'UPTOP_OPSGENIE_EU_URL', default: 'https://api.eu.opsgenie.com/v2/alerts' },
@@ -27,25 +28,24 @@ export const opsgenie = defineProvider({
     const alerts = settings.eu === 'true' ? ctx.endpoints.eu : ctx.endpoints.us;
     const headers = { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` };
     const alias = incidentKey(alert);
-    // A recovery closes the alert its outage opened (by the alias both carry), as PagerDuty's resolve does (DESIGN 5):
-    // a new alert would page the on-call again to say that all is well.
-    const request =
-      alert.event === 'up'
-        ? {
-            url: `${alerts}/${encodeURIComponent(alias)}/close?identifierType=alias`,
-            json: { source: 'uptop', note: truncate(alert.message, OPSGENIE_NOTE_LIMIT) },
-          }
-        : {
-            url: alerts,
-            json: {
-              // Cut by code point, not UTF-16 unit, so an emoji is never split in half.
-              message: Array.from(alert.title).slice(0, OPSGENIE_MESSAGE_LIMIT).join(''),
-              alias,
-              description: truncate(alert.message, OPSGENIE_DESCRIPTION_LIMIT),
-              source: 'uptop',
-              priority: settingOr(settings, 'priority', 'P3'),
-            },
-          };
+    // A recovery closes the alert its outage opened (by the alias both carry), as PagerDuty's resolve does (DESIGN 5),
+    // and a renewal the SSL warning's: a new alert would page the on-call again to say that all is well.
+    const request = closesIncident(alert.event)
+      ? {
+          url: `${alerts}/${encodeURIComponent(alias)}/close?identifierType=alias`,
+          json: { source: 'uptop', note: truncate(alert.message, OPSGENIE_NOTE_LIMIT) },
+        }
+      : {
+          url: alerts,
+          json: {
+            // Cut by code point, not UTF-16 unit, so an emoji is never split in half.
+            message: Array.from(alert.title).slice(0, OPSGENIE_MESSAGE_LIMIT).join(''),
+            alias,
+            description: truncate(alert.message, OPSGENIE_DESCRIPTION_LIMIT),
+            source: 'uptop',
+            priority: settingOr(settings, 'priority', 'P3'),
+          },
+        };
     await sendHttp({ ...request, operatorEndpoint: true, headers }, ctx);
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import { incidentKey } from './incident-key.ts';
+import { closesIncident, incidentKey } from './incident-key.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
 import { truncate } from './truncate.ts';
@@ -15,23 +15,23 @@ export const pagerduty = defineProvider({
     severity: optional(oneOf(['critical', 'error', 'warning', 'info'])),
   }),
   visibleKeys: ['severity'],
+  closesIncidents: true,
   endpoints: { events: { env: 'UPTOP_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue' } },
   async send(settings, alert, ctx) {
     const routingKey = requireSetting(settings, 'routing_key');
     const dedupKey = incidentKey(alert);
-    const json =
-      alert.event === 'up'
-        ? { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey }
-        : {
-            routing_key: routingKey,
-            event_action: 'trigger',
-            dedup_key: dedupKey,
-            payload: {
-              summary: truncate(`${alert.title}: ${alert.message}`, PAGERDUTY_SUMMARY_LIMIT),
-              source: 'uptop',
-              severity: settingOr(settings, 'severity', 'critical'),
-            },
-          };
+    const json = closesIncident(alert.event)
+      ? { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey }
+      : {
+          routing_key: routingKey,
+          event_action: 'trigger',
+          dedup_key: dedupKey,
+          payload: {
+            summary: truncate(`${alert.title}: ${alert.message}`, PAGERDUTY_SUMMARY_LIMIT),
+            source: 'uptop',
+            severity: settingOr(settings, 'severity', 'critical'),
+          },
+        };
     await sendHttp({ url: ctx.endpoints.events, json, operatorEndpoint: true }, ctx);
   },
 });

@@ -25,6 +25,12 @@ export interface ProviderDefinition<E extends string = string> {
   /** Settings keys that are safe to show; every other value is treated as a secret (an allow-list, as in Go). */
   readonly visibleKeys: readonly string[];
   readonly endpoints?: Readonly<Record<E, EndpointSpec>>;
+  /**
+   * The service keeps an incident open until told to close it (PagerDuty, Opsgenie): only such channels get
+   * `ssl_renewed`, which closes the SSL warning's incident. Elsewhere a renewal would be a message nobody asked for
+   * (the Go original sends none).
+   */
+  readonly closesIncidents?: boolean;
   /** Throws an Error on failure; the registry cuts the channel's secrets out of its message. */
   send(settings: AlertSettings, alert: AlertMessage, ctx: ProviderContext<E>): Promise<void>;
 }

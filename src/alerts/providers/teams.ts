@@ -9,6 +9,7 @@ const TITLE_COLOR: Record<AlertEvent, string> = {
   down: 'Attention',
   up: 'Good',
   ssl_expiring: 'Warning',
+  ssl_renewed: 'Good',
   test: 'Accent',
 };
 

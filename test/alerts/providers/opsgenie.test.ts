@@ -3,7 +3,7 @@ import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { getProvider } from '../../../src/alerts/providers/index.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../helpers/receiver.ts';
-import { AT, DOWN, SSL, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { AT, DOWN, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 /** Both regions share the path /v2/alerts, so the receiver tells them apart by a prefix. */
@@ -35,6 +35,13 @@ describe('OPSGENIE', () => {
     expect(close.query).toEqual({ identifierType: 'alias' });
     expect(close.headers.authorization).toBe('GenieKey genie-key');
     expect(close.json()).toEqual({ source: 'uptop', note: UP.message });
+  });
+
+  it("closes the SSL warning's alert when the certificate is renewed, by its own alias", async () => {
+    const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key' }), SSL_RENEWED, regions);
+    expectJsonPost(req, '/us/v2/alerts/uptop-site-7-ssl/close');
+    expect(req.query).toEqual({ identifierType: 'alias' });
+    expect(req.json()).toEqual({ source: 'uptop', note: SSL_RENEWED.message });
   });
 
   it('uses the EU endpoint when eu is "true" and the P3 default priority', async () => {

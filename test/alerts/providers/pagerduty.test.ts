@@ -3,7 +3,7 @@ import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { getProvider } from '../../../src/alerts/providers/index.ts';
 import { startReceiver, type ReceivedRequest } from '../../helpers/receiver.ts';
-import { AT, DOWN, SSL, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { AT, DOWN, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 describe('PAGERDUTY', () => {
@@ -34,6 +34,12 @@ describe('PAGERDUTY', () => {
       dedup_key: 'uptop-site-7-ssl',
       payload: { summary: `${SSL.title}: ${SSL.message}`, source: 'uptop', severity: 'critical' },
     });
+  });
+
+  it("resolves the SSL warning's incident when the certificate is renewed, leaving the outage's alone", async () => {
+    const req = await sendOne('PAGERDUTY', () => ({ routing_key: 'R0UT1NGKEY' }), SSL_RENEWED);
+    expectJsonPost(req, '/v2/enqueue');
+    expect(req.json()).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: 'uptop-site-7-ssl' });
   });
 
   it('cuts the summary to the 1024 characters PagerDuty accepts (it answers 400 to more)', async () => {
