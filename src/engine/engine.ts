@@ -21,7 +21,7 @@ import { SiteLoop } from './loop.ts';
 import { MaintenanceTimer } from './maintenance-timer.ts';
 import { ProbeResults, type ProbeReport } from './probe-results.ts';
 import { readProbeReports } from './probe-rows.ts';
-import { readRecentRows, RecentResults } from './recent-results.ts';
+import { readRecentRows, RecentResults, type RecentRow } from './recent-results.ts';
 import { Reconciler } from './reconcile.ts';
 import { SiteRegistry, type SiteEntry } from './registry.ts';
 import { Renotifier } from './renotify.ts';
@@ -280,9 +280,17 @@ export class Engine implements EngineApi {
       for (let i = 0; i < siteIds.length; i += SEED_PAGE_SITES) {
         const rows = await readRecentRows(this.db, siteIds.slice(i, i + SEED_PAGE_SITES));
         if (this.stopped || this.reloadCount !== epoch) return;
-        this.recent.seed(rows);
+        this.seedRecentRows(rows);
       }
     })().catch((err: unknown) => this.logger.error({ err }, 'could not read the recent results of the sites; they fill as checks run'));
+  }
+
+  /**
+   * Rows read while the engine ran: a site deleted meanwhile has already been forgotten, and its results would stay
+   * for the life of the process.
+   */
+  private seedRecentRows(rows: readonly RecentRow[]): void {
+    this.recent.seed(rows.filter((row) => this.sites.has(row.siteId)));
   }
 
   /** Resolves once the recent results read since the last start or reload are in (tests, benchmarks). */
@@ -450,7 +458,7 @@ export class Engine implements EngineApi {
     ]);
     const persisted = new Map(rows.map((row) => [row.siteId, row]));
     for (const id of ids) this.recent.remove(id);
-    this.recent.seed(recent);
+    this.seedRecentRows(recent);
     const nowMs = this.clock.nowMs();
     for (const entry of gained) {
       const id = entry.site.id;

@@ -40,12 +40,25 @@ const MAX_BYTES = 32 * 1024 * 1024;
 export class ClosedBucketCache {
   private readonly entries = new Map<string, { buckets: (KeptBucket | undefined)[]; bytes: number }>();
   private bytes = 0;
-  /** Site id → until when (ms) its kept buckets are checked against the rows. */
+  /** Site id → until when (ms) its kept buckets are checked against the rows, in the order noted, so soonest first. */
   private readonly late = new Map<number, number>();
 
-  /** A late check of the site ('site:lateCheck'): it may land in a rollup kept as closed. */
+  /**
+   * A late check of the site ('site:lateCheck'): it may land in a rollup kept as closed. The watches that have run out
+   * go here too: `suspect` drops one only when its site is read, and most sites (a deleted one always) never are.
+   */
   noteLateCheck(siteId: number, nowMs: number): void {
+    this.late.delete(siteId);
     this.late.set(siteId, nowMs + LATE_WATCH_MS);
+    for (const [id, until] of this.late) {
+      if (until > nowMs) break;
+      this.late.delete(id);
+    }
+  }
+
+  /** Sites whose kept buckets are watched for late checks, for tests. */
+  get watchedSites(): number {
+    return this.late.size;
   }
 
   /** Whether what is kept of the site must be checked against its rows (it had a late check lately). */

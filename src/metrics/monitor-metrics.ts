@@ -20,6 +20,9 @@ const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g
  */
 export const SITES_PER_STEP = 500;
 
+/** Counted sites at which `recordCheck` first looks for deleted ones (see there). */
+const FIRST_SWEEP_AT = 1024;
+
 /** One per-monitor family; a scrape's sample lines are its own, as two scrapes may be under way at once. */
 class SiteFamily {
   constructor(
@@ -47,6 +50,7 @@ class SiteFamily {
  */
 export class MonitorMetrics {
   private readonly counts = new Map<number, CheckCounts>();
+  private sweepAt = FIRST_SWEEP_AT;
   /**
    * Each site's rendered labels (`{id="1",name="web",type="http"}`), rebuilt only when its name or type changes. The
    * series are written as text here rather than through prom-client metrics: its rendering of 90,000 labelled samples
@@ -79,11 +83,25 @@ export class MonitorMetrics {
   ];
 
   /** One result of `siteId` (a check or a heartbeat), as the engine hands it to the writer. */
-  recordCheck(siteId: number, up: boolean): void {
+  recordCheck(siteId: number, up: boolean, engine: Pick<MonitorSource, 'getState'> | undefined): void {
     let counts = this.counts.get(siteId);
-    if (!counts) this.counts.set(siteId, (counts = { checks: 0, up: 0 }));
+    if (!counts) {
+      this.counts.set(siteId, (counts = { checks: 0, up: 0 }));
+      // A scrape forgets deleted sites, but most servers are never scraped: each site ever created would stay here for
+      // the life of the process. Forgetting them whenever the map has doubled since keeps it within twice the sites
+      // that exist, at a cost spread over the checks.
+      if (engine && this.counts.size >= this.sweepAt) {
+        this.forgetDeleted(engine);
+        this.sweepAt = Math.max(FIRST_SWEEP_AT, 2 * this.counts.size);
+      }
+    }
     counts.checks++;
     if (up) counts.up++;
+  }
+
+  /** Sites whose results are counted now, for tests. */
+  get countedSites(): number {
+    return this.counts.size;
   }
 
   /**
@@ -103,9 +121,13 @@ export class MonitorMetrics {
     });
     // A deleted site's counts go with it (its id is never given again). Asked of the engine now, not of the ids the
     // scrape began with: a site created during the scrape keeps what it has counted.
-    for (const id of this.counts.keys()) if (!engine.getState(id)) this.counts.delete(id);
+    this.forgetDeleted(engine);
     for (const id of this.labels.keys()) if (!engine.getState(id)) this.labels.delete(id);
     return this.families.map((f) => f.render(format, chunks.get(f)!)).join('');
+  }
+
+  private forgetDeleted(engine: Pick<MonitorSource, 'getState'>): void {
+    for (const id of this.counts.keys()) if (!engine.getState(id)) this.counts.delete(id);
   }
 
   private addSite(lines: Map<SiteFamily, string[]>, id: number, state: LiveSiteState, inMaintenance: boolean): void {

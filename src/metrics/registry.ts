@@ -76,7 +76,7 @@ export class AppMetrics {
   }
 
   private checkCompleted(siteId: number, up: boolean, latencyMs: number | null): void {
-    this.monitors.recordCheck(siteId, up);
+    this.monitors.recordCheck(siteId, up, this.sources?.engine);
     const type = this.sources?.engine.getState(siteId)?.type;
     if (type) this.own.checkCompleted(type, latencyMs);
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RECENT_RESULTS, RecentResults } from '../../src/engine/recent-results.ts';
 import type { RecentResult } from '../../src/engine/types.ts';
+import type { Db } from '../../src/db/client.ts';
 import { engineHarness, T0 } from './harness.ts';
 
 const TOKEN = '0123456789abcdef0123456789abcdef';
@@ -108,5 +109,49 @@ describe('engine: recent results', () => {
     await h.writer.submit((tx) => tx.site.delete({ where: { id: busy } }));
     h.engine.siteRemoved(busy);
     expect(h.engine.recentResults(busy)).toEqual([]);
+  });
+});
+
+/** Holds the engine's read of the sites' newest checks (readRecentRows) after it has read them, until released. */
+function heldRecentReads() {
+  let arrive: () => void = () => {};
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const wrap = (db: Db): Db =>
+    new Proxy(db, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop);
+        if (typeof value !== 'function') return value;
+        if (prop !== '$queryRaw') return value.bind(target);
+        return async (strings: TemplateStringsArray, ...values: unknown[]) => {
+          const rows: unknown = await value.call(target, strings, ...values);
+          if (strings.join('?').includes('c."checkedAt"')) {
+            arrive();
+            await released;
+          }
+          return rows;
+        };
+      },
+    });
+  return { wrap, arrived, release };
+}
+
+describe('engine: recent results of a deleted site', () => {
+  it('are not brought back by a read of the newest checks that began before the delete', async () => {
+    const held = heldRecentReads();
+    const h = await engineHarness({ start: false, wrapDb: held.wrap });
+    const gone = await h.createSite({ name: 'gone', type: 'PUSH', interval: 300, paused: true });
+    const rows = [0, 1, 2].map((i) => ({ siteId: gone, checkedAt: new Date(T0 - (3 - i) * 1000), up: true, status: 'UP' as const, latencyMs: 1 }));
+    await h.writer.submit((tx) => tx.check.createMany({ data: rows }));
+
+    await h.engine.start();
+    await held.arrived;
+    await h.writer.submit((tx) => tx.site.delete({ where: { id: gone } }));
+    h.engine.siteRemoved(gone);
+    held.release();
+    await h.engine.recentSeeded();
+
+    expect(h.engine.recentResults(gone)).toEqual([]);
   });
 });
