@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import { KeyedTimers } from './keyed-timers.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
-import { downMessage, formatDurationShort, isBroken, TITLE_DOWN } from './state-machine.ts';
+import { downMessage, formatDurationShort, isBroken, TITLE_DOWN, TITLE_RECOVERY } from './state-machine.ts';
 import type { TransitionEffects } from './transition-effects.ts';
 
 export interface RenotifierOptions {
@@ -51,13 +51,16 @@ export class Renotifier {
   /**
    * A broken site whose DOWN alert was held back (by maintenance, or a pause) and not sent since gets it once nothing
    * silences it: no transition would send it, as DOWN → DOWN never alerts and a DOWN push monitor is not judged again,
-   * so an outage that outlasts its window would otherwise never be told.
+   * so an outage that outlasts its window would otherwise never be told. Likewise a site that recovered while silenced
+   * after its outage was told gets the recovery it owes (see recoveryOwed), which closes that outage's incident.
    */
   alertHeldBack(entry: SiteEntry): void {
     const { site, state } = entry;
-    if (state.lastAlertAt !== null || !isBroken(state.status) || site.paused || site.channelIds.length === 0) return;
+    const broken = isBroken(state.status);
+    if (broken === (state.lastAlertAt !== null) || site.paused || site.channelIds.length === 0) return;
     if (!this.options.checking(site.id) || this.options.maintenance.coversSite(site)) return;
-    this.send(entry, `Monitor '${site.name}' is still DOWN: the alert held back is sent now`);
+    if (broken) this.send(entry, `Monitor '${site.name}' is still DOWN: the alert held back is sent now`);
+    else this.sendRecovery(entry);
   }
 
   private renotify(siteId: number): void {
@@ -71,6 +74,21 @@ export class Renotifier {
       return;
     }
     this.send(entry, `Monitor '${site.name}' is still DOWN: re-notification sent`);
+  }
+
+  private sendRecovery(entry: SiteEntry): void {
+    const { site, state } = entry;
+    const now = this.options.clock.now();
+    this.options.dispatcher.dispatch(site.channelIds, {
+      event: 'up',
+      title: TITLE_RECOVERY,
+      message: `Monitor '${site.name}' is UP (it recovered while its alerts were held back)`,
+      site: { id: site.id, name: site.name, status: state.status },
+      timestamp: now,
+    });
+    entry.state = { ...state, lastAlertAt: null };
+    this.options.effects.saveRuntime(entry, now);
+    this.options.log(`Monitor '${site.name}' is UP: the recovery held back is sent now`, site.id);
   }
 
   /** The DOWN alert again, saying for how long; the next reminder counts from it. */

@@ -105,6 +105,16 @@ class Effects {
 }
 
 /**
+ * `lastAlertAt` of a site that came back UP: null once its recovery is told; while a silence holds the recovery back,
+ * the time of the outage's alert stays, so the recovery is owed (Renotifier.alertHeldBack sends it when the silence
+ * ends). An outage whose own alert was never sent owes nothing. Without it, the PagerDuty incident or Opsgenie alert
+ * of an outage that ended in a maintenance window stayed open for good, and a chat's last word stayed DOWN.
+ */
+function recoveryOwed(prev: LiveSiteState, told: boolean): Date | null {
+  return told ? null : prev.lastAlertAt;
+}
+
+/**
  * The Go original's handleStatusChange as a pure function: `prev` plus one observation gives the next state and its
  * effects. Its stale-result guard is the caller's: the engine orders results by its own sequence, not by wall time.
  */
@@ -193,12 +203,12 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
   if (isBroken(prev.status) && next.status === 'UP') {
     const was = downFor(prev.statusChangedAt, now);
     fx.log(`Monitor '${name}' recovered${was}`);
-    fx.alert(
+    const told = fx.alert(
       { event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` },
       silence,
       (why) => `Recovery alert for '${name}' suppressed (${why})`,
     );
-    next.lastAlertAt = null;
+    next.lastAlertAt = recoveryOwed(prev, told);
   }
   if (prev.status === 'LATE' && next.status === 'UP') fx.log(`Monitor '${name}' heartbeat arrived (was late)`);
 
@@ -239,12 +249,12 @@ export function applyHeartbeat(prev: LiveSiteState, rules: Pick<SiteRules, 'name
     case 'SSL_EXPIRED': {
       const was = downFor(prev.statusChangedAt, now);
       fx.log(`Push Monitor '${name}' recovered${was}`);
-      fx.alert(
+      const told = fx.alert(
         { event: 'up', title: TITLE_RECOVERY, message: `Push Monitor '${name}' is receiving heartbeats.${was}` },
         silence,
         (why) => `Recovery alert for '${name}' suppressed (${why})`,
       );
-      next.lastAlertAt = null;
+      next.lastAlertAt = recoveryOwed(prev, told);
       break;
     }
     case 'UP':
@@ -299,12 +309,12 @@ export function applyGroupStatus(
   }
   if (isBroken(prev.status) && status === 'UP') {
     const was = downFor(prev.statusChangedAt, now);
-    fx.alert(
+    const told = fx.alert(
       { event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` },
       silence,
       (why) => `Recovery alert for '${name}' suppressed (${why})`,
     );
-    next.lastAlertAt = null;
+    next.lastAlertAt = recoveryOwed(prev, told);
   }
   return {
     next,

@@ -163,6 +163,59 @@ describe('engine: maintenance', () => {
     expect(received(receiver, 'ops')).toHaveLength(2);
   });
 
+  it('an outage told before a window that recovers in it gets its recovery when the window ends, once', async () => {
+    const { h, web, receiver, id } = await downSite();
+    const token = '9abc'.repeat(8);
+    const job = await h.createSite({ name: 'job', type: 'PUSH', pushToken: token, interval: 10 });
+    await h.writer.submit((tx) => tx.siteAlertChannel.create({ data: { siteId: job, alertChannelId: 1 } }));
+    await h.engine.start();
+    h.engine.heartbeat(token);
+    await h.tick(0);
+    await h.tick(4 * 60_000);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down', 'down']);
+
+    const endsAt = new Date(h.clock.nowMs() + 5_000);
+    await addWindow(h, { title: 'fix', startsAt: h.clock.now(), endsAt });
+    web.reply({ status: 200 });
+    await h.engine.checkNow(id);
+    h.engine.heartbeat(token);
+    await h.settle();
+    expect([h.engine.getState(id)!.status, h.engine.getState(job)!.status]).toEqual(['UP', 'UP']);
+    expect(received(receiver, 'ops')).toHaveLength(2);
+
+    // The incidents the DOWN alerts opened are closed when nothing silences the sites any more, not left open.
+    await h.tick(endsAt.getTime() - h.clock.nowMs());
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message])).toEqual([
+      ['down', expect.any(String)],
+      ['down', expect.any(String)],
+      ['up', "Monitor 'web' is UP (it recovered while its alerts were held back)"],
+      ['up', "Monitor 'job' is UP (it recovered while its alerts were held back)"],
+    ]);
+    expect(h.engine.getState(id)!.lastAlertAt).toBeNull();
+    await h.restart();
+    await h.tick(60_000);
+    await h.settle();
+    expect(received(receiver, 'ops')).toHaveLength(4);
+  });
+
+  it('an outage never told owes no recovery after its window', async () => {
+    const { h, web, receiver, id } = await downSite();
+    await h.engine.start();
+    await addWindow(h, { title: 'upgrade', startsAt: h.clock.now(), endsAt: new Date(T0 + 30 * 60_000) });
+    await h.tick(0);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('DOWN');
+    web.reply({ status: 200 });
+    await h.engine.checkNow(id);
+    await h.settle();
+    await h.tick(60 * 60_000);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect(received(receiver, 'ops')).toEqual([]);
+  });
+
   it('an outage held back by a window that ended while uptop was stopped is alerted at start, not again after', async () => {
     const { h, receiver, id } = await downSite();
     await h.engine.start();
