@@ -28,6 +28,20 @@ export class MigrationChangedError extends Error {
   }
 }
 
+/** The database records migrations this code does not have: a newer uptop migrated it, and this one would misread it. */
+export class DatabaseNewerError extends Error {
+  constructor(
+    readonly migrations: string[],
+    location: string,
+  ) {
+    super(
+      `${location} was migrated by a newer uptop (${migrations.join(', ')} not known to this version). ` +
+        'Run the newer version, or restore a backup taken before the upgrade.',
+    );
+    this.name = 'DatabaseNewerError';
+  }
+}
+
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest();
 
 /**
@@ -58,10 +72,14 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 
 /**
  * The migrations of `dir` not yet applied, in order, given those `_prisma_migrations` records as finished. Throws
- * MigrationChangedError, naming `location`, when an applied migration's file has changed since.
+ * MigrationChangedError, naming `location`, when an applied migration's file has changed since, and
+ * DatabaseNewerError when a migration was applied that `dir` does not have.
  */
 export function pendingMigrations(dir: string, applied: { name: string; checksum: string }[], location: string): Migration[] {
   const migrations = listMigrations(dir);
+  const known = new Set(migrations.map((m) => m.name));
+  const unknown = applied.map((a) => a.name).filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new DatabaseNewerError(unknown, location);
   const changed = migrations.filter((m) => applied.some((a) => a.name === m.name && !matchesChecksum(m.sql, a.checksum))).map((m) => m.name);
   if (changed.length > 0) throw new MigrationChangedError(changed, location);
   const appliedNames = new Set(applied.map((a) => a.name));
@@ -91,9 +109,16 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
       .prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
       .all() as { name: string; checksum: string }[];
     const done: string[] = [];
+    // A migration that redefines a table drops the old one, and with foreign keys on, DROP TABLE first deletes its
+    // rows, cascading to every table that references it (a site's checks, state changes, channels...). The file's own
+    // PRAGMA foreign_keys=OFF is a no-op inside a transaction, so they go off here, before it, as SQLite's procedure for
+    // changing a table says, and the keys are checked before each commit instead.
+    conn.pragma('foreign_keys = OFF');
     for (const m of pendingMigrations(dir, applied, target.file)) {
       const apply = conn.transaction(() => {
         conn.exec(m.sql);
+        const broken = conn.pragma('foreign_key_check') as { table: string }[];
+        if (broken.length > 0) throw new Error(`Migration ${m.name} would leave rows of ${broken[0]!.table} pointing at rows that do not exist`);
         conn
           .prepare(
             `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)

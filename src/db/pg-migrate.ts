@@ -14,7 +14,8 @@ const MIGRATION_LOCK = 72707369;
  * Applies pending migrations to a PostgreSQL database, each in a transaction of its own, recorded in
  * `_prisma_migrations` as Prisma records them (its PostgreSQL table, same checksums), so that the Prisma CLI and
  * uptop agree on the state. Done here because `prisma migrate deploy` fails on PostgreSQL with 6.19's JS schema engine
- * (STACK.md). Throws MigrationChangedError, before applying anything, when an applied migration's file has changed.
+ * (STACK.md). Throws MigrationChangedError, before applying anything, when an applied migration's file has changed,
+ * and DatabaseNewerError when a newer uptop migrated the database.
  * Returns the names applied.
  */
 export async function migratePostgres(target: PostgresTarget, dir: string = PG_MIGRATIONS_DIR): Promise<string[]> {

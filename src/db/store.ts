@@ -1,6 +1,6 @@
 import { ensureDatabaseFile, openDb, type Db } from './client.ts';
 import { describeError } from './describe-error.ts';
-import { MigrationChangedError, migrate } from './migrate.ts';
+import { DatabaseNewerError, MigrationChangedError, migrate } from './migrate.ts';
 import type { Provider } from './provider.ts';
 import { isPostgresUrl, parsePostgresUrl } from './pg-url.ts';
 import { DatabaseUrlError, parseDatabaseUrl } from './url.ts';
@@ -15,7 +15,8 @@ export interface Store {
   readonly location: string;
   /**
    * Creates the SQLite file (owner-only) when missing and applies the pending migrations; returns their names.
-   * MigrationChangedError, with nothing applied, when an applied migration's file has changed since.
+   * MigrationChangedError, with nothing applied, when an applied migration's file has changed since;
+   * DatabaseNewerError when a newer uptop migrated the database.
    */
   migrate(): Promise<string[]>;
   /** The writer's client: one connection (DESIGN "One writer, two connections"). */
@@ -69,10 +70,10 @@ export async function openClients(store: Store): Promise<{ writeDb: Db; readDb: 
 /**
  * The database could not be reached, opened or migrated: the message names it (`location` has its password masked)
  * and where its URL came from (DATABASE_URL, or a command's option), as Redis's names UPTOP_REDIS_URL. A changed
- * migration's message names the database already.
+ * migration's message, and a newer database's, name the database already.
  */
 export function databaseFailure(store: Store, err: unknown, source = 'DATABASE_URL'): unknown {
-  if (err instanceof MigrationChangedError) return err;
+  if (err instanceof MigrationChangedError || err instanceof DatabaseNewerError) return err;
   return new Error(`could not open the database at ${store.location} (${source}): ${describeError(err)}`, { cause: err });
 }
 

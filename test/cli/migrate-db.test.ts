@@ -208,7 +208,7 @@ describe('uptop migrate-db', { timeout: 120_000 }, () => {
 
   it('migrates an existing uptop source of an older schema forward, then copies it', async () => {
     const dir = tempDir();
-    // The database as the first release left it: only the first migration applied, with one user.
+    // The database as the first release left it: only the first migration applied, with a user and a site's history.
     const older = path.join(dir, 'migrations');
     const [first] = listMigrations();
     fs.cpSync(path.join(MIGRATIONS_DIR, first!.name), path.join(older, first!.name), { recursive: true });
@@ -216,11 +216,17 @@ describe('uptop migrate-db', { timeout: 120_000 }, () => {
     expect(migrate(parseDatabaseUrl(source), older)).toEqual([first!.name]);
     const conn = new Database(path.join(dir, 'old.db'));
     conn.prepare(`INSERT INTO "User" (username, passwordHash, role, updatedAt) VALUES ('ann', 'x', 'ADMIN', 0)`).run();
+    conn.exec(`INSERT INTO "Site" (id, name, url, updatedAt) VALUES (1, 'web', 'http://127.0.0.1:1/', 0);
+      INSERT INTO "Check" (siteId, checkedAt, up, status) VALUES (1, 0, 0, 'DOWN');
+      INSERT INTO "StateChange" (siteId, fromStatus, toStatus, changedAt) VALUES (1, 'UP', 'DOWN', 0);`);
     conn.close();
 
     const run = await uptop(['migrate-db', '--from', source, '--to', `file:${path.join(dir, 'new.db')}`], {});
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toContain('User: 1\n');
+    // Bringing the schema forward redefines Site: its history must come along.
+    expect(run.stdout).toContain('Check: 1\n');
+    expect(run.stdout).toContain('StateChange: 1\n');
     const migrated = new Database(path.join(dir, 'old.db'), { readonly: true });
     const applied = migrated.prepare('SELECT migration_name AS name FROM _prisma_migrations ORDER BY name').all() as { name: string }[];
     migrated.close();

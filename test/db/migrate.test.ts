@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { listMigrations, matchesChecksum, migrate, MigrationChangedError, MIGRATIONS_DIR } from '../../src/db/migrate.ts';
+import { DatabaseNewerError, listMigrations, matchesChecksum, migrate, MigrationChangedError, MIGRATIONS_DIR } from '../../src/db/migrate.ts';
 import { parseDatabaseUrl, type SqliteTarget } from '../../src/db/url.ts';
 import { freshDbFile } from '../helpers/db.ts';
 
@@ -25,6 +25,12 @@ function workspace(): { migrations: string; target: SqliteTarget; sqlOf: (name: 
     target: parseDatabaseUrl(`file:${path.join(dir, 'uptop.db')}`),
     sqlOf: (name) => path.join(migrations, name, 'migration.sql'),
   };
+}
+
+/** The workspace's migrations folder cut down to `first` alone: the schema an installation of that release had. */
+function keepOnly(w: { migrations: string }, first: string): void {
+  for (const e of fs.readdirSync(w.migrations, { withFileTypes: true }))
+    if (e.isDirectory() && e.name !== first) fs.rmSync(path.join(w.migrations, e.name), { recursive: true });
 }
 
 function rewrite(file: string, change: (sql: string) => string): void {
@@ -115,5 +121,105 @@ describe('checksums as Prisma compares them', () => {
     expect(matchesChecksum(`${lf} `, hex(lf))).toBe(false);
     expect(matchesChecksum(lf.trimEnd(), hex(lf))).toBe(false);
     expect(matchesChecksum(lf, '')).toBe(false);
+  });
+});
+
+describe('foreign keys across migrations', () => {
+  const first = listMigrations()[0]!.name;
+
+  /** One row in every table of the first schema, as that release wrote them, each site's history pointing at it. */
+  const FIRST_RELEASE_ROWS = `
+    INSERT INTO "Site" (id, name, url, updatedAt) VALUES (1, 'parent', 'http://127.0.0.1:1/', 0);
+    INSERT INTO "Site" (id, name, url, parentId, updatedAt) VALUES (2, 'child', 'http://127.0.0.1:2/', 1, 0);
+    INSERT INTO "AlertChannel" (id, name, provider, settings, updatedAt) VALUES (1, 'hook', 'WEBHOOK', '{}', 0);
+    INSERT INTO "SiteAlertChannel" (siteId, alertChannelId) VALUES (2, 1);
+    INSERT INTO "AlertHealth" (alertChannelId, sendCount) VALUES (1, 3);
+    INSERT INTO "User" (id, username, passwordHash, role, updatedAt) VALUES (1, 'admin', 'x', 'ADMIN', 0);
+    INSERT INTO "Session" (tokenHash, userId, expiresAt) VALUES ('s', 1, 4102444800000);
+    INSERT INTO "ApiToken" (name, tokenHash, userId) VALUES ('ci', 't', 1);
+    INSERT INTO "Check" (siteId, checkedAt, up, status) VALUES (2, 0, 1, 'UP'), (2, 60000, 0, 'DOWN');
+    INSERT INTO "StateChange" (siteId, fromStatus, toStatus, changedAt) VALUES (2, 'UP', 'DOWN', 60000);
+    INSERT INTO "Log" (message, siteId, createdAt) VALUES ('down', 2, 60000);
+    INSERT INTO "MaintenanceWindow" (title, siteId, startsAt) VALUES ('patch', 2, 0);
+    INSERT INTO "SiteRuntimeState" (siteId, status, updatedAt) VALUES (2, 'DOWN', 60000);
+    INSERT INTO "ProbeNode" (id, name) VALUES ('eu-1', 'eu');
+    INSERT INTO "Preference" (key, value) VALUES ('k', 'v');`;
+
+  const snapshot = (target: SqliteTarget) => {
+    const conn = new Database(target.file, { readonly: true });
+    try {
+      return Object.fromEntries(
+        tables(target)
+          .filter((t) => t !== '_prisma_migrations' && t !== 'sqlite_sequence')
+          .map((t) => [t, conn.prepare(`SELECT * FROM "${t}" ORDER BY 1`).all()]),
+      );
+    } finally {
+      conn.close();
+    }
+  };
+
+  it('keep every row of a first-release installation through the migrations that redefine a table its history references', () => {
+    const w = workspace();
+    keepOnly(w, first);
+    migrate(w.target, w.migrations);
+    const conn = new Database(w.target.file);
+    conn.exec(FIRST_RELEASE_ROWS);
+    conn.close();
+    const before = snapshot(w.target);
+
+    migrate(w.target, MIGRATIONS_DIR);
+    const after = snapshot(w.target);
+    for (const [table, rows] of Object.entries(before)) {
+      // Later migrations may add columns; the first release's keep their values.
+      expect(after[table], table).toEqual(rows.map((row) => expect.objectContaining(row)));
+    }
+  });
+  it('refuse, recording nothing, a migration that would leave a row pointing at nothing', () => {
+    const w = workspace();
+    migrate(w.target, w.migrations);
+    const dangling = '99991231000000_dangling';
+    fs.mkdirSync(path.join(w.migrations, dangling));
+    fs.writeFileSync(w.sqlOf(dangling), `INSERT INTO "Check" ("siteId", "checkedAt", "up", "status") VALUES (999, 0, 1, 'UP');\n`);
+    expect(() => migrate(w.target, w.migrations)).toThrow(`Migration ${dangling} would leave rows of Check pointing at rows that do not exist`);
+    const conn = new Database(w.target.file, { readonly: true });
+    try {
+      expect(conn.prepare(`SELECT count(*) AS n FROM "Check"`).get()).toEqual({ n: 0 });
+      expect(conn.prepare(`SELECT count(*) AS n FROM "_prisma_migrations" WHERE migration_name = ?`).get(dangling)).toEqual({ n: 0 });
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+describe('a database migrated by a newer uptop', () => {
+  const future = '99991231000000_future';
+
+  function migratedByNewer(): ReturnType<typeof workspace> {
+    const w = workspace();
+    fs.mkdirSync(path.join(w.migrations, future));
+    fs.writeFileSync(w.sqlOf(future), 'CREATE TABLE "Future" ("id" INTEGER);\n');
+    migrate(w.target, w.migrations);
+    return w;
+  }
+
+  it('stops migrate with a DatabaseNewerError naming what it does not know, changing nothing', () => {
+    const w = migratedByNewer();
+    const before = tables(w.target);
+    let error: unknown;
+    try {
+      migrate(w.target, MIGRATIONS_DIR);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(DatabaseNewerError);
+    expect((error as DatabaseNewerError).migrations).toEqual([future]);
+    expect((error as Error).message).toContain(`${w.target.file} was migrated by a newer uptop`);
+    expect(tables(w.target)).toEqual(before);
+  });
+
+  it('stops the app from starting', async () => {
+    const w = migratedByNewer();
+    const config = loadConfig({ DATABASE_URL: `file:${w.target.file}` });
+    await expect(createApp(config, { logger: pino({ level: 'silent' }) })).rejects.toThrow(DatabaseNewerError);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { listMigrations, MigrationChangedError } from '../../src/db/migrate.ts';
+import { DatabaseNewerError, listMigrations, MigrationChangedError } from '../../src/db/migrate.ts';
 import { migratePostgres, PG_MIGRATIONS_DIR } from '../../src/db/pg-migrate.ts';
 import { parsePostgresUrl } from '../../src/db/pg-url.ts';
 import { pgQuery, usePostgres } from '../helpers/postgres.ts';
@@ -117,5 +117,21 @@ describe('PostgreSQL migrations (prisma/postgresql/migrations)', () => {
     await expect(migratePostgres(target, dir)).rejects.toThrow(/no_such_function/);
     expect(await pgQuery(url, `SELECT to_regclass('"Broken"') IS NULL AS gone`)).toEqual([{ gone: true }]);
     expect(await pgQuery(url, `SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE migration_name = '99990101000000_broken'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses, applying nothing, a database that a newer uptop migrated', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-pg-migrate-'));
+    dirs.push(dir);
+    fs.cpSync(PG_MIGRATIONS_DIR, dir, { recursive: true });
+    fs.mkdirSync(path.join(dir, '99991231000000_future'));
+    fs.writeFileSync(path.join(dir, '99991231000000_future', 'migration.sql'), 'CREATE TABLE "Future" (x int);\n');
+    const url = await postgres.createDatabase();
+    const target = parsePostgresUrl(url);
+    await migratePostgres(target, dir);
+
+    const refused = migratePostgres(target);
+    await expect(refused).rejects.toThrow(DatabaseNewerError);
+    await expect(refused).rejects.toThrow(/99991231000000_future/);
+    expect(await pgQuery(url, `SELECT count(*)::int AS n FROM "_prisma_migrations"`)).toEqual([{ n: listMigrations(dir).length }]);
   });
 });
