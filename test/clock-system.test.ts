@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_TIMER_DELAY_MS, realClock, systemClock } from '../src/clock.ts';
 import { Scheduler } from '../src/engine/scheduler.ts';
+import { WallJumps } from '../src/engine/wall-jumps.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -77,5 +78,20 @@ describe('the real clock stepped back an hour', () => {
     expect(runs).toBe(5);
     expect(clock.nowMs()).toBeLessThan(Date.now() - 3500_000);
     scheduler.stop();
+  });
+});
+
+describe('the real clock stepped forward three days, as a resumed machine sees it', () => {
+  it('WallJumps reports the step once, measured against the monotonic clock, and nothing while the two run together', async () => {
+    let offset = 0;
+    const jumps = new WallJumps(realClock(() => Date.now() + offset));
+    await sleep(20);
+    expect(jumps.take()).toBe(0);
+    offset += 3 * DAY;
+    expect(Math.round(jumps.take() / 60_000)).toBe(3 * 24 * 60);
+    await sleep(20);
+    expect(jumps.take()).toBe(0);
+    offset -= DAY;
+    expect(jumps.take()).toBe(0);
   });
 });

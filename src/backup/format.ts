@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableDate, STORABLE_DATE_RANGE } from '../db/sql-date.ts';
 import { AlertProvider, MaintenanceType, MonitorType, Role } from '../generated/prisma/client.ts';
 
 /*
@@ -140,6 +141,10 @@ const time = z
     const date = new Date(value);
     if (!parsed.success || Number.isNaN(date.getTime())) {
       ctx.addIssue({ code: 'custom', message: 'must be an RFC 3339 time such as 2026-01-02T15:04:05Z' });
+      return z.NEVER;
+    }
+    if (!isStorableDate(date)) {
+      ctx.addIssue({ code: 'custom', message: STORABLE_DATE_RANGE });
       return z.NEVER;
     }
     return date;

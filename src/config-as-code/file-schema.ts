@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableDate, STORABLE_DATE_RANGE } from '../db/sql-date.ts';
 import { AlertProvider, HttpAuthType, MaintenanceType, MonitorType } from '../generated/prisma/client.ts';
 import type { SiteConfig } from '../services/site-config.ts';
 
@@ -112,7 +113,10 @@ const monitorSchema: z.ZodType<FileMonitor, unknown> = mapping({
   monitors: list(z.unknown()).optional(),
 });
 
-const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T02:00:00Z' }).transform((s) => new Date(s));
+const timestamp = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T02:00:00Z' })
+  .transform((s) => new Date(s))
+  .refine(isStorableDate, STORABLE_DATE_RANGE);
 
 const windowSchema = mapping({
   title: requiredText,

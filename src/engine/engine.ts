@@ -29,9 +29,10 @@ import { checkRow, silenceOf, SiteRuns } from './runs.ts';
 import { SiteSync } from './site-sync.ts';
 import { loadChannelLinks, loadRuntimeStates, loadSites, publicConfig } from './sites.ts';
 import { downBeat } from './push.ts';
-import { applyHeartbeat, handleStatusChange, type Transition } from './state-machine.ts';
+import { applyHeartbeat, formatDurationShort, handleStatusChange, type Transition } from './state-machine.ts';
 import { StatusPublisher } from './status.ts';
 import { TransitionEffects, type CheckWrite } from './transition-effects.ts';
+import { WallJumps } from './wall-jumps.ts';
 import type {
   CheckRecord,
   DisplayStatus,
@@ -151,6 +152,7 @@ export class Engine implements EngineApi {
   private readonly sync: SiteSync;
   private readonly reconciler: Reconciler;
   private readonly statusPublisher: StatusPublisher;
+  private readonly wallJumps: WallJumps;
   private readonly writer: Writer;
   private readonly logger: Logger;
   private readonly abort = new AbortController();
@@ -225,11 +227,16 @@ export class Engine implements EngineApi {
       probes: fromProbes,
     }));
     const random = options.random ?? Math.random;
-    const run = (id: number) => runs.run(id);
+    this.wallJumps = new WallJumps(clock);
+    const run = (id: number) => {
+      this.catchUpWithWallClock();
+      return runs.run(id);
+    };
     const loop = (this.loop = new SiteLoop({ clock, concurrency: config.checks.concurrency, sites, logger, random, checking, run, onCheckStarted }));
     const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, log, checking, statusChanged }));
     const intervalMs = config.engine.reconcileIntervalMs;
-    this.reconciler = new Reconciler({ db, clock, secretBox, fence, sites, maintenance, dispatcher, intervalMs, log, sync, onWindowsChanged });
+    const onInterval = () => this.catchUpWithWallClock();
+    this.reconciler = new Reconciler({ db, clock, secretBox, fence, sites, maintenance, dispatcher, intervalMs, log, sync, onWindowsChanged, onInterval });
   }
 
   get running(): boolean {
@@ -733,10 +740,30 @@ export class Engine implements EngineApi {
 
   /** Also tells an outage whose alert a window held back, if the window ended while this engine was not checking. */
   private scheduleAll(): void {
+    this.wallJumps.reset();
     this.loop.scheduleAll((entry) => {
       this.renotifier.arm(entry);
       this.renotifier.alertHeldBack(entry);
     });
+  }
+
+  /**
+   * Timers wait on the monotonic clock, which a suspend stops: after a resume (or a step of the wall clock ahead) the
+   * wall-clock deadlines passed meanwhile are looked at now, once. Beats refused while the machine slept are not
+   * missed beats, so push deadlines count from now, as after a restart (DESIGN decision 9); window boundaries crossed
+   * meanwhile are applied, and an alert a window held back goes out.
+   */
+  private catchUpWithWallClock(): void {
+    const gainedMs = this.wallJumps.take();
+    if (gainedMs === 0 || !this.checking) return;
+    this.addLog(`The clock jumped ${formatDurationShort(gainedMs)} ahead (machine resumed?): push deadlines count from now`, null);
+    const nowMs = this.clock.nowMs();
+    for (const entry of this.sites.values()) {
+      if (entry.site.type !== 'PUSH' || entry.site.paused || !this.checks(entry.site.id)) continue;
+      entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+      this.loop.schedulePush(entry);
+    }
+    this.afterMaintenanceChange();
   }
 
   /**

@@ -23,6 +23,8 @@ export interface ReconcilerOptions {
   sync: Pick<SiteSync, 'upsertSite' | 'siteRemoved' | 'applyLinks'>;
   /** The windows read differ from those indexed. */
   onWindowsChanged: () => void;
+  /** Runs when the interval is up, before the reconcile: a regular look that needs no database. */
+  onInterval: () => void;
 }
 
 /** Every interval, picks up what another process changed: sites added, edited or deleted, links, channels and windows. */
@@ -57,6 +59,7 @@ export class Reconciler {
     if (this.stopped) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
+      this.options.onInterval();
       void this.begin();
     }, this.options.intervalMs);
   }

@@ -4,11 +4,12 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLScalarType, isObjectType, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { z } from 'zod';
 import type { Permissions } from '../auth/roles.ts';
 import { permissionsOf } from '../auth/roles.ts';
+import { isStorableDate, STORABLE_DATE_RANGE } from '../db/sql-date.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { GraphQLContext } from './context.ts';
@@ -106,7 +107,20 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType('DateTime', DateTimeResolver);
+/** graphql-scalars' DateTime, refusing an instant the stores cannot keep (see isStorableDate). */
+function storable(date: Date): Date {
+  if (!isStorableDate(date)) throw new GraphQLError(`DateTime ${STORABLE_DATE_RANGE}: ${date.toISOString()}`);
+  return date;
+}
+
+builder.addScalarType(
+  'DateTime',
+  new GraphQLScalarType({
+    ...DateTimeResolver.toConfig(),
+    parseValue: (value) => storable(DateTimeResolver.parseValue(value)),
+    parseLiteral: (ast, variables) => storable(DateTimeResolver.parseLiteral(ast, variables)),
+  }),
+);
 builder.addScalarType('JSON', JSONResolver);
 
 builder.queryType();

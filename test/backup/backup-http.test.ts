@@ -257,4 +257,16 @@ describe('backup import', () => {
     // No reload happened: the engine still holds the DOWN state.
     expect(engine.getState(web.id)?.status).toBe('DOWN');
   });
+
+  it('refuses a window ending in the year 10000 in UTC with 400 naming the field, and changes nothing', async ({ app: t, admin }) => {
+    await seed(t);
+    const good = await exportAs(t, admin.token, false);
+    const before = await snapshot(t);
+    // "Never ends" in New York time is the year 10000 in UTC, which the store cannot write (it failed mid-import).
+    const forever = { ID: 1, Title: 'freeze', StartTime: '2026-01-01T00:00:00Z', EndTime: '9999-12-31T23:59:59-05:00' };
+    const res = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: { ...good, maintenance_windows: [forever] } });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/^Invalid backup:\n.*EndTime: must be between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in UTC$/);
+    expect(await snapshot(t)).toEqual(before);
+  });
 });

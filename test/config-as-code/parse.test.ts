@@ -161,6 +161,10 @@ maintenance:
     expect(await problems('maintenance:\n  - title: x\n    starts_at: tomorrow\n')).toEqual([
       'uptop.yaml:3: maintenance[0].starts_at: must be an ISO 8601 time such as 2026-12-01T02:00:00Z',
     ]);
+    // "Never ends", written in New York time: the year 10000 in UTC, which the store cannot write.
+    expect(await problems('maintenance:\n  - title: x\n    ends_at: 9999-12-31T23:59:59-05:00\n')).toEqual([
+      'uptop.yaml:3: maintenance[0].ends_at: must be between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in UTC',
+    ]);
   });
 
   it('reports every problem at once: a mistake in the shape of one monitor hides neither the others nor references to it', async () => {

@@ -174,6 +174,18 @@ describe('maintenance windows', () => {
     });
   });
 
+  it('refuses a time past the year 9999 in UTC, however its offset writes it, and writes nothing', async ({ app: t, editor }) => {
+    // "Never ends", written in New York time: the year 10000 in UTC, which Prisma failed to write ("Unexpected error.").
+    for (const endsAt of ['9999-12-31T23:59:59-05:00', '9999-12-31T23:59:59.999-00:01']) {
+      const res = await editor.request(CreateWindow, { input: { title: 'forever', endsAt } });
+      expect(res.data ?? null, endsAt).toBeNull();
+      expect(res.errors?.[0]?.message, endsAt).toContain('DateTime must be between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in UTC');
+    }
+    expect(await t.app.deps.db.maintenanceWindow.count()).toBe(0);
+    const res = await editor.request(CreateWindow, { input: { title: 'forever', endsAt: '9999-12-31T23:59:59Z' } });
+    expect(windowOf(res.ok().createMaintenanceWindow)).toMatchObject({ endsAt: '9999-12-31T23:59:59.000Z', active: true });
+  });
+
   it('refuses a recurrence firing more than once a minute, naming the field, and writes nothing', async ({ app: t, editor }) => {
     for (const recurrence of ['* * * * * *', '*/30 * * * * *', '0,30 * * * * *']) {
       const res = await editor.request(CreateWindow, { input: { title: 'x', recurrence, durationMinutes: 7 * 24 * 60 } });
