@@ -25,6 +25,7 @@ const EMBEDDED = [
   'SitePayload',
   'DeletePayload',
   'FieldIssue',
+  'SiteChangeEvent',
 ] as const;
 
 function headers(token: string | null): Record<string, string> {
@@ -47,6 +48,19 @@ export async function queryUncached<TData, TVariables extends Record<string, unk
   const body = (await res.json()) as { data?: TData; errors?: { message: string }[] };
   if (!body.data) throw new Error(body.errors?.[0]?.message ?? `HTTP ${res.status}`);
   return body.data;
+}
+
+/** Per client: hears each time the tab reads again what it shows, after events may have been lost. */
+const resyncs = new WeakMap<Client, EventTarget>();
+
+/**
+ * Calls `listener` whenever the client reads its shown queries again. What one query does not hold (the later pages
+ * of a list, fetched one by one) is not among them: whoever reads it listens here. Returns the unsubscribe.
+ */
+export function onResync(client: Client, listener: () => void): () => void {
+  const target = resyncs.get(client);
+  target?.addEventListener('resync', listener);
+  return () => target?.removeEventListener('resync', listener);
 }
 
 export interface ApiClient {
@@ -81,8 +95,10 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
   const keys = Object.fromEntries(EMBEDDED.map((name) => [name, () => null]));
   // The last operation of each query, to read them again from the server; the client skips those no longer shown.
   const queries = new Map<number, Operation>();
+  const resync = new EventTarget();
   const refresh = () => {
     for (const op of queries.values()) urql.reexecuteOperation(makeOperation('query', op, { ...op.context, requestPolicy: 'network-only' }));
+    resync.dispatchEvent(new Event('resync'));
   };
   // Events sent while no connection was open are lost: a connection after a close (a drop, even before the first
   // one was acknowledged, or the lazy close) reads what is shown again, or the page would keep a status that changed
@@ -107,8 +123,13 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
         onOperation(operation) {
           if (operation.kind === 'query') queries.set(operation.key, operation);
         },
-        onError(error) {
-          if (error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) onUnauthenticated();
+        onError(error, operation) {
+          const codes = error.graphQLErrors.map((e) => e.extensions?.code);
+          if (codes.includes('UNAUTHENTICATED')) onUnauthenticated();
+          // A change refused for want of rights: the role dropped elsewhere, unheard while no socket was open to be
+          // closed (4403 above). What is shown is read again, `me` with it, so the controls that now fail go away.
+          // Only for mutations: a query refused again would read again without end.
+          else if (operation.kind === 'mutation' && codes.includes('FORBIDDEN')) refresh();
         },
       }),
       cacheExchange({
@@ -128,6 +149,13 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
               cache.invalidate('Query', 'sites', { first: 100 });
             },
           },
+          Subscription: {
+            // Deleted elsewhere (another tab, a script): it leaves every list here too.
+            siteChanged(result: { siteChanged?: { siteId: string; site: unknown } }, _args, cache) {
+              const event = result.siteChanged;
+              if (event?.site === null) cache.invalidate({ __typename: 'Site', id: event.siteId });
+            },
+          },
         },
       }),
       fetchExchange,
@@ -138,5 +166,6 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
       }),
     ],
   });
+  resyncs.set(urql, resync);
   return { urql, close: () => void ws.dispose() };
 }

@@ -76,6 +76,13 @@ const ChecksCompleted = graphql(`
   }
 `);
 
+/** Edits made elsewhere (a rename, a new URL): graphcache writes the row's fields; a deleted site leaves the list. */
+const SiteChanges = graphql(`
+  subscription DashboardSiteChanges {
+    siteChanged { siteId site { ...SiteRow } }
+  }
+`);
+
 const FleetChanges = graphql(`
   subscription DashboardFleet {
     engineStatus { ...Fleet }
@@ -136,6 +143,7 @@ export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElemen
   // The events are written into the cache by graphcache; the list above re-reads it.
   useSubscription({ query: StatusChanges });
   useSubscription({ query: ChecksCompleted });
+  useSubscription({ query: SiteChanges });
   // A monitor added, deleted, paused or put in maintenance elsewhere (another tab, a script) brings no check and no
   // state change: only the engine's counts tell, and then every page of the list is read again.
   const [{ data: live }] = useSubscription({ query: FleetChanges });

@@ -43,6 +43,13 @@ const SiteEvents = graphql(`
   }
 `);
 
+/** An edit or a delete made elsewhere: the page is read again (a deleted site then answers null). */
+const SiteChanges = graphql(`
+  subscription SiteDetailChanges($ids: [ID!]) {
+    siteChanged(siteIds: $ids) { siteId site { id } }
+  }
+`);
+
 const PauseMutation = graphql(`
   mutation ConsoleSetPaused($input: SetSitePausedInput!) {
     setSitePaused(input: $input) {
@@ -109,10 +116,12 @@ export function SiteDetail({ id }: { id: string }) {
   );
   const [{ data, error }, refetch] = useQuery({ query: SiteDetailQuery, variables });
   // Each check of this site: the live fields update in the cache; the history below is read again.
-  useSubscription({ query: SiteEvents, variables: { ids: [id] } }, (_, event) => {
+  const reread = (_: unknown, event: unknown) => {
     refetch({ requestPolicy: 'network-only' });
     return event;
-  });
+  };
+  useSubscription({ query: SiteEvents, variables: { ids: [id] } }, reread);
+  useSubscription({ query: SiteChanges, variables: { ids: [id] } }, reread);
   const [message, setMessage] = useState<string | null>(null);
   const report = (answer: { __typename?: string; message?: string } | undefined, failure?: string) =>
     setMessage(answer && 'message' in answer && answer.message ? answer.message : (failure ?? null));

@@ -65,16 +65,20 @@ const CLEARED: Partial<Record<InputKey, string | number>> = { method: 'GET', acc
 
 /**
  * The input the API gets: the fields the type shows. A blank one is left out (the API's default, or unchanged),
- * except in an edit where it had a value (`saved`, as the form loaded it): that one is cleared.
+ * except in an edit where it had a value (`saved`, as the form loaded it): that one is cleared. An edit sends only
+ * the fields the user changed: one sent as loaded would put back what another tab or user changed since.
  */
 function toInput(v: Values, saved?: Values) {
-  const input: Record<string, string | number | null> = { name: v.name, type: v.type };
+  const input: Record<string, string | number | null> = {};
+  if (v.name !== saved?.name) input.name = v.name;
+  if (v.type !== saved?.type) input.type = v.type;
   for (const f of shownFor(v.type)) {
     const value = v[f.key].trim();
+    if (saved && saved.type === v.type && value === saved[f.key].trim()) continue;
     if (value !== '') input[f.key] = 'numeric' in f ? Number(value) : value;
     else if (saved && saved[f.key].trim() !== '') input[f.key] = CLEARED[f.key] ?? null;
   }
-  return input as { name: string; type: MonitorType };
+  return input;
 }
 
 /** A new monitor (no id) or an edit of one. The API's validation issues appear next to the field they name. */
@@ -83,7 +87,8 @@ export function SiteForm({ id }: { id?: string }) {
   // The monitor as the edit loaded it, to tell a field the user cleared from one that was blank.
   const [saved, setSaved] = useState<Values | undefined>(undefined);
   const [issues, setIssues] = useState<Record<string, string>>({});
-  const [{ data }] = useQuery({ query: EditQuery, variables: { id: id ?? '' }, pause: id === undefined });
+  // From the server, not the cache: the form shows what the monitor is now, whatever changed since it was last read.
+  const [{ data }] = useQuery({ query: EditQuery, variables: { id: id ?? '' }, pause: id === undefined, requestPolicy: 'network-only' });
   const [{ fetching: creating }, create] = useMutation(CreateMutation);
   const [{ fetching: updating }, update] = useMutation(UpdateMutation);
 
@@ -110,7 +115,9 @@ export function SiteForm({ id }: { id?: string }) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const r = id ? await update({ input: { id, ...toInput(values, saved) } }) : await create({ input: toInput(values) });
+    const r = id
+      ? await update({ input: { id, ...toInput(values, saved) } })
+      : await create({ input: { name: values.name, type: values.type, ...toInput(values) } });
     const answer = r.data ? ('updateSite' in r.data ? r.data.updateSite : r.data.createSite) : undefined;
     if (!answer) return setIssues({ '': r.error?.message ?? 'Saving failed' });
     if (answer.__typename === 'SitePayload') return navigate(id ? `#/site/${encodeURIComponent(id)}` : '#/');

@@ -44,6 +44,7 @@ import type {
   PublicSiteConfig,
   PushReport,
   RecentResult,
+  SiteChangeRecord,
   TestAlertResult,
 } from './types.ts';
 
@@ -233,7 +234,8 @@ export class Engine implements EngineApi {
       return runs.run(id);
     };
     const loop = (this.loop = new SiteLoop({ clock, concurrency: config.checks.concurrency, sites, logger, random, checking, run, onCheckStarted }));
-    const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, log, checking, statusChanged }));
+    const configChanged = (change: SiteChangeRecord) => pubsub.publish('site:changed', change);
+    const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, log, checking, statusChanged, configChanged }));
     const intervalMs = config.engine.reconcileIntervalMs;
     const onInterval = () => this.catchUpWithWallClock();
     this.reconciler = new Reconciler({ db, clock, secretBox, fence, sites, maintenance, dispatcher, intervalMs, log, sync, onWindowsChanged, onInterval });
@@ -356,7 +358,7 @@ export class Engine implements EngineApi {
 
   /** Forgets every site: timers, reminders, runtime state and recent results; results still in flight are discarded. */
   private dropAll(): void {
-    for (const id of Array.from(this.sites.values(), (entry) => entry.site.id)) this.sync.siteRemoved(id);
+    for (const id of Array.from(this.sites.values(), (entry) => entry.site.id)) this.sync.forget(id);
   }
 
   /**

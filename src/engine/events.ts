@@ -2,12 +2,13 @@ import { setMaxListeners } from 'node:events';
 import { Repeater, type RepeaterBuffer } from '@repeaterjs/repeater';
 import type { PubSub } from 'graphql-yoga';
 import type { ProbeIngest } from './engine.ts';
-import type { CheckRecord, EngineStatusSnapshot, LiveSiteState, LogRecord, PushReport, StateChangeRecord } from './types.ts';
+import type { CheckRecord, EngineStatusSnapshot, LiveSiteState, LogRecord, PushReport, SiteChangeRecord, StateChangeRecord } from './types.ts';
 
 /** Engine events that subscriptions listen to. Payloads are self-contained so fan-out needs no DB read. */
 export type Topics = {
   'site:statusChanged': [StateChangeRecord];
   'site:checkCompleted': [CheckRecord];
+  'site:changed': [SiteChangeRecord];
   'engine:status': [EngineStatusSnapshot];
   'log:added': [LogRecord];
   /** A push beat received by an instance that does not check its site, for the one that does (src/cluster/relay.ts). */
@@ -82,9 +83,11 @@ export type PublishReceipt = Promise<boolean> | undefined;
 
 /**
  * Topics about this instance alone: its engine's figures, which its `engineStatus` query answers. Through a shared
- * carrier a subscriber would receive every instance's figures in turn, each of a different set of sites.
+ * carrier a subscriber would receive every instance's figures in turn, each of a different set of sites. Every
+ * instance's engine applies every configuration change (src/cluster/announce.ts), so `site:changed` stays local too:
+ * shared, a subscriber would hear each change once per instance.
  */
-const INSTANCE_TOPICS: ReadonlySet<string> = new Set<keyof Topics>(['engine:status']);
+const INSTANCE_TOPICS: ReadonlySet<string> = new Set<keyof Topics>(['engine:status', 'site:changed']);
 
 /**
  * yoga's pubsub (the same `publish`/`subscribe` over an event target), except that each subscriber has its own

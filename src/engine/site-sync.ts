@@ -7,7 +7,7 @@ import type { Renotifier } from './renotify.ts';
 import type { SiteRuns } from './runs.ts';
 import { sameIds, type EngineSite } from './sites.ts';
 import type { TransitionEffects } from './transition-effects.ts';
-import type { LiveSiteState } from './types.ts';
+import type { LiveSiteState, SiteChangeRecord } from './types.ts';
 
 export interface SiteSyncOptions {
   clock: Clock;
@@ -22,6 +22,8 @@ export interface SiteSyncOptions {
   checking: (siteId: number) => boolean;
   /** Something the status snapshot counts may have changed. */
   statusChanged: () => void;
+  /** A site's configuration changed or it is gone, for the clients that show it (`siteChanged`). */
+  configChanged: (change: SiteChangeRecord) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export class SiteSync {
       if (this.options.checking(site.id) && !site.paused) void loop.trigger(site.id);
       runs.reevaluateGroup(site.parentId);
       this.options.statusChanged();
+      this.options.configChanged({ siteId: site.id, removed: false });
       return;
     }
     if (entry.readEpoch > epoch) return;
@@ -75,20 +78,30 @@ export class SiteSync {
     if (before.parentId !== site.parentId) runs.reevaluateGroup(before.parentId);
     runs.reevaluateGroup(site.parentId);
     this.options.statusChanged();
+    this.options.configChanged({ siteId: site.id, removed: false });
   }
 
   /** A delete wins over every read still in flight, even for a site this engine has not seen yet. */
   siteRemoved(siteId: number): void {
+    if (this.forget(siteId)) this.options.configChanged({ siteId, removed: true });
+  }
+
+  /**
+   * Drops a site from every part that holds it, unannounced: a reload forgets every site to load them again, which
+   * is no deletion for the clients that show them. False when the site was not held.
+   */
+  forget(siteId: number): boolean {
     const { sites, fence, effects, loop, renotifier, runs } = this.options;
     fence.removed(siteId);
     const removed = sites.remove(siteId);
-    if (!removed) return;
+    if (!removed) return false;
     effects.forget(siteId);
     loop.cancel(siteId);
     renotifier.clear(siteId);
     for (const child of removed.orphans) effects.retally(child);
     runs.reevaluateGroup(removed.entry.site.parentId);
     this.options.statusChanged();
+    return true;
   }
 
   /** The alert channel links of every site, as read from the link table. */

@@ -42,6 +42,12 @@ export interface StateChangeRecord {
   changedAt: Date;
 }
 
+/** A site's configuration as this engine now holds it, on `site:changed`: created, edited, paused, or removed. */
+export interface SiteChangeRecord {
+  siteId: number;
+  removed: boolean;
+}
+
 export interface LogRecord {
   message: string;
   createdAt: Date;

@@ -35,6 +35,18 @@ const DELETE_SITE = /* GraphQL */ `
   mutation ConsoleTestDelete($input: DeleteInput!) { deleteSite(input: $input) { __typename } }
 `;
 
+const UPDATE_SITE = /* GraphQL */ `
+  mutation ConsoleTestUpdate($input: UpdateSiteInput!) { updateSite(input: $input) { __typename } }
+`;
+
+const SITE_EDITED = /* GraphQL */ `
+  query ConsoleTestSiteEdited($id: ID!) { site(id: $id) { name timeout maxRetries } }
+`;
+
+const UPDATE_USER = /* GraphQL */ `
+  mutation ConsoleTestUpdateUser($input: UpdateUserInput!) { updateUser(input: $input) { __typename } }
+`;
+
 const SITE_STATUS = /* GraphQL */ `
   query ConsoleTestSiteStatus($id: ID!) { site(id: $id) { status } }
 `;
@@ -450,6 +462,32 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('saving an edit puts back nothing another user changed since: neither what the form read before nor what it did not touch', async ({
+    app,
+    admin,
+    editor,
+  }) => {
+    const { id } = await createSite(app, { name: 'Storefront', type: 'HTTP', url: 'http://127.0.0.1:9/', timeout: 5, paused: true });
+    const stored = async () => (await editor.request<{ site: { name: string; timeout: number; maxRetries: number } }>(SITE_EDITED, { id })).data?.site;
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.goto(`${app.url}/#/edit/${encodeURIComponent(id)}`);
+    await expect.poll(() => page.getByLabel('Timeout').inputValue()).toBe('5');
+    await page.goBack();
+    // Changed by someone else while this tab holds the monitor in its cache.
+    await admin.request(UPDATE_SITE, { input: { id, timeout: 30 } });
+    await page.goto(`${app.url}/#/edit/${encodeURIComponent(id)}`);
+    await expect.poll(() => page.getByLabel('Timeout').inputValue()).toBe('30');
+    // And again while the form is open: the retries this user does not touch stay as the other one set them.
+    await admin.request(UPDATE_SITE, { input: { id, maxRetries: 3 } });
+    await page.getByLabel('Name', { exact: true }).fill('Shop');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('section.detail h1', { hasText: 'Shop' }).waitFor();
+    expect(await stored()).toEqual({ name: 'Shop', timeout: 30, maxRetries: 3 });
+    expect(problems).toEqual([]);
+  });
+
   it('`p` pauses the monitor shown, after the address moved to it from another', async ({ app, editor }) => {
     const first = await createPushSite(app, 'First job');
     const second = await createPushSite(app, 'Second job');
@@ -533,11 +571,16 @@ describe('the console in a browser', () => {
   /**
    * A viewer's dashboard showing an HTTP site UP, its graphql-ws connections routed through the test: `goAway` drops
    * them, has every new one refused while `refuse()` says so, and makes the site go DOWN meanwhile. Checked once a
-   * minute: no check of its own brings the change to the page within the test.
+   * minute: no check of its own brings the change to the page within the test. `listedBefore` paused monitors are
+   * created first, so the site can be put past the first page of the list.
    */
-  async function dashboardThatLosesItsSocket(app: TestApp, admin: Actor, viewer: Actor, refuse: () => boolean) {
+  async function dashboardThatLosesItsSocket(app: TestApp, admin: Actor, viewer: Actor, refuse: () => boolean, listedBefore = 0) {
     const target = await startHttpTarget();
     onTestFinished(() => target.close());
+    for (let i = 0; i < listedBefore; i++) {
+      const res = await admin.request(CREATE_SITE, { input: { name: `Cron ${String(i).padStart(3, '0')}`, type: 'PUSH', paused: true } });
+      expect(res.data?.createSite.__typename).toBe('SitePayload');
+    }
     const { id } = await createSite(app, { name: 'Wiki', type: 'HTTP', url: target.url, interval: 60 });
     const page = await newPage();
     const problems = pageProblems(page);
@@ -573,6 +616,17 @@ describe('the console in a browser', () => {
     expect(problems.filter((p) => !p.includes('WebSocket'))).toEqual([]);
   }, 60_000);
 
+  it('after the WebSocket dropped, the dashboard catches up on a site past its first page of 100', async ({ app, admin, viewer }) => {
+    let back = false;
+    const { page, goAway, down } = await dashboardThatLosesItsSocket(app, admin, viewer, () => !back, 100);
+    await expect.poll(() => page.locator('li.site').count()).toBe(101);
+    await goAway();
+    const reconnected = page.waitForEvent('websocket', { predicate: () => back, timeout: 30_000 });
+    back = true;
+    await reconnected;
+    await down.waitFor({ timeout: LIVE_MS });
+  }, 90_000);
+
   it("keeps trying to reach the server past graphql-ws's five tries, and then catches up", async ({ app, admin, viewer }) => {
     // A server restart that outlasts graphql-ws's default five tries: the first REFUSED tries after the drop are refused.
     const REFUSED = 6;
@@ -596,6 +650,53 @@ describe('the console in a browser', () => {
     expect(await page.locator('.summary').textContent()).toMatch(/1 paused/);
     await admin.request(DELETE_SITE, { input: { id } });
     await page.locator('li.site').waitFor({ state: 'detached', timeout: LIVE_MS });
+    expect(problems).toEqual([]);
+  });
+
+  it("the dashboard and a monitor's page follow edits and a delete made elsewhere while they are open", async ({ app, admin, viewer }) => {
+    const target = await startHttpTarget();
+    onTestFinished(() => target.close());
+    const { id } = await createSite(app, { name: 'Wiki', type: 'HTTP', url: target.url, interval: 60 });
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.locator('li.site', { hasText: 'Wiki' }).waitFor();
+    // Through the API, as another tab or another user does it: no check, no state change, no count moves.
+    const moved = `${target.url}moved`;
+    expect((await admin.request(UPDATE_SITE, { input: { id, name: 'Team wiki', url: moved } })).data?.updateSite.__typename).toBe('SitePayload');
+    await page.locator('li.site .target', { hasText: moved }).waitFor({ timeout: LIVE_MS });
+    expect(await page.locator('li.site .name').textContent()).toBe('Team wiki');
+
+    await page.locator('li.site a', { hasText: 'Team wiki' }).click();
+    await page.locator('section.detail h1', { hasText: 'Team wiki' }).waitFor();
+    await admin.request(UPDATE_SITE, { input: { id, name: 'Handbook', interval: 120 } });
+    await page.locator('section.detail h1', { hasText: 'Handbook' }).waitFor({ timeout: LIVE_MS });
+    await page.getByText('every 120s').waitFor();
+    await admin.request(DELETE_SITE, { input: { id } });
+    await page.getByText('No such monitor.').waitFor({ timeout: LIVE_MS });
+    expect(problems).toEqual([]);
+  });
+
+  it('a tab whose role dropped to viewer elsewhere, with no socket open to hear it, takes its edit controls away at the first refusal', async ({
+    app,
+    admin,
+    editor,
+    channel,
+  }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    // Opened afresh on a page without live events: no WebSocket is open.
+    await page.goto(`${app.url}/#/alerts`);
+    await page.reload();
+    const channelRow = page.locator('li.channel', { hasText: channel.name });
+    await channelRow.getByRole('button', { name: 'Send test' }).waitFor();
+    const demoted = await admin.request<{ updateUser: { __typename: string } }>(UPDATE_USER, { input: { id: editor.id, role: 'VIEWER' } });
+    expect(demoted.data?.updateUser.__typename).toBe('UserPayload');
+    await channelRow.getByRole('button', { name: 'Send test' }).click();
+    await page.getByRole('button', { name: 'New monitor' }).waitFor({ state: 'detached' });
+    expect(await channelRow.getByRole('button').count()).toBe(0);
+    expect(await page.locator('.user').textContent()).toMatch(/viewer/);
     expect(problems).toEqual([]);
   });
 

@@ -117,6 +117,27 @@ describe('engine: site changes', () => {
     expect(h.events['site:checkCompleted'].filter((c) => c.siteId === http || c.siteId === push)).toHaveLength(ranBefore);
   });
 
+  it('announces each configuration change it applies, from a command or the reconcile, and no removal for a reload', async () => {
+    const h = await engineHarness();
+    const id = await h.createSite({ name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 300 });
+    await h.engine.siteChanged(id);
+    await h.updateSite(id, { name: 'nightly job' });
+    await h.engine.siteChanged(id);
+    // Changed behind the engine's back (the CLI, another instance): the reconcile finds it.
+    await h.updateSite(id, { interval: 600 });
+    await h.engine.reconcileNow();
+    await h.engine.reload();
+    await h.writer.submit((tx) => tx.site.delete({ where: { id } }));
+    h.engine.siteRemoved(id);
+    await h.flushEvents();
+    expect(h.events['site:changed']).toEqual([
+      { siteId: id, removed: false },
+      { siteId: id, removed: false },
+      { siteId: id, removed: false },
+      { siteId: id, removed: true },
+    ]);
+  });
+
   it('stop() leaves no engine timer behind, and calls made after it arm none', async () => {
     const web = await httpTarget();
     const h = await engineHarness({ start: false });

@@ -83,6 +83,7 @@ export async function engineHarness(
   const events: Events = {
     'site:statusChanged': [],
     'site:checkCompleted': [],
+    'site:changed': [],
     'engine:status': [],
     'log:added': [],
     'cluster:heartbeat': [],

@@ -45,6 +45,18 @@ const SubPause = graphql(`
   }
 `);
 
+const SiteChangedSub = graphql(`
+  subscription SubSiteChanged($siteIds: [ID!]) { siteChanged(siteIds: $siteIds) { siteId site { id name url interval paused } } }
+`);
+
+const SubRename = graphql(`
+  mutation SubRename($input: UpdateSiteInput!) { updateSite(input: $input) { __typename } }
+`);
+
+const SubDelete = graphql(`
+  mutation SubDelete($input: DeleteInput!) { deleteSite(input: $input) { __typename } }
+`);
+
 interface Monitored {
   id: string;
   target: HttpTarget;
@@ -215,5 +227,27 @@ describe('subscriptions', () => {
     clock.advance(1000);
     const snapshot = await status.next();
     expect(dataOf(snapshot.value).engineStatus).toEqual({ running: true, sites: 1, up: 0, down: 0, pending: 0, paused: 1 });
+  });
+
+  it('siteChanged carries edits, pauses and deletes, which no status event does, only for the chosen sites', async ({ app: t, editor, viewer }) => {
+    const { id } = await createSite(t, { name: 'Docs', type: 'PUSH' });
+    const other = await createSite(t, { name: 'Shop', type: 'PUSH' });
+    const client = wsClient(t.wsUrl, viewer.token);
+    const changes = client.iterate({ query: print(SiteChangedSub), variables: { siteIds: [id] } });
+    await subscribed(t, 1);
+
+    await editor.request(SubRename, { input: { id: other.id, name: 'Shop 2' } });
+    await editor.request(SubRename, { input: { id, name: 'Docs (new)', interval: 120 } });
+    await editor.request(SubPause, { input: { id, paused: true } });
+    await editor.request(SubDelete, { input: { id } });
+
+    const seen = [await changes.next(), await changes.next(), await changes.next()].map((r) => dataOf(r.value).siteChanged);
+    expect(seen).toEqual([
+      { siteId: id, site: { id, name: 'Docs (new)', url: null, interval: 120, paused: false } },
+      { siteId: id, site: { id, name: 'Docs (new)', url: null, interval: 120, paused: true } },
+      { siteId: id, site: null },
+    ]);
+    await changes.return?.();
+    await subscribed(t, 0);
   });
 });

@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
-import type { CheckRecord, StateChangeRecord } from '../../engine/types.ts';
+import type { CheckRecord, SiteChangeRecord, StateChangeRecord } from '../../engine/types.ts';
 import type { Check, Site, StateChange } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { decodeId } from '../ids.ts';
+import { decodeId, globalId } from '../ids.ts';
 import { engineSiteFor, type SiteQuery } from '../site-selection.ts';
 import { CheckRef, StateChangeRef, type CheckShape, type StateChangeShape } from './history.ts';
 
@@ -87,6 +87,20 @@ const CheckEventRef = builder.objectRef<CheckRecord>('CheckEvent').implement({
   }),
 });
 
+const SiteChangeEventRef = builder.objectRef<SiteChangeRecord>('SiteChangeEvent').implement({
+  fields: (t) => ({
+    siteId: t.id({ resolve: (e) => globalId('Site', e.siteId) }),
+    site: t.prismaField({
+      type: 'Site',
+      nullable: true,
+      description: 'The site as it is now; null once deleted.',
+      // Read as the event is delivered: a delete that followed the change is null too, not an error.
+      resolve: (query, e, _args, ctx) =>
+        e.removed ? null : (engineSiteFor(ctx, query, e.siteId) ?? ctx.db.site.findUnique({ ...query, where: { id: e.siteId } })),
+    }),
+  }),
+});
+
 builder.subscriptionFields((t) => ({
   siteStatusChanged: t.field({
     type: StateChangeEventRef,
@@ -102,6 +116,15 @@ builder.subscriptionFields((t) => ({
     authScopes: { read: true },
     args: { siteIds: t.arg.idList({ required: false }) },
     subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx, ctx.pubsub.subscribe('site:checkCompleted'), args.siteIds)),
+    resolve: (event) => event,
+  }),
+  siteChanged: t.field({
+    type: SiteChangeEventRef,
+    description:
+      "Every change to a site's configuration (created, edited, paused or resumed, deleted), optionally only for some sites: what status events do not carry.",
+    authScopes: { read: true },
+    args: { siteIds: t.arg.idList({ required: false }) },
+    subscribe: (_root, args, ctx) => ctx.subscriptions.track(subscribeFiltered(ctx, ctx.pubsub.subscribe('site:changed'), args.siteIds)),
     resolve: (event) => event,
   }),
 }));
