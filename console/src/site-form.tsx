@@ -7,7 +7,7 @@ import { navigate } from './route.ts';
 
 const EditQuery = graphql(`
   query SiteFormSite($id: ID!) {
-    site(id: $id) { id name type url hostname port interval timeout maxRetries method acceptedCodes keyword dnsResolveType dnsServer }
+    site(id: $id) { id name type url hostname port interval timeout maxRetries method acceptedCodes maxRedirects keyword dnsResolveType dnsServer }
   }
 `);
 
@@ -26,7 +26,7 @@ const UpdateMutation = graphql(`
   mutation ConsoleUpdateSite($input: UpdateSiteInput!) {
     updateSite(input: $input) {
       __typename
-      ... on SitePayload { site { id name type url hostname port interval timeout maxRetries method acceptedCodes keyword dnsResolveType dnsServer } }
+      ... on SitePayload { site { id name type url hostname port interval timeout maxRetries method acceptedCodes maxRedirects keyword dnsResolveType dnsServer } }
       ... on ValidationError { issues { field message } }
       ... on Error { message }
     }
@@ -44,6 +44,7 @@ const INPUTS = [
   { key: 'dnsServer', label: 'DNS server', types: ['DNS'], placeholder: '1.1.1.1' },
   { key: 'method', label: 'Method', types: ['HTTP'], placeholder: 'GET' },
   { key: 'acceptedCodes', label: 'Accepted codes', types: ['HTTP'], placeholder: '200-299' },
+  { key: 'maxRedirects', label: 'Max redirects', types: ['HTTP'], numeric: true, placeholder: '10' },
   { key: 'keyword', label: 'Keyword', types: ['HTTP'] },
   { key: 'interval', label: 'Interval', types: TYPES, numeric: true },
   { key: 'timeout', label: 'Timeout', types: ['HTTP', 'PING', 'PORT', 'DNS'], numeric: true, placeholder: '5' },
@@ -61,7 +62,14 @@ const shownFor = (type: MonitorType) => INPUTS.filter((f) => (f.types as readonl
  * What a field cleared in an edit is sent as: the API's default for the fields that cannot be empty (as their
  * placeholders say); every other one is sent as null, which clears it.
  */
-const CLEARED: Partial<Record<InputKey, string | number>> = { method: 'GET', acceptedCodes: '200-299', interval: 60, timeout: 5, maxRetries: 0 };
+const CLEARED: Partial<Record<InputKey, string | number>> = {
+  method: 'GET',
+  acceptedCodes: '200-299',
+  maxRedirects: 10,
+  interval: 60,
+  timeout: 5,
+  maxRetries: 0,
+};
 
 /**
  * The input the API gets: the fields the type shows. A blank one is left out (the API's default, or unchanged),

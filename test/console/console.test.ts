@@ -40,7 +40,7 @@ const UPDATE_SITE = /* GraphQL */ `
 `;
 
 const SITE_EDITED = /* GraphQL */ `
-  query ConsoleTestSiteEdited($id: ID!) { site(id: $id) { name timeout maxRetries } }
+  query ConsoleTestSiteEdited($id: ID!) { site(id: $id) { name timeout maxRetries maxRedirects } }
 `;
 
 const UPDATE_USER = /* GraphQL */ `
@@ -468,7 +468,8 @@ describe('the console in a browser', () => {
     editor,
   }) => {
     const { id } = await createSite(app, { name: 'Storefront', type: 'HTTP', url: 'http://127.0.0.1:9/', timeout: 5, paused: true });
-    const stored = async () => (await editor.request<{ site: { name: string; timeout: number; maxRetries: number } }>(SITE_EDITED, { id })).data?.site;
+    const stored = async () =>
+      (await editor.request<{ site: { name: string; timeout: number; maxRetries: number; maxRedirects: number } }>(SITE_EDITED, { id })).data?.site;
     const page = await newPage();
     const problems = pageProblems(page);
     await signIn(page, app.url, editor.username, editor.password);
@@ -482,9 +483,11 @@ describe('the console in a browser', () => {
     // And again while the form is open: the retries this user does not touch stay as the other one set them.
     await admin.request(UPDATE_SITE, { input: { id, maxRetries: 3 } });
     await page.getByLabel('Name', { exact: true }).fill('Shop');
+    await expect.poll(() => page.getByLabel('Max redirects').inputValue()).toBe('10');
+    await page.getByLabel('Max redirects').fill('0');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('section.detail h1', { hasText: 'Shop' }).waitFor();
-    expect(await stored()).toEqual({ name: 'Shop', timeout: 30, maxRetries: 3 });
+    expect(await stored()).toEqual({ name: 'Shop', timeout: 30, maxRetries: 3, maxRedirects: 0 });
     expect(problems).toEqual([]);
   });
 
