@@ -152,6 +152,8 @@ const envSchema = z.object({
   UPTOP_MAX_COST: int(1, 1_000_000).default(20_000),
   UPTOP_MAX_ALIASES: int(1, 1000).default(15),
   UPTOP_MAX_TOKENS: int(1, 1_000_000).default(2000),
+  // Lists multiply (result-size.ts): the console's dashboard counts ~33,000 objects; sites, their channels, those channels' sites and theirs, ~10^10.
+  UPTOP_MAX_RESULT_SIZE: int(1, 1_000_000_000).default(10_000_000),
   UPTOP_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   UPTOP_SESSION_TTL: duration.default(30 * 24 * 3600 * 1000),
   UPTOP_LOGIN_RATE_LIMIT: int(1, 100_000).default(10),
@@ -232,6 +234,8 @@ export interface Config {
     maxCost: number;
     maxAliases: number;
     maxTokens: number;
+    /** The most objects one operation may be able to return, counting each list at the page it asks for (result-size.ts). */
+    maxResultSize: number;
     bodyLimitBytes: number;
   };
   /** Overridable for self-hosted gateways and tests. */
@@ -320,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.UPTOP_MAX_COST,
       maxAliases: e.UPTOP_MAX_ALIASES,
       maxTokens: e.UPTOP_MAX_TOKENS,
+      maxResultSize: e.UPTOP_MAX_RESULT_SIZE,
       bodyLimitBytes: e.UPTOP_BODY_LIMIT,
     },
     alertEndpoints: endpoints.data,

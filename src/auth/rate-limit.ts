@@ -82,35 +82,65 @@ export class RateLimiter {
   }
 }
 
+/** Clients remembered as having signed in to an account, at most (the least recently used one is forgotten first). */
+const MAX_KNOWN_CLIENTS = 10_000;
+
 /**
  * Password checks (each a 32 MiB scrypt) allowed per client IP, and failed ones per username: a client spreading
  * its guesses over many IPs still meets the account's limit. Only failures count against a username, so the
- * account's owner signing in normally never fills it; while it is full, every check of that account is refused,
- * which is the price of refusing guesses from everywhere.
+ * account's owner signing in normally never fills it. A client that signed in to the account before is held to its
+ * own failures there instead of everyone's: while a guesser elsewhere fills the username's limit, which refuses
+ * every other client, the admin can still sign in from where they usually do.
  */
 export class PasswordAttempts {
   private readonly perIp: RateLimiter;
-  private readonly failuresPerUser: RateLimiter;
+  /** Keyed by username, or by username and client for a known client. */
+  private readonly failures: RateLimiter;
+  /** Known clients' `knownKey`s, in least-recently-used order. */
+  private readonly known = new Set<string>();
 
   constructor(opts: { perIpPerMinute: number; failuresPerUserPerMinute: number; clock: Clock }) {
     this.perIp = new RateLimiter({ perMinute: opts.perIpPerMinute, clock: opts.clock });
-    this.failuresPerUser = new RateLimiter({ perMinute: opts.failuresPerUserPerMinute, clock: opts.clock });
+    this.failures = new RateLimiter({ perMinute: opts.failuresPerUserPerMinute, clock: opts.clock });
   }
 
-  /** Spends one attempt of the IP's; the milliseconds to wait when the IP or the username is out of attempts, else 0. */
-  admit(clientIp: string, username: string): number {
-    const userWait = this.failuresPerUser.retryAfterMs(userKey(username));
+  /** Spends one attempt of the client's; the milliseconds to wait when the client or the username is out of attempts, else 0. */
+  admit(clientKey: string, username: string): number {
+    const userWait = this.failures.retryAfterMs(this.failureKey(clientKey, username));
     if (userWait > 0) return userWait;
-    return this.perIp.take(clientIp) ? 0 : Math.max(1, this.perIp.retryAfterMs(clientIp));
+    return this.perIp.take(clientKey) ? 0 : Math.max(1, this.perIp.retryAfterMs(clientKey));
   }
 
-  /** The password was wrong (or the user unknown): counts against the username. */
-  failed(username: string): void {
-    this.failuresPerUser.take(userKey(username));
+  /** The password was wrong (or the user unknown): counts against the username, and against a known client's own limit. */
+  failed(clientKey: string, username: string): void {
+    this.failures.take(userKey(username));
+    const known = knownKey(clientKey, username);
+    if (this.known.has(known)) this.failures.take(known);
   }
+
+  /** The password was right: from now on this client meets only its own failures on this username. */
+  succeeded(clientKey: string, username: string): void {
+    const key = knownKey(clientKey, username);
+    this.known.delete(key);
+    this.known.add(key);
+    if (this.known.size > MAX_KNOWN_CLIENTS) this.known.delete(this.known.values().next().value!);
+  }
+
+  private failureKey(clientKey: string, username: string): string {
+    const known = knownKey(clientKey, username);
+    return this.known.has(known) ? known : userKey(username);
+  }
+}
+
+/**
+ * The two kinds of key start differently, so no username a guesser types (any text, at login) can name a known
+ * client's key and fill its limit.
+ */
+function knownKey(clientKey: string, username: string): string {
+  return `client ${clientKey} ${username.toLowerCase()}`;
 }
 
 /** Usernames are matched exactly, but `Admin` and `admin` are one target for a guesser. */
 function userKey(username: string): string {
-  return username.toLowerCase();
+  return `user ${username.toLowerCase()}`;
 }

@@ -16,7 +16,7 @@ const MAX_PASSWORD = 1024;
 
 export interface AuthService {
   /** Starts a session; the token is returned once and only its hash is stored. */
-  login(username: string, password: string, clientIp: string): Promise<{ token: string; user: User; expiresAt: Date }>;
+  login(username: string, password: string, clientKey: string): Promise<{ token: string; user: User; expiresAt: Date }>;
   /** Ends the viewer's session; false for an API token, which only `revokeApiToken` ends. */
   logout(viewer: Viewer): Promise<boolean>;
   /**
@@ -143,9 +143,9 @@ export function createAuthService(deps: ServiceDeps): AuthService {
   }
 
   return {
-    async login(username, password, clientIp) {
+    async login(username, password, clientKey) {
       if (username.length === 0 || username.length > MAX_USERNAME) throw new ValidationError('username', `must be 1 to ${MAX_USERNAME} characters`);
-      const wait = passwordAttempts.admit(clientIp, username);
+      const wait = passwordAttempts.admit(clientKey, username);
       if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
       if (password.length === 0 || password.length > MAX_PASSWORD) throw new ValidationError('password', `must be 1 to ${MAX_PASSWORD} characters`);
 
@@ -154,9 +154,10 @@ export function createAuthService(deps: ServiceDeps): AuthService {
       const user = await db.user.findUnique({ where: { username } });
       const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
       if (!user || !ok) {
-        passwordAttempts.failed(username);
+        passwordAttempts.failed(clientKey, username);
         throw new InvalidCredentialsError();
       }
+      passwordAttempts.succeeded(clientKey, username);
 
       const { token, hash } = newToken('session');
       const now = clock.now();

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Viewer } from '../auth/viewer.ts';
 import type { AppDeps } from '../deps.ts';
-import { resolveClientIp } from '../http/client-ip.ts';
+import { resolveClientKey } from '../http/client-ip.ts';
 import { releasing, type ConnectionCounter } from '../http/connection-limits.ts';
 import { ticketOf, type StreamTickets } from '../http/stream-tickets.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
@@ -15,8 +15,8 @@ import type { SubscriptionCloser } from './subscription-closer.ts';
 export interface RequestInfo {
   /** The raw `Authorization` value, e.g. `Bearer abc`; null when absent. */
   authorization: string | null;
-  /** The client's IP as the HTTP layer resolved it (X-Forwarded-For only behind trusted proxies). */
-  clientIp: string;
+  /** What the client's limits count under: its IP as the HTTP layer resolved it (X-Forwarded-For only behind trusted proxies), an IPv6 one's /64. */
+  clientKey: string;
 }
 
 /** What every resolver sees: the shared parts, the services, and who is asking from where. */
@@ -28,7 +28,7 @@ export interface GraphQLContext extends AppDeps {
   viewer: Viewer | null;
   /** The credential the viewer was resolved from (`Bearer …`), for `createStreamTicket` to stand in for. */
   authorization: string | null;
-  clientIp: string;
+  clientKey: string;
   streamTickets: StreamTickets;
   /** Batches the per-site history fields of a list into one read per field (loaders.ts). */
   loaders: HistoryLoaders;
@@ -51,7 +51,7 @@ export function requestInfo(input: ContextInput, trustedProxies: string[]): Requ
   const params = input.connectionParams;
   const fromParams = params ? (params.authorization ?? params.Authorization) : undefined;
   const authorization = params ? (typeof fromParams === 'string' ? fromParams : null) : (input.request?.headers.get('authorization') ?? null);
-  return { authorization, clientIp: input.req ? resolveClientIp(input.req, trustedProxies) : 'unknown' };
+  return { authorization, clientKey: input.req ? resolveClientKey(input.req, trustedProxies) : 'unknown' };
 }
 
 /** An SSE request's `?ticket=` (stream-tickets.ts), redeemed for the credential it stands for; null without one. */
@@ -96,6 +96,6 @@ export function createContextFactory(
     const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
     const track = <T>(source: AsyncIterable<T>) =>
       deps.subscriptions.track(viewer && input.socket === undefined ? countedStream(deps.sseStreams, viewer, source) : source, watch);
-    return { ...deps, viewer, authorization, clientIp: info.clientIp, subscriptions: { track }, loaders: createHistoryLoaders({ ...deps, latencyCache }) };
+    return { ...deps, viewer, authorization, clientKey: info.clientKey, subscriptions: { track }, loaders: createHistoryLoaders({ ...deps, latencyCache }) };
   };
 }

@@ -1,10 +1,11 @@
 import { useDisableIntrospection } from '@envelop/disable-introspection';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { ticketOf } from '../http/stream-tickets.ts';
+import { resultSize } from './result-size.ts';
 
 /**
  * The header a browser client must send with a GraphQL request whose content type a form could also produce
@@ -21,22 +22,24 @@ const MAX_DIRECTIVES = 50;
 /** `extensions.code` of every operation refused by a size limit; `extensions.limit` says which one. */
 export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
 
-type ArmorLimit = 'depth' | 'cost' | 'aliases' | 'tokens' | 'directives';
+type Limit = 'depth' | 'cost' | 'aliases' | 'tokens' | 'directives' | 'size';
+
+function tooComplex(message: string, limit: Limit, max: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: QUERY_TOO_COMPLEX, limit, max } });
+}
 
 /**
  * graphql-armor reports a rejection as a bare "Syntax Error: ..." GraphQLError, which clients cannot tell from a
  * typo. Its `onReject` hook sees the error before it is thrown; throwing a coded one there replaces it (with
  * `propagateOnRejection` off, armor would otherwise carry on and throw nothing).
  */
-function rejectWithCode(limit: ArmorLimit, max: number) {
+function rejectWithCode(limit: Limit, max: number) {
   return {
     n: max,
     propagateOnRejection: false,
     onReject: [
       (_ctx: unknown, err: GraphQLError) => {
-        throw new GraphQLError(err.message.replace(/^Syntax Error: /, ''), {
-          extensions: { code: QUERY_TOO_COMPLEX, limit, max },
-        });
+        throw tooComplex(err.message.replace(/^Syntax Error: /, ''), limit, max);
       },
     ],
   };
@@ -62,7 +65,21 @@ export function securityPlugins(config: Config): Plugin[] {
   });
   // Envelop plugins are typed for a bare context; yoga runs them with its own, which has every field they read.
   const envelopPlugins = [...armor.protect().plugins, ...(graphql.introspection ? [] : [useDisableIntrospection()])] as Plugin[];
-  return [...envelopPlugins, csrfPrevention()];
+  return [...envelopPlugins, resultSizeLimit(graphql.maxResultSize), csrfPrevention()];
+}
+
+/**
+ * Refuses an operation that could return more than `max` objects (result-size.ts) before it runs. It needs the
+ * variables (a page size may be one), so it runs at execute and subscribe rather than with armor's parse checks.
+ */
+function resultSizeLimit(max: number): Plugin {
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution(result: ExecutionResult): void }) => {
+    const size = resultSize(args.schema, args.document, args.operationName, args.variableValues ?? {}, max);
+    if (size > max) {
+      setResultAndStopExecution({ errors: [tooComplex(`Result size limit of ${max} exceeded: this operation could return more objects.`, 'size', max)] });
+    }
+  };
+  return { onExecute: check, onSubscribe: check };
 }
 
 /**

@@ -74,3 +74,30 @@ export function resolveClientIp(req: IncomingMessage, trustedProxies: string[]):
   }
   return client;
 }
+
+/** How many of an IPv6 address's 16-bit groups one client is assumed to hold: the /64 a subscriber is handed (RFC 6177). */
+const CLIENT_IPV6_GROUPS = 4;
+
+/** The first `CLIENT_IPV6_GROUPS` groups of an IPv6 address, `::` expanded and leading zeros dropped. */
+function ipv6ClientPrefix(ip: string): string {
+  const [head = '', tail] = ip.split('%', 1)[0]!.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  // A dotted IPv4 tail (`::ffff:1.2.3.4`, `64:ff9b::1.2.3.4`) fills two groups.
+  const tailCount = tailGroups.length + (tailGroups.at(-1)?.includes('.') ? 1 : 0);
+  const groups = [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailCount)).fill('0'), ...tailGroups];
+  return `${groups
+    .slice(0, CLIENT_IPV6_GROUPS)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/${CLIENT_IPV6_GROUPS * 16}`;
+}
+
+/**
+ * What a client's limits (login attempts, push failures, open sockets, plain routes) are counted under: its IPv4
+ * address, or the /64 its IPv6 address is in. An IPv6 client usually holds a whole /64 and can send from any address
+ * in it, so keyed by address it would have 2^64 budgets, which is none.
+ */
+export function resolveClientKey(req: IncomingMessage, trustedProxies: string[]): string {
+  const ip = resolveClientIp(req, trustedProxies);
+  return net.isIPv6(ip) ? ipv6ClientPrefix(ip) : ip;
+}

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RateLimiter } from '../auth/rate-limit.ts';
-import { resolveClientIp } from './client-ip.ts';
+import { resolveClientKey } from './client-ip.ts';
 
 /** A plain (non-GraphQL) answer; the router writes it. `content-type` defaults to plain text. */
 export interface PlainAnswer {
@@ -47,11 +47,11 @@ export function tooManyRequests(retryAfterMs: number): PlainAnswer {
   return textAnswer(429, 'Too Many Requests', { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
 }
 
-/** An `admit` step that spends one of the client IP's requests, answering 429 once they are spent. */
+/** An `admit` step that spends one of the client's requests (per IP, see resolveClientKey), answering 429 once they are spent. */
 export function perIpLimit(limiter: RateLimiter, trustedProxies: string[]): (req: IncomingMessage) => PlainAnswer | undefined {
   return (req) => {
-    const ip = resolveClientIp(req, trustedProxies);
-    return limiter.take(ip) ? undefined : tooManyRequests(limiter.retryAfterMs(ip));
+    const key = resolveClientKey(req, trustedProxies);
+    return limiter.take(key) ? undefined : tooManyRequests(limiter.retryAfterMs(key));
   };
 }
 

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { PushReport } from '../engine/types.ts';
 import { MAX_LATENCY_MS, microseconds } from '../engine/checks/result.ts';
 import type { HeartbeatOutcome, HeartbeatService } from '../services/heartbeat.ts';
-import { resolveClientIp } from './client-ip.ts';
+import { resolveClientKey } from './client-ip.ts';
 import { tooManyRequests, type PlainAnswer, type PlainRequest, type PlainRoute } from './plain.ts';
 
 const ANSWERS: Record<HeartbeatOutcome['status'], [status: number, body: string]> = {
@@ -76,14 +76,14 @@ export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; 
         'push token in the query string (?token=) is deprecated, as it ends up in proxy and access logs; send "Authorization: Bearer <token>" instead',
       );
     }
-    return answerOf(await deps.heartbeat.push(token, resolveClientIp(req, deps.config.trustedProxies)));
+    return answerOf(await deps.heartbeat.push(token, resolveClientKey(req, deps.config.trustedProxies)));
   }
 
   /** `/api/push/<token>?status=up|down&msg=...&ping=...`: Uptime Kuma's push URL, so jobs migrated from Kuma need no edit. */
   async function handleKumaPush({ req, query, rest }: PlainRequest): Promise<PlainAnswer> {
     // `/api/push/` names no monitor: not found, as in Kuma (a missing token is the bearer route's answer).
     if (!rest) return answerOf({ status: 'invalid' });
-    return answerOf(await deps.heartbeat.push(pathToken(rest), resolveClientIp(req, deps.config.trustedProxies), kumaReport(query)));
+    return answerOf(await deps.heartbeat.push(pathToken(rest), resolveClientKey(req, deps.config.trustedProxies), kumaReport(query)));
   }
 
   return [

@@ -9,7 +9,7 @@ import type { AccessEnd } from '../auth/access-watch.ts';
 import type { Config } from '../config.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { Logger } from '../log.ts';
-import { resolveClientIp } from './client-ip.ts';
+import { resolveClientKey } from './client-ip.ts';
 import { ConnectionCounter, releasing } from './connection-limits.ts';
 import { originAllowed } from './origin.ts';
 import { SharedSubscriptions, type DeliverJson } from './shared-subscriptions.ts';
@@ -135,7 +135,7 @@ export function attachGraphqlWs(opts: {
       logger.warn({ origin: req.headers.origin, host: req.headers.host }, 'graphql-ws: cross-origin handshake refused');
       return refuse(socket, 403, 'Forbidden');
     }
-    const release = perIp.tryOpen(resolveClientIp(req, config.trustedProxies));
+    const release = perIp.tryOpen(resolveClientKey(req, config.trustedProxies));
     if (!release) return refuse(socket, 429, 'Too Many Requests');
     // The connection's socket, not the WebSocket: it closes also when the handshake itself fails.
     socket.once('close', release);

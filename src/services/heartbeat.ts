@@ -19,7 +19,7 @@ export interface HeartbeatService {
    * `report` carries what Uptime Kuma's push URL may say: a failure, its message, a latency. Resolves once the beat is
    * taken: for a site another instance checks, once it left for that instance, or `unavailable` if it could not.
    */
-  push(token: string | null | undefined, clientIp: string, report?: PushReport): Promise<HeartbeatOutcome>;
+  push(token: string | null | undefined, clientKey: string, report?: PushReport): Promise<HeartbeatOutcome>;
 }
 
 /**
@@ -38,18 +38,18 @@ export function createHeartbeatService(deps: { engine: EngineApi; config: Config
 
   type Refused = Exclude<HeartbeatOutcome, { status: 'ok' | 'unavailable' }>;
 
-  function failed(clientIp: string, outcome: Refused): Refused {
-    return perIp.take(clientIp) ? outcome : { status: 'limited', retryAfterMs: perIp.retryAfterMs(clientIp) };
+  function failed(clientKey: string, outcome: Refused): Refused {
+    return perIp.take(clientKey) ? outcome : { status: 'limited', retryAfterMs: perIp.retryAfterMs(clientKey) };
   }
 
   /** The engine's answer to the beat, or why it was refused before or by it. */
   function take(
     rawToken: string | null | undefined,
-    clientIp: string,
+    clientKey: string,
     report: PushReport | undefined,
   ): Refused | { token: string; taken: HeartbeatResult & { ok: true } } {
     const token = rawToken?.trim();
-    if (!token) return failed(clientIp, { status: 'missing' });
+    if (!token) return failed(clientKey, { status: 'missing' });
 
     // Checked before the engine records anything; only tokens that once passed have a bucket to be empty.
     const wait = perToken?.retryAfterMs(token) ?? 0;
@@ -58,12 +58,12 @@ export function createHeartbeatService(deps: { engine: EngineApi; config: Config
     const result = engine.heartbeat(token, report);
     if (result.ok) return { token, taken: result };
     // A stopped engine is not the client's fault, so it is not held against its IP.
-    return result.reason === 'inactive' ? { status: 'invalid' } : failed(clientIp, { status: 'invalid' });
+    return result.reason === 'inactive' ? { status: 'invalid' } : failed(clientKey, { status: 'invalid' });
   }
 
   return {
-    async push(rawToken, clientIp, report) {
-      const outcome = take(rawToken, clientIp, report);
+    async push(rawToken, clientKey, report) {
+      const outcome = take(rawToken, clientKey, report);
       if (!('taken' in outcome)) return outcome;
       // A beat that did not leave is not counted against the token: its retry is the same beat.
       if (outcome.taken.relayed && !(await outcome.taken.relayed)) return { status: 'unavailable' };

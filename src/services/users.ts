@@ -38,7 +38,7 @@ export interface UserService {
   remove(viewer: Viewer, id: number): Promise<void>;
   /** Needs a session (a leaked API token must not take the account over); ends the user's other sessions and keeps their API tokens. */
   /** Limited like `login` (per client IP, and failures per username): each try costs a password hash. */
-  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string, clientIp: string): Promise<PasswordChange>;
+  changeOwnPassword(viewer: Viewer, currentPassword: string, newPassword: string, clientKey: string): Promise<PasswordChange>;
 }
 
 /**
@@ -122,17 +122,18 @@ export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'in
       auth.invalidateUser(id, 'ended');
     },
 
-    async changeOwnPassword(viewer, currentPassword, newPassword, clientIp) {
+    async changeOwnPassword(viewer, currentPassword, newPassword, clientKey) {
       if (viewer.via !== 'session') throw new ForbiddenError('changing your password needs a signed-in session, not an API token');
       // Checked before the hash runs on it: scrypt's cost grows with the input.
       if (currentPassword.length > MAX_PASSWORD_LENGTH) throw new ValidationError('currentPassword', `must be at most ${MAX_PASSWORD_LENGTH} characters`);
-      const wait = auth.passwordAttempts.admit(clientIp, viewer.username);
+      const wait = auth.passwordAttempts.admit(clientKey, viewer.username);
       if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
       const user = await db.user.findUnique({ where: { id: viewer.userId } });
       if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
-        auth.passwordAttempts.failed(viewer.username);
+        auth.passwordAttempts.failed(clientKey, viewer.username);
         throw new ValidationError('currentPassword', 'is not your current password');
       }
+      auth.passwordAttempts.succeeded(clientKey, viewer.username);
       const hash = await hashPassword(parseOrThrow(password, newPassword, 'newPassword'));
       const { updated, ended, apiTokensKept } = await writer.submit(async (tx) => ({
         ended: await endCredentials(tx, viewer.userId, viewer.tokenHash, false),

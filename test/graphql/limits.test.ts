@@ -38,6 +38,39 @@ describe('limits on every input', () => {
     expect(await t.app.deps.db.alertChannel.count()).toBe(1);
   });
 
+  describe('result size', () => {
+    /** Sites, their channels, those channels' sites, and so on: each list multiplies the one around it. */
+    const cycle = (turns: number) => {
+      let inner = 'id';
+      for (let i = 0; i < turns; i++) inner = `alertChannels { sites { ${inner} } }`;
+      return inner;
+    };
+    const sizeError = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => errors?.[0]?.extensions;
+    const refused = { code: 'QUERY_TOO_COMPLEX', limit: 'size', max: 10_000_000 };
+
+    it('refuses a query of lists within lists that could return millions of objects, before it runs', async ({ viewer }) => {
+      const res = await viewer.request(`{ sites(first: 100) { edges { node { ${cycle(2)} } } } }`);
+      expect(res.data).toBeUndefined();
+      expect(sizeError(res.errors)).toEqual(refused);
+    });
+
+    it('counts a page size passed as a variable', async ({ viewer }) => {
+      const query = `query($n: Int) { sites(first: $n) { edges { node { alertChannels { sites { alertChannels { id } } } } } } }`;
+      expect((await viewer.request(query, { n: 1 })).ok().sites.edges).toEqual([]);
+      expect(sizeError((await viewer.request(query, { n: 100 })).errors)).toEqual(refused);
+    });
+
+    it('refuses such a subscription over graphql-ws and SSE', async ({ app: t, viewer }) => {
+      const query = `subscription { siteStatusChanged { site { ${cycle(2)} } } }`;
+      const ws = collectWs(wsClient(t.wsUrl, viewer.token), query);
+      await ws.done;
+      expect(sizeError(ws.results[0]?.errors ?? (ws.errors as never))).toEqual(refused);
+      const sse = await collectSse(t.graphqlUrl, query, { token: viewer.token });
+      await sse.done;
+      expect(sizeError(sse.results[0]?.errors)).toEqual(refused);
+    });
+  });
+
   describe('with UPTOP_MAX_SUBSCRIPTION_SITES=3', () => {
     it.override({ appOptions: { env: { UPTOP_MAX_SUBSCRIPTION_SITES: '3' } } });
     const ids = (n: number) => Array.from({ length: n }, (_, i) => globalId('Site', i + 1));
@@ -108,6 +141,27 @@ describe('limits on every input', () => {
     });
   });
 
+  describe('with UPTOP_LOGIN_RATE_LIMIT=3 behind a trusted proxy', () => {
+    // The proxy's own three were spent signing the seeded users in.
+    it.override({ appOptions: { env: { UPTOP_LOGIN_RATE_LIMIT: '3', UPTOP_TRUSTED_PROXIES: '127.0.0.1' } } });
+
+    it('counts the logins of an IPv6 client per /64, so it cannot step to the next address for more', async ({ app: t }) => {
+      const login = async (username: string, from: string) => {
+        const res = await fetch(t.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+          body: JSON.stringify({ query: LOGIN, variables: { input: { username, password: 'guess' } } }),
+        });
+        return ((await res.json()) as { data: { login: { __typename: string } } }).data.login.__typename;
+      };
+      expect(await login('alice', '2001:db8:1:2::1')).toBe('InvalidCredentialsError');
+      expect(await login('bob', '2001:db8:1:2::2')).toBe('InvalidCredentialsError');
+      expect(await login('carol', '2001:db8:1:2:ffff::3')).toBe('InvalidCredentialsError');
+      expect(await login('erin', '2001:db8:1:2::4')).toBe('RateLimitedError');
+      expect(await login('dave', '2001:db8:1:3::1')).toBe('InvalidCredentialsError');
+    });
+  });
+
   describe('with UPTOP_LOGIN_USER_RATE_LIMIT=3', () => {
     it.override({ appOptions: { env: { UPTOP_LOGIN_USER_RATE_LIMIT: '3' } } });
 
@@ -118,6 +172,26 @@ describe('limits on every input', () => {
       expect(await login('admin', 'admin-password')).toBe('LoginPayload');
       // Successful logins do not count against the username.
       for (let i = 0; i < 5; i++) expect(await login('editor', 'editor-password')).toBe('LoginPayload');
+    });
+  });
+
+  describe('with UPTOP_LOGIN_USER_RATE_LIMIT=3 behind a trusted proxy', () => {
+    it.override({ appOptions: { env: { UPTOP_LOGIN_USER_RATE_LIMIT: '3', UPTOP_TRUSTED_PROXIES: '127.0.0.1' } } });
+
+    it('lets a client that signed in to the account before in while a guesser has filled its limit', async ({ app: t }) => {
+      const login = async (password: string, from?: string) => {
+        const res = await fetch(t.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(from ? { 'x-forwarded-for': from } : {}) },
+          body: JSON.stringify({ query: LOGIN, variables: { input: { username: 'admin', password } } }),
+        });
+        return ((await res.json()) as { data: { login: { __typename: string } } }).data.login.__typename;
+      };
+      for (let i = 0; i < 3; i++) expect(await login(`guess ${i}`, '203.0.113.9')).toBe('InvalidCredentialsError');
+      expect(await login('admin-password', '203.0.113.9')).toBe('RateLimitedError');
+      expect(await login('admin-password', '198.51.100.7')).toBe('RateLimitedError');
+      // The proxy's own address, where the seeded admin signed in.
+      expect(await login('admin-password')).toBe('LoginPayload');
     });
   });
 

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveClientIp } from '../../src/http/client-ip.ts';
+import { resolveClientIp, resolveClientKey } from '../../src/http/client-ip.ts';
 
 /** A real server that answers each request with what resolveClientIp made of it. */
 async function startEcho(host: string, trustedProxies: string[]): Promise<{ url: string; close(): Promise<void> }> {
@@ -98,5 +98,24 @@ describe('resolveClientIp rules', () => {
 
   it('names a socket without an address', () => {
     expect(resolveClientIp(fromPeer(undefined, '203.0.113.5'), trusted)).toBe('unknown');
+  });
+});
+
+describe('resolveClientKey', () => {
+  const key = (peer: string) => resolveClientKey(fromPeer(peer), []);
+
+  it('is the address of an IPv4 client', () => {
+    expect(key('203.0.113.5')).toBe('203.0.113.5');
+    expect(key('::ffff:203.0.113.5')).toBe('203.0.113.5');
+  });
+
+  it('is the /64 of an IPv6 client, however the address is written', () => {
+    expect(key('2001:db8:1:2::7')).toBe('2001:db8:1:2::/64');
+    expect(key('2001:0db8:0001:0002:ffff:1:2:3')).toBe('2001:db8:1:2::/64');
+    expect(key('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(key('::1')).toBe('0:0:0:0::/64');
+    expect(key('64:ff9b::198.51.100.1')).toBe('64:ff9b:0:0::/64');
+    expect(key('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(key('2001:db8:1:3::7')).not.toBe(key('2001:db8:1:2::7'));
   });
 });

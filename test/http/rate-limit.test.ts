@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/auth/rate-limit.ts';
+import { PasswordAttempts, RateLimiter } from '../../src/auth/rate-limit.ts';
 import { FakeClock } from '../../src/clock.ts';
 
 function drain(limiter: RateLimiter, key: string, attempts: number): number {
@@ -81,5 +81,28 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter({ perMinute: 0, clock: new FakeClock() })).toThrow(RangeError);
     expect(() => new RateLimiter({ perMinute: Number.NaN, clock: new FakeClock() })).toThrow(RangeError);
     expect(() => new RateLimiter({ perMinute: 5, clock: new FakeClock(), maxKeys: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('PasswordAttempts', () => {
+  const attempts = () => new PasswordAttempts({ perIpPerMinute: 100, failuresPerUserPerMinute: 2, clock: new FakeClock(0) });
+
+  it("refuses every client once the username's failures are spent, but one that signed in to it before", () => {
+    const limits = attempts();
+    limits.succeeded('10.0.0.5', 'admin');
+    for (const guess of ['Admin', 'admin']) limits.failed('203.0.113.9', guess);
+    expect(limits.admit('203.0.113.9', 'admin')).toBeGreaterThan(0);
+    expect(limits.admit('198.51.100.7', 'admin')).toBeGreaterThan(0);
+    expect(limits.admit('10.0.0.5', 'admin')).toBe(0);
+  });
+
+  it('holds a known client to its own failures, which no username typed elsewhere can spend', () => {
+    const limits = attempts();
+    limits.succeeded('10.0.0.5', 'admin');
+    for (const name of ['client 10.0.0.5 admin', 'admin\n10.0.0.5']) limits.failed('203.0.113.9', name);
+    expect(limits.admit('10.0.0.5', 'admin')).toBe(0);
+    limits.failed('10.0.0.5', 'admin');
+    limits.failed('10.0.0.5', 'admin');
+    expect(limits.admit('10.0.0.5', 'admin')).toBeGreaterThan(0);
   });
 });

@@ -47,7 +47,7 @@ builder.mutationField('heartbeat', (t) =>
     args: { input: t.arg({ type: HeartbeatInput, required: true }) },
     errors: { types: [ValidationError, InvalidPushTokenError, RateLimitedError, ConflictError] },
     resolve: async (_root, { input }, ctx) => {
-      const outcome = await ctx.heartbeat.push(input.token, ctx.clientIp);
+      const outcome = await ctx.heartbeat.push(input.token, ctx.clientKey);
       switch (outcome.status) {
         case 'ok':
           return { siteId: outcome.siteId };

@@ -154,7 +154,7 @@ builder.mutationFields((t) => ({
     errors: { types: [InvalidCredentialsError, RateLimitedError, ValidationError] },
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const session = await ctx.services.auth.login(input.username, input.password, ctx.clientIp);
+      const session = await ctx.services.auth.login(input.username, input.password, ctx.clientKey);
       const { user } = session;
       // The rest of this operation (the payload's `user`) runs as the user who just signed in.
       ctx.viewer = { userId: user.id, username: user.username, role: user.role, readOnly: false, via: 'session', tokenHash: hashToken(session.token) };
@@ -172,7 +172,7 @@ builder.mutationFields((t) => ({
     authScopes: { ownAccount: true },
     errors: { types: [ValidationError, ForbiddenError, RateLimitedError] },
     args: { input: t.arg({ type: ChangePasswordInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.users.changeOwnPassword(ctx.viewer!, input.currentPassword, input.newPassword, ctx.clientIp),
+    resolve: (_root, { input }, ctx) => ctx.services.users.changeOwnPassword(ctx.viewer!, input.currentPassword, input.newPassword, ctx.clientKey),
   }),
   createUser: t.field({
     type: UserPayload,
