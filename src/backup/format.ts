@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isStorableDate, STORABLE_DATE_RANGE } from '../db/sql-date.ts';
 import { AlertProvider, MaintenanceType, MonitorType, Role } from '../generated/prisma/client.ts';
+import { isKumaExport, KUMA_EXPORT_NOT_BACKUP } from './file-kind.ts';
 
 /*
  * The backup file: the Go original's `Backup` (§1.1 of the behaviour spec), whose nested structs serialise with Go's
@@ -234,6 +235,7 @@ const BACKUP_SHAPE = 'must be a backup object {"sites": [...], "alerts": [...], 
  */
 export const backupSchema = z
   .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: BACKUP_SHAPE })
+  .refine((v) => !isKumaExport(v), { error: KUMA_EXPORT_NOT_BACKUP, abort: true })
   .refine((v) => 'sites' in v || 'alerts' in v, {
     error: 'has neither "sites" nor "alerts" (lower-case, as the Go original writes them): not a backup, and nothing was changed',
   })

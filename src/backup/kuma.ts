@@ -5,6 +5,7 @@ import type { MonitorType } from '../generated/prisma/client.ts';
 import { ValidationError } from '../services/errors.ts';
 import { MAX_INTERVAL_SECONDS } from '../services/site-config.ts';
 import { forEachInSteps } from '../turns.ts';
+import { BACKUP_NOT_KUMA_EXPORT, isBackup } from './file-kind.ts';
 import { goName, type Backup, type BackupAlert, type BackupSite } from './format.ts';
 import { mapKumaNotification } from './kuma-notifications.ts';
 import { planChannel, planSite, PUSH_TOKEN, SITES_PLANNED_PER_STEP } from './plan.ts';
@@ -87,6 +88,12 @@ const kumaBackup = z.object(
   },
   { error: 'must be an Uptime Kuma backup {"version", "notificationList", "monitorList"}' },
 );
+
+/** The envelope, unless the file is a backup, which is refused as one rather than as a Kuma file without a version. */
+const kumaEnvelope = z
+  .unknown()
+  .refine((json) => !isBackup(json), { error: BACKUP_NOT_KUMA_EXPORT, abort: true })
+  .pipe(kumaBackup);
 
 type KumaMonitor = z.output<typeof kumaMonitor>;
 
@@ -223,7 +230,7 @@ function fieldOf(path: readonly PropertyKey[]): string {
 class KumaConversion {
   /** The monitors as the file has them. */
   readonly monitorList: readonly unknown[];
-  private readonly envelope: ReturnType<typeof kumaBackup.safeParse>;
+  private readonly envelope: ReturnType<typeof kumaEnvelope.safeParse>;
   private readonly issues: z.core.$ZodIssue[] = [];
   private readonly monitors: KumaMonitor[] = [];
   private readonly skipped: string[] = [];
@@ -235,7 +242,7 @@ class KumaConversion {
   private readonly sites: BackupSite[] = [];
 
   constructor(json: unknown) {
-    this.envelope = kumaBackup.safeParse(json);
+    this.envelope = kumaEnvelope.safeParse(json);
     // From the JSON itself, so a monitor's issues are found beside the envelope's, as when one schema read it all.
     const list = (json as { monitorList?: unknown } | null)?.monitorList;
     this.monitorList = Array.isArray(list) ? list : [];

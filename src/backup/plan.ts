@@ -6,7 +6,7 @@ import { validateRecurrence } from '../engine/maintenance.ts';
 import type { AlertProvider, MaintenanceType, Role } from '../generated/prisma/client.ts';
 import { channelName, checkSettings } from '../services/alert-channels.ts';
 import { ValidationError, type FieldIssue } from '../services/errors.ts';
-import { checkSiteConfig, SITE_DEFAULTS, siteFieldsSchema, type SiteConfig } from '../services/site-config.ts';
+import { SITE_DEFAULTS, type SiteConfig, siteConfigOf } from '../services/site-config.ts';
 import { newPushToken } from '../services/sites.ts';
 import { parseOrThrow } from '../services/validate.ts';
 import { forEachInSteps } from '../turns.ts';
@@ -113,10 +113,8 @@ function issuesOf(err: unknown, rename: (field: string) => string = (f) => f): F
 const goField = (field: string) => GO_FIELDS[field.split('.')[0] ?? ''] ?? field;
 
 /**
- * One site of a backup as uptop's configuration, checked by the same rules as the API's (`siteFieldsSchema`,
- * `checkSiteConfig`); the issues name the backup's keys. References to other rows are the caller's to check.
- * Every field is given, so the whole schema parses it: `parseSiteFields` builds a partial schema per call, which
- * zod compiles afresh each time (about a millisecond a site).
+ * One site of a backup as uptop's configuration, checked by the same rules as the API's (`siteConfigOf`); the issues
+ * name the backup's keys. References to other rows are the caller's to check.
  */
 export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefined } | { issues: FieldIssue[] } {
   const type = monitorTypeOf(site.Type);
@@ -127,9 +125,7 @@ export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefi
   let config: SiteConfig;
   try {
     // Go writes its zero values where a field is unset; those take the defaults the Go original applies.
-    const { alertChannelIds: _none, ...fields } = parseOrThrow(siteFieldsSchema, {
-      ...SITE_DEFAULTS,
-      alertChannelIds: [],
+    ({ config } = siteConfigOf(SITE_DEFAULTS, {
       name: site.Name,
       type,
       url: site.URL || null,
@@ -161,9 +157,7 @@ export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefi
         renotifyMinutes: extras.RenotifyMinutes,
         maxRedirects: extras.MaxRedirects,
       }),
-    });
-    config = fields;
-    checkSiteConfig(config);
+    }));
   } catch (err) {
     return { issues: issuesOf(err, goField) };
   }

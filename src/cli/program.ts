@@ -90,17 +90,21 @@ export function buildProgram(io: CliIo): Command {
     .description("create an API token of the user's and print it (shown once)")
     .argument('<username>')
     .option('--name <name>', 'what the token is for', 'uptop CLI')
-    .option('--write', "allow writes with the user's rights (default: read-only)", false)
-    .action((username: string, options: { name: string; write: boolean }) => inContext(async (ctx) => (await users()).createToken(ctx, io, username, options)));
+    .option('--write', "allow writes with the user's rights (default: read-only)")
+    .action((username: string, options: { name: string; write?: boolean }) =>
+      inContext(async (ctx) => (await users()).createToken(ctx, io, username, { name: options.name, write: options.write === true })),
+    );
 
   program
     .command('apply')
     .description('make the database match a config file (uptop.yaml: alerts, monitors, maintenance windows)')
     .requiredOption('-f, --file <file>', 'the YAML or JSON file')
-    .option('--dry-run', 'print the plan and change nothing', false)
-    .option('--prune', 'delete the alerts, monitors and maintenance windows the file does not name', false)
-    .action((options: { file: string; dryRun: boolean; prune: boolean }) =>
-      inContext(async (ctx) => (await import('./config-as-code.ts')).applyCommand(ctx, io, options)),
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--prune', 'delete the alerts, monitors and maintenance windows the file does not name')
+    .action((options: { file: string; dryRun?: boolean; prune?: boolean }) =>
+      inContext(async (ctx) =>
+        (await import('./config-as-code.ts')).applyCommand(ctx, io, { file: options.file, dryRun: options.dryRun === true, prune: options.prune === true }),
+      ),
     );
 
   program

@@ -5,7 +5,7 @@ import type { AlertSettings } from '../alerts/types.ts';
 import { channelName, checkSettings } from '../services/alert-channels.ts';
 import { ValidationError } from '../services/errors.ts';
 import { parseWindowFields } from '../services/maintenance.ts';
-import { checkSiteConfig, parseSiteFields, SITE_DEFAULTS, type SiteConfig } from '../services/site-config.ts';
+import { SITE_DEFAULTS, type SiteConfig, siteConfigOf } from '../services/site-config.ts';
 import { parseOrThrow } from '../services/validate.ts';
 import { turns } from '../turns.ts';
 import { ConfigFileError, formatIssue, type ConfigIssue } from './errors.ts';
@@ -122,18 +122,15 @@ function siteInput(monitor: FileMonitor): Record<string, unknown> {
   return input;
 }
 
-/** The monitor's whole configuration by the API's rules (parseSiteFields, checkSiteConfig), or undefined with issues. */
+/** The monitor's whole configuration by the API's rules (siteConfigOf), or undefined with issues. */
 function monitorConfig(monitor: FileMonitor, path: PathItem[], inGroup: boolean, issues: Issues): SiteConfig | undefined {
-  const pathOf = (field: string) => sitePath(path, field, monitor);
-  const fields = issues.collect(() => parseSiteFields(siteInput(monitor)), pathOf);
-  if (!fields) return undefined;
-  const config = { ...SITE_DEFAULTS, ...fields } as SiteConfig;
-  // checkSiteConfig only asks whether there is a parent (a group may not have one); the real id is known at apply.
-  const valid = issues.collect(() => {
-    checkSiteConfig({ ...config, parentId: inGroup ? 1 : null });
-    return true;
-  }, pathOf);
-  return valid ? config : undefined;
+  // The rules only ask whether there is a parent (a group may not have one); the real id is known at apply.
+  const base = { ...SITE_DEFAULTS, parentId: inGroup ? 1 : null };
+  const checked = issues.collect(
+    () => siteConfigOf(base, siteInput(monitor)),
+    (field) => sitePath(path, field, monitor),
+  );
+  return checked && { ...checked.config, parentId: null };
 }
 
 function checkUnique(kind: string, name: string, path: PathItem[], seen: Map<string, PathItem[]>, issues: Issues): void {

@@ -6,7 +6,7 @@ import { MAX_REDIRECTS } from '../engine/checks/redirect.ts';
 import { targetHost } from '../engine/checks/target.ts';
 import { HttpAuthType, MonitorType } from '../generated/prisma/client.ts';
 import { ValidationError, type FieldIssue } from './errors.ts';
-import { hasNoControlCharacters, hasNoNul, nameText, NO_CONTROL_CHARACTERS, NO_NUL, parseOrThrow } from './validate.ts';
+import { fieldIssuesOf, hasNoControlCharacters, hasNoNul, nameText, NO_CONTROL_CHARACTERS, NO_NUL } from './validate.ts';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 /** 31 days: a monthly push job still fits. That is beyond one Node timer (24.8 days); the clock chains such delays. */
@@ -130,22 +130,37 @@ const NOT_NULL: ReadonlySet<string> = new Set(
     .map(([name]) => name),
 );
 
-/**
- * Validates the fields present in `input` (undefined = absent). An explicit null on a field that cannot be empty
- * is refused rather than read as "unchanged", so a client's mistake is not silently ignored.
- */
 // Built once: zod compiles a schema when first used, about a millisecond for this one, which every call paid.
 const partialSiteFields = siteFieldsSchema.partial();
 
-export function parseSiteFields(input: Record<string, unknown>): Partial<SiteFields> {
+/**
+ * The fields present in `input` (undefined = absent) laid over `base`, the defaults or a site's current configuration,
+ * checked field by field and then across fields (an HTTP monitor's URL, a PORT monitor's port, ...). Every problem of
+ * both kinds is in the one ValidationError: the fields that passed are still checked across, so a bad interval does
+ * not hide a missing URL until it is fixed. An explicit null on a field that cannot be empty is refused rather than
+ * read as "unchanged", so a client's mistake is not silently ignored.
+ */
+export function siteConfigOf(base: Partial<SiteConfig>, input: Record<string, unknown>): { fields: Partial<SiteFields>; config: SiteConfig } {
   const present: Record<string, unknown> = {};
-  const nulls: FieldIssue[] = [];
+  const issues: FieldIssue[] = [];
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    if (value === null && NOT_NULL.has(key)) nulls.push({ field: key, message: 'must not be null' });
+    if (value === null && NOT_NULL.has(key)) issues.push({ field: key, message: 'must not be null' });
     else present[key] = value;
   }
-  return parseOrThrow(partialSiteFields, present, 'input', nulls);
+  let parsed = partialSiteFields.safeParse(present);
+  if (!parsed.success) {
+    issues.push(...fieldIssuesOf(parsed.error));
+    const refused = new Set(parsed.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : [String(issue.path[0])])));
+    parsed = partialSiteFields.safeParse(Object.fromEntries(Object.entries(present).filter(([key]) => !refused.has(key))));
+  }
+  const fields = parsed.data ?? {};
+  const { alertChannelIds: _links, ...own } = fields;
+  const config = { ...base, ...own } as SiteConfig;
+  const named = new Set(issues.map((issue) => issue.field.split('.')[0]));
+  issues.push(...siteConfigIssues(config).filter((issue) => !named.has(issue.field)));
+  if (issues.length) throw ValidationError.of(issues);
+  return { fields, config };
 }
 
 /**
@@ -163,14 +178,10 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Rules across fields of the resulting configuration; the checks on other rows (parent, channels) are the service's. */
-export function checkSiteConfig(config: SiteConfig): void {
-  const issues = siteConfigIssues(config);
-  if (issues.length) throw ValidationError.of(issues);
-}
-
 function siteConfigIssues(config: SiteConfig): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const issue = (field: string, message: string) => issues.push({ field, message });
+  for (const field of ['name', 'type'] as const) if (config[field] === undefined) issue(field, 'is required');
   switch (config.type) {
     case 'HTTP':
       if (!config.url) issue('url', 'an HTTP monitor needs a URL');

@@ -4,9 +4,9 @@ import type { Tx } from '../writer/types.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { CheckElsewhereError } from '../engine/errors.ts';
 import { CheckElsewhereUnavailableError, ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { checkSiteConfig, parseSiteFields, SITE_DEFAULTS, type SiteConfig, type SiteFieldsInput } from './site-config.ts';
+import { SITE_DEFAULTS, type SiteConfig, type SiteFieldsInput, siteConfigOf } from './site-config.ts';
 
-/** What a caller may send: every field optional, null clears (validated by `parseSiteFields`). */
+/** What a caller may send: every field optional, null clears (validated by `siteConfigOf`). */
 export type SiteInput = { [K in keyof SiteFieldsInput]?: SiteFieldsInput[K] | null };
 
 export interface SiteService {
@@ -73,11 +73,10 @@ export function createSiteService(deps: ServiceDeps): SiteService {
 
   return {
     async create(input) {
-      const { alertChannelIds = [], ...fields } = parseSiteFields(input);
-      const missing = (['name', 'type'] as const).filter((key) => fields[key] === undefined);
-      if (missing.length) throw ValidationError.of(missing.map((field) => ({ field, message: 'is required' })));
-      const config = { ...SITE_DEFAULTS, ...fields } as SiteConfig;
-      checkSiteConfig(config);
+      const {
+        fields: { alertChannelIds = [] },
+        config,
+      } = siteConfigOf(SITE_DEFAULTS, input);
       const now = clock.now();
       const site = await writer.submit(async (tx) => {
         await checkReferences(tx, config, null, alertChannelIds);
@@ -97,12 +96,13 @@ export function createSiteService(deps: ServiceDeps): SiteService {
     },
 
     async update(id, input) {
-      const { alertChannelIds, ...fields } = parseSiteFields(input);
       const site = await writer.submit(async (tx) => {
         const current = await tx.site.findUnique({ where: { id } });
         if (!current) throw new NotFoundError('Site');
-        const config: SiteConfig = { ...configOf(current), ...fields };
-        checkSiteConfig(config);
+        const {
+          fields: { alertChannelIds, ...fields },
+          config,
+        } = siteConfigOf(configOf(current), input);
         await checkReferences(tx, config, id, alertChannelIds);
         return tx.site.update({
           where: { id },

@@ -8,11 +8,15 @@ import { ValidationError, type FieldIssue } from './errors.ts';
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fallbackField = 'input', earlier: readonly FieldIssue[] = []): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success && !earlier.length) return parsed.data;
-  const issues = (parsed.error?.issues ?? []).map((issue) => ({
+  throw ValidationError.of([...earlier, ...fieldIssuesOf(parsed.error, fallbackField)]);
+}
+
+/** A zod error's issues, each naming its field path (`settings.url`), or `fallbackField` for the whole input. */
+export function fieldIssuesOf(error: z.ZodError | undefined, fallbackField = 'input'): FieldIssue[] {
+  return (error?.issues ?? []).map((issue) => ({
     field: issue.path.length ? issue.path.map(String).join('.') : fallbackField,
     message: issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message,
   }));
-  throw ValidationError.of([...earlier, ...issues]);
 }
 
 /**

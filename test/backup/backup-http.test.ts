@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { call, exportAs, snapshot, stubChecks } from './helpers.ts';
+import { call, exportAs, readFixture, snapshot, stubChecks } from './helpers.ts';
 
 const CREATE_TOKEN = /* GraphQL */ `
   mutation ReadOnlyToken($input: CreateApiTokenInput!) {
@@ -267,6 +267,16 @@ describe('backup import', () => {
     const res = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: { ...good, maintenance_windows: [forever] } });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/^Invalid backup:\n.*EndTime: must be between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in UTC$/);
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  it('refuses an Uptime Kuma export with 400 naming the import that takes it, and changes nothing', async ({ app: t, admin }) => {
+    const before = await snapshot(t);
+    const kuma = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: readFixture('kuma-1.23.json') });
+    expect(kuma.status).toBe(400);
+    expect(kuma.text).toBe(
+      'Invalid backup:\nbackup: is an Uptime Kuma export, not a backup: import it with `uptop import --kuma <file>` or POST /api/import/kuma; nothing was changed',
+    );
     expect(await snapshot(t)).toEqual(before);
   });
 });

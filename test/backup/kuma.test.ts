@@ -145,6 +145,11 @@ describe('POST /api/import/kuma', () => {
     expect(notKuma.text).toBe(
       'Invalid Kuma backup:\nversion: must be the Kuma version the export states, such as "1.23.16"\nmonitorList: Invalid input: expected array, received string',
     );
+    const backup = await call(t, 'POST', '/api/import/kuma', { token: admin.token, body: readFixture('go-backup.json') });
+    expect(backup.status).toBe(400);
+    expect(backup.text).toBe(
+      'Invalid Kuma backup:\nbackup: is an uptop backup, not an Uptime Kuma export: import it with `uptop import <file>` or POST /api/backup/import; nothing was changed',
+    );
     const badJson = await call(t, 'POST', '/api/import/kuma', { token: admin.token, body: '{"version": "1.23' });
     expect(badJson.status).toBe(400);
     expect(badJson.text).toMatch(/^Invalid JSON: /);

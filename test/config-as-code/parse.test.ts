@@ -52,6 +52,8 @@ describe('parseConfigFile: every problem names file, line and field', () => {
       'uptop.yaml:4: monitors[0].bogus: unknown field',
       'uptop.yaml:5: monitors[0].interval: must be a number',
       'uptop.yaml:7: monitors[0].auth.user: unknown field',
+      'uptop.yaml:7: monitors[0].auth.password: basic auth needs a password',
+      'uptop.yaml:7: monitors[0].auth.username: basic auth needs a username',
     ]);
   });
 
@@ -104,6 +106,19 @@ monitors:
       'uptop.yaml:6: monitors[1].interval: must be at least 5 seconds',
       'uptop.yaml:10: monitors[2].port: must be at most 65535',
       'uptop.yaml:14: monitors[3].auth.password: basic auth needs a password',
+    ]);
+  });
+
+  it("reports a monitor's rules across fields beside its invalid values, as the README promises every problem at once", async () => {
+    const text = `monitors:
+  - name: a
+    type: http
+    url: ftp://x
+    interval: 3
+`;
+    expect(await problems(text)).toEqual([
+      'uptop.yaml:4: monitors[0].url: must be an absolute http:// or https:// URL',
+      'uptop.yaml:5: monitors[0].interval: must be at least 5 seconds',
     ]);
   });
 

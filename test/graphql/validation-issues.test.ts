@@ -59,6 +59,25 @@ describe('ValidationError', () => {
     expect(error.issues.map((issue) => issue.field)).toEqual(['url', 'authSecret', 'authUsername']);
   });
 
+  it('reports the rules across fields together with the invalid values beside them, on create and update', async ({ editor, site }) => {
+    const created = await editor.request<{ createSite: Failure }>(CREATE_SITE, {
+      input: { name: 'api', type: 'HTTP', url: 'ftp://example.test/', interval: 2, authType: 'BEARER' },
+    });
+    expect(created.payload('createSite', 'ValidationError').issues).toEqual([
+      { field: 'interval', message: 'must be at least 5 seconds' },
+      { field: 'url', message: 'must be an absolute http:// or https:// URL' },
+      { field: 'authSecret', message: 'bearer auth needs a token' },
+    ]);
+    const updated = await editor.request<{ updateSite: Failure }>(UPDATE_SITE, { input: { id: site.id, type: 'PORT', timeout: 500 } });
+    expect(updated.payload('updateSite', 'ValidationError').issues.map((issue) => issue.field)).toEqual(['timeout', 'port', 'hostname']);
+    expect((await editor.request<{ sites: { totalCount: number } }>(SITES)).ok().sites.totalCount).toBe(1);
+  });
+
+  it('names a field once: a value refused as such is not reported again by the rules across fields', async ({ editor }) => {
+    const res = await editor.request<{ createSite: Failure }>(CREATE_SITE, { input: { name: 'db', type: 'PORT', hostname: 'db.test', port: 70000 } });
+    expect(res.payload('createSite', 'ValidationError').issues).toEqual([{ field: 'port', message: 'must be at most 65535' }]);
+  });
+
   it('reports a null that is not allowed together with the invalid values beside it', async ({ editor, site }) => {
     const res = await editor.request<{ updateSite: Failure }>(UPDATE_SITE, { input: { id: site.id, interval: null, timeout: 500 } });
     const error = res.payload('updateSite', 'ValidationError');
