@@ -4,6 +4,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import { GRAPHIQL_CONTENT_SECURITY_POLICY } from '../http/security-headers.ts';
 import { ticketOf } from '../http/stream-tickets.ts';
 import { resultSize } from './result-size.ts';
 
@@ -65,7 +66,16 @@ export function securityPlugins(config: Config): Plugin[] {
   });
   // Envelop plugins are typed for a bare context; yoga runs them with its own, which has every field they read.
   const envelopPlugins = [...armor.protect().plugins, ...(graphql.introspection ? [] : [useDisableIntrospection()])] as Plugin[];
-  return [...envelopPlugins, resultSizeLimit(graphql.maxResultSize), csrfPrevention()];
+  return [...envelopPlugins, resultSizeLimit(graphql.maxResultSize), csrfPrevention(), graphiqlPolicy()];
+}
+
+/** GraphiQL's page, the one HTML answer of /graphql, gets the policy that lets its inline script and style run. */
+function graphiqlPolicy(): Plugin {
+  return {
+    onResponse({ response }) {
+      if (response.headers.get('content-type')?.startsWith('text/html')) response.headers.set('content-security-policy', GRAPHIQL_CONTENT_SECURITY_POLICY);
+    },
+  };
 }
 
 /**

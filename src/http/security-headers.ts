@@ -1,23 +1,33 @@
 import type { ServerResponse } from 'node:http';
 
-/**
- * The Content-Security-Policy of every response. Everything uptop serves comes from uptop itself ('self'); the rest is
- * what GraphiQL (@graphql-yoga/render-graphiql, one HTML page) needs: its script and CSS are inline, its Monaco
- * editor starts workers from `blob:` URLs, and its fonts and favicon are `data:` URLs. `connect-src 'self'` covers
- * its fetches and its graphql-ws WebSocket to the same host. No page may frame uptop (clickjacking).
- */
-export const CONTENT_SECURITY_POLICY = [
+/** What every page's policy holds: everything uptop serves comes from uptop itself, and no page may frame it. */
+const SHARED_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'unsafe-inline'",
-  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
-  "worker-src 'self' blob:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
+];
+
+/**
+ * The Content-Security-Policy of every response but GraphiQL's: no inline script or style runs, so markup injected
+ * into the console or the status page runs nothing (the console keeps its session token where a script could read it).
+ */
+export const CONTENT_SECURITY_POLICY = [...SHARED_POLICY, "script-src 'self'", "style-src 'self'"].join('; ');
+
+/**
+ * GraphiQL's page (@graphql-yoga/render-graphiql) alone: its script and CSS are inline, its Monaco editor starts
+ * workers from `blob:` URLs, and its fonts and favicon are `data:` URLs. `connect-src 'self'` covers its fetches and
+ * its graphql-ws WebSocket to the same host.
+ */
+export const GRAPHIQL_CONTENT_SECURITY_POLICY = [
+  ...SHARED_POLICY,
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "worker-src 'self' blob:",
 ].join('; ');
 
 /** Two years, subdomains included: sent only over TLS, where a browser honours it (RFC 6797 §7.2). */

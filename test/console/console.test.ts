@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { cspViolations, launchChromium } from '../helpers/chromium.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { type Actor, describe, expect, it } from '../helpers/fixtures.ts';
 import { startReceiver } from '../helpers/receiver.ts';
@@ -125,6 +125,7 @@ describe('the console in a browser', () => {
     const page = await newPage();
     const problems = pageProblems(page);
     const requests = pageRequests(page);
+    const violations = await cspViolations(page);
     await signIn(page, app.url, editor.username, editor.password);
     await page.locator('li.site', { hasText: 'Docs' }).waitFor();
 
@@ -207,6 +208,8 @@ describe('the console in a browser', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
 
     expect(problems).toEqual([]);
+    // It runs under the policy without inline script or style (its session token is in sessionStorage).
+    expect(violations).toEqual([]);
     expect(requests.filter((url) => !url.startsWith(app.url) && !url.startsWith(app.wsUrl))).toEqual([]);
   }, 90_000);
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { FakeClock } from '../../src/clock.ts';
 import { RECENT_RESULTS } from '../../src/engine/recent-results.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { cspViolations, launchChromium } from '../helpers/chromium.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { addSite, addWindow, checkByUrl, STATUS_ENV } from './support.ts';
 
@@ -78,9 +78,10 @@ describe('/status in a browser', () => {
     const requests = recordRequests(page);
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
+    const violations = await cspViolations(page);
     const res = await page.goto(`${t.url}/status`);
     expect(res?.status()).toBe(200);
-    return { context, page, requests, errors };
+    return { context, page, requests, errors, violations };
   }
 
   it('is complete without JavaScript: title, summary, DOWN first, groups, bars, uptime and notices', async ({ app: t, clock }) => {
@@ -124,7 +125,7 @@ describe('/status in a browser', () => {
 
   it('stays live with JavaScript: a site going DOWN after load appears without a reload; screenshots', async ({ app: t, clock }) => {
     const fleet = await seedFleet(t, clock);
-    const { context, page, requests, errors } = await open(t, { javaScriptEnabled: true, viewport: { width: 1280, height: 800 } });
+    const { context, page, requests, errors, violations } = await open(t, { javaScriptEnabled: true, viewport: { width: 1280, height: 800 } });
     await expect.poll(() => page.locator('#stale').textContent()).toBe('Updated just now');
     const backup = page.locator(`[data-site-id="${fleet.ids.Backup}"]`);
     expect(await backup.locator('.pill').textContent()).toBe('UP');
@@ -141,6 +142,8 @@ describe('/status in a browser', () => {
     expect(await backup.locator('.meta time').textContent()).not.toMatch(/UTC/);
 
     expect(errors).toEqual([]);
+    // The page runs under the policy without inline script or style.
+    expect(violations).toEqual([]);
     expect(requests.some((url) => url.endsWith('/status/live'))).toBe(true);
     expect(requests.every((url) => url.startsWith(`${t.url}/`))).toBe(true);
     await context.close();
