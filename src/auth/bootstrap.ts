@@ -9,7 +9,14 @@ import { hashPassword } from './passwords.ts';
  */
 export async function ensureFirstAdmin(deps: Pick<ServiceDeps, 'db' | 'writer' | 'config' | 'logger' | 'clock'>): Promise<string | null> {
   const { db, writer, config, logger, clock } = deps;
-  if ((await db.user.count()) > 0) return null;
+  if ((await db.user.count()) > 0) {
+    // Compose files set these on every start: one who changed the password there would think it applied.
+    if (config.admin)
+      logger.info(
+        'UPTOP_ADMIN_USER and UPTOP_ADMIN_PASSWORD only create the first admin of an empty database: ignored (to change a password, run uptop user passwd)',
+      );
+    return null;
+  }
   const username = config.admin?.username ?? 'admin';
   const password = config.admin?.password ?? randomBytes(12).toString('base64url');
   const passwordHash = await hashPassword(password);

@@ -42,7 +42,9 @@ export function storeFor(databaseUrl: string, cwd: string = process.cwd()): Stor
     };
   }
   if (!databaseUrl.startsWith('file:')) {
-    throw new DatabaseUrlError(`DATABASE_URL must start with "file:" (SQLite) or "postgresql://" (PostgreSQL) (got "${databaseUrl.split(':')[0]}:…")`);
+    throw new DatabaseUrlError(
+      `DATABASE_URL must start with "file:" (SQLite) or "postgresql://" / "postgres://" (PostgreSQL) (got "${databaseUrl.split(':')[0]}:…")`,
+    );
   }
   const target = parseDatabaseUrl(databaseUrl, cwd);
   return {

@@ -54,7 +54,7 @@ describe('DATABASE_URL=postgresql://… selects PostgreSQL', () => {
     ['postgresql://db/a/b', /must name one database/],
     ['postgresql://db/uptop?schema=x', /unknown parameter "schema"/],
     ['postgresql://db/uptop?connection_limit=0', /connection_limit must be a whole number/],
-    ['mysql://db/uptop', /must start with "file:" \(SQLite\) or "postgresql:\/\/"/],
+    ['mysql://db/uptop', /must start with "file:" \(SQLite\) or "postgresql:\/\/" \/ "postgres:\/\/" \(PostgreSQL\)/],
   ])('refuses %s with a DatabaseUrlError, and the configuration names DATABASE_URL', (url, message) => {
     expect(() => storeFor(url)).toThrow(DatabaseUrlError);
     expect(() => storeFor(url)).toThrow(message);

@@ -70,6 +70,16 @@ describe('app and process', () => {
     await again.stop();
     expect(second.lines().some((l) => l.msg.includes('first admin'))).toBe(false);
     expect(await (await db.open()).user.count()).toBe(1);
+
+    // The variables name an admin on a database that has users: nothing is created, and the log says why.
+    const third = capturingLogger();
+    const named = await createApp({ ...config, admin: { username: 'root', password: 'a new password' } }, { logger: third.logger });
+    await named.start();
+    await named.stop();
+    expect(third.lines().map((l) => l.msg)).toContain(
+      'UPTOP_ADMIN_USER and UPTOP_ADMIN_PASSWORD only create the first admin of an empty database: ignored (to change a password, run uptop user passwd)',
+    );
+    expect(await (await db.open()).user.count()).toBe(1);
   });
 
   it('stop() still stops the engine and drains the writer when closing HTTP fails, then reports that failure', async () => {
