@@ -149,7 +149,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const graphql = createGraphqlEndpoint({ ...base, services, heartbeat, schema: buildSchema() });
   const plainRoutes = [
     ...pushRoutes({ heartbeat, config, logger }),
-    ...healthRoutes({ db, engine, logger }),
+    ...healthRoutes({ db, engine, writer, logger }),
     ...backupRoutes({ auth: services.auth, deps: { ...base, secretBox } }),
     ...metricsRoutes({ metrics, auth: services.auth, config }),
     ...probeRoutes({ ...base, secretBox, engine }),

@@ -2,6 +2,7 @@ import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { SecretDecryptError } from '../alerts/crypto.ts';
+import { isStoreUnavailable } from '../db/unavailable.ts';
 import { UnknownSiteError } from '../engine/errors.ts';
 import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../services/errors.ts';
 import { WriterStoppedError } from '../writer/writer.ts';
@@ -19,9 +20,6 @@ const APP_CODES: [new (...args: never[]) => AppError, string][] = [
   [RateLimitedError, 'RATE_LIMITED'],
 ];
 
-/** Prisma codes for a busy or timed-out database (a transaction that could not start, SQLITE_BUSY). */
-const BUSY_CODES = new Set(['P1008', 'P2024', 'P2028', 'P2034']);
-
 /** Errors whose message is safe and useful to show; null for everything else (masked). */
 function knownError(err: unknown): Known | null {
   if (err instanceof AppError) {
@@ -31,9 +29,8 @@ function knownError(err: unknown): Known | null {
   if (err instanceof UnknownSiteError) return { message: 'Site not found', code: 'NOT_FOUND' };
   if (err instanceof WriterStoppedError) return { message: 'the server is shutting down; try again shortly', code: 'SERVICE_UNAVAILABLE' };
   if (err instanceof SecretDecryptError) return { message: err.message, code: 'SECRET_UNREADABLE' };
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && BUSY_CODES.has(code)) return { message: 'the database is busy; try again', code: 'SERVICE_UNAVAILABLE' };
-  if (code === 'P2002') return { message: 'it already exists', code: 'CONFLICT' };
+  if (isStoreUnavailable(err)) return { message: 'the database is busy or cannot be written; try again', code: 'SERVICE_UNAVAILABLE' };
+  if ((err as { code?: unknown } | null)?.code === 'P2002') return { message: 'it already exists', code: 'CONFLICT' };
   return null;
 }
 

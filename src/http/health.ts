@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { EngineApi } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
+import type { Writer } from '../writer/types.ts';
 import type { PlainAnswer, PlainRoute } from './plain.ts';
 
 /** `GET /healthz`: the process is up and serving HTTP; nothing else is consulted, so a busy database cannot fail it. */
@@ -9,10 +10,11 @@ function liveness(): PlainAnswer {
 }
 
 /**
- * `GET /readyz`: the database answers on the reading connection and the engine is running; otherwise 503 naming
- * what is wrong, so a load balancer stops routing here (also while shutting down, once the engine has stopped).
+ * `GET /readyz`: the database answers on the reading connection, takes the writer's writes, and the engine is
+ * running; otherwise 503 naming what is wrong, so a load balancer stops routing here (also while shutting down, once
+ * the engine has stopped) and a monitor of uptop itself sees a database that can be read but not written.
  */
-export function healthRoutes(deps: { db: Db; engine: EngineApi; logger: Logger }): PlainRoute[] {
+export function healthRoutes(deps: { db: Db; engine: EngineApi; writer: Pick<Writer, 'stats'>; logger: Logger }): PlainRoute[] {
   async function readiness(): Promise<PlainAnswer> {
     const problems: string[] = [];
     try {
@@ -21,6 +23,8 @@ export function healthRoutes(deps: { db: Db; engine: EngineApi; logger: Logger }
       deps.logger.warn({ err }, 'readiness: database query failed');
       problems.push('database unreachable');
     }
+    const failing = deps.writer.stats.failing;
+    if (failing) problems.push(`database writes failing since ${failing.since.toISOString()} (${failing.error})`);
     if (!deps.engine.running) problems.push('engine not running');
     // In a cluster the load balancer's operator also sees which instance answered and its share of the slots.
     const cluster = deps.engine.status().cluster;

@@ -61,6 +61,15 @@ export class UptopMetrics {
         this.inc(stats.failedWrites);
       },
     });
+    new Gauge({
+      name: 'uptop_writer_failing',
+      help: "Whether the database refuses the writer's writes for now (1): they are held in the queue and retried.",
+      registers,
+      collect() {
+        const stats = sources()?.writerStats();
+        if (stats) this.set(stats.failing ? 1 : 0);
+      },
+    });
     this.batchDuration = new Histogram({
       name: 'uptop_writer_batch_duration_seconds',
       help: 'How long the writer took to write one batch (one transaction).',

@@ -57,10 +57,18 @@ export interface WriterStats {
   written: number;
   /** Rows not written because their site or alert channel had been deleted after they were queued. */
   skipped: number;
-  /** Batches that failed (their writes are lost and logged); a batch failing for two kinds counts twice. */
+  /**
+   * Batches that failed for good (their writes are lost and logged); a batch failing for two kinds counts twice. A
+   * batch the database refused only for a while is held and retried instead (`failing`).
+   */
   failedBatches: number;
   /** Writes lost in failed batches. */
   failedWrites: number;
+  /**
+   * Set while the database refuses writes for a reason that passes (a lock held past busy_timeout, a full disk, a
+   * read-only file system): the batches are held in the queue and retried, not lost. Null while writes land.
+   */
+  failing: { since: Date; error: string } | null;
   /** Commands waiting or running. */
   pendingCommands: number;
 }
@@ -75,11 +83,14 @@ export interface Writer {
   submit<T>(command: (tx: Tx) => Promise<T>): Promise<T>;
   readonly stats: WriterStats;
   /**
-   * Resolves once every write enqueued and every command submitted before the call has been processed, and the
-   * retention passes queued or running at the call have ended (after start).
+   * Resolves once every write enqueued and every command submitted before the call has been processed (a held write
+   * counts, as for writesDrained), and the retention passes queued or running at the call have ended (after start).
    */
   flush(): Promise<void>;
-  /** Resolves once every write enqueued before the call has been written or dropped; retention is not waited for. */
+  /**
+   * Resolves once every write enqueued before the call has been written, dropped, or tried and held for a retry while
+   * the database refuses writes (`stats.failing`); retention is not waited for.
+   */
   writesDrained(): Promise<void>;
   /** Starts the drain loop and the retention timers. */
   start(): void;

@@ -5,8 +5,10 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { describeError } from '../db/describe-error.ts';
 import { type Dialect, dialectOf } from '../db/dialect.ts';
+import { isStoreUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../log.ts';
 import { DropNotes } from './drop-notes.ts';
+import { WriteOutage } from './outage.ts';
 import { Progress } from './progress.ts';
 import { pruneEndedMaintenance, pruneHistory, pruneRollups } from './retention.ts';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollups.ts';
@@ -79,6 +81,8 @@ export class BatchWriter implements Writer {
   private readonly fencing?: WriteFencing;
 
   private queue: Write[] = [];
+  /** How many writes at the head of the queue are held batches that writesDrained already counted as settled. */
+  private heldSettled = 0;
   private readonly tasks: Task[] = [];
   /** Submitters waiting for a command slot, oldest first. */
   private readonly admission: (() => void)[] = [];
@@ -98,6 +102,7 @@ export class BatchWriter implements Writer {
   private failedBatches = 0;
   private failedWrites = 0;
   private readonly dropNotes: DropNotes;
+  private readonly outage: WriteOutage;
   private notedDropAfterStop = false;
 
   private readonly retention: RetentionJob[];
@@ -121,6 +126,11 @@ export class BatchWriter implements Writer {
     this.retentionHere = typeof retention === 'function' ? retention : () => true;
     this.fencing = options.fencing;
     this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
+    this.outage = new WriteOutage(
+      this.clock,
+      (level, message, fields) => this.note(level, message, fields),
+      () => this.wake(),
+    );
     this.retention = [
       { intervalMs: this.config.pruneIntervalMs, pass: () => this.pruneHistory(), timer: null, running: null },
       { intervalMs: this.config.maintenancePruneIntervalMs, pass: () => this.pruneMaintenance(), timer: null, running: null },
@@ -172,6 +182,7 @@ export class BatchWriter implements Writer {
       skipped: this.skipped,
       failedBatches: this.failedBatches,
       failedWrites: this.failedWrites,
+      failing: this.outage.failing,
       pendingCommands: this.pendingCommands,
     };
   }
@@ -210,6 +221,7 @@ export class BatchWriter implements Writer {
       if (job.timer) this.clock.clearTimeout(job.timer);
       job.timer = null;
     }
+    this.outage.retryNow();
     // Stopping a writer that never started still drains what was enqueued.
     this.loop ??= this.runLoop();
     this.wake();
@@ -221,15 +233,17 @@ export class BatchWriter implements Writer {
   private async runLoop(): Promise<void> {
     for (;;) {
       try {
-        if (this.queue.length > 0) await this.writeBatch(this.takeBatch());
+        // A task (a command, a flush) tries the held batch first, so it does not overtake writes enqueued before it.
+        if (this.queue.length > 0 && (!this.outage.waiting || this.tasks.length > 0)) await this.writeBatch(this.takeBatch());
         const task = this.tasks.shift();
         if (task) await task();
       } catch (err) {
         // Batches and tasks handle their own failures; this only keeps the loop alive through a bug.
         this.logger.error({ err }, 'db writer loop error');
       }
-      if (this.queue.length === 0 && this.tasks.length === 0) {
-        if (this.closed && this.commandSlots === 0) return;
+      // A held batch waiting for its retry leaves the loop idle until the retry (or a task) wakes it.
+      if ((this.queue.length === 0 || this.outage.waiting) && this.tasks.length === 0) {
+        if (this.closed && this.commandSlots === 0 && this.queue.length === 0) return;
         await new Promise<void>((resolve) => (this.wakeLoop = resolve));
       }
       // Lets I/O callbacks run between transactions, and lets writes arriving in this turn join the next batch.
@@ -259,31 +273,58 @@ export class BatchWriter implements Writer {
     return this.queue.splice(0, this.config.batchSize);
   }
 
-  /** All kinds in one transaction; if it fails, each kind alone, so one bad kind does not take the others down. */
+  /**
+   * All kinds in one transaction. If the database refuses it for a while (unavailable), the batch goes back to the
+   * head of the queue for a retry; if it fails otherwise, each kind alone, so one bad kind does not take the others down.
+   */
   private async writeBatch(batch: Write[]): Promise<void> {
     const startedAt = performance.now();
+    const counted = Math.min(this.heldSettled, batch.length);
+    this.heldSettled -= counted;
+    let held = false;
     try {
+      // Encoded at each attempt: in a cluster, a retry tests the leases as they are then.
       const { statements, failures, stale } = encodeBatch(batch, this.dialect, this.fencing);
+      if (statements.length > 0) held = !(await this.writeStatements(batch, statements));
+      if (held) return;
       this.skipped += stale;
       for (const f of failures) this.recordFailure(f.kind, f.writes, f.error);
-      if (statements.length === 0) return;
-      try {
-        const changes = await this.db.$transaction(statements.map((s) => this.db.$executeRawUnsafe(s.sql, ...s.args)));
-        statements.forEach((s, i) => this.recordWritten(s, changes[i] ?? 0));
-      } catch (err) {
-        if (statements.length === 1) return this.recordFailure(statements[0]!.kind, statements[0]!.writes, err);
-        for (const s of statements) {
-          try {
-            const [changed] = await this.db.$transaction([this.db.$executeRawUnsafe(s.sql, ...s.args)]);
-            this.recordWritten(s, changed ?? 0);
-          } catch (kindErr) {
-            this.recordFailure(s.kind, s.writes, kindErr);
-          }
+    } finally {
+      // A held batch counts as settled for writesDrained, so a caller waiting for room or order does not wait out the outage.
+      this.writesSettled.advance(batch.length - counted);
+      if (held) this.heldSettled += batch.length;
+      else this.onBatch?.(batch, performance.now() - startedAt);
+    }
+  }
+
+  /** False when the batch was held for a retry. */
+  private async writeStatements(batch: Write[], statements: KindStatement[]): Promise<boolean> {
+    try {
+      const changes = await this.db.$transaction(statements.map((s) => this.db.$executeRawUnsafe(s.sql, ...s.args)));
+      this.outage.succeeded();
+      statements.forEach((s, i) => this.recordWritten(s, changes[i] ?? 0));
+      return true;
+    } catch (err) {
+      // Stopping makes one last attempt: what still fails then is lost, and logged.
+      if (isStoreUnavailable(err) && !this.closed) {
+        // The queue may briefly hold a batch more than queueSize: new writes were let in while this one was out.
+        this.queue = batch.concat(this.queue);
+        this.outage.failed(err, this.queue.length);
+        return false;
+      }
+      if (statements.length === 1) {
+        this.recordFailure(statements[0]!.kind, statements[0]!.writes, err);
+        return true;
+      }
+      for (const s of statements) {
+        try {
+          const [changed] = await this.db.$transaction([this.db.$executeRawUnsafe(s.sql, ...s.args)]);
+          this.recordWritten(s, changed ?? 0);
+        } catch (kindErr) {
+          this.recordFailure(s.kind, s.writes, kindErr);
         }
       }
-    } finally {
-      this.onBatch?.(batch, performance.now() - startedAt);
-      this.writesSettled.advance(batch.length);
+      return true;
     }
   }
 

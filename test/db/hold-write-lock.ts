@@ -9,11 +9,15 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HOLDER_MARKER = 'written by the lock holder';
 
 /**
- * Starts a second process that takes the write lock on `file` and holds it for `holdMs`; resolves once it holds
- * the lock. `exited` resolves with the process's exit code after it committed.
+ * Starts a second process that takes the write lock on `file` and holds it for `holdMs`, or until `release()` with
+ * 'until released'; resolves once it holds the lock. `exited` resolves with the process's exit code after it committed.
  */
-export async function holdWriteLock(file: string, holdMs: number): Promise<{ exited: Promise<number | null>; output: () => string }> {
-  const child = spawn(process.execPath, [SCRIPT, file, String(holdMs)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function holdWriteLock(
+  file: string,
+  holdMs: number | 'until released',
+): Promise<{ exited: Promise<number | null>; output: () => string; release: () => Promise<number | null> }> {
+  const hold = holdMs === 'until released' ? 'stdin' : String(holdMs);
+  const child = spawn(process.execPath, [SCRIPT, file, hold], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   onTestFinished(() => {
     if (child.exitCode === null) child.kill();
   });
@@ -27,5 +31,9 @@ export async function holdWriteLock(file: string, holdMs: number): Promise<{ exi
     });
     exited.then((code) => reject(new Error(`lock holder exited (${code}) before locking: ${output}`)), reject);
   });
-  return { exited, output: () => output };
+  const release = () => {
+    child.stdin.end('commit\n');
+    return exited;
+  };
+  return { exited, output: () => output, release };
 }

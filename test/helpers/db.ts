@@ -48,6 +48,18 @@ export function freshDbFile(query = ''): TestDb {
 }
 
 /**
+ * Makes `db`'s connection refuse to grow its file, as on a full disk: SQLite's own SQLITE_FULL ("database or disk is
+ * full") for any write that needs a new page. Resolves with the undo.
+ */
+export async function fillDisk(db: Db): Promise<() => Promise<void>> {
+  const [row] = await db.$queryRawUnsafe<{ pages: bigint }[]>('SELECT page_count AS pages FROM pragma_page_count()');
+  await db.$queryRawUnsafe(`PRAGMA max_page_count = ${row!.pages}`);
+  return async () => {
+    await db.$queryRawUnsafe('PRAGMA max_page_count = 4294967294');
+  };
+}
+
+/**
  * A fresh migrated database for a test's app: a SQLite file as `freshDbFile` gives, or, when the run provides a
  * PostgreSQL cluster (test/setup/postgres-setup.ts), a database copied from the run's migrated template, dropped when
  * the test ends.

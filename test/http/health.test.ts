@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import { FIRST_RETRY_MS } from '../../src/writer/outage.ts';
+import { vi } from 'vitest';
+import { fillDisk } from '../helpers/db.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 
 async function get(url: string, method = 'GET') {
@@ -26,5 +29,22 @@ describe('health endpoints', () => {
     fs.rmSync(t.db.dir, { recursive: true, force: true });
     expect(await get(`${t.url}/readyz`)).toEqual({ status: 503, body: 'not ready: database unreachable' });
     expect(await get(`${t.url}/healthz`)).toEqual({ status: 200, body: 'ok' });
+  });
+
+  it('/readyz answers 503 while the database refuses writes, and 200 once the held writes land', async ({ app: t, clock }) => {
+    const { writer, writeDb } = t.app.deps;
+    const roomAgain = await fillDisk(writeDb);
+    for (let i = 0; i < 200; i++) writer.enqueue({ kind: 'log', message: `line ${i} ${'x'.repeat(200)}`, siteId: null, createdAt: clock.now() });
+    await vi.waitFor(() => expect(writer.stats.failing).not.toBeNull(), { interval: 1 });
+
+    const ready = await get(`${t.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatch(/^not ready: database writes failing since \S+ \(.*database or disk is full.*\)$/);
+
+    await roomAgain();
+    clock.advance(FIRST_RETRY_MS);
+    await writer.writesDrained();
+    expect(await get(`${t.url}/readyz`)).toEqual({ status: 200, body: 'ready' });
+    expect(await t.app.deps.db.log.count({ where: { message: { startsWith: 'line ' } } })).toBe(200);
   });
 });

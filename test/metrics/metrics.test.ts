@@ -338,6 +338,7 @@ describe("GET /metrics: uptop's own series", () => {
     expect(samples(s, 'uptop_writer_dropped_total').map((row) => row.value)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(samples(s, 'uptop_writer_failed_writes_total')).toEqual([{ labels: {}, value: 0 }]);
     expect(samples(s, 'uptop_writer_queue_depth')).toEqual([{ labels: {}, value: 0 }]);
+    expect(samples(s, 'uptop_writer_failing')).toEqual([{ labels: {}, value: 0 }]);
     const batches = s.families.get('uptop_writer_batch_duration_seconds')!;
     expect(batches.type).toBe('HISTOGRAM');
     expect(Number(batches.metrics[0]!.count)).toBeGreaterThanOrEqual(1);
