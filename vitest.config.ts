@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     globalSetup: ['test/setup/global-setup.ts'],
+    // Every test process: no traffic leaves loopback, whatever a fixture names.
+    setupFiles: ['test/setup/loopback-only.ts'],
   },
 });
