@@ -2,7 +2,7 @@ import { parseStoredAlert, SENDS_PER_CHANNEL, type SendOutcome } from '../alerts
 import type { AlertMessage } from '../alerts/types.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import type { Writer } from '../writer/types.ts';
+import type { Tx, Writer } from '../writer/types.ts';
 
 /** Rounds of the sender: how often due alerts are looked for. */
 const ROUND_MS = 1_000;
@@ -56,6 +56,11 @@ export class OutboxSender {
   private claiming: Promise<Claimed[]> | null = null;
   /** Rows being sent, by id, with their channel: not claimed again, and counted against the channel's sends. */
   private readonly sending = new Map<number, number>();
+  /**
+   * Outcomes whose record failed (the database went away after the send): written by the next claim, in its
+   * transaction and before it reads, so the alert is neither claimed nor sent again meanwhile.
+   */
+  private readonly unrecorded = new Map<number, Outcome>();
   private stopped = false;
   private roundCount = 0;
 
@@ -69,6 +74,13 @@ export class OutboxSender {
     this.stopped = true;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
     while (this.rounds.size > 0) await Promise.allSettled([...this.rounds]);
+    if (this.unrecorded.size === 0) return;
+    await this.options.writer
+      .submit((tx) => this.recordUnrecorded(tx))
+      .then((recorded) => this.forget(recorded))
+      .catch((err: unknown) =>
+        this.options.logger.error({ err, alerts: this.unrecorded.size }, 'outbox: could not record sent alerts before stopping; they will be sent again'),
+      );
   }
 
   /** One round now (tests); resolves once the alerts it claimed are sent and recorded. */
@@ -112,15 +124,33 @@ export class OutboxSender {
 
   private async sendAndRecord(row: Claimed): Promise<void> {
     try {
-      await this.record(await this.sendOne(row));
+      const outcome = await this.sendOne(row);
+      await this.options.writer
+        .submit((tx) => this.record(tx, outcome))
+        .catch((err: unknown) => {
+          this.unrecorded.set(outcome.id, outcome);
+          this.options.logger.warn({ err, alertId: outcome.id }, 'outbox: could not record how an alert send ended; recording it with the next round');
+        });
     } finally {
       this.sending.delete(row.id);
     }
   }
 
+  /** Writes the outcomes left unrecorded; answers them, to forget once the transaction has committed. */
+  private async recordUnrecorded(tx: Tx): Promise<Outcome[]> {
+    const outcomes = [...this.unrecorded.values()];
+    for (const o of outcomes) await this.record(tx, o);
+    return outcomes;
+  }
+
+  private forget(recorded: readonly Outcome[]): void {
+    for (const o of recorded) if (this.unrecorded.get(o.id) === o) this.unrecorded.delete(o.id);
+  }
+
   private async claim(): Promise<Claimed[]> {
     const { writer, clock, instanceId: me, owns } = this.options;
-    const claimed = await writer.submit(async (tx) => {
+    const { recorded, claimed } = await writer.submit(async (tx) => {
+      const recorded = await this.recordUnrecorded(tx);
       const now = clock.now();
       const unsent = await tx.alertOutbox.findMany({
         where: { sentAt: null },
@@ -145,18 +175,20 @@ export class OutboxSender {
         busy.set(row.alertChannelId, sends + 1);
         ids.push(row.id);
       }
-      if (ids.length === 0) return [];
+      if (ids.length === 0) return { recorded, claimed: [] };
       const claimedUntil = new Date(now.getTime() + CLAIM_MS);
       // Tested again per row by the update: an alert another instance claimed meanwhile is not taken.
       await tx.alertOutbox.updateMany({
         where: { id: { in: ids }, sentAt: null, OR: [{ claimedUntil: null }, { claimedUntil: { lte: now } }, { claimedBy: me }] },
         data: { claimedBy: me, claimedUntil },
       });
-      return tx.alertOutbox.findMany({
+      const claimed = await tx.alertOutbox.findMany({
         where: { id: { in: ids }, claimedBy: me, claimedUntil },
         select: { id: true, siteId: true, alertChannelId: true, payload: true, attempts: true },
       });
+      return { recorded, claimed };
     });
+    this.forget(recorded);
     for (const row of claimed) this.sending.set(row.id, row.alertChannelId);
     return claimed;
   }
@@ -178,22 +210,20 @@ export class OutboxSender {
     return { id: row.id, sent: false, attempts, error: outcome.error, giveUp };
   }
 
-  private record(o: Outcome): Promise<unknown> {
-    const { writer, clock } = this.options;
-    return writer.submit((tx) => {
-      const now = clock.now();
-      if (o.sent) return tx.alertOutbox.update({ where: { id: o.id }, data: { sentAt: now, claimedBy: '', claimedUntil: null } });
-      const backoff = Math.min(5_000 * 2 ** (o.attempts - 1), MAX_BACKOFF_MS);
-      return tx.alertOutbox.update({
-        where: { id: o.id },
-        data: {
-          attempts: o.attempts,
-          lastError: o.error,
-          claimedBy: '',
-          claimedUntil: null,
-          ...(o.giveUp ? { sentAt: now } : { nextAttemptAt: new Date(now.getTime() + backoff) }),
-        },
-      });
+  /** `updateMany`: a row gone meanwhile (its site or channel deleted) must not fail the claim that carries it. */
+  private record(tx: Tx, o: Outcome): Promise<unknown> {
+    const now = this.options.clock.now();
+    if (o.sent) return tx.alertOutbox.updateMany({ where: { id: o.id }, data: { sentAt: now, claimedBy: '', claimedUntil: null } });
+    const backoff = Math.min(5_000 * 2 ** (o.attempts - 1), MAX_BACKOFF_MS);
+    return tx.alertOutbox.updateMany({
+      where: { id: o.id },
+      data: {
+        attempts: o.attempts,
+        lastError: o.error,
+        claimedBy: '',
+        claimedUntil: null,
+        ...(o.giveUp ? { sentAt: now } : { nextAttemptAt: new Date(now.getTime() + backoff) }),
+      },
     });
   }
 

@@ -8,9 +8,30 @@ const SQLITE_PASSING = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_I
 /** Prisma's codes for a database that is busy or timed out (a transaction that could not start or finish in time). */
 const PRISMA_BUSY = new Set(['P1008', 'P2024', 'P2028', 'P2034']);
 
+/** The driver adapter's kinds of error for a database that cannot be reached or dropped the connection (PostgreSQL). */
+const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
+/** PostgreSQL's class 08 (connection exception) and 57P01-57P03 (shutting down, crashed, still starting up). */
+const POSTGRES_AWAY = /^(08|57P0[123])/;
+
+interface AdapterCause {
+  kind?: unknown;
+  code?: unknown;
+  originalCode?: unknown;
+}
+
 interface StoreErrorShape {
   code?: unknown;
-  meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  cause?: AdapterCause;
+  meta?: { driverAdapterError?: { cause?: AdapterCause } };
+}
+
+/** A PostgreSQL that is stopped, restarting or refusing connections, as the driver adapter describes it. */
+function isDatabaseAway(err: StoreErrorShape): boolean {
+  const cause = err.meta?.driverAdapterError?.cause ?? err.cause;
+  if (!cause) return false;
+  if (typeof cause.kind === 'string' && UNREACHABLE_KINDS.has(cause.kind)) return true;
+  return cause.kind === 'postgres' && typeof cause.code === 'string' && POSTGRES_AWAY.test(cause.code);
 }
 
 /** The code a failed query carries: Prisma's own, or the database's that the driver adapter passed on under it. */
@@ -26,5 +47,6 @@ function codesOf(err: unknown): string[] {
  * constraint, a malformed statement or a bug, which would fail the same way every time.
  */
 export function isStoreUnavailable(err: unknown): boolean {
+  if (typeof err === 'object' && err !== null && isDatabaseAway(err as StoreErrorShape)) return true;
   return codesOf(err).some((code) => PRISMA_BUSY.has(code) || SQLITE_PASSING.some((passing) => code.startsWith(passing)));
 }

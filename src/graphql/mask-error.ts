@@ -5,7 +5,7 @@ import { SecretDecryptError } from '../alerts/crypto.ts';
 import { isStoreUnavailable } from '../db/unavailable.ts';
 import { UnknownSiteError } from '../engine/errors.ts';
 import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../services/errors.ts';
-import { WriterStoppedError } from '../writer/writer.ts';
+import { WriterStoppedError, WritesHeldError } from '../writer/writer.ts';
 
 interface Known {
   message: string;
@@ -29,7 +29,8 @@ function knownError(err: unknown): Known | null {
   if (err instanceof UnknownSiteError) return { message: 'Site not found', code: 'NOT_FOUND' };
   if (err instanceof WriterStoppedError) return { message: 'the server is shutting down; try again shortly', code: 'SERVICE_UNAVAILABLE' };
   if (err instanceof SecretDecryptError) return { message: err.message, code: 'SECRET_UNREADABLE' };
-  if (isStoreUnavailable(err)) return { message: 'the database is busy or cannot be written; try again', code: 'SERVICE_UNAVAILABLE' };
+  if (isStoreUnavailable(err) || err instanceof WritesHeldError)
+    return { message: 'the database is busy or cannot be written; try again', code: 'SERVICE_UNAVAILABLE' };
   if ((err as { code?: unknown } | null)?.code === 'P2002') return { message: 'it already exists', code: 'CONFLICT' };
   return null;
 }

@@ -43,6 +43,14 @@ export interface WriterOptions {
 export const DEFAULT_MAX_QUEUED_COMMANDS = 64;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
+/** A command refused while writes held through a database outage cannot be written yet (SERVICE_UNAVAILABLE). */
+export class WritesHeldError extends Error {
+  constructor(reason: string) {
+    super(`the database refuses writes (${reason}); the writes held meanwhile come first, so try again`);
+    this.name = 'WritesHeldError';
+  }
+}
+
 export class WriterStoppedError extends Error {
   constructor() {
     super('the database writer is stopped and accepts no more commands');
@@ -159,6 +167,8 @@ export class BatchWriter implements Writer {
         this.tasks.push(async () => {
           this.releaseCommandSlot();
           try {
+            // Writes held through an outage are still unwritten: the command would act on a database without them.
+            if (this.heldSettled > 0) throw new WritesHeldError(this.outage.failing?.error ?? 'the database refuses writes');
             resolve(await this.db.$transaction(command, { timeout: this.commandTimeoutMs }));
           } catch (err) {
             reject(err);
@@ -233,8 +243,12 @@ export class BatchWriter implements Writer {
   private async runLoop(): Promise<void> {
     for (;;) {
       try {
-        // A task (a command, a flush) tries the held batch first, so it does not overtake writes enqueued before it.
-        if (this.queue.length > 0 && (!this.outage.waiting || this.tasks.length > 0)) await this.writeBatch(this.takeBatch());
+        // A task (a command, a flush) tries the held batches first, every one of them, so it does not overtake writes
+        // enqueued before it: a lease renewal reloading sites without their last state change would alert them again.
+        if (this.queue.length > 0 && (!this.outage.waiting || this.tasks.length > 0)) {
+          do await this.writeBatch(this.takeBatch());
+          while (this.tasks.length > 0 && this.heldSettled > 0 && !this.outage.waiting);
+        }
         const task = this.tasks.shift();
         if (task) await task();
       } catch (err) {

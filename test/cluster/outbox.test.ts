@@ -6,6 +6,7 @@ import { fencedWriter } from '../../src/cluster/fenced-writer.ts';
 import { OutboxSender } from '../../src/cluster/outbox.ts';
 import { SLOT_COUNT, slotOf } from '../../src/cluster/slots.ts';
 import { loadConfig } from '../../src/config.ts';
+import { interceptEnqueue } from '../../src/writer/intercept.ts';
 import { PROVIDERS, useStores } from '../helpers/stores.ts';
 import { createSites, T0, writerHarnessOn } from '../writer/harness.ts';
 
@@ -142,6 +143,38 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
       ['a', 'down'],
       ['d', 'up'],
     ]);
+  });
+
+  it('does not send an alert again when the database went away between its send and its record', async () => {
+    const { h, siteId, channelId, dispatcher, delivered, rows } = await outbox();
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    // The database refuses every transaction from the moment the receiver has the alert until it is back.
+    let refusing = false;
+    const writer = interceptEnqueue(h.writer, (write, next) => next(write));
+    writer.submit = (command) => (refusing ? Promise.reject(new Error('Connection terminated unexpectedly')) : h.writer.submit(command));
+    const a = new OutboxSender({
+      instanceId: 'a',
+      writer,
+      clock: h.clock,
+      logger: silent,
+      owns: () => true,
+      log: () => {},
+      deliver: async (_channelId, sent) => {
+        delivered.push({ instance: 'a', channelId, alert: sent });
+        refusing = true;
+        return { ok: true, error: '', gone: false };
+      },
+    });
+    await a.round();
+    await a.round();
+    refusing = false;
+    await a.round();
+    await a.round();
+    expect(delivered).toHaveLength(1);
+    const [row] = await rows();
+    expect(row).toMatchObject({ claimedBy: '', claimedUntil: null });
+    expect(row!.sentAt).not.toBeNull();
   });
 
   it("sends other channels' alerts, and later ones, while one channel's receiver hangs", async () => {

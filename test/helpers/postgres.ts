@@ -32,6 +32,10 @@ export interface PostgresServer {
   createDatabase(options?: CreateDatabaseOptions): Promise<string>;
   /** Stops the postmaster and removes the cluster's directory. Idempotent. */
   stop(): Promise<void>;
+  /** Stops the postmaster (fast shutdown: sessions end) but keeps the cluster and its port, as a PostgreSQL that went away. */
+  down(): Promise<void>;
+  /** Starts it again after `down`, on the same port with the same data, as a PostgreSQL that came back. */
+  up(): Promise<void>;
 }
 
 export interface CreateDatabaseOptions {
@@ -52,27 +56,30 @@ export async function startPostgres(): Promise<PostgresServer> {
   const log = path.join(dir, 'postgres.log');
   try {
     await as(path.join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    // -l keeps the postmaster's output out of pg_ctl's pipes, which would otherwise stay open for its whole life.
+    const postmaster = (port: number) =>
+      as(path.join(BIN, 'pg_ctl'), [
+        '-D',
+        data,
+        '-l',
+        log,
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        '-w',
+        'start',
+      ]);
+    const pidOf = () => Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await closedPort();
       try {
-        // -l keeps the postmaster's output out of pg_ctl's pipes, which would otherwise stay open for its whole life.
-        await as(path.join(BIN, 'pg_ctl'), [
-          '-D',
-          data,
-          '-l',
-          log,
-          '-o',
-          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-          '-w',
-          'start',
-        ]);
+        await postmaster(port);
         break;
       } catch (err) {
         if (attempt === 3) throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${readTail(log)}`);
       }
     }
-    const pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let pid = pidOf();
     // If the test process dies without its teardown, the postmaster must not outlive it.
     const onExit = () => kill(pid, 'SIGQUIT');
     process.once('exit', onExit);
@@ -89,6 +96,11 @@ export async function startPostgres(): Promise<PostgresServer> {
           fs.rmSync(dir, { recursive: true, force: true });
         })();
         return stopped;
+      },
+      down: () => stopPostmaster(pid),
+      async up() {
+        await postmaster(port);
+        pid = pidOf();
       },
     };
   } catch (err) {

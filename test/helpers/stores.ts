@@ -2,7 +2,7 @@ import { onTestFinished } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { type Provider, storeFor } from '../../src/db/store.ts';
 import { freshDbFile, type TestDatabase } from './db.ts';
-import { dropDatabase, usePostgres } from './postgres.ts';
+import { dropDatabase, type PostgresServer, usePostgres } from './postgres.ts';
 
 export const PROVIDERS: readonly Provider[] = ['sqlite', 'postgresql'];
 
@@ -12,7 +12,7 @@ export const PROVIDERS: readonly Provider[] = ['sqlite', 'postgresql'];
  * on a cluster of the file's own (usePostgres starts it before the file's tests, so call this at the top level).
  * Clients are closed and the database dropped when the test ends.
  */
-export function useStores(): { fresh(provider: Provider): Promise<TestDatabase> } {
+export function useStores(): { fresh(provider: Provider): Promise<TestDatabase>; readonly postgres: PostgresServer } {
   const pg = usePostgres();
   let template: Promise<string> | undefined;
   const migratedTemplate = async () => {
@@ -21,6 +21,10 @@ export function useStores(): { fresh(provider: Provider): Promise<TestDatabase> 
     return url;
   };
   return {
+    /** The file's PostgreSQL cluster (to take it down and up again). */
+    get postgres() {
+      return pg.server;
+    },
     async fresh(provider) {
       if (provider === 'sqlite') return freshDbFile();
       template ??= migratedTemplate();
