@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /** The peer address when the socket has none (already closed); still a usable rate-limit key. */
 const UNKNOWN = 'unknown';
@@ -78,18 +79,10 @@ export function resolveClientIp(req: IncomingMessage, trustedProxies: string[]):
 /** How many of an IPv6 address's 16-bit groups one client is assumed to hold: the /64 a subscriber is handed (RFC 6177). */
 const CLIENT_IPV6_GROUPS = 4;
 
-/** The first `CLIENT_IPV6_GROUPS` groups of an IPv6 address, `::` expanded and leading zeros dropped. */
+/** The first `CLIENT_IPV6_GROUPS` groups of an IPv6 address (its zone id dropped), as `2001:db8:1:2::/64`. */
 function ipv6ClientPrefix(ip: string): string {
-  const [head = '', tail] = ip.split('%', 1)[0]!.split('::');
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  // A dotted IPv4 tail (`::ffff:1.2.3.4`, `64:ff9b::1.2.3.4`) fills two groups.
-  const tailCount = tailGroups.length + (tailGroups.at(-1)?.includes('.') ? 1 : 0);
-  const groups = [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailCount)).fill('0'), ...tailGroups];
-  return `${groups
-    .slice(0, CLIENT_IPV6_GROUPS)
-    .map((g) => Number.parseInt(g, 16).toString(16))
-    .join(':')}::/${CLIENT_IPV6_GROUPS * 16}`;
+  const groups = ipaddr.IPv6.parse(ip.split('%', 1)[0]!).parts.slice(0, CLIENT_IPV6_GROUPS);
+  return `${groups.map((g) => g.toString(16)).join(':')}::/${CLIENT_IPV6_GROUPS * 16}`;
 }
 
 /**

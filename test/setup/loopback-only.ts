@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /*
  * A tripwire in every test process: tests send traffic only to loopback. Sites and alert channels in fixtures name
@@ -9,7 +10,7 @@ import net from 'node:net';
  * would, without leaving the machine.
  */
 
-const isLoopbackAddress = (address: string) => net.isIP(address) !== 0 && (/^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address));
+const isLoopbackAddress = (address: string) => ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
 /** `127.0.0.1`, `[::1]:5353`, `127.0.0.1:53`: what Resolver.getServers() lists. */
 const serverAddress = (server: string) => server.replace(/^\[([^\]]+)\](:\d+)?$/, '$1').replace(/^([\d.]+):\d+$/, '$1');
 const isLocalName = (host: string) => {
