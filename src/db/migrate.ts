@@ -105,30 +105,32 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
       "started_at" DATETIME NOT NULL DEFAULT current_timestamp,
       "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0
     )`);
-    const applied = conn
-      .prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
-      .all() as { name: string; checksum: string }[];
     const done: string[] = [];
     // A migration that redefines a table drops the old one, and with foreign keys on, DROP TABLE first deletes its
     // rows, cascading to every table that references it (a site's checks, state changes, channels...). The file's own
     // PRAGMA foreign_keys=OFF is a no-op inside a transaction, so they go off here, before it, as SQLite's procedure for
     // changing a table says, and the keys are checked before each commit instead.
     conn.pragma('foreign_keys = OFF');
-    for (const m of pendingMigrations(dir, applied, target.file)) {
-      const apply = conn.transaction(() => {
-        conn.exec(m.sql);
-        const broken = conn.pragma('foreign_key_check') as { table: string }[];
-        if (broken.length > 0) throw new Error(`Migration ${m.name} would leave rows of ${broken[0]!.table} pointing at rows that do not exist`);
-        conn
-          .prepare(
-            `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
-             VALUES (?, ?, ?, ?, ?, 1)`,
-          )
-          .run(crypto.randomUUID(), m.checksum, Date.now(), m.name, Date.now());
-      });
-      apply();
-      done.push(m.name);
-    }
+    // Two processes can start on one new file together (a server and `uptop user add`, two units at boot): each
+    // migration is chosen under the write lock, from what is recorded then, so the second waits and finds it applied.
+    const applyNext = conn.transaction((): string | undefined => {
+      const applied = conn
+        .prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
+        .all() as { name: string; checksum: string }[];
+      const m = pendingMigrations(dir, applied, target.file)[0];
+      if (m === undefined) return undefined;
+      conn.exec(m.sql);
+      const broken = conn.pragma('foreign_key_check') as { table: string }[];
+      if (broken.length > 0) throw new Error(`Migration ${m.name} would leave rows of ${broken[0]!.table} pointing at rows that do not exist`);
+      conn
+        .prepare(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES (?, ?, ?, ?, ?, 1)`,
+        )
+        .run(crypto.randomUUID(), m.checksum, Date.now(), m.name, Date.now());
+      return m.name;
+    });
+    for (let name = applyNext.immediate(); name !== undefined; name = applyNext.immediate()) done.push(name);
     return done;
   } finally {
     conn.close();

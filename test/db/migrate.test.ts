@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { DatabaseNewerError, listMigrations, matchesChecksum, migrate, MigrationChangedError, MIGRATIONS_DIR } from '../../src/db/migrate.ts';
 import { parseDatabaseUrl, type SqliteTarget } from '../../src/db/url.ts';
+import { uptop } from '../cli/uptop.ts';
 import { freshDbFile } from '../helpers/db.ts';
 
 const dirs: string[] = [];
@@ -221,5 +222,27 @@ describe('a database migrated by a newer uptop', () => {
     const w = migratedByNewer();
     const config = loadConfig({ DATABASE_URL: `file:${w.target.file}` });
     await expect(createApp(config, { logger: pino({ level: 'silent' }) })).rejects.toThrow(DatabaseNewerError);
+  });
+});
+
+describe('processes starting together on a new file', () => {
+  it('take turns: each migration is applied once and every process starts', async () => {
+    // Reproduced with three `uptop serve` at once: the ones that read the list before the first had recorded a
+    // migration applied it again and stopped with 'table "Site" already exists'. Timing decides, so several rounds.
+    for (let round = 0; round < 3; round++) {
+      const w = workspace();
+      const runs = await Promise.all(Array.from({ length: 6 }, () => uptop(['migrate'], { DATABASE_URL: `file:${w.target.file}` })));
+      expect(runs.map((r) => [r.code, r.stderr])).toEqual(Array(6).fill([0, '']));
+      // Which process applies which migration is the scheduler's choice; each is named by exactly one of them.
+      const reported = runs.flatMap((r) => /^applied \d+ migration\(s\) to [^:]+: (.+)$/m.exec(r.stdout)?.[1]?.split(', ') ?? []);
+      expect(reported.sort()).toEqual(listMigrations().map((m) => m.name));
+      const conn = new Database(w.target.file, { readonly: true });
+      try {
+        const names = (conn.prepare(`SELECT migration_name AS name FROM "_prisma_migrations" ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+        expect(names).toEqual(listMigrations().map((m) => m.name));
+      } finally {
+        conn.close();
+      }
+    }
   });
 });
