@@ -8,7 +8,8 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { ChangeWatcher, changeHandler } from './db/change-signal.ts';
 import type { Db } from './db/client.ts';
-import { openMigrated, storeFor } from './db/store.ts';
+import type { InstanceLock } from './db/instance-lock.ts';
+import { openMigrated, type Store, storeFor } from './db/store.ts';
 import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
 import { EventLog } from './engine/event-log.ts';
@@ -70,13 +71,24 @@ export interface App {
 }
 
 /**
- * The composition root: migrates the database, opens the writer's connection and the readers' connection on the same
+ * The composition root: claims the database (one server per SQLite file), migrates it, opens the writer's connection and the readers' connection on the same
  * file (DESIGN "One writer, two connections"), and wires writer, pubsub, engine, services, schema and server.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const store = storeFor(config.databaseUrl);
+  // Before anything changes the database: a second server on the same SQLite file stops here.
+  const claim = store.claimForServer();
+  try {
+    return await assembleApp(config, overrides, store, claim);
+  } catch (err) {
+    claim.release();
+    throw err;
+  }
+}
+
+async function assembleApp(config: Config, overrides: AppOverrides, store: Store, claim: InstanceLock): Promise<App> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const store = storeFor(config.databaseUrl);
   const { applied, writeDb, readDb } = await openMigrated(store);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
   // Several instances share events and revocations through Redis; a single one keeps them in this process.
@@ -171,6 +183,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       // After the engine and the writer, whose last events still go out.
       async () => redis?.close(),
       () => Promise.all([readDb.$disconnect(), writeDb.$disconnect()]),
+      async () => claim.release(),
     ]);
 
   return {

@@ -1,5 +1,6 @@
 import { ensureDatabaseFile, openDb, type Db } from './client.ts';
 import { describeError } from './describe-error.ts';
+import { DatabaseInUseError, type InstanceLock, lockInstance } from './instance-lock.ts';
 import { DatabaseNewerError, MigrationChangedError, migrate } from './migrate.ts';
 import type { Provider } from './provider.ts';
 import { isPostgresUrl, parsePostgresUrl } from './pg-url.ts';
@@ -23,6 +24,11 @@ export interface Store {
   openWriter(): Promise<Db>;
   /** The readers' client: a second SQLite connection, or a pool of `connection_limit` PostgreSQL connections. */
   openReader(): Promise<Db>;
+  /**
+   * What a server holds while it runs: on SQLite the file alone (DatabaseInUseError when another server has it; any
+   * other failure with `databaseFailure`'s message); on PostgreSQL nothing, as instances share it through leases.
+   */
+  claimForServer(): InstanceLock;
 }
 
 /**
@@ -39,6 +45,7 @@ export function storeFor(databaseUrl: string, cwd: string = process.cwd()): Stor
       migrate: async () => (await import('./pg-migrate.ts')).migratePostgres(target),
       openWriter: async () => (await import('./pg-client.ts')).openPgDb(target, 1),
       openReader: async () => (await import('./pg-client.ts')).openPgDb(target, target.readPoolSize),
+      claimForServer: () => ({ release: () => {} }),
     };
   }
   if (!databaseUrl.startsWith('file:')) {
@@ -56,6 +63,14 @@ export function storeFor(databaseUrl: string, cwd: string = process.cwd()): Stor
     },
     openWriter: () => openDb(target),
     openReader: () => openDb(target),
+    claimForServer() {
+      try {
+        ensureDatabaseFile(target);
+        return lockInstance(target);
+      } catch (err) {
+        throw databaseFailure(this, err);
+      }
+    },
   };
 }
 
@@ -72,10 +87,10 @@ export async function openClients(store: Store): Promise<{ writeDb: Db; readDb: 
 /**
  * The database could not be reached, opened or migrated: the message names it (`location` has its password masked)
  * and where its URL came from (DATABASE_URL, or a command's option), as Redis's names UPTOP_REDIS_URL. A changed
- * migration's message, and a newer database's, name the database already.
+ * migration's message, a newer database's and a claimed one's name the database already.
  */
 export function databaseFailure(store: Store, err: unknown, source = 'DATABASE_URL'): unknown {
-  if (err instanceof MigrationChangedError || err instanceof DatabaseNewerError) return err;
+  if (err instanceof MigrationChangedError || err instanceof DatabaseNewerError || err instanceof DatabaseInUseError) return err;
   return new Error(`could not open the database at ${store.location} (${source}): ${describeError(err)}`, { cause: err });
 }
 

@@ -66,9 +66,35 @@ describe('uptop serve', { timeout: 90_000 }, () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('refuses a second server on the same SQLite file, changing nothing, and takes the file over once the first is killed', async () => {
+    // Two engines on one file checked every site and sent every alert twice; the second started without a word.
+    const file = path.join(tempDir(), 'uptop.db');
+    const env = { DATABASE_URL: `file:${file}`, ...ADMIN };
+    const first = await serve([], env);
+    const second = await uptop(['serve'], { ...env, UPTOP_HTTP_HOST: '127.0.0.1', UPTOP_HTTP_PORT: '0' });
+    expect(second).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `uptop: another uptop server is running on ${file} (it holds ${file}-lock): stop it first. ` +
+        'Commands such as `uptop user` and `uptop apply` work beside it; several servers need PostgreSQL.\n',
+    });
+    // The commands are not servers: they work beside it.
+    expect(await uptop(['user', 'add', 'ops', '--password', 'ops-password'], env)).toMatchObject({ code: 0 });
+    expect(await accepted(first.url, await login(first.url, 'ops', 'ops-password'))).toBe(true);
+    // A crash leaves the lock file behind; the claim died with the process.
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    expect(fs.existsSync(`${file}-lock`)).toBe(true);
+    const next = await serve([], env);
+    expect(await accepted(next.url, await login(next.url, 'ops', 'ops-password'))).toBe(true);
+    expect(await next.stop()).toBe(0);
+  });
+
   it('stops with one line naming UPTOP_TLS_CERT or UPTOP_TLS_KEY when a TLS file cannot be read or used', async () => {
     const dir = tempDir();
-    const env = { DATABASE_URL: `file:${path.join(dir, 'uptop.db')}` };
+    // One database each: a second server on a file stops at the file, before its TLS files are read.
+    const env = (n: number) => ({ DATABASE_URL: `file:${path.join(dir, `uptop-${n}.db`)}` });
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
     const pems = await createCertificate(30);
@@ -79,9 +105,9 @@ describe('uptop serve', { timeout: 90_000 }, () => {
     const missingCert = path.join(dir, 'nope.pem');
     const missingKey = path.join(dir, 'nope.key');
     const runs = await Promise.all([
-      uptop(['serve'], { ...env, UPTOP_TLS_CERT: missingCert, UPTOP_TLS_KEY: missingKey }),
-      uptop(['serve'], { ...env, UPTOP_TLS_CERT: cert, UPTOP_TLS_KEY: missingKey }),
-      uptop(['serve'], { ...env, UPTOP_TLS_CERT: garbage, UPTOP_TLS_KEY: key }),
+      uptop(['serve'], { ...env(1), UPTOP_TLS_CERT: missingCert, UPTOP_TLS_KEY: missingKey }),
+      uptop(['serve'], { ...env(2), UPTOP_TLS_CERT: cert, UPTOP_TLS_KEY: missingKey }),
+      uptop(['serve'], { ...env(3), UPTOP_TLS_CERT: garbage, UPTOP_TLS_KEY: key }),
     ]);
     expect(runs.map((r) => [r.code, r.stdout])).toEqual(Array(3).fill([1, '']));
     expect(runs[0]!.stderr).toBe(`uptop: could not read ${missingCert} (UPTOP_TLS_CERT): ENOENT: no such file or directory, open '${missingCert}'\n`);
