@@ -63,12 +63,20 @@ function nextFailureAt(state: LiveSiteState, d: PushDeadlines, intervalSec: numb
 }
 
 /**
+ * No beat ever, up or down: a monitor waits for its job's first word. Not its status: a first beat that reports a
+ * failure still counted as a retry leaves it PENDING, and that job's silence after it is as missed as any.
+ */
+function neverBeaten(state: LiveSiteState): boolean {
+  return !state.lastCheckAt;
+}
+
+/**
  * What a push monitor's silence means now, as an observation for the state machine; null when there is nothing to
- * fold in: still PENDING (no beat ever), no deadline passed that makes things worse than they are, or this interval's
- * failure already counted. `fromMs` is where the deadlines count from: the last beat, or when the engine began judging.
+ * fold in: no beat ever, no deadline passed that makes things worse than they are, or this interval's failure
+ * already counted. `fromMs` is where the deadlines count from: the last beat, or when the engine began judging.
  */
 export function evaluatePush(state: LiveSiteState, rules: PushRules, fromMs: number, nowMs: number): Observation | null {
-  if (state.status === 'PENDING' || !state.lastCheckAt) return null;
+  if (neverBeaten(state)) return null;
   const d = pushDeadlines(fromMs, rules.interval);
   let status: SiteStatus | null = null;
   for (const [deadline, given] of steps(d)) if (nowMs > deadline) status = given;
@@ -90,7 +98,7 @@ export function evaluatePush(state: LiveSiteState, rules: PushRules, fromMs: num
  * retries are counted, not before the next interval's failure may count. Null when only a heartbeat can change it.
  */
 export function nextPushEvaluation(state: LiveSiteState, rules: PushRules, fromMs: number, nowMs: number): number | null {
-  if (state.status === 'PENDING' || !state.lastCheckAt) return null;
+  if (neverBeaten(state)) return null;
   const d = pushDeadlines(fromMs, rules.interval);
   // "After" is strict in the spec, so the first instant that counts is one millisecond past the deadline.
   const worse = steps(d).find(([, given]) => RANK[given] > RANK[state.status]);

@@ -35,6 +35,8 @@ function answerOf(outcome: HeartbeatOutcome): PlainAnswer {
   return { status, body };
 }
 
+const BEAT_METHODS = ['GET', 'HEAD', 'POST'] as const;
+
 /** Kuma's `msg` is free text from a script; what is stored of it is bounded. */
 const MAX_MESSAGE = 1000;
 
@@ -48,22 +50,24 @@ function pathToken(rest: string): string {
 }
 
 /**
- * What Uptime Kuma's push URL says beside its token. As in Kuma, any `status` but `up` (the default) reports a
- * failure, `msg` is its message and `ping` the latency in milliseconds; a ping that is not one (negative, not a
- * number, over MAX_LATENCY_MS) is left out, and the beat counts.
+ * What a beat says beside its token, in Uptime Kuma's words, whichever way the token came: a job that reports its
+ * failure to `/api/push?status=down` must not be taken as alive. As in Kuma, any `status` but `up` (the default, also
+ * when empty) reports a failure, `msg` is its message and `ping` the latency in milliseconds; a ping that is not one
+ * (negative, not a number, over MAX_LATENCY_MS) is left out, and the beat counts.
  */
 function kumaReport(query: URLSearchParams): PushReport {
   const ping = Number.parseFloat(query.get('ping') ?? '');
   return {
-    down: (query.get('status') ?? 'up') !== 'up',
+    down: (query.get('status') || 'up') !== 'up',
     message: query.get('msg')?.slice(0, MAX_MESSAGE) || undefined,
     latencyMs: ping >= 0 && ping <= MAX_LATENCY_MS ? microseconds(ping) : undefined,
   };
 }
 
 /**
- * `GET/POST /api/push`: a heartbeat for cron jobs and scripts (`curl -H "Authorization: Bearer $TOKEN" .../api/push`).
- * Everything it needs is in the headers or the query string; the body is never read.
+ * `GET/HEAD/POST /api/push`: a heartbeat for cron jobs and scripts (`curl -H "Authorization: Bearer $TOKEN" .../api/push`).
+ * Everything it needs is in the headers or the query string; the body is never read. HEAD counts, as in Kuma and
+ * healthchecks: `wget --spider` sends one, and refusing it turned a running job into a missed heartbeat.
  */
 export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; logger: Logger }): PlainRoute[] {
   let warnedQueryToken = false;
@@ -76,7 +80,7 @@ export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; 
         'push token in the query string (?token=) is deprecated, as it ends up in proxy and access logs; send "Authorization: Bearer <token>" instead',
       );
     }
-    return answerOf(await deps.heartbeat.push(token, resolveClientKey(req, deps.config.trustedProxies)));
+    return answerOf(await deps.heartbeat.push(token, resolveClientKey(req, deps.config.trustedProxies), kumaReport(query)));
   }
 
   /** `/api/push/<token>?status=up|down&msg=...&ping=...`: Uptime Kuma's push URL, so jobs migrated from Kuma need no edit. */
@@ -87,7 +91,7 @@ export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; 
   }
 
   return [
-    { path: '/api/push', methods: ['GET', 'POST'], answer: handlePush },
-    { path: '/api/push/', prefix: true, methods: ['GET', 'POST'], answer: handleKumaPush },
+    { path: '/api/push', methods: BEAT_METHODS, answer: handlePush },
+    { path: '/api/push/', prefix: true, methods: BEAT_METHODS, answer: handleKumaPush },
   ];
 }

@@ -64,6 +64,20 @@ describe("Uptime Kuma's push URL /api/push/<token>", () => {
     expect(t.app.deps.engine.getState(site.id)).toMatchObject({ status: 'DOWN', lastError: 'push reported down' });
   });
 
+  it('reads an empty status as up, as Kuma does: a script whose status variable is unset reports no failure', async ({ app: t }) => {
+    const site = await pushSite(t);
+    expect((await kumaPush(t, site.token, '?status=&msg=OK&ping=')).status).toBe(200);
+    expect(t.app.deps.engine.getState(site.id)).toMatchObject({ status: 'UP', failureCount: 0 });
+    expect(await checks(t, site.id)).toEqual([{ up: true, status: 'UP', latencyMs: 0, message: 'OK' }]);
+  });
+
+  it('takes a HEAD as a beat, as Kuma and healthchecks do (`wget --spider`), answering without a body', async ({ app: t }) => {
+    const site = await pushSite(t);
+    const res = await fetch(`${t.url}/api/push/${site.token}?status=down&msg=exit%203`, { method: 'HEAD' });
+    expect([res.status, await res.text()]).toEqual([200, '']);
+    expect(t.app.deps.engine.getState(site.id)).toMatchObject({ status: 'DOWN', lastError: 'exit 3' });
+  });
+
   it('answers 404 Invalid Token for an unknown token or none, 405 for other methods', async ({ app: t }) => {
     expect(await kumaPush(t, '0123456789abcdef0123456789abcdef', '?status=up')).toMatchObject({ status: 404, body: 'Invalid Token' });
     expect(await kumaPush(t, '')).toMatchObject({ status: 404, body: 'Invalid Token' });

@@ -102,6 +102,19 @@ describe('engine: push monitors', () => {
     expect(received(receiver, 'ops').map((a) => [a.event, a.timestamp])).toEqual([['down', new Date(T0 + 600_001).toISOString()]]);
   });
 
+  it('a first beat that reports a failure, counted as a retry, starts the deadlines: the job that then falls silent goes DOWN', async () => {
+    const { h, receiver, id } = await pushSite(300, { maxRetries: 1 });
+    h.engine.heartbeat(TOKEN, { down: true, message: 'exit 3' });
+    expect(h.engine.getState(id)).toMatchObject({ status: 'PENDING', failureCount: 1 });
+    // The failure reported counts as this interval's: the silence that follows counts from the next one.
+    await h.tick(600_000);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'PENDING', failureCount: 1 });
+    await h.tick(1);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', failureCount: 2, lastError: 'heartbeat missed' });
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message])).toEqual([['down', "Push Monitor 'job' missed heartbeat."]]);
+  });
+
   it('a fresh heartbeat is not overwritten by the DOWN its old deadline would have given', async () => {
     const { h, receiver, id } = await pushSite(10);
     h.engine.heartbeat(TOKEN);

@@ -67,6 +67,26 @@ describe('/api/push', () => {
     });
   });
 
+  it("reads Kuma's status, msg and ping beside a bearer or ?token= token: a job's reported failure is never taken as a success", async ({ app: t, site }) => {
+    const siteId = Number(parseGlobalId(site.id).id);
+    expect(await push(t, { token: site.pushToken, query: '?status=down&msg=exit%203&ping=4' })).toMatchObject({ status: 200, body: 'OK' });
+    expect(t.app.deps.engine.getState(siteId)).toMatchObject({ status: 'DOWN', lastError: 'exit 3' });
+    expect(await push(t, { query: `?token=${site.pushToken}&status=up&msg=retried`, method: 'POST' })).toMatchObject({ status: 200, body: 'OK' });
+    expect(t.app.deps.engine.getState(siteId)).toMatchObject({ status: 'UP', lastError: '' });
+    await t.app.deps.writer.flush();
+    const checks = await t.app.deps.db.check.findMany({ where: { siteId }, orderBy: { id: 'asc' }, select: { up: true, latencyMs: true, message: true } });
+    expect(checks).toEqual([
+      { up: false, latencyMs: 4, message: 'exit 3' },
+      { up: true, latencyMs: 0, message: 'retried' },
+    ]);
+  });
+
+  it('takes a HEAD as a beat (`wget --spider`), answering without a body', async ({ app: t, site }) => {
+    const res = await fetch(`${t.url}/api/push`, { method: 'HEAD', headers: { authorization: `Bearer ${site.pushToken}` } });
+    expect([res.status, await res.text()]).toEqual([200, '']);
+    expect(t.app.deps.engine.getState(Number(parseGlobalId(site.id).id))!.status).toBe('UP');
+  });
+
   it('answers 400 without a token', async ({ app: t }) => {
     expect(await push(t)).toMatchObject({ status: 400, body: 'Missing token' });
     expect(await push(t, { headers: { authorization: 'Basic Zm9vOmJhcg==' } })).toMatchObject({ status: 400, body: 'Missing token' });
@@ -79,7 +99,7 @@ describe('/api/push', () => {
   it('answers 405 for other methods', async ({ app: t }) => {
     const put = await fetch(`${t.url}/api/push`, { method: 'PUT' });
     expect(put.status).toBe(405);
-    expect(put.headers.get('allow')).toBe('GET, POST');
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
   });
 
   it('matches the path as sent, query string aside', async ({ app: t, site }) => {
