@@ -1,4 +1,5 @@
 import type { MonitorType, SiteStatus } from '../generated/prisma/client.ts';
+import { MAX_MESSAGE_LENGTH, truncateMessage } from './checks/result.ts';
 import { isBroken } from './state-machine.ts';
 
 export interface GroupChild {
@@ -33,5 +34,19 @@ export function groupStatus<C extends GroupChild>(children: Iterable<C>, inMaint
   }
   if (!hasChildren) return { status: 'PENDING', reason: '' };
   if (!broken) return { status, reason: '' };
-  return { status, reason: `${broken.length === 1 ? 'child' : 'children'} ${broken.join(', ')} ${broken.length === 1 ? 'is' : 'are'} down` };
+  return { status, reason: brokenChildrenReason(broken) };
+}
+
+/**
+ * Names as many broken children as the reason's bound holds and counts the rest: a large group going down at once
+ * named them all, and the alert grew past what Teams or Matrix accept (refused, so lost), as well as past the bound
+ * the history and the UI rely on.
+ */
+function brokenChildrenReason(names: readonly string[]): string {
+  if (names.length === 1) return truncateMessage(`child ${names[0]} is down`);
+  const ending = (shown: number) => (shown === names.length ? ' are down' : ` and ${names.length - shown} more are down`);
+  let listed = `children ${names[0]}`;
+  let shown = 1;
+  while (shown < names.length && `${listed}, ${names[shown]}${ending(shown + 1)}`.length <= MAX_MESSAGE_LENGTH) listed += `, ${names[shown++]}`;
+  return truncateMessage(listed + ending(shown));
 }

@@ -311,6 +311,30 @@ describe('engine: groups', () => {
     expect(h.engine.getState(a)!.status).toBe('UP');
   });
 
+  it('a large group going down at once (its window ends) names what fits in one bounded reason, in its alert and history', async () => {
+    const web = await httpTarget();
+    web.reply({ status: 500 });
+    const receiver = await startReceiver();
+    const h = await engineHarness({ start: false });
+    const group = await h.createSite({ name: 'fleet', type: 'GROUP', interval: 86_400 });
+    for (let i = 1; i <= 40; i++) {
+      await h.createSite({ name: `node-${String(i).padStart(2, '0')}`, type: 'HTTP', url: web.url, interval: 86_400, parentId: group });
+    }
+    await h.createWebhook(receiver, 'team', [group]);
+    await h.writer.submit((tx) =>
+      tx.maintenanceWindow.create({ data: { title: 'w', siteId: group, startsAt: new Date(T0), endsAt: new Date(T0 + 3600_000) } }),
+    );
+    await h.engine.start();
+    await h.tick(0);
+    await h.tick(3600_000);
+    await h.settle();
+    const named = Array.from({ length: 20 }, (_, i) => `'node-${String(i + 1).padStart(2, '0')}'`).join(', ');
+    const reason = `children ${named} and 20 more are down`;
+    expect(received(receiver, 'team').map((r) => [r.event, r.message])).toEqual([['down', `Monitor 'fleet' is DOWN: ${reason}`]]);
+    const changes = await h.db.stateChange.findMany({ where: { siteId: group } });
+    expect(changes.map((c) => c.reason)).toEqual([reason]);
+  });
+
   it('ignores paused children and children in maintenance, following window boundaries; no children is PENDING', async () => {
     const web = await httpTarget();
     web.reply({ status: 500 });

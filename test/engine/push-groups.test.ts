@@ -116,6 +116,14 @@ describe('group status', () => {
     });
   });
 
+  it('names as many broken children as 256 characters hold and counts the rest', () => {
+    const many = Array.from({ length: 40 }, (_, i) => child('DOWN', { name: `node-${String(i + 1).padStart(2, '0')}` }));
+    const shown = many.slice(0, 20).map((c) => `'${c.name}'`);
+    expect(groupStatus(many, never).reason).toBe(`children ${shown.join(', ')} and 20 more are down`);
+    const long = [child('DOWN', { name: 'a'.repeat(200) }), child('DOWN', { name: 'b'.repeat(200) })];
+    expect(groupStatus(long, never).reason).toBe(`children '${'a'.repeat(200)}' and 1 more are down`);
+  });
+
   it('precedence DOWN > STALE > LATE > PENDING > UP', () => {
     expect(groupStatus([child('LATE'), child('STALE'), child('PENDING')], never).status).toBe('STALE');
     expect(groupStatus([child('PENDING'), child('LATE'), child('UP')], never).status).toBe('LATE');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
+import { escapeDiscordMarkdown } from './escape-markup.ts';
 import { defineProvider } from './provider.ts';
 import { httpUrl, required, requireSetting } from './setting.ts';
 import { truncate } from './truncate.ts';
@@ -13,7 +14,7 @@ export const discord = defineProvider({
   visibleKeys: [],
   async send(settings, alert, ctx) {
     const json = {
-      content: truncate(`**${alert.title}**\n${alert.message}`, DISCORD_CONTENT_LIMIT),
+      content: truncate(`**${alert.title}**\n${escapeDiscordMarkdown(alert.message)}`, DISCORD_CONTENT_LIMIT),
       // Site names and pushed messages are text, not mentions: "@everyone" in one must not ping the whole server.
       allowed_mentions: { parse: [] },
     };

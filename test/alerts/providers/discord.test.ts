@@ -18,7 +18,24 @@ describe('DISCORD', () => {
   it('pings nobody when a name or a pushed message says @everyone, @here or <@&role>', async () => {
     const alert = { ...DOWN, message: "Push Monitor 'backup @here' reported DOWN: disk full @everyone <@&123> <@456>" };
     const req = await sendOne('DISCORD', settings, alert);
-    expect(req.json()).toEqual({ content: `**${alert.title}**\n${alert.message}`, allowed_mentions: { parse: [] } });
+    expect(req.json()).toEqual({
+      content: "**🚨 ALERT**\nPush Monitor 'backup @here' reported DOWN: disk full @everyone \\<@&123> \\<@456>",
+      allowed_mentions: { parse: [] },
+    });
+  });
+
+  it('sends names and reasons as they are written, not as Markdown, and keeps a bare URL a working link', async () => {
+    const alert = {
+      ...DOWN,
+      message:
+        "Monitor '*prod* db_main_eu ~~old~~ `x` ||s|| [login](https://evil.example) <t:0> \\' is DOWN: Get https://h.example/a_b*c: 503\n# big\n> quoted\n- item",
+    };
+    const req = await sendOne('DISCORD', settings, alert);
+    expect(req.json()).toEqual({
+      content:
+        "**🚨 ALERT**\nMonitor '\\*prod\\* db\\_main\\_eu \\~\\~old\\~\\~ \\`x\\` \\|\\|s\\|\\| \\[login\\](https://evil.example) \\<t:0> \\\\' is DOWN: Get https://h.example/a_b*c: 503\n\\# big\n\\> quoted\n\\- item",
+      allowed_mentions: { parse: [] },
+    });
   });
 
   it('cuts the content to the 2000 characters Discord accepts (it answers 400 to more), without splitting an emoji', async () => {
