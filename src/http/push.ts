@@ -64,6 +64,23 @@ function kumaReport(query: URLSearchParams): PushReport {
   };
 }
 
+/** What may follow the token, as on healthchecks: `fail`, or the job's exit status. */
+const SUFFIX_HELP = 'after the token, use /fail or the exit status /0 to /255';
+
+/**
+ * healthchecks' suffixes on Kuma's URL, so a job reports how it ended with `cmd; curl …/api/push/<token>/$?`:
+ * `/fail` is a failure, an exit status 0 a success and 1–255 a failure named by it (`exit status 3: <msg>`).
+ * Null for any other suffix, which is refused rather than guessed at.
+ */
+function suffixReport(suffix: string, query: URLSearchParams): PushReport | null {
+  const report = kumaReport(query);
+  if (suffix === 'fail') return { ...report, down: true };
+  if (!/^(0|[1-9]\d{0,2})$/.test(suffix) || Number(suffix) > 255) return null;
+  if (suffix === '0') return { ...report, down: false };
+  const message = [`exit status ${suffix}`, report.message].filter(Boolean).join(': ');
+  return { ...report, down: true, message: message.slice(0, MAX_MESSAGE) };
+}
+
 /**
  * `GET/HEAD/POST /api/push`: a heartbeat for cron jobs and scripts (`curl -H "Authorization: Bearer $TOKEN" .../api/push`).
  * Everything it needs is in the headers or the query string; the body is never read. HEAD counts, as in Kuma and
@@ -83,11 +100,18 @@ export function pushRoutes(deps: { heartbeat: HeartbeatService; config: Config; 
     return answerOf(await deps.heartbeat.push(token, resolveClientKey(req, deps.config.trustedProxies), kumaReport(query)));
   }
 
-  /** `/api/push/<token>?status=up|down&msg=...&ping=...`: Uptime Kuma's push URL, so jobs migrated from Kuma need no edit. */
+  /**
+   * `/api/push/<token>?status=up|down&msg=...&ping=...`: Uptime Kuma's push URL, so jobs migrated from Kuma need no
+   * edit; `/api/push/<token>/fail` and `/api/push/<token>/<exit status>` as well (suffixReport).
+   */
   async function handleKumaPush({ req, query, rest }: PlainRequest): Promise<PlainAnswer> {
     // `/api/push/` names no monitor: not found, as in Kuma (a missing token is the bearer route's answer).
     if (!rest) return answerOf({ status: 'invalid' });
-    return answerOf(await deps.heartbeat.push(pathToken(rest), resolveClientKey(req, deps.config.trustedProxies), kumaReport(query)));
+    const slash = rest.indexOf('/');
+    const report = slash === -1 ? kumaReport(query) : suffixReport(rest.slice(slash + 1), query);
+    if (!report) return { status: 404, body: `Unknown push suffix: ${SUFFIX_HELP}` };
+    const token = pathToken(slash === -1 ? rest : rest.slice(0, slash));
+    return answerOf(await deps.heartbeat.push(token, resolveClientKey(req, deps.config.trustedProxies), report));
   }
 
   return [

@@ -81,6 +81,33 @@ describe('/api/push', () => {
     ]);
   });
 
+  it("takes healthchecks' /fail and /<exit status> after the token, and refuses any other suffix without recording it", async ({ app: t, site }) => {
+    const siteId = Number(parseGlobalId(site.id).id);
+    const get = async (suffix: string) => {
+      const res = await fetch(`${t.url}/api/push/${site.pushToken}/${suffix}`);
+      return { status: res.status, body: await res.text() };
+    };
+    expect(await get('3?msg=disk%20full&ping=7')).toEqual({ status: 200, body: 'OK' });
+    expect(t.app.deps.engine.getState(siteId)).toMatchObject({ status: 'DOWN', lastError: 'exit status 3: disk full' });
+    expect(await get('0')).toEqual({ status: 200, body: 'OK' });
+    expect(t.app.deps.engine.getState(siteId)).toMatchObject({ status: 'UP', lastError: '' });
+    expect(await get('fail')).toEqual({ status: 200, body: 'OK' });
+    expect(t.app.deps.engine.getState(siteId)).toMatchObject({ status: 'DOWN', lastError: 'push reported down' });
+    expect(await get('255?status=up')).toEqual({ status: 200, body: 'OK' });
+    for (const suffix of ['256', '-1', '01', 'start', '3/4', '']) {
+      expect(await get(suffix)).toEqual({ status: 404, body: 'Unknown push suffix: after the token, use /fail or the exit status /0 to /255' });
+    }
+    expect((await fetch(`${t.url}/api/push/not-a-token/fail`)).status).toBe(404);
+    await t.app.deps.writer.flush();
+    const checks = await t.app.deps.db.check.findMany({ where: { siteId }, orderBy: { id: 'asc' }, select: { up: true, latencyMs: true, message: true } });
+    expect(checks).toEqual([
+      { up: false, latencyMs: 7, message: 'exit status 3: disk full' },
+      { up: true, latencyMs: 0, message: null },
+      { up: false, latencyMs: null, message: 'push reported down' },
+      { up: false, latencyMs: null, message: 'exit status 255' },
+    ]);
+  });
+
   it('takes a HEAD as a beat (`wget --spider`), answering without a body', async ({ app: t, site }) => {
     const res = await fetch(`${t.url}/api/push`, { method: 'HEAD', headers: { authorization: `Bearer ${site.pushToken}` } });
     expect([res.status, await res.text()]).toEqual([200, '']);
