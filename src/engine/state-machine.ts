@@ -160,7 +160,6 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
     const days = Math.floor((next.certExpiresAt.getTime() - now.getTime()) / DAY_MS);
     if (days <= rules.expiryThreshold && !next.sentSslWarning && obs.status !== 'SSL_EXPIRED') {
       sslDays = days;
-      next.sentSslWarning = true;
     } else if (days > rules.expiryThreshold && next.sentSslWarning) {
       renewedDays = days;
     }
@@ -174,7 +173,9 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
   }
 
   if (sslDays !== null) {
-    fx.alert(
+    // The Go original marked a silenced warning as sent, so a certificate that crossed the threshold during a window
+    // was told of only once it had expired; it waits instead, for the first check after the silence, as a renewal does.
+    next.sentSslWarning = fx.alert(
       { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' expires in ${sslDays} days` },
       silence,
       (why) => `SSL warning for '${name}' suppressed (${why})`,

@@ -219,11 +219,14 @@ describe('handleStatusChange', () => {
       ).toHaveLength(1);
     });
 
-    it('is suppressed in maintenance while the flag is still set', () => {
+    it('is held in maintenance and sent by the first check after it, not lost', () => {
       const t = handleStatusChange(state(), cert(15), sslRules, at(10), 'maintenance')!;
       expect(t.alerts).toEqual([]);
-      expect(t.next.sentSslWarning).toBe(true);
+      expect(t.next.sentSslWarning).toBe(false);
       expect(t.logs).toEqual(["SSL warning for 'api' suppressed (maintenance)"]);
+      const after = handleStatusChange(t.next, cert(14), sslRules, at(20), null)!;
+      expect(after.alerts).toEqual([{ event: 'ssl_expiring', title: 'SSL WARNING', message: "SSL for 'api' expires in 14 days" }]);
+      expect(after.next.sentSslWarning).toBe(true);
     });
 
     it('holds a renewal seen in maintenance until the first check after it, so the warning does not stay open', () => {
