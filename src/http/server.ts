@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { AppDeps } from '../deps.ts';
 import type { HeartbeatService } from '../services/heartbeat.ts';
@@ -10,6 +10,7 @@ import { originAllowed } from './origin.ts';
 import { readBody, type PlainRoute } from './plain.ts';
 import { createPlainRouter } from './routes.ts';
 import { setSecurityHeaders } from './security-headers.ts';
+import { cutWhenStalled } from './stalled-responses.ts';
 import { attachGraphqlWs } from './ws.ts';
 import { turns } from '../turns.ts';
 
@@ -17,18 +18,21 @@ import { turns } from '../turns.ts';
 const DRAIN_TIMEOUT_MS = 5_000;
 
 /**
- * Node's server timeouts (uptop-behaviour.md §7: read-header 10 s, read 30 s, idle 120 s). `requestMs` bounds receiving
- * a request (headers and body), not answering it, and a WebSocket leaves the HTTP server once upgraded, so SSE streams
- * and graphql-ws connections stay open. `checkIntervalMs` is how often node looks for requests past those limits.
+ * Node's server timeouts (uptop-behaviour.md §7: read-header 10 s, read 30 s, write 60 s, idle 120 s). `requestMs` bounds
+ * receiving a request (headers and body), not answering it, and a WebSocket leaves the HTTP server once upgraded, so SSE
+ * streams and graphql-ws connections stay open. `sendMs` is the write limit, counted from the client's last
+ * progress rather than from the request (stalled-responses.ts), so a stream lasts as long as it is read.
+ * `checkIntervalMs` is how often node looks for requests past those limits.
  */
 export interface HttpTimeouts {
   headersMs: number;
   requestMs: number;
+  sendMs: number;
   keepAliveMs: number;
   checkIntervalMs: number;
 }
 
-export const HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 120_000, checkIntervalMs: 1_000 };
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, sendMs: 60_000, keepAliveMs: 120_000, checkIntervalMs: 1_000 };
 
 export interface HttpApp {
   server: http.Server;
@@ -130,13 +134,16 @@ export function createHttpServer(
     await yoga(req, res);
   }
 
+  const timeouts = { ...HTTP_TIMEOUTS, ...opts.timeouts };
   const { tlsCert, tlsKey } = config.http;
   const tls = Boolean(tlsCert && tlsKey);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
+    // The path alone: a query may carry a token or a GraphQL request's variables (passwords).
+    const path = (req.url ?? '/').split('?')[0];
+    cutWhenStalled(res, deps.clock, timeouts.sendMs, (unsentBytes) => logger.warn({ path, unsentBytes }, 'client stopped reading its answer; connection cut'));
     setSecurityHeaders(res, tls);
     handle(req, res).catch((err: unknown) => {
-      // The path alone: a query may carry a token or a GraphQL request's variables (passwords).
-      logger.error({ err, path: (req.url ?? '/').split('?')[0] }, 'request failed');
+      logger.error({ err, path }, 'request failed');
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Internal Server Error');
@@ -144,7 +151,6 @@ export function createHttpServer(
     });
   };
 
-  const timeouts = { ...HTTP_TIMEOUTS, ...opts.timeouts };
   const serverOptions: http.ServerOptions = {
     headersTimeout: timeouts.headersMs,
     requestTimeout: timeouts.requestMs,
@@ -152,6 +158,12 @@ export function createHttpServer(
     connectionsCheckingInterval: timeouts.checkIntervalMs,
   };
   const server: http.Server = tlsCert && tlsKey ? createHttpsServer(serverOptions, tlsCert, tlsKey, listener) : http.createServer(serverOptions, listener);
+  // Every socket, upgraded ones too: server.close waits for all of them, and closeAllConnections knows only HTTP's.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const ws = attachGraphqlWs({ server, yoga, config, logger, watchAccess: (viewer, onEnd) => deps.services.auth.watch(viewer, onEnd) });
 
   let closing: Promise<void> | null = null;
@@ -174,6 +186,7 @@ export function createHttpServer(
       });
     }
     server.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
     await closed;
     await yoga.dispose();
   }

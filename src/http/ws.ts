@@ -78,9 +78,15 @@ function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
   return typeof (value as AsyncIterable<T> | null)?.[Symbol.asyncIterator] === 'function';
 }
 
-/** Refuses a handshake with a plain HTTP answer; the socket is not a WebSocket yet. */
+/**
+ * Refuses a handshake with a plain HTTP answer; the socket is not a WebSocket yet. Closed once the answer is out, as
+ * node closes a `Connection: close` answer: ending only our side would leave it open for as long as the client
+ * keeps its own, outside every limit (the upgrade took it from the HTTP server's timeouts).
+ */
 function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`, () =>
+    socket.destroy(),
+  );
 }
 
 /** Writes a graphql-transport-ws `next` message around a payload already serialized, as graphql-ws would send it. */

@@ -16,6 +16,8 @@ export interface BareServer {
   url: string;
   wsUrl: string;
   port: number;
+  /** The HTTP server, for what it counts (open connections). */
+  http: http.Server;
   config: Config;
   pubsub: ReturnType<typeof createPubSub<{ tick: [number] }>>;
   /** The tick values the `counted` subscription field has been resolved for (once per execution and event). */
@@ -100,6 +102,7 @@ export async function startBareServer(env: Record<string, string> = {}, logger: 
     url: `http://127.0.0.1:${port}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     port,
+    http: server,
     config,
     pubsub,
     executed,

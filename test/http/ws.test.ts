@@ -160,6 +160,33 @@ describe('graphql-ws on the HTTP server', () => {
     expect(await handshake(server.wsUrl, {})).toBe('open');
   });
 
+  it('closes the socket of a refused handshake even when the client keeps its end open', async () => {
+    server = await startBareServer({ UPTOP_WS_PER_IP: '1' });
+    const open = await rawConnection(server.wsUrl);
+    const refusals = ['/other', '/graphql'].map(
+      (path) =>
+        new Promise<string>((resolve, reject) => {
+          // Half-open allowed: this client never closes its side by itself.
+          const socket = net.connect({ port: server!.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+            socket.write(
+              `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+                'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+            ),
+          );
+          onTestFinished(() => {
+            socket.destroy();
+          });
+          socket.once('data', (data) => resolve(String(data).split('\r\n')[0]!));
+          socket.on('error', reject);
+        }),
+    );
+    expect(await Promise.all(refusals)).toEqual(['HTTP/1.1 404 Not Found', 'HTTP/1.1 429 Too Many Requests']);
+    const connections = () => new Promise<number>((resolve, reject) => server!.http.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    // Only the WebSocket is left.
+    await expect.poll(connections).toBe(1);
+    expect(open.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('closes with 4403 for an invalid token, and passes a valid one to the context', async () => {
     server = await startBareServer();
     const refused = await rawConnection(server.wsUrl, { authorization: 'Bearer bad' });
