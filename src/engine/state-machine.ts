@@ -102,6 +102,20 @@ class Effects {
     (this.alerts as AlertIntent[]).push(intent);
     return true;
   }
+
+  /**
+   * The DOWN alert of an outage beginning, which sets `lastAlertAt` when sent. While a recovery held back by a silence
+   * is still owed (see recoveryOwed), the receivers never heard the last outage end: to them this is the same one, so it
+   * is not told again, neither now nor when the silence ends (a second DOWN, the recovery between never told).
+   */
+  down(name: string, prev: LiveSiteState, next: LiveSiteState, intent: AlertIntent, silence: Silence | null, now: Date): void {
+    if (prev.lastAlertAt) {
+      this.log(`Monitor '${name}' is DOWN again before its recovery was told: the same outage to its receivers`);
+      return;
+    }
+    const sent = this.alert(intent, silence, (why) => `Monitor '${name}' is DOWN (alerts suppressed — ${why})`);
+    next.lastAlertAt = sent ? now : null;
+  }
 }
 
 /**
@@ -112,6 +126,15 @@ class Effects {
  */
 function recoveryOwed(prev: LiveSiteState, told: boolean): Date | null {
   return told ? null : prev.lastAlertAt;
+}
+
+/**
+ * Whether a group's status has been judged. PENDING that only means "not judged yet" is no status to leave, so a change
+ * from it is never recorded (the Go original); but a group judged before returns to PENDING when a child it counts is
+ * new, and its way out of that PENDING is a change like any other, or its history would stop at PENDING.
+ */
+function groupJudged(prev: LiveSiteState): boolean {
+  return prev.status !== 'PENDING' || prev.statusChangedAt !== null;
 }
 
 /**
@@ -194,12 +217,7 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
   if (prev.status === 'UP' && next.status === 'LATE') fx.log(`Monitor '${name}' heartbeat overdue`);
 
   if (!isBroken(prev.status) && isBroken(next.status)) {
-    const sent = fx.alert(
-      { event: 'down', title: TITLE_DOWN, message: downMessage(rules, obs.status, obs.reason) },
-      silence,
-      (why) => `Monitor '${name}' is DOWN (alerts suppressed — ${why})`,
-    );
-    next.lastAlertAt = sent ? now : null;
+    fx.down(name, prev, next, { event: 'down', title: TITLE_DOWN, message: downMessage(rules, obs.status, obs.reason) }, silence, now);
   }
   if (isBroken(prev.status) && next.status === 'UP') {
     const was = downFor(prev.statusChangedAt, now);
@@ -284,6 +302,7 @@ export function applyGroupStatus(
   silence: Silence | null,
 ): Transition {
   const changed = status !== prev.status;
+  const recorded = changed && groupJudged(prev);
   const next: LiveSiteState = {
     ...prev,
     status,
@@ -292,26 +311,24 @@ export function applyGroupStatus(
     failureCount: 0,
   };
   if (status === 'UP') next.lastSuccessAt = now;
-  if ((changed && prev.status !== 'PENDING') || (!next.statusChangedAt && status !== 'PENDING')) next.statusChangedAt = now;
+  if (recorded || (!next.statusChangedAt && status !== 'PENDING')) next.statusChangedAt = now;
 
   const fx = new Effects();
   const name = rules.name;
-  if (changed && prev.status !== 'PENDING') {
+  if (recorded) {
     if (isBroken(status)) fx.log(`Group '${name}' is ${status}`);
     else if (isBroken(prev.status)) fx.log(`Group '${name}' recovered`);
   }
   if (!isBroken(prev.status) && isBroken(status)) {
-    const sent = fx.alert(
-      { event: 'down', title: TITLE_DOWN, message: downMessage({ name, type: 'GROUP' }, status, reason) },
-      silence,
-      (why) => `Monitor '${name}' is DOWN (alerts suppressed — ${why})`,
-    );
-    next.lastAlertAt = sent ? now : null;
+    fx.down(name, prev, next, { event: 'down', title: TITLE_DOWN, message: downMessage({ name, type: 'GROUP' }, status, reason) }, silence, now);
   }
-  if (isBroken(prev.status) && status === 'UP') {
+  // The group's outage is over once no child it counts is down, whatever the others are: a group that went from DOWN
+  // to PENDING (its down child paused, a new child not judged yet) and later to UP never told its recovery.
+  if (isBroken(prev.status) && !isBroken(status)) {
     const was = downFor(prev.statusChangedAt, now);
+    const nowStatus = status === 'UP' ? 'UP' : `no longer DOWN (${status})`;
     const told = fx.alert(
-      { event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is UP${was}` },
+      { event: 'up', title: TITLE_RECOVERY, message: `Monitor '${name}' is ${nowStatus}${was}` },
       silence,
       (why) => `Recovery alert for '${name}' suppressed (${why})`,
     );
@@ -320,7 +337,7 @@ export function applyGroupStatus(
   return {
     next,
     changed,
-    stateChange: changed && prev.status !== 'PENDING' ? { siteId: prev.siteId, from: prev.status, to: status, reason, changedAt: now } : null,
+    stateChange: recorded ? { siteId: prev.siteId, from: prev.status, to: status, reason, changedAt: now } : null,
     logs: fx.logs,
     alerts: fx.alerts,
   };

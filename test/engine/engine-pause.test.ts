@@ -91,12 +91,16 @@ describe('engine: paused means silent', () => {
     expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
     expect(h.engine.logs().map((l) => l.message)).toContain("Recovery alert for 'job' suppressed (paused)");
 
-    // Resumed, it is judged again against that beat: overdue long ago, DOWN at once, and that alerts.
+    // Resumed, it is judged again against that beat: overdue long ago, DOWN at once. Its receivers were never told it
+    // recovered, so to them it is the same outage: no second DOWN, and its recovery is told once, when it is over.
     await setPaused(h, id, false);
     await h.tick(0);
     await h.settle();
     expect(h.engine.getState(id)!.status).toBe('DOWN');
-    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down', 'down']);
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
+    h.engine.heartbeat(TOKEN);
+    await h.settle();
+    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down', 'up']);
   });
 
   it('a paused group follows no child and alerts nothing; resumed, it is evaluated at once', async () => {
