@@ -113,11 +113,13 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
     conn.pragma('foreign_keys = OFF');
     // Two processes can start on one new file together (a server and `uptop user add`, two units at boot): each
     // migration is chosen under the write lock, from what is recorded then, so the second waits and finds it applied.
+    const readApplied = () =>
+      conn.prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`).all() as {
+        name: string;
+        checksum: string;
+      }[];
     const applyNext = conn.transaction((): string | undefined => {
-      const applied = conn
-        .prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
-        .all() as { name: string; checksum: string }[];
-      const m = pendingMigrations(dir, applied, target.file)[0];
+      const m = pendingMigrations(dir, readApplied(), target.file)[0];
       if (m === undefined) return undefined;
       conn.exec(m.sql);
       const broken = conn.pragma('foreign_key_check') as { table: string }[];
@@ -130,6 +132,8 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
         .run(crypto.randomUUID(), m.checksum, Date.now(), m.name, Date.now());
       return m.name;
     });
+    // Up to date, the usual case, needs no write lock: a start waits for no one's write.
+    if (pendingMigrations(dir, readApplied(), target.file).length === 0) return done;
     for (let name = applyNext.immediate(); name !== undefined; name = applyNext.immediate()) done.push(name);
     return done;
   } finally {

@@ -225,7 +225,8 @@ describe('a database migrated by a newer uptop', () => {
   });
 });
 
-describe('processes starting together on a new file', () => {
+// Each spawn of the CLI loads TypeScript through tsx: seconds each on a busy machine.
+describe('processes starting together on a new file', { timeout: 180_000 }, () => {
   it('take turns: each migration is applied once and every process starts', async () => {
     // Reproduced with three `uptop serve` at once: the ones that read the list before the first had recorded a
     // migration applied it again and stopped with 'table "Site" already exists'. Timing decides, so several rounds.
