@@ -213,14 +213,20 @@ describe('three uptop processes on one PostgreSQL and one Redis', () => {
     console.log(`after takeover: ${after.checks} checks for ${after.expected} expected`);
 
     // The flapping stops UP; once its last transitions are sent, every committed transition was alerted exactly once.
+    // A loaded machine can reach this point within one flip of the kill: the flapping goes on until survivors have
+    // committed two transitions of their own (a flip every 2.1 intervals).
+    const flapTransitions = () =>
+      pgQuery<{ toStatus: string; changedAt: Date }>(
+        inst.databaseUrl,
+        `SELECT "toStatus", "changedAt" FROM "StateChange" WHERE "siteId" = $1 AND "toStatus" IN ('UP', 'DOWN') AND "fromStatus" IN ('UP', 'DOWN') ORDER BY "changedAt"`,
+        [flapId],
+      );
+    const transitionsSince = async (since: number) => (await flapTransitions()).filter((t) => t.changedAt.getTime() > since).length;
+    await vi.waitFor(async () => expect(await transitionsSince(killedAt)).toBeGreaterThanOrEqual(2), { timeout: 12 * INTERVAL_MS, interval: 500 });
     clearInterval(flapper);
     target.setStatus('/flap', 200);
     await sleep(2 * INTERVAL_MS);
-    const transitions = await pgQuery<{ toStatus: string; changedAt: Date }>(
-      inst.databaseUrl,
-      `SELECT "toStatus", "changedAt" FROM "StateChange" WHERE "siteId" = $1 AND "toStatus" IN ('UP', 'DOWN') AND "fromStatus" IN ('UP', 'DOWN') ORDER BY "changedAt"`,
-      [flapId],
-    );
+    const transitions = await flapTransitions();
     await vi.waitFor(() => expect(receiver.requests.length).toBeGreaterThanOrEqual(transitions.length), { timeout: 10_000, interval: 100 });
     const alerts = receiver.requests.map((r) => r.json() as { event: string; timestamp: string });
     console.log(
