@@ -1,5 +1,5 @@
 import { bumpChangeSignal, type Change } from '../db/change-signal.ts';
-import type { Tx, Write, Writer, WriterStats } from '../writer/types.ts';
+import type { CommandOptions, Tx, Write, Writer, WriterStats } from '../writer/types.ts';
 import type { BatchWriter } from '../writer/writer.ts';
 
 /**
@@ -17,14 +17,14 @@ export class AnnouncingWriter implements Writer {
     this.change = change;
   }
 
-  async submit<T>(command: (tx: Tx) => Promise<T>): Promise<T> {
+  async submit<T>(command: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T> {
     const change = this.change;
     if (!change) throw new Error('a CLI command wrote without announcing its change (AnnouncingWriter.announce)');
     this.inner.start();
     return this.inner.submit(async (tx) => {
       await bumpChangeSignal(tx, change);
       return command(tx);
-    });
+    }, options);
   }
 
   enqueue(write: Write): void {

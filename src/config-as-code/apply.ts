@@ -2,6 +2,7 @@ import type { SecretBox } from '../alerts/crypto.ts';
 import { notifyEngine, type ServiceDeps } from '../services/deps.ts';
 import { ConflictError } from '../services/errors.ts';
 import { newPushToken } from '../services/sites.ts';
+import { removalTimeoutMs, removeSites } from '../writer/remove-sites.ts';
 import type { Tx } from '../writer/types.ts';
 import { parseConfigText } from './parse-off-thread.ts';
 import { diffConfig, loadCurrent, planOf, planConfig, type Diff, type Step } from './plan.ts';
@@ -93,10 +94,9 @@ async function execute(tx: Tx, diff: Diff, deps: Pick<ServiceDeps, 'clock' | 'se
 
   // deleteMany: a window may already be gone with its monitor, a child with nothing (its group's delete sets it free).
   for (const step of stepsOf(steps, 'maintenance', 'delete')) await tx.maintenanceWindow.deleteMany({ where: { id: step.id! } });
-  for (const step of stepsOf(steps, 'monitor', 'delete')) {
-    await tx.site.deleteMany({ where: { id: step.id! } });
-    touched.removedSites.push(step.id!);
-  }
+  const removed = stepsOf(steps, 'monitor', 'delete').map((step) => step.id!);
+  await removeSites(tx, removed);
+  touched.removedSites.push(...removed);
   for (const step of stepsOf(steps, 'alert', 'delete')) await tx.alertChannel.deleteMany({ where: { id: step.id! } });
   if (stepsOf(steps, 'maintenance', 'delete').length || touched.removedSites.length) touched.maintenance = true;
   if (stepsOf(steps, 'alert', 'delete').length) touched.alerts = true;
@@ -138,10 +138,15 @@ export async function applyConfig(deps: ServiceDeps, options: ApplyOptions): Pro
   const parsed = await parseConfigText(options.text, options.fileName, { settingValueBytes: deps.config.limits.settingValueBytes });
   const prune = options.prune ?? false;
   if (options.dryRun) return { ...(await planConfig(deps, parsed, { prune })), applied: false };
-  const [steps, touched] = await deps.writer.submit(async (tx) => {
-    const diff = await diffConfig(await loadCurrent(tx), parsed, { prune, now: deps.clock.now(), secretBox: deps.secretBox });
-    return [diff.steps, await execute(tx, diff, deps, options.actor ?? 'uptop apply')] as const;
-  });
+  // Pruning may remove every site with its history, in steps that take long on a large installation.
+  const timeoutMs = prune ? removalTimeoutMs(await deps.db.site.count()) : undefined;
+  const [steps, touched] = await deps.writer.submit(
+    async (tx) => {
+      const diff = await diffConfig(await loadCurrent(tx), parsed, { prune, now: deps.clock.now(), secretBox: deps.secretBox });
+      return [diff.steps, await execute(tx, diff, deps, options.actor ?? 'uptop apply')] as const;
+    },
+    { timeoutMs },
+  );
   await tellEngine(deps, touched);
   return { ...planOf(steps), applied: true };
 }

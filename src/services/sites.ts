@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Site } from '../generated/prisma/client.ts';
+import { removalTimeoutMs, removeSites } from '../writer/remove-sites.ts';
 import type { Tx } from '../writer/types.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { CheckElsewhereError } from '../engine/errors.ts';
@@ -120,16 +121,19 @@ export function createSiteService(deps: ServiceDeps): SiteService {
     },
 
     async remove(id) {
-      const removed = await writer.submit(async (tx) => {
-        const site = await tx.site.findUnique({
-          where: { id },
-          select: { children: { select: { id: true } }, _count: { select: { maintenanceWindows: true } } },
-        });
-        if (!site) throw new NotFoundError('Site');
-        // Foreign keys cascade to checks, state changes, channel links, windows and runtime state; children lose their parent.
-        await tx.site.delete({ where: { id } });
-        return site;
-      });
+      const removed = await writer.submit(
+        async (tx) => {
+          const site = await tx.site.findUnique({
+            where: { id },
+            select: { children: { select: { id: true } }, _count: { select: { maintenanceWindows: true } } },
+          });
+          if (!site) throw new NotFoundError('Site');
+          // Foreign keys cascade to channel links, windows and runtime state; children lose their parent.
+          await removeSites(tx, [id]);
+          return site;
+        },
+        { timeoutMs: removalTimeoutMs(1) },
+      );
       await notifyEngine(deps, 'siteRemoved', () => engine.siteRemoved(id));
       for (const child of removed.children) await notifyEngine(deps, 'siteChanged', () => engine.siteChanged(child.id));
       if (removed._count.maintenanceWindows > 0) await notifyEngine(deps, 'maintenanceChanged', () => engine.maintenanceChanged());

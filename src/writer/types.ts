@@ -73,6 +73,14 @@ export interface WriterStats {
   pendingCommands: number;
 }
 
+export interface CommandOptions {
+  /**
+   * Longest the command's transaction may stay open, instead of the writer's default: for a command whose work grows
+   * with the installation (an apply that prunes thousands of sites with their history), taken in steps.
+   */
+  timeoutMs?: number;
+}
+
 export interface Writer {
   /** Never blocks, never throws. Past capacity the write is dropped, counted, and noted in the log. */
   enqueue(write: Write): void;
@@ -80,7 +88,7 @@ export interface Writer {
    * Runs an awaited command (an API mutation) in its own transaction, in order with the batches.
    * Never dropped; a rejection rolls back this command alone and rejects its promise.
    */
-  submit<T>(command: (tx: Tx) => Promise<T>): Promise<T>;
+  submit<T>(command: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T>;
   readonly stats: WriterStats;
   /**
    * Resolves once every write enqueued and every command submitted before the call has been processed (a held write

@@ -13,7 +13,7 @@ import { Progress } from './progress.ts';
 import { pruneEndedMaintenance, pruneHistory, pruneRollups } from './retention.ts';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollups.ts';
 import { encodeBatch, type KindStatement } from './statements.ts';
-import { WRITE_KINDS, type Tx, type Write, type WriteFencing, type WriteKind, type Writer, type WriterStats } from './types.ts';
+import { type CommandOptions, WRITE_KINDS, type Tx, type Write, type WriteFencing, type WriteKind, type Writer, type WriterStats } from './types.ts';
 
 export interface WriterOptions {
   /** The writing client (from `openDb`). The writer must be its only user: see DESIGN "One writer, two connections". */
@@ -157,7 +157,7 @@ export class BatchWriter implements Writer {
     this.wake();
   }
 
-  async submit<T>(command: (tx: Tx) => Promise<T>): Promise<T> {
+  async submit<T>(command: (tx: Tx) => Promise<T>, options: CommandOptions = {}): Promise<T> {
     if (this.closed) throw new WriterStoppedError();
     this.commandsSubmitted++;
     this.pendingCommands++;
@@ -169,7 +169,7 @@ export class BatchWriter implements Writer {
           try {
             // Writes held through an outage are still unwritten: the command would act on a database without them.
             if (this.heldSettled > 0) throw new WritesHeldError(this.outage.failing?.error ?? 'the database refuses writes');
-            resolve(await this.db.$transaction(command, { timeout: this.commandTimeoutMs }));
+            resolve(await this.db.$transaction(command, { timeout: options.timeoutMs ?? this.commandTimeoutMs }));
           } catch (err) {
             reject(err);
           } finally {

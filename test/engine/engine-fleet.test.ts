@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import type { EngineStatusSnapshot } from '../../src/engine/types.ts';
-import { loadSites, PAGE_SIZE } from '../../src/engine/sites.ts';
+import { loadChannelLinks, loadSites, PAGE_SIZE } from '../../src/engine/sites.ts';
 import { freshDbFile } from '../helpers/db.ts';
 import { engineHarness, httpTarget, T0, type EngineHarness } from './harness.ts';
 
@@ -113,6 +113,37 @@ describe('engine: a large fleet', () => {
     await db.$disconnect();
   });
 
+  it('reads the alert channel links a page of sites at a time: a channel linked to every site is not one query', async () => {
+    const t = freshDbFile();
+    const db = await t.open();
+    const total = 2 * PAGE_SIZE + 5;
+    const stamp = new Date(T0).toISOString().replace('Z', '+00:00');
+    await db.$executeRawUnsafe(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${total})
+       INSERT INTO "Site" (name, type, url, interval, createdAt, updatedAt) SELECT 'site ' || i, 'HTTP', 'http://127.0.0.1/', 60, '${stamp}', '${stamp}' FROM n`,
+    );
+    const [a, b] = await Promise.all(['a', 'b'].map((name) => db.alertChannel.create({ data: { name, provider: 'WEBHOOK', settings: '{}' } })));
+    // Every site on channel a, the odd ones on b too; the last site on none.
+    await db.siteAlertChannel.createMany({
+      data: Array.from({ length: total - 1 }, (_, i) => i + 1).flatMap((siteId) => [
+        { siteId, alertChannelId: a!.id },
+        ...(siteId % 2 ? [{ siteId, alertChannelId: b!.id }] : []),
+      ]),
+    });
+    const reads = countedSiteReads();
+    const links = await loadChannelLinks(reads.wrap(db));
+    expect(links.size).toBe(total - 1);
+    expect(links.get(1)!.sort()).toEqual([a!.id, b!.id].sort());
+    expect(links.get(2)).toEqual([a!.id]);
+    expect(links.has(total)).toBe(false);
+    expect(reads.calls).toEqual([
+      { method: 'findMany', take: PAGE_SIZE },
+      { method: 'findMany', take: PAGE_SIZE },
+      { method: 'findMany', take: PAGE_SIZE },
+    ]);
+    await db.$disconnect();
+  });
+
   it('a reconcile after start compares no rows while the Site table has not changed since the engine loaded it', async () => {
     const web = await httpTarget();
     const reads = countedSiteReads();
@@ -122,13 +153,15 @@ describe('engine: a large fleet', () => {
     reads.calls.length = 0;
     await h.clock.advanceAsync(h.config.engine.reconcileIntervalMs);
     await h.engine.whenIdle();
-    expect(reads.calls.map((c) => c.method)).toEqual(['aggregate']);
+    // The fingerprint, then the alert channel links, read a page of sites at a time.
+    expect(reads.calls.map((c) => c.method)).toEqual(['aggregate', 'findMany']);
 
     await h.createSite({ name: 'added elsewhere', type: 'HTTP', url: web.url, interval: 60 });
     reads.calls.length = 0;
     await h.clock.advanceAsync(h.config.engine.reconcileIntervalMs);
     await h.engine.whenIdle();
-    expect(reads.calls.map((c) => c.method)).toEqual(['aggregate', 'findMany', 'findMany']);
+    // The fingerprint, then the changed site and the links.
+    expect(reads.calls.map((c) => c.method)).toEqual(['aggregate', 'findMany', 'findMany', 'findMany']);
     expect(h.engine.status().sites).toBe(2);
   });
 
