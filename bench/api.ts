@@ -34,7 +34,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -46,6 +45,7 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { decodeId, globalId } from '../src/graphql/ids.ts';
 import { dashboardQueries, seedBusySite, seedDashboard } from './dashboard.ts';
+import { gql, listen } from './http.ts';
 
 const SITES = 100;
 const QUERY_SITES = 50;
@@ -236,22 +236,6 @@ function nextMessage<T>(child: ChildProcess): Promise<T> {
       resolve(message as T);
     });
   });
-}
-
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data || body.errors) throw new Error(`${query.slice(0, 40)}...: ${JSON.stringify(body.errors ?? body)}`);
-  return body.data;
 }
 
 /** The bench's app config: a fresh SQLite file in `dir`, loopback, an admin to log in as, plus `extra`. */

@@ -8,7 +8,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -18,6 +17,7 @@ import { toSqlDate } from '../src/db/sql-date.ts';
 import { globalId } from '../src/graphql/ids.ts';
 import { addTo, encodeSketch, type Sketch } from '../src/history/sketch.ts';
 import { ROLLUP_LEVELS } from '../src/writer/rollups.ts';
+import { gql, listen } from './http.ts';
 
 const SITES = Number(process.env.BULK_SITES ?? 5_000);
 const DAY_MS = 24 * 3600_000;
@@ -30,22 +30,6 @@ const CHECK_INSERT = `INSERT INTO "Check" ("siteId", "checkedAt", "up", "status"
   SELECT value ->> 0, value ->> 1, 1, 'UP', 100, 200, '' FROM json_each(?)`;
 const CHANGE_INSERT = `INSERT INTO "StateChange" ("siteId", "fromStatus", "toStatus", "reason", "changedAt")
   SELECT value ->> 0, value ->> 1, value ->> 2, 'HTTP 503', value ->> 3 FROM json_each(?)`;
-
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 function history(siteId: number, nowMs: number, full: boolean) {
   const rollups: [number, number, string][] = [];

@@ -25,6 +25,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Checker } from '../src/engine/checks/types.ts';
 import { globalId } from '../src/graphql/ids.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/chromium.ts';
+import { gql } from './http.ts';
 
 const SITES = 1_000;
 const INITIALLY_DOWN = 100;
@@ -40,17 +41,6 @@ const standIn: Checker = async (target) => {
     ? { status: 'DOWN', statusCode: 503, latencyMs: 20, hasSsl: false, certExpiresAt: null, message: 'HTTP 503 (expected 200-299)' }
     : { status: 'UP', statusCode: 200, latencyMs: 10 + Math.random() * 90, hasSsl: false, certExpiresAt: null, message: '' };
 };
-
-async function gql<T>(url: string, query: string, variables: unknown, token?: string): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data || body.errors) throw new Error(JSON.stringify(body.errors ?? body));
-  return body.data;
-}
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-bench-console-'));

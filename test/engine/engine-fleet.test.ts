@@ -38,6 +38,15 @@ function recount(h: EngineHarness, ids: number[]): Pick<EngineStatusSnapshot, 'u
   return n;
 }
 
+/** `total` HTTP sites with ids 1..total, in one statement. */
+async function insertSites(db: Db, total: number): Promise<void> {
+  const stamp = new Date(T0).toISOString().replace('Z', '+00:00');
+  await db.$executeRawUnsafe(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${total})
+     INSERT INTO "Site" (name, type, url, interval, createdAt, updatedAt) SELECT 'site ' || i, 'HTTP', 'http://127.0.0.1/', 60, '${stamp}', '${stamp}' FROM n`,
+  );
+}
+
 describe('engine: a large fleet', () => {
   it('keeps the status counters equal to a site-by-site count through results, pauses, groups, windows and deletes', async () => {
     const ok = await httpTarget();
@@ -92,11 +101,7 @@ describe('engine: a large fleet', () => {
     const t = freshDbFile();
     const db = await t.open();
     const total = 2 * PAGE_SIZE + 5;
-    const stamp = new Date(T0).toISOString().replace('Z', '+00:00');
-    await db.$executeRawUnsafe(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${total})
-       INSERT INTO "Site" (name, type, url, interval, createdAt, updatedAt) SELECT 'site ' || i, 'HTTP', 'http://127.0.0.1/', 60, '${stamp}', '${stamp}' FROM n`,
-    );
+    await insertSites(db, total);
     const reads = countedSiteReads();
     const sites = await loadSites(reads.wrap(db), undefined);
     expect(sites.map((s) => s.id)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
@@ -117,11 +122,7 @@ describe('engine: a large fleet', () => {
     const t = freshDbFile();
     const db = await t.open();
     const total = 2 * PAGE_SIZE + 5;
-    const stamp = new Date(T0).toISOString().replace('Z', '+00:00');
-    await db.$executeRawUnsafe(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${total})
-       INSERT INTO "Site" (name, type, url, interval, createdAt, updatedAt) SELECT 'site ' || i, 'HTTP', 'http://127.0.0.1/', 60, '${stamp}', '${stamp}' FROM n`,
-    );
+    await insertSites(db, total);
     const [a, b] = await Promise.all(['a', 'b'].map((name) => db.alertChannel.create({ data: { name, provider: 'WEBHOOK', settings: '{}' } })));
     // Every site on channel a, the odd ones on b too; the last site on none.
     await db.siteAlertChannel.createMany({
