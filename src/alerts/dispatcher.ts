@@ -6,6 +6,7 @@ import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts'
 import type { Writer } from '../writer/types.ts';
 import { rejectOnAbort } from './abort.ts';
 import type { SecretBox } from './crypto.ts';
+import { closesIncident } from './providers/incident-key.ts';
 import type { AlertEvent, AlertMessage, AlertProviderImpl, AlertSettings } from './types.ts';
 
 export class UnknownAlertChannelError extends Error {
@@ -52,6 +53,11 @@ export interface DispatcherDeps {
   viaOutbox?: boolean;
 }
 
+export interface DispatchOptions {
+  /** Only to channels whose service keeps incidents (see ProviderDefinition.closesIncidents). */
+  incidentKeepersOnly?: boolean;
+}
+
 /** An alert as the outbox stores it: its JSON, with the timestamp as an ISO string. */
 export function parseStoredAlert(payload: string): AlertMessage {
   const stored = JSON.parse(payload) as Omit<AlertMessage, 'timestamp'> & { timestamp: string };
@@ -77,6 +83,11 @@ export const SENDS_PER_CHANNEL = 4;
  */
 export class AlertDispatcher {
   private channels = new Map<number, Channel>();
+  /**
+   * Deleted channels whose service keeps incidents, as they last were: an incident one of them opened stays open
+   * until told, so the close of it still reaches it (see channelFor). Nothing else is sent to them.
+   */
+  private readonly retired = new Map<number, Channel>();
   /** Sends started or waiting their turn; `idle()` and `pending` count both. */
   private readonly inFlight = new Set<Promise<void>>();
   /** The last send queued per site and channel (`<siteId>:<channelId>`), which the next one for that pair waits for. */
@@ -90,7 +101,9 @@ export class AlertDispatcher {
   /** Reloads every channel (start, channel changes, reconcile), so a dispatch needs no database read. */
   async reload(): Promise<void> {
     const rows = await this.deps.db.alertChannel.findMany();
+    const before = this.channels;
     this.channels = new Map(rows.map((row) => [row.id, this.toChannel(row)]));
+    for (const [id, channel] of before) if (!this.channels.has(id) && this.keepsIncidents(channel)) this.retired.set(id, channel);
     for (const [id, limit] of this.slots) if (!this.channels.has(id) && limit.activeCount + limit.pendingCount === 0) this.slots.delete(id);
   }
 
@@ -99,13 +112,16 @@ export class AlertDispatcher {
    * channel go out one after the other, so a recovery never overtakes its outage (a PagerDuty resolve that arrives
    * before its trigger leaves the incident open). Each send ends by its own deadline, which starts when it starts,
    * so a dead channel holds that site's next alert for at most one deadline; other sites and channels do not wait.
+   * Answers how many channels the alert was queued for.
    */
-  dispatch(channelIds: readonly number[], alert: AlertMessage): void {
-    if (this.deps.viaOutbox && alert.site) return this.queueIntents(channelIds, alert, alert.site.id);
+  dispatch(channelIds: readonly number[], alert: AlertMessage, options: DispatchOptions = {}): number {
+    if (this.deps.viaOutbox && alert.site) return this.queueIntents(channelIds, alert, alert.site.id, options);
     const siteId = alert.site?.id ?? null;
+    let queuedFor = 0;
     for (const id of channelIds) {
-      const queued = this.channels.get(id);
-      if (!queued || !this.wants(queued, alert.event)) continue;
+      const queued = this.channelFor(id, alert.event);
+      if (!queued || !this.wants(queued, alert.event, options)) continue;
+      queuedFor++;
       const key = `${siteId}:${id}`;
       const deliver = () =>
         this.slotsOf(id)(async () => {
@@ -116,8 +132,8 @@ export class AlertDispatcher {
             return;
           }
           // The channel as it is when the send's turn comes: an edit (a new URL) applies to the alerts still waiting,
-          // and a deleted channel gets none of them.
-          const channel = this.channels.get(id);
+          // and a deleted channel gets none of them but the closes of its incidents.
+          const channel = this.channelFor(id, alert.event);
           if (!channel) {
             this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
             return;
@@ -135,26 +151,30 @@ export class AlertDispatcher {
       this.queueTails.set(key, send);
       this.inFlight.add(send);
     }
+    return queuedFor;
   }
 
   /**
    * One intent per channel for the outbox, keyed by site, channel, event and time, so the same alert is never stored
    * twice. The writer is the engine's, which stamps the site's fence: a stale owner's intents are refused with its rows.
    */
-  private queueIntents(channelIds: readonly number[], alert: AlertMessage, siteId: number): void {
+  private queueIntents(channelIds: readonly number[], alert: AlertMessage, siteId: number, options: DispatchOptions): number {
     const payload = JSON.stringify(alert);
     const createdAt = this.deps.clock.now();
+    let queuedFor = 0;
     for (const alertChannelId of channelIds) {
-      const channel = this.channels.get(alertChannelId);
-      if (!channel || !this.wants(channel, alert.event)) continue;
+      const channel = this.channelFor(alertChannelId, alert.event);
+      if (!channel || !this.wants(channel, alert.event, options)) continue;
       const key = `${siteId}:${alertChannelId}:${alert.event}:${alert.timestamp.getTime()}`;
       this.deps.writer.enqueue({ kind: 'alertIntent', siteId, alertChannelId, key, payload, createdAt });
+      queuedFor++;
     }
+    return queuedFor;
   }
 
   /** Sends one outbox row's alert to its channel; `gone` when the channel was deleted since (nothing to retry). */
   async deliver(alertChannelId: number, alert: AlertMessage): Promise<SendOutcome & { gone: boolean }> {
-    const channel = this.channels.get(alertChannelId);
+    const channel = this.channelFor(alertChannelId, alert.event);
     if (!channel) return { ok: false, error: 'the alert channel no longer exists', gone: true };
     return { ...(await this.send(channel, alert)), gone: false };
   }
@@ -178,8 +198,17 @@ export class AlertDispatcher {
   }
 
   /** A renewal only closes an incident: channels whose service keeps none do not hear of it. */
-  private wants(channel: Channel, event: AlertEvent): boolean {
-    return event !== 'ssl_renewed' || this.deps.getProvider(channel.provider).closesIncidents === true;
+  private wants(channel: Channel, event: AlertEvent, options: DispatchOptions): boolean {
+    return (event !== 'ssl_renewed' && !options.incidentKeepersOnly) || this.keepsIncidents(channel);
+  }
+
+  private keepsIncidents(channel: Channel): boolean {
+    return this.deps.getProvider(channel.provider).closesIncidents === true;
+  }
+
+  /** The channel an alert goes to: a deleted one only for the close of an incident it may have opened. */
+  private channelFor(id: number, event: AlertEvent): Channel | undefined {
+    return this.channels.get(id) ?? (closesIncident(event) ? this.retired.get(id) : undefined);
   }
 
   private slotsOf(channelId: number): LimitFunction {

@@ -15,6 +15,7 @@ import { EventLog, readNewestLogs } from './event-log.ts';
 import type { AppPubSub } from './events.ts';
 import { initialState, restoredState, withConfig } from './live-state.ts';
 import { LoadFence } from './load-fence.ts';
+import { OpenIncidents } from './open-incidents.ts';
 import { OWNS_EVERY_SITE, type SiteOwnership } from './ownership.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
 import { SiteLoop } from './loop.ts';
@@ -235,7 +236,8 @@ export class Engine implements EngineApi {
     };
     const loop = (this.loop = new SiteLoop({ clock, concurrency: config.checks.concurrency, sites, logger, random, checking, run, onCheckStarted }));
     const configChanged = (change: SiteChangeRecord) => pubsub.publish('site:changed', change);
-    const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, log, checking, statusChanged, configChanged }));
+    const incidents = new OpenIncidents({ clock, dispatcher, log, checking });
+    const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, incidents, log, checking, statusChanged, configChanged }));
     const intervalMs = config.engine.reconcileIntervalMs;
     const onInterval = () => this.catchUpWithWallClock();
     this.reconciler = new Reconciler({ db, clock, secretBox, fence, sites, maintenance, dispatcher, intervalMs, log, sync, onWindowsChanged, onInterval });

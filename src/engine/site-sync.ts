@@ -1,8 +1,9 @@
 import type { Clock } from '../clock.ts';
 import { initialState, withConfig } from './live-state.ts';
 import type { LoadFence } from './load-fence.ts';
+import type { OpenIncidents } from './open-incidents.ts';
 import type { SiteLoop } from './loop.ts';
-import type { SiteRegistry } from './registry.ts';
+import type { SiteEntry, SiteRegistry } from './registry.ts';
 import type { Renotifier } from './renotify.ts';
 import type { SiteRuns } from './runs.ts';
 import { sameIds, type EngineSite } from './sites.ts';
@@ -17,6 +18,8 @@ export interface SiteSyncOptions {
   loop: SiteLoop;
   renotifier: Renotifier;
   runs: SiteRuns;
+  /** Closes the incidents of an outage or a certificate uptop stops watching. */
+  incidents: OpenIncidents;
   log: (message: string, siteId: number | null) => void;
   /** Started, not stopped, active, and the site is this instance's: a changed site is checked again at once only then. */
   checking: (siteId: number) => boolean;
@@ -61,6 +64,7 @@ export class SiteSync {
     // A monitor whose type changed measures something else now: it starts PENDING like a new one, so a site turned
     // into a push monitor is not judged overdue against checks of its old type.
     const retyped = before.type !== site.type;
+    this.closeUnwatched(entry, before, retyped);
     entry.state = withConfig(retyped ? initialState(site) : entry.state, site);
     if (retyped) {
       effects.saveRuntime(entry, clock.now());
@@ -81,8 +85,30 @@ export class SiteSync {
     this.options.configChanged({ siteId: site.id, removed: false });
   }
 
+  /**
+   * What an edit stops watching gets its incidents closed: all of them after a type change (the state starts afresh),
+   * those at the channels unlinked, and the SSL warning's once the certificate is no longer checked. Before the new
+   * state is swapped in, which no longer says what was told.
+   */
+  private closeUnwatched(entry: SiteEntry, before: EngineSite, retyped: boolean): void {
+    const { incidents, clock } = this.options;
+    const { site } = entry;
+    if (retyped) {
+      incidents.close(entry, before.channelIds, 'changed type');
+      return;
+    }
+    incidents.close(entry, unlinked(before.channelIds, site.channelIds), 'is no longer linked to this channel');
+    if (entry.state.sentSslWarning && !checksCertificate(site)) {
+      incidents.close(entry, site.channelIds, 'no longer checks its certificate', { outage: false, ssl: true });
+      entry.state = { ...entry.state, sentSslWarning: false };
+      this.options.effects.saveRuntime(entry, clock.now());
+    }
+  }
+
   /** A delete wins over every read still in flight, even for a site this engine has not seen yet. */
   siteRemoved(siteId: number): void {
+    const entry = this.options.sites.get(siteId);
+    if (entry) this.options.incidents.close(entry, entry.site.channelIds, 'was deleted');
     if (this.forget(siteId)) this.options.configChanged({ siteId, removed: true });
   }
 
@@ -109,9 +135,20 @@ export class SiteSync {
     for (const entry of this.options.sites.values()) {
       const ids = links.get(entry.site.id) ?? [];
       if (!sameIds(ids, entry.site.channelIds)) {
+        this.options.incidents.close(entry, unlinked(entry.site.channelIds, ids), 'is no longer linked to this channel');
         entry.site = { ...entry.site, channelIds: ids };
         this.options.renotifier.arm(entry);
       }
     }
   }
+}
+
+/** The channels in `before` that `after` no longer has. */
+function unlinked(before: readonly number[], after: readonly number[]): number[] {
+  return before.filter((id) => !after.includes(id));
+}
+
+/** The state machine watches a certificate only there (see handleStatusChange). */
+function checksCertificate(site: EngineSite): boolean {
+  return site.type === 'HTTP' && site.checkSsl;
 }

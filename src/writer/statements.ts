@@ -94,12 +94,13 @@ const RUNTIME_STATE_SQL = siteStatement(
 );
 
 // One intent per key: a second insert of the same alert is a no-op. It is due at once. Ids follow the alerts' order,
-// which the sender keeps per site and channel.
+// which the sender keeps per site and channel. The site need not exist: deleting a site while its PagerDuty incident
+// is open queues the close of that incident after the row is gone (src/engine/open-incidents.ts).
 const ALERT_INTENT_COLUMNS = ['siteId', 'alertChannelId', 'key', 'payload', 'createdAt'] satisfies (keyof WriteOf<'alertIntent'>)[];
 const OUTBOX_COLUMNS = [...ALERT_INTENT_COLUMNS, 'nextAttemptAt'];
 const ALERT_INTENT_SQL = siteStatement(
   (d, fence) =>
-    `INSERT INTO "AlertOutbox" (${quoted(OUTBOX_COLUMNS)}) SELECT ${quoted(OUTBOX_COLUMNS, 'v.')} FROM ${d.jsonRowsOrdered('AlertOutbox', OUTBOX_COLUMNS)} WHERE ${SITE_EXISTS}${fence(d)} ORDER BY v."ordinality" ON CONFLICT ("key") DO NOTHING`,
+    `INSERT INTO "AlertOutbox" (${quoted(OUTBOX_COLUMNS)}) SELECT ${quoted(OUTBOX_COLUMNS, 'v.')} FROM ${d.jsonRowsOrdered('AlertOutbox', OUTBOX_COLUMNS)} WHERE TRUE${fence(d)} ORDER BY v."ordinality" ON CONFLICT ("key") DO NOTHING`,
 );
 
 const alertIntentRow = (w: WriteOf<'alertIntent'>): JsonRow => [w.siteId, w.alertChannelId, w.key, w.payload, toSqlDate(w.createdAt), toSqlDate(w.createdAt)];

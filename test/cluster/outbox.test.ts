@@ -1,12 +1,14 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AlertDispatcher, SENDS_PER_CHANNEL, type SendOutcome } from '../../src/alerts/dispatcher.ts';
+import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertMessage, AlertProviderImpl } from '../../src/alerts/types.ts';
 import { fencedWriter } from '../../src/cluster/fenced-writer.ts';
 import { OutboxSender } from '../../src/cluster/outbox.ts';
 import { SLOT_COUNT, slotOf } from '../../src/cluster/slots.ts';
 import { loadConfig } from '../../src/config.ts';
 import { interceptEnqueue } from '../../src/writer/intercept.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 import { PROVIDERS, useStores } from '../helpers/stores.ts';
 import { createSites, T0, writerHarnessOn } from '../writer/harness.ts';
 
@@ -233,6 +235,51 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
     expect(delivered).toEqual([]);
     await sender('b', ok, () => true).round();
     expect(delivered.map((d) => d.instance)).toEqual(['b']);
+  });
+
+  it('delivers the close of an incident after its site and its PagerDuty channel were deleted', async () => {
+    const h = await harness({ retention: false, fencing: { owner: 'a', slots: SLOT_COUNT, slotOf } });
+    h.writer.start();
+    const [siteId] = (await createSites(h.db, 1)) as [number];
+    await h.writeDb.slotLease.createMany({
+      data: Array.from({ length: SLOT_COUNT }, (_, slot) => ({ slot, owner: 'a', fence: 1, expiresAt: new Date(T0 + 3_600_000) })),
+    });
+    const pager = await h.writeDb.alertChannel.create({
+      data: { name: 'pager', provider: 'PAGERDUTY', settings: JSON.stringify({ routing_key: 'R0UT1NGKEY' }) },
+    });
+    const receiver = await startReceiver();
+    const dispatcher = new AlertDispatcher({
+      db: h.db,
+      writer: fencedWriter(h.writer, { fenceOf: () => 1 }),
+      clock: h.clock,
+      config: loadConfig({ UPTOP_PAGERDUTY_URL: `${receiver.url}/v2/enqueue` }),
+      getProvider,
+      log: () => {},
+      viaOutbox: true,
+    });
+    await dispatcher.reload();
+    const sender = new OutboxSender({
+      instanceId: 'a',
+      writer: h.writer,
+      clock: h.clock,
+      logger: silent,
+      owns: () => true,
+      log: () => {},
+      deliver: (channelId, a) => dispatcher.deliver(channelId, a),
+    });
+    dispatcher.dispatch([pager.id], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    await sender.round();
+    await h.writeDb.site.delete({ where: { id: siteId } });
+    await h.writeDb.alertChannel.delete({ where: { id: pager.id } });
+    await dispatcher.reload();
+    expect(dispatcher.dispatch([pager.id], alert(siteId, 'up', T0 + 1000), { incidentKeepersOnly: true })).toBe(1);
+    await h.writer.flush();
+    await sender.round();
+    expect(receiver.requests.map((r) => r.json())).toEqual([
+      expect.objectContaining({ event_action: 'trigger', dedup_key: `uptop-site-${siteId}` }),
+      { routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-site-${siteId}` },
+    ]);
   });
 
   it("refuses a stale owner's intents with its other rows", async () => {

@@ -8,7 +8,7 @@ import { FakeClock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
-import type { Prisma } from '../../src/generated/prisma/client.ts';
+import type { AlertProvider, Prisma } from '../../src/generated/prisma/client.ts';
 import { createAppPubSub, type AppPubSub, type Topics } from '../../src/engine/events.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
 import { freshDbFile, type TestDb } from '../helpers/db.ts';
@@ -43,6 +43,8 @@ export interface EngineHarness {
   updateSite(id: number, data: Prisma.SiteUncheckedUpdateInput): Promise<void>;
   /** Stores a site's runtime state as an engine that ran before would have left it. */
   persistState(siteId: number, data: Omit<Prisma.SiteRuntimeStateUncheckedCreateInput, 'siteId' | 'updatedAt'>): Promise<void>;
+  /** A channel of `provider` with these settings (sealed as the API stores them), linked to the given sites. */
+  createChannel(provider: AlertProvider, name: string, settings: Record<string, string>, siteIds: number[]): Promise<number>;
   /** A WEBHOOK channel posting to the receiver at `/<name>`, linked to the given sites. */
   createWebhook(receiver: Receiver, name: string, siteIds: number[]): Promise<number>;
   /** Moves the fake clock and waits for the checks and alert sends that it started. */
@@ -157,19 +159,20 @@ export async function engineHarness(
     async persistState(siteId, data) {
       await writer.submit((tx) => tx.siteRuntimeState.create({ data: { siteId, updatedAt: clock.now(), ...data } }));
     },
-    async createWebhook(receiver, name, siteIds) {
+    async createChannel(provider, name, settings, siteIds) {
       const channel = await writer.submit((tx) =>
         tx.alertChannel.create({
           data: {
             name,
-            provider: 'WEBHOOK',
-            settings: secretBox.seal(JSON.stringify({ url: `${receiver.url}/${name}` })),
+            provider,
+            settings: secretBox.seal(JSON.stringify(settings)),
             sites: { create: siteIds.map((siteId) => ({ siteId })) },
           },
         }),
       );
       return channel.id;
     },
+    createWebhook: (receiver, name, siteIds) => h.createChannel('WEBHOOK', name, { url: `${receiver.url}/${name}` }, siteIds),
     async tick(ms) {
       await clock.advanceAsync(ms);
       await h.engine.whenIdle();
