@@ -15,7 +15,7 @@ import { AGG_STRATEGIES, type AggStrategy } from './engine/probe-results.ts';
 const MAX_DURATION_MS = 100 * 365.25 * 24 * 3600_000;
 
 /** A duration such as `72h`, `7d`, `1h30m` or `90s`, as milliseconds; a bare number has no unit and is refused. */
-const duration = z.string().transform((raw, ctx) => {
+export const duration = z.string().transform((raw, ctx) => {
   const ms = /[a-z]/i.test(raw) ? parseDuration(raw) : null;
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms <= 0) {
     ctx.addIssue({ code: 'custom', message: `expected a positive duration such as 72h, 7d or 15m (got "${raw}")` });

@@ -46,6 +46,11 @@ export function TextInput({ id, label, value, issue, onInput, type = 'text', pla
   );
 }
 
+/** A `datetime-local` value (the browser's local time) as the API's UTC instant; blank stays absent. */
+export function instant(local: string): string | undefined {
+  return local ? new Date(local).toISOString() : undefined;
+}
+
 /**
  * The API's validation issues by the field they name, the first per field; an issue about a field the form does not
  * show goes under '' and appears above its Save button.

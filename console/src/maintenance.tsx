@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
-import { Field, failureOf, FormEnd, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, instant, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MaintenanceType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
@@ -148,11 +148,6 @@ function timeZones(own: string): string[] {
   const zones = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
   if (!zones.includes(own)) zones.splice(1, 0, own);
   return zones;
-}
-
-/** A `datetime-local` value (the browser's local time) as the API's UTC instant; blank stays absent. */
-function instant(local: string): string | undefined {
-  return local ? new Date(local).toISOString() : undefined;
 }
 
 function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: string }[]; onCreated: () => void }) {

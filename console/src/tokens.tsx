@@ -1,11 +1,11 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, failureOf, FormEnd, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, instant, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import { formatTime } from './status.ts';
 
 const TokensQuery = graphql(`
-  query ConsoleApiTokens { apiTokens { id name readOnly scope createdAt lastUsedAt } }
+  query ConsoleApiTokens { apiTokens { id name readOnly scope createdAt lastUsedAt expiresAt expired } }
 `);
 
 const CreateToken = graphql(`
@@ -32,6 +32,7 @@ export function ApiTokens() {
   const [{ fetching }, create] = useMutation(CreateToken);
   const [name, setName] = useState('');
   const [readOnly, setReadOnly] = useState(true);
+  const [expiresAt, setExpiresAt] = useState('');
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<string | null>(null);
   const [revokeFailure, setRevokeFailure] = useState<string | null>(null);
@@ -39,14 +40,15 @@ export function ApiTokens() {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const r = await create({ input: { name, readOnly } });
+    const r = await create({ input: { name, readOnly, expiresAt: instant(expiresAt) } });
     const answer = r.data?.createApiToken;
     if (answer?.__typename === 'ApiTokenPayload') {
       setCreated(answer.token);
       setName('');
+      setExpiresAt('');
       setIssues({});
       reload();
-    } else if (answer?.__typename === 'ValidationError') setIssues(issuesByField(answer.issues, ['name']));
+    } else if (answer?.__typename === 'ValidationError') setIssues(issuesByField(answer.issues, ['name', 'expiresAt']));
     else setIssues({ '': answer && 'message' in answer ? answer.message : (r.error?.message ?? 'Saving failed') });
   };
 
@@ -62,6 +64,9 @@ export function ApiTokens() {
               <td>{t.readOnly ? 'read-only' : 'read-write'}</td>
               <td class="muted">created {formatTime(t.createdAt)}</td>
               <td class="muted">{t.lastUsedAt ? `used ${formatTime(t.lastUsedAt)}` : 'never used'}</td>
+              <td class={t.expired ? 'error token-expiry' : 'muted token-expiry'}>
+                {t.expiresAt ? `${t.expired ? 'expired' : 'expires'} ${formatTime(t.expiresAt)}` : 'never expires'}
+              </td>
               <td>
                 <button
                   type="button"
@@ -99,6 +104,7 @@ export function ApiTokens() {
             <option value="write">read-write (as your role allows)</option>
           </select>
         </Field>
+        <TextInput id="token-expires" label="Expires (blank: never)" type="datetime-local" value={expiresAt} issue={issues.expiresAt} onInput={setExpiresAt} />
         <FormEnd error={issues['']} busy={fetching} />
       </form>
     </section>

@@ -25,8 +25,8 @@ interface Connections<G extends Grant> {
 /**
  * The open long-lived connections (graphql-ws sockets, SSE streams) by the credential they were opened with, so
  * that access ends when its grant does (DESIGN decision 13): the auth services report every credential that ends
- * and every change of rights, and a session's expiry is a timer on the injected clock. One timer per session,
- * not per connection, and only while a connection of that session is open.
+ * and every change of rights, and the expiry of a session or API token is a timer on the injected clock. One timer
+ * per credential, not per connection, and only while a connection opened with it is open.
  */
 export class AccessWatch<G extends Grant = Grant> {
   private readonly byToken = new Map<string, Connections<G>>();
@@ -58,7 +58,7 @@ export class AccessWatch<G extends Grant = Grant> {
     };
   }
 
-  /** Ends the session's connections at `atMs` unless they have all closed by then. */
+  /** Ends the credential's connections at `atMs` unless they have all closed by then. */
   expireAt(tokenHash: string, atMs: number): void {
     const connections = this.byToken.get(tokenHash);
     if (!connections || connections.expiry) return;

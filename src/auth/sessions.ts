@@ -107,7 +107,7 @@ export function createAuthService(deps: ServiceDeps): AuthService {
     return {
       viewer: { userId: user.id, username: user.username, role: user.role, readOnly: apiToken.readOnly, via: 'apiToken', tokenHash },
       rowId: apiToken.id,
-      expiresAtMs: null,
+      expiresAtMs: apiToken.expiresAt?.getTime() ?? null,
       lastUsedAt: apiToken.lastUsedAt,
     };
   }
@@ -125,7 +125,7 @@ export function createAuthService(deps: ServiceDeps): AuthService {
 
   /**
    * Looks at a watched viewer's credential again and calls `end` when it no longer holds as it was granted: gone
-   * (`ended`) or with other rights (`changed`). Otherwise arms the session's expiry.
+   * (`ended`) or with other rights (`changed`). Otherwise arms the expiry of the session or API token.
    */
   function recheck(viewer: Viewer, end: (why: AccessEnd) => void): void {
     credentialOf(viewer.via === 'session' ? 'session' : 'api', viewer.tokenHash).then(

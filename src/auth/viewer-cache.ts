@@ -11,7 +11,7 @@ export interface Credential {
   viewer: Viewer;
   /** The session's or API token's row id. */
   rowId: number;
-  /** When a session ends; null for an API token, which lasts until revoked. */
+  /** When the session or API token expires; null for an API token without an expiry, which lasts until revoked. */
   expiresAtMs: number | null;
   /** Last recorded use; updated in place when a newer use is recorded. */
   lastUsedAt: Date | null;
@@ -24,7 +24,7 @@ interface Entry {
 
 /**
  * Token hash → credential, so a request does not read the session or API token and its user from the database.
- * An entry lives at most `ttlMs`; a session's entry never outlives the session. Every change that must take effect
+ * An entry lives at most `ttlMs`, and never past its credential's expiry. Every change that must take effect
  * at once (logout, password, role, name, deletion, revocation) calls `forgetToken` or `forgetUser` after it commits.
  *
  * A lookup that read the database while such a change committed could store what it read after the change had
@@ -48,7 +48,7 @@ export class ViewerCache {
     return this.changes;
   }
 
-  /** The credential cached for this token hash, or undefined when absent, older than the TTL, or its session has ended. */
+  /** The credential cached for this token hash, or undefined when absent, older than the TTL, or expired. */
   lookup(tokenHash: string): Credential | undefined {
     const entry = this.entries.get(tokenHash);
     if (!entry) return undefined;

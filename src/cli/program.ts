@@ -91,8 +91,11 @@ export function buildProgram(io: CliIo): Command {
     .argument('<username>')
     .option('--name <name>', 'what the token is for', 'uptop CLI')
     .option('--write', "allow writes with the user's rights (default: read-only)")
-    .action((username: string, options: { name: string; write?: boolean }) =>
-      inContext(async (ctx) => (await users()).createToken(ctx, io, username, { name: options.name, write: options.write === true })),
+    .option('--expires-in <duration>', 'stop working after this long, such as 7d or 12h (default: until revoked)')
+    .action((username: string, options: { name: string; write?: boolean; expiresIn?: string }) =>
+      inContext(async (ctx) =>
+        (await users()).createToken(ctx, io, username, { name: options.name, write: options.write === true, expiresIn: options.expiresIn ?? null }),
+      ),
     );
 
   program

@@ -1,7 +1,8 @@
 import type { Viewer } from '../auth/viewer.ts';
+import { duration } from '../config.ts';
 import type { Role, User } from '../generated/prisma/client.ts';
 import type { CliContext } from './context.ts';
-import { CliError } from './errors.ts';
+import { CliError, UsageError } from './errors.ts';
 import { formatTable, type CliIo } from './io.ts';
 import { readPassword } from './password.ts';
 
@@ -53,13 +54,23 @@ export async function deleteUser(ctx: CliContext, io: CliIo, username: string): 
 /**
  * A named API token of the user's, read-only unless `write`. The token alone goes to stdout (for `$(uptop token
  * create ...)`); it is shown this once. The service wants a session of the user's: the operator stands in for one.
+ * `expiresIn` (`7d`) ends it that long from now; null keeps it until revoked.
  */
-export async function createToken(ctx: CliContext, io: CliIo, username: string, options: { name: string; write: boolean }): Promise<void> {
+export async function createToken(
+  ctx: CliContext,
+  io: CliIo,
+  username: string,
+  options: { name: string; write: boolean; expiresIn: string | null },
+): Promise<void> {
+  const lifetime = options.expiresIn === null ? null : duration.safeParse(options.expiresIn);
+  if (lifetime && !lifetime.success) throw new UsageError(`--expires-in: ${lifetime.error.issues[0]!.message}`);
   const user = await findUser(ctx, username);
   ctx.announce({ what: 'users', userIds: [], access: null });
   const asUser: Viewer = { ...OPERATOR, userId: user.id, username: user.username, role: user.role };
-  const { token, apiToken } = await ctx.services.tokens.create(asUser, { name: options.name, readOnly: !options.write });
+  const expiresAt = lifetime ? new Date(ctx.clock.nowMs() + lifetime.data) : null;
+  const { token, apiToken } = await ctx.services.tokens.create(asUser, { name: options.name, readOnly: !options.write, expiresAt });
   io.stdout.write(`${token}\n`);
   const scope = apiToken.readOnly ? 'read-only' : `with ${user.role.toLowerCase()} rights`;
-  io.stderr.write(`created API token "${apiToken.name}" for "${username}", ${scope}; it is not shown again\n`);
+  const until = apiToken.expiresAt ? `until ${apiToken.expiresAt.toISOString()}` : 'until revoked';
+  io.stderr.write(`created API token "${apiToken.name}" for "${username}", ${scope}, ${until}; it is not shown again\n`);
 }

@@ -1,10 +1,11 @@
 import type { AuthService } from '../auth/sessions.ts';
+import { unexpiredAt } from '../auth/expired-credentials.ts';
 import { permissionsOf } from '../auth/roles.ts';
 import { newToken } from '../auth/tokens.ts';
 import type { ApiToken } from '../generated/prisma/client.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { ServiceDeps } from './deps.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { nameText, parseOrThrow } from './validate.ts';
 
 const tokenName = nameText(100);
@@ -14,7 +15,7 @@ export interface TokenService {
    * A named API token of the viewer's own; the token is returned this once, only its hash is kept. Needs a session:
    * a leaked token must not mint more.
    */
-  create(viewer: Viewer, input: { name: string; readOnly?: boolean | null }): Promise<{ token: string; apiToken: ApiToken }>;
+  create(viewer: Viewer, input: { name: string; readOnly?: boolean | null; expiresAt?: Date | null }): Promise<{ token: string; apiToken: ApiToken }>;
   /** Revokes one of the viewer's own tokens, or anyone's for an admin; another user's token is otherwise "not found". */
   revoke(viewer: Viewer, id: number): Promise<void>;
 }
@@ -25,13 +26,17 @@ export function createTokenService(deps: ServiceDeps, auth: Pick<AuthService, 'e
     async create(viewer, input) {
       if (viewer.via !== 'session') throw new ForbiddenError('creating an API token needs a signed-in session, not an API token');
       const name = parseOrThrow(tokenName, input.name, 'name');
+      const expiresAt = input.expiresAt ?? null;
+      if (expiresAt && expiresAt.getTime() <= clock.nowMs()) throw new ValidationError('expiresAt', 'must be in the future');
       const { token, hash } = newToken('api');
       const max = deps.config.limits.apiTokensPerUser;
       const apiToken = await writer.submit(async (tx) => {
-        if ((await tx.apiToken.count({ where: { userId: viewer.userId } })) >= max) {
+        const now = clock.now();
+        // Expired tokens stay listed until the retention pass deletes them; they open nothing, so they take no place.
+        if ((await tx.apiToken.count({ where: { userId: viewer.userId, ...unexpiredAt(now) } })) >= max) {
           throw new ConflictError(`you have ${max} API tokens, the most allowed (UPTOP_API_TOKENS_PER_USER); revoke one first`);
         }
-        return tx.apiToken.create({ data: { name, tokenHash: hash, readOnly: input.readOnly ?? true, userId: viewer.userId, createdAt: clock.now() } });
+        return tx.apiToken.create({ data: { name, tokenHash: hash, readOnly: input.readOnly ?? true, userId: viewer.userId, createdAt: now, expiresAt } });
       });
       return { token, apiToken };
     },

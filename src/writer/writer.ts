@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { deleteExpiredSessions } from '../auth/expired-sessions.ts';
+import { deleteExpiredApiTokens, deleteExpiredSessions } from '../auth/expired-credentials.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -428,7 +428,8 @@ export class BatchWriter implements Writer {
       const cutoff = new Date(this.clock.nowMs() - this.config.maintenanceRetentionMs);
       const deleted = await pruneEndedMaintenance(this.db, cutoff);
       const sessions = await deleteExpiredSessions(this.db, this.clock.now());
-      this.logger.debug({ deleted, sessions, cutoff }, 'pruned ended maintenance windows and expired sessions');
+      const apiTokens = await deleteExpiredApiTokens(this.db, this.clock.now());
+      this.logger.debug({ deleted, sessions, apiTokens, cutoff }, 'pruned ended maintenance windows, expired sessions and long-expired API tokens');
     } catch (err) {
       this.note('error', `db maintenance prune failed: ${describeError(err)}`, { err });
     }

@@ -67,8 +67,8 @@ describe('uptop user and token, against a server running on the same database', 
       uptop(['token', 'create', 'editor', '--name', 'deploy', '--write'], env),
     ]);
     expect([readOnly.code, writing.code]).toEqual([0, 0]);
-    expect(readOnly.stderr).toBe('created API token "dashboard" for "editor", read-only; it is not shown again\n');
-    expect(writing.stderr).toBe('created API token "deploy" for "editor", with editor rights; it is not shown again\n');
+    expect(readOnly.stderr).toBe('created API token "dashboard" for "editor", read-only, until revoked; it is not shown again\n');
+    expect(writing.stderr).toBe('created API token "deploy" for "editor", with editor rights, until revoked; it is not shown again\n');
     const [readToken, writeToken] = [readOnly.stdout.trim(), writing.stdout.trim()];
 
     expect(await me(t, readToken)).toEqual({ username: 'editor', role: 'EDITOR' });
@@ -76,5 +76,27 @@ describe('uptop user and token, against a server running on the same database', 
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const created = await t.request(CREATE_SITE, {}, writeToken);
     expect(created.data).toEqual({ createSite: { __typename: 'SitePayload' } });
+  });
+
+  it('token create --expires-in gives the token an expiry that long from now, and refuses what is no duration', async ({ app: t }) => {
+    const env = { DATABASE_URL: t.db.url };
+    const week = await uptop(['token', 'create', 'editor', '--name', 'script', '--expires-in', '7d'], env);
+    expect(week.code).toBe(0);
+    const stored = await t.app.deps.db.apiToken.findFirstOrThrow({ where: { name: 'script' } });
+    expect(week.stderr).toBe(`created API token "script" for "editor", read-only, until ${stored.expiresAt!.toISOString()}; it is not shown again\n`);
+    // The expiry is taken just before the row's creation time, on the same clock.
+    const lifetime = stored.expiresAt!.getTime() - stored.createdAt.getTime();
+    expect(lifetime).toBeLessThanOrEqual(7 * 24 * 3600_000);
+    expect(lifetime).toBeGreaterThan(6 * 24 * 3600_000);
+    expect(await me(t, week.stdout.trim())).toEqual({ username: 'editor', role: 'EDITOR' });
+
+    const before = await t.app.deps.db.apiToken.count();
+    const refused = await uptop(['token', 'create', 'editor', '--expires-in', '7'], env);
+    expect(refused).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringContaining('--expires-in: expected a positive duration such as 72h, 7d or 15m (got "7")'),
+    });
+    expect(await t.app.deps.db.apiToken.count()).toBe(before);
   });
 });

@@ -334,6 +334,28 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a user gives a new API token an expiry, sees it in the list, and is told when it is not in the future', async ({ app, viewer }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Name').fill('nightly');
+    await page.getByLabel('Expires (blank: never)').fill('2000-01-01T00:00');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('#token-expires').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText('must be in the future').count()).toBe(1);
+    expect(await app.app.deps.db.apiToken.count()).toBe(0);
+
+    await page.getByLabel('Expires (blank: never)').fill('2099-01-01T00:00');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.created-token code').waitFor();
+    // The browser and this process share the time zone: the field's local time is the same instant here.
+    const stored = await app.app.deps.db.apiToken.findFirstOrThrow({ where: { name: 'nightly' } });
+    expect(stored.expiresAt).toEqual(new Date('2099-01-01T00:00'));
+    await expect.poll(() => page.locator('tr[data-token="nightly"] .token-expiry').textContent()).toMatch(/^expires /);
+    expect(problems).toEqual([]);
+  });
+
   it('deleting, ending or revoking what is already gone elsewhere says so, instead of seeming to work', async ({ app, admin, editor }) => {
     const made = await admin.request<{ createAlertChannel: { alertChannel: { id: string } }; createMaintenanceWindow: { maintenanceWindow: { id: string } } }>(
       `mutation {

@@ -2,8 +2,14 @@ import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 
 const CREATE_TOKEN = `mutation($input: CreateApiTokenInput!) {
-  createApiToken(input: $input) { __typename ... on ApiTokenPayload { token apiToken { id } } ... on Error { message } }
+  createApiToken(input: $input) {
+    __typename
+    ... on ApiTokenPayload { token apiToken { id expiresAt expired } }
+    ... on ValidationError { issues { field message } }
+    ... on Error { message }
+  }
 }`;
+const LIST_EXPIRY = '{ apiTokens { name expiresAt expired } }';
 const LIST = 'query($userId: ID) { apiTokens(userId: $userId) { id name user { username } } }';
 const REVOKE = 'mutation($input: DeleteInput!) { revokeApiToken(input: $input) { __typename ... on DeletePayload { deletedId } } }';
 const CHANGE_PASSWORD = `mutation($input: ChangePasswordInput!) {
@@ -16,8 +22,8 @@ const CHANGE_PASSWORD = `mutation($input: ChangePasswordInput!) {
 const RESET = 'mutation($input: UpdateUserInput!) { updateUser(input: $input) { __typename } }';
 const ME = '{ me { username } }';
 
-async function mint(t: TestApp, session: string, name: string, readOnly = false): Promise<{ token: string; id: string }> {
-  const res = await t.request(CREATE_TOKEN, { input: { name, readOnly } }, session);
+async function mint(t: TestApp, session: string, name: string, readOnly = false, expiresAt?: Date): Promise<{ token: string; id: string }> {
+  const res = await t.request(CREATE_TOKEN, { input: { name, readOnly, expiresAt } }, session);
   const payload = res.ok().createApiToken;
   return { token: payload.token, id: payload.apiToken.id };
 }
@@ -93,5 +99,71 @@ describe('API tokens and who may manage them', () => {
     clock.advance(1_000);
     await t.request(ME, {}, ci.token);
     expect(await lastUsed()).toBe(first + 60_000);
+  });
+});
+
+const DAY_MS = 24 * 3600_000;
+
+describe('API tokens that expire', () => {
+  it('work over HTTP until their expiry, then open nothing and are listed as expired', async ({ app: t, clock, editor }) => {
+    const expiresAt = new Date(clock.nowMs() + 7 * DAY_MS);
+    const week = await mint(t, editor.token, 'week', false, expiresAt);
+    const forever = await mint(t, editor.token, 'forever');
+    expect((await t.request(ME, {}, week.token)).ok().me).toEqual({ username: 'editor' });
+    expect((await editor.request(LIST_EXPIRY, {})).ok().apiTokens).toEqual([
+      { name: 'week', expiresAt: expiresAt.toISOString(), expired: false },
+      { name: 'forever', expiresAt: null, expired: false },
+    ]);
+
+    // Steps of the wall clock, which requests are judged by: advancing a week would fire every timer of the app (on
+    // PostgreSQL, a cluster round every 2 s) on the way.
+    clock.set(expiresAt.getTime() - 1);
+    expect((await t.request(ME, {}, week.token)).ok().me).toEqual({ username: 'editor' });
+    clock.set(expiresAt);
+    // Resolved a millisecond ago, so from the viewer cache: the cache must know the expiry too.
+    expect((await t.request(ME, {}, week.token)).ok().me).toBeNull();
+    expect((await t.request('{ sites(first: 1) { totalCount } }', {}, week.token)).code).toBe('UNAUTHENTICATED');
+    expect((await t.request(ME, {}, forever.token)).ok().me).toEqual({ username: 'editor' });
+    expect((await editor.request(LIST_EXPIRY, {})).ok().apiTokens.map((x: { expired: boolean }) => x.expired)).toEqual([true, false]);
+  });
+
+  it('refuse an expiry that is not in the future, creating nothing', async ({ app: t, clock, editor }) => {
+    const before = await t.app.deps.db.apiToken.count();
+    for (const expiresAt of [clock.now(), new Date(clock.nowMs() - 1)]) {
+      const res = await editor.request(CREATE_TOKEN, { input: { name: 'late', expiresAt } });
+      expect(res.ok().createApiToken).toMatchObject({ __typename: 'ValidationError', issues: [{ field: 'expiresAt', message: 'must be in the future' }] });
+    }
+    expect((await editor.request(CREATE_TOKEN, { input: { name: 'bad', expiresAt: 'next week' } })).errors?.[0]?.message).toMatch(/DateTime/);
+    expect(await t.app.deps.db.apiToken.count()).toBe(before);
+  });
+
+  describe('with UPTOP_API_TOKENS_PER_USER=1', () => {
+    it.override({ appOptions: { env: { UPTOP_API_TOKENS_PER_USER: '1' } } });
+
+    it('leave room for a new one once expired', async ({ app: t, clock, editor }) => {
+      await mint(t, editor.token, 'hour', false, new Date(clock.nowMs() + 3600_000));
+      expect((await editor.request(CREATE_TOKEN, { input: { name: 'second' } })).ok().createApiToken.__typename).toBe('ConflictError');
+      clock.advance(3600_000);
+      expect((await editor.request(CREATE_TOKEN, { input: { name: 'second' } })).ok().createApiToken.__typename).toBe('ApiTokenPayload');
+    });
+  });
+
+  describe('with UPTOP_MAINT_PRUNE_INTERVAL=1m', () => {
+    it.override({ appOptions: { env: { UPTOP_MAINT_PRUNE_INTERVAL: '1m', UPTOP_SESSION_TTL: '100d' } } });
+
+    it("are deleted by the writer's retention pass 30 days after they expired, and no sooner", async ({ app: t, clock, editor }) => {
+      const expiresAt = clock.nowMs() + 3600_000;
+      await mint(t, editor.token, 'hour', false, new Date(expiresAt));
+      await mint(t, editor.token, 'forever');
+      const names = async () => (await t.app.deps.db.apiToken.findMany({ orderBy: { id: 'asc' } })).map((x) => x.name);
+      // The wall clock steps close to the cutoff, rather than the app's every timer firing for a month.
+      clock.set(expiresAt + 30 * DAY_MS - 120_000);
+      await clock.advanceAsync(60_000);
+      await t.app.deps.writer.flush();
+      expect(await names()).toEqual(['hour', 'forever']);
+      clock.set(expiresAt + 30 * DAY_MS);
+      await clock.advanceAsync(60_000);
+      await expect.poll(names).toEqual(['forever']);
+    });
   });
 });

@@ -48,6 +48,11 @@ export const ApiTokenRef = builder.prismaNode('ApiToken', {
     readOnly: t.exposeBoolean('readOnly'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'Recorded at most once a minute.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When it stops working; null: until revoked.' }),
+    expired: t.boolean({
+      description: 'Past `expiresAt`: it opens nothing, and is deleted 30 days after it expired.',
+      resolve: (token, _args, ctx) => token.expiresAt !== null && token.expiresAt.getTime() <= ctx.clock.nowMs(),
+    }),
     user: t.relation('user', { description: 'Whose token it is.' }),
   }),
 });
@@ -130,6 +135,10 @@ const CreateApiTokenInput = builder.inputType('CreateApiTokenInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     readOnly: t.boolean({ description: "Default true: the token may only read, whatever the user's role." }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      description: 'When the token stops working, on every transport (open subscriptions end then); in the future. Default: until revoked.',
+    }),
   }),
 });
 
