@@ -48,6 +48,11 @@ export interface AppOverrides {
   httpTimeouts?: Partial<HttpTimeouts>;
   /** Shorter lease timings on PostgreSQL (the cluster tests). */
   clusterTiming?: ClusterTiming;
+  /**
+   * Starts without claiming the SQLite file, beside a server that has it: the tests of Redis between instances run
+   * their second instance so. A real deployment of several instances runs on PostgreSQL.
+   */
+  unclaimed?: boolean;
 }
 
 export interface App {
@@ -77,7 +82,7 @@ export interface App {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const store = storeFor(config.databaseUrl);
   // Before anything changes the database: a second server on the same SQLite file stops here.
-  const claim = store.claimForServer();
+  const claim = overrides.unclaimed ? { release: () => {} } : store.claimForServer();
   try {
     return await assembleApp(config, overrides, store, claim);
   } catch (err) {

@@ -21,9 +21,12 @@ export interface Peer {
   ): Promise<Result<TData>>;
 }
 
-/** Starts another instance on `first`'s configuration (the same SQLite file and Redis); stopped when the test ends. */
+/**
+ * Starts another instance on `first`'s configuration (the same SQLite file and Redis, which `first` holds: this one
+ * does not claim it); stopped when the test ends.
+ */
 async function startPeer(first: TestApp, logger: Logger): Promise<Peer> {
-  const app = await createApp(first.config, { clock: new FakeClock(Date.now()), logger });
+  const app = await createApp(first.config, { clock: new FakeClock(Date.now()), logger, unclaimed: true });
   let port: number;
   try {
     ({ port } = await app.start());
