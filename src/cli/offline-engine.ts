@@ -55,6 +55,8 @@ export class OfflineEngine implements EngineApi {
       maintenance: 0,
       queueDepth: 0,
       droppedWrites: 0,
+      writesFailingSince: null,
+      writesFailing: null,
       checksPerMinute: 0,
     };
   }

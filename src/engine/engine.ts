@@ -541,7 +541,7 @@ export class Engine implements EngineApi {
 
   status(): EngineStatusSnapshot {
     const { up, down, pending, paused, maintenance } = this.effects.counts;
-    const { queueDepth, droppedTotal: droppedWrites } = this.writer.stats;
+    const { queueDepth, droppedTotal: droppedWrites, failing } = this.writer.stats;
     const checksPerMinute = this.effects.checksPerMinute(this.clock.nowMs());
     return {
       running: this.running,
@@ -554,6 +554,8 @@ export class Engine implements EngineApi {
       maintenance,
       queueDepth,
       droppedWrites,
+      writesFailingSince: failing?.since ?? null,
+      writesFailing: failing?.error ?? null,
       checksPerMinute,
     };
   }

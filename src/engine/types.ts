@@ -74,6 +74,10 @@ export interface EngineStatusSnapshot {
   maintenance: number;
   queueDepth: number;
   droppedWrites: number;
+  /** Since when the database has refused the writer's writes (held and retried); null while it takes them. */
+  writesFailingSince: Date | null;
+  /** The database's latest refusal, while writesFailingSince is set. */
+  writesFailing: string | null;
   checksPerMinute: number;
 }
 

@@ -240,6 +240,8 @@ describe('engine status publishing', () => {
       maintenance: 0,
       queueDepth: 0,
       droppedWrites: 0,
+      writesFailingSince: null,
+      writesFailing: null,
       checksPerMinute: 0,
     });
     const pub = new StatusPublisher(clock, snapshot, (s) => published.push(s.sites));

@@ -26,6 +26,12 @@ const EngineStatusRef = builder.objectRef<EngineStatusSnapshot>('EngineStatus').
     maintenance: t.exposeInt('maintenance'),
     queueDepth: t.exposeInt('queueDepth', { description: 'Writes waiting for the database.' }),
     droppedWrites: t.exposeInt('droppedWrites', { description: 'Writes dropped because the queue was full, since start.' }),
+    writesFailingSince: t.expose('writesFailingSince', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Since when the database has refused writes, which are held and retried (/readyz answers 503 meanwhile); null while it takes them.',
+    }),
+    writesFailing: t.exposeString('writesFailing', { nullable: true, description: "The database's latest refusal, while writesFailingSince is set." }),
     checksPerMinute: t.exposeFloat('checksPerMinute'),
   }),
 });
