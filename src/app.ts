@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { ChangeWatcher, changeHandler } from './db/change-signal.ts';
 import type { Db } from './db/client.ts';
-import type { InstanceLock } from './db/instance-lock.ts';
+import { type InstanceLock, NO_CLAIM } from './db/instance-lock.ts';
 import { openMigrated, type Store, storeFor } from './db/store.ts';
 import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
@@ -76,13 +76,14 @@ export interface App {
 }
 
 /**
- * The composition root: claims the database (one server per SQLite file), migrates it, opens the writer's connection and the readers' connection on the same
- * file (DESIGN "One writer, two connections"), and wires writer, pubsub, engine, services, schema and server.
+ * The composition root: claims the database (one server per SQLite file), migrates it, opens the writer's connection
+ * and the readers' connection on the same file (DESIGN "One writer, two connections"), and wires writer, pubsub,
+ * engine, services, schema and server.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const store = storeFor(config.databaseUrl);
   // Before anything changes the database: a second server on the same SQLite file stops here.
-  const claim = overrides.unclaimed ? { release: () => {} } : store.claimForServer();
+  const claim = overrides.unclaimed ? NO_CLAIM : store.claimForServer();
   try {
     return await assembleApp(config, overrides, store, claim);
   } catch (err) {

@@ -23,6 +23,9 @@ export interface InstanceLock {
   release(): void;
 }
 
+/** The claim of a store several servers share (PostgreSQL), or of a server told not to claim: nothing to release. */
+export const NO_CLAIM: InstanceLock = { release: () => {} };
+
 /**
  * Claims the SQLite file for this server until `release()`. The claim is an exclusive transaction left open on a file
  * beside the database, so the operating system ends it with the process however it ends (a crash, SIGKILL); a stale

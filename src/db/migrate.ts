@@ -71,12 +71,11 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 /**
- * The migrations of `dir` not yet applied, in order, given those `_prisma_migrations` records as finished. Throws
- * MigrationChangedError, naming `location`, when an applied migration's file has changed since, and
- * DatabaseNewerError when a migration was applied that `dir` does not have.
+ * The `migrations` (listMigrations) not yet applied, in order, given those `_prisma_migrations` records as finished.
+ * Throws MigrationChangedError, naming `location`, when an applied migration's file has changed since, and
+ * DatabaseNewerError when a migration was applied that `migrations` does not have.
  */
-export function pendingMigrations(dir: string, applied: { name: string; checksum: string }[], location: string): Migration[] {
-  const migrations = listMigrations(dir);
+export function pendingMigrations(migrations: Migration[], applied: { name: string; checksum: string }[], location: string): Migration[] {
   const known = new Set(migrations.map((m) => m.name));
   const unknown = applied.map((a) => a.name).filter((name) => !known.has(name));
   if (unknown.length > 0) throw new DatabaseNewerError(unknown, location);
@@ -113,13 +112,14 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
     conn.pragma('foreign_keys = OFF');
     // Two processes can start on one new file together (a server and `uptop user add`, two units at boot): each
     // migration is chosen under the write lock, from what is recorded then, so the second waits and finds it applied.
+    const migrations = listMigrations(dir);
     const readApplied = () =>
       conn.prepare(`SELECT migration_name AS name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`).all() as {
         name: string;
         checksum: string;
       }[];
     const applyNext = conn.transaction((): string | undefined => {
-      const m = pendingMigrations(dir, readApplied(), target.file)[0];
+      const m = pendingMigrations(migrations, readApplied(), target.file)[0];
       if (m === undefined) return undefined;
       conn.exec(m.sql);
       const broken = conn.pragma('foreign_key_check') as { table: string }[];
@@ -133,7 +133,7 @@ export function migrate(target: SqliteTarget, dir: string = MIGRATIONS_DIR): str
       return m.name;
     });
     // Up to date, the usual case, needs no write lock: a start waits for no one's write.
-    if (pendingMigrations(dir, readApplied(), target.file).length === 0) return done;
+    if (pendingMigrations(migrations, readApplied(), target.file).length === 0) return done;
     for (let name = applyNext.immediate(); name !== undefined; name = applyNext.immediate()) done.push(name);
     return done;
   } finally {

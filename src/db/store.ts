@@ -1,6 +1,6 @@
 import { ensureDatabaseFile, openDb, type Db } from './client.ts';
 import { describeError } from './describe-error.ts';
-import { DatabaseInUseError, type InstanceLock, lockInstance } from './instance-lock.ts';
+import { DatabaseInUseError, type InstanceLock, lockInstance, NO_CLAIM } from './instance-lock.ts';
 import { DatabaseNewerError, MigrationChangedError, migrate } from './migrate.ts';
 import type { Provider } from './provider.ts';
 import { isPostgresUrl, parsePostgresUrl } from './pg-url.ts';
@@ -45,7 +45,7 @@ export function storeFor(databaseUrl: string, cwd: string = process.cwd()): Stor
       migrate: async () => (await import('./pg-migrate.ts')).migratePostgres(target),
       openWriter: async () => (await import('./pg-client.ts')).openPgDb(target, 1),
       openReader: async () => (await import('./pg-client.ts')).openPgDb(target, target.readPoolSize),
-      claimForServer: () => ({ release: () => {} }),
+      claimForServer: () => NO_CLAIM,
     };
   }
   if (!databaseUrl.startsWith('file:')) {
