@@ -7,6 +7,7 @@ import type { Writer } from '../writer/types.ts';
 import { rejectOnAbort } from './abort.ts';
 import type { SecretBox } from './crypto.ts';
 import { closesIncident } from './providers/incident-key.ts';
+import { rateLimitWaitMs } from './rate-limit.ts';
 import type { AlertEvent, AlertMessage, AlertProviderImpl, AlertSettings } from './types.ts';
 
 export class UnknownAlertChannelError extends Error {
@@ -24,6 +25,18 @@ export interface SendOutcome {
   ok: boolean;
   /** Empty when ok. */
   error: string;
+  /** When the service rate-limited the channel past the send's deadline: how long from now it asked to wait. */
+  retryAfterMs?: number;
+}
+
+class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
 }
 
 interface Channel {
@@ -94,6 +107,11 @@ export class AlertDispatcher {
   private readonly queueTails = new Map<string, Promise<void>>();
   /** Each channel's SENDS_PER_CHANNEL slots, which every send to it takes, whatever its site. */
   private readonly slots = new Map<number, LimitFunction>();
+  /**
+   * Until when (ms) each channel's service asked, with a 429, not to be sent to. Every send to that channel waits,
+   * not only the one refused: the limit is the service's, per webhook or key.
+   */
+  private readonly rateLimitedUntil = new Map<number, number>();
   private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
@@ -105,6 +123,7 @@ export class AlertDispatcher {
     this.channels = new Map(rows.map((row) => [row.id, this.toChannel(row)]));
     for (const [id, channel] of before) if (!this.channels.has(id) && this.keepsIncidents(channel)) this.retired.set(id, channel);
     for (const [id, limit] of this.slots) if (!this.channels.has(id) && limit.activeCount + limit.pendingCount === 0) this.slots.delete(id);
+    for (const id of this.rateLimitedUntil.keys()) if (!this.channels.has(id) && !this.retired.has(id)) this.rateLimitedUntil.delete(id);
   }
 
   /**
@@ -239,30 +258,68 @@ export class AlertDispatcher {
     }
   }
 
+  /**
+   * One alert to one channel, recorded once in its health whatever it took. A 429 is waited out as the service asks
+   * and the alert sent again, within the same deadline; any other failure ends the send.
+   */
   private async send(channel: Channel, alert: AlertMessage): Promise<SendOutcome> {
     const { clock, config } = this.deps;
     const controller = new AbortController();
     const timeoutMs = config.engine.alertTimeoutMs;
+    const deadlineMs = clock.nowMs() + timeoutMs;
     const timer = clock.setTimeout(() => controller.abort(new AlertTimeoutError(`alert send timed out after ${timeoutMs} ms`)), timeoutMs);
     let outcome: SendOutcome;
     try {
       if (!channel.settings) throw new Error(channel.settingsError ?? 'unusable settings');
-      const sending = this.deps.getProvider(channel.provider).send(channel.settings, alert, {
-        signal: controller.signal,
-        httpTimeoutMs: config.engine.alertHttpTimeoutMs,
-        endpoints: config.alertEndpoints,
-        allowPrivateTargets: config.checks.allowPrivateTargets,
-      });
-      // A provider that ignores the signal still cannot hold the send past its deadline.
-      await Promise.race([sending, rejectOnAbort(controller.signal)]);
+      let refusal = 'the service rate-limited this channel';
+      for (;;) {
+        await this.waitOutRateLimit(channel.id, deadlineMs, refusal, controller.signal);
+        try {
+          const sending = this.deps.getProvider(channel.provider).send(channel.settings, alert, {
+            signal: controller.signal,
+            httpTimeoutMs: config.engine.alertHttpTimeoutMs,
+            endpoints: config.alertEndpoints,
+            allowPrivateTargets: config.checks.allowPrivateTargets,
+          });
+          // A provider that ignores the signal still cannot hold the send past its deadline.
+          await Promise.race([sending, rejectOnAbort(controller.signal)]);
+          break;
+        } catch (err) {
+          const waitMs = rateLimitWaitMs(err, clock.nowMs());
+          if (waitMs === null) throw err;
+          refusal = (err as Error).message;
+          this.rateLimitedUntil.set(channel.id, Math.max(this.rateLimitedUntil.get(channel.id) ?? 0, clock.nowMs() + waitMs));
+        }
+      }
       outcome = { ok: true, error: '' };
     } catch (err) {
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      if (err instanceof RateLimitedError) outcome.retryAfterMs = err.retryAfterMs;
     } finally {
       clock.clearTimeout(timer);
     }
     this.deps.writer.enqueue({ kind: 'alertHealth', alertChannelId: channel.id, sentAt: clock.now(), ok: outcome.ok, error: outcome.error });
     this.deps.onSent?.(channel.provider, outcome);
     return outcome;
+  }
+
+  /** Waits until the channel's service takes requests again; fails at once if that is past this send's deadline. */
+  private async waitOutRateLimit(channelId: number, deadlineMs: number, refusal: string, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps;
+    const until = this.rateLimitedUntil.get(channelId) ?? 0;
+    const waitMs = until - clock.nowMs();
+    if (waitMs <= 0) {
+      if (until !== 0) this.rateLimitedUntil.delete(channelId);
+      return;
+    }
+    if (until >= deadlineMs) {
+      throw new RateLimitedError(`${refusal}; it asks to wait ${Math.ceil(waitMs / 1000)} s, past the alert's deadline`, waitMs);
+    }
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    try {
+      await Promise.race([new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, waitMs))), rejectOnAbort(signal)]);
+    } finally {
+      if (timer) clock.clearTimeout(timer);
+    }
   }
 }

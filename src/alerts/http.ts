@@ -4,6 +4,7 @@ import { followRedirect, MAX_REDIRECTS, type HttpHop } from '../engine/checks/re
 import { pinnedLookup } from '../engine/checks/ssrf.ts';
 import { errorText } from '../engine/checks/result.ts';
 import { resolveAlertTarget } from './guard.ts';
+import { AlertHttpError } from './rate-limit.ts';
 import { stripLineBreaks } from './headers.ts';
 import type { TransportContext } from './types.ts';
 
@@ -47,6 +48,7 @@ export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Pro
   const timeout = AbortSignal.timeout(ctx.httpTimeoutMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
   let status: number;
+  let retryAfter: string | undefined;
   try {
     signal.throwIfAborted();
     let hop: HttpHop = { url: target.url, method, headers, body };
@@ -56,6 +58,7 @@ export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Pro
       const next = followRedirect(hop, answer.status, answer.location);
       if (!next) {
         status = answer.status;
+        retryAfter = answer.retryAfter;
         break;
       }
       if (redirects === MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
@@ -66,14 +69,19 @@ export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Pro
     if (timeout.aborted) throw fail(`timed out after ${ctx.httpTimeoutMs} ms`);
     throw fail(scrubUrl(errorText(err), req.url, target.url));
   }
-  if (status >= 400) throw new Error(`${req.service ?? 'alert webhook'} returned HTTP ${status}`);
+  if (status >= 400) throw new AlertHttpError(`${req.service ?? 'alert webhook'} returned HTTP ${status}`, status, retryAfter);
 }
 
 /**
  * Sends one hop and resolves once the answer's headers arrived. Unless `trusted`, the host goes through the guard
  * first and the connection may only use the addresses it checked.
  */
-async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, signal: AbortSignal): Promise<{ status: number; location?: string }> {
+async function exchange(
+  hop: HttpHop,
+  trusted: boolean,
+  allowPrivate: boolean,
+  signal: AbortSignal,
+): Promise<{ status: number; location?: string; retryAfter?: string }> {
   const { protocol, hostname } = hop.url;
   if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`unsupported URL scheme ${protocol}`);
   const lookup = trusted ? undefined : pinnedLookup(await resolveAlertTarget(hostname, allowPrivate, signal));
@@ -83,7 +91,7 @@ async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, s
     req.once('response', (res) => {
       // The answer is not used; destroying frees the connection without waiting for a slow body.
       res.destroy();
-      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location, retryAfter: res.headers['retry-after'] });
     });
     // Kept for the request's whole life: a second error after the first must not go unhandled.
     req.on('error', reject);

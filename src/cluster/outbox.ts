@@ -36,7 +36,7 @@ interface Claimed {
   attempts: number;
 }
 
-type Outcome = { id: number; sent: true } | { id: number; sent: false; attempts: number; error: string; giveUp: boolean };
+type Outcome = { id: number; sent: true } | { id: number; sent: false; attempts: number; error: string; giveUp: boolean; retryAfterMs: number };
 
 /**
  * Delivers the alerts the engine committed to the outbox with their state changes (DESIGN "Several instances"). Each
@@ -207,14 +207,15 @@ export class OutboxSender {
       giveUp ? `Alert given up after ${attempts} attempt(s): ${outcome.error}` : `Alert send failed (attempt ${attempts}, will retry): ${outcome.error}`,
       row.siteId,
     );
-    return { id: row.id, sent: false, attempts, error: outcome.error, giveUp };
+    return { id: row.id, sent: false, attempts, error: outcome.error, giveUp, retryAfterMs: outcome.retryAfterMs ?? 0 };
   }
 
   /** `updateMany`: a row gone meanwhile (its site or channel deleted) must not fail the claim that carries it. */
   private record(tx: Tx, o: Outcome): Promise<unknown> {
     const now = this.options.clock.now();
     if (o.sent) return tx.alertOutbox.updateMany({ where: { id: o.id }, data: { sentAt: now, claimedBy: '', claimedUntil: null } });
-    const backoff = Math.min(5_000 * 2 ** (o.attempts - 1), MAX_BACKOFF_MS);
+    // A service that rate-limited the channel named when to come back; sooner would only be refused again.
+    const backoff = Math.max(Math.min(5_000 * 2 ** (o.attempts - 1), MAX_BACKOFF_MS), o.retryAfterMs);
     return tx.alertOutbox.updateMany({
       where: { id: o.id },
       data: {

@@ -174,6 +174,85 @@ describe('sends to one channel', () => {
   });
 });
 
+describe('a service that rate-limits the channel (HTTP 429)', () => {
+  /** The receiver refuses the requests `refuse` picks with a 429 and the given Retry-After, and takes the rest. */
+  function refuseWith(receiver: Receiver, retryAfter: string, refuse: (n: number) => boolean) {
+    receiver.delay = () => {
+      const refused = refuse(receiver.requests.length);
+      receiver.status = refused ? 429 : 200;
+      receiver.headers = refused ? { 'Retry-After': retryAfter } : {};
+      return 0;
+    };
+  }
+
+  it('is waited out as its Retry-After asks, by every send to that channel, and each alert then arrives once', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, addChannel, health, logs } = await dispatcherFor(receiver, clock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    refuseWith(receiver, '2', (n) => n === 1);
+    const writerTimers = clock.pendingTimers;
+
+    dispatcher.dispatch([hook], alert(1, 'down'));
+    // The refused send's deadline and its wait; then the second send's.
+    await expect.poll(() => clock.pendingTimers).toBe(writerTimers + 2);
+    dispatcher.dispatch([hook], alert(2, 'down'));
+    await expect.poll(() => clock.pendingTimers).toBe(writerTimers + 4);
+    await clock.advanceAsync(1_999);
+    expect(receiver.requests).toHaveLength(1);
+    await clock.advanceAsync(1);
+    await dispatcher.idle();
+
+    expect(receiver.answered.map(label)).toEqual(['down 1', expect.any(String), expect.any(String)]);
+    expect(receiver.answered.slice(1).map(label).sort()).toEqual(['down 1', 'down 2']);
+    expect(logs).toEqual([]);
+    expect(await health(hook)).toMatchObject({ sendCount: 2, failCount: 0, lastSendOk: true });
+  });
+
+  it('waits out a short Retry-After on the system clock', async () => {
+    const receiver = await startReceiver();
+    const { dispatcher, addChannel, health } = await dispatcherFor(receiver, systemClock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    refuseWith(receiver, '0.05', (n) => n === 1);
+    dispatcher.dispatch([hook], alert(1, 'down'));
+    await dispatcher.idle();
+    expect(receiver.answered.map(label)).toEqual(['down 1', 'down 1']);
+    expect(await health(hook)).toMatchObject({ sendCount: 1, failCount: 0 });
+  });
+
+  it('fails at once, naming the wait, when the service asks for longer than the deadline; other failures are not retried', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, addChannel, health, logs } = await dispatcherFor(receiver, clock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    refuseWith(receiver, 'Thu, 01 Jan 2026 00:02:00 GMT', (n) => n === 1);
+
+    dispatcher.dispatch([hook], alert(1, 'down'));
+    await dispatcher.idle();
+    // Sent within the limit's two minutes, the next alert does not knock again.
+    await clock.advanceAsync(60_000);
+    dispatcher.dispatch([hook], alert(2, 'down'));
+    await dispatcher.idle();
+    expect(logs).toEqual([
+      "Alert send failed (hook): alert webhook returned HTTP 429; it asks to wait 120 s, past the alert's deadline",
+      "Alert send failed (hook): the service rate-limited this channel; it asks to wait 60 s, past the alert's deadline",
+    ]);
+    await clock.advanceAsync(60_000);
+    receiver.delay = 0;
+    receiver.status = 503;
+    receiver.headers = { 'Retry-After': '1' };
+    dispatcher.dispatch([hook], alert(3, 'down'));
+    await dispatcher.idle();
+
+    expect(receiver.requests.map(label)).toEqual(['down 1', 'down 3']);
+    expect(logs[2]).toBe('Alert send failed (hook): alert webhook returned HTTP 503');
+    expect(await health(hook)).toMatchObject({ sendCount: 3, failCount: 3 });
+  });
+});
+
 describe('a certificate renewal', () => {
   it('closes the SSL warning on the channels that keep incidents open, and says nothing to the others', async () => {
     const receiver = await startReceiver();

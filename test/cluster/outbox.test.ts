@@ -113,6 +113,26 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
     expect(delivered.map((d) => d.alert.event)).toEqual(['down', 'up']);
   });
 
+  it('waits at least as long as a service that rate-limited the channel asked, past the backoff', async () => {
+    const { h, siteId, channelId, dispatcher, delivered, sender, rows } = await outbox();
+    dispatcher.dispatch([channelId], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    let limited = true;
+    const a = sender('a', async () =>
+      limited ? { ok: false, error: 'rate limited', retryAfterMs: 90_000, gone: false } : { ok: true, error: '', gone: false },
+    );
+    await a.round();
+    const [down] = await rows();
+    expect(down!.nextAttemptAt.getTime()).toBe(h.clock.nowMs() + 90_000);
+    limited = false;
+    await h.clock.advance(89_999);
+    await a.round();
+    expect(delivered).toEqual([]);
+    await h.clock.advance(1);
+    await a.round();
+    expect(delivered.map((d) => d.alert.event)).toEqual(['down']);
+  });
+
   it('does not send an alert twice when the owner changes mid-send; after a crash the claim runs out and another sends it', async () => {
     const { h, siteId, channelId, dispatcher, delivered, sender, ok, rows } = await outbox();
     dispatcher.dispatch([channelId], alert(siteId, 'down', T0));

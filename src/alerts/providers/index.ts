@@ -1,4 +1,5 @@
 import type { AlertProvider } from '../../generated/prisma/client.ts';
+import { AlertHttpError } from '../rate-limit.ts';
 import { scrubSecrets, secretValues } from '../redact.ts';
 import type { AlertProviderImpl } from '../types.ts';
 import type { ProviderDefinition } from './provider.ts';
@@ -18,8 +19,9 @@ function toImplementation(definition: ProviderDefinition): AlertProviderImpl {
       try {
         await definition.send(settings, alert, { ...ctx, endpoints: ownEndpoints(definition, ctx.endpoints[provider]) });
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        throw new Error(scrubSecrets(message, secretValues(provider, settings)));
+        const message = scrubSecrets(err instanceof Error ? err.message : String(err), secretValues(provider, settings));
+        // A service's HTTP answer keeps its status and Retry-After, which the dispatcher reads.
+        throw err instanceof AlertHttpError ? new AlertHttpError(message, err.status, err.retryAfter) : new Error(message);
       }
     },
   };
