@@ -91,6 +91,14 @@ function decodeSettings(stored: string, secretBox: SecretBox | undefined): Alert
 export const SENDS_PER_CHANNEL = 4;
 
 /**
+ * How long a deleted channel that keeps incidents is remembered. Its incidents are closed when it is unlinked (the
+ * reload that retires it); what may still need it after that are the sends already queued, each ended by its
+ * deadline, and outbox rows, given up within minutes of retries. A day covers both with room, including an instance
+ * that learns of the deletion late; kept for ever, every such channel ever deleted stayed in memory.
+ */
+export const RETIRED_CHANNEL_KEEP_MS = 24 * 3_600_000;
+
+/**
  * Sends alerts to channels off the check path. Each send has an overall deadline (on the injected clock) and the
  * per-request HTTP timeout, records alert health through the writer, logs failures, and never rejects.
  */
@@ -98,9 +106,10 @@ export class AlertDispatcher {
   private channels = new Map<number, Channel>();
   /**
    * Deleted channels whose service keeps incidents, as they last were: an incident one of them opened stays open
-   * until told, so the close of it still reaches it (see channelFor). Nothing else is sent to them.
+   * until told, so the close of it still reaches it (see channelFor). Nothing else is sent to them, and each is
+   * forgotten RETIRED_CHANNEL_KEEP_MS after it was deleted.
    */
-  private readonly retired = new Map<number, Channel>();
+  private readonly retired = new Map<number, { channel: Channel; retiredAtMs: number }>();
   /** Sends started or waiting their turn; `idle()` and `pending` count both. */
   private readonly inFlight = new Set<Promise<void>>();
   /** The last send queued per site and channel (`<siteId>:<channelId>`), which the next one for that pair waits for. */
@@ -121,7 +130,9 @@ export class AlertDispatcher {
     const rows = await this.deps.db.alertChannel.findMany();
     const before = this.channels;
     this.channels = new Map(rows.map((row) => [row.id, this.toChannel(row)]));
-    for (const [id, channel] of before) if (!this.channels.has(id) && this.keepsIncidents(channel)) this.retired.set(id, channel);
+    const nowMs = this.deps.clock.nowMs();
+    for (const [id, channel] of before) if (!this.channels.has(id) && this.keepsIncidents(channel)) this.retired.set(id, { channel, retiredAtMs: nowMs });
+    for (const [id, { retiredAtMs }] of this.retired) if (nowMs - retiredAtMs >= RETIRED_CHANNEL_KEEP_MS) this.retired.delete(id);
     for (const [id, limit] of this.slots) if (!this.channels.has(id) && limit.activeCount + limit.pendingCount === 0) this.slots.delete(id);
     for (const id of this.rateLimitedUntil.keys()) if (!this.channels.has(id) && !this.retired.has(id)) this.rateLimitedUntil.delete(id);
   }
@@ -227,7 +238,7 @@ export class AlertDispatcher {
 
   /** The channel an alert goes to: a deleted one only for the close of an incident it may have opened. */
   private channelFor(id: number, event: AlertEvent): Channel | undefined {
-    return this.channels.get(id) ?? (closesIncident(event) ? this.retired.get(id) : undefined);
+    return this.channels.get(id) ?? (closesIncident(event) ? this.retired.get(id)?.channel : undefined);
   }
 
   private slotsOf(channelId: number): LimitFunction {

@@ -1,3 +1,4 @@
+import type { Db } from '../db/client.ts';
 import type { ProbeNode } from '../generated/prisma/client.ts';
 import { ForbiddenError, NotFoundError } from '../services/errors.ts';
 import type { Writer } from '../writer/types.ts';
@@ -5,6 +6,12 @@ import type { RegisterBody } from './wire.ts';
 
 /** As the Go original's console shows a node: ONLINE when seen within a minute, STALE within five, else OFFLINE. */
 export type ProbeNodeStatus = 'ONLINE' | 'STALE' | 'OFFLINE';
+
+/**
+ * A node not seen for longer than this is taken down for good and forgotten, as `deleteNode` would: otherwise every node id
+ * ever used (a container's hostname, a probe renamed) stayed listed, OFFLINE, for ever.
+ */
+export const SILENT_PROBE_NODE_RETENTION_MS = 30 * 24 * 3600_000;
 
 export function probeNodeStatus(lastSeen: Date, now: Date): ProbeNodeStatus {
   const ago = now.getTime() - lastSeen.getTime();
@@ -40,4 +47,10 @@ export function claimNode(writer: Writer, tokenId: number, node: RegisterBody, n
 export async function deleteNode(writer: Writer, nodeId: string): Promise<void> {
   const { count } = await writer.submit((tx) => tx.probeNode.deleteMany({ where: { id: nodeId } }));
   if (!count) throw new NotFoundError('ProbeNode');
+}
+
+/** Deletes the nodes not seen for SILENT_PROBE_NODE_RETENTION_MS; run by the writer's retention timer. */
+export async function deleteSilentNodes(db: Pick<Db, 'probeNode'>, now: Date): Promise<number> {
+  const { count } = await db.probeNode.deleteMany({ where: { lastSeen: { lt: new Date(now.getTime() - SILENT_PROBE_NODE_RETENTION_MS) } } });
+  return count;
 }

@@ -7,6 +7,7 @@ import { describeError } from '../db/describe-error.ts';
 import { type Dialect, dialectOf } from '../db/dialect.ts';
 import { isStoreUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../log.ts';
+import { deleteSilentNodes } from '../probes/nodes.ts';
 import { DropNotes } from './drop-notes.ts';
 import { WriteOutage } from './outage.ts';
 import { Progress } from './progress.ts';
@@ -421,7 +422,7 @@ export class BatchWriter implements Writer {
     }
   }
 
-  // One step: the table is small. A generator all the same, so both retention jobs run the same way.
+  // One step: the tables are small. A generator all the same, so both retention jobs run the same way.
   // biome-ignore lint/correctness/useYield: a job of one step yields nothing between steps
   private async *pruneMaintenance(): AsyncGenerator<void, void> {
     try {
@@ -429,7 +430,11 @@ export class BatchWriter implements Writer {
       const deleted = await pruneEndedMaintenance(this.db, cutoff);
       const sessions = await deleteExpiredSessions(this.db, this.clock.now());
       const apiTokens = await deleteExpiredApiTokens(this.db, this.clock.now());
-      this.logger.debug({ deleted, sessions, apiTokens, cutoff }, 'pruned ended maintenance windows, expired sessions and long-expired API tokens');
+      const probeNodes = await deleteSilentNodes(this.db, this.clock.now());
+      this.logger.debug(
+        { deleted, sessions, apiTokens, probeNodes, cutoff },
+        'pruned ended maintenance windows, expired sessions, long-expired API tokens and long-silent probe nodes',
+      );
     } catch (err) {
       this.note('error', `db maintenance prune failed: ${describeError(err)}`, { err });
     }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { AlertDispatcher, SENDS_PER_CHANNEL } from '../../src/alerts/dispatcher.ts';
+import { AlertDispatcher, RETIRED_CHANNEL_KEEP_MS, SENDS_PER_CHANNEL } from '../../src/alerts/dispatcher.ts';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertMessage } from '../../src/alerts/types.ts';
 import { FakeClock, systemClock, type Clock } from '../../src/clock.ts';
@@ -270,5 +270,36 @@ describe('a certificate renewal', () => {
     await dispatcher.idle();
     expect(receiver.requests.map((r) => `${r.path} ${label(r)}`)).toEqual(['/v2/enqueue resolve 7-ssl']);
     expect(await health(hook)).toBeNull();
+  });
+});
+
+describe('a deleted channel that keeps incidents', () => {
+  it('gets the closes of its incidents for a day after its deletion, then is forgotten: months of churn hold one day of them', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock(Date.UTC(2026, 0, 1));
+    const { dispatcher, addChannel, writer } = await dispatcherFor(receiver, clock);
+    const deleted: number[] = [];
+    // Thirty days of a PagerDuty service replaced every six hours, each deletion seen by a reload as the engine's is.
+    const every = RETIRED_CHANNEL_KEEP_MS / 4;
+    for (let i = 0; i < 120; i++) {
+      const id = await addChannel(`pd ${i}`, 'PAGERDUTY', { routing_key: `rk${i}` });
+      await dispatcher.reload();
+      await writer.submit((tx) => tx.alertChannel.delete({ where: { id } }));
+      await dispatcher.reload();
+      deleted.push(id);
+      clock.advance(every);
+    }
+    await dispatcher.reload();
+
+    expect(dispatcher.dispatch(deleted, alert(7, 'down'))).toBe(0);
+    // Deleted 6, 12 and 18 hours ago; the one deleted exactly a day ago is forgotten with every older one.
+    expect(dispatcher.dispatch(deleted, alert(7, 'up'), { incidentKeepersOnly: true })).toBe(3);
+    await dispatcher.idle();
+    const sent = receiver.answered.map((r) => r.json() as { routing_key: string; event_action: string; dedup_key: string });
+    expect(sent.map((body) => `${body.routing_key} ${body.event_action} ${body.dedup_key}`).sort()).toEqual([
+      'rk117 resolve uptop-site-7',
+      'rk118 resolve uptop-site-7',
+      'rk119 resolve uptop-site-7',
+    ]);
   });
 });

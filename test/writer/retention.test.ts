@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
+import { SILENT_PROBE_NODE_RETENTION_MS } from '../../src/probes/nodes.ts';
 import { PRUNE_ROWS_PER_STATEMENT, PRUNE_SITES_PER_STATEMENT } from '../../src/writer/retention.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
 import { PROVIDERS, useStores } from '../helpers/stores.ts';
@@ -160,6 +161,28 @@ describe.each(PROVIDERS)('writer retention on %s', (provider) => {
     h.clock.advance(15 * 60_000);
     await h.writer.flush();
     expect(await titles()).toEqual(['ends tomorrow', 'open-ended, started 30 days ago', 'recurring, no last occurrence']);
+  });
+
+  it('deletes the probe nodes not seen for longer than the retention, on the same timer as ended maintenance windows', async () => {
+    const h = await harness({ config: { maintenancePruneIntervalMs: 15 * 60_000 } });
+    const now = h.clock.nowMs();
+    const node = (id: string, seenAgo: number) => h.db.probeNode.create({ data: { id, name: id, region: 'eu', lastSeen: new Date(now - seenAgo) } });
+    await node('seen 31 days ago', SILENT_PROBE_NODE_RETENTION_MS + DAY);
+    await node('seen just past the retention', SILENT_PROBE_NODE_RETENTION_MS + 1);
+    await node('seen exactly at the retention', SILENT_PROBE_NODE_RETENTION_MS);
+    await node('seen 29 days ago', SILENT_PROBE_NODE_RETENTION_MS - DAY);
+    await node('seen now', 0);
+    const nodes = async () => (await h.db.probeNode.findMany({ orderBy: { lastSeen: 'asc' } })).map((n) => n.id);
+
+    h.writer.start();
+    await h.writer.flush();
+    expect(await nodes()).toEqual(['seen exactly at the retention', 'seen 29 days ago', 'seen now']);
+
+    // Two days later, on the next 15-minute tick, the node seen 29 days ago is past the retention too.
+    h.clock.set(now + 2 * DAY - 15 * 60_000);
+    h.clock.advance(15 * 60_000);
+    await h.writer.flush();
+    expect(await nodes()).toEqual(['seen now']);
   });
 
   it('keeps exactly the newest N when the history spans many statements, and a site deletes more than one statement may', async () => {
