@@ -86,6 +86,10 @@ export class OfflineEngine implements EngineApi {
     return { ok: false, reason: 'inactive' };
   }
 
+  beatChangesStatus(): boolean {
+    return false;
+  }
+
   async testAlert(): Promise<TestAlertResult> {
     throw new CliError('test alerts are sent by the server (uptop serve), not by this command');
   }

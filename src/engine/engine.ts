@@ -18,7 +18,7 @@ import { LoadFence } from './load-fence.ts';
 import { OpenIncidents } from './open-incidents.ts';
 import { OWNS_EVERY_SITE, type SiteOwnership } from './ownership.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
-import { SiteLoop } from './loop.ts';
+import { SiteLoop, startPushPeriod } from './loop.ts';
 import { MaintenanceTimer } from './maintenance-timer.ts';
 import { ProbeResults, type ProbeReport } from './probe-results.ts';
 import { readProbeReports } from './probe-rows.ts';
@@ -29,7 +29,7 @@ import { Renotifier } from './renotify.ts';
 import { checkRow, silenceOf, SiteRuns } from './runs.ts';
 import { SiteSync } from './site-sync.ts';
 import { loadChannelLinks, loadRuntimeStates, loadSites, publicConfig } from './sites.ts';
-import { downBeat } from './push.ts';
+import { beatChangesStatus, downBeat } from './push.ts';
 import { applyHeartbeat, formatDurationShort, handleStatusChange, type Transition } from './state-machine.ts';
 import { StatusPublisher } from './status.ts';
 import { TransitionEffects, type CheckWrite } from './transition-effects.ts';
@@ -482,7 +482,7 @@ export class Engine implements EngineApi {
       this.effects.retally(entry);
       if (!this.checks(id) || entry.site.paused) continue;
       if (entry.site.type === 'PUSH') {
-        entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+        startPushPeriod(entry, nowMs);
         this.loop.schedulePush(entry);
       } else {
         const dueMs = (entry.state.lastCheckAt?.getTime() ?? nowMs) + entry.site.interval * 1000;
@@ -671,6 +671,11 @@ export class Engine implements EngineApi {
     return { ok: true, siteId: entry.site.id };
   }
 
+  beatChangesStatus(token: string, report: PushReport = {}): boolean {
+    const entry = this.sites.byToken(token);
+    return entry !== undefined && beatChangesStatus(entry.state, report.down === true);
+  }
+
   /**
    * A regional probe's results: each is a check row of its site with the probe's node id, and counts towards the verdict
    * the site's next run takes instead of checking it here (probe-results.ts). Results for sites this engine does not
@@ -766,7 +771,7 @@ export class Engine implements EngineApi {
     const nowMs = this.clock.nowMs();
     for (const entry of this.sites.values()) {
       if (entry.site.type !== 'PUSH' || entry.site.paused || !this.checks(entry.site.id)) continue;
-      entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+      startPushPeriod(entry, nowMs);
       this.loop.schedulePush(entry);
     }
     this.afterMaintenanceChange();

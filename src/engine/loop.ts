@@ -23,6 +23,15 @@ export interface SiteLoopOptions {
   onCheckStarted?: (siteId: number, lateMs: number) => void;
 }
 
+/**
+ * Starts a fresh period: the deadlines count from now, or from a later beat. For when the silence before now was not
+ * the job's to answer for under the rule that judges it now: uptop was not taking beats (a start, a handover, a
+ * suspend), the monitor was paused, or its interval or retries were edited.
+ */
+export function startPushPeriod(entry: SiteEntry, nowMs: number): void {
+  entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+}
+
 /** A beat in the future (the clock stepped back) counts as now, so the monitor is not frozen until the clock catches up. */
 export function pushFrom(entry: SiteEntry, nowMs: number): number {
   if (entry.pushFromMs > nowMs) entry.pushFromMs = nowMs;
@@ -69,8 +78,8 @@ export class SiteLoop extends Scheduler {
     for (const entry of sites.values()) {
       if (entry.site.paused || !checking(entry.site.id)) continue;
       if (entry.site.type === 'PUSH') {
-        // Beats sent while this engine was down or passive were refused, not missed: deadlines count from now at the earliest.
-        entry.pushFromMs = Math.max(entry.pushFromMs, nowMs);
+        // Beats sent while this engine was down or passive were refused, not missed.
+        startPushPeriod(entry, nowMs);
         this.schedulePush(entry);
       } else this.schedule(entry.site.id, random() * Math.min(intervalMs(entry.site), MAX_START_STAGGER_MS));
       each(entry);

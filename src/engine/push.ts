@@ -1,5 +1,5 @@
 import type { SiteStatus } from '../generated/prisma/client.ts';
-import type { Observation } from './state-machine.ts';
+import { isBroken, type Observation } from './state-machine.ts';
 import type { LiveSiteState } from './types.ts';
 
 const MIN_GRACE_MS = 60_000;
@@ -121,4 +121,12 @@ export function downBeat(state: LiveSiteState, message: string | undefined, late
     reason: message || 'push reported down',
     checkedAt: now,
   };
+}
+
+/**
+ * Whether a beat tells the monitor what its status does not say yet: a success while it is not plainly UP (its first
+ * beat, a recovery, or a failure still counted against its retries), or a failure while it is not DOWN.
+ */
+export function beatChangesStatus(state: LiveSiteState, down: boolean): boolean {
+  return down ? !isBroken(state.status) : state.status !== 'UP' || state.failureCount > 0;
 }

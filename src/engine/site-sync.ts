@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import { initialState, withConfig } from './live-state.ts';
 import type { LoadFence } from './load-fence.ts';
 import type { OpenIncidents } from './open-incidents.ts';
-import type { SiteLoop } from './loop.ts';
+import { startPushPeriod, type SiteLoop } from './loop.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import type { Renotifier } from './renotify.ts';
 import type { SiteRuns } from './runs.ts';
@@ -70,6 +70,7 @@ export class SiteSync {
       effects.saveRuntime(entry, clock.now());
       effects.forgetResults(site.id);
     }
+    if (!retyped && judgedAfresh(before, site)) startPushPeriod(entry, clock.nowMs());
     if (before.paused !== site.paused) this.options.log(`Monitor '${site.name}' ${site.paused ? 'paused' : 'resumed'}`, site.id);
     // The job's kind (queued check or inline evaluation) follows the type, so a type change starts a fresh job.
     if (site.paused || retyped) loop.cancel(site.id);
@@ -146,6 +147,17 @@ export class SiteSync {
 /** The channels in `before` that `after` no longer has. */
 function unlinked(before: readonly number[], after: readonly number[]): number[] {
   return before.filter((id) => !after.includes(id));
+}
+
+/**
+ * A push monitor resumed, or its silence judged by another rule (the interval, which sets the grace, or the retries):
+ * the time that passed before was not under this rule, so it counts from now, as Kuma and healthchecks do at an edit.
+ * Otherwise shortening an hourly job's interval to 5 minutes 30 minutes after its beat paged at once.
+ */
+function judgedAfresh(before: EngineSite, site: EngineSite): boolean {
+  if (site.type !== 'PUSH') return false;
+  const resumed = before.paused && !site.paused;
+  return resumed || before.interval !== site.interval || before.maxRetries !== site.maxRetries;
 }
 
 /** The state machine watches a certificate only there (see handleStatusChange). */

@@ -137,6 +137,8 @@ export interface EngineApi {
    */
   checkNow(siteId: number): Promise<void>;
   heartbeat(token: string, report?: PushReport): HeartbeatResult;
+  /** Whether this beat would change the status of the token's monitor (see push.ts beatChangesStatus); false for an unknown token. */
+  beatChangesStatus(token: string, report?: PushReport): boolean;
   /** Maintenance windows were created, ended or deleted. */
   maintenanceChanged(): Promise<void>;
   /** Alert channels or their links changed. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../helpers/receiver.ts';
-import { engineHarness, holdRequests, httpTarget, received, type EngineHarness } from './harness.ts';
+import { engineHarness, holdRequests, httpTarget, received, T0, type EngineHarness } from './harness.ts';
 
 const TOKEN = 'c0ffeec0ffeec0ffeec0ffeec0ffeec0';
 
@@ -91,16 +91,26 @@ describe('engine: paused means silent', () => {
     expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
     expect(h.engine.logs().map((l) => l.message)).toContain("Recovery alert for 'job' suppressed (paused)");
 
-    // Resumed, it is judged again against that beat: overdue long ago, DOWN at once. Its receivers were never told it
-    // recovered, so to them it is the same outage: no second DOWN, and its recovery is told once, when it is over.
+    // Resumed, it starts a fresh period: the hour it was paused is not held against the job. The recovery held back
+    // while paused is told now, and the next DOWN is a new outage, one interval plus grace after the resume.
+    const resumedAt = h.clock.nowMs();
     await setPaused(h, id, false);
     await h.tick(0);
     await h.settle();
-    expect(h.engine.getState(id)!.status).toBe('DOWN');
-    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down']);
-    h.engine.heartbeat(TOKEN);
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect(received(receiver, 'ops').map((a) => [a.event, a.message])).toEqual([
+      ['down', "Push Monitor 'job' missed heartbeat."],
+      ['up', "Monitor 'job' is UP (it recovered while its alerts were held back)"],
+    ]);
+    await h.tick(70_000);
+    expect(h.engine.getState(id)!.status).toBe('STALE');
+    await h.tick(1);
     await h.settle();
-    expect(received(receiver, 'ops').map((a) => a.event)).toEqual(['down', 'up']);
+    expect(received(receiver, 'ops').map((a) => [a.event, a.timestamp])).toEqual([
+      ['down', new Date(T0 + 70_001).toISOString()],
+      ['up', new Date(resumedAt).toISOString()],
+      ['down', new Date(resumedAt + 70_001).toISOString()],
+    ]);
   });
 
   it('a paused group follows no child and alerts nothing; resumed, it is evaluated at once', async () => {

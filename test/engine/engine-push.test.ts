@@ -132,6 +132,38 @@ describe('engine: push monitors', () => {
     expect(received(receiver, 'ops')).toEqual([]);
   });
 
+  it('a beat exactly at a deadline is on time, and two beats in one millisecond are two checks counting from then', async () => {
+    const { h, receiver, id } = await pushSite(300);
+    h.engine.heartbeat(TOKEN);
+    await h.tick(300_000);
+    h.engine.heartbeat(TOKEN);
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    await h.tick(375_001);
+    expect(h.engine.getState(id)!.status).toBe('STALE');
+    // A beat at that beat's DOWN deadline (450 s) still comes in time.
+    await h.tick(74_999);
+    expect(h.engine.getState(id)!.status).toBe('STALE');
+    h.engine.heartbeat(TOKEN);
+    h.engine.heartbeat(TOKEN);
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    await h.tick(300_000);
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    await h.tick(1);
+    expect(h.engine.getState(id)!.status).toBe('LATE');
+    await h.settle();
+    expect(received(receiver, 'ops')).toEqual([]);
+    const checks = await h.db.check.findMany({ where: { siteId: id }, orderBy: { id: 'asc' } });
+    expect(checks.map((c) => [c.status, c.checkedAt.getTime() - T0])).toEqual([
+      ['UP', 0],
+      ['UP', 300_000],
+      ['LATE', 600_001],
+      ['STALE', 675_001],
+      ['UP', 750_000],
+      ['UP', 750_000],
+      ['LATE', 1_050_001],
+    ]);
+  });
+
   it('a heartbeat is accepted only while the engine is active', async () => {
     const { h, id } = await pushSite(60);
     h.engine.setActive(false);

@@ -4,7 +4,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { parseGlobalId } from '../helpers/ids.ts';
-import { createPushSite } from '../helpers/sites.ts';
+import { createPushSite, createSite } from '../helpers/sites.ts';
 
 async function push(t: TestApp, init: { token?: string; query?: string; method?: string; headers?: Record<string, string> } = {}) {
   const res = await fetch(`${t.url}/api/push${init.query ?? ''}`, {
@@ -161,6 +161,46 @@ describe('/api/push', () => {
       clock.advance(20_000);
       expect((await push(t, { token: a.token })).status).toBe(200);
       expect((await push(t, { token: a.token })).status).toBe(429);
+    });
+
+    it('never drops the beat that changes the status, and holds a flood of changes to twice the limit', async ({ app: t, channel }) => {
+      const { id, pushToken } = await createSite(t, { name: 'backup', type: 'PUSH', interval: 300, alertChannelIds: [channel.id] });
+      const state = () => t.app.deps.engine.getState(Number(parseGlobalId(id).id))!;
+      const beat = async (suffix: string) => {
+        const res = await fetch(`${t.url}/api/push/${pushToken}/${suffix}`);
+        return [suffix, res.status, res.headers.get('retry-after')];
+      };
+      const alerts: unknown[] = [];
+      const nextAlert = async () => {
+        const { json } = await channel.receiver.nextRequest();
+        const { event, message } = json() as { event: string; message: string };
+        alerts.push([event, message]);
+      };
+      // A burst of successes spends the token's budget; one more success says nothing new and is refused.
+      for (let i = 0; i < 3; i++) expect(await beat('0')).toEqual(['0', 200, null]);
+      expect(await beat('0')).toEqual(['0', 429, '20']);
+      // The job's failure report is not: it goes past, and pages.
+      let alerted = nextAlert();
+      expect(await beat('3?msg=disk%20full')).toEqual(['3?msg=disk%20full', 200, null]);
+      await alerted;
+      expect(state()).toMatchObject({ status: 'DOWN', lastError: 'exit status 3: disk full' });
+      expect(await beat('fail')).toEqual(['fail', 429, '20']);
+      // Its first success after DOWN goes past too, and tells the recovery.
+      alerted = nextAlert();
+      expect(await beat('0')).toEqual(['0', 200, null]);
+      await alerted;
+      expect(state().status).toBe('UP');
+      // A flood flipping the status meets the second budget: three changes a minute beside the three beats.
+      alerted = nextAlert();
+      expect(await beat('1')).toEqual(['1', 200, null]);
+      await alerted;
+      expect(await beat('0')).toEqual(['0', 429, '20']);
+      expect(state().status).toBe('DOWN');
+      expect(alerts).toEqual([
+        ['down', "Push Monitor 'backup' reported DOWN: exit status 3: disk full"],
+        ['up', "Push Monitor 'backup' is receiving heartbeats. (was down 0s)"],
+        ['down', "Push Monitor 'backup' reported DOWN: exit status 1"],
+      ]);
     });
   });
 
