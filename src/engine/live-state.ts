@@ -16,6 +16,8 @@ export const PENDING_RUNTIME: Readonly<Omit<SiteRuntimeState, 'siteId' | 'update
   hasSsl: false,
   certExpiresAt: null,
   sentSslWarning: false,
+  sslWarnedExpiry: null,
+  sslRenewalChecks: 0,
   lastAlertAt: null,
 });
 

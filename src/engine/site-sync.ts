@@ -6,6 +6,7 @@ import { startPushPeriod, type SiteLoop } from './loop.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import type { Renotifier } from './renotify.ts';
 import type { SiteRuns } from './runs.ts';
+import { FORGOTTEN } from './ssl-warning.ts';
 import { sameIds, type EngineSite } from './sites.ts';
 import type { TransitionEffects } from './transition-effects.ts';
 import type { LiveSiteState, SiteChangeRecord } from './types.ts';
@@ -99,11 +100,13 @@ export class SiteSync {
       return;
     }
     incidents.close(entry, unlinked(before.channelIds, site.channelIds), 'is no longer linked to this channel');
-    if (entry.state.sentSslWarning && !checksCertificate(site)) {
-      incidents.close(entry, site.channelIds, 'no longer checks its certificate', { outage: false, ssl: true });
-      entry.state = { ...entry.state, sentSslWarning: false };
-      this.options.effects.saveRuntime(entry, clock.now());
-    }
+    const watched = watchedCertificate(site);
+    if (watched === watchedCertificate(before) || !remembersCertificate(entry.state)) return;
+    // The warning, and the certificates it remembers, are about what the old address served: another address (https
+    // to http, another host or port) serves another certificate, which is judged afresh.
+    incidents.close(entry, site.channelIds, watched === null ? 'no longer checks its certificate' : 'checks another address', { outage: false, ssl: true });
+    entry.state = { ...entry.state, ...FORGOTTEN };
+    this.options.effects.saveRuntime(entry, clock.now());
   }
 
   /** A delete wins over every read still in flight, even for a site this engine has not seen yet. */
@@ -160,7 +163,16 @@ function judgedAfresh(before: EngineSite, site: EngineSite): boolean {
   return resumed || before.interval !== site.interval || before.maxRetries !== site.maxRetries;
 }
 
-/** The state machine watches a certificate only there (see handleStatusChange). */
-function checksCertificate(site: EngineSite): boolean {
-  return site.type === 'HTTP' && site.checkSsl;
+/**
+ * Where the certificate a site's SSL warning is about comes from: its URL's origin, as the state machine watches a
+ * certificate only for HTTP sites with checkSsl (see handleStatusChange); null when it watches none.
+ */
+function watchedCertificate(site: EngineSite): string | null {
+  if (site.type !== 'HTTP' || !site.checkSsl) return null;
+  const url = site.url ?? '';
+  return URL.canParse(url) ? new URL(url).origin : url;
+}
+
+function remembersCertificate(state: LiveSiteState): boolean {
+  return state.sentSslWarning || state.sslWarnedExpiry !== null || state.sslRenewalChecks > 0;
 }

@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../alerts/types.ts';
 import type { MonitorType, SiteStatus } from '../generated/prisma/client.ts';
 import { isDeadlineReason } from './push.ts';
+import { afterSent, judgeCertificate, type SslVerdict } from './ssl-warning.ts';
 import type { LiveSiteState, StateChangeRecord } from './types.ts';
 
 /** Only these two count as an outage: they alert, and they are downtime in the SLA. */
@@ -52,12 +53,22 @@ export interface Transition {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
-const DAY_MS = 86_400_000;
 
 export const TITLE_DOWN = '🚨 ALERT';
 export const TITLE_RECOVERY = '✅ RECOVERY';
 export const TITLE_SSL = 'SSL WARNING';
 export const TITLE_SSL_RENEWED = 'SSL RENEWED';
+
+function sslAlert(name: string, verdict: NonNullable<SslVerdict>): AlertIntent {
+  switch (verdict.kind) {
+    case 'expiring':
+      return { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' expires in ${verdict.days} days` };
+    case 'replaced':
+      return { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' renewed, but the new certificate expires in ${verdict.days} days` };
+    case 'renewed':
+      return { event: 'ssl_renewed', title: TITLE_SSL_RENEWED, message: `SSL for '${name}' renewed, expires in ${verdict.days} days` };
+  }
+}
 
 /** Go's fmtDurationShort: `42s`, `5m`, `3h 12m`, `2d 4h`. */
 export function formatDurationShort(ms: number): string {
@@ -177,15 +188,11 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
     next.statusChangedAt = now;
   }
 
-  let sslDays: number | null = null;
-  let renewedDays: number | null = null;
+  let ssl: SslVerdict = null;
   if (rules.type === 'HTTP' && rules.checkSsl && next.hasSsl && next.certExpiresAt) {
-    const days = Math.floor((next.certExpiresAt.getTime() - now.getTime()) / DAY_MS);
-    if (days <= rules.expiryThreshold && !next.sentSslWarning && obs.status !== 'SSL_EXPIRED') {
-      sslDays = days;
-    } else if (days > rules.expiryThreshold && next.sentSslWarning) {
-      renewedDays = days;
-    }
+    const judged = judgeCertificate(next, next.certExpiresAt, obs.status === 'SSL_EXPIRED', rules.expiryThreshold, now);
+    next.sslRenewalChecks = judged.renewalChecks;
+    ssl = judged.verdict;
   }
 
   const name = rules.name;
@@ -195,23 +202,15 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
     fx.log(`Monitor '${name}' failed check ${next.failureCount}/${rules.maxRetries}`);
   }
 
-  if (sslDays !== null) {
+  if (ssl && next.certExpiresAt) {
     // The Go original marked a silenced warning as sent, so a certificate that crossed the threshold during a window
-    // was told of only once it had expired; it waits instead, for the first check after the silence, as a renewal does.
-    next.sentSslWarning = fx.alert(
-      { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' expires in ${sslDays} days` },
-      silence,
-      (why) => `SSL warning for '${name}' suppressed (${why})`,
+    // was told of only once it had expired. A warning or renewal held back waits instead, for the first check after the
+    // silence: the warning's incident (PagerDuty, Opsgenie) stays open until told of the renewal.
+    const sent = fx.alert(sslAlert(name, ssl), silence, (why) =>
+      ssl.kind === 'renewed' ? `${sslAlert(name, ssl).message} (closing its warning waits: ${why})` : `SSL warning for '${name}' suppressed (${why})`,
     );
-  }
-
-  if (renewedDays !== null) {
-    // The warning's incident (PagerDuty, Opsgenie) stays open until told: a renewal while silenced keeps the flag, so
-    // the first check after the silence closes it instead of leaving it open for good.
-    const message = `SSL for '${name}' renewed, expires in ${renewedDays} days`;
-    const sent = fx.alert({ event: 'ssl_renewed', title: TITLE_SSL_RENEWED, message }, silence, (why) => `${message} (closing its warning waits: ${why})`);
-    if (sent) fx.log(message);
-    next.sentSslWarning = !sent;
+    if (sent) Object.assign(next, afterSent(next, ssl, next.certExpiresAt));
+    if (sent && ssl.kind === 'renewed') fx.log(sslAlert(name, ssl).message);
   }
 
   if (prev.status === 'UP' && next.status === 'LATE') fx.log(`Monitor '${name}' heartbeat overdue`);

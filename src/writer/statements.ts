@@ -80,6 +80,8 @@ const RUNTIME_STATE_COLUMNS = [
   'hasSsl',
   'certExpiresAt',
   'sentSslWarning',
+  'sslWarnedExpiry',
+  'sslRenewalChecks',
   'lastAlertAt',
   'updatedAt',
 ] satisfies (keyof WriteOf<'runtimeState'>)[];
@@ -147,6 +149,8 @@ function runtimeStateRows(writes: readonly WriteOf<'runtimeState'>[]): JsonRow[]
     w.hasSsl,
     toSqlDateOrNull(w.certExpiresAt),
     w.sentSslWarning,
+    toSqlDateOrNull(w.sslWarnedExpiry),
+    w.sslRenewalChecks,
     toSqlDateOrNull(w.lastAlertAt),
     toSqlDate(w.updatedAt),
   ]);

@@ -161,6 +161,32 @@ describe('engine: incidents left open when uptop stops watching', () => {
     expect(w.receiver.requests).toHaveLength(2);
   });
 
+  it('an open SSL warning is closed when the URL moves from https to http, not when only its path changes', async () => {
+    const tls = await httpTarget(await createCertificate(5));
+    const plain = await httpTarget();
+    const w = await watchedSite({ web: tls, now: Date.now(), site: { url: tls.url, checkSsl: true, ignoreTls: true, expiryThreshold: 7 } });
+    await w.h.tick(0);
+    await w.h.settle();
+    expect(w.h.engine.getState(w.id)).toMatchObject({ status: 'UP', sentSslWarning: true });
+    w.receiver.requests.length = 0;
+
+    await w.h.updateSite(w.id, { url: `${tls.url}health` });
+    await w.h.engine.siteChanged(w.id);
+    await w.h.settle();
+    expect(w.receiver.requests).toEqual([]);
+    expect(w.h.engine.getState(w.id)!.sentSslWarning).toBe(true);
+
+    await w.h.updateSite(w.id, { url: plain.url });
+    await w.h.engine.siteChanged(w.id);
+    await w.h.settle();
+    const note = "Monitor 'web' checks another address: uptop no longer watches its certificate";
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id, `uptop-site-${w.id}-ssl`), closed(`uptop-site-${w.id}-ssl`, note)]));
+    expect(w.receiver.requests).toHaveLength(2);
+    expect(w.h.engine.getState(w.id)).toMatchObject({ sentSslWarning: false, sslWarnedExpiry: null });
+    const stored = await w.h.db.siteRuntimeState.findUniqueOrThrow({ where: { siteId: w.id } });
+    expect(stored).toMatchObject({ sentSslWarning: false, sslWarnedExpiry: null });
+  });
+
   it('a site deleted after its recovery was told sends nothing more', async () => {
     const w = await watchedSite();
     await downAndTold(w);

@@ -7,8 +7,10 @@ import {
   handleStatusChange,
   isBroken,
   type Observation,
+  type Silence,
   type SiteRules,
 } from '../../src/engine/state-machine.ts';
+import { RENEWAL_CHECKS } from '../../src/engine/ssl-warning.ts';
 import type { LiveSiteState } from '../../src/engine/types.ts';
 import { liveState } from './fixtures.ts';
 
@@ -207,16 +209,47 @@ describe('handleStatusChange', () => {
       expect(again.alerts).toEqual([]);
     });
 
-    it('closes the warning when the certificate is renewed past the threshold, then fires again on the next crossing', () => {
-      const warned = state({ sentSslWarning: true });
-      const renewed = handleStatusChange(warned, cert(60), sslRules, at(10), null)!;
-      expect(renewed.next.sentSslWarning).toBe(false);
-      expect(renewed.alerts).toEqual([{ event: 'ssl_renewed', title: 'SSL RENEWED', message: "SSL for 'api' renewed, expires in 60 days" }]);
-      expect(handleStatusChange(renewed.next, cert(60), sslRules, at(20), null)!.alerts).toEqual([]);
-      expect(handleStatusChange(state(), cert(60), sslRules, at(10), null)!.alerts).toEqual([]);
-      expect(
-        handleStatusChange(renewed.next, obs('UP', '', 20, { hasSsl: true, certExpiresAt: cert(5).certExpiresAt }), sslRules, at(20), null)!.alerts,
-      ).toHaveLength(1);
+    /** Folds certificates seen by checks 10 s apart, from `at(10)`, into `from`; the alerts sent and the last state. */
+    function fold(from: LiveSiteState, days: readonly number[], silence: Silence | null = null) {
+      let live = from;
+      const alerts: string[] = [];
+      days.forEach((d, i) => {
+        const t = handleStatusChange(live, cert(d), sslRules, at(10 + 10 * i), silence);
+        alerts.push(...t.alerts.map((a) => `${a.event}: ${a.message}`));
+        live = t.next;
+      });
+      return { alerts, next: live };
+    }
+    const warnedAbout = (days: number) => state({ sentSslWarning: true, sslWarnedExpiry: cert(days).certExpiresAt });
+
+    it(`closes the warning once ${RENEWAL_CHECKS} checks in a row see a later certificate beyond the threshold, then fires again on its crossing`, () => {
+      const renewed = fold(warnedAbout(15), [60, 60, 60]);
+      expect(renewed.alerts).toEqual(["ssl_renewed: SSL for 'api' renewed, expires in 60 days"]);
+      expect(renewed.next).toMatchObject({ sentSslWarning: false, sslWarnedExpiry: cert(15).certExpiresAt, sslRenewalChecks: 0 });
+      expect(fold(renewed.next, [60, 60]).alerts).toEqual([]);
+      expect(fold(state(), [60]).alerts).toEqual([]);
+      expect(fold(renewed.next, [20]).alerts).toEqual(["ssl_expiring: SSL for 'api' expires in 20 days"]);
+    });
+
+    it('a load balancer serving the warned certificate and a renewed one in turn: no renewal until the old one is gone, no second warning', () => {
+      const alternating = fold(state(), [15, 60, 15, 60, 60, 15, 60, 60, 15]);
+      expect(alternating.alerts).toEqual(["ssl_expiring: SSL for 'api' expires in 15 days"]);
+      expect(alternating.next).toMatchObject({ sentSslWarning: true, sslRenewalChecks: 0 });
+      const settled = fold(alternating.next, [60, 60, 60, 15, 60, 15]);
+      expect(settled.alerts).toEqual(["ssl_renewed: SSL for 'api' renewed, expires in 60 days"]);
+      // Another certificate expiring no later than the warned one is covered by its warning.
+      expect(fold(warnedAbout(15), [14, 14, 14]).alerts).toEqual([]);
+    });
+
+    it('a warned certificate replaced by one itself within the threshold warns about the new one, once', () => {
+      const replaced = fold(warnedAbout(2), [6, 6, 6, 6, 6]);
+      expect(replaced.alerts).toEqual(["ssl_expiring: SSL for 'api' renewed, but the new certificate expires in 6 days"]);
+      expect(replaced.next).toMatchObject({ sentSslWarning: true, sslWarnedExpiry: cert(6).certExpiresAt, sslRenewalChecks: 0 });
+    });
+
+    it('a warning open from before the warned certificate was remembered closes on a certificate beyond the threshold', () => {
+      expect(fold(state({ sentSslWarning: true }), [15, 15, 15, 15]).alerts).toEqual([]);
+      expect(fold(state({ sentSslWarning: true }), [60, 60, 60]).alerts).toEqual(["ssl_renewed: SSL for 'api' renewed, expires in 60 days"]);
     });
 
     it('is held in maintenance and sent by the first check after it, not lost', () => {
@@ -230,11 +263,14 @@ describe('handleStatusChange', () => {
     });
 
     it('holds a renewal seen in maintenance until the first check after it, so the warning does not stay open', () => {
-      const held = handleStatusChange(state({ sentSslWarning: true }), cert(60), sslRules, at(10), 'maintenance')!;
+      const held = fold(warnedAbout(15), [60, 60, 60, 60], 'maintenance');
       expect(held.alerts).toEqual([]);
-      expect(held.next.sentSslWarning).toBe(true);
-      expect(held.logs).toEqual(["SSL for 'api' renewed, expires in 60 days (closing its warning waits: maintenance)"]);
-      const after = handleStatusChange(held.next, cert(60), sslRules, at(20), null)!;
+      expect(held.next).toMatchObject({ sentSslWarning: true, sslRenewalChecks: 4 });
+      const logged = handleStatusChange(warnedAbout(15), cert(60), sslRules, at(10), 'maintenance').logs;
+      expect(logged).toEqual([]);
+      const last = handleStatusChange({ ...held.next, sslRenewalChecks: 2 }, cert(60), sslRules, at(50), 'maintenance');
+      expect(last.logs).toEqual(["SSL for 'api' renewed, expires in 60 days (closing its warning waits: maintenance)"]);
+      const after = handleStatusChange(held.next, cert(60), sslRules, at(60), null)!;
       expect(after.alerts.map((a) => a.event)).toEqual(['ssl_renewed']);
       expect(after.next.sentSslWarning).toBe(false);
     });

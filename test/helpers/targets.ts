@@ -87,6 +87,11 @@ export interface HttpTarget {
   idle(): Promise<void>;
   /** Serves this certificate on new connections from now on (HTTPS targets only). */
   rotateCertificate(certificate: TestCertificate): void;
+  /**
+   * Serves these certificates in turn, the next one to each new connection, as a load balancer does whose backends hold
+   * different certificates (HTTPS targets only). `rotateCertificate` ends the rotation.
+   */
+  serveInTurn(certificates: readonly TestCertificate[]): void;
   /** Answers every request with this reply from now on. */
   reply(reply: Reply): void;
   /** Answers every request through this handler from now on (redirect chains, slow answers, ...). */
@@ -137,6 +142,16 @@ export async function startHttpTarget(options: HttpTargetOptions = {}): Promise<
       onIdle = [];
     });
   });
+  let inTurn: readonly TestCertificate[] = [];
+  let turn = 0;
+  const serve = (certificate: TestCertificate): void => {
+    if (!(server instanceof https.Server)) throw new Error('serving a certificate needs an HTTPS target');
+    server.setSecureContext({ key: certificate.key, cert: certificate.cert });
+  };
+  // The context is swapped once a handshake is done, so the connection after it gets the next certificate.
+  server.on('secureConnection', () => {
+    if (inTurn.length > 0) serve(inTurn[++turn % inTurn.length]!);
+  });
   const port = await listen(server);
   return {
     url: `${options.tls ? 'https' : 'http'}://${HOST}:${port}/`,
@@ -150,8 +165,13 @@ export async function startHttpTarget(options: HttpTargetOptions = {}): Promise<
     },
     idle: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => onIdle.push(resolve))),
     rotateCertificate(certificate) {
-      if (!(server instanceof https.Server)) throw new Error('rotateCertificate needs an HTTPS target');
-      server.setSecureContext({ key: certificate.key, cert: certificate.cert });
+      inTurn = [];
+      serve(certificate);
+    },
+    serveInTurn(certificates) {
+      inTurn = certificates;
+      turn = 0;
+      serve(certificates[0]!);
     },
     reply(reply) {
       handler = replyWith(reply);

@@ -184,6 +184,8 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         hasSsl: false,
         certExpiresAt: null,
         sentSslWarning: false,
+        sslWarnedExpiry: null,
+        sslRenewalChecks: 0,
         lastAlertAt: null,
         updatedAt: at,
       });
@@ -332,7 +334,9 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         lastError: status === 'UP' ? '' : 'HTTP 503',
         hasSsl: true,
         certExpiresAt: new Date(T0 + 86_400_000),
-        sentSslWarning: false,
+        sentSslWarning: true,
+        sslWarnedExpiry: new Date(T0 + 86_400_000),
+        sslRenewalChecks: ms,
         lastAlertAt: null,
         updatedAt: new Date(T0 + ms),
       });
@@ -353,7 +357,9 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         lastError: 'HTTP 503',
         hasSsl: true,
         certExpiresAt: new Date(T0 + 86_400_000),
-        sentSslWarning: false,
+        sentSslWarning: true,
+        sslWarnedExpiry: new Date(T0 + 86_400_000),
+        sslRenewalChecks: 2,
         lastAlertAt: null,
         updatedAt: new Date(T0 + 2),
       });
