@@ -51,8 +51,9 @@ export function validateRecurrence(recurrence: string, durationMinutes: number |
 /**
  * One-off: active when startsAt ≤ now < endsAt (or no end). Recurring: within those bounds, active for
  * durationMinutes from each cron fire, the cron read in the window's IANA timezone (so 02:00 stays 02:00 local across
- * DST changes). A wall time a fall-back repeats starts an occurrence each time it comes round; one a spring-forward
- * skips starts at the instant it would have had (see Recurrence). The cost is the same whatever the cron: the
+ * DST changes), each occurrence lasting durationMinutes of real time. A wall time a fall-back repeats starts one
+ * occurrence, at its first instant, unless the cron has `*` in its minute or hour field; one a spring-forward skips
+ * starts at the instant it would have had (see Recurrence). The cost is the same whatever the cron: the
  * last fire at or before now and the next one, never every fire in between. `fires` spares parsing the cron again.
  */
 export function windowStateAt(w: WindowRow, nowMs: number, fires?: Recurrence): WindowState {

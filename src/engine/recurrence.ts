@@ -9,12 +9,17 @@ export interface Span {
   offset: number;
   localStart: number;
   localEnd: number;
+  /** The first wall time the span shows for the first time: past the ones a fall-back before it repeats. */
+  localFresh: number;
 }
 
 /**
- * The fire instants of a cron read in an IANA timezone. A fire is a wall-clock time the cron matches; it starts at
- * each instant the zone shows that time: twice when a fall-back repeats it, and, when a spring-forward skips it, at
- * the instant it would have had before the change (02:30 skipped becomes 03:30 summer time).
+ * The fire instants of a cron read in an IANA timezone. A fire is a wall-clock time the cron matches, at the instant
+ * the zone shows it. When a fall-back repeats it, a fixed-time cron fires at its first instant only, as Vixie/ISC
+ * cron runs such jobs once and RFC 5545 reads a repeated local time as its first occurrence; a cron with `*` in its
+ * minute or hour field (every hour, every five minutes) fires at every instant, as cron's wildcard jobs run by the
+ * real clock. When a spring-forward skips it, it fires at the instant it would have had before the change (02:30
+ * skipped becomes 03:30 summer time), as RFC 5545 reads a skipped local time.
  *
  * The cron runs on wall-clock time written as UTC, which has no DST, so cron-parser never has to guess; the zone's
  * offsets map wall times to instants. Looking around an instant costs one prev() and one next() per UTC offset in
@@ -22,6 +27,8 @@ export interface Span {
  */
 export class Recurrence {
   private readonly wall: CronExpression;
+  /** Fires at each instant of a repeated wall time (cron's wildcard jobs), not only at the first. */
+  private readonly realClock: boolean;
 
   /** Throws cron-parser's error for an expression it cannot read. */
   constructor(
@@ -30,6 +37,12 @@ export class Recurrence {
   ) {
     this.wall = CronExpressionParser.parse(cron, { tz: 'UTC' });
     this.wall.next();
+    this.realClock = wildcardClock(cron);
+  }
+
+  /** The first wall time of a span at which this cron may fire. */
+  firstWall(span: Span): number {
+    return this.realClock ? span.localStart : span.localFresh;
   }
 
   /** Fires more than once within some minute: its seconds field has several values. */
@@ -47,11 +60,11 @@ export class Recurrence {
       const lastInstant = s.localEnd - s.offset;
       if (s.start <= nowMs && lastInstant > nowMs - backMs) {
         const fire = this.wallAtOrBefore(Math.min(nowMs + s.offset, s.localEnd - 1));
-        const at = fire === null || fire < s.localStart ? null : fire - s.offset;
+        const at = fire === null || fire < this.firstWall(s) ? null : fire - s.offset;
         if (at !== null && at > nowMs - backMs && (last === null || at > last)) last = at;
       }
       if (lastInstant > nowMs && (next === null || s.start < next)) {
-        const fire = this.wallAfter(Math.max(nowMs + s.offset, s.localStart - 1));
+        const fire = this.wallAfter(Math.max(nowMs + s.offset, this.firstWall(s) - 1));
         const at = fire === null || fire >= s.localEnd ? null : fire - s.offset;
         if (at !== null && at <= nowMs + aheadMs && (next === null || at < next)) next = at;
       }
@@ -92,16 +105,34 @@ export function offsetSpans(timeZone: string, from: number, to: number): Span[] 
     changes.push({ at: hi * 1000, offset: offsetAt(timeZone, hi * 1000) });
     t = hi * 1000;
   }
-  return changes.map(({ at, offset }, i) => {
+  const spans: Span[] = [];
+  changes.forEach(({ at, offset }, i) => {
     const following = changes[i + 1];
-    return {
+    const localStart = at + offset;
+    spans.push({
       start: at,
       end: following?.at ?? Infinity,
       offset,
-      localStart: at + offset,
+      localStart,
       localEnd: following ? following.at + Math.max(offset, following.offset) : Infinity,
-    };
+      localFresh: Math.max(localStart, spans.at(-1)?.localEnd ?? localStart),
+    });
   });
+  return spans;
+}
+
+/** The aliases that stand for a `*` in the minute or hour field. */
+const WILDCARD_ALIASES = new Set(['@hourly', '@minutely', '@secondly']);
+
+/**
+ * Whether a cron is one of cron's wildcard jobs, run by the real clock through a fall-back: `*` (or a `*` step) in
+ * its minute or hour field, the rule `man 8 cron` states for Vixie/ISC cron.
+ */
+function wildcardClock(cron: string): boolean {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length === 1) return WILDCARD_ALIASES.has(fields[0]!.toLowerCase());
+  const [minute, hour] = fields.length >= 6 ? fields.slice(1, 3) : fields;
+  return minute!.startsWith('*') || hour!.startsWith('*');
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();

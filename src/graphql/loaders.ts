@@ -4,6 +4,7 @@ import type { Db } from '../db/client.ts';
 import type { ClosedBucketCache } from '../history/closed-buckets.ts';
 import type { EngineApi } from '../engine/types.ts';
 import { latencySeries, type LatencyBucket, type SeriesPlan, type SeriesRange } from '../history/latency.ts';
+import { localLatencySeries, type LocalSeriesPlan } from '../history/local-latency.ts';
 import { coverFor, loadMaintenanceCover } from '../history/maintenance-cover.ts';
 import { loadChangeHistories, type ChangeHistory, type Interval } from '../services/uptime.ts';
 
@@ -34,6 +35,8 @@ export interface HistoryLoaders {
   now(): Date;
   history(siteId: number, window: HistoryWindow): Promise<SiteHistory>;
   latency(siteId: number, range: SeriesRange, plan: SeriesPlan): Promise<LatencyBucket[]>;
+  /** A latency series over local days in `timeZone` (planLocalSeries). */
+  localLatency(siteId: number, range: SeriesRange, timeZone: string, plan: LocalSeriesPlan): Promise<LatencyBucket[]>;
 }
 
 /** One DataLoader per distinct set of arguments, created when first asked for. */
@@ -82,6 +85,14 @@ export function createHistoryLoaders(deps: {
     );
     return keys.map((k) => series.get(k.siteId) ?? []);
   });
+  const localLatency = keyedLoaders<{ siteId: number; plan: LocalSeriesPlan }, LatencyBucket[]>(async (_argsKey, keys) => {
+    const series = await localLatencySeries(
+      deps.db,
+      keys.map((k) => k.siteId),
+      keys[0]!.plan,
+    );
+    return keys.map((k) => series.get(k.siteId) ?? []);
+  });
   let now: Date | null = null;
   return {
     now: () => {
@@ -95,5 +106,7 @@ export function createHistoryLoaders(deps: {
     },
     history: (siteId, w) => history(`${w.from.getTime()}|${w.to.getTime()}|${w.excludeMaintenance}`, { siteId, window: w }),
     latency: (siteId, range, plan) => latency(`${range.from.getTime()}|${range.to.getTime()}|${range.stepSeconds}`, { siteId, range, plan }),
+    localLatency: (siteId, range, timeZone, plan) =>
+      localLatency(`${range.from.getTime()}|${range.to.getTime()}|${range.stepSeconds}|${timeZone}`, { siteId, plan }),
   };
 }

@@ -135,7 +135,7 @@ interface RollupRow {
 }
 
 /** A chart bucket being summed: a kept bucket's numbers, its sketch still open to more rows. */
-type Acc = Omit<KeptBucket, 'sketch' | 'quantiles'> & { sketch: SketchMerge };
+export type Acc = Omit<KeptBucket, 'sketch' | 'quantiles'> & { sketch: SketchMerge };
 
 /** Where a series may keep and find its closed buckets (see ClosedBucketCache). */
 export interface SeriesCache {
@@ -152,7 +152,7 @@ interface Segment {
   toMs: number;
 }
 
-const segmentArgs = (plan: SeriesPlan, stepMs: number, ids: readonly number[], s: Segment) => [
+const segmentArgs = (plan: Pick<SeriesPlan, 'startMs'>, stepMs: number, ids: readonly number[], s: Segment) => [
   plan.startMs,
   stepMs,
   s.width,
@@ -161,7 +161,15 @@ const segmentArgs = (plan: SeriesPlan, stepMs: number, ids: readonly number[], s
   toSqlDate(new Date(s.toMs)),
 ];
 
-async function readRollups(db: Db, siteIds: readonly number[], plan: SeriesPlan, stepMs: number, fromMs: number, toMs: number): Promise<RollupRow[]> {
+/** The rows of `plan.width` in [fromMs, toMs), each with k = how many steps of `stepMs` after `plan.startMs` it starts. */
+export async function readRollups(
+  db: Db,
+  siteIds: readonly number[],
+  plan: Pick<SeriesPlan, 'startMs' | 'width'>,
+  stepMs: number,
+  fromMs: number,
+  toMs: number,
+): Promise<RollupRow[]> {
   await turns.next();
   return readRows<RollupRow>(db, ROWS_SQL, segmentArgs(plan, stepMs, siteIds, { width: plan.width, fromMs, toMs }));
 }
@@ -199,13 +207,16 @@ const higher = (a: number | null, b: number | null) => (a === null ? b : b === n
 /** Rows decoded and added per turn of the event loop. */
 const ROWS_PER_TURN = 250;
 
-/** Adds rollup rows into per-site chart buckets, ROWS_PER_TURN in each turn of the event loop. */
-function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): Promise<void> {
+/**
+ * Adds rollup rows into per-site chart buckets, ROWS_PER_TURN in each turn of the event loop: a row into bucket
+ * `bucketOf(k)`, k itself unless told.
+ */
+export function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>, bucketOf: (k: number) => number = (k) => k): Promise<void> {
   return forEachInSteps(rows, ROWS_PER_TURN, (row) => {
     const site = Number(row.site);
     let perSite = accs.get(site);
     if (!perSite) accs.set(site, (perSite = []));
-    const k = Number(row.k);
+    const k = bucketOf(Number(row.k));
     const acc = (perSite[k] ??= { rows: 0, count: 0, upCount: 0, latencyCount: 0, latencySum: 0, min: null, max: null, sketch: new SketchMerge() });
     acc.rows++;
     acc.count += Number(row.n);
@@ -221,9 +232,9 @@ function accumulate(rows: readonly RollupRow[], accs: Map<number, Acc[]>): Promi
 const QUANTILES = [0.5, 0.95, 0.99];
 
 /** A bucket's figures without its sketch: what a chart answers. */
-type Summary = Omit<KeptBucket, 'sketch'>;
+export type Summary = Omit<KeptBucket, 'sketch'>;
 
-const summarize = ({ sketch, ...figures }: Acc): Summary => ({ ...figures, quantiles: sketch.quantiles(QUANTILES) });
+export const summarize = ({ sketch, ...figures }: Acc): Summary => ({ ...figures, quantiles: sketch.quantiles(QUANTILES) });
 
 const keep = (acc: Acc | undefined): KeptBucket | undefined => acc && { ...summarize(acc), sketch: acc.sketch.sparse() };
 
@@ -326,7 +337,7 @@ export async function latencySeries(
   return series;
 }
 
-function toBucket(start: Date, b: Summary | undefined): LatencyBucket {
+export function toBucket(start: Date, b: Summary | undefined): LatencyBucket {
   if (!b) return { start, count: 0, upCount: 0, min: null, avg: null, max: null, p50: null, p95: null, p99: null };
   const [p50, p95, p99] = b.quantiles;
   return {

@@ -43,3 +43,27 @@ export function localDays(timeZone: string, days: number, nowMs: number): { date
   }
   return out;
 }
+
+/**
+ * The starts of consecutive runs of `stepDays` local days, from the local day that holds `fromMs` on, while they start
+ * before `toMs`, and the start of the run after the last: each run as long as the wall clock says (DST days included).
+ * Stops after `max` runs (the last start then still before `toMs`): the caller refuses more.
+ */
+export function localDayRuns(timeZone: string, fromMs: number, toMs: number, stepDays: number, max: number): number[] {
+  const firstWall = Math.floor(wallAt(timeZone, fromMs) / DAY_MS) * DAY_MS;
+  const starts = [midnightIn(timeZone, firstWall)];
+  let offset = offsetAt(timeZone, starts[0]!);
+  for (let k = 1; starts.at(-1)! < toMs && starts.length <= max; k++) {
+    const wall = firstWall + k * stepDays * DAY_MS;
+    // A day on, the last midnight's offset mostly still holds: one lookup instead of midnightIn's four. The instant it
+    // gives is the first to show that midnight, as no zone changes its offset twice within a day.
+    const guess = wall - offset;
+    if (stepDays === 1 && offsetAt(timeZone, guess) === offset) {
+      starts.push(guess);
+      continue;
+    }
+    starts.push(midnightIn(timeZone, wall));
+    offset = offsetAt(timeZone, starts.at(-1)!);
+  }
+  return starts;
+}

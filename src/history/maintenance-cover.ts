@@ -61,7 +61,7 @@ export async function activeIntervals(w: WindowRow, fromMs: number, toMs: number
   const hi = Math.min(toMs, w.endsAt ? w.endsAt.getTime() : Infinity);
   if (!(hi > lo)) return [];
   if (!w.recurrence) return [{ start: lo, end: hi }];
-  validateRecurrence(w.recurrence, w.durationMinutes, w.timezone);
+  const fires = validateRecurrence(w.recurrence, w.durationMinutes, w.timezone);
   const durationMs = w.durationMinutes! * 60_000;
   const cron = CronExpressionParser.parse(w.recurrence, { tz: 'UTC' });
   const { hour, minute, second } = cron.fields;
@@ -80,8 +80,9 @@ export async function activeIntervals(w: WindowRow, fromMs: number, toMs: number
   };
   // A fire up to a duration before `lo` still covers it; a day more, as the engine looks, for a spring-forward.
   for (const span of offsetSpans(w.timezone ?? 'UTC', lo - durationMs - DAY_MS, hi)) {
-    // The wall times whose instants (wall - offset) fall in (lo - duration, hi).
-    const wallFrom = Math.max(span.localStart, lo - durationMs + span.offset);
+    // The wall times whose instants (wall - offset) fall in (lo - duration, hi), less those a fall-back repeats when the
+    // cron fires only at their first instant (Recurrence).
+    const wallFrom = Math.max(fires.firstWall(span), lo - durationMs + span.offset);
     const wallTo = Math.min(span.localEnd, hi + span.offset);
     let cursor = wallFrom;
     while (cursor < wallTo) {

@@ -148,6 +148,35 @@ describe('Site.uptime and dailyUptime agree on the status at a window start', ()
     ]);
     expect(daily[1].uptimePercent).toBeCloseTo((22 / 23) * 100, 9);
   });
+
+  it('counts a fall-back day as 25 hours and leaves out its nightly window once (America/New_York, 1 November 2026)', async ({ app: t, clock, viewer }) => {
+    clock.set(Date.UTC(2026, 10, 2, 17));
+    const siteId = await seedSite(t, 'new york');
+    // Maintenance daily at 01:30 for 2 h: 05:30Z to 07:30Z on the 1st, whose second 01:30 (06:30Z) starts nothing.
+    await t.app.deps.writer.submit((tx) =>
+      tx.maintenanceWindow.create({
+        data: { title: 'nightly', startsAt: new Date(Date.UTC(2026, 9, 1)), recurrence: '30 1 * * *', durationMinutes: 120, timezone: 'America/New_York' },
+      }),
+    );
+    // Down from 02:30 to 03:30 EST (07:30Z to 08:30Z), just after the window.
+    await seedChanges(t, siteId, [
+      ['UP', 'DOWN', Date.UTC(2026, 10, 1, 7, 30)],
+      ['DOWN', 'UP', Date.UTC(2026, 10, 1, 8, 30)],
+    ]);
+    const daily = (await viewer.request<{ site: { dailyUptime: any[] } }>(DAILY, { id: globalId('Site', siteId), days: 3, tz: 'America/New_York' })).ok().site
+      .dailyUptime;
+    // The 1st runs from 04:00Z to 05:00Z on the 2nd: 25 hours, 2 of them maintenance, 1 down.
+    expect(daily.map((d) => [d.date, d.downtimeSeconds, d.outageCount])).toEqual([
+      ['2026-10-31', 0, 0],
+      ['2026-11-01', 3600, 1],
+      ['2026-11-02', 0, 0],
+    ]);
+    expect(daily[1].uptimePercent).toBeCloseTo((22 / 23) * 100, 9);
+    const sla = (
+      await viewer.request<{ site: { uptime: any } }>(UPTIME, { id: globalId('Site', siteId), from: '2026-11-01T04:00:00Z', to: '2026-11-02T05:00:00Z' })
+    ).ok().site.uptime;
+    expect([sla.downtimeSeconds, sla.uptimePercent]).toEqual([3600, daily[1].uptimePercent]);
+  });
 });
 
 describe('Site.uptime with a recurring maintenance window', () => {

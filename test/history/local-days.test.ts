@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDays } from '../../src/history/local-days.ts';
+import { localDayRuns, localDays } from '../../src/history/local-days.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -49,6 +49,22 @@ describe('localDays', () => {
       }
     });
   }
+
+  for (const [timeZone, now] of cases) {
+    it(`runs of one and of two local days in ${timeZone} around ${new Date(now).toISOString().slice(0, 10)} start where its days do`, () => {
+      const days = localDays(timeZone, 4, now);
+      // From within the first day; each run after the one holding `now` ends at the next local midnight.
+      const after = localDays(timeZone, 1, days.at(-1)!.start + 36 * HOUR)[0]!.start;
+      expect(localDayRuns(timeZone, days[0]!.start + HOUR, now, 1, 10)).toEqual([...days.map((d) => d.start), after]);
+      expect(localDayRuns(timeZone, days[0]!.start, now, 2, 10)).toEqual([days[0]!.start, days[2]!.start, after]);
+    });
+  }
+
+  it('stops after `max` runs, the last start still before the end', () => {
+    const runs = localDayRuns('Europe/London', Date.UTC(2026, 0, 1), Date.UTC(2026, 11, 31), 1, 5);
+    expect(runs).toHaveLength(6);
+    expect(runs.at(-1)).toBe(Date.UTC(2026, 0, 6));
+  });
 
   it('makes the day of a skipped midnight 23 hours long, from 01:00 local', () => {
     // America/Santiago, 2026-09-06: 00:00 (-04) is 01:00 (-03).

@@ -40,9 +40,10 @@ const total = (intervals: readonly Interval[]) => intervals.reduce((sum, i) => s
 
 describe('activeIntervals', () => {
   const cases: [string, WindowRow, number, number][] = [
-    // 02:30 daily in Berlin: skipped on 2026-03-29 (starts 03:30 summer time), repeated on 2026-10-25 (starts twice).
+    // 02:30 daily in Berlin: skipped on 2026-03-29 (starts 03:30 summer time), repeated on 2026-10-25 (starts at the first).
     ['daily through a spring-forward', window('30 2 * * *', 60, 'Europe/Berlin', Date.UTC(2026, 0, 1)), Date.UTC(2026, 2, 24), Date.UTC(2026, 3, 3)],
     ['daily through a fall-back', window('30 2 * * *', 60, 'Europe/Berlin', Date.UTC(2026, 0, 1)), Date.UTC(2026, 9, 20), Date.UTC(2026, 9, 30)],
+    ['every 20 minutes through a fall-back', window('*/20 2 * * *', 10, 'Europe/Berlin', Date.UTC(2026, 0, 1)), Date.UTC(2026, 9, 24), Date.UTC(2026, 9, 26)],
     // Starts in an occurrence, ends in another.
     [
       'hourly, cut by its own bounds',

@@ -5,6 +5,7 @@ import { RECENT_RESULTS } from '../../engine/recent-results.ts';
 import type { RecentResult } from '../../engine/types.ts';
 import { planSeries, SeriesRangeError, type LatencyBucket } from '../../history/latency.ts';
 import { localDays } from '../../history/local-days.ts';
+import { planLocalSeries } from '../../history/local-latency.ts';
 import { fromCreation, uptimeFromHistory, type UptimeReport } from '../../services/uptime.ts';
 import { builder, pageArgs } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -99,6 +100,8 @@ function windowEnd(ctx: GraphQLContext, to: Date | null | undefined): Date {
   return to && to.getTime() < now.getTime() ? to : now;
 }
 
+const unknownTimeZone = (timeZone: string) => `unknown IANA time zone "${timeZone}"`;
+
 function validTimeZone(timeZone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone });
@@ -167,7 +170,7 @@ builder.prismaObjectFields('Site', (t) => ({
     },
     resolve: async (site, args, ctx) => {
       const timeZone = args.timeZone ?? 'UTC';
-      if (!validTimeZone(timeZone)) throw badInput(`dailyUptime: unknown IANA time zone "${timeZone}"`);
+      if (!validTimeZone(timeZone)) throw badInput(`dailyUptime: ${unknownTimeZone(timeZone)}`);
       const to = ctx.loaders.now();
       const days = localDays(timeZone, args.days ?? 30, to.getTime());
       const from = new Date(days[0]!.start);
@@ -187,17 +190,26 @@ builder.prismaObjectFields('Site', (t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: false }),
       step: t.arg.int({ required: true, description: 'Seconds: a positive whole number of minutes.' }),
+      timeZone: t.arg.string({
+        required: false,
+        description:
+          'IANA time zone whose local days a `step` of whole days follows: buckets start at local midnight (the one on or before `from`) and a DST day is 23 or 25 hours. Read from the hourly rollups, or the minute ones for a zone whose midnights are not on a whole UTC hour (such as Asia/Kolkata), while they hold `from`; older, a rollup is counted in the local day it starts in. The series then ends at `to` rounded up to the level read. Absent or "UTC": UTC days. Smaller steps stay UTC-aligned.',
+      }),
     },
     resolve: async (site, args, ctx) => {
       const range = { from: args.from, to: windowEnd(ctx, args.to), stepSeconds: args.step };
-      let plan: ReturnType<typeof planSeries>;
+      const timeZone = args.timeZone ?? 'UTC';
+      if (!validTimeZone(timeZone)) throw badInput(`latency: ${unknownTimeZone(timeZone)}`);
+      const nowMs = ctx.loaders.now().getTime();
+      const retention = ctx.config.writer.retainRollupsMs;
       try {
-        plan = planSeries(range, ctx.loaders.now().getTime(), ctx.config.writer.retainRollupsMs);
+        const plan = planSeries(range, nowMs, retention);
+        if (timeZone === 'UTC' || args.step % 86_400 !== 0) return await ctx.loaders.latency(site.id, range, plan);
+        return await ctx.loaders.localLatency(site.id, range, timeZone, planLocalSeries(range, timeZone, nowMs, retention));
       } catch (err) {
         if (err instanceof SeriesRangeError) throw badInput(`latency: ${err.message}`);
         throw err;
       }
-      return ctx.loaders.latency(site.id, range, plan);
     },
   }),
   recentChecks: t.field({
