@@ -89,7 +89,8 @@ export class StatusBoard {
     );
     this.notices = new Cached(clock, LIST_TTL_MS, () => this.readNotices());
     this.uptimes = new Cached(clock, UPTIME_TTL_MS, async () => {
-      const sites = await this.sites();
+      // The group a window covers the site through, also when the group is not public and the page does not show it.
+      const sites = (await this.sites()).map((site) => ({ ...site, parentId: deps.engine.getState(site.id)?.parentId ?? null }));
       return readUptimes(db, sites, clock.now());
     });
   }
