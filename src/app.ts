@@ -116,6 +116,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, store: Store
   const fencing = clusterFencing(store.provider, config.instanceId);
   const writer = new BatchWriter({
     db: writeDb,
+    checkpoints: await store.walCheckpoints(writeDb, { clock, logger }),
     clock,
     logger,
     config: config.writer,

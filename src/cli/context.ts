@@ -36,10 +36,12 @@ export async function withCliContext<T>(fn: (ctx: CliContext) => Promise<T>, env
   const config = loadConfig(env);
   const logger = pino({ level: env.LOG_LEVEL ? config.logLevel : 'warn', base: { service: 'uptop-cli' } }, pino.destination({ fd: 2, sync: true }));
   const clock = systemClock;
-  const { writeDb, readDb: db } = await openMigrated(storeFor(config.databaseUrl));
+  const store = storeFor(config.databaseUrl);
+  const { writeDb, readDb: db } = await openMigrated(store);
   const closers: (() => Promise<unknown>)[] = [() => writeDb.$disconnect(), () => db.$disconnect()];
   try {
-    const writer = new AnnouncingWriter(new BatchWriter({ db: writeDb, clock, logger, config: config.writer, retention: false }));
+    const checkpoints = await store.walCheckpoints(writeDb, { clock, logger });
+    const writer = new AnnouncingWriter(new BatchWriter({ db: writeDb, checkpoints, clock, logger, config: config.writer, retention: false }));
     closers.unshift(() => writer.stop());
     const secretBox = createSecretBox(config.encryptionKey);
     const engine = new OfflineEngine();

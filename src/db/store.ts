@@ -1,3 +1,5 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
 import { ensureDatabaseFile, openDb, type Db } from './client.ts';
 import { describeError } from './describe-error.ts';
 import { DatabaseInUseError, type InstanceLock, lockInstance, NO_CLAIM } from './instance-lock.ts';
@@ -5,6 +7,7 @@ import { DatabaseNewerError, MigrationChangedError, migrate } from './migrate.ts
 import type { Provider } from './provider.ts';
 import { isPostgresUrl, parsePostgresUrl } from './pg-url.ts';
 import { DatabaseUrlError, parseDatabaseUrl } from './url.ts';
+import { NO_CHECKPOINTS, startWalCheckpoints, type WalCheckpointOptions, type WalCheckpoints } from './wal-checkpoints.ts';
 
 // Raw-SQL code asks a client which store it talks to; the answer is recorded where clients are opened.
 export { type Provider, providerOf } from './provider.ts';
@@ -24,6 +27,11 @@ export interface Store {
   openWriter(): Promise<Db>;
   /** The readers' client: a second SQLite connection, or a pool of `connection_limit` PostgreSQL connections. */
   openReader(): Promise<Db>;
+  /**
+   * Takes WAL checkpoints off the writer's COMMITs (SQLite in WAL mode: src/db/wal-checkpoints.ts); for the writer's
+   * `checkpoints`. On PostgreSQL, and on SQLite in another journal mode, nothing changes.
+   */
+  walCheckpoints(writeDb: Db, deps: { clock: Clock; logger: Logger }, options?: Partial<WalCheckpointOptions>): Promise<WalCheckpoints>;
   /**
    * What a server holds while it runs: on SQLite the file alone (DatabaseInUseError when another server has it; any
    * other failure with `databaseFailure`'s message); on PostgreSQL nothing, as instances share it through leases.
@@ -45,6 +53,7 @@ export function storeFor(databaseUrl: string, cwd: string = process.cwd()): Stor
       migrate: async () => (await import('./pg-migrate.ts')).migratePostgres(target),
       openWriter: async () => (await import('./pg-client.ts')).openPgDb(target, 1),
       openReader: async () => (await import('./pg-client.ts')).openPgDb(target, target.readPoolSize),
+      walCheckpoints: async () => NO_CHECKPOINTS,
       claimForServer: () => NO_CLAIM,
     };
   }
@@ -63,6 +72,7 @@ export function storeFor(databaseUrl: string, cwd: string = process.cwd()): Stor
     },
     openWriter: () => openDb(target),
     openReader: () => openDb(target),
+    walCheckpoints: (writeDb, deps, options) => startWalCheckpoints(target, writeDb, deps, options),
     claimForServer() {
       try {
         ensureDatabaseFile(target);

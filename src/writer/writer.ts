@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts';
 import { describeError } from '../db/describe-error.ts';
 import { type Dialect, dialectOf } from '../db/dialect.ts';
 import { isStoreUnavailable } from '../db/unavailable.ts';
+import { NO_CHECKPOINTS, type WalCheckpoints } from '../db/wal-checkpoints.ts';
 import type { Logger } from '../log.ts';
 import { deleteSilentNodes } from '../probes/nodes.ts';
 import { DropNotes } from './drop-notes.ts';
@@ -39,6 +40,8 @@ export interface WriterOptions {
   retention?: boolean | (() => boolean);
   /** A cluster's fencing: site rows are written only under their slot's lease (see WriteFencing). */
   fencing?: WriteFencing;
+  /** Checkpoints the SQLite WAL off the event loop (`Store.walCheckpoints`); the writer stops them when it stops. */
+  checkpoints?: WalCheckpoints;
 }
 
 export const DEFAULT_MAX_QUEUED_COMMANDS = 64;
@@ -88,6 +91,7 @@ export class BatchWriter implements Writer {
   private readonly runsRetention: boolean;
   private readonly retentionHere: () => boolean;
   private readonly fencing?: WriteFencing;
+  private readonly checkpoints: WalCheckpoints;
 
   private queue: Write[] = [];
   /** How many writes at the head of the queue are held batches that writesDrained already counted as settled. */
@@ -119,6 +123,9 @@ export class BatchWriter implements Writer {
   private wakeLoop: (() => void) | null = null;
   private closed = false;
   private stopping: Promise<void> | null = null;
+  /** Ends a wait for WAL room: stopping drains the queue whatever the WAL's size. */
+  private readonly closing: Promise<void>;
+  private markClosing: () => void = () => {};
 
   constructor(options: WriterOptions) {
     this.db = options.db;
@@ -134,6 +141,8 @@ export class BatchWriter implements Writer {
     const retention = options.retention;
     this.retentionHere = typeof retention === 'function' ? retention : () => true;
     this.fencing = options.fencing;
+    this.checkpoints = options.checkpoints ?? NO_CHECKPOINTS;
+    this.closing = new Promise<void>((resolve) => (this.markClosing = resolve));
     this.dropNotes = new DropNotes(this.clock, (message) => this.note('warn', message));
     this.outage = new WriteOutage(
       this.clock,
@@ -228,6 +237,7 @@ export class BatchWriter implements Writer {
 
   private async drainAndStop(): Promise<void> {
     this.closed = true;
+    this.markClosing();
     for (const job of this.retention) {
       if (job.timer) this.clock.clearTimeout(job.timer);
       job.timer = null;
@@ -237,6 +247,7 @@ export class BatchWriter implements Writer {
     this.loop ??= this.runLoop();
     this.wake();
     await this.loop;
+    await this.checkpoints.stop();
     this.dropNotes.close();
     this.logger.info({ stats: this.stats }, 'db writer stopped');
   }
@@ -244,6 +255,8 @@ export class BatchWriter implements Writer {
   private async runLoop(): Promise<void> {
     for (;;) {
       try {
+        const room = this.checkpoints.room();
+        if (room) await Promise.race([room, this.closing]);
         // A task (a command, a flush) tries the held batches first, every one of them, so it does not overtake writes
         // enqueued before it: a lease renewal reloading sites without their last state change would alert them again.
         if (this.queue.length > 0 && (!this.outage.waiting || this.tasks.length > 0)) {
@@ -252,6 +265,7 @@ export class BatchWriter implements Writer {
         }
         const task = this.tasks.shift();
         if (task) await task();
+        this.checkpoints.written();
       } catch (err) {
         // Batches and tasks handle their own failures; this only keeps the loop alive through a bug.
         this.logger.error({ err }, 'db writer loop error');

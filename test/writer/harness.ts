@@ -3,7 +3,8 @@ import { onTestFinished } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
-import type { Provider } from '../../src/db/store.ts';
+import { type Provider, storeFor } from '../../src/db/store.ts';
+import type { WalCheckpointOptions } from '../../src/db/wal-checkpoints.ts';
 import type { Write } from '../../src/writer/types.ts';
 import { BatchWriter, type WriterOptions } from '../../src/writer/writer.ts';
 import { freshDbFile, type TestDatabase, type TestDb } from '../helpers/db.ts';
@@ -31,9 +32,13 @@ export interface WriterHarness<T extends TestDatabase = TestDb> {
  * a SQLite file of its own, or `store` (a database of either provider, from useStores()).
  */
 export async function writerHarness<T extends TestDatabase = TestDb>(
-  options: { config?: Partial<Config['writer']>; onLog?: (message: string) => void; store?: T } & Partial<
-    Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs' | 'retention' | 'fencing'>
-  > = {},
+  options: {
+    config?: Partial<Config['writer']>;
+    onLog?: (message: string) => void;
+    store?: T;
+    /** WAL checkpoints as the server runs them (Store.walCheckpoints), with these settings. */
+    checkpoints?: Partial<WalCheckpointOptions>;
+  } & Partial<Pick<WriterOptions, 'maxQueuedCommands' | 'commandTimeoutMs' | 'retention' | 'fencing' | 'onBatch'>> = {},
 ): Promise<WriterHarness<T>> {
   // Without a store the default T is TestDb, which freshDbFile gives.
   const t = options.store ?? (freshDbFile() as TestDatabase as T);
@@ -43,8 +48,10 @@ export async function writerHarness<T extends TestDatabase = TestDb>(
   const notes: string[] = [];
   const logLines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
+  const checkpoints = options.checkpoints && (await storeFor(t.url).walCheckpoints(writeDb, { clock, logger }, options.checkpoints));
   const writer = new BatchWriter({
     db: writeDb,
+    checkpoints: checkpoints || undefined,
     clock,
     logger,
     config: { ...WRITER_DEFAULTS, ...options.config },
@@ -52,6 +59,7 @@ export async function writerHarness<T extends TestDatabase = TestDb>(
     commandTimeoutMs: options.commandTimeoutMs,
     retention: options.retention,
     fencing: options.fencing,
+    onBatch: options.onBatch,
     onLog: (message) => {
       notes.push(message);
       options.onLog?.(message);
