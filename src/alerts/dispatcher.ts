@@ -39,13 +39,27 @@ class RateLimitedError extends Error {
   }
 }
 
-interface Channel {
+/** A channel as it is stored: what the outbox keeps of the channel an incident's close must reach. */
+export type StoredChannel = Pick<AlertChannel, 'name' | 'provider' | 'settings'>;
+
+/** A channel as one version of it was loaded. */
+export interface Channel {
   id: number;
   name: string;
   provider: AlertProvider;
   settings: AlertSettings | null;
   /** Why the stored settings cannot be used (no key, damaged, not a JSON object); null when fine. */
   settingsError: string | null;
+  /** The settings as stored (sealed when there is a key). */
+  stored: string;
+}
+
+/** A channel an edit pointed elsewhere while incidents may be open where it pointed before. */
+export interface MovedChannel {
+  id: number;
+  before: Channel;
+  /** The channel now keeps incidents: those the site still has are opened again there. */
+  keepsIncidents: boolean;
 }
 
 export interface DispatcherDeps {
@@ -66,15 +80,13 @@ export interface DispatcherDeps {
   viaOutbox?: boolean;
 }
 
-export interface DispatchOptions {
-  /** Only to channels whose service keeps incidents (see ProviderDefinition.closesIncidents). */
-  incidentKeepersOnly?: boolean;
-}
-
-/** An alert as the outbox stores it: its JSON, with the timestamp as an ISO string. */
-export function parseStoredAlert(payload: string): AlertMessage {
-  const stored = JSON.parse(payload) as Omit<AlertMessage, 'timestamp'> & { timestamp: string };
-  return { ...stored, timestamp: new Date(stored.timestamp) };
+/**
+ * An alert as the outbox stores it: its JSON, with the timestamp as an ISO string, and for the close of an incident
+ * the channel it goes to (`via`), as stored when the close was queued.
+ */
+export function parseStoredAlert(payload: string): { alert: AlertMessage; via: StoredChannel | null } {
+  const { via, ...stored } = JSON.parse(payload) as Omit<AlertMessage, 'timestamp'> & { timestamp: string; via?: StoredChannel };
+  return { alert: { ...stored, timestamp: new Date(stored.timestamp) }, via: via ?? null };
 }
 
 function decodeSettings(stored: string, secretBox: SecretBox | undefined): AlertSettings {
@@ -125,16 +137,30 @@ export class AlertDispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {}
 
-  /** Reloads every channel (start, channel changes, reconcile), so a dispatch needs no database read. */
-  async reload(): Promise<void> {
+  /**
+   * Reloads every channel (start, channel changes, reconcile), so a dispatch needs no database read. Answers the
+   * channels whose incidents now live elsewhere (another provider, key or region): they were opened where the channel
+   * pointed, and only a close sent there ends them.
+   */
+  async reload(): Promise<MovedChannel[]> {
     const rows = await this.deps.db.alertChannel.findMany();
     const before = this.channels;
     this.channels = new Map(rows.map((row) => [row.id, this.toChannel(row)]));
     const nowMs = this.deps.clock.nowMs();
-    for (const [id, channel] of before) if (!this.channels.has(id) && this.keepsIncidents(channel)) this.retired.set(id, { channel, retiredAtMs: nowMs });
+    const moved: MovedChannel[] = [];
+    for (const [id, channel] of before) {
+      const now = this.channels.get(id);
+      const home = this.incidentHome(channel);
+      if (!now) {
+        if (this.keepsIncidents(channel)) this.retired.set(id, { channel, retiredAtMs: nowMs });
+      } else if (home !== null && home !== this.incidentHome(now)) {
+        moved.push({ id, before: channel, keepsIncidents: this.incidentHome(now) !== null });
+      }
+    }
     for (const [id, { retiredAtMs }] of this.retired) if (nowMs - retiredAtMs >= RETIRED_CHANNEL_KEEP_MS) this.retired.delete(id);
     for (const [id, limit] of this.slots) if (!this.channels.has(id) && limit.activeCount + limit.pendingCount === 0) this.slots.delete(id);
     for (const id of this.rateLimitedUntil.keys()) if (!this.channels.has(id) && !this.retired.has(id)) this.rateLimitedUntil.delete(id);
+    return moved;
   }
 
   /**
@@ -144,83 +170,113 @@ export class AlertDispatcher {
    * so a dead channel holds that site's next alert for at most one deadline; other sites and channels do not wait.
    * Answers how many channels the alert was queued for.
    */
-  dispatch(channelIds: readonly number[], alert: AlertMessage, options: DispatchOptions = {}): number {
-    if (this.deps.viaOutbox && alert.site) return this.queueIntents(channelIds, alert, alert.site.id, options);
+  dispatch(channelIds: readonly number[], alert: AlertMessage): number {
+    const channels = channelIds.map((id) => this.channelFor(id, alert.event)).filter((c): c is Channel => c !== undefined && this.wants(c, alert.event));
+    if (this.deps.viaOutbox && alert.site) return this.queueIntents(channels, alert, alert.site.id, false);
+    // The channel as it is when the send's turn comes: an edit (a new URL) applies to the alerts still waiting,
+    // and a deleted channel gets none of them but the closes of its incidents.
+    for (const channel of channels) this.queue(channel, alert, () => this.channelFor(channel.id, alert.event));
+    return channels.length;
+  }
+
+  /**
+   * Sends the close of an incident to channels as given, not as they are when the send's turn comes: to where the
+   * incident was opened, whatever the channel points at by then (an edit, a delete, an import that reuses its id).
+   * Only channels whose service keeps incidents hear it. Answers how many channels it was queued for.
+   */
+  closeAt(channels: readonly Channel[], alert: AlertMessage): number {
+    const keepers = channels.filter((c) => this.keepsIncidents(c));
+    if (this.deps.viaOutbox && alert.site) return this.queueIntents(keepers, alert, alert.site.id, true);
+    for (const channel of keepers) this.queue(channel, alert, () => channel);
+    return keepers.length;
+  }
+
+  /** The channel as it is now, deleted or not, when its service keeps incidents: where a close of one goes now. */
+  incidentKeeper(id: number): Channel | undefined {
+    const channel = this.channels.get(id) ?? this.retired.get(id)?.channel;
+    return channel && this.keepsIncidents(channel) ? channel : undefined;
+  }
+
+  private queue(queued: Channel, alert: AlertMessage, channelAtTurn: () => Channel | undefined): void {
     const siteId = alert.site?.id ?? null;
-    let queuedFor = 0;
-    for (const id of channelIds) {
-      const queued = this.channelFor(id, alert.event);
-      if (!queued || !this.wants(queued, alert.event, options)) continue;
-      queuedFor++;
-      const key = `${siteId}:${id}`;
-      const deliver = () =>
-        this.slotsOf(id)(async () => {
-          // Past the engine's stop the writer that records alert health is closing: a send still waiting its turn
-          // would run unrecorded, so it is named in the log instead.
-          if (this.stopped) {
-            this.deps.log(`Alert not sent (${queued.name}): uptop stopped before its turn`, siteId);
-            return;
-          }
-          // The channel as it is when the send's turn comes: an edit (a new URL) applies to the alerts still waiting,
-          // and a deleted channel gets none of them but the closes of its incidents.
-          const channel = this.channelFor(id, alert.event);
-          if (!channel) {
-            this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
-            return;
-          }
-          const outcome = await this.send(channel, alert);
-          if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
-        });
-      const previous = this.queueTails.get(key);
-      const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
-        .catch(() => {})
-        .finally(() => {
-          this.inFlight.delete(send);
-          if (this.queueTails.get(key) === send) this.queueTails.delete(key);
-        });
-      this.queueTails.set(key, send);
-      this.inFlight.add(send);
-    }
-    return queuedFor;
+    const { id } = queued;
+    const key = `${siteId}:${id}`;
+    const deliver = () =>
+      this.slotsOf(id)(async () => {
+        // Past the engine's stop the writer that records alert health is closing: a send still waiting its turn
+        // would run unrecorded, so it is named in the log instead.
+        if (this.stopped) {
+          this.deps.log(`Alert not sent (${queued.name}): uptop stopped before its turn`, siteId);
+          return;
+        }
+        const channel = channelAtTurn();
+        if (!channel) {
+          this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
+          return;
+        }
+        const outcome = await this.send(channel, alert);
+        if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
+      });
+    const previous = this.queueTails.get(key);
+    const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
+      .catch(() => {})
+      .finally(() => {
+        this.inFlight.delete(send);
+        if (this.queueTails.get(key) === send) this.queueTails.delete(key);
+      });
+    this.queueTails.set(key, send);
+    this.inFlight.add(send);
   }
 
   /**
    * One intent per channel for the outbox, keyed by site, channel, event and time, so the same alert is never stored
    * twice. The writer is the engine's, which stamps the site's fence: a stale owner's intents are refused with its rows.
+   * A close carries its channel as stored (`via`), so the sender sends it there even after an edit or a restart, and
+   * a key of its own: a recovery of the same instant is another alert (the close at an edited channel's old home).
    */
-  private queueIntents(channelIds: readonly number[], alert: AlertMessage, siteId: number, options: DispatchOptions): number {
-    const payload = JSON.stringify(alert);
+  private queueIntents(channels: readonly Channel[], alert: AlertMessage, siteId: number, pinned: boolean): number {
     const createdAt = this.deps.clock.now();
-    let queuedFor = 0;
-    for (const alertChannelId of channelIds) {
-      const channel = this.channelFor(alertChannelId, alert.event);
-      if (!channel || !this.wants(channel, alert.event, options)) continue;
-      const key = `${siteId}:${alertChannelId}:${alert.event}:${alert.timestamp.getTime()}`;
-      this.deps.writer.enqueue({ kind: 'alertIntent', siteId, alertChannelId, key, payload, createdAt });
-      queuedFor++;
+    for (const channel of channels) {
+      const via: StoredChannel | undefined = pinned ? { name: channel.name, provider: channel.provider, settings: channel.stored } : undefined;
+      const payload = JSON.stringify(via ? { ...alert, via } : alert);
+      const key = `${siteId}:${channel.id}:${alert.event}:${alert.timestamp.getTime()}${pinned ? ':pinned' : ''}`;
+      this.deps.writer.enqueue({ kind: 'alertIntent', siteId, alertChannelId: channel.id, key, payload, createdAt });
     }
-    return queuedFor;
+    return channels.length;
   }
 
-  /** Sends one outbox row's alert to its channel; `gone` when the channel was deleted since (nothing to retry). */
-  async deliver(alertChannelId: number, alert: AlertMessage): Promise<SendOutcome & { gone: boolean }> {
-    const channel = this.channelFor(alertChannelId, alert.event);
+  /**
+   * Sends one outbox row's alert to its channel, or to `via` for a close pinned to where its incident was opened;
+   * `gone` when the channel was deleted since (nothing to retry).
+   */
+  async deliver(alertChannelId: number, alert: AlertMessage, via: StoredChannel | null = null): Promise<SendOutcome & { gone: boolean }> {
+    const channel = via ? this.toChannel({ id: alertChannelId, ...via }) : this.channelFor(alertChannelId, alert.event);
     if (!channel) return { ok: false, error: 'the alert channel no longer exists', gone: true };
     return { ...(await this.send(channel, alert)), gone: false };
   }
 
-  /** Sends the test alert to one channel, read fresh from the database, and reports the outcome once it is recorded. */
+  /**
+   * Sends the test alert to one channel, read fresh from the database, and reports the outcome once it is recorded.
+   * A service that keeps incidents pages on-call until told otherwise: the test's own incident (its key is the test's,
+   * see incidentKey) is closed as soon as it is open, so the test shows the channel works without leaving a page open.
+   */
   async testAlert(alertChannelId: number): Promise<SendOutcome> {
     const row = await this.deps.db.alertChannel.findUnique({ where: { id: alertChannelId } });
     if (!row) throw new UnknownAlertChannelError(alertChannelId);
     const channel = this.toChannel(row);
-    const outcome = await this.send(channel, {
+    const test: AlertMessage = {
       event: 'test',
       title: '🧪 Test Alert',
       message: `Test notification from uptop for channel '${channel.name}'.`,
       site: null,
       timestamp: this.deps.clock.now(),
-    });
+    };
+    let outcome = await this.send(channel, test);
+    if (outcome.ok && this.keepsIncidents(channel)) {
+      const message = `The test of channel '${channel.name}' is over: nothing to do.`;
+      const closed = await this.send(channel, { ...test, event: 'up', title: '🧪 Test Alert over', message });
+      if (!closed.ok) outcome = { ok: false, error: `the test incident was opened but could not be closed: ${closed.error}` };
+    }
     this.deps.log(outcome.ok ? `Test alert sent to '${channel.name}'` : `Test alert to '${channel.name}' failed: ${outcome.error}`, null);
     // Its health row written before the answer, so the channel in the answer, and a page showing it, counts this send.
     await this.deps.writer.flush();
@@ -228,12 +284,18 @@ export class AlertDispatcher {
   }
 
   /** A renewal only closes an incident: channels whose service keeps none do not hear of it. */
-  private wants(channel: Channel, event: AlertEvent, options: DispatchOptions): boolean {
-    return (event !== 'ssl_renewed' && !options.incidentKeepersOnly) || this.keepsIncidents(channel);
+  private wants(channel: Channel, event: AlertEvent): boolean {
+    return event !== 'ssl_renewed' || this.keepsIncidents(channel);
   }
 
   private keepsIncidents(channel: Channel): boolean {
-    return this.deps.getProvider(channel.provider).closesIncidents === true;
+    return this.deps.getProvider(channel.provider).incidentHome !== undefined;
+  }
+
+  /** Where the channel's service keeps its incidents (see ProviderDefinition.incidentHome); null if it keeps none. */
+  private incidentHome(channel: Channel): string | null {
+    const home = this.deps.getProvider(channel.provider).incidentHome;
+    return home && channel.settings ? `${channel.provider} ${home(channel.settings)}` : null;
   }
 
   /** The channel an alert goes to: a deleted one only for the close of an incident it may have opened. */
@@ -261,11 +323,12 @@ export class AlertDispatcher {
     return this.inFlight.size;
   }
 
-  private toChannel(row: AlertChannel): Channel {
+  private toChannel(row: StoredChannel & { id: number }): Channel {
+    const { id, name, provider, settings: stored } = row;
     try {
-      return { id: row.id, name: row.name, provider: row.provider, settings: decodeSettings(row.settings, this.deps.secretBox), settingsError: null };
+      return { id, name, provider, settings: decodeSettings(stored, this.deps.secretBox), settingsError: null, stored };
     } catch (err) {
-      return { id: row.id, name: row.name, provider: row.provider, settings: null, settingsError: `unusable settings: ${(err as Error).message}` };
+      return { id, name, provider, settings: null, settingsError: `unusable settings: ${(err as Error).message}`, stored };
     }
   }
 

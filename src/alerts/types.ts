@@ -38,8 +38,8 @@ export type AlertEndpoints = { readonly [P in AlertProvider]?: Readonly<Record<s
 
 export interface AlertProviderImpl {
   readonly provider: AlertProvider;
-  /** See `ProviderDefinition.closesIncidents`. */
-  readonly closesIncidents?: boolean;
+  /** See `ProviderDefinition.incidentHome`. */
+  readonly incidentHome?: (settings: AlertSettings) => string;
   /** Throws an Error whose message leaks no secret on failure. */
   send(settings: AlertSettings, alert: AlertMessage, ctx: SendContext): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { ClusterStatus } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { WriteFencing, Writer } from '../writer/types.ts';
 import type { AlertMessage } from '../alerts/types.ts';
-import type { SendOutcome } from '../alerts/dispatcher.ts';
+import type { SendOutcome, StoredChannel } from '../alerts/dispatcher.ts';
 import { fencedWriter } from './fenced-writer.ts';
 import { OutboxSender } from './outbox.ts';
 import { ClusterNode, type ClusterTiming, type OwnershipListener } from './node.ts';
@@ -36,7 +36,7 @@ export interface ClusterOptions {
 
 /** What the cluster asks of this instance's engine. */
 export interface ClusterEngine extends OwnershipListener, RelayTarget {
-  deliverAlert(alertChannelId: number, alert: AlertMessage): Promise<SendOutcome & { gone: boolean }>;
+  deliverAlert(alertChannelId: number, alert: AlertMessage, via: StoredChannel | null): Promise<SendOutcome & { gone: boolean }>;
   addLog(message: string, siteId: number | null): void;
 }
 
@@ -79,7 +79,7 @@ export class Cluster {
       clock,
       logger,
       owns: (siteId) => this.node.owns(siteId),
-      deliver: (channelId, alert) => engine.deliverAlert(channelId, alert),
+      deliver: (channelId, alert, via) => engine.deliverAlert(channelId, alert, via),
       log: (message, siteId) => engine.addLog(message, siteId),
     });
     this.outbox.start();

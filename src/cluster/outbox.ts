@@ -1,4 +1,4 @@
-import { parseStoredAlert, SENDS_PER_CHANNEL, type SendOutcome } from '../alerts/dispatcher.ts';
+import { parseStoredAlert, SENDS_PER_CHANNEL, type SendOutcome, type StoredChannel } from '../alerts/dispatcher.ts';
 import type { AlertMessage } from '../alerts/types.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -24,7 +24,8 @@ export interface OutboxSenderOptions {
   logger: Logger;
   /** Alerts of a site are sent by the instance that checks it, so one sender orders them. */
   owns(siteId: number): boolean;
-  deliver(alertChannelId: number, alert: AlertMessage): Promise<SendOutcome & { gone: boolean }>;
+  /** `via`: the channel as stored when a close was queued, to reach where its incident was opened. */
+  deliver(alertChannelId: number, alert: AlertMessage, via: StoredChannel | null): Promise<SendOutcome & { gone: boolean }>;
   log(message: string, siteId: number | null): void;
 }
 
@@ -197,7 +198,8 @@ export class OutboxSender {
     const attempts = row.attempts + 1;
     let outcome: SendOutcome & { gone: boolean };
     try {
-      outcome = await this.options.deliver(row.alertChannelId, parseStoredAlert(row.payload));
+      const { alert, via } = parseStoredAlert(row.payload);
+      outcome = await this.options.deliver(row.alertChannelId, alert, via);
     } catch (err) {
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err), gone: false };
     }

@@ -1,4 +1,4 @@
-import { AlertDispatcher, type DispatcherDeps } from '../alerts/dispatcher.ts';
+import { AlertDispatcher, type DispatcherDeps, type MovedChannel, type StoredChannel } from '../alerts/dispatcher.ts';
 import type { SecretBox } from '../alerts/crypto.ts';
 import { getProvider as defaultGetProvider } from '../alerts/providers/index.ts';
 import type { AlertMessage, AlertProviderImpl } from '../alerts/types.ts';
@@ -152,6 +152,7 @@ export class Engine implements EngineApi {
   private readonly renotifier: Renotifier;
   private readonly maintenance: MaintenanceTimer;
   private readonly sync: SiteSync;
+  private readonly incidents: OpenIncidents;
   private readonly reconciler: Reconciler;
   private readonly statusPublisher: StatusPublisher;
   private readonly wallJumps: WallJumps;
@@ -236,7 +237,7 @@ export class Engine implements EngineApi {
     };
     const loop = (this.loop = new SiteLoop({ clock, concurrency: config.checks.concurrency, sites, logger, random, checking, run, onCheckStarted }));
     const configChanged = (change: SiteChangeRecord) => pubsub.publish('site:changed', change);
-    const incidents = new OpenIncidents({ clock, dispatcher, log, checking });
+    const incidents = (this.incidents = new OpenIncidents({ clock, dispatcher, log, checking }));
     const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, incidents, log, checking, statusChanged, configChanged }));
     const intervalMs = config.engine.reconcileIntervalMs;
     const onInterval = () => this.catchUpWithWallClock();
@@ -312,9 +313,10 @@ export class Engine implements EngineApi {
   /**
    * Channels, windows, sites with their persisted state, and the newest logs, as read at `epoch`. A reload keeps the
    * logs in memory, which already hold what was read at start, and the sites a newer read already brought in.
+   * Answers the channels an edit pointed elsewhere since the last read (AlertDispatcher.reload).
    */
-  private async load(epoch: number, reloading = false): Promise<void> {
-    const [fingerprint, sites, runtime, logs] = await Promise.all([
+  private async load(epoch: number, reloading = false): Promise<MovedChannel[]> {
+    const [fingerprint, sites, runtime, logs, moved] = await Promise.all([
       this.reconciler.readFingerprint(),
       loadSites(this.db, this.secretBox),
       loadRuntimeStates(this.db),
@@ -322,7 +324,7 @@ export class Engine implements EngineApi {
       this.dispatcher.reload(),
       this.maintenance.reload(),
     ]);
-    if (this.stopped) return;
+    if (this.stopped) return [];
     this.reconciler.trust(fingerprint);
     if (!reloading) this.eventLog.restore(logs);
     const persisted = new Map(runtime.map((row) => [row.siteId, row]));
@@ -331,12 +333,15 @@ export class Engine implements EngineApi {
       const row = persisted.get(site.id);
       this.sync.add(site, row ? restoredState(site, row) : initialState(site), epoch);
     }
+    return moved;
   }
 
   async reload(apply?: () => Promise<void>): Promise<void> {
     this.reloadCount++;
     if (!this.running) return apply?.();
     await this.effects.saveUnsaved(this.sites.values());
+    // Taken with the channels as they are now, which the change may replace: see closeGone below.
+    const held = this.incidents.held(this.sites.values());
     this.dropAll();
     // The old sites' writes land before `apply` replaces their rows, never after, on rows that may share their ids.
     await this.writer.writesDrained();
@@ -347,7 +352,10 @@ export class Engine implements EngineApi {
         // A reconcile that read while `apply` ran may have brought old sites back: they go again, and every read begun
         // before this point is fenced off them; what a later read brings in is the new world already.
         this.dropAll();
-        await this.fence.read((epoch) => this.load(epoch, true));
+        const moved = await this.fence.read((epoch) => this.load(epoch, true));
+        // A site the change replaced (an import) or dropped will never recover from what its old self opened.
+        this.incidents.closeGone(held, (siteId) => this.sites.get(siteId));
+        this.sync.channelsMoved(moved);
         if (!this.stopped && this.activeFlag) this.scheduleAll();
         this.reloadCount++;
         this.seedRecent();
@@ -718,9 +726,9 @@ export class Engine implements EngineApi {
   }
 
   async alertChannelsChanged(): Promise<void> {
-    const [links] = await Promise.all([loadChannelLinks(this.db), this.dispatcher.reload()]);
+    const [links, moved] = await Promise.all([loadChannelLinks(this.db), this.dispatcher.reload()]);
     if (this.stopped) return;
-    this.sync.applyLinks(links);
+    this.sync.applyLinks(links, moved);
   }
 
   /** Another process changed the database and said so (db/change-signal.ts): reconcile now, not at the next interval. */
@@ -729,8 +737,8 @@ export class Engine implements EngineApi {
   }
 
   /** Sends one alert of the outbox to its channel (src/cluster/outbox.ts). */
-  deliverAlert(alertChannelId: number, alert: AlertMessage): ReturnType<AlertDispatcher['deliver']> {
-    return this.dispatcher.deliver(alertChannelId, alert);
+  deliverAlert(alertChannelId: number, alert: AlertMessage, via: StoredChannel | null): ReturnType<AlertDispatcher['deliver']> {
+    return this.dispatcher.deliver(alertChannelId, alert, via);
   }
 
   async testAlert(alertChannelId: number): Promise<TestAlertResult> {

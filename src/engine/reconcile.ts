@@ -20,7 +20,7 @@ export interface ReconcilerOptions {
   intervalMs: number;
   log: (message: string, siteId: number | null) => void;
   /** Applies what is read, as the commands would. */
-  sync: Pick<SiteSync, 'upsertSite' | 'siteRemoved' | 'applyLinks'>;
+  sync: Pick<SiteSync, 'upsertSite' | 'siteRemoved' | 'applyLinks' | 'channelsMoved'>;
   /** The windows read differ from those indexed. */
   onWindowsChanged: () => void;
   /** Runs when the interval is up, before the reconcile: a regular look that needs no database. */
@@ -106,13 +106,15 @@ export class Reconciler {
     const { db, secretBox, maintenance, dispatcher, sync } = this.options;
     const { stale, fingerprint } = await this.staleSites(epoch);
     if (this.stopped) return;
-    const [fresh, links, windowsChanged] = await Promise.all([
+    const [fresh, links, windowsChanged, moved] = await Promise.all([
       stale.length ? loadSites(db, secretBox, stale) : Promise.resolve([]),
       loadChannelLinks(db),
       maintenance.reload(),
       dispatcher.reload(),
     ]);
     if (this.stopped) return;
+    // Before the edited sites take their new links: an incident moves from where the site's channel pointed.
+    sync.channelsMoved(moved, links);
     for (const site of fresh) sync.upsertSite(site, epoch);
     this.fingerprint = fingerprint;
     sync.applyLinks(links);

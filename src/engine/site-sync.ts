@@ -1,3 +1,4 @@
+import type { MovedChannel } from '../alerts/dispatcher.ts';
 import type { Clock } from '../clock.ts';
 import { initialState, withConfig } from './live-state.ts';
 import type { LoadFence } from './load-fence.ts';
@@ -134,16 +135,45 @@ export class SiteSync {
     return true;
   }
 
-  /** The alert channel links of every site, as read from the link table. */
-  applyLinks(links: Map<number, number[]>): void {
+  /**
+   * The alert channel links of every site, as read from the link table, and the channels an edit pointed elsewhere
+   * (AlertDispatcher.reload): the incidents they opened move with them, or close where they were if now unlinked.
+   */
+  applyLinks(links: Map<number, number[]>, moved: readonly MovedChannel[] = []): void {
     for (const entry of this.options.sites.values()) {
       const ids = links.get(entry.site.id) ?? [];
+      this.moveIncidents(entry, moved, ids);
       if (!sameIds(ids, entry.site.channelIds)) {
         this.options.incidents.close(entry, unlinked(entry.site.channelIds, ids), 'is no longer linked to this channel');
         entry.site = { ...entry.site, channelIds: ids };
         this.options.renotifier.arm(entry);
       }
     }
+  }
+
+  /**
+   * Channels an edit pointed elsewhere: their incidents move, opened again where the site still links the channel in
+   * `links` (as read from the link table; without it, as the site holds them).
+   */
+  channelsMoved(moved: readonly MovedChannel[], links?: Map<number, number[]>): void {
+    if (moved.length === 0) return;
+    for (const entry of this.options.sites.values()) {
+      this.moveIncidents(entry, moved, links ? (links.get(entry.site.id) ?? []) : entry.site.channelIds);
+    }
+  }
+
+  /**
+   * Moves the incidents of the site's moved channels. One the site no longer links has had its incident closed where
+   * it was: it leaves the site's links now, or the unlink would close it again at where the channel now points.
+   */
+  private moveIncidents(entry: SiteEntry, moved: readonly MovedChannel[], linkedNow: readonly number[]): void {
+    const here = moved.filter((m) => entry.site.channelIds.includes(m.id));
+    if (here.length === 0) return;
+    for (const m of here) this.options.incidents.move(entry, m, linkedNow.includes(m.id));
+    const left = here.filter((m) => !linkedNow.includes(m.id)).map((m) => m.id);
+    if (left.length === 0) return;
+    entry.site = { ...entry.site, channelIds: entry.site.channelIds.filter((id) => !left.includes(id)) };
+    this.options.renotifier.arm(entry);
   }
 }
 

@@ -2,6 +2,11 @@ import type { LiveSiteState } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
+/** Whole days until a certificate expires, as its warning counts them. */
+export function certDaysLeft(expiresAt: Date, now: Date): number {
+  return Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS);
+}
+
 /**
  * Checks in a row that must find a certificate expiring later than the warned one before that one counts as replaced.
  * A load balancer in a rolling renewal serves the old certificate and the new one in turn; one check on the old
@@ -39,7 +44,7 @@ export function judgeCertificate(
   thresholdDays: number,
   now: Date,
 ): { renewalChecks: number; verdict: SslVerdict } {
-  const days = Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS);
+  const days = certDaysLeft(expiresAt, now);
   const within = days <= thresholdDays && !expired;
   const warned = memory.sslWarnedExpiry;
   if (!memory.sentSslWarning) {

@@ -62,7 +62,7 @@ export const TITLE_SSL_RENEWED = 'SSL RENEWED';
 function sslAlert(name: string, verdict: NonNullable<SslVerdict>): AlertIntent {
   switch (verdict.kind) {
     case 'expiring':
-      return { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' expires in ${verdict.days} days` };
+      return { event: 'ssl_expiring', title: TITLE_SSL, message: sslWarningMessage(name, verdict.days) };
     case 'replaced':
       return { event: 'ssl_expiring', title: TITLE_SSL, message: `SSL for '${name}' renewed, but the new certificate expires in ${verdict.days} days` };
     case 'renewed':
@@ -84,6 +84,11 @@ export function formatDurationShort(ms: number): string {
 /** ` (was down 5m)`, or nothing when the outage start is unknown. */
 function downFor(since: Date | null, now: Date): string {
   return since ? ` (was down ${formatDurationShort(now.getTime() - since.getTime())})` : '';
+}
+
+/** The SSL warning's text, also used when the warning moves to where its channel now points. */
+export function sslWarningMessage(name: string, days: number): string {
+  return `SSL for '${name}' expires in ${days} days`;
 }
 
 /** The DOWN alert's text, also used by re-notifications. */

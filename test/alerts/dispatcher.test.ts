@@ -15,7 +15,11 @@ import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/r
 async function dispatcherFor(receiver: Receiver, clock: Clock) {
   const t = freshDbFile();
   const [writeDb, db] = await Promise.all([t.open(), t.open()]);
-  const config = loadConfig({ UPTOP_ALLOW_PRIVATE_TARGETS: 'true', UPTOP_PAGERDUTY_URL: `${receiver.url}/v2/enqueue` });
+  const config = loadConfig({
+    UPTOP_ALLOW_PRIVATE_TARGETS: 'true',
+    UPTOP_PAGERDUTY_URL: `${receiver.url}/v2/enqueue`,
+    UPTOP_OPSGENIE_URL: `${receiver.url}/v2/alerts`,
+  });
   const writer = new BatchWriter({ db: writeDb, clock, logger: pino({ level: 'silent' }), config: config.writer });
   writer.start();
   onTestFinished(() => writer.stop());
@@ -293,7 +297,7 @@ describe('a deleted channel that keeps incidents', () => {
 
     expect(dispatcher.dispatch(deleted, alert(7, 'down'))).toBe(0);
     // Deleted 6, 12 and 18 hours ago; the one deleted exactly a day ago is forgotten with every older one.
-    expect(dispatcher.dispatch(deleted, alert(7, 'up'), { incidentKeepersOnly: true })).toBe(3);
+    expect(dispatcher.dispatch(deleted, alert(7, 'up'))).toBe(3);
     await dispatcher.idle();
     const sent = receiver.answered.map((r) => r.json() as { routing_key: string; event_action: string; dedup_key: string });
     expect(sent.map((body) => `${body.routing_key} ${body.event_action} ${body.dedup_key}`).sort()).toEqual([
@@ -301,5 +305,62 @@ describe('a deleted channel that keeps incidents', () => {
       'rk118 resolve uptop-site-7',
       'rk119 resolve uptop-site-7',
     ]);
+  });
+});
+
+describe('a test alert', () => {
+  it('to a channel that keeps incidents opens one and closes it under its own key, so no page is left open', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock(Date.UTC(2026, 0, 2, 3, 4, 5));
+    const { dispatcher, addChannel, health } = await dispatcherFor(receiver, clock);
+    const pager = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
+    const genie = await addChannel('genie', 'OPSGENIE', { api_key: 'gk' });
+    const key = `uptop-test-${clock.nowMs()}`;
+
+    expect(await dispatcher.testAlert(pager)).toEqual({ ok: true, error: '' });
+    expect(await dispatcher.testAlert(genie)).toEqual({ ok: true, error: '' });
+    expect(receiver.requests.map((r) => [r.path, r.query, r.json()])).toEqual([
+      [
+        '/v2/enqueue',
+        {},
+        {
+          routing_key: 'rk',
+          event_action: 'trigger',
+          dedup_key: key,
+          payload: { summary: "🧪 Test Alert: Test notification from uptop for channel 'pd'.", source: 'uptop', severity: 'critical' },
+        },
+      ],
+      ['/v2/enqueue', {}, { routing_key: 'rk', event_action: 'resolve', dedup_key: key }],
+      [
+        '/v2/alerts',
+        {},
+        { message: '🧪 Test Alert', alias: key, description: "Test notification from uptop for channel 'genie'.", source: 'uptop', priority: 'P3' },
+      ],
+      [`/v2/alerts/${key}/close`, { identifierType: 'alias' }, { source: 'uptop', note: "The test of channel 'genie' is over: nothing to do." }],
+    ]);
+    expect(await health(pager)).toMatchObject({ sendCount: 2, failCount: 0 });
+  });
+
+  it('closes nothing it did not open, and says so when the close of what it opened fails', async () => {
+    const receiver = await startReceiver();
+    const { dispatcher, addChannel, health } = await dispatcherFor(receiver, new FakeClock(Date.UTC(2026, 0, 2)));
+    const pager = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
+    const actions = () => receiver.requests.map((r) => (r.json() as { event_action: string }).event_action);
+    receiver.status = 400;
+    expect(await dispatcher.testAlert(pager)).toEqual({ ok: false, error: 'alert webhook returned HTTP 400' });
+    expect(actions()).toEqual(['trigger']);
+
+    receiver.requests.length = 0;
+    // PagerDuty takes the trigger and refuses the resolve.
+    receiver.delay = (req) => {
+      receiver.status = (req.json() as { event_action: string }).event_action === 'resolve' ? 503 : 202;
+      return 0;
+    };
+    expect(await dispatcher.testAlert(pager)).toEqual({
+      ok: false,
+      error: 'the test incident was opened but could not be closed: alert webhook returned HTTP 503',
+    });
+    expect(actions()).toEqual(['trigger', 'resolve']);
+    expect(await health(pager)).toMatchObject({ sendCount: 3, failCount: 2, lastSendOk: false });
   });
 });

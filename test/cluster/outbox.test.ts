@@ -257,7 +257,8 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
     expect(delivered.map((d) => d.instance)).toEqual(['b']);
   });
 
-  it('delivers the close of an incident after its site and its PagerDuty channel were deleted', async () => {
+  /** A PagerDuty channel at a receiver, and the engine's dispatcher in outbox mode with a sender that delivers for real. */
+  async function pagerOutbox() {
     const h = await harness({ retention: false, fencing: { owner: 'a', slots: SLOT_COUNT, slotOf } });
     h.writer.start();
     const [siteId] = (await createSites(h.db, 1)) as [number];
@@ -268,37 +269,70 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
       data: { name: 'pager', provider: 'PAGERDUTY', settings: JSON.stringify({ routing_key: 'R0UT1NGKEY' }) },
     });
     const receiver = await startReceiver();
-    const dispatcher = new AlertDispatcher({
-      db: h.db,
-      writer: fencedWriter(h.writer, { fenceOf: () => 1 }),
-      clock: h.clock,
-      config: loadConfig({ UPTOP_PAGERDUTY_URL: `${receiver.url}/v2/enqueue` }),
-      getProvider,
-      log: () => {},
-      viaOutbox: true,
-    });
-    await dispatcher.reload();
-    const sender = new OutboxSender({
-      instanceId: 'a',
-      writer: h.writer,
-      clock: h.clock,
-      logger: silent,
-      owns: () => true,
-      log: () => {},
-      deliver: (channelId, a) => dispatcher.deliver(channelId, a),
-    });
-    dispatcher.dispatch([pager.id], alert(siteId, 'down', T0));
+    /** A dispatcher as an engine (re)started now builds it, and the sender that delivers through it. */
+    const instance = async () => {
+      const dispatcher = new AlertDispatcher({
+        db: h.db,
+        writer: fencedWriter(h.writer, { fenceOf: () => 1 }),
+        clock: h.clock,
+        config: loadConfig({ UPTOP_PAGERDUTY_URL: `${receiver.url}/v2/enqueue` }),
+        getProvider,
+        log: () => {},
+        viaOutbox: true,
+      });
+      await dispatcher.reload();
+      const sender = new OutboxSender({
+        instanceId: 'a',
+        writer: h.writer,
+        clock: h.clock,
+        logger: silent,
+        owns: () => true,
+        log: () => {},
+        deliver: (channelId, a, via) => dispatcher.deliver(channelId, a, via),
+      });
+      return { dispatcher, sender };
+    };
+    return { h, siteId, pager: pager.id, receiver, instance };
+  }
+
+  it('delivers the close of an incident after its site and its PagerDuty channel were deleted', async () => {
+    const { h, siteId, pager, receiver, instance } = await pagerOutbox();
+    const { dispatcher, sender } = await instance();
+    dispatcher.dispatch([pager], alert(siteId, 'down', T0));
     await h.writer.flush();
     await sender.round();
     await h.writeDb.site.delete({ where: { id: siteId } });
-    await h.writeDb.alertChannel.delete({ where: { id: pager.id } });
+    await h.writeDb.alertChannel.delete({ where: { id: pager } });
     await dispatcher.reload();
-    expect(dispatcher.dispatch([pager.id], alert(siteId, 'up', T0 + 1000), { incidentKeepersOnly: true })).toBe(1);
+    expect(dispatcher.closeAt([dispatcher.incidentKeeper(pager)!], alert(siteId, 'up', T0 + 1000))).toBe(1);
     await h.writer.flush();
     await sender.round();
     expect(receiver.requests.map((r) => r.json())).toEqual([
       expect.objectContaining({ event_action: 'trigger', dedup_key: `uptop-site-${siteId}` }),
       { routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-site-${siteId}` },
+    ]);
+  });
+
+  it('delivers a close at the routing key it was queued for, after the channel was edited and the instance restarted', async () => {
+    const { h, siteId, pager, receiver, instance } = await pagerOutbox();
+    const before = await instance();
+    before.dispatcher.dispatch([pager], alert(siteId, 'down', T0));
+    await h.writer.flush();
+    await before.sender.round();
+    await h.writeDb.alertChannel.update({ where: { id: pager }, data: { settings: JSON.stringify({ routing_key: 'N3WR0UT1NG' }) } });
+    const [moved] = await before.dispatcher.reload();
+    expect(moved).toMatchObject({ id: pager, keepsIncidents: true });
+    expect(before.dispatcher.closeAt([moved!.before], alert(siteId, 'up', T0 + 1000))).toBe(1);
+    before.dispatcher.dispatch([pager], alert(siteId, 'down', T0 + 1000));
+    await h.writer.flush();
+
+    const after = await instance();
+    await after.sender.round();
+    await after.sender.round();
+    expect(receiver.requests.map((r) => r.json())).toEqual([
+      expect.objectContaining({ routing_key: 'R0UT1NGKEY', event_action: 'trigger', dedup_key: `uptop-site-${siteId}` }),
+      { routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-site-${siteId}` },
+      expect.objectContaining({ routing_key: 'N3WR0UT1NG', event_action: 'trigger', dedup_key: `uptop-site-${siteId}` }),
     ]);
   });
 

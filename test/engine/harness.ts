@@ -45,6 +45,8 @@ export interface EngineHarness {
   persistState(siteId: number, data: Omit<Prisma.SiteRuntimeStateUncheckedCreateInput, 'siteId' | 'updatedAt'>): Promise<void>;
   /** A channel of `provider` with these settings (sealed as the API stores them), linked to the given sites. */
   createChannel(provider: AlertProvider, name: string, settings: Record<string, string>, siteIds: number[]): Promise<number>;
+  /** Edits a channel as the API does: a provider and settings (sealed) of its own. */
+  updateChannel(id: number, provider: AlertProvider, settings: Record<string, string>): Promise<void>;
   /** A WEBHOOK channel posting to the receiver at `/<name>`, linked to the given sites. */
   createWebhook(receiver: Receiver, name: string, siteIds: number[]): Promise<number>;
   /** Moves the fake clock and waits for the checks and alert sends that it started. */
@@ -171,6 +173,9 @@ export async function engineHarness(
         }),
       );
       return channel.id;
+    },
+    async updateChannel(id, provider, settings) {
+      await writer.submit((tx) => tx.alertChannel.update({ where: { id }, data: { provider, settings: secretBox.seal(JSON.stringify(settings)) } }));
     },
     createWebhook: (receiver, name, siteIds) => h.createChannel('WEBHOOK', name, { url: `${receiver.url}/${name}` }, siteIds),
     async tick(ms) {

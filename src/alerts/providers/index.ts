@@ -14,7 +14,7 @@ function toImplementation(definition: ProviderDefinition): AlertProviderImpl {
   const { provider } = definition;
   return {
     provider,
-    closesIncidents: definition.closesIncidents === true,
+    incidentHome: definition.incidentHome,
     async send(settings, alert, ctx) {
       try {
         await definition.send(settings, alert, { ...ctx, endpoints: ownEndpoints(definition, ctx.endpoints[provider]) });

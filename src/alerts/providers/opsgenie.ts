@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
+import type { AlertSettings } from '../types.ts';
 import { closesIncident, incidentKey } from './incident-key.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
@@ -11,6 +12,8 @@ const OPSGENIE_MESSAGE_LIMIT = 130;
 const OPSGENIE_DESCRIPTION_LIMIT = 15_000;
 const OPSGENIE_NOTE_LIMIT = 25_000;
 
+const inEu = (settings: AlertSettings) => settings.eu === 'true';
+
 export const opsgenie = defineProvider({
   provider: 'OPSGENIE',
   settings: z.strictObject({
@@ -19,13 +22,14 @@ export const opsgenie = defineProvider({
     eu: optional(oneOf(['true', 'false'])),
   }),
   visibleKeys: ['priority', 'eu'],
-  closesIncidents: true,
+  // An alias names an alert within the API key's integration, in one region.
+  incidentHome: (settings) => `${inEu(settings) ? 'eu' : 'us'} ${settingOr(settings, 'api_key', '')}`,
   endpoints: {
     us: { env: 'UPTOP_OPSGENIE_URL', default: 'https://api.opsgenie.com/v2/alerts' },
     eu: { env: 'UPTOP_OPSGENIE_EU_URL', default: 'https://api.eu.opsgenie.com/v2/alerts' },
   },
   async send(settings, alert, ctx) {
-    const alerts = settings.eu === 'true' ? ctx.endpoints.eu : ctx.endpoints.us;
+    const alerts = inEu(settings) ? ctx.endpoints.eu : ctx.endpoints.us;
     const headers = { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` };
     const alias = incidentKey(alert);
     // A recovery closes the alert its outage opened (by the alias both carry), as PagerDuty's resolve does (DESIGN 5),

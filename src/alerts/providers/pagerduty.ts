@@ -15,7 +15,8 @@ export const pagerduty = defineProvider({
     severity: optional(oneOf(['critical', 'error', 'warning', 'info'])),
   }),
   visibleKeys: ['severity'],
-  closesIncidents: true,
+  // The dedup_key names an incident within the integration the routing key routes to.
+  incidentHome: (settings) => settingOr(settings, 'routing_key', ''),
   endpoints: { events: { env: 'UPTOP_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue' } },
   async send(settings, alert, ctx) {
     const routingKey = requireSetting(settings, 'routing_key');

@@ -26,11 +26,12 @@ export interface ProviderDefinition<E extends string = string> {
   readonly visibleKeys: readonly string[];
   readonly endpoints?: Readonly<Record<E, EndpointSpec>>;
   /**
-   * The service keeps an incident open until told to close it (PagerDuty, Opsgenie): only such channels get
-   * `ssl_renewed`, which closes the SSL warning's incident. Elsewhere a renewal would be a message nobody asked for
-   * (the Go original sends none).
+   * Declared by a service that keeps an incident open until told to close it (PagerDuty, Opsgenie): only such channels
+   * get `ssl_renewed`, which closes the SSL warning's incident (elsewhere a renewal would be a message nobody asked
+   * for; the Go original sends none), and the closes of incidents uptop stops watching. It names where a channel's
+   * incidents live (an account, a region): an edit that changes it moves them (the close goes to the old home).
    */
-  readonly closesIncidents?: boolean;
+  readonly incidentHome?: (settings: AlertSettings) => string;
   /** Throws an Error on failure; the registry cuts the channel's secrets out of its message. */
   send(settings: AlertSettings, alert: AlertMessage, ctx: ProviderContext<E>): Promise<void>;
 }
