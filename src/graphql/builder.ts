@@ -117,6 +117,10 @@ builder.addScalarType(
   'DateTime',
   new GraphQLScalarType({
     ...DateTimeResolver.toConfig(),
+    // Text, not the Date: JSON.stringify leaves its fast path for every Date's toJSON. For the 6,000 Dates of the
+    // console's dashboard page (its recent checks' times), writing the Dates took 7 ms, making their text and writing
+    // it 4 ms. graphql-scalars checks the value first.
+    serialize: (value) => DateTimeResolver.serialize(value).toISOString(),
     parseValue: (value) => storable(DateTimeResolver.parseValue(value)),
     // One parameter: graphql-jit warns of, and does not support, a parseLiteral that reads variables (a DateTime literal has none).
     parseLiteral: (ast) => storable(DateTimeResolver.parseLiteral(ast)),

@@ -4,7 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, Kind, parse, print, type TypeDefinitionNode } from 'graphql';
+import {
+  type GraphQLScalarType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isUnionType,
+  Kind,
+  parse,
+  print,
+  type TypeDefinitionNode,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema, schemaSDL } from '../../src/graphql/schema.ts';
 
@@ -149,6 +160,13 @@ describe('schema', () => {
         }
       }
     }
+  });
+
+  it('writes a DateTime out as its ISO text, so no result holds a Date for JSON.stringify to convert, and refuses an invalid one', () => {
+    const dateTime = buildSchema().getType('DateTime') as GraphQLScalarType;
+    expect(dateTime.serialize(new Date(Date.UTC(2026, 10, 30, 6, 0, 0, 123)))).toBe('2026-11-30T06:00:00.123Z');
+    expect(dateTime.serialize('2026-11-30T07:00:00.123+01:00')).toBe('2026-11-30T06:00:00.123Z');
+    expect(() => dateTime.serialize(new Date(Number.NaN))).toThrow('invalid Date');
   });
 
   it('gives every mutation one `input` and a union of its payload and Error types', () => {
