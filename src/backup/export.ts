@@ -3,7 +3,7 @@ import type { AlertSettings } from '../alerts/types.ts';
 import { readSiteRows, type SiteRow } from '../engine/sites.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { forEachInSteps, inSteps } from '../turns.ts';
-import { goName, goTime, type Backup, type BackupSite } from './format.ts';
+import { goName, goTime, type Backup, type BackupTimes, type ExportedAlert, type ExportedSite, type HeaderValues } from './format.ts';
 
 /**
  * Sites mapped, then serialised, per turn of the event loop: a few milliseconds of work each. The export of 10,000
@@ -18,9 +18,9 @@ export interface ExportOptions {
   includeUsers: boolean;
 }
 
-function exportSite(site: SiteRow, deps: Pick<ServiceDeps, 'secretBox'>, redact: boolean): BackupSite {
+function exportSite(site: SiteRow, deps: Pick<ServiceDeps, 'secretBox'>, redact: boolean): ExportedSite {
   const alertIds = site.alertChannels.map((link) => link.alertChannelId);
-  const headers = site.httpHeaders === null ? null : (JSON.parse(site.httpHeaders) as Record<string, string | number | boolean>);
+  const headers = site.httpHeaders === null ? null : (JSON.parse(site.httpHeaders) as HeaderValues);
   const secret = site.authSecret === null ? '' : redact ? REDACTED : deps.secretBox.open(site.authSecret);
   return {
     ID: site.id,
@@ -48,7 +48,7 @@ function exportSite(site: SiteRow, deps: Pick<ServiceDeps, 'secretBox'>, redact:
     Uptop: {
       AlertIDs: alertIds,
       // Header values often carry credentials (Authorization, API keys).
-      Headers: headers && Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, redact ? REDACTED : String(value)])),
+      Headers: headers && (redact ? Object.fromEntries(Object.keys(headers).map((name) => [name, REDACTED])) : headers),
       Body: site.httpBody,
       AuthType: site.authType.toLowerCase() as 'none' | 'basic' | 'bearer',
       AuthUsername: site.authUsername ?? '',
@@ -58,8 +58,13 @@ function exportSite(site: SiteRow, deps: Pick<ServiceDeps, 'secretBox'>, redact:
       RenotifyMinutes: site.renotifyMinutes,
       Public: site.public,
       MaxRedirects: site.maxRedirects,
+      ...timesOf(site),
     },
   };
+}
+
+function timesOf(row: { createdAt: Date; updatedAt: Date }): BackupTimes {
+  return { CreatedAt: goTime(row.createdAt), UpdatedAt: goTime(row.updatedAt) };
 }
 
 /**
@@ -74,17 +79,18 @@ export async function exportBackup(deps: Pick<ServiceDeps, 'db' | 'secretBox'>, 
     db.maintenanceWindow.findMany({ orderBy: { id: 'asc' } }),
     options.includeUsers ? db.user.findMany({ orderBy: { id: 'asc' }, select: { id: true, username: true, role: true } }) : null,
   ]);
-  const sites: BackupSite[] = [];
+  const sites: ExportedSite[] = [];
   await forEachInSteps(rows, SITES_PER_STEP, (site) => sites.push(exportSite(site, deps, options.redactSecrets)));
   return {
     sites,
-    alerts: channels.map((channel) => {
+    alerts: channels.map((channel): ExportedAlert => {
       const settings = JSON.parse(secretBox.open(channel.settings)) as AlertSettings;
       return {
         ID: channel.id,
         Name: channel.name,
         Type: goName(channel.provider),
         Settings: options.redactSecrets ? redactSettings(channel.provider, settings) : settings,
+        Uptop: timesOf(channel),
       };
     }),
     users:

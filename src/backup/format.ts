@@ -13,7 +13,8 @@ import { isKumaExport, KUMA_EXPORT_NOT_BACKUP } from './file-kind.ts';
 export interface BackupSiteExtras {
   /** Every alert channel of the site (Go's `AlertID` holds only the first). */
   AlertIDs: number[];
-  Headers: Record<string, string> | null;
+  /** Values as stored: strings, or the numbers and booleans the API also takes. */
+  Headers: HeaderValues | null;
   Body: string | null;
   AuthType: 'none' | 'basic' | 'bearer';
   AuthUsername: string;
@@ -25,6 +26,19 @@ export interface BackupSiteExtras {
   Public: boolean;
   /** Redirects an HTTP check follows (Go's client follows ten). */
   MaxRedirects: number;
+}
+
+export type HeaderValues = Record<string, string | number | boolean>;
+
+/** When a row was created and last changed (RFC 3339), which the API shows and Go's structs lack. */
+export interface BackupTimes {
+  CreatedAt: string;
+  UpdatedAt: string;
+}
+
+/** A site as exported: with its times, which a converted (Kuma) site has not. */
+export interface ExportedSite extends BackupSite {
+  Uptop: BackupSiteExtras & BackupTimes;
 }
 
 /** Go's `SiteConfig`, plus `Uptop`. */
@@ -64,6 +78,10 @@ export interface BackupAlert {
   Name: string;
   Type: string;
   Settings: Record<string, string>;
+}
+
+export interface ExportedAlert extends BackupAlert {
+  Uptop: BackupTimes;
 }
 
 /** Go's `User` (SSH keys, role `admin` or `user`); uptop's role in `Uptop`. Password hashes are never exported. */
@@ -151,9 +169,15 @@ const time = z
     return date;
   });
 
+/** Both absent, as Go and Kuma backups have them, mean the time of the import. */
+const times = { CreatedAt: time.optional(), UpdatedAt: time.optional() };
+
 const siteExtrasSchema = z.object({
   AlertIDs: z.array(id).optional(),
-  Headers: z.record(str, str).nullable().default(null),
+  Headers: z
+    .record(str, z.union([str, num, bool], { error: 'must be a string' }))
+    .nullable()
+    .default(null),
   Body: str.nullable().default(null),
   AuthType: z.enum(['none', 'basic', 'bearer'], { error: 'must be none, basic or bearer' }).default('none'),
   AuthUsername: str.default(''),
@@ -163,6 +187,7 @@ const siteExtrasSchema = z.object({
   RenotifyMinutes: num.default(0),
   Public: bool.default(true),
   MaxRedirects: num.default(10),
+  ...times,
 });
 
 export const siteSchema = z.object({
@@ -197,6 +222,7 @@ const alertSchema = z.object({
   Type: str,
   // Go's map[string]string; numbers and booleans are read as text by the providers' schemas.
   Settings: z.record(str, z.union([str, num, bool], { error: 'must be a string' })).default({}),
+  Uptop: z.object(times).optional(),
 });
 
 const userSchema = z.object({

@@ -1,11 +1,10 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import type { SiteConfig } from '../services/site-config.ts';
 import { forEachInSteps, turns } from '../turns.ts';
 import { removalTimeoutMs, removeSites } from '../writer/remove-sites.ts';
 import type { Tx } from '../writer/types.ts';
 import { insertRows, ROWS_PER_STATEMENT } from './insert.ts';
-import { planImport, type ImportPlan } from './plan.ts';
+import { planImport, type ImportPlan, type PlannedSite } from './plan.ts';
 
 export interface ImportOptions {
   /** Creates the backup's users that do not exist yet (the CLI); over HTTP users are left alone, as in Go. */
@@ -27,7 +26,7 @@ export interface ImportSummary {
 const LOCKED_PASSWORD = '!locked';
 
 /** A site's row, every column named in one order (the statement's columns come from the first row). */
-function siteRow(id: number, c: SiteConfig, pushToken: string | null, authSecret: string | null, now: Date) {
+function siteRow({ id, config: c, pushToken, createdAt, updatedAt }: PlannedSite, authSecret: string | null, now: Date) {
   return {
     id,
     name: c.name,
@@ -59,8 +58,8 @@ function siteRow(id: number, c: SiteConfig, pushToken: string | null, authSecret
     keywordInvert: c.keywordInvert,
     renotifyMinutes: c.renotifyMinutes,
     parentId: c.parentId,
-    createdAt: now,
-    updatedAt: now,
+    createdAt: createdAt ?? now,
+    updatedAt: updatedAt ?? now,
     public: c.public,
   } satisfies Required<Omit<Prisma.SiteCreateManyInput, 'parent'>>;
 }
@@ -96,8 +95,8 @@ async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' |
           name: c.name,
           provider: c.provider,
           settings: secretBox.seal(JSON.stringify(c.settings)),
-          createdAt: now,
-          updatedAt: now,
+          createdAt: c.createdAt ?? now,
+          updatedAt: c.updatedAt ?? now,
         }) satisfies Prisma.AlertChannelCreateManyInput,
     ),
   );
@@ -105,8 +104,8 @@ async function write(tx: Tx, plan: ImportPlan, deps: Pick<ServiceDeps, 'clock' |
   const ordered = [...plan.sites].sort((a, b) => Number(b.config.type === 'GROUP') - Number(a.config.type === 'GROUP'));
   // In steps: sealing a secret takes some 8 µs, 80 ms for 10,000 sites that all have one.
   const siteRows: ReturnType<typeof siteRow>[] = [];
-  await forEachInSteps(ordered, ROWS_PER_STATEMENT, ({ id, config: c, pushToken }) => {
-    siteRows.push(siteRow(id, c, pushToken, c.authSecret === null ? null : secretBox.seal(c.authSecret), now));
+  await forEachInSteps(ordered, ROWS_PER_STATEMENT, (site) => {
+    siteRows.push(siteRow(site, site.config.authSecret === null ? null : secretBox.seal(site.config.authSecret), now));
   });
   await insertRows(tx, 'Site', siteRows);
   await insertRows(

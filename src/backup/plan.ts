@@ -37,14 +37,20 @@ export interface ImportPlan {
   users: { username: string; role: Role }[] | null;
 }
 
-export interface PlannedChannel {
+/** When the row was created and last changed; null (a Go or Kuma backup) is the time of the import. */
+export interface PlannedTimes {
+  createdAt: Date | null;
+  updatedAt: Date | null;
+}
+
+export interface PlannedChannel extends PlannedTimes {
   id: number;
   name: string;
   provider: AlertProvider;
   settings: AlertSettings;
 }
 
-export interface PlannedSite {
+export interface PlannedSite extends PlannedTimes {
   id: number;
   config: SiteConfig;
   pushToken: string | null;
@@ -71,6 +77,9 @@ export interface PlannedWindow {
  * default but configurable, so any run of URL-safe characters is kept as long as it is unique.
  */
 export const PUSH_TOKEN = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** A redacted export is not a restore: each value it could not restore is named. */
+const REDACTED_VALUE = 'is redacted; import a backup exported with ?redact_secrets=false';
 
 /** Our field names, as the Go backup spells them, so an error names the key the file has. */
 const GO_FIELDS: Record<string, string> = {
@@ -112,6 +121,10 @@ function issuesOf(err: unknown, rename: (field: string) => string = (f) => f): F
 
 const goField = (field: string) => GO_FIELDS[field.split('.')[0] ?? ''] ?? field;
 
+function plannedTimes(times: { CreatedAt?: Date | null; UpdatedAt?: Date | null } | undefined): PlannedTimes {
+  return { createdAt: times?.CreatedAt ?? null, updatedAt: times?.UpdatedAt ?? null };
+}
+
 /**
  * One site of a backup as uptop's configuration, checked by the same rules as the API's (`siteConfigOf`); the issues
  * name the backup's keys. References to other rows are the caller's to check.
@@ -120,8 +133,13 @@ export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefi
   const type = monitorTypeOf(site.Type);
   if (!type) return { issues: [{ field: 'Type', message: `unknown monitor type "${site.Type}" (http, push, ping, port, dns, group)` }] };
   const extras = site.Uptop;
-  const redacted = extras?.AuthSecret === REDACTED || Object.values(extras?.Headers ?? {}).includes(REDACTED);
-  if (redacted) return { issues: [{ field: 'Uptop', message: 'holds redacted secrets; import a backup exported with ?redact_secrets=false' }] };
+  const redacted = [
+    ...(extras?.AuthSecret === REDACTED ? ['Uptop.AuthSecret'] : []),
+    ...Object.entries(extras?.Headers ?? {})
+      .filter(([, value]) => value === REDACTED)
+      .map(([name]) => `Uptop.Headers.${name}`),
+  ];
+  if (redacted.length) return { issues: redacted.map((field) => ({ field, message: REDACTED_VALUE })) };
   let config: SiteConfig;
   try {
     // Go writes its zero values where a field is unset; those take the defaults the Go original applies.
@@ -167,7 +185,9 @@ export function planSite(site: ParsedSite): { site: PlannedSite; issues?: undefi
     if (!PUSH_TOKEN.test(pushToken)) return { issues: [{ field: 'Token', message: 'must be 1 to 128 letters, digits, ".", "_", "~" or "-"' }] };
   }
   const alertChannelIds = extras?.AlertIDs ?? (site.AlertID ? [site.AlertID] : []);
-  return { site: { id: site.ID, config, pushToken, alertChannelIds: [...new Set(alertChannelIds)] } };
+  return {
+    site: { id: site.ID, config, pushToken, alertChannelIds: [...new Set(alertChannelIds)], ...plannedTimes(extras) },
+  };
 }
 
 /**
@@ -178,12 +198,10 @@ export function planChannel(alert: ParsedAlert, maxSettingBytes = Infinity): { c
   const provider = alertProviderOf(alert.Type);
   if (!provider) return { issues: [{ field: 'Type', message: `unknown alert type "${alert.Type}"` }] };
   const redacted = Object.entries(alert.Settings).filter(([, value]) => value === REDACTED);
-  if (redacted.length) {
-    return { issues: redacted.map(([key]) => ({ field: `Settings.${key}`, message: 'is redacted; import a backup exported with ?redact_secrets=false' })) };
-  }
+  if (redacted.length) return { issues: redacted.map(([key]) => ({ field: `Settings.${key}`, message: REDACTED_VALUE })) };
   try {
     const name = parseOrThrow(channelName, alert.Name, 'Name');
-    return { channel: { id: alert.ID, name, provider, settings: checkSettings(provider, alert.Settings, maxSettingBytes) } };
+    return { channel: { id: alert.ID, name, provider, settings: checkSettings(provider, alert.Settings, maxSettingBytes), ...plannedTimes(alert.Uptop) } };
   } catch (err) {
     return { issues: issuesOf(err, (field) => field.replace(/^settings/, 'Settings')) };
   }

@@ -150,8 +150,11 @@ export async function migrateDbCommand(io: CliIo, options: MigrateDbOptions): Pr
     const { writeDb: target, readDb } = await openMigrated(to, '--to');
     await readDb.$disconnect();
     try {
-      const copied = await copyAll(source, target, Number(options.batchSize));
+      const { copied, replaced } = await copyAll(source, target, Number(options.batchSize), to.provider === 'postgresql');
       for (const [model, count] of copied) io.stdout.write(`${model}: ${count}\n`);
+      for (const [column, count] of replaced) {
+        io.stdout.write(`${column}: ${count} NUL character${count === 1 ? '' : 's'} replaced by U+FFFD (PostgreSQL text cannot hold one)\n`);
+      }
       io.stdout.write(`copied ${[...copied.values()].reduce((a, b) => a + b, 0)} rows from ${from.location} to ${to.location}\n`);
     } finally {
       await target.$disconnect();
@@ -164,7 +167,28 @@ export async function migrateDbCommand(io: CliIo, options: MigrateDbOptions): Pr
 // Long enough for millions of rows; Prisma's default (5 s) is meant for requests, not a one-off copy.
 const COPY_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
-async function copyAll(source: Db, target: Db, batchSize: number): Promise<Map<string, number>> {
+/** Rows per table, and NUL characters replaced per `Table.column`. */
+interface Copied {
+  copied: Map<string, number>;
+  replaced: Map<string, number>;
+}
+
+/**
+ * SQLite text may hold U+0000 (a push job's `msg` can carry one); PostgreSQL refuses it in text, and the whole copy
+ * would fail on that one row. It becomes U+FFFD, the replacement character, counted per column for the report.
+ */
+function withoutNul(table: string, row: Row, replaced: Map<string, number>): Row {
+  let out = row;
+  for (const [column, value] of Object.entries(row)) {
+    if (typeof value !== 'string' || !value.includes('\u0000')) continue;
+    const key = `${table}.${column}`;
+    replaced.set(key, (replaced.get(key) ?? 0) + value.split('\u0000').length - 1);
+    out = { ...out, [column]: value.replaceAll('\u0000', '\uFFFD') };
+  }
+  return out;
+}
+
+async function copyAll(source: Db, target: Db, batchSize: number, replaceNul: boolean): Promise<Copied> {
   const tables = tablesInOrder();
   const tx = { timeout: COPY_TIMEOUT_MS, maxWait: 60_000 };
   return source.$transaction(
@@ -176,15 +200,19 @@ async function copyAll(source: Db, target: Db, batchSize: number): Promise<Map<s
           throw new CliError(`the target database is not empty (rows in ${nonEmpty.join(', ')}): migrate-db copies into a new, empty database only`);
         }
         const copied = new Map<string, number>();
-        for (const t of tables) copied.set(t.model, await copyTable(delegates(src)[t.delegate]!, delegates(dst)[t.delegate]!, t, batchSize));
+        const replaced = new Map<string, number>();
+        const storable = (t: Table) => (row: Row) => (replaceNul ? withoutNul(t.model, row, replaced) : row);
+        for (const t of tables) {
+          copied.set(t.model, await copyTable(delegates(src)[t.delegate]!, delegates(dst)[t.delegate]!, t, batchSize, storable(t)));
+        }
         await advanceIdSequences(dst);
-        return copied;
+        return { copied, replaced };
       }, tx),
     tx,
   );
 }
 
-async function copyTable(from: Delegate, to: Delegate, table: Table, batchSize: number): Promise<number> {
+async function copyTable(from: Delegate, to: Delegate, table: Table, batchSize: number, storable: (row: Row) => Row): Promise<number> {
   const select = Object.fromEntries(table.columns.map((c) => [c, true as const]));
   const orderBy = table.key.map((k) => ({ [k]: 'asc' as const }));
   const cursorName = table.key.join('_');
@@ -192,7 +220,8 @@ async function copyTable(from: Delegate, to: Delegate, table: Table, batchSize: 
   let count = 0;
   const selfRefs: Row[] = [];
   for (;;) {
-    const rows = await from.findMany({ select, orderBy, take: batchSize, ...(cursor ? { cursor, skip: 1 } : {}) });
+    const read = await from.findMany({ select, orderBy, take: batchSize, ...(cursor ? { cursor, skip: 1 } : {}) });
+    const rows = read.map(storable);
     if (rows.length === 0) break;
     // A row may name a parent of the same table that comes later in key order: the reference is set once all exist.
     const data = rows.map((row) => {
@@ -201,7 +230,8 @@ async function copyTable(from: Delegate, to: Delegate, table: Table, batchSize: 
       return { ...row, ...Object.fromEntries(table.selfRefs.map((c) => [c, null])) };
     });
     count += (await to.createMany({ data })).count;
-    const last = rows.at(-1)!;
+    // The source's key: a replaced NUL would not be found there.
+    const last = read.at(-1)!;
     cursor = { [cursorName]: table.key.length === 1 ? last[cursorName] : Object.fromEntries(table.key.map((k) => [k, last[k]])) };
     if (rows.length < batchSize) break;
   }

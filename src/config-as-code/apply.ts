@@ -78,7 +78,10 @@ async function execute(tx: Tx, diff: Diff, deps: Pick<ServiceDeps, 'clock' | 'se
       touched.changedSites.push(site.id);
     } else {
       const pushToken = monitor.config.type === 'PUSH' && !step.row?.pushToken ? { pushToken: newPushToken() } : {};
-      await tx.site.update({ where: { id: step.id }, data: { ...data, ...pushToken, updatedAt: now, alertChannels: { deleteMany: {}, create: links } } });
+      const { authType: _type, authUsername: _username, authSecret: _secret, ...withoutAuth } = data;
+      // Auth the plan finds unchanged is left as stored, with credentials the check does not send (see sentAuth).
+      const fields = step.changes?.includes('auth') ? data : withoutAuth;
+      await tx.site.update({ where: { id: step.id }, data: { ...fields, ...pushToken, updatedAt: now, alertChannels: { deleteMany: {}, create: links } } });
       touched.changedSites.push(step.id);
     }
     // siteChanged reloads a site with its links; alertChannelsChanged is for the channels themselves.

@@ -256,12 +256,14 @@ function parseWindows(items: unknown[], monitorNames: ReadonlySet<string>, issue
     if (!w) continue;
     const monitor = w.monitor?.trim() || null;
     if (monitor !== null && !monitorNames.has(monitor)) issues.add([...path, 'monitor'], `no monitor named "${monitor}" in this file`);
+    // A window ended before it began has its end at its start (the maintenance service's `end`), and is exported so.
+    const calledOff = w.starts_at !== undefined && w.ends_at?.getTime() === w.starts_at.getTime();
     const input = {
       title: w.title,
       description: w.description,
       type: w.type,
       startsAt: w.starts_at,
-      endsAt: w.ends_at,
+      endsAt: calledOff ? undefined : w.ends_at,
       recurrence: w.recurrence,
       durationMinutes: w.duration_minutes,
       timezone: w.timezone,
@@ -273,7 +275,7 @@ function parseWindows(items: unknown[], monitorNames: ReadonlySet<string>, issue
     if (!fields) continue;
     checkUnique('maintenance window', fields.title, path, seen, issues);
     const { siteId: _none, ...rest } = fields;
-    windows.push({ ...rest, monitor });
+    windows.push({ ...rest, ...(calledOff && { endsAt: w.ends_at! }), monitor });
   }
   return windows;
 }

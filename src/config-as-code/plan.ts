@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { SecretBox } from '../alerts/crypto.ts';
 import type { AlertSettings } from '../alerts/types.ts';
 import { readSiteRows, type SiteRow } from '../engine/sites.ts';
-import type { AlertChannel, MaintenanceWindow } from '../generated/prisma/client.ts';
+import type { AlertChannel, HttpAuthType, MaintenanceWindow } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { SiteConfig } from '../services/site-config.ts';
 import { forEachInSteps } from '../turns.ts';
@@ -80,6 +80,15 @@ function sameSiteValue(field: keyof SiteConfig, stored: unknown, wanted: unknown
   return stored === wanted;
 }
 
+/**
+ * The credentials a check sends (engine/checks/http.ts): no username for bearer, nothing without auth. The API keeps
+ * those it does not send (auth switched off keeps them for switching it on again); a file cannot write them, so
+ * they are no change, and an apply that leaves the auth as it is leaves them too.
+ */
+function sentAuth(type: HttpAuthType, username: string | null, secret: string | null) {
+  return { type, username: type === 'BASIC' ? username : null, secret: type === 'NONE' ? null : secret };
+}
+
 function monitorChanges(row: SiteRow, monitor: ConfigMonitor, diff: Pick<Diff, 'siteIds' | 'channelIds'>, secretBox: SecretBox): string[] {
   const config = monitor.config;
   const changes: string[] = [];
@@ -88,7 +97,9 @@ function monitorChanges(row: SiteRow, monitor: ConfigMonitor, diff: Pick<Diff, '
     if (!sameSiteValue(field, row[field], config[field])) changes.push(key);
   }
   const secret = row.authSecret === null ? null : secretBox.open(row.authSecret);
-  if (row.authType !== config.authType || row.authUsername !== config.authUsername || secret !== config.authSecret) changes.push('auth');
+  if (!isDeepStrictEqual(sentAuth(row.authType, row.authUsername, secret), sentAuth(config.authType, config.authUsername, config.authSecret))) {
+    changes.push('auth');
+  }
   // A group the apply creates has no id yet: the child moves into it.
   const parentId = monitor.parent === null ? null : (diff.siteIds.get(monitor.parent) ?? -1);
   if (row.parentId !== parentId) changes.push('parent');

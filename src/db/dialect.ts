@@ -90,12 +90,24 @@ export const sqlite: Dialect = {
   lockForUpdate: '',
 };
 
+/** A JSON.stringify replacer: U+0000 in a string becomes U+FFFD, the replacement character. */
+export function withoutNul(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+}
+
 export const postgresql: Dialect = {
   provider: 'postgresql',
   // Rows as objects keyed by column, so that jsonb_populate_recordset converts each value to its column's type.
   jsonRows: (table) => `jsonb_populate_recordset(NULL::"${table}", ?::jsonb) AS v`,
   jsonRowsOrdered: (table) => `jsonb_populate_recordset(NULL::"${table}", ?::jsonb) WITH ORDINALITY AS v`,
-  encodeRows: (columns, rows) => JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])))),
+  encodeRows: (columns, rows) => {
+    const objects = rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+    const text = JSON.stringify(objects);
+    // PostgreSQL's text and jsonb refuse U+0000, which a push job's message or a target's answer may carry: the whole
+    // statement failed, and with it every row of that kind in the batch, other sites' included. Only then is the
+    // batch encoded again, with the character PostgreSQL can hold in its place.
+    return text.includes('\\u0000') ? JSON.stringify(objects, withoutNul) : text;
+  },
   jsonIds: (alias) => `(SELECT value::integer AS value FROM jsonb_array_elements_text(?::jsonb)) AS ${alias}`,
   inJsonIds: (column) => `${column} = ANY(ARRAY(SELECT value::integer FROM jsonb_array_elements_text(?::jsonb)))`,
   joinRowsByIds: (table, alias, ids) => `CROSS JOIN LATERAL (SELECT * FROM "${table}" WHERE "id" IN (${ids})) AS ${alias}`,

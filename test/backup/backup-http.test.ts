@@ -139,7 +139,8 @@ describe('backup export', () => {
     const res = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: redacted });
     expect(res.status).toBe(400);
     expect(res.text).toContain(`alerts[0] (ID ${ntfy.id}, "ntfy").Settings.url: is redacted; import a backup exported with ?redact_secrets=false`);
-    expect(res.text).toContain(`(ID ${web.id}, "web down").Uptop: holds redacted secrets`);
+    expect(res.text).toContain(`(ID ${web.id}, "web down").Uptop.AuthSecret: is redacted; import a backup exported with ?redact_secrets=false`);
+    expect(res.text).toContain(`(ID ${web.id}, "web down").Uptop.Headers.X-Api-Key: is redacted; import a backup exported with ?redact_secrets=false`);
     expect(await snapshot(t)).toEqual(before);
   });
 });

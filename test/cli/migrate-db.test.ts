@@ -8,6 +8,7 @@ import { storeFor } from '../../src/db/store.ts';
 import { parseDatabaseUrl } from '../../src/db/url.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { pgQuery, usePostgres } from '../helpers/postgres.ts';
+import { seedFullWorld } from '../helpers/full-world.ts';
 import { createSite } from '../helpers/sites.ts';
 import { closedPort } from '../helpers/targets.ts';
 import { graphql, serve, tempDir, uptop } from './uptop.ts';
@@ -107,6 +108,106 @@ describe('uptop migrate-db', { timeout: 120_000 }, () => {
     expect(edges.filter((e) => e.node.name !== 'after the move')).toEqual(before.data.sites.edges);
     expect(edges.map((e) => e.node.name)).toContain('after the move');
     expect(await server.stop()).toBe(0);
+  });
+
+  it('SQLite → PostgreSQL → SQLite gives back every row of every table, every column as it was', async ({ app: t }) => {
+    const world = await seedFullWorld(t);
+    expect(await uptop(['token', 'create', 'editor', '--name', 'ci', '--write', '--expires-in', '7d'], { DATABASE_URL: t.db.url })).toMatchObject({ code: 0 });
+    await t.stop();
+    const source = await t.db.open();
+    // The tables the engine, the cluster and the probes fill, with values a store could bend: fractions, odd text.
+    const at = new Date('2026-11-01T10:00:00.123Z');
+    const siteId = world.http.id;
+    const text = 'HTTP 503 — «Service Unavailable» 🚧\nline two\t"quoted" \\ back';
+    await source.check.createMany({
+      data: [
+        { siteId, checkedAt: at, up: false, status: 'DOWN', latencyMs: 1 / 3, statusCode: 503, message: text, nodeId: 'eu-1' },
+        { siteId, checkedAt: new Date(at.getTime() + 1), up: true, status: 'UP', latencyMs: 0.1 + 0.2, statusCode: 200, message: '' },
+      ],
+    });
+    await source.stateChange.create({ data: { siteId, fromStatus: 'UP', toStatus: 'SSL_EXPIRED', reason: text, changedAt: at } });
+    await source.log.create({ data: { message: text, siteId, createdAt: at } });
+    // The engine stored a state for the site at start; every column is set away from its default.
+    const runtime = {
+      status: 'DOWN',
+      failureCount: 4,
+      statusCode: 503,
+      latencyMs: 12.345678901234,
+      lastCheckAt: at,
+      lastSuccessAt: new Date(at.getTime() - 999),
+      statusChangedAt: at,
+      lastError: text,
+      hasSsl: true,
+      certExpiresAt: new Date('2027-01-01T00:00:00.001Z'),
+      sentSslWarning: true,
+      lastAlertAt: at,
+      updatedAt: at,
+    } as const;
+    await source.siteRuntimeState.upsert({ where: { siteId }, update: runtime, create: { siteId, ...runtime } });
+    await source.checkRollup.create({
+      data: {
+        siteId,
+        width: 3600,
+        start: at,
+        count: 7,
+        upCount: 5,
+        latencyCount: 6,
+        latencySum: 1e-9 + 12.5,
+        latencyMin: 0.001,
+        latencyMax: 1e6,
+        sketch: '{"3":4}',
+      },
+    });
+    const channelId = world.channels[0]!.id;
+    await source.alertHealth.create({ data: { alertChannelId: channelId, lastSendAt: at, lastSendOk: false, lastError: text, sendCount: 9, failCount: 2 } });
+    const token = await source.apiToken.findFirstOrThrow();
+    await source.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: at } });
+    const probeToken = await source.apiToken.create({
+      data: { name: 'probe', tokenHash: 'f'.repeat(64), readOnly: false, scope: 'PROBE', userId: token.userId, createdAt: at },
+    });
+    await source.probeNode.create({ data: { id: 'eu-1', name: 'Frankfurt', region: 'eu', lastSeen: at, version: '1.2.3', tokenId: probeToken.id } });
+    await source.clusterMember.create({ data: { id: 'node-a', startedAt: at, heartbeatAt: at } });
+    await source.slotLease.create({ data: { slot: 3, owner: 'node-a', fence: 12, expiresAt: at } });
+    await source.alertOutbox.create({
+      data: {
+        key: 'k1',
+        siteId,
+        alertChannelId: channelId,
+        payload: '{"x":1}',
+        createdAt: at,
+        nextAttemptAt: at,
+        attempts: 2,
+        claimedBy: 'node-a',
+        claimedUntil: at,
+        sentAt: at,
+        lastError: text,
+      },
+    });
+    const expected = await dump(source);
+    await source.$disconnect();
+    for (const [model, rows] of Object.entries(expected)) expect({ model, empty: rows.length === 0 }).toEqual({ model, empty: false });
+
+    const pg = await postgres.createDatabase();
+    expect(await uptop(['migrate-db', '--from', t.db.url, '--to', pg], {})).toMatchObject({ code: 0, stderr: '' });
+    const back = `file:${path.join(tempDir(), 'back.db')}`;
+    expect(await uptop(['migrate-db', '--from', pg, '--to', back], {})).toMatchObject({ code: 0, stderr: '' });
+    const copy = await storeFor(back).openWriter();
+    try {
+      expect(await dump(copy)).toEqual(expected);
+    } finally {
+      await copy.$disconnect();
+    }
+  });
+
+  it('copies text PostgreSQL cannot hold (a NUL a push job sent in its message) with the NUL replaced, and says so', async ({ app: t, site }) => {
+    const beat = await fetch(`${t.url}/api/push/${site.pushToken}?status=down&msg=${encodeURIComponent('exit 3\u0000tail')}`);
+    expect(beat.status).toBe(200);
+    await t.stop();
+    const pg = await postgres.createDatabase();
+    const run = await uptop(['migrate-db', '--from', t.db.url, '--to', pg], {});
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('Check.message: 1 NUL character replaced by U+FFFD (PostgreSQL text cannot hold one)\n');
+    expect(await pgQuery(pg, `SELECT message FROM "Check"`)).toEqual([{ message: 'exit 3\uFFFDtail' }]);
   });
 
   it('refuses a target that holds rows, and bad options, changing nothing', async ({ app: t }) => {

@@ -35,6 +35,20 @@ describe.each(PROVIDERS)('on %s', (provider) => {
       expect(h.writer.stats).toMatchObject({ queueDepth: 0, written: 10_000, droppedTotal: 0, failedBatches: 0 });
     });
 
+    it('writes a NUL a push job or a target sent in a text, with the rest of its batch; PostgreSQL, which refuses one, gets U+FFFD', async () => {
+      const h = await writerHarness();
+      const [a, b] = await createSites(h.db, 2);
+      h.writer.start();
+      h.writer.enqueue(check(a!, T0, { message: 'exit 3\u0000tail' }));
+      h.writer.enqueue(check(b!, T0));
+      h.writer.enqueue(log('pushed \u0000', T0, a!));
+      await h.writer.flush();
+      const kept = provider === 'postgresql' ? '\uFFFD' : '\u0000';
+      expect((await h.db.check.findMany({ orderBy: { siteId: 'asc' } })).map((c) => c.message)).toEqual([`exit 3${kept}tail`, null]);
+      expect((await h.db.log.findMany()).map((l) => l.message)).toEqual([`pushed ${kept}`]);
+      expect(h.writer.stats).toMatchObject({ failedBatches: 0, written: 3 });
+    });
+
     it('stop drains even a writer that was never started', async () => {
       const h = await writerHarness();
       const [a] = await createSites(h.db, 1);
