@@ -19,6 +19,7 @@ import { OpenIncidents } from './open-incidents.ts';
 import { OWNS_EVERY_SITE, type SiteOwnership } from './ownership.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
 import { SiteLoop, startPushPeriod } from './loop.ts';
+import { alertWaits, markBeat } from './push-windows.ts';
 import { MaintenanceTimer } from './maintenance-timer.ts';
 import { ProbeResults, type ProbeReport } from './probe-results.ts';
 import { readProbeReports } from './probe-rows.ts';
@@ -227,6 +228,7 @@ export class Engine implements EngineApi {
       checking,
       applies,
       commit,
+      alertHeldBack: (entry) => renotifier.alertHeldBack(entry),
       probes: fromProbes,
     }));
     const random = options.random ?? Math.random;
@@ -235,7 +237,8 @@ export class Engine implements EngineApi {
       this.catchUpWithWallClock();
       return runs.run(id);
     };
-    const loop = (this.loop = new SiteLoop({ clock, concurrency: config.checks.concurrency, sites, logger, random, checking, run, onCheckStarted }));
+    const concurrency = config.checks.concurrency;
+    const loop = (this.loop = new SiteLoop({ clock, concurrency, sites, logger, random, checking, maintenance, run, onCheckStarted }));
     const configChanged = (change: SiteChangeRecord) => pubsub.publish('site:changed', change);
     const incidents = (this.incidents = new OpenIncidents({ clock, dispatcher, log, checking }));
     const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, incidents, log, checking, statusChanged, configChanged }));
@@ -664,18 +667,23 @@ export class Engine implements EngineApi {
       return { ok: true, siteId: entry.site.id, relayed: this.sent(this.relay.heartbeat(token, report)) };
     }
     const now = this.clock.now();
+    // A DOWN still waiting for its fresh period's deadline was never told: its end is no news either.
+    const untold = alertWaits(entry, now.getTime());
     entry.pushFromMs = now.getTime();
     const silence = silenceOf(entry, this.maintenance);
+    markBeat(entry, report.down === true, silence === 'maintenance');
     if (report.down) {
       const obs = downBeat(entry.state, report.message, report.latencyMs, now);
       const t = handleStatusChange(entry.state, obs, entry.site, now, silence);
       this.commit(entry, t, checkRow(entry, now, 'DOWN', false, { latencyMs: obs.latencyMs, message: obs.reason }));
     } else {
-      const t = applyHeartbeat(entry.state, entry.site, now, silence);
+      const t = applyHeartbeat(entry.state, entry.site, now, silence ?? (untold ? 'outage never told' : null));
       const latencyMs = report.latencyMs ?? 0;
       this.commit(entry, { ...t, next: { ...t.next, latencyMs } }, checkRow(entry, now, 'UP', true, { latencyMs, message: report.message || null }));
     }
     if (!entry.site.paused) this.loop.schedulePush(entry);
+    // A failure reported while that DOWN waited is the job's own word: the outage is told now.
+    this.renotifier.alertHeldBack(entry);
     return { ok: true, siteId: entry.site.id };
   }
 
@@ -792,7 +800,10 @@ export class Engine implements EngineApi {
   private afterMaintenanceChange(): void {
     for (const entry of this.sites.values()) this.effects.retally(entry);
     for (const groupId of this.sites.parentIds()) this.runs.reevaluateGroup(groupId);
-    for (const entry of this.sites.values()) this.renotifier.alertHeldBack(entry);
+    for (const entry of this.sites.values()) {
+      this.loop.windowMayHaveEnded(entry);
+      this.renotifier.alertHeldBack(entry);
+    }
     this.statusPublisher.markDirty();
     this.maintenance.arm();
   }

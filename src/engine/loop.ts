@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import type { MaintenanceTimer } from './maintenance-timer.ts';
 import { nextPushEvaluation } from './push.ts';
+import { freshAfterWindow, heldAlertDueAt } from './push-windows.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
 import type { EngineSite } from './sites.ts';
@@ -18,6 +20,7 @@ export interface SiteLoopOptions {
   random: () => number;
   /** Started, not stopped, active, and the site is this instance's: nothing is rescheduled otherwise. */
   checking: (siteId: number) => boolean;
+  maintenance: Pick<MaintenanceTimer, 'coversSite'>;
   /** One run of the site: an outbound check, a push deadline or a group verdict (see SiteRuns). */
   run: (siteId: number) => Promise<void> | void;
   onCheckStarted?: (siteId: number, lateMs: number) => void;
@@ -42,10 +45,13 @@ function intervalMs(site: EngineSite): number {
   return Math.max(site.interval, MIN_INTERVAL_S) * 1000;
 }
 
-/** Milliseconds to a push monitor's next deadline, or null when none is due (not beaten yet). */
+/**
+ * Milliseconds to a push monitor's next deadline, or null when none is due (not beaten yet, or DOWN with nothing
+ * left to tell): a DOWN held back for a fresh period after a window is told at that period's deadline.
+ */
 function pushDelay(entry: SiteEntry, nowMs: number): number | null {
-  const at = nextPushEvaluation(entry.state, entry.site, pushFrom(entry, nowMs), nowMs);
-  return at === null ? null : at - nowMs;
+  const at = nextPushEvaluation(entry.state, entry.site, pushFrom(entry, nowMs), nowMs) ?? heldAlertDueAt(entry);
+  return at === null ? null : Math.max(at, nowMs) - nowMs;
 }
 
 /** When each site runs next: the interval with jitter, a push monitor's deadline, a staggered start. */
@@ -84,6 +90,14 @@ export class SiteLoop extends Scheduler {
       } else this.schedule(entry.site.id, random() * Math.min(intervalMs(entry.site), MAX_START_STAGGER_MS));
       each(entry);
     }
+  }
+
+  /** A maintenance window may have stopped covering the site: a push monitor silent through it starts a fresh period. */
+  windowMayHaveEnded(entry: SiteEntry): void {
+    const { clock, maintenance, checking } = this.options;
+    if (!checking(entry.site.id) || !freshAfterWindow(entry, maintenance.coversSite(entry.site))) return;
+    startPushPeriod(entry, clock.nowMs());
+    this.schedulePush(entry);
   }
 
   /** Arms a push monitor for its next deadline, or leaves it idle until a beat when none is due. */

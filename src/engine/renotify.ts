@@ -2,6 +2,7 @@ import type { AlertDispatcher } from '../alerts/dispatcher.ts';
 import type { Clock } from '../clock.ts';
 import { KeyedTimers } from './keyed-timers.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
+import { alertWaits, heldAlertDueAt } from './push-windows.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import { downMessage, formatDurationShort, isBroken, TITLE_DOWN, TITLE_RECOVERY } from './state-machine.ts';
 import type { TransitionEffects } from './transition-effects.ts';
@@ -59,14 +60,23 @@ export class Renotifier {
     const broken = isBroken(state.status);
     if (broken === (state.lastAlertAt !== null) || site.paused || site.channelIds.length === 0) return;
     if (!this.options.checking(site.id) || this.options.maintenance.coversSite(site)) return;
-    if (broken) this.send(entry, `Monitor '${site.name}' is still DOWN: the alert held back is sent now`);
-    else this.sendRecovery(entry);
+    if (alertWaits(entry, this.options.clock.nowMs())) return;
+    if (!broken) this.sendRecovery(entry);
+    // The deadline of the fresh period after a window passed: to its receivers the outage begins now.
+    else if (heldAlertDueAt(entry) !== null)
+      this.send(entry, `Push Monitor '${site.name}' missed its heartbeat after a maintenance window: DOWN alert sent`, false);
+    else this.send(entry, `Monitor '${site.name}' is still DOWN: the alert held back is sent now`);
   }
 
   private renotify(siteId: number): void {
     const { sites, clock, log } = this.options;
     const entry = sites.get(siteId);
     if (!entry || !isBroken(entry.state.status) || entry.site.paused || !this.options.checking(siteId)) return;
+    // Its first alert, the fresh period's DOWN, is no reminder: sent when due (it arms the reminders), never before.
+    if (heldAlertDueAt(entry) !== null) {
+      this.alertHeldBack(entry);
+      return;
+    }
     const { site } = entry;
     if (this.options.maintenance.coversSite(site)) {
       log(`Re-notification for '${site.name}' suppressed (maintenance)`, siteId);
@@ -91,13 +101,13 @@ export class Renotifier {
     this.options.log(`Monitor '${site.name}' is UP: the recovery held back is sent now`, site.id);
   }
 
-  /** The DOWN alert again, saying for how long; the next reminder counts from it. */
-  private send(entry: SiteEntry, logMessage: string): void {
+  /** The DOWN alert, again saying for how long unless `sayHowLong` is false; the next reminder counts from it. */
+  private send(entry: SiteEntry, logMessage: string, sayHowLong = true): void {
     const { clock, log } = this.options;
     const { site, state } = entry;
     const siteId = site.id;
     const now = clock.now();
-    const downFor = state.statusChangedAt ? ` (still down after ${formatDurationShort(now.getTime() - state.statusChangedAt.getTime())})` : '';
+    const downFor = sayHowLong && state.statusChangedAt ? ` (still down after ${formatDurationShort(now.getTime() - state.statusChangedAt.getTime())})` : '';
     this.options.dispatcher.dispatch(site.channelIds, {
       event: 'down',
       title: TITLE_DOWN,

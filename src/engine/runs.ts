@@ -7,6 +7,7 @@ import { pushFrom } from './loop.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import type { ProbeVerdict } from './probe-results.ts';
 import { evaluatePush } from './push.ts';
+import { heldAlertDueAt } from './push-windows.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import { applyGroupStatus, handleStatusChange, isBroken, type Silence, type Transition } from './state-machine.ts';
 import type { CheckWrite } from './transition-effects.ts';
@@ -25,6 +26,8 @@ export interface SiteRunsOptions {
   applies: (siteId: number) => boolean;
   /** Applies a transition and what depends on it (Engine.commit). */
   commit: (entry: SiteEntry, t: Transition, check: CheckWrite | null) => void;
+  /** Tells a broken site's DOWN that something held back, once nothing does (Renotifier.alertHeldBack). */
+  alertHeldBack: (entry: SiteEntry) => void;
   /** What regional probes say about the site now (probe-results.ts); while they check it, it is not checked here. */
   probes?: (site: SiteEntry['site'], nowMs: number) => ProbeVerdict;
 }
@@ -98,10 +101,27 @@ export class SiteRuns {
 
   private evaluatePush(entry: SiteEntry): void {
     const now = this.options.clock.now();
-    const obs = evaluatePush(entry.state, entry.site, pushFrom(entry, now.getTime()), now.getTime());
-    if (!obs) return;
-    const t = handleStatusChange(entry.state, obs, entry.site, now, silenceOf(entry, this.options.maintenance));
+    const nowMs = now.getTime();
+    const obs = evaluatePush(entry.state, entry.site, pushFrom(entry, nowMs), nowMs);
+    const silence = silenceOf(entry, this.options.maintenance);
+    // A deadline passed in a window, be it one that waited for the window before: the window's end starts afresh.
+    if (obs && silence === 'maintenance') entry.pushWindow.missed = true;
+    if (!obs) {
+      this.tellHeldAlert(entry, nowMs, silence);
+      return;
+    }
+    const t = handleStatusChange(entry.state, obs, entry.site, now, silence);
     this.options.commit(entry, t, checkRow(entry, now, obs.status, false, { message: obs.reason }));
+  }
+
+  /** The DOWN held back for a fresh period after a window, at that period's deadline: told, or held by a new window. */
+  private tellHeldAlert(entry: SiteEntry, nowMs: number, silence: Silence | null): void {
+    const due = heldAlertDueAt(entry);
+    if (due === null || nowMs < due) return;
+    if (silence === 'maintenance') entry.pushWindow.missed = true;
+    else this.options.alertHeldBack(entry);
+    // Told, or nobody to tell: either way it no longer waits, and no deadline is left to wake the monitor for.
+    entry.pushWindow.alertAtDeadline = false;
   }
 
   /**

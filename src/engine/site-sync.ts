@@ -79,7 +79,9 @@ export class SiteSync {
     if (this.options.checking(site.id) && !site.paused) void loop.trigger(site.id);
     // A resumed site's reminders count from the resume: nothing was due while it was paused.
     renotifier.arm(entry, before.paused && !site.paused ? clock.nowMs() : undefined);
-    // Moved out of a group in maintenance, or resumed: an outage whose alert was held back is told now.
+    // Moved out of a group in maintenance, or resumed: a push monitor silent through the window starts afresh; any
+    // other outage whose alert was held back is told now.
+    loop.windowMayHaveEnded(entry);
     renotifier.alertHeldBack(entry);
     effects.retally(entry);
     if (before.parentId !== site.parentId) runs.reevaluateGroup(before.parentId);

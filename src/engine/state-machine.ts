@@ -37,8 +37,11 @@ export interface AlertIntent {
   message: string;
 }
 
-/** Why a site's alerts are held back: a maintenance window covers it, or it is paused. */
-export type Silence = 'maintenance' | 'paused';
+/**
+ * Why a site's alerts are held back: a maintenance window covers it, it is paused, or (a push monitor's recovery only)
+ * its outage was never told, its DOWN waiting for the fresh period a window's end gave it (push-windows.ts).
+ */
+export type Silence = 'maintenance' | 'paused' | 'outage never told';
 
 /** A site's next state and what must happen because of it. */
 export interface Transition {
