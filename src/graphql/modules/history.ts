@@ -102,13 +102,24 @@ function windowEnd(ctx: GraphQLContext, to: Date | null | undefined): Date {
 
 const unknownTimeZone = (timeZone: string) => `unknown IANA time zone "${timeZone}"`;
 
+/**
+ * Zones found valid so far. Asked per site of a page, building an Intl.DateTimeFormat each time cost more than the
+ * rest of the field: 100 sites' `latency` took the dashboard's history from 2 to 7 ms. Names are case-insensitive, so
+ * a client could send endless spellings of valid ones: past MAX_VALID_ZONES the set starts again.
+ */
+const validZones = new Set<string>(['UTC']);
+const MAX_VALID_ZONES = 1_000;
+
 function validTimeZone(timeZone: string): boolean {
+  if (validZones.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone });
-    return true;
   } catch {
     return false;
   }
+  if (validZones.size >= MAX_VALID_ZONES) validZones.clear();
+  validZones.add(timeZone);
+  return true;
 }
 
 /**
