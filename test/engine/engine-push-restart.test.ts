@@ -1,14 +1,8 @@
-import pino from 'pino';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config.ts';
-import { Engine } from '../../src/engine/engine.ts';
+import { describe, expect, it } from 'vitest';
 import type { CheckRecord, StateChangeRecord } from '../../src/engine/types.ts';
 import type { Prisma } from '../../src/generated/prisma/client.ts';
-import { createAppPubSub } from '../../src/engine/events.ts';
-import { BatchWriter } from '../../src/writer/writer.ts';
-import { freshDbFile } from '../helpers/db.ts';
 import { startReceiver } from '../helpers/receiver.ts';
+import { systemClockEngine } from './system-clock-engine.ts';
 import { engineHarness, received, T0 } from './harness.ts';
 
 const TOKEN = '5eed5eed5eed5eed5eed5eed5eed5eed';
@@ -128,20 +122,15 @@ describe('engine: push monitors after uptop itself was down (DESIGN decision 9)'
 
 describe('engine: push monitors after a restart, on the system clock', () => {
   it('a monitor silent for 2 days is not DOWN at start; with a retry it turns LATE after two failures an interval apart', async () => {
-    const t = freshDbFile();
-    const [writeDb, db] = await Promise.all([t.open(), t.open()]);
-    const config = loadConfig({ UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32) });
-    const logger = pino({ level: 'silent' });
-    const writer = new BatchWriter({ db: writeDb, clock: systemClock, logger, config: config.writer });
-    writer.start();
     // Interval 1 s: LATE 1 s after start, but DOWN only after the 60 s minimum grace.
-    const site = await writer.submit((tx) => tx.site.create({ data: { name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 1, maxRetries: 1 } }));
-    await writer.submit((tx) => tx.siteRuntimeState.create({ data: { siteId: site.id, ...upSince(Date.now() - 2 * DAY_MS), updatedAt: new Date() } }));
-    const pubsub = createAppPubSub();
-    const engine = new Engine({ db, writer, pubsub, clock: systemClock, config, logger });
-    onTestFinished(async () => {
-      await engine.stop();
-      await writer.stop();
+    const {
+      engine,
+      pubsub,
+      prepared: site,
+    } = await systemClockEngine(async (writer) => {
+      const created = await writer.submit((tx) => tx.site.create({ data: { name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 1, maxRetries: 1 } }));
+      await writer.submit((tx) => tx.siteRuntimeState.create({ data: { siteId: created.id, ...upSince(Date.now() - 2 * DAY_MS), updatedAt: new Date() } }));
+      return created;
     });
     const checks: CheckRecord[] = [];
     const checkIterator = pubsub.subscribe('site:checkCompleted');

@@ -1,14 +1,7 @@
-import pino from 'pino';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import { createAppPubSub } from '../../src/engine/events.ts';
-import type { CheckRecord } from '../../src/engine/types.ts';
+import { describe, expect, it } from 'vitest';
 import type { Prisma } from '../../src/generated/prisma/client.ts';
-import { BatchWriter } from '../../src/writer/writer.ts';
-import { freshDbFile } from '../helpers/db.ts';
 import { startReceiver } from '../helpers/receiver.ts';
+import { failuresOf, systemClockEngine } from './system-clock-engine.ts';
 import { engineHarness, received, T0, type EngineHarness } from './harness.ts';
 
 const TOKEN = 'f4e5f4e5f4e5f4e5f4e5f4e5f4e5f4e5';
@@ -129,38 +122,21 @@ describe('engine: a push monitor starts a fresh period when the rule it is judge
 
 describe('engine: a fresh period after an edit, on the system clock', () => {
   it('retries 5 → 4 after the first failure: the next failure counts two intervals after the edit, not after the beat', async () => {
-    const t = freshDbFile();
-    const [writeDb, db] = await Promise.all([t.open(), t.open()]);
-    const config = loadConfig({ UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32) });
-    const logger = pino({ level: 'silent' });
-    const writer = new BatchWriter({ db: writeDb, clock: systemClock, logger, config: config.writer });
-    writer.start();
     // Interval 1 s with retries: one failure counts per interval, the first just past one interval after the beat.
+    const { engine, pubsub, prepared: writer } = await systemClockEngine(async (writer) => writer);
     const site = await writer.submit((tx) => tx.site.create({ data: { name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 1, maxRetries: 5 } }));
-    const pubsub = createAppPubSub();
-    const engine = new Engine({ db, writer, pubsub, clock: systemClock, config, logger });
-    onTestFinished(async () => {
-      await engine.stop();
-      await writer.stop();
-    });
-    const failures = pubsub.subscribe('site:checkCompleted')[Symbol.asyncIterator]();
-    const nextFailure = async (): Promise<CheckRecord> => {
-      for (;;) {
-        const { value } = await failures.next();
-        if (value.status !== 'UP') return value;
-      }
-    };
+    const failures = failuresOf(pubsub);
     await engine.start();
     const beatAt = Date.now();
     expect(engine.heartbeat(TOKEN)).toEqual({ ok: true, siteId: site.id });
-    const first = await nextFailure();
+    const first = await failures.next();
     expect(first.checkedAt.getTime() - beatAt).toBeGreaterThan(1000);
 
     await writer.submit((tx) => tx.site.update({ where: { id: site.id }, data: { maxRetries: 4 } }));
     const editedAt = Date.now();
     await engine.siteChanged(site.id);
-    const second = await nextFailure();
-    await failures.return?.();
+    const second = await failures.next();
+    await failures.stop();
     // Counted from the beat it came one interval after the first; from the edit it waits the fresh period's two.
     expect(second.checkedAt.getTime() - editedAt).toBeGreaterThan(2000);
     expect(engine.getState(site.id)).toMatchObject({ status: 'UP', failureCount: 2 });

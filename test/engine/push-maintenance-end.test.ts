@@ -1,13 +1,6 @@
-import pino from 'pino';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import { createAppPubSub } from '../../src/engine/events.ts';
-import type { CheckRecord } from '../../src/engine/types.ts';
-import { BatchWriter } from '../../src/writer/writer.ts';
-import { freshDbFile } from '../helpers/db.ts';
+import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../helpers/receiver.ts';
+import { failuresOf, systemClockEngine } from './system-clock-engine.ts';
 import { engineHarness, received, T0, type EngineHarness } from './harness.ts';
 
 const TOKEN = 'c0ffeec0ffeec0ffeec0ffeec0ffeec0';
@@ -188,34 +181,22 @@ describe('engine: what a window held back stays as it was for a push monitor', (
 
 describe('engine: the fresh period at a window’s end, on the system clock', () => {
   it('failures counted in the window: the next one counts two intervals after the end, not one after the last', async () => {
-    const t = freshDbFile();
-    const [writeDb, db] = await Promise.all([t.open(), t.open()]);
-    const config = loadConfig({ UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32) });
-    const logger = pino({ level: 'silent' });
-    const writer = new BatchWriter({ db: writeDb, clock: systemClock, logger, config: config.writer });
-    writer.start();
     // Interval 1 s with retries: one failure counts per interval, so the window's end shows in when the next one counts.
-    const site = await writer.submit((tx) => tx.site.create({ data: { name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 1, maxRetries: 5 } }));
     const endsAt = Date.now() + 2500;
-    await writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'patching', startsAt: new Date(0), endsAt: new Date(endsAt) } }));
-    const pubsub = createAppPubSub();
-    const engine = new Engine({ db, writer, pubsub, clock: systemClock, config, logger });
-    onTestFinished(async () => {
-      await engine.stop();
-      await writer.stop();
+    const {
+      engine,
+      pubsub,
+      prepared: site,
+    } = await systemClockEngine(async (writer) => {
+      await writer.submit((tx) => tx.maintenanceWindow.create({ data: { title: 'patching', startsAt: new Date(0), endsAt: new Date(endsAt) } }));
+      return writer.submit((tx) => tx.site.create({ data: { name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 1, maxRetries: 5 } }));
     });
-    const failures = pubsub.subscribe('site:checkCompleted')[Symbol.asyncIterator]();
-    const nextFailure = async (): Promise<CheckRecord> => {
-      for (;;) {
-        const { value } = await failures.next();
-        if (value.status !== 'UP') return value;
-      }
-    };
+    const failures = failuresOf(pubsub);
     await engine.start();
     expect(engine.heartbeat(TOKEN)).toEqual({ ok: true, siteId: site.id });
-    let failure = await nextFailure();
-    while (failure.checkedAt.getTime() < endsAt) failure = await nextFailure();
-    await failures.return?.();
+    let failure = await failures.next();
+    while (failure.checkedAt.getTime() < endsAt) failure = await failures.next();
+    await failures.stop();
     const counted = engine.getState(site.id)!.failureCount;
     expect(counted).toBeGreaterThanOrEqual(2);
     // From the end: past its first deadline (1 s), then one interval per failure already counted in the window.
