@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Db } from '../db/client.ts';
+import { storableOnPostgres } from '../db/dialect.ts';
 import { parsePostgresUrl } from '../db/pg-url.ts';
 import { advanceIdSequences } from '../db/sequences.ts';
 import { databaseFailure, openMigrated, storeFor, type Store } from '../db/store.ts';
@@ -183,7 +184,7 @@ function withoutNul(table: string, row: Row, replaced: Map<string, number>): Row
     if (typeof value !== 'string' || !value.includes('\u0000')) continue;
     const key = `${table}.${column}`;
     replaced.set(key, (replaced.get(key) ?? 0) + value.split('\u0000').length - 1);
-    out = { ...out, [column]: value.replaceAll('\u0000', '\uFFFD') };
+    out = { ...out, [column]: storableOnPostgres(value) };
   }
   return out;
 }

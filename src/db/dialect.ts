@@ -90,9 +90,14 @@ export const sqlite: Dialect = {
   lockForUpdate: '',
 };
 
-/** A JSON.stringify replacer: U+0000 in a string becomes U+FFFD, the replacement character. */
-export function withoutNul(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+/** The text PostgreSQL can hold: U+0000, which its text and jsonb refuse, becomes U+FFFD, the replacement character. */
+export function storableOnPostgres(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
+/** A JSON.stringify replacer applying storableOnPostgres to every string. */
+function withoutNul(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? storableOnPostgres(value) : value;
 }
 
 export const postgresql: Dialect = {
