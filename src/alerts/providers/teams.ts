@@ -31,9 +31,11 @@ export const teams = defineProvider({
             $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
             type: 'AdaptiveCard',
             version: '1.4',
+            // RichTextBlock's TextRuns take no Markdown, where a TextBlock reads a subset of it: a site named `*prod*` or
+            // `db_main_eu`, or a pushed `[login](https://…)`, arrives as written, not in italics or as a link.
             body: [
-              { type: 'TextBlock', text: alert.title, weight: 'Bolder', size: 'Medium', color: TITLE_COLOR[alert.event], wrap: true },
-              { type: 'TextBlock', text: alert.message, wrap: true },
+              { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: alert.title, weight: 'Bolder', size: 'Medium', color: TITLE_COLOR[alert.event] }] },
+              { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: alert.message }] },
             ],
           },
         },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
-import { EVENTS, expectJsonPost, SSL, sendOne, settingsIssues } from '../support.ts';
+import { DOWN, EVENTS, expectJsonPost, SSL, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 /** The Adaptive Card in the message envelope that Teams Workflows webhooks post, as its template reads `attachments`. */
@@ -16,8 +16,8 @@ const card = (title: string, message: string, color: string) => ({
         type: 'AdaptiveCard',
         version: '1.4',
         body: [
-          { type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium', color, wrap: true },
-          { type: 'TextBlock', text: message, wrap: true },
+          { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: title, weight: 'Bolder', size: 'Medium', color }] },
+          { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: message }] },
         ],
       },
     },
@@ -38,6 +38,14 @@ describe('TEAMS', () => {
   it('colours an SSL warning amber', async () => {
     const req = await sendOne('TEAMS', (r) => ({ url: r.url }), SSL);
     expect(req.json()).toEqual(card(SSL.title, SSL.message, 'Warning'));
+  });
+
+  it('sends names and reasons as plain text runs, which Teams reads without Markdown', async () => {
+    const message = "Monitor '*prod* db_main_eu' is DOWN: [login](https://evil.example) - **now**";
+    const req = await sendOne('TEAMS', (r) => ({ url: r.url }), { ...DOWN, message });
+    const body = (req.json() as ReturnType<typeof card>).attachments[0]!.content.body;
+    expect(body.map((b) => b.type)).toEqual(['RichTextBlock', 'RichTextBlock']);
+    expect(body[1]).toEqual({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: message }] });
   });
 });
 
