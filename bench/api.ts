@@ -23,7 +23,8 @@
  *    with status, 30-day uptime, 24-hour p95 and recent checks, against the same page with `id name` (goal: at most
  *    3 times its p50), through the same load generator: one request at a time (what a person opening the dashboard
  *    waits), then 32 at once (the server saturated), each with the server's CPU time per request; then the page's two
- *    halves one request at a time (its history fields, its recent checks), to tell where its time goes.
+ *    halves one request at a time (its history fields, its recent checks), to tell where its time goes, and the time
+ *    JSON.stringify alone takes to write the full page's answer, which no server code can go under.
  *
  * 5. History stall: one busy site with two years of rollups and 5,000 state changes; 20 queries at once of its
  *    2-year SLA and daily latency series, with the event loop's delay measured meanwhile (goal: no stall over 20 ms).
@@ -81,6 +82,21 @@ type SubscriberReport =
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The median time of one call of `fn`, over 15 rounds of 20 calls after a warm-up: for work measured in process. */
+function timePerCall(fn: () => unknown): number {
+  for (let i = 0; i < 50; i++) fn();
+  const rounds: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) fn();
+    rounds.push((performance.now() - started) / 20);
+  }
+  return percentile(
+    rounds.sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Keeps `concurrency` keep-alive requests in flight, counting only answers that completed inside the window. */
@@ -462,6 +478,12 @@ async function dashboard(): Promise<void> {
           `dashboard part, one request at a time: ${label}: p50 ${part.p50.toFixed(1)} ms (ratio ${(part.p50 / base.p50).toFixed(2)}), server CPU ${part.cpuMs.toFixed(2)} ms (ratio ${(part.cpuMs / base.cpuMs).toFixed(2)})`,
         );
       }
+      // A floor no server code can go under: writing the full page's answer as JSON, which every response pays.
+      const answer = { data: sample };
+      const stringifyMs = timePerCall(() => JSON.stringify(answer));
+      console.log(
+        `dashboard floor: JSON.stringify of the full page's answer (${(JSON.stringify(answer).length / 1024).toFixed(0)} KiB) alone takes ${stringifyMs.toFixed(2)} ms, ${(stringifyMs / base.p50).toFixed(2)} times the { id name } page's whole p50`,
+      );
     } finally {
       await app.stop();
     }
