@@ -3,6 +3,7 @@ import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { pinnedLookup } from '../../engine/checks/ssrf.ts';
+import { stripBrackets } from '../../engine/checks/target.ts';
 import { resolveAlertTarget } from '../guard.ts';
 import { stripLineBreaks } from '../headers.ts';
 import type { TransportContext } from '../types.ts';
@@ -15,7 +16,14 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 /** One bare address: it is both the header and the SMTP envelope, which takes exactly one recipient. */
 const mailbox = text.trim().regex(/^[^\s@<>,;"()]+@[^\s@<>,;"()]+$/, 'must be a single e-mail address such as alerts@example.com');
 
-const hostname = text.trim().regex(/^[^\s/]+$/, 'must be a host name or IP address');
+/** A colon belongs to an IPv6 literal only: `smtp.example.com:587` would be looked up as a name and never found. */
+const hostname = text
+  .trim()
+  .regex(/^[^\s/]+$/, 'must be a host name or IP address')
+  .refine(
+    (host) => !host.includes(':') || net.isIPv6(stripBrackets(host)),
+    'must be a host name or IP address, without a port (the port is a setting of its own)',
+  );
 
 export const email = defineProvider({
   provider: 'EMAIL',

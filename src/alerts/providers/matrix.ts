@@ -9,8 +9,10 @@ export const matrix = defineProvider({
   settings: z.strictObject({
     homeserver: required(httpUrl),
     access_token: required(text.trim()),
-    // The send endpoint takes a room id; an alias (#room:server) would have to be resolved first.
-    room_id: required(text.trim().regex(/^![^\s:]+:\S+$/, 'must be a room id such as !abc123:example.org')),
+    // The send endpoint takes a room id; an alias (#room:server) would have to be resolved first. Up to room version 11
+    // the id names its server (`!opaque:server`); from version 12 it is the create event's hash (`!` and 43 URL-safe
+    // base64 characters) with no server at all.
+    room_id: required(text.trim().regex(/^!([^\s:]+:\S+|[\w-]{43})$/, 'must be a room id such as !abc123:example.org')),
   }),
   visibleKeys: ['homeserver', 'room_id'],
   async send(settings, alert, ctx) {

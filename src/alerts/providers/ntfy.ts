@@ -19,10 +19,9 @@ export const ntfy = defineProvider({
       password: optional(text),
     })
     .superRefine((s, ctx) => {
-      // Go sends basic auth only when both are set; one alone is a mistake that would silently send none.
-      if (Boolean(s.username) !== Boolean(s.password)) {
-        const missing = s.username ? 'password' : 'username';
-        ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other credential is set' });
+      // A username alone is a mistake that would silently send no auth. A password alone is an access token.
+      if (s.username && !s.password) {
+        ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required when the other credential is set' });
       }
     }),
   visibleKeys: ['topic', 'priority'],
@@ -33,8 +32,9 @@ export const ntfy = defineProvider({
       Title: encodeHeaderText(stripLineBreaks(alert.title)),
       Priority: settingOr(settings, 'priority', '3'),
     };
-    if (settings.username && settings.password) {
-      headers.Authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`).toString('base64')}`;
+    // ntfy takes the password of basic auth with an empty username as an access token (its docs, "Access tokens").
+    if (settings.password) {
+      headers.Authorization = `Basic ${Buffer.from(`${settings.username ?? ''}:${settings.password}`).toString('base64')}`;
     }
     await sendHttp({ url, headers, body: truncateUtf8(alert.message, NTFY_MESSAGE_LIMIT), service: 'ntfy' }, ctx);
   },

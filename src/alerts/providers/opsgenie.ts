@@ -3,7 +3,7 @@ import { sendHttp } from '../http.ts';
 import type { AlertSettings } from '../types.ts';
 import { closesIncident, incidentKey } from './incident-key.ts';
 import { defineProvider } from './provider.ts';
-import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
+import { oneOf, optional, required, requireSetting, settingOr, text, trimTrailingSlashes } from './setting.ts';
 import { truncate } from './truncate.ts';
 
 /** Opsgenie rejects alert messages longer than this. */
@@ -29,7 +29,7 @@ export const opsgenie = defineProvider({
     eu: { env: 'UPTOP_OPSGENIE_EU_URL', default: 'https://api.eu.opsgenie.com/v2/alerts' },
   },
   async send(settings, alert, ctx) {
-    const alerts = inEu(settings) ? ctx.endpoints.eu : ctx.endpoints.us;
+    const alerts = trimTrailingSlashes(inEu(settings) ? ctx.endpoints.eu : ctx.endpoints.us);
     const headers = { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` };
     const alias = incidentKey(alert);
     // A recovery closes the alert its outage opened (by the alias both carry), as PagerDuty's resolve does (DESIGN 5),

@@ -162,6 +162,10 @@ describe('EMAIL settings', () => {
       ],
     ],
     [
+      { host: 'smtp.example.com:587', from: 'a@b.c', to: 'x@y.z' },
+      [{ field: 'settings.host', message: 'must be a host name or IP address, without a port (the port is a setting of its own)' }],
+    ],
+    [
       { port: '25', from: 'a@b.c', to: 'x@y.z', tls_insecure: 'yes' },
       [
         { field: 'settings.host', message: 'is required' },
@@ -170,6 +174,10 @@ describe('EMAIL settings', () => {
     ],
   ])('refuses %j', (input, expected) => {
     expect(settingsIssues('EMAIL', input)).toEqual(expected);
+  });
+
+  it.each(['192.0.2.25', '2001:db8::25', 'mail.example.com'])('accepts the host %s', (host) => {
+    expect(validateAlertSettings('EMAIL', { host, from: 'a@b.c', to: 'x@y.z' })).toEqual({ ok: true, settings: { host, from: 'a@b.c', to: 'x@y.z' } });
   });
 
   it('shows the server and the addresses, not the credentials', () => {

@@ -6,6 +6,9 @@ import { startReceiver } from '../../helpers/receiver.ts';
 import { DOWN, EVENTS, sendContext, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
+/** A room of version 12 is named by the hash of its create event, with no server name (Matrix spec, room version 12). */
+const V12_ROOM = '!gvPpxpXca40bEYGNVwGRniht6NR_fD6zEAxIX3nleCg';
+
 describe.each(EVENTS)('MATRIX: a $event alert', (alert) => {
   it('PUTs an m.text event into the room with a bearer token', async () => {
     const req = await sendOne('MATRIX', (r) => ({ homeserver: `${r.url}/`, access_token: 'syt_secret', room_id: '!room42:example.org' }), alert);
@@ -24,6 +27,15 @@ describe('MATRIX', () => {
     expect(req.json()).toEqual({ msgtype: 'm.text', body: `${alert.title}\n${alert.message}`, 'm.mentions': {} });
   });
 
+  it('posts to a version 12 room, whose id has no server name, on a homeserver behind a path prefix', async () => {
+    const req = await sendOne('MATRIX', (r) => ({ homeserver: `${r.url}/matrix/`, access_token: 't', room_id: V12_ROOM }), DOWN);
+    expect(req.method).toBe('PUT');
+    expect(req.path).toMatch(
+      /^\/matrix\/_matrix\/client\/v3\/rooms\/!gvPpxpXca40bEYGNVwGRniht6NR_fD6zEAxIX3nleCg\/send\/m\.room\.message\/uptop-[0-9a-f-]{36}$/,
+    );
+    expect(req.json()).toEqual({ msgtype: 'm.text', body: `${DOWN.title}\n${DOWN.message}`, 'm.mentions': {} });
+  });
+
   it('uses a fresh transaction id for every message', async () => {
     const receiver = await startReceiver();
     const settings = { homeserver: receiver.url, access_token: 't', room_id: '!r:h' };
@@ -38,6 +50,17 @@ describe('MATRIX settings', () => {
   it('accepts a homeserver, a token and a room id', () => {
     const settings = { homeserver: 'https://matrix.org', access_token: 'syt_x', room_id: '!abc:matrix.org' };
     expect(validateAlertSettings('MATRIX', settings)).toEqual({ ok: true, settings });
+  });
+
+  it('accepts the id of a version 12 room, which has no server name', () => {
+    const settings = { homeserver: 'https://matrix.org', access_token: 'syt_x', room_id: V12_ROOM };
+    expect(validateAlertSettings('MATRIX', settings)).toEqual({ ok: true, settings });
+  });
+
+  it.each(['!abc123', '!abc123:', `${V12_ROOM}x`])('refuses %s: neither a server name nor a version 12 hash', (room_id) => {
+    expect(settingsIssues('MATRIX', { homeserver: 'https://matrix.org', access_token: 't', room_id })).toEqual([
+      { field: 'settings.room_id', message: 'must be a room id such as !abc123:example.org' },
+    ]);
   });
 
   it('refuses a bare host name and a room alias', () => {

@@ -29,6 +29,11 @@ describe('NTFY', () => {
     expect(req.headers.title).toBe('plain title');
   });
 
+  it('sends a password alone as an access token: basic auth with an empty username, which ntfy reads as a token', async () => {
+    const req = await sendOne('NTFY', (r) => ({ url: r.url, topic: 'ops', password: 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2' }), DOWN);
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from(':tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2').toString('base64')}`);
+  });
+
   it('sends no auth with a username alone, and strips CR/LF from the title', async () => {
     const req = await sendOne('NTFY', (r) => ({ url: r.url, topic: 'ops', username: 'alice' }), {
       ...DOWN,
@@ -52,6 +57,15 @@ describe('NTFY settings', () => {
     expect(validateAlertSettings('NTFY', { url: 'https://ntfy.sh', topic: 'up-top_1', priority: 'high', username: '', password: '' })).toEqual({
       ok: true,
       settings: { url: 'https://ntfy.sh', topic: 'up-top_1', priority: 'high' },
+    });
+  });
+
+  it('accepts an access token as a password without a username', () => {
+    expect(
+      validateAlertSettings('NTFY', { url: 'https://ntfy.example.com', topic: 'ops', username: '', password: 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2' }),
+    ).toEqual({
+      ok: true,
+      settings: { url: 'https://ntfy.example.com', topic: 'ops', password: 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2' },
     });
   });
 

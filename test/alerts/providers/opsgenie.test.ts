@@ -44,6 +44,15 @@ describe('OPSGENIE', () => {
     expect(req.json()).toEqual({ source: 'uptop', note: SSL_RENEWED.message });
   });
 
+  it('opens and closes at the documented paths when the endpoint variable ends in a slash', async () => {
+    const receiver = await startReceiver();
+    const opsgenie = getProvider('OPSGENIE');
+    const ctx = sendContext(receiver, { endpoints: { OPSGENIE: { us: `${receiver.url}/us/v2/alerts/`, eu: `${receiver.url}/eu/v2/alerts//` } } });
+    await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, DOWN, ctx);
+    await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, UP, ctx);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/eu/v2/alerts', '/eu/v2/alerts/uptop-site-7/close']);
+  });
+
   it('uses the EU endpoint when eu is "true" and the P3 default priority', async () => {
     const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key', eu: 'true' }), DOWN, regions);
     expect(req.path).toBe('/eu/v2/alerts');
