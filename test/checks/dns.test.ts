@@ -14,6 +14,7 @@ beforeAll(async () => {
   server = await startDnsTarget({
     records: [
       { name: ZONE, type: 'A', data: '192.0.2.10' },
+      { name: `xn--bcher-kva.${ZONE}`, type: 'A', data: '192.0.2.11' },
       { name: ZONE, type: 'AAAA', data: '2001:db8::10' },
       { name: ZONE, type: 'MX', data: { preference: 10, exchange: `mail.${ZONE}` } },
       { name: ZONE, type: 'TXT', data: 'v=spf1 -all' },
@@ -62,6 +63,13 @@ describe('DNS check', () => {
     await runCheck(dnsSite(`${ZONE}.`, null), allowPrivate);
     await runCheck(dnsSite(ZONE, 'mx'), allowPrivate);
     expect(server.queries.slice(before).map((q) => `${q.name} ${q.type}`)).toEqual([`${ZONE} A`, `${ZONE} MX`]);
+  });
+
+  it('asks for an internationalised name in its ASCII form, as the lookups of the other checks do', async () => {
+    const before = server.queries.length;
+    expect(await runCheck(dnsSite(`Bücher.${ZONE}`, 'A'), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 0 });
+    expect(await runCheck(dnsSite(`a%ü.${ZONE}`, 'A'), allowPrivate)).toMatchObject({ status: 'DOWN', message: `invalid host name: a%ü.${ZONE}` });
+    expect(server.queries.slice(before)).toEqual([{ name: `xn--bcher-kva.${ZONE}`, type: 'A', transport: 'udp' }]);
   });
 
   it('falls back to the host of the url', async () => {

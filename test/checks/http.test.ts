@@ -1,9 +1,10 @@
 import type http from 'node:http';
+import net from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { runCheck } from '../../src/engine/checks/index.ts';
-import { closedPort, createCertificate, startHttpsTarget, startHttpTarget, type HttpTarget, type TestCertificate } from '../helpers/targets.ts';
+import { closedPort, createCertificate, startDnsTarget, startHttpsTarget, startHttpTarget, type HttpTarget, type TestCertificate } from '../helpers/targets.ts';
 import { allowPrivate, blockPrivate, site } from './fixtures.ts';
 
 let target: HttpTarget;
@@ -151,6 +152,26 @@ describe('HTTP request', () => {
     expect(target.requestCount - before.requests).toBe(3);
   });
 
+  it('reads at most 1 MiB of a body it does not search, then lets the connection go: a download is not downloaded', async () => {
+    let served = false;
+    target.handle((_req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      let left = 256 * 1024 * 1024;
+      res.writeHead(200, { 'content-length': String(left) });
+      const pump = (): void => {
+        while (left > 0 && !res.destroyed) {
+          left -= chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (left === 0) res.end(() => (served = true));
+      };
+      pump();
+    });
+    expect(await runCheck(site({ url: target.url, timeout: 60 }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
+    await target.idle();
+    expect(served).toBe(false);
+  });
+
   it('closes its connection when it stops reading early (keyword found, body still coming)', async () => {
     target.handle((_req, res) => {
       res.writeHead(200);
@@ -165,6 +186,22 @@ describe('HTTP request', () => {
     const result = await runCheck(site({ url: `http://127.0.0.1:${port}/` }), allowPrivate);
     expect(result).toMatchObject({ status: 'DOWN', statusCode: null });
     expect(result.message).toContain('ECONNREFUSED');
+  });
+
+  it('names the connect error of each address when every address of the host fails', async () => {
+    const dns = await startDnsTarget({
+      records: [
+        { name: 'two.test', type: 'A', ttl: 60, data: '127.0.0.2' },
+        { name: 'two.test', type: 'A', ttl: 60, data: '127.0.0.3' },
+      ],
+    });
+    try {
+      const port = await closedPort();
+      const result = await runCheck(site({ url: `http://two.test:${port}/` }), { ...allowPrivate, nameServers: [dns.server] });
+      expect(result).toMatchObject({ status: 'DOWN', message: `connect ECONNREFUSED 127.0.0.2:${port}; connect ECONNREFUSED 127.0.0.3:${port}` });
+    } finally {
+      await dns.close();
+    }
   });
 
   it('is DOWN for an invalid URL or an unsupported scheme', async () => {
@@ -274,6 +311,56 @@ describe('HTTP keyword', () => {
     expect(target.requests).toHaveLength(0);
   });
 
+  it('is DOWN keeping the status code when the body breaks off before the keyword, and says so', async () => {
+    target.handle((_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('status: all systems ', () => res.destroy());
+    });
+    expect(await runCheck(site({ url: target.url, keyword: 'operational' }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      statusCode: 200,
+      message: 'response body cut off: the connection closed before its end',
+    });
+  });
+
+  it('names what broke a body that cannot be parsed (a bad chunk)', async () => {
+    const raw = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n'));
+    });
+    const port = await new Promise<number>((resolve) => raw.listen(0, '127.0.0.1', () => resolve((raw.address() as net.AddressInfo).port)));
+    try {
+      expect(await runCheck(site({ url: `http://127.0.0.1:${port}/`, keyword: 'operational' }), allowPrivate)).toMatchObject({
+        status: 'DOWN',
+        statusCode: 200,
+        message: 'response body cut off: Parse Error: Invalid character in chunk size',
+      });
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+
+  it('judges the status code of a page whose body is still arriving at the timeout, and keeps it', async () => {
+    target.handle((_req, res) => {
+      res.writeHead(503);
+      res.flushHeaders(); // the body never ends
+    });
+    expect(await runCheck(site({ url: target.url, keyword: 'operational', timeout: 1 }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      statusCode: 503,
+      message: 'HTTP 503 (expected 200-299)',
+    });
+    target.handle((_req, res) => {
+      res.writeHead(200);
+      res.flushHeaders();
+    });
+    expect(await runCheck(site({ url: target.url, keyword: 'operational', timeout: 1 }), allowPrivate)).toMatchObject({
+      status: 'DOWN',
+      statusCode: 200,
+      message: 'timeout after 1s',
+    });
+  });
+
   it('judges the status code before the keyword', async () => {
     target.reply({ status: 503, body: 'operational' });
     expect(await runCheck(site({ url: target.url, keyword: 'operational' }), allowPrivate)).toMatchObject({
@@ -374,6 +461,20 @@ describe('HTTP redirects', () => {
       expect(target.requests[0]!.headers).toMatchObject({ 'x-api-key': 'k', 'x-auth-token': 't' });
       expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
       expect(other.requests[0]!.headers['x-auth-token']).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+  it('sends a configured Host header only to the origin it was written for', async () => {
+    const other = await startHttpTarget();
+    try {
+      target.handle((req, res) => {
+        res.writeHead(302, { location: req.url === '/' ? '/same-origin' : `${other.url}landing` });
+        res.end();
+      });
+      expect(await runCheck(site({ url: target.url, httpHeaders: '{"Host": "vhost.test"}' }), allowPrivate)).toMatchObject({ status: 'UP' });
+      expect(target.requests.map((r) => r.headers.host)).toEqual(['vhost.test', 'vhost.test']);
+      expect(other.requests.map((r) => r.headers.host)).toEqual([`127.0.0.1:${other.port}`]);
     } finally {
       await other.close();
     }

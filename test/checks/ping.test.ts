@@ -26,12 +26,18 @@ describe('PING check', () => {
     expect(await runCheck(site({ type: 'PING' }), allowPrivate)).toMatchObject({ status: 'DOWN', message: 'no hostname to ping' });
   });
 
-  it('is DOWN with "no ICMP response" when no echo reply comes back', async () => {
+  it('is DOWN with "no ICMP response" when no echo reply comes back, the time waited as latency like every check', async () => {
     // Hosts ignore echo requests sent to a multicast group (icmp_echo_ignore_broadcasts).
-    expect(await runCheck(site({ type: 'PING', hostname: '224.0.0.1', timeout: 1 }), allowPrivate)).toMatchObject({
-      status: 'DOWN',
-      message: 'no ICMP response',
-    });
+    const result = await runCheck(site({ type: 'PING', hostname: '224.0.0.1', timeout: 1 }), allowPrivate);
+    expect(result).toMatchObject({ status: 'DOWN', message: 'no ICMP response' });
+    // ping waits its -W of 1 s for the reply.
+    expect(result.latencyMs).toBeGreaterThan(900);
+  });
+
+  it('pings an IPv6 address', async () => {
+    const result = await runCheck(site({ type: 'PING', hostname: '::1', timeout: 2 }), allowPrivate);
+    expect(result).toMatchObject({ status: 'UP', message: '' });
+    expect(result.latencyMs).toBeGreaterThan(0);
   });
 
   it('is DOWN with what ping says when ping itself fails', async () => {
@@ -39,5 +45,6 @@ describe('PING check', () => {
     const result = await runCheck(site({ type: 'PING', hostname: '255.255.255.255', timeout: 1 }), allowPrivate);
     expect(result.status).toBe('DOWN');
     expect(result.message).toMatch(/^ping failed: .*broadcast/);
+    expect(result.latencyMs).toBeGreaterThan(0);
   });
 });

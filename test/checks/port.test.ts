@@ -43,6 +43,23 @@ describe('PORT check', () => {
     }
   });
 
+  it('names the connect error of each address when every address of a name fails', async () => {
+    // Both are loopback addresses nothing listens on: each connect is refused.
+    const dns = await startDnsTarget({
+      records: [
+        { name: 'two.test', type: 'A', ttl: 60, data: '127.0.0.2' },
+        { name: 'two.test', type: 'A', ttl: 60, data: '127.0.0.3' },
+      ],
+    });
+    try {
+      const port = await closedPort();
+      const result = await runCheck(site({ type: 'PORT', hostname: 'two.test', port }), { ...allowPrivate, nameServers: [dns.server] });
+      expect(result).toMatchObject({ status: 'DOWN', message: `connect ECONNREFUSED 127.0.0.2:${port}; connect ECONNREFUSED 127.0.0.3:${port}` });
+    } finally {
+      await dns.close();
+    }
+  });
+
   it('is DOWN with the connect error when the port is closed', async () => {
     const port = await closedPort();
     const result = await runCheck(site({ type: 'PORT', hostname: '127.0.0.1', port }), allowPrivate);

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
+import { domainToASCII } from 'node:url';
 import dnsPacket, { type DecodedPacket, type Packet, type RecordType } from 'dns-packet';
 import ipaddr from 'ipaddr.js';
 import { Deadline } from './deadline.ts';
@@ -21,8 +22,10 @@ type Response = DecodedPacket & { rcode: string };
 
 /** One query of the chosen type to the chosen server; UP iff RCODE is NOERROR (an empty answer included). */
 export async function checkDns(target: CheckTarget, options: CheckOptions): Promise<CheckResult> {
-  const name = targetHost(target).replace(/\.$/, '');
-  if (!name) return downResult('no hostname to query');
+  const host = targetHost(target).replace(/\.$/, '');
+  if (!host) return downResult('no hostname to query');
+  const name = asciiName(host);
+  if (!name) return downResult(`invalid host name: ${host}`);
   const type = (target.dnsResolveType?.trim().toUpperCase() || 'A') as DnsRecordType;
   if (!DNS_RECORD_TYPES.includes(type)) return downResult(`unsupported DNS record type: ${target.dnsResolveType}`);
 
@@ -56,6 +59,15 @@ export async function checkDns(target: CheckTarget, options: CheckOptions): Prom
   } finally {
     deadline.dispose();
   }
+}
+
+/**
+ * The name as DNS carries it: an internationalised one (`bücher.example`) in its ASCII form (`xn--bcher-kva.example`),
+ * as the resolver of the other checks asks for it. Sent as UTF-8 it named nothing, and the monitor was DOWN with
+ * NXDOMAIN. Empty when the name has no ASCII form.
+ */
+function asciiName(host: string): string {
+  return /\P{ASCII}/u.test(host) ? domainToASCII(host) : host;
 }
 
 /**

@@ -2,7 +2,6 @@ import http from 'node:http';
 import https from 'node:https';
 import { TLSSocket } from 'node:tls';
 import { pipeline, type Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { systemClock } from '../../clock.ts';
 import { DEFAULT_ACCEPTED_CODES, isCodeAccepted } from './accepted-codes.ts';
@@ -14,8 +13,11 @@ import { httpBlockedMessage, pinnedLookup, resolveGuarded } from './ssrf.ts';
 import { stripBrackets, timeoutSeconds } from './target.ts';
 import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
-/** The most body read for a keyword match. */
-const KEYWORD_BODY_LIMIT = 1024 * 1024;
+/**
+ * The most of a body read: searched for the keyword, or read and let go when there is none, so a small page ends its
+ * connection cleanly while a download link is not downloaded at every check.
+ */
+const BODY_LIMIT = 1024 * 1024;
 
 /**
  * The most response headers read, Go's http.Transport's default: Node's own 16 KiB made a site that sets many cookies
@@ -35,6 +37,9 @@ const HTTPS_AGENT = new https.Agent({ keepAlive: false, maxSockets: Infinity, ma
 
 /** A failure that ends the check with this exact reason. */
 class CheckFailure extends Error {}
+
+/** The error a request failed with after its response came: a body that broke off says only "aborted", this says why. */
+const bodyErrors = new WeakMap<http.IncomingMessage, Error>();
 
 /**
  * HTTP(S) check on node:http directly: it exposes the peer certificate, and lets the SSRF guard own DNS resolution.
@@ -68,7 +73,7 @@ export async function checkHttp(target: CheckTarget, options: CheckOptions): Pro
       hop = next;
     }
     latencyMs = performance.now() - started;
-    return await judge(target, options, res, latencyMs);
+    return await judge(target, options, res, latencyMs, deadline);
   } catch (err) {
     const message = err instanceof CheckFailure ? err.message : deadline.aborted ? deadline.reason() : transportError(err);
     return downResult(message, { latencyMs: latencyMs ?? performance.now() - started });
@@ -149,13 +154,16 @@ async function send(
       maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
     });
     requests.push(req);
-    req.once('response', resolve);
+    req.once('response', (res: http.IncomingMessage) => {
+      req.on('error', (err) => bodyErrors.set(res, err));
+      resolve(res);
+    });
     req.once('error', reject);
     req.end(hop.body ?? undefined);
   });
 }
 
-async function judge(target: CheckTarget, options: CheckOptions, res: http.IncomingMessage, latencyMs: number): Promise<CheckResult> {
+async function judge(target: CheckTarget, options: CheckOptions, res: http.IncomingMessage, latencyMs: number, deadline: Deadline): Promise<CheckResult> {
   const statusCode = res.statusCode ?? 0;
   const fields: Parameters<typeof upResult>[0] = { statusCode, latencyMs };
   if (target.checkSsl && res.socket instanceof TLSSocket) {
@@ -166,7 +174,7 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
     }
   }
   const keyword = target.keyword ?? '';
-  const found = keyword ? await bodyShows(res, keyword, KEYWORD_BODY_LIMIT) : (await drain(res), false);
+  const found = keyword ? await bodyShows(res, keyword, deadline) : (await drain(res), false);
 
   if (fields.certExpiresAt && fields.certExpiresAt.getTime() <= (options.clock ?? systemClock).nowMs()) {
     return { ...upResult(fields), status: 'SSL_EXPIRED', message: 'SSL certificate expired' };
@@ -182,12 +190,12 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
 }
 
 /**
- * Whether the first `limit` bytes of the body, as text, show `keyword`, read as they arrive: the search ends where the
- * keyword is, so a page that shows it and then keeps streaming (or never ends) is judged without waiting for the
- * timeout. The rest is let go (the socket is closed if more was coming). A body that does not decompress gives the
- * reason instead, for judge to report after the status code and the certificate.
+ * Whether the first `BODY_LIMIT` bytes of the body, as text, show `keyword`, read as they arrive: the search ends where
+ * the keyword is, so a page that shows it and then keeps streaming (or never ends) is judged without waiting for the
+ * timeout. The rest is let go (the socket is closed if more was coming). A body that cannot be read to the keyword
+ * gives the reason instead, for judge to report after the status code and the certificate.
  */
-async function bodyShows(res: http.IncomingMessage, keyword: string, limit: number): Promise<boolean | string> {
+async function bodyShows(res: http.IncomingMessage, keyword: string, deadline: Deadline): Promise<boolean | string> {
   const coding = res.headers['content-encoding']?.trim().toLowerCase() ?? '';
   const decoder = textDecoder(res.headers['content-type']);
   // The end of what was read, as long as the keyword but one character: a keyword split between two chunks is found.
@@ -195,20 +203,28 @@ async function bodyShows(res: http.IncomingMessage, keyword: string, limit: numb
   let size = 0;
   try {
     for await (const chunk of decodedBody(res, coding) as AsyncIterable<Buffer>) {
-      const part = chunk.subarray(0, limit - size);
+      const part = chunk.subarray(0, BODY_LIMIT - size);
       size += part.length;
       const window = tail + decoder.decode(part, { stream: true });
       if (window.includes(keyword)) return true;
       tail = window.slice(Math.max(0, window.length - keyword.length + 1));
-      if (size >= limit) break;
+      if (size >= BODY_LIMIT) break;
     }
   } catch (err) {
-    // zlib's own words ("incorrect header check") do not say that it was the body that could not be read.
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && DECODE_ERROR.test(code)) return `cannot decode the ${coding} body: ${errorText(err)}`;
-    throw err;
+    return bodyFailure(err, res, coding, deadline);
   }
   return false;
+}
+
+/** Why the body could not be read: the check's deadline, a body that does not decompress, or a broken connection. */
+function bodyFailure(err: unknown, res: http.IncomingMessage, coding: string, deadline: Deadline): string {
+  if (deadline.aborted) return deadline.reason();
+  // zlib's own words ("incorrect header check") do not say that it was the body that could not be read.
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && DECODE_ERROR.test(code)) return `cannot decode the ${coding} body: ${errorText(err)}`;
+  const text = errorText(bodyErrors.get(res) ?? err);
+  // node's word for a connection that closed before the body's end
+  return `response body cut off: ${text === 'aborted' ? 'the connection closed before its end' : text}`;
 }
 
 /** The codes of zlib's and brotli's errors. */
@@ -239,10 +255,20 @@ function textDecoder(contentType: string | undefined): TextDecoder {
   }
 }
 
-/** Reads the body to its end (a redirect's, or one not searched for a keyword); a broken body does not change the verdict. */
+/**
+ * Reads a body not searched for a keyword (a redirect's, or any without one) to its end or `BODY_LIMIT`, where it is
+ * let go with its connection. A broken body does not change the verdict, as in the Go original.
+ */
 async function drain(res: http.IncomingMessage): Promise<void> {
-  res.resume();
-  await finished(res).catch(() => undefined);
+  let size = 0;
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size >= BODY_LIMIT) break;
+    }
+  } catch {
+    // the verdict was made on the headers
+  }
 }
 
 const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|^ERR_TLS|^ERR_SSL/;

@@ -25,7 +25,7 @@ const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'con
 /**
  * The request a redirect leads to, or null when `status` is not a redirect with a usable Location.
  * As browsers and Go's client do: 303, and 301/302 after anything but GET/HEAD, become a GET without body;
- * 307/308 repeat the method and body. Credentials are not sent on to another origin.
+ * 307/308 repeat the method and body. Credentials and a configured Host are not sent on to another origin.
  */
 export function followRedirect(hop: HttpHop, status: number, location: string | undefined): HttpHop | null {
   if (!REDIRECT_STATUSES.has(status) || !location) return null;
@@ -44,6 +44,8 @@ export function followRedirect(hop: HttpHop, status: number, location: string | 
     for (const name of BODY_HEADERS) delete headers[name];
   }
   if (url.origin !== hop.url.origin) {
+    // A configured Host names a virtual host of the first origin: another origin would be asked for the wrong site.
+    delete headers.host;
     for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.has(name) || looksSecret(name, CREDENTIAL_NAMES)) delete headers[name];
   }
   return { url, method, headers, body };

@@ -41,8 +41,12 @@ export function downResult(message: string, fields: ResultFields = {}): CheckRes
   return { ...upResult(fields), status: 'DOWN', message: truncateMessage(message) };
 }
 
-/** The text of anything thrown, for a DOWN reason. */
+/**
+ * The text of anything thrown, for a DOWN reason. A connection to a name with several addresses fails, once every
+ * address has, with an AggregateError of no message of its own (net's happy eyeballs): its reason is that of each.
+ */
 export function errorText(err: unknown): string {
+  if (err instanceof AggregateError && !err.message && err.errors.length > 0) return [...new Set(err.errors.map(errorText))].join('; ');
   if (err instanceof Error) return err.message || err.name;
   return String(err);
 }
