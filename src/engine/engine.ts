@@ -19,7 +19,7 @@ import { OpenIncidents } from './open-incidents.ts';
 import { OWNS_EVERY_SITE, type SiteOwnership } from './ownership.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
 import { SiteLoop, startPushPeriod } from './loop.ts';
-import { alertWaits, markBeat } from './push-windows.ts';
+import { alertWaits, markBeat, type SaveRuntime } from './push-windows.ts';
 import { MaintenanceTimer } from './maintenance-timer.ts';
 import { ProbeResults, type ProbeReport } from './probe-results.ts';
 import { readProbeReports } from './probe-rows.ts';
@@ -150,6 +150,7 @@ export class Engine implements EngineApi {
   private readonly runs: SiteRuns;
   private readonly dispatcher: AlertDispatcher;
   private readonly effects: TransitionEffects;
+  private readonly saveRuntime: SaveRuntime;
   private readonly renotifier: Renotifier;
   private readonly maintenance: MaintenanceTimer;
   private readonly sync: SiteSync;
@@ -214,6 +215,7 @@ export class Engine implements EngineApi {
     }));
     const renotifier = (this.renotifier = new Renotifier({ clock, sites, dispatcher, log, effects, checking, maintenance }));
     const commit = (entry: SiteEntry, t: Transition, check: CheckWrite | null) => this.commit(entry, t, check);
+    const saveRuntime = (this.saveRuntime = (entry: SiteEntry) => effects.saveRuntime(entry, clock.now()));
     const checker = options.runCheck ?? defaultRunCheck;
     const signal = this.abort.signal;
     const fromProbes = (site: SiteEntry['site'], nowMs: number) => probes.verdict(site.id, site.interval, nowMs);
@@ -229,6 +231,7 @@ export class Engine implements EngineApi {
       applies,
       commit,
       alertHeldBack: (entry) => renotifier.alertHeldBack(entry),
+      saveRuntime,
       probes: fromProbes,
     }));
     const random = options.random ?? Math.random;
@@ -238,7 +241,7 @@ export class Engine implements EngineApi {
       return runs.run(id);
     };
     const concurrency = config.checks.concurrency;
-    const loop = (this.loop = new SiteLoop({ clock, concurrency, sites, logger, random, checking, maintenance, run, onCheckStarted }));
+    const loop = (this.loop = new SiteLoop({ clock, concurrency, sites, logger, random, checking, maintenance, saveRuntime, run, onCheckStarted }));
     const configChanged = (change: SiteChangeRecord) => pubsub.publish('site:changed', change);
     const incidents = (this.incidents = new OpenIncidents({ clock, dispatcher, log, checking }));
     const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, incidents, log, checking, statusChanged, configChanged }));
@@ -493,8 +496,7 @@ export class Engine implements EngineApi {
       this.effects.retally(entry);
       if (!this.checks(id) || entry.site.paused) continue;
       if (entry.site.type === 'PUSH') {
-        startPushPeriod(entry, nowMs);
-        this.loop.schedulePush(entry);
+        this.loop.beginJudging(entry);
       } else {
         const dueMs = (entry.state.lastCheckAt?.getTime() ?? nowMs) + entry.site.interval * 1000;
         this.loop.schedule(id, Math.max(0, dueMs - nowMs));
@@ -671,7 +673,7 @@ export class Engine implements EngineApi {
     const untold = alertWaits(entry, now.getTime());
     entry.pushFromMs = now.getTime();
     const silence = silenceOf(entry, this.maintenance);
-    markBeat(entry, report.down === true, silence === 'maintenance');
+    markBeat(entry, report.down === true, silence === 'maintenance', this.saveRuntime);
     if (report.down) {
       const obs = downBeat(entry.state, report.message, report.latencyMs, now);
       const t = handleStatusChange(entry.state, obs, entry.site, now, silence);

@@ -19,6 +19,9 @@ export const PENDING_RUNTIME: Readonly<Omit<SiteRuntimeState, 'siteId' | 'update
   sslWarnedExpiry: null,
   sslRenewalChecks: 0,
   lastAlertAt: null,
+  pushMissedInWindow: false,
+  pushFailedInWindow: false,
+  pushAlertAtDeadline: false,
 });
 
 /** A site the engine has never seen checked: PENDING. */

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import { nextPushEvaluation } from './push.ts';
-import { freshAfterWindow, heldAlertDueAt } from './push-windows.ts';
+import { freshAfterWindow, heldAlertDueAt, type SaveRuntime } from './push-windows.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
 import type { EngineSite } from './sites.ts';
@@ -21,6 +21,8 @@ export interface SiteLoopOptions {
   /** Started, not stopped, active, and the site is this instance's: nothing is rescheduled otherwise. */
   checking: (siteId: number) => boolean;
   maintenance: Pick<MaintenanceTimer, 'coversSite'>;
+  /** Persists what a window's end changes of a push monitor's state (push-windows.ts). */
+  saveRuntime: SaveRuntime;
   /** One run of the site: an outbound check, a push deadline or a group verdict (see SiteRuns). */
   run: (siteId: number) => Promise<void> | void;
   onCheckStarted?: (siteId: number, lateMs: number) => void;
@@ -79,23 +81,32 @@ export class SiteLoop extends Scheduler {
 
   /** Schedules every unpaused site this instance checks, the first checks staggered; `each` sees every site scheduled. */
   scheduleAll(each: (entry: SiteEntry) => void): void {
-    const { clock, sites, random, checking } = this.options;
-    const nowMs = clock.nowMs();
+    const { sites, random, checking } = this.options;
     for (const entry of sites.values()) {
       if (entry.site.paused || !checking(entry.site.id)) continue;
-      if (entry.site.type === 'PUSH') {
-        // Beats sent while this engine was down or passive were refused, not missed.
-        startPushPeriod(entry, nowMs);
-        this.schedulePush(entry);
-      } else this.schedule(entry.site.id, random() * Math.min(intervalMs(entry.site), MAX_START_STAGGER_MS));
+      if (entry.site.type === 'PUSH') this.beginJudging(entry);
+      else this.schedule(entry.site.id, random() * Math.min(intervalMs(entry.site), MAX_START_STAGGER_MS));
       each(entry);
     }
   }
 
+  /**
+   * A push monitor this engine begins to judge (at start, once active, or taken over from another instance): beats sent
+   * while it did not were refused, not missed, so a fresh period starts. What a window saw of the monitor, as the
+   * engine before saved it, decides as at the window's end if the window is over: a DOWN it excused waits for this
+   * period's deadline instead of being paged at once.
+   */
+  beginJudging(entry: SiteEntry): void {
+    const { clock, maintenance, saveRuntime } = this.options;
+    startPushPeriod(entry, clock.nowMs());
+    freshAfterWindow(entry, maintenance.coversSite(entry.site), saveRuntime);
+    this.schedulePush(entry);
+  }
+
   /** A maintenance window may have stopped covering the site: a push monitor silent through it starts a fresh period. */
   windowMayHaveEnded(entry: SiteEntry): void {
-    const { clock, maintenance, checking } = this.options;
-    if (!checking(entry.site.id) || !freshAfterWindow(entry, maintenance.coversSite(entry.site))) return;
+    const { clock, maintenance, checking, saveRuntime } = this.options;
+    if (!checking(entry.site.id) || !freshAfterWindow(entry, maintenance.coversSite(entry.site), saveRuntime)) return;
     startPushPeriod(entry, clock.nowMs());
     this.schedulePush(entry);
   }

@@ -1,5 +1,4 @@
 import { withConfig } from './live-state.ts';
-import { noMarks, type PushWindowMarks } from './push-windows.ts';
 import type { EngineSite } from './sites.ts';
 import type { LiveSiteState } from './types.ts';
 
@@ -16,8 +15,6 @@ export interface SiteEntry {
   configSeq: number;
   /** Push deadlines count from here: the last beat, or when this engine began judging if later (DESIGN decision 9). */
   pushFromMs: number;
-  /** What maintenance windows saw of a push monitor's silence (see push-windows.ts). */
-  pushWindow: PushWindowMarks;
   /** The read of the Site table this configuration came from (see LoadFence): an older read never overrides it. */
   readEpoch: number;
   /** When the runtime snapshot was last handed to the writer, and whether the live state moved on since. */
@@ -77,17 +74,7 @@ export class SiteRegistry {
     const pushFromMs = Math.min(state.lastCheckAt?.getTime() ?? nowMs, nowMs);
     // A restored state is what the table holds; a new one has never been saved.
     const savedAtMs = state.status === 'PENDING' && !state.lastCheckAt ? -Infinity : nowMs;
-    const entry: SiteEntry = {
-      site,
-      state: withConfig(state, site),
-      seq: 0,
-      configSeq: 0,
-      pushFromMs,
-      pushWindow: noMarks(),
-      readEpoch,
-      savedAtMs,
-      unsaved: false,
-    };
+    const entry: SiteEntry = { site, state: withConfig(state, site), seq: 0, configSeq: 0, pushFromMs, readEpoch, savedAtMs, unsaved: false };
     this.entries.set(site.id, entry);
     if (site.pushToken && site.type === 'PUSH') this.tokens.set(site.pushToken, site.id);
     this.linkParent(site.id, site.parentId);

@@ -7,7 +7,7 @@ import { pushFrom } from './loop.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import type { ProbeVerdict } from './probe-results.ts';
 import { evaluatePush } from './push.ts';
-import { heldAlertDueAt } from './push-windows.ts';
+import { heldAlertDueAt, heldAlertPassed, markMissed, type SaveRuntime } from './push-windows.ts';
 import type { SiteEntry, SiteRegistry } from './registry.ts';
 import { applyGroupStatus, handleStatusChange, isBroken, type Silence, type Transition } from './state-machine.ts';
 import type { CheckWrite } from './transition-effects.ts';
@@ -28,6 +28,8 @@ export interface SiteRunsOptions {
   commit: (entry: SiteEntry, t: Transition, check: CheckWrite | null) => void;
   /** Tells a broken site's DOWN that something held back, once nothing does (Renotifier.alertHeldBack). */
   alertHeldBack: (entry: SiteEntry) => void;
+  /** Persists what a push monitor's deadline changes of the marks windows left on it (push-windows.ts). */
+  saveRuntime: SaveRuntime;
   /** What regional probes say about the site now (probe-results.ts); while they check it, it is not checked here. */
   probes?: (site: SiteEntry['site'], nowMs: number) => ProbeVerdict;
 }
@@ -105,7 +107,7 @@ export class SiteRuns {
     const obs = evaluatePush(entry.state, entry.site, pushFrom(entry, nowMs), nowMs);
     const silence = silenceOf(entry, this.options.maintenance);
     // A deadline passed in a window, be it one that waited for the window before: the window's end starts afresh.
-    if (obs && silence === 'maintenance') entry.pushWindow.missed = true;
+    if (obs && silence === 'maintenance') markMissed(entry, this.options.saveRuntime);
     if (!obs) {
       this.tellHeldAlert(entry, nowMs, silence);
       return;
@@ -118,10 +120,9 @@ export class SiteRuns {
   private tellHeldAlert(entry: SiteEntry, nowMs: number, silence: Silence | null): void {
     const due = heldAlertDueAt(entry);
     if (due === null || nowMs < due) return;
-    if (silence === 'maintenance') entry.pushWindow.missed = true;
-    else this.options.alertHeldBack(entry);
-    // Told, or nobody to tell: either way it no longer waits, and no deadline is left to wake the monitor for.
-    entry.pushWindow.alertAtDeadline = false;
+    const covered = silence === 'maintenance';
+    if (!covered) this.options.alertHeldBack(entry);
+    heldAlertPassed(entry, covered, this.options.saveRuntime);
   }
 
   /**

@@ -83,6 +83,9 @@ const RUNTIME_STATE_COLUMNS = [
   'sslWarnedExpiry',
   'sslRenewalChecks',
   'lastAlertAt',
+  'pushMissedInWindow',
+  'pushFailedInWindow',
+  'pushAlertAtDeadline',
   'updatedAt',
 ] satisfies (keyof WriteOf<'runtimeState'>)[];
 const RUNTIME_STATE_SQL = siteStatement(
@@ -152,6 +155,9 @@ function runtimeStateRows(writes: readonly WriteOf<'runtimeState'>[]): JsonRow[]
     toSqlDateOrNull(w.sslWarnedExpiry),
     w.sslRenewalChecks,
     toSqlDateOrNull(w.lastAlertAt),
+    w.pushMissedInWindow,
+    w.pushFailedInWindow,
+    w.pushAlertAtDeadline,
     toSqlDate(w.updatedAt),
   ]);
 }

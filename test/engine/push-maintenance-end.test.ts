@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { SiteOwnership } from '../../src/engine/ownership.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { failuresOf, systemClockEngine } from './system-clock-engine.ts';
 import { engineHarness, received, T0, type EngineHarness } from './harness.ts';
@@ -11,8 +12,12 @@ const WINDOW_START = T0 + MINUTE;
 const WINDOW_END = T0 + 60 * MINUTE;
 
 /** A push monitor "job" (interval 5 min) alerting to the receiver's `/ops`, beaten at T0; windows as given. */
-async function jobWithWindow(windows: { startsAt: number; endsAt: number; onGroup?: boolean }[], site: { renotifyMinutes?: number } = {}) {
-  const h = await engineHarness({ start: false, env: { UPTOP_RECONCILE_INTERVAL: '1h' } });
+async function jobWithWindow(
+  windows: { startsAt: number; endsAt: number; onGroup?: boolean }[],
+  site: { renotifyMinutes?: number } = {},
+  ownership?: SiteOwnership,
+) {
+  const h = await engineHarness({ start: false, env: { UPTOP_RECONCILE_INTERVAL: '1h' }, ownership });
   const receiver = await startReceiver();
   const groupId = await h.createSite({ name: 'hosts', type: 'GROUP' });
   const id = await h.createSite({ name: 'job', type: 'PUSH', pushToken: TOKEN, interval: 300, parentId: groupId, ...site });
@@ -201,5 +206,176 @@ describe('engine: the fresh period at a window’s end, on the system clock', ()
     expect(counted).toBeGreaterThanOrEqual(2);
     // From the end: past its first deadline (1 s), then one interval per failure already counted in the window.
     expect(failure.checkedAt.getTime() - endsAt).toBeGreaterThan(1000 + (counted - 1) * 1000);
+  });
+});
+
+/** Stops uptop, lets the clock run to `atMs` while it is down, and starts it again on the same database file. */
+async function downUntil(h: EngineHarness, atMs: number): Promise<void> {
+  await h.engine.stop();
+  await h.tick(atMs - h.clock.nowMs());
+  await h.restart();
+  await h.settle();
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const MISSED = "Push Monitor 'job' missed heartbeat.";
+
+describe('engine: what a window saw of a push monitor outlives a restart', () => {
+  it('restarted in the window: no page at its end; without a beat, DOWN alerted once at the fresh deadline', async () => {
+    const { h, receiver, id } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 30 * MINUTE);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
+    await h.restart();
+    await until(h, WINDOW_END);
+    expect(h.engine.isInMaintenance(id)).toBe(false);
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, WINDOW_END + DOWN_AFTER);
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, WINDOW_END + DOWN_AFTER + 1);
+    expect(alerts(receiver)).toEqual([['down', MISSED, iso(WINDOW_END + DOWN_AFTER + 1)]]);
+  });
+
+  it('restarted in the window: a beat within the fresh period after it is UP with no alert at all', async () => {
+    const { h, receiver, id } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 30 * MINUTE);
+    await h.restart();
+    await until(h, WINDOW_END + DOWN_AFTER);
+    expect(h.engine.heartbeat(TOKEN)).toEqual({ ok: true, siteId: id });
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    await until(h, WINDOW_END + 2 * DOWN_AFTER);
+    expect(alerts(receiver)).toEqual([]);
+  });
+
+  it('the window ends while uptop is down: no page at start; without a beat, DOWN alerted at the deadline of a fresh period from the start', async () => {
+    const { h, receiver, id } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 30 * MINUTE);
+    const startedAt = WINDOW_END + 10 * MINUTE;
+    await downUntil(h, startedAt);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, startedAt + DOWN_AFTER);
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, startedAt + DOWN_AFTER + 1);
+    expect(alerts(receiver)).toEqual([['down', MISSED, iso(startedAt + DOWN_AFTER + 1)]]);
+  });
+
+  it('the window ends while uptop is down: a beat within the fresh period from the start is UP with no alert', async () => {
+    const { h, receiver, id } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 30 * MINUTE);
+    const startedAt = WINDOW_END + 10 * MINUTE;
+    await downUntil(h, startedAt);
+    await until(h, startedAt + DOWN_AFTER);
+    expect(h.engine.heartbeat(TOKEN)).toEqual({ ok: true, siteId: id });
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect(alerts(receiver)).toEqual([]);
+  });
+
+  it('restarted after the window’s end, before its fresh deadline: the DOWN still waits, for a fresh period from the start', async () => {
+    const { h, receiver } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    const restartedAt = WINDOW_END + 5 * MINUTE;
+    await until(h, restartedAt);
+    await h.restart();
+    await h.settle();
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, restartedAt + DOWN_AFTER);
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, restartedAt + DOWN_AFTER + 1);
+    expect(alerts(receiver)).toEqual([['down', MISSED, iso(restartedAt + DOWN_AFTER + 1)]]);
+  });
+
+  it('a failure beat in the window, restarted in it: alerted once at the window’s end', async () => {
+    const { h, receiver, id } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 2 * MINUTE);
+    expect(h.engine.heartbeat(TOKEN, { down: true, message: 'disk full' })).toEqual({ ok: true, siteId: id });
+    await until(h, T0 + 30 * MINUTE);
+    await h.restart();
+    await until(h, WINDOW_END);
+    expect(alerts(receiver)).toEqual([['down', "Push Monitor 'job' reported DOWN: disk full (still down after 58m)", iso(WINDOW_END)]]);
+    await until(h, WINDOW_END + 4 * DOWN_AFTER);
+    expect(alerts(receiver)).toHaveLength(1);
+  });
+
+  it('a failure beat in the window, which ends while uptop is down: alerted once at start', async () => {
+    const { h, receiver, id } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 2 * MINUTE);
+    expect(h.engine.heartbeat(TOKEN, { down: true, message: 'disk full' })).toEqual({ ok: true, siteId: id });
+    const startedAt = WINDOW_END + 10 * MINUTE;
+    await downUntil(h, startedAt);
+    expect(alerts(receiver)).toEqual([['down', "Push Monitor 'job' reported DOWN: disk full (still down after 1h 8m)", iso(startedAt)]]);
+    await until(h, startedAt + 4 * DOWN_AFTER);
+    expect(alerts(receiver)).toHaveLength(1);
+  });
+
+  it('an outage told before the window, restarted in it: not told again, and its recovery is still owed', async () => {
+    const { h, receiver, id } = await jobWithWindow([{ startsAt: T0 + 10 * MINUTE, endsAt: WINDOW_END }]);
+    await until(h, T0 + 30 * MINUTE);
+    expect(alerts(receiver)).toEqual([['down', MISSED, iso(T0 + DOWN_AFTER + 1)]]);
+    await h.restart();
+    await until(h, WINDOW_END + 4 * DOWN_AFTER);
+    expect(alerts(receiver)).toHaveLength(1);
+    h.engine.heartbeat(TOKEN);
+    await h.settle();
+    expect(h.engine.getState(id)!.status).toBe('UP');
+    expect(alerts(receiver).map(([event]) => event)).toEqual(['down', 'up']);
+  });
+});
+
+/**
+ * The job in a cluster of two instances on one database: A (the harness's engine) checks it until `handOver` gives its
+ * slot to B, which then takes its state from what A saved, as after a restart; the harness follows B from then on.
+ */
+async function clusteredJob(windows: { startsAt: number; endsAt: number }[]) {
+  let onA = true;
+  const job = await jobWithWindow(windows, {}, { owns: () => onA });
+  const { h } = job;
+  const b = h.peer({ ownership: { owns: () => !onA } });
+  await b.start();
+  const handOver = async () => {
+    onA = false;
+    await h.engine.ownershipChanged(() => true);
+    await h.writer.flush();
+    await b.ownershipChanged(() => false);
+    h.engine = b;
+    await h.settle();
+  };
+  return { ...job, b, handOver };
+}
+
+describe('engine: what a window saw of a push monitor goes with it to another instance', () => {
+  it('handed over in the window: no page at its end; without a beat, DOWN alerted once at the fresh deadline', async () => {
+    const { h, receiver, id, b, handOver } = await clusteredJob([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 30 * MINUTE);
+    expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
+    await handOver();
+    expect(b.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
+    await until(h, WINDOW_END + DOWN_AFTER);
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, WINDOW_END + DOWN_AFTER + 1);
+    expect(alerts(receiver)).toEqual([['down', MISSED, iso(WINDOW_END + DOWN_AFTER + 1)]]);
+  });
+
+  it('handed over after the window’s end, before its fresh deadline: without a beat, DOWN alerted at the fresh deadline from the handover', async () => {
+    const { h, receiver, handOver } = await clusteredJob([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    const handedAt = WINDOW_END + 5 * MINUTE;
+    await until(h, handedAt);
+    await handOver();
+    await until(h, handedAt + DOWN_AFTER);
+    expect(alerts(receiver)).toEqual([]);
+    await until(h, handedAt + DOWN_AFTER + 1);
+    expect(alerts(receiver)).toEqual([['down', MISSED, iso(handedAt + DOWN_AFTER + 1)]]);
+  });
+
+  it('a failure beat in the window, handed over in it: alerted once at the window’s end', async () => {
+    const { h, receiver, id, handOver } = await clusteredJob([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 2 * MINUTE);
+    expect(h.engine.heartbeat(TOKEN, { down: true, message: 'disk full' })).toEqual({ ok: true, siteId: id });
+    await until(h, T0 + 30 * MINUTE);
+    await handOver();
+    await until(h, WINDOW_END);
+    expect(alerts(receiver)).toEqual([['down', "Push Monitor 'job' reported DOWN: disk full (still down after 58m)", iso(WINDOW_END)]]);
+    await until(h, WINDOW_END + 4 * DOWN_AFTER);
+    expect(alerts(receiver)).toHaveLength(1);
   });
 });

@@ -201,6 +201,9 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         sslWarnedExpiry: null,
         sslRenewalChecks: 0,
         lastAlertAt: null,
+        pushMissedInWindow: false,
+        pushFailedInWindow: false,
+        pushAlertAtDeadline: false,
         updatedAt: at,
       });
       for (const siteId of [keep!, gone!]) {
@@ -352,6 +355,9 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         sslWarnedExpiry: new Date(T0 + 86_400_000),
         sslRenewalChecks: ms,
         lastAlertAt: null,
+        pushMissedInWindow: status === 'DOWN',
+        pushFailedInWindow: ms === 2,
+        pushAlertAtDeadline: status === 'DOWN',
         updatedAt: new Date(T0 + ms),
       });
       h.writer.enqueue(snapshot(a!, 2, 'DOWN', 2));
@@ -375,6 +381,9 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         sslWarnedExpiry: new Date(T0 + 86_400_000),
         sslRenewalChecks: 2,
         lastAlertAt: null,
+        pushMissedInWindow: true,
+        pushFailedInWindow: true,
+        pushAlertAtDeadline: true,
         updatedAt: new Date(T0 + 2),
       });
       h.writer.enqueue(snapshot(a!, 3, 'UP', 0));
@@ -383,6 +392,9 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         status: 'UP',
         failureCount: 0,
         lastSuccessAt: new Date(T0 + 3),
+        pushMissedInWindow: false,
+        pushFailedInWindow: false,
+        pushAlertAtDeadline: false,
       });
       expect(await h.db.siteRuntimeState.count()).toBe(2);
       expect(h.writer.stats.written).toBe(3);
