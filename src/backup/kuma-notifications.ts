@@ -2,14 +2,16 @@ import type { AlertProvider } from '../generated/prisma/client.ts';
 
 /*
  * Uptime Kuma keeps each notification's settings as a JSON string (`notification.config`) of its own keys per
- * provider (server/notification-providers/<name>.js, the same in 1.23 and 2.0 for the ones mapped here). uptop's
- * providers take the Go original's keys (src/alerts/providers/*.ts).
+ * provider (server/notification-providers/<name>.js, the same from 1.23 to 2.5 for the ones mapped here but for the
+ * additions noted). uptop's providers take the Go original's keys (src/alerts/providers/*.ts). Where Kuma sends
+ * something uptop's provider cannot (another recipient, a thread, a priority), the channel still alerts, with a note
+ * saying what differs; where uptop's provider could not deliver at all, the notification is skipped.
  */
 
 type KumaConfig = Record<string, unknown>;
 
-/** The uptop settings of a Kuma notification, or why it cannot be carried over. */
-export type MappedNotification = { provider: AlertProvider; settings: Record<string, string> } | { skip: string };
+/** The uptop settings of a Kuma notification and what uptop sends differently, or why it cannot be carried over. */
+export type MappedNotification = { provider: AlertProvider; settings: Record<string, string>; notes: string[] } | { skip: string };
 
 function str(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() || undefined;
@@ -22,6 +24,46 @@ function settings(entries: Record<string, string | undefined>): Record<string, s
   return Object.fromEntries(Object.entries(entries).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
+/** The mapped notification, with a note for each difference that applies (the false ones do not). */
+function mapped(provider: AlertProvider, values: Record<string, string>, ...notes: (string | false | undefined)[]): MappedNotification {
+  return { provider, settings: values, notes: notes.filter((note): note is string => typeof note === 'string') };
+}
+
+/** Kuma's additional headers (a JSON object as text): null when there are none, else the names that parse. */
+function headerNames(value: unknown): string[] | null {
+  const text = str(value);
+  if (!text) return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return Object.keys(parsed).length ? Object.keys(parsed) : null;
+  } catch {
+    // Kuma failed every send on headers that do not parse.
+  }
+  return [];
+}
+
+/** What Kuma's webhook sent: a GET with query parameters (2.1 and later), a custom body, or its JSON payload. */
+function kumaWebhookRequest(c: KumaConfig): string {
+  if (str(c.httpMethod)?.toLowerCase() === 'get') return 'GET with the alert as query parameters';
+  return c.webhookContentType === 'custom' ? 'custom body' : '{heartbeat, monitor, msg}';
+}
+
+/** Kuma's Discord thread (2.0 and later) is the webhook's `thread_id` parameter, which Kuma adds to the URL itself. */
+function inThread(url: string | undefined, thread: string | undefined): string | undefined {
+  if (!url || !thread) return url;
+  try {
+    const withThread = new URL(url);
+    withThread.searchParams.append('thread_id', thread);
+    return withThread.toString();
+  } catch {
+    // Not a URL: planChannel refuses it as it is.
+    return url;
+  }
+}
+
+const TELEGRAM_API = 'https://api.telegram.org';
+const PAGERDUTY_EVENTS = 'https://events.pagerduty.com/v2/enqueue';
+
 /** Kuma's sender may be `"Uptime Kuma" <alerts@example.com>`; uptop's email provider takes the address. */
 function address(value: unknown): string | undefined {
   const text = str(value);
@@ -29,62 +71,118 @@ function address(value: unknown): string | undefined {
 }
 
 const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
-  discord: (c) => ({ provider: 'DISCORD', settings: settings({ url: str(c.discordWebhookUrl) }) }),
-  slack: (c) => ({ provider: 'SLACK', settings: settings({ url: str(c.slackwebhookURL) }) }),
-  webhook: (c) => ({ provider: 'WEBHOOK', settings: settings({ url: str(c.webhookURL) }) }),
-  teams: (c) => ({ provider: 'TEAMS', settings: settings({ url: str(c.webhookUrl) }) }),
-  smtp: (c) => ({
-    provider: 'EMAIL',
-    settings: settings({
-      host: str(c.smtpHost),
-      port: str(c.smtpPort),
-      user: str(c.smtpUsername),
-      pass: str(c.smtpPassword),
-      from: address(c.smtpFrom),
-      to: str(c.smtpTo),
-      tls_insecure: c.smtpIgnoreTLSError === true ? 'true' : undefined,
-    }),
-  }),
+  discord: (c) => {
+    // Discord refuses a message to a forum channel's webhook that opens no post and names no thread.
+    if (c.discordChannelType === 'createNewForumPost') return { skip: "posts each alert as a new forum post, which uptop's Discord provider cannot do" };
+    const thread = c.discordChannelType === 'postToThread' ? str(c.threadId) : undefined;
+    return mapped('DISCORD', settings({ url: inThread(str(c.discordWebhookUrl), thread) }));
+  },
+  slack: (c) => {
+    const channel = str(c.slackchannel);
+    return mapped(
+      'SLACK',
+      settings({ url: str(c.slackwebhookURL) }),
+      channel && `posts to its webhook's own channel, not to ${channel} (uptop sends no channel override)`,
+    );
+  },
+  webhook: (c) => {
+    const headers = headerNames(c.webhookAdditionalHeaders);
+    const without = headers && `, and without its headers${headers.length ? ` (${headers.join(', ')})` : ''}`;
+    return mapped('WEBHOOK', settings({ url: str(c.webhookURL) }), `posts uptop's JSON payload, not Kuma's ${kumaWebhookRequest(c)}${without || ''}`);
+  },
+  teams: (c) => mapped('TEAMS', settings({ url: str(c.webhookUrl) })),
+  smtp: (c) => {
+    const port = str(c.smtpPort);
+    // Kuma's "Secure" is TLS from the first byte, on any port; uptop's e-mail does that on port 465 only, STARTTLS elsewhere.
+    if (c.smtpSecure === true && port !== '465') return { skip: `implicit TLS (Kuma's "Secure") on port ${port ?? 'none'}, which uptop uses on port 465 only` };
+    const to = str(c.smtpTo);
+    const copies = [str(c.smtpCC), str(c.smtpBCC)].filter((address) => address !== undefined);
+    return mapped(
+      'EMAIL',
+      settings({
+        host: str(c.smtpHost),
+        port,
+        user: str(c.smtpUsername),
+        pass: str(c.smtpPassword),
+        from: address(c.smtpFrom),
+        to,
+        tls_insecure: c.smtpIgnoreTLSError === true ? 'true' : undefined,
+      }),
+      to && copies.length > 0 && `e-mails ${to} only, not its CC and BCC (${copies.join(', ')}): uptop sends to one address`,
+    );
+  },
   ntfy: (c) => {
-    // Kuma before 1.20 had no method and sent basic auth whenever a username was set.
+    // Kuma before 1.22 had no method and sent basic auth whenever a username was set.
     const method = str(c.ntfyAuthenticationMethod) ?? (str(c.ntfyusername) ? 'usernamePassword' : 'none');
     if (method === 'accessToken') return { skip: 'ntfy access-token authentication is not supported by uptop (username and password are)' };
     const basic = method === 'usernamePassword';
-    return {
-      provider: 'NTFY',
-      settings: settings({
+    return mapped(
+      'NTFY',
+      settings({
         url: str(c.ntfyserverurl)?.replace(/\/+$/, ''),
         topic: str(c.ntfytopic),
         priority: str(c.ntfyPriority),
         username: basic ? str(c.ntfyusername) : undefined,
         password: basic ? str(c.ntfypassword) : undefined,
       }),
-    };
+    );
   },
-  telegram: (c) => ({ provider: 'TELEGRAM', settings: settings({ token: str(c.telegramBotToken), chat_id: str(c.telegramChatID) }) }),
-  // Kuma's "priority" is PagerDuty's severity (critical, error, warning, info).
-  pagerduty: (c) => ({ provider: 'PAGERDUTY', settings: settings({ routing_key: str(c.pagerdutyIntegrationKey), severity: str(c.pagerdutyPriority) }) }),
-  pushover: (c) => ({ provider: 'PUSHOVER', settings: settings({ token: str(c.pushoverapptoken), user: str(c.pushoveruserkey) }) }),
-  gotify: (c) => ({
-    provider: 'GOTIFY',
-    settings: settings({ url: str(c.gotifyserverurl)?.replace(/\/+$/, ''), token: str(c.gotifyapplicationToken), priority: str(c.gotifyPriority) }),
-  }),
+  telegram: (c) => {
+    // The server URL is 2.0's; Kuma's dialog fills in the public one.
+    const thread = str(c.telegramMessageThreadID);
+    const server = str(c.telegramServerUrl)?.replace(/\/+$/, '');
+    return mapped(
+      'TELEGRAM',
+      settings({ token: str(c.telegramBotToken), chat_id: str(c.telegramChatID) }),
+      thread && `posts to the chat, not to its topic (message thread ${thread}): uptop's Telegram has no topics`,
+      server && server !== TELEGRAM_API && `sends through uptop's Bot API server (UPTOP_TELEGRAM_API_URL), not ${server}`,
+    );
+  },
+  pagerduty: (c) => {
+    const url = str(c.pagerdutyIntegrationUrl);
+    const onRecovery = str(c.pagerdutyAutoResolve);
+    return mapped(
+      'PAGERDUTY',
+      // Kuma's "priority" is PagerDuty's severity (critical, error, warning, info); Kuma sends warning when none is set.
+      settings({ routing_key: str(c.pagerdutyIntegrationKey), severity: str(c.pagerdutyPriority) ?? 'warning' }),
+      url && url !== PAGERDUTY_EVENTS && `sends to uptop's PagerDuty events URL (UPTOP_PAGERDUTY_URL), not ${url}`,
+      onRecovery !== 'resolve' && `resolves the incident when the monitor recovers (Kuma ${onRecovery === 'acknowledge' ? 'acknowledged it' : 'left it open'})`,
+    );
+  },
+  pushover: (c) => {
+    const priority = str(c.pushoverpriority);
+    const device = str(c.pushoverdevice);
+    return mapped(
+      'PUSHOVER',
+      settings({ token: str(c.pushoverapptoken), user: str(c.pushoveruserkey) }),
+      priority && priority !== '0' && `sends at normal priority, not ${priority} (uptop sets no priority)`,
+      device && `sends to all of the user's devices, not only "${device}"`,
+    );
+  },
+  gotify: (c) =>
+    mapped(
+      'GOTIFY',
+      // Kuma sends 8 for a priority unset or 0.
+      settings({
+        url: str(c.gotifyserverurl)?.replace(/\/+$/, ''),
+        token: str(c.gotifyapplicationToken),
+        priority: c.gotifyPriority ? str(c.gotifyPriority) : '8',
+      }),
+    ),
   opsgenie: (c) => {
     const priority = str(c.opsgeniePriority);
-    return {
-      provider: 'OPSGENIE',
-      settings: settings({
+    return mapped(
+      'OPSGENIE',
+      settings({
         api_key: str(c.opsgenieApiKey),
         // Kuma stores 1-5 and sends `P<n>`.
         priority: priority && /^[1-5]$/.test(priority) ? `P${priority}` : priority,
         eu: str(c.opsgenieRegion) === 'eu' ? 'true' : undefined,
       }),
-    };
+    );
   },
-  matrix: (c) => ({
-    provider: 'MATRIX',
-    settings: settings({ homeserver: str(c.homeserverUrl)?.replace(/\/+$/, ''), access_token: str(c.accessToken), room_id: str(c.internalRoomId) }),
-  }),
+  matrix: (c) =>
+    mapped('MATRIX', settings({ homeserver: str(c.homeserverUrl)?.replace(/\/+$/, ''), access_token: str(c.accessToken), room_id: str(c.internalRoomId) })),
 };
 
 /** A Kuma notification's parsed config as an uptop channel's provider and settings (not yet validated). */

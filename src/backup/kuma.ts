@@ -3,20 +3,22 @@ import { z } from 'zod';
 import { MAX_REDIRECTS } from '../engine/checks/redirect.ts';
 import type { MonitorType } from '../generated/prisma/client.ts';
 import { ValidationError } from '../services/errors.ts';
-import { MAX_INTERVAL_SECONDS } from '../services/site-config.ts';
 import { forEachInSteps } from '../turns.ts';
 import { BACKUP_NOT_KUMA_EXPORT, isBackup } from './file-kind.ts';
 import { goName, type Backup, type BackupAlert, type BackupSite } from './format.ts';
+import { kumaRequest } from './kuma-http.ts';
 import { mapKumaNotification } from './kuma-notifications.ts';
+import { kumaTiming } from './kuma-timing.ts';
 import { planChannel, planSite, PUSH_TOKEN, SITES_PLANNED_PER_STEP } from './plan.ts';
 
 /*
  * Uptime Kuma's backup JSON: `{ version, notificationList, monitorList }`, as its Settings → Backup page wrote it
  * (1.x; the page and its import were dropped in 2.0, whose monitors are exported in the same envelope by scripts and
  * tools reading its API). Differences handled here: `active` is 0/1 before 1.23 and a boolean since (2.0 too);
- * 2.0 adds `conditions` (DNS and other checks) and new monitor types; before 1.20 ntfy had no authentication method.
+ * 2.0 adds `conditions` (DNS and other checks) and new monitor types; before 1.22 ntfy had no authentication method.
  * Every monitor carries its `notificationIDList` ({ "<notification id>": true }), its `parent` group and, for push
- * monitors, its `pushToken`; each notification a JSON string `config` holding its type and provider keys.
+ * monitors, its `pushToken`; each notification a JSON string `config` holding its type and provider keys. A
+ * notification's `active` is left alone: Kuma has no way to turn one off and never reads it.
  */
 
 export interface KumaSummary {
@@ -26,7 +28,10 @@ export interface KumaSummary {
   alerts: number;
   /** One line per monitor or notification not imported, saying why. */
   skipped: string[];
-  /** One line per monitor imported with a change (at the top level, a new push token, without its conditions). */
+  /**
+   * One line per change to a monitor or notification imported (at the top level, a new push token, without its
+   * conditions, a timing uptop cannot keep, a setting its provider lacks).
+   */
   notes: string[];
 }
 
@@ -41,7 +46,6 @@ const kumaNotification = z.object({
   id: z.number().int(),
   name: text,
   config: text,
-  active: z.union([z.boolean(), z.number()]).nullish(),
 });
 
 const kumaMonitor = z.object({
@@ -55,6 +59,7 @@ const kumaMonitor = z.object({
   port: count,
   interval: count,
   timeout: count,
+  retryInterval: count,
   maxretries: count,
   maxredirects: count,
   resendInterval: count,
@@ -73,10 +78,13 @@ const kumaMonitor = z.object({
   active: z.union([z.boolean(), z.number()]).nullish(),
   headers: text,
   body: text,
+  httpBodyEncoding: text,
   authMethod: text,
   basic_auth_user: text,
   basic_auth_pass: text,
+  bearer_token: text,
   conditions: z.unknown().optional(),
+  tags: z.array(z.object({ name: z.string(), value: text })).nullish(),
 });
 
 const kumaBackup = z.object(
@@ -100,8 +108,6 @@ type KumaMonitor = z.output<typeof kumaMonitor>;
 /** Kuma's monitor types uptop checks; a keyword monitor is an HTTP monitor with a keyword. */
 const TYPES: Record<string, MonitorType> = { http: 'HTTP', keyword: 'HTTP', port: 'PORT', ping: 'PING', dns: 'DNS', push: 'PUSH', group: 'GROUP' };
 
-const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(value)));
-
 function monitorLabel(m: { id: number; name: string }): string {
   return `monitor "${m.name}" (id ${m.id})`;
 }
@@ -113,48 +119,29 @@ function dnsServer(server: string | null | undefined, port: number | null | unde
   return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** The HTTP parts of a Kuma monitor, or why they cannot be carried over. */
-function httpParts(m: KumaMonitor): { headers: Record<string, string> | null; authType: 'none' | 'basic' } | { skip: string } {
-  let headers: Record<string, string> | null = null;
-  if (m.headers?.trim()) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(m.headers);
-    } catch {
-      return { skip: 'its headers are not valid JSON' };
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { skip: 'its headers are not a JSON object' };
-    headers = Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, String(value)]));
-  }
-  // Before 1.20 Kuma had no method and sent basic auth whenever a user was set.
-  const method = m.authMethod || (m.basic_auth_user ? 'basic' : null);
-  if (method && method !== 'basic') return { skip: `authentication method "${method}" is not supported by uptop` };
-  return { headers, authType: method === 'basic' ? 'basic' : 'none' };
-}
+/** What a monitor that is not HTTP takes of the request fields. */
+const NO_REQUEST = { headers: null, body: null, authType: 'none', authUsername: '', authSecret: '', maxRedirects: MAX_REDIRECTS, notes: [] } as const;
 
-function toSite(m: KumaMonitor, type: MonitorType, alertIds: number[], parentId: number): BackupSite | { skip: string } {
-  const http = type === 'HTTP' ? httpParts(m) : { headers: null, authType: 'none' as const };
+/** A site of the backup, with the notes of what uptop changes, or why the monitor cannot be one. */
+function toSite(m: KumaMonitor, type: MonitorType, alertIds: number[], parentId: number): { site: BackupSite; notes: string[] } | { skip: string } {
+  const http = type === 'HTTP' ? kumaRequest(m) : NO_REQUEST;
   if ('skip' in http) return http;
-  const interval = clamp(m.interval || 60, 5, MAX_INTERVAL_SECONDS);
-  // Kuma's own fallback for exports older than its timeout field: 80 % of the interval.
-  const timeout = clamp(m.timeout || interval * 0.8, 1, 300);
-  // Kuma re-notifies every N checks while down; uptop every N minutes.
-  const renotify = m.resendInterval ? clamp(Math.ceil((m.resendInterval * interval) / 60), 1, 525_600) : 0;
+  const timing = kumaTiming(m, type);
   const active = m.active === undefined || m.active === null || m.active === true || m.active === 1;
-  return {
+  const site: BackupSite = {
     ID: m.id,
     Name: m.name,
     URL: type === 'HTTP' ? (m.url ?? '') : '',
     Type: goName(type),
     Token: type === 'PUSH' ? (m.pushToken ?? '') : '',
-    Interval: interval,
+    Interval: timing.interval,
     AlertID: alertIds[0] ?? 0,
     CheckSSL: type === 'HTTP' && m.expiryNotification,
     ExpiryThreshold: 7,
-    MaxRetries: clamp(m.maxretries ?? 0, 0, 100),
+    MaxRetries: timing.maxRetries,
     Hostname: ['PORT', 'PING', 'DNS'].includes(type) ? (m.hostname ?? '') : '',
     Port: type === 'PORT' ? (m.port ?? 0) : 0,
-    Timeout: timeout,
+    Timeout: timing.timeout,
     Method: type === 'HTTP' ? m.method || 'GET' : 'GET',
     Description: m.description ?? '',
     ParentID: parentId,
@@ -167,20 +154,26 @@ function toSite(m: KumaMonitor, type: MonitorType, alertIds: number[], parentId:
     Uptop: {
       AlertIDs: alertIds,
       Headers: http.headers,
-      Body: type === 'HTTP' ? m.body || null : null,
+      Body: http.body,
       AuthType: http.authType,
-      AuthUsername: http.authType === 'basic' ? (m.basic_auth_user ?? '') : '',
-      AuthSecret: http.authType === 'basic' ? (m.basic_auth_pass ?? '') : '',
+      AuthUsername: http.authUsername,
+      AuthSecret: http.authSecret,
       Keyword: m.type === 'keyword' ? (m.keyword ?? '') : '',
       KeywordInvert: m.type === 'keyword' && m.invertKeyword,
-      RenotifyMinutes: renotify,
+      RenotifyMinutes: timing.renotifyMinutes,
       Public: true,
-      MaxRedirects: clamp(m.maxredirects ?? MAX_REDIRECTS, 0, MAX_REDIRECTS),
+      MaxRedirects: http.maxRedirects,
     },
   };
+  return { site, notes: [...http.notes, ...timing.notes] };
 }
 
-function convertNotifications(list: z.output<typeof kumaNotification>[], skipped: string[]): BackupAlert[] {
+/** A tag as Kuma shows it: `name: value`, or the name alone. */
+function tagText(tag: { name: string; value?: string | null }): string {
+  return tag.value ? `${tag.name}: ${tag.value}` : tag.name;
+}
+
+function convertNotifications(list: z.output<typeof kumaNotification>[], skipped: string[], notes: string[]): BackupAlert[] {
   const alerts: BackupAlert[] = [];
   for (const n of list) {
     let config: Record<string, unknown>;
@@ -193,10 +186,6 @@ function convertNotifications(list: z.output<typeof kumaNotification>[], skipped
     }
     const name = n.name || (typeof config.name === 'string' && config.name) || `Kuma notification ${n.id}`;
     const where = `notification "${name}" (id ${n.id})`;
-    if (n.active === false || n.active === 0) {
-      skipped.push(`${where}: disabled in Kuma`);
-      continue;
-    }
     const mapped = mapKumaNotification(config);
     if ('skip' in mapped) {
       skipped.push(`${where}: ${mapped.skip}`);
@@ -204,8 +193,12 @@ function convertNotifications(list: z.output<typeof kumaNotification>[], skipped
     }
     const alert: BackupAlert = { ID: n.id, Name: name, Type: goName(mapped.provider), Settings: mapped.settings };
     const planned = planChannel(alert);
-    if (planned.issues) skipped.push(`${where}: ${planned.issues.map((i) => `${i.field.replace(/^Settings\./, '')} ${i.message}`).join('; ')}`);
-    else alerts.push(alert);
+    if (planned.issues) {
+      skipped.push(`${where}: ${planned.issues.map((i) => `${i.field.replace(/^Settings\./, '')} ${i.message}`).join('; ')}`);
+      continue;
+    }
+    alerts.push(alert);
+    for (const note of mapped.notes) notes.push(`${where}: ${note}`);
   }
   return alerts;
 }
@@ -265,7 +258,7 @@ class KumaConversion {
       const all = [...(envelope.error?.issues ?? []), ...issues];
       throw ValidationError.of(all.map((issue) => ({ field: fieldOf(issue.path), message: issue.message })));
     }
-    this.alerts = convertNotifications(envelope.data.notificationList ?? [], this.skipped);
+    this.alerts = convertNotifications(envelope.data.notificationList ?? [], this.skipped, this.notes);
     this.alertIds = new Set(this.alerts.map((a) => a.ID));
     return this.monitors.sort((a, b) => Number(b.type === 'group') - Number(a.type === 'group'));
   }
@@ -296,11 +289,12 @@ class KumaConversion {
       .map(([id]) => Number(id))
       .filter((id) => Number.isInteger(id) && this.alertIds.has(id))
       .sort((a, b) => a - b);
-    const site = toSite(m, type, linked, parentId);
-    if ('skip' in site) {
-      skipped.push(`${where}: ${site.skip}`);
+    const converted = toSite(m, type, linked, parentId);
+    if ('skip' in converted) {
+      skipped.push(`${where}: ${converted.skip}`);
       return;
     }
+    const { site } = converted;
     if (type === 'PUSH' && site.Token && (!PUSH_TOKEN.test(site.Token) || tokens.has(site.Token))) {
       notes.push(`${where}: imported with a new push token (its Kuma token is ${tokens.has(site.Token) ? 'used by another monitor' : 'not URL-safe'})`);
       site.Token = '';
@@ -311,8 +305,8 @@ class KumaConversion {
       return;
     }
     if (Array.isArray(m.conditions) && m.conditions.length) notes.push(`${where}: imported without its conditions (uptop has none)`);
-    if (type === 'HTTP' && (m.maxredirects ?? 0) > MAX_REDIRECTS)
-      notes.push(`${where}: follows at most ${MAX_REDIRECTS} redirects (${m.maxredirects} in Kuma)`);
+    for (const note of converted.notes) notes.push(`${where}: ${note}`);
+    if (m.tags?.length) notes.push(`${where}: imported without its tags (uptop has none): ${m.tags.map(tagText).join(', ')}`);
     // The token planSite made for a push monitor without one is kept, so the summary's import uses that same token.
     if (planned.site.pushToken) tokens.add((site.Token = planned.site.pushToken));
     if (type === 'GROUP') groups.add(m.id);

@@ -31,6 +31,57 @@ describe('convertKuma', () => {
     ]);
   });
 
+  it('reads the credentials of an export older than 1.17, which has no authMethod: a username meant basic auth', () => {
+    const { backup, summary } = convertKuma({
+      version: '1.16.1',
+      monitorList: [
+        monitor({ id: 1, name: 'old', type: 'http', url: 'https://old.example.com/', basic_auth_user: 'u', basic_auth_pass: 'p' }),
+        monitor({ id: 2, name: 'none', type: 'http', url: 'https://none.example.com/', basic_auth_user: null, basic_auth_pass: null }),
+      ],
+    });
+    expect(summary.skipped).toEqual([]);
+    expect(backup.sites.map((s) => [s.ID, s.Uptop?.AuthType, s.Uptop?.AuthUsername, s.Uptop?.AuthSecret])).toEqual([
+      [1, 'basic', 'u', 'p'],
+      [2, 'none', '', ''],
+    ]);
+  });
+
+  it('sends no body where Kuma sent none: a blank one, or one in an encoding Kuma does not know', () => {
+    const { backup, summary } = convertKuma({
+      version: '2.5.3',
+      monitorList: [
+        monitor({ id: 1, name: 'blank', type: 'http', url: 'https://blank.example.com/', method: 'POST', body: ' \n', httpBodyEncoding: 'json' }),
+        monitor({ id: 2, name: 'yaml', type: 'http', url: 'https://yaml.example.com/', method: 'POST', body: 'a: 1', httpBodyEncoding: 'yaml' }),
+      ],
+    });
+    expect(summary.skipped).toEqual([]);
+    expect(backup.sites.map((s) => [s.ID, s.Uptop?.Body, s.Uptop?.Headers])).toEqual([
+      [1, null, null],
+      [2, null, null],
+    ]);
+  });
+
+  it("takes Kuma's timeout when none is set, 80 % of the interval, and says where uptop's limits change a value", () => {
+    const { backup, summary } = convertKuma({
+      version: '2.5.3',
+      monitorList: [
+        monitor({ id: 1, name: 'slow', type: 'http', url: 'https://slow.example.com/', interval: 600, timeout: 0, maxretries: 150, retryInterval: 600 }),
+        monitor({ id: 2, name: 'hasty', type: 'http', url: 'https://hasty.example.com/', interval: 20, timeout: 0.3 }),
+        monitor({ id: 3, name: 'rounded', type: 'http', url: 'https://rounded.example.com/', interval: 20, timeout: 0.5, resendInterval: 6 }),
+      ],
+    });
+    expect(backup.sites.map((s) => [s.ID, s.Interval, s.Timeout, s.MaxRetries, s.Uptop?.RenotifyMinutes])).toEqual([
+      [1, 600, 300, 100, 0],
+      [2, 20, 1, 0, 0],
+      [3, 20, 1, 0, 2],
+    ]);
+    expect(summary.notes).toEqual([
+      'monitor "slow" (id 1): times out after 300 s (480 s in Kuma)',
+      'monitor "slow" (id 1): retries at most 100 times (150 in Kuma)',
+      'monitor "hasty" (id 2): times out after 1 s (0.3 s in Kuma)',
+    ]);
+  });
+
   it('gives a push monitor without a token, or with one already taken or not URL-safe, a new one and says so', () => {
     const { backup, summary } = convertKuma({
       version: '1.23.0',

@@ -14,6 +14,8 @@ describe('POST /api/import/kuma', () => {
         'Skipped notification "Signal" (id 6): type "signal" has no uptop provider',
         'Skipped monitor "Container" (id 8): type "docker" is not supported by uptop',
         'Skipped monitor "Inverted" (id 9): upside-down mode is not supported by uptop',
+        'Changed notification "Slack" (id 7): posts to its webhook\'s own channel, not to #ops (uptop sends no channel override)',
+        'Changed monitor "Backup job" (id 4): retries at its interval, every 3600 s (every 60 s in Kuma)',
       ].join('\n'),
     );
 
@@ -90,15 +92,16 @@ describe('POST /api/import/kuma', () => {
     expect(res.status).toBe(200);
     expect(res.text).toBe(
       [
-        'Imported 6 monitors, 7 alerts from Kuma v2.0.2',
+        'Imported 6 monitors, 8 alerts from Kuma v2.0.2',
         'Skipped notification "ntfy token" (id 18): ntfy access-token authentication is not supported by uptop (username and password are)',
-        'Skipped notification "Telegram off" (id 19): disabled in Kuma',
         'Skipped notification "Bad opsgenie" (id 20): api_key is required',
         'Skipped monitor "Browser check" (id 26): type "real-browser" is not supported by uptop',
         'Skipped monitor "SNMP switch" (id 27): type "snmp" is not supported by uptop',
         'Skipped monitor "NTLM intranet" (id 29): authentication method "ntlm" is not supported by uptop',
+        'Changed notification "Webhook" (id 17): posts uptop\'s JSON payload, not Kuma\'s {heartbeat, monitor, msg}',
         'Changed monitor "Inner group" (id 23): imported at the top level (uptop groups cannot nest)',
         'Changed monitor "App" (id 22): follows at most 10 redirects (25 in Kuma)',
+        'Changed monitor "App" (id 22): retries at its interval, every 45 s (every 60 s in Kuma)',
         'Changed monitor "Resolver" (id 25): imported without its conditions (uptop has none)',
       ].join('\n'),
     );
@@ -112,6 +115,8 @@ describe('POST /api/import/kuma', () => {
       [15, 'TEAMS', { url: 'https://example.webhook.office.com/webhookb2/kuma-teams-secret' }],
       [16, 'MATRIX', { homeserver: 'https://matrix.example.org', access_token: 'kuma-matrix-secret', room_id: '!kumaroom:example.org' }],
       [17, 'WEBHOOK', { url: 'https://hooks.example.com/kuma' }],
+      // Kuma never reads a notification's `active`: it has no way to disable one, and sends through this one.
+      [19, 'TELEGRAM', { token: '1:x', chat_id: '1' }],
     ]);
 
     expect(ids).toEqual([21, 22, 23, 24, 25, 28]);
@@ -135,7 +140,72 @@ describe('POST /api/import/kuma', () => {
     expect(links(25)).toEqual([15, 16, 17]);
     // Kuma's maxredirects 0 judges the redirect itself; so does uptop's.
     expect(site(28)).toMatchObject({ type: 'HTTP', keyword: 'error', keywordInvert: true, paused: false, maxRedirects: 0 });
-    expect(links(28)).toEqual([]);
+    expect(links(28)).toEqual([19]);
+  });
+
+  // test/fixtures/kuma-2.5.json: each monitor in the key order and with the defaults of Kuma 2.5.3's Monitor.toJSON
+  // (server/model/monitor.js) and EditMonitor.vue's monitorDefaults; each notification as server/client.js
+  // sendNotificationList exports it, its config as the dialogs in src/components/notifications save it.
+  it('imports a Kuma 2.5 export: what each monitor sends, the timing uptop cannot keep, the notifications as Kuma sends them', async ({ app: t, admin }) => {
+    const res = await call(t, 'POST', '/api/import/kuma', { token: admin.token, body: readFixture('kuma-2.5.json') });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(
+      [
+        'Imported 11 monitors, 9 alerts from Kuma v2.5.3',
+        'Skipped notification "Mail SMTPS" (id 32): implicit TLS (Kuma\'s "Secure") on port 2465, which uptop uses on port 465 only',
+        'Skipped notification "Discord forum" (id 35): posts each alert as a new forum post, which uptop\'s Discord provider cannot do',
+        'Skipped monitor "Broken body" (id 40): its body is not valid JSON, so Kuma sent no request and marked every check DOWN',
+        'Changed notification "Mail on-call" (id 31): e-mails oncall@example.com only, not its CC and BCC (lead@example.com, audit@example.com): uptop sends to one address',
+        'Changed notification "Telegram topic" (id 33): posts to the chat, not to its topic (message thread 42): uptop\'s Telegram has no topics',
+        'Changed notification "Telegram topic" (id 33): sends through uptop\'s Bot API server (UPTOP_TELEGRAM_API_URL), not https://tg-proxy.example.com',
+        'Changed notification "Webhook" (id 36): posts uptop\'s JSON payload, not Kuma\'s {heartbeat, monitor, msg}, and without its headers (Authorization)',
+        'Changed notification "Slack" (id 37): posts to its webhook\'s own channel, not to #ops-alerts (uptop sends no channel override)',
+        'Changed notification "PagerDuty" (id 38): resolves the incident when the monitor recovers (Kuma left it open)',
+        'Changed notification "Pushover" (id 39): sends at normal priority, not 2 (uptop sets no priority)',
+        'Changed notification "Pushover" (id 39): sends to all of the user\'s devices, not only "phone"',
+        'Changed monitor "Checkout" (id 35): retries at its interval, every 300 s (every 20 s in Kuma)',
+        'Changed monitor "Nightly report" (id 36): times out after 300 s (2880 s in Kuma)',
+        'Changed monitor "Edge cache" (id 37): checks every 5 s (every 2 s in Kuma)',
+        'Changed monitor "Tagged" (id 38): imported without its tags (uptop has none): region: eu-west, prod',
+        'Changed monitor "Chatty" (id 39): re-notifies every 1 min while down (every 20 s in Kuma)',
+      ].join('\n'),
+    );
+
+    const { ids, site, links, channels, settingsOf } = await stored(t);
+    expect(ids).toEqual([31, 32, 33, 34, 35, 36, 37, 38, 39, 41, 42]);
+    expect(site(31)).toMatchObject({ authType: 'BEARER', authUsername: null, httpHeaders: null });
+    expect(t.app.deps.secretBox.open(site(31).authSecret!)).toBe('kuma-bearer-secret');
+    expect(links(31)).toEqual([31, 34]);
+    // Kuma sends each body encoding's Content-Type unless the monitor's headers name one.
+    expect(site(32)).toMatchObject({
+      method: 'POST',
+      httpHeaders: JSON.stringify({ SOAPAction: 'urn:Ping', 'Content-Type': 'text/xml; charset=utf-8' }),
+      httpBody: readFixture('kuma-2.5.json').monitorList[1].body,
+    });
+    expect(site(33)).toMatchObject({ httpHeaders: JSON.stringify({ 'Content-Type': 'application/x-www-form-urlencoded' }), httpBody: 'user=kuma&remember=1' });
+    expect(site(41)).toMatchObject({ httpHeaders: JSON.stringify({ 'content-type': 'application/soap+xml; charset=utf-8' }) });
+    expect(site(42)).toMatchObject({ httpHeaders: JSON.stringify({ 'Content-Type': 'application/json' }), httpBody: '{\n    "probe": true\n}' });
+    // Authentication set to "None" in Kuma keeps the old credentials, unused.
+    expect(site(34)).toMatchObject({ authType: 'NONE', authUsername: null, authSecret: null });
+    expect(site(35)).toMatchObject({ interval: 300, timeout: 240, maxRetries: 3 });
+    expect(site(36)).toMatchObject({ interval: 3600, timeout: 300 });
+    expect(site(37)).toMatchObject({ type: 'PORT', interval: 5, timeout: 2 });
+    expect(site(39)).toMatchObject({ interval: 20, renotifyMinutes: 1 });
+
+    expect(channels.map((c) => [c.id, c.provider, settingsOf(c)])).toEqual([
+      [31, 'EMAIL', { host: 'smtp.example.com', port: '587', user: 'kuma', pass: 'kuma-mail-secret', from: 'kuma@example.com', to: 'oncall@example.com' }],
+      [33, 'TELEGRAM', { token: '123456:kuma-telegram-secret', chat_id: '-1001234567' }],
+      // Kuma posts into the thread with the webhook's `thread_id` parameter; so does the URL.
+      [34, 'DISCORD', { url: 'https://discord.com/api/webhooks/111/kuma-discord-secret?thread_id=1234567890' }],
+      [36, 'WEBHOOK', { url: 'https://hooks.example.com/kuma' }],
+      [37, 'SLACK', { url: 'https://hooks.slack.com/services/T0/B0/kuma-slack-secret' }],
+      // Kuma's severity when none is chosen is warning (uptop's own default is critical).
+      [38, 'PAGERDUTY', { routing_key: 'kuma-pd-secret', severity: 'warning' }],
+      [39, 'PUSHOVER', { token: 'kuma-po-app', user: 'kuma-po-user' }],
+      // Kuma's priority when none is set is 8 (uptop's own default is 5).
+      [40, 'GOTIFY', { url: 'https://gotify.example.com', token: 'kuma-gotify-secret', priority: '8' }],
+      [41, 'NTFY', { url: 'https://ntfy.sh', topic: 'kuma-alerts', priority: '3' }],
+    ]);
   });
 
   it('refuses what is not a Kuma backup with 400, changing nothing', async ({ app: t, admin }) => {

@@ -1,0 +1,34 @@
+import { describe, expect, it } from '../helpers/fixtures.ts';
+import { startReceiver } from '../helpers/receiver.ts';
+import { call, readFixture } from './helpers.ts';
+
+/**
+ * What a monitor imported from Kuma sends, compared with what Kuma sent for it (server/model/monitor.js, 2.5.3: the
+ * body encoding's Content-Type, the authentication method's header), through the import route and a real check.
+ */
+describe('HTTP monitors imported from Kuma', () => {
+  it('send the request Kuma sent: the body with its encoding, the bearer token, no credentials where Kuma sent none', async ({ app: t, admin }) => {
+    const receiver = await startReceiver();
+    const kuma = readFixture('kuma-2.5.json');
+    const kept = new Set(['API', 'SOAP service', 'Login form', 'Intranet', 'JSON API']);
+    kuma.monitorList = kuma.monitorList
+      .filter((m: { name: string }) => kept.has(m.name))
+      .map((m: { id: number }) => ({ ...m, url: `${receiver.url}/monitor/${m.id}` }));
+    const res = await call(t, 'POST', '/api/import/kuma', { token: admin.token, body: kuma });
+    expect(res.text.split('\n')[0]).toBe('Imported 5 monitors, 9 alerts from Kuma v2.5.3');
+
+    const sent = async (id: number) => {
+      await t.app.deps.services.sites.checkNow(id);
+      const request = receiver.requests.find((r) => r.path === `/monitor/${id}`);
+      if (!request) throw new Error(`monitor ${id} sent nothing`);
+      return { method: request.method, type: request.headers['content-type'], authorization: request.headers.authorization, body: request.text() };
+    };
+    const fixture = (name: string) => kuma.monitorList.find((m: { name: string }) => m.name === name);
+
+    expect(await sent(31)).toEqual({ method: 'GET', type: undefined, authorization: 'Bearer kuma-bearer-secret', body: '' });
+    expect(await sent(32)).toEqual({ method: 'POST', type: 'text/xml; charset=utf-8', authorization: undefined, body: fixture('SOAP service').body });
+    expect(await sent(33)).toEqual({ method: 'POST', type: 'application/x-www-form-urlencoded', authorization: undefined, body: 'user=kuma&remember=1' });
+    expect(await sent(34)).toEqual({ method: 'GET', type: undefined, authorization: undefined, body: '' });
+    expect(await sent(42)).toEqual({ method: 'POST', type: 'application/json', authorization: undefined, body: fixture('JSON API').body });
+  });
+});
