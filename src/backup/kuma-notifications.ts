@@ -114,7 +114,6 @@ const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
   ntfy: (c) => {
     // Kuma before 1.22 had no method and sent basic auth whenever a username was set.
     const method = str(c.ntfyAuthenticationMethod) ?? (str(c.ntfyusername) ? 'usernamePassword' : 'none');
-    if (method === 'accessToken') return { skip: 'ntfy access-token authentication is not supported by uptop (username and password are)' };
     const basic = method === 'usernamePassword';
     return mapped(
       'NTFY',
@@ -123,7 +122,8 @@ const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
         topic: str(c.ntfytopic),
         priority: str(c.ntfyPriority),
         username: basic ? str(c.ntfyusername) : undefined,
-        password: basic ? str(c.ntfypassword) : undefined,
+        // uptop sends a password without a user name as ntfy reads an access token: basic auth with an empty user.
+        password: basic ? str(c.ntfypassword) : method === 'accessToken' ? str(c.ntfyaccesstoken) : undefined,
       }),
     );
   },

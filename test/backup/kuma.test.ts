@@ -92,8 +92,7 @@ describe('POST /api/import/kuma', () => {
     expect(res.status).toBe(200);
     expect(res.text).toBe(
       [
-        'Imported 6 monitors, 8 alerts from Kuma v2.0.2',
-        'Skipped notification "ntfy token" (id 18): ntfy access-token authentication is not supported by uptop (username and password are)',
+        'Imported 6 monitors, 9 alerts from Kuma v2.0.2',
         'Skipped notification "Bad opsgenie" (id 20): api_key is required',
         'Skipped monitor "Browser check" (id 26): type "real-browser" is not supported by uptop',
         'Skipped monitor "SNMP switch" (id 27): type "snmp" is not supported by uptop',
@@ -115,6 +114,8 @@ describe('POST /api/import/kuma', () => {
       [15, 'TEAMS', { url: 'https://example.webhook.office.com/webhookb2/kuma-teams-secret' }],
       [16, 'MATRIX', { homeserver: 'https://matrix.example.org', access_token: 'kuma-matrix-secret', room_id: '!kumaroom:example.org' }],
       [17, 'WEBHOOK', { url: 'https://hooks.example.com/kuma' }],
+      // An access token is the password of basic auth with an empty user name, as ntfy reads it.
+      [18, 'NTFY', { url: 'https://ntfy.sh', topic: 't', priority: '3', password: 'tk_secret' }],
       // Kuma never reads a notification's `active`: it has no way to disable one, and sends through this one.
       [19, 'TELEGRAM', { token: '1:x', chat_id: '1' }],
     ]);
@@ -132,7 +133,7 @@ describe('POST /api/import/kuma', () => {
       renotifyMinutes: 3,
       maxRedirects: 10,
     });
-    expect(links(22)).toEqual([12, 13]);
+    expect(links(22)).toEqual([12, 13, 18]);
     expect(site(23)).toMatchObject({ type: 'GROUP', parentId: null });
     expect(site(24)).toMatchObject({ type: 'PUSH', pushToken: 'kuma_Push-Token.2~x', paused: true, parentId: 21 });
     expect(links(24)).toEqual([14]);
