@@ -502,6 +502,8 @@ export class Engine implements EngineApi {
         this.loop.schedule(id, Math.max(0, dueMs - nowMs));
       }
       this.renotifier.arm(entry);
+      // As at start: a window that ended while no instance held the site left its held-back alert to this one.
+      this.renotifier.alertHeldBack(entry);
     }
   }
 

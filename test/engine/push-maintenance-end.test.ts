@@ -332,15 +332,21 @@ async function clusteredJob(windows: { startsAt: number; endsAt: number }[]) {
   const { h } = job;
   const b = h.peer({ ownership: { owns: () => !onA } });
   await b.start();
-  const handOver = async () => {
+  const release = async () => {
     onA = false;
     await h.engine.ownershipChanged(() => true);
     await h.writer.flush();
+  };
+  const take = async () => {
     await b.ownershipChanged(() => false);
     h.engine = b;
     await h.settle();
   };
-  return { ...job, b, handOver };
+  const handOver = async () => {
+    await release();
+    await take();
+  };
+  return { ...job, b, handOver, release, take };
 }
 
 describe('engine: what a window saw of a push monitor goes with it to another instance', () => {
@@ -376,6 +382,21 @@ describe('engine: what a window saw of a push monitor goes with it to another in
     await until(h, WINDOW_END);
     expect(alerts(receiver)).toEqual([['down', "Push Monitor 'job' reported DOWN: disk full (still down after 58m)", iso(WINDOW_END)]]);
     await until(h, WINDOW_END + 4 * DOWN_AFTER);
+    expect(alerts(receiver)).toHaveLength(1);
+  });
+
+  it('a failure beat in the window, which ends while no instance holds the job: alerted once when one takes it', async () => {
+    const { h, receiver, id, release, take } = await clusteredJob([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
+    await until(h, T0 + 2 * MINUTE);
+    expect(h.engine.heartbeat(TOKEN, { down: true, message: 'disk full' })).toEqual({ ok: true, siteId: id });
+    await until(h, T0 + 30 * MINUTE);
+    await release();
+    const takenAt = WINDOW_END + MINUTE;
+    await until(h, takenAt);
+    expect(alerts(receiver)).toEqual([]);
+    await take();
+    expect(alerts(receiver)).toEqual([['down', "Push Monitor 'job' reported DOWN: disk full (still down after 59m)", iso(takenAt)]]);
+    await until(h, takenAt + 4 * DOWN_AFTER);
     expect(alerts(receiver)).toHaveLength(1);
   });
 });
