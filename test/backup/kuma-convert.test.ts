@@ -110,14 +110,19 @@ describe('convertKuma', () => {
         monitor({ id: 1, name: 'grp', type: 'group', upsideDown: true }),
         monitor({ id: 2, name: 'child', type: 'port', hostname: 'db.example', port: 5432, parent: 1 }),
         monitor({ id: 3, name: 'bad url', type: 'http', url: 'ftp://example.com/' }),
-        monitor({ id: 4, name: 'caa', type: 'dns', hostname: 'example.com', dns_resolve_type: 'CAA', dns_resolve_server: '1.1.1.1', port: 53 }),
+        monitor({ id: 4, name: 'hinfo', type: 'dns', hostname: 'example.com', dns_resolve_type: 'HINFO', dns_resolve_server: '1.1.1.1', port: 53 }),
+        monitor({ id: 5, name: 'caa', type: 'dns', hostname: 'example.com', dns_resolve_type: 'CAA', dns_resolve_server: '1.1.1.1', port: 53 }),
       ],
     });
-    expect(backup.sites.map((s) => [s.ID, s.ParentID])).toEqual([[2, 0]]);
+    expect(backup.sites.map((s) => [s.ID, s.ParentID])).toEqual([
+      [2, 0],
+      [5, 0],
+    ]);
+    expect(backup.sites[1]).toMatchObject({ Type: 'dns', DNSResolveType: 'CAA' });
     expect(summary.skipped).toEqual([
       'monitor "grp" (id 1): upside-down mode is not supported by uptop',
       'monitor "bad url" (id 3): URL must be an absolute http:// or https:// URL',
-      'monitor "caa" (id 4): DNSResolveType must be one of A, AAAA, MX, CNAME, TXT, NS, SOA, SRV, PTR',
+      'monitor "hinfo" (id 4): DNSResolveType must be one of A, AAAA, MX, CNAME, TXT, NS, SOA, SRV, PTR, CAA',
     ]);
     expect(summary.notes).toEqual(['monitor "child" (id 2): imported at the top level (its group 1 was not imported)']);
   });

@@ -27,6 +27,7 @@ beforeAll(async () => {
       { name: `www.${ZONE}`, type: 'CNAME', data: ZONE },
       { name: `_sip._tcp.${ZONE}`, type: 'SRV', data: { priority: 10, weight: 5, port: 5060, target: `sip.${ZONE}` } },
       { name: `10.2.0.192.in-addr.arpa`, type: 'PTR', data: ZONE },
+      { name: ZONE, type: 'CAA', data: { flags: 0, tag: 'issue', value: 'letsencrypt.org' } },
     ],
     rcodes: { [`broken.${ZONE}`]: 'SERVFAIL', [`refused.${ZONE}`]: 'REFUSED' },
   });
@@ -48,6 +49,7 @@ describe('DNS check', () => {
     [`www.${ZONE}`, 'CNAME'],
     [`_sip._tcp.${ZONE}`, 'SRV'],
     ['10.2.0.192.in-addr.arpa', 'PTR'],
+    [ZONE, 'CAA'],
   ])('queries %s %s and is UP on NOERROR', async (name, type) => {
     const before = server.queries.length;
     const result = await runCheck(dnsSite(name, type), allowPrivate);

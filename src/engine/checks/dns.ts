@@ -10,7 +10,8 @@ import { resolveGuarded } from './ssrf.ts';
 import { stripBrackets, targetHost, timeoutSeconds } from './target.ts';
 import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
-export const DNS_RECORD_TYPES = ['A', 'AAAA', 'MX', 'CNAME', 'TXT', 'NS', 'SOA', 'SRV', 'PTR'] as const satisfies readonly RecordType[];
+/** The Go original's types, and CAA, which Uptime Kuma's DNS monitors also ask for. */
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'MX', 'CNAME', 'TXT', 'NS', 'SOA', 'SRV', 'PTR', 'CAA'] as const satisfies readonly RecordType[];
 export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
 
 const DEFAULT_SERVER = '1.1.1.1';

@@ -218,7 +218,7 @@ function siteConfigFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTypes, '
     maxRedirects: t.int({
       description: 'HTTP: redirects to follow, 0-10. Default 10; 0 judges the redirect itself, so `acceptedCodes: "301"` checks that it is in place.',
     }),
-    dnsResolveType: t.string({ description: 'A, AAAA, MX, CNAME, TXT, NS, SOA, SRV or PTR.' }),
+    dnsResolveType: t.string({ description: 'A, AAAA, MX, CNAME, TXT, NS, SOA, SRV, PTR or CAA.' }),
     dnsServer: t.string({ description: 'host, host:port or [IPv6]:port. Default 1.1.1.1.' }),
     paused: t.boolean(),
     description: t.string(),
