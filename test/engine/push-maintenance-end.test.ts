@@ -46,6 +46,14 @@ async function until(h: EngineHarness, atMs: number): Promise<void> {
   await h.settle();
 }
 
+/** Nothing told up to the deadline of a fresh period begun at `fromMs`; the DOWN told once just past it. */
+async function expectDownAtFreshDeadline(h: EngineHarness, receiver: Awaited<ReturnType<typeof startReceiver>>, fromMs: number): Promise<void> {
+  await until(h, fromMs + DOWN_AFTER);
+  expect(alerts(receiver)).toEqual([]);
+  await until(h, fromMs + DOWN_AFTER + 1);
+  expect(alerts(receiver)).toEqual([['down', MISSED, iso(fromMs + DOWN_AFTER + 1)]]);
+}
+
 describe('engine: a push monitor silent through a maintenance window gets a fresh period at its end', () => {
   it('DOWN only from deadlines missed in the window: no page at the end; a beat within the fresh period is UP with no alert', async () => {
     const { h, receiver, id } = await jobWithWindow([{ startsAt: WINDOW_START, endsAt: WINDOW_END }]);
@@ -229,10 +237,7 @@ describe('engine: what a window saw of a push monitor outlives a restart', () =>
     await until(h, WINDOW_END);
     expect(h.engine.isInMaintenance(id)).toBe(false);
     expect(alerts(receiver)).toEqual([]);
-    await until(h, WINDOW_END + DOWN_AFTER);
-    expect(alerts(receiver)).toEqual([]);
-    await until(h, WINDOW_END + DOWN_AFTER + 1);
-    expect(alerts(receiver)).toEqual([['down', MISSED, iso(WINDOW_END + DOWN_AFTER + 1)]]);
+    await expectDownAtFreshDeadline(h, receiver, WINDOW_END);
   });
 
   it('restarted in the window: a beat within the fresh period after it is UP with no alert at all', async () => {
@@ -254,10 +259,7 @@ describe('engine: what a window saw of a push monitor outlives a restart', () =>
     await downUntil(h, startedAt);
     expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
     expect(alerts(receiver)).toEqual([]);
-    await until(h, startedAt + DOWN_AFTER);
-    expect(alerts(receiver)).toEqual([]);
-    await until(h, startedAt + DOWN_AFTER + 1);
-    expect(alerts(receiver)).toEqual([['down', MISSED, iso(startedAt + DOWN_AFTER + 1)]]);
+    await expectDownAtFreshDeadline(h, receiver, startedAt);
   });
 
   it('the window ends while uptop is down: a beat within the fresh period from the start is UP with no alert', async () => {
@@ -279,10 +281,7 @@ describe('engine: what a window saw of a push monitor outlives a restart', () =>
     await h.restart();
     await h.settle();
     expect(alerts(receiver)).toEqual([]);
-    await until(h, restartedAt + DOWN_AFTER);
-    expect(alerts(receiver)).toEqual([]);
-    await until(h, restartedAt + DOWN_AFTER + 1);
-    expect(alerts(receiver)).toEqual([['down', MISSED, iso(restartedAt + DOWN_AFTER + 1)]]);
+    await expectDownAtFreshDeadline(h, receiver, restartedAt);
   });
 
   it('a failure beat in the window, restarted in it: alerted once at the window’s end', async () => {
@@ -356,10 +355,7 @@ describe('engine: what a window saw of a push monitor goes with it to another in
     expect(h.engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
     await handOver();
     expect(b.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: null });
-    await until(h, WINDOW_END + DOWN_AFTER);
-    expect(alerts(receiver)).toEqual([]);
-    await until(h, WINDOW_END + DOWN_AFTER + 1);
-    expect(alerts(receiver)).toEqual([['down', MISSED, iso(WINDOW_END + DOWN_AFTER + 1)]]);
+    await expectDownAtFreshDeadline(h, receiver, WINDOW_END);
   });
 
   it('handed over after the window’s end, before its fresh deadline: without a beat, DOWN alerted at the fresh deadline from the handover', async () => {
@@ -367,10 +363,7 @@ describe('engine: what a window saw of a push monitor goes with it to another in
     const handedAt = WINDOW_END + 5 * MINUTE;
     await until(h, handedAt);
     await handOver();
-    await until(h, handedAt + DOWN_AFTER);
-    expect(alerts(receiver)).toEqual([]);
-    await until(h, handedAt + DOWN_AFTER + 1);
-    expect(alerts(receiver)).toEqual([['down', MISSED, iso(handedAt + DOWN_AFTER + 1)]]);
+    await expectDownAtFreshDeadline(h, receiver, handedAt);
   });
 
   it('a failure beat in the window, handed over in it: alerted once at the window’s end', async () => {
