@@ -3,6 +3,7 @@ import https from 'node:https';
 import { followRedirect, MAX_REDIRECTS, type HttpHop } from '../engine/checks/redirect.ts';
 import { pinnedLookup } from '../engine/checks/ssrf.ts';
 import { errorText } from '../engine/checks/result.ts';
+import { systemTrust, type TrustedRequestOptions } from '../engine/checks/trust.ts';
 import { resolveAlertTarget } from './guard.ts';
 import { AlertHttpError } from './rate-limit.ts';
 import { stripLineBreaks } from './headers.ts';
@@ -85,9 +86,19 @@ async function exchange(
   const { protocol, hostname } = hop.url;
   if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`unsupported URL scheme ${protocol}`);
   const lookup = trusted ? undefined : pinnedLookup(await resolveAlertTarget(hostname, allowPrivate, signal));
-  const request = protocol === 'https:' ? https.request : http.request;
+  const isHttps = protocol === 'https:';
+  const options: TrustedRequestOptions = {
+    method: hop.method,
+    headers: hop.headers,
+    lookup,
+    signal,
+    agent: false,
+    // a self-hosted ntfy, Gotify or Matrix behind the company's CA, as the checks trust it
+    secureContext: isHttps ? await systemTrust.secureContext() : undefined,
+  };
+  const request = isHttps ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = request(hop.url, { method: hop.method, headers: hop.headers, lookup, signal, agent: false });
+    const req = request(hop.url, options);
     req.once('response', (res) => {
       // The answer is not used; destroying frees the connection without waiting for a slow body.
       res.destroy();

@@ -22,12 +22,31 @@ export interface TestCertificate {
   notAfter: Date;
 }
 
+/** A certificate authority of the test's own, as a company's CA that no public root vouches for. */
+export interface TestAuthority {
+  key: string;
+  cert: string;
+}
+
+export async function createAuthority(name = 'uptop test CA'): Promise<TestAuthority> {
+  const pems = await generate([{ name: 'commonName', value: name }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
+}
+
 /**
- * A self-signed certificate for localhost / 127.0.0.1 / ::1 that expires `expiresInDays` from now (negative: already
- * expired). Generated in-process with the `selfsigned` package (WebCrypto, no openssl binary needed), which, unlike
- * `openssl req`, can also back-date a certificate.
+ * A certificate for localhost / 127.0.0.1 / ::1 that expires `expiresInDays` from now (negative: already expired),
+ * self-signed or signed by `issuer`. Generated in-process with the `selfsigned` package (WebCrypto, no openssl binary
+ * needed), which, unlike `openssl req`, can also back-date a certificate.
  */
-export async function createCertificate(expiresInDays: number): Promise<TestCertificate> {
+export async function createCertificate(expiresInDays: number, issuer?: TestAuthority): Promise<TestCertificate> {
   const now = Date.now();
   const notAfter = new Date(Math.floor((now + expiresInDays * DAY_MS) / 1000) * 1000);
   const notBefore = new Date(Math.floor((Math.min(now, notAfter.getTime()) - 30 * DAY_MS) / 1000) * 1000);
@@ -37,6 +56,7 @@ export async function createCertificate(expiresInDays: number): Promise<TestCert
     algorithm: 'sha256',
     notBeforeDate: notBefore,
     notAfterDate: notAfter,
+    ca: issuer,
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true },

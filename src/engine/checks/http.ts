@@ -11,6 +11,7 @@ import { followRedirect, type HttpHop } from './redirect.ts';
 import { downResult, errorText, upResult } from './result.ts';
 import { httpBlockedMessage, pinnedLookup, resolveGuarded } from './ssrf.ts';
 import { stripBrackets, timeoutSeconds } from './target.ts';
+import { systemTrust, type TrustedRequestOptions } from './trust.ts';
 import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
 /**
@@ -139,20 +140,23 @@ async function send(
   if (!resolution.ok) {
     throw new CheckFailure(resolution.reason === 'private' ? httpBlockedMessage(host, resolution.address) : resolution.message);
   }
+  const isHttps = protocol === 'https:';
+  const secureContext = isHttps && verifyTls ? await systemTrust.secureContext() : undefined;
   // The deadline's listener destroys the requests made so far: one made after it fired would escape it.
   if (deadline.aborted) throw new Error(deadline.reason());
-  const isHttps = protocol === 'https:';
   const request = isHttps ? https.request : http.request;
   return new Promise<http.IncomingMessage>((resolve, reject) => {
     const headers = hop.body ? { ...hop.headers, 'content-length': String(hop.body.length) } : hop.headers;
-    const req = request(hop.url, {
+    const options: TrustedRequestOptions = {
       method: hop.method,
       headers,
       agent: isHttps ? HTTPS_AGENT : HTTP_AGENT,
       lookup: pinnedLookup(resolution.addresses),
       rejectUnauthorized: verifyTls,
+      secureContext,
       maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
-    });
+    };
+    const req = request(hop.url, options);
     requests.push(req);
     req.once('response', (res: http.IncomingMessage) => {
       req.on('error', (err) => bodyErrors.set(res, err));
