@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getProvider } from '../../src/alerts/providers/index.ts';
-import { createAuthority, createCertificate, startHttpsTarget, type HttpTarget } from '../helpers/targets.ts';
+import { startSmtpServer } from '../helpers/smtp.ts';
+import { createAuthority, createCertificate, startHttpsTarget, type HttpTarget, type TestAuthority } from '../helpers/targets.ts';
 import { DOWN, sendContext } from './support.ts';
 
 // The process's system store is loaded once, at its first HTTPS request: this file has a process of its own (forks),
@@ -11,9 +12,10 @@ import { DOWN, sendContext } from './support.ts';
 describe('an alert to a self-hosted service signed by a CA installed system-wide', () => {
   let dir: string;
   let ntfy: HttpTarget;
+  let company: TestAuthority;
 
   beforeAll(async () => {
-    const company = await createAuthority('Example Corp internal CA');
+    company = await createAuthority('Example Corp internal CA');
     ntfy = await startHttpsTarget(await createCertificate(90, company));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uptop-ca-'));
     fs.writeFileSync(path.join(dir, 'company.pem'), company.cert);
@@ -29,5 +31,15 @@ describe('an alert to a self-hosted service signed by a CA installed system-wide
   it('is sent when the CA is in a directory SSL_CERT_DIR names', async () => {
     await getProvider('NTFY').send({ url: ntfy.url, topic: 'ops' }, DOWN, sendContext({ url: ntfy.url }));
     expect(ntfy.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /ops']);
+  });
+
+  it('is mailed through a relay whose STARTTLS certificate that CA signed, verified', async () => {
+    const relay = await startSmtpServer({ certificate: await createCertificate(90, company) });
+    await getProvider('EMAIL').send(
+      { host: relay.host, port: String(relay.port), from: 'uptop@example.com', to: 'ops@example.com' },
+      DOWN,
+      sendContext({ url: 'http://unused' }),
+    );
+    expect(relay.mails.map((m) => [m.secure, m.rcptTo])).toEqual([[true, ['ops@example.com']]]);
   });
 });

@@ -23,6 +23,8 @@ export interface SmtpServerOptions {
   host?: string;
   /** Offer STARTTLS (with a fresh self-signed certificate for localhost/127.0.0.1). Default true. */
   starttls?: boolean;
+  /** The certificate STARTTLS presents instead of the self-signed one. */
+  certificate?: { key: string; cert: string };
   /** Require and accept exactly these credentials; without them the server takes mail unauthenticated. */
   credentials?: { user: string; pass: string };
   /** Imitates a careless server that quotes the rejected password in its error reply. */
@@ -85,7 +87,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   const starttls = options.starttls ?? true;
   const result: TestSmtpServer = { host, port: 0, mails: [], connections: 0, authAttempts: [] };
   const server = new SMTPServer({
-    ...(starttls ? selfSignedCertificate() : {}),
+    ...(starttls ? (options.certificate ?? selfSignedCertificate()) : {}),
     // Refused outright, not merely unadvertised: a client that insists on STARTTLS must fail here.
     disabledCommands: starttls ? [] : ['STARTTLS'],
     authOptional: !options.credentials,

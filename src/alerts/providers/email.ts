@@ -4,6 +4,7 @@ import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { pinnedLookup } from '../../engine/checks/ssrf.ts';
 import { stripBrackets } from '../../engine/checks/target.ts';
+import { systemTrust } from '../../engine/checks/trust.ts';
 import { resolveAlertTarget } from '../guard.ts';
 import { stripLineBreaks } from '../headers.ts';
 import type { TransportContext } from '../types.ts';
@@ -51,6 +52,7 @@ export const email = defineProvider({
     } catch (err) {
       throw new Error(`SMTP send failed: ${describeFailure(err as NodeJS.ErrnoException, ctx)}`);
     }
+    const verify = settings.tls_insecure !== 'true';
     const transport = nodemailer.createTransport({
       // Stays the configured name: STARTTLS and implicit TLS present and verify it (SNI), whatever address was used.
       host,
@@ -65,8 +67,9 @@ export const email = defineProvider({
       // STARTTLS is used whenever the server offers it; it is demanded only before sending credentials.
       requireTLS: authenticate && !LOOPBACK_NAMES.has(host),
       auth: authenticate ? { user, pass } : undefined,
-      // Off only by an explicit per-channel choice, for relays with self-signed certificates.
-      tls: { rejectUnauthorized: settings.tls_insecure !== 'true' },
+      // Off only by an explicit per-channel choice, for relays with self-signed certificates. Verified, against the
+      // CAs the checks trust: a relay signed by the company's CA installed system-wide.
+      tls: verify ? { rejectUnauthorized: true, secureContext: await systemTrust.secureContext() } : { rejectUnauthorized: false },
       connectionTimeout: ctx.httpTimeoutMs,
       greetingTimeout: ctx.httpTimeoutMs,
       socketTimeout: ctx.httpTimeoutMs,
