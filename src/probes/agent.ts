@@ -6,6 +6,7 @@ import { Scheduler } from '../engine/scheduler.ts';
 import type { Logger } from '../log.ts';
 import { ProbeClient, ProbeRequestError } from './client.ts';
 import { probeSite, type ProbeSite, type ResultItem } from './wire.ts';
+import type { RequestText } from './request-text.ts';
 
 // A site runs on its interval (at least MIN_INTERVAL_S) and its first checks are staggered, as in the engine's SiteLoop.
 
@@ -37,7 +38,8 @@ export interface ProbeAgentOptions {
   /** UPTOP_ALLOW_PRIVATE_TARGETS on the probe's host. TLS is verified unless a site says otherwise, as in Go. */
   allowPrivateTargets: boolean;
   random?: () => number;
-  fetch?: typeof fetch;
+  /** How requests to the central uptop are made (ProbeClientOptions.fetch). */
+  fetch?: RequestText;
 }
 
 /** A site this probe checks: its check target and interval. */
@@ -96,7 +98,7 @@ export function resultItem(siteId: number, result: CheckResult, checkedAt: Date)
   };
 }
 
-/** What went wrong, in one line: fetch's own "fetch failed" says nothing without its cause. */
+/** What went wrong, in one line: an error's own words and its cause's, if any. */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';

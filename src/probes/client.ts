@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { requestText, type RequestText } from './request-text.ts';
 import { assignmentsAnswer, type RegisterBody, type ResultItem } from './wire.ts';
 
 /** The Go original's probe client timeout. */
@@ -23,17 +24,18 @@ export interface ProbeClientOptions {
   clock: Clock;
   /** Aborts every request in flight (stop). */
   signal: AbortSignal;
-  fetch?: typeof fetch;
+  /** How a request is made: requestText, which trusts the system's CAs; `fetch` fits too. */
+  fetch?: RequestText;
 }
 
 /** The three probe endpoints, as `uptop probe` calls them: the probe token as a bearer token, JSON both ways. */
 export class ProbeClient {
   private readonly base: string;
-  private readonly fetch: typeof fetch;
+  private readonly fetch: RequestText;
 
   constructor(private readonly options: ProbeClientOptions) {
     this.base = options.server.replace(/\/+$/, '');
-    this.fetch = options.fetch ?? fetch;
+    this.fetch = options.fetch ?? requestText;
   }
 
   async register(node: RegisterBody): Promise<void> {
@@ -65,7 +67,7 @@ export class ProbeClient {
     try {
       const res = await this.fetch(`${this.base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: bounded.signal,
       });
