@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, failureOf, FormEnd, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, issueAttributes, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { AlertProvider } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
@@ -164,7 +164,12 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
       <h2>New alert channel</h2>
       <TextInput id="channel-name" label="Name" value={name} issue={issues.name} onInput={setName} />
       <Field label="Provider" id="channel-provider" issue={issues.provider}>
-        <select id="channel-provider" value={provider} onChange={(e) => setProvider(e.currentTarget.value as AlertProvider)}>
+        <select
+          id="channel-provider"
+          {...issueAttributes('channel-provider', issues.provider)}
+          value={provider}
+          onChange={(e) => setProvider(e.currentTarget.value as AlertProvider)}
+        >
           {Object.keys(SETTINGS).map((p) => (
             <option key={p}>{p}</option>
           ))}
@@ -181,7 +186,7 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
           onInput={(v) => setSettings({ ...settings, [key]: v })}
         />
       ))}
-      <FormEnd error={issues['']} busy={fetching} />
+      <FormEnd issues={issues} busy={fetching} />
     </form>
   );
 }

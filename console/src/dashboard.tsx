@@ -8,6 +8,7 @@ import { PAGE, useRestOfPages } from './paging.ts';
 import { navigate } from './route.ts';
 import { Sparkline } from './sparkline.tsx';
 import { daysUntil, formatMs, formatPercent, sinceMinute, statusLabel, statusRank, statusTone } from './status.ts';
+import { targetOf } from './target.ts';
 
 /** The fields a subscription event brings: the site's live state. */
 export const SiteLiveDoc = graphql(`
@@ -33,6 +34,7 @@ export const SiteRowDoc = graphql(`
     type
     url
     hostname
+    port
     checkSsl
     parent { id name }
   }
@@ -247,14 +249,19 @@ export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElemen
 }
 
 function Summary({ sites, total }: { sites: readonly SiteRowFragment[]; total: number | undefined }) {
+  // Every monitor in one count, so they add up; the ones not judged apart, as each is so for its own reason.
   const counts = new Map<string, number>();
-  for (const s of sites) counts.set(statusTone(s.displayStatus), (counts.get(statusTone(s.displayStatus)) ?? 0) + 1);
-  const paused = sites.filter((s) => s.displayStatus === 'PAUSED').length;
+  for (const s of sites) {
+    const tone = statusTone(s.displayStatus);
+    const key = tone === 'idle' ? s.displayStatus : tone;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const count = (key: string) => counts.get(key) ?? 0;
   return (
     <p class="summary">
-      <b>{total ?? sites.length}</b> monitors · <span class="tone-bad">{counts.get('bad') ?? 0} down</span> ·{' '}
-      <span class="tone-warn">{counts.get('warn') ?? 0} late</span> · <span class="tone-good">{counts.get('good') ?? 0} up</span> ·{' '}
-      <span class="tone-idle">{paused} paused</span>
+      <b>{total ?? sites.length}</b> monitors · <span class="tone-bad">{count('bad')} down</span> · <span class="tone-warn">{count('warn')} late</span> ·{' '}
+      <span class="tone-good">{count('good')} up</span> · <span class="tone-idle">{count('MAINTENANCE')} in maintenance</span> ·{' '}
+      <span class="tone-idle">{count('PENDING')} pending</span> · <span class="tone-idle">{count('PAUSED')} paused</span>
     </p>
   );
 }
@@ -270,6 +277,9 @@ function sameRow(a: RowProps, b: RowProps): boolean {
     a.uptime?.month === b.uptime?.month &&
     x.displayStatus === y.displayStatus &&
     x.name === y.name &&
+    x.type === y.type &&
+    targetOf(x) === targetOf(y) &&
+    x.checkSsl === y.checkSsl &&
     x.latencyMs === y.latencyMs &&
     x.lastError === y.lastError &&
     x.lastCheckAt === y.lastCheckAt &&
@@ -316,7 +326,7 @@ const SiteRow = memo(function SiteRow({ site, uptime, depth, collapsed, onToggle
         )}
         <a href={`#/site/${encodeURIComponent(site.id)}`}>{site.name}</a>
       </span>
-      <span class="target muted">{site.url ?? site.hostname ?? site.type}</span>
+      <span class="target muted">{targetOf(site) ?? site.type}</span>
       <span class="latency">{formatMs(site.latencyMs)}</span>
       <Sparkline points={site.recentChecks} />
       <span class="uptime" title="uptime, last 24 hours">

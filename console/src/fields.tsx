@@ -1,6 +1,10 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 
-/** A labelled control (`id` ties the label to it) with the API's issue for it, if any, right below. */
+/**
+ * A labelled control (`id` ties the label to it) with the API's issue for it, if any, right below; the control spreads
+ * `issueAttributes` so a screen reader says it is at fault and reads the issue with it.
+ */
 export function Field({ label, id, issue, children }: { label: string; id: string; issue: string | undefined; children: ComponentChildren }) {
   return (
     <div class={issue ? 'field invalid' : 'field'}>
@@ -26,6 +30,11 @@ export interface TextInputProps {
   numeric?: boolean;
 }
 
+/** What marks the control `id` of a Field as invalid and ties the issue shown below it to it. */
+export function issueAttributes(id: string, issue: string | undefined) {
+  return issue ? { 'aria-invalid': true, 'aria-describedby': `${id}-issue` } : {};
+}
+
 /** A text input in a Field; its `name` is its id, and it is marked invalid while the API has an issue with it. */
 export function TextInput({ id, label, value, issue, onInput, type = 'text', placeholder, numeric }: TextInputProps) {
   return (
@@ -38,7 +47,7 @@ export function TextInput({ id, label, value, issue, onInput, type = 'text', pla
         placeholder={placeholder}
         inputMode={numeric ? 'numeric' : undefined}
         autocomplete="off"
-        aria-invalid={issue ? true : undefined}
+        {...issueAttributes(id, issue)}
         value={value}
         onInput={(e) => onInput(e.currentTarget.value)}
       />
@@ -61,17 +70,50 @@ export function issuesByField(issues: readonly { field: string; message: string 
   return byField;
 }
 
-/** A form's end: what went wrong that no field owns, and its Save button. */
-export function FormEnd({ error, busy }: { error: string | undefined; busy: boolean }) {
+/** GraphQL's Int: 32 bits, signed. */
+const INT_RANGE = 2 ** 31;
+
+/**
+ * The issue with each numeric field among `keys` whose text is neither blank nor a whole number the API's Int holds:
+ * sent, such text would become null (NaN) or be refused by GraphQL itself, in its own words and beside no field.
+ */
+export function wholeNumberIssues<K extends string>(values: Readonly<Record<K, string>>, keys: readonly K[]): Record<string, string> {
+  const issues: Record<string, string> = {};
+  for (const key of keys) {
+    const text = values[key].trim();
+    if (text === '') continue;
+    if (!/^[+-]?\d+$/.test(text)) issues[key] = 'must be a whole number';
+    else if (Number(text) < -INT_RANGE || Number(text) >= INT_RANGE) issues[key] = 'is out of range';
+  }
+  return issues;
+}
+
+/**
+ * A form's end: what went wrong that no field owns, and its Save button. A refused save takes the focus to the first
+ * control at fault. The button stays focusable while the save runs (a disabled one drops the focus to the top of the
+ * page), and refuses a second save meanwhile: Enter in a field clicks it too.
+ */
+export function FormEnd({ issues, busy }: { issues: Readonly<Record<string, string>>; busy: boolean }) {
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    button.current?.form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [issues]);
   return (
     <>
-      {error ? (
+      {issues[''] ? (
         <p class="error" role="alert">
-          {error}
+          {issues['']}
         </p>
       ) : null}
       <div class="actions">
-        <button type="submit" disabled={busy}>
+        <button
+          type="submit"
+          ref={button}
+          aria-disabled={busy ? true : undefined}
+          onClick={(event) => {
+            if (busy) event.preventDefault();
+          }}
+        >
           Save
         </button>
       </div>

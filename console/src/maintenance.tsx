@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
-import { Field, failureOf, FormEnd, instant, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, instant, issueAttributes, issuesByField, TextInput, wholeNumberIssues } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MaintenanceType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
@@ -160,6 +160,8 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
 
   const submit = async (event: Event) => {
     event.preventDefault();
+    const unsendable = wholeNumberIssues(values, recurring ? ['durationMinutes'] : []);
+    if (Object.keys(unsendable).length) return setIssues(unsendable);
     const r = await create({
       input: {
         title: values.title,
@@ -169,7 +171,11 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
         startsAt: instant(values.startsAt),
         endsAt: recurring ? undefined : instant(values.endsAt),
         ...(recurring
-          ? { recurrence: values.recurrence, timezone: values.timezone, durationMinutes: values.durationMinutes ? Number(values.durationMinutes) : undefined }
+          ? {
+              recurrence: values.recurrence,
+              timezone: values.timezone,
+              durationMinutes: values.durationMinutes.trim() ? Number(values.durationMinutes) : undefined,
+            }
           : {}),
       },
     });
@@ -189,13 +195,18 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
       <TextInput id="window-title" label="Title" value={values.title} issue={issues.title} onInput={set('title')} />
       <TextInput id="window-description" label="Description" value={values.description} issue={issues.description} onInput={set('description')} />
       <Field label="Kind" id="window-type" issue={issues.type}>
-        <select id="window-type" value={values.type} onChange={(e) => set('type')(e.currentTarget.value)}>
+        <select id="window-type" {...issueAttributes('window-type', issues.type)} value={values.type} onChange={(e) => set('type')(e.currentTarget.value)}>
           <option value="MAINTENANCE">MAINTENANCE (alerts held)</option>
           <option value="INCIDENT">INCIDENT (information)</option>
         </select>
       </Field>
       <Field label="Monitor" id="window-site" issue={issues.siteId}>
-        <select id="window-site" value={values.siteId} onChange={(e) => set('siteId')(e.currentTarget.value)}>
+        <select
+          id="window-site"
+          {...issueAttributes('window-site', issues.siteId)}
+          value={values.siteId}
+          onChange={(e) => set('siteId')(e.currentTarget.value)}
+        >
           <option value="">every monitor</option>
           {sites.map((s) => (
             <option key={s.id} value={s.id}>
@@ -224,7 +235,12 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
             onInput={set('durationMinutes')}
           />
           <Field label="Time zone" id="window-timezone" issue={issues.timezone}>
-            <select id="window-timezone" value={values.timezone} onChange={(e) => set('timezone')(e.currentTarget.value)}>
+            <select
+              id="window-timezone"
+              {...issueAttributes('window-timezone', issues.timezone)}
+              value={values.timezone}
+              onChange={(e) => set('timezone')(e.currentTarget.value)}
+            >
               {zones.map((z) => (
                 <option key={z} value={z}>
                   {z}
@@ -243,7 +259,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
           onInput={set('endsAt')}
         />
       )}
-      <FormEnd error={issues['']} busy={fetching} />
+      <FormEnd issues={issues} busy={fetching} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { LatencyChart } from './latency-chart.tsx';
 import { useCanEdit } from './role.ts';
 import { navigate } from './route.ts';
 import { formatDuration, formatMs, formatPercent, formatTime, sinceMinute, statusLabel, statusTone } from './status.ts';
+import { targetOf } from './target.ts';
 
 export const SlaFragmentDoc = graphql(`
   fragment Sla on UptimeReport { uptimePercent downtimeSeconds outageCount longestOutageSeconds mttrSeconds mtbfSeconds }
@@ -170,6 +171,7 @@ export function SiteDetail({ id }: { id: string }) {
   if (!site) return <p class="error">No such monitor.</p>;
 
   const tone = statusTone(site.displayStatus);
+  const target = targetOf(site);
   const pushUrl = site.pushToken ? `${location.origin}/api/push/${site.pushToken}` : null;
 
   return (
@@ -181,7 +183,8 @@ export function SiteDetail({ id }: { id: string }) {
         {site.name}
       </h1>
       <p class="muted">
-        {site.type} · {site.url ?? site.hostname ?? ''} · every {site.interval}s · {formatMs(site.latencyMs)}
+        {site.type}
+        {target ? ` · ${target}` : ''} · every {site.interval}s · {formatMs(site.latencyMs)}
         {site.statusCode ? ` · HTTP ${site.statusCode}` : ''} · since {formatTime(site.statusChangedAt)}
       </p>
       {site.lastError && tone !== 'good' ? <p class="error-line">{site.lastError}</p> : null}

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Field, FormEnd, issuesByField, TextInput, type TextInputProps } from './fields.tsx';
+import { Field, FormEnd, issueAttributes, issuesByField, TextInput, type TextInputProps, wholeNumberIssues } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MonitorType } from './gql/graphql.ts';
 import { navigate } from './route.ts';
@@ -123,6 +123,9 @@ export function SiteForm({ id }: { id?: string }) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
+    const numeric = shownFor(values.type).flatMap((f) => ('numeric' in f ? [f.key] : []));
+    const unsendable = wholeNumberIssues(values, numeric);
+    if (Object.keys(unsendable).length) return setIssues(unsendable);
     const r = id
       ? await update({ input: { id, ...toInput(values, saved) } })
       : await create({ input: { name: values.name, type: values.type, ...toInput(values) } });
@@ -143,7 +146,7 @@ export function SiteForm({ id }: { id?: string }) {
         <select
           id="site-type"
           name="type"
-          aria-invalid={issues.type ? true : undefined}
+          {...issueAttributes('site-type', issues.type)}
           value={values.type}
           onChange={(e) => setValues({ ...values, type: e.currentTarget.value as MonitorType })}
         >
@@ -155,7 +158,7 @@ export function SiteForm({ id }: { id?: string }) {
         </select>
       </Field>
       {shownFor(values.type).map(({ key, label, types: _types, ...extra }) => textField(key, label, extra))}
-      <FormEnd error={issues['']} busy={creating || updating} />
+      <FormEnd issues={issues} busy={creating || updating} />
     </form>
   );
 }

@@ -50,17 +50,26 @@ export function statusTone(status: DisplayStatus | SiteStatus): 'bad' | 'warn' |
 
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '–';
+  // A ping next door takes microseconds: what was measured must not read as nothing.
+  if (ms > 0 && ms < 0.5) return '<1 ms';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/**
+ * In hundredths of a percent, some 0.3 ms of a 30-day window: far above the float noise of the API's division (99.12
+ * arrives as 99.11999999999999), far below anything a reader could tell.
+ */
+const HUNDREDTH_NOISE = 1e-6;
+
 export function formatPercent(percent: number | null | undefined): string {
   if (percent === null || percent === undefined) return '–';
-  // Rounded down: a second of downtime in a month must not read as 100.00%.
-  return percent >= 100 ? '100%' : `${(Math.floor(percent * 100) / 100).toFixed(2)}%`;
+  // Rounded down: a second of downtime in a month must not read as 100.00%; but down from the value, not its noise.
+  return percent >= 100 ? '100%' : `${(Math.floor(percent * 100 + HUNDREDTH_NOISE) / 100).toFixed(2)}%`;
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '–';
+  if (seconds > 0 && seconds < 0.5) return '<1s';
   if (seconds < 60) return `${Math.round(seconds)}s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
   if (seconds < 86400) return `${(seconds / 3600).toFixed(1)}h`;

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
 import { Field, failureOf, FormEnd, instant, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
+import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
 
 const TokensQuery = graphql(`
@@ -35,12 +36,14 @@ export function ApiTokens() {
   const [expiresAt, setExpiresAt] = useState('');
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<string | null>(null);
+  // A VIEWER's token reads and nothing more, whatever it is called: no other kind is offered, nor asked for.
+  const canEdit = useCanEdit();
   const [revokeFailure, setRevokeFailure] = useState<string | null>(null);
   const reload = () => refetch({ requestPolicy: 'network-only' });
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const r = await create({ input: { name, readOnly, expiresAt: instant(expiresAt) } });
+    const r = await create({ input: { name, readOnly: readOnly || !canEdit, expiresAt: instant(expiresAt) } });
     const answer = r.data?.createApiToken;
     if (answer?.__typename === 'ApiTokenPayload') {
       setCreated(answer.token);
@@ -98,14 +101,16 @@ export function ApiTokens() {
       <form class="token-form card" onSubmit={submit} noValidate>
         <h2>New API token</h2>
         <TextInput id="token-name" label="Name" value={name} issue={issues.name} onInput={setName} />
-        <Field label="Access" id="token-access" issue={undefined}>
-          <select id="token-access" value={readOnly ? 'read' : 'write'} onChange={(e) => setReadOnly(e.currentTarget.value === 'read')}>
-            <option value="read">read-only</option>
-            <option value="write">read-write (as your role allows)</option>
-          </select>
-        </Field>
+        {canEdit ? (
+          <Field label="Access" id="token-access" issue={undefined}>
+            <select id="token-access" value={readOnly ? 'read' : 'write'} onChange={(e) => setReadOnly(e.currentTarget.value === 'read')}>
+              <option value="read">read-only</option>
+              <option value="write">read-write (as your role allows)</option>
+            </select>
+          </Field>
+        ) : null}
         <TextInput id="token-expires" label="Expires (blank: never)" type="datetime-local" value={expiresAt} issue={issues.expiresAt} onInput={setExpiresAt} />
-        <FormEnd error={issues['']} busy={fetching} />
+        <FormEnd issues={issues} busy={fetching} />
       </form>
     </section>
   );

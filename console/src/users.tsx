@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, FormEnd, issuesByField, TextInput } from './fields.tsx';
+import { Field, FormEnd, issueAttributes, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { Role } from './gql/graphql.ts';
 import { formatTime } from './status.ts';
@@ -101,13 +101,13 @@ function UserForm({ onCreated }: { onCreated: () => void }) {
       <TextInput id="user-username" label="Username" value={username} issue={issues.username} onInput={setUsername} />
       <TextInput id="user-password" label="Password" type="password" value={password} issue={issues.password} onInput={setPassword} />
       <Field label="Role" id="user-role" issue={issues.role}>
-        <select id="user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+        <select id="user-role" {...issueAttributes('user-role', issues.role)} value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
           {ROLES.map((r) => (
             <option key={r}>{r}</option>
           ))}
         </select>
       </Field>
-      <FormEnd error={issues['']} busy={fetching} />
+      <FormEnd issues={issues} busy={fetching} />
     </form>
   );
 }
