@@ -7,11 +7,21 @@ import { PAGE, useRestOfPages } from './paging.ts';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
 
+graphql(`
+  fragment ConsoleWindow on MaintenanceWindow {
+    id title description type active startsAt endsAt recurrence durationMinutes timezone site { id name }
+  }
+`);
+
+/**
+ * The windows in force, then the newest: a recurring window made long ago is still one to see and end, however many
+ * newer ones (ended one-offs are kept for a while) would push it off a single page of the newest. 50 of each keeps the
+ * query within the API's cost limit.
+ */
 const WindowsQuery = graphql(`
   query ConsoleMaintenance {
-    maintenanceWindows(first: 50) {
-      edges { node { id title description type active startsAt endsAt recurrence durationMinutes timezone site { id name } } }
-    }
+    inForce: maintenanceWindows(active: true, first: 50) { edges { node { ...ConsoleWindow } } }
+    newest: maintenanceWindows(first: 50) { edges { node { ...ConsoleWindow } } }
   }
 `);
 
@@ -45,7 +55,7 @@ const DeleteWindow = graphql(`
   }
 `);
 
-/** Maintenance windows and incidents, newest first, and (EDITOR, ADMIN) a form for one-off or recurring ones. */
+/** Maintenance windows and incidents, those in force first, and (EDITOR, ADMIN) a form for one-off or recurring ones. */
 export function Maintenance() {
   const canEdit = useCanEdit();
   const [{ data, error }, refetch] = useQuery({ query: WindowsQuery, requestPolicy: 'cache-and-network' });
@@ -54,6 +64,12 @@ export function Maintenance() {
   const [, endWindow] = useMutation(EndWindow);
   const [, deleteWindow] = useMutation(DeleteWindow);
   const reload = () => refetch({ requestPolicy: 'network-only' });
+  const windows = useMemo(() => {
+    if (!data) return [];
+    const inForce = data.inForce.edges.map((e) => e.node);
+    const shown = new Set(inForce.map((w) => w.id));
+    return [...inForce, ...data.newest.edges.map((e) => e.node).filter((w) => !shown.has(w.id))];
+  }, [data]);
   // Shown above the list: the window an action failed on may no longer be in it (deleted elsewhere).
   const [failure, setFailure] = useState<string | null>(null);
   const settle = (failed: string | null) => {
@@ -70,7 +86,7 @@ export function Maintenance() {
         </p>
       ) : null}
       <ul class="windows">
-        {(data?.maintenanceWindows.edges ?? []).map(({ node: w }) => (
+        {windows.map((w) => (
           <li key={w.id} class="window card" data-window={w.title}>
             <b>{w.title}</b> <span class="muted">{w.type}</span> {w.active ? <span class="badge bg-warn">ACTIVE</span> : null}
             <p class="muted">
@@ -109,7 +125,7 @@ export function Maintenance() {
           </li>
         ))}
       </ul>
-      {data && data.maintenanceWindows.edges.length === 0 ? <p class="muted">No maintenance windows.</p> : null}
+      {data && windows.length === 0 ? <p class="muted">No maintenance windows.</p> : null}
       {canEdit && data && sites ? <WindowForm sites={sites.sites.edges.map((e) => e.node)} onCreated={reload} /> : null}
     </section>
   );

@@ -811,6 +811,27 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('a window in force is listed, and can be ended, however many newer ones there are', async ({ app, admin, editor }) => {
+    const create = 'mutation ($input: CreateMaintenanceWindowInput!) { createMaintenanceWindow(input: $input) { __typename } }';
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    expect((await admin.request(create, { input: { title: 'Datacenter move', startsAt: hourAgo } })).data).toEqual({
+      createMaintenanceWindow: { __typename: 'MaintenanceWindowPayload' },
+    });
+    // Newer one-off windows, ended: kept for a while, and newest first they fill a page of 50 on their own.
+    for (let i = 0; i < 55; i++) {
+      const res = await admin.request(create, { input: { title: `Patch ${i}`, startsAt: hourAgo, endsAt: new Date(Date.now() - 60_000).toISOString() } });
+      expect(res.data).toEqual({ createMaintenanceWindow: { __typename: 'MaintenanceWindowPayload' } });
+    }
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    const moving = page.locator('li.window', { hasText: 'Datacenter move' });
+    await moving.getByRole('button', { name: 'End now' }).click();
+    await expect.poll(() => moving.getByText('ACTIVE').count()).toBe(0);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it("a delete question asked on one monitor's page is not carried to the next one's", async ({ app, editor }) => {
     const first = await createPushSite(app, 'Old cron');
     const second = await createPushSite(app, 'Billing cron');
