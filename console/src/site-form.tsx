@@ -3,11 +3,19 @@ import { useEffect, useState } from 'preact/hooks';
 import { Field, FormEnd, issueAttributes, issuesByField, TextInput, type TextInputProps, wholeNumberIssues } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MonitorType } from './gql/graphql.ts';
+import { PAGE, useRestOfPages } from './paging.ts';
 import { navigate } from './route.ts';
 
 const EditQuery = graphql(`
   query SiteFormSite($id: ID!) {
-    site(id: $id) { id name type url hostname port interval timeout maxRetries method acceptedCodes maxRedirects keyword dnsResolveType dnsServer }
+    site(id: $id) { id name type url hostname port interval timeout maxRetries method acceptedCodes maxRedirects keyword dnsResolveType dnsServer parent { id } }
+  }
+`);
+
+/** The groups a monitor can be put in: every page, as a fleet may hold more than one. */
+const GroupsQuery = graphql(`
+  query SiteFormGroups($first: Int!, $after: String) {
+    sites(first: $first, after: $after, type: [GROUP]) { pageInfo { hasNextPage endCursor } edges { node { id name } } }
   }
 `);
 
@@ -52,9 +60,16 @@ const INPUTS = [
 ] as const satisfies readonly (Partial<TextInputProps> & { key: string; types: readonly MonitorType[] })[];
 
 type InputKey = (typeof INPUTS)[number]['key'];
-type Values = { name: string; type: MonitorType } & Record<InputKey, string>;
+/** `parentId` is the group's id, or '' for none. */
+type Values = { name: string; type: MonitorType; parentId: string } & Record<InputKey, string>;
 
-const EMPTY = { name: '', type: 'HTTP', interval: '60', ...Object.fromEntries(INPUTS.filter((f) => f.key !== 'interval').map((f) => [f.key, ''])) } as Values;
+const EMPTY = {
+  name: '',
+  type: 'HTTP',
+  parentId: '',
+  interval: '60',
+  ...Object.fromEntries(INPUTS.filter((f) => f.key !== 'interval').map((f) => [f.key, ''])),
+} as Values;
 
 const shownFor = (type: MonitorType) => INPUTS.filter((f) => (f.types as readonly MonitorType[]).includes(type));
 
@@ -80,6 +95,8 @@ function toInput(v: Values, saved?: Values) {
   const input: Record<string, string | number | null> = {};
   if (v.name !== saved?.name) input.name = v.name;
   if (v.type !== saved?.type) input.type = v.type;
+  // Groups do not nest: a GROUP has no group of its own to choose. Null moves the monitor to the top level.
+  if (v.type !== 'GROUP' && v.parentId !== (saved?.parentId ?? '')) input.parentId = v.parentId || null;
   for (const f of shownFor(v.type)) {
     const value = v[f.key].trim();
     if (saved && saved.type === v.type && value === saved[f.key].trim()) continue;
@@ -97,6 +114,8 @@ export function SiteForm({ id }: { id?: string }) {
   const [issues, setIssues] = useState<Record<string, string>>({});
   // From the server, not the cache: the form shows what the monitor is now, whatever changed since it was last read.
   const [{ data }] = useQuery({ query: EditQuery, variables: { id: id ?? '' }, pause: id === undefined, requestPolicy: 'network-only' });
+  const [{ data: groups }] = useQuery({ query: GroupsQuery, variables: { first: PAGE }, requestPolicy: 'cache-and-network' });
+  useRestOfPages(GroupsQuery, groups);
   const [{ fetching: creating }, create] = useMutation(CreateMutation);
   const [{ fetching: updating }, update] = useMutation(UpdateMutation);
 
@@ -104,7 +123,13 @@ export function SiteForm({ id }: { id?: string }) {
     const s = data?.site;
     if (s) {
       const text = (value: string | number | null | undefined) => (value === null || value === undefined ? '' : String(value));
-      const loaded: Values = { ...EMPTY, ...Object.fromEntries(INPUTS.map((f) => [f.key, text(s[f.key])])), name: s.name, type: s.type };
+      const loaded: Values = {
+        ...EMPTY,
+        ...Object.fromEntries(INPUTS.map((f) => [f.key, text(s[f.key])])),
+        name: s.name,
+        type: s.type,
+        parentId: s.parent?.id ?? '',
+      };
       setValues(loaded);
       setSaved(loaded);
     }
@@ -157,6 +182,26 @@ export function SiteForm({ id }: { id?: string }) {
           ))}
         </select>
       </Field>
+      {values.type === 'GROUP' ? null : (
+        <Field label="Group" id="site-parentId" issue={issues.parentId}>
+          <select
+            id="site-parentId"
+            name="parentId"
+            {...issueAttributes('site-parentId', issues.parentId)}
+            value={values.parentId}
+            onChange={(e) => setValues({ ...values, parentId: e.currentTarget.value })}
+          >
+            <option value="">none</option>
+            {(groups?.sites.edges ?? [])
+              .filter(({ node }) => node.id !== id)
+              .map(({ node }) => (
+                <option key={node.id} value={node.id}>
+                  {node.name}
+                </option>
+              ))}
+          </select>
+        </Field>
+      )}
       {shownFor(values.type).map(({ key, label, types: _types, ...extra }) => textField(key, label, extra))}
       <FormEnd issues={issues} busy={creating || updating} />
     </form>

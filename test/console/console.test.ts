@@ -487,6 +487,37 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the form puts a monitor in a group and takes it out again', async ({ app, editor }) => {
+    const group = await createSite(app, { name: 'Databases', type: 'GROUP' });
+    const { id } = await createSite(app, { name: 'Primary DB', type: 'PORT', hostname: '127.0.0.1', port: 9, paused: true });
+    const parentOf = async () =>
+      (await editor.request<{ site: { parent: { name: string } | null } }>('query ($id: ID!) { site(id: $id) { parent { name } } }', { id })).data?.site.parent;
+
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.goto(`${app.url}/#/edit/${encodeURIComponent(id)}`);
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('Primary DB');
+    await expect.poll(() => page.getByLabel('Group').locator('option').allTextContents()).toEqual(['none', 'Databases']);
+    await page.getByLabel('Group').selectOption({ label: 'Databases' });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('section.detail h1', { hasText: 'Primary DB' }).waitFor();
+    expect(await parentOf()).toEqual({ name: 'Databases' });
+
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await expect.poll(() => page.getByLabel('Group').inputValue()).toBe(group.id);
+    await page.getByLabel('Group').selectOption({ label: 'none' });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('section.detail h1', { hasText: 'Primary DB' }).waitFor();
+    expect(await parentOf()).toBeNull();
+
+    // A group has no group of its own to choose: they do not nest.
+    await page.goto(`${app.url}/#/edit/${encodeURIComponent(group.id)}`);
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('Databases');
+    expect(await page.getByLabel('Group').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('saving an edit puts back nothing another user changed since: neither what the form read before nor what it did not touch', async ({
     app,
     admin,
