@@ -93,7 +93,7 @@ export function wholeNumberIssues<K extends string>(values: Readonly<Record<K, s
  * control at fault. The button stays focusable while the save runs (a disabled one drops the focus to the top of the
  * page), and refuses a second save meanwhile: Enter in a field clicks it too.
  */
-export function FormEnd({ issues, busy }: { issues: Readonly<Record<string, string>>; busy: boolean }) {
+export function FormEnd({ issues, busy, label = 'Save' }: { issues: Readonly<Record<string, string>>; busy: boolean; label?: string }) {
   const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     button.current?.form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
@@ -114,7 +114,7 @@ export function FormEnd({ issues, busy }: { issues: Readonly<Record<string, stri
             if (busy) event.preventDefault();
           }}
         >
-          Save
+          {label}
         </button>
       </div>
     </>

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
 import { Field, failureOf, FormEnd, instant, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
+import { PasswordForm } from './password.tsx';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
 
@@ -112,6 +113,7 @@ export function ApiTokens() {
         <TextInput id="token-expires" label="Expires (blank: never)" type="datetime-local" value={expiresAt} issue={issues.expiresAt} onInput={setExpiresAt} />
         <FormEnd issues={issues} busy={fetching} />
       </form>
+      <PasswordForm />
     </section>
   );
 }

@@ -334,6 +334,30 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a user changes their own password, meeting a wrong current one and a short new one beside their fields', async ({ app, viewer }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.getByLabel('New password', { exact: true }).fill('a much longer passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('#password-current-issue', { hasText: 'is not your current password' }).waitFor();
+    await page.getByLabel('Current password').fill(viewer.password);
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('#password-new-issue', { hasText: 'must be at least 8 characters' }).waitFor();
+    await page.getByLabel('New password', { exact: true }).fill('a much longer passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+
+    const login = 'mutation ($input: LoginInput!) { login(input: $input) { __typename } }';
+    const as = async (password: string) => (await app.request(login, { input: { username: viewer.username, password } })).data;
+    expect(await as('a much longer passphrase')).toEqual({ login: { __typename: 'LoginPayload' } });
+    expect(await as(viewer.password)).not.toEqual({ login: { __typename: 'LoginPayload' } });
+    expect(problems).toEqual([]);
+  });
+
   it('a user gives a new API token an expiry, sees it in the list, and is told when it is not in the future', async ({ app, viewer }) => {
     const page = await newPage();
     const problems = pageProblems(page);
