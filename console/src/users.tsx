@@ -20,6 +20,16 @@ const CreateUser = graphql(`
   }
 `);
 
+const UpdateRole = graphql(`
+  mutation ConsoleUpdateUserRole($input: UpdateUserInput!) {
+    updateUser(input: $input) {
+      __typename
+      ... on ValidationError { issues { field message } }
+      ... on Error { message }
+    }
+  }
+`);
+
 const DeleteUser = graphql(`
   mutation ConsoleDeleteUser($input: DeleteInput!) {
     deleteUser(input: $input) { __typename ... on Error { message } }
@@ -28,10 +38,11 @@ const DeleteUser = graphql(`
 
 const ROLES: readonly Role[] = ['VIEWER', 'EDITOR', 'ADMIN'];
 
-/** The users (ADMIN only: the API refuses the list to anyone else), a form for a new one, and delete. */
+/** The users (ADMIN only: the API refuses the list to anyone else), their roles, a form for a new one, and delete. */
 export function Users() {
   const [{ data, error }, refetch] = useQuery({ query: UsersQuery, requestPolicy: 'cache-and-network' });
   const [, deleteUser] = useMutation(DeleteUser);
+  const [, updateRole] = useMutation(UpdateRole);
   const [message, setMessage] = useState<string | null>(null);
   const reload = () => refetch({ requestPolicy: 'network-only' });
   return (
@@ -48,7 +59,25 @@ export function Users() {
           {(data?.users ?? []).map((u) => (
             <tr key={u.id} data-user={u.username}>
               <td>{u.username}</td>
-              <td>{u.role}</td>
+              <td>
+                <select
+                  aria-label={`Role of ${u.username}`}
+                  value={u.role}
+                  onChange={async (e) => {
+                    const r = await updateRole({ input: { id: u.id, role: e.currentTarget.value as Role } });
+                    const answer = r.data?.updateUser;
+                    // Refused (the last admin cannot be demoted, say): the list read again shows the role kept.
+                    const refused =
+                      answer?.__typename === 'ValidationError' ? answer.issues[0]?.message : answer && 'message' in answer ? answer.message : undefined;
+                    setMessage(refused ?? (answer ? null : (r.error?.message ?? 'The server did not answer')));
+                    reload();
+                  }}
+                >
+                  {ROLES.map((role) => (
+                    <option key={role}>{role}</option>
+                  ))}
+                </select>
+              </td>
               <td class="muted">{formatTime(u.createdAt)}</td>
               <td>
                 <button

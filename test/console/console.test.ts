@@ -287,9 +287,27 @@ describe('the console in a browser', () => {
 
     await form.getByLabel('Password').fill('a long enough password');
     await form.getByRole('button', { name: 'Save' }).click();
-    expect(await page.locator('tr[data-user="oncall"]').textContent()).toMatch(/EDITOR/);
+    expect(await page.locator('tr[data-user="oncall"]').getByLabel('Role of oncall').inputValue()).toBe('EDITOR');
     // The new user can sign in.
     expect(await app.login('oncall', 'a long enough password')).toMatch(/\S/);
+    expect(problems).toEqual([]);
+  });
+
+  it("an admin changes a user's role, and is told why the last admin cannot be demoted", async ({ app, admin, viewer }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, admin.username, admin.password);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Role of viewer').selectOption('EDITOR');
+    const roleOf = async (username: string) =>
+      (await admin.request<{ users: { username: string; role: string }[] }>('{ users { username role } }')).data?.users.find((u) => u.username === username)
+        ?.role;
+    await expect.poll(() => roleOf(viewer.username)).toBe('EDITOR');
+
+    await page.getByLabel(`Role of ${admin.username}`).selectOption('VIEWER');
+    await page.getByRole('alert').filter({ hasText: /admin/i }).waitFor();
+    await expect.poll(() => page.getByLabel(`Role of ${admin.username}`).inputValue()).toBe('ADMIN');
+    expect(await roleOf(admin.username)).toBe('ADMIN');
     expect(problems).toEqual([]);
   });
 
