@@ -92,7 +92,7 @@ export function Maintenance() {
             <p class="muted">
               {w.site ? w.site.name : 'every monitor'} ·{' '}
               {w.recurrence
-                ? `${w.recurrence} (${w.timezone ?? 'UTC'}) for ${w.durationMinutes} min`
+                ? `${w.recurrence} (${w.timezone ?? 'UTC'}) for ${w.durationMinutes} min${w.endsAt ? `, until ${formatTime(w.endsAt)}` : ''}`
                 : `${formatTime(w.startsAt)} – ${w.endsAt ? formatTime(w.endsAt) : 'until ended'}`}
             </p>
             {w.description ? <p>{w.description}</p> : null}
@@ -185,7 +185,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
         type: values.type,
         siteId: values.siteId || undefined,
         startsAt: instant(values.startsAt),
-        endsAt: recurring ? undefined : instant(values.endsAt),
+        endsAt: instant(values.endsAt),
         ...(recurring
           ? {
               recurrence: values.recurrence,
@@ -265,16 +265,16 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
             </select>
           </Field>
         </>
-      ) : (
-        <TextInput
-          id="window-ends"
-          label="Ends (blank: until ended)"
-          type="datetime-local"
-          value={values.endsAt}
-          issue={issues.endsAt}
-          onInput={set('endsAt')}
-        />
-      )}
+      ) : null}
+      {/* A recurring window repeats until then: a season of weekly patching, say. */}
+      <TextInput
+        id="window-ends"
+        label={recurring ? 'Repeats until (blank: for good)' : 'Ends (blank: until ended)'}
+        type="datetime-local"
+        value={values.endsAt}
+        issue={issues.endsAt}
+        onInput={set('endsAt')}
+      />
       <FormEnd issues={issues} busy={fetching} />
     </form>
   );

@@ -252,7 +252,7 @@ describe('the console in a browser', () => {
     await signIn(page, app.url, editor.username, editor.password);
     await page.getByRole('link', { name: 'Maintenance' }).click();
     await page.getByLabel('Title').fill('Database upgrade');
-    await page.getByLabel(/Repeats/).fill('every sunday');
+    await page.getByLabel(/^Repeats \(cron/).fill('every sunday');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('#window-duration-issue').waitFor();
     await page.getByLabel('Minutes each time').fill('60');
@@ -260,7 +260,7 @@ describe('the console in a browser', () => {
     await page.locator('#window-recurrence-issue').waitFor();
     expect(await page.locator('li.window').count()).toBe(0);
 
-    await page.getByLabel(/Repeats/).fill('');
+    await page.getByLabel(/^Repeats \(cron/).fill('');
     await page.getByRole('button', { name: 'Save' }).click();
     const window = page.locator('li.window', { hasText: 'Database upgrade' });
     await window.getByText('ACTIVE').waitFor();
@@ -639,7 +639,7 @@ describe('the console in a browser', () => {
       await signIn(page, app.url, editor.username, editor.password);
       await page.getByRole('link', { name: 'Maintenance' }).click();
       await page.getByLabel('Title').fill(title);
-      await page.getByLabel(/Repeats/).fill('0 3 * * 0');
+      await page.getByLabel(/^Repeats \(cron/).fill('0 3 * * 0');
       await page.getByLabel('Minutes each time').fill('60');
     };
     const picker = (page: Page) =>
@@ -884,6 +884,29 @@ describe('the console in a browser', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('a recurring window is given the date its repeats end', async ({ editor, app }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    const form = page.locator('form.window-form');
+    await form.getByLabel('Title').fill('Weekly patching');
+    await form.getByLabel('Repeats (cron, blank for once)').fill('0 3 * * 0');
+    await form.getByLabel('Minutes each time').fill('60');
+    await form.getByLabel('Repeats until (blank: for good)').fill('2031-06-30T00:00');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('li.window', { hasText: 'Weekly patching' }).getByText(/until/).waitFor();
+    const windows = await editor.request<{ maintenanceWindows: { edges: { node: { recurrence: string; endsAt: string | null } }[] } }>(
+      '{ maintenanceWindows(first: 5) { edges { node { recurrence endsAt } } } }',
+    );
+    const saved = windows.data?.maintenanceWindows.edges.map((e) => e.node);
+    expect(saved).toHaveLength(1);
+    expect(saved![0]!.recurrence).toBe('0 3 * * 0');
+    // Typed in the browser's zone; what matters is that the end was sent, on that day.
+    expect(saved![0]!.endsAt).toMatch(/^2031-06-(29|30)T/);
+    expect(problems).toEqual([]);
+  });
+
   it('a window in force is listed, and can be ended, however many newer ones there are', async ({ app, admin, editor }) => {
     const create = 'mutation ($input: CreateMaintenanceWindowInput!) { createMaintenanceWindow(input: $input) { __typename } }';
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
@@ -969,7 +992,7 @@ describe('the console in a browser', () => {
 
     await page.getByRole('link', { name: 'Maintenance' }).click();
     await page.getByLabel('Title').fill('Backups');
-    await page.getByLabel(/Repeats/).fill('0 3 * * 0');
+    await page.getByLabel(/^Repeats \(cron/).fill('0 3 * * 0');
     await page.getByLabel('Minutes each time').fill('90.5');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(issues).toEqual({ 'window-duration-issue': 'must be a whole number' });
