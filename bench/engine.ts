@@ -19,6 +19,7 @@ import pino from 'pino';
 import { systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDb } from '../src/db/client.ts';
+import { installationId } from '../src/db/installation.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { parseDatabaseUrl } from '../src/db/url.ts';
 import { runCheck } from '../src/engine/checks/index.ts';
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'warn' });
   const writeDb = await openDb(target);
   const readDb = await openDb(target);
+  const installation = await installationId(writeDb);
   const writer = new BatchWriter({ db: writeDb, clock: systemClock, logger, config: config.writer });
   writer.start();
 
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     config,
     logger,
+    installation,
     runCheck: async (site, options) => {
       const result = await runCheck(site, options);
       if (measuring) {

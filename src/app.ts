@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { ChangeWatcher, changeHandler } from './db/change-signal.ts';
 import type { Db } from './db/client.ts';
 import { type InstanceLock, NO_CLAIM } from './db/instance-lock.ts';
+import { installationId } from './db/installation.ts';
 import { openMigrated, type Store, storeFor } from './db/store.ts';
 import type { Checker } from './engine/checks/types.ts';
 import { Engine } from './engine/engine.ts';
@@ -97,13 +98,13 @@ async function assembleApp(config: Config, overrides: AppOverrides, store: Store
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const { applied, writeDb, readDb } = await openMigrated(store);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const disconnect = async (err: unknown) => {
+    await Promise.all([readDb.$disconnect(), writeDb.$disconnect()]);
+    throw err;
+  };
+  const installation = await installationId(writeDb).catch(disconnect);
   // Several instances share events and revocations through Redis; a single one keeps them in this process.
-  const redis = config.redisUrl
-    ? await connectRedisEvents(config.redisUrl, logger).catch(async (err: unknown) => {
-        await Promise.all([readDb.$disconnect(), writeDb.$disconnect()]);
-        throw err;
-      })
-    : null;
+  const redis = config.redisUrl ? await connectRedisEvents(config.redisUrl, logger).catch(disconnect) : null;
   const db = overrides.wrapReadDb ? overrides.wrapReadDb(readDb) : readDb;
   const secretBox = createSecretBox(config.encryptionKey);
   const pubsub = createAppPubSub({
@@ -139,6 +140,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, store: Store
     clock,
     config,
     logger,
+    installation,
     eventLog,
     secretBox,
     runCheck: overrides.runCheck,
@@ -204,7 +206,8 @@ async function assembleApp(config: Config, overrides: AppOverrides, store: Store
       await cluster?.join(engine);
       await engine.start();
       const address = await http.listen();
-      logger.info({ host: config.http.host, port: address.port, tls: Boolean(config.http.tlsCert) }, 'listening');
+      // The installation names the incidents it opens at PagerDuty and Opsgenie: the log says which one this is.
+      logger.info({ host: config.http.host, port: address.port, tls: Boolean(config.http.tlsCert), installation }, 'listening');
       return address;
     },
     stop() {

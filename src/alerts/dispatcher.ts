@@ -6,7 +6,7 @@ import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts'
 import type { Writer } from '../writer/types.ts';
 import { rejectOnAbort } from './abort.ts';
 import type { SecretBox } from './crypto.ts';
-import { closesIncident } from './providers/incident-key.ts';
+import { closesIncident, siteIncidentKey, testIncidentKey } from './providers/incident-key.ts';
 import { rateLimitWaitMs } from './rate-limit.ts';
 import type { AlertEvent, AlertMessage, AlertProviderImpl, AlertSettings } from './types.ts';
 
@@ -67,6 +67,8 @@ export interface DispatcherDeps {
   writer: Writer;
   clock: Clock;
   config: Pick<Config, 'engine' | 'alertEndpoints' | 'checks'>;
+  /** The installation's id (src/db/installation.ts), which a test alert's incident key carries. */
+  installation: string;
   getProvider: (provider: AlertProvider) => AlertProviderImpl;
   secretBox?: SecretBox;
   /** The engine's log (memory ring, database, subscribers). */
@@ -80,13 +82,25 @@ export interface DispatcherDeps {
   viaOutbox?: boolean;
 }
 
+/** An alert as the outbox stores it, which holds only a site's (see dispatch). */
+type StoredAlert = Omit<AlertMessage, 'site' | 'timestamp' | 'incidentKey'> & {
+  site: NonNullable<AlertMessage['site']>;
+  timestamp: string;
+  /** Absent from an alert stored by an uptop that knew no installation id: its incident is known by the key of then. */
+  incidentKey?: string;
+  via?: StoredChannel;
+};
+
 /**
  * An alert as the outbox stores it: its JSON, with the timestamp as an ISO string, and for the close of an incident
  * the channel it goes to (`via`), as stored when the close was queued.
  */
 export function parseStoredAlert(payload: string): { alert: AlertMessage; via: StoredChannel | null } {
-  const { via, ...stored } = JSON.parse(payload) as Omit<AlertMessage, 'timestamp'> & { timestamp: string; via?: StoredChannel };
-  return { alert: { ...stored, timestamp: new Date(stored.timestamp) }, via: via ?? null };
+  const { via, incidentKey, ...stored } = JSON.parse(payload) as StoredAlert;
+  return {
+    alert: { ...stored, timestamp: new Date(stored.timestamp), incidentKey: incidentKey ?? siteIncidentKey(null, stored.site.id, stored.event) },
+    via: via ?? null,
+  };
 }
 
 function decodeSettings(stored: string, secretBox: SecretBox | undefined): AlertSettings {
@@ -258,18 +272,20 @@ export class AlertDispatcher {
   /**
    * Sends the test alert to one channel, read fresh from the database, and reports the outcome once it is recorded.
    * A service that keeps incidents pages on-call until told otherwise: the test's own incident (its key is the test's,
-   * see incidentKey) is closed as soon as it is open, so the test shows the channel works without leaving a page open.
+   * see testIncidentKey) is closed as soon as it is open, so the test shows the channel works without leaving a page open.
    */
   async testAlert(alertChannelId: number): Promise<SendOutcome> {
     const row = await this.deps.db.alertChannel.findUnique({ where: { id: alertChannelId } });
     if (!row) throw new UnknownAlertChannelError(alertChannelId);
     const channel = this.toChannel(row);
+    const timestamp = this.deps.clock.now();
     const test: AlertMessage = {
       event: 'test',
       title: '🧪 Test Alert',
       message: `Test notification from uptop for channel '${channel.name}'.`,
       site: null,
-      timestamp: this.deps.clock.now(),
+      timestamp,
+      incidentKey: testIncidentKey(this.deps.installation, timestamp),
     };
     let outcome = await this.send(channel, test);
     if (outcome.ok && this.keepsIncidents(channel)) {
@@ -354,6 +370,7 @@ export class AlertDispatcher {
             httpTimeoutMs: config.engine.alertHttpTimeoutMs,
             endpoints: config.alertEndpoints,
             allowPrivateTargets: config.checks.allowPrivateTargets,
+            wait: (ms) => this.pause(ms, controller.signal),
           });
           // A provider that ignores the signal still cannot hold the send past its deadline.
           await Promise.race([sending, rejectOnAbort(controller.signal)]);
@@ -389,9 +406,15 @@ export class AlertDispatcher {
     if (until >= deadlineMs) {
       throw new RateLimitedError(`${refusal}; it asks to wait ${Math.ceil(waitMs / 1000)} s, past the alert's deadline`, waitMs);
     }
+    await this.pause(waitMs, signal);
+  }
+
+  /** Waits `ms` on the clock, or rejects as soon as `signal` fires. */
+  private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps;
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     try {
-      await Promise.race([new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, waitMs))), rejectOnAbort(signal)]);
+      await Promise.race([new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, ms))), rejectOnAbort(signal)]);
     } finally {
       if (timer) clock.clearTimeout(timer);
     }

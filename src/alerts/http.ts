@@ -10,7 +10,7 @@ import { stripLineBreaks } from './headers.ts';
 import type { TransportContext } from './types.ts';
 
 export interface OutgoingRequest {
-  method?: 'POST' | 'PUT';
+  method?: 'GET' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
   /** Serialized as JSON and sent with `Content-Type: application/json`. */
@@ -25,15 +25,29 @@ export interface OutgoingRequest {
    * targets to every EDITOR. A channel's settings can only add a path below it. Where it redirects to is guarded.
    */
   operatorEndpoint?: boolean;
+  /** Keeps the answer's body (up to ANSWER_LIMIT bytes): the service answers what became of the request. */
+  readAnswer?: boolean;
+  /** An error answer the caller reads itself instead of failing on (Opsgenie's "not processed yet"). */
+  expected?: (answer: HttpAnswer) => boolean;
 }
 
+export interface HttpAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Empty unless the request asked for it (`readAnswer`). */
+  body: string;
+}
+
+/** The most of an answer's body kept: a service's account of a request is a few hundred bytes. */
+const ANSWER_LIMIT = 64 * 1024;
+
 /**
- * Sends one alert request and discards the answer. Each request gets `ctx.httpTimeoutMs` (redirects included) on top
- * of the overall `ctx.signal`. A channel's own URL, and every redirect, is resolved once through the SSRF guard and
- * connected to at exactly the checked addresses, on a connection of its own (a pooled one would skip that lookup).
- * Error messages never carry the URL: webhook URLs and paths hold tokens.
+ * Sends one alert request; the answer's body is discarded unless asked for. Each request gets `ctx.httpTimeoutMs`
+ * (redirects included) on top of the overall `ctx.signal`. A channel's own URL, and every redirect, is resolved once
+ * through the SSRF guard and connected to at exactly the checked addresses, on a connection of its own (a pooled one
+ * would skip that lookup). Error messages never carry the URL: webhook URLs and paths hold tokens.
  */
-export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Promise<void> {
+export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Promise<HttpAnswer> {
   const method = req.method ?? 'POST';
   const fail = (cause: string) => new Error(`${method} request failed: ${cause}`);
   const target = parseTarget(req.url);
@@ -48,20 +62,15 @@ export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Pro
 
   const timeout = AbortSignal.timeout(ctx.httpTimeoutMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
-  let status: number;
-  let retryAfter: string | undefined;
+  let answer: HttpAnswer;
   try {
     signal.throwIfAborted();
     let hop: HttpHop = { url: target.url, method, headers, body };
     for (let redirects = 0; ; redirects++) {
       const trusted = req.operatorEndpoint === true && redirects === 0;
-      const answer = await exchange(hop, trusted, ctx.allowPrivateTargets, signal);
-      const next = followRedirect(hop, answer.status, answer.location);
-      if (!next) {
-        status = answer.status;
-        retryAfter = answer.retryAfter;
-        break;
-      }
+      answer = await exchange(hop, trusted, ctx.allowPrivateTargets, req.readAnswer === true, signal);
+      const next = followRedirect(hop, answer.status, answer.headers.location);
+      if (!next) break;
       if (redirects === MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
       hop = next;
     }
@@ -70,19 +79,18 @@ export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Pro
     if (timeout.aborted) throw fail(`timed out after ${ctx.httpTimeoutMs} ms`);
     throw fail(scrubUrl(errorText(err), req.url, target.url));
   }
-  if (status >= 400) throw new AlertHttpError(`${req.service ?? 'alert webhook'} returned HTTP ${status}`, status, retryAfter);
+  const { status } = answer;
+  if (status >= 400 && !req.expected?.(answer)) {
+    throw new AlertHttpError(`${req.service ?? 'alert webhook'} returned HTTP ${status}`, status, answer.headers['retry-after']);
+  }
+  return answer;
 }
 
 /**
- * Sends one hop and resolves once the answer's headers arrived. Unless `trusted`, the host goes through the guard
- * first and the connection may only use the addresses it checked.
+ * Sends one hop and resolves once the answer's headers arrived, or with `readBody` its body too. Unless `trusted`, the
+ * host goes through the guard first and the connection may only use the addresses it checked.
  */
-async function exchange(
-  hop: HttpHop,
-  trusted: boolean,
-  allowPrivate: boolean,
-  signal: AbortSignal,
-): Promise<{ status: number; location?: string; retryAfter?: string }> {
+async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, readBody: boolean, signal: AbortSignal): Promise<HttpAnswer> {
   const { protocol, hostname } = hop.url;
   if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`unsupported URL scheme ${protocol}`);
   const lookup = trusted ? undefined : pinnedLookup(await resolveAlertTarget(hostname, allowPrivate, signal));
@@ -100,9 +108,23 @@ async function exchange(
   return new Promise((resolve, reject) => {
     const req = request(hop.url, options);
     req.once('response', (res) => {
-      // The answer is not used; destroying frees the connection without waiting for a slow body.
-      res.destroy();
-      resolve({ status: res.statusCode ?? 0, location: res.headers.location, retryAfter: res.headers['retry-after'] });
+      const answer = { status: res.statusCode ?? 0, headers: res.headers };
+      if (!readBody) {
+        // The body is not used; destroying frees the connection without waiting for a slow one.
+        res.destroy();
+        resolve({ ...answer, body: '' });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= ANSWER_LIMIT) chunks.push(chunk);
+        else res.destroy(new Error(`the answer is longer than ${ANSWER_LIMIT} bytes`));
+      });
+      res.once('end', () => resolve({ ...answer, body: Buffer.concat(chunks).toString('utf8') }));
+      res.once('error', reject);
+      res.once('close', () => reject(new Error('the answer broke off')));
     });
     // Kept for the request's whole life: a second error after the first must not go unhandled.
     req.on('error', reject);

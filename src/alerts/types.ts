@@ -9,6 +9,11 @@ export interface AlertMessage {
   message: string;
   site: { id: number; name: string; status: string } | null;
   timestamp: Date;
+  /**
+   * The key the incident services (PagerDuty, Opsgenie) know the incident this alert opens or closes by, chosen where
+   * the alert is made, which knows whose incident it is (src/alerts/providers/incident-key.ts).
+   */
+  incidentKey: string;
 }
 
 /** Provider settings are string maps, as in the Go original. */
@@ -22,6 +27,8 @@ export interface TransportContext {
   httpTimeoutMs: number;
   /** `UPTOP_ALLOW_PRIVATE_TARGETS`: whether a channel's own target (URL, SMTP host) may be a private address. */
   allowPrivateTargets: boolean;
+  /** Waits `ms` on the dispatcher's clock, before asking a service again; rejects once the send's deadline passes. */
+  wait(ms: number): Promise<void>;
 }
 
 export interface SendContext extends TransportContext {

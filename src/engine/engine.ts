@@ -15,6 +15,7 @@ import { EventLog, readNewestLogs } from './event-log.ts';
 import type { AppPubSub } from './events.ts';
 import { initialState, restoredState, withConfig } from './live-state.ts';
 import { LoadFence } from './load-fence.ts';
+import { incidentKeys } from './incident-keys.ts';
 import { OpenIncidents } from './open-incidents.ts';
 import { OWNS_EVERY_SITE, type SiteOwnership } from './ownership.ts';
 import { LOG_RING_SIZE } from './log-ring.ts';
@@ -102,6 +103,8 @@ export interface EngineOptions {
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** The id of the installation (src/db/installation.ts), which the keys of its incidents carry. */
+  installation: string;
   /** The log shared with the writer (see EventLog); by default the engine makes its own, persisting through `writer`. */
   eventLog?: EventLog;
   /** Opens sealed alert settings and HTTP auth secrets. */
@@ -172,7 +175,7 @@ export class Engine implements EngineApi {
   private readonly leaving = new Set<number>();
 
   constructor(options: EngineOptions) {
-    const { db, writer, pubsub, clock, config, logger, secretBox, onCheckStarted } = options;
+    const { db, writer, pubsub, clock, config, logger, secretBox, onCheckStarted, installation } = options;
     this.db = db;
     this.pubsub = pubsub;
     this.ownership = options.ownership ?? OWNS_EVERY_SITE;
@@ -193,7 +196,8 @@ export class Engine implements EngineApi {
     const maintenance = (this.maintenance = new MaintenanceTimer({ db, clock, log, onBoundary: onWindowsChanged }));
     const onSent = options.onAlertSent;
     const viaOutbox = options.alertsViaOutbox;
-    const dispatcher = (this.dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, secretBox, log, onSent, viaOutbox }));
+    const dispatcher = (this.dispatcher = new AlertDispatcher({ db, writer, clock, config, installation, getProvider, secretBox, log, onSent, viaOutbox }));
+    const incidentKeyOf = incidentKeys(installation);
     this.statusPublisher = new StatusPublisher(
       clock,
       () => this.status(),
@@ -205,6 +209,7 @@ export class Engine implements EngineApi {
       writer,
       pubsub,
       dispatcher,
+      incidentKeyOf,
       clock,
       log,
       maintenance,
@@ -213,7 +218,7 @@ export class Engine implements EngineApi {
       probes,
       onState,
     }));
-    const renotifier = (this.renotifier = new Renotifier({ clock, sites, dispatcher, log, effects, checking, maintenance }));
+    const renotifier = (this.renotifier = new Renotifier({ clock, sites, dispatcher, incidentKeyOf, log, effects, checking, maintenance }));
     const commit = (entry: SiteEntry, t: Transition, check: CheckWrite | null) => this.commit(entry, t, check);
     const saveRuntime = (this.saveRuntime = (entry: SiteEntry) => effects.saveRuntime(entry, clock.now()));
     const checker = options.runCheck ?? defaultRunCheck;
@@ -243,7 +248,7 @@ export class Engine implements EngineApi {
     const concurrency = config.checks.concurrency;
     const loop = (this.loop = new SiteLoop({ clock, concurrency, sites, logger, random, checking, maintenance, saveRuntime, run, onCheckStarted }));
     const configChanged = (change: SiteChangeRecord) => pubsub.publish('site:changed', change);
-    const incidents = (this.incidents = new OpenIncidents({ clock, dispatcher, log, checking }));
+    const incidents = (this.incidents = new OpenIncidents({ clock, dispatcher, incidentKeyOf, log, checking }));
     const sync = (this.sync = new SiteSync({ clock, sites, fence, effects, loop, renotifier, runs, incidents, log, checking, statusChanged, configChanged }));
     const intervalMs = config.engine.reconcileIntervalMs;
     const onInterval = () => this.catchUpWithWallClock();

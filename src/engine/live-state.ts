@@ -22,6 +22,8 @@ export const PENDING_RUNTIME: Readonly<Omit<SiteRuntimeState, 'siteId' | 'update
   pushMissedInWindow: false,
   pushFailedInWindow: false,
   pushAlertAtDeadline: false,
+  legacyOutageKey: false,
+  legacySslKey: false,
 });
 
 /** A site the engine has never seen checked: PENDING. */

@@ -1,5 +1,7 @@
 import type { AlertDispatcher, Channel, MovedChannel } from '../alerts/dispatcher.ts';
+import type { AlertEvent, AlertMessage } from '../alerts/types.ts';
 import type { Clock } from '../clock.ts';
+import type { IncidentKeyOf } from './incident-keys.ts';
 import type { SiteEntry } from './registry.ts';
 import { certDaysLeft } from './ssl-warning.ts';
 import { downMessage, isBroken, sslWarningMessage, TITLE_DOWN, TITLE_RECOVERY, TITLE_SSL, TITLE_SSL_RENEWED } from './state-machine.ts';
@@ -7,6 +9,7 @@ import { downMessage, isBroken, sslWarningMessage, TITLE_DOWN, TITLE_RECOVERY, T
 export interface OpenIncidentsOptions {
   clock: Clock;
   dispatcher: Pick<AlertDispatcher, 'dispatch' | 'closeAt' | 'incidentKeeper'>;
+  incidentKeyOf: IncidentKeyOf;
   log: (message: string, siteId: number | null) => void;
   /** Started, not stopped, active, and the site is this instance's: only its owner speaks for a site. */
   checking: (siteId: number) => boolean;
@@ -79,14 +82,13 @@ export class OpenIncidents {
     const { site, state } = entry;
     if (!(state.lastAlertAt || state.sentSslWarning) || !this.options.checking(site.id)) return;
     const now = this.options.clock.now();
-    const about = { id: site.id, name: site.name, status: state.status };
     const where = `alert channel '${moved.before.name}'`;
     const reopen = stillLinked && moved.keepsIncidents;
     if (state.lastAlertAt) {
       const message = `${downMessage(site, state.status, state.lastError)} (its incident moved with ${where})`;
-      this.options.dispatcher.closeAt([moved.before], { event: 'up', title: TITLE_RECOVERY, message, site: about, timestamp: now });
+      this.options.dispatcher.closeAt([moved.before], this.alert(entry, 'up', TITLE_RECOVERY, message, now));
       if (reopen && isBroken(state.status)) {
-        this.options.dispatcher.dispatch([moved.id], { event: 'down', title: TITLE_DOWN, message, site: about, timestamp: now });
+        this.options.dispatcher.dispatch([moved.id], this.alert(entry, 'down', TITLE_DOWN, message, now));
         this.options.log(`${message}: closed where it was, opened where the channel now points`, site.id);
       } else {
         this.options.log(`${message}: closed where it was`, site.id);
@@ -94,10 +96,17 @@ export class OpenIncidents {
     }
     if (state.sentSslWarning) {
       const message = `${sslMessage(entry, now)} (its warning moved with ${where})`;
-      this.options.dispatcher.closeAt([moved.before], { event: 'ssl_renewed', title: TITLE_SSL_RENEWED, message, site: about, timestamp: now });
-      if (reopen) this.options.dispatcher.dispatch([moved.id], { event: 'ssl_expiring', title: TITLE_SSL, message, site: about, timestamp: now });
+      this.options.dispatcher.closeAt([moved.before], this.alert(entry, 'ssl_renewed', TITLE_SSL_RENEWED, message, now));
+      if (reopen) this.options.dispatcher.dispatch([moved.id], this.alert(entry, 'ssl_expiring', TITLE_SSL, message, now));
       this.options.log(reopen ? `${message}: closed where it was, opened where the channel now points` : `${message}: closed where it was`, site.id);
     }
+  }
+
+  /** An alert about the site's incident that `event` opens or closes, under the key that incident is known by. */
+  private alert(entry: SiteEntry, event: AlertEvent, title: string, message: string, timestamp: Date): AlertMessage {
+    const { site, state } = entry;
+    const about = { id: site.id, name: site.name, status: state.status };
+    return { event, title, message, site: about, timestamp, incidentKey: this.options.incidentKeyOf(state, event) };
   }
 
   private keepers(channelIds: readonly number[]): Channel[] {
@@ -108,15 +117,14 @@ export class OpenIncidents {
     const { site, state } = entry;
     if (channels.length === 0) return;
     const now = this.options.clock.now();
-    const about = { id: site.id, name: site.name, status: state.status };
     if (kinds.outage && state.lastAlertAt) {
       const message = `Monitor '${site.name}' ${why}: uptop no longer watches its outage`;
-      const sent = this.options.dispatcher.closeAt(channels, { event: 'up', title: TITLE_RECOVERY, message, site: about, timestamp: now });
+      const sent = this.options.dispatcher.closeAt(channels, this.alert(entry, 'up', TITLE_RECOVERY, message, now));
       if (sent > 0) this.options.log(`${message}, its incident is closed`, site.id);
     }
     if (kinds.ssl && state.sentSslWarning) {
       const message = `Monitor '${site.name}' ${why}: uptop no longer watches its certificate`;
-      const sent = this.options.dispatcher.closeAt(channels, { event: 'ssl_renewed', title: TITLE_SSL_RENEWED, message, site: about, timestamp: now });
+      const sent = this.options.dispatcher.closeAt(channels, this.alert(entry, 'ssl_renewed', TITLE_SSL_RENEWED, message, now));
       if (sent > 0) this.options.log(`${message}, its SSL warning is closed`, site.id);
     }
   }

@@ -1,5 +1,6 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.ts';
 import type { Clock } from '../clock.ts';
+import { OUTAGE_CLOSED, type IncidentKeyOf } from './incident-keys.ts';
 import { KeyedTimers } from './keyed-timers.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import { alertWaits, heldAlertDueAt } from './push-windows.ts';
@@ -11,6 +12,7 @@ export interface RenotifierOptions {
   clock: Clock;
   sites: SiteRegistry;
   dispatcher: AlertDispatcher;
+  incidentKeyOf: IncidentKeyOf;
   log: (message: string, siteId: number | null) => void;
   /** Records the alert time in the site's runtime snapshot. */
   effects: Pick<TransitionEffects, 'saveRuntime'>;
@@ -95,8 +97,9 @@ export class Renotifier {
       message: `Monitor '${site.name}' is UP (it recovered while its alerts were held back)`,
       site: { id: site.id, name: site.name, status: state.status },
       timestamp: now,
+      incidentKey: this.options.incidentKeyOf(state, 'up'),
     });
-    entry.state = { ...state, lastAlertAt: null };
+    entry.state = { ...state, ...OUTAGE_CLOSED };
     this.options.effects.saveRuntime(entry, now);
     this.options.log(`Monitor '${site.name}' is UP: the recovery held back is sent now`, site.id);
   }
@@ -114,6 +117,7 @@ export class Renotifier {
       message: downMessage(site, state.status, state.lastError) + downFor,
       site: { id: siteId, name: site.name, status: state.status },
       timestamp: now,
+      incidentKey: this.options.incidentKeyOf(state, 'down'),
     });
     entry.state = { ...state, lastAlertAt: now };
     this.options.effects.saveRuntime(entry, now);

@@ -14,8 +14,8 @@ export function certDaysLeft(expiresAt: Date, now: Date): number {
  */
 export const RENEWAL_CHECKS = 3;
 
-/** What a site's state remembers of its SSL warning. */
-export type SslMemory = Pick<LiveSiteState, 'sentSslWarning' | 'sslWarnedExpiry' | 'sslRenewalChecks'>;
+/** What a site's state remembers of its SSL warning, down to the key of its incident (see incident-keys.ts). */
+export type SslMemory = Pick<LiveSiteState, 'sentSslWarning' | 'sslWarnedExpiry' | 'sslRenewalChecks' | 'legacySslKey'>;
 
 /**
  * What the certificate a check saw means for the warning: warn about it (`expiring`), the warned certificate was
@@ -58,12 +58,15 @@ export function judgeCertificate(
   return { renewalChecks, verdict: within ? { kind: 'replaced', days } : null };
 }
 
-/** The memory once the verdict's alert about the certificate expiring at `expiresAt` was sent. */
+/**
+ * The memory once the verdict's alert about the certificate expiring at `expiresAt` was sent. A warning about a new
+ * certificate while one is open (`replaced`) stays the same incident, under the same key; a renewal closes it.
+ */
 export function afterSent(memory: SslMemory, verdict: NonNullable<SslVerdict>, expiresAt: Date): SslMemory {
   // A renewal keeps the warned certificate's expiry: a backend the rollout missed may still serve it.
-  if (verdict.kind === 'renewed') return { sentSslWarning: false, sslWarnedExpiry: memory.sslWarnedExpiry, sslRenewalChecks: 0 };
-  return { sentSslWarning: true, sslWarnedExpiry: expiresAt, sslRenewalChecks: 0 };
+  if (verdict.kind === 'renewed') return { sentSslWarning: false, sslWarnedExpiry: memory.sslWarnedExpiry, sslRenewalChecks: 0, legacySslKey: false };
+  return { sentSslWarning: true, sslWarnedExpiry: expiresAt, sslRenewalChecks: 0, legacySslKey: memory.sentSslWarning && memory.legacySslKey };
 }
 
 /** A site that no longer watches the certificate it warned about forgets it: another certificate starts afresh. */
-export const FORGOTTEN: SslMemory = Object.freeze({ sentSslWarning: false, sslWarnedExpiry: null, sslRenewalChecks: 0 });
+export const FORGOTTEN: SslMemory = Object.freeze({ sentSslWarning: false, sslWarnedExpiry: null, sslRenewalChecks: 0, legacySslKey: false });

@@ -1,5 +1,6 @@
 import type { AlertEvent } from '../alerts/types.ts';
 import type { MonitorType, SiteStatus } from '../generated/prisma/client.ts';
+import { OUTAGE_CLOSED } from './incident-keys.ts';
 import { isDeadlineReason } from './push.ts';
 import { afterSent, judgeCertificate, type SslVerdict } from './ssl-warning.ts';
 import type { LiveSiteState, StateChangeRecord } from './types.ts';
@@ -138,13 +139,14 @@ class Effects {
 }
 
 /**
- * `lastAlertAt` of a site that came back UP: null once its recovery is told; while a silence holds the recovery back,
- * the time of the outage's alert stays, so the recovery is owed (Renotifier.alertHeldBack sends it when the silence
- * ends). An outage whose own alert was never sent owes nothing. Without it, the PagerDuty incident or Opsgenie alert
- * of an outage that ended in a maintenance window stayed open for good, and a chat's last word stayed DOWN.
+ * `lastAlertAt` of a site that came back UP: null once its recovery is told, which closes the incident (and ends the
+ * key it kept, see incident-keys.ts); while a silence holds the recovery back, the time of the outage's alert stays, so
+ * the recovery is owed (Renotifier.alertHeldBack sends it when the silence ends). An outage whose own alert was never
+ * sent owes nothing. Without it, the PagerDuty incident or Opsgenie alert of an outage that ended in a maintenance
+ * window stayed open for good, and a chat's last word stayed DOWN.
  */
-function recoveryOwed(prev: LiveSiteState, told: boolean): Date | null {
-  return told ? null : prev.lastAlertAt;
+function recoveryOwed(prev: LiveSiteState, told: boolean): Pick<LiveSiteState, 'lastAlertAt' | 'legacyOutageKey'> {
+  return told ? OUTAGE_CLOSED : { lastAlertAt: prev.lastAlertAt, legacyOutageKey: prev.legacyOutageKey };
 }
 
 /**
@@ -234,7 +236,7 @@ export function handleStatusChange(prev: LiveSiteState, obs: Observation, rules:
       silence,
       (why) => `Recovery alert for '${name}' suppressed (${why})`,
     );
-    next.lastAlertAt = recoveryOwed(prev, told);
+    Object.assign(next, recoveryOwed(prev, told));
   }
   if (prev.status === 'LATE' && next.status === 'UP') fx.log(`Monitor '${name}' heartbeat arrived (was late)`);
 
@@ -280,7 +282,7 @@ export function applyHeartbeat(prev: LiveSiteState, rules: Pick<SiteRules, 'name
         silence,
         (why) => `Recovery alert for '${name}' suppressed (${why})`,
       );
-      next.lastAlertAt = recoveryOwed(prev, told);
+      Object.assign(next, recoveryOwed(prev, told));
       break;
     }
     case 'UP':
@@ -339,7 +341,7 @@ export function applyGroupStatus(
       silence,
       (why) => `Recovery alert for '${name}' suppressed (${why})`,
     );
-    next.lastAlertAt = recoveryOwed(prev, told);
+    Object.assign(next, recoveryOwed(prev, told));
   }
   return {
     next,

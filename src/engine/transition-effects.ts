@@ -2,6 +2,7 @@ import type { AlertDispatcher } from '../alerts/dispatcher.ts';
 import type { Clock } from '../clock.ts';
 import type { Write, Writer } from '../writer/types.ts';
 import { LATE_CHECK_MS, type AppPubSub } from './events.ts';
+import type { IncidentKeyOf } from './incident-keys.ts';
 import { changesDurableState, runtimeStateWrite } from './live-state.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import type { RecentResults } from './recent-results.ts';
@@ -29,6 +30,7 @@ export interface TransitionEffectsOptions {
   writer: Writer;
   pubsub: AppPubSub;
   dispatcher: AlertDispatcher;
+  incidentKeyOf: IncidentKeyOf;
   clock: Clock;
   log: (message: string, siteId: number | null) => void;
   maintenance: Pick<MaintenanceTimer, 'coversSite'>;
@@ -82,6 +84,8 @@ export class TransitionEffects {
         ...alert,
         site: { id, name: entry.site.name, status: t.next.status },
         timestamp: now,
+        // As the incident was before this transition: a close goes under the key it was opened with.
+        incidentKey: this.options.incidentKeyOf(prev, alert.event),
       });
     }
     if (changesDurableState(prev, t.next) || now.getTime() - entry.savedAtMs >= SNAPSHOT_MAX_AGE_MS) this.saveRuntime(entry, now);

@@ -86,6 +86,8 @@ const RUNTIME_STATE_COLUMNS = [
   'pushMissedInWindow',
   'pushFailedInWindow',
   'pushAlertAtDeadline',
+  'legacyOutageKey',
+  'legacySslKey',
   'updatedAt',
 ] satisfies (keyof WriteOf<'runtimeState'>)[];
 const RUNTIME_STATE_SQL = siteStatement(
@@ -158,6 +160,8 @@ function runtimeStateRows(writes: readonly WriteOf<'runtimeState'>[]): JsonRow[]
     w.pushMissedInWindow,
     w.pushFailedInWindow,
     w.pushAlertAtDeadline,
+    w.legacyOutageKey,
+    w.legacySslKey,
     toSqlDate(w.updatedAt),
   ]);
 }

@@ -9,10 +9,13 @@ import { loadConfig } from '../../src/config.ts';
 import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
 import { freshDbFile } from '../helpers/db.ts';
+import { startOpsgenie } from '../helpers/opsgenie.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.ts';
 
-/** A dispatcher on a real database and writer, its PagerDuty endpoint at the receiver. */
-async function dispatcherFor(receiver: Receiver, clock: Clock) {
+const INSTALLATION = 'c0ffee0123456789';
+
+/** A dispatcher on a real database and writer, its PagerDuty and Opsgenie endpoints at the receiver. */
+async function dispatcherFor(receiver: Pick<Receiver, 'url'>, clock: Clock) {
   const t = freshDbFile();
   const [writeDb, db] = await Promise.all([t.open(), t.open()]);
   const config = loadConfig({
@@ -24,7 +27,7 @@ async function dispatcherFor(receiver: Receiver, clock: Clock) {
   writer.start();
   onTestFinished(() => writer.stop());
   const logs: string[] = [];
-  const dispatcher = new AlertDispatcher({ db, writer, clock, config, getProvider, log: (message) => logs.push(message) });
+  const dispatcher = new AlertDispatcher({ db, writer, clock, config, installation: INSTALLATION, getProvider, log: (message) => logs.push(message) });
   const addChannel = async (name: string, provider: AlertProvider, settings: Record<string, string>) => {
     const channel = await writer.submit((tx) => tx.alertChannel.create({ data: { name, provider, settings: JSON.stringify(settings) } }));
     return channel.id;
@@ -42,12 +45,13 @@ const alert = (siteId: number, event: 'down' | 'up'): AlertMessage => ({
   message: `site ${siteId} is ${event}`,
   site: { id: siteId, name: `site ${siteId}`, status: event === 'down' ? 'DOWN' : 'UP' },
   timestamp: new Date(),
+  incidentKey: `uptop-${INSTALLATION}-site-${siteId}`,
 });
 
 /** `trigger 7`, `resolve 7`, or the webhook's `down 7`. */
 function label(req: ReceivedRequest): string {
   const body = req.json() as { event_action?: string; dedup_key?: string; event?: string; site?: { id: number } };
-  return body.event_action ? `${body.event_action} ${body.dedup_key!.replace('uptop-site-', '')}` : `${body.event} ${body.site!.id}`;
+  return body.event_action ? `${body.event_action} ${body.dedup_key!.replace(`uptop-${INSTALLATION}-site-`, '')}` : `${body.event} ${body.site!.id}`;
 }
 
 describe('alert order', () => {
@@ -270,6 +274,7 @@ describe('a certificate renewal', () => {
       message: "SSL for 'site 7' renewed, expires in 89 days",
       site: { id: 7, name: 'site 7', status: 'UP' },
       timestamp: new Date(),
+      incidentKey: `uptop-${INSTALLATION}-site-7-ssl`,
     });
     await dispatcher.idle();
     expect(receiver.requests.map((r) => `${r.path} ${label(r)}`)).toEqual(['/v2/enqueue resolve 7-ssl']);
@@ -301,9 +306,9 @@ describe('a deleted channel that keeps incidents', () => {
     await dispatcher.idle();
     const sent = receiver.answered.map((r) => r.json() as { routing_key: string; event_action: string; dedup_key: string });
     expect(sent.map((body) => `${body.routing_key} ${body.event_action} ${body.dedup_key}`).sort()).toEqual([
-      'rk117 resolve uptop-site-7',
-      'rk118 resolve uptop-site-7',
-      'rk119 resolve uptop-site-7',
+      `rk117 resolve uptop-${INSTALLATION}-site-7`,
+      `rk118 resolve uptop-${INSTALLATION}-site-7`,
+      `rk119 resolve uptop-${INSTALLATION}-site-7`,
     ]);
   });
 });
@@ -315,7 +320,7 @@ describe('a test alert', () => {
     const { dispatcher, addChannel, health } = await dispatcherFor(receiver, clock);
     const pager = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
     const genie = await addChannel('genie', 'OPSGENIE', { api_key: 'gk' });
-    const key = `uptop-test-${clock.nowMs()}`;
+    const key = `uptop-${INSTALLATION}-test-${clock.nowMs()}`;
 
     expect(await dispatcher.testAlert(pager)).toEqual({ ok: true, error: '' });
     expect(await dispatcher.testAlert(genie)).toEqual({ ok: true, error: '' });
@@ -362,5 +367,24 @@ describe('a test alert', () => {
     });
     expect(actions()).toEqual(['trigger', 'resolve']);
     expect(await health(pager)).toMatchObject({ sendCount: 3, failCount: 2, lastSendOk: false });
+  });
+
+  it('to Opsgenie closes its alert only once Opsgenie has created it, though Opsgenie processes a close sent at once first', async () => {
+    const opsgenie = await startOpsgenie();
+    const { dispatcher, addChannel } = await dispatcherFor(opsgenie, new FakeClock(Date.UTC(2026, 0, 2)));
+    const genie = await addChannel('genie', 'OPSGENIE', { api_key: 'gk' });
+    expect(await dispatcher.testAlert(genie)).toEqual({ ok: true, error: '' });
+    opsgenie.release();
+    expect(opsgenie.processed.map((r) => `${r.action}: ${r.status}`)).toEqual(['Create: Created alert', 'Close: Closed alert']);
+    expect(opsgenie.open).toEqual([]);
+  });
+
+  it('to Opsgenie fails, closing nothing, when Opsgenie does not create its alert', async () => {
+    const opsgenie = await startOpsgenie();
+    const { dispatcher, addChannel } = await dispatcherFor(opsgenie, new FakeClock(Date.UTC(2026, 0, 2)));
+    const genie = await addChannel('genie', 'OPSGENIE', { api_key: 'gk' });
+    opsgenie.refusal = 'Integration is disabled';
+    expect(await dispatcher.testAlert(genie)).toEqual({ ok: false, error: 'Opsgenie did not process the alert request: Integration is disabled' });
+    expect(opsgenie.requests.filter((r) => r.includes('/close'))).toEqual([]);
   });
 });

@@ -9,12 +9,16 @@ import { closedPort } from '../helpers/targets.ts';
 
 export const AT = new Date('2025-03-01T12:34:56.789Z');
 
+/** The installation the fixtures' incident keys name. */
+export const INSTALLATION = 'c0ffee0123456789';
+
 const message = (event: AlertMessage['event'], title: string, text: string, status: string | null, timestamp = AT): AlertMessage => ({
   event,
   title,
   message: text,
   site: status === null ? null : { id: 7, name: 'api', status },
   timestamp,
+  incidentKey: status === null ? `uptop-${INSTALLATION}-test-${timestamp.getTime()}` : `uptop-${INSTALLATION}-site-7${event.startsWith('ssl') ? '-ssl' : ''}`,
 });
 
 export const DOWN = message('down', '🚨 ALERT', "Monitor 'api' is DOWN: HTTP 503", 'DOWN');
@@ -39,7 +43,9 @@ export function sendContext(receiver: Pick<Receiver, 'url'>, overrides: Partial<
       Object.fromEntries(Object.entries(definition.endpoints ?? {}).map(([name, spec]) => [name, `${receiver.url}${new URL(spec.default).pathname}`])),
     ]),
   );
-  return { signal: new AbortController().signal, httpTimeoutMs: 5_000, allowPrivateTargets: true, endpoints, ...overrides };
+  // A send that would wait on a clock fails: a test that expects one gives its own.
+  const wait = () => Promise.reject(new Error('this test gives the send no clock to wait on'));
+  return { signal: new AbortController().signal, httpTimeoutMs: 5_000, allowPrivateTargets: true, endpoints, wait, ...overrides };
 }
 
 /** Sends one alert to a fresh receiver and returns the one request it got. */

@@ -15,6 +15,7 @@ import { createSites, T0, writerHarnessOn } from '../writer/harness.ts';
 const stores = useStores();
 const silent = pino({ level: 'silent' });
 const config = loadConfig({});
+const INSTALLATION = 'c0ffee0123456789';
 
 function alert(siteId: number, event: AlertMessage['event'], atMs: number): AlertMessage {
   return {
@@ -23,6 +24,7 @@ function alert(siteId: number, event: AlertMessage['event'], atMs: number): Aler
     message: `site ${siteId} is ${event}`,
     site: { id: siteId, name: `site ${siteId}`, status: event === 'down' ? 'DOWN' : 'UP' },
     timestamp: new Date(atMs),
+    incidentKey: `uptop-${INSTALLATION}-site-${siteId}`,
   };
 }
 
@@ -49,6 +51,7 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
       writer: fencedWriter(h.writer, { fenceOf: () => 1 }),
       clock: h.clock,
       config,
+      installation: INSTALLATION,
       getProvider: () => provider,
       log: () => {},
       viaOutbox: true,
@@ -276,6 +279,7 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
         writer: fencedWriter(h.writer, { fenceOf: () => 1 }),
         clock: h.clock,
         config: loadConfig({ UPTOP_PAGERDUTY_URL: `${receiver.url}/v2/enqueue` }),
+        installation: INSTALLATION,
         getProvider,
         log: () => {},
         viaOutbox: true,
@@ -308,9 +312,20 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
     await h.writer.flush();
     await sender.round();
     expect(receiver.requests.map((r) => r.json())).toEqual([
-      expect.objectContaining({ event_action: 'trigger', dedup_key: `uptop-site-${siteId}` }),
-      { routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-site-${siteId}` },
+      expect.objectContaining({ event_action: 'trigger', dedup_key: `uptop-${INSTALLATION}-site-${siteId}` }),
+      { routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-${INSTALLATION}-site-${siteId}` },
     ]);
+  });
+
+  it('delivers the close an uptop that knew no installation id queued under the key of then, which its incident has', async () => {
+    const { h, siteId, pager, receiver, instance } = await pagerOutbox();
+    const { sender } = await instance();
+    const { incidentKey: _, ...before } = alert(siteId, 'up', T0);
+    const payload = JSON.stringify(before);
+    fencedWriter(h.writer, { fenceOf: () => 1 }).enqueue({ kind: 'alertIntent', siteId, alertChannelId: pager, key: 'old', payload, createdAt: new Date(T0) });
+    await h.writer.flush();
+    await sender.round();
+    expect(receiver.requests.map((r) => r.json())).toEqual([{ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-site-${siteId}` }]);
   });
 
   it('delivers a close at the routing key it was queued for, after the channel was edited and the instance restarted', async () => {
@@ -330,9 +345,9 @@ describe.each(PROVIDERS)('alert outbox on %s', (provider) => {
     await after.sender.round();
     await after.sender.round();
     expect(receiver.requests.map((r) => r.json())).toEqual([
-      expect.objectContaining({ routing_key: 'R0UT1NGKEY', event_action: 'trigger', dedup_key: `uptop-site-${siteId}` }),
-      { routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-site-${siteId}` },
-      expect.objectContaining({ routing_key: 'N3WR0UT1NG', event_action: 'trigger', dedup_key: `uptop-site-${siteId}` }),
+      expect.objectContaining({ routing_key: 'R0UT1NGKEY', event_action: 'trigger', dedup_key: `uptop-${INSTALLATION}-site-${siteId}` }),
+      { routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-${INSTALLATION}-site-${siteId}` },
+      expect.objectContaining({ routing_key: 'N3WR0UT1NG', event_action: 'trigger', dedup_key: `uptop-${INSTALLATION}-site-${siteId}` }),
     ]);
   });
 

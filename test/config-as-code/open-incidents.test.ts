@@ -1,4 +1,5 @@
 import { applyConfig } from '../../src/config-as-code/index.ts';
+import { INSTALLATION_KEY } from '../../src/db/installation.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 import { startHttpTarget, type HttpTarget } from '../helpers/targets.ts';
@@ -29,17 +30,18 @@ ${monitors ? `monitors:\n  - name: web\n    type: http\n    url: ${w.web.url}\n 
 
 const apply = (w: World, text: string, prune = false) => applyConfig(w.t.app.deps, { text, fileName: 'uptop.yaml', prune });
 
-/** Checks the site now and waits for the alerts it sends. */
-async function checkedDown(w: World): Promise<number> {
+/** Checks the site now and waits for the alerts it sends; answers the site and the key of its incident. */
+async function checkedDown(w: World): Promise<{ id: number; key: string }> {
   const engine = w.t.app.deps.engine;
   const [id] = engine.siteIds() as [number];
   await engine.checkNow(id);
   await engine.whenIdle();
   expect(engine.getState(id)).toMatchObject({ status: 'DOWN', lastAlertAt: expect.any(Date) });
-  return id;
+  const installation = await w.t.app.deps.db.preference.findUniqueOrThrow({ where: { key: INSTALLATION_KEY } });
+  return { id, key: `uptop-${installation.value}-site-${id}` };
 }
 
-/** `trigger K1 uptop-site-1`, `resolve K1 uptop-site-1`, in the order PagerDuty got them; then forgets them. */
+/** `trigger K1 <key>`, `resolve K1 <key>`, in the order PagerDuty got them; then forgets them. */
 async function events(w: World): Promise<string[]> {
   await w.t.app.deps.engine.whenIdle();
   const seen = w.pager.requests.map((r) => {
@@ -54,14 +56,14 @@ describe('incidents when the configuration is replaced', () => {
   it('config as code: a new routing key moves the open incident, and a prune closes it where it then is', async () => {
     const w = await world();
     await apply(w, file(w, 'K1'));
-    const id = await checkedDown(w);
-    expect(await events(w)).toEqual([`trigger K1 uptop-site-${id}`]);
+    const { key } = await checkedDown(w);
+    expect(await events(w)).toEqual([`trigger K1 ${key}`]);
 
     await apply(w, file(w, 'K2'));
-    expect(await events(w)).toEqual([`resolve K1 uptop-site-${id}`, `trigger K2 uptop-site-${id}`]);
+    expect(await events(w)).toEqual([`resolve K1 ${key}`, `trigger K2 ${key}`]);
 
     await apply(w, file(w, 'K2', false), true);
-    expect(await events(w)).toEqual([`resolve K2 uptop-site-${id}`]);
+    expect(await events(w)).toEqual([`resolve K2 ${key}`]);
     expect(w.t.app.deps.engine.siteIds()).toEqual([]);
   });
 
@@ -69,18 +71,19 @@ describe('incidents when the configuration is replaced', () => {
     const w = await world();
     await apply(w, file(w, 'K1'));
     const backup = await exportAs(w.t, w.t.users.admin.token, false);
-    const id = await checkedDown(w);
-    expect(await events(w)).toEqual([`trigger K1 uptop-site-${id}`]);
+    const { id, key } = await checkedDown(w);
+    expect(await events(w)).toEqual([`trigger K1 ${key}`]);
 
     const imported = await call(w.t, 'POST', '/api/backup/import', { token: w.t.users.admin.token, body: backup });
     expect(imported.status).toBe(200);
-    expect(await events(w)).toEqual([`resolve K1 uptop-site-${id}`]);
+    expect(await events(w)).toEqual([`resolve K1 ${key}`]);
     expect(w.t.app.deps.engine.getState(id)).toMatchObject({ status: 'PENDING', lastAlertAt: null });
     expect(w.t.app.deps.engine.logs().map((l) => l.message)).toContain(
       "Monitor 'web' was replaced: uptop no longer watches its outage, its incident is closed",
     );
 
-    await checkedDown(w);
-    expect(await events(w)).toEqual([`trigger K1 uptop-site-${id}`]);
+    // The import kept the installation's own id (a backup carries none): the key is the one of before.
+    expect(await checkedDown(w)).toEqual({ id, key });
+    expect(await events(w)).toEqual([`trigger K1 ${key}`]);
   });
 });

@@ -7,6 +7,7 @@ import type { Checker } from '../../src/engine/checks/types.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
+import { installationId } from '../../src/db/installation.ts';
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
 import type { AlertProvider, Prisma } from '../../src/generated/prisma/client.ts';
 import { createAppPubSub, type AppPubSub, type Topics } from '../../src/engine/events.ts';
@@ -29,6 +30,10 @@ export interface EngineHarness {
   clock: FakeClock;
   config: Config;
   secretBox: SecretBox;
+  /** The installation's id, as the database holds it. */
+  installation: string;
+  /** The key of the site's outage incident at PagerDuty and Opsgenie, or of its SSL warning's. */
+  incidentKey(siteId: number, of?: 'outage' | 'ssl'): string;
   /** Everything published, per topic, in order. */
   events: Events;
   engine: Engine;
@@ -65,10 +70,13 @@ export async function engineHarness(
     now?: number;
     /** Stands between the engine and its reading client (see heldSiteReads). */
     wrapDb?: (db: Db) => Db;
+    /** A database of the test's own (migrated), instead of a fresh one. */
+    database?: TestDb;
   } & Partial<Pick<EngineOptions, 'runCheck' | 'onCheckStarted' | 'ownership' | 'relay'>> = {},
 ): Promise<EngineHarness> {
-  const t = freshDbFile();
+  const t = options.database ?? freshDbFile();
   const writeDb = await t.open();
+  const installation = await installationId(writeDb);
   const db = await t.open();
   const clock = new FakeClock(options.now ?? T0);
   const config = loadConfig({
@@ -114,6 +122,7 @@ export async function engineHarness(
       clock,
       config,
       logger,
+      installation,
       secretBox,
       random: options.random ?? (() => 0),
       runCheck: own.runCheck,
@@ -140,6 +149,8 @@ export async function engineHarness(
     clock,
     config,
     secretBox,
+    installation,
+    incidentKey: (siteId, of = 'outage') => `uptop-${installation}-site-${siteId}${of === 'ssl' ? '-ssl' : ''}`,
     events,
     engine,
     peer: (own) => build(own),

@@ -60,7 +60,7 @@ function sent(receiver: Receiver): [string, string, unknown][] {
   });
 }
 
-function resolved(id: number, key = `uptop-site-${id}`): [string, string, unknown] {
+function resolved(key: string): [string, string, unknown] {
   return ['POST', '/v2/enqueue', { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: key }];
 }
 
@@ -80,7 +80,7 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await downAndTold(w);
     await deleteSite(w);
     const note = "Monitor 'web' was deleted: uptop no longer watches its outage";
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id), closed(`uptop-site-${w.id}`, note)]));
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.h.incidentKey(w.id)), closed(w.h.incidentKey(w.id), note)]));
     expect(w.receiver.requests).toHaveLength(2);
     expect(received(w.receiver, 'ops')).toEqual([]);
     expect(w.h.engine.logs().map((l) => l.message)).toContain(`${note}, its incident is closed`);
@@ -94,7 +94,7 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await w.h.settle();
     expect(w.receiver.requests).toEqual([]);
     await deleteSite(w);
-    expect(sent(w.receiver)).toContainEqual(resolved(w.id));
+    expect(sent(w.receiver)).toContainEqual(resolved(w.h.incidentKey(w.id)));
     expect(w.receiver.requests).toHaveLength(2);
   });
 
@@ -106,7 +106,7 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await w.h.settle();
     expect(w.h.engine.getState(w.id)).toMatchObject({ status: 'PENDING', lastAlertAt: null });
     const note = "Monitor 'web' changed type: uptop no longer watches its outage";
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id), closed(`uptop-site-${w.id}`, note)]));
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.h.incidentKey(w.id)), closed(w.h.incidentKey(w.id), note)]));
     expect(w.receiver.requests).toHaveLength(2);
   });
 
@@ -117,13 +117,15 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await w.h.updateSite(w.id, { updatedAt: new Date(w.h.clock.nowMs() + 1) });
     await w.h.engine.siteChanged(w.id);
     await w.h.settle();
-    expect(sent(w.receiver)).toEqual([resolved(w.id)]);
+    expect(sent(w.receiver)).toEqual([resolved(w.h.incidentKey(w.id))]);
     w.receiver.requests.length = 0;
 
     w.web.reply({ status: 200 });
     await w.h.tick(60_000);
     await w.h.settle();
-    expect(sent(w.receiver).map(([, path]) => path)).toEqual(expect.arrayContaining([`/v2/alerts/uptop-site-${w.id}/close?identifierType=alias`, '/ops']));
+    expect(sent(w.receiver).map(([, path]) => path)).toEqual(
+      expect.arrayContaining([`/v2/alerts/${w.h.incidentKey(w.id)}/close?identifierType=alias`, '/ops']),
+    );
     expect(w.receiver.requests).toHaveLength(2);
   });
 
@@ -133,7 +135,7 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await w.h.writer.submit((tx) => tx.alertChannel.delete({ where: { id: w.channels.pagerduty } }));
     await w.h.engine.alertChannelsChanged();
     await w.h.settle();
-    expect(sent(w.receiver)).toEqual([resolved(w.id)]);
+    expect(sent(w.receiver)).toEqual([resolved(w.h.incidentKey(w.id))]);
   });
 
   it('an open SSL warning is closed when its site is deleted, and when its certificate is no longer checked', async () => {
@@ -148,7 +150,7 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await w.h.engine.siteChanged(w.id);
     await w.h.settle();
     const note = "Monitor 'web' no longer checks its certificate: uptop no longer watches its certificate";
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id, `uptop-site-${w.id}-ssl`), closed(`uptop-site-${w.id}-ssl`, note)]));
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.h.incidentKey(w.id, 'ssl')), closed(w.h.incidentKey(w.id, 'ssl'), note)]));
     expect(w.receiver.requests).toHaveLength(2);
     expect(w.h.engine.getState(w.id)!.sentSslWarning).toBe(false);
 
@@ -161,8 +163,8 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await deleteSite(w);
     expect(sent(w.receiver)).toEqual(
       expect.arrayContaining([
-        resolved(w.id, `uptop-site-${w.id}-ssl`),
-        closed(`uptop-site-${w.id}-ssl`, "Monitor 'web' was deleted: uptop no longer watches its certificate"),
+        resolved(w.h.incidentKey(w.id, 'ssl')),
+        closed(w.h.incidentKey(w.id, 'ssl'), "Monitor 'web' was deleted: uptop no longer watches its certificate"),
       ]),
     );
     expect(w.receiver.requests).toHaveLength(2);
@@ -187,7 +189,7 @@ describe('engine: incidents left open when uptop stops watching', () => {
     await w.h.engine.siteChanged(w.id);
     await w.h.settle();
     const note = "Monitor 'web' checks another address: uptop no longer watches its certificate";
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id, `uptop-site-${w.id}-ssl`), closed(`uptop-site-${w.id}-ssl`, note)]));
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.h.incidentKey(w.id, 'ssl')), closed(w.h.incidentKey(w.id, 'ssl'), note)]));
     expect(w.receiver.requests).toHaveLength(2);
     expect(w.h.engine.getState(w.id)).toMatchObject({ sentSslWarning: false, sslWarnedExpiry: null });
     const stored = await w.h.db.siteRuntimeState.findUniqueOrThrow({ where: { siteId: w.id } });
@@ -208,11 +210,11 @@ describe('engine: incidents left open when uptop stops watching', () => {
 
 const DOWN_REASON = 'HTTP 500 (expected 200-299)';
 
-function triggered(id: number, routingKey: string, summary: string): [string, string, unknown] {
+function triggered(key: string, routingKey: string, summary: string): [string, string, unknown] {
   return [
     'POST',
     '/v2/enqueue',
-    { routing_key: routingKey, event_action: 'trigger', dedup_key: `uptop-site-${id}`, payload: { summary, source: 'uptop', severity: 'critical' } },
+    { routing_key: routingKey, event_action: 'trigger', dedup_key: key, payload: { summary, source: 'uptop', severity: 'critical' } },
   ];
 }
 
@@ -236,12 +238,12 @@ describe('engine: an incident moves with the channel that opened it', () => {
     await w.h.engine.alertChannelsChanged();
     await w.h.settle();
     const moved = `Monitor 'web' is DOWN: ${DOWN_REASON} (its incident moved with alert channel 'pager')`;
-    expect(sent(w.receiver)).toEqual([resolved(w.id), triggered(w.id, NEW_ROUTING_KEY, `🚨 ALERT: ${moved}`)]);
+    expect(sent(w.receiver)).toEqual([resolved(w.h.incidentKey(w.id)), triggered(w.h.incidentKey(w.id), NEW_ROUTING_KEY, `🚨 ALERT: ${moved}`)]);
     expect(w.h.engine.logs().map((l) => l.message)).toContain(`${moved}: closed where it was, opened where the channel now points`);
 
     await recovers(w);
     expect(sent(w.receiver).filter(([, path]) => path === '/v2/enqueue')).toEqual([
-      ['POST', '/v2/enqueue', { routing_key: NEW_ROUTING_KEY, event_action: 'resolve', dedup_key: `uptop-site-${w.id}` }],
+      ['POST', '/v2/enqueue', { routing_key: NEW_ROUTING_KEY, event_action: 'resolve', dedup_key: w.h.incidentKey(w.id) }],
     ]);
   });
 
@@ -251,7 +253,7 @@ describe('engine: an incident moves with the channel that opened it', () => {
     await w.h.updateChannel(w.channels.opsgenie, 'OPSGENIE', { api_key: NEW_GENIE_KEY, eu: 'true' });
     await w.h.engine.alertChannelsChanged();
     await w.h.settle();
-    const alias = `uptop-site-${w.id}`;
+    const alias = w.h.incidentKey(w.id);
     const moved = `Monitor 'web' is DOWN: ${DOWN_REASON} (its incident moved with alert channel 'genie')`;
     expect(sent(w.receiver)).toEqual([
       closed(alias, moved),
@@ -273,7 +275,7 @@ describe('engine: an incident moves with the channel that opened it', () => {
     await w.h.updateChannel(w.channels.pagerduty, 'WEBHOOK', { url: `${w.receiver.url}/was-pager` });
     await w.h.engine.alertChannelsChanged();
     await w.h.settle();
-    expect(sent(w.receiver)).toEqual([resolved(w.id)]);
+    expect(sent(w.receiver)).toEqual([resolved(w.h.incidentKey(w.id))]);
     await recovers(w);
     expect(received(w.receiver, 'was-pager').map((a) => a.event)).toEqual(['up']);
   });
@@ -299,14 +301,14 @@ describe('engine: an incident moves with the channel that opened it', () => {
     await w.h.engine.alertChannelsChanged();
     await w.h.settle();
     expect(sent(w.receiver)).toEqual([
-      resolved(w.id, `uptop-site-${w.id}-ssl`),
+      resolved(w.h.incidentKey(w.id, 'ssl')),
       [
         'POST',
         '/v2/enqueue',
         {
           routing_key: NEW_ROUTING_KEY,
           event_action: 'trigger',
-          dedup_key: `uptop-site-${w.id}-ssl`,
+          dedup_key: w.h.incidentKey(w.id, 'ssl'),
           payload: {
             summary: "SSL WARNING: SSL for 'web' expires in 4 days (its warning moved with alert channel 'pager')",
             source: 'uptop',
@@ -335,7 +337,7 @@ describe('engine: incidents of the sites a reload replaces', () => {
     await w.h.engine.reload(() => replaceSite(w));
     await w.h.settle();
     const note = "Monitor 'web' was replaced: uptop no longer watches its outage";
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id), closed(`uptop-site-${w.id}`, note)]));
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.h.incidentKey(w.id)), closed(w.h.incidentKey(w.id), note)]));
     expect(w.receiver.requests).toHaveLength(2);
     expect(w.h.engine.getState(w.id)).toMatchObject({ status: 'PENDING', lastAlertAt: null });
   });
@@ -346,7 +348,7 @@ describe('engine: incidents of the sites a reload replaces', () => {
     await w.h.engine.reload(() => w.h.writer.submit((tx) => removeSites(tx, [w.id])));
     await w.h.settle();
     const note = "Monitor 'web' was removed: uptop no longer watches its outage";
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id), closed(`uptop-site-${w.id}`, note)]));
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.h.incidentKey(w.id)), closed(w.h.incidentKey(w.id), note)]));
     expect(w.receiver.requests).toHaveLength(2);
   });
 
@@ -356,7 +358,7 @@ describe('engine: incidents of the sites a reload replaces', () => {
     await replaceSite(w);
     await w.h.engine.reload();
     await w.h.settle();
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id)]));
+    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.h.incidentKey(w.id))]));
     expect(w.receiver.requests).toHaveLength(2);
   });
 
@@ -367,7 +369,7 @@ describe('engine: incidents of the sites a reload replaces', () => {
     await w.h.settle();
     expect(w.receiver.requests).toEqual([]);
     await recovers(w);
-    expect(sent(w.receiver)).toContainEqual(resolved(w.id));
+    expect(sent(w.receiver)).toContainEqual(resolved(w.h.incidentKey(w.id)));
   });
 
   it('a restart while DOWN neither reopens nor forgets the incident: the recovery after it resolves it', async () => {
@@ -379,7 +381,9 @@ describe('engine: incidents of the sites a reload replaces', () => {
     expect(w.h.engine.getState(w.id)).toMatchObject({ status: 'DOWN', lastAlertAt: expect.any(Date) });
     expect(w.receiver.requests).toEqual([]);
     await recovers(w);
-    expect(sent(w.receiver)).toEqual(expect.arrayContaining([resolved(w.id), closed(`uptop-site-${w.id}`, expect.stringContaining("Monitor 'web' is UP"))]));
+    expect(sent(w.receiver)).toEqual(
+      expect.arrayContaining([resolved(w.h.incidentKey(w.id)), closed(w.h.incidentKey(w.id), expect.stringContaining("Monitor 'web' is UP"))]),
+    );
     expect(w.receiver.requests).toHaveLength(3);
   });
 });
@@ -403,7 +407,7 @@ describe('engine: a DOWN site moved out of its group', () => {
     await h.engine.siteChanged(api);
     await h.settle();
     expect(h.engine.getState(group)!.status).not.toBe('DOWN');
-    expect(sent(receiver)).toEqual([resolved(group)]);
+    expect(sent(receiver)).toEqual([resolved(h.incidentKey(group))]);
   });
 });
 
@@ -441,7 +445,7 @@ describe('engine: a site handed to another instance while DOWN', () => {
     await Promise.all([h.engine.whenIdle(), b.whenIdle()]);
     await h.settle();
     expect(b.getState(id)!.status).toBe('UP');
-    expect(sent(receiver)).toEqual([resolved(id)]);
+    expect(sent(receiver)).toEqual([resolved(h.incidentKey(id))]);
   });
 });
 
@@ -453,7 +457,7 @@ describe('engine: an incident moved by another process (the uptop command, anoth
     await w.h.engine.reconcileNow();
     await w.h.settle();
     const moved = `Monitor 'web' is DOWN: ${DOWN_REASON} (its incident moved with alert channel 'pager')`;
-    expect(sent(w.receiver)).toEqual([resolved(w.id), triggered(w.id, NEW_ROUTING_KEY, `🚨 ALERT: ${moved}`)]);
+    expect(sent(w.receiver)).toEqual([resolved(w.h.incidentKey(w.id)), triggered(w.h.incidentKey(w.id), NEW_ROUTING_KEY, `🚨 ALERT: ${moved}`)]);
   });
 
   it('a routing key changed and the channel unlinked in one change closes the incident where it was, and opens none', async () => {
@@ -464,6 +468,6 @@ describe('engine: an incident moved by another process (the uptop command, anoth
     await w.h.updateSite(w.id, { updatedAt: new Date(w.h.clock.nowMs() + 1) });
     await w.h.engine.reconcileNow();
     await w.h.settle();
-    expect(sent(w.receiver)).toEqual([resolved(w.id)]);
+    expect(sent(w.receiver)).toEqual([resolved(w.h.incidentKey(w.id))]);
   });
 });

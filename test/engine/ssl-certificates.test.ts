@@ -63,7 +63,7 @@ describe('engine: SSL warnings follow the certificate they warned about', () => 
     const web = await httpTarget(old);
     web.serveInTurn([old, renewed]);
     const w = await watchedCertificate(web);
-    const key = `uptop-site-${w.id}-ssl`;
+    const key = w.h.incidentKey(w.id, 'ssl');
     const warning = `SSL for 'web' expires in ${daysLeft(w.h, old)} days`;
 
     await checks(w, 9);
@@ -93,7 +93,7 @@ describe('engine: SSL warnings follow the certificate they warned about', () => 
     const first = await createCertificate(2.5);
     const web = await httpTarget(first);
     const w = await watchedCertificate(web);
-    const key = `uptop-site-${w.id}-ssl`;
+    const key = w.h.incidentKey(w.id, 'ssl');
     const warnings = [`SSL for 'web' expires in ${daysLeft(w.h, first)} days`];
     await checks(w, 2);
     expect(webhook(w.receiver)).toEqual([['ssl_expiring', warnings[0]]]);
@@ -124,7 +124,7 @@ describe('engine: SSL warnings follow the certificate they warned about', () => 
     const renewed = await createCertificate(60.5);
     const web = await httpTarget(old);
     const w = await watchedCertificate(web);
-    const key = `uptop-site-${w.id}-ssl`;
+    const key = w.h.incidentKey(w.id, 'ssl');
     await checks(w, 1);
     expect(pagerduty(w.receiver).map(([action]) => action)).toEqual(['trigger']);
 

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { onTestFinished } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
+import { installationId } from '../../src/db/installation.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { type AppPubSub, createAppPubSub } from '../../src/engine/events.ts';
 import type { CheckRecord } from '../../src/engine/types.ts';
@@ -15,13 +16,14 @@ import { freshDbFile } from '../helpers/db.ts';
 export async function systemClockEngine<T>(prepare: (writer: BatchWriter) => Promise<T>) {
   const t = freshDbFile();
   const [writeDb, db] = await Promise.all([t.open(), t.open()]);
+  const installation = await installationId(writeDb);
   const config = loadConfig({ UPTOP_ENCRYPTION_KEY: 'ab'.repeat(32) });
   const logger = pino({ level: 'silent' });
   const writer = new BatchWriter({ db: writeDb, clock: systemClock, logger, config: config.writer });
   writer.start();
   const prepared = await prepare(writer);
   const pubsub = createAppPubSub();
-  const engine = new Engine({ db, writer, pubsub, clock: systemClock, config, logger });
+  const engine = new Engine({ db, writer, pubsub, clock: systemClock, config, logger, installation });
   onTestFinished(async () => {
     await engine.stop();
     await writer.stop();

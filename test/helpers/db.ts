@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { inject, onTestFinished } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.ts';
+import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate.ts';
 import { type Provider, storeFor } from '../../src/db/store.ts';
 import { parseDatabaseUrl, type SqliteTarget } from '../../src/db/url.ts';
 import { createDatabase, dropDatabase } from './postgres.ts';
@@ -45,6 +47,29 @@ export function freshDbFile(query = ''): TestDb {
       return db;
     },
   };
+}
+
+/**
+ * A SQLite file of the test's own as an older release left it: migrated up to the migration `first` (which that
+ * release did not have), then `rows` written as that release wrote them. Opening it as the server does
+ * (`migrate`) applies the rest.
+ */
+export function olderDbFile(first: string, rows: (conn: Database.Database) => void): TestDb {
+  const t = freshDbFile();
+  fs.rmSync(t.target.file);
+  const migrations = path.join(t.dir, 'migrations');
+  fs.cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
+  for (const entry of fs.readdirSync(migrations, { withFileTypes: true })) {
+    if (entry.isDirectory() && entry.name >= first) fs.rmSync(path.join(migrations, entry.name), { recursive: true });
+  }
+  migrate(t.target, migrations);
+  const conn = new Database(t.target.file);
+  try {
+    rows(conn);
+  } finally {
+    conn.close();
+  }
+  return t;
 }
 
 /**

@@ -204,6 +204,8 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         pushMissedInWindow: false,
         pushFailedInWindow: false,
         pushAlertAtDeadline: false,
+        legacyOutageKey: false,
+        legacySslKey: false,
         updatedAt: at,
       });
       for (const siteId of [keep!, gone!]) {
@@ -358,6 +360,8 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         pushMissedInWindow: status === 'DOWN',
         pushFailedInWindow: ms === 2,
         pushAlertAtDeadline: status === 'DOWN',
+        legacyOutageKey: status === 'DOWN',
+        legacySslKey: ms === 2,
         updatedAt: new Date(T0 + ms),
       });
       h.writer.enqueue(snapshot(a!, 2, 'DOWN', 2));
@@ -384,6 +388,8 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         pushMissedInWindow: true,
         pushFailedInWindow: true,
         pushAlertAtDeadline: true,
+        legacyOutageKey: true,
+        legacySslKey: true,
         updatedAt: new Date(T0 + 2),
       });
       h.writer.enqueue(snapshot(a!, 3, 'UP', 0));
@@ -395,6 +401,8 @@ describe.each(PROVIDERS)('on %s', (provider) => {
         pushMissedInWindow: false,
         pushFailedInWindow: false,
         pushAlertAtDeadline: false,
+        legacyOutageKey: false,
+        legacySslKey: false,
       });
       expect(await h.db.siteRuntimeState.count()).toBe(2);
       expect(h.writer.stats.written).toBe(3);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
 import type { AlertSettings } from '../types.ts';
-import { closesIncident, incidentKey } from './incident-key.ts';
+import { closesIncident } from './incident-key.ts';
+import { untilProcessed } from './opsgenie-requests.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text, trimTrailingSlashes } from './setting.ts';
 import { truncate } from './truncate.ts';
@@ -31,7 +32,7 @@ export const opsgenie = defineProvider({
   async send(settings, alert, ctx) {
     const alerts = trimTrailingSlashes(inEu(settings) ? ctx.endpoints.eu : ctx.endpoints.us);
     const headers = { Authorization: `GenieKey ${requireSetting(settings, 'api_key')}` };
-    const alias = incidentKey(alert);
+    const alias = alert.incidentKey;
     // A recovery closes the alert its outage opened (by the alias both carry), as PagerDuty's resolve does (DESIGN 5),
     // and a renewal the SSL warning's: a new alert would page the on-call again to say that all is well.
     const request = closesIncident(alert.event)
@@ -50,6 +51,9 @@ export const opsgenie = defineProvider({
             priority: settingOr(settings, 'priority', 'P3'),
           },
         };
-    await sendHttp({ ...request, operatorEndpoint: true, headers }, ctx);
+    // The test alert is closed as soon as it is open: the close must not be processed before the create.
+    const followed = alert.event === 'test';
+    const answer = await sendHttp({ ...request, operatorEndpoint: true, headers, readAnswer: followed }, ctx);
+    if (followed) await untilProcessed(alerts, headers, answer, ctx);
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
-import { closesIncident, incidentKey } from './incident-key.ts';
+import { closesIncident } from './incident-key.ts';
 import { defineProvider } from './provider.ts';
 import { oneOf, optional, required, requireSetting, settingOr, text } from './setting.ts';
 import { truncate } from './truncate.ts';
@@ -20,7 +20,7 @@ export const pagerduty = defineProvider({
   endpoints: { events: { env: 'UPTOP_PAGERDUTY_URL', default: 'https://events.pagerduty.com/v2/enqueue' } },
   async send(settings, alert, ctx) {
     const routingKey = requireSetting(settings, 'routing_key');
-    const dedupKey = incidentKey(alert);
+    const dedupKey = alert.incidentKey;
     const json = closesIncident(alert.event)
       ? { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey }
       : {

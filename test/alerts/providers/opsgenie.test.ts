@@ -2,17 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { getProvider } from '../../../src/alerts/providers/index.ts';
+import { REQUEST_STATUS_POLL_MS } from '../../../src/alerts/providers/opsgenie-requests.ts';
+import { startOpsgenie } from '../../helpers/opsgenie.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../helpers/receiver.ts';
-import { AT, DOWN, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { AT, DOWN, INSTALLATION, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 /** Both regions share the path /v2/alerts, so the receiver tells them apart by a prefix. */
 const regions = (r: Receiver) => ({ endpoints: { OPSGENIE: { us: `${r.url}/us/v2/alerts`, eu: `${r.url}/eu/v2/alerts` } } });
 
 describe.each([
-  [DOWN, 'uptop-site-7'],
-  [SSL, 'uptop-site-7-ssl'],
-  [TEST, `uptop-test-${AT.getTime()}`],
+  [DOWN, `uptop-${INSTALLATION}-site-7`],
+  [SSL, `uptop-${INSTALLATION}-site-7-ssl`],
+  [TEST, `uptop-${INSTALLATION}-test-${AT.getTime()}`],
 ])('OPSGENIE: a $event alert', (alert, alias) => {
   it('posts to the US endpoint with a GenieKey, under an alias of its own', async () => {
     const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key', priority: 'P2', eu: 'false' }), alert, regions);
@@ -30,8 +32,8 @@ describe('OPSGENIE', () => {
     await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, DOWN, ctx);
     await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, UP, ctx);
     const [open, close] = receiver.requests as [ReceivedRequest, ReceivedRequest];
-    expect(open.json()).toMatchObject({ alias: 'uptop-site-7' });
-    expectJsonPost(close, '/eu/v2/alerts/uptop-site-7/close');
+    expect(open.json()).toMatchObject({ alias: `uptop-${INSTALLATION}-site-7` });
+    expectJsonPost(close, `/eu/v2/alerts/uptop-${INSTALLATION}-site-7/close`);
     expect(close.query).toEqual({ identifierType: 'alias' });
     expect(close.headers.authorization).toBe('GenieKey genie-key');
     expect(close.json()).toEqual({ source: 'uptop', note: UP.message });
@@ -39,7 +41,7 @@ describe('OPSGENIE', () => {
 
   it("closes the SSL warning's alert when the certificate is renewed, by its own alias", async () => {
     const req = await sendOne('OPSGENIE', () => ({ api_key: 'genie-key' }), SSL_RENEWED, regions);
-    expectJsonPost(req, '/us/v2/alerts/uptop-site-7-ssl/close');
+    expectJsonPost(req, `/us/v2/alerts/uptop-${INSTALLATION}-site-7-ssl/close`);
     expect(req.query).toEqual({ identifierType: 'alias' });
     expect(req.json()).toEqual({ source: 'uptop', note: SSL_RENEWED.message });
   });
@@ -50,7 +52,7 @@ describe('OPSGENIE', () => {
     const ctx = sendContext(receiver, { endpoints: { OPSGENIE: { us: `${receiver.url}/us/v2/alerts/`, eu: `${receiver.url}/eu/v2/alerts//` } } });
     await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, DOWN, ctx);
     await opsgenie.send({ api_key: 'genie-key', eu: 'true' }, UP, ctx);
-    expect(receiver.requests.map((r) => r.path)).toEqual(['/eu/v2/alerts', '/eu/v2/alerts/uptop-site-7/close']);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/eu/v2/alerts', `/eu/v2/alerts/uptop-${INSTALLATION}-site-7/close`]);
   });
 
   it('uses the EU endpoint when eu is "true" and the P3 default priority', async () => {
@@ -67,6 +69,33 @@ describe('OPSGENIE', () => {
     expect(Array.from(sent)).toHaveLength(130);
     expect(sent).toBe(`🚨${'x'.repeat(128)}🔥`);
     expect(description).toBe(`${'r'.repeat(14_999)}…`);
+  });
+});
+
+describe('OPSGENIE: the request of a test alert, which is closed as soon as it is open', () => {
+  it('is followed until Opsgenie has processed it, asked about again after a wait while it has not', async () => {
+    const opsgenie = await startOpsgenie();
+    opsgenie.held = true;
+    const waits: number[] = [];
+    const wait = async (ms: number) => {
+      waits.push(ms);
+      opsgenie.held = false;
+      opsgenie.release();
+    };
+    await getProvider('OPSGENIE').send({ api_key: 'genie-key' }, TEST, sendContext(opsgenie, { wait }));
+    expect(waits).toEqual([REQUEST_STATUS_POLL_MS]);
+    expect(opsgenie.requests.map((r) => r.replace(/[0-9a-f-]{36}$/, '<id>'))).toEqual([
+      'POST /v2/alerts',
+      'GET /v2/alerts/requests/<id>',
+      'GET /v2/alerts/requests/<id>',
+    ]);
+    expect(opsgenie.open).toEqual([TEST.incidentKey]);
+  });
+
+  it('is not followed for the alerts of a site, whose close comes with a later check', async () => {
+    const opsgenie = await startOpsgenie();
+    await getProvider('OPSGENIE').send({ api_key: 'genie-key' }, DOWN, sendContext(opsgenie));
+    expect(opsgenie.requests).toEqual(['POST /v2/alerts']);
   });
 });
 

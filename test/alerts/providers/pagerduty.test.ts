@@ -3,7 +3,7 @@ import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { getProvider } from '../../../src/alerts/providers/index.ts';
 import { startReceiver, type ReceivedRequest } from '../../helpers/receiver.ts';
-import { AT, DOWN, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { AT, DOWN, INSTALLATION, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 describe('PAGERDUTY', () => {
@@ -19,11 +19,11 @@ describe('PAGERDUTY', () => {
     expect(trigger.json()).toEqual({
       routing_key: 'R0UT1NGKEY',
       event_action: 'trigger',
-      dedup_key: 'uptop-site-7',
+      dedup_key: `uptop-${INSTALLATION}-site-7`,
       payload: { summary: `${DOWN.title}: ${DOWN.message}`, source: 'uptop', severity: 'error' },
     });
     expectJsonPost(resolve, '/v2/enqueue');
-    expect(resolve.json()).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: 'uptop-site-7' });
+    expect(resolve.json()).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-${INSTALLATION}-site-7` });
   });
 
   it('triggers the SSL warning as its own incident, severity critical by default', async () => {
@@ -31,7 +31,7 @@ describe('PAGERDUTY', () => {
     expect(req.json()).toEqual({
       routing_key: 'R0UT1NGKEY',
       event_action: 'trigger',
-      dedup_key: 'uptop-site-7-ssl',
+      dedup_key: `uptop-${INSTALLATION}-site-7-ssl`,
       payload: { summary: `${SSL.title}: ${SSL.message}`, source: 'uptop', severity: 'critical' },
     });
   });
@@ -39,7 +39,7 @@ describe('PAGERDUTY', () => {
   it("resolves the SSL warning's incident when the certificate is renewed, leaving the outage's alone", async () => {
     const req = await sendOne('PAGERDUTY', () => ({ routing_key: 'R0UT1NGKEY' }), SSL_RENEWED);
     expectJsonPost(req, '/v2/enqueue');
-    expect(req.json()).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: 'uptop-site-7-ssl' });
+    expect(req.json()).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: `uptop-${INSTALLATION}-site-7-ssl` });
   });
 
   it('cuts the summary to the 1024 characters PagerDuty accepts (it answers 400 to more)', async () => {
@@ -49,14 +49,14 @@ describe('PAGERDUTY', () => {
     expect(req.json()).toEqual({
       routing_key: 'R0UT1NGKEY',
       event_action: 'trigger',
-      dedup_key: 'uptop-site-7',
+      dedup_key: `uptop-${INSTALLATION}-site-7`,
       payload: { summary: `${summary.slice(0, 1023)}…`, source: 'uptop', severity: 'error' },
     });
   });
 
   it('triggers a test alert under a key of its own', async () => {
     const req = await sendOne('PAGERDUTY', () => settings, TEST);
-    expect(req.json()).toMatchObject({ event_action: 'trigger', dedup_key: `uptop-test-${AT.getTime()}` });
+    expect(req.json()).toMatchObject({ event_action: 'trigger', dedup_key: `uptop-${INSTALLATION}-test-${AT.getTime()}` });
   });
 });
 
