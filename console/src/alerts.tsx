@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, failureOf, FormEnd, issueAttributes, issuesByField, TextInput } from './fields.tsx';
+import { failureOf, FormEnd, issuesByField, SelectInput, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { AlertProvider } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
@@ -163,18 +163,14 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
     <form class="channel-form card" onSubmit={submit} noValidate>
       <h2>New alert channel</h2>
       <TextInput id="channel-name" label="Name" value={name} issue={issues.name} onInput={setName} />
-      <Field label="Provider" id="channel-provider" issue={issues.provider}>
-        <select
-          id="channel-provider"
-          {...issueAttributes('channel-provider', issues.provider)}
-          value={provider}
-          onChange={(e) => setProvider(e.currentTarget.value as AlertProvider)}
-        >
-          {Object.keys(SETTINGS).map((p) => (
-            <option key={p}>{p}</option>
-          ))}
-        </select>
-      </Field>
+      <SelectInput
+        id="channel-provider"
+        label="Provider"
+        value={provider}
+        issue={issues.provider}
+        onChange={(p) => setProvider(p as AlertProvider)}
+        choices={Object.keys(SETTINGS).map((p) => ({ value: p }))}
+      />
       {SETTINGS[provider].map((key) => (
         <TextInput
           key={`${provider}-${key}`}

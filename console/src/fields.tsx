@@ -55,6 +55,41 @@ export function TextInput({ id, label, value, issue, onInput, type = 'text', pla
   );
 }
 
+/** A choice: the value sent, and what the option says (the value itself when absent). */
+export interface Choice {
+  value: string;
+  label?: string;
+}
+
+/** A select in a Field, as TextInput: its `name` is its id, marked invalid while the API has an issue with it. */
+export function SelectInput({
+  id,
+  label,
+  value,
+  issue,
+  onChange,
+  choices,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  issue: string | undefined;
+  onChange: (value: string) => void;
+  choices: readonly Choice[];
+}) {
+  return (
+    <Field label={label} id={id} issue={issue}>
+      <select id={id} name={id} {...issueAttributes(id, issue)} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label ?? c.value}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 /** A `datetime-local` value (the browser's local time) as the API's UTC instant; blank stays absent. */
 export function instant(local: string): string | undefined {
   return local ? new Date(local).toISOString() : undefined;

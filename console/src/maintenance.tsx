@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
-import { Field, failureOf, FormEnd, instant, issueAttributes, issuesByField, TextInput, wholeNumberIssues } from './fields.tsx';
+import { failureOf, FormEnd, instant, issuesByField, SelectInput, TextInput, wholeNumberIssues } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MaintenanceType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
@@ -210,27 +210,25 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
       <h2>New window</h2>
       <TextInput id="window-title" label="Title" value={values.title} issue={issues.title} onInput={set('title')} />
       <TextInput id="window-description" label="Description" value={values.description} issue={issues.description} onInput={set('description')} />
-      <Field label="Kind" id="window-type" issue={issues.type}>
-        <select id="window-type" {...issueAttributes('window-type', issues.type)} value={values.type} onChange={(e) => set('type')(e.currentTarget.value)}>
-          <option value="MAINTENANCE">MAINTENANCE (alerts held)</option>
-          <option value="INCIDENT">INCIDENT (information)</option>
-        </select>
-      </Field>
-      <Field label="Monitor" id="window-site" issue={issues.siteId}>
-        <select
-          id="window-site"
-          {...issueAttributes('window-site', issues.siteId)}
-          value={values.siteId}
-          onChange={(e) => set('siteId')(e.currentTarget.value)}
-        >
-          <option value="">every monitor</option>
-          {sites.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectInput
+        id="window-type"
+        label="Kind"
+        value={values.type}
+        issue={issues.type}
+        onChange={set('type')}
+        choices={[
+          { value: 'MAINTENANCE', label: 'MAINTENANCE (alerts held)' },
+          { value: 'INCIDENT', label: 'INCIDENT (information)' },
+        ]}
+      />
+      <SelectInput
+        id="window-site"
+        label="Monitor"
+        value={values.siteId}
+        issue={issues.siteId}
+        onChange={set('siteId')}
+        choices={[{ value: '', label: 'every monitor' }, ...sites.map((site) => ({ value: site.id, label: site.name }))]}
+      />
       <TextInput id="window-starts" label="Starts" type="datetime-local" value={values.startsAt} issue={issues.startsAt} onInput={set('startsAt')} />
       <TextInput
         id="window-recurrence"
@@ -250,20 +248,14 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
             issue={issues.durationMinutes}
             onInput={set('durationMinutes')}
           />
-          <Field label="Time zone" id="window-timezone" issue={issues.timezone}>
-            <select
-              id="window-timezone"
-              {...issueAttributes('window-timezone', issues.timezone)}
-              value={values.timezone}
-              onChange={(e) => set('timezone')(e.currentTarget.value)}
-            >
-              {zones.map((z) => (
-                <option key={z} value={z}>
-                  {z}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectInput
+            id="window-timezone"
+            label="Time zone"
+            value={values.timezone}
+            issue={issues.timezone}
+            onChange={set('timezone')}
+            choices={zones.map((z) => ({ value: z }))}
+          />
         </>
       ) : null}
       {/* A recurring window repeats until then: a season of weekly patching, say. */}

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Field, FormEnd, issueAttributes, issuesByField, TextInput, type TextInputProps, wholeNumberIssues } from './fields.tsx';
+import { FormEnd, issuesByField, SelectInput, TextInput, type TextInputProps, wholeNumberIssues } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { MonitorType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
@@ -167,40 +167,26 @@ export function SiteForm({ id }: { id?: string }) {
     <form class="site-form card" onSubmit={submit} noValidate>
       <h1>{id ? 'Edit monitor' : 'New monitor'}</h1>
       {textField('name', 'Name')}
-      <Field label="Type" id="site-type" issue={issues.type}>
-        <select
-          id="site-type"
-          name="type"
-          {...issueAttributes('site-type', issues.type)}
-          value={values.type}
-          onChange={(e) => setValues({ ...values, type: e.currentTarget.value as MonitorType })}
-        >
-          {TYPES.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectInput
+        id="site-type"
+        label="Type"
+        value={values.type}
+        issue={issues.type}
+        onChange={(type) => setValues({ ...values, type: type as MonitorType })}
+        choices={TYPES.map((t) => ({ value: t }))}
+      />
       {values.type === 'GROUP' ? null : (
-        <Field label="Group" id="site-parentId" issue={issues.parentId}>
-          <select
-            id="site-parentId"
-            name="parentId"
-            {...issueAttributes('site-parentId', issues.parentId)}
-            value={values.parentId}
-            onChange={(e) => setValues({ ...values, parentId: e.currentTarget.value })}
-          >
-            <option value="">none</option>
-            {(groups?.sites.edges ?? [])
-              .filter(({ node }) => node.id !== id)
-              .map(({ node }) => (
-                <option key={node.id} value={node.id}>
-                  {node.name}
-                </option>
-              ))}
-          </select>
-        </Field>
+        <SelectInput
+          id="site-parentId"
+          label="Group"
+          value={values.parentId}
+          issue={issues.parentId}
+          onChange={(parentId) => setValues({ ...values, parentId })}
+          choices={[
+            { value: '', label: 'none' },
+            ...(groups?.sites.edges ?? []).filter(({ node }) => node.id !== id).map(({ node }) => ({ value: node.id, label: node.name })),
+          ]}
+        />
       )}
       {shownFor(values.type).map(({ key, label, types: _types, ...extra }) => textField(key, label, extra))}
       <FormEnd issues={issues} busy={creating || updating} />

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, FormEnd, issueAttributes, issuesByField, TextInput } from './fields.tsx';
+import { FormEnd, issuesByField, SelectInput, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { Role } from './gql/graphql.ts';
 import { formatTime } from './status.ts';
@@ -129,13 +129,14 @@ function UserForm({ onCreated }: { onCreated: () => void }) {
       <h2>New user</h2>
       <TextInput id="user-username" label="Username" value={username} issue={issues.username} onInput={setUsername} />
       <TextInput id="user-password" label="Password" type="password" value={password} issue={issues.password} onInput={setPassword} />
-      <Field label="Role" id="user-role" issue={issues.role}>
-        <select id="user-role" {...issueAttributes('user-role', issues.role)} value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-          {ROLES.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-      </Field>
+      <SelectInput
+        id="user-role"
+        label="Role"
+        value={role}
+        issue={issues.role}
+        onChange={(r) => setRole(r as Role)}
+        choices={ROLES.map((r) => ({ value: r }))}
+      />
       <FormEnd issues={issues} busy={fetching} />
     </form>
   );
