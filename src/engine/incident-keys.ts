@@ -1,5 +1,6 @@
 import { isSslEvent, siteIncidentKey } from '../alerts/providers/incident-key.ts';
-import type { AlertEvent } from '../alerts/types.ts';
+import type { AlertEvent, AlertMessage } from '../alerts/types.ts';
+import type { SiteEntry } from './registry.ts';
 import type { LiveSiteState } from './types.ts';
 
 /** The key of the site's incident that an alert about `event` opens or closes, from the state the incident is open in. */
@@ -19,3 +20,12 @@ export function incidentKeys(installation: string): IncidentKeyOf {
 
 /** A site's state once its outage's recovery is told: no incident left open, nor its key. */
 export const OUTAGE_CLOSED: Readonly<Pick<LiveSiteState, 'lastAlertAt' | 'legacyOutageKey'>> = Object.freeze({ lastAlertAt: null, legacyOutageKey: false });
+
+/** An alert about the site's incident that `event` opens or closes, under the key its state knows that incident by. */
+export function siteAlert(
+  keyOf: IncidentKeyOf,
+  { site, state }: Pick<SiteEntry, 'site' | 'state'>,
+  alert: Pick<AlertMessage, 'event' | 'title' | 'message' | 'timestamp'>,
+): AlertMessage {
+  return { ...alert, site: { id: site.id, name: site.name, status: state.status }, incidentKey: keyOf(state, alert.event) };
+}

@@ -1,7 +1,7 @@
 import type { AlertDispatcher, Channel, MovedChannel } from '../alerts/dispatcher.ts';
 import type { AlertEvent, AlertMessage } from '../alerts/types.ts';
 import type { Clock } from '../clock.ts';
-import type { IncidentKeyOf } from './incident-keys.ts';
+import { type IncidentKeyOf, siteAlert } from './incident-keys.ts';
 import type { SiteEntry } from './registry.ts';
 import { certDaysLeft } from './ssl-warning.ts';
 import { downMessage, isBroken, sslWarningMessage, TITLE_DOWN, TITLE_RECOVERY, TITLE_SSL, TITLE_SSL_RENEWED } from './state-machine.ts';
@@ -102,11 +102,8 @@ export class OpenIncidents {
     }
   }
 
-  /** An alert about the site's incident that `event` opens or closes, under the key that incident is known by. */
   private alert(entry: SiteEntry, event: AlertEvent, title: string, message: string, timestamp: Date): AlertMessage {
-    const { site, state } = entry;
-    const about = { id: site.id, name: site.name, status: state.status };
-    return { event, title, message, site: about, timestamp, incidentKey: this.options.incidentKeyOf(state, event) };
+    return siteAlert(this.options.incidentKeyOf, entry, { event, title, message, timestamp });
   }
 
   private keepers(channelIds: readonly number[]): Channel[] {

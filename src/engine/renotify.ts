@@ -1,6 +1,6 @@
 import type { AlertDispatcher } from '../alerts/dispatcher.ts';
 import type { Clock } from '../clock.ts';
-import { OUTAGE_CLOSED, type IncidentKeyOf } from './incident-keys.ts';
+import { OUTAGE_CLOSED, type IncidentKeyOf, siteAlert } from './incident-keys.ts';
 import { KeyedTimers } from './keyed-timers.ts';
 import type { MaintenanceTimer } from './maintenance-timer.ts';
 import { alertWaits, heldAlertDueAt } from './push-windows.ts';
@@ -91,14 +91,15 @@ export class Renotifier {
   private sendRecovery(entry: SiteEntry): void {
     const { site, state } = entry;
     const now = this.options.clock.now();
-    this.options.dispatcher.dispatch(site.channelIds, {
-      event: 'up',
-      title: TITLE_RECOVERY,
-      message: `Monitor '${site.name}' is UP (it recovered while its alerts were held back)`,
-      site: { id: site.id, name: site.name, status: state.status },
-      timestamp: now,
-      incidentKey: this.options.incidentKeyOf(state, 'up'),
-    });
+    this.options.dispatcher.dispatch(
+      site.channelIds,
+      siteAlert(this.options.incidentKeyOf, entry, {
+        event: 'up',
+        title: TITLE_RECOVERY,
+        message: `Monitor '${site.name}' is UP (it recovered while its alerts were held back)`,
+        timestamp: now,
+      }),
+    );
     entry.state = { ...state, ...OUTAGE_CLOSED };
     this.options.effects.saveRuntime(entry, now);
     this.options.log(`Monitor '${site.name}' is UP: the recovery held back is sent now`, site.id);
@@ -111,14 +112,15 @@ export class Renotifier {
     const siteId = site.id;
     const now = clock.now();
     const downFor = sayHowLong && state.statusChangedAt ? ` (still down after ${formatDurationShort(now.getTime() - state.statusChangedAt.getTime())})` : '';
-    this.options.dispatcher.dispatch(site.channelIds, {
-      event: 'down',
-      title: TITLE_DOWN,
-      message: downMessage(site, state.status, state.lastError) + downFor,
-      site: { id: siteId, name: site.name, status: state.status },
-      timestamp: now,
-      incidentKey: this.options.incidentKeyOf(state, 'down'),
-    });
+    this.options.dispatcher.dispatch(
+      site.channelIds,
+      siteAlert(this.options.incidentKeyOf, entry, {
+        event: 'down',
+        title: TITLE_DOWN,
+        message: downMessage(site, state.status, state.lastError) + downFor,
+        timestamp: now,
+      }),
+    );
     entry.state = { ...state, lastAlertAt: now };
     this.options.effects.saveRuntime(entry, now);
     log(logMessage, siteId);
