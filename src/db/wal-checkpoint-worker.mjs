@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 // The connection never writes, so it needs no journal settings: the database file's own WAL mode holds for it.
-const conn = new Database(workerData.file, { fileMustExist: true, timeout: workerData.busyTimeoutMs });
+const conn = new Database(workerData.file, { fileMustExist: true });
 
 parentPort.on('message', (message) => {
   if (message.close) {
@@ -13,6 +13,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
+    conn.pragma(`busy_timeout = ${Number(message.busyTimeoutMs)}`);
     parentPort.postMessage({ result: checkpoint(message.mode) });
   } catch (err) {
     // A failed checkpoint is the caller's to log; the thread stays up for the next one.

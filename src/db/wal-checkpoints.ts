@@ -13,7 +13,7 @@ import type { SqliteTarget } from './url.ts';
 export interface WalCheckpoints {
   /** After a transaction: checkpoints off the event loop when the WAL has grown past its threshold. */
   written(): void;
-  /** Null while the writer may go on; else settles once the WAL is back within its limit. */
+  /** Null while the writer may go on; else settles once the WAL is back within its limit, or the pause has lasted too long. */
   room(): Promise<void> | null;
   /** Empties the WAL once the writer has stopped, giving up after a while; then ends the thread. */
   stop(): Promise<void>;
@@ -25,8 +25,14 @@ export const NO_CHECKPOINTS: WalCheckpoints = { written: () => {}, room: () => n
 export interface WalCheckpointOptions {
   /** A PASSIVE checkpoint runs once the -wal file is larger (SQLite's own default is about as much: 1000 pages). */
   thresholdBytes: number;
-  /** Past this the writer pauses until a TRUNCATE checkpoint has emptied the file: a reader can hold the WAL for long. */
+  /** Past this the writer pauses until a TRUNCATE checkpoint has emptied the file, or for maxPauseMs at most. */
   limitBytes: number;
+  /**
+   * The longest that pause lasts. A reader may hold the WAL for good (Litestream keeps a read transaction open so that
+   * nothing is checkpointed before it has copied it): writes then go on with the WAL past its limit, unpaused until
+   * the TRUNCATE, still retried, has emptied it. A monitor that stops recording checks is worse off than a large WAL.
+   */
+  maxPauseMs: number;
   /** How soon a TRUNCATE that readers refused is tried again. */
   retryMs: number;
   /** The longest stop() waits for the last checkpoint. */
@@ -42,6 +48,7 @@ export interface WalCheckpointOptions {
 export const DEFAULT_WAL_CHECKPOINTS: WalCheckpointOptions = {
   thresholdBytes: 4 * 2 ** 20,
   limitBytes: 64 * 2 ** 20,
+  maxPauseMs: 5_000,
   retryMs: 1_000,
   stopTimeoutMs: 5_000,
   busyTimeoutMs: 1_000,
@@ -50,6 +57,12 @@ export const DEFAULT_WAL_CHECKPOINTS: WalCheckpointOptions = {
 };
 
 type Mode = 'PASSIVE' | 'TRUNCATE';
+
+/** What the thread is asked: the checkpoint, and how long it may wait for the writer lock and for readers. */
+interface CheckpointRequest {
+  mode: Mode;
+  busyTimeoutMs: number;
+}
 
 interface CheckpointResult {
   busy: number;
@@ -94,10 +107,12 @@ export class WalCheckpointer implements WalCheckpoints {
   private failures = 0;
   private fallenBack = false;
   /** The checkpoint the worker is running, and what to do with its outcome. */
-  private running: { mode: Mode; settle: (reply: WorkerReply) => void } | null = null;
+  private running: { request: CheckpointRequest; settle: (reply: WorkerReply) => void } | null = null;
   /** A checkpoint asked for while another ran: the stronger of the modes asked runs next. */
   private next: Mode | null = null;
-  private paused: { promise: Promise<void>; resume: () => void } | null = null;
+  private paused: { promise: Promise<void>; resume: () => void; bound: TimerHandle } | null = null;
+  /** The pause gave up on a reader: writes go on past the limit, no pause, until a retried TRUNCATE empties the WAL. */
+  private overrun: { largestBytes: number } | null = null;
   private retry: TimerHandle | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -111,7 +126,8 @@ export class WalCheckpointer implements WalCheckpoints {
   }
 
   written(): void {
-    if (this.stopping || this.fallenBack) return;
+    // Past the limit without pausing, the retry timer alone asks for checkpoints: not one per write.
+    if (this.stopping || this.fallenBack || this.overrun) return;
     const size = this.walSize();
     if (size > this.options.limitBytes) {
       this.pause(size);
@@ -141,7 +157,7 @@ export class WalCheckpointer implements WalCheckpoints {
     });
     const done = (async () => {
       await this.idle();
-      return this.checkpoint('TRUNCATE');
+      return this.checkpoint({ mode: 'TRUNCATE', busyTimeoutMs: this.options.busyTimeoutMs });
     })();
     const outcome = await Promise.race([done, gaveUp]);
     if (timer) this.deps.clock.clearTimeout(timer);
@@ -173,30 +189,32 @@ export class WalCheckpointer implements WalCheckpoints {
 
   private request(mode: Mode): void {
     if (this.running) {
-      if (mode === 'TRUNCATE' && this.running.mode !== 'TRUNCATE') this.next = mode;
+      if (mode === 'TRUNCATE' && this.running.request.mode !== 'TRUNCATE') this.next = mode;
       return;
     }
-    this.checkpoint(mode)
+    // While writes go on past the limit, a TRUNCATE must not wait for readers: it holds the writer lock meanwhile, and
+    // the writer's synchronous connection would wait for it on the event loop.
+    const busyTimeoutMs = this.overrun ? 0 : this.options.busyTimeoutMs;
+    this.checkpoint({ mode, busyTimeoutMs })
       .then((reply) => this.afterCheckpoint(reply))
       .catch((err: unknown) => this.deps.logger.error({ err, file: this.file }, `WAL checkpoint failed: ${describeError(err)}`));
   }
 
   private afterCheckpoint(reply: WorkerReply): void {
-    if (this.stopping) return;
+    if (this.stopping || this.fallenBack) return;
     if (reply.error) this.deps.logger.warn({ file: this.file, error: reply.error.message }, 'WAL checkpoint failed; the next write tries again');
     const next = this.next;
     this.next = null;
-    if (this.paused) {
-      if (this.walSize() <= this.options.limitBytes) {
-        this.deps.logger.info({ file: this.file }, 'WAL checkpointed: writes resume');
-        this.resume();
+    if (this.paused || this.overrun) {
+      const size = this.walSize();
+      if (size <= this.options.limitBytes) {
+        this.backWithinLimit(size);
       } else if (next === null) {
-        this.deps.logger.warn(
-          { file: this.file, walBytes: this.walSize(), retryMs: this.options.retryMs },
-          'a reader holds the WAL: its TRUNCATE checkpoint is tried again later',
-        );
+        this.refused(size);
         this.retry = this.deps.clock.setTimeout(() => {
           this.retry = null;
+          // The size a retry finds is the one it may empty: the largest of them is how far the WAL grew.
+          if (this.overrun) this.overrun.largestBytes = Math.max(this.overrun.largestBytes, this.walSize());
           this.request('TRUNCATE');
         }, this.options.retryMs);
         return;
@@ -205,12 +223,32 @@ export class WalCheckpointer implements WalCheckpoints {
     if (next) this.request(next);
   }
 
+  private backWithinLimit(size: number): void {
+    if (this.overrun) {
+      this.deps.logger.info(
+        { file: this.file, walBytes: size, largestBytes: this.overrun.largestBytes, limitBytes: this.options.limitBytes },
+        'the WAL is back within its limit: writes pause again should it pass it',
+      );
+      this.overrun = null;
+    } else {
+      this.deps.logger.info({ file: this.file }, 'WAL checkpointed: writes resume');
+      this.resume();
+    }
+  }
+
+  /** A TRUNCATE refused: said at each retry of a pause, which is short, and only at debug level once writes go on. */
+  private refused(size: number): void {
+    const fields = { file: this.file, walBytes: size, retryMs: this.options.retryMs };
+    if (this.overrun) this.deps.logger.debug(fields, 'a reader still holds the WAL: its TRUNCATE checkpoint is retried');
+    else this.deps.logger.warn(fields, 'a reader holds the WAL: its TRUNCATE checkpoint is tried again later');
+  }
+
   /** One checkpoint on the thread, which is started (again) when needed. Never rejects. */
-  private checkpoint(mode: Mode): Promise<WorkerReply> {
+  private checkpoint(request: CheckpointRequest): Promise<WorkerReply> {
     if (this.fallenBack) return Promise.resolve({});
     return new Promise<WorkerReply>((settle) => {
-      this.running = { mode, settle };
-      this.ensureWorker().postMessage({ mode });
+      this.running = { request, settle };
+      this.ensureWorker().postMessage(request);
       this.holdProcess();
     });
   }
@@ -235,7 +273,7 @@ export class WalCheckpointer implements WalCheckpoints {
     if (this.worker) return this.worker;
     // execArgv [] keeps the parent's loader (tsx under bin/uptop.js) out of a thread that runs plain JavaScript.
     const worker = new Worker(this.options.workerScript, {
-      workerData: { file: this.file, busyTimeoutMs: this.options.busyTimeoutMs },
+      workerData: { file: this.file },
       execArgv: [],
     });
     worker.on('message', (reply: WorkerReply) => {
@@ -258,7 +296,7 @@ export class WalCheckpointer implements WalCheckpoints {
     const current = this.running;
     if (this.failures < this.options.maxWorkerFailures && current && !this.stopping) {
       this.deps.logger.warn({ file: this.file, code, failures: this.failures }, 'WAL checkpoint thread exited; starting another');
-      this.ensureWorker().postMessage({ mode: current.mode });
+      this.ensureWorker().postMessage(current.request);
       return;
     }
     if (this.failures >= this.options.maxWorkerFailures && !this.fallenBack) {
@@ -292,7 +330,8 @@ export class WalCheckpointer implements WalCheckpoints {
     if (this.paused) return;
     let resume = () => {};
     const promise = new Promise<void>((resolve) => (resume = resolve));
-    this.paused = { promise, resume };
+    const bound = this.deps.clock.setTimeout(() => this.giveUp(), this.options.maxPauseMs);
+    this.paused = { promise, resume, bound };
     this.holdProcess();
     this.deps.logger.info(
       { file: this.file, walBytes: size, limitBytes: this.options.limitBytes },
@@ -300,7 +339,22 @@ export class WalCheckpointer implements WalCheckpoints {
     );
   }
 
+  /**
+   * The pause has lasted maxPauseMs: writes resume, once a TRUNCATE that may be waiting on its thread has given up, as
+   * that one holds the writer lock. The retries go on, and the writer pauses no more until one empties the WAL.
+   */
+  private giveUp(): void {
+    const size = this.walSize();
+    this.overrun = { largestBytes: size };
+    this.deps.logger.warn(
+      { file: this.file, walBytes: size, limitBytes: this.options.limitBytes, waitedMs: this.options.maxPauseMs, retryMs: this.options.retryMs },
+      'a reader keeps the WAL from being emptied: writes go on without waiting, and its TRUNCATE checkpoint is retried',
+    );
+    this.afterCurrent(() => this.resume());
+  }
+
   private resume(): void {
+    if (this.paused) this.deps.clock.clearTimeout(this.paused.bound);
     this.paused?.resume();
     this.paused = null;
     this.holdProcess();

@@ -24,6 +24,11 @@ const THREAD = { timeout: 20_000 };
 const PAUSED = 'the WAL passed its limit: writes wait for a TRUNCATE checkpoint to empty it';
 const REFUSED = 'a reader holds the WAL: its TRUNCATE checkpoint is tried again later';
 const RESUMED = 'WAL checkpointed: writes resume';
+const GAVE_UP = 'a reader keeps the WAL from being emptied: writes go on without waiting, and its TRUNCATE checkpoint is retried';
+const STILL_HELD = 'a reader still holds the WAL: its TRUNCATE checkpoint is retried';
+const EMPTIED = 'the WAL is back within its limit: writes pause again should it pass it';
+// The pause gives up after two refused retries and half a third wait.
+const BOUNDED = { ...SMALL, busyTimeoutMs: 0, maxPauseMs: 2.5 * DEFAULT_WAL_CHECKPOINTS.retryMs };
 
 function fill(writer: Writer, rows: number): Promise<number> {
   return writer.submit((tx) => tx.$executeRawUnsafe(FILL, rows, toSqlDate(new Date(T0))));
@@ -57,6 +62,21 @@ function pinWal(file: string): { release(): void } {
   };
   onTestFinished(release);
   return { release };
+}
+
+/** Whether another connection holds the write lock now: a transaction that takes it at once is refused. */
+function writeLockHeld(file: string): boolean {
+  const probe = new Database(file, { timeout: 0 });
+  try {
+    probe.exec('BEGIN IMMEDIATE');
+    probe.exec('ROLLBACK');
+    return false;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return true;
+    throw err;
+  } finally {
+    probe.close();
+  }
 }
 
 describe('WAL checkpoints off the event loop', () => {
@@ -110,6 +130,127 @@ describe('WAL checkpoints off the event loop', () => {
     // The commands left pass the limit again, each time emptied at once now that no reader holds the WAL.
     expect(resumed()).toBe(h.logLines.filter((l) => l.msg === PAUSED).length);
     expect(h.logLines.filter((l) => l.msg === REFUSED)).toHaveLength(2);
+    expect(await h.db.log.count()).toBe(2100);
+  });
+
+  it(
+    'pauses for at most maxPauseMs while a reader holds the WAL as Litestream does, then writes at full speed, loses nothing, and empties the WAL once the reader ends',
+    async () => {
+      const h = await writerHarness({ checkpoints: BOUNDED, retention: false });
+      h.writer.start();
+      const wal = `${h.t.target.file}-wal`;
+      const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
+      await fill(h.writer, 100);
+      const reader = pinWal(h.t.target.file);
+      const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
+      await vi.waitFor(() => expect(count(REFUSED)).toBe(1), THREAD);
+      const pausedAt = fileSize(wal);
+      const waiting = h.writer.stats.pendingCommands;
+      expect(waiting).toBeGreaterThan(0);
+      // Within the bound the writer waits, whatever the retries: none of them gets past the reader.
+      for (const refusals of [2, 3]) {
+        await h.clock.advanceAsync(DEFAULT_WAL_CHECKPOINTS.retryMs);
+        await vi.waitFor(() => expect(count(REFUSED)).toBe(refusals), THREAD);
+        expect(h.writer.stats.pendingCommands).toBe(waiting);
+        expect(fileSize(wal)).toBe(pausedAt);
+      }
+
+      await h.clock.advanceAsync(BOUNDED.maxPauseMs - 2 * DEFAULT_WAL_CHECKPOINTS.retryMs);
+      // One pause for all of them: every command left is written without the clock moving again.
+      await vi.waitFor(() => expect(h.writer.stats.pendingCommands).toBe(0), THREAD);
+      expect(await Promise.all(commands)).toEqual(commands.map(() => 100));
+      expect(count(PAUSED)).toBe(1);
+      expect(count(REFUSED)).toBe(3);
+      expect(h.logLines.filter((l) => l.msg === GAVE_UP)).toEqual([
+        expect.objectContaining({ level: 40, walBytes: pausedAt, limitBytes: SMALL.limitBytes, waitedMs: BOUNDED.maxPauseMs }),
+      ]);
+      const grownTo = fileSize(wal);
+      expect(grownTo).toBeGreaterThan(pausedAt);
+
+      // The reader still holds: the retry goes on, quietly, and the writes with it.
+      await vi.waitFor(() => expect(h.clock.pendingTimers).toBe(1), THREAD);
+      await h.clock.advanceAsync(DEFAULT_WAL_CHECKPOINTS.retryMs);
+      await vi.waitFor(() => expect(count(STILL_HELD)).toBe(1), THREAD);
+      await fill(h.writer, 100);
+      expect(count(PAUSED)).toBe(1);
+      expect(count(REFUSED)).toBe(3);
+
+      reader.release();
+      await vi.waitFor(() => expect(h.clock.pendingTimers).toBe(1), THREAD);
+      await h.clock.advanceAsync(DEFAULT_WAL_CHECKPOINTS.retryMs);
+      await vi.waitFor(() => expect(count(EMPTIED)).toBe(1), THREAD);
+      expect(fileSize(wal)).toBe(0);
+      const emptied = h.logLines.find((l) => l.msg === EMPTIED);
+      expect(emptied).toMatchObject({ level: 30, walBytes: 0, limitBytes: SMALL.limitBytes });
+      expect(emptied?.largestBytes).toBeGreaterThan(grownTo);
+      expect(await h.db.log.count()).toBe(2200);
+
+      // Emptied, the WAL is back to bounded pauses: past the limit again, the writer pauses until the TRUNCATE.
+      for (let round = 0; round < 4; round++) await fill(h.writer, 100);
+      await h.writer.flush();
+      expect(count(PAUSED)).toBeGreaterThan(1);
+      // Every pause but the first, which gave up, ended with the WAL emptied.
+      expect(count(RESUMED)).toBe(count(PAUSED) - 1);
+      expect(count(GAVE_UP)).toBe(1);
+    },
+    3 * THREAD.timeout,
+  );
+
+  it('once writes go on past the limit, retries do not wait for the reader: that wait holds the writer lock', async () => {
+    const workerScript = new URL('./fixtures/recording-checkpoint-worker.mjs', import.meta.url);
+    const retryMs = DEFAULT_WAL_CHECKPOINTS.retryMs;
+    const options = { ...SMALL, busyTimeoutMs: 10, maxPauseMs: 1.5 * retryMs, workerScript };
+    const h = await writerHarness({ checkpoints: options, retention: false });
+    h.writer.start();
+    const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
+    await fill(h.writer, 100);
+    pinWal(h.t.target.file);
+    const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
+    await vi.waitFor(() => expect(count(REFUSED)).toBe(1), THREAD);
+    await h.clock.advanceAsync(retryMs);
+    await vi.waitFor(() => expect(count(REFUSED)).toBe(2), THREAD);
+    await h.clock.advanceAsync(options.maxPauseMs - retryMs);
+    expect(await Promise.all(commands)).toEqual(commands.map(() => 100));
+    // On to the retry the second refusal armed, the first once writes go on.
+    await h.clock.advanceAsync(2 * retryMs - options.maxPauseMs);
+    await vi.waitFor(() => expect(count(STILL_HELD)).toBe(1), THREAD);
+
+    const requests = fs
+      .readFileSync(`${h.t.target.file}-requests`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(requests.filter((r) => r.mode === 'TRUNCATE')).toEqual([
+      { mode: 'TRUNCATE', busyTimeoutMs: 10 },
+      { mode: 'TRUNCATE', busyTimeoutMs: 10 },
+      { mode: 'TRUNCATE', busyTimeoutMs: 0 },
+    ]);
+  });
+
+  it('gives up on the pause only once a TRUNCATE waiting on its thread has ended, as that one holds the writer lock', async () => {
+    const h = await writerHarness({ checkpoints: { ...BOUNDED, busyTimeoutMs: 600_000 }, retention: false });
+    h.writer.start();
+    const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
+    await fill(h.writer, 100);
+    const reader = pinWal(h.t.target.file);
+    const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
+    // What each command's settling finds in the log: those written once the pause gave up must find the WAL emptied.
+    const seen = commands.map((c) => c.then(() => ({ gaveUp: count(GAVE_UP), emptied: count(EMPTIED) })));
+    await vi.waitFor(() => expect(count(PAUSED)).toBe(1), THREAD);
+    // The paused writer holds no lock: the TRUNCATE has the writer's, waiting for the reader.
+    await vi.waitFor(() => expect(writeLockHeld(h.t.target.file)).toBe(true), THREAD);
+    await h.clock.advanceAsync(BOUNDED.maxPauseMs);
+    expect(count(GAVE_UP)).toBe(1);
+
+    // A write let through meanwhile would race that TRUNCATE for the writer lock and, once it lost, wait for it on the
+    // event loop (the writer's connection is synchronous) for as long as the reader holds.
+    reader.release();
+    expect(await Promise.all(commands)).toEqual(commands.map(() => 100));
+    const afterGivingUp = (await Promise.all(seen)).filter((s) => s.gaveUp === 1);
+    expect(afterGivingUp.length).toBeGreaterThan(0);
+    expect(afterGivingUp.map((s) => s.emptied)).toEqual(afterGivingUp.map(() => 1));
+    expect(count(REFUSED)).toBe(0);
+    expect(h.writer.stats.failedBatches).toBe(0);
     expect(await h.db.log.count()).toBe(2100);
   });
 
