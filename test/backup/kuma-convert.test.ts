@@ -127,6 +127,21 @@ describe('convertKuma', () => {
     expect(summary.notes).toEqual(['monitor "child" (id 2): imported at the top level (its group 1 was not imported)']);
   });
 
+  it('keeps accepted status codes above 599, which Kuma offers up to 999', () => {
+    const { backup, summary } = convertKuma({
+      version: '2.0.0',
+      monitorList: [
+        monitor({ id: 1, name: 'teapot farm', type: 'http', url: 'https://a.example.com/', accepted_statuscodes: ['200-299', '999'] }),
+        monitor({ id: 2, name: 'custom', type: 'http', url: 'https://b.example.com/', accepted_statuscodes: ['600-699'] }),
+      ],
+    });
+    expect(summary.skipped).toEqual([]);
+    expect(backup.sites.map((s) => [s.ID, s.AcceptedCodes])).toEqual([
+      [1, '200-299,999'],
+      [2, '600-699'],
+    ]);
+  });
+
   it('throws a ValidationError for what is not Kuma JSON', () => {
     expect(() => convertKuma([1, 2])).toThrow(ValidationError);
     let error: unknown;

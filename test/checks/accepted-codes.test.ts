@@ -38,19 +38,34 @@ describe('parseAcceptedCodes', () => {
       ],
       invalid: [],
     });
-    expect(parseAcceptedCodes('200-,2xx,300-200,99,600,1-2-3').invalid).toEqual(['200-', '2xx', '300-200', '99', '600', '1-2-3']);
+    expect(parseAcceptedCodes('200-,2xx,300-200,99,099,1000,1-2-3').invalid).toEqual(['200-', '2xx', '300-200', '99', '099', '1000', '1-2-3']);
+  });
+
+  it("reads any three-digit code a server can send, up to 999, as Go's client and Uptime Kuma take them", () => {
+    expect(parseAcceptedCodes('600,700-799,999,100-999')).toEqual({
+      ranges: [
+        { min: 600, max: 600 },
+        { min: 700, max: 799 },
+        { min: 999, max: 999 },
+        { min: 100, max: 999 },
+      ],
+      invalid: [],
+    });
+    expect(isCodeAccepted(999, '200-299,999')).toBe(true);
+    expect(isCodeAccepted(650, '600-699')).toBe(true);
   });
 });
 
 describe('validateAcceptedCodes', () => {
   it('accepts lists, ranges and blank', () => {
-    for (const spec of ['200-299', '200-299,301', '200, 301 ,404', '100-599', '']) expect(validateAcceptedCodes(spec)).toBeNull();
+    for (const spec of ['200-299', '200-299,301', '200, 301 ,404', '100-599', '100-999', '600', '']) expect(validateAcceptedCodes(spec)).toBeNull();
   });
 
   it('names the first malformed part', () => {
     expect(validateAcceptedCodes('200-299,abc')).toBe(
-      'acceptedCodes: "abc" is not an HTTP status code (100-599) or a range such as 200-299; use a comma-separated list like "200-299,301"',
+      'acceptedCodes: "abc" is not an HTTP status code (100-999) or a range such as 200-299; use a comma-separated list like "200-299,301"',
     );
+    expect(validateAcceptedCodes('200-1000')).toContain('"200-1000"');
     expect(validateAcceptedCodes('300-200')).toContain('"300-200"');
     expect(validateAcceptedCodes('200,,301')).toContain('an empty entry');
   });

@@ -27,6 +27,7 @@ beforeAll(async () => {
       { name: `www.${ZONE}`, type: 'CNAME', data: ZONE },
       { name: `_sip._tcp.${ZONE}`, type: 'SRV', data: { priority: 10, weight: 5, port: 5060, target: `sip.${ZONE}` } },
       { name: `10.2.0.192.in-addr.arpa`, type: 'PTR', data: ZONE },
+      { name: `0.1.${'0.'.repeat(22)}8.b.d.0.1.0.0.2.ip6.arpa`, type: 'PTR', data: ZONE },
       { name: ZONE, type: 'CAA', data: { flags: 0, tag: 'issue', value: 'letsencrypt.org' } },
     ],
     rcodes: { [`broken.${ZONE}`]: 'SERVFAIL', [`refused.${ZONE}`]: 'REFUSED' },
@@ -78,6 +79,21 @@ describe('DNS check', () => {
     const before = server.queries.length;
     await runCheck(site({ type: 'DNS', url: `https://${ZONE}/`, dnsServer: server.server }), allowPrivate);
     expect(server.queries[before]).toMatchObject({ name: ZONE, type: 'A' });
+  });
+
+  it('asks PTR for an IP address by its reverse name, as Uptime Kuma monitors (imported) give the address', async () => {
+    const before = server.queries.length;
+    expect(await runCheck(dnsSite('192.0.2.10', 'PTR'), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 0 });
+    expect(await runCheck(dnsSite('2001:db8::10', 'PTR'), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 0 });
+    expect(await runCheck(dnsSite('[2001:DB8::10]', 'PTR'), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 0 });
+    // Another type asks for the address as written, as the Go original does.
+    await runCheck(dnsSite('192.0.2.10', 'A'), allowPrivate);
+    expect(server.queries.slice(before).map((q) => `${q.name} ${q.type}`)).toEqual([
+      '10.2.0.192.in-addr.arpa PTR',
+      `0.1.${'0.'.repeat(22)}8.b.d.0.1.0.0.2.ip6.arpa PTR`,
+      `0.1.${'0.'.repeat(22)}8.b.d.0.1.0.0.2.ip6.arpa PTR`,
+      '192.0.2.10 A',
+    ]);
   });
 
   it('counts an empty NOERROR answer as UP', async () => {

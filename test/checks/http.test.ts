@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
 import { runCheck } from '../../src/engine/checks/index.ts';
 import { closedPort, createCertificate, startDnsTarget, startHttpsTarget, startHttpTarget, type HttpTarget, type TestCertificate } from '../helpers/targets.ts';
+import type { CheckTarget } from '../../src/engine/checks/types.ts';
 import { allowPrivate, blockPrivate, site } from './fixtures.ts';
 
 let target: HttpTarget;
@@ -60,6 +61,14 @@ describe('HTTP status judgement', () => {
       status: 'DOWN',
       message: 'HTTP 404 (expected 200-299,301)',
     });
+  });
+
+  it("judges any three-digit status a server sends, above 599 too, as Go's client reads them", async () => {
+    target.reply({ status: 999 });
+    expect(await runCheck(site({ url: target.url, acceptedCodes: '200-299,999' }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 999 });
+    target.reply({ status: 650 });
+    expect(await runCheck(site({ url: target.url, acceptedCodes: '600-699' }), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 650 });
+    expect(await runCheck(site({ url: target.url }), allowPrivate)).toMatchObject({ status: 'DOWN', statusCode: 650, message: 'HTTP 650 (expected 200-299)' });
   });
 
   it('truncates a long reason to 256 chars ending in "..."', async () => {
@@ -438,10 +447,11 @@ describe('HTTP redirects', () => {
     expect(target.requests.map((r) => r.method)).toEqual(['HEAD', 'HEAD']);
   });
 
-  it('does not send credentials on to another origin', async () => {
+  it('does not send credentials on to another host', async () => {
     const other = await startHttpTarget();
     try {
-      target.reply({ status: 302, headers: { location: `${other.url}landing` } });
+      // localhost is another host name than 127.0.0.1, though the same machine answers.
+      target.reply({ status: 302, headers: { location: `http://localhost:${other.port}/landing` } });
       const result = await runCheck(
         site({
           url: target.url,
@@ -465,6 +475,93 @@ describe('HTTP redirects', () => {
       await other.close();
     }
   });
+  describe("credentials on a redirect to the same host (Go's client compares host names, not origins)", () => {
+    const CREDENTIALS = { authorization: 'Bearer tok', cookie: 'a=b', 'x-api-key': 'k' };
+    const withCredentials = (url: string, fields: Partial<CheckTarget> = {}) =>
+      site({ url, authType: 'BEARER', authSecret: 'tok', httpHeaders: '{"Cookie": "a=b", "X-Api-Key": "k"}', ignoreTls: true, ...fields });
+    let certificate: TestCertificate;
+    let secure: HttpTarget;
+
+    beforeAll(async () => {
+      certificate = await createCertificate(30);
+      secure = await startHttpsTarget(certificate);
+    });
+    afterAll(() => secure.close());
+    afterEach(() => {
+      secure.requests.length = 0;
+      secure.reply({ status: 200, body: 'ok' });
+    });
+
+    it('go on from http to https: the upgrade keeps them off the wire', async () => {
+      target.reply({ status: 301, headers: { location: `https://127.0.0.1:${secure.port}/secure` } });
+      expect(await runCheck(withCredentials(target.url), allowPrivate)).toMatchObject({ status: 'UP', statusCode: 200 });
+      expect(secure.requests.map((r) => r.path)).toEqual(['/secure']);
+      expect(secure.requests[0]!.headers).toMatchObject(CREDENTIALS);
+    });
+
+    it('go on to another port of the same host', async () => {
+      const other = await startHttpTarget();
+      try {
+        target.reply({ status: 302, headers: { location: `${other.url}landing` } });
+        expect(await runCheck(withCredentials(target.url), allowPrivate)).toMatchObject({ status: 'UP' });
+        expect(other.requests[0]!.headers).toMatchObject(CREDENTIALS);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('go on from a configured Authorization header and from basic auth alike', async () => {
+      target.reply({ status: 301, headers: { location: `https://127.0.0.1:${secure.port}/` } });
+      await runCheck(site({ url: target.url, httpHeaders: '{"Authorization": "Token abc"}', ignoreTls: true }), allowPrivate);
+      await runCheck(site({ url: target.url, authType: 'BASIC', authUsername: 'u', authSecret: 'p', ignoreTls: true }), allowPrivate);
+      expect(secure.requests.map((r) => r.headers.authorization)).toEqual(['Token abc', `Basic ${Buffer.from('u:p').toString('base64')}`]);
+    });
+
+    it('stay behind from https to http, where they would cross the network in clear text (Go would send them)', async () => {
+      secure.reply({ status: 301, headers: { location: `${target.url}plain` } });
+      expect(await runCheck(withCredentials(secure.url), allowPrivate)).toMatchObject({ status: 'UP' });
+      expect(secure.requests[0]!.headers).toMatchObject(CREDENTIALS);
+      expect(target.requests.map((r) => r.path)).toEqual(['/plain']);
+      expect(target.requests[0]!.headers).not.toHaveProperty('authorization');
+      expect(target.requests[0]!.headers).not.toHaveProperty('cookie');
+      expect(target.requests[0]!.headers).not.toHaveProperty('x-api-key');
+    });
+
+    it('go on to a subdomain, not to the parent domain or a sibling; once left behind they stay behind', async () => {
+      const dns = await startDnsTarget({
+        records: ['site.test', 'api.site.test', 'www.site.test'].map((name) => ({ name, type: 'A' as const, data: '127.0.0.1' })),
+      });
+      try {
+        const options = { ...allowPrivate, nameServers: [dns.server] };
+        const at = (host: string, path: string) => `http://${host}:${target.port}${path}`;
+        const hops: Record<string, string> = {
+          '/': at('api.site.test', '/sub'),
+          '/sub': at('site.test', '/parent'),
+          '/parent': at('site.test', '/end'),
+          '/sibling': at('www.site.test', '/end'),
+        };
+        target.handle((req, res) => {
+          const location = hops[req.url ?? ''];
+          res.writeHead(location ? 302 : 200, location ? { location } : {});
+          res.end();
+        });
+        expect(await runCheck(withCredentials(at('site.test', '/')), options)).toMatchObject({ status: 'UP' });
+        expect(await runCheck(withCredentials(at('api.site.test', '/sibling')), options)).toMatchObject({ status: 'UP' });
+        const sent = target.requests.map((r) => [r.headers.host, r.path, r.headers.authorization ?? null]);
+        expect(sent).toEqual([
+          [`site.test:${target.port}`, '/', 'Bearer tok'],
+          [`api.site.test:${target.port}`, '/sub', 'Bearer tok'],
+          [`site.test:${target.port}`, '/parent', null],
+          [`site.test:${target.port}`, '/end', null],
+          [`api.site.test:${target.port}`, '/sibling', 'Bearer tok'],
+          [`www.site.test:${target.port}`, '/end', null],
+        ]);
+      } finally {
+        await dns.close();
+      }
+    });
+  });
+
   it('sends a configured Host header only to the origin it was written for', async () => {
     const other = await startHttpTarget();
     try {
@@ -636,6 +733,12 @@ describe('HTTPS', () => {
     expect(await runCheck(site({ url: secure.url, checkSsl: true, ignoreTls: true }), { ...allowPrivate, clock })).toMatchObject({
       status: 'SSL_EXPIRED',
     });
+  });
+
+  it('holds a certificate valid through its notAfter instant, as RFC 5280 and Go (now.After(notAfter)) do', async () => {
+    const check = (atMs: number) => runCheck(site({ url: secure.url, checkSsl: true, ignoreTls: true }), { ...allowPrivate, clock: new FakeClock(atMs) });
+    expect(await check(longLived.notAfter.getTime())).toMatchObject({ status: 'UP', message: '' });
+    expect(await check(longLived.notAfter.getTime() + 1)).toMatchObject({ status: 'SSL_EXPIRED', message: 'SSL certificate expired' });
   });
 
   it('verifies the certificate unless ignoreTls or insecureSkipVerify', async () => {

@@ -91,3 +91,34 @@ describe('50 checks stuck on a dead name server', () => {
     expect(stuckResults.map((r) => `${r.status} ${r.message}`)).toEqual(Array(50).fill(`DOWN resolve failed: timeout after ${stuckTimeout}s`));
   });
 });
+
+describe('latency, from a name server that holds each answer 100 ms', () => {
+  let slow: DnsTarget;
+  let viaSlow: CheckOptions;
+
+  beforeAll(async () => {
+    slow = await startDnsTarget({ delayMs: 100, records: [{ name: 'up.uptop.test', type: 'A', data: '127.0.0.1' }] });
+    viaSlow = { ...allowPrivate, nameServers: [slow.server] };
+  });
+  afterAll(() => slow.close());
+
+  /** The longest any answer to the check's lookup was held: the least time the lookup took. */
+  async function checkAndHold(type: (typeof TYPES)[number], host: string): Promise<{ result: CheckResult; held: number }> {
+    const before = slow.heldMs.length;
+    const result = await runCheck(siteFor(type, host, 5), viaSlow);
+    return { result, held: Math.max(...slow.heldMs.slice(before)) };
+  }
+
+  // Go's HTTP check resolves inside its timed client.Do, and its PORT and DNS checks dial by name inside the timer.
+  it.each(['HTTP', 'PORT', 'DNS'] as const)('of an UP %s check counts the name lookup', async (type) => {
+    const { result, held } = await checkAndHold(type, 'up.uptop.test');
+    expect(result).toMatchObject({ status: 'UP', message: '' });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(held);
+  });
+
+  it.each(TYPES)('of a %s check whose target does not resolve is the time the lookup took', async (type) => {
+    const { result, held } = await checkAndHold(type, 'gone.uptop.test');
+    expect(result).toMatchObject({ status: 'DOWN', message: 'resolve failed: lookup gone.uptop.test: no such host' });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(held);
+  });
+});

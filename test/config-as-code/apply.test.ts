@@ -250,6 +250,12 @@ monitors:
     expect(await snapshot(t.app.deps.db)).toEqual(before);
   });
 
+  it('takes accepted codes above 599, any three-digit status a server can send', async ({ app: t }) => {
+    await apply(t, 'monitors:\n  - name: odd\n    type: http\n    url: https://odd.example.com/\n    accepted_codes: "200-299,700-799,999"\n');
+    const row = await t.app.deps.db.site.findFirstOrThrow({ where: { name: 'odd' } });
+    expect(row.acceptedCodes).toBe('200-299,700-799,999');
+  });
+
   it('matches by name: rows made through the API are updated in place, and the engine hears of it', async ({ app: t }) => {
     const site = await t.app.deps.services.sites.create({ name: 'cron', type: 'PUSH', interval: 60 });
     const result = await apply(t, 'monitors:\n  - name: cron\n    type: push\n    interval: 3600\n');

@@ -276,6 +276,8 @@ export interface DnsTargetOptions {
   truncateUdp?: boolean;
   /** Start as a name server that never answers (see `silent`). */
   silent?: boolean;
+  /** Hold each answer this long before sending it, as a far or busy name server does (see `heldMs`). */
+  delayMs?: number;
 }
 
 export interface DnsQuery {
@@ -293,6 +295,8 @@ export interface DnsTarget {
   received(count: number): Promise<void>;
   /** While true, queries are recorded but never answered. */
   silent: boolean;
+  /** With `delayMs`: how long each answer sent was held, measured from its query's arrival to its sending. */
+  heldMs: number[];
   close(): Promise<void>;
 }
 
@@ -301,7 +305,19 @@ export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<Dn
   const records = options.records ?? [];
   const rcodes = new Map(Object.entries(options.rcodes ?? {}).map(([name, rcode]) => [name.toLowerCase(), RCODES[rcode]]));
   const queries: DnsQuery[] = [];
+  const heldMs: number[] = [];
   const state = { silent: options.silent ?? false };
+  const timers = new Set<NodeJS.Timeout>();
+  const deliver = (send: () => void): void => {
+    if (!options.delayMs) return send();
+    const arrived = performance.now();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      heldMs.push(performance.now() - arrived);
+      send();
+    }, options.delayMs);
+    timers.add(timer);
+  };
   let waiters: Array<{ count: number; resolve: () => void }> = [];
 
   const answer = (query: DecodedPacket, transport: DnsQuery['transport']): Packet | null => {
@@ -334,7 +350,7 @@ export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<Dn
     const tcp = net.createServer((socket) => {
       connections.add(socket);
       socket.on('close', () => connections.delete(socket));
-      serveTcp(socket, answer);
+      serveTcp(socket, answer, deliver);
     });
     try {
       await listen(tcp, port);
@@ -346,12 +362,13 @@ export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<Dn
     udp.on('message', (msg, rinfo) => {
       const reply = decodeOrNull(msg);
       const response = reply && answer(reply, 'udp');
-      if (response) udp.send(dnsPacket.encode(response), rinfo.port, rinfo.address);
+      if (response) deliver(() => udp.send(dnsPacket.encode(response), rinfo.port, rinfo.address));
     });
     return {
       port,
       server: `${HOST}:${port}`,
       queries,
+      heldMs,
       received: (count) => (queries.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
       get silent() {
         return state.silent;
@@ -360,6 +377,7 @@ export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<Dn
         state.silent = value;
       },
       close: async () => {
+        for (const timer of timers) clearTimeout(timer);
         for (const socket of connections) socket.destroy();
         await new Promise<void>((resolve) => udp.close(() => resolve()));
         await new Promise<void>((resolve) => tcp.close(() => resolve()));
@@ -368,7 +386,7 @@ export async function startDnsTarget(options: DnsTargetOptions = {}): Promise<Dn
   }
 }
 
-function serveTcp(socket: net.Socket, answer: (query: DecodedPacket, transport: 'tcp') => Packet | null): void {
+function serveTcp(socket: net.Socket, answer: (query: DecodedPacket, transport: 'tcp') => Packet | null, deliver: (send: () => void) => void): void {
   let received = Buffer.alloc(0);
   socket.on('error', () => undefined);
   socket.on('data', (chunk: Buffer) => {
@@ -378,7 +396,7 @@ function serveTcp(socket: net.Socket, answer: (query: DecodedPacket, transport: 
       const query = decodeOrNull(received.subarray(2, 2 + length));
       received = received.subarray(2 + length);
       const response = query && answer(query, 'tcp');
-      if (response) socket.write(dnsPacket.streamEncode(response));
+      if (response) deliver(() => socket.write(dnsPacket.streamEncode(response)));
     }
   });
 }

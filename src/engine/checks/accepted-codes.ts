@@ -11,7 +11,11 @@ export interface ParsedAcceptedCodes {
   invalid: string[];
 }
 
-const CODE = /^\d{3}$/;
+/**
+ * A status code: three digits, from 100 (the least HTTP defines) to 999. Go's client and Node's parser read any such
+ * code a server sends (a 999 from a bot shield, a 6xx of an API's own), and Uptime Kuma offers them all.
+ */
+const CODE = /^[1-9]\d\d$/;
 
 /** Parses `200-299,301`: comma-separated codes and inclusive ranges; blank means the default 200-299. */
 export function parseAcceptedCodes(spec: string | null | undefined): ParsedAcceptedCodes {
@@ -27,7 +31,7 @@ export function parseAcceptedCodes(spec: string | null | undefined): ParsedAccep
       continue;
     }
     const range = { min: Number(low), max: Number(high) };
-    if (range.min < 100 || range.max > 599 || range.min > range.max) invalid.push(part);
+    if (range.min > range.max) invalid.push(part);
     else ranges.push(range);
   }
   return { ranges, invalid };
@@ -46,5 +50,5 @@ export function validateAcceptedCodes(spec: string): string | null {
   const bad = parseAcceptedCodes(spec).invalid[0];
   if (bad === undefined) return null;
   const shown = bad === '' ? 'an empty entry' : `"${bad}"`;
-  return `acceptedCodes: ${shown} is not an HTTP status code (100-599) or a range such as 200-299; use a comma-separated list like "200-299,301"`;
+  return `acceptedCodes: ${shown} is not an HTTP status code (100-999) or a range such as 200-299; use a comma-separated list like "200-299,301"`;
 }

@@ -21,27 +21,30 @@ const NOERROR = 0;
 /** What dns-packet decodes and its typings leave out. */
 type Response = DecodedPacket & { rcode: string };
 
-/** One query of the chosen type to the chosen server; UP iff RCODE is NOERROR (an empty answer included). */
+/**
+ * One query of the chosen type to the chosen server; UP iff RCODE is NOERROR (an empty answer included). Latency runs
+ * from the lookup of a server given by name to the answer, as Go's exchange with the server by name times it.
+ */
 export async function checkDns(target: CheckTarget, options: CheckOptions): Promise<CheckResult> {
   const host = targetHost(target).replace(/\.$/, '');
   if (!host) return downResult('no hostname to query');
-  const name = asciiName(host);
-  if (!name) return downResult(`invalid host name: ${host}`);
   const type = (target.dnsResolveType?.trim().toUpperCase() || 'A') as DnsRecordType;
   if (!DNS_RECORD_TYPES.includes(type)) return downResult(`unsupported DNS record type: ${target.dnsResolveType}`);
+  const name = type === 'PTR' && net.isIP(host) ? reverseName(host) : asciiName(host);
+  if (!name) return downResult(`invalid host name: ${host}`);
 
   const server = parseServer(target.dnsServer);
   if (!server) return downResult(`invalid DNS server: ${target.dnsServer}`);
   if (!options.allowPrivateTargets && server.port !== DNS_PORT) return downResult('DNS server port must be 53');
   const deadline = new Deadline(timeoutSeconds(target), options.signal);
-  let started = performance.now();
+  const started = performance.now();
   try {
     const resolution = await resolveGuarded(server.host, options.allowPrivateTargets, deadline.lookupOptions(options));
     if (!resolution.ok) {
-      return downResult(resolution.reason === 'private' ? 'DNS server resolves to private address' : resolution.message);
+      const reason = resolution.reason === 'private' ? 'DNS server resolves to private address' : resolution.message;
+      return downResult(reason, { latencyMs: performance.now() - started });
     }
     const address = resolution.addresses[0]!;
-    started = performance.now();
     const query: Packet = {
       type: 'query',
       id: randomInt(0x10000),
@@ -69,6 +72,20 @@ export async function checkDns(target: CheckTarget, options: CheckOptions): Prom
  */
 function asciiName(host: string): string {
   return /\P{ASCII}/u.test(host) ? domainToASCII(host) : host;
+}
+
+/**
+ * The name a PTR record of `ip` is kept under (RFC 1035 §3.5, RFC 3596 §2.5): `10.2.0.192.in-addr.arpa`. A PTR monitor
+ * names the address, as Uptime Kuma's do (it asks by address); asked as written, the address named nothing (NXDOMAIN).
+ */
+function reverseName(ip: string): string {
+  const address = ipaddr.parse(ip);
+  if (address.kind() === 'ipv4') return `${address.toByteArray().reverse().join('.')}.in-addr.arpa`;
+  const nibbles = address.toByteArray().flatMap((byte) => [byte >> 4, byte & 0xf]);
+  return `${nibbles
+    .reverse()
+    .map((n) => n.toString(16))
+    .join('.')}.ip6.arpa`;
 }
 
 /**

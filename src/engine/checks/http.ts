@@ -180,7 +180,8 @@ async function judge(target: CheckTarget, options: CheckOptions, res: http.Incom
   const keyword = target.keyword ?? '';
   const found = keyword ? await bodyShows(res, keyword, deadline) : (await drain(res), false);
 
-  if (fields.certExpiresAt && fields.certExpiresAt.getTime() <= (options.clock ?? systemClock).nowMs()) {
+  // Valid through notAfter itself (RFC 5280 §4.1.2.5); expired once the time is past it.
+  if (fields.certExpiresAt && fields.certExpiresAt.getTime() < (options.clock ?? systemClock).nowMs()) {
     return { ...upResult(fields), status: 'SSL_EXPIRED', message: 'SSL certificate expired' };
   }
   if (!isCodeAccepted(statusCode, target.acceptedCodes)) {

@@ -25,16 +25,16 @@ export async function checkPing(target: CheckTarget, options: CheckOptions): Pro
   const started = performance.now();
   try {
     const resolution = await resolveGuarded(host, options.allowPrivateTargets, deadline.lookupOptions(options, seconds));
-    if (!resolution.ok) return downResult(resolutionFailure(resolution));
+    // A failed check's latency is the time it spent, lookup included, as for the other checks.
+    const spent = () => ({ latencyMs: performance.now() - started });
+    if (!resolution.ok) return downResult(resolutionFailure(resolution), spent());
     // The lookup spent part of the timeout; ping's -W takes whole seconds on every iputils version.
-    const sent = performance.now();
-    const waitSeconds = Math.max(1, Math.ceil(seconds - (sent - started) / 1000));
+    const waitSeconds = Math.max(1, Math.ceil(seconds - (performance.now() - started) / 1000));
     const outcome = await runPing(resolution.addresses[0]!.address, waitSeconds, deadline.signal);
+    // An answered ping's latency is the echo's round trip, what ping measures (Go's AvgRtt), not the lookup before it.
     if (outcome.kind === 'reply') return upResult({ latencyMs: outcome.rttMs });
-    // A failed check's latency is the time it spent, as for the other checks and in the Go original.
-    const spent = { latencyMs: performance.now() - sent };
-    if (outcome.kind === 'no-reply' || (deadline.aborted && !options.signal?.aborted)) return downResult('no ICMP response', spent);
-    return downResult(`ping failed: ${deadline.aborted ? deadline.reason() : outcome.message}`, spent);
+    if (outcome.kind === 'no-reply' || (deadline.aborted && !options.signal?.aborted)) return downResult('no ICMP response', spent());
+    return downResult(`ping failed: ${deadline.aborted ? deadline.reason() : outcome.message}`, spent());
   } finally {
     deadline.dispose();
   }

@@ -6,7 +6,10 @@ import { pinnedLookup, resolutionFailure, resolveGuarded } from './ssrf.ts';
 import { targetHost, timeoutSeconds } from './target.ts';
 import type { CheckOptions, CheckResult, CheckTarget } from './types.ts';
 
-/** TCP connect to host:port within the timeout, lookup included; UP once the handshake completes, latency = connect time. */
+/**
+ * TCP connect to host:port within the timeout; UP once the handshake completes. Latency is lookup + connect, as Go's
+ * dial by name times it and as an HTTP check's counts its lookup.
+ */
 export async function checkPort(target: CheckTarget, options: CheckOptions): Promise<CheckResult> {
   const host = targetHost(target);
   if (!host) return downResult('no hostname to connect to');
@@ -14,11 +17,10 @@ export async function checkPort(target: CheckTarget, options: CheckOptions): Pro
   if (port === null || !Number.isInteger(port) || port < 1 || port > 65535) return downResult(`invalid port: ${port ?? '(none)'}`);
 
   const deadline = new Deadline(timeoutSeconds(target), options.signal);
-  let started = performance.now();
+  const started = performance.now();
   try {
     const resolution = await resolveGuarded(host, options.allowPrivateTargets, deadline.lookupOptions(options));
-    if (!resolution.ok) return downResult(resolutionFailure(resolution));
-    started = performance.now();
+    if (!resolution.ok) return downResult(resolutionFailure(resolution), { latencyMs: performance.now() - started });
     await connect(host, port, resolution.addresses, deadline.signal);
     return upResult({ latencyMs: performance.now() - started });
   } catch (err) {

@@ -17,16 +17,30 @@ describe.each(EVENTS)('GOTIFY: a $event alert', (alert) => {
 });
 
 describe('GOTIFY behind a redirect', () => {
-  it('sends its key to the same origin only: a redirect elsewhere gets the message without it', async () => {
+  it('sends its key to the same host only: a redirect elsewhere gets the message without it', async () => {
     const elsewhere = await startReceiver();
     const gateway = await startHttpTarget();
     try {
-      gateway.reply({ status: 307, headers: { location: `${elsewhere.url}/message` } });
+      // localhost is another host name than the gateway's 127.0.0.1.
+      gateway.reply({ status: 307, headers: { location: `${elsewhere.url.replace('127.0.0.1', 'localhost')}/message` } });
       await getProvider('GOTIFY').send({ url: gateway.url, token: 'gotify-app-token' }, DOWN, sendContext(gateway));
       expect(gateway.requests[0]!.headers['x-gotify-key']).toBe('gotify-app-token');
       expect(elsewhere.requests).toHaveLength(1);
       expect(elsewhere.requests[0]!.json()).toMatchObject({ title: DOWN.title });
       expect(elsewhere.requests[0]!.headers['x-gotify-key']).toBeUndefined();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it("sends its key on to another port of the same host, as Go's client does", async () => {
+    const moved = await startReceiver();
+    const gateway = await startHttpTarget();
+    try {
+      gateway.reply({ status: 308, headers: { location: `${moved.url}/message` } });
+      await getProvider('GOTIFY').send({ url: gateway.url, token: 'gotify-app-token' }, DOWN, sendContext(gateway));
+      expect(moved.requests).toHaveLength(1);
+      expect(moved.requests[0]!.headers['x-gotify-key']).toBe('gotify-app-token');
     } finally {
       await gateway.close();
     }
