@@ -19,9 +19,10 @@ ENV NODE_ENV=production \
   UPTOP_HTTP_PORT=8080
 WORKDIR /app
 COPY --from=build /app /app
-# The system's CA store, which HTTPS checks and alerts trust beside Node's roots (README): the slim image has none.
+# What the checks use from the system, which the slim image lacks: the CA store HTTPS checks and alerts trust beside
+# Node's roots (README), and the `ping` command PING checks run.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ca-certificates \
+  && apt-get install -y --no-install-recommends ca-certificates iputils-ping \
   && rm -rf /var/lib/apt/lists/*
 # The database lives on the volume, owned by the unprivileged `node` user of the base image.
 RUN mkdir -p /data && chown node:node /data

@@ -22,7 +22,13 @@ const SITES: DemoSite[] = [
   { name: 'example.net ping', type: 'PING', hostname: 'example.net', paused: true, channels: [2] },
   { name: 'example.com HTTPS port', type: 'PORT', hostname: 'example.com', port: 443, paused: true },
   { name: 'example.com DNS', type: 'DNS', hostname: 'example.com', dnsResolveType: 'A', paused: true },
-  { name: 'Backup job', type: 'PUSH', interval: 86_400, description: 'Send a heartbeat from cron: curl "$UPTOP/api/push?token=..."' },
+  {
+    name: 'Backup job',
+    type: 'PUSH',
+    interval: 86_400,
+    // The README's form: a token in the query string is deprecated (it ends up in proxy and access logs) and warned about.
+    description: 'Send a heartbeat from cron: curl -fsS -H "Authorization: Bearer $PUSH_TOKEN" "$UPTOP/api/push"',
+  },
   {
     name: 'Workers',
     type: 'GROUP',

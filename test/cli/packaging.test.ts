@@ -53,8 +53,10 @@ describe('packaging (static: the image is not built here)', () => {
     expect(args('EXPOSE')).toEqual([String(loadConfig({}).http.port)]);
     // Installed with the dev tools, which build the console at install, then pruned.
     expect(dockerfile[0]!.some((i) => i.name === 'RUN' && /npm ci && npm prune --omit=dev/.test(i.args))).toBe(true);
-    // The system's CA store, which HTTPS checks trust (src/engine/checks/trust.ts), in the image that runs them.
-    expect(dockerfile[1]!.some((i) => i.name === 'RUN' && /apt-get install .*\bca-certificates\b/.test(i.args))).toBe(true);
+    // The system's CA store, which HTTPS checks trust (src/engine/checks/trust.ts), and the `ping` command PING checks
+    // run (src/engine/checks/ping.ts), in the image that runs them: without it every PING monitor was DOWN there.
+    const installed = final.filter((i) => i.name === 'RUN').flatMap((i) => /apt-get install ([^&]*)/.exec(i.args)?.[1]?.split(/\s+/) ?? []);
+    expect(installed).toEqual(expect.arrayContaining(['ca-certificates', 'iputils-ping']));
   });
 
   it('its CMD runs the CLI file that exists, and .dockerignore keeps local databases and modules out', () => {

@@ -44,6 +44,8 @@ export interface Server {
   child: ChildProcess;
   /** What it logged on stdout so far (pino JSON lines). */
   readonly log: string;
+  /** Resolves once it has logged a line with this `msg`: what it does after listening (seeding the demo) is logged. */
+  logged(msg: string): Promise<LogEntry>;
   /** SIGTERM, then resolves with the exit code once it has stopped. */
   stop(): Promise<number | null>;
 }
@@ -64,20 +66,27 @@ export async function serve(args: string[], env: Record<string, string>): Promis
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      const listening = logEntries(log).find((entry) => entry.msg === 'listening');
-      if (listening?.port) resolve(listening.port);
+  const logged = (msg: string) =>
+    new Promise<LogEntry>((resolve, reject) => {
+      const look = () => {
+        const entry = logEntries(log).find((e) => e.msg === msg);
+        if (!entry) return;
+        child.stdout!.off('data', look);
+        resolve(entry);
+      };
+      child.stdout!.on('data', look);
+      look();
+      void exited.then((code) => reject(new Error(`uptop serve exited with ${code} before logging "${msg}": ${stderr}${log}`)));
     });
-    void exited.then((code) => reject(new Error(`uptop serve exited with ${code} before listening: ${stderr}${log}`)));
-  });
+  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const { port } = await logged('listening');
   return {
     url: `http://127.0.0.1:${port}`,
     child,
     get log() {
       return log;
     },
+    logged,
     stop() {
       child.kill('SIGTERM');
       return exited;
@@ -85,12 +94,14 @@ export async function serve(args: string[], env: Record<string, string>): Promis
   };
 }
 
+type LogEntry = { msg?: string; port?: number; level?: number };
+
 /** The complete JSON lines of a pino log (the last line may still be arriving). */
-export function logEntries(log: string): { msg?: string; port?: number; level?: number }[] {
+export function logEntries(log: string): LogEntry[] {
   return log
     .split('\n')
     .slice(0, -1)
-    .map((line) => JSON.parse(line) as { msg?: string; port?: number; level?: number });
+    .map((line) => JSON.parse(line) as LogEntry);
 }
 
 /** A directory of the test's own, removed when it ends. */
