@@ -21,12 +21,22 @@ export class AlertTimeoutError extends Error {
   override name = 'AlertTimeoutError';
 }
 
+/** A send that the stop of uptop ended before it did (see AlertDispatcher.drainUntil). */
+class StoppedError extends Error {
+  override name = 'StoppedError';
+  constructor() {
+    super('uptop stopped before the alert was sent');
+  }
+}
+
 export interface SendOutcome {
   ok: boolean;
   /** Empty when ok. */
   error: string;
   /** When the service rate-limited the channel past the send's deadline: how long from now it asked to wait. */
   retryAfterMs?: number;
+  /** uptop stopped before the send ended: no outcome of the channel's, and nothing recorded in its health. */
+  stopped?: boolean;
 }
 
 class RateLimitedError extends Error {
@@ -91,6 +101,16 @@ type StoredAlert = Omit<AlertMessage, 'site' | 'timestamp' | 'incidentKey'> & {
   via?: StoredChannel;
 };
 
+/** An alert a stop left unsent, for the outbox (see AlertDispatcher.stop). */
+interface KeptAlert {
+  channel: Channel;
+  alert: AlertMessage & { site: NonNullable<AlertMessage['site']> };
+  pinned: boolean;
+}
+
+/** Alerts kept at stop go to the writer this many at a time, each chunk drained before the next, so none is dropped. */
+const KEPT_CHUNK = 1000;
+
 /**
  * An alert as the outbox stores it: its JSON, with the timestamp as an ISO string, and for the close of an incident
  * the channel it goes to (`via`), as stored when the close was queued.
@@ -147,7 +167,11 @@ export class AlertDispatcher {
    * not only the one refused: the limit is the service's, per webhook or key.
    */
   private readonly rateLimitedUntil = new Map<number, number>();
+  /** When (ms) the drain of the engine's stop ends: no send starts at or after it, and none runs past it. */
+  private drainEndsAtMs: number | null = null;
   private stopped = false;
+  /** What the stop left unsent, written to the outbox by `stop()`. */
+  private readonly kept: KeptAlert[] = [];
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -187,9 +211,7 @@ export class AlertDispatcher {
   dispatch(channelIds: readonly number[], alert: AlertMessage): number {
     const channels = channelIds.map((id) => this.channelFor(id, alert.event)).filter((c): c is Channel => c !== undefined && this.wants(c, alert.event));
     if (this.deps.viaOutbox && alert.site) return this.queueIntents(channels, alert, alert.site.id, false);
-    // The channel as it is when the send's turn comes: an edit (a new URL) applies to the alerts still waiting,
-    // and a deleted channel gets none of them but the closes of its incidents.
-    for (const channel of channels) this.queue(channel, alert, () => this.channelFor(channel.id, alert.event));
+    for (const channel of channels) this.queue(channel, alert, false);
     return channels.length;
   }
 
@@ -201,7 +223,7 @@ export class AlertDispatcher {
   closeAt(channels: readonly Channel[], alert: AlertMessage): number {
     const keepers = channels.filter((c) => this.keepsIncidents(c));
     if (this.deps.viaOutbox && alert.site) return this.queueIntents(keepers, alert, alert.site.id, true);
-    for (const channel of keepers) this.queue(channel, alert, () => channel);
+    for (const channel of keepers) this.queue(channel, alert, true);
     return keepers.length;
   }
 
@@ -211,25 +233,27 @@ export class AlertDispatcher {
     return channel && this.keepsIncidents(channel) ? channel : undefined;
   }
 
-  private queue(queued: Channel, alert: AlertMessage, channelAtTurn: () => Channel | undefined): void {
+  /**
+   * `pinned`: sent to the channel as given (the close of an incident, see closeAt); otherwise to the channel as it is
+   * when the send's turn comes: an edit (a new URL) applies to the alerts still waiting, and a deleted channel gets
+   * none of them but the closes of its incidents. `outboxId`: the row of an alert a stop kept (see resumeKept).
+   */
+  private queue(queued: Channel, alert: AlertMessage, pinned: boolean, outboxId: number | null = null): void {
     const siteId = alert.site?.id ?? null;
     const { id } = queued;
     const key = `${siteId}:${id}`;
     const deliver = () =>
       this.slotsOf(id)(async () => {
-        // Past the engine's stop the writer that records alert health is closing: a send still waiting its turn
-        // would run unrecorded, so it is named in the log instead.
-        if (this.stopped) {
-          this.deps.log(`Alert not sent (${queued.name}): uptop stopped before its turn`, siteId);
-          return;
-        }
-        const channel = channelAtTurn();
+        if (this.drainEnded()) return this.keep(queued, alert, pinned, outboxId);
+        const channel = pinned ? queued : this.channelFor(id, alert.event);
         if (!channel) {
           this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
-          return;
+          return this.settleKept(outboxId, 'the alert channel no longer exists', false);
         }
         const outcome = await this.send(channel, alert);
+        if (outcome.stopped) return this.keep(queued, alert, pinned, outboxId);
         if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
+        return this.settleKept(outboxId, outcome.error, true);
       });
     const previous = this.queueTails.get(key);
     const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
@@ -240,6 +264,26 @@ export class AlertDispatcher {
       });
     this.queueTails.set(key, send);
     this.inFlight.add(send);
+  }
+
+  /** Whether the stop's drain is over: past it, an alert waiting its turn is kept for the next start. */
+  private drainEnded(): boolean {
+    return this.stopped || (this.drainEndsAtMs !== null && this.deps.clock.nowMs() >= this.drainEndsAtMs);
+  }
+
+  /**
+   * An alert the stop left unsent is kept for the outbox, which the next start sends (see resumeKept); one that came
+   * from there is still unsent in it. Only a site's alerts are stored there, as in a cluster: the others (none is
+   * queued today) are named in the log.
+   */
+  private keep(channel: Channel, alert: AlertMessage, pinned: boolean, outboxId: number | null): void {
+    const siteId = alert.site?.id ?? null;
+    if (!alert.site) {
+      this.deps.log(`Alert not sent (${channel.name}): uptop stopped before its turn`, siteId);
+      return;
+    }
+    if (outboxId === null) this.kept.push({ channel, alert: { ...alert, site: alert.site }, pinned });
+    this.deps.log(`Alert not sent yet (${channel.name}): uptop stopped first; it is sent when uptop starts again`, siteId);
   }
 
   /**
@@ -267,6 +311,51 @@ export class AlertDispatcher {
     const channel = via ? this.toChannel({ id: alertChannelId, ...via }) : this.channelFor(alertChannelId, alert.event);
     if (!channel) return { ok: false, error: 'the alert channel no longer exists', gone: true };
     return { ...(await this.send(channel, alert)), gone: false };
+  }
+
+  /**
+   * At start, for a single instance (a cluster's sender sends them): the alerts the last stop kept in the outbox,
+   * queued before any alert of this run and in the order they were queued, so a kept outage still goes out before
+   * its recovery. Each is tried once, as every alert of a single instance is, and its row marked done then.
+   */
+  async resumeKept(): Promise<void> {
+    if (this.deps.viaOutbox) return;
+    const rows = await this.deps.db.alertOutbox.findMany({
+      where: { sentAt: null },
+      orderBy: { id: 'asc' },
+      select: { id: true, siteId: true, alertChannelId: true, payload: true },
+    });
+    for (const row of rows) {
+      let stored: ReturnType<typeof parseStoredAlert>;
+      try {
+        stored = parseStoredAlert(row.payload);
+      } catch (err) {
+        this.deps.log(`Alert kept at the last stop not sent: it cannot be read (${(err as Error).message})`, row.siteId);
+        await this.settleKept(row.id, 'unreadable payload', false);
+        continue;
+      }
+      const { alert, via } = stored;
+      const channel = via ? this.toChannel({ id: row.alertChannelId, ...via }) : this.channelFor(row.alertChannelId, alert.event);
+      if (channel) {
+        this.queue(channel, alert, via !== null, row.id);
+        continue;
+      }
+      this.deps.log('Alert kept at the last stop not sent: its channel was deleted meanwhile', row.siteId);
+      await this.settleKept(row.id, 'the alert channel no longer exists', false);
+    }
+  }
+
+  /** Marks a kept alert's row done once its send has ended (or cannot happen), so no start sends it again. */
+  private async settleKept(outboxId: number | null, error: string, tried: boolean): Promise<void> {
+    if (outboxId === null) return;
+    const sentAt = this.deps.clock.now();
+    await this.deps.writer
+      .submit((tx) =>
+        tx.alertOutbox.updateMany({ where: { id: outboxId }, data: { sentAt, lastError: error, ...(tried ? { attempts: { increment: 1 } } : {}) } }),
+      )
+      .catch((err: unknown) =>
+        this.deps.log(`An alert kept at the last stop could not be marked done (${(err as Error).message}): the next start may send it again`, null),
+      );
   }
 
   /**
@@ -325,9 +414,28 @@ export class AlertDispatcher {
     return limit;
   }
 
-  /** Sends already started run to their deadline; those still waiting their turn are skipped (and logged). */
-  stop(): void {
+  /**
+   * The engine is stopping: alerts waiting their turn still go out until `endsAtMs` (a bounded drain, as a graceful
+   * HTTP shutdown lets its requests finish), none starts at or after it, and a send that starts now ends by then. A
+   * send started before runs to its own deadline, which is no later.
+   */
+  drainUntil(endsAtMs: number): void {
+    this.drainEndsAtMs = endsAtMs;
+  }
+
+  /**
+   * Ends the drain, waits for every send (each ends by the drain's end), and writes what the stop left unsent to the
+   * outbox, for the next start (resumeKept); the engine stops before the writer, which then writes it. A send the
+   * drain's end cut may have reached its service already: sent again at the next start, it may arrive twice.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
+    await this.idle();
+    const kept = this.kept.splice(0);
+    for (const [i, { channel, alert, pinned }] of kept.entries()) {
+      this.queueIntents([channel], alert, alert.site.id, pinned);
+      if ((i + 1) % KEPT_CHUNK === 0) await this.deps.writer.writesDrained();
+    }
   }
 
   /** Resolves when every send in progress has ended (each ends by its own deadline). */
@@ -356,8 +464,14 @@ export class AlertDispatcher {
     const { clock, config } = this.deps;
     const controller = new AbortController();
     const timeoutMs = config.engine.alertTimeoutMs;
-    const deadlineMs = clock.nowMs() + timeoutMs;
-    const timer = clock.setTimeout(() => controller.abort(new AlertTimeoutError(`alert send timed out after ${timeoutMs} ms`)), timeoutMs);
+    const ownDeadlineMs = clock.nowMs() + timeoutMs;
+    // A send started while the engine stops ends with the drain, if that comes first.
+    const cutMs = this.drainEndsAtMs !== null && this.drainEndsAtMs <= ownDeadlineMs ? this.drainEndsAtMs : null;
+    const deadlineMs = cutMs ?? ownDeadlineMs;
+    const timer = clock.setTimeout(
+      () => controller.abort(cutMs === null ? new AlertTimeoutError(`alert send timed out after ${timeoutMs} ms`) : new StoppedError()),
+      deadlineMs - clock.nowMs(),
+    );
     let outcome: SendOutcome;
     try {
       if (!channel.settings) throw new Error(channel.settingsError ?? 'unusable settings');
@@ -386,6 +500,8 @@ export class AlertDispatcher {
     } catch (err) {
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
       if (err instanceof RateLimitedError) outcome.retryAfterMs = err.retryAfterMs;
+      // A wait for a rate limit that would outlast the drain is the stop's doing too.
+      if (controller.signal.reason instanceof StoppedError || (cutMs !== null && err instanceof RateLimitedError)) return { ...outcome, stopped: true };
     } finally {
       clock.clearTimeout(timer);
     }

@@ -284,6 +284,9 @@ export class Engine implements EngineApi {
     this.started = true;
     await this.fence.read((epoch) => this.load(epoch));
     if (this.stopped) return;
+    // Before the first checks: an outage the last stop left untold goes out before a recovery found now.
+    await this.dispatcher.resumeKept();
+    if (this.stopped) return;
     if (this.activeFlag) this.scheduleAll();
     this.seedRecent();
     this.reconciler.arm();
@@ -384,7 +387,8 @@ export class Engine implements EngineApi {
 
   /**
    * Ends every timer, aborts checks in progress and waits (bounded) for them and for alert sends, so `main` can then
-   * stop the writer. Idempotent.
+   * stop the writer. Alerts waiting their turn go out meanwhile; those the bound leaves unsent are kept for the next
+   * start (AlertDispatcher.stop). Idempotent.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -399,17 +403,18 @@ export class Engine implements EngineApi {
     this.reconciler.stop();
     this.maintenance.stop();
     this.abort.abort();
+    const boundMs = this.config.engine.alertTimeoutMs;
+    this.dispatcher.drainUntil(this.clock.nowMs() + boundMs);
     let bound: TimerHandle | null = null;
     await Promise.race([
       Promise.allSettled([this.loop.idle(), this.dispatcher.idle(), this.reconciler.inFlight]),
       new Promise<void>((resolve) => {
-        bound = this.clock.setTimeout(resolve, this.config.engine.alertTimeoutMs);
+        bound = this.clock.setTimeout(resolve, boundMs);
       }),
     ]);
     if (bound) this.clock.clearTimeout(bound);
-    this.dispatcher.stop();
+    await this.dispatcher.stop();
     await this.effects.saveUnsaved(this.sites.values());
-    if (this.dispatcher.pending > 0) this.logger.warn({ pending: this.dispatcher.pending }, 'engine stopped with alert sends still in flight');
     this.statusPublisher.flush();
   }
 

@@ -11,6 +11,7 @@ import { BatchWriter } from '../../src/writer/writer.ts';
 import { freshDbFile } from '../helpers/db.ts';
 import { startOpsgenie } from '../helpers/opsgenie.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.ts';
+import { parseMail, startSilentServer, startSmtpServer } from '../helpers/smtp.ts';
 
 const INSTALLATION = 'c0ffee0123456789';
 
@@ -27,7 +28,16 @@ async function dispatcherFor(receiver: Pick<Receiver, 'url'>, clock: Clock) {
   writer.start();
   onTestFinished(() => writer.stop());
   const logs: string[] = [];
-  const dispatcher = new AlertDispatcher({ db, writer, clock, config, installation: INSTALLATION, getProvider, log: (message) => logs.push(message) });
+  const deps = { db, writer, clock, config, installation: INSTALLATION, getProvider, log: (message: string) => logs.push(message) };
+  const dispatcher = new AlertDispatcher(deps);
+  /** The dispatcher of the next start on the same database, with the channels as they are now and what the stop kept. */
+  const restarted = async () => {
+    await writer.flush();
+    const next = new AlertDispatcher(deps);
+    await next.reload();
+    await next.resumeKept();
+    return next;
+  };
   const addChannel = async (name: string, provider: AlertProvider, settings: Record<string, string>) => {
     const channel = await writer.submit((tx) => tx.alertChannel.create({ data: { name, provider, settings: JSON.stringify(settings) } }));
     return channel.id;
@@ -36,7 +46,7 @@ async function dispatcherFor(receiver: Pick<Receiver, 'url'>, clock: Clock) {
     await writer.flush();
     return db.alertHealth.findUnique({ where: { alertChannelId } });
   };
-  return { dispatcher, config, logs, addChannel, health, writer };
+  return { dispatcher, config, logs, addChannel, health, writer, db, restarted };
 }
 
 const alert = (siteId: number, event: 'down' | 'up'): AlertMessage => ({
@@ -108,11 +118,13 @@ describe('alert order', () => {
     expect(logs).toEqual([`Alert send failed (pd): alert send timed out after ${config.engine.alertTimeoutMs} ms`]);
     expect(await health(pagerduty)).toMatchObject({ sendCount: 2, failCount: 1, lastSendOk: true, lastError: '' });
   });
+});
 
-  it('after stop, a send still waiting its turn is not sent but named in the log; the one started runs to its end', async () => {
+describe('a stop', () => {
+  it('keeps a send still waiting its turn past the drain, which the next start sends; the one started runs to its end', async () => {
     const receiver = await startReceiver();
     const clock = new FakeClock();
-    const { dispatcher, config, logs, addChannel } = await dispatcherFor(receiver, clock);
+    const { dispatcher, config, logs, addChannel, restarted } = await dispatcherFor(receiver, clock);
     const pagerduty = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
     await dispatcher.reload();
     receiver.delay = (req) => (label(req) === 'trigger 7' ? 'never' : 0);
@@ -121,15 +133,103 @@ describe('alert order', () => {
     dispatcher.dispatch([pagerduty], alert(7, 'down'));
     dispatcher.dispatch([pagerduty], alert(7, 'up'));
     await triggerArrived;
-    dispatcher.stop();
+    dispatcher.drainUntil(clock.nowMs() + config.engine.alertTimeoutMs);
     await clock.advanceAsync(config.engine.alertTimeoutMs);
-    await dispatcher.idle();
+    await dispatcher.stop();
 
     expect(receiver.requests.map(label)).toEqual(['trigger 7']);
     expect(logs).toEqual([
       `Alert send failed (pd): alert send timed out after ${config.engine.alertTimeoutMs} ms`,
-      'Alert not sent (pd): uptop stopped before its turn',
+      'Alert not sent yet (pd): uptop stopped first; it is sent when uptop starts again',
     ]);
+    const next = await restarted();
+    await next.idle();
+    expect(receiver.requests.map(label)).toEqual(['trigger 7', 'resolve 7']);
+  });
+
+  it('a close kept at stop goes, at the next start, where its incident was opened, though the channel was deleted meanwhile', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, addChannel, writer, db, restarted } = await dispatcherFor(receiver, clock);
+    const pagerduty = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk-old' });
+    await dispatcher.reload();
+    const opened = dispatcher.incidentKeeper(pagerduty)!;
+    // The stop comes before the close's turn.
+    dispatcher.drainUntil(clock.nowMs());
+    expect(dispatcher.closeAt([opened], alert(7, 'up'))).toBe(1);
+    await dispatcher.stop();
+    expect(receiver.requests).toEqual([]);
+    await writer.submit((tx) => tx.alertChannel.delete({ where: { id: pagerduty } }));
+
+    const next = await restarted();
+    await next.idle();
+    expect(receiver.requests.map((r) => r.json())).toMatchObject([
+      { routing_key: 'rk-old', event_action: 'resolve', dedup_key: `uptop-${INSTALLATION}-site-7` },
+    ]);
+    await writer.flush();
+    expect(await db.alertOutbox.findMany()).toMatchObject([{ siteId: 7, alertChannelId: pagerduty, attempts: 1, lastError: '' }]);
+  });
+  it("cuts an e-mail send it started at the drain's end, hanging up, and the next start mails it to the channel as it is then", async () => {
+    const silent = await startSilentServer();
+    const smtp = await startSmtpServer({ starttls: false });
+    const clock = new FakeClock();
+    const { dispatcher, addChannel, writer, db, logs, restarted } = await dispatcherFor({ url: 'http://127.0.0.1:9' }, clock);
+    const mail = { host: '127.0.0.1', from: 'uptop@example.com', to: 'ops@example.com' };
+    const email = await addChannel('mail', 'EMAIL', { ...mail, port: String(silent.port) });
+    await dispatcher.reload();
+    dispatcher.drainUntil(clock.nowMs() + 1_000);
+    const connected = silent.nextConnection();
+    dispatcher.dispatch([email], alert(7, 'down'));
+    const { closed } = await connected;
+    await clock.advanceAsync(1_000);
+    await closed;
+    await dispatcher.stop();
+    expect(logs).toEqual(['Alert not sent yet (mail): uptop stopped first; it is sent when uptop starts again']);
+
+    await writer.submit((tx) => tx.alertChannel.update({ where: { id: email }, data: { settings: JSON.stringify({ ...mail, port: String(smtp.port) }) } }));
+    const next = await restarted();
+    await next.idle();
+    expect(smtp.mails.map((m) => [m.rcptTo, parseMail(m.raw).body.trim()])).toEqual([[['ops@example.com'], 'site 7 is down']]);
+    await writer.flush();
+    expect(await db.alertHealth.findUniqueOrThrow({ where: { alertChannelId: email } })).toMatchObject({ sendCount: 1, failCount: 0 });
+  });
+
+  it('ends a test alert started during the drain at its end, and answers why; nothing is kept of it', async () => {
+    const receiver = await startReceiver();
+    receiver.delay = 'never';
+    const clock = new FakeClock();
+    const { dispatcher, addChannel, writer, db, health } = await dispatcherFor(receiver, clock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    dispatcher.drainUntil(clock.nowMs() + 1_000);
+    const arrived = receiver.nextRequest();
+    const outcome = dispatcher.testAlert(hook);
+    await arrived;
+    await clock.advanceAsync(1_000);
+    expect(await outcome).toEqual({ ok: false, error: 'uptop stopped before the alert was sent', stopped: true });
+    await dispatcher.stop();
+    await writer.flush();
+    expect(await db.alertOutbox.count()).toBe(0);
+    expect(await health(hook)).toBeNull();
+  });
+
+  it('a kept alert whose channel was deleted while uptop was stopped is marked done and named in the log', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, addChannel, writer, db, logs, restarted } = await dispatcherFor(receiver, clock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    dispatcher.drainUntil(clock.nowMs());
+    dispatcher.dispatch([hook], alert(7, 'down'));
+    await dispatcher.stop();
+    await writer.submit((tx) => tx.alertChannel.delete({ where: { id: hook } }));
+
+    const next = await restarted();
+    await next.idle();
+    expect(receiver.requests).toEqual([]);
+    expect(logs.at(-1)).toBe('Alert kept at the last stop not sent: its channel was deleted meanwhile');
+    await writer.flush();
+    expect(await db.alertOutbox.findMany()).toMatchObject([{ siteId: 7, attempts: 0, lastError: 'the alert channel no longer exists' }]);
+    expect((await db.alertOutbox.findFirstOrThrow()).sentAt).not.toBeNull();
   });
 });
 
