@@ -15,7 +15,7 @@ import { attachGraphqlWs } from './ws.ts';
 import { turns } from '../turns.ts';
 
 /** How long shutdown lets in-flight requests finish before their connections are cut. */
-const DRAIN_TIMEOUT_MS = 5_000;
+export const DRAIN_TIMEOUT_MS = 5_000;
 
 /**
  * Node's server timeouts (uptop-behaviour.md §7: read-header 10 s, read 30 s, write 60 s, idle 120 s). `requestMs` bounds

@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.ts';
 import { parseDatabaseUrl } from '../../src/db/url.ts';
+import { DEFAULT_WAL_CHECKPOINTS } from '../../src/db/wal-checkpoints.ts';
+import { DRAIN_TIMEOUT_MS } from '../../src/http/server.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 
 /*
@@ -91,6 +93,18 @@ describe('packaging (static: the image is not built here)', () => {
     expect(names.filter((name) => !known.has(name))).toEqual([]);
     const env = Object.fromEntries(names.map((name) => [name, interpolate(String(service.environment[name]), { UPTOP_ADMIN_PASSWORD: 'a-long-password' })]));
     expect(loadConfig(env)).toMatchObject({ admin: { username: 'admin', password: 'a-long-password' }, status: { enabled: true } });
+  });
+
+  it("each compose file gives uptop time to stop: requests, the alerts' drain and the WAL, before Docker kills it", () => {
+    const stopMs = DRAIN_TIMEOUT_MS + loadConfig({}).engine.alertTimeoutMs + DEFAULT_WAL_CHECKPOINTS.stopTimeoutMs;
+    const single = parse(read('docker-compose.yml')) as { services: Record<string, { stop_grace_period?: string }> };
+    const cluster = parse(read('docker-compose.cluster.yml'), { merge: true }) as { services: Record<string, { stop_grace_period?: string }> };
+    const services = [single.services.uptop!, ...['uptop-a', 'uptop-b', 'uptop-c'].map((name) => cluster.services[name]!)];
+    const graceMs = (period = '10s') => {
+      const [, amount, unit] = /^(\d+)(s|m)$/.exec(period) ?? [];
+      return Number(amount) * (unit === 'm' ? 60_000 : 1000);
+    };
+    for (const service of services) expect(graceMs(service.stop_grace_period)).toBeGreaterThan(stopMs);
   });
 
   it('docker-compose.cluster.yml: three instances of one PostgreSQL and Redis, each its own id, and a probe with real flags', async () => {
