@@ -17,8 +17,8 @@ export interface OutgoingRequest {
   json?: unknown;
   /** Sent byte for byte (webhook signatures cover these exact bytes); give its Content-Type in `headers`. */
   body?: string | Uint8Array<ArrayBuffer>;
-  /** Who to name when the answer is an HTTP error: `<service> returned HTTP <code>`. */
-  service?: string;
+  /** Who to name when the answer is an HTTP error: `<service> returned HTTP <code>: <what it says>`. */
+  service: string;
   /**
    * The URL's host comes from the operator's configuration (`ctx.endpoints`), not from a channel's settings, so
    * it skips the SSRF guard: a self-hosted gateway on a private network then works without opening private
@@ -40,6 +40,8 @@ export interface HttpAnswer {
 
 /** The most of an answer's body kept: a service's account of a request is a few hundred bytes. */
 const ANSWER_LIMIT = 64 * 1024;
+/** The most of an error answer read for its reason, unasked: enough for a service's JSON, not for a whole page. */
+const ERROR_ANSWER_LIMIT = 4 * 1024;
 
 /**
  * Sends one alert request; the answer's body is discarded unless asked for. Each request gets `ctx.httpTimeoutMs`
@@ -81,14 +83,27 @@ export async function sendHttp(req: OutgoingRequest, ctx: TransportContext): Pro
   }
   const { status } = answer;
   if (status >= 400 && !req.expected?.(answer)) {
-    throw new AlertHttpError(`${req.service ?? 'alert webhook'} returned HTTP ${status}`, status, answer.headers['retry-after']);
+    const reason = serviceReason(answer.body, req.url, target.url);
+    throw new AlertHttpError(`${req.service} returned HTTP ${status}${reason && `: ${reason}`}`, status, answer.headers['retry-after']);
   }
   return answer;
 }
 
 /**
- * Sends one hop and resolves once the answer's headers arrived, or with `readBody` its body too. Unless `trusted`, the
- * host goes through the guard first and the connection may only use the addresses it checked.
+ * What an error answer says, on one line; a URL it echoes is cut out, as from transport errors. It is cut short once
+ * the channel's secrets are cut out too (providers/index.ts): cut first, a secret's first half would be left.
+ */
+function serviceReason(body: string, raw: string, url: URL): string {
+  return scrubUrl(body, raw, url)
+    .replace(/[\s\p{Cc}]+/gu, ' ')
+    .trim();
+}
+
+/**
+ * Sends one hop and resolves once the answer's headers arrived, or with `readBody` its body too. An error answer's
+ * body is read for its reason all the same, but only its start, and whatever of it arrives: the status is the answer,
+ * so a body that breaks off or outlasts the deadline must not lose it. Unless `trusted`, the host goes through the
+ * guard first and the connection may only use the addresses it checked.
  */
 async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, readBody: boolean, signal: AbortSignal): Promise<HttpAnswer> {
   const { protocol, hostname } = hop.url;
@@ -109,6 +124,10 @@ async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, r
     const req = request(hop.url, options);
     req.once('response', (res) => {
       const answer = { status: res.statusCode ?? 0, headers: res.headers };
+      if (!readBody && answer.status >= 400) {
+        void readReason(res).then((body) => resolve({ ...answer, body }));
+        return;
+      }
       if (!readBody) {
         // The body is not used; destroying frees the connection without waiting for a slow one.
         res.destroy();
@@ -129,6 +148,24 @@ async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, r
     // Kept for the request's whole life: a second error after the first must not go unhandled.
     req.on('error', reject);
     req.end(hop.body ?? undefined);
+  });
+}
+
+/** The start of an error answer's body, as much of it as arrives before it ends, breaks off or fills the limit. */
+function readReason(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => resolve(Buffer.concat(chunks).subarray(0, ERROR_ANSWER_LIMIT).toString('utf8'));
+    res.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= ERROR_ANSWER_LIMIT) res.destroy();
+    });
+    // A body that breaks off (or is cut off at the limit, or by the deadline) emits an error and then 'close'.
+    res.on('error', () => {});
+    res.once('end', done);
+    res.once('close', done);
   });
 }
 

@@ -61,6 +61,27 @@ function inThread(url: string | undefined, thread: string | undefined): string |
   }
 }
 
+/** Whether the Kuma that made the export is `major.minor` or later; a version that does not parse is taken as current. */
+function kumaSince(version: string, major: number, minor: number): boolean {
+  const parts = /^v?(\d+)\.(\d+)/.exec(version.trim());
+  if (!parts) return true;
+  const [have, haveMinor] = [Number(parts[1]), Number(parts[2])];
+  return have > major || (have === major && haveMinor >= minor);
+}
+
+/** Kuma's highest ntfy priority (ntfy's "urgent"). */
+const NTFY_MAX_PRIORITY = 5;
+
+/**
+ * The ntfy priorities Kuma sent (ntfy.js): its own where none is set (4), and from 1.22 a DOWN alert one above it, at
+ * most 5, unless 2.0's "priority for down" names one; the test and the certificate warning keep the priority.
+ */
+function ntfyPriorities(c: KumaConfig, version: string): { priority: string; down_priority: string | undefined } {
+  const priority = Number(c.ntfyPriority) || 4;
+  const down = kumaSince(version, 1, 22) ? Number(c.ntfyPriorityDown) || Math.min(priority + 1, NTFY_MAX_PRIORITY) : priority;
+  return { priority: String(priority), down_priority: down === priority ? undefined : String(down) };
+}
+
 const TELEGRAM_API = 'https://api.telegram.org';
 const PAGERDUTY_EVENTS = 'https://events.pagerduty.com/v2/enqueue';
 
@@ -70,7 +91,7 @@ function address(value: unknown): string | undefined {
   return text?.match(/<([^<>\s]+@[^<>\s]+)>\s*$/)?.[1] ?? text;
 }
 
-const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
+const MAPPERS: Record<string, (c: KumaConfig, version: string) => MappedNotification> = {
   discord: (c) => {
     // Discord refuses a message to a forum channel's webhook that opens no post and names no thread.
     if (c.discordChannelType === 'createNewForumPost') return { skip: "posts each alert as a new forum post, which uptop's Discord provider cannot do" };
@@ -111,7 +132,7 @@ const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
       to && copies.length > 0 && `e-mails ${to} only, not its CC and BCC (${copies.join(', ')}): uptop sends to one address`,
     );
   },
-  ntfy: (c) => {
+  ntfy: (c, version) => {
     // Kuma before 1.22 had no method and sent basic auth whenever a username was set.
     const method = str(c.ntfyAuthenticationMethod) ?? (str(c.ntfyusername) ? 'usernamePassword' : 'none');
     const basic = method === 'usernamePassword';
@@ -120,7 +141,7 @@ const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
       settings({
         url: str(c.ntfyserverurl)?.replace(/\/+$/, ''),
         topic: str(c.ntfytopic),
-        priority: str(c.ntfyPriority),
+        ...ntfyPriorities(c, version),
         username: basic ? str(c.ntfyusername) : undefined,
         // uptop sends a password without a user name as ntfy reads an access token: basic auth with an empty user.
         password: basic ? str(c.ntfypassword) : method === 'accessToken' ? str(c.ntfyaccesstoken) : undefined,
@@ -150,12 +171,11 @@ const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
     );
   },
   pushover: (c) => {
-    const priority = str(c.pushoverpriority);
     const device = str(c.pushoverdevice);
     return mapped(
       'PUSHOVER',
-      settings({ token: str(c.pushoverapptoken), user: str(c.pushoveruserkey) }),
-      priority && priority !== '0' && `sends at normal priority, not ${priority} (uptop sets no priority)`,
+      // Kuma repeats an emergency (2) every 30 s for an hour, as uptop does when retry and expire are not set.
+      settings({ token: str(c.pushoverapptoken), user: str(c.pushoveruserkey), priority: str(c.pushoverpriority) }),
       device && `sends to all of the user's devices, not only "${device}"`,
     );
   },
@@ -185,9 +205,12 @@ const MAPPERS: Record<string, (c: KumaConfig) => MappedNotification> = {
     mapped('MATRIX', settings({ homeserver: str(c.homeserverUrl)?.replace(/\/+$/, ''), access_token: str(c.accessToken), room_id: str(c.internalRoomId) })),
 };
 
-/** A Kuma notification's parsed config as an uptop channel's provider and settings (not yet validated). */
-export function mapKumaNotification(config: KumaConfig): MappedNotification {
+/**
+ * A Kuma notification's parsed config as an uptop channel's provider and settings (not yet validated), as the Kuma
+ * `version` that made the export sent it.
+ */
+export function mapKumaNotification(config: KumaConfig, version: string): MappedNotification {
   const type = typeof config.type === 'string' ? config.type : '';
   const mapper = Object.hasOwn(MAPPERS, type) ? MAPPERS[type] : undefined;
-  return mapper ? mapper(config) : { skip: `type "${type || '(none)'}" has no uptop provider` };
+  return mapper ? mapper(config, version) : { skip: `type "${type || '(none)'}" has no uptop provider` };
 }

@@ -173,7 +173,7 @@ function tagText(tag: { name: string; value?: string | null }): string {
   return tag.value ? `${tag.name}: ${tag.value}` : tag.name;
 }
 
-function convertNotifications(list: z.output<typeof kumaNotification>[], skipped: string[], notes: string[]): BackupAlert[] {
+function convertNotifications(list: z.output<typeof kumaNotification>[], version: string, skipped: string[], notes: string[]): BackupAlert[] {
   const alerts: BackupAlert[] = [];
   for (const n of list) {
     let config: Record<string, unknown>;
@@ -186,7 +186,7 @@ function convertNotifications(list: z.output<typeof kumaNotification>[], skipped
     }
     const name = n.name || (typeof config.name === 'string' && config.name) || `Kuma notification ${n.id}`;
     const where = `notification "${name}" (id ${n.id})`;
-    const mapped = mapKumaNotification(config);
+    const mapped = mapKumaNotification(config, version);
     if ('skip' in mapped) {
       skipped.push(`${where}: ${mapped.skip}`);
       continue;
@@ -258,7 +258,7 @@ class KumaConversion {
       const all = [...(envelope.error?.issues ?? []), ...issues];
       throw ValidationError.of(all.map((issue) => ({ field: fieldOf(issue.path), message: issue.message })));
     }
-    this.alerts = convertNotifications(envelope.data.notificationList ?? [], this.skipped, this.notes);
+    this.alerts = convertNotifications(envelope.data.notificationList ?? [], envelope.data.version, this.skipped, this.notes);
     this.alertIds = new Set(this.alerts.map((a) => a.ID));
     return this.monitors.sort((a, b) => Number(b.type === 'group') - Number(a.type === 'group'));
   }

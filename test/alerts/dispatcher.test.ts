@@ -345,7 +345,7 @@ describe('a service that rate-limits the channel (HTTP 429)', () => {
     dispatcher.dispatch([hook], alert(2, 'down'));
     await dispatcher.idle();
     expect(logs).toEqual([
-      "Alert send failed (hook): alert webhook returned HTTP 429; it asks to wait 120 s, past the alert's deadline",
+      `Alert send failed (hook): alert webhook returned HTTP 429: {"ok":true}; it asks to wait 120 s, past the alert's deadline`,
       "Alert send failed (hook): the service rate-limited this channel; it asks to wait 60 s, past the alert's deadline",
     ]);
     await clock.advanceAsync(60_000);
@@ -356,7 +356,7 @@ describe('a service that rate-limits the channel (HTTP 429)', () => {
     await dispatcher.idle();
 
     expect(receiver.requests.map(label)).toEqual(['down 1', 'down 3']);
-    expect(logs[2]).toBe('Alert send failed (hook): alert webhook returned HTTP 503');
+    expect(logs[2]).toBe('Alert send failed (hook): alert webhook returned HTTP 503: {"ok":true}');
     expect(await health(hook)).toMatchObject({ sendCount: 3, failCount: 3 });
   });
 });
@@ -452,10 +452,15 @@ describe('a test alert', () => {
     const pager = await addChannel('pd', 'PAGERDUTY', { routing_key: 'rk' });
     const actions = () => receiver.requests.map((r) => (r.json() as { event_action: string }).event_action);
     receiver.status = 400;
-    expect(await dispatcher.testAlert(pager)).toEqual({ ok: false, error: 'alert webhook returned HTTP 400' });
+    receiver.body = '{"status":"invalid event","message":"Event object is invalid"}';
+    expect(await dispatcher.testAlert(pager)).toEqual({
+      ok: false,
+      error: 'PagerDuty returned HTTP 400: {"status":"invalid event","message":"Event object is invalid"}',
+    });
     expect(actions()).toEqual(['trigger']);
 
     receiver.requests.length = 0;
+    receiver.body = '';
     // PagerDuty takes the trigger and refuses the resolve.
     receiver.delay = (req) => {
       receiver.status = (req.json() as { event_action: string }).event_action === 'resolve' ? 503 : 202;
@@ -463,7 +468,7 @@ describe('a test alert', () => {
     };
     expect(await dispatcher.testAlert(pager)).toEqual({
       ok: false,
-      error: 'the test incident was opened but could not be closed: alert webhook returned HTTP 503',
+      error: 'the test incident was opened but could not be closed: PagerDuty returned HTTP 503',
     });
     expect(actions()).toEqual(['trigger', 'resolve']);
     expect(await health(pager)).toMatchObject({ sendCount: 3, failCount: 2, lastSendOk: false });

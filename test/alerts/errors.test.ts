@@ -52,6 +52,17 @@ describe('bad stored settings', () => {
   });
 });
 
+describe("a service's answer in the error", () => {
+  it('has the secrets cut out before it is cut short, so none is cut in half and left', async () => {
+    const receiver = await startReceiver();
+    receiver.status = 400;
+    // The secret crosses the 400th character.
+    receiver.body = `${'x'.repeat(360)} wh-S3CRET-0123456789 more`;
+    const err = await sendError(getProvider('WEBHOOK').send({ url: `${receiver.url}/hook`, secret: 'wh-S3CRET-0123456789' }, DOWN, sendContext(receiver)));
+    expect(err.message).toBe(`alert webhook returned HTTP 400: ${'x'.repeat(360)} *** m…`);
+  });
+});
+
 describe('credentials in a webhook URL', () => {
   it('are sent as basic auth, not as part of the URL, and never appear in errors', async () => {
     const receiver = await startReceiver();
@@ -63,6 +74,6 @@ describe('credentials in a webhook URL', () => {
 
     receiver.status = 500;
     const err = await sendError(getProvider('WEBHOOK').send({ url }, DOWN, sendContext(receiver)));
-    expect(err.message).toBe('alert webhook returned HTTP 500');
+    expect(err.message).toBe('alert webhook returned HTTP 500: {"ok":true}');
   });
 });

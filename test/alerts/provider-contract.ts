@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertSettings } from '../../src/alerts/types.ts';
 import type { AlertProvider } from '../../src/generated/prisma/client.ts';
-import { startReceiver } from '../helpers/receiver.ts';
+import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 import { closedPortUrl, DOWN, sendContext, sendError } from './support.ts';
 
 // What every HTTP provider must do, whatever it sends: each provider's test calls the parts that apply to it.
@@ -17,7 +17,7 @@ export interface HttpFailureCase {
   secrets: string[];
   method?: string;
   /** Who the error names for an HTTP error status. */
-  service?: string;
+  service: string;
 }
 
 function expectNoSecret(err: Error, secrets: string[]) {
@@ -26,14 +26,51 @@ function expectNoSecret(err: Error, secrets: string[]) {
 }
 
 /** HTTP errors, refused connections and silent services end the send with an error that leaks no secret. */
-export function describeHttpFailures(provider: AlertProvider, { settings, secrets, method = 'POST', service = 'alert webhook' }: HttpFailureCase) {
+export function describeHttpFailures(provider: AlertProvider, { settings, secrets, method = 'POST', service }: HttpFailureCase) {
   describe(`${provider} failures`, () => {
-    it.each([400, 401, 404, 500, 503])('turns HTTP %i into an error without secrets', async (status) => {
+    const send = (receiver: Receiver) => sendError(getProvider(provider).send(settings(receiver.url), DOWN, sendContext(receiver)));
+
+    it.each([400, 401, 404, 500, 503])('turns HTTP %i into an error naming the service and what it answered, on one line', async (status) => {
       const receiver = await startReceiver();
       receiver.status = status;
-      const err = await sendError(getProvider(provider).send(settings(receiver.url), DOWN, sendContext(receiver)));
-      expect(err.message).toBe(`${service} returned HTTP ${status}`);
+      receiver.body = '{"error": "refused",\r\n\t"code": 7}\n';
+      expect((await send(receiver)).message).toBe(`${service} returned HTTP ${status}: {"error": "refused", "code": 7}`);
       expect(receiver.requests).toHaveLength(1);
+    });
+
+    it('names the status alone when the answer has no body', async () => {
+      const receiver = await startReceiver();
+      receiver.status = 502;
+      receiver.body = '';
+      expect((await send(receiver)).message).toBe(`${service} returned HTTP 502`);
+    });
+
+    it('cuts the error of a long answer to 400 characters', async () => {
+      const receiver = await startReceiver();
+      receiver.status = 500;
+      receiver.body = 'x'.repeat(100_000);
+      const head = `${service} returned HTTP 500: `;
+      expect((await send(receiver)).message).toBe(`${head}${'x'.repeat(399 - head.length)}…`);
+    });
+
+    it('keeps the status and what arrived of an answer that breaks off', async () => {
+      const receiver = await startReceiver();
+      receiver.status = 503;
+      receiver.body = '{"error": "overloa';
+      receiver.breakBody = true;
+      expect((await send(receiver)).message).toBe(`${service} returned HTTP 503: {"error": "overloa`);
+    });
+
+    it('cuts the secrets and the URL out of an answer that echoes the request', async () => {
+      const receiver = await startReceiver();
+      receiver.status = 400;
+      receiver.delay = (req) => {
+        receiver.body = `bad request to ${req.path}: ${req.text()}`;
+        return 0;
+      };
+      const err = await send(receiver);
+      expect(err.message).toMatch(new RegExp(`^${service} returned HTTP 400: bad request to `));
+      for (const secret of [...secrets, receiver.url, receiver.requests[0]?.path]) expect(err.message).not.toContain(secret);
     });
 
     it('reports a refused connection as a sanitized transport error', async () => {

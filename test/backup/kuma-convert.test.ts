@@ -23,12 +23,33 @@ describe('convertKuma', () => {
     });
     expect(summary).toEqual({ version: '1.18.5', monitors: 2, alerts: 1, skipped: [], notes: [] });
     expect(backup.alerts).toEqual([
-      { ID: 1, Name: 'ntfy', Type: 'ntfy', Settings: { url: 'https://ntfy.example.com', topic: 'old', username: 'u', password: 'p' } },
+      // Kuma sent 4 where no priority was set, and before 1.22 the same for a DOWN alert.
+      { ID: 1, Name: 'ntfy', Type: 'ntfy', Settings: { url: 'https://ntfy.example.com', topic: 'old', priority: '4', username: 'u', password: 'p' } },
     ]);
     expect(backup.sites.map((s) => [s.ID, s.Paused, s.AlertID, s.Uptop?.AlertIDs])).toEqual([
       [1, false, 1, [1]],
       [2, true, 0, []],
     ]);
+  });
+
+  it.each([
+    { version: '1.21.3', config: { ntfyPriority: 2 }, priorities: { priority: '2' } },
+    { version: '1.22.0', config: { ntfyPriority: 2 }, priorities: { priority: '2', down_priority: '3' } },
+    { version: '1.23.16', config: {}, priorities: { priority: '4', down_priority: '5' } },
+    { version: '1.23.16', config: { ntfyPriority: 5 }, priorities: { priority: '5' } },
+    { version: '2.0.2', config: { ntfyPriority: 4, ntfyPriorityDown: 0 }, priorities: { priority: '4', down_priority: '5' } },
+    { version: '2.5.3', config: { ntfyPriority: 2, ntfyPriorityDown: 5 }, priorities: { priority: '2', down_priority: '5' } },
+    { version: '2.5.3', config: { ntfyPriority: 3, ntfyPriorityDown: 1 }, priorities: { priority: '3', down_priority: '1' } },
+    { version: '2.5.3', config: { ntfyPriority: 3, ntfyPriorityDown: 3 }, priorities: { priority: '3' } },
+    { version: 'nightly', config: { ntfyPriority: 1 }, priorities: { priority: '1', down_priority: '2' } },
+  ])('gives ntfy DOWN alerts the priority Kuma $version sent them with $config', ({ version, config, priorities }) => {
+    const { backup, summary } = convertKuma({
+      version,
+      notificationList: [{ id: 1, name: 'ntfy', config: JSON.stringify({ type: 'ntfy', ntfyserverurl: 'https://ntfy.sh', ntfytopic: 't', ...config }) }],
+      monitorList: [],
+    });
+    expect(summary).toMatchObject({ alerts: 1, skipped: [], notes: [] });
+    expect(backup.alerts[0]?.Settings).toEqual({ url: 'https://ntfy.sh', topic: 't', ...priorities });
   });
 
   it('reads the credentials of an export older than 1.17, which has no authMethod: a username meant basic auth', () => {

@@ -31,4 +31,20 @@ describe('HTTP monitors imported from Kuma', () => {
     expect(await sent(34)).toEqual({ method: 'GET', type: undefined, authorization: undefined, body: '' });
     expect(await sent(42)).toEqual({ method: 'POST', type: 'application/json', authorization: undefined, body: fixture('JSON API').body });
   });
+
+  // Kuma hands the parsed headers to axios (0.27 in 1.23, 0.32 in 2.5), which passes them to Node's http.request as
+  // they are: null and false arrive as the text "null" and "false" (measured with both versions against a local
+  // server). uptop sends the same, so a receiver that matched on them still does.
+  it('send a header whose value is null, false or a number as its text, as Kuma did', async ({ app: t, admin }) => {
+    const receiver = await startReceiver();
+    const kuma = readFixture('kuma-2.5.json');
+    const api = kuma.monitorList.find((m: { name: string }) => m.name === 'API');
+    kuma.monitorList = [{ ...api, url: `${receiver.url}/headers`, headers: '{"X-Null": null, "X-False": false, "X-Zero": 0, "X-Env": "prod"}' }];
+    const res = await call(t, 'POST', '/api/import/kuma', { token: admin.token, body: kuma });
+    expect(res.text.split('\n')[0]).toBe('Imported 1 monitors, 9 alerts from Kuma v2.5.3');
+
+    await t.app.deps.services.sites.checkNow(api.id);
+    const [request] = receiver.requests;
+    expect(request?.headers).toMatchObject({ 'x-null': 'null', 'x-false': 'false', 'x-zero': '0', 'x-env': 'prod' });
+  });
 });

@@ -108,14 +108,15 @@ describe('POST /api/import/kuma', () => {
     const { ids, site, links, channels, settingsOf } = await stored(t);
     expect(channels.map((c) => [c.id, c.provider, settingsOf(c)])).toEqual([
       [11, 'PAGERDUTY', { routing_key: 'kuma-pd-secret', severity: 'critical' }],
-      [12, 'PUSHOVER', { token: 'kuma-po-app', user: 'kuma-po-user' }],
+      [12, 'PUSHOVER', { token: 'kuma-po-app', user: 'kuma-po-user', priority: '0' }],
       [13, 'GOTIFY', { url: 'https://gotify.example.com', token: 'kuma-gotify-secret', priority: '8' }],
       [14, 'OPSGENIE', { api_key: 'kuma-genie-secret', priority: 'P2', eu: 'true' }],
       [15, 'TEAMS', { url: 'https://example.webhook.office.com/webhookb2/kuma-teams-secret' }],
       [16, 'MATRIX', { homeserver: 'https://matrix.example.org', access_token: 'kuma-matrix-secret', room_id: '!kumaroom:example.org' }],
       [17, 'WEBHOOK', { url: 'https://hooks.example.com/kuma' }],
-      // An access token is the password of basic auth with an empty user name, as ntfy reads it.
-      [18, 'NTFY', { url: 'https://ntfy.sh', topic: 't', priority: '3', password: 'tk_secret' }],
+      // An access token is the password of basic auth with an empty user name, as ntfy reads it. Kuma sends a DOWN
+      // alert one priority above the channel's, unless a "priority for down" is set.
+      [18, 'NTFY', { url: 'https://ntfy.sh', topic: 't', priority: '3', down_priority: '4', password: 'tk_secret' }],
       // Kuma never reads a notification's `active`: it has no way to disable one, and sends through this one.
       [19, 'TELEGRAM', { token: '1:x', chat_id: '1' }],
     ]);
@@ -162,7 +163,6 @@ describe('POST /api/import/kuma', () => {
         'Changed notification "Webhook" (id 36): posts uptop\'s JSON payload, not Kuma\'s {heartbeat, monitor, msg}, and without its headers (Authorization)',
         'Changed notification "Slack" (id 37): posts to its webhook\'s own channel, not to #ops-alerts (uptop sends no channel override)',
         'Changed notification "PagerDuty" (id 38): resolves the incident when the monitor recovers (Kuma left it open)',
-        'Changed notification "Pushover" (id 39): sends at normal priority, not 2 (uptop sets no priority)',
         'Changed notification "Pushover" (id 39): sends to all of the user\'s devices, not only "phone"',
         'Changed monitor "Checkout" (id 35): retries at its interval, every 300 s (every 20 s in Kuma)',
         'Changed monitor "Nightly report" (id 36): times out after 300 s (2880 s in Kuma)',
@@ -202,10 +202,10 @@ describe('POST /api/import/kuma', () => {
       [37, 'SLACK', { url: 'https://hooks.slack.com/services/T0/B0/kuma-slack-secret' }],
       // Kuma's severity when none is chosen is warning (uptop's own default is critical).
       [38, 'PAGERDUTY', { routing_key: 'kuma-pd-secret', severity: 'warning' }],
-      [39, 'PUSHOVER', { token: 'kuma-po-app', user: 'kuma-po-user' }],
+      [39, 'PUSHOVER', { token: 'kuma-po-app', user: 'kuma-po-user', priority: '2' }],
       // Kuma's priority when none is set is 8 (uptop's own default is 5).
       [40, 'GOTIFY', { url: 'https://gotify.example.com', token: 'kuma-gotify-secret', priority: '8' }],
-      [41, 'NTFY', { url: 'https://ntfy.sh', topic: 'kuma-alerts', priority: '3' }],
+      [41, 'NTFY', { url: 'https://ntfy.sh', topic: 'kuma-alerts', priority: '3', down_priority: '4' }],
     ]);
   });
 

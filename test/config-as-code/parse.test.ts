@@ -161,6 +161,24 @@ maintenance:
     ]);
   });
 
+  it("takes Pushover's priority with an emergency's retry and expire, and ntfy's down_priority, as numbers or text", async () => {
+    const text = `alerts:
+  - name: pager
+    type: pushover
+    settings: { token: app, user: key, priority: 2, retry: 60, expire: "1800" }
+  - name: phone
+    type: ntfy
+    settings: { url: "https://ntfy.example.com", topic: ops, priority: 3, down_priority: urgent }
+`;
+    expect((await parseConfigFile(text, 'uptop.yaml')).alerts).toEqual([
+      { name: 'pager', provider: 'PUSHOVER', settings: { token: 'app', user: 'key', priority: '2', retry: '60', expire: '1800' } },
+      { name: 'phone', provider: 'NTFY', settings: { url: 'https://ntfy.example.com', topic: 'ops', priority: '3', down_priority: 'urgent' } },
+    ]);
+    expect(await problems('alerts:\n  - name: pager\n    type: pushover\n    settings: { token: a, user: k, priority: 1, expire: 600 }\n')).toEqual([
+      'uptop.yaml:4: alerts[0].settings.expire: applies to priority 2 (emergency) only',
+    ]);
+  });
+
   it('checks maintenance windows with the maintenance rules', async () => {
     const text = `maintenance:
   - title: weekly

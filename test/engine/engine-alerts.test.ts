@@ -421,13 +421,14 @@ describe('engine: alert sends', () => {
     ]);
     expect(h.engine.logs()[0]!.message).toBe("Test alert sent to 'ops'");
     receiver.status = 503;
-    expect(await h.engine.testAlert(channel)).toEqual({ ok: false, error: 'alert webhook returned HTTP 503' });
+    receiver.body = 'Service Unavailable';
+    expect(await h.engine.testAlert(channel)).toEqual({ ok: false, error: 'alert webhook returned HTTP 503: Service Unavailable' });
     await h.settle();
     expect(await h.db.alertHealth.findUniqueOrThrow({ where: { alertChannelId: channel } })).toMatchObject({
       sendCount: 2,
       failCount: 1,
       lastSendOk: false,
-      lastError: 'alert webhook returned HTTP 503',
+      lastError: 'alert webhook returned HTTP 503: Service Unavailable',
     });
     await expect(h.engine.testAlert(4242)).rejects.toBeInstanceOf(UnknownAlertChannelError);
   });

@@ -29,6 +29,10 @@ export interface Receiver {
   status: number;
   /** Extra headers of every following answer (a `Location` for a redirect). */
   headers: Record<string, string>;
+  /** Body of every following answer (`{"ok":true}` by default). */
+  body: string;
+  /** Whether each following answer breaks off after `body`: the connection closes before the body ends. */
+  breakBody: boolean;
   /** When to answer each following request; a function decides per request. */
   delay: Delay | ((req: ReceivedRequest) => Delay);
   /** Resolves with the next request once its body has arrived, even if the answer is still pending. */
@@ -64,7 +68,8 @@ export async function startReceiver(): Promise<Receiver> {
         if (res.destroyed) return;
         receiver.answered.push(recorded);
         res.writeHead(receiver.status, { 'Content-Type': 'application/json', ...receiver.headers });
-        res.end('{"ok":true}');
+        if (receiver.breakBody) res.write(receiver.body, () => res.destroy());
+        else res.end(receiver.body);
       };
       const delay = typeof receiver.delay === 'function' ? receiver.delay(recorded) : receiver.delay;
       if (delay === 'never') return;
@@ -91,6 +96,8 @@ export async function startReceiver(): Promise<Receiver> {
     connections: 0,
     status: 200,
     headers: {},
+    body: '{"ok":true}',
+    breakBody: false,
     delay: 0,
     nextRequest: () => new Promise((resolve) => waiting.push(resolve)),
     close() {

@@ -18,6 +18,6 @@ export const discord = defineProvider({
       // Site names and pushed messages are text, not mentions: "@everyone" in one must not ping the whole server.
       allowed_mentions: { parse: [] },
     };
-    await sendHttp({ url: requireSetting(settings, 'url'), json }, ctx);
+    await sendHttp({ url: requireSetting(settings, 'url'), json, service: 'Discord' }, ctx);
   },
 });

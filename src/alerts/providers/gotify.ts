@@ -15,6 +15,7 @@ export const gotify = defineProvider({
       {
         url: `${trimTrailingSlashes(requireSetting(settings, 'url'))}/message`,
         headers: { 'X-Gotify-Key': requireSetting(settings, 'token') },
+        service: 'Gotify',
         json: { title: alert.title, message: alert.message, priority: Number.isNaN(priority) ? DEFAULT_PRIORITY : priority },
       },
       ctx,

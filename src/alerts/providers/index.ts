@@ -4,6 +4,10 @@ import { scrubSecrets, secretValues } from '../redact.ts';
 import type { AlertProviderImpl } from '../types.ts';
 import type { ProviderDefinition } from './provider.ts';
 import { PROVIDER_DEFINITIONS } from './registry.ts';
+import { truncate } from './truncate.ts';
+
+/** The longest error message kept, once its secrets are cut out: a service's whole answer would not fit. */
+const ERROR_MESSAGE_LIMIT = 400;
 
 /**
  * Hands the provider its own endpoints, and scrubs its errors: error messages end up in alert health, logs and the
@@ -19,7 +23,7 @@ function toImplementation(definition: ProviderDefinition): AlertProviderImpl {
       try {
         await definition.send(settings, alert, { ...ctx, endpoints: ownEndpoints(definition, ctx.endpoints[provider]) });
       } catch (err) {
-        const message = scrubSecrets(err instanceof Error ? err.message : String(err), secretValues(provider, settings));
+        const message = truncate(scrubSecrets(err instanceof Error ? err.message : String(err), secretValues(provider, settings)), ERROR_MESSAGE_LIMIT);
         // A service's HTTP answer keeps its status and Retry-After, which the dispatcher reads.
         throw err instanceof AlertHttpError ? new AlertHttpError(message, err.status, err.retryAfter) : new Error(message);
       }

@@ -8,13 +8,17 @@ import { truncateUtf8 } from './truncate.ts';
 /** ntfy's default message size limit: a longer body arrives as an attachment.txt (or is refused without attachments). */
 const NTFY_MESSAGE_LIMIT = 4096;
 
+const PRIORITY = oneOf(['1', '2', '3', '4', '5', 'min', 'low', 'default', 'high', 'max', 'urgent']);
+
 export const ntfy = defineProvider({
   provider: 'NTFY',
   settings: z
     .strictObject({
       url: required(httpUrl),
       topic: required(text.trim().regex(/^[-_A-Za-z0-9]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')),
-      priority: optional(oneOf(['1', '2', '3', '4', '5', 'min', 'low', 'default', 'high', 'max', 'urgent'])),
+      priority: optional(PRIORITY),
+      // Kuma's "priority for down" (2.0), or one above its priority (1.22): what an imported channel sent.
+      down_priority: optional(PRIORITY),
       username: optional(text),
       password: optional(text),
     })
@@ -24,13 +28,13 @@ export const ntfy = defineProvider({
         ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required when the other credential is set' });
       }
     }),
-  visibleKeys: ['topic', 'priority'],
+  visibleKeys: ['topic', 'priority', 'down_priority'],
   async send(settings, alert, ctx) {
     const url = `${trimTrailingSlashes(requireSetting(settings, 'url'))}/${requireSetting(settings, 'topic')}`;
     const headers: Record<string, string> = {
       'Content-Type': 'text/plain; charset=utf-8',
       Title: encodeHeaderText(stripLineBreaks(alert.title)),
-      Priority: settingOr(settings, 'priority', '3'),
+      Priority: (alert.event === 'down' && settings.down_priority) || settingOr(settings, 'priority', '3'),
     };
     // ntfy takes the password of basic auth with an empty username as an access token (its docs, "Access tokens").
     if (settings.password) {

@@ -31,7 +31,7 @@ export async function untilProcessed(alerts: string, headers: Record<string, str
   if (!request) return;
   const url = `${alerts}/requests/${encodeURIComponent(request.requestId)}`;
   for (;;) {
-    const status = await sendHttp({ method: 'GET', url, headers, operatorEndpoint: true, readAnswer: true, expected: notProcessed }, ctx);
+    const status = await sendHttp({ method: 'GET', url, headers, operatorEndpoint: true, readAnswer: true, expected: notProcessed, service: 'Opsgenie' }, ctx);
     if (!notProcessed(status)) {
       const outcome = parsed(requestStatus, status.body);
       if (!outcome) throw new Error('Opsgenie told the status of the alert request in an answer uptop cannot read');

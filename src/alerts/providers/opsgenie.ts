@@ -53,7 +53,7 @@ export const opsgenie = defineProvider({
         };
     // The test alert is closed as soon as it is open: the close must not be processed before the create.
     const followed = alert.event === 'test';
-    const answer = await sendHttp({ ...request, operatorEndpoint: true, headers, readAnswer: followed }, ctx);
+    const answer = await sendHttp({ ...request, operatorEndpoint: true, headers, readAnswer: followed, service: 'Opsgenie' }, ctx);
     if (followed) await untilProcessed(alerts, headers, answer, ctx);
   },
 });

@@ -33,6 +33,6 @@ export const pagerduty = defineProvider({
             severity: settingOr(settings, 'severity', 'critical'),
           },
         };
-    await sendHttp({ url: ctx.endpoints.events, json, operatorEndpoint: true }, ctx);
+    await sendHttp({ url: ctx.endpoints.events, json, operatorEndpoint: true, service: 'PagerDuty' }, ctx);
   },
 });

@@ -11,6 +11,6 @@ export const slack = defineProvider({
   async send(settings, alert, ctx) {
     // Names and reasons escaped, as Slack's formatting guide asks; the title's `*` bold stays markup.
     const text = `*${escapeMarkup(alert.title)}*\n${escapeMarkup(alert.message)}`;
-    await sendHttp({ url: requireSetting(settings, 'url'), json: { text } }, ctx);
+    await sendHttp({ url: requireSetting(settings, 'url'), json: { text }, service: 'Slack' }, ctx);
   },
 });

@@ -41,6 +41,6 @@ export const teams = defineProvider({
         },
       ],
     };
-    await sendHttp({ url: requireSetting(settings, 'url'), json }, ctx);
+    await sendHttp({ url: requireSetting(settings, 'url'), json, service: 'Teams' }, ctx);
   },
 });

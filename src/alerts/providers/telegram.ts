@@ -32,6 +32,7 @@ export const telegram = defineProvider({
       {
         url: `${trimTrailingSlashes(ctx.endpoints.api)}/bot${token}/sendMessage`,
         operatorEndpoint: true,
+        service: 'Telegram',
         json: {
           chat_id: requireSetting(settings, 'chat_id'),
           text: `<b>${escapeMarkup(alert.title)}</b>\n${escapeMarkup(message)}`,

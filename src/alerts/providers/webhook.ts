@@ -25,6 +25,6 @@ export const webhook = defineProvider({
     if (settings.secret) {
       headers[SIGNATURE_HEADER] = `sha256=${createHmac('sha256', settings.secret).update(body).digest('hex')}`;
     }
-    await sendHttp({ url, body, headers }, ctx);
+    await sendHttp({ url, body, headers, service: 'alert webhook' }, ctx);
   },
 });

@@ -64,5 +64,5 @@ describe('DISCORD settings', () => {
   });
 });
 
-describeHttpFailures('DISCORD', { settings: (b) => ({ url: `${b}/api/webhooks/1/dsc-T0KEN` }), secrets: ['dsc-T0KEN', '/api/webhooks'] });
+describeHttpFailures('DISCORD', { settings: (b) => ({ url: `${b}/api/webhooks/1/dsc-T0KEN` }), secrets: ['dsc-T0KEN', '/api/webhooks'], service: 'Discord' });
 describePrivateTargetsRefused('DISCORD', (b) => ({ url: `${b}/api/webhooks/1/x` }));

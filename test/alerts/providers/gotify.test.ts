@@ -66,5 +66,5 @@ describe('GOTIFY settings', () => {
   });
 });
 
-describeHttpFailures('GOTIFY', { settings: (b) => ({ url: b, token: 'gt-T0KEN' }), secrets: ['gt-T0KEN'] });
+describeHttpFailures('GOTIFY', { settings: (b) => ({ url: b, token: 'gt-T0KEN' }), secrets: ['gt-T0KEN'], service: 'Gotify' });
 describePrivateTargetsRefused('GOTIFY', (b) => ({ url: b, token: 'gt' }));

@@ -63,10 +63,30 @@ describe('MATRIX settings', () => {
     ]);
   });
 
-  it('refuses a bare host name and a room alias', () => {
+  it('refuses a room alias, and a server name saying where its base URL is published', () => {
     expect(settingsIssues('MATRIX', { homeserver: 'matrix.org', access_token: 't', room_id: '#alias:matrix.org' })).toEqual([
-      { field: 'settings.homeserver', message: 'must be an absolute http(s) URL' },
+      {
+        field: 'settings.homeserver',
+        message:
+          "must be the homeserver's client base URL, not the server name matrix.org: it is the m.homeserver.base_url of https://matrix.org/.well-known/matrix/client (for matrix.org, https://matrix-client.matrix.org)",
+      },
       { field: 'settings.room_id', message: 'must be a room id such as !abc123:example.org' },
+    ]);
+  });
+
+  it("names the well-known address of a server name with a port, on the name's host", () => {
+    expect(settingsIssues('MATRIX', { homeserver: ' chat.example.org:8448 ', access_token: 't', room_id: '!r:h' })).toEqual([
+      {
+        field: 'settings.homeserver',
+        message:
+          "must be the homeserver's client base URL, not the server name chat.example.org:8448: it is the m.homeserver.base_url of https://chat.example.org/.well-known/matrix/client (for matrix.org, https://matrix-client.matrix.org)",
+      },
+    ]);
+  });
+
+  it.each(['ftp://matrix.org', 'matrix.org/_matrix', 'not a url'])('refuses %s as no http(s) URL', (homeserver) => {
+    expect(settingsIssues('MATRIX', { homeserver, access_token: 't', room_id: '!r:h' })).toEqual([
+      { field: 'settings.homeserver', message: 'must be an absolute http(s) URL' },
     ]);
   });
 
@@ -83,5 +103,6 @@ describeHttpFailures('MATRIX', {
   settings: (b) => ({ homeserver: b, access_token: 'mx-T0KEN', room_id: '!r:h' }),
   secrets: ['mx-T0KEN', '/_matrix'],
   method: 'PUT',
+  service: 'Matrix homeserver',
 });
 describePrivateTargetsRefused('MATRIX', (b) => ({ homeserver: b, access_token: 'mx', room_id: '!r:h' }), 'PUT');

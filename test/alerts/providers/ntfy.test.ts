@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
-import { DOWN, EVENTS, sendOne, settingsIssues } from '../support.ts';
+import { DOWN, EVENTS, SSL, TEST, UP, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, describePrivateTargetsRefused } from '../provider-contract.ts';
 
 describe.each(EVENTS)('NTFY: a $event alert', (alert) => {
@@ -44,6 +44,21 @@ describe('NTFY', () => {
     expect(req.headers.title).toBe('firstX-Injected: yes');
   });
 
+  it.each([
+    { alert: DOWN, priority: '5' },
+    { alert: UP, priority: '2' },
+    { alert: SSL, priority: '2' },
+    { alert: TEST, priority: '2' },
+  ])('sends a $alert.event alert at priority $priority: down_priority is for DOWN alone', async ({ alert, priority }) => {
+    const req = await sendOne('NTFY', (r) => ({ url: r.url, topic: 'ops', priority: '2', down_priority: '5' }), alert);
+    expect(req.headers.priority).toBe(priority);
+  });
+
+  it('sends a down alert at the priority when no down_priority is set, as the Go original', async () => {
+    const req = await sendOne('NTFY', (r) => ({ url: r.url, topic: 'ops', priority: 'high' }), DOWN);
+    expect(req.headers.priority).toBe('high');
+  });
+
   it('cuts the message to the 4096 bytes ntfy shows, which would otherwise turn it into an attachment.txt', async () => {
     const alert = { ...DOWN, message: 'é'.repeat(3000) };
     const req = await sendOne('NTFY', (r) => ({ url: r.url, topic: 'ops' }), alert);
@@ -75,16 +90,21 @@ describe('NTFY settings', () => {
       { url: 'https://ntfy.sh', topic: 't', priority: '6' },
       [{ field: 'settings.priority', message: 'must be one of 1, 2, 3, 4, 5, min, low, default, high, max, urgent' }],
     ],
+    [
+      { url: 'https://ntfy.sh', topic: 't', down_priority: 'loud' },
+      [{ field: 'settings.down_priority', message: 'must be one of 1, 2, 3, 4, 5, min, low, default, high, max, urgent' }],
+    ],
     [{ url: 'https://ntfy.sh', topic: 't', username: 'alice' }, [{ field: 'settings.password', message: 'is required when the other credential is set' }]],
   ])('refuses %j', (input, expected) => {
     expect(settingsIssues('NTFY', input)).toEqual(expected);
   });
 
-  it('shows the topic and the priority only', () => {
-    expect(redactSettings('NTFY', { url: 'https://ntfy.sh', topic: 'ops', priority: '4', username: 'u', password: 'p' })).toEqual({
+  it('shows the topic and the priorities only', () => {
+    expect(redactSettings('NTFY', { url: 'https://ntfy.sh', topic: 'ops', priority: '4', down_priority: '5', username: 'u', password: 'p' })).toEqual({
       url: R,
       topic: 'ops',
       priority: '4',
+      down_priority: '5',
       username: R,
       password: R,
     });

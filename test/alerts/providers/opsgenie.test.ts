@@ -5,7 +5,7 @@ import { getProvider } from '../../../src/alerts/providers/index.ts';
 import { REQUEST_STATUS_POLL_MS } from '../../../src/alerts/providers/opsgenie-requests.ts';
 import { startOpsgenie } from '../../helpers/opsgenie.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../helpers/receiver.ts';
-import { AT, DOWN, INSTALLATION, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { AT, DOWN, INSTALLATION, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendError, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 /** Both regions share the path /v2/alerts, so the receiver tells them apart by a prefix. */
@@ -72,6 +72,16 @@ describe('OPSGENIE', () => {
   });
 });
 
+describe('OPSGENIE errors', () => {
+  it('name Opsgenie and carry what it answered, not the key', async () => {
+    const receiver = await startReceiver();
+    receiver.status = 401;
+    receiver.body = '{"message":"Could not authenticate","took":0.0,"requestId":"ec7e1d8e-1c75-442e-a271-731070a7fa4d"}';
+    const err = await sendError(getProvider('OPSGENIE').send({ api_key: 'og-K3Y' }, DOWN, sendContext(receiver)));
+    expect(err.message).toBe('Opsgenie returned HTTP 401: {"message":"Could not authenticate","took":0.0,"requestId":"ec7e1d8e-1c75-442e-a271-731070a7fa4d"}');
+  });
+});
+
 describe('OPSGENIE: the request of a test alert, which is closed as soon as it is open', () => {
   it('is followed until Opsgenie has processed it, asked about again after a wait while it has not', async () => {
     const opsgenie = await startOpsgenie();
@@ -119,5 +129,5 @@ describe('OPSGENIE settings', () => {
   });
 });
 
-describeHttpFailures('OPSGENIE', { settings: () => ({ api_key: 'og-K3Y' }), secrets: ['og-K3Y'] });
+describeHttpFailures('OPSGENIE', { settings: () => ({ api_key: 'og-K3Y' }), secrets: ['og-K3Y'], service: 'Opsgenie' });
 itTrustsItsOperatorEndpoint('OPSGENIE', { api_key: 'k' });

@@ -3,7 +3,7 @@ import { REDACTED as R, redactSettings } from '../../../src/alerts/redact.ts';
 import { validateAlertSettings } from '../../../src/alerts/settings.ts';
 import { getProvider } from '../../../src/alerts/providers/index.ts';
 import { startReceiver, type ReceivedRequest } from '../../helpers/receiver.ts';
-import { AT, DOWN, INSTALLATION, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendOne, settingsIssues } from '../support.ts';
+import { AT, DOWN, INSTALLATION, SSL, SSL_RENEWED, TEST, UP, expectJsonPost, sendContext, sendError, sendOne, settingsIssues } from '../support.ts';
 import { describeHttpFailures, itTrustsItsOperatorEndpoint } from '../provider-contract.ts';
 
 describe('PAGERDUTY', () => {
@@ -60,6 +60,22 @@ describe('PAGERDUTY', () => {
   });
 });
 
+describe('PAGERDUTY errors', () => {
+  it('name PagerDuty and carry why it refused the event, not the routing key', async () => {
+    const receiver = await startReceiver();
+    receiver.status = 400;
+    receiver.body = JSON.stringify({
+      status: 'invalid event',
+      message: 'Event object is invalid',
+      errors: ["Length of 'routing_key' is incorrect (should be 32 characters)"],
+    });
+    const err = await sendError(getProvider('PAGERDUTY').send({ routing_key: 'pd-R0UTING' }, DOWN, sendContext(receiver)));
+    expect(err.message).toBe(
+      'PagerDuty returned HTTP 400: {"status":"invalid event","message":"Event object is invalid","errors":["Length of \'routing_key\' is incorrect (should be 32 characters)"]}',
+    );
+  });
+});
+
 describe('PAGERDUTY settings', () => {
   it('accepts a routing key and a severity', () => {
     expect(validateAlertSettings('PAGERDUTY', { routing_key: 'abc', severity: 'warning' })).toEqual({
@@ -79,5 +95,5 @@ describe('PAGERDUTY settings', () => {
   });
 });
 
-describeHttpFailures('PAGERDUTY', { settings: () => ({ routing_key: 'pd-R0UTING' }), secrets: ['pd-R0UTING'] });
+describeHttpFailures('PAGERDUTY', { settings: () => ({ routing_key: 'pd-R0UTING' }), secrets: ['pd-R0UTING'], service: 'PagerDuty' });
 itTrustsItsOperatorEndpoint('PAGERDUTY', { routing_key: 'k' });

@@ -36,5 +36,5 @@ describe('SLACK settings', () => {
   });
 });
 
-describeHttpFailures('SLACK', { settings: (b) => ({ url: `${b}/services/slk-T0KEN` }), secrets: ['slk-T0KEN', '/services'] });
+describeHttpFailures('SLACK', { settings: (b) => ({ url: `${b}/services/slk-T0KEN` }), secrets: ['slk-T0KEN', '/services'], service: 'Slack' });
 describePrivateTargetsRefused('SLACK', (b) => ({ url: `${b}/services/x` }));

@@ -66,5 +66,5 @@ describe('TEAMS settings', () => {
   });
 });
 
-describeHttpFailures('TEAMS', { settings: (b) => ({ url: `${b}/webhookb2/tms-T0KEN` }), secrets: ['tms-T0KEN', '/webhookb2'] });
+describeHttpFailures('TEAMS', { settings: (b) => ({ url: `${b}/webhookb2/tms-T0KEN` }), secrets: ['tms-T0KEN', '/webhookb2'], service: 'Teams' });
 describePrivateTargetsRefused('TEAMS', (b) => ({ url: `${b}/webhookb2/x` }));

@@ -61,5 +61,5 @@ describe('TELEGRAM settings', () => {
   });
 });
 
-describeHttpFailures('TELEGRAM', { settings: () => ({ token: '123456:tg-T0KEN', chat_id: '1' }), secrets: ['tg-T0KEN', '/bot'] });
+describeHttpFailures('TELEGRAM', { settings: () => ({ token: '123456:tg-T0KEN', chat_id: '1' }), secrets: ['tg-T0KEN', '/bot'], service: 'Telegram' });
 itTrustsItsOperatorEndpoint('TELEGRAM', { token: '1:t', chat_id: '1' });

@@ -65,5 +65,6 @@ describe('WEBHOOK settings', () => {
 describeHttpFailures('WEBHOOK', {
   settings: (b) => ({ url: `${b}/hook/wh-T0KEN`, secret: 'wh-S3CRET' }),
   secrets: ['wh-T0KEN', 'wh-S3CRET', '/hook'],
+  service: 'alert webhook',
 });
 describePrivateTargetsRefused('WEBHOOK', (b) => ({ url: `${b}/hook` }));
