@@ -36,8 +36,20 @@ function checkValueSizes(settings: unknown, maxBytes: number): void {
   if (tooLarge.length) throw ValidationError.of(tooLarge);
 }
 
+/**
+ * The mask left after `update` restored what it could (the same provider's stored keys): kept, it would become the
+ * secret itself and every send would fail, as config as code and a backup import refuse it too.
+ */
+function refuseMasks(settings: unknown): void {
+  if (typeof settings !== 'object' || settings === null) return;
+  const masked = Object.entries(settings).filter(([, value]) => value === REDACTED);
+  const message = `is ${REDACTED}, which keeps only a secret stored under this key for this provider: send the value itself`;
+  if (masked.length) throw ValidationError.of(masked.map(([key]) => ({ field: `settings.${key}`, message })));
+}
+
 /** The provider's rules and the size limit per value; a ValidationError names each bad `settings.<key>`. */
 export function checkSettings(provider: AlertProvider, settings: unknown, maxBytes: number): AlertSettings {
+  refuseMasks(settings);
   checkValueSizes(settings, maxBytes);
   const result = validateAlertSettings(provider, settings);
   if (!result.ok) throw ValidationError.of(result.issues);

@@ -4,7 +4,8 @@ import { MAX_DURATION_MINUTES, validateRecurrence, WindowStates, type WindowRow 
 import { MaintenanceType, type MaintenanceWindow } from '../generated/prisma/client.ts';
 import { notifyEngine, type ServiceDeps } from './deps.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from './errors.ts';
-import { hasNoNul, nameText, NO_NUL, parseOrThrow } from './validate.ts';
+import type { Tx } from '../writer/types.ts';
+import { hasNoNul, nameText, NO_NUL, parseOrThrow, refuseNulls } from './validate.ts';
 
 const windowSchema = z.strictObject({
   title: nameText(200),
@@ -62,9 +63,44 @@ export function parseWindowFields(input: MaintenanceInput, now: Date): WindowFie
   return w;
 }
 
+/**
+ * An edit: an absent field is unchanged. Null clears what may be absent (siteId: every monitor; endsAt: until ended;
+ * recurrence: a one-off, its duration and timezone going with it) and is refused elsewhere.
+ */
+export type MaintenanceUpdate = { [K in keyof MaintenanceInput]?: MaintenanceInput[K] | null };
+
+/** The fields of a stored window as MaintenanceInput names them. */
+function inputOf(w: MaintenanceWindow): MaintenanceInput {
+  const { title, description, type, siteId, startsAt, endsAt, recurrence, durationMinutes, timezone } = w;
+  return { title, description, type, siteId, startsAt, endsAt, recurrence, durationMinutes, timezone };
+}
+
+/** The stored edit: the fields given over those stored; a window made one-off drops what only a recurring one has. */
+function mergedInput(current: MaintenanceWindow, update: MaintenanceUpdate): MaintenanceInput {
+  const given = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
+  const merged = { ...inputOf(current), ...given } as MaintenanceInput;
+  if (!merged.recurrence?.trim()) {
+    for (const field of ['durationMinutes', 'timezone'] as const) if (update[field] === undefined) merged[field] = null;
+  }
+  return merged;
+}
+
+/** The row's columns for validated fields: a recurring window's timezone defaults to UTC; a one-off has none. */
+function windowColumns(w: WindowFields, startsAt: Date) {
+  return { ...w, startsAt, timezone: w.recurrence ? (w.timezone ?? 'UTC') : null };
+}
+
+async function assertSiteExists(tx: Tx, siteId: number | null): Promise<void> {
+  if (siteId !== null && !(await tx.site.findUnique({ where: { id: siteId }, select: { id: true } }))) {
+    throw new ValidationError('siteId', 'no such site');
+  }
+}
+
 export interface MaintenanceService {
   /** One-off (startsAt absent = now, endsAt absent = until ended) or recurring (cron + durationMinutes in timezone). */
   create(input: MaintenanceInput, createdBy: string): Promise<MaintenanceWindow>;
+  /** Validated as a whole, as `create` does, with the stored fields the edit leaves alone. */
+  update(id: number, input: MaintenanceUpdate): Promise<MaintenanceWindow>;
   /** Ends a window now; a recurring one has no further occurrences. */
   end(id: number): Promise<MaintenanceWindow>;
   remove(id: number): Promise<void>;
@@ -85,18 +121,22 @@ export function createMaintenanceService(deps: ServiceDeps): MaintenanceService 
       const w = parseWindowFields(input, now);
       const startsAt = w.startsAt ?? now;
       const window = await writer.submit(async (tx) => {
-        if (w.siteId !== null && !(await tx.site.findUnique({ where: { id: w.siteId }, select: { id: true } }))) {
-          throw new ValidationError('siteId', 'no such site');
-        }
-        return tx.maintenanceWindow.create({
-          data: {
-            ...w,
-            startsAt,
-            timezone: w.recurrence ? (w.timezone ?? 'UTC') : null,
-            createdBy,
-            createdAt: now,
-          },
-        });
+        await assertSiteExists(tx, w.siteId);
+        return tx.maintenanceWindow.create({ data: { ...windowColumns(w, startsAt), createdBy, createdAt: now } });
+      });
+      await changed();
+      return window;
+    },
+
+    async update(id, input) {
+      refuseNulls(input, ['title', 'description', 'type', 'startsAt']);
+      const now = clock.now();
+      const window = await writer.submit(async (tx) => {
+        const current = await tx.maintenanceWindow.findUnique({ where: { id } });
+        if (!current) throw new NotFoundError('MaintenanceWindow');
+        const w = parseWindowFields(mergedInput(current, input), now);
+        await assertSiteExists(tx, w.siteId);
+        return tx.maintenanceWindow.update({ where: { id }, data: windowColumns(w, w.startsAt ?? current.startsAt) });
       });
       await changed();
       return window;

@@ -115,6 +115,31 @@ describe('alert channels', () => {
     expect(await t.app.deps.db.alertChannel.count()).toBe(0);
   });
 
+  it('refuses the redaction mask as a value it cannot restore, naming the key, and changes nothing', async ({ app: t, editor }) => {
+    const mask = '***REDACTED***';
+    const created = await editor.request(CreateChannel, {
+      input: { name: 'pager', provider: 'GOTIFY', settings: { url: 'https://push.example.com', token: 'g0tify' } },
+    });
+    const { id } = created.payload('createAlertChannel', 'AlertChannelPayload').alertChannel;
+    const before = await t.app.deps.db.alertChannel.findFirstOrThrow();
+    const refused = [
+      // Copied from a read into a new channel: there is nothing stored to keep.
+      [CreateChannel, { name: 'copy', provider: 'GOTIFY', settings: { url: 'https://push.example.com', token: mask } }, 'settings.token'],
+      // Another provider's secret of the same name is not the one kept.
+      [UpdateChannel, { id, provider: 'PUSHOVER', settings: { token: mask, user: 'u1' } }, 'settings.token'],
+      // A key that was never stored.
+      [UpdateChannel, { id, settings: { url: 'https://push.example.com', token: mask, priority: mask } }, 'settings.priority'],
+    ] as const;
+    for (const [mutation, input, field] of refused) {
+      const res = await editor.request(mutation as typeof UpdateChannel, { input: input as never });
+      const answer = Object.values(res.ok())[0];
+      expect(answer, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', field, message: expect.stringContaining('REDACTED') });
+    }
+    expect(await t.app.deps.db.alertChannel.findMany()).toEqual([before]);
+    const kept = await editor.request(UpdateChannel, { input: { id, settings: { url: 'https://push.example.com/v2', token: mask } } });
+    expect(kept.ok().updateAlertChannel).toMatchObject({ alertChannel: { revealedSettings: { url: 'https://push.example.com/v2', token: 'g0tify' } } });
+  });
+
   describe('with ', () => {
     it.override({ appOptions: { env: { UPTOP_ENCRYPTION_KEY: KEY } } });
 

@@ -1,7 +1,7 @@
 import { FakeClock } from '../../src/clock.ts';
 import { graphql } from '../gql/index.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
-import { globalId } from '../helpers/ids.ts';
+import { globalId, parseGlobalId } from '../helpers/ids.ts';
 import { createSite } from '../helpers/sites.ts';
 
 const CreateWindow = graphql(`
@@ -12,6 +12,19 @@ const CreateWindow = graphql(`
         maintenanceWindow { id title description type site { id } startsAt endsAt active recurrence durationMinutes timezone createdBy }
       }
       ... on ValidationError { field message }
+    }
+  }
+`);
+
+const UpdateWindow = graphql(`
+  mutation WindowUpdate($input: UpdateMaintenanceWindowInput!) {
+    updateMaintenanceWindow(input: $input) {
+      __typename
+      ... on MaintenanceWindowPayload {
+        maintenanceWindow { id title description type site { id } startsAt endsAt active recurrence durationMinutes timezone }
+      }
+      ... on ValidationError { field message }
+      ... on Error { message }
     }
   }
 `);
@@ -100,6 +113,70 @@ describe('maintenance windows', () => {
       const deleted = await editor.request(DeleteWindow, { input: { id: w.id } });
       expect(deleted.ok().deleteMaintenanceWindow).toEqual({ __typename: 'DeletePayload', deletedId: w.id });
       expect((await editor.request(DeleteWindow, { input: { id: w.id } })).ok().deleteMaintenanceWindow.__typename).toBe('NotFoundError');
+    });
+  });
+
+  describe('on 4 May 2026 at 10:00 UTC, edited', () => {
+    it.override('clock', () => new FakeClock(Date.UTC(2026, 4, 4, 10)));
+
+    it('edits a window: the fields given change, the rest stay, and it takes effect on its monitors at once', async ({ app: t, editor, viewer }) => {
+      const { id: siteId } = await createSite(t, { name: 'db', type: 'PUSH' });
+      const created = await editor.request(CreateWindow, { input: { title: 'db upgrade', description: 'v16', startsAt: '2026-05-05T10:00:00Z' } });
+      const { id } = windowOf(created.ok().createMaintenanceWindow);
+      expect((await viewer.request(SiteMaintenance, { id: siteId })).ok().site!.inMaintenance).toBe(false);
+
+      const moved = await editor.request(UpdateWindow, { input: { id, title: 'db upgrade, part 1', siteId, startsAt: '2026-05-04T09:00:00Z' } });
+      expect(moved.ok().updateMaintenanceWindow).toEqual({
+        __typename: 'MaintenanceWindowPayload',
+        maintenanceWindow: {
+          id,
+          title: 'db upgrade, part 1',
+          description: 'v16',
+          type: 'MAINTENANCE',
+          site: { id: siteId },
+          startsAt: '2026-05-04T09:00:00.000Z',
+          endsAt: null,
+          active: true,
+          recurrence: null,
+          durationMinutes: null,
+          timezone: null,
+        },
+      });
+      expect((await viewer.request(SiteMaintenance, { id: siteId })).ok().site!.inMaintenance).toBe(true);
+
+      // Made recurring (its timezone defaulting to UTC), then one-off again: what only a recurring window has goes with it.
+      const weekly = await editor.request(UpdateWindow, { input: { id, recurrence: '0 3 * * 0', durationMinutes: 60, siteId: null } });
+      expect(weekly.ok().updateMaintenanceWindow).toMatchObject({
+        maintenanceWindow: { site: null, recurrence: '0 3 * * 0', durationMinutes: 60, timezone: 'UTC' },
+      });
+      const once = await editor.request(UpdateWindow, { input: { id, recurrence: null, endsAt: '2026-05-04T12:00:00Z' } });
+      expect(once.ok().updateMaintenanceWindow).toMatchObject({
+        maintenanceWindow: { recurrence: null, durationMinutes: null, timezone: null, endsAt: '2026-05-04T12:00:00.000Z', active: true },
+      });
+    });
+
+    it('refuses a bad edit naming the field, as a new window would be refused, and changes nothing', async ({ app: t, editor }) => {
+      const created = await editor.request(CreateWindow, { input: { title: 'db upgrade', startsAt: '2026-05-05T10:00:00Z', endsAt: '2026-05-05T11:00:00Z' } });
+      const { id } = windowOf(created.ok().createMaintenanceWindow);
+      const stored = () => t.app.deps.db.maintenanceWindow.findUniqueOrThrow({ where: { id: Number(parseGlobalId(id).id) } });
+      const before = await stored();
+      const cases: [Record<string, unknown>, string][] = [
+        [{ title: '' }, 'title'],
+        [{ title: null }, 'title'],
+        [{ startsAt: null }, 'startsAt'],
+        [{ endsAt: '2026-05-05T09:00:00Z' }, 'endsAt'],
+        [{ startsAt: '2026-05-05T12:00:00Z' }, 'endsAt'],
+        [{ siteId: globalId('Site', 5) }, 'siteId'],
+        [{ recurrence: '0 2 * * *' }, 'durationMinutes'],
+        [{ durationMinutes: 30 }, 'durationMinutes'],
+      ];
+      for (const [input, field] of cases) {
+        const res = await editor.request(UpdateWindow, { input: { id, ...input } as never });
+        expect(res.ok().updateMaintenanceWindow, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', field });
+      }
+      expect(await stored()).toEqual(before);
+      const gone = await editor.request(UpdateWindow, { input: { id: globalId('MaintenanceWindow', 999), title: 'x' } });
+      expect(gone.ok().updateMaintenanceWindow).toEqual({ __typename: 'NotFoundError', message: expect.stringContaining('MaintenanceWindow') });
     });
   });
 

@@ -76,6 +76,7 @@ function mutations(ids: Ids, n: number): { name: string; policy: Policy; query: 
     m('deleteAlertChannel', 'edit', 'DeleteInput', { id: missing('AlertChannel') }),
     m('testAlertChannel', 'edit', 'IdInput', { id: missing('AlertChannel') }),
     m('createMaintenanceWindow', 'edit', 'CreateMaintenanceWindowInput', { title: `w${n}`, startsAt: '2030-01-01T00:00:00Z' }),
+    m('updateMaintenanceWindow', 'edit', 'UpdateMaintenanceWindowInput', { id: missing('MaintenanceWindow'), title: `w${n}` }),
     m('endMaintenanceWindow', 'edit', 'IdInput', { id: missing('MaintenanceWindow') }),
     m('deleteMaintenanceWindow', 'edit', 'DeleteInput', { id: missing('MaintenanceWindow') }),
     m('createUser', 'admin', 'CreateUserInput', { username: `user${n}`, password: 'long-enough-pw' }),

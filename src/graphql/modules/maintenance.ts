@@ -71,6 +71,27 @@ const CreateMaintenanceWindowInput = builder.inputType('CreateMaintenanceWindowI
   }),
 });
 
+const UpdateMaintenanceWindowInput = builder.inputType('UpdateMaintenanceWindowInput', {
+  description: 'An absent field is unchanged.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    title: t.string(),
+    description: t.string(),
+    type: t.field({ type: MaintenanceTypeEnum }),
+    siteId: t.id({ description: 'Null: every monitor.' }),
+    startsAt: t.field({ type: 'DateTime' }),
+    endsAt: t.field({ type: 'DateTime', description: 'Null: until ended.' }),
+    recurrence: t.string({ description: 'Null or empty: a one-off window (its durationMinutes and timezone are cleared with it).' }),
+    durationMinutes: t.int(),
+    timezone: t.string(),
+  }),
+});
+
+/** A window's site as the service takes it: absent stays absent, null is every monitor. */
+function siteReference(siteId: string | null | undefined): number | null | undefined {
+  return siteId == null ? siteId : referenceId(siteId, 'Site', 'siteId');
+}
+
 builder.mutationFields((t) => ({
   createMaintenanceWindow: t.field({
     type: MaintenanceWindowPayload,
@@ -79,10 +100,19 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateMaintenanceWindowInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { siteId, ...rest } = input;
-      const maintenanceWindow = await ctx.services.maintenance.create(
-        { ...rest, siteId: siteId == null ? null : referenceId(siteId, 'Site', 'siteId') },
-        ctx.viewer!.username,
-      );
+      const maintenanceWindow = await ctx.services.maintenance.create({ ...rest, siteId: siteReference(siteId) }, ctx.viewer!.username);
+      return { maintenanceWindow };
+    },
+  }),
+  updateMaintenanceWindow: t.field({
+    type: MaintenanceWindowPayload,
+    description: 'Edits a window, validated as `createMaintenanceWindow` validates a new one.',
+    authScopes: { edit: true },
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { input: t.arg({ type: UpdateMaintenanceWindowInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, siteId, ...rest } = input;
+      const maintenanceWindow = await ctx.services.maintenance.update(targetId(id, 'MaintenanceWindow'), { ...rest, siteId: siteReference(siteId) });
       return { maintenanceWindow };
     },
   }),
