@@ -1,8 +1,8 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { failureOf, FormEnd, issuesByField, SelectInput, TextInput } from './fields.tsx';
+import { failureOf, FormEnd, ItemAction, issuesByField, SelectInput, TextInput, useEditing } from './fields.tsx';
 import { graphql } from './gql/index.ts';
-import type { AlertProvider } from './gql/graphql.ts';
+import type { AlertProvider, ChannelRowFragment } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
 
@@ -23,6 +23,17 @@ const ChannelsQuery = graphql(`
 const CreateChannel = graphql(`
   mutation ConsoleCreateChannel($input: CreateAlertChannelInput!) {
     createAlertChannel(input: $input) {
+      __typename
+      ... on AlertChannelPayload { alertChannel { ...ChannelRow } }
+      ... on ValidationError { issues { field message } }
+      ... on Error { message }
+    }
+  }
+`);
+
+const UpdateChannel = graphql(`
+  mutation ConsoleUpdateChannel($input: UpdateAlertChannelInput!) {
+    updateAlertChannel(input: $input) {
       __typename
       ... on AlertChannelPayload { alertChannel { ...ChannelRow } }
       ... on ValidationError { issues { field message } }
@@ -69,6 +80,12 @@ const SETTINGS: Record<AlertProvider, readonly string[]> = {
 
 const SECRET = /secret|pass|token|key/;
 
+/**
+ * What the API reads out in place of a secret (and of a URL with a credential in it). Sent back for the same key of
+ * the same provider it keeps what is stored; anywhere else the API refuses it rather than store it as the secret.
+ */
+const MASK = '***REDACTED***';
+
 /** The alert channels with their health, a test send each, and (EDITOR, ADMIN) a form for a new one. */
 export function AlertChannels() {
   const canEdit = useCanEdit();
@@ -77,6 +94,8 @@ export function AlertChannels() {
   const [, testChannel] = useMutation(TestChannel);
   const [, deleteChannel] = useMutation(DeleteChannel);
   const [results, setResults] = useState<Record<string, string>>({});
+  const { editing, open, close } = useEditing();
+  const reload = () => refetch({ requestPolicy: 'network-only' });
 
   const say = (id: string, text: string) => setResults((r) => ({ ...r, [id]: text }));
   // Shown above the list: the channel a delete failed on may no longer be in it (deleted elsewhere).
@@ -99,7 +118,17 @@ export function AlertChannels() {
               {c.health.lastSendAt ? ` · last ${formatTime(c.health.lastSendAt)} ${c.health.lastSendOk ? 'ok' : 'failed'}` : ' · never sent'}
               {c.health.lastError ? <span class="error"> · {c.health.lastError}</span> : null}
             </p>
-            {canEdit ? (
+            {canEdit && editing === c.id ? (
+              <ChannelForm
+                channel={c}
+                onSaved={() => {
+                  close();
+                  reload();
+                }}
+                onCancel={close}
+              />
+            ) : null}
+            {canEdit && editing !== c.id ? (
               <div class="actions">
                 <button
                   type="button"
@@ -111,7 +140,10 @@ export function AlertChannels() {
                     else say(c.id, answer && 'message' in answer ? answer.message : (r.error?.message ?? 'Test failed'));
                   }}
                 >
-                  Send test
+                  <ItemAction action="Send test" item={c.name} />
+                </button>
+                <button type="button" data-edits={c.id} onClick={() => open(c.id)}>
+                  <ItemAction action="Edit" item={c.name} />
                 </button>
                 <button
                   type="button"
@@ -120,10 +152,10 @@ export function AlertChannels() {
                     if (!confirm(`Delete the alert channel ${c.name}?`)) return;
                     const r = await deleteChannel({ input: { id: c.id } });
                     setFailure(failureOf(r.data?.deleteAlertChannel, r.error));
-                    refetch({ requestPolicy: 'network-only' });
+                    reload();
                   }}
                 >
-                  Delete
+                  <ItemAction action="Delete" item={c.name} />
                 </button>
                 {results[c.id] ? <output>{results[c.id]}</output> : null}
               </div>
@@ -132,39 +164,60 @@ export function AlertChannels() {
         ))}
       </ul>
       {data && data.alertChannels.length === 0 ? <p class="muted">No alert channels yet.</p> : null}
-      {canEdit ? <ChannelForm onCreated={() => refetch({ requestPolicy: 'network-only' })} /> : null}
+      {canEdit ? <ChannelForm onSaved={reload} /> : null}
     </section>
   );
 }
 
-function ChannelForm({ onCreated }: { onCreated: () => void }) {
-  const [name, setName] = useState('');
-  const [provider, setProvider] = useState<AlertProvider>('WEBHOOK');
-  const [settings, setSettings] = useState<Record<string, string>>({});
+/** The settings a channel reads out: the values shown, and the keys whose stored value is masked. */
+function shownSettings(channel: ChannelRowFragment | undefined): { values: Record<string, string>; masked: ReadonlySet<string> } {
+  const entries = Object.entries((channel?.settings ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return {
+    values: Object.fromEntries(entries.filter(([, v]) => v !== MASK)),
+    masked: new Set(entries.filter(([, v]) => v === MASK).map(([k]) => k)),
+  };
+}
+
+/**
+ * A new channel, or an edit of `channel`. A stored secret is not shown (the API reads out only its mask): its field
+ * starts blank, and left blank it keeps what is stored; typed in, it replaces it. The settings are sent whole, as the
+ * API replaces them whole: a key left out is removed.
+ */
+function ChannelForm({ channel, onSaved, onCancel }: { channel?: ChannelRowFragment; onSaved: () => void; onCancel?: () => void }) {
+  const prefix = channel ? 'channel-edit' : 'channel';
+  const [stored] = useState(() => shownSettings(channel));
+  const [name, setName] = useState(channel?.name ?? '');
+  const [provider, setProvider] = useState<AlertProvider>(channel?.provider ?? 'WEBHOOK');
+  const [settings, setSettings] = useState<Record<string, string>>(stored.values);
   const [issues, setIssues] = useState<Record<string, string>>({});
-  const [{ fetching }, create] = useMutation(CreateChannel);
+  const [{ fetching: creating }, create] = useMutation(CreateChannel);
+  const [{ fetching: updating }, update] = useMutation(UpdateChannel);
+  // Only the same provider's stored secret can be kept: another provider's key of the same name is another secret.
+  const keeps = (key: string) => provider === channel?.provider && stored.masked.has(key);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const kept = Object.fromEntries(SETTINGS[provider].filter((k) => settings[k]).map((k) => [k, settings[k]]));
-    const r = await create({ input: { name, provider, settings: kept } });
-    const answer = r.data?.createAlertChannel;
+    const sent = Object.fromEntries(SETTINGS[provider].flatMap((k) => (settings[k] ? [[k, settings[k]]] : keeps(k) ? [[k, MASK]] : [])));
+    const r = channel
+      ? await update({ input: { id: channel.id, name, provider, settings: sent } })
+      : await create({ input: { name, provider, settings: sent } });
+    const answer = r.data ? ('updateAlertChannel' in r.data ? r.data.updateAlertChannel : r.data.createAlertChannel) : undefined;
     if (answer?.__typename === 'AlertChannelPayload') {
       setName('');
       setSettings({});
       setIssues({});
-      onCreated();
+      onSaved();
     } else if (answer?.__typename === 'ValidationError') {
       setIssues(issuesByField(answer.issues, ['name', 'provider', ...SETTINGS[provider].map((key) => `settings.${key}`)]));
-    } else setIssues({ '': r.error?.message ?? 'Saving failed' });
+    } else setIssues({ '': failureOf(answer, r.error) ?? 'Saving failed' });
   };
 
   return (
-    <form class="channel-form card" onSubmit={submit} noValidate>
-      <h2>New alert channel</h2>
-      <TextInput id="channel-name" label="Name" value={name} issue={issues.name} onInput={setName} />
+    <form class="channel-form card" data-editing={channel?.id} onSubmit={submit} noValidate>
+      <h2>{channel ? `Edit ${channel.name}` : 'New alert channel'}</h2>
+      <TextInput id={`${prefix}-name`} label="Name" value={name} issue={issues.name} onInput={setName} />
       <SelectInput
-        id="channel-provider"
+        id={`${prefix}-provider`}
         label="Provider"
         value={provider}
         issue={issues.provider}
@@ -174,15 +227,16 @@ function ChannelForm({ onCreated }: { onCreated: () => void }) {
       {SETTINGS[provider].map((key) => (
         <TextInput
           key={`${provider}-${key}`}
-          id={`channel-${key}`}
+          id={`${prefix}-${key}`}
           label={key}
           type={SECRET.test(key) ? 'password' : 'text'}
+          placeholder={keeps(key) ? 'stored: blank keeps it' : undefined}
           value={settings[key] ?? ''}
           issue={issues[`settings.${key}`]}
           onInput={(v) => setSettings({ ...settings, [key]: v })}
         />
       ))}
-      <FormEnd issues={issues} busy={fetching} />
+      <FormEnd issues={issues} busy={creating || updating} onCancel={onCancel} />
     </form>
   );
 }

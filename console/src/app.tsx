@@ -6,6 +6,7 @@ import { Dashboard } from './dashboard.tsx';
 import { graphql } from './gql/index.ts';
 import { Logs } from './logs.tsx';
 import { Maintenance } from './maintenance.tsx';
+import { useFocusOnNavigation } from './page-focus.ts';
 import { RoleContext } from './role.ts';
 import { navigate, useRoute } from './route.ts';
 import { SignIn } from './sign-in.tsx';
@@ -53,6 +54,8 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
   const [, logout] = useMutation(LogoutMutation);
   const route = useRoute();
   const filterRef = useRef<HTMLInputElement | null>(null);
+  const main = useRef<HTMLElement>(null);
+  useFocusOnNavigation(route, main);
   const me = data?.me;
   const canEdit = me !== undefined && me !== null && me.role !== 'VIEWER';
 
@@ -109,7 +112,7 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
           Sign out
         </button>
       </header>
-      <main>
+      <main ref={main}>
         {route.page === 'dashboard' ? <Dashboard filterRef={filterRef} /> : null}
         {/* Keyed: moving to another monitor's page (Back) starts afresh, without the last one's delete question. */}
         {route.page === 'site' ? <SiteDetail key={route.id} id={route.id} /> : null}

@@ -7,7 +7,7 @@ import { queryUncached } from './client.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
 import { navigate } from './route.ts';
 import { Sparkline } from './sparkline.tsx';
-import { daysUntil, formatMs, formatPercent, sinceMinute, statusLabel, statusRank, statusTone } from './status.ts';
+import { daysUntil, formatMs, formatPercent, judged, sinceMinute, statusLabel, statusRank, statusTone } from './status.ts';
 import { targetOf } from './target.ts';
 
 /** The fields a subscription event brings: the site's live state. */
@@ -22,6 +22,7 @@ export const SiteLiveDoc = graphql(`
     statusCode
     lastError
     lastCheckAt
+    statusChangedAt
     certExpiresAt
     recentChecks { checkedAt latencyMs status }
   }
@@ -204,6 +205,8 @@ export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElemen
   if (error && !data) return <p class="error">{error.message}</p>;
   return (
     <section class="dashboard">
+      {/* Where the focus lands when the dashboard is opened from another page; the summary below says the rest. */}
+      <h1 class="visually-hidden">Monitors</h1>
       <Summary sites={sites} total={data?.sites.totalCount} />
       <div class="toolbar">
         <label class="filter">
@@ -283,6 +286,7 @@ function sameRow(a: RowProps, b: RowProps): boolean {
     x.latencyMs === y.latencyMs &&
     x.lastError === y.lastError &&
     x.lastCheckAt === y.lastCheckAt &&
+    x.statusChangedAt === y.statusChangedAt &&
     x.certExpiresAt === y.certExpiresAt &&
     x.recentChecks.length === y.recentChecks.length &&
     x.recentChecks[x.recentChecks.length - 1]?.checkedAt === y.recentChecks[y.recentChecks.length - 1]?.checkedAt
@@ -304,6 +308,7 @@ interface RowProps {
 const SiteRow = memo(function SiteRow({ site, uptime, depth, collapsed, onToggle }: RowProps) {
   const tone = statusTone(site.displayStatus);
   const ssl = site.checkSsl && site.certExpiresAt ? daysUntil(site.certExpiresAt) : null;
+  const shown = judged(site) ? uptime : undefined;
   return (
     <li
       class={depth > 0 ? 'site child' : 'site'}
@@ -330,10 +335,10 @@ const SiteRow = memo(function SiteRow({ site, uptime, depth, collapsed, onToggle
       <span class="latency">{formatMs(site.latencyMs)}</span>
       <Sparkline points={site.recentChecks} />
       <span class="uptime" title="uptime, last 24 hours">
-        {formatPercent(uptime?.day)}
+        {formatPercent(shown?.day)}
       </span>
       <span class="uptime" title="uptime, last 30 days">
-        {formatPercent(uptime?.month)}
+        {formatPercent(shown?.month)}
       </span>
       <span class="ssl muted" title="days until the certificate expires">
         {ssl === null ? '' : `SSL ${ssl}d`}

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * A labelled control (`id` ties the label to it) with the API's issue for it, if any, right below; the control spreads
@@ -95,6 +95,27 @@ export function instant(local: string): string | undefined {
   return local ? new Date(local).toISOString() : undefined;
 }
 
+/** The API's instant as a `datetime-local` value, in the browser's local time, to the minute; none is blank. */
+export function localInput(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/**
+ * The text of a button that acts on one item of a list: the action as shown, and the item for a screen reader, so
+ * that a list of them is not a row of identical "Delete"s.
+ */
+export function ItemAction({ action, item }: { action: string; item: string }) {
+  return (
+    <>
+      {action}
+      <span class="visually-hidden"> {item}</span>
+    </>
+  );
+}
+
 /**
  * The API's validation issues by the field they name, the first per field; an issue about a field the form does not
  * show goes under '' and appears above its Save button.
@@ -128,7 +149,17 @@ export function wholeNumberIssues<K extends string>(values: Readonly<Record<K, s
  * control at fault. The button stays focusable while the save runs (a disabled one drops the focus to the top of the
  * page), and refuses a second save meanwhile: Enter in a field clicks it too.
  */
-export function FormEnd({ issues, busy, label = 'Save' }: { issues: Readonly<Record<string, string>>; busy: boolean; label?: string }) {
+export function FormEnd({
+  issues,
+  busy,
+  label = 'Save',
+  onCancel,
+}: {
+  issues: Readonly<Record<string, string>>;
+  busy: boolean;
+  label?: string;
+  onCancel?: () => void;
+}) {
   const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     button.current?.form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
@@ -151,9 +182,35 @@ export function FormEnd({ issues, busy, label = 'Save' }: { issues: Readonly<Rec
         >
           {label}
         </button>
+        {onCancel ? (
+          <button type="button" class="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
       </div>
     </>
   );
+}
+
+/**
+ * The item of a list being edited in place (by id), one at a time. Opened, its form (marked `data-editing={id}`)
+ * takes the focus in its first field; closed, the focus goes back to the item's Edit button (`data-edits={id}`)
+ * instead of falling to the start of the page.
+ */
+export function useEditing() {
+  const [editing, setEditing] = useState<string | null>(null);
+  const closed = useRef<string | null>(null);
+  useEffect(() => {
+    const selector =
+      editing === null ? closed.current && `[data-edits="${CSS.escape(closed.current)}"]` : `form[data-editing="${CSS.escape(editing)}"] :is(input, select)`;
+    if (selector) document.querySelector<HTMLElement>(selector)?.focus();
+    closed.current = null;
+  }, [editing]);
+  const close = () => {
+    closed.current = editing;
+    setEditing(null);
+  };
+  return { editing, open: setEditing, close };
 }
 
 /**

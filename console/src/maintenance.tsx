@@ -1,8 +1,8 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
-import { failureOf, FormEnd, instant, issuesByField, SelectInput, TextInput, wholeNumberIssues } from './fields.tsx';
+import { failureOf, FormEnd, ItemAction, instant, issuesByField, localInput, SelectInput, TextInput, useEditing, wholeNumberIssues } from './fields.tsx';
 import { graphql } from './gql/index.ts';
-import type { MaintenanceType } from './gql/graphql.ts';
+import type { ConsoleWindowFragment, MaintenanceType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
@@ -43,6 +43,17 @@ const CreateWindow = graphql(`
   }
 `);
 
+const UpdateWindow = graphql(`
+  mutation ConsoleUpdateWindow($input: UpdateMaintenanceWindowInput!) {
+    updateMaintenanceWindow(input: $input) {
+      __typename
+      ... on MaintenanceWindowPayload { maintenanceWindow { ...ConsoleWindow } }
+      ... on ValidationError { issues { field message } }
+      ... on Error { message }
+    }
+  }
+`);
+
 const EndWindow = graphql(`
   mutation ConsoleEndWindow($input: IdInput!) {
     endMaintenanceWindow(input: $input) { __typename ... on Error { message } }
@@ -63,7 +74,9 @@ export function Maintenance() {
   useRestOfPages(SitesQuery, sites);
   const [, endWindow] = useMutation(EndWindow);
   const [, deleteWindow] = useMutation(DeleteWindow);
+  const { editing, open, close } = useEditing();
   const reload = () => refetch({ requestPolicy: 'network-only' });
+  const siteChoices = sites?.sites.edges.map((e) => e.node);
   const windows = useMemo(() => {
     if (!data) return [];
     const inForce = data.inForce.edges.map((e) => e.node);
@@ -96,7 +109,18 @@ export function Maintenance() {
                 : `${formatTime(w.startsAt)} – ${w.endsAt ? formatTime(w.endsAt) : 'until ended'}`}
             </p>
             {w.description ? <p>{w.description}</p> : null}
-            {canEdit ? (
+            {canEdit && siteChoices && editing === w.id ? (
+              <WindowForm
+                window={w}
+                sites={siteChoices}
+                onSaved={() => {
+                  close();
+                  reload();
+                }}
+                onCancel={close}
+              />
+            ) : null}
+            {canEdit && editing !== w.id ? (
               <div class="actions">
                 {w.active ? (
                   <button
@@ -106,9 +130,12 @@ export function Maintenance() {
                       settle(failureOf(r.data?.endMaintenanceWindow, r.error));
                     }}
                   >
-                    End now
+                    <ItemAction action="End now" item={w.title} />
                   </button>
                 ) : null}
+                <button type="button" data-edits={w.id} disabled={!siteChoices} onClick={() => open(w.id)}>
+                  <ItemAction action="Edit" item={w.title} />
+                </button>
                 <button
                   type="button"
                   class="danger"
@@ -118,7 +145,7 @@ export function Maintenance() {
                     settle(failureOf(r.data?.deleteMaintenanceWindow, r.error));
                   }}
                 >
-                  Delete
+                  <ItemAction action="Delete" item={w.title} />
                 </button>
               </div>
             ) : null}
@@ -126,7 +153,7 @@ export function Maintenance() {
         ))}
       </ul>
       {data && windows.length === 0 ? <p class="muted">No maintenance windows.</p> : null}
-      {canEdit && data && sites ? <WindowForm sites={sites.sites.edges.map((e) => e.node)} onCreated={reload} /> : null}
+      {canEdit && data && siteChoices ? <WindowForm sites={siteChoices} onSaved={reload} /> : null}
     </section>
   );
 }
@@ -157,8 +184,8 @@ const EMPTY: Values = {
 
 /**
  * The zones the picker offers: UTC first (Chromium's `supportedValuesOf` leaves it out), then every zone the browser
- * knows, with the browser's own among them even when it is spelt otherwise there (an alias), so the picker shows
- * the zone that is sent.
+ * knows, with `own` (the browser's, or the window's being edited) among them even when it is spelt otherwise there
+ * (an alias), so the picker shows the zone that is sent.
  */
 function timeZones(own: string): string[] {
   const zones = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
@@ -166,52 +193,94 @@ function timeZones(own: string): string[] {
   return zones;
 }
 
-function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: string }[]; onCreated: () => void }) {
-  const [values, setValues] = useState<Values>(EMPTY);
+/** A stored window as the form shows it. */
+function valuesOf(w: ConsoleWindowFragment): Values {
+  return {
+    title: w.title,
+    description: w.description,
+    type: w.type,
+    siteId: w.site?.id ?? '',
+    startsAt: localInput(w.startsAt),
+    endsAt: localInput(w.endsAt),
+    recurrence: w.recurrence ?? '',
+    durationMinutes: w.durationMinutes === null || w.durationMinutes === undefined ? '' : String(w.durationMinutes),
+    timezone: w.timezone ?? EMPTY.timezone,
+  };
+}
+
+/** The API's fields for the form's values; null where a field is blank or does not apply (a one-off's cron fields). */
+function toInput(v: Values) {
+  const recurring = v.recurrence.trim() !== '';
+  return {
+    title: v.title,
+    description: v.description,
+    type: v.type,
+    siteId: v.siteId || null,
+    startsAt: instant(v.startsAt) ?? null,
+    endsAt: instant(v.endsAt) ?? null,
+    recurrence: recurring ? v.recurrence : null,
+    durationMinutes: recurring && v.durationMinutes.trim() ? Number(v.durationMinutes) : null,
+    timezone: recurring ? v.timezone : null,
+  };
+}
+
+type WindowInput = ReturnType<typeof toInput>;
+
+/**
+ * A new window gets the fields given (an absent one takes the API's default). An edit sends only the fields the user
+ * changed, null clearing one: a field sent as loaded would put back what another tab or user changed since.
+ */
+function changedFields(input: WindowInput, loaded: WindowInput | undefined): Partial<WindowInput> {
+  const entries = Object.entries(input) as [keyof WindowInput, unknown][];
+  return Object.fromEntries(entries.filter(([key, value]) => (loaded ? value !== loaded[key] : value !== null)));
+}
+
+function WindowForm({
+  window,
+  sites,
+  onSaved,
+  onCancel,
+}: {
+  window?: ConsoleWindowFragment;
+  sites: readonly { id: string; name: string }[];
+  onSaved: () => void;
+  onCancel?: () => void;
+}) {
+  const prefix = window ? 'window-edit' : 'window';
+  const [loaded] = useState(() => (window ? valuesOf(window) : undefined));
+  const [values, setValues] = useState<Values>(loaded ?? EMPTY);
   const [issues, setIssues] = useState<Record<string, string>>({});
-  const [{ fetching }, create] = useMutation(CreateWindow);
-  const zones = useMemo(() => timeZones(EMPTY.timezone), []);
+  const [{ fetching: creating }, create] = useMutation(CreateWindow);
+  const [{ fetching: updating }, update] = useMutation(UpdateWindow);
+  // A window's own zone is offered even when the browser spells it otherwise.
+  const zones = useMemo(() => timeZones((loaded ?? EMPTY).timezone), []);
   const set = (key: keyof Values) => (value: string) => setValues({ ...values, [key]: value });
   const recurring = values.recurrence.trim() !== '';
+  const id = (key: string) => `${prefix}-${key}`;
 
   const submit = async (event: Event) => {
     event.preventDefault();
     const unsendable = wholeNumberIssues(values, recurring ? ['durationMinutes'] : []);
     if (Object.keys(unsendable).length) return setIssues(unsendable);
-    const r = await create({
-      input: {
-        title: values.title,
-        description: values.description || undefined,
-        type: values.type,
-        siteId: values.siteId || undefined,
-        startsAt: instant(values.startsAt),
-        endsAt: instant(values.endsAt),
-        ...(recurring
-          ? {
-              recurrence: values.recurrence,
-              timezone: values.timezone,
-              durationMinutes: values.durationMinutes.trim() ? Number(values.durationMinutes) : undefined,
-            }
-          : {}),
-      },
-    });
-    const answer = r.data?.createMaintenanceWindow;
+    const input = changedFields(toInput(values), loaded && toInput(loaded));
+    const r = window ? await update({ input: { id: window.id, ...input } }) : await create({ input: { ...input, title: values.title } });
+    const answer = r.data ? ('updateMaintenanceWindow' in r.data ? r.data.updateMaintenanceWindow : r.data.createMaintenanceWindow) : undefined;
     if (answer?.__typename === 'MaintenanceWindowPayload') {
       setValues(EMPTY);
       setIssues({});
-      onCreated();
+      onSaved();
     } else if (answer?.__typename === 'ValidationError') {
       setIssues(issuesByField(answer.issues, Object.keys(EMPTY)));
     } else setIssues({ '': failureOf(answer, r.error) ?? 'Saving failed' });
   };
 
   return (
-    <form class="window-form card" onSubmit={submit} noValidate>
-      <h2>New window</h2>
-      <TextInput id="window-title" label="Title" value={values.title} issue={issues.title} onInput={set('title')} />
-      <TextInput id="window-description" label="Description" value={values.description} issue={issues.description} onInput={set('description')} />
+    <form class="window-form card" data-editing={window?.id} onSubmit={submit} noValidate>
+      <h2>{window ? `Edit ${window.title}` : 'New window'}</h2>
+      <TextInput id={id('title')} label="Title" value={values.title} issue={issues.title} onInput={set('title')} />
+      <TextInput id={id('description')} label="Description" value={values.description} issue={issues.description} onInput={set('description')} />
       <SelectInput
-        id="window-type"
+        id={id('type')}
         label="Kind"
         value={values.type}
         issue={issues.type}
@@ -222,16 +291,16 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
         ]}
       />
       <SelectInput
-        id="window-site"
+        id={id('site')}
         label="Monitor"
         value={values.siteId}
         issue={issues.siteId}
         onChange={set('siteId')}
         choices={[{ value: '', label: 'every monitor' }, ...sites.map((site) => ({ value: site.id, label: site.name }))]}
       />
-      <TextInput id="window-starts" label="Starts" type="datetime-local" value={values.startsAt} issue={issues.startsAt} onInput={set('startsAt')} />
+      <TextInput id={id('starts')} label="Starts" type="datetime-local" value={values.startsAt} issue={issues.startsAt} onInput={set('startsAt')} />
       <TextInput
-        id="window-recurrence"
+        id={id('recurrence')}
         label="Repeats (cron, blank for once)"
         placeholder="0 3 * * 0"
         value={values.recurrence}
@@ -241,7 +310,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
       {recurring ? (
         <>
           <TextInput
-            id="window-duration"
+            id={id('duration')}
             label="Minutes each time"
             numeric
             value={values.durationMinutes}
@@ -249,7 +318,7 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
             onInput={set('durationMinutes')}
           />
           <SelectInput
-            id="window-timezone"
+            id={id('timezone')}
             label="Time zone"
             value={values.timezone}
             issue={issues.timezone}
@@ -260,14 +329,14 @@ function WindowForm({ sites, onCreated }: { sites: readonly { id: string; name: 
       ) : null}
       {/* A recurring window repeats until then: a season of weekly patching, say. */}
       <TextInput
-        id="window-ends"
+        id={id('ends')}
         label={recurring ? 'Repeats until (blank: for good)' : 'Ends (blank: until ended)'}
         type="datetime-local"
         value={values.endsAt}
         issue={issues.endsAt}
         onInput={set('endsAt')}
       />
-      <FormEnd issues={issues} busy={fetching} />
+      <FormEnd issues={issues} busy={creating || updating} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ItemAction } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import type { SlaFragment } from './gql/graphql.ts';
 import { LatencyChart } from './latency-chart.tsx';
 import { useCanEdit } from './role.ts';
 import { navigate } from './route.ts';
-import { formatDuration, formatMs, formatPercent, formatTime, sinceMinute, statusLabel, statusTone } from './status.ts';
+import { formatDuration, formatMs, formatPercent, formatTime, judged, sinceMinute, statusLabel, statusTone } from './status.ts';
 import { targetOf } from './target.ts';
 
 export const SlaFragmentDoc = graphql(`
@@ -25,6 +26,7 @@ const SiteDetailQuery = graphql(`
       description
       failureCount
       statusChangedAt
+      createdAt
       pushToken
       latency(from: $from, to: $to, step: 900) { start p50 p95 count }
       dailyUptime(days: 30, timeZone: $timeZone) { date uptimePercent outageCount }
@@ -219,7 +221,7 @@ export function SiteDetail({ id }: { id: string }) {
                   else report(r.data?.deleteSite, r.error?.message);
                 }}
               >
-                Yes, delete
+                <ItemAction action="Yes, delete" item={site.name} />
               </button>
               <button type="button" class="secondary" ref={cancelButton} onClick={() => setConfirming(false)}>
                 Cancel
@@ -227,7 +229,7 @@ export function SiteDetail({ id }: { id: string }) {
             </span>
           ) : (
             <button type="button" class="danger" ref={deleteButton} onClick={() => setConfirming(true)}>
-              Delete
+              <ItemAction action="Delete" item={site.name} />
             </button>
           )}
         </div>
@@ -264,13 +266,17 @@ export function SiteDetail({ id }: { id: string }) {
 
       <h2>Uptime per day</h2>
       <ol class="days" aria-label="Uptime per day">
-        {site.dailyUptime.map((d) => (
-          <li
-            key={d.date}
-            class={d.uptimePercent >= 99.9 ? 'bg-good' : d.uptimePercent >= 95 ? 'bg-warn' : 'bg-bad'}
-            title={`${d.date}: ${formatPercent(d.uptimePercent)}, ${d.outageCount} outages`}
-          />
-        ))}
+        {site.dailyUptime.map((d) =>
+          judged(site) && dayEnd(d.date) > Date.parse(site.createdAt) ? (
+            <li
+              key={d.date}
+              class={d.uptimePercent >= 99.9 ? 'bg-good' : d.uptimePercent >= 95 ? 'bg-warn' : 'bg-bad'}
+              title={`${d.date}: ${formatPercent(d.uptimePercent)}, ${d.outageCount} outages`}
+            />
+          ) : (
+            <li key={d.date} class="no-data" title={`${d.date}: no data`} />
+          ),
+        )}
       </ol>
 
       <h2>SLA</h2>
@@ -287,10 +293,10 @@ export function SiteDetail({ id }: { id: string }) {
           </tr>
         </thead>
         <tbody>
-          <SlaRow label="24 h" sla={site.sla24} />
-          <SlaRow label="7 d" sla={site.sla7} />
-          <SlaRow label="30 d" sla={site.sla30} />
-          <SlaRow label="90 d" sla={site.sla90} />
+          <SlaRow label="24 h" sla={site.sla24} judged={judged(site)} />
+          <SlaRow label="7 d" sla={site.sla7} judged={judged(site)} />
+          <SlaRow label="30 d" sla={site.sla30} judged={judged(site)} />
+          <SlaRow label="90 d" sla={site.sla90} judged={judged(site)} />
         </tbody>
       </table>
 
@@ -322,11 +328,18 @@ export function SiteDetail({ id }: { id: string }) {
   );
 }
 
-function SlaRow({ label, sla }: { label: string; sla: SlaFragment }) {
+/** The end of a day of `dailyUptime`, asked in the browser's zone: its next local midnight, in epoch ms. */
+function dayEnd(date: string): number {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(year, month - 1, day + 1).getTime();
+}
+
+/** A site never judged has no uptime to show: the API's 100 % would only say it was never down. */
+function SlaRow({ label, sla, judged }: { label: string; sla: SlaFragment; judged: boolean }) {
   return (
     <tr>
       <th>{label}</th>
-      <td>{formatPercent(sla.uptimePercent)}</td>
+      <td>{formatPercent(judged ? sla.uptimePercent : undefined)}</td>
       <td>{formatDuration(sla.downtimeSeconds)}</td>
       <td>{sla.outageCount}</td>
       <td>{formatDuration(sla.longestOutageSeconds)}</td>

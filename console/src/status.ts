@@ -61,6 +61,15 @@ export function formatMs(ms: number | null | undefined): string {
  */
 const HUNDREDTH_NOISE = 1e-6;
 
+/**
+ * Whether the site has ever been judged (UP, DOWN, ...): not while it is PENDING since it was made, a push monitor
+ * before its first beat or a group before any child was judged. The API's uptime counts PENDING as up, as the Go
+ * original's ComputeSLA does with no state change (spec §10), so such a site reads 100 %: it is shown no figure.
+ */
+export function judged(site: { statusChangedAt?: string | null }): boolean {
+  return site.statusChangedAt !== null && site.statusChangedAt !== undefined;
+}
+
 export function formatPercent(percent: number | null | undefined): string {
   if (percent === null || percent === undefined) return '–';
   // Rounded down: a second of downtime in a month must not read as 100.00%; but down from the value, not its noise.

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { Field, failureOf, FormEnd, instant, issuesByField, TextInput } from './fields.tsx';
+import { Field, failureOf, FormEnd, ItemAction, instant, issuesByField, TextInput } from './fields.tsx';
 import { graphql } from './gql/index.ts';
 import { PasswordForm } from './password.tsx';
 import { useCanEdit } from './role.ts';
@@ -82,7 +82,7 @@ export function ApiTokens() {
                     reload();
                   }}
                 >
-                  Revoke
+                  <ItemAction action="Revoke" item={t.name} />
                 </button>
               </td>
             </tr>

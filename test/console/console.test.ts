@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
@@ -445,8 +446,9 @@ describe('the console in a browser', () => {
     await page.locator('li.site', { hasText: site.name }).getByRole('link').click();
     await page.getByRole('heading', { name: new RegExp(site.name) }).waitFor();
     expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    // Anchored at the start: a per-item button's name goes on with the item's (`Delete fixture site`).
     for (const name of ['New monitor', 'Pause', 'Resume', 'Delete', 'Check now', 'Edit']) {
-      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+      expect(await page.getByRole('button', { name: new RegExp(`^${name}( |$)`) }).count(), name).toBe(0);
     }
     // Nor does the form open by its key or its address.
     await page.keyboard.press('n');
@@ -832,13 +834,268 @@ describe('the console in a browser', () => {
     await signIn(page, app.url, editor.username, editor.password);
     await page.goto(`${app.url}/#/site/${encodeURIComponent(site.id)}`);
     const focused = () => page.evaluate(() => document.activeElement?.textContent ?? null);
-    await page.getByRole('button', { name: 'Delete', exact: true }).focus();
+    await page.getByRole('button', { name: `Delete ${site.name}`, exact: true }).focus();
     await page.keyboard.press('Enter');
     // Cancel, the harmless answer, has it: one more Enter deletes nothing.
     await expect.poll(focused).toBe('Cancel');
     await page.keyboard.press('Enter');
-    await expect.poll(focused).toBe('Delete');
+    await expect.poll(focused).toBe(`Delete ${site.name}`);
     expect(await page.locator('section.detail h1', { hasText: site.name }).count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
+  it('an editor edits an alert channel: issues beside their fields, and its stored secret kept, never replaced by its mask', async ({ app, admin, editor }) => {
+    const receiver = await startReceiver();
+    const made = await admin.request<{ createAlertChannel: { alertChannel: { id: string } } }>(
+      'mutation ($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { ... on AlertChannelPayload { alertChannel { id } } } }',
+      { input: { name: 'ops hook', provider: 'WEBHOOK', settings: { url: `${receiver.url}/hook`, secret: 'sign-me' } } },
+    );
+    const id = made.ok().createAlertChannel.alertChannel.id;
+    const stored = async () =>
+      (
+        await admin.request<{ node: { name: string; revealedSettings: unknown } }>(
+          'query ($id: ID!) { node(id: $id) { ... on AlertChannel { name revealedSettings } } }',
+          { id },
+        )
+      ).ok().node;
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('button', { name: 'Edit ops hook', exact: true }).click();
+    const editForm = (name: string) => page.locator('form.channel-form', { hasText: `Edit ${name}` });
+    let form = editForm('ops hook');
+    // The form takes the focus. A webhook's URL is a secret too: the API reads out only the mask of each, not shown.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('channel-edit-name');
+    for (const key of ['url', 'secret']) {
+      const field = form.getByLabel(key, { exact: true });
+      expect([await field.inputValue(), await field.getAttribute('placeholder')], key).toEqual(['', 'stored: blank keeps it']);
+    }
+    await form.getByLabel('url', { exact: true }).fill('not a url');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#channel-edit-url-issue').waitFor();
+    expect(await form.getByLabel('url', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await stored()).toEqual({ name: 'ops hook', revealedSettings: { url: `${receiver.url}/hook`, secret: 'sign-me' } });
+
+    // Renamed, the secrets left blank: both are kept.
+    await form.getByLabel('url', { exact: true }).fill('');
+    await form.getByLabel('Name').fill('ops hook 2');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await stored()).toEqual({ name: 'ops hook 2', revealedSettings: { url: `${receiver.url}/hook`, secret: 'sign-me' } });
+    // The focus goes back to where the edit began.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Edit ops hook 2');
+
+    // A new URL typed in replaces the stored one; the blank secret is still kept, and still signs the alert.
+    await page.getByRole('button', { name: 'Edit ops hook 2', exact: true }).click();
+    form = editForm('ops hook 2');
+    await form.getByLabel('url', { exact: true }).fill(`${receiver.url}/v2`);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await stored()).toEqual({ name: 'ops hook 2', revealedSettings: { url: `${receiver.url}/v2`, secret: 'sign-me' } });
+    const received = receiver.nextRequest();
+    await page.getByRole('button', { name: 'Send test ops hook 2', exact: true }).click();
+    const request = await received;
+    expect(request.path).toBe('/v2');
+    expect(request.headers['x-uptop-signature']).toBe(`sha256=${createHmac('sha256', 'sign-me').update(request.body).digest('hex')}`);
+    expect(problems).toEqual([]);
+  });
+
+  it('an editor edits a maintenance window: its values loaded, the issue beside its field, then saved', async ({ app, admin, editor }) => {
+    const db = await createPushSite(app, 'Primary DB');
+    const made = await admin.request<{ createMaintenanceWindow: { maintenanceWindow: { id: string } } }>(
+      'mutation ($input: CreateMaintenanceWindowInput!) { createMaintenanceWindow(input: $input) { ... on MaintenanceWindowPayload { maintenanceWindow { id } } } }',
+      { input: { title: 'Patching', description: 'kernel', startsAt: new Date('2031-01-01T10:00').toISOString() } },
+    );
+    const id = made.ok().createMaintenanceWindow.maintenanceWindow.id;
+    const stored = async () =>
+      (
+        await admin.request<{ node: { title: string; description: string; site: { id: string } | null; startsAt: string; endsAt: string | null } }>(
+          'query ($id: ID!) { node(id: $id) { ... on MaintenanceWindow { title description site { id } startsAt endsAt } } }',
+          { id },
+        )
+      ).ok().node;
+    const before = await stored();
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    await page.getByRole('button', { name: 'Edit Patching', exact: true }).click();
+    const form = page.locator('form.window-form', { hasText: 'Edit Patching' });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('window-edit-title');
+    expect([
+      await form.getByLabel('Title').inputValue(),
+      await form.getByLabel('Description').inputValue(),
+      await form.getByLabel('Starts').inputValue(),
+    ]).toEqual(['Patching', 'kernel', '2031-01-01T10:00']);
+
+    await form.getByLabel('Monitor').selectOption({ label: 'Primary DB' });
+    await form.getByLabel('Ends (blank: until ended)').fill('2030-12-31T00:00');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('#window-edit-ends-issue').textContent()).toBe('must be after startsAt');
+    expect(await stored()).toEqual(before);
+
+    await form.getByLabel('Ends (blank: until ended)').fill('2031-01-01T12:00');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    // The browser and this process share the time zone: the fields' local times are the same instants here.
+    expect(await stored()).toEqual({ ...before, site: { id: db.id }, endsAt: new Date('2031-01-01T12:00').toISOString() });
+    await page
+      .locator('li.window', { hasText: 'Patching' })
+      .getByText(/^Primary DB · /)
+      .waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Edit Patching');
+    expect(problems).toEqual([]);
+  });
+
+  it("an admin resets another user's password: a short one refused beside its field, then their sessions and tokens end", async ({ app, admin, viewer }) => {
+    const login = 'mutation ($input: LoginInput!) { login(input: $input) { __typename } }';
+    const as = async (password: string) =>
+      (await app.request<{ login: { __typename: string } }>(login, { input: { username: viewer.username, password } })).data?.login.__typename;
+    const me = async () => (await app.request<{ me: { username: string } | null }>('{ me { username } }', {}, viewer.token)).data?.me ?? null;
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, admin.username, admin.password);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: `Reset password ${viewer.username}`, exact: true }).click();
+    const field = page.getByLabel(`New password for ${viewer.username}`);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reset-password');
+    await field.fill('short');
+    await page.getByRole('button', { name: 'Reset password', exact: true }).click();
+    await expect.poll(() => page.locator('#reset-password-issue').textContent()).toBe('must be at least 8 characters');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect([await as(viewer.password), await me()]).toEqual(['LoginPayload', { username: viewer.username }]);
+
+    await field.fill('a new long passphrase');
+    await page.getByRole('button', { name: 'Reset password', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `The password of ${viewer.username} was reset` })
+      .waitFor();
+    expect(await field.count()).toBe(0);
+    expect([await as(viewer.password), await as('a new long passphrase'), await me()]).toEqual(['InvalidCredentialsError', 'LoginPayload', null]);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe(`Reset password ${viewer.username}`);
+    expect(problems).toEqual([]);
+  });
+
+  it('every button that acts on one item of a list names it, and so does the question before a delete', async ({ app, admin }) => {
+    const make = async (query: string, input: Record<string, unknown>) => expect((await admin.request(query, { input })).errors).toBeUndefined();
+    const channel = 'mutation ($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { __typename } }';
+    const window = 'mutation ($input: CreateMaintenanceWindowInput!) { createMaintenanceWindow(input: $input) { __typename } }';
+    for (const name of ['ops hook', 'pager']) await make(channel, { name, provider: 'WEBHOOK', settings: { url: 'http://127.0.0.1:9/hook' } });
+    for (const title of ['Patching', 'Move']) await make(window, { title });
+    const site = await createPushSite(app, 'Nightly backup');
+    const page = await newPage();
+    const problems = pageProblems(page);
+    const questions: string[] = [];
+    page.on('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await signIn(page, app.url, admin.username, admin.password);
+    const named = async (names: string[]) => {
+      for (const name of names) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
+      for (const bare of ['Delete', 'Edit', 'Send test', 'End now', 'Revoke', 'Reset password']) {
+        expect(await page.getByRole('button', { name: bare, exact: true }).count(), bare).toBe(0);
+      }
+    };
+
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.locator('li.channel', { hasText: 'pager' }).waitFor();
+    await named(['Send test ops hook', 'Edit ops hook', 'Delete ops hook', 'Send test pager', 'Edit pager', 'Delete pager']);
+    await page.getByRole('button', { name: 'Delete pager', exact: true }).click();
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    await page.locator('li.window', { hasText: 'Move' }).waitFor();
+    await named(['End now Patching', 'Edit Patching', 'Delete Patching', 'End now Move', 'Edit Move', 'Delete Move']);
+    await page.getByRole('button', { name: 'Delete Move', exact: true }).click();
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.locator('tr[data-user="viewer"]').waitFor();
+    await named(['Reset password viewer', 'Delete viewer', 'Reset password editor', 'Delete editor']);
+    await page.getByRole('button', { name: 'Delete viewer', exact: true }).click();
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Name').fill('grafana');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('tr[data-token="grafana"]').waitFor();
+    await named(['Revoke grafana']);
+    await page.getByRole('button', { name: 'Revoke grafana', exact: true }).click();
+    expect(questions).toEqual([
+      'Delete the alert channel pager?',
+      'Delete the window Move?',
+      'Delete the user viewer?',
+      'Revoke the token grafana? Whatever uses it stops working.',
+    ]);
+
+    await page.goto(`${app.url}/#/site/${encodeURIComponent(site.id)}`);
+    await page.getByRole('button', { name: 'Delete Nightly backup', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, delete Nightly backup', exact: true }).waitFor();
+    expect(await page.locator('.confirm').textContent()).toMatch(/^Delete Nightly backup and its history\?/);
+    // Dismissed, every question left everything in place.
+    expect((await admin.request<{ alertChannels: unknown[] }>('{ alertChannels { id } }')).ok().alertChannels).toHaveLength(2);
+    expect(problems).toEqual([]);
+  });
+
+  it("a change of page puts the focus on the new page's main heading, also once its data has loaded", async ({ app, site, editor }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return el?.tagName === 'H1' ? `h1 ${el.textContent}` : (el?.tagName ?? null);
+      });
+    await page.locator('li.site', { hasText: site.name }).waitFor();
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await expect.poll(focused).toBe('h1 Alert channels');
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    await expect.poll(focused).toBe('h1 Maintenance');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await expect.poll(focused).toBe('h1 Monitors');
+    // A monitor's page shows its heading once it has loaded.
+    await page.locator('li.site a', { hasText: site.name }).click();
+    await expect.poll(focused).toBe(`h1 PENDING ${site.name}`);
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await expect.poll(focused).toBe('h1 Edit monitor');
+    await page.goBack();
+    await expect.poll(focused).toBe(`h1 PENDING ${site.name}`);
+    // The heading is not a stop of the Tab key.
+    expect(await page.locator('h1').getAttribute('tabindex')).toBe('-1');
+    await page.keyboard.press('n');
+    await expect.poll(focused).toBe('h1 New monitor');
+    expect(problems).toEqual([]);
+  });
+
+  it('a PUSH and a GROUP monitor not judged yet show no uptime figure, where the API answers 100 %', async ({ app, admin, viewer }) => {
+    const group = await createSite(app, { name: 'Platform', type: 'GROUP' });
+    const pending = await createSite(app, { name: 'Nightly backup', type: 'PUSH', parentId: group.id });
+    const beating = await createPushSite(app, 'Hourly sync');
+    expect((await fetch(`${app.url}/api/push/${beating.token}`)).status).toBe(200);
+    const uptime = await admin.request<{ site: { status: string; uptime: { uptimePercent: number } } }>(
+      'query ($id: ID!) { site(id: $id) { status uptime { uptimePercent } } }',
+      { id: pending.id },
+    );
+    expect(uptime.ok().site).toEqual({ status: 'PENDING', uptime: { uptimePercent: 100 } });
+
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, viewer.username, viewer.password);
+    const uptimes = (name: string) => page.locator('li.site', { hasText: name }).locator('.uptime').allTextContents();
+    await expect.poll(() => uptimes('Hourly sync')).toEqual(['100%', '100%']);
+    expect([await uptimes('Platform'), await uptimes('Nightly backup')]).toEqual([
+      ['–', '–'],
+      ['–', '–'],
+    ]);
+
+    await page.goto(`${app.url}/#/site/${encodeURIComponent(pending.id)}`);
+    await page.locator('table.sla').waitFor();
+    expect(await page.locator('table.sla tbody td:first-of-type').allTextContents()).toEqual(['–', '–', '–', '–']);
+    expect(await page.locator('ol.days li').evaluateAll((days) => days.map((d) => d.className))).toEqual(Array(30).fill('no-data'));
+
+    // Judged since today: the days before it existed have no figure either.
+    await page.goto(`${app.url}/#/site/${encodeURIComponent(beating.id)}`);
+    await page.locator('section.detail h1', { hasText: 'Hourly sync' }).waitFor();
+    await page.locator('table.sla').waitFor();
+    expect(await page.locator('table.sla tbody td:first-of-type').allTextContents()).toEqual(['100%', '100%', '100%', '100%']);
+    expect(await page.locator('ol.days li').evaluateAll((days) => days.map((d) => d.className))).toEqual([...Array(29).fill('no-data'), 'bg-good']);
     expect(problems).toEqual([]);
   });
 
@@ -938,7 +1195,7 @@ describe('the console in a browser', () => {
     await page.locator('section.detail h1', { hasText: 'Billing cron' }).waitFor();
     await page.evaluate((id) => (location.hash = `#/site/${encodeURIComponent(id)}`), first.id);
     await page.locator('section.detail h1', { hasText: 'Old cron' }).waitFor();
-    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete Old cron', exact: true }).click();
     await page.getByRole('button', { name: 'Yes, delete' }).waitFor();
     // Back to the page before: the question was about the other monitor, and one click must not delete this one.
     await page.goBack();
