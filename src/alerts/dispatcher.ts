@@ -108,6 +108,14 @@ interface KeptAlert {
   pinned: boolean;
 }
 
+/** Sent alerts stay in the outbox this long (to see what went out), then are swept. */
+export const KEEP_SENT_MS = 7 * 24 * 3_600_000;
+
+/** Deletes the outbox's rows sent more than KEEP_SENT_MS ago. */
+export function sweepSentAlerts(writer: Writer, clock: Clock): Promise<unknown> {
+  return writer.submit((tx) => tx.alertOutbox.deleteMany({ where: { sentAt: { lt: new Date(clock.nowMs() - KEEP_SENT_MS) } } }));
+}
+
 /** Alerts kept at stop go to the writer this many at a time, each chunk drained before the next, so none is dropped. */
 const KEPT_CHUNK = 1000;
 
@@ -316,10 +324,12 @@ export class AlertDispatcher {
   /**
    * At start, for a single instance (a cluster's sender sends them): the alerts the last stop kept in the outbox,
    * queued before any alert of this run and in the order they were queued, so a kept outage still goes out before
-   * its recovery. Each is tried once, as every alert of a single instance is, and its row marked done then.
+   * its recovery. Each is tried once, as every alert of a single instance is, and its row marked done then. A single
+   * instance has no sender to sweep the rows done, so they are swept here, at each start.
    */
   async resumeKept(): Promise<void> {
     if (this.deps.viaOutbox) return;
+    await sweepSentAlerts(this.deps.writer, this.deps.clock);
     const rows = await this.deps.db.alertOutbox.findMany({
       where: { sentAt: null },
       orderBy: { id: 'asc' },

@@ -1,4 +1,4 @@
-import { parseStoredAlert, SENDS_PER_CHANNEL, type SendOutcome, type StoredChannel } from '../alerts/dispatcher.ts';
+import { parseStoredAlert, SENDS_PER_CHANNEL, sweepSentAlerts, type SendOutcome, type StoredChannel } from '../alerts/dispatcher.ts';
 import type { AlertMessage } from '../alerts/types.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -13,8 +13,7 @@ const ROWS_PER_ROUND = 500;
 /** A failing send is retried after 5 s, 10 s, 20 s … at most 10 minutes apart, and given up after this many tries. */
 const MAX_ATTEMPTS = 8;
 const MAX_BACKOFF_MS = 10 * 60_000;
-/** Sent alerts are kept this long (to see what went out), then swept every SWEEP_EVERY rounds. */
-const KEEP_SENT_MS = 7 * 24 * 3_600_000;
+/** Sent alerts are swept every SWEEP_EVERY rounds, once KEEP_SENT_MS old. */
 const SWEEP_EVERY = 600;
 
 export interface OutboxSenderOptions {
@@ -231,7 +230,6 @@ export class OutboxSender {
   }
 
   private sweep(): Promise<unknown> {
-    const { writer, clock } = this.options;
-    return writer.submit((tx) => tx.alertOutbox.deleteMany({ where: { sentAt: { lt: new Date(clock.nowMs() - KEEP_SENT_MS) } } }));
+    return sweepSentAlerts(this.options.writer, this.options.clock);
   }
 }

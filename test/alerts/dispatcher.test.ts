@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { AlertDispatcher, RETIRED_CHANNEL_KEEP_MS, SENDS_PER_CHANNEL } from '../../src/alerts/dispatcher.ts';
+import { AlertDispatcher, KEEP_SENT_MS, RETIRED_CHANNEL_KEEP_MS, SENDS_PER_CHANNEL } from '../../src/alerts/dispatcher.ts';
 import { getProvider } from '../../src/alerts/providers/index.ts';
 import type { AlertMessage } from '../../src/alerts/types.ts';
 import { FakeClock, systemClock, type Clock } from '../../src/clock.ts';
@@ -230,6 +230,30 @@ describe('a stop', () => {
     await writer.flush();
     expect(await db.alertOutbox.findMany()).toMatchObject([{ siteId: 7, attempts: 0, lastError: 'the alert channel no longer exists' }]);
     expect((await db.alertOutbox.findFirstOrThrow()).sentAt).not.toBeNull();
+  });
+
+  it(`a single instance's start sweeps the kept alerts sent more than ${KEEP_SENT_MS / 86_400_000} days ago, as a cluster's sender does`, async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, addChannel, writer, db, restarted } = await dispatcherFor(receiver, clock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    dispatcher.drainUntil(clock.nowMs());
+    dispatcher.dispatch([hook], alert(7, 'down'));
+    await dispatcher.stop();
+    await (await restarted()).idle();
+    await writer.flush();
+    expect(await db.alertOutbox.count()).toBe(1);
+
+    await clock.advanceAsync(KEEP_SENT_MS - 1);
+    await restarted();
+    await writer.flush();
+    expect(await db.alertOutbox.count()).toBe(1);
+    await clock.advanceAsync(2);
+    await restarted();
+    await writer.flush();
+    expect(await db.alertOutbox.count()).toBe(0);
+    expect(receiver.requests.map(label)).toEqual(['down 7']);
   });
 });
 
