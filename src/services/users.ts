@@ -32,7 +32,8 @@ export interface UserService {
   create(input: { username: string; password: string; role?: Role | null }): Promise<User>;
   /**
    * An admin's change. Setting the password is a reset of an account that may be compromised: it ends the user's
-   * sessions (except the caller's own) and revokes their API tokens.
+   * sessions (except the caller's own) and revokes their API tokens. Not the caller's own password (ForbiddenError):
+   * that is `changeOwnPassword`'s, which a stolen session or a leaked API token cannot pass.
    */
   update(viewer: Viewer, id: number, input: { username?: string | null; password?: string | null; role?: Role | null }): Promise<User>;
   remove(viewer: Viewer, id: number): Promise<void>;
@@ -90,6 +91,9 @@ export function createUserService(deps: ServiceDeps, auth: Pick<AuthService, 'in
 
     async update(viewer, id, input) {
       refuseNulls(input, ['username', 'role', 'password']);
+      if (input.password != null && id === viewer.userId) {
+        throw new ForbiddenError('set your own password with changePassword, which asks for the current one');
+      }
       const name = input.username == null ? undefined : parseOrThrow(username, input.username, 'username');
       const newRole = input.role == null ? undefined : parseOrThrow(role, input.role, 'role');
       const hash = input.password == null ? undefined : await hashPassword(parseOrThrow(password, input.password, 'password'));

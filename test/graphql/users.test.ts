@@ -84,6 +84,29 @@ describe('users', () => {
     expect(missing.ok().updateUser.__typename).toBe('NotFoundError');
   });
 
+  it("refuses an admin's own password through updateUser, from a session or an API token: changePassword asks for the current one", async ({
+    app: t,
+    admin,
+  }) => {
+    const created = await admin.request('mutation { createApiToken(input: { name: "rw", readOnly: false }) { ... on ApiTokenPayload { token } } }', {});
+    const apiToken = (created.ok().createApiToken as { token: string }).token;
+    const before = await t.app.deps.db.user.findUniqueOrThrow({ where: { username: 'admin' } });
+
+    for (const token of [apiToken, admin.token]) {
+      const res = await t.request(UpdateUser, { input: { id: admin.id, password: 'taken-over-password' } }, token);
+      expect(res.ok().updateUser).toEqual({
+        __typename: 'ForbiddenError',
+        message: 'set your own password with changePassword, which asks for the current one',
+      });
+    }
+    expect(await t.app.deps.db.user.findUniqueOrThrow({ where: { username: 'admin' } })).toEqual(before);
+    expect((await admin.request(WhoAmI, {})).ok().me).toEqual({ username: 'admin', role: 'ADMIN' });
+    expect(await t.login('admin', admin.password)).toMatch(/^uts_/);
+
+    const renamed = await admin.request(UpdateUser, { input: { id: admin.id, username: 'root' } });
+    expect(renamed.ok().updateUser).toEqual({ __typename: 'UserPayload', user: { id: admin.id, username: 'root', role: 'ADMIN' } });
+  });
+
   it('keeps at least one admin and refuses to delete yourself; deleting a user revokes their tokens', async ({ app: t, admin, editor, viewer }) => {
     const demote = await admin.request(UpdateUser, { input: { id: admin.id, role: 'EDITOR' } });
     expect(demote.ok().updateUser).toMatchObject({ __typename: 'ConflictError', message: 'cannot demote the last admin' });

@@ -192,8 +192,9 @@ builder.mutationFields((t) => ({
   }),
   updateUser: t.field({
     type: UserPayload,
+    description: "An admin's change to any user; your own password only through `changePassword` (ForbiddenError).",
     authScopes: { admin: true },
-    errors: { types: [ValidationError, NotFoundError, ConflictError] },
+    errors: { types: [ValidationError, NotFoundError, ConflictError, ForbiddenError] },
     args: { input: t.arg({ type: UpdateUserInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       user: await ctx.services.users.update(ctx.viewer!, targetId(input.id, 'User'), input),
