@@ -149,6 +149,9 @@ const ref = z.number({ error: 'must be a number' }).int('must be a whole number'
 const num = z.number({ error: 'must be a number' });
 const str = z.string({ error: 'must be a string' });
 const bool = z.boolean({ error: 'must be true or false' });
+/** An object of the backup: a row, or its `Uptop` (zod's own message names JavaScript's types, not the file's). */
+const object = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.object(shape, { error: 'must be an object {...}' });
+const list = <Item extends z.core.SomeType>(item: Item) => z.array(item, { error: 'must be a list [...]' });
 
 /** RFC 3339 (Go's time.Time in JSON); Go's zero time and a blank or absent value read as null. */
 const time = z
@@ -172,8 +175,8 @@ const time = z
 /** Both absent, as Go and Kuma backups have them, mean the time of the import. */
 const times = { CreatedAt: time.optional(), UpdatedAt: time.optional() };
 
-const siteExtrasSchema = z.object({
-  AlertIDs: z.array(id).optional(),
+const siteExtrasSchema = object({
+  AlertIDs: list(id).optional(),
   Headers: z
     .record(str, z.union([str, num, bool], { error: 'must be a string' }))
     .nullable()
@@ -190,7 +193,7 @@ const siteExtrasSchema = z.object({
   ...times,
 });
 
-export const siteSchema = z.object({
+export const siteSchema = object({
   ID: id,
   Name: str.default(''),
   URL: str.default(''),
@@ -216,24 +219,24 @@ export const siteSchema = z.object({
   Uptop: siteExtrasSchema.optional(),
 });
 
-const alertSchema = z.object({
+const alertSchema = object({
   ID: id,
   Name: str.default(''),
   Type: str,
   // Go's map[string]string; numbers and booleans are read as text by the providers' schemas.
   Settings: z.record(str, z.union([str, num, bool], { error: 'must be a string' })).default({}),
-  Uptop: z.object(times).optional(),
+  Uptop: object(times).optional(),
 });
 
-const userSchema = z.object({
+const userSchema = object({
   ID: id,
   Username: str,
   PublicKey: str.default(''),
   Role: str.default('user'),
-  Uptop: z.object({ Role: z.enum(Role, { error: 'must be ADMIN, EDITOR or VIEWER' }) }).optional(),
+  Uptop: object({ Role: z.enum(Role, { error: 'must be ADMIN, EDITOR or VIEWER' }) }).optional(),
 });
 
-const windowSchema = z.object({
+const windowSchema = object({
   ID: id,
   MonitorID: ref.default(0),
   Title: str.default(''),
@@ -243,13 +246,11 @@ const windowSchema = z.object({
   EndTime: time,
   CreatedBy: str.default(''),
   CreatedAt: time,
-  Uptop: z
-    .object({
-      Recurrence: str.default(''),
-      DurationMinutes: num.default(0),
-      Timezone: str.default(''),
-    })
-    .optional(),
+  Uptop: object({
+    Recurrence: str.default(''),
+    DurationMinutes: num.default(0),
+    Timezone: str.default(''),
+  }).optional(),
 });
 
 const BACKUP_SHAPE = 'must be a backup object {"sites": [...], "alerts": [...], "users": [...], "maintenance_windows": [...]}';
@@ -267,10 +268,10 @@ export const backupSchema = z
   })
   .pipe(
     z.object({
-      sites: z.array(z.unknown()).nullable().default([]),
-      alerts: z.array(alertSchema).nullable().default([]),
-      users: z.array(userSchema).nullable().default(null),
-      maintenance_windows: z.array(windowSchema).nullable().default([]),
+      sites: list(z.unknown()).nullable().default([]),
+      alerts: list(alertSchema).nullable().default([]),
+      users: list(userSchema).nullable().default(null),
+      maintenance_windows: list(windowSchema).nullable().default([]),
     }),
   );
 

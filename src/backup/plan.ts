@@ -283,8 +283,11 @@ function schemaError(json: unknown, issues: readonly z.core.$ZodIssue[]): Valida
     issues.map((issue) => {
       const [list, index, ...rest] = issue.path;
       const row = typeof list === 'string' && typeof index === 'number' ? raw?.[list]?.[index] : undefined;
-      const where = row && typeof row === 'object' ? label(list as string, index as number, row) : issue.path.slice(0, 2).map(String).join('.') || 'backup';
-      return { field: [where, ...rest.map(String)].join('.'), message: issue.message };
+      if (row && typeof row === 'object')
+        return { field: [label(list as string, index as number, row), ...rest.map(String)].join('.'), message: issue.message };
+      // A row that is not an object has no id or name to show: `sites[0]`, as the rows' labels begin.
+      if (typeof index === 'number') return { field: [`${String(list)}[${index}]`, ...rest.map(String)].join('.'), message: issue.message };
+      return { field: issue.path.map(String).join('.') || 'backup', message: issue.message };
     }),
   );
 }

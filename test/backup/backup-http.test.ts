@@ -271,6 +271,38 @@ describe('backup import', () => {
     expect(await snapshot(t)).toEqual(before);
   });
 
+  it("refuses a tampered backup whose lists or rows are not what they must be, naming each in the file's terms, and changes nothing", async ({
+    app: t,
+    admin,
+    clock,
+  }) => {
+    await seed(t);
+    const good = await exportAs(t, admin.token, false);
+    const before = await snapshot(t);
+    const tampered = {
+      ...good,
+      sites: [null, ...good.sites.slice(1)],
+      alerts: 'ntfy',
+      users: [7],
+      maintenance_windows: [{ ...good.maintenance_windows[0], Uptop: [] }],
+    };
+    const res = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: tampered });
+    expect(res.status).toBe(400);
+    expect(res.text.split('\n')).toEqual([
+      'Invalid backup:',
+      'sites[0]: must be an object {...}',
+      'alerts: must be a list [...]',
+      'users[0]: must be an object {...}',
+      `maintenance_windows[0] (ID ${good.maintenance_windows[0].ID}, "weekly").Uptop: must be an object {...}`,
+    ]);
+    const ids = { ...good, sites: good.sites.map((s: any, i: number) => (i === 0 ? { ...s, Uptop: { ...s.Uptop, AlertIDs: {} } } : s)) };
+    clock.advance(60_000);
+    expect((await call(t, 'POST', '/api/backup/import', { token: admin.token, body: ids })).text).toBe(
+      `Invalid backup:\nsites[0] (ID ${good.sites[0].ID}, "${good.sites[0].Name}").Uptop.AlertIDs: must be a list [...]`,
+    );
+    expect(await snapshot(t)).toEqual(before);
+  });
+
   it('refuses an Uptime Kuma export with 400 naming the import that takes it, and changes nothing', async ({ app: t, admin }) => {
     const before = await snapshot(t);
     const kuma = await call(t, 'POST', '/api/backup/import', { token: admin.token, body: readFixture('kuma-1.23.json') });
