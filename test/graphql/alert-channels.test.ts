@@ -1,4 +1,5 @@
 import { ENCRYPTED_PREFIX } from '../../src/alerts/crypto.ts';
+import { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { graphql } from '../gql/index.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { globalId } from '../helpers/ids.ts';
@@ -65,7 +66,28 @@ const SiteWithChannel = graphql(`
   }
 `);
 
+const Providers = graphql(`
+  query ChannelProviders { alertProviders { provider settings { key secret required } } }
+`);
+
 describe('alert channels', () => {
+  it('lists every provider with its settings keys, which secret and which required, to a viewer', async ({ viewer }) => {
+    const providers = (await viewer.request(Providers, {})).ok().alertProviders;
+    expect(providers.map((p) => p.provider).sort()).toEqual(Object.values(AlertProvider).sort());
+    expect(providers.find((p) => p.provider === 'WEBHOOK')?.settings).toEqual([
+      { key: 'url', secret: true, required: true },
+      { key: 'secret', secret: true, required: false },
+    ]);
+    expect(providers.find((p) => p.provider === 'NTFY')?.settings).toEqual([
+      { key: 'url', secret: true, required: true },
+      { key: 'topic', secret: false, required: true },
+      { key: 'priority', secret: false, required: false },
+      { key: 'down_priority', secret: false, required: false },
+      { key: 'username', secret: true, required: false },
+      { key: 'password', secret: true, required: false },
+    ]);
+  });
+
   it('creates channels with validated settings, shows them redacted, and links them to sites', async ({ editor, viewer }) => {
     const res = await editor.request(CreateChannel, {
       input: {

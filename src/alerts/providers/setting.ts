@@ -20,8 +20,8 @@ export function trimTrailingSlashes(url: string): string {
 // Building blocks of the providers' settings schemas. Each key is one string (as in Go); `required` and `optional`
 // wrap a string schema so numbers and booleans are accepted as text and a blank value counts as absent.
 
-/** A provider's settings: an object of text values, absent ones `undefined`. */
-export type SettingsSchema = z.ZodType<Record<string, string | undefined>>;
+/** A provider's settings: a strict object of text values, absent ones `undefined`; its shape names every key. */
+export type SettingsSchema = z.ZodObject<Record<string, z.ZodType<string | undefined, unknown>>, z.core.$strict>;
 
 /** Settings are stored as strings (as in Go); JSON numbers and booleans are accepted and written as text. Blank means absent. */
 function asSettingText(value: unknown): unknown {

@@ -1,3 +1,5 @@
+import { PROVIDER_DEFINITIONS } from '../../alerts/providers/registry.ts';
+import { type SettingSpec, settingSpecs } from '../../alerts/providers/setting-specs.ts';
 import { AlertProvider, type AlertChannel, type AlertHealth } from '../../generated/prisma/client.ts';
 import type { TestAlertResult } from '../../engine/types.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
@@ -85,6 +87,42 @@ builder.queryField('alertChannels', (t) =>
       const { take, afterId } = listWindow(args, 'AlertChannel');
       return ctx.db.alertChannel.findMany({ ...query, where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take });
     },
+  }),
+);
+
+const AlertSettingRef = builder.objectRef<SettingSpec>('AlertSetting').implement({
+  description: "One key of a provider's settings.",
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    secret: t.exposeBoolean('secret', { description: 'Read out as `***REDACTED***` in `AlertChannel.settings`.' }),
+    required: t.exposeBoolean('required', { description: 'Refused when absent or blank.' }),
+  }),
+});
+
+interface ProviderShape {
+  provider: AlertProvider;
+  settings: SettingSpec[];
+}
+
+const AlertProviderInfoRef = builder.objectRef<ProviderShape>('AlertProviderInfo').implement({
+  description: 'A provider and the settings keys its channels take, from the rules `createAlertChannel` checks them with.',
+  fields: (t) => ({
+    provider: t.expose('provider', { type: AlertProviderEnum }),
+    settings: t.expose('settings', { type: [AlertSettingRef], description: 'In the order the provider declares them.' }),
+  }),
+});
+
+const PROVIDERS: readonly ProviderShape[] = PROVIDER_DEFINITIONS.map((definition) => ({
+  provider: definition.provider,
+  settings: settingSpecs(definition),
+}));
+
+builder.queryField('alertProviders', (t) =>
+  t.field({
+    type: [AlertProviderInfoRef],
+    description: 'Every alert provider with its settings keys.',
+    authScopes: { read: true },
+    resolve: () => PROVIDERS,
   }),
 );
 
