@@ -1,10 +1,12 @@
 import { useMutation, useQuery } from '@urql/preact';
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { failureOf, FormEnd, ItemAction, issuesByField, SelectInput, TextInput, useEditing } from './fields.tsx';
+import { failureOf, FormEnd, ItemAction, issuesByField, SecretInput, SelectInput, TextInput, useEditing } from './fields.tsx';
 import { graphql } from './gql/index.ts';
-import type { AlertProvider, ChannelRowFragment } from './gql/graphql.ts';
+import type { AlertProvider, AlertProviderInfoFragment, ChannelRowFragment } from './gql/graphql.ts';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
+import { usePageTitle } from './title.ts';
 
 export const ChannelRowDoc = graphql(`
   fragment ChannelRow on AlertChannel {
@@ -18,6 +20,15 @@ export const ChannelRowDoc = graphql(`
 
 const ChannelsQuery = graphql(`
   query ConsoleChannels { alertChannels { ...ChannelRow } }
+`);
+
+export const AlertProviderInfoDoc = graphql(`
+  fragment AlertProviderInfo on AlertProviderInfo { provider settings { key secret required } }
+`);
+
+/** Each provider's settings keys, from the schemas the API validates them with: a key added there is offered here. */
+const ProvidersQuery = graphql(`
+  query ConsoleAlertProviders { alertProviders { ...AlertProviderInfo } }
 `);
 
 const CreateChannel = graphql(`
@@ -62,24 +73,6 @@ const DeleteChannel = graphql(`
   }
 `);
 
-/** Each provider's settings as the server validates them (src/alerts/providers/); required ones first. */
-const SETTINGS: Record<AlertProvider, readonly string[]> = {
-  WEBHOOK: ['url', 'secret'],
-  DISCORD: ['url'],
-  SLACK: ['url'],
-  TEAMS: ['url'],
-  EMAIL: ['host', 'port', 'user', 'pass', 'from', 'to', 'tls_insecure'],
-  NTFY: ['url', 'topic', 'priority', 'down_priority', 'username', 'password'],
-  TELEGRAM: ['token', 'chat_id'],
-  PAGERDUTY: ['routing_key', 'severity'],
-  PUSHOVER: ['token', 'user', 'priority', 'retry', 'expire'],
-  GOTIFY: ['url', 'token', 'priority'],
-  OPSGENIE: ['api_key', 'priority', 'eu'],
-  MATRIX: ['homeserver', 'access_token', 'room_id'],
-};
-
-const SECRET = /secret|pass|token|key/;
-
 /**
  * What the API reads out in place of a secret (and of a URL with a credential in it). Sent back for the same key of
  * the same provider it keeps what is stored; anywhere else the API refuses it rather than store it as the secret.
@@ -88,9 +81,12 @@ const MASK = '***REDACTED***';
 
 /** The alert channels with their health, a test send each, and (EDITOR, ADMIN) a form for a new one. */
 export function AlertChannels() {
+  usePageTitle('Alert channels');
   const canEdit = useCanEdit();
   // Health is written in the background after each send: every visit reads it afresh.
   const [{ data, error }, refetch] = useQuery({ query: ChannelsQuery, requestPolicy: 'cache-and-network' });
+  const [{ data: catalogue }] = useQuery({ query: ProvidersQuery });
+  const providers = catalogue?.alertProviders;
   const [, testChannel] = useMutation(TestChannel);
   const [, deleteChannel] = useMutation(DeleteChannel);
   const [results, setResults] = useState<Record<string, string>>({});
@@ -118,8 +114,9 @@ export function AlertChannels() {
               {c.health.lastSendAt ? ` · last ${formatTime(c.health.lastSendAt)} ${c.health.lastSendOk ? 'ok' : 'failed'}` : ' · never sent'}
               {c.health.lastError ? <span class="error"> · {c.health.lastError}</span> : null}
             </p>
-            {canEdit && editing === c.id ? (
+            {canEdit && providers && editing === c.id ? (
               <ChannelForm
+                providers={providers}
                 channel={c}
                 onSaved={() => {
                   close();
@@ -164,7 +161,7 @@ export function AlertChannels() {
         ))}
       </ul>
       {data && data.alertChannels.length === 0 ? <p class="muted">No alert channels yet.</p> : null}
-      {canEdit ? <ChannelForm onSaved={reload} /> : null}
+      {canEdit && providers ? <ChannelForm providers={providers} onSaved={reload} /> : null}
     </section>
   );
 }
@@ -180,24 +177,45 @@ function shownSettings(channel: ChannelRowFragment | undefined): { values: Recor
 
 /**
  * A new channel, or an edit of `channel`. A stored secret is not shown (the API reads out only its mask): its field
- * starts blank, and left blank it keeps what is stored; typed in, it replaces it. The settings are sent whole, as the
- * API replaces them whole: a key left out is removed.
+ * starts blank, and left blank it keeps what is stored; typed in, it replaces it; an optional one can be removed. The
+ * settings are sent whole, as the API replaces them whole: a key left out is removed.
  */
-function ChannelForm({ channel, onSaved, onCancel }: { channel?: ChannelRowFragment; onSaved: () => void; onCancel?: () => void }) {
+function ChannelForm({
+  providers,
+  channel,
+  onSaved,
+  onCancel,
+}: {
+  providers: readonly AlertProviderInfoFragment[];
+  channel?: ChannelRowFragment;
+  onSaved: () => void;
+  onCancel?: () => void;
+}) {
   const prefix = channel ? 'channel-edit' : 'channel';
   const [stored] = useState(() => shownSettings(channel));
   const [name, setName] = useState(channel?.name ?? '');
   const [provider, setProvider] = useState<AlertProvider>(channel?.provider ?? 'WEBHOOK');
   const [settings, setSettings] = useState<Record<string, string>>(stored.values);
+  const [removed, setRemoved] = useState<ReadonlySet<string>>(new Set());
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [{ fetching: creating }, create] = useMutation(CreateChannel);
   const [{ fetching: updating }, update] = useMutation(UpdateChannel);
   // Only the same provider's stored secret can be kept: another provider's key of the same name is another secret.
-  const keeps = (key: string) => provider === channel?.provider && stored.masked.has(key);
+  const isStored = (key: string) => provider === channel?.provider && stored.masked.has(key);
+  const keeps = (key: string) => isStored(key) && !removed.has(key);
+  const removing = (key: string) => isStored(key) && removed.has(key);
+  const specs = providers.find((p) => p.provider === provider)?.settings ?? [];
+  const setRemoval = (key: string, remove: boolean) => {
+    const next = new Set(removed);
+    if (remove) next.add(key);
+    else next.delete(key);
+    setRemoved(next);
+    setSettings({ ...settings, [key]: '' });
+  };
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const sent = Object.fromEntries(SETTINGS[provider].flatMap((k) => (settings[k] ? [[k, settings[k]]] : keeps(k) ? [[k, MASK]] : [])));
+    const sent = Object.fromEntries(specs.flatMap(({ key: k }) => (settings[k] ? [[k, settings[k]]] : keeps(k) ? [[k, MASK]] : [])));
     const r = channel
       ? await update({ input: { id: channel.id, name, provider, settings: sent } })
       : await create({ input: { name, provider, settings: sent } });
@@ -205,10 +223,11 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel?: ChannelRowFragm
     if (answer?.__typename === 'AlertChannelPayload') {
       setName('');
       setSettings({});
+      setRemoved(new Set());
       setIssues({});
       onSaved();
     } else if (answer?.__typename === 'ValidationError') {
-      setIssues(issuesByField(answer.issues, ['name', 'provider', ...SETTINGS[provider].map((key) => `settings.${key}`)]));
+      setIssues(issuesByField(answer.issues, ['name', 'provider', ...specs.map(({ key }) => `settings.${key}`)]));
     } else setIssues({ '': failureOf(answer, r.error) ?? 'Saving failed' });
   };
 
@@ -222,20 +241,32 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel?: ChannelRowFragm
         value={provider}
         issue={issues.provider}
         onChange={(p) => setProvider(p as AlertProvider)}
-        choices={Object.keys(SETTINGS).map((p) => ({ value: p }))}
+        choices={providers.map((p) => ({ value: p.provider }))}
       />
-      {SETTINGS[provider].map((key) => (
-        <TextInput
-          key={`${provider}-${key}`}
-          id={`${prefix}-${key}`}
-          label={key}
-          type={SECRET.test(key) ? 'password' : 'text'}
-          placeholder={keeps(key) ? 'stored: blank keeps it' : undefined}
-          value={settings[key] ?? ''}
-          issue={issues[`settings.${key}`]}
-          onInput={(v) => setSettings({ ...settings, [key]: v })}
-        />
-      ))}
+      {specs.map(({ key, secret, required }) => {
+        const input = {
+          id: `${prefix}-${key}`,
+          label: key,
+          placeholder: keeps(key) ? 'stored: blank keeps it' : removing(key) ? 'removed when saved' : undefined,
+          // A stored secret left blank is kept: nothing needs typing in.
+          required: required && !keeps(key),
+          disabled: removing(key),
+          value: settings[key] ?? '',
+          issue: issues[`settings.${key}`],
+          onInput: (v: string) => setSettings({ ...settings, [key]: v }),
+        };
+        return (
+          <Fragment key={`${provider}-${key}`}>
+            {secret ? <SecretInput {...input} /> : <TextInput {...input} />}
+            {!required && isStored(key) ? (
+              <label class="remove-secret">
+                <input type="checkbox" checked={removing(key)} onChange={(e) => setRemoval(key, e.currentTarget.checked)} />
+                Remove the stored {key}
+              </label>
+            ) : null}
+          </Fragment>
+        );
+      })}
       <FormEnd issues={issues} busy={creating || updating} onCancel={onCancel} />
     </form>
   );

@@ -26,6 +26,8 @@ const EMBEDDED = [
   'DeletePayload',
   'FieldIssue',
   'SiteChangeEvent',
+  'AlertProviderInfo',
+  'AlertSetting',
 ] as const;
 
 function headers(token: string | null): Record<string, string> {

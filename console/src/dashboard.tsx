@@ -9,6 +9,7 @@ import { navigate } from './route.ts';
 import { Sparkline } from './sparkline.tsx';
 import { daysUntil, formatMs, formatPercent, judged, sinceMinute, statusLabel, statusRank, statusTone } from './status.ts';
 import { targetOf } from './target.ts';
+import { usePageTitle } from './title.ts';
 
 /** The fields a subscription event brings: the site's live state. */
 export const SiteLiveDoc = graphql(`
@@ -142,6 +143,7 @@ function useUptimes(listed: number): Uptimes {
 }
 
 export function Dashboard({ filterRef }: { filterRef: { current: HTMLInputElement | null } }) {
+  usePageTitle('Monitors');
   const [{ data, error, fetching }, reread] = useQuery({ query: DashboardQuery, variables: { first: PAGE } });
   // The events are written into the cache by graphcache; the list above re-reads it.
   useSubscription({ query: StatusChanges });

@@ -28,6 +28,9 @@ export interface TextInputProps {
   type?: 'text' | 'password' | 'url' | 'datetime-local';
   placeholder?: string;
   numeric?: boolean;
+  /** Said to assistive technology; the API, not the browser, refuses a blank one (the forms are `noValidate`). */
+  required?: boolean;
+  disabled?: boolean;
 }
 
 /** What marks the control `id` of a Field as invalid and ties the issue shown below it to it. */
@@ -36,21 +39,47 @@ export function issueAttributes(id: string, issue: string | undefined) {
 }
 
 /** A text input in a Field; its `name` is its id, and it is marked invalid while the API has an issue with it. */
-export function TextInput({ id, label, value, issue, onInput, type = 'text', placeholder, numeric }: TextInputProps) {
+export function TextInput(props: TextInputProps) {
   return (
-    <Field label={label} id={id} issue={issue}>
-      <input
-        id={id}
-        name={id}
-        // Preact's types take `type` as one literal per variant of the element, not a union of them.
-        {...({ type } as { type: 'text' })}
-        placeholder={placeholder}
-        inputMode={numeric ? 'numeric' : undefined}
-        autocomplete="off"
-        {...issueAttributes(id, issue)}
-        value={value}
-        onInput={(e) => onInput(e.currentTarget.value)}
-      />
+    <Field label={props.label} id={props.id} issue={props.issue}>
+      <BareInput {...props} />
+    </Field>
+  );
+}
+
+function BareInput({ id, value, issue, onInput, type = 'text', placeholder, numeric, required, disabled }: TextInputProps) {
+  return (
+    <input
+      id={id}
+      name={id}
+      // Preact's types take `type` as one literal per variant of the element, not a union of them.
+      {...({ type } as { type: 'text' })}
+      placeholder={placeholder}
+      inputMode={numeric ? 'numeric' : undefined}
+      autocomplete="off"
+      aria-required={required || undefined}
+      disabled={disabled}
+      {...issueAttributes(id, issue)}
+      value={value}
+      onInput={(e) => onInput(e.currentTarget.value)}
+    />
+  );
+}
+
+/**
+ * A secret typed in: hidden as a password is, with a toggle that shows it to check what was typed (a long token pasted
+ * wrong is otherwise found only when an alert fails).
+ */
+export function SecretInput(props: Omit<TextInputProps, 'type'>) {
+  const [shown, setShown] = useState(false);
+  return (
+    <Field label={props.label} id={props.id} issue={props.issue}>
+      <span class="secret-input">
+        <BareInput {...props} type={shown ? 'text' : 'password'} />
+        <button type="button" class="secondary" aria-controls={props.id} aria-pressed={shown} onClick={() => setShown(!shown)}>
+          <ItemAction action="Show" item={props.label} />
+        </button>
+      </span>
     </Field>
   );
 }

@@ -1,6 +1,7 @@
 import { useQuery, useSubscription } from '@urql/preact';
 import { graphql } from './gql/index.ts';
 import { formatTime } from './status.ts';
+import { usePageTitle } from './title.ts';
 
 /** The API gives at most 100 entries at once (`logs(first:)` refuses more). */
 const LogsQuery = graphql(`
@@ -22,6 +23,7 @@ interface Entry {
 
 /** The engine's log, newest first, with the entries that arrived since the page opened on top; and engine status. */
 export function Logs() {
+  usePageTitle('Logs');
   const [{ data, error }] = useQuery({ query: LogsQuery });
   const [{ data: live }] = useSubscription({ query: LogAdded }, (seen: Entry[] = [], event) => [event.logAdded, ...seen].slice(0, 200));
   const [{ data: engine }] = useSubscription({ query: EngineStatusChanged });

@@ -6,6 +6,7 @@ import type { ConsoleWindowFragment, MaintenanceType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
+import { usePageTitle } from './title.ts';
 
 graphql(`
   fragment ConsoleWindow on MaintenanceWindow {
@@ -68,6 +69,7 @@ const DeleteWindow = graphql(`
 
 /** Maintenance windows and incidents, those in force first, and (EDITOR, ADMIN) a form for one-off or recurring ones. */
 export function Maintenance() {
+  usePageTitle('Maintenance');
   const canEdit = useCanEdit();
   const [{ data, error }, refetch] = useQuery({ query: WindowsQuery, requestPolicy: 'cache-and-network' });
   const [{ data: sites }] = useQuery({ query: SitesQuery, variables: { first: PAGE }, requestPolicy: 'cache-and-network' });

@@ -1,6 +1,7 @@
 import { useMutation } from '@urql/preact';
 import { useState } from 'preact/hooks';
 import { graphql } from './gql/index.ts';
+import { usePageTitle } from './title.ts';
 
 const LoginMutation = graphql(`
   mutation ConsoleLogin($input: LoginInput!) {
@@ -13,6 +14,7 @@ const LoginMutation = graphql(`
 `);
 
 export function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
+  usePageTitle('Sign in');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState<string | null>(null);

@@ -8,6 +8,7 @@ import { useCanEdit } from './role.ts';
 import { navigate } from './route.ts';
 import { formatDuration, formatMs, formatPercent, formatTime, judged, sinceMinute, statusLabel, statusTone } from './status.ts';
 import { targetOf } from './target.ts';
+import { usePageTitle } from './title.ts';
 
 export const SlaFragmentDoc = graphql(`
   fragment Sla on UptimeReport { uptimePercent downtimeSeconds outageCount longestOutageSeconds mttrSeconds mtbfSeconds }
@@ -118,6 +119,7 @@ export function SiteDetail({ id }: { id: string }) {
     [id],
   );
   const [{ data, error }, refetch] = useQuery({ query: SiteDetailQuery, variables });
+  usePageTitle(data?.site?.name ?? null);
   // Each check of this site: the live fields update in the cache; the history below is read again.
   const reread = (_: unknown, event: unknown) => {
     refetch({ requestPolicy: 'network-only' });

@@ -5,6 +5,7 @@ import { graphql } from './gql/index.ts';
 import type { MonitorType } from './gql/graphql.ts';
 import { PAGE, useRestOfPages } from './paging.ts';
 import { navigate } from './route.ts';
+import { usePageTitle } from './title.ts';
 
 const EditQuery = graphql(`
   query SiteFormSite($id: ID!) {
@@ -111,6 +112,7 @@ export function SiteForm({ id }: { id?: string }) {
   const [values, setValues] = useState<Values>(EMPTY);
   // The monitor as the edit loaded it, to tell a field the user cleared from one that was blank.
   const [saved, setSaved] = useState<Values | undefined>(undefined);
+  usePageTitle(id ? (saved ? `Edit ${saved.name}` : null) : 'New monitor');
   const [issues, setIssues] = useState<Record<string, string>>({});
   // From the server, not the cache: the form shows what the monitor is now, whatever changed since it was last read.
   const [{ data }] = useQuery({ query: EditQuery, variables: { id: id ?? '' }, pause: id === undefined, requestPolicy: 'network-only' });

@@ -5,6 +5,7 @@ import { graphql } from './gql/index.ts';
 import { PasswordForm } from './password.tsx';
 import { useCanEdit } from './role.ts';
 import { formatTime } from './status.ts';
+import { usePageTitle } from './title.ts';
 
 const TokensQuery = graphql(`
   query ConsoleApiTokens { apiTokens { id name readOnly scope createdAt lastUsedAt expiresAt expired } }
@@ -29,6 +30,7 @@ const RevokeToken = graphql(`
 
 /** Your API tokens (any role): the list, revoke, and a new one whose secret is shown this once. */
 export function ApiTokens() {
+  usePageTitle('API tokens');
   const [{ data, error }, refetch] = useQuery({ query: TokensQuery, requestPolicy: 'cache-and-network' });
   const [, revoke] = useMutation(RevokeToken);
   const [{ fetching }, create] = useMutation(CreateToken);

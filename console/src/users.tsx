@@ -5,6 +5,7 @@ import { failureOf, FormEnd, ItemAction, issuesByField, SelectInput, TextInput, 
 import { graphql } from './gql/index.ts';
 import type { Role } from './gql/graphql.ts';
 import { formatTime } from './status.ts';
+import { usePageTitle } from './title.ts';
 
 const UsersQuery = graphql(`
   query ConsoleUsers { users { id username role createdAt } }
@@ -38,11 +39,18 @@ const DeleteUser = graphql(`
   }
 `);
 
+/** The signed-in admin: their own password is changed on the Tokens page, with the current one (the API refuses a reset). */
+const MyId = graphql(`
+  query ConsoleMyId { me { id } }
+`);
+
 const ROLES: readonly Role[] = ['VIEWER', 'EDITOR', 'ADMIN'];
 
 /** The users (ADMIN only: the API refuses the list to anyone else), their roles, a form for a new one, and delete. */
 export function Users() {
+  usePageTitle('Users');
   const [{ data, error }, refetch] = useQuery({ query: UsersQuery, requestPolicy: 'cache-and-network' });
+  const [{ data: mine }] = useQuery({ query: MyId });
   const [, deleteUser] = useMutation(DeleteUser);
   const [, updateRole] = useMutation(UpdateUser);
   const [message, setMessage] = useState<string | null>(null);
@@ -90,17 +98,21 @@ export function Users() {
                 </td>
                 <td class="muted">{formatTime(u.createdAt)}</td>
                 <td>
-                  <button
-                    type="button"
-                    class="secondary"
-                    data-edits={u.id}
-                    onClick={() => {
-                      setDone(null);
-                      open(u.id);
-                    }}
-                  >
-                    <ItemAction action="Reset password" item={u.username} />
-                  </button>{' '}
+                  {u.id === mine?.me?.id ? null : (
+                    <>
+                      <button
+                        type="button"
+                        class="secondary"
+                        data-edits={u.id}
+                        onClick={() => {
+                          setDone(null);
+                          open(u.id);
+                        }}
+                      >
+                        <ItemAction action="Reset password" item={u.username} />
+                      </button>{' '}
+                    </>
+                  )}
                   <button
                     type="button"
                     class="danger"

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { PROVIDER_DEFINITIONS } from '../../src/alerts/providers/registry.ts';
+import { settingSpecs } from '../../src/alerts/providers/setting-specs.ts';
 import { systemClock } from '../../src/clock.ts';
 import { cspViolations, launchChromium } from '../helpers/chromium.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -75,6 +77,22 @@ async function watchRows(page: Page): Promise<() => Promise<{ rows: string[]; li
       const seen = (window as unknown as { rowMutations: { rows: Set<string>; list: boolean } }).rowMutations;
       return { rows: [...seen.rows], list: seen.list };
     });
+}
+
+/** A webhook channel signed with `sign-me`, made through the API; returns what reads its name and settings, secrets included. */
+async function createSignedWebhook(admin: Actor, name: string, url: string): Promise<() => Promise<{ name: string; revealedSettings: unknown }>> {
+  const made = await admin.request<{ createAlertChannel: { alertChannel: { id: string } } }>(
+    'mutation ($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { ... on AlertChannelPayload { alertChannel { id } } } }',
+    { input: { name, provider: 'WEBHOOK', settings: { url, secret: 'sign-me' } } },
+  );
+  const id = made.ok().createAlertChannel.alertChannel.id;
+  return async () =>
+    (
+      await admin.request<{ node: { name: string; revealedSettings: unknown } }>(
+        'query ($id: ID!) { node(id: $id) { ... on AlertChannel { name revealedSettings } } }',
+        { id },
+      )
+    ).ok().node;
 }
 
 describe('the console in a browser', () => {
@@ -846,18 +864,7 @@ describe('the console in a browser', () => {
 
   it('an editor edits an alert channel: issues beside their fields, and its stored secret kept, never replaced by its mask', async ({ app, admin, editor }) => {
     const receiver = await startReceiver();
-    const made = await admin.request<{ createAlertChannel: { alertChannel: { id: string } } }>(
-      'mutation ($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { ... on AlertChannelPayload { alertChannel { id } } } }',
-      { input: { name: 'ops hook', provider: 'WEBHOOK', settings: { url: `${receiver.url}/hook`, secret: 'sign-me' } } },
-    );
-    const id = made.ok().createAlertChannel.alertChannel.id;
-    const stored = async () =>
-      (
-        await admin.request<{ node: { name: string; revealedSettings: unknown } }>(
-          'query ($id: ID!) { node(id: $id) { ... on AlertChannel { name revealedSettings } } }',
-          { id },
-        )
-      ).ok().node;
+    const stored = await createSignedWebhook(admin, 'ops hook', `${receiver.url}/hook`);
     const page = await newPage();
     const problems = pageProblems(page);
     await signIn(page, app.url, editor.username, editor.password);
@@ -898,6 +905,116 @@ describe('the console in a browser', () => {
     const request = await received;
     expect(request.path).toBe('/v2');
     expect(request.headers['x-uptop-signature']).toBe(`sha256=${createHmac('sha256', 'sign-me').update(request.body).digest('hex')}`);
+    expect(problems).toEqual([]);
+  });
+
+  it("the channel form offers every provider's settings as the API declares them: secrets hidden, required ones said so", async ({ app, editor }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    const form = page.locator('form.channel-form', { hasText: 'New alert channel' });
+    const provider = form.getByLabel('Provider');
+    const offered = () =>
+      form.locator('.field:has(input[name^="channel-"]:not([name="channel-name"]))').evaluateAll((fields) =>
+        fields.map((field) => {
+          const input = field.querySelector('input')!;
+          return {
+            key: field.querySelector('label')!.textContent,
+            secret: input.type === 'password',
+            required: input.getAttribute('aria-required') === 'true',
+          };
+        }),
+      );
+    // The form is shown once the API has listed the providers.
+    await provider.waitFor();
+    expect((await provider.locator('option').allTextContents()).sort()).toEqual(PROVIDER_DEFINITIONS.map((d) => d.provider).sort());
+    for (const definition of PROVIDER_DEFINITIONS) {
+      await provider.selectOption(definition.provider);
+      expect(await offered(), definition.provider).toEqual(settingSpecs(definition));
+    }
+
+    // A secret is typed hidden, and shown on demand to check it: Pushover's user key among them.
+    await provider.selectOption('PUSHOVER');
+    const user = form.getByLabel('user', { exact: true });
+    await user.fill('u-key-123');
+    const show = form.getByRole('button', { name: 'Show user', exact: true });
+    expect([await user.getAttribute('type'), await show.getAttribute('aria-pressed')]).toEqual(['password', 'false']);
+    await show.click();
+    expect([await user.getAttribute('type'), await show.getAttribute('aria-pressed'), await user.inputValue()]).toEqual(['text', 'true', 'u-key-123']);
+    await show.click();
+    expect(await user.getAttribute('type')).toBe('password');
+    // A setting that is no secret stays plain text, with no toggle.
+    expect(await form.getByLabel('priority', { exact: true }).getAttribute('type')).toBe('text');
+    expect(await form.getByRole('button', { name: 'Show priority', exact: true }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it("an editor removes a channel's stored optional secret; a required one offers no removal", async ({ app, admin, editor }) => {
+    const receiver = await startReceiver();
+    const read = await createSignedWebhook(admin, 'signed hook', `${receiver.url}/hook`);
+    const stored = async () => (await read()).revealedSettings;
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await signIn(page, app.url, editor.username, editor.password);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('button', { name: 'Edit signed hook', exact: true }).click();
+    const form = page.locator('form.channel-form', { hasText: 'Edit signed hook' });
+    const remove = form.getByLabel('Remove the stored secret');
+    await remove.waitFor();
+    expect(await form.getByLabel('Remove the stored url').count()).toBe(0);
+
+    // Ticked and unticked again, it removes nothing.
+    await remove.check();
+    expect([
+      await form.getByLabel('secret', { exact: true }).isDisabled(),
+      await form.getByLabel('secret', { exact: true }).getAttribute('placeholder'),
+    ]).toEqual([true, 'removed when saved']);
+    await remove.uncheck();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await stored()).toEqual({ url: `${receiver.url}/hook`, secret: 'sign-me' });
+
+    await page.getByRole('button', { name: 'Edit signed hook', exact: true }).click();
+    await form.getByLabel('Remove the stored secret').check();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await stored()).toEqual({ url: `${receiver.url}/hook` });
+    // The alert goes out unsigned, and the secret is no longer offered for removal.
+    const received = receiver.nextRequest();
+    await page.getByRole('button', { name: 'Send test signed hook', exact: true }).click();
+    expect((await received).headers['x-uptop-signature']).toBeUndefined();
+    await page.getByRole('button', { name: 'Edit signed hook', exact: true }).click();
+    await form.getByLabel('url', { exact: true }).waitFor();
+    expect(await form.getByLabel('Remove the stored secret').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it("the document's title names the page, and a monitor's page its monitor", async ({ app, site, editor }) => {
+    const page = await newPage();
+    const problems = pageProblems(page);
+    await page.goto(`${app.url}/`);
+    await expect.poll(() => page.title()).toBe('Sign in · uptop');
+    await signIn(page, app.url, editor.username, editor.password);
+    await expect.poll(() => page.title()).toBe('Monitors · uptop');
+    for (const [link, title] of [
+      ['Alerts', 'Alert channels'],
+      ['Maintenance', 'Maintenance'],
+      ['Logs', 'Logs'],
+      ['Tokens', 'API tokens'],
+      ['Dashboard', 'Monitors'],
+    ]) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await expect.poll(() => page.title(), { message: link }).toBe(`${title} · uptop`);
+    }
+    await page.locator('li.site a', { hasText: site.name }).click();
+    await expect.poll(() => page.title()).toBe(`${site.name} · uptop`);
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await expect.poll(() => page.title()).toBe(`Edit ${site.name} · uptop`);
+    await page.goBack();
+    await expect.poll(() => page.title()).toBe(`${site.name} · uptop`);
+    await page.keyboard.press('n');
+    await expect.poll(() => page.title()).toBe('New monitor · uptop');
     expect(problems).toEqual([]);
   });
 
@@ -1011,6 +1128,8 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await page.locator('tr[data-user="viewer"]').waitFor();
     await named(['Reset password viewer', 'Delete viewer', 'Reset password editor', 'Delete editor']);
+    // Your own password is changed with the current one (Tokens page): the API refuses an admin's reset of it.
+    expect(await page.getByRole('button', { name: `Reset password ${admin.username}`, exact: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Delete viewer', exact: true }).click();
     await page.getByRole('link', { name: 'Tokens' }).click();
     await page.getByLabel('Name').fill('grafana');
