@@ -48,6 +48,10 @@ function parseHeaders(text: string | null | undefined): { headers: Record<string
     return { skip: 'its headers are not valid JSON' };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { skip: 'its headers are not a JSON object' };
+  // A header value is text: an object has none to send ("[object Object]" is no one's value). A list is one field
+  // line per value for Kuma's client, which HTTP reads as their comma-joined text (RFC 9110 §5.3), as String() gives.
+  const nested = Object.entries(parsed).find(([, value]) => typeof value === 'object' && value !== null && !Array.isArray(value));
+  if (nested) return { skip: `its header "${nested[0]}" has a JSON object as its value, which no header can carry` };
   return { headers: Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, String(value)])) };
 }
 

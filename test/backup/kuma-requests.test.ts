@@ -47,4 +47,21 @@ describe('HTTP monitors imported from Kuma', () => {
     const [request] = receiver.requests;
     expect(request?.headers).toMatchObject({ 'x-null': 'null', 'x-false': 'false', 'x-zero': '0', 'x-env': 'prod' });
   });
+
+  it('skip a monitor whose header value is a JSON object, naming it, and send a list as its comma-joined text', async ({ app: t, admin }) => {
+    const receiver = await startReceiver();
+    const kuma = readFixture('kuma-2.5.json');
+    const api = kuma.monitorList.find((m: { name: string }) => m.name === 'API');
+    kuma.monitorList = [
+      { ...api, url: `${receiver.url}/list`, headers: '{"Accept": ["application/json", "text/plain"]}' },
+      { ...api, id: api.id + 1000, name: 'Nested', url: `${receiver.url}/nested`, headers: '{"X-Env": "prod", "X-Meta": {"team": "ops"}}' },
+    ];
+    const res = await call(t, 'POST', '/api/import/kuma', { token: admin.token, body: kuma });
+    const lines = res.text.split('\n');
+    expect(lines[0]).toBe('Imported 1 monitors, 9 alerts from Kuma v2.5.3');
+    expect(lines).toContain(`Skipped monitor "Nested" (id ${api.id + 1000}): its header "X-Meta" has a JSON object as its value, which no header can carry`);
+
+    await t.app.deps.services.sites.checkNow(api.id);
+    expect(receiver.requests.map((r) => [r.path, r.headers.accept])).toEqual([['/list', 'application/json,text/plain']]);
+  });
 });
