@@ -8,6 +8,7 @@ import { Logs } from './logs.tsx';
 import { Maintenance } from './maintenance.tsx';
 import { useFocusOnNavigation } from './page-focus.ts';
 import { RoleContext } from './role.ts';
+import { NotForYourRole } from './not-for-role.tsx';
 import { navigate, useRoute } from './route.ts';
 import { SignIn } from './sign-in.tsx';
 import { SiteDetail } from './site-detail.tsx';
@@ -118,10 +119,12 @@ function Console({ onSignedOut }: { onSignedOut: () => void }) {
         {route.page === 'site' ? <SiteDetail key={route.id} id={route.id} /> : null}
         {route.page === 'new' && canEdit ? <SiteForm /> : null}
         {route.page === 'edit' && canEdit ? <SiteForm id={route.id} /> : null}
+        {(route.page === 'new' || route.page === 'edit') && me && !canEdit ? <NotForYourRole page="Edit a monitor" role={me.role} /> : null}
         {route.page === 'logs' ? <Logs /> : null}
         {route.page === 'alerts' ? <AlertChannels /> : null}
         {route.page === 'maintenance' ? <Maintenance /> : null}
         {route.page === 'users' && me?.role === 'ADMIN' ? <Users /> : null}
+        {route.page === 'users' && me && me.role !== 'ADMIN' ? <NotForYourRole page="Users" role={me.role} /> : null}
         {route.page === 'tokens' ? <ApiTokens /> : null}
       </main>
     </RoleContext.Provider>

@@ -474,6 +474,13 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     expect(await page.getByLabel('Name').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    // The page says why it is empty, under a heading that takes the focus; so does the users page by its address.
+    await page.getByText('Not for your role (viewer): ask an admin.').waitFor();
+    expect(await page.getByRole('heading', { name: 'Edit a monitor' }).count()).toBe(1);
+    await page.goto(`${app.url}/#/users`);
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    expect(await page.title()).toBe('Users · uptop');
+    expect(await page.getByRole('button', { name: /Reset password|Delete|Save/ }).count()).toBe(0);
     await page.getByRole('link', { name: 'Alerts' }).click();
     await page.getByRole('heading', { name: 'Alert channels' }).waitFor();
     expect(await page.getByRole('button', { name: /Send test|Delete|Save/ }).count()).toBe(0);
