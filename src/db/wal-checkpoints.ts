@@ -114,6 +114,8 @@ export class WalCheckpointer implements WalCheckpoints {
   /** The pause gave up on a reader: writes go on past the limit, no pause, until a retried TRUNCATE empties the WAL. */
   private overrun: { largestBytes: number } | null = null;
   private retry: TimerHandle | null = null;
+  /** The -wal file's size when last read, what a failed read goes on with. */
+  private lastWalBytes = 0;
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -360,13 +362,18 @@ export class WalCheckpointer implements WalCheckpoints {
     this.holdProcess();
   }
 
+  /**
+   * Never throws: it runs in timers (the retry, the pause's bound), where a throw would end the process. A size that
+   * cannot be read (EIO, EACCES) is taken as the last one read, so a pause still ends at its bound and retries go on.
+   */
   private walSize(): number {
     try {
-      return fs.statSync(this.walFile).size;
+      this.lastWalBytes = fs.statSync(this.walFile).size;
     } catch (err) {
       // No -wal file yet (or no more): nothing to checkpoint.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.lastWalBytes = 0;
+      else this.deps.logger.warn({ err, file: this.walFile, walBytes: this.lastWalBytes }, `the WAL's size cannot be read: ${describeError(err)}`);
     }
+    return this.lastWalBytes;
   }
 }

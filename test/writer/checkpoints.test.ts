@@ -196,6 +196,37 @@ describe('WAL checkpoints off the event loop', () => {
     3 * THREAD.timeout,
   );
 
+  // A read of the -wal file's size failing with EIO cannot be made for real here (as root, no permission stops it, and
+  // SQLite needs the file): statSync is made to fail for that path alone.
+  it("a WAL size that cannot be read does not end the process from the pause's timers: the pause still ends at its bound", async () => {
+    const h = await writerHarness({ checkpoints: BOUNDED, retention: false });
+    h.writer.start();
+    const wal = `${h.t.target.file}-wal`;
+    const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
+    await fill(h.writer, 100);
+    const reader = pinWal(h.t.target.file);
+    const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
+    await vi.waitFor(() => expect(count(REFUSED)).toBe(1), THREAD);
+    const statSync = fs.statSync;
+    const failing = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: fs.StatSyncOptions) => {
+      if (String(file) === wal) throw Object.assign(new Error(`EIO: i/o error, stat '${wal}'`), { code: 'EIO' });
+      return statSync(file, options);
+    }) as typeof fs.statSync);
+
+    await h.clock.advanceAsync(BOUNDED.maxPauseMs);
+    await vi.waitFor(() => expect(h.writer.stats.pendingCommands).toBe(0), THREAD);
+    expect(await Promise.all(commands)).toEqual(commands.map(() => 100));
+    expect(count(GAVE_UP)).toBe(1);
+    expect(count(`the WAL's size cannot be read: EIO: i/o error, stat '${wal}'`)).toBeGreaterThan(0);
+
+    failing.mockRestore();
+    reader.release();
+    await vi.waitFor(() => expect(h.clock.pendingTimers).toBe(1), THREAD);
+    await h.clock.advanceAsync(DEFAULT_WAL_CHECKPOINTS.retryMs);
+    await vi.waitFor(() => expect(count(EMPTIED)).toBe(1), THREAD);
+    expect(fileSize(wal)).toBe(0);
+  });
+
   it('once writes go on past the limit, retries do not wait for the reader: that wait holds the writer lock', async () => {
     const workerScript = new URL('./fixtures/recording-checkpoint-worker.mjs', import.meta.url);
     const retryMs = DEFAULT_WAL_CHECKPOINTS.retryMs;
