@@ -124,26 +124,13 @@ async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, r
     const req = request(hop.url, options);
     req.once('response', (res) => {
       const answer = { status: res.statusCode ?? 0, headers: res.headers };
-      if (!readBody && answer.status >= 400) {
-        void readReason(res).then((body) => resolve({ ...answer, body }));
-        return;
-      }
-      if (!readBody) {
+      if (!readBody && answer.status < 400) {
         // The body is not used; destroying frees the connection without waiting for a slow one.
         res.destroy();
         resolve({ ...answer, body: '' });
         return;
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= ANSWER_LIMIT) chunks.push(chunk);
-        else res.destroy(new Error(`the answer is longer than ${ANSWER_LIMIT} bytes`));
-      });
-      res.once('end', () => resolve({ ...answer, body: Buffer.concat(chunks).toString('utf8') }));
-      res.once('error', reject);
-      res.once('close', () => reject(new Error('the answer broke off')));
+      bodyOf(res, readBody).then((body) => resolve({ ...answer, body }), reject);
     });
     // Kept for the request's whole life: a second error after the first must not go unhandled.
     req.on('error', reject);
@@ -151,21 +138,26 @@ async function exchange(hop: HttpHop, trusted: boolean, allowPrivate: boolean, r
   });
 }
 
-/** The start of an error answer's body, as much of it as arrives before it ends, breaks off or fills the limit. */
-function readReason(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
+/**
+ * The body asked for, whole: longer than ANSWER_LIMIT or broken off, it is refused. Else an error answer's reason: its
+ * first ERROR_ANSWER_LIMIT bytes, or whatever of them arrives before it ends, breaks off or the deadline cuts it.
+ */
+function bodyOf(res: http.IncomingMessage, whole: boolean): Promise<string> {
+  const limit = whole ? ANSWER_LIMIT : ERROR_ANSWER_LIMIT;
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = () => resolve(Buffer.concat(chunks).subarray(0, ERROR_ANSWER_LIMIT).toString('utf8'));
+    const text = () => Buffer.concat(chunks).subarray(0, limit).toString('utf8');
     res.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
       size += chunk.length;
-      if (size >= ERROR_ANSWER_LIMIT) res.destroy();
+      if (size > limit && whole) return void res.destroy(new Error(`the answer is longer than ${limit} bytes`));
+      chunks.push(chunk);
+      if (size >= limit && !whole) res.destroy();
     });
+    res.once('end', () => resolve(text()));
     // A body that breaks off (or is cut off at the limit, or by the deadline) emits an error and then 'close'.
-    res.on('error', () => {});
-    res.once('end', done);
-    res.once('close', done);
+    res.on('error', (err) => (whole ? reject(err) : undefined));
+    res.once('close', () => (whole ? reject(new Error('the answer broke off')) : resolve(text())));
   });
 }
 
