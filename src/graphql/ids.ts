@@ -36,6 +36,11 @@ export function referenceId(id: string, typename: string, field: string): number
   return n;
 }
 
+/** A reference an input may leave absent (unchanged) or null (cleared): those stay as they are. */
+export function optionalReferenceId(id: string | number | null | undefined, typename: string, field: string): number | null | undefined {
+  return id == null ? id : referenceId(String(id), typename, field);
+}
+
 /** The object a mutation acts on: an id that cannot name one is simply not found. */
 export function targetId(id: string, typename: string): number {
   const n = decodeId(id, typename);

@@ -2,7 +2,7 @@ import { MaintenanceType, type MaintenanceWindow, type Prisma } from '../../gene
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder, pageArgs } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { ROW_NODE, referenceId, targetId } from '../ids.ts';
+import { optionalReferenceId, ROW_NODE, targetId } from '../ids.ts';
 import { deleteMutation, IdInput } from './by-id.ts';
 
 export const MaintenanceTypeEnum = builder.enumType(MaintenanceType, {
@@ -87,11 +87,6 @@ const UpdateMaintenanceWindowInput = builder.inputType('UpdateMaintenanceWindowI
   }),
 });
 
-/** A window's site as the service takes it: absent stays absent, null is every monitor. */
-function siteReference(siteId: string | null | undefined): number | null | undefined {
-  return siteId == null ? siteId : referenceId(siteId, 'Site', 'siteId');
-}
-
 builder.mutationFields((t) => ({
   createMaintenanceWindow: t.field({
     type: MaintenanceWindowPayload,
@@ -100,7 +95,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateMaintenanceWindowInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { siteId, ...rest } = input;
-      const maintenanceWindow = await ctx.services.maintenance.create({ ...rest, siteId: siteReference(siteId) }, ctx.viewer!.username);
+      const maintenanceWindow = await ctx.services.maintenance.create({ ...rest, siteId: optionalReferenceId(siteId, 'Site', 'siteId') }, ctx.viewer!.username);
       return { maintenanceWindow };
     },
   }),
@@ -112,7 +107,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateMaintenanceWindowInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, siteId, ...rest } = input;
-      const maintenanceWindow = await ctx.services.maintenance.update(targetId(id, 'MaintenanceWindow'), { ...rest, siteId: siteReference(siteId) });
+      const maintenanceWindow = await ctx.services.maintenance.update(targetId(id, 'MaintenanceWindow'), {
+        ...rest,
+        siteId: optionalReferenceId(siteId, 'Site', 'siteId'),
+      });
       return { maintenanceWindow };
     },
   }),

@@ -10,7 +10,7 @@ import type { SiteInput } from '../../services/sites.ts';
 import { hasNoNul, NO_NUL } from '../../services/validate.ts';
 import { builder, pageArgs, type BuilderTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { byRowId, decodeId, referenceId, targetId } from '../ids.ts';
+import { byRowId, decodeId, optionalReferenceId, referenceId, targetId } from '../ids.ts';
 import { LIST_LIMIT, listArgs, listWindow } from '../lists.ts';
 import { siteColumnsOf } from '../site-columns.ts';
 import { siteForSelection, storesAuthSecret } from '../site-selection.ts';
@@ -265,7 +265,7 @@ function toSiteInput({ id: _id, parentId, alertChannelIds, ...rest }: SiteArgs):
   if (alertChannelIds === null) throw new ValidationError('alertChannelIds', 'must not be null (send [] for none)');
   return {
     ...rest,
-    parentId: parentId == null ? parentId : referenceId(String(parentId), 'Site', 'parentId'),
+    parentId: optionalReferenceId(parentId, 'Site', 'parentId'),
     alertChannelIds: alertChannelIds?.map((id) => referenceId(String(id), 'AlertChannel', 'alertChannelIds')),
   } as SiteInput;
 }
