@@ -479,7 +479,8 @@ describe('the console in a browser', () => {
     expect(await page.getByRole('heading', { name: 'Edit a monitor' }).count()).toBe(1);
     await page.goto(`${app.url}/#/users`);
     await page.getByRole('heading', { name: 'Users' }).waitFor();
-    expect(await page.title()).toBe('Users · uptop');
+    // The title is set in an effect, which Preact runs after the frame that shows the heading.
+    await expect.poll(() => page.title()).toBe('Users · uptop');
     expect(await page.getByRole('button', { name: /Reset password|Delete|Save/ }).count()).toBe(0);
     await page.getByRole('link', { name: 'Alerts' }).click();
     await page.getByRole('heading', { name: 'Alert channels' }).waitFor();
