@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Clock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts';
@@ -86,8 +86,8 @@ export interface DispatcherDeps {
   /** Sees the outcome of every send, test alerts included (metrics). */
   onSent?: (provider: AlertProvider, outcome: SendOutcome) => void;
   /**
-   * A cluster's alerts go through the outbox (src/cluster/outbox.ts): `dispatch` writes an intent per channel in the
-   * batch of the state change, and the outbox's sender delivers each once with `deliver`.
+   * A cluster's alerts are sent by the outbox's sender (src/cluster/outbox.ts), which delivers each intent once with
+   * `deliver`; a single instance sends them itself, at once (see dispatch).
    */
   viaOutbox?: boolean;
 }
@@ -101,23 +101,15 @@ type StoredAlert = Omit<AlertMessage, 'site' | 'timestamp' | 'incidentKey'> & {
   via?: StoredChannel;
 };
 
-/** An alert a stop left unsent, for the outbox (see AlertDispatcher.stop). */
-interface KeptAlert {
-  channel: Channel;
-  alert: AlertMessage & { site: NonNullable<AlertMessage['site']> };
-  pinned: boolean;
-}
-
 /** Sent alerts stay in the outbox this long (to see what went out), then are swept. */
 export const KEEP_SENT_MS = 7 * 24 * 3_600_000;
+/** How often a single instance sweeps them while it runs: every alert it sends leaves a row. */
+export const SWEEP_SENT_EVERY_MS = 3_600_000;
 
 /** Deletes the outbox's rows sent more than KEEP_SENT_MS ago. */
 export function sweepSentAlerts(writer: Writer, clock: Clock): Promise<unknown> {
   return writer.submit((tx) => tx.alertOutbox.deleteMany({ where: { sentAt: { lt: new Date(clock.nowMs() - KEEP_SENT_MS) } } }));
 }
-
-/** Alerts kept at stop go to the writer this many at a time, each chunk drained before the next, so none is dropped. */
-const KEPT_CHUNK = 1000;
 
 /**
  * An alert as the outbox stores it: its JSON, with the timestamp as an ISO string, and for the close of an incident
@@ -178,8 +170,7 @@ export class AlertDispatcher {
   /** When (ms) the drain of the engine's stop ends: no send starts at or after it, and none runs past it. */
   private drainEndsAtMs: number | null = null;
   private stopped = false;
-  /** What the stop left unsent, written to the outbox by `stop()`. */
-  private readonly kept: KeptAlert[] = [];
+  private sweepTimer: TimerHandle | null = null;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -218,9 +209,7 @@ export class AlertDispatcher {
    */
   dispatch(channelIds: readonly number[], alert: AlertMessage): number {
     const channels = channelIds.map((id) => this.channelFor(id, alert.event)).filter((c): c is Channel => c !== undefined && this.wants(c, alert.event));
-    if (this.deps.viaOutbox && alert.site) return this.queueIntents(channels, alert, alert.site.id, false);
-    for (const channel of channels) this.queue(channel, alert, false);
-    return channels.length;
+    return this.route(channels, alert, false);
   }
 
   /**
@@ -229,10 +218,24 @@ export class AlertDispatcher {
    * Only channels whose service keeps incidents hear it. Answers how many channels it was queued for.
    */
   closeAt(channels: readonly Channel[], alert: AlertMessage): number {
-    const keepers = channels.filter((c) => this.keepsIncidents(c));
-    if (this.deps.viaOutbox && alert.site) return this.queueIntents(keepers, alert, alert.site.id, true);
-    for (const channel of keepers) this.queue(channel, alert, true);
-    return keepers.length;
+    return this.route(
+      channels.filter((c) => this.keepsIncidents(c)),
+      alert,
+      true,
+    );
+  }
+
+  /**
+   * A site's alert goes to the outbox in the writer's batch of the state change that caused it, so a crash before its
+   * send ends leaves it for the next start (resumeKept) instead of losing it with the process. A single instance also
+   * sends it at once, and marks its row done when the send ends; a cluster's sender sends it from there.
+   */
+  private route(channels: readonly Channel[], alert: AlertMessage, pinned: boolean): number {
+    for (const channel of channels) {
+      const key = alert.site ? this.queueIntent(channel, alert, alert.site.id, pinned) : null;
+      if (key === null || !this.deps.viaOutbox) this.queue(channel, alert, pinned, key);
+    }
+    return channels.length;
   }
 
   /** The channel as it is now, deleted or not, when its service keeps incidents: where a close of one goes now. */
@@ -244,24 +247,24 @@ export class AlertDispatcher {
   /**
    * `pinned`: sent to the channel as given (the close of an incident, see closeAt); otherwise to the channel as it is
    * when the send's turn comes: an edit (a new URL) applies to the alerts still waiting, and a deleted channel gets
-   * none of them but the closes of its incidents. `outboxId`: the row of an alert a stop kept (see resumeKept).
+   * none of them but the closes of its incidents. `outboxKey`: the alert's outbox row, null for one not stored there.
    */
-  private queue(queued: Channel, alert: AlertMessage, pinned: boolean, outboxId: number | null = null): void {
+  private queue(queued: Channel, alert: AlertMessage, pinned: boolean, outboxKey: string | null): void {
     const siteId = alert.site?.id ?? null;
     const { id } = queued;
     const key = `${siteId}:${id}`;
     const deliver = () =>
       this.slotsOf(id)(async () => {
-        if (this.drainEnded()) return this.keep(queued, alert, pinned, outboxId);
+        if (this.drainEnded()) return this.leaveUnsent(queued, alert);
         const channel = pinned ? queued : this.channelFor(id, alert.event);
         if (!channel) {
           this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
-          return this.settleKept(outboxId, 'the alert channel no longer exists', false);
+          return this.markDone(outboxKey, 'the alert channel no longer exists', false);
         }
         const outcome = await this.send(channel, alert);
-        if (outcome.stopped) return this.keep(queued, alert, pinned, outboxId);
+        if (outcome.stopped) return this.leaveUnsent(queued, alert);
         if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
-        return this.settleKept(outboxId, outcome.error, true);
+        return this.markDone(outboxKey, outcome.error, true);
       });
     const previous = this.queueTails.get(key);
     const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
@@ -274,41 +277,37 @@ export class AlertDispatcher {
     this.inFlight.add(send);
   }
 
-  /** Whether the stop's drain is over: past it, an alert waiting its turn is kept for the next start. */
+  /** Whether the stop's drain is over: past it, an alert waiting its turn is left for the next start. */
   private drainEnded(): boolean {
     return this.stopped || (this.drainEndsAtMs !== null && this.deps.clock.nowMs() >= this.drainEndsAtMs);
   }
 
   /**
-   * An alert the stop left unsent is kept for the outbox, which the next start sends (see resumeKept); one that came
-   * from there is still unsent in it. Only a site's alerts are stored there, as in a cluster: the others (none is
-   * queued today) are named in the log.
+   * An alert the stop left unsent stays unsent in the outbox, which the next start sends (see resumeKept). Only a
+   * site's alerts are stored there: the others (none is queued today) are named in the log.
    */
-  private keep(channel: Channel, alert: AlertMessage, pinned: boolean, outboxId: number | null): void {
+  private leaveUnsent(channel: Channel, alert: AlertMessage): void {
     const siteId = alert.site?.id ?? null;
     if (!alert.site) {
       this.deps.log(`Alert not sent (${channel.name}): uptop stopped before its turn`, siteId);
       return;
     }
-    if (outboxId === null) this.kept.push({ channel, alert: { ...alert, site: alert.site }, pinned });
     this.deps.log(`Alert not sent yet (${channel.name}): uptop stopped first; it is sent when uptop starts again`, siteId);
   }
 
   /**
-   * One intent per channel for the outbox, keyed by site, channel, event and time, so the same alert is never stored
-   * twice. The writer is the engine's, which stamps the site's fence: a stale owner's intents are refused with its rows.
-   * A close carries its channel as stored (`via`), so the sender sends it there even after an edit or a restart, and
-   * a key of its own: a recovery of the same instant is another alert (the close at an edited channel's old home).
+   * The alert's intent for the outbox, keyed by site, channel, event and time, so the same alert is never stored
+   * twice; answers the key. The writer is the engine's, which stamps the site's fence: a stale owner's intents are
+   * refused with its rows. A close carries its channel as stored (`via`), so it is sent there even after an edit or a
+   * restart, and a key of its own: a recovery of the same instant is another alert (the close at an edited channel's
+   * old home).
    */
-  private queueIntents(channels: readonly Channel[], alert: AlertMessage, siteId: number, pinned: boolean): number {
-    const createdAt = this.deps.clock.now();
-    for (const channel of channels) {
-      const via: StoredChannel | undefined = pinned ? { name: channel.name, provider: channel.provider, settings: channel.stored } : undefined;
-      const payload = JSON.stringify(via ? { ...alert, via } : alert);
-      const key = `${siteId}:${channel.id}:${alert.event}:${alert.timestamp.getTime()}${pinned ? ':pinned' : ''}`;
-      this.deps.writer.enqueue({ kind: 'alertIntent', siteId, alertChannelId: channel.id, key, payload, createdAt });
-    }
-    return channels.length;
+  private queueIntent(channel: Channel, alert: AlertMessage, siteId: number, pinned: boolean): string {
+    const via: StoredChannel | undefined = pinned ? { name: channel.name, provider: channel.provider, settings: channel.stored } : undefined;
+    const payload = JSON.stringify(via ? { ...alert, via } : alert);
+    const key = `${siteId}:${channel.id}:${alert.event}:${alert.timestamp.getTime()}${pinned ? ':pinned' : ''}`;
+    this.deps.writer.enqueue({ kind: 'alertIntent', siteId, alertChannelId: channel.id, key, payload, createdAt: this.deps.clock.now() });
+    return key;
   }
 
   /**
@@ -322,50 +321,57 @@ export class AlertDispatcher {
   }
 
   /**
-   * At start, for a single instance (a cluster's sender sends them): the alerts the last stop kept in the outbox,
-   * queued before any alert of this run and in the order they were queued, so a kept outage still goes out before
-   * its recovery. Each is tried once, as every alert of a single instance is, and its row marked done then. A single
-   * instance has no sender to sweep the rows done, so they are swept here, at each start.
+   * At start, for a single instance (a cluster's sender sends them): the alerts the last run left unsent in the outbox
+   * (a stop's drain ended first, or the process died mid-send), queued before any alert of this run and in the order
+   * they were queued, so an untold outage still goes out before its recovery. Each is tried once, as every alert of a
+   * single instance is, and its row marked done then. A single instance has no sender to sweep the rows done, so they
+   * are swept here, at start and then every SWEEP_SENT_EVERY_MS.
    */
   async resumeKept(): Promise<void> {
     if (this.deps.viaOutbox) return;
     await sweepSentAlerts(this.deps.writer, this.deps.clock);
+    this.armSweep();
     const rows = await this.deps.db.alertOutbox.findMany({
       where: { sentAt: null },
       orderBy: { id: 'asc' },
-      select: { id: true, siteId: true, alertChannelId: true, payload: true },
+      select: { key: true, siteId: true, alertChannelId: true, payload: true },
     });
     for (const row of rows) {
       let stored: ReturnType<typeof parseStoredAlert>;
       try {
         stored = parseStoredAlert(row.payload);
       } catch (err) {
-        this.deps.log(`Alert kept at the last stop not sent: it cannot be read (${(err as Error).message})`, row.siteId);
-        await this.settleKept(row.id, 'unreadable payload', false);
+        this.deps.log(`Alert left unsent by the last run not sent: it cannot be read (${(err as Error).message})`, row.siteId);
+        this.markDone(row.key, 'unreadable payload', false);
         continue;
       }
       const { alert, via } = stored;
       const channel = via ? this.toChannel({ id: row.alertChannelId, ...via }) : this.channelFor(row.alertChannelId, alert.event);
       if (channel) {
-        this.queue(channel, alert, via !== null, row.id);
+        this.queue(channel, alert, via !== null, row.key);
         continue;
       }
-      this.deps.log('Alert kept at the last stop not sent: its channel was deleted meanwhile', row.siteId);
-      await this.settleKept(row.id, 'the alert channel no longer exists', false);
+      this.deps.log('Alert left unsent by the last run not sent: its channel was deleted meanwhile', row.siteId);
+      this.markDone(row.key, 'the alert channel no longer exists', false);
     }
   }
 
-  /** Marks a kept alert's row done once its send has ended (or cannot happen), so no start sends it again. */
-  private async settleKept(outboxId: number | null, error: string, tried: boolean): Promise<void> {
-    if (outboxId === null) return;
-    const sentAt = this.deps.clock.now();
-    await this.deps.writer
-      .submit((tx) =>
-        tx.alertOutbox.updateMany({ where: { id: outboxId }, data: { sentAt, lastError: error, ...(tried ? { attempts: { increment: 1 } } : {}) } }),
-      )
-      .catch((err: unknown) =>
-        this.deps.log(`An alert kept at the last stop could not be marked done (${(err as Error).message}): the next start may send it again`, null),
-      );
+  /**
+   * Marks an alert's outbox row done once its send has ended (or cannot happen), so no start sends it again. Through
+   * the writer's queue, behind the alert's intent: a command could overtake a long queue and find no row yet, and
+   * while the database is away it is held with the intent and written after it.
+   */
+  private markDone(key: string | null, error: string, tried: boolean): void {
+    if (key !== null) this.deps.writer.enqueue({ kind: 'alertDone', key, sentAt: this.deps.clock.now(), error, tried });
+  }
+
+  private armSweep(): void {
+    if (this.stopped) return;
+    this.sweepTimer = this.deps.clock.setTimeout(() => {
+      sweepSentAlerts(this.deps.writer, this.deps.clock)
+        .catch((err: unknown) => this.deps.log(`Sent alerts could not be swept from the outbox: ${(err as Error).message}`, null))
+        .finally(() => this.armSweep());
+    }, SWEEP_SENT_EVERY_MS);
   }
 
   /**
@@ -434,18 +440,15 @@ export class AlertDispatcher {
   }
 
   /**
-   * Ends the drain, waits for every send (each ends by the drain's end), and writes what the stop left unsent to the
-   * outbox, for the next start (resumeKept); the engine stops before the writer, which then writes it. A send the
-   * drain's end cut may have reached its service already: sent again at the next start, it may arrive twice.
+   * Ends the drain and waits for every send (each ends by the drain's end). What the stop left unsent stays unsent in
+   * the outbox, for the next start (resumeKept); the engine stops before the writer, which writes the marks of the
+   * sends that ended. A send the drain's end cut may have reached its service already: sent again at the next start,
+   * it may arrive twice.
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.sweepTimer) this.deps.clock.clearTimeout(this.sweepTimer);
     await this.idle();
-    const kept = this.kept.splice(0);
-    for (const [i, { channel, alert, pinned }] of kept.entries()) {
-      this.queueIntents([channel], alert, alert.site.id, pinned);
-      if ((i + 1) % KEPT_CHUNK === 0) await this.deps.writer.writesDrained();
-    }
   }
 
   /** Resolves when every send in progress has ended (each ends by its own deadline). */

@@ -387,8 +387,8 @@ export class Engine implements EngineApi {
 
   /**
    * Ends every timer, aborts checks in progress and waits (bounded) for them and for alert sends, so `main` can then
-   * stop the writer. Alerts waiting their turn go out meanwhile; those the bound leaves unsent are kept for the next
-   * start (AlertDispatcher.stop). Idempotent.
+   * stop the writer. Alerts waiting their turn go out meanwhile; those the bound leaves unsent stay unsent in the
+   * outbox, for the next start (AlertDispatcher.stop). Idempotent.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();

@@ -110,6 +110,15 @@ const ALERT_INTENT_SQL = siteStatement(
     `INSERT INTO "AlertOutbox" (${quoted(OUTBOX_COLUMNS)}) SELECT ${quoted(OUTBOX_COLUMNS, 'v.')} FROM ${d.jsonRowsOrdered('AlertOutbox', OUTBOX_COLUMNS)} WHERE TRUE${fence(d)} ORDER BY v."ordinality" ON CONFLICT ("key") DO NOTHING`,
 );
 
+// A row is done once: a mark that finds it done already (an alert queued twice under one key) leaves it as it is.
+const ALERT_DONE_COLUMNS = ['key', 'sentAt', 'lastError', 'attempts'];
+const ALERT_DONE_SQL = statement(
+  (d) =>
+    `UPDATE "AlertOutbox" SET "sentAt" = v."sentAt", "lastError" = v."lastError", "attempts" = "AlertOutbox"."attempts" + v."attempts" FROM ${d.jsonRows('AlertOutbox', ALERT_DONE_COLUMNS)} WHERE "AlertOutbox"."key" = v."key" AND "AlertOutbox"."sentAt" IS NULL`,
+);
+
+const alertDoneRow = (w: WriteOf<'alertDone'>): JsonRow => [w.key, toSqlDate(w.sentAt), w.error, w.tried ? 1 : 0];
+
 const alertIntentRow = (w: WriteOf<'alertIntent'>): JsonRow => [w.siteId, w.alertChannelId, w.key, w.payload, toSqlDate(w.createdAt), toSqlDate(w.createdAt)];
 
 const checkRow = (w: WriteOf<'check'>): JsonRow => [w.siteId, toSqlDate(w.checkedAt), w.up, w.status, w.latencyMs, w.statusCode, w.message, w.nodeId ?? ''];
@@ -181,6 +190,7 @@ export function encodeBatch(
   const alertHealth: WriteOf<'alertHealth'>[] = [];
   let runtimeStates: WriteOf<'runtimeState'>[] = [];
   let alertIntents: WriteOf<'alertIntent'>[] = [];
+  const alertsDone: WriteOf<'alertDone'>[] = [];
   for (const w of batch) {
     switch (w.kind) {
       case 'check':
@@ -200,6 +210,9 @@ export function encodeBatch(
         break;
       case 'alertIntent':
         alertIntents.push(w);
+        break;
+      case 'alertDone':
+        alertsDone.push(w);
         break;
       default:
         w satisfies never;
@@ -238,6 +251,8 @@ export function encodeBatch(
   add('stateChange', stateChanges.length, STATE_CHANGE_SQL, STATE_CHANGE_COLUMNS, () => stateChanges.map(stateChangeRow));
   // In the same transaction as the state changes that caused them (the outbox's point).
   add('alertIntent', alertIntents.length, ALERT_INTENT_SQL, OUTBOX_COLUMNS, () => alertIntents.map(alertIntentRow));
+  // After the intents: a send that ended before its intent's batch was written is marked in the same transaction.
+  add('alertDone', alertsDone.length, ALERT_DONE_SQL, ALERT_DONE_COLUMNS, () => alertsDone.map(alertDoneRow));
   add('log', logs.length, LOG_SQL, LOG_COLUMNS, () => logs.map(logRow));
   add('alertHealth', alertHealth.length, ALERT_HEALTH_SQL, ALERT_HEALTH_COLUMNS, () => alertHealthRows(alertHealth));
   add('runtimeState', runtimeStates.length, RUNTIME_STATE_SQL, RUNTIME_STATE_COLUMNS, () => runtimeStateRows(runtimeStates));

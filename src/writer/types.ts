@@ -24,10 +24,16 @@ export type Write =
   /** A full snapshot of a site's runtime state (one `SiteRuntimeState` row); within a batch the newest per site wins. */
   | ({ kind: 'runtimeState'; fence?: number } & SiteRuntimeState)
   /**
-   * An alert for the outbox (a cluster, src/cluster/outbox.ts), committed in the batch of the state change that caused
-   * it; `key` makes a second insert of the same intent a no-op.
+   * An alert for the outbox, committed in the batch of the state change that caused it; `key` makes a second insert of
+   * the same intent a no-op. A cluster's sender sends it (src/cluster/outbox.ts); a single instance sends it at once
+   * from memory and marks it done (`alertDone`), so only a crash leaves it unsent, for the next start.
    */
-  | { kind: 'alertIntent'; siteId: number; alertChannelId: number; key: string; payload: string; createdAt: Date; fence?: number };
+  | { kind: 'alertIntent'; siteId: number; alertChannelId: number; key: string; payload: string; createdAt: Date; fence?: number }
+  /**
+   * A single instance's send of an outbox alert ended (`error` empty when it went out), or cannot happen (`tried`
+   * false): its row is marked done. Queued behind its intent, so it never reaches the database first.
+   */
+  | { kind: 'alertDone'; key: string; sentAt: Date; error: string; tried: boolean };
 
 /**
  * In a cluster, a site's rows are written only while the instance that produced them still holds the site's slot
@@ -42,7 +48,7 @@ export interface WriteFencing {
 }
 
 export type WriteKind = Write['kind'];
-export const WRITE_KINDS: readonly WriteKind[] = ['check', 'stateChange', 'log', 'alertHealth', 'runtimeState', 'alertIntent'];
+export const WRITE_KINDS: readonly WriteKind[] = ['check', 'stateChange', 'log', 'alertHealth', 'runtimeState', 'alertIntent', 'alertDone'];
 
 /** The transaction client a submitted command runs with. */
 export type Tx = Prisma.TransactionClient;

@@ -9,15 +9,17 @@ import { loadConfig } from '../../src/config.ts';
 import type { AlertProvider } from '../../src/generated/prisma/client.ts';
 import { BatchWriter } from '../../src/writer/writer.ts';
 import { freshDbFile } from '../helpers/db.ts';
+import { FIRST_RETRY_MS } from '../../src/writer/outage.ts';
+import { holdWriteLock } from '../db/hold-write-lock.ts';
 import { startOpsgenie } from '../helpers/opsgenie.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.ts';
 import { parseMail, startSilentServer, startSmtpServer } from '../helpers/smtp.ts';
 
 const INSTALLATION = 'c0ffee0123456789';
 
-/** A dispatcher on a real database and writer, its PagerDuty and Opsgenie endpoints at the receiver. */
-async function dispatcherFor(receiver: Pick<Receiver, 'url'>, clock: Clock) {
-  const t = freshDbFile();
+/** A dispatcher on a real database (its URL's query: `query`) and writer, its PagerDuty and Opsgenie endpoints at the receiver. */
+async function dispatcherFor(receiver: Pick<Receiver, 'url'>, clock: Clock, query = '') {
+  const t = freshDbFile(query);
   const [writeDb, db] = await Promise.all([t.open(), t.open()]);
   const config = loadConfig({
     UPTOP_ALLOW_PRIVATE_TARGETS: 'true',
@@ -46,7 +48,7 @@ async function dispatcherFor(receiver: Pick<Receiver, 'url'>, clock: Clock) {
     await writer.flush();
     return db.alertHealth.findUnique({ where: { alertChannelId } });
   };
-  return { dispatcher, config, logs, addChannel, health, writer, db, restarted };
+  return { dispatcher, config, logs, addChannel, health, writer, db, restarted, file: t.target.file };
 }
 
 const alert = (siteId: number, event: 'down' | 'up'): AlertMessage => ({
@@ -226,7 +228,7 @@ describe('a stop', () => {
     const next = await restarted();
     await next.idle();
     expect(receiver.requests).toEqual([]);
-    expect(logs.at(-1)).toBe('Alert kept at the last stop not sent: its channel was deleted meanwhile');
+    expect(logs.at(-1)).toBe('Alert left unsent by the last run not sent: its channel was deleted meanwhile');
     await writer.flush();
     expect(await db.alertOutbox.findMany()).toMatchObject([{ siteId: 7, attempts: 0, lastError: 'the alert channel no longer exists' }]);
     expect((await db.alertOutbox.findFirstOrThrow()).sentAt).not.toBeNull();
@@ -253,6 +255,66 @@ describe('a stop', () => {
     await restarted();
     await writer.flush();
     expect(await db.alertOutbox.count()).toBe(0);
+    expect(receiver.requests.map(label)).toEqual(['down 7']);
+  });
+});
+
+describe('the outbox of a single instance', () => {
+  it('holds each alert, sent at once, in a row marked done when its send ends, ok or failed; a test alert has none', async () => {
+    const receiver = await startReceiver();
+    receiver.delay = 'never';
+    const clock = new FakeClock();
+    const { dispatcher, config, addChannel, writer, db } = await dispatcherFor(receiver, clock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    await dispatcher.resumeKept();
+
+    const arrived = receiver.nextRequest();
+    expect(dispatcher.dispatch([hook], alert(7, 'down'))).toBe(1);
+    await arrived;
+    // Written with the state change's batch while the send is still waiting for its answer.
+    await writer.flush();
+    expect(await db.alertOutbox.findMany()).toMatchObject([{ siteId: 7, alertChannelId: hook, attempts: 0, sentAt: null }]);
+    await clock.advanceAsync(config.engine.alertTimeoutMs);
+    await dispatcher.idle();
+    receiver.delay = 0;
+    dispatcher.dispatch([hook], alert(7, 'up'));
+    expect((await dispatcher.testAlert(hook)).ok).toBe(true);
+    await dispatcher.idle();
+    await writer.flush();
+
+    expect(receiver.requests.map((r) => (r.json() as { event: string }).event)).toEqual(['down', 'up', 'test']);
+    const rows = await db.alertOutbox.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((r) => [JSON.parse(r.payload).event, r.attempts, r.lastError, r.sentAt])).toEqual([
+      ['down', 1, `alert send timed out after ${config.engine.alertTimeoutMs} ms`, clock.now()],
+      ['up', 1, '', clock.now()],
+    ]);
+    await dispatcher.stop();
+  });
+
+  it('sends at once while the database refuses writes; the row and its mark, held meanwhile, are written once it answers', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    // A lock held is a refused write at once, as a database that went away.
+    const { dispatcher, addChannel, writer, db, file, restarted } = await dispatcherFor(receiver, clock, '?busy_timeout=0');
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    const holder = await holdWriteLock(file, 'until released');
+
+    dispatcher.dispatch([hook], alert(7, 'down'));
+    await dispatcher.idle();
+    await writer.flush();
+    expect(receiver.requests.map(label)).toEqual(['down 7']);
+    expect(writer.stats.failing).not.toBeNull();
+    expect(await db.alertOutbox.count()).toBe(0);
+
+    const sentAt = clock.now();
+    expect(await holder.release()).toBe(0);
+    await clock.advanceAsync(FIRST_RETRY_MS);
+    await writer.flush();
+    expect(writer.stats).toMatchObject({ failing: null, failedWrites: 0 });
+    expect(await db.alertOutbox.findMany()).toMatchObject([{ siteId: 7, attempts: 1, lastError: '', sentAt }]);
+    await (await restarted()).idle();
     expect(receiver.requests.map(label)).toEqual(['down 7']);
   });
 });

@@ -332,10 +332,10 @@ describe("GET /metrics: uptop's own series", () => {
     await t.app.deps.writer.flush();
     const s = await scrape(t.url, { token: viewer.token });
     const writes = Object.fromEntries(samples(s, 'uptop_writer_writes_total').map((row) => [row.labels.kind, row.value]));
-    expect(Object.keys(writes).sort()).toEqual(['alertHealth', 'alertIntent', 'check', 'log', 'runtimeState', 'stateChange']);
+    expect(Object.keys(writes).sort()).toEqual(['alertDone', 'alertHealth', 'alertIntent', 'check', 'log', 'runtimeState', 'stateChange']);
     expect(writes.check).toBe(2);
     expect(await t.app.deps.db.check.count()).toBe(2);
-    expect(samples(s, 'uptop_writer_dropped_total').map((row) => row.value)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(samples(s, 'uptop_writer_dropped_total').map((row) => row.value)).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(samples(s, 'uptop_writer_failed_writes_total')).toEqual([{ labels: {}, value: 0 }]);
     expect(samples(s, 'uptop_writer_queue_depth')).toEqual([{ labels: {}, value: 0 }]);
     expect(samples(s, 'uptop_writer_failing')).toEqual([{ labels: {}, value: 0 }]);

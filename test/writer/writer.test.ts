@@ -408,8 +408,36 @@ describe.each(PROVIDERS)('on %s', (provider) => {
       expect(h.writer.stats.written).toBe(3);
     });
 
+    it("an alert's done mark, queued behind its intent, marks it in the same batch or a later one, and only once", async () => {
+      const h = await writerHarness({ config: { batchSize: 2 } });
+      const [a] = await createSites(h.db, 1);
+      const intent = (key: string): Write => ({ kind: 'alertIntent', siteId: a!, alertChannelId: 1, key, payload: '{}', createdAt: new Date(T0) });
+      const done = (key: string, ms: number, error: string, tried = true): Write => ({ kind: 'alertDone', key, sentAt: new Date(T0 + ms), error, tried });
+      // Batches of two: [same, its mark], [a log, split], [split's mark, a late second mark of same], [gone's intent, its mark].
+      for (const w of [
+        intent('same'),
+        done('same', 1, ''),
+        log('between', T0),
+        intent('split'),
+        done('split', 2, 'HTTP 500'),
+        done('same', 3, 'again'),
+        intent('gone'),
+        done('gone', 4, 'the alert channel no longer exists', false),
+      ])
+        h.writer.enqueue(w);
+      h.writer.start();
+      await h.writer.flush();
+      const rows = await h.db.alertOutbox.findMany({ orderBy: { id: 'asc' } });
+      expect(rows.map((r) => [r.key, r.sentAt, r.attempts, r.lastError])).toEqual([
+        ['same', new Date(T0 + 1), 1, ''],
+        ['split', new Date(T0 + 2), 1, 'HTTP 500'],
+        ['gone', new Date(T0 + 4), 0, 'the alert channel no longer exists'],
+      ]);
+      expect(h.writer.stats).toMatchObject({ failedBatches: 0, skipped: 1 });
+    });
+
     it('every kind is covered by the encoder', () => {
-      expect([...WRITE_KINDS].sort()).toEqual(['alertHealth', 'alertIntent', 'check', 'log', 'runtimeState', 'stateChange']);
+      expect([...WRITE_KINDS].sort()).toEqual(['alertDone', 'alertHealth', 'alertIntent', 'check', 'log', 'runtimeState', 'stateChange']);
     });
   });
 });
