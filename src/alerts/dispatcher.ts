@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { AlertChannel, AlertProvider } from '../generated/prisma/client.ts';
 import type { Writer } from '../writer/types.ts';
-import { rejectOnAbort } from './abort.ts';
+import { raceAbort } from './abort.ts';
 import type { SecretBox } from './crypto.ts';
 import { closesIncident, siteIncidentKey, testIncidentKey } from './providers/incident-key.ts';
 import { rateLimitWaitMs } from './rate-limit.ts';
@@ -500,7 +500,7 @@ export class AlertDispatcher {
             wait: (ms) => this.pause(ms, controller.signal),
           });
           // A provider that ignores the signal still cannot hold the send past its deadline.
-          await Promise.race([sending, rejectOnAbort(controller.signal)]);
+          await raceAbort(sending, controller.signal);
           break;
         } catch (err) {
           const waitMs = rateLimitWaitMs(err, clock.nowMs());
@@ -543,7 +543,7 @@ export class AlertDispatcher {
     const { clock } = this.deps;
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     try {
-      await Promise.race([new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, ms))), rejectOnAbort(signal)]);
+      await raceAbort(new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, ms))), signal);
     } finally {
       if (timer) clock.clearTimeout(timer);
     }

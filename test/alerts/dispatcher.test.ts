@@ -404,6 +404,29 @@ describe('a service that rate-limits the channel (HTTP 429)', () => {
     expect(await health(hook)).toMatchObject({ sendCount: 2, failCount: 0, lastSendOk: true });
   });
 
+  // Found by the crash soak: after a restart, resumed alerts and new ones crowd a rate-limiting channel, and a send
+  // knocked back many times left one abort listener per try on its signal (Node warned of a leak past 10).
+  it('leaves no abort listener behind per try of a send the service refuses many times', async () => {
+    const receiver = await startReceiver();
+    const { dispatcher, addChannel, health } = await dispatcherFor(receiver, new FakeClock());
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    const refusals = 12;
+    refuseWith(receiver, '0', (n) => n <= refusals);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    onTestFinished(() => void process.off('warning', onWarning));
+
+    dispatcher.dispatch([hook], alert(1, 'down'));
+    await dispatcher.idle();
+    // Node emits its warnings on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(receiver.answered.map(label)).toEqual(Array(refusals + 1).fill('down 1'));
+    expect(await health(hook)).toMatchObject({ sendCount: 1, failCount: 0 });
+    expect(warnings).toEqual([]);
+  });
+
   it('waits out a short Retry-After on the system clock', async () => {
     const receiver = await startReceiver();
     const { dispatcher, addChannel, health } = await dispatcherFor(receiver, systemClock);
