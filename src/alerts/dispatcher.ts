@@ -101,6 +101,9 @@ type StoredAlert = Omit<AlertMessage, 'site' | 'timestamp' | 'incidentKey'> & {
   via?: StoredChannel;
 };
 
+/** What a send waits for when its cause is stored already (an alert resumed from the outbox). */
+const WRITTEN = Promise.resolve();
+
 /** Sent alerts stay in the outbox this long (to see what went out), then are swept. */
 export const KEEP_SENT_MS = 7 * 24 * 3_600_000;
 /** How often a single instance sweeps them while it runs: every alert it sends leaves a row. */
@@ -231,11 +234,25 @@ export class AlertDispatcher {
    * sends it at once, and marks its row done when the send ends; a cluster's sender sends it from there.
    */
   private route(channels: readonly Channel[], alert: AlertMessage, pinned: boolean): number {
+    const written = this.deps.viaOutbox ? WRITTEN : this.causeWritten();
     for (const channel of channels) {
       const key = alert.site ? this.queueIntent(channel, alert, alert.site.id, pinned) : null;
-      if (key === null || !this.deps.viaOutbox) this.queue(channel, alert, pinned, key);
+      if (key === null || !this.deps.viaOutbox) this.queue(channel, alert, pinned, key, written);
     }
     return channels.length;
+  }
+
+  /**
+   * Resolves once the writes queued with an alert (its state change, the site's alert flags, its outbox row) have
+   * been written. A single instance sends only then: a DOWN sent before its state change was saved, and a crash in
+   * between, left the restart unaware of the outage, so its recovery was never sent and an incident stayed open. The
+   * engine queues a transition's writes in the same synchronous step as its alerts (TransitionEffects.apply), so a
+   * microtask later they all are. While the database refuses writes, alerts go out at once, as README promises, not
+   * after the writer's next retry; a batch refused meanwhile counts as written (see Writer.writesDrained).
+   */
+  private causeWritten(): Promise<void> {
+    if (this.deps.writer.stats.failing) return WRITTEN;
+    return Promise.resolve().then(() => this.deps.writer.writesDrained());
   }
 
   /** The channel as it is now, deleted or not, when its service keeps incidents: where a close of one goes now. */
@@ -248,24 +265,27 @@ export class AlertDispatcher {
    * `pinned`: sent to the channel as given (the close of an incident, see closeAt); otherwise to the channel as it is
    * when the send's turn comes: an edit (a new URL) applies to the alerts still waiting, and a deleted channel gets
    * none of them but the closes of its incidents. `outboxKey`: the alert's outbox row, null for one not stored there.
+   * `written`: what the send waits for first (see causeWritten).
    */
-  private queue(queued: Channel, alert: AlertMessage, pinned: boolean, outboxKey: string | null): void {
+  private queue(queued: Channel, alert: AlertMessage, pinned: boolean, outboxKey: string | null, written: Promise<void>): void {
     const siteId = alert.site?.id ?? null;
     const { id } = queued;
     const key = `${siteId}:${id}`;
     const deliver = () =>
-      this.slotsOf(id)(async () => {
-        if (this.drainEnded()) return this.leaveUnsent(queued, alert);
-        const channel = pinned ? queued : this.channelFor(id, alert.event);
-        if (!channel) {
-          this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
-          return this.markDone(outboxKey, 'the alert channel no longer exists', false);
-        }
-        const outcome = await this.send(channel, alert);
-        if (outcome.stopped) return this.leaveUnsent(queued, alert);
-        if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
-        return this.markDone(outboxKey, outcome.error, true);
-      });
+      written.then(() =>
+        this.slotsOf(id)(async () => {
+          if (this.drainEnded()) return this.leaveUnsent(queued, alert);
+          const channel = pinned ? queued : this.channelFor(id, alert.event);
+          if (!channel) {
+            this.deps.log(`Alert not sent (${queued.name}): the channel was deleted before its turn`, siteId);
+            return this.markDone(outboxKey, 'the alert channel no longer exists', false);
+          }
+          const outcome = await this.send(channel, alert);
+          if (outcome.stopped) return this.leaveUnsent(queued, alert);
+          if (!outcome.ok) this.deps.log(`Alert send failed (${channel.name}): ${outcome.error}`, siteId);
+          return this.markDone(outboxKey, outcome.error, true);
+        }),
+      );
     const previous = this.queueTails.get(key);
     const send: Promise<void> = (previous ? previous.then(deliver) : deliver())
       .catch(() => {})
@@ -348,7 +368,7 @@ export class AlertDispatcher {
       const { alert, via } = stored;
       const channel = via ? this.toChannel({ id: row.alertChannelId, ...via }) : this.channelFor(row.alertChannelId, alert.event);
       if (channel) {
-        this.queue(channel, alert, via !== null, row.key);
+        this.queue(channel, alert, via !== null, row.key, WRITTEN);
         continue;
       }
       this.deps.log('Alert left unsent by the last run not sent: its channel was deleted meanwhile', row.siteId);

@@ -279,6 +279,8 @@ describe('the outbox of a single instance', () => {
     await dispatcher.idle();
     receiver.delay = 0;
     dispatcher.dispatch([hook], alert(7, 'up'));
+    // The up waits for its writes, which a test alert, caused by nothing stored, does not.
+    await dispatcher.idle();
     expect((await dispatcher.testAlert(hook)).ok).toBe(true);
     await dispatcher.idle();
     await writer.flush();
@@ -290,6 +292,30 @@ describe('the outbox of a single instance', () => {
       ['up', 1, '', clock.now()],
     ]);
     await dispatcher.stop();
+  });
+
+  it('sends an alert once the writes queued before it are written: a crash between never leaves an outage told that the database does not know', async () => {
+    const receiver = await startReceiver();
+    const clock = new FakeClock();
+    const { dispatcher, config, addChannel, writer, db } = await dispatcherFor(receiver, clock);
+    const hook = await addChannel('hook', 'WEBHOOK', { url: `${receiver.url}/hook` });
+    await dispatcher.reload();
+    let unwrittenAtReceipt: number | null = null;
+    receiver.delay = () => {
+      unwrittenAtReceipt = writer.stats.queueDepth;
+      return 0;
+    };
+    // A backlog the writer takes in two batches, yielding to the event loop between them, ahead of the state change.
+    const backlog = 2 * config.writer.batchSize;
+    for (let i = 0; i < backlog; i++) writer.enqueue({ kind: 'log', message: `line ${i} ${'x'.repeat(2_000)}`, siteId: null, createdAt: clock.now() });
+    writer.enqueue({ kind: 'stateChange', siteId: 7, fromStatus: 'UP', toStatus: 'DOWN', reason: 'HTTP 500', changedAt: clock.now() });
+    dispatcher.dispatch([hook], alert(7, 'down'));
+    await dispatcher.idle();
+
+    expect(receiver.requests.map(label)).toEqual(['down 7']);
+    expect(unwrittenAtReceipt).toBe(0);
+    await writer.flush();
+    expect(await db.log.count()).toBe(backlog);
   });
 
   it('sends at once while the database refuses writes; the row and its mark, held meanwhile, are written once it answers', async () => {
