@@ -167,7 +167,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, store: Store
       userChanged: (userId, access) => services.auth.invalidateUser(userId, access ?? undefined),
     }),
   });
-  const graphql = createGraphqlEndpoint({ ...base, services, heartbeat, schema: buildSchema() });
+  const graphql = createGraphqlEndpoint({ ...base, services, heartbeat, schema: buildSchema(), eventsLost: redis?.onReconnect });
   const plainRoutes = [
     ...pushRoutes({ heartbeat, config, logger }),
     ...healthRoutes({ db, engine, writer, logger }),

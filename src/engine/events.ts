@@ -89,6 +89,11 @@ export type PublishReceipt = Promise<boolean> | undefined;
  */
 const INSTANCE_TOPICS: ReadonlySet<string> = new Set<keyof Topics>(['engine:status', 'site:changed']);
 
+/** Whether the topic's events go through the carrier every instance shares (Redis), and so can be lost with it. */
+export function isSharedTopic(routingKey: string): boolean {
+  return !INSTANCE_TOPICS.has(routingKey);
+}
+
 /**
  * yoga's pubsub (the same `publish`/`subscribe` over an event target), except that each subscriber has its own
  * bounded backlog (DropOldest). `carrier` carries the events every instance shares (by default this process's own
@@ -99,7 +104,7 @@ export function createAppPubSub(options: { carrier?: EventCarrier; onOverflow?: 
   // Thousands of subscribers listen on one topic; the default limit of 10 would only print a warning.
   setMaxListeners(Infinity, local);
   const shared = options.carrier ?? local;
-  const carrierOf = (routingKey: string): EventCarrier => (INSTANCE_TOPICS.has(routingKey) ? local : shared);
+  const carrierOf = (routingKey: string): EventCarrier => (isSharedTopic(routingKey) ? shared : local);
   return {
     publish(routingKey: string, ...args: unknown[]): PublishReceipt {
       const payload = args[1] ?? args[0] ?? null;

@@ -9,6 +9,7 @@ import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
 import { ClosedBucketCache } from '../history/closed-buckets.ts';
 import { createHistoryLoaders, type HistoryLoaders } from './loaders.ts';
+import { endingOnLoss } from './lost-events.ts';
 import type { SubscriptionCloser } from './subscription-closer.ts';
 
 /** What transports hand to the context factory (HTTP headers, or graphql-ws connectionParams). */
@@ -79,6 +80,8 @@ export function createContextFactory(
     streamTickets: StreamTickets;
     /** Open SSE subscriptions per user (UPTOP_SSE_PER_USER). */
     sseStreams: ConnectionCounter;
+    /** Calls its listener each time the events between instances (Redis) are back after a loss; absent for one instance. */
+    eventsLost?: (listener: () => void) => void;
   },
 ) {
   // Kept across requests: closed rollups do not change (see ClosedBucketCache), but for checks written late, which
@@ -87,6 +90,9 @@ export function createContextFactory(
   void (async () => {
     for await (const { siteId } of deps.pubsub.subscribe('site:lateCheck')) latencyCache.noteLateCheck(siteId, deps.clock.nowMs());
   })();
+  deps.eventsLost?.(() => latencyCache.clear());
+  // Subscriptions end when events may have been lost, so their clients read again what they show.
+  const pubsub = deps.eventsLost ? endingOnLoss(deps.pubsub, deps.eventsLost) : deps.pubsub;
   return async (input: ContextInput): Promise<GraphQLContext> => {
     const info = requestInfo(input, deps.config.trustedProxies);
     const authorization = info.authorization ?? ticketAuthorization(input, deps.streamTickets);
@@ -96,6 +102,14 @@ export function createContextFactory(
     const watch = viewer && input.socket === undefined ? (end: () => void) => deps.services.auth.watch(viewer, end) : undefined;
     const track = <T>(source: AsyncIterable<T>) =>
       deps.subscriptions.track(viewer && input.socket === undefined ? countedStream(deps.sseStreams, viewer, source) : source, watch);
-    return { ...deps, viewer, authorization, clientKey: info.clientKey, subscriptions: { track }, loaders: createHistoryLoaders({ ...deps, latencyCache }) };
+    return {
+      ...deps,
+      pubsub,
+      viewer,
+      authorization,
+      clientKey: info.clientKey,
+      subscriptions: { track },
+      loaders: createHistoryLoaders({ ...deps, latencyCache }),
+    };
   };
 }

@@ -46,7 +46,15 @@ function corsOptions(config: Config): (request: Request) => CORSOptions {
 }
 
 /** yoga on `/graphql` (GET/POST, SSE, GraphiQL) with uptop's context, security plugins and error masking. */
-export function createGraphqlEndpoint(opts: AppDeps & { services: Services; heartbeat: HeartbeatService; schema: GraphQLSchema }): GraphqlEndpoint {
+export function createGraphqlEndpoint(
+  opts: AppDeps & {
+    services: Services;
+    heartbeat: HeartbeatService;
+    schema: GraphQLSchema;
+    /** Each time the events between instances (Redis) are back after a loss; absent for one instance. */
+    eventsLost?: (listener: () => void) => void;
+  },
+): GraphqlEndpoint {
   const { schema, ...deps } = opts;
   const { config } = deps;
   const subscriptions = new SubscriptionCloser();

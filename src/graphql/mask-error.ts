@@ -4,6 +4,7 @@ import { maskError as yogaMaskError } from 'graphql-yoga';
 import { SecretDecryptError } from '../alerts/crypto.ts';
 import { isStoreUnavailable } from '../db/unavailable.ts';
 import { UnknownSiteError } from '../engine/errors.ts';
+import { EVENTS_LOST_CODE, EventsLostError } from './lost-events.ts';
 import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../services/errors.ts';
 import { WriterStoppedError, WritesHeldError } from '../writer/writer.ts';
 
@@ -28,6 +29,7 @@ function knownError(err: unknown): Known | null {
   }
   if (err instanceof UnknownSiteError) return { message: 'Site not found', code: 'NOT_FOUND' };
   if (err instanceof WriterStoppedError) return { message: 'the server is shutting down; try again shortly', code: 'SERVICE_UNAVAILABLE' };
+  if (err instanceof EventsLostError) return { message: err.message, code: EVENTS_LOST_CODE };
   if (err instanceof SecretDecryptError) return { message: err.message, code: 'SECRET_UNREADABLE' };
   if (isStoreUnavailable(err) || err instanceof WritesHeldError)
     return { message: 'the database is busy or cannot be written; try again', code: 'SERVICE_UNAVAILABLE' };

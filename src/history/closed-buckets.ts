@@ -99,6 +99,12 @@ export class ClosedBucketCache {
     }
   }
 
+  /** Forgets everything kept: late checks may have gone unheard (the events between instances were lost for a while). */
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AccessEnd } from '../auth/access-watch.ts';
 import type { Config } from '../config.ts';
 import type { Viewer } from '../auth/viewer.ts';
+import { EVENTS_LOST_CODE } from '../graphql/lost-events.ts';
 import type { Logger } from '../log.ts';
 import { resolveClientKey } from './client-ip.ts';
 import { ConnectionCounter, releasing } from './connection-limits.ts';
@@ -21,6 +22,11 @@ export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 export const WS_MAX_SUBSCRIPTIONS = 100;
 /** Close code for a connection over UPTOP_WS_PER_USER (4429, after HTTP's 429). */
 export const WS_CLOSE_TOO_MANY = 4429;
+/**
+ * Close code when events were lost (Redis was away): 1012 "Service Restart", which graphql-ws clients retry (unlike
+ * 4500 or most 1xxx codes); once connected again, a client reads again what it shows (console/src/client.ts).
+ */
+export const WS_CLOSE_EVENTS_LOST = 1012;
 /** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -50,6 +56,7 @@ type EnvelopedArgs = ExecutionArgs & {
   envelopedSubscribe: Enveloped['subscribe'];
   shareKey: string | null;
   deliverJson: DeliverJson;
+  socket: WebSocket;
 };
 
 /**
@@ -72,6 +79,30 @@ function shareKey(context: unknown, payload: SubscribePayload): string | null {
     // Variables nested deeper than JSON.stringify can recurse: the operation still runs, just not shared.
     return null;
   }
+}
+
+/**
+ * The subscriber's stream, except that when it fails because events were lost the whole connection closes with
+ * WS_CLOSE_EVENTS_LOST: graphql-ws would answer the operation with an `error`, after which clients do not subscribe
+ * again, and the page would go on showing statuses that changed meanwhile.
+ */
+function closingOnLoss<T>(source: AsyncIterableIterator<T>, socket: WebSocket): AsyncIterableIterator<T> {
+  return {
+    async next() {
+      try {
+        return await source.next();
+      } catch (err) {
+        // What reaches here went through error masking (mask-error.ts), which keeps the code and message.
+        if (!(err instanceof GraphQLError) || err.extensions.code !== EVENTS_LOST_CODE) throw err;
+        socket.close(WS_CLOSE_EVENTS_LOST, err.message);
+        return { done: true, value: undefined };
+      }
+    },
+    return: (value?: unknown) => source.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
@@ -170,11 +201,12 @@ export function attachGraphqlWs(opts: {
       execute: (args) => (args as EnvelopedArgs).envelopedExecute(args),
       // Each subscriber subscribes on its own (authorization, arguments); identical ones then share the stream.
       async subscribe(args) {
-        const { envelopedSubscribe, shareKey: key, deliverJson } = args as EnvelopedArgs;
+        const { envelopedSubscribe, shareKey: key, deliverJson, socket } = args as EnvelopedArgs;
         const result = await envelopedSubscribe(args);
         if (!isAsyncIterable<ExecutionResult>(result)) return result;
         // Counted on what graphql-ws iterates for this subscriber, which ends when the subscriber does (a shared source may not).
-        return releasing(key !== null ? shared.share(key, result, deliverJson) : result, subscriptions.tryOpen('open')!);
+        const own = key !== null ? shared.share(key, result, deliverJson) : result[Symbol.asyncIterator]();
+        return releasing(closingOnLoss(own as AsyncIterableIterator<ExecutionResult>, socket), subscriptions.tryOpen('open')!);
       },
 
       // A presented token must be valid (4403 Forbidden otherwise); no token at all is an anonymous connection
@@ -241,6 +273,7 @@ export function attachGraphqlWs(opts: {
           envelopedSubscribe: subscribe,
           shareKey: shareKey(contextValue, payload),
           deliverJson: nextMessageWriter(ctx.extra.socket, id),
+          socket: ctx.extra.socket,
         };
         return args;
       },

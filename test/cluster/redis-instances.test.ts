@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { loadConfig } from '../../src/config.ts';
 import { RedisUnavailableError } from '../../src/redis/events.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { collectSse, collectWs, dataOf, wsClient, type Collected } from '../helpers/clients.ts';
+import { collectSse, collectWs, dataOf, wsClient } from '../helpers/clients.ts';
 import { uptop } from '../cli/uptop.ts';
 import { freshDbFile } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { closedPort, startHttpTarget } from '../helpers/targets.ts';
-import { startInstances, type Peer } from './instances.ts';
+import { live, startInstances, subscribed, type Peer } from './instances.ts';
 
 const STATUS_CHANGED = 'subscription { siteStatusChanged { site { id name } change { siteId from to reason } } }';
 const CHECKS = 'subscription { checkCompleted { site { id } check { up status statusCode } } }';
@@ -31,21 +31,6 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(() => redis?.stop());
-
-async function subscribed(t: TestApp, count: number): Promise<void> {
-  await vi.waitFor(() => expect(t.app.http.openSubscriptions).toBe(count), { timeout: 5000, interval: 10 });
-}
-
-/** Logs a line on B until every stream on A has received one more: they are live, through Redis. */
-async function live(b: Peer, ...streams: Collected[]): Promise<void> {
-  const before = streams.map((s) => s.results.length);
-  await expect
-    .poll(() => {
-      b.app.deps.engine.addLog('tick from B', null, false);
-      return streams.every((s, i) => s.results.length > before[i]!);
-    })
-    .toBe(true);
-}
 
 /** Unhandled rejections of this process from now until the test ends (vitest would report them too, after the test). */
 function unhandledRejections(): unknown[] {
@@ -110,7 +95,8 @@ describe('events between instances', () => {
     const rejections = unhandledRejections();
     const log = capturingLogger('info');
     const { a, b } = await startInstances(redis, { logger: log.logger });
-    const logs = collectWs(wsClient(a.wsUrl, a.users.viewer.token), LOGS);
+    const client = wsClient(a.wsUrl, a.users.viewer.token);
+    const logs = collectWs(client, LOGS);
     await subscribed(a, 1);
     await live(b, logs);
 
@@ -121,9 +107,11 @@ describe('events between instances', () => {
     expect((await a.request('{ me { username } }', {}, a.users.viewer.token)).ok().me).toEqual({ username: 'viewer' });
 
     await redis.up();
-    // ioredis reconnects on its own and subscribes again: events from B reach A's subscriber once more.
+    // ioredis reconnects on its own and subscribes again; the subscriber is told its events were lost (1012), and
+    // subscribed again it receives B's events once more.
     await vi.waitFor(() => expect(log.lines().some((l) => l.msg === 'reconnected to Redis')).toBe(true), { timeout: 10_000, interval: 50 });
-    await live(b, logs);
+    await expect.poll(() => client.closes, { timeout: 10_000, interval: 20 }).toEqual([1012]);
+    await live(b, collectWs(wsClient(a.wsUrl, a.users.viewer.token), LOGS));
     expect(logs.results.some((r) => dataOf(r).logAdded.message.startsWith('while Redis is down'))).toBe(false);
     expect(rejections).toEqual([]);
   });
@@ -223,18 +211,20 @@ describe('revocations between instances', () => {
   });
 
   it('a revocation made through B while Redis was away takes effect on A once Redis is back', async () => {
-    const { a, b, token, tokenWs, ownWs, streams } = await tokenAndSessionOnA();
+    const { a, b, token, tokenWs, ownWs } = await tokenAndSessionOnA();
     // A has the token's viewer cached.
     expect((await a.request('{ me { username } }', {}, token.token)).ok().me).toEqual({ username: 'viewer' });
 
     await redis.down();
     await revokeThroughB(b, a, token.apiToken.id);
     await redis.up();
-    // Back, A checks every open connection and forgets its cached viewers: what B did meanwhile takes effect.
-    await expect.poll(() => tokenWs.closes, { timeout: 10_000, interval: 20 }).toEqual([4403]);
+    // Back, both connections are told their events were lost (1012), and A forgets its cached viewers: what B did
+    // meanwhile takes effect, so the token's new connection is refused while the session's is served.
+    await expect.poll(() => [tokenWs.closes, ownWs.closes], { timeout: 10_000, interval: 20 }).toEqual([[1012], [1012]]);
     expect((await a.request('{ me { username } }', {}, token.token)).ok().me).toBeNull();
-    await live(b, streams[1]!);
-    expect(ownWs.closes).toEqual([]);
+    const again = wsClient(a.wsUrl, token.token);
+    await expect.poll(() => again.closes, { timeout: 5000, interval: 20 }).toEqual([4403]);
+    await live(b, collectWs(wsClient(a.wsUrl, a.users.viewer.token), LOGS));
   });
 
   it('a viewer cached on A is refused after a role change through B, and its subscription on A ends', async () => {
