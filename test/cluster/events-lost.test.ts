@@ -1,9 +1,9 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { collectSse, collectWs, wsClient } from '../helpers/clients.ts';
+import { collectSse, collectWs, live, wsClient } from '../helpers/clients.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { live, startInstances, subscribed } from './instances.ts';
+import { startInstances, subscribed } from './instances.ts';
 
 const LOGS = 'subscription { logAdded { message } }';
 const ENGINE = 'subscription { engineStatus { down } }';

@@ -6,7 +6,6 @@ import { REVOCATION_CHANNEL } from '../../src/auth/revocations.ts';
 import { FakeClock } from '../../src/clock.ts';
 import type { Logger } from '../../src/log.ts';
 import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.ts';
-import type { Collected } from '../helpers/clients.ts';
 import type { TestRedis } from '../helpers/redis.ts';
 import { Result, type Document } from '../helpers/result.ts';
 
@@ -67,15 +66,4 @@ export async function startInstances(redis: TestRedis, options: TestAppOptions =
 /** Waits until A counts `count` open subscriptions. */
 export async function subscribed(t: TestApp, count: number): Promise<void> {
   await vi.waitFor(() => expect(t.app.http.openSubscriptions).toBe(count), { timeout: 5000, interval: 10 });
-}
-
-/** Logs a line on B until every stream on A has received one more: they are live, through Redis. */
-export async function live(b: Peer, ...streams: Collected[]): Promise<void> {
-  const before = streams.map((s) => s.results.length);
-  await expect
-    .poll(() => {
-      b.app.deps.engine.addLog('tick from B', null, false);
-      return streams.every((s, i) => s.results.length > before[i]!);
-    })
-    .toBe(true);
 }

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { loadConfig } from '../../src/config.ts';
 import { RedisUnavailableError } from '../../src/redis/events.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { collectSse, collectWs, dataOf, wsClient } from '../helpers/clients.ts';
+import { collectSse, collectWs, dataOf, live, wsClient } from '../helpers/clients.ts';
 import { uptop } from '../cli/uptop.ts';
 import { freshDbFile } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { closedPort, startHttpTarget } from '../helpers/targets.ts';
-import { live, startInstances, subscribed, type Peer } from './instances.ts';
+import { startInstances, subscribed, type Peer } from './instances.ts';
 
 const STATUS_CHANGED = 'subscription { siteStatusChanged { site { id name } change { siteId from to reason } } }';
 const CHECKS = 'subscription { checkCompleted { site { id } check { up status statusCode } } }';

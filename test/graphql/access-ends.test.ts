@@ -2,7 +2,7 @@ import { inject, vi } from 'vitest';
 import { MAX_TIMER_DELAY_MS, systemClock } from '../../src/clock.ts';
 import type { FakeClock } from '../../src/clock.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { collectSse, collectWs, dataOf, wsClient, type Collected } from '../helpers/clients.ts';
+import { collectSse, collectWs, dataOf, live, wsClient, type Collected } from '../helpers/clients.ts';
 import { describe, expect, it } from '../helpers/fixtures.ts';
 import { createPushSite } from '../helpers/sites.ts';
 
@@ -32,17 +32,6 @@ async function endsAt<T>(clock: FakeClock, state: () => T, expected: T): Promise
 
 async function subscribed(t: TestApp, count: number): Promise<void> {
   await vi.waitFor(() => expect(t.app.http.openSubscriptions).toBe(count), { timeout: 5000, interval: 10 });
-}
-
-/** Adds engine log lines until every stream has received another one: they are all live. */
-async function live(t: TestApp, ...streams: Collected[]): Promise<void> {
-  const before = streams.map((s) => s.results.length);
-  await expect
-    .poll(() => {
-      t.app.deps.engine.addLog('tick', null, false);
-      return streams.every((s, i) => s.results.length > before[i]!);
-    })
-    .toBe(true);
 }
 
 /** Publishes a status change of the site until every stream has received one. */

@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import type { App } from '../../src/app.ts';
 
 export interface Closable {
   /** Close codes seen by the client, in order. */
@@ -147,4 +148,18 @@ export async function collectSse(
       return ending;
     },
   };
+}
+
+/**
+ * Adds engine log lines on `on` until every stream has received another one: they are all live (through Redis when
+ * the streams are on another instance).
+ */
+export async function live(on: { app: App }, ...streams: Collected[]): Promise<void> {
+  const before = streams.map((s) => s.results.length);
+  await expect
+    .poll(() => {
+      on.app.deps.engine.addLog('tick', null, false);
+      return streams.every((s, i) => s.results.length > before[i]!);
+    })
+    .toBe(true);
 }
