@@ -24,3 +24,17 @@ describe('ClosedBucketCache late-check watches', () => {
     expect(cache.suspect(3, start + LATE_WATCH_MS + 2000)).toBe(true);
   });
 });
+
+describe('ClosedBucketCache.clear', () => {
+  it('forgets every kept bucket, so the next read takes them from the rows (late checks went unheard while Redis was away)', () => {
+    const cache = new ClosedBucketCache();
+    cache.set('site 1 hour', [undefined, undefined]);
+    cache.set('site 2 hour', [undefined]);
+    expect(cache.size).toBe(2);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect(cache.get('site 1 hour')).toBeUndefined();
+    cache.set('site 1 hour', [undefined]);
+    expect(cache.get('site 1 hour')).toEqual([undefined]);
+  });
+});
