@@ -9,7 +9,7 @@ import type { HeartbeatService } from '../services/heartbeat.ts';
 import type { Services } from '../services/index.ts';
 import { ClosedBucketCache } from '../history/closed-buckets.ts';
 import { createHistoryLoaders, type HistoryLoaders } from './loaders.ts';
-import { endingOnLoss } from './lost-events.ts';
+import { endingOnLoss } from '../engine/lost-events.ts';
 import type { SubscriptionCloser } from './subscription-closer.ts';
 
 /** What transports hand to the context factory (HTTP headers, or graphql-ws connectionParams). */

@@ -4,7 +4,7 @@ import { maskError as yogaMaskError } from 'graphql-yoga';
 import { SecretDecryptError } from '../alerts/crypto.ts';
 import { isStoreUnavailable } from '../db/unavailable.ts';
 import { UnknownSiteError } from '../engine/errors.ts';
-import { EVENTS_LOST_CODE, EventsLostError } from './lost-events.ts';
+import { EVENTS_LOST_CODE, EventsLostError } from '../engine/lost-events.ts';
 import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, RateLimitedError, ValidationError } from '../services/errors.ts';
 import { WriterStoppedError, WritesHeldError } from '../writer/writer.ts';
 

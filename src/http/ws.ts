@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AccessEnd } from '../auth/access-watch.ts';
 import type { Config } from '../config.ts';
 import type { Viewer } from '../auth/viewer.ts';
-import { EVENTS_LOST_CODE } from '../graphql/lost-events.ts';
+import { EVENTS_LOST_CODE } from '../engine/lost-events.ts';
 import type { Logger } from '../log.ts';
 import { resolveClientKey } from './client-ip.ts';
 import { ConnectionCounter, releasing } from './connection-limits.ts';

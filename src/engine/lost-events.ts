@@ -1,4 +1,4 @@
-import { isSharedTopic, type AppPubSub } from '../engine/events.ts';
+import { isSharedTopic, type AppPubSub } from './events.ts';
 
 /** The GraphQL error code the client sees for an EventsLostError (mask-error.ts). */
 export const EVENTS_LOST_CODE = 'EVENTS_LOST';
