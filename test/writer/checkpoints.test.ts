@@ -43,6 +43,21 @@ function fileSize(file: string): number {
   }
 }
 
+/**
+ * A writer paused past the WAL's limit by a reader that holds the WAL (as Litestream does), with 20 commands of 100
+ * rows waiting behind the pause and the first TRUNCATE refused.
+ */
+async function pausedByReader(checkpoints: typeof BOUNDED & { workerScript?: URL }) {
+  const h = await writerHarness({ checkpoints, retention: false });
+  h.writer.start();
+  const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
+  await fill(h.writer, 100);
+  const reader = pinWal(h.t.target.file);
+  const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
+  await vi.waitFor(() => expect(count(REFUSED)).toBe(1), THREAD);
+  return { h, wal: `${h.t.target.file}-wal`, count, reader, commands };
+}
+
 async function pragma(db: Db | Tx, name: string): Promise<number> {
   const [row] = await db.$queryRawUnsafe<Record<string, unknown>[]>(`PRAGMA ${name}`);
   return Number(Object.values(row ?? {})[0]);
@@ -136,14 +151,7 @@ describe('WAL checkpoints off the event loop', () => {
   it(
     'pauses for at most maxPauseMs while a reader holds the WAL as Litestream does, then writes at full speed, loses nothing, and empties the WAL once the reader ends',
     async () => {
-      const h = await writerHarness({ checkpoints: BOUNDED, retention: false });
-      h.writer.start();
-      const wal = `${h.t.target.file}-wal`;
-      const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
-      await fill(h.writer, 100);
-      const reader = pinWal(h.t.target.file);
-      const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
-      await vi.waitFor(() => expect(count(REFUSED)).toBe(1), THREAD);
+      const { h, wal, count, reader, commands } = await pausedByReader(BOUNDED);
       const pausedAt = fileSize(wal);
       const waiting = h.writer.stats.pendingCommands;
       expect(waiting).toBeGreaterThan(0);
@@ -199,14 +207,7 @@ describe('WAL checkpoints off the event loop', () => {
   // A read of the -wal file's size failing with EIO cannot be made for real here (as root, no permission stops it, and
   // SQLite needs the file): statSync is made to fail for that path alone.
   it("a WAL size that cannot be read does not end the process from the pause's timers: the pause still ends at its bound", async () => {
-    const h = await writerHarness({ checkpoints: BOUNDED, retention: false });
-    h.writer.start();
-    const wal = `${h.t.target.file}-wal`;
-    const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
-    await fill(h.writer, 100);
-    const reader = pinWal(h.t.target.file);
-    const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
-    await vi.waitFor(() => expect(count(REFUSED)).toBe(1), THREAD);
+    const { h, wal, count, reader, commands } = await pausedByReader(BOUNDED);
     const statSync = fs.statSync;
     const failing = vi.spyOn(fs, 'statSync').mockImplementation(((file: fs.PathLike, options?: fs.StatSyncOptions) => {
       if (String(file) === wal) throw Object.assign(new Error(`EIO: i/o error, stat '${wal}'`), { code: 'EIO' });
@@ -231,13 +232,7 @@ describe('WAL checkpoints off the event loop', () => {
     const workerScript = new URL('./fixtures/recording-checkpoint-worker.mjs', import.meta.url);
     const retryMs = DEFAULT_WAL_CHECKPOINTS.retryMs;
     const options = { ...SMALL, busyTimeoutMs: 10, maxPauseMs: 1.5 * retryMs, workerScript };
-    const h = await writerHarness({ checkpoints: options, retention: false });
-    h.writer.start();
-    const count = (msg: string) => h.logLines.filter((l) => l.msg === msg).length;
-    await fill(h.writer, 100);
-    pinWal(h.t.target.file);
-    const commands = Array.from({ length: 20 }, () => fill(h.writer, 100));
-    await vi.waitFor(() => expect(count(REFUSED)).toBe(1), THREAD);
+    const { h, count, commands } = await pausedByReader(options);
     await h.clock.advanceAsync(retryMs);
     await vi.waitFor(() => expect(count(REFUSED)).toBe(2), THREAD);
     await h.clock.advanceAsync(options.maxPauseMs - retryMs);
