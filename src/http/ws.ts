@@ -205,8 +205,9 @@ export function attachGraphqlWs(opts: {
         const result = await envelopedSubscribe(args);
         if (!isAsyncIterable<ExecutionResult>(result)) return result;
         // Counted on what graphql-ws iterates for this subscriber, which ends when the subscriber does (a shared source may not).
-        const own = key !== null ? shared.share(key, result, deliverJson) : result[Symbol.asyncIterator]();
-        return releasing(closingOnLoss(own as AsyncIterableIterator<ExecutionResult>, socket), subscriptions.tryOpen('open')!);
+        const own = (key !== null ? shared.share(key, result, deliverJson) : result[Symbol.asyncIterator]()) as AsyncIterableIterator<ExecutionResult>;
+        // Only events that cross instances through Redis can be lost; one instance's streams go unwrapped.
+        return releasing(config.redisUrl ? closingOnLoss(own, socket) : own, subscriptions.tryOpen('open')!);
       },
 
       // A presented token must be valid (4403 Forbidden otherwise); no token at all is an anonymous connection
